@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Everything the core asks the shell to do. The shell executes effects in order; the core never
+//! touches the outside world itself.
+
+use super::playback::RequestId;
+use super::state::SavedState;
+use crate::lineup::{ChannelKey, Source};
+
+/// One output of [`Core::handle`](super::Core::handle).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Player(PlayerCommand),
+    /// Deliver `Event::Timer(timer)` after `after_ms`, replacing a pending timer with the same id.
+    StartTimer {
+        timer: TimerId,
+        after_ms: u64,
+    },
+    /// Forget a pending timer (a late delivery is harmless: the core checks generations).
+    CancelTimer(TimerId),
+    /// Persist this state (atomically).
+    SaveState(SavedState),
+}
+
+/// Commands for the player adapter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlayerCommand {
+    /// Stop whatever plays and play this source; later events carry `request`.
+    Play {
+        request: RequestId,
+        channel: ChannelKey,
+        /// Boxed: a source is large next to the other commands.
+        source: Box<Source>,
+    },
+    /// Stop playback and leave any multicast group.
+    Stop,
+    SetVolume {
+        percent: u8,
+    },
+    SetMute {
+        muted: bool,
+    },
+}
+
+/// Timers the core uses. Ids carry a generation where a stale firing must be recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TimerId {
+    /// Commit the typed digits (generation of the digit entry).
+    DigitEntry(u64),
+    /// Hide the info banner (generation of the banner).
+    BannerHide(u64),
+    /// Hide the current notice (generation of the notice).
+    NoticeHide(u64),
+    /// Next attempt for a tune request that failed or stalled.
+    Retry(RequestId),
+    /// A stall lasted too long: rebuild the pipeline.
+    StallEscalate(RequestId),
+    /// Write the state file after changes settle (spares the flash on key repeats).
+    SaveState,
+}

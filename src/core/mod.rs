@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The pure application core: all decisions of the box, none of its I/O.
+//!
+//! ```text
+//!  evdev / keyboard ---- Event::Action ----+
+//!  GStreamer bus ------- Event::Player ----+--> Core::handle(event, now) --> Vec<Effect> --> shell executes
+//!  timers -------------- Event::Timer -----+                                 (Play, Stop, StartTimer, SaveState)
+//!  loaders ------------- Event::Lineup... -+
+//!                                              Core::view(now) --> ViewModel --> UI renders
+//! ```
+//!
+//! Nothing in this module may use GStreamer, Slint, evdev, nix, reqwest, a clock, the filesystem
+//! or the network (`tests/purity.rs` enforces it). Time arrives as [`Now`] with each event and
+//! timers are effects, so every scenario is a deterministic list of events.
+
+mod action;
+mod effect;
+mod event;
+mod live;
+mod playback;
+mod state;
+mod time;
+mod tuning;
+mod view;
+mod zapping;
+
+pub use action::Action;
+pub use effect::{Effect, PlayerCommand, TimerId};
+pub use event::{ErrorKind, Event, PlayerError, PlayerEvent};
+pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
+pub use state::SavedState;
+pub use time::Now;
+pub use view::{ChannelView, DigitsView, Notice, ViewModel};
+pub use zapping::{HISTORY_LEN, ListRef, MAX_DIGITS};
+
+use crate::lineup::{ChannelKey, Lineup};
+use playback::Attempts;
+
+/// Settings of the core that come from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// How long typed digits wait for the next digit before tuning.
+    pub digit_timeout_ms: u64,
+    /// How long the info banner stays after a zap or INFO.
+    pub banner_timeout_ms: u64,
+    /// How long a notice stays.
+    pub notice_timeout_ms: u64,
+    /// Volume change per key press, in percent.
+    pub volume_step_percent: u8,
+    /// Name of the list the FAVORITES key adds to from menus.
+    pub default_favourites: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            digit_timeout_ms: 2_000,
+            banner_timeout_ms: 5_000,
+            notice_timeout_ms: 4_000,
+            volume_step_percent: 5,
+            default_favourites: "Favourites".to_string(),
+        }
+    }
+}
+
+/// The current tune request: what was asked for and how far it got.
+#[derive(Debug, Clone)]
+struct Tune {
+    channel: ChannelKey,
+    request: RequestId,
+    phase: Phase,
+    attempts: Attempts,
+    /// When the viewer asked for this channel (for zap time); `None` once measured.
+    asked_at_ms: Option<u64>,
+}
+
+/// The state of the whole box, owned by the dispatch loop.
+#[derive(Debug, Clone)]
+pub struct Core {
+    lineup: Lineup,
+    settings: Settings,
+    saved: SavedState,
+    list: ListRef,
+    tune: Option<Tune>,
+    /// The channel whose frames are on screen: the UI shows this, not what was hoped for.
+    on_screen: Option<ChannelKey>,
+    decoder: Option<String>,
+    /// Typed digits and the generation of their commit timer.
+    digits: Option<(String, u64)>,
+    /// Generation of the banner's hide timer while the banner is visible.
+    banner: Option<u64>,
+    /// The explicit notice and the generation of its hide timer.
+    notice: Option<(Notice, u64)>,
+    /// Generation counter for timers that can be superseded (digits, banner, notice).
+    generation: u64,
+    last_request: u64,
+    recent_zaps_ms: Vec<u64>,
+}
+
+impl Core {
+    pub fn new(lineup: Lineup, saved: SavedState, settings: Settings) -> Self {
+        Self {
+            lineup,
+            settings,
+            saved,
+            list: ListRef::All,
+            tune: None,
+            on_screen: None,
+            decoder: None,
+            digits: None,
+            banner: None,
+            notice: None,
+            generation: 0,
+            last_request: 0,
+            recent_zaps_ms: Vec::new(),
+        }
+    }
+
+    /// Handles one event at time `now` and returns what the shell must do, in order.
+    pub fn handle(&mut self, event: Event, now: Now) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match event {
+            Event::Started => self.start(&mut fx, now),
+            Event::Action(action) => self.action(action, &mut fx, now),
+            Event::Player(event) => self.player_event(event, &mut fx, now),
+            Event::Timer(timer) => self.timer(timer, &mut fx, now),
+            Event::LineupLoaded(lineup) => self.lineup_loaded(lineup, &mut fx, now),
+            Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
+            Event::Tune(key) => self.zap_to(&key, &mut fx, now),
+            Event::SelectList(list) => {
+                if !zapping::members(&self.lineup, &self.saved, &list).is_empty() {
+                    self.list = list;
+                }
+            }
+            Event::ToggleFavourite { list, channel } => {
+                zapping::toggle_favourite(&mut self.saved, &list, &channel);
+                self.save_soon(&mut fx);
+            }
+            Event::Shutdown => {
+                fx.push(Effect::Player(PlayerCommand::Stop));
+                fx.push(Effect::SaveState(self.saved.clone()));
+            }
+        }
+        fx
+    }
+
+    /// The view model at time `now`.
+    pub fn view(&self, now: Now) -> ViewModel {
+        let channel = |key: &ChannelKey| self.lineup.by_key(key).map(ChannelView::from);
+        let phase = self.tune.as_ref().map(|t| t.phase.clone());
+        let digits = self.digits.as_ref().map(|(typed, _)| DigitsView {
+            typed: typed.clone(),
+            target: typed
+                .parse()
+                .ok()
+                .and_then(|n| self.lineup.by_number(n))
+                .map(ChannelView::from),
+        });
+        ViewModel {
+            clock_utc_ms: now.utc_ms,
+            list: self.list.clone(),
+            requested: self.tune.as_ref().and_then(|t| channel(&t.channel)),
+            on_screen: self.on_screen.as_ref().and_then(channel),
+            notice: self
+                .notice
+                .as_ref()
+                .map(|(notice, _)| notice.clone())
+                .or_else(|| phase.as_ref().and_then(Notice::for_phase)),
+            phase,
+            banner_visible: self.banner.is_some(),
+            digits,
+            volume_percent: self.saved.volume_percent,
+            muted: self.saved.muted,
+            decoder: self.decoder.clone(),
+            recent_zaps_ms: self.recent_zaps_ms.clone(),
+        }
+    }
+
+    /// The state that would be saved now.
+    pub fn saved_state(&self) -> &SavedState {
+        &self.saved
+    }
+
+    /// The lineup in use.
+    pub fn lineup(&self) -> &Lineup {
+        &self.lineup
+    }
+
+    fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+
+    fn show_notice(&mut self, notice: Notice, fx: &mut Vec<Effect>) {
+        let generation = self.next_generation();
+        self.notice = Some((notice, generation));
+        let timer = TimerId::NoticeHide(generation);
+        fx.push(Effect::StartTimer {
+            timer,
+            after_ms: self.settings.notice_timeout_ms,
+        });
+    }
+
+    fn show_banner(&mut self, fx: &mut Vec<Effect>) {
+        let generation = self.next_generation();
+        self.banner = Some(generation);
+        let timer = TimerId::BannerHide(generation);
+        fx.push(Effect::StartTimer {
+            timer,
+            after_ms: self.settings.banner_timeout_ms,
+        });
+    }
+
+    /// Debounced state save: key repeats (volume, zapping) end in one flash write.
+    fn save_soon(&mut self, fx: &mut Vec<Effect>) {
+        fx.push(Effect::StartTimer {
+            timer: TimerId::SaveState,
+            after_ms: 2_000,
+        });
+    }
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The playback phase of one tune request and the recovery policy: which source to try next and
+//! how long to wait. Pure: the shell supplies time and fires the timers asked for.
+//!
+//! ```text
+//!   Tuning --FirstFrame--> Playing --Stalled--> Stalled --Resumed--> Playing
+//!     |                       ^                    | (stall lasts)
+//!     | Failed                | FirstFrame         v
+//!     +-----------------> Retrying{n} <--------- rebuild
+//!                             | every source permanently unplayable
+//!                             v
+//!                          Failed{reason}
+//! ```
+
+use super::event::{ErrorKind, PlayerError};
+
+/// Identifies one tune request; increases with every zap and every retry of a zap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct RequestId(pub u64);
+
+/// Where a tune request stands, as the player reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for the first frame.
+    Tuning,
+    /// Frames are shown.
+    Playing,
+    /// No data: the last frame is frozen; the player keeps listening.
+    Stalled,
+    /// A new attempt after a failure or a long stall (1-based).
+    Retrying { attempt: u32 },
+    /// No source of this channel can be played on this box; retrying will not help.
+    Failed { reason: String },
+}
+
+/// How long a stall may last before the pipeline is rebuilt.
+pub const STALL_ESCALATE_MS: u64 = 3_000;
+
+/// Delay before retry `attempt` (1-based): quick first, then doubling, capped so a channel that comes back
+/// is found again within a few seconds.
+pub fn retry_delay_ms(attempt: u32) -> u64 {
+    const FIRST_MS: u64 = 250;
+    const CAP_MS: u64 = 8_000;
+    FIRST_MS
+        .saturating_mul(1u64 << attempt.saturating_sub(1).min(16))
+        .min(CAP_MS)
+}
+
+/// The recovery bookkeeping of one selected channel (all its attempts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempts {
+    /// Index of the source being played.
+    pub source: usize,
+    /// Failed attempts so far (0 while the first attempt is running).
+    pub failures: u32,
+    /// Sources that can never play here.
+    pub unplayable: Vec<bool>,
+}
+
+impl Attempts {
+    pub fn new(source_count: usize) -> Self {
+        Self {
+            source: 0,
+            failures: 0,
+            unplayable: vec![false; source_count],
+        }
+    }
+
+    /// Records a failure of the current source and picks the source for the next attempt:
+    /// the next playable one in order (wrapping), or `None` when none is left.
+    pub fn fail(&mut self, error: &PlayerError) -> Option<usize> {
+        self.failures += 1;
+        if error.kind.is_permanent()
+            && let Some(flag) = self.unplayable.get_mut(self.source)
+        {
+            *flag = true;
+        }
+        let count = self.unplayable.len();
+        let rotate = error.kind != ErrorKind::Network;
+        let start = if rotate { self.source + 1 } else { self.source };
+        let next = (0..count)
+            .map(|offset| (start + offset) % count)
+            .find(|&i| !self.unplayable[i])?;
+        self.source = next;
+        Some(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_and_caps() {
+        let delays: Vec<u64> = (1..=8).map(retry_delay_ms).collect();
+        assert_eq!(delays, [250, 500, 1000, 2000, 4000, 8000, 8000, 8000]);
+        assert_eq!(retry_delay_ms(u32::MAX), 8000);
+    }
+
+    fn error(kind: ErrorKind) -> PlayerError {
+        PlayerError {
+            kind,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn network_errors_stay_on_the_source_other_errors_rotate() {
+        let mut a = Attempts::new(3);
+        assert_eq!(a.fail(&error(ErrorKind::Network)), Some(0));
+        assert_eq!(a.fail(&error(ErrorKind::Stream)), Some(1));
+        assert_eq!(a.fail(&error(ErrorKind::Stream)), Some(2));
+        assert_eq!(a.fail(&error(ErrorKind::Stream)), Some(0));
+        assert_eq!(a.failures, 4);
+    }
+
+    #[test]
+    fn permanently_unplayable_sources_are_skipped_until_none_is_left() {
+        let mut a = Attempts::new(2);
+        assert_eq!(a.fail(&error(ErrorKind::Unsupported)), Some(1));
+        assert_eq!(a.fail(&error(ErrorKind::Stream)), Some(1));
+        assert_eq!(a.fail(&error(ErrorKind::Unsupported)), None);
+    }
+}

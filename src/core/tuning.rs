@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Tune requests and their life: zapping to a channel, the player's reports, recovery timers,
+//! and lineup reloads. The requested channel and the channel on screen are kept apart.
+
+use super::playback::{self, Attempts, Phase, RequestId};
+use super::zapping;
+use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune};
+use crate::core::ErrorKind;
+use crate::lineup::{ChannelKey, Lineup};
+
+/// How many zap times the diagnostics keep.
+const RECENT_ZAPS: usize = 10;
+
+impl Core {
+    pub(super) fn start(&mut self, fx: &mut Vec<Effect>, now: Now) {
+        fx.push(Effect::Player(PlayerCommand::SetVolume {
+            percent: self.saved.volume_percent,
+        }));
+        fx.push(Effect::Player(PlayerCommand::SetMute {
+            muted: self.saved.muted,
+        }));
+        self.tune_initial(fx, now);
+    }
+
+    /// Tunes the last watched channel, else the first one; says so when there is nothing to tune.
+    fn tune_initial(&mut self, fx: &mut Vec<Effect>, now: Now) {
+        let last = self
+            .saved
+            .last_channel
+            .as_ref()
+            .filter(|k| self.lineup.by_key(k).is_some());
+        match last
+            .or_else(|| self.lineup.channels.first().map(|c| &c.key))
+            .cloned()
+        {
+            Some(key) => self.zap_to(&key, fx, now),
+            None => self.show_notice(Notice::NoChannels, fx),
+        }
+    }
+
+    /// Starts a new tune request for `key` (a zap). Re-selecting the channel that plays only shows the banner.
+    pub(super) fn zap_to(&mut self, key: &ChannelKey, fx: &mut Vec<Effect>, now: Now) {
+        let Some(channel) = self.lineup.by_key(key) else {
+            return;
+        };
+        let sources = channel.sources.len();
+        let same = self.tune.as_ref().is_some_and(|t| &t.channel == key);
+        if !same || matches!(self.tune.as_ref().map(|t| &t.phase), Some(Phase::Failed { .. })) {
+            self.cancel_recovery(fx);
+            self.tune = Some(Tune {
+                channel: key.clone(),
+                request: RequestId(0),
+                phase: Phase::Tuning,
+                attempts: Attempts::new(sources),
+                asked_at_ms: Some(now.monotonic_ms),
+            });
+            self.play_current_source(fx);
+            zapping::remember(&mut self.saved.history, key);
+            self.saved.last_channel = Some(key.clone());
+            self.save_soon(fx);
+        }
+        self.show_banner(fx);
+    }
+
+    /// Issues a `Play` for the current tune's current source under a fresh request id.
+    fn play_current_source(&mut self, fx: &mut Vec<Effect>) {
+        self.last_request += 1;
+        let request = RequestId(self.last_request);
+        let Some(tune) = self.tune.as_mut() else {
+            return;
+        };
+        tune.request = request;
+        let source = self
+            .lineup
+            .by_key(&tune.channel)
+            .and_then(|c| c.sources.get(tune.attempts.source));
+        if let Some(source) = source {
+            fx.push(Effect::Player(PlayerCommand::Play {
+                request,
+                channel: tune.channel.clone(),
+                source: Box::new(source.clone()),
+            }));
+        }
+    }
+
+    fn cancel_recovery(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(tune) = &self.tune {
+            fx.push(Effect::CancelTimer(TimerId::Retry(tune.request)));
+            fx.push(Effect::CancelTimer(TimerId::StallEscalate(tune.request)));
+        }
+    }
+
+    /// The current tune if `request` is its request; stale reports return `None`.
+    fn current(&mut self, request: RequestId) -> Option<&mut Tune> {
+        self.tune.as_mut().filter(|t| t.request == request)
+    }
+
+    pub(super) fn player_event(&mut self, event: PlayerEvent, fx: &mut Vec<Effect>, now: Now) {
+        match event {
+            PlayerEvent::FirstFrame { request, decoder } => {
+                let Some(tune) = self.current(request) else { return };
+                tune.phase = Phase::Playing;
+                tune.attempts.failures = 0;
+                let zap_ms = tune
+                    .asked_at_ms
+                    .take()
+                    .map(|at| now.monotonic_ms.saturating_sub(at));
+                self.on_screen = Some(tune.channel.clone());
+                self.decoder = decoder;
+                if let Some(ms) = zap_ms {
+                    self.recent_zaps_ms.insert(0, ms);
+                    self.recent_zaps_ms.truncate(RECENT_ZAPS);
+                }
+            }
+            PlayerEvent::Stalled { request } => {
+                let Some(tune) = self.current(request) else { return };
+                tune.phase = Phase::Stalled;
+                fx.push(Effect::StartTimer {
+                    timer: TimerId::StallEscalate(request),
+                    after_ms: playback::STALL_ESCALATE_MS,
+                });
+            }
+            PlayerEvent::Resumed { request } => {
+                let Some(tune) = self.current(request) else { return };
+                tune.phase = Phase::Playing;
+                fx.push(Effect::CancelTimer(TimerId::StallEscalate(request)));
+            }
+            PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
+        }
+    }
+
+    /// Schedules the next attempt (another source or the same one later), or gives up when no
+    /// source of the channel can ever play here.
+    fn failed(&mut self, request: RequestId, error: PlayerError, fx: &mut Vec<Effect>) {
+        let Some(tune) = self.current(request) else { return };
+        match tune.attempts.fail(&error) {
+            Some(_) => {
+                let attempt = tune.attempts.failures;
+                tune.phase = Phase::Retrying { attempt };
+                fx.push(Effect::StartTimer {
+                    timer: TimerId::Retry(request),
+                    after_ms: playback::retry_delay_ms(attempt),
+                });
+            }
+            None => {
+                tune.phase = Phase::Failed { reason: error.detail };
+                fx.push(Effect::Player(PlayerCommand::Stop));
+                self.on_screen = None;
+            }
+        }
+    }
+
+    pub(super) fn timer(&mut self, timer: TimerId, fx: &mut Vec<Effect>, now: Now) {
+        match timer {
+            TimerId::DigitEntry(g) if self.digits.as_ref().is_some_and(|d| d.1 == g) => {
+                self.commit_digits(fx, now)
+            }
+            TimerId::BannerHide(g) if self.banner == Some(g) => self.banner = None,
+            TimerId::NoticeHide(g) if self.notice.as_ref().is_some_and(|n| n.1 == g) => self.notice = None,
+            TimerId::Retry(request) if self.current(request).is_some() => self.play_current_source(fx),
+            TimerId::StallEscalate(request)
+                if self.current(request).is_some_and(|t| t.phase == Phase::Stalled) =>
+            {
+                let error = PlayerError {
+                    kind: ErrorKind::Network,
+                    detail: "no data from the stream".to_string(),
+                };
+                self.failed(request, error, fx);
+            }
+            TimerId::SaveState => fx.push(Effect::SaveState(self.saved.clone())),
+            _ => {}
+        }
+    }
+
+    /// Replaces the lineup. What plays keeps playing (even if the new lineup lost it, until the viewer
+    /// zaps); with nothing tuned yet, tune now.
+    pub(super) fn lineup_loaded(&mut self, lineup: Lineup, fx: &mut Vec<Effect>, now: Now) {
+        self.lineup = lineup;
+        self.digits = None;
+        if zapping::members(&self.lineup, &self.saved, &self.list).is_empty() {
+            self.list = super::ListRef::All;
+        }
+        if self.tune.is_none() {
+            self.tune_initial(fx, now);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The view model: everything a screen needs, computed from the core's state on demand. Adapters
+//! render it; they never keep state of their own about what is playing.
+
+use super::playback::Phase;
+use super::zapping::ListRef;
+use crate::lineup::{Channel, ChannelKey};
+
+/// What the TV shows now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewModel {
+    /// Wall clock for the on-screen clock, in milliseconds since the Unix epoch (UTC).
+    pub clock_utc_ms: i64,
+    /// The list channel up/down walks through.
+    pub list: ListRef,
+    /// The channel the viewer asked for (may still be tuning).
+    pub requested: Option<ChannelView>,
+    /// The channel whose picture is actually on screen (may lag `requested` during a zap).
+    pub on_screen: Option<ChannelView>,
+    /// The phase of the requested channel.
+    pub phase: Option<Phase>,
+    pub banner_visible: bool,
+    pub digits: Option<DigitsView>,
+    /// The one message to show, most important first: an explicit notice, else the playback trouble.
+    pub notice: Option<Notice>,
+    pub volume_percent: u8,
+    pub muted: bool,
+    /// The video decoder of the channel on screen.
+    pub decoder: Option<String>,
+    /// Key-to-first-frame times of the latest zaps, newest first, in milliseconds.
+    pub recent_zaps_ms: Vec<u64>,
+}
+
+/// The channel facts the screens show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelView {
+    pub key: ChannelKey,
+    pub number: u32,
+    pub name: String,
+    pub logo: Option<String>,
+    pub group: Option<String>,
+}
+
+impl From<&Channel> for ChannelView {
+    fn from(c: &Channel) -> Self {
+        Self {
+            key: c.key.clone(),
+            number: c.number,
+            name: c.name.clone(),
+            logo: c.logo.clone(),
+            group: c.groups.first().cloned(),
+        }
+    }
+}
+
+/// The digit entry overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigitsView {
+    pub typed: String,
+    /// The channel the typed number would tune, if it exists.
+    pub target: Option<ChannelView>,
+}
+
+/// Messages for the viewer, in plain words once the UI renders them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The typed number has no channel.
+    NoSuchChannel(u32),
+    /// The stream stopped arriving.
+    NoSignal,
+    /// Recovering after a failure.
+    Reconnecting { attempt: u32 },
+    /// No source of the channel can be played on this box.
+    CannotPlay(String),
+    /// The FAVORITES key switched lists.
+    ListChanged(ListRef),
+    /// There are no channels (no playlist, or none usable).
+    NoChannels,
+    /// A problem reported from outside the core (playlist, guide, config), already in words.
+    Problem(String),
+}
+
+impl Notice {
+    /// The notice a playback phase implies, if any.
+    pub fn for_phase(phase: &Phase) -> Option<Notice> {
+        match phase {
+            Phase::Tuning | Phase::Playing => None,
+            Phase::Stalled => Some(Notice::NoSignal),
+            Phase::Retrying { attempt } => Some(Notice::Reconnecting { attempt: *attempt }),
+            Phase::Failed { reason } => Some(Notice::CannotPlay(reason.clone())),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The demo headend: live test channels inside this process, as an operator would deliver them.
+//!
+//! ```text
+//!  cached loops (assets) --> TsLoop (playout) --+--> Sender: UDP multicast 239.255.0.1..6   (channels 1-6)
+//!                                               +--> Sender: RTP multicast 239.255.0.7       (channel 7)
+//!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
+//!  HttpServer: /guide.xml (XMLTV), /hls/live.m3u8 + segments
+//! ```
+//! Multicast must stay on this machine: callers enter a private network namespace first
+//! ([`crate::system::netns`]); senders also use TTL 0.
+
+mod assets;
+mod guide;
+mod hls;
+mod http;
+mod playout;
+mod sender;
+
+pub use assets::{FPS, LOOKS, LOOP_SECONDS};
+pub use hls::SEGMENT_SECONDS;
+
+use anyhow::{Context, Result};
+use http::{Body, HttpServer};
+use playout::TsLoop;
+use sender::Sender;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Demo channels sent as plain UDP multicast; then one RTP and one HLS channel.
+const UDP_CHANNELS: usize = 6;
+const PORT: u16 = 5000;
+
+/// How the headend is built.
+#[derive(Debug, Clone)]
+pub struct HeadendOptions {
+    /// Where encoded loops are cached.
+    pub cache_dir: PathBuf,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One demo channel as listed in the lineup.
+#[derive(Debug, Clone)]
+pub struct DemoChannel {
+    pub number: u32,
+    pub name: String,
+    pub tvg_id: String,
+    pub url: String,
+}
+
+/// The running headend; everything stops when it is dropped.
+pub struct Headend {
+    senders: Vec<Sender>,
+    http: HttpServer,
+    pub channels: Vec<DemoChannel>,
+}
+
+impl Headend {
+    /// Encodes missing loops, starts the senders and the HTTP server.
+    pub fn start(options: &HeadendOptions) -> Result<Self> {
+        gstreamer::init().context("initialising GStreamer")?;
+        let loops: Vec<Arc<TsLoop>> = LOOKS
+            .iter()
+            .map(|look| {
+                let path = assets::loop_file(&options.cache_dir, look, options.width, options.height)?;
+                let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                Ok(Arc::new(TsLoop::new(
+                    &bytes,
+                    playout::ticks(u64::from(LOOP_SECONDS)),
+                )?))
+            })
+            .collect::<Result<_>>()?;
+        let mut senders = Vec::new();
+        for (i, ts) in loops.iter().enumerate().take(UDP_CHANNELS + 1) {
+            let rtp = i == UDP_CHANNELS;
+            // Spread the channels' GOP phases so a zap lands at a different point each time.
+            let phase = playout::ticks(u64::from(LOOP_SECONDS)) * i as u64 / 7;
+            senders.push(
+                Sender::start(ts.clone(), group_addr(i), rtp, phase).context("starting a demo sender")?,
+            );
+        }
+        let hls = Arc::new(hls::HlsChannel::new(loops[UDP_CHANNELS + 1].clone()));
+        let names: Vec<(String, String)> = LOOKS
+            .iter()
+            .map(|l| (tvg_id(l.name), l.name.to_string()))
+            .collect();
+        let guide = Arc::new(guide_text(&names));
+        let router: http::Router = Arc::new(move |path: &str| route(path, &hls, &guide));
+        let http = HttpServer::start(router).context("starting the demo HTTP server")?;
+        let channels = LOOKS
+            .iter()
+            .enumerate()
+            .map(|(i, look)| DemoChannel {
+                number: i as u32 + 1,
+                name: look.name.to_string(),
+                tvg_id: tvg_id(look.name),
+                url: match i {
+                    i if i < UDP_CHANNELS => format!("udp://@{}", group_addr(i)),
+                    i if i == UDP_CHANNELS => format!("rtp://@{}", group_addr(i)),
+                    _ => format!("{}/hls/live.m3u8", http.base_url()),
+                },
+            })
+            .collect();
+        Ok(Self {
+            senders,
+            http,
+            channels,
+        })
+    }
+
+    /// The lineup as an extended M3U playlist.
+    pub fn playlist(&self) -> String {
+        let mut m3u = format!("#EXTM3U url-tvg=\"{}/guide.xml\"\n", self.http.base_url());
+        for c in &self.channels {
+            m3u.push_str(&format!(
+                "#EXTINF:-1 tvg-id=\"{}\" tvg-chno=\"{}\" group-title=\"Demo\",{}\n{}\n",
+                c.tvg_id, c.number, c.name, c.url
+            ));
+        }
+        m3u
+    }
+
+    /// Base URL of the HTTP server (`/guide.xml`, `/hls/live.m3u8`).
+    pub fn base_url(&self) -> String {
+        self.http.base_url()
+    }
+
+    /// Takes multicast channel `index` (0-based) off air or back on.
+    pub fn set_on_air(&self, index: usize, on: bool) {
+        if let Some(s) = self.senders.get(index) {
+            s.set_on_air(on);
+        }
+    }
+}
+
+/// 239.255.0.(i+1):5000 — administratively scoped, and only ever sent inside a private namespace.
+fn group_addr(i: usize) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(239, 255, 0, i as u8 + 1)), PORT)
+}
+
+fn tvg_id(name: &str) -> String {
+    format!("{}.demo", name.to_lowercase().replace(' ', ""))
+}
+
+fn guide_text(channels: &[(String, String)]) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    guide::xmltv(channels, now)
+}
+
+fn route(path: &str, hls: &hls::HlsChannel, guide: &str) -> Option<Body> {
+    match path {
+        "/guide.xml" => Some(Body {
+            content_type: "application/xml",
+            bytes: guide.as_bytes().to_vec(),
+        }),
+        "/hls/live.m3u8" => Some(Body {
+            content_type: "application/vnd.apple.mpegurl",
+            bytes: hls.playlist().into_bytes(),
+        }),
+        _ => {
+            let k = path
+                .strip_prefix("/hls/seg-")?
+                .strip_suffix(".ts")?
+                .parse()
+                .ok()?;
+            Some(Body {
+                content_type: "video/mp2t",
+                bytes: hls.segment(k)?,
+            })
+        }
+    }
+}

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! zapbox: a set-top-box application for ARM Linux boards. It plays multicast IPTV and OTT streams
+//! through GStreamer, shows a Slint TV interface and is driven by a remote through evdev.
+//!
+//! The pure [`core`] decides; the adapters ([`player`], [`net`], [`system`], the UI) act.
+pub mod app;
+pub mod cli;
+pub mod core;
+pub mod demo;
+pub mod lineup;
+pub mod net;
+pub mod player;
+pub mod system;
+pub mod ui;
+
+/// Rust types generated from `ui/*.slint` by `build.rs`.
+pub mod slint_generated {
+    slint::include_modules!();
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The `zapbox` command: parse the command line, set up logging, dispatch to the app or a tool.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Set-top-box application: multicast IPTV and OTT on a TV, driven by a remote.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (default: ~/.config/zapbox/config.json on a desktop, else /etc/zapbox/config.json).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// More log output (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run live test channels (multicast, RTP, HLS) and a guide inside this process, and the TV app on them.
+    /// Multicast stays inside a private network namespace.
+    Demo {
+        /// No window: zap through the channels and print what plays.
+        #[arg(long)]
+        headless: bool,
+        /// With --headless: how long to run.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+    /// Tools for channel lineups (M3U playlists).
+    Lineup {
+        #[command(subcommand)]
+        command: LineupCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Key press to first video frame over many zaps, zapbox against a fresh playbin3 per zap.
+    Zap {
+        /// Zaps per way (at least 30 for a stable p95).
+        #[arg(long, default_value_t = 30)]
+        zaps: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LineupCommand {
+    /// Parse and merge playlists; print every channel and every problem with its line.
+    /// Exit status: 0 when the lineup is usable, 1 when not, 2 on bad usage.
+    Check {
+        /// Playlist files or http(s) URLs, merged in this order.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Before any thread exists: a user namespace can only be entered by a single-threaded process.
+    if matches!(cli.command, Some(Command::Demo { .. } | Command::Bench { .. }))
+        && let Err(e) = zapbox::system::netns::enter_private_network()
+    {
+        eprintln!("zapbox: {e}");
+        return ExitCode::FAILURE;
+    }
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("zapbox: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Lineup {
+            command: LineupCommand::Check { locations, json },
+        }) => {
+            let mut out = std::io::stdout().lock();
+            let usable = zapbox::cli::lineup_check::run(&locations, json, None, &mut out)?;
+            Ok(if usable {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Some(Command::Demo {
+            headless: true,
+            seconds,
+        }) => {
+            let options = demo_options();
+            let mut out = std::io::stdout().lock();
+            zapbox::cli::demo::run_headless(&options, seconds, std::time::Duration::from_secs(4), &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo {
+            headless: false,
+            seconds,
+        }) => {
+            if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+                eprintln!("zapbox: no display (DISPLAY/WAYLAND_DISPLAY unset): running the demo headless");
+                let mut out = std::io::stdout().lock();
+                zapbox::cli::demo::run_headless(
+                    &demo_options(),
+                    seconds,
+                    std::time::Duration::from_secs(4),
+                    &mut out,
+                )?;
+            } else {
+                zapbox::cli::demo::run_window(&demo_options())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench {
+            command: BenchCommand::Zap { zaps, json },
+        }) => {
+            let bench = zapbox::cli::bench_zap::ZapBench {
+                zaps,
+                headend: demo_options(),
+                seed: 0x5eed,
+            };
+            zapbox::cli::bench_zap::run(&bench, json, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => anyhow::bail!("the TV app arrives with the TV interface; try `zapbox demo --headless`"),
+    }
+}
+
+/// The demo headend: 720p loops cached under the user's cache directory.
+fn demo_options() -> zapbox::demo::HeadendOptions {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("zapbox/demo");
+    zapbox::demo::HeadendOptions {
+        cache_dir: cache,
+        width: 1280,
+        height: 720,
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+}

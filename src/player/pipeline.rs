@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! GStreamer pipelines for one tune request.
+//!
+//! ```text
+//!  multicast/RTP:  appsrc (TS from our ring, caps fixed: no typefinding) -> decodebin3 -+-> video branch
+//!  HLS/DASH/HTTP:  uridecodebin3 (hlsdemux2 / dashdemux2 / souphttpsrc)  -------------+-> audio branch (volume)
+//! ```
+//! decodebin3 contains parsebin and picks decoders by rank (board profiles adjust ranks). `tsdemux`'s
+//! default 700 ms latency is lowered as it is created. The video decoder that wins is reported.
+
+use super::output::{self, Outputs};
+use crate::core::{ErrorKind, PlayerError};
+use crate::lineup::Source;
+use gstreamer as gst;
+use gstreamer::glib;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use std::sync::{Arc, Mutex};
+
+/// `tsdemux` latency in milliseconds: enough to order PES packets, far below the 700 ms default.
+pub const TSDEMUX_LATENCY_MS: i32 = 0;
+
+/// What a pipeline reads from.
+pub enum Input<'a> {
+    /// MPEG-TS pushed by the app (multicast and RTP, after RTP stripping).
+    Ts,
+    /// A URL GStreamer fetches itself (HLS, DASH, progressive HTTP).
+    Uri(&'a Source),
+}
+
+/// A built pipeline and the handles the player needs.
+pub struct Pipeline {
+    pub pipeline: gst::Pipeline,
+    /// Where TS goes for `Input::Ts`.
+    pub appsrc: Option<gst_app::AppSrc>,
+}
+
+/// The video decoder in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoder {
+    pub name: String,
+    pub hardware: bool,
+}
+
+/// Builds (does not start) a pipeline. `first_frame` is called on the streaming thread for every frame
+/// that reaches the video sink; the caller keeps the "first" bookkeeping.
+pub fn build(
+    input: Input<'_>,
+    outputs: &Outputs,
+    decoder: Arc<Mutex<Option<Decoder>>>,
+    first_frame: Arc<dyn Fn() + Send + Sync>,
+) -> Result<Pipeline, PlayerError> {
+    build_inner(input, outputs, decoder, first_frame).map_err(|e| PlayerError {
+        kind: ErrorKind::Unsupported,
+        detail: format!("cannot build the pipeline: {e} (is a GStreamer plugin missing?)"),
+    })
+}
+
+fn build_inner(
+    input: Input<'_>,
+    outputs: &Outputs,
+    decoder: Arc<Mutex<Option<Decoder>>>,
+    first_frame: Arc<dyn Fn() + Send + Sync>,
+) -> Result<Pipeline, glib::BoolError> {
+    let pipeline = gst::Pipeline::new();
+    watch_elements(&pipeline, decoder);
+    let (source, appsrc) = match input {
+        Input::Ts => {
+            let appsrc = ts_appsrc();
+            let decodebin = output::make("decodebin3")?;
+            pipeline.add_many([appsrc.upcast_ref(), &decodebin])?;
+            appsrc.link(&decodebin)?;
+            (decodebin, Some(appsrc))
+        }
+        Input::Uri(source) => {
+            let bin = gst::ElementFactory::make("uridecodebin3")
+                .property("uri", &source.url)
+                .build()?;
+            configure_http(&bin, source);
+            pipeline.add(&bin)?;
+            (bin, None)
+        }
+    };
+    let video = output::video_branch(&outputs.video, first_frame)?;
+    let audio = output::audio_branch(&outputs.audio_sink)?;
+    pipeline.add_many([video.upcast_ref::<gst::Element>(), audio.upcast_ref()])?;
+    link_streams(&source, &pipeline, video, audio);
+    Ok(Pipeline { pipeline, appsrc })
+}
+
+/// A live appsrc for TS: timestamps on arrival (as udpsrc does), so tsdemux maps PCR to running time.
+fn ts_appsrc() -> gst_app::AppSrc {
+    let caps = gst::Caps::builder("video/mpegts")
+        .field("systemstream", true)
+        .field("packetsize", 188i32)
+        .build();
+    gst_app::AppSrc::builder()
+        .caps(&caps)
+        .is_live(true)
+        .do_timestamp(true)
+        .format(gst::Format::Time)
+        .max_bytes(4 << 20)
+        .build()
+}
+
+/// Lowers tsdemux latency as it is created and records the video decoder that decodebin3 plugs.
+fn watch_elements(pipeline: &gst::Pipeline, decoder: Arc<Mutex<Option<Decoder>>>) {
+    pipeline.connect_deep_element_added(move |_, _, element| {
+        let Some(factory) = element.factory() else { return };
+        if factory.name() == "tsdemux" {
+            element.set_property("latency", TSDEMUX_LATENCY_MS);
+        } else if super::decoders::is_video_decoder(&factory) {
+            let picked = Decoder {
+                name: factory.name().to_string(),
+                hardware: super::decoders::is_hardware(&factory),
+            };
+            log::info!(
+                "video decoder: {} ({})",
+                picked.name,
+                if picked.hardware { "hardware" } else { "software" }
+            );
+            if let Ok(mut slot) = decoder.lock() {
+                *slot = Some(picked);
+            }
+        }
+    });
+}
+
+/// User agent, referrer and extra headers from the lineup reach the HTTP source and the adaptive demuxers.
+fn configure_http(uridecodebin: &gst::Element, source: &Source) {
+    let user_agent = source.user_agent.clone();
+    let mut headers = gst::Structure::builder("extra-headers");
+    if let Some(referrer) = &source.referrer {
+        headers = headers.field("Referer", referrer);
+    }
+    for (name, value) in &source.headers {
+        headers = headers.field(name.as_str(), value);
+    }
+    let headers = headers.build();
+    uridecodebin.connect("source-setup", false, move |args| {
+        let element = args.get(1).and_then(|v| v.get::<gst::Element>().ok())?;
+        set_http_properties(&element, user_agent.as_deref(), &headers);
+        None
+    });
+}
+
+fn set_http_properties(element: &gst::Element, user_agent: Option<&str>, headers: &gst::Structure) {
+    // urisourcebin wraps the real source; set properties on whatever HTTP element understands them.
+    if let Some(ua) = user_agent
+        && element.has_property("user-agent")
+    {
+        element.set_property("user-agent", ua);
+    }
+    if element.has_property("extra-headers") && headers.n_fields() > 0 {
+        element.set_property("extra-headers", headers);
+    }
+}
+
+/// Links decodebin's dynamic pads: the first video and audio streams to their branches, anything
+/// else (subtitles, extra tracks) to a fakesink so an unlinked pad cannot stop the stream.
+fn link_streams(source: &gst::Element, pipeline: &gst::Pipeline, video: gst::Bin, audio: gst::Bin) {
+    let pipeline = pipeline.downgrade();
+    source.connect_pad_added(move |_, pad| {
+        let Some(pipeline) = pipeline.upgrade() else {
+            return;
+        };
+        let media = pad
+            .current_caps()
+            .or_else(|| Some(pad.query_caps(None)))
+            .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
+            .unwrap_or_default();
+        let target = if media.starts_with("video/") {
+            video.static_pad("sink").filter(|p| !p.is_linked())
+        } else if media.starts_with("audio/") {
+            audio.static_pad("sink").filter(|p| !p.is_linked())
+        } else {
+            None
+        };
+        let linked = match target {
+            Some(sink) => pad.link(&sink).is_ok(),
+            None => false,
+        };
+        if !linked {
+            discard(&pipeline, pad);
+        }
+    });
+}
+
+fn discard(pipeline: &gst::Pipeline, pad: &gst::Pad) {
+    let Ok(sink) = gst::ElementFactory::make("fakesink")
+        .property("sync", false)
+        .property("async", false)
+        .build()
+    else {
+        return;
+    };
+    if pipeline.add(&sink).is_ok() {
+        let _ = sink.sync_state_with_parent();
+        if let Some(sinkpad) = sink.static_pad("sink") {
+            let _ = pad.link(&sinkpad);
+        }
+    }
+}

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! PAT and PMT decoding from validated sections: program → PMT PID, PCR PID,
+//! elementary streams with stream type, codec and ISO-639 audio languages.
+//!
+//! Owns table bodies only; must not depend on packet reassembly (that is `psi`) or
+//! on any player state.
+
+use super::psi::Section;
+
+/// table_id of the Program Association Table.
+pub const TABLE_PAT: u8 = 0x00;
+/// table_id of the Program Map Table.
+pub const TABLE_PMT: u8 = 0x02;
+/// Descriptor tag: ISO 639 language.
+pub const DESC_LANGUAGE: u8 = 0x0a;
+/// Descriptor tag: DVB AC-3.
+pub const DESC_AC3: u8 = 0x6a;
+/// Descriptor tag: DVB enhanced AC-3.
+pub const DESC_EAC3: u8 = 0x7a;
+/// Descriptor tag: DVB subtitling.
+pub const DESC_SUBTITLING: u8 = 0x59;
+/// Descriptor tag: DVB teletext.
+pub const DESC_TELETEXT: u8 = 0x56;
+
+/// Why a table could not be decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TableError {
+    /// The section carries another table.
+    #[error("unexpected table_id {0:#04x}")]
+    WrongTable(u8),
+    /// A loop or field runs past the section body.
+    #[error("table body truncated")]
+    Truncated,
+}
+
+/// One PAT entry with a real program (program 0, the NIT pointer, is kept apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatProgram {
+    /// program_number (service_id in DVB).
+    pub program_number: u16,
+    /// PID carrying this program's PMT.
+    pub pmt_pid: u16,
+}
+
+/// Program Association Table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pat {
+    /// transport_stream_id.
+    pub transport_stream_id: u16,
+    /// version_number.
+    pub version: u8,
+    /// Programs in transmission order.
+    pub programs: Vec<PatProgram>,
+    /// NIT PID announced by program 0, if any.
+    pub network_pid: Option<u16>,
+}
+
+impl Pat {
+    /// Decodes a PAT section (single-section PATs cover practically every stream).
+    pub fn parse(section: &Section<'_>) -> Result<Self, TableError> {
+        expect_table(section, TABLE_PAT)?;
+        let mut pat = Pat {
+            transport_stream_id: section.table_id_extension().unwrap_or(0),
+            version: section.version().unwrap_or(0),
+            programs: Vec::new(),
+            network_pid: None,
+        };
+        let (entries, rest) = section.body().as_chunks::<4>();
+        if !rest.is_empty() {
+            return Err(TableError::Truncated);
+        }
+        for e in entries {
+            let program_number = u16::from_be_bytes([e[0], e[1]]);
+            let pid = pid_of(e[2], e[3]);
+            if program_number == 0 {
+                pat.network_pid = Some(pid);
+            } else {
+                pat.programs.push(PatProgram {
+                    program_number,
+                    pmt_pid: pid,
+                });
+            }
+        }
+        Ok(pat)
+    }
+
+    /// The wanted program's PMT PID, or the first program's when `program` is `None`.
+    pub fn pmt_pid(&self, program: Option<u16>) -> Option<u16> {
+        self.programs
+            .iter()
+            .find(|p| program.is_none_or(|n| n == p.program_number))
+            .map(|p| p.pmt_pid)
+    }
+}
+
+/// A raw descriptor (tag + payload).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Descriptor {
+    /// descriptor_tag.
+    pub tag: u8,
+    /// descriptor payload (without tag and length).
+    pub data: Vec<u8>,
+}
+
+/// Video codecs the receive path recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VideoCodec {
+    /// MPEG-1/2 video (stream types 0x01, 0x02).
+    Mpeg2,
+    /// H.264/AVC (0x1b).
+    H264,
+    /// H.265/HEVC (0x24).
+    Hevc,
+}
+
+/// Audio codecs the receive path recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AudioCodec {
+    /// MPEG-1/2 layer I-III (0x03, 0x04).
+    Mpeg,
+    /// AAC in ADTS (0x0f).
+    AacAdts,
+    /// AAC in LATM (0x11).
+    AacLatm,
+    /// AC-3 (0x81, or 0x06 with descriptor 0x6a).
+    Ac3,
+    /// Enhanced AC-3 (0x87, or 0x06 with descriptor 0x7a).
+    Eac3,
+}
+
+/// What an elementary stream carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamKind {
+    /// Video.
+    Video(VideoCodec),
+    /// Audio.
+    Audio(AudioCodec),
+    /// DVB subtitles (0x06 with descriptor 0x59).
+    Subtitles,
+    /// Teletext (0x06 with descriptor 0x56).
+    Teletext,
+    /// Private or unrecognised data.
+    Other,
+}
+
+/// One ISO 639 language entry (descriptor 0x0a).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Language {
+    /// Three-letter code as transmitted, e.g. `*b"deu"`.
+    pub code: [u8; 3],
+    /// audio_type (0 undefined, 1 clean effects, 2 hearing impaired, 3 visual impaired commentary).
+    pub audio_type: u8,
+}
+
+impl Language {
+    /// The code as text, if it is ASCII.
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.code).ok().filter(|s| s.is_ascii())
+    }
+}
+
+/// One elementary stream of a program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElementaryStream {
+    /// stream_type.
+    pub stream_type: u8,
+    /// elementary_PID.
+    pub pid: u16,
+    /// ES_info descriptors.
+    pub descriptors: Vec<Descriptor>,
+}
+
+impl ElementaryStream {
+    /// Classifies the stream from its type and, for private data, its descriptors.
+    pub fn kind(&self) -> StreamKind {
+        match self.stream_type {
+            0x01 | 0x02 => StreamKind::Video(VideoCodec::Mpeg2),
+            0x1b => StreamKind::Video(VideoCodec::H264),
+            0x24 => StreamKind::Video(VideoCodec::Hevc),
+            0x03 | 0x04 => StreamKind::Audio(AudioCodec::Mpeg),
+            0x0f => StreamKind::Audio(AudioCodec::AacAdts),
+            0x11 => StreamKind::Audio(AudioCodec::AacLatm),
+            0x81 => StreamKind::Audio(AudioCodec::Ac3),
+            0x87 => StreamKind::Audio(AudioCodec::Eac3),
+            0x06 => self.private_kind(),
+            _ => StreamKind::Other,
+        }
+    }
+
+    /// DVB signals codecs in PES private data through descriptors.
+    fn private_kind(&self) -> StreamKind {
+        let has = |tag| self.descriptors.iter().any(|d| d.tag == tag);
+        if has(DESC_AC3) {
+            StreamKind::Audio(AudioCodec::Ac3)
+        } else if has(DESC_EAC3) {
+            StreamKind::Audio(AudioCodec::Eac3)
+        } else if has(DESC_SUBTITLING) {
+            StreamKind::Subtitles
+        } else if has(DESC_TELETEXT) {
+            StreamKind::Teletext
+        } else {
+            StreamKind::Other
+        }
+    }
+
+    /// Languages from ISO 639 descriptors, in order.
+    pub fn languages(&self) -> Vec<Language> {
+        let entries = self.descriptors.iter().filter(|d| d.tag == DESC_LANGUAGE);
+        entries
+            .flat_map(|d| d.data.as_chunks::<4>().0.iter())
+            .map(|e| Language {
+                code: [e[0], e[1], e[2]],
+                audio_type: e[3],
+            })
+            .collect()
+    }
+}
+
+/// Program Map Table of one program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pmt {
+    /// program_number.
+    pub program_number: u16,
+    /// version_number.
+    pub version: u8,
+    /// PID carrying the program's PCR.
+    pub pcr_pid: u16,
+    /// Program-level descriptors.
+    pub program_info: Vec<Descriptor>,
+    /// Elementary streams in transmission order.
+    pub streams: Vec<ElementaryStream>,
+}
+
+impl Pmt {
+    /// Decodes a PMT section.
+    pub fn parse(section: &Section<'_>) -> Result<Self, TableError> {
+        expect_table(section, TABLE_PMT)?;
+        let body = section.body();
+        let head = body.get(..4).ok_or(TableError::Truncated)?;
+        let pcr_pid = pid_of(head[0], head[1]);
+        let info_len = length12(head[2], head[3]);
+        let info = body.get(4..4 + info_len).ok_or(TableError::Truncated)?;
+        let mut rest = body.get(4 + info_len..).ok_or(TableError::Truncated)?;
+        let mut streams = Vec::new();
+        while !rest.is_empty() {
+            let h = rest.get(..5).ok_or(TableError::Truncated)?;
+            let es_len = length12(h[3], h[4]);
+            let es_info = rest.get(5..5 + es_len).ok_or(TableError::Truncated)?;
+            streams.push(ElementaryStream {
+                stream_type: h[0],
+                pid: pid_of(h[1], h[2]),
+                descriptors: parse_descriptors(es_info)?,
+            });
+            rest = rest.get(5 + es_len..).unwrap_or(&[]);
+        }
+        Ok(Pmt {
+            program_number: section.table_id_extension().unwrap_or(0),
+            version: section.version().unwrap_or(0),
+            pcr_pid,
+            program_info: parse_descriptors(info)?,
+            streams,
+        })
+    }
+
+    /// The first video stream: the one random access and zapping follow.
+    pub fn video(&self) -> Option<(u16, VideoCodec)> {
+        self.streams.iter().find_map(|s| match s.kind() {
+            StreamKind::Video(codec) => Some((s.pid, codec)),
+            _ => None,
+        })
+    }
+
+    /// Audio streams with their codec, in transmission order.
+    pub fn audio(&self) -> impl Iterator<Item = (&ElementaryStream, AudioCodec)> {
+        self.streams.iter().filter_map(|s| match s.kind() {
+            StreamKind::Audio(codec) => Some((s, codec)),
+            _ => None,
+        })
+    }
+}
+
+fn expect_table(section: &Section<'_>, table_id: u8) -> Result<(), TableError> {
+    if section.table_id() == table_id && section.syntax_indicator() {
+        Ok(())
+    } else {
+        Err(TableError::WrongTable(section.table_id()))
+    }
+}
+
+fn pid_of(hi: u8, lo: u8) -> u16 {
+    u16::from_be_bytes([hi & 0x1f, lo])
+}
+
+fn length12(hi: u8, lo: u8) -> usize {
+    usize::from(u16::from_be_bytes([hi & 0x0f, lo]))
+}
+
+/// Splits a descriptor loop; a descriptor overrunning the loop is an error.
+pub fn parse_descriptors(mut data: &[u8]) -> Result<Vec<Descriptor>, TableError> {
+    let mut out = Vec::new();
+    while let [tag, len, rest @ ..] = data {
+        let payload = rest.get(..usize::from(*len)).ok_or(TableError::Truncated)?;
+        out.push(Descriptor {
+            tag: *tag,
+            data: payload.to_vec(),
+        });
+        data = rest.get(usize::from(*len)..).unwrap_or(&[]);
+    }
+    if data.is_empty() {
+        Ok(out)
+    } else {
+        Err(TableError::Truncated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::player::ts::build::{StreamSpec, language_descriptor, pat_section, pmt_section};
+
+    #[test]
+    fn pat_programs_and_nit() {
+        let raw = pat_section(0x0042, 3, &[(0, 0x10), (101, 0x100), (102, 0x200)]);
+        let pat = Pat::parse(&Section::parse(&raw).unwrap()).unwrap();
+        assert_eq!(pat.transport_stream_id, 0x42);
+        assert_eq!(pat.version, 3);
+        assert_eq!(pat.network_pid, Some(0x10));
+        assert_eq!(pat.pmt_pid(None), Some(0x100));
+        assert_eq!(pat.pmt_pid(Some(102)), Some(0x200));
+        assert_eq!(pat.pmt_pid(Some(7)), None);
+    }
+
+    #[test]
+    fn pmt_streams_and_languages() {
+        let streams = [
+            StreamSpec::new(0x1b, 0x101),
+            StreamSpec::with(0x03, 0x102, language_descriptor(&[(*b"deu", 0)])),
+            StreamSpec::with(
+                0x06,
+                0x103,
+                [&language_descriptor(&[(*b"eng", 3)])[..], &[DESC_AC3, 0]].concat(),
+            ),
+            StreamSpec::with(0x06, 0x104, vec![DESC_SUBTITLING, 0]),
+        ];
+        let raw = pmt_section(101, 1, 0x101, &streams);
+        let pmt = Pmt::parse(&Section::parse(&raw).unwrap()).unwrap();
+        assert_eq!(pmt.program_number, 101);
+        assert_eq!(pmt.pcr_pid, 0x101);
+        assert_eq!(pmt.video(), Some((0x101, VideoCodec::H264)));
+        let audio: Vec<_> = pmt.audio().map(|(s, c)| (s.pid, c, s.languages())).collect();
+        assert_eq!(audio.len(), 2);
+        assert_eq!(audio[0].1, AudioCodec::Mpeg);
+        assert_eq!(audio[0].2[0].as_str(), Some("deu"));
+        assert_eq!(audio[1].1, AudioCodec::Ac3);
+        assert_eq!(
+            audio[1].2,
+            vec![Language {
+                code: *b"eng",
+                audio_type: 3
+            }]
+        );
+        assert_eq!(pmt.streams[3].kind(), StreamKind::Subtitles);
+    }
+
+    #[test]
+    fn stream_type_table() {
+        let kind = |t| {
+            ElementaryStream {
+                stream_type: t,
+                pid: 1,
+                descriptors: vec![],
+            }
+            .kind()
+        };
+        assert_eq!(kind(0x02), StreamKind::Video(VideoCodec::Mpeg2));
+        assert_eq!(kind(0x24), StreamKind::Video(VideoCodec::Hevc));
+        assert_eq!(kind(0x04), StreamKind::Audio(AudioCodec::Mpeg));
+        assert_eq!(kind(0x0f), StreamKind::Audio(AudioCodec::AacAdts));
+        assert_eq!(kind(0x11), StreamKind::Audio(AudioCodec::AacLatm));
+        assert_eq!(kind(0x81), StreamKind::Audio(AudioCodec::Ac3));
+        assert_eq!(kind(0x06), StreamKind::Other);
+        assert_eq!(kind(0x05), StreamKind::Other);
+    }
+
+    #[test]
+    fn truncated_descriptor_loop_rejected() {
+        assert_eq!(
+            parse_descriptors(&[0x0a, 4, b'd', b'e']),
+            Err(TableError::Truncated)
+        );
+        assert_eq!(parse_descriptors(&[0x0a]), Err(TableError::Truncated));
+        assert_eq!(parse_descriptors(&[]), Ok(vec![]));
+    }
+
+    #[test]
+    fn wrong_table_rejected() {
+        let raw = pat_section(1, 0, &[(1, 0x100)]);
+        let err = Pmt::parse(&Section::parse(&raw).unwrap()).unwrap_err();
+        assert_eq!(err, TableError::WrongTable(0));
+    }
+}

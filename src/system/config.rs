@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The JSON configuration file: its schema, loading and per-field validation.
+//!
+//! Every field has a default, so an empty object (or no file) is a valid config. Loading is
+//! forgiving in layers: unknown keys are reported and ignored; a value out of range falls back to
+//! that field's default; a file that is not valid JSON for this schema is renamed to
+//! `<name>.bad` and all defaults apply. Depends only on `serde`, the lineup's key type and the
+//! shared loading helpers of [`crate::system`]; it must not depend on the UI, player or network.
+
+use super::paths::ConfigLocation;
+use super::{
+    Checker, LoadWarning, ReadError, Severity, keep_aside, key_path, read_limited, starts_as_object,
+};
+use crate::lineup::ChannelKey;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A config larger than this is certainly not hand-written; refuse it instead of filling memory.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// M3U playlists merged into one lineup, in this order: `http(s)://` URLs or absolute paths.
+    pub playlists: Vec<String>,
+    /// XMLTV programme guide sources.
+    pub guides: Vec<GuideSource>,
+    /// Minutes added to every guide time, for feeds with wrong time zones (-1440..=1440).
+    pub guide_offset_minutes: i32,
+    /// Board profile name (e.g. `"pc"`, `"rpi4"`): lowercase letters, digits, `-` and `_`.
+    /// `null` detects the board at start.
+    pub board: Option<String>,
+    /// Network settings.
+    pub network: NetworkConfig,
+    /// Viewer preferences.
+    pub preferences: Preferences,
+    /// Parental control.
+    pub parental: Parental,
+    /// Overrides of the default file locations.
+    pub paths: PathsConfig,
+}
+
+/// One programme guide (XMLTV, optionally gzip-compressed) source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GuideSource {
+    /// `http(s)://` URL or absolute path of the XMLTV file.
+    pub url: String,
+    /// When several guides describe the same channel, the highest priority wins.
+    pub priority: i32,
+}
+
+/// Network settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetworkConfig {
+    /// Interface to join multicast groups on (e.g. `"eth0"`); `null` lets the kernel choose by
+    /// routing table, which is right for boxes with a single interface.
+    pub multicast_interface: Option<String>,
+}
+
+/// The viewer's preferences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preferences {
+    /// Preferred audio track language, ISO 639 code (`"eng"`, `"de"`); lowercase.
+    pub audio_language: String,
+    /// Show subtitles when the stream has them in the preferred language.
+    pub subtitles: bool,
+    /// Picture fit: `"auto"`, `"letterbox"`, `"zoom"` or `"stretch"`; see [`Preferences::aspect`].
+    pub aspect: String,
+    /// How long after the last digit key the typed channel number is tuned (500..=10000 ms).
+    pub digit_timeout_ms: u32,
+    /// How long the channel banner stays on screen (1000..=60000 ms).
+    pub banner_timeout_ms: u32,
+    /// User interface language tag (`"en"`, `"pt-BR"`).
+    pub language: String,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self {
+            audio_language: "eng".into(),
+            subtitles: false,
+            aspect: "auto".into(),
+            digit_timeout_ms: 2000,
+            banner_timeout_ms: 5000,
+            language: "en".into(),
+        }
+    }
+}
+
+/// How the picture is fitted to the screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Aspect {
+    /// Keep the stream's aspect ratio, bars where needed.
+    #[default]
+    Auto,
+    /// Like `Auto`, but also letterbox 4:3 content signalled as anamorphic.
+    Letterbox,
+    /// Fill the screen, cropping what does not fit.
+    Zoom,
+    /// Fill the screen, distorting the picture.
+    Stretch,
+}
+
+impl Aspect {
+    /// Parses the config spelling; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "auto" => Some(Self::Auto),
+            "letterbox" => Some(Self::Letterbox),
+            "zoom" => Some(Self::Zoom),
+            "stretch" => Some(Self::Stretch),
+            _ => None,
+        }
+    }
+}
+
+impl Preferences {
+    /// The picture fit. Kept as text in the file so a misspelt value costs only this field
+    /// (see validation) instead of rejecting the whole file as a type error.
+    pub fn aspect(&self) -> Aspect {
+        Aspect::parse(&self.aspect).unwrap_or_default()
+    }
+}
+
+/// Parental control.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Parental {
+    /// Four-digit PIN as a string (so `"0042"` keeps its zeros); `null` when none is set.
+    pub pin: Option<String>,
+    /// Channels that need the PIN, by channel key (`tvg-id` or normalised name).
+    pub locked_channels: Vec<ChannelKey>,
+    /// Playlist groups (`group-title`) whose channels all need the PIN.
+    pub locked_groups: Vec<String>,
+}
+
+/// Overrides of the locations chosen by [`crate::system::paths`]; absolute paths only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PathsConfig {
+    /// The state file (last channel, volume, favourites).
+    pub state_file: Option<PathBuf>,
+    /// Directory for downloaded playlists, guides and logos.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Loads the config at `path`. A missing file gives defaults and an informational message;
+/// anything wrong inside it gives warnings (see the module docs). Never fails.
+pub fn load_config(path: &Path) -> (Config, Vec<LoadWarning>) {
+    load(path, Severity::Info)
+}
+
+/// Loads the config chosen by [`crate::system::paths::find_config`]. A file named with
+/// `--config` that does not exist is a warning; no config anywhere is only informational.
+pub fn load_config_at(location: &ConfigLocation) -> (Config, Vec<LoadWarning>) {
+    match location {
+        ConfigLocation::Explicit(path) => load(path, Severity::Warning),
+        ConfigLocation::Found(path) => load(path, Severity::Info),
+        ConfigLocation::Absent { searched } => {
+            let list: Vec<_> = searched.iter().map(|p| p.display().to_string()).collect();
+            let file = searched.last().map_or_else(PathBuf::new, PathBuf::clone);
+            let message = format!("no config file (looked at {}); using defaults", list.join(", "));
+            (Config::default(), vec![LoadWarning::info(&file, message)])
+        }
+    }
+}
+
+fn load(path: &Path, missing: Severity) -> (Config, Vec<LoadWarning>) {
+    let message = match read_limited(path, MAX_CONFIG_BYTES) {
+        Ok(bytes) => return parse(path, &bytes),
+        Err(ReadError::Missing) => {
+            let message = "no such file; using the default configuration".to_string();
+            let warning = LoadWarning {
+                file: path.into(),
+                severity: missing,
+                message,
+            };
+            return (Config::default(), vec![warning]);
+        }
+        Err(ReadError::TooLarge(size)) => format!(
+            "the file is {size} bytes, more than a config can be ({MAX_CONFIG_BYTES}); {}; \
+             using the default configuration",
+            keep_aside(path)
+        ),
+        Err(ReadError::Unreadable(reason)) => format!(
+            "cannot read it ({reason}); using the default configuration. \
+             Check that it is a readable file"
+        ),
+    };
+    (Config::default(), vec![LoadWarning::warning(path, message)])
+}
+
+/// Parses and validates config bytes that were read from `path`.
+fn parse(path: &Path, bytes: &[u8]) -> (Config, Vec<LoadWarning>) {
+    let mut unknown = Vec::new();
+    let mut config = match decode(bytes, &mut unknown) {
+        Ok(config) => config,
+        Err(problem) => {
+            let message = format!(
+                "{problem}; {}; using the default configuration. Fix it and move it back",
+                keep_aside(path)
+            );
+            return (Config::default(), vec![LoadWarning::warning(path, message)]);
+        }
+    };
+    let mut messages: Vec<String> = unknown
+        .into_iter()
+        .map(|key| format!("unknown key `{key}` ignored; check its spelling"))
+        .collect();
+    messages.extend(config.validate());
+    let warnings = messages
+        .into_iter()
+        .map(|m| LoadWarning::warning(path, m))
+        .collect();
+    (config, warnings)
+}
+
+/// Deserializes a config, collecting the paths of unknown keys; the error says what is wrong
+/// and where (serde_json's line and column).
+fn decode(bytes: &[u8], unknown: &mut Vec<String>) -> Result<Config, String> {
+    if !starts_as_object(bytes) {
+        // Let serde_json locate syntax errors; a valid non-object gets its own message.
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Err(e) => format!("not valid JSON ({e})"),
+            Ok(_) => "not a JSON object (the config must be { ... })".into(),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_ignored::deserialize(&mut de, |p| unknown.push(key_path(&p)))
+        .and_then(|config: Config| de.end().map(|()| config))
+        .map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => format!("a value has the wrong type ({e})"),
+            _ => format!("not valid JSON ({e})"),
+        })
+}
+
+impl Config {
+    /// Replaces each invalid value by its default; returns one message per replacement.
+    /// Loading already does this; call it again after changing a config in code.
+    pub fn validate(&mut self) -> Vec<String> {
+        let mut c = Checker::default();
+        let source = "an http(s):// URL or an absolute path";
+        c.list("playlists", &mut self.playlists, source, |p| is_source(p));
+        c.list("guides", &mut self.guides, source, |g| is_source(&g.url));
+        let offset = &mut self.guide_offset_minutes;
+        c.range("guide_offset_minutes", offset, 0, -1440..=1440);
+        let rule = "lowercase letters, digits, - and _";
+        c.optional("board", &mut self.board, rule, |n: &String| is_board_name(n));
+        let (iface, rule) = (
+            &mut self.network.multicast_interface,
+            "an interface name such as eth0",
+        );
+        c.optional("network.multicast_interface", iface, rule, |n: &String| {
+            is_interface_name(n)
+        });
+        self.preferences.check(&mut c);
+        if self.parental.pin.as_deref().is_some_and(|p| !is_pin(p)) {
+            // The rejected value is not echoed: it is close to a secret and logs get shared.
+            c.note("parental.pin must be 4 digits in quotes, e.g. \"0042\"; no PIN is set");
+            self.parental.pin = None;
+        }
+        let (abs, is_abs) = ("an absolute path", |p: &PathBuf| p.is_absolute());
+        c.optional("paths.state_file", &mut self.paths.state_file, abs, is_abs);
+        c.optional("paths.cache_dir", &mut self.paths.cache_dir, abs, is_abs);
+        c.into_messages()
+    }
+}
+
+impl Preferences {
+    fn check(&mut self, c: &mut Checker) {
+        let d = Preferences::default();
+        self.audio_language.make_ascii_lowercase();
+        let (key, rule) = ("preferences.audio_language", "an ISO 639 code such as eng");
+        c.value(key, &mut self.audio_language, d.audio_language, rule, |l| {
+            is_language_code(l)
+        });
+        let (key, rule) = ("preferences.aspect", "auto, letterbox, zoom or stretch");
+        c.value(key, &mut self.aspect, d.aspect, rule, |a| {
+            Aspect::parse(a).is_some()
+        });
+        let (key, value) = ("preferences.digit_timeout_ms", &mut self.digit_timeout_ms);
+        c.range(key, value, d.digit_timeout_ms, 500..=10_000);
+        let (key, value) = ("preferences.banner_timeout_ms", &mut self.banner_timeout_ms);
+        c.range(key, value, d.banner_timeout_ms, 1000..=60_000);
+        let (key, rule) = ("preferences.language", "a language tag such as en or pt-BR");
+        c.value(key, &mut self.language, d.language, rule, |t| is_language_tag(t));
+    }
+}
+
+fn is_pin(pin: &str) -> bool {
+    pin.len() == 4 && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_source(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with("http://") || text.starts_with("https://") || text.starts_with('/')
+}
+
+fn is_board_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Linux interface names: 1..=15 bytes, no `/`, `:` or whitespace, not `.` or `..`.
+fn is_interface_name(name: &str) -> bool {
+    (1..=15).contains(&name.len())
+        && name != "."
+        && name != ".."
+        && !name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace())
+}
+
+fn is_language_code(code: &str) -> bool {
+    (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// `en`, `deu`, `pt-BR`, `zh-Hant`: a language code and an optional subtag.
+fn is_language_tag(tag: &str) -> bool {
+    let Some((lang, sub)) = tag.split_once('-') else {
+        return is_language_code(tag);
+    };
+    let sub_ok = (2..=8).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_alphanumeric());
+    is_language_code(lang) && sub_ok
+}

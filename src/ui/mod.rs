@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The Slint adapter (Rust side): runs the window, turns keys into actions, renders the view model,
+//! and shows decoded frames. The `.slint` files live under `ui/`.
+//!
+//! Slint's event loop is the dispatch loop: the inbox wakes it with `invoke_from_event_loop`, and
+//! the shell lives in a thread-local of the UI thread, the only thread that touches the core.
+
+mod keys;
+mod render;
+
+pub use keys::action_for;
+pub use render::{notice_text, phase_text};
+
+use crate::app::{Inbox, Shell};
+use crate::core::Event;
+use crate::player::{FrameCallback, VideoFrame};
+use crate::slint_generated::{AppWindow, LiveAdapter};
+use anyhow::Result;
+use slint::ComponentHandle;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, mpsc};
+
+thread_local! {
+    static SHELL: RefCell<Option<(Shell, mpsc::Receiver<Event>)>> = const { RefCell::new(None) };
+    static WINDOW: RefCell<Option<slint::Weak<AppWindow>>> = const { RefCell::new(None) };
+}
+
+/// Runs the TV window until it is closed. `make_shell` builds the shell with the inbox and the frame
+/// callback this window provides.
+pub fn run_window(make_shell: impl FnOnce(Inbox, FrameCallback) -> Result<Shell>) -> Result<()> {
+    let window = AppWindow::new()?;
+    WINDOW.with(|w| *w.borrow_mut() = Some(window.as_weak()));
+    let (inbox, rx) = Inbox::new(Arc::new(|| {
+        let _ = slint::invoke_from_event_loop(drain);
+    }));
+    let shell = make_shell(inbox.clone(), frame_callback())?;
+    SHELL.with(|s| *s.borrow_mut() = Some((shell, rx)));
+    let keys = inbox.clone();
+    window.global::<LiveAdapter>().on_key(move |text| {
+        if let Some(action) = keys::action_for(&text) {
+            keys.post(Event::Action(action));
+        }
+    });
+    // The clock on screen moves even when nothing happens.
+    let clock = slint::Timer::default();
+    clock.start(
+        slint::TimerMode::Repeated,
+        std::time::Duration::from_secs(1),
+        drain,
+    );
+    inbox.post(Event::Started);
+    window.run()?;
+    SHELL.with(|s| {
+        if let Some((shell, _)) = s.borrow_mut().as_mut() {
+            shell.handle(Event::Shutdown);
+        }
+    });
+    Ok(())
+}
+
+/// Handles every queued event, then renders once.
+fn drain() {
+    SHELL.with(|s| {
+        let mut slot = s.borrow_mut();
+        let Some((shell, rx)) = slot.as_mut() else { return };
+        while let Ok(event) = rx.try_recv() {
+            shell.handle(event);
+        }
+        let view = shell.view();
+        with_window(|w| render::render(&w.global::<LiveAdapter>(), &view));
+    });
+}
+
+fn with_window(f: impl FnOnce(&AppWindow)) {
+    WINDOW.with(|w| {
+        if let Some(window) = w.borrow().as_ref().and_then(|w| w.upgrade()) {
+            f(&window);
+        }
+    });
+}
+
+/// Keeps only the newest frame and asks the UI thread to show it: a slow UI drops frames instead
+/// of queueing them.
+fn frame_callback() -> FrameCallback {
+    let latest: Arc<Mutex<Option<VideoFrame>>> = Arc::new(Mutex::new(None));
+    Arc::new(move |frame| {
+        let was_empty = latest
+            .lock()
+            .map(|mut l| l.replace(frame).is_none())
+            .unwrap_or(false);
+        if was_empty {
+            let latest = latest.clone();
+            let _ = slint::invoke_from_event_loop(move || {
+                if let Some(frame) = latest.lock().ok().and_then(|mut l| l.take()) {
+                    show_frame(&frame);
+                }
+            });
+        }
+    })
+}
+
+fn show_frame(frame: &VideoFrame) {
+    let mut pixels = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(frame.width, frame.height);
+    let row = frame.width as usize * 4;
+    let target = pixels.make_mut_bytes();
+    for (y, dst) in target.chunks_exact_mut(row).enumerate() {
+        if let Some(src) = frame.data.get(y * frame.stride..y * frame.stride + row) {
+            dst.copy_from_slice(src);
+        }
+    }
+    with_window(|w| {
+        w.global::<LiveAdapter>()
+            .set_video(slint::Image::from_rgba8(pixels))
+    });
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Scenario tests of the core: playback phases, recovery, alternative sources, requested vs actual.
+
+mod common;
+
+use common::{Shell, channel, key, lineup, played, udp_source};
+use zapbox::core::{
+    Action, Effect, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerError, PlayerEvent, RequestId,
+    SavedState,
+};
+use zapbox::lineup::Lineup;
+
+fn fail(shell: &mut Shell, kind: ErrorKind) {
+    let request = shell.last_request();
+    let error = PlayerError {
+        kind,
+        detail: format!("{kind:?} trouble"),
+    };
+    shell.send(Event::Player(PlayerEvent::Failed { request, error }));
+}
+
+fn stall(shell: &mut Shell) {
+    let request = shell.last_request();
+    shell.send(Event::Player(PlayerEvent::Stalled { request }));
+}
+
+/// A lineup whose channel 1 has three alternative sources.
+fn three_source_lineup() -> Lineup {
+    let mut ch = channel(1, "multi", "News");
+    ch.sources = vec![udp_source(1), udp_source(2), udp_source(3)];
+    Lineup {
+        channels: vec![ch, channel(2, "other", "News")],
+        guide_urls: vec![],
+    }
+}
+
+fn source_urls(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Player(PlayerCommand::Play { source, .. }) => Some(source.url.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn phases_follow_the_players_reports() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    assert_eq!(shell.view().phase, Some(Phase::Tuning));
+    shell.first_frame();
+    assert_eq!(shell.view().phase, Some(Phase::Playing));
+    stall(&mut shell);
+    assert_eq!(shell.view().phase, Some(Phase::Stalled));
+    assert_eq!(shell.view().notice, Some(Notice::NoSignal));
+    let request = shell.last_request();
+    shell.send(Event::Player(PlayerEvent::Resumed { request }));
+    assert_eq!(shell.view().phase, Some(Phase::Playing));
+    assert!(
+        played(&shell.advance(60_000)).is_empty(),
+        "a resumed stall needs no rebuild"
+    );
+}
+
+#[test]
+fn the_screen_shows_what_really_plays() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    shell.first_frame();
+    shell.press(Action::ChannelUp);
+    let view = shell.view();
+    assert_eq!(view.requested.map(|c| c.number), Some(2));
+    assert_eq!(
+        view.on_screen.map(|c| c.number),
+        Some(1),
+        "channel 1's last frame until 2 shows"
+    );
+    shell.first_frame();
+    assert_eq!(shell.view().on_screen.map(|c| c.number), Some(2));
+    assert_eq!(shell.view().decoder.as_deref(), Some("avdec_h264"));
+}
+
+#[test]
+fn reports_from_an_old_request_are_ignored() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    let old = shell.last_request();
+    shell.press(Action::ChannelUp);
+    shell.send(Event::Player(PlayerEvent::FirstFrame {
+        request: old,
+        decoder: None,
+    }));
+    shell.send(Event::Player(PlayerEvent::Stalled { request: old }));
+    assert_eq!(shell.view().phase, Some(Phase::Tuning));
+    assert_eq!(shell.view().on_screen, None);
+}
+
+#[test]
+fn zap_time_is_measured_from_the_key_press() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    shell.advance(1_000);
+    shell.press(Action::ChannelUp);
+    shell.advance(420);
+    shell.first_frame();
+    assert_eq!(shell.view().recent_zaps_ms.first(), Some(&420));
+}
+
+#[test]
+fn network_failures_retry_the_same_source_with_growing_delays() {
+    let mut shell = Shell::new(three_source_lineup(), SavedState::default());
+    shell.send(Event::Started);
+    let first = source_urls(&shell.log.clone());
+    let mut delays = Vec::new();
+    for attempt in 1..=5 {
+        fail(&mut shell, ErrorKind::Network);
+        assert_eq!(shell.view().phase, Some(Phase::Retrying { attempt }));
+        let before = shell.now_ms;
+        let mut waited = 0;
+        while source_urls(&shell.advance(50)).is_empty() {
+            waited += 50;
+            assert!(shell.now_ms - before < 20_000, "a retry comes");
+        }
+        delays.push(waited + 50);
+        assert_eq!(source_urls(&shell.log)[attempt as usize], first[0]);
+    }
+    assert_eq!(delays, [250, 500, 1000, 2000, 4000]);
+}
+
+#[test]
+fn stream_failures_try_the_alternative_sources_in_order() {
+    let mut shell = Shell::new(three_source_lineup(), SavedState::default());
+    shell.send(Event::Started);
+    for _ in 0..3 {
+        fail(&mut shell, ErrorKind::Stream);
+        shell.advance(10_000);
+    }
+    let urls = source_urls(&shell.log);
+    assert_eq!(
+        urls,
+        [
+            "udp://@239.1.0.2:5000",
+            "udp://@239.1.0.3:5000",
+            "udp://@239.1.0.4:5000",
+            "udp://@239.1.0.2:5000"
+        ]
+    );
+}
+
+#[test]
+fn unplayable_everywhere_fails_with_the_reason_and_stops() {
+    let mut shell = Shell::started(three_source_lineup());
+    for _ in 0..3 {
+        fail(&mut shell, ErrorKind::Unsupported);
+        shell.advance(10_000);
+    }
+    assert_eq!(
+        shell.view().phase,
+        Some(Phase::Failed {
+            reason: "Unsupported trouble".into()
+        })
+    );
+    assert!(matches!(
+        shell.log.last(),
+        Some(Effect::Player(PlayerCommand::Stop))
+    ));
+    assert!(matches!(shell.view().notice, Some(Notice::CannotPlay(_))));
+    assert_eq!(played(&shell.press(Action::Last)), Vec::<String>::new());
+    assert_eq!(
+        played(&shell.send(Event::Tune(key("multi")))),
+        ["multi"],
+        "selecting it again tries again"
+    );
+}
+
+#[test]
+fn a_long_stall_rebuilds_and_keeps_trying_while_selected() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    shell.first_frame();
+    stall(&mut shell);
+    assert!(played(&shell.advance(2_999)).is_empty());
+    shell.advance(1);
+    assert_eq!(shell.view().phase, Some(Phase::Retrying { attempt: 1 }));
+    let retried = played(&shell.advance(250));
+    assert_eq!(retried, ["ch1"], "the pipeline is rebuilt for the same channel");
+    for _ in 0..20 {
+        fail(&mut shell, ErrorKind::Network);
+        shell.advance(10_000);
+    }
+    assert!(
+        matches!(shell.view().phase, Some(Phase::Retrying { attempt: 21 })),
+        "never gives up"
+    );
+    shell.first_frame();
+    assert_eq!(shell.view().phase, Some(Phase::Playing));
+    assert_eq!(shell.view().notice, None);
+}
+
+#[test]
+fn zapping_away_cancels_recovery_of_the_old_channel() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    fail(&mut shell, ErrorKind::Network);
+    shell.press(Action::ChannelUp);
+    let later = played(&shell.advance(30_000));
+    assert!(later.is_empty(), "no retry of channel 1 after the zap: {later:?}");
+    assert_eq!(shell.view().phase, Some(Phase::Tuning));
+}
+
+#[test]
+fn a_reloaded_lineup_keeps_the_playing_channel() {
+    let mut shell = Shell::started(lineup(&[1, 2, 3]));
+    shell.press(Action::ChannelUp);
+    let effects = shell.send(Event::LineupLoaded(lineup(&[2, 3, 4])));
+    assert!(played(&effects).is_empty());
+    assert_eq!(shell.requested().as_deref(), Some("ch2"));
+    assert_eq!(played(&shell.press(Action::ChannelUp)), ["ch3"]);
+}
+
+#[test]
+fn a_late_lineup_tunes_when_nothing_was_playing() {
+    let mut shell = Shell::started(lineup(&[]));
+    let effects = shell.send(Event::LineupLoaded(lineup(&[7, 8])));
+    assert_eq!(played(&effects), ["ch7"]);
+    assert!(matches!(
+        &effects[0],
+        Effect::Player(PlayerCommand::Play {
+            request: RequestId(_),
+            ..
+        })
+    ));
+}

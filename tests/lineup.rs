@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Lineup integration tests: realistic playlists from `tests/fixtures/m3u/` through parse + merge,
+//! the HTTP client and cache against a real local server, and property tests on hostile input.
+
+#[path = "lineup/fuzz.rs"]
+mod fuzz;
+#[path = "lineup/http.rs"]
+mod http;
+
+use std::path::PathBuf;
+use zapbox::lineup::{self, Channel, LineupReport, SourceKind};
+
+fn fixture(name: &str) -> (String, Vec<u8>) {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/m3u", name]
+        .iter()
+        .collect();
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (name.to_owned(), bytes)
+}
+
+fn build(names: &[&str]) -> LineupReport {
+    let inputs: Vec<_> = names.iter().map(|n| fixture(n)).collect();
+    lineup::build(&inputs)
+}
+
+fn numbered(r: &LineupReport) -> Vec<(u32, &str)> {
+    r.lineup
+        .channels
+        .iter()
+        .map(|c| (c.number, c.name.as_str()))
+        .collect()
+}
+
+fn kinds(c: &Channel) -> Vec<SourceKind> {
+    c.sources.iter().map(|s| s.kind).collect()
+}
+
+fn warnings(r: &LineupReport) -> Vec<(usize, String)> {
+    r.warnings.iter().map(|w| (w.line, w.message.clone())).collect()
+}
+
+fn channel(r: &LineupReport, number: u32) -> &Channel {
+    r.lineup
+        .by_number(number)
+        .unwrap_or_else(|| panic!("no channel {number}"))
+}
+
+#[test]
+fn operator_multicast_list() {
+    use std::net::IpAddr;
+    let r = build(&["operator_multicast.m3u"]);
+    assert!(r.is_usable() && r.errors.is_empty());
+    assert_eq!(
+        numbered(&r),
+        [
+            (1, "Das Erste HD"),
+            (2, "ZDF HD"),
+            (3, "arte HD"),
+            (10, "SPORT1"),
+            (100, "Radio Eins")
+        ]
+    );
+    assert_eq!(channel(&r, 1).groups, ["Public", "HD"]);
+    let ssm = channel(&r, 2).sources[0].multicast.unwrap();
+    assert_eq!(
+        (ssm.group, ssm.port),
+        ("232.0.20.35".parse::<IpAddr>().unwrap(), 10000)
+    );
+    assert_eq!(ssm.source, Some("87.141.215.251".parse().unwrap()));
+    assert_eq!(kinds(channel(&r, 3)), [SourceKind::Rtp]);
+    assert_eq!(channel(&r, 10).sources[0].program, Some(1001));
+    let radio = channel(&r, 100);
+    assert!(radio.radio);
+    assert_eq!(
+        radio.sources[0].multicast.map(|m| m.group),
+        Some("ff15::100".parse().unwrap())
+    );
+    let ard = channel(&r, 1).catchup.as_ref().unwrap();
+    assert_eq!((ard.mode.as_str(), ard.days), ("shift", Some(3)));
+    let arte = channel(&r, 3).catchup.as_ref().unwrap();
+    assert_eq!(arte.mode, "default");
+    assert!(arte.source.as_deref().is_some_and(|s| s.contains("{utcend}")));
+    assert_eq!(r.lineup.guide_urls, ["http://epg.operator.example/guide.xml.gz"]);
+    let w = warnings(&r);
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert_eq!(w[0].0, 14);
+    assert!(
+        w[0].1.contains("'10.1.2.3' is not a multicast address"),
+        "{}",
+        w[0].1
+    );
+    assert_eq!(w[1].0, 16);
+    assert!(w[1].1.contains("missing ':port'"), "{}", w[1].1);
+}
+
+#[test]
+fn ott_list_with_vlc_and_kodi_options() {
+    let r = build(&["ott.m3u8"]);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(
+        numbered(&r),
+        [
+            (1, "News One"),
+            (2, "Movies DASH"),
+            (3, "Music TS"),
+            (4, "Kids, Family & Fun"),
+            (5, "Hinted HLS"),
+            (6, "Legacy Archive")
+        ]
+    );
+    let all: Vec<_> = r.lineup.channels.iter().flat_map(kinds).collect();
+    use SourceKind::*;
+    assert_eq!(all, [Hls, Dash, Http, Hls, Hls, Http]);
+    assert_eq!(
+        channel(&r, 1).sources[0].user_agent.as_deref(),
+        Some("ZapboxDefault/1.0")
+    );
+    assert_eq!(channel(&r, 2).sources[0].properties.len(), 3);
+    let music = &channel(&r, 3).sources[0];
+    assert_eq!(music.user_agent.as_deref(), Some("VLC/3.0.20 LibVLC/3.0.20"));
+    assert_eq!(music.referrer.as_deref(), Some("https://portal.example/"));
+    let kids = &channel(&r, 4).sources[0];
+    assert_eq!(kids.url, "https://cdn.example/kids/playlist.m3u8");
+    assert_eq!(kids.user_agent.as_deref(), Some("Mozilla/5.0 (SmartTV)"));
+    assert_eq!(kids.referrer.as_deref(), Some("https://portal.example/"));
+    let headers: Vec<_> = kids
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        headers,
+        [("Cookie", "session=xyz"), ("X-Forwarded-For", "1.2.3.4")]
+    );
+    let legacy = channel(&r, 6);
+    assert_eq!(legacy.sources[0].user_agent.as_deref(), Some("OldBox/2"));
+    let c = legacy.catchup.as_ref().unwrap();
+    assert_eq!((c.mode.as_str(), c.days), ("shift", Some(2)));
+    assert_eq!(
+        r.lineup.guide_urls,
+        ["https://epg.example/a.xml", "https://epg.example/b.xml"]
+    );
+}
+
+#[test]
+fn latin1_file_is_decoded_with_a_warning() {
+    let r = build(&["latin1.m3u"]);
+    assert_eq!(numbered(&r), [(1, "Télé Française"), (2, "München TV €")]);
+    assert_eq!(channel(&r, 1).groups, ["Télévision"]);
+    assert_eq!(
+        warnings(&r),
+        [(
+            2,
+            "not valid UTF-8; the whole file is read as Latin-1 (Windows-1252)".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn crlf_and_bom_file() {
+    let r = build(&["crlf_bom.m3u"]);
+    assert!(r.warnings.is_empty() && r.errors.is_empty(), "{:?}", r.warnings);
+    assert_eq!(numbered(&r), [(5, "First"), (6, "Second")]);
+    assert_eq!(channel(&r, 6).sources[0].origin.line, 6);
+}
+
+#[test]
+fn duplicate_numbers_are_resolved_predictably() {
+    let r = build(&["duplicate_numbers.m3u"]);
+    assert_eq!(
+        numbered(&r),
+        [
+            (1, "Alpha"),
+            (2, "Delta"),
+            (3, "Beta"),
+            (4, "Gamma"),
+            (5, "Epsilon"),
+            (6, "Zeta")
+        ]
+    );
+    let w = warnings(&r);
+    let f = "duplicate_numbers.m3u";
+    assert_eq!(
+        w,
+        [
+            (
+                4,
+                format!(
+                    "channel number 1 of 'Beta' is already taken by 'Alpha' ({f}:2); 'Beta' gets number 3"
+                )
+            ),
+            (
+                10,
+                "channel number 'abc' is not a whole number in 1..9999; numbered automatically".to_owned()
+            ),
+            (
+                12,
+                format!(
+                    "channel number 2 of 'Zeta' is already taken by 'Delta' ({f}:8); 'Zeta' gets number 6"
+                )
+            ),
+        ]
+    );
+}
+
+#[test]
+fn unsafe_schemes_are_never_played() {
+    let r = build(&["unsafe_schemes.m3u"]);
+    assert_eq!(numbered(&r), [(1, "Safe")]);
+    let w = warnings(&r);
+    let lines: Vec<_> = w.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [3, 5, 7, 9, 11]);
+    for ((_, message), needle) in
+        w.iter()
+            .zip(["'file'", "'pipe'", "'rtsp'", "'javascript'", "not a stream URL"])
+    {
+        assert!(message.contains(needle), "{message}");
+    }
+    assert!(
+        r.lineup
+            .channels
+            .iter()
+            .flat_map(|c| &c.sources)
+            .all(|s| s.url.starts_with("http"))
+    );
+}
+
+#[test]
+fn two_playlists_share_channels_by_tvg_id() {
+    let r = build(&["shared_a.m3u", "shared_b.m3u"]);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(
+        numbered(&r),
+        [(101, "BBC One"), (102, "BBC Two"), (103, "ITV"), (104, "Town TV")]
+    );
+    let bbc1 = channel(&r, 101);
+    assert_eq!(bbc1.key.0, "bbc1.uk");
+    assert_eq!(kinds(bbc1), [SourceKind::Multicast, SourceKind::Hls]);
+    assert_eq!(bbc1.logo.as_deref(), Some("http://logo.example/bbc1.png"));
+    assert_eq!(bbc1.groups, ["UK"]);
+    assert_eq!(bbc1.sources[1].origin.file, "shared_b.m3u");
+    assert_eq!(channel(&r, 103).sources.len(), 1, "identical URL kept once");
+    assert_eq!(
+        channel(&r, 104).sources.len(),
+        2,
+        "same name across playlists joins"
+    );
+    assert_eq!(
+        r.lineup.guide_urls,
+        ["http://epg.example/shared.xml", "http://epg.example/extra.xml"]
+    );
+    assert!(r.lineup.by_key(&lineup::ChannelKey("itv1.uk".into())).is_some());
+}
+
+#[test]
+fn empty_and_junk_inputs_are_errors_not_panics() {
+    let r = lineup::build(&[
+        ("empty.m3u".into(), Vec::new()),
+        ("junk.bin".into(), vec![0xff, 0x00, 0x1f, 0x8b]),
+    ]);
+    assert!(!r.is_usable());
+    let errors: Vec<_> = r.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors[0], "empty.m3u: the playlist is empty");
+    assert!(errors[1].starts_with("junk.bin: no playable channel"));
+}
+
+#[test]
+fn load_lineup_reads_files_and_reports_missing_ones() {
+    use zapbox::net::{http::HttpLimits, lineup_load::load_lineup};
+    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/m3u"]
+        .iter()
+        .collect();
+    let locations = [
+        dir.join("crlf_bom.m3u").display().to_string(),
+        "/nonexistent/list.m3u".to_owned(),
+    ];
+    let r = load_lineup(&locations, None, &HttpLimits::default());
+    assert_eq!(r.lineup.channels.len(), 2);
+    assert!(!r.is_usable());
+    assert_eq!(r.errors.len(), 1);
+    assert!(
+        r.errors[0]
+            .to_string()
+            .starts_with("/nonexistent/list.m3u: cannot read"),
+        "{}",
+        r.errors[0]
+    );
+}

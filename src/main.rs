@@ -140,7 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             zapbox::cli::bench_zap::run(&bench, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
-        None => anyhow::bail!("the TV app arrives with the TV interface; try `zapbox demo --headless`"),
+        None => zapbox::app::run(cli.config.as_deref()).map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -8,10 +8,12 @@
 //! ```
 //! Only the shell touches the core. Adapters send events and execute effects; nothing else.
 
+mod start;
 mod timers;
 
 use crate::core::{Core, Effect, Event, Now, ViewModel};
 use crate::player::Player;
+pub use start::{interface_address, run};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;

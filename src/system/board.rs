@@ -106,3 +106,84 @@ pub fn load(name: &str, dirs: &[PathBuf]) -> Result<BoardProfile, BoardError> {
     })?;
     serde_json::from_str(&text).map_err(|source| BoardError::Invalid { path, source })
 }
+
+/// The board whose profile lists a `compatible` string of this device tree
+/// (`/proc/device-tree/compatible`: NUL-separated, most specific first).
+pub fn detect(dirs: &[PathBuf]) -> Option<String> {
+    let compatible = std::fs::read("/proc/device-tree/compatible").ok()?;
+    detect_in(&compatible, &profiles(dirs))
+}
+
+/// Pure part of [`detect`]: the first profile matching the most specific compatible string.
+pub fn detect_in(compatible: &[u8], profiles: &[BoardProfile]) -> Option<String> {
+    compatible
+        .split(|b| *b == 0)
+        .filter_map(|s| std::str::from_utf8(s).ok())
+        .filter(|s| !s.is_empty())
+        .find_map(|c| profiles.iter().find(|p| p.compatible.iter().any(|pc| pc == c)))
+        .map(|p| p.name.clone())
+}
+
+/// Every readable profile under `dirs` (invalid ones are skipped with a warning).
+pub fn profiles(dirs: &[PathBuf]) -> Vec<BoardProfile> {
+    let mut found: Vec<BoardProfile> = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if found.iter().any(|p| p.name == name) {
+                continue;
+            }
+            match load(&name, std::slice::from_ref(dir)) {
+                Ok(profile) => found.push(profile),
+                Err(BoardError::NotFound { .. }) => {}
+                Err(e) => log::warn!("{e}"),
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(name: &str, compatible: &[&str]) -> BoardProfile {
+        BoardProfile {
+            name: name.into(),
+            compatible: compatible.iter().map(|s| s.to_string()).collect(),
+            ..BoardProfile::default()
+        }
+    }
+
+    #[test]
+    fn detection_prefers_the_most_specific_compatible_string() {
+        let profiles = [
+            profile("rpi4", &["raspberrypi,4-model-b"]),
+            profile("generic", &["brcm,bcm2711"]),
+        ];
+        assert_eq!(
+            detect_in(b"raspberrypi,4-model-b\0brcm,bcm2711\0", &profiles).as_deref(),
+            Some("rpi4")
+        );
+        assert_eq!(
+            detect_in(b"other\0brcm,bcm2711\0", &profiles).as_deref(),
+            Some("generic")
+        );
+        assert_eq!(detect_in(b"\xff\0", &profiles), None);
+    }
+
+    #[test]
+    fn the_shipped_profiles_load() {
+        let dirs = [Path::new(env!("CARGO_MANIFEST_DIR")).join("board")];
+        let all = profiles(&dirs);
+        assert!(all.iter().any(|p| p.name == "pc"), "{all:?}");
+        for p in &all {
+            assert_eq!(load(&p.name, &dirs).unwrap(), *p);
+        }
+        assert!(matches!(load("../etc", &dirs), Err(BoardError::NotFound { .. })));
+    }
+}

@@ -65,6 +65,11 @@ impl LoadWarning {
         }
     }
 
+    /// Whether the user should see this (not just routine information).
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
+    }
+
     /// Sends the message to the `log` facade at the level matching its severity.
     pub fn log(&self) {
         match self.severity {

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Start-up of the TV app: configuration, state, board profile, player and window, in that order,
+//! each step with context in its error. The lineup loads in the background (cache first when the
+//! network is not up yet), so the window is there at once.
+
+use super::{Inbox, Shell, Timers};
+use crate::core::{Core, Event, Settings};
+use crate::net::http::HttpLimits;
+use crate::player::{Outputs, Player, PlayerConfig, VideoOutput};
+use crate::system::board::{self, BoardProfile, VideoStrategy};
+use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
+use anyhow::{Context, Result};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+/// Runs the TV app until its window closes.
+pub fn run(config_path: Option<&Path>) -> Result<()> {
+    let (config, warnings) = load_config_at(&paths::find_config_in_process(config_path));
+    warnings.iter().for_each(LoadWarning::log);
+    let env = Environment::from_process();
+    let state_path = paths::state_file(&env, config.paths.state_file.as_deref());
+    let cache_dir = paths::cache_dir(&env, config.paths.cache_dir.as_deref());
+    let (saved, state_warnings) = load_state(&state_path);
+    state_warnings.iter().for_each(LoadWarning::log);
+    let board = load_board(&config)?;
+    log::info!("board {}: {}", board.name, board.description);
+    let settings = core_settings(&config);
+    let problems: Vec<String> = warnings
+        .iter()
+        .chain(&state_warnings)
+        .filter(|w| w.is_warning())
+        .map(|w| w.to_string())
+        .collect();
+    crate::ui::run_window(|inbox, frames| {
+        let player = Player::new(player_config(&board, &config, frames), inbox.player_events())
+            .context("starting GStreamer")?;
+        let core = Core::new(Default::default(), saved, settings);
+        let shell = Shell::new(core, player, Timers::start(inbox.clone())?, Some(state_path));
+        for problem in problems {
+            inbox.post(Event::Problem(problem));
+        }
+        load_lineup_in_background(config.playlists.clone(), cache_dir.join("playlists"), inbox);
+        Ok(shell)
+    })
+}
+
+/// The configured board, else the one the device tree names, else `pc`.
+fn load_board(config: &Config) -> Result<BoardProfile> {
+    let dirs = board::search_path();
+    let name = match &config.board {
+        Some(name) => name.clone(),
+        None => board::detect(&dirs).unwrap_or_else(|| "pc".to_string()),
+    };
+    board::load(&name, &dirs).context("loading the board profile")
+}
+
+fn core_settings(config: &Config) -> Settings {
+    Settings {
+        digit_timeout_ms: u64::from(config.preferences.digit_timeout_ms),
+        banner_timeout_ms: u64::from(config.preferences.banner_timeout_ms),
+        ..Settings::default()
+    }
+}
+
+fn player_config(
+    board: &BoardProfile,
+    config: &Config,
+    frames: crate::player::FrameCallback,
+) -> PlayerConfig {
+    let video = match (&board.video.strategy, &board.video.sink) {
+        (VideoStrategy::Overlay, Some(sink)) => VideoOutput::Overlay { sink: sink.clone() },
+        _ => VideoOutput::Texture(frames),
+    };
+    let interface = config
+        .network
+        .multicast_interface
+        .as_ref()
+        .or(board.multicast_interface.as_ref());
+    PlayerConfig {
+        outputs: Outputs {
+            video,
+            audio_sink: board.audio_sink.clone(),
+        },
+        multicast_interface: interface.and_then(|name| interface_address(name)),
+        decoder_ranks: board.decoder_ranks.clone(),
+    }
+}
+
+/// The IPv4 address of a network interface, for IP_ADD_MEMBERSHIP.
+pub fn interface_address(name: &str) -> Option<Ipv4Addr> {
+    let found = nix::ifaddrs::getifaddrs().ok()?.find_map(|ifa| {
+        let addr = ifa.address?.as_sockaddr_in()?.ip();
+        (ifa.interface_name == name).then_some(addr)
+    });
+    if found.is_none() {
+        log::warn!("multicast interface {name} has no IPv4 address; letting the routing table choose");
+    }
+    found
+}
+
+/// Fetches the playlists (cached copies when the network fails) and posts the lineup, then starts.
+fn load_lineup_in_background(locations: Vec<String>, cache: PathBuf, inbox: Inbox) {
+    let spawned = std::thread::Builder::new().name("lineup".into()).spawn(move || {
+        let report = crate::net::lineup_load::load_lineup(&locations, Some(&cache), &HttpLimits::default());
+        for problem in report.errors.iter().take(3) {
+            inbox.post(Event::Problem(format!("Playlist problem: {problem}")));
+        }
+        for problem in report.errors.iter().chain(&report.warnings) {
+            log::warn!("{problem}");
+        }
+        inbox.post(Event::LineupLoaded(report.lineup));
+        inbox.post(Event::Started);
+    });
+    if let Err(e) = spawned {
+        log::error!("cannot start the lineup loader: {e}");
+    }
+}

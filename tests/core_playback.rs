@@ -5,8 +5,8 @@ mod common;
 
 use common::{Shell, channel, key, lineup, played, udp_source};
 use zapbox::core::{
-    Action, Effect, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerError, PlayerEvent, RequestId,
-    SavedState,
+    Action, AudioTrack, Effect, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerError, PlayerEvent,
+    RequestId, SavedState, Settings,
 };
 use zapbox::lineup::Lineup;
 
@@ -225,4 +225,81 @@ fn a_late_lineup_tunes_when_nothing_was_playing() {
             ..
         })
     ));
+}
+
+fn tracks(shell: &mut Shell, selected: Option<&str>) -> Vec<Effect> {
+    let request = shell.last_request();
+    let audio = vec![
+        AudioTrack {
+            id: "a-en".into(),
+            language: Some("en".into()),
+        },
+        AudioTrack {
+            id: "a-de".into(),
+            language: Some("de".into()),
+        },
+    ];
+    shell.send(Event::Player(PlayerEvent::Tracks {
+        request,
+        audio,
+        selected: selected.map(Into::into),
+    }))
+}
+
+fn selections(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Player(PlayerCommand::SelectAudio { track, .. }) => Some(track.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_preferred_audio_language_is_asked_for_once_per_tune() {
+    let settings = Settings {
+        audio_language: "ger".into(),
+        ..Settings::default()
+    };
+    let mut shell = Shell::with_settings(lineup(&[1, 2]), settings);
+    shell.send(Event::Started);
+    assert_eq!(selections(&tracks(&mut shell, None)), ["a-de"]);
+    assert_eq!(
+        selections(&tracks(&mut shell, Some("a-de"))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        shell.view().audio_selected.as_deref(),
+        Some("a-de"),
+        "the view shows what the player says"
+    );
+    shell.press(Action::ChannelUp);
+    assert_eq!(
+        selections(&tracks(&mut shell, Some("a-en"))),
+        ["a-de"],
+        "again for the next channel"
+    );
+}
+
+#[test]
+fn the_audio_key_cycles_tracks_and_the_preference_does_not_fight_it() {
+    let mut shell = Shell::started(lineup(&[1]));
+    tracks(&mut shell, Some("a-en"));
+    let effects = shell.press(Action::Audio);
+    assert_eq!(selections(&effects), ["a-de"]);
+    assert_eq!(shell.view().notice, Some(Notice::AudioTrack(Some("de".into()))));
+    assert!(selections(&tracks(&mut shell, Some("a-de"))).is_empty());
+    assert_eq!(selections(&shell.press(Action::Audio)), ["a-en"]);
+}
+
+#[test]
+fn no_preferred_track_keeps_the_streams_default() {
+    let settings = Settings {
+        audio_language: "fra".into(),
+        ..Settings::default()
+    };
+    let mut shell = Shell::with_settings(lineup(&[1]), settings);
+    shell.send(Event::Started);
+    assert!(selections(&tracks(&mut shell, None)).is_empty());
 }

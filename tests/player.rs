@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use zapbox::app::{Inbox, Shell, Timers};
 use zapbox::core::{
     Action, Core, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerEvent, RequestId, SavedState,
-    Settings,
+    Settings, canonical_language,
 };
 use zapbox::demo::{Headend, HeadendOptions};
 use zapbox::lineup::{Lineup, Source};
@@ -53,6 +53,10 @@ fn main() {
         ("a bad http url is a typed network failure", bad_url_fails),
         ("200 zaps keep exactly one group and no leaks", zap_200_times),
         ("a stopped sender shows no signal and recovers", stall_and_recover),
+        (
+            "the preferred audio language plays and AUDIO switches",
+            audio_language,
+        ),
     ];
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
@@ -296,6 +300,63 @@ fn stall_and_recover(f: &Fixture) -> Result<(), String> {
         restarted.elapsed().as_millis()
     );
     Ok(())
+}
+
+/// Channel 2 carries English and German audio; a German preference selects German, AUDIO switches.
+fn audio_language(f: &Fixture) -> Result<(), String> {
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let outputs = Outputs {
+        video: VideoOutput::Texture(Arc::new(|_| {})),
+        audio_sink: "fakesink".into(),
+    };
+    let config = PlayerConfig {
+        outputs,
+        multicast_interface: None,
+        decoder_ranks: Default::default(),
+    };
+    let player = Player::new(config, inbox.player_events()).map_err(|e| e.to_string())?;
+    let settings = Settings {
+        audio_language: "ger".into(),
+        ..Settings::default()
+    };
+    let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
+    let mut shell = Shell::new(
+        core,
+        player,
+        Timers::start(inbox).map_err(|e| e.to_string())?,
+        None,
+    );
+    shell.handle(Event::Tune(f.lineup.by_number(2).ok_or("channel 2")?.key.clone()));
+    let language_of = |s: &Shell| {
+        let view = s.view();
+        let selected = view.audio_selected.clone()?;
+        view.audio_tracks
+            .iter()
+            .find(|t| t.id == selected)?
+            .language
+            .as_deref()
+            .map(canonical_language)
+    };
+    run_until(&mut shell, &rx, Duration::from_secs(20), |s| {
+        language_of(s).as_deref() == Some("de")
+    })
+    .map_err(|e| {
+        format!(
+            "German was not selected: {e}; tracks {:?}",
+            shell.view().audio_tracks
+        )
+    })?;
+    if shell.view().audio_tracks.len() != 2 {
+        return Err(format!(
+            "expected two audio tracks, got {:?}",
+            shell.view().audio_tracks
+        ));
+    }
+    shell.handle(Event::Action(Action::Audio));
+    run_until(&mut shell, &rx, Duration::from_secs(10), |s| {
+        language_of(s).as_deref() == Some("en")
+    })
+    .map_err(|e| format!("AUDIO did not switch to English: {e}"))
 }
 
 fn run_until(

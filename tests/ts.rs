@@ -161,7 +161,7 @@ fn split<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn ring_survives_random_bytes(data in proptest::collection::vec(any::<u8>(), 0..20_000),

@@ -31,6 +31,11 @@ pub enum PlayerCommand {
         /// Boxed: a source is large next to the other commands.
         source: Box<Source>,
     },
+    /// Play this audio track (an id from `PlayerEvent::Tracks`) in the current request.
+    SelectAudio {
+        request: RequestId,
+        track: String,
+    },
     /// Stop playback and leave any multicast group.
     Stop,
     SetVolume {

@@ -3,6 +3,7 @@
 //! every event is `Debug + Clone` so a trace from a box can be replayed in a test.
 
 use super::action::Action;
+use super::audio::AudioTrack;
 use super::effect::TimerId;
 use super::playback::RequestId;
 use super::zapping::ListRef;
@@ -47,6 +48,12 @@ pub enum PlayerEvent {
     Stalled { request: RequestId },
     /// Data flows again after a stall.
     Resumed { request: RequestId },
+    /// The audio tracks of the stream and the one actually playing (sent again when it changes).
+    Tracks {
+        request: RequestId,
+        audio: Vec<AudioTrack>,
+        selected: Option<String>,
+    },
     /// The source or pipeline failed.
     Failed { request: RequestId, error: PlayerError },
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Remote actions on the live screen: zapping, digit entry, previous channel, lists, volume, banner.
 
+use super::audio;
 use super::zapping::{self, DigitOutcome};
 use super::{Action, Core, Effect, Notice, Now, PlayerCommand, TimerId};
 
@@ -18,6 +19,7 @@ impl Core {
             Action::VolumeUp => self.change_volume(self.settings.volume_step_percent as i16, fx),
             Action::VolumeDown => self.change_volume(-(self.settings.volume_step_percent as i16), fx),
             Action::Mute => self.toggle_mute(fx),
+            Action::Audio => self.next_audio(fx),
             _ => {}
         }
     }
@@ -96,6 +98,19 @@ impl Core {
         } else {
             self.save_soon(fx);
         }
+    }
+
+    fn next_audio(&mut self, fx: &mut Vec<Effect>) {
+        let Some(tune) = self.tune.as_mut() else { return };
+        let Some(track) = audio::next(&tune.audio, tune.audio_selected.as_deref()).cloned() else {
+            return;
+        };
+        tune.audio_preference_applied = true;
+        fx.push(Effect::Player(PlayerCommand::SelectAudio {
+            request: tune.request,
+            track: track.id,
+        }));
+        self.show_notice(Notice::AudioTrack(track.language), fx);
     }
 
     fn toggle_mute(&mut self, fx: &mut Vec<Effect>) {

@@ -14,6 +14,7 @@
 //! timers are effects, so every scenario is a deterministic list of events.
 
 mod action;
+mod audio;
 mod effect;
 mod event;
 mod live;
@@ -25,6 +26,7 @@ mod view;
 mod zapping;
 
 pub use action::Action;
+pub use audio::{AudioTrack, canonical_language};
 pub use effect::{Effect, PlayerCommand, TimerId};
 pub use event::{ErrorKind, Event, PlayerError, PlayerEvent};
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
@@ -49,6 +51,8 @@ pub struct Settings {
     pub volume_step_percent: u8,
     /// Name of the list the FAVORITES key adds to from menus.
     pub default_favourites: String,
+    /// Preferred audio language (ISO 639-1 or 639-2).
+    pub audio_language: String,
 }
 
 impl Default for Settings {
@@ -59,6 +63,7 @@ impl Default for Settings {
             notice_timeout_ms: 4_000,
             volume_step_percent: 5,
             default_favourites: "Favourites".to_string(),
+            audio_language: "eng".to_string(),
         }
     }
 }
@@ -72,6 +77,12 @@ struct Tune {
     attempts: Attempts,
     /// When the viewer asked for this channel (for zap time); `None` once measured.
     asked_at_ms: Option<u64>,
+    /// Audio tracks the player reported, and the one it says is playing.
+    audio: Vec<AudioTrack>,
+    audio_selected: Option<String>,
+    /// Whether the preferred language was applied already (it is applied once per tune, so the
+    /// viewer's choice with the AUDIO key is not overridden).
+    audio_preference_applied: bool,
 }
 
 /// The state of the whole box, owned by the dispatch loop.
@@ -173,6 +184,8 @@ impl Core {
             muted: self.saved.muted,
             decoder: self.decoder.clone(),
             recent_zaps_ms: self.recent_zaps_ms.clone(),
+            audio_tracks: self.tune.as_ref().map(|t| t.audio.clone()).unwrap_or_default(),
+            audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
         }
     }
 

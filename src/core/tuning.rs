@@ -2,6 +2,7 @@
 //! Tune requests and their life: zapping to a channel, the player's reports, recovery timers,
 //! and lineup reloads. The requested channel and the channel on screen are kept apart.
 
+use super::audio::{self, AudioTrack};
 use super::playback::{self, Attempts, Phase, RequestId};
 use super::zapping;
 use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune};
@@ -53,6 +54,9 @@ impl Core {
                 phase: Phase::Tuning,
                 attempts: Attempts::new(sources),
                 asked_at_ms: Some(now.monotonic_ms),
+                audio: Vec::new(),
+                audio_selected: None,
+                audio_preference_applied: false,
             });
             self.play_current_source(fx);
             zapping::remember(&mut self.saved.history, key);
@@ -125,7 +129,38 @@ impl Core {
                 tune.phase = Phase::Playing;
                 fx.push(Effect::CancelTimer(TimerId::StallEscalate(request)));
             }
+            PlayerEvent::Tracks {
+                request,
+                audio,
+                selected,
+            } => self.tracks(request, audio, selected, fx),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
+        }
+    }
+
+    /// Records the tracks the player found; on the first report of a tune, asks for the preferred language.
+    fn tracks(
+        &mut self,
+        request: RequestId,
+        audio: Vec<AudioTrack>,
+        selected: Option<String>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let language = self.settings.audio_language.clone();
+        let Some(tune) = self.current(request) else { return };
+        tune.audio = audio;
+        tune.audio_selected = selected;
+        if tune.audio_preference_applied {
+            return;
+        }
+        tune.audio_preference_applied = true;
+        if let Some(track) = audio::preferred(&tune.audio, &language)
+            && tune.audio_selected.as_deref() != Some(track.id.as_str())
+        {
+            fx.push(Effect::Player(PlayerCommand::SelectAudio {
+                request,
+                track: track.id.clone(),
+            }));
         }
     }
 

@@ -2,6 +2,7 @@
 //! The view model: everything a screen needs, computed from the core's state on demand. Adapters
 //! render it; they never keep state of their own about what is playing.
 
+use super::audio::AudioTrack;
 use super::playback::Phase;
 use super::zapping::ListRef;
 use crate::lineup::{Channel, ChannelKey};
@@ -29,6 +30,9 @@ pub struct ViewModel {
     pub decoder: Option<String>,
     /// Key-to-first-frame times of the latest zaps, newest first, in milliseconds.
     pub recent_zaps_ms: Vec<u64>,
+    /// Audio tracks of the channel and the id of the one playing.
+    pub audio_tracks: Vec<AudioTrack>,
+    pub audio_selected: Option<String>,
 }
 
 /// The channel facts the screens show.
@@ -74,6 +78,8 @@ pub enum Notice {
     CannotPlay(String),
     /// The FAVORITES key switched lists.
     ListChanged(ListRef),
+    /// The AUDIO key switched to a track in this language (`None`: undeclared).
+    AudioTrack(Option<String>),
     /// There are no channels (no playlist, or none usable).
     NoChannels,
     /// A problem reported from outside the core (playlist, guide, config), already in words.

@@ -20,6 +20,8 @@ pub struct ChannelLook {
     /// videotestsrc pattern name.
     pub pattern: &'static str,
     pub tone_hz: f64,
+    /// Audio track languages (ISO 639-2), one tone each; the first is the stream's default.
+    pub languages: &'static [&'static str],
 }
 
 /// The demo channels' looks, in channel order.
@@ -28,48 +30,56 @@ pub const LOOKS: &[ChannelLook] = &[
         name: "Zap One",
         pattern: "ball",
         tone_hz: 440.0,
+        languages: &["eng"],
     },
     ChannelLook {
         name: "Bars News",
         pattern: "smpte",
         tone_hz: 523.3,
+        languages: &["eng", "deu"],
     },
     ChannelLook {
         name: "Pinwheel Kids",
         pattern: "pinwheel",
         tone_hz: 587.3,
+        languages: &["eng"],
     },
     ChannelLook {
         name: "Zone Sport",
         pattern: "zone-plate",
         tone_hz: 659.3,
+        languages: &["eng"],
     },
     ChannelLook {
         name: "Spokes Music",
         pattern: "spokes",
         tone_hz: 698.5,
+        languages: &["eng"],
     },
     ChannelLook {
         name: "Circles Docs",
         pattern: "circular",
         tone_hz: 784.0,
+        languages: &["eng"],
     },
     ChannelLook {
         name: "Gradient RTP",
         pattern: "gradient",
         tone_hz: 880.0,
+        languages: &["eng"],
     },
     ChannelLook {
         name: "Colors HLS",
         pattern: "colors",
         tone_hz: 987.8,
+        languages: &["eng"],
     },
 ];
 
 /// The cached loop file for `look`, encoding it first when missing.
 pub fn loop_file(cache_dir: &Path, look: &ChannelLook, width: u32, height: u32) -> Result<PathBuf> {
     let slug: String = look.name.to_lowercase().replace(' ', "-");
-    let path = cache_dir.join(format!("{slug}-{width}x{height}-v1.ts"));
+    let path = cache_dir.join(format!("{slug}-{width}x{height}-v2.ts"));
     if path.exists() {
         return Ok(path);
     }
@@ -79,6 +89,22 @@ pub fn loop_file(cache_dir: &Path, look: &ChannelLook, width: u32, height: u32) 
     encode(look, width, height, &partial).with_context(|| format!("encoding demo channel {}", look.name))?;
     std::fs::rename(&partial, &path)?;
     Ok(path)
+}
+
+/// One tagged AAC branch per language, each with its own tone (so a switch is audible).
+fn audio_branches(look: &ChannelLook, buffers: u32) -> String {
+    look.languages
+        .iter()
+        .enumerate()
+        .map(|(i, language)| {
+            format!(
+                "audiotestsrc freq={tone} volume=0.2 samplesperbuffer=1024 num-buffers={buffers} \
+                   ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! aacparse \
+                   ! taginject tags=\"language-code={language}\" ! queue ! mux. ",
+                tone = look.tone_hz * (1.0 + i as f64 / 2.0),
+            )
+        })
+        .collect()
 }
 
 fn encode(look: &ChannelLook, width: u32, height: u32, out: &Path) -> Result<()> {
@@ -93,12 +119,11 @@ fn encode(look: &ChannelLook, width: u32, height: u32, out: &Path) -> Result<()>
            ! videoconvert ! x264enc speed-preset=ultrafast tune=zerolatency key-int-max={FPS} bitrate=2500 \
            ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1 ! queue \
            ! mpegtsmux name=mux alignment=7 ! filesink location=\"{out}\" \
-         audiotestsrc freq={tone} volume=0.2 samplesperbuffer=1024 num-buffers={audio_buffers} \
-           ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! aacparse ! queue ! mux.",
+         {audio}",
         pattern = look.pattern,
         name = look.name,
-        tone = look.tone_hz,
         out = out.display(),
+        audio = audio_branches(look, audio_buffers),
     );
     let pipeline = gst::parse::launch(&description)?
         .downcast::<gst::Pipeline>()

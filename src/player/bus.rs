@@ -4,19 +4,68 @@
 //! streaming threads and forwarded as values.
 
 use super::EventSink;
-use crate::core::{ErrorKind, PlayerError, PlayerEvent, RequestId};
+use crate::core::{AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
 use gstreamer as gst;
 use gstreamer::prelude::*;
+use std::sync::{Arc, Mutex};
 
-/// Forwards errors and the end of stream of `pipeline` as events for `request`; drops everything else.
-pub fn forward(pipeline: &gst::Pipeline, request: RequestId, events: EventSink) {
+/// The latest stream collection of a pipeline (to build stream selections from).
+pub type CollectionSlot = Arc<Mutex<Option<gst::StreamCollection>>>;
+
+/// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
+/// drops everything else.
+pub fn forward(pipeline: &gst::Pipeline, request: RequestId, events: EventSink, collection: CollectionSlot) {
     let Some(bus) = pipeline.bus() else { return };
     bus.set_sync_handler(move |_, message| {
-        if let Some(error) = translate(message) {
-            events(PlayerEvent::Failed { request, error });
+        match message.view() {
+            gst::MessageView::StreamCollection(m) => {
+                let c = m.stream_collection();
+                let audio = audio_tracks(c.iter());
+                if let Ok(mut slot) = collection.lock() {
+                    *slot = Some(c);
+                }
+                events(PlayerEvent::Tracks {
+                    request,
+                    audio,
+                    selected: None,
+                });
+            }
+            gst::MessageView::StreamsSelected(m) => {
+                let audio = collection
+                    .lock()
+                    .ok()
+                    .and_then(|c| c.as_ref().map(|c| audio_tracks(c.iter())));
+                let selected = audio_tracks(m.streams()).into_iter().next().map(|t| t.id);
+                events(PlayerEvent::Tracks {
+                    request,
+                    audio: audio.unwrap_or_default(),
+                    selected,
+                });
+            }
+            _ => {
+                if let Some(error) = translate(message) {
+                    events(PlayerEvent::Failed { request, error });
+                }
+            }
         }
         gst::BusSyncReply::Drop
     });
+}
+
+/// The audio streams among `streams`, with their language tags.
+fn audio_tracks(streams: impl Iterator<Item = gst::Stream>) -> Vec<AudioTrack> {
+    streams
+        .filter(|s| s.stream_type().contains(gst::StreamType::AUDIO))
+        .filter_map(|s| {
+            let language = s
+                .tags()
+                .and_then(|t| t.get::<gst::tags::LanguageCode>().map(|v| v.get().to_string()));
+            Some(AudioTrack {
+                id: s.stream_id()?.to_string(),
+                language,
+            })
+        })
+        .collect()
 }
 
 /// The failure a bus message means, if any.

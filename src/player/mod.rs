@@ -92,6 +92,11 @@ impl Player {
                     Err(error) => (self.events)(PlayerEvent::Failed { request, error }),
                 }
             }
+            PlayerCommand::SelectAudio { request, track } => {
+                if let Some(session) = self.session.as_ref().filter(|s| s.request == request) {
+                    session.select_audio(&track);
+                }
+            }
             PlayerCommand::Stop => self.session = None,
             PlayerCommand::SetVolume { percent } => {
                 self.volume = f64::from(percent.min(100)) / 100.0;

@@ -33,6 +33,8 @@ pub struct Pipeline {
     pub pipeline: gst::Pipeline,
     /// Where TS goes for `Input::Ts`.
     pub appsrc: Option<gst_app::AppSrc>,
+    /// decodebin3 or uridecodebin3: where stream selections are sent.
+    pub decodebin: gst::Element,
 }
 
 /// The video decoder in use.
@@ -85,7 +87,11 @@ fn build_inner(
     let audio = output::audio_branch(&outputs.audio_sink)?;
     pipeline.add_many([video.upcast_ref::<gst::Element>(), audio.upcast_ref()])?;
     link_streams(&source, &pipeline, video, audio);
-    Ok(Pipeline { pipeline, appsrc })
+    Ok(Pipeline {
+        pipeline,
+        appsrc,
+        decodebin: source,
+    })
 }
 
 /// A live appsrc for TS: timestamps on arrival (as udpsrc does), so tsdemux maps PCR to running time.

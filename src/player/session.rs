@@ -18,10 +18,13 @@ use std::time::Instant;
 
 /// A playing (or starting) request.
 pub struct Session {
+    pub request: RequestId,
     // Field order is drop order: the receiver (and its group membership) goes before the pipeline.
     receiver: Option<Receiver>,
     pipeline: gst::Pipeline,
+    decodebin: gst::Element,
     decoder: Arc<Mutex<Option<Decoder>>>,
+    collection: super::bus::CollectionSlot,
 }
 
 impl Session {
@@ -55,7 +58,8 @@ impl Session {
             Input::Uri(source)
         };
         let built = pipeline::build(input, outputs, decoder.clone(), first_frame)?;
-        super::bus::forward(&built.pipeline, request, events.clone());
+        let collection = super::bus::CollectionSlot::default();
+        super::bus::forward(&built.pipeline, request, events.clone(), collection.clone());
         let receiver = match (membership, &built.appsrc) {
             (Some((membership, joined)), Some(appsrc)) => {
                 let setup = ReceiverSetup {
@@ -78,15 +82,40 @@ impl Session {
                 detail: format!("the pipeline does not start: {e}"),
             })?;
         Ok(Self {
+            request,
             receiver,
             pipeline: built.pipeline,
+            decodebin: built.decodebin,
             decoder,
+            collection,
         })
     }
 
     /// The decoder picked for this session, once known.
     pub fn decoder(&self) -> Option<Decoder> {
         self.decoder.lock().ok().and_then(|d| d.clone())
+    }
+
+    /// Switches to audio stream `track`, keeping the video stream(s).
+    pub fn select_audio(&self, track: &str) {
+        let Some(collection) = self.collection.lock().ok().and_then(|c| c.clone()) else {
+            log::warn!("no stream collection yet; cannot select audio track {track}");
+            return;
+        };
+        let mut ids: Vec<String> = collection
+            .iter()
+            .filter(|s| s.stream_type().contains(gst::StreamType::VIDEO))
+            .filter_map(|s| s.stream_id().map(|id| id.to_string()))
+            .take(1)
+            .collect();
+        ids.push(track.to_string());
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        if !self
+            .decodebin
+            .send_event(gst::event::SelectStreams::new(ids.iter().copied()))
+        {
+            log::warn!("the decoder did not accept the selection of audio track {track}");
+        }
     }
 
     /// Sets volume (0.0..=1.0) and mute on the audio branch.

@@ -50,6 +50,8 @@ pub fn notice_text(notice: &Notice) -> String {
         Notice::CannotPlay(reason) => format!("This channel cannot be played: {reason}"),
         Notice::ListChanged(ListRef::All) => "All channels".into(),
         Notice::ListChanged(ListRef::Favourites(name) | ListRef::Group(name)) => name.clone(),
+        Notice::AudioTrack(Some(language)) => format!("Audio: {language}"),
+        Notice::AudioTrack(None) => "Audio: next track".into(),
         Notice::NoChannels => "No channels: add a playlist in the settings".into(),
         Notice::Problem(text) => text.clone(),
     }

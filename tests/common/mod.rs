@@ -77,6 +77,12 @@ pub struct Shell {
 }
 
 impl Shell {
+    pub fn with_settings(lineup: Lineup, settings: Settings) -> Self {
+        let mut shell = Self::new(lineup, SavedState::default());
+        shell.core = Core::new(shell.core.lineup().clone(), SavedState::default(), settings);
+        shell
+    }
+
     pub fn new(lineup: Lineup, saved: SavedState) -> Self {
         Self {
             core: Core::new(lineup, saved, Settings::default()),

@@ -3,7 +3,8 @@
 //! H.264/HEVC/MPEG-2 access units.
 //!
 //! The ring uses it to re-emit cached PAT/PMT as clean packets; tests and the
-//! benchmark use it to synthesise streams. Must not depend on parsing code.
+//! benchmark use it to synthesise streams. Must not depend on parsing code beyond the
+//! shared CRC and table constants, so tests check parsers against independent output.
 
 use super::packet::{PCR_MODULUS, SYNC_BYTE, TS_PACKET_SIZE};
 use super::psi::crc32_mpeg2;

@@ -166,7 +166,7 @@ impl ProgramTracker {
             .find(|p| self.wanted.is_none_or(|n| n == p.program_number));
         if program != self.program {
             self.program = program;
-            self.pmt_asm = SectionAssembler::new();
+            self.pmt_asm.reset();
             self.pmt_cache.clear();
             self.pmt = None;
             self.set_video(None);
@@ -209,5 +209,56 @@ impl ProgramTracker {
         self.video = video;
         self.detector = video.map(|(_, codec)| KeyframeDetector::new(Some(codec)));
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::player::ts::build::{StreamSpec, pat_section, pmt_section};
+
+    fn feed(tracker: &mut ProgramTracker, pid: u16, cc: u8, section: &[u8]) -> Observation {
+        let mut packets = Vec::new();
+        StreamWriter::new(pid, cc).section(section, &mut packets);
+        let mut last = Observation::default();
+        for raw in &packets {
+            last = tracker.observe(&TsPacket::new(raw).unwrap());
+        }
+        last
+    }
+
+    #[test]
+    fn follows_the_wanted_program_on_a_shared_pmt_pid() {
+        let mut t = ProgramTracker::new(Some(2));
+        feed(&mut t, PID_PAT, 0, &pat_section(1, 0, &[(1, 0x100), (2, 0x100)]));
+        assert_eq!(t.pmt_pid(), Some(0x100));
+        let one = pmt_section(1, 0, 0x101, &[StreamSpec::new(0x1b, 0x101)]);
+        assert!(!feed(&mut t, 0x100, 0, &one).video_changed);
+        let two = pmt_section(2, 0, 0x201, &[StreamSpec::new(0x24, 0x201)]);
+        assert!(feed(&mut t, 0x100, 1, &two).video_changed);
+        assert_eq!(t.video(), Some((0x201, VideoCodec::Hevc)));
+        assert_eq!(t.pcr_pid(), Some(0x201));
+        assert_eq!(t.psi_packets().count(), 2);
+    }
+
+    #[test]
+    fn cached_tables_replay_the_original_counters() {
+        let mut t = ProgramTracker::new(None);
+        feed(&mut t, PID_PAT, 7, &pat_section(1, 0, &[(1, 0x100)]));
+        assert_eq!(t.psi_packets().count(), 0); // no PMT yet
+        let pmt = pmt_section(1, 0, 0x101, &[StreamSpec::new(0x1b, 0x101)]);
+        feed(&mut t, 0x100, 12, &pmt);
+        let ccs: Vec<u8> = t.psi_packets().map(|p| p[3] & 0x0f).collect();
+        assert_eq!(ccs, vec![7, 12]);
+    }
+
+    #[test]
+    fn video_pid_colliding_with_psi_is_ignored() {
+        let mut t = ProgramTracker::new(None);
+        feed(&mut t, PID_PAT, 0, &pat_section(1, 0, &[(1, 0x100)]));
+        let pmt = pmt_section(1, 0, 0x100, &[StreamSpec::new(0x1b, 0x100)]);
+        feed(&mut t, 0x100, 0, &pmt);
+        assert!(t.pmt().is_some());
+        assert_eq!(t.video(), None);
     }
 }

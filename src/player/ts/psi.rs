@@ -170,6 +170,14 @@ impl SectionAssembler {
         self.stats
     }
 
+    /// Forgets any partial section and the continuity state, keeping the counters
+    /// (e.g. when the PID starts carrying another program's table).
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.collecting = false;
+        self.last_cc = None;
+    }
+
     /// Feeds one packet of this assembler's PID; `emit` gets each complete valid
     /// section. Duplicate packets are ignored, a CC gap abandons the partial section.
     pub fn push(&mut self, packet: &TsPacket<'_>, emit: &mut impl FnMut(Section<'_>)) {

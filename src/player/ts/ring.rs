@@ -314,6 +314,7 @@ impl Store {
         if count == 0 {
             return;
         }
+        out.reserve(count * TS_PACKET_SIZE);
         let slot = (position % self.capacity as u64) as usize;
         let first = count.min(self.capacity - slot);
         let spans = [(slot, first), (0, count - first)];

@@ -20,6 +20,9 @@ use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, mpsc};
 
+/// How often the UI looks for a new video frame (a little faster than 50 fps video).
+const VIDEO_POLL: std::time::Duration = std::time::Duration::from_millis(15);
+
 thread_local! {
     static SHELL: RefCell<Option<(Shell, mpsc::Receiver<Event>)>> = const { RefCell::new(None) };
     static WINDOW: RefCell<Option<slint::Weak<AppWindow>>> = const { RefCell::new(None) };
@@ -33,7 +36,8 @@ pub fn run_window(make_shell: impl FnOnce(Inbox, FrameCallback) -> Result<Shell>
     let (inbox, rx) = Inbox::new(Arc::new(|| {
         let _ = slint::invoke_from_event_loop(drain);
     }));
-    let shell = make_shell(inbox.clone(), frame_callback())?;
+    let frames = FrameSlot::default();
+    let shell = make_shell(inbox.clone(), frame_callback(frames.clone()))?;
     SHELL.with(|s| *s.borrow_mut() = Some((shell, rx)));
     let keys = inbox.clone();
     window.global::<LiveAdapter>().on_key(move |text| {
@@ -48,6 +52,12 @@ pub fn run_window(make_shell: impl FnOnce(Inbox, FrameCallback) -> Result<Shell>
         std::time::Duration::from_secs(1),
         drain,
     );
+    let video = slint::Timer::default();
+    video.start(slint::TimerMode::Repeated, VIDEO_POLL, move || {
+        if let Some(frame) = frames.lock().ok().and_then(|mut f| f.take()) {
+            show_frame(&frame);
+        }
+    });
     inbox.post(Event::Started);
     window.run()?;
     SHELL.with(|s| {
@@ -79,27 +89,29 @@ fn with_window(f: impl FnOnce(&AppWindow)) {
     });
 }
 
-/// Keeps only the newest frame and asks the UI thread to show it: a slow UI drops frames instead
-/// of queueing them.
-fn frame_callback() -> FrameCallback {
-    let latest: Arc<Mutex<Option<VideoFrame>>> = Arc::new(Mutex::new(None));
+/// The newest decoded frame, waiting for the UI thread to show it.
+type FrameSlot = Arc<Mutex<Option<VideoFrame>>>;
+
+/// Keeps only the newest frame: a slow UI drops frames instead of queueing them. The UI thread
+/// picks it up on its own timer (see `run_window`) rather than being woken per frame, which would
+/// keep winit busy with user events and starve its redraws.
+fn frame_callback(slot: FrameSlot) -> FrameCallback {
     Arc::new(move |frame| {
-        let was_empty = latest
-            .lock()
-            .map(|mut l| l.replace(frame).is_none())
-            .unwrap_or(false);
-        if was_empty {
-            let latest = latest.clone();
-            let _ = slint::invoke_from_event_loop(move || {
-                if let Some(frame) = latest.lock().ok().and_then(|mut l| l.take()) {
-                    show_frame(&frame);
-                }
-            });
+        if let Ok(mut latest) = slot.lock() {
+            *latest = Some(frame);
         }
     })
 }
 
 fn show_frame(frame: &VideoFrame) {
+    thread_local!(static SHOWN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+    let shown = SHOWN.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    if shown % 100 == 1 {
+        log::debug!("video frames shown: {shown}");
+    }
     let mut pixels = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(frame.width, frame.height);
     let row = frame.width as usize * 4;
     let target = pixels.make_mut_bytes();

@@ -10,14 +10,14 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
-use zapbox::app::{Inbox, Shell, Timers};
+use zapbox::app::{Inbox, Shell};
 use zapbox::core::{
     Action, Core, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerEvent, RequestId, SavedState,
     Settings, canonical_language,
 };
 use zapbox::demo::{Headend, HeadendOptions};
 use zapbox::lineup::{Lineup, Source};
-use zapbox::player::{EventSink, Outputs, Player, PlayerConfig, VideoOutput};
+use zapbox::player::{EventSink, Outputs, Player, PlayerConfig};
 use zapbox::system::netns;
 
 type Case = fn(&Fixture) -> Result<(), String>;
@@ -93,18 +93,10 @@ fn probe() -> Probe {
     });
     let frames = Arc::new(AtomicUsize::new(0));
     let counter = frames.clone();
-    let outputs = Outputs {
-        video: VideoOutput::Texture(Arc::new(move |frame| {
-            assert!(frame.width > 0 && frame.data.len() >= frame.stride * frame.height as usize);
-            counter.fetch_add(1, Ordering::SeqCst);
-        })),
-        audio_sink: "fakesink".into(),
-    };
-    let config = PlayerConfig {
-        outputs,
-        multicast_interface: None,
-        decoder_ranks: Default::default(),
-    };
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
+        assert!(frame.width > 0 && frame.data.len() >= frame.stride * frame.height as usize);
+        counter.fetch_add(1, Ordering::SeqCst);
+    })));
     Probe {
         player: Player::new(config, sink).expect("GStreamer initialises"),
         events,
@@ -242,31 +234,13 @@ fn zap_200_times(f: &Fixture) -> Result<(), String> {
 /// Stall and recovery through the whole shell: core phases, notices, player, receiver.
 fn stall_and_recover(f: &Fixture) -> Result<(), String> {
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-    let events = inbox.player_events();
     let frames = Arc::new(AtomicUsize::new(0));
     let counter = frames.clone();
-    let outputs = Outputs {
-        video: VideoOutput::Texture(Arc::new(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })),
-        audio_sink: "fakesink".into(),
-    };
-    let player = Player::new(
-        PlayerConfig {
-            outputs,
-            multicast_interface: None,
-            decoder_ranks: Default::default(),
-        },
-        events,
-    )
-    .map_err(|e| e.to_string())?;
+    let outputs = Outputs::headless(Arc::new(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }));
     let core = Core::new(f.lineup.clone(), SavedState::default(), Settings::default());
-    let mut shell = Shell::new(
-        core,
-        player,
-        Timers::start(inbox).map_err(|e| e.to_string())?,
-        None,
-    );
+    let mut shell = launch(core, outputs, inbox)?;
     shell.handle(Event::Started);
     shell.handle(Event::Action(Action::Digit(2)));
     let playing =
@@ -305,27 +279,12 @@ fn stall_and_recover(f: &Fixture) -> Result<(), String> {
 /// Channel 2 carries English and German audio; a German preference selects German, AUDIO switches.
 fn audio_language(f: &Fixture) -> Result<(), String> {
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-    let outputs = Outputs {
-        video: VideoOutput::Texture(Arc::new(|_| {})),
-        audio_sink: "fakesink".into(),
-    };
-    let config = PlayerConfig {
-        outputs,
-        multicast_interface: None,
-        decoder_ranks: Default::default(),
-    };
-    let player = Player::new(config, inbox.player_events()).map_err(|e| e.to_string())?;
     let settings = Settings {
         audio_language: "ger".into(),
         ..Settings::default()
     };
     let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
-    let mut shell = Shell::new(
-        core,
-        player,
-        Timers::start(inbox).map_err(|e| e.to_string())?,
-        None,
-    );
+    let mut shell = launch(core, Outputs::headless(Arc::new(|_| {})), inbox)?;
     shell.handle(Event::Tune(f.lineup.by_number(2).ok_or("channel 2")?.key.clone()));
     let language_of = |s: &Shell| {
         let view = s.view();
@@ -357,6 +316,11 @@ fn audio_language(f: &Fixture) -> Result<(), String> {
         language_of(s).as_deref() == Some("en")
     })
     .map_err(|e| format!("AUDIO did not switch to English: {e}"))
+}
+
+/// A shell on the real player with these outputs.
+fn launch(core: Core, outputs: Outputs, inbox: Inbox) -> Result<Shell, String> {
+    Shell::launch(core, PlayerConfig::plain(outputs), inbox, None).map_err(|e| format!("{e:#}"))
 }
 
 fn run_until(

@@ -68,6 +68,19 @@ impl Shell {
         }
     }
 
+    /// A shell whose player and timers post into `inbox`.
+    pub fn launch(
+        core: Core,
+        config: crate::player::PlayerConfig,
+        inbox: Inbox,
+        state_file: Option<PathBuf>,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let player = Player::new(config, inbox.player_events()).context("starting GStreamer")?;
+        let timers = Timers::start(inbox).context("starting the timer thread")?;
+        Ok(Self::new(core, player, timers, state_file))
+    }
+
     /// The clocks as the core sees them.
     pub fn now(&self) -> Now {
         let utc_ms = SystemTime::now()

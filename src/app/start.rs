@@ -3,10 +3,10 @@
 //! each step with context in its error. The lineup loads in the background (cache first when the
 //! network is not up yet), so the window is there at once.
 
-use super::{Inbox, Shell, Timers};
+use super::{Inbox, Shell};
 use crate::core::{Core, Event, Settings};
 use crate::net::http::HttpLimits;
-use crate::player::{Outputs, Player, PlayerConfig, VideoOutput};
+use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
 use anyhow::{Context, Result};
@@ -32,10 +32,9 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
         .map(|w| w.to_string())
         .collect();
     crate::ui::run_window(|inbox, frames| {
-        let player = Player::new(player_config(&board, &config, frames), inbox.player_events())
-            .context("starting GStreamer")?;
         let core = Core::new(Default::default(), saved, settings);
-        let shell = Shell::new(core, player, Timers::start(inbox.clone())?, Some(state_path));
+        let config_for_player = player_config(&board, &config, frames);
+        let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?;
         for problem in problems {
             inbox.post(Event::Problem(problem));
         }

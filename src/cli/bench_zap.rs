@@ -6,11 +6,11 @@
 //! the naive way starts a fresh `playbin3` with default settings per zap, as many players do.
 //! The caller must have entered a private network namespace before any thread started.
 
-use crate::app::{Inbox, Shell, Timers};
+use crate::app::{Inbox, Shell};
 use crate::core::{Action, Core, Event, Phase, SavedState, Settings};
 use crate::demo::{FPS, Headend, HeadendOptions};
 use crate::lineup::{Lineup, SourceKind};
-use crate::player::{Outputs, Player, PlayerConfig, VideoOutput};
+use crate::player::{Outputs, PlayerConfig};
 use anyhow::{Context, Result, bail};
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -101,18 +101,9 @@ fn multicast_lineup(headend: &Headend) -> Result<Lineup> {
 
 fn measure_zapbox(lineup: &Lineup, zaps: usize, rng: &mut fastrand::Rng) -> Result<Vec<f64>> {
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-    let events = inbox.player_events();
-    let config = PlayerConfig {
-        outputs: Outputs {
-            video: VideoOutput::Texture(Arc::new(|_| {})),
-            audio_sink: "fakesink".to_string(),
-        },
-        multicast_interface: None,
-        decoder_ranks: Default::default(),
-    };
-    let player = Player::new(config, events)?;
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
     let core = Core::new(lineup.clone(), SavedState::default(), Settings::default());
-    let mut shell = Shell::new(core, player, Timers::start(inbox)?, None);
+    let mut shell = Shell::launch(core, config, inbox, None)?;
     shell.handle(Event::Started);
     wait_playing(&mut shell, &rx).context("the first channel does not play")?;
     let numbers: Vec<u32> = lineup.channels.iter().map(|c| c.number).collect();

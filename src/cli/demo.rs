@@ -3,11 +3,11 @@
 //! there is no window: the app zaps through the channels by itself and prints what plays (for CI and
 //! for trying the player on a machine without a display).
 
-use crate::app::{Inbox, Shell, Timers};
+use crate::app::{Inbox, Shell};
 use crate::core::{Action, Core, Event, Phase, SavedState, Settings};
 use crate::demo::{Headend, HeadendOptions};
-use crate::player::{Outputs, Player, PlayerConfig, VideoOutput};
-use anyhow::{Context, Result};
+use crate::player::{Outputs, PlayerConfig, VideoOutput};
+use anyhow::Result;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,22 +22,9 @@ pub fn run_headless(
     let headend = Headend::start(options)?;
     let report = crate::lineup::build(&[("demo.m3u".to_string(), headend.playlist().into_bytes())]);
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-    let events = inbox.player_events();
-    let outputs = Outputs {
-        video: VideoOutput::Texture(Arc::new(|_| {})),
-        audio_sink: "fakesink".to_string(),
-    };
-    let player = Player::new(
-        PlayerConfig {
-            outputs,
-            multicast_interface: None,
-            decoder_ranks: Default::default(),
-        },
-        events,
-    )
-    .context("starting GStreamer")?;
     let core = Core::new(report.lineup, SavedState::default(), Settings::default());
-    let mut shell = Shell::new(core, player, Timers::start(inbox)?, None);
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
+    let mut shell = Shell::launch(core, config, inbox, None)?;
     shell.handle(Event::Started);
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut next_zap = Instant::now() + dwell;
@@ -68,14 +55,8 @@ pub fn run_window(options: &HeadendOptions) -> Result<()> {
             video: VideoOutput::Texture(frames),
             audio_sink: "autoaudiosink".to_string(),
         };
-        let config = PlayerConfig {
-            outputs,
-            multicast_interface: None,
-            decoder_ranks: Default::default(),
-        };
-        let player = Player::new(config, inbox.player_events()).context("starting GStreamer")?;
         let core = Core::new(lineup, SavedState::default(), Settings::default());
-        Ok(Shell::new(core, player, Timers::start(inbox)?, None))
+        Shell::launch(core, PlayerConfig::plain(outputs), inbox, None)
     })
 }
 

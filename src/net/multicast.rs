@@ -68,6 +68,13 @@ impl Membership {
         Ok(membership)
     }
 
+    /// Leaves and joins again: sends a fresh IGMP report, for when a snooping switch or a router
+    /// forgot the membership (the usual cause of a channel going silent while others play).
+    pub fn rejoin(&self) -> Result<(), MulticastError> {
+        let _ = self.membership(false);
+        self.membership(true)
+    }
+
     /// The group this socket receives.
     pub fn group(&self) -> &MulticastGroup {
         &self.group

@@ -46,6 +46,17 @@ pub struct PlayerConfig {
     pub decoder_ranks: BTreeMap<String, i32>,
 }
 
+impl PlayerConfig {
+    /// These outputs, the routing table's interface and the registry's decoder ranks.
+    pub fn plain(outputs: Outputs) -> Self {
+        Self {
+            outputs,
+            multicast_interface: None,
+            decoder_ranks: BTreeMap::new(),
+        }
+    }
+}
+
 /// The player; lives on the dispatch thread.
 pub struct Player {
     config: PlayerConfig,

@@ -47,6 +47,16 @@ pub struct Outputs {
     pub audio_sink: String,
 }
 
+impl Outputs {
+    /// Frames to `video`, audio decoded and synchronised but not played: tests, benchmarks, headless runs.
+    pub fn headless(video: FrameCallback) -> Self {
+        Self {
+            video: VideoOutput::Texture(video),
+            audio_sink: "fakesink".to_string(),
+        }
+    }
+}
+
 /// Builds the video branch: a bin with one sink pad. `on_frame` is also told about the first frame.
 pub fn video_branch(
     output: &VideoOutput,

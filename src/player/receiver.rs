@@ -116,6 +116,10 @@ fn receive(setup: ReceiverSetup, stop: &AtomicBool) {
         if !flow.stalled && flow.last_data.elapsed() >= STALL_AFTER {
             flow.stalled = true;
             events(PlayerEvent::Stalled { request });
+            // First step of recovery, before the core rebuilds the pipeline: refresh the membership.
+            if let Err(e) = membership.rejoin() {
+                log::warn!("re-joining {:?}: {e}", membership.group());
+            }
         }
         if flow.feed(&appsrc, &mut out).is_err() {
             return; // the pipeline is shutting down

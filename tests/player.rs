@@ -51,6 +51,7 @@ fn main() {
         ("rtp channel decodes frames", rtp_decodes),
         ("hls channel decodes frames", hls_decodes),
         ("a bad http url is a typed network failure", bad_url_fails),
+        ("the overlay output builds its pipeline", overlay_builds),
         ("200 zaps keep exactly one group and no leaks", zap_200_times),
         ("a stopped sender shows no signal and recovers", stall_and_recover),
         (
@@ -176,6 +177,33 @@ fn bad_url_fails(f: &Fixture) -> Result<(), String> {
         }) if error.kind == ErrorKind::Network => Ok(()),
         other => Err(format!("expected a network failure, got {other:?}")),
     }
+}
+
+/// Boards draw video on their own plane: the overlay strategy must build with kmssink and waylandsink
+/// (no display here, so nothing is started).
+fn overlay_builds(_: &Fixture) -> Result<(), String> {
+    use zapbox::player::{VideoOutput, pipeline};
+    for sink in ["kmssink", "waylandsink"] {
+        let outputs = Outputs {
+            video: VideoOutput::Overlay { sink: sink.into() },
+            audio_sink: "fakesink".into(),
+        };
+        let built = pipeline::build(pipeline::Input::Ts, &outputs, Default::default(), Arc::new(|| {}))
+            .map_err(|e| format!("{sink}: {e:?}"))?;
+        let has_sink = {
+            use gstreamer::prelude::*;
+            built
+                .pipeline
+                .iterate_recurse()
+                .into_iter()
+                .flatten()
+                .any(|e| e.factory().is_some_and(|f| f.name() == sink))
+        };
+        if !has_sink || built.appsrc.is_none() {
+            return Err(format!("{sink} is not in the built pipeline"));
+        }
+    }
+    Ok(())
 }
 
 fn multicast_groups() -> Result<HashSet<std::net::Ipv4Addr>, String> {

@@ -114,3 +114,26 @@ fn load_lineup_in_background(locations: Vec<String>, cache: PathBuf, inbox: Inbo
         log::error!("cannot start the lineup loader: {e}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::system::board::VideoProfile;
+    use std::sync::Arc;
+
+    #[test]
+    fn the_board_profile_selects_the_video_output() {
+        let mut board = BoardProfile::default();
+        let config = Config::default();
+        let texture = player_config(&board, &config, Arc::new(|_| {}));
+        assert!(matches!(texture.outputs.video, VideoOutput::Texture(_)));
+        board.video = VideoProfile {
+            strategy: VideoStrategy::Overlay,
+            sink: Some("kmssink".into()),
+        };
+        board.decoder_ranks.insert("v4l2h264dec".into(), 300);
+        let overlay = player_config(&board, &config, Arc::new(|_| {}));
+        assert!(matches!(&overlay.outputs.video, VideoOutput::Overlay { sink } if sink == "kmssink"));
+        assert_eq!(overlay.decoder_ranks.get("v4l2h264dec"), Some(&300));
+    }
+}

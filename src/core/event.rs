@@ -55,7 +55,10 @@ pub enum PlayerEvent {
         selected: Option<String>,
     },
     /// The source or pipeline failed.
-    Failed { request: RequestId, error: PlayerError },
+    Failed {
+        request: RequestId,
+        error: PlayerError,
+    },
 }
 
 /// A typed player failure.

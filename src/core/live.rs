@@ -17,7 +17,9 @@ impl Core {
             Action::Back => self.back(),
             Action::Favorites => self.cycle_list(fx),
             Action::VolumeUp => self.change_volume(self.settings.volume_step_percent as i16, fx),
-            Action::VolumeDown => self.change_volume(-(self.settings.volume_step_percent as i16), fx),
+            Action::VolumeDown => {
+                self.change_volume(-(self.settings.volume_step_percent as i16), fx)
+            }
             Action::Mute => self.toggle_mute(fx),
             Action::Audio => self.next_audio(fx),
             _ => {}
@@ -101,7 +103,9 @@ impl Core {
     }
 
     fn next_audio(&mut self, fx: &mut Vec<Effect>) {
-        let Some(tune) = self.tune.as_mut() else { return };
+        let Some(tune) = self.tune.as_mut() else {
+            return;
+        };
         let Some(track) = audio::next(&tune.audio, tune.audio_selected.as_deref()).cloned() else {
             return;
         };

@@ -46,7 +46,12 @@ impl Core {
         };
         let sources = channel.sources.len();
         let same = self.tune.as_ref().is_some_and(|t| &t.channel == key);
-        if !same || matches!(self.tune.as_ref().map(|t| &t.phase), Some(Phase::Failed { .. })) {
+        if !same
+            || matches!(
+                self.tune.as_ref().map(|t| &t.phase),
+                Some(Phase::Failed { .. })
+            )
+        {
             self.cancel_recovery(fx);
             self.tune = Some(Tune {
                 channel: key.clone(),
@@ -102,7 +107,9 @@ impl Core {
     pub(super) fn player_event(&mut self, event: PlayerEvent, fx: &mut Vec<Effect>, now: Now) {
         match event {
             PlayerEvent::FirstFrame { request, decoder } => {
-                let Some(tune) = self.current(request) else { return };
+                let Some(tune) = self.current(request) else {
+                    return;
+                };
                 tune.phase = Phase::Playing;
                 tune.attempts.failures = 0;
                 let zap_ms = tune
@@ -117,7 +124,9 @@ impl Core {
                 }
             }
             PlayerEvent::Stalled { request } => {
-                let Some(tune) = self.current(request) else { return };
+                let Some(tune) = self.current(request) else {
+                    return;
+                };
                 tune.phase = Phase::Stalled;
                 fx.push(Effect::StartTimer {
                     timer: TimerId::StallEscalate(request),
@@ -125,7 +134,9 @@ impl Core {
                 });
             }
             PlayerEvent::Resumed { request } => {
-                let Some(tune) = self.current(request) else { return };
+                let Some(tune) = self.current(request) else {
+                    return;
+                };
                 tune.phase = Phase::Playing;
                 fx.push(Effect::CancelTimer(TimerId::StallEscalate(request)));
             }
@@ -147,7 +158,9 @@ impl Core {
         fx: &mut Vec<Effect>,
     ) {
         let language = self.settings.audio_language.clone();
-        let Some(tune) = self.current(request) else { return };
+        let Some(tune) = self.current(request) else {
+            return;
+        };
         tune.audio = audio;
         tune.audio_selected = selected;
         if tune.audio_preference_applied {
@@ -167,7 +180,9 @@ impl Core {
     /// Schedules the next attempt (another source or the same one later), or gives up when no
     /// source of the channel can ever play here.
     fn failed(&mut self, request: RequestId, error: PlayerError, fx: &mut Vec<Effect>) {
-        let Some(tune) = self.current(request) else { return };
+        let Some(tune) = self.current(request) else {
+            return;
+        };
         match tune.attempts.fail(&error) {
             Some(_) => {
                 let attempt = tune.attempts.failures;
@@ -178,7 +193,9 @@ impl Core {
                 });
             }
             None => {
-                tune.phase = Phase::Failed { reason: error.detail };
+                tune.phase = Phase::Failed {
+                    reason: error.detail,
+                };
                 fx.push(Effect::Player(PlayerCommand::Stop));
                 self.on_screen = None;
             }
@@ -191,10 +208,16 @@ impl Core {
                 self.commit_digits(fx, now)
             }
             TimerId::BannerHide(g) if self.banner == Some(g) => self.banner = None,
-            TimerId::NoticeHide(g) if self.notice.as_ref().is_some_and(|n| n.1 == g) => self.notice = None,
-            TimerId::Retry(request) if self.current(request).is_some() => self.play_current_source(fx),
+            TimerId::NoticeHide(g) if self.notice.as_ref().is_some_and(|n| n.1 == g) => {
+                self.notice = None
+            }
+            TimerId::Retry(request) if self.current(request).is_some() => {
+                self.play_current_source(fx)
+            }
             TimerId::StallEscalate(request)
-                if self.current(request).is_some_and(|t| t.phase == Phase::Stalled) =>
+                if self
+                    .current(request)
+                    .is_some_and(|t| t.phase == Phase::Stalled) =>
             {
                 let error = PlayerError {
                     kind: ErrorKind::Network,

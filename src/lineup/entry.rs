@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Meaning of `#EXTINF` and `#EXTM3U` attributes: names, numbers, groups, guide shift, catch-up.
 //!
-//! Works on the already split [`AttrLine`](super::attrs::AttrLine); knows nothing about lines,
+//! Works on the already split [`Attrs`](super::attrs::Attrs); knows nothing about lines,
 //! URLs or merging, and does no I/O. Keys are matched case-insensitively (`tvg-ID` = `tvg-id`).
 
-use super::attrs::{AttrLine, LowerKey};
+use super::attrs::{Attrs, LowerKey};
 use super::model::Catchup;
 use super::problem::Problems;
 
@@ -20,6 +20,10 @@ const CATCHUP_MODES: [&str; 9] = [
     "xc",
     "vod",
 ];
+
+/// Most groups kept per channel and guide URLs per playlist header: real lists have a handful,
+/// and the cap keeps duplicate checks on hostile lines from going quadratic.
+const MAX_LIST_ITEMS: usize = 32;
 
 /// Highest channel number accepted from a playlist (what a remote can type in four digits).
 pub const MAX_CHANNEL_NUMBER: u32 = 9999;
@@ -38,7 +42,11 @@ impl CatchupAttrs {
     /// Channel attributes first, then the playlist header's; `None` when no mode results.
     pub fn resolve(&self, header: &CatchupAttrs) -> Option<Catchup> {
         let legacy = self.timeshift_days.map(|_| "shift".to_owned());
-        let mode = self.mode.clone().or_else(|| header.mode.clone()).or(legacy)?;
+        let mode = self
+            .mode
+            .clone()
+            .or_else(|| header.mode.clone())
+            .or(legacy)?;
         Some(Catchup {
             mode,
             source: self.source.clone().or_else(|| header.source.clone()),
@@ -93,34 +101,40 @@ fn text(v: &str) -> Option<String> {
 }
 
 /// Interprets the attributes of one `#EXTINF` line.
-pub(crate) fn channel_info(a: &AttrLine<'_>, ctx: &mut Ctx<'_>) -> Info {
+pub(crate) fn channel_info(a: &mut Attrs<'_>, ctx: &mut Ctx<'_>) -> Info {
     let mut info = Info {
         line: ctx.line,
-        name: a.name.and_then(text),
         ..Info::default()
     };
     let (mut tvg_logo, mut logo, mut tags) = (None, None, Vec::new());
-    for &(k, v) in &a.attrs {
-        let Some(key) = LowerKey::new(k) else { continue };
-        match key.as_str() {
-            "tvg-id" => set(&mut info.tvg_id, v),
-            "tvg-name" => set(&mut info.tvg_name, v),
-            "tvg-logo" => set(&mut tvg_logo, v),
-            "logo" => set(&mut logo, v),
-            "tvg-chno" | "ch-number" | "channel-number" | "tvh-chnum" if info.number.is_none() => {
+    for (k, v) in a.by_ref() {
+        let Some(key) = LowerKey::new(k) else {
+            continue;
+        };
+        match key.as_bytes() {
+            b"tvg-id" => set(&mut info.tvg_id, v),
+            b"tvg-name" => set(&mut info.tvg_name, v),
+            b"tvg-logo" => set(&mut tvg_logo, v),
+            b"logo" => set(&mut logo, v),
+            b"tvg-chno" | b"ch-number" | b"channel-number" | b"tvh-chnum"
+                if info.number.is_none() =>
+            {
                 info.number = channel_number(v, ctx);
             }
-            "group-title" if info.groups.is_empty() => info.groups = split_list(v, ';'),
-            "tvh-tags" => tags.extend(split_list(v, '|')),
-            "tvg-shift" => info.shift_minutes = shift_minutes(v, ctx),
-            "radio" => info.radio = matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
-            "timeshift" => info.catchup.timeshift_days = days(k, v, ctx),
-            _ => catchup_attr(&key, v, &mut info.catchup, ctx),
+            b"group-title" if info.groups.is_empty() => info.groups = split_list(v, ';'),
+            b"tvh-tags" => tags.extend(split_list(v, '|')),
+            b"tvg-shift" => info.shift_minutes = shift_minutes(v, ctx),
+            b"radio" => {
+                info.radio = matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes")
+            }
+            b"timeshift" => info.catchup.timeshift_days = days(k, v, ctx),
+            _ => catchup_attr(key.as_bytes(), v, &mut info.catchup, ctx),
         }
     }
+    info.name = a.name.and_then(text); // known once the attributes are consumed
     info.logo = tvg_logo.or(logo);
     for t in tags {
-        if !info.groups.contains(&t) {
+        if info.groups.len() < MAX_LIST_ITEMS && !info.groups.contains(&t) {
             info.groups.push(t);
         }
     }
@@ -128,20 +142,23 @@ pub(crate) fn channel_info(a: &AttrLine<'_>, ctx: &mut Ctx<'_>) -> Info {
 }
 
 /// Applies the attributes of an `#EXTM3U` line to `header` (later headers add to earlier ones).
-pub(crate) fn header_attrs(a: &AttrLine<'_>, header: &mut Header, ctx: &mut Ctx<'_>) {
-    for &(k, v) in &a.attrs {
-        let Some(key) = LowerKey::new(k) else { continue };
-        match key.as_str() {
-            "url-tvg" | "x-tvg-url" => {
+pub(crate) fn header_attrs(a: Attrs<'_>, header: &mut Header, ctx: &mut Ctx<'_>) {
+    for (k, v) in a {
+        let Some(key) = LowerKey::new(k) else {
+            continue;
+        };
+        match key.as_bytes() {
+            b"url-tvg" | b"x-tvg-url" => {
                 for url in v.split([',', ';']).filter_map(text) {
-                    if !header.guide_urls.contains(&url) {
+                    if header.guide_urls.len() < MAX_LIST_ITEMS && !header.guide_urls.contains(&url)
+                    {
                         header.guide_urls.push(url);
                     }
                 }
             }
-            "tvg-shift" => header.shift_minutes = shift_minutes(v, ctx),
-            "user-agent" | "http-user-agent" => set(&mut header.user_agent, v),
-            _ => catchup_attr(&key, v, &mut header.catchup, ctx),
+            b"tvg-shift" => header.shift_minutes = shift_minutes(v, ctx),
+            b"user-agent" | b"http-user-agent" => set(&mut header.user_agent, v),
+            _ => catchup_attr(key.as_bytes(), v, &mut header.catchup, ctx),
         }
     }
 }
@@ -153,11 +170,11 @@ fn set(slot: &mut Option<String>, v: &str) {
     }
 }
 
-fn catchup_attr(key: &str, v: &str, c: &mut CatchupAttrs, ctx: &mut Ctx<'_>) {
+fn catchup_attr(key: &[u8], v: &str, c: &mut CatchupAttrs, ctx: &mut Ctx<'_>) {
     match key {
-        "catchup" | "catchup-type" if c.mode.is_none() => c.mode = catchup_mode(v, ctx),
-        "catchup-source" => set(&mut c.source, v),
-        "catchup-days" => c.days = days(key, v, ctx),
+        b"catchup" | b"catchup-type" if c.mode.is_none() => c.mode = catchup_mode(v, ctx),
+        b"catchup-source" => set(&mut c.source, v),
+        b"catchup-days" => c.days = days("catchup-days", v, ctx),
         _ => {} // unknown or provider metadata we do not use
     }
 }
@@ -222,12 +239,16 @@ fn shift_minutes(v: &str, ctx: &mut Ctx<'_>) -> Option<i32> {
     hours.map(|h| (h * 60.0).round() as i32)
 }
 
-/// Splits a multi-value attribute, trimming and dropping empty and repeated items.
+/// Splits a multi-value attribute, trimming and dropping empty and repeated items; at most
+/// [`MAX_LIST_ITEMS`] so the duplicate check stays cheap on a hostile 64 KiB attribute.
 fn split_list(v: &str, sep: char) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for item in v.split(sep).filter_map(text) {
-        if !out.contains(&item) {
-            out.push(item);
+    for item in v.split(sep).map(str::trim).filter(|i| !i.is_empty()) {
+        if out.len() == MAX_LIST_ITEMS {
+            break;
+        }
+        if !out.iter().any(|o| o == item) {
+            out.push(item.to_owned());
         }
     }
     out
@@ -240,16 +261,19 @@ mod tests {
 
     fn info(line: &str) -> (Info, Vec<String>) {
         let mut problems = Problems::default();
-        let a = attrs::parse(line, true);
+        let mut a = attrs::parse(line, true);
         let i = channel_info(
-            &a,
+            &mut a,
             &mut Ctx {
                 file: "t",
                 line: 7,
                 problems: &mut problems,
             },
         );
-        (i, problems.finish().into_iter().map(|p| p.message).collect())
+        (
+            i,
+            problems.finish().into_iter().map(|p| p.message).collect(),
+        )
     }
 
     #[test]
@@ -305,10 +329,22 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            legacy.resolve(&CatchupAttrs::default()).map(|c| (c.mode, c.days)),
+            legacy
+                .resolve(&CatchupAttrs::default())
+                .map(|c| (c.mode, c.days)),
             Some(("shift".into(), Some(5)))
         );
-        assert_eq!(CatchupAttrs::default().resolve(&CatchupAttrs::default()), None);
+        assert_eq!(
+            CatchupAttrs::default().resolve(&CatchupAttrs::default()),
+            None
+        );
+    }
+
+    #[test]
+    fn hostile_lists_are_capped() {
+        let many: String = (0..10_000).map(|i| format!("g{i};")).collect();
+        let (i, _) = info(&format!("-1 group-title=\"{many}\" tvh-tags=\"x|y\",A"));
+        assert_eq!(i.groups.len(), MAX_LIST_ITEMS);
     }
 
     #[test]
@@ -320,7 +356,7 @@ mod tests {
             false,
         );
         header_attrs(
-            &a,
+            a,
             &mut h,
             &mut Ctx {
                 file: "t",

@@ -17,6 +17,9 @@ use super::url::{self, StreamUrl};
 /// attribute list or URL eat the memory of a small box.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
+/// Most entries reserved up front (about 100 MB of address space, touched only when used).
+const PRESIZE_MAX: usize = 1 << 18;
+
 /// One parsed playlist.
 #[derive(Debug, Clone, Default)]
 pub struct Playlist {
@@ -49,6 +52,12 @@ pub struct Entry {
 /// Parses one playlist. `name` is only used to label problems.
 pub fn parse(name: &str, bytes: &[u8]) -> Playlist {
     let mut p = Parser::new(name);
+    // Sized once from a cheap SIMD count: growing a vector of large entries copies them
+    // repeatedly. Capped, so a file of nothing but "#EXTINF" cannot reserve gigabytes.
+    let expected = memchr::memmem::find_iter(bytes, b"#EXTINF")
+        .take(PRESIZE_MAX)
+        .count();
+    p.entries.reserve(expected);
     let (decoded, bad_line) = text::decode(bytes);
     if let Some(line) = bad_line {
         p.warn(
@@ -127,14 +136,16 @@ impl<'a> Parser<'a> {
                 line: line_no,
                 problems: &mut self.problems,
             };
-            entry::header_attrs(&a, &mut self.header, &mut ctx);
+            entry::header_attrs(a, &mut self.header, &mut ctx);
         } else if let Some(rest) = strip_tag(t, "#EXTGRP") {
             self.group = rest
                 .strip_prefix(':')
                 .map(str::trim)
                 .filter(|g| !g.is_empty())
                 .map(str::to_owned);
-        } else if let Some(rest) = strip_tag(t, "#EXTVLCOPT:").or_else(|| strip_tag(t, "#EXTVLCOPT--")) {
+        } else if let Some(rest) =
+            strip_tag(t, "#EXTVLCOPT:").or_else(|| strip_tag(t, "#EXTVLCOPT--"))
+        {
             self.vlc_option(line_no, rest);
         } else if let Some(rest) = strip_tag(t, "#KODIPROP:") {
             self.kodi_prop(line_no, rest);
@@ -143,7 +154,13 @@ impl<'a> Parser<'a> {
     }
 
     fn extinf(&mut self, line_no: usize, rest: &str) {
-        let a = attrs::parse(rest, true);
+        let mut a = attrs::parse(rest, true);
+        let mut ctx = Ctx {
+            file: self.file,
+            line: line_no,
+            problems: &mut self.problems,
+        };
+        let info = entry::channel_info(&mut a, &mut ctx);
         if a.unterminated_quote {
             self.warn(
                 line_no,
@@ -156,15 +173,12 @@ impl<'a> Parser<'a> {
                 "#EXTINF has no ',' before the channel name; using tvg-name or the URL",
             );
         }
-        if let Some(prev) = self.pending.take() {
-            self.warn(prev.line, "#EXTINF is not followed by a stream URL; ignored");
+        if let Some(prev) = self.pending.replace(info) {
+            self.warn(
+                prev.line,
+                "#EXTINF is not followed by a stream URL; ignored",
+            );
         }
-        let mut ctx = Ctx {
-            file: self.file,
-            line: line_no,
-            problems: &mut self.problems,
-        };
-        self.pending = Some(entry::channel_info(&a, &mut ctx));
     }
 
     fn vlc_option(&mut self, line_no: usize, rest: &str) {
@@ -180,7 +194,10 @@ impl<'a> Parser<'a> {
                 Ok(n) => self.options.program = Some(n),
                 Err(_) => self.warn(
                     line_no,
-                    format!("program '{}' is not a number in 0..65535; ignored", url::quote(v)),
+                    format!(
+                        "program '{}' is not a number in 0..65535; ignored",
+                        url::quote(v)
+                    ),
                 ),
             },
             _ => {} // VLC tuning options such as network-caching: not ours to apply
@@ -277,7 +294,10 @@ impl<'a> Parser<'a> {
             number: info.number,
             groups,
             radio: info.radio,
-            guide_shift_minutes: info.shift_minutes.or(self.header.shift_minutes).unwrap_or(0),
+            guide_shift_minutes: info
+                .shift_minutes
+                .or(self.header.shift_minutes)
+                .unwrap_or(0),
             catchup: info.catchup.resolve(&self.header.catchup),
             source,
         }
@@ -288,7 +308,9 @@ impl<'a> Parser<'a> {
         if let Some(prev) = self.pending.take() {
             self.warn(
                 prev.line,
-                format!("the stream URL of this #EXTINF (line {line_no}) was skipped; entry ignored"),
+                format!(
+                    "the stream URL of this #EXTINF (line {line_no}) was skipped; entry ignored"
+                ),
             );
         }
     }

@@ -23,7 +23,9 @@
 use super::m3u::{Entry, Playlist};
 use super::model::{Channel, ChannelKey, Lineup, Source};
 use super::problem::{Problem, Problems};
+use std::collections::hash_map::Entry as MapEntry;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 
 /// The merged lineup and the problems found while merging (parser problems are not repeated).
 #[derive(Debug, Clone, Default)]
@@ -40,8 +42,9 @@ struct Claim {
     line: usize,
 }
 
+/// Merge bookkeeping for one channel, kept beside (not inside) the channel so channels are
+/// built in place in their final vector and never moved as a whole.
 struct Draft {
-    channel: Channel,
     claim: Option<Claim>,
     /// Playlist and line of the entry that created the channel.
     first: (usize, usize),
@@ -60,6 +63,8 @@ struct NameSlot {
 #[derive(Default)]
 struct Grouper {
     files: Vec<String>,
+    channels: Vec<Channel>,
+    /// Parallel to `channels`.
     drafts: Vec<Draft>,
     by_id: HashMap<String, usize>,
     by_name: HashMap<String, NameSlot>,
@@ -79,6 +84,12 @@ const SCAN_LIMIT: usize = 16;
 /// Merges playlists in the given order; see the module documentation for the rules.
 pub fn merge(playlists: Vec<Playlist>) -> Merged {
     let mut g = Grouper::default();
+    // Sized once: growing a vector of large drafts would copy them over and over.
+    let total: usize = playlists.iter().map(|p| p.entries.len()).sum();
+    g.channels.reserve(total);
+    g.drafts.reserve(total);
+    g.by_id.reserve(total);
+    g.keys.used.reserve(total);
     let mut guide_urls = Vec::new();
     let mut seen_guides = HashSet::new();
     for (index, playlist) in playlists.into_iter().enumerate() {
@@ -92,10 +103,29 @@ pub fn merge(playlists: Vec<Playlist>) -> Merged {
             g.add(index, entry);
         }
     }
-    let channels = number(&g.files, g.drafts, &mut g.problems);
+    // Id-keyed channels get their key from the id map: a move instead of a copy per channel.
+    for (id, d) in g.by_id.drain() {
+        if let Some(c) = g.channels.get_mut(d).filter(|c| c.key.0.is_empty()) {
+            c.key = ChannelKey(id);
+        }
+    }
+    let mut channels = std::mem::take(&mut g.channels);
+    numbering::number(&g.files, &mut channels, &g.drafts, &mut g.problems);
     Merged {
-        lineup: Lineup { channels, guide_urls },
+        lineup: Lineup {
+            channels,
+            guide_urls,
+        },
         problems: g.problems.finish(),
+    }
+}
+
+/// Case-folded `tvg-id`; the common already-lower-case ASCII id skips Unicode folding.
+fn fold_case(id: &str) -> String {
+    if id.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        id.to_owned()
+    } else {
+        id.to_lowercase()
     }
 }
 
@@ -109,16 +139,28 @@ pub fn normalise_name(name: &str) -> String {
 
 impl Grouper {
     fn add(&mut self, playlist: usize, entry: Entry) {
-        let id = entry.tvg_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        match id.map(str::to_lowercase) {
-            Some(id) => match self.by_id.get(&id) {
-                Some(&d) => self.join(d, playlist, entry),
-                None => {
-                    let d = self.create(playlist, entry, id.clone());
-                    self.by_id.insert(id, d);
-                }
-            },
-            None => self.add_by_name(playlist, entry),
+        let id = entry
+            .tvg_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let Some(id) = id.map(fold_case) else {
+            return self.add_by_name(playlist, entry);
+        };
+        // One hash lookup: the slot is claimed before the channel exists (index known ahead).
+        let next = self.channels.len();
+        match self.by_id.entry(id) {
+            MapEntry::Occupied(slot) => {
+                let d = *slot.get();
+                self.join(d, playlist, entry);
+            }
+            MapEntry::Vacant(slot) => {
+                // The id string moves into the channel's key when merging ends (see `merge`);
+                // until then the key stays empty unless the id needs a `#n` suffix.
+                let key = self.keys.unique_ref(slot.key()).unwrap_or_default();
+                slot.insert(next);
+                self.create(playlist, entry, key);
+            }
         }
     }
 
@@ -136,7 +178,8 @@ impl Grouper {
                 d
             }
             None => {
-                let d = self.create(playlist, entry, name_url.0.clone());
+                let key = self.keys.unique(name_url.0.clone());
+                let d = self.create(playlist, entry, key);
                 let slot = self.by_name.entry(name_url.0.clone()).or_default();
                 slot.drafts.push(d);
                 // Created by this playlist, so never joinable by it: the cursor moves past it.
@@ -158,7 +201,11 @@ impl Grouper {
         // The cursor only moves forward within a playlist, so all skipping is linear overall.
         while let Some(&d) = slot.drafts.get(slot.cursor) {
             slot.cursor += 1;
-            if self.drafts.get(d).is_some_and(|x| x.last_playlist != playlist) {
+            if self
+                .drafts
+                .get(d)
+                .is_some_and(|x| x.last_playlist != playlist)
+            {
                 return Some(d);
             }
         }
@@ -166,7 +213,7 @@ impl Grouper {
     }
 
     fn create(&mut self, playlist: usize, e: Entry, key: String) -> usize {
-        let d = self.drafts.len();
+        let d = self.channels.len();
         let claim = e.number.map(|number| Claim {
             number,
             playlist,
@@ -174,7 +221,7 @@ impl Grouper {
         });
         let channel = Channel {
             number: 0,
-            key: ChannelKey(self.keys.unique(key)),
+            key: ChannelKey(key),
             name: e.name,
             tvg_id: e.tvg_id,
             tvg_name: e.tvg_name,
@@ -185,8 +232,8 @@ impl Grouper {
             catchup: e.catchup,
             sources: vec![e.source],
         };
+        self.channels.push(channel);
         self.drafts.push(Draft {
-            channel,
             claim,
             first: (playlist, e.line),
             last_playlist: playlist,
@@ -196,11 +243,10 @@ impl Grouper {
 
     /// Adds `e` as an alternative source of channel `d`, filling missing metadata.
     fn join(&mut self, d: usize, playlist: usize, e: Entry) {
-        let Some(draft) = self.drafts.get_mut(d) else {
+        let (Some(draft), Some(c)) = (self.drafts.get_mut(d), self.channels.get_mut(d)) else {
             return;
         };
         draft.last_playlist = playlist;
-        let c = &mut draft.channel;
         c.tvg_name = c.tvg_name.take().or(e.tvg_name);
         c.logo = c.logo.take().or(e.logo);
         c.catchup = c.catchup.take().or(e.catchup);
@@ -217,7 +263,7 @@ impl Grouper {
             }
             (Some(kept), Some(n)) if kept.number != n => {
                 let file = self.files.get(playlist).map_or("", String::as_str);
-                let at = place(&self.files, kept.playlist, kept.line);
+                let at = numbering::place(&self.files, kept.playlist, kept.line);
                 let message = format!(
                     "'{}' is also listed at {at} with number {}; number {n} here is ignored",
                     c.name, kept.number
@@ -233,7 +279,12 @@ impl Grouper {
 }
 
 /// Whether `url` is not yet among `sources` of channel `d` (recording it when a set is kept).
-fn is_new_url(sets: &mut HashMap<usize, HashSet<String>>, d: usize, sources: &[Source], url: &str) -> bool {
+fn is_new_url(
+    sets: &mut HashMap<usize, HashSet<String>>,
+    d: usize,
+    sources: &[Source],
+    url: &str,
+) -> bool {
     if let Some(set) = sets.get_mut(&d) {
         return set.insert(url.to_owned());
     }
@@ -246,103 +297,43 @@ fn is_new_url(sets: &mut HashMap<usize, HashSet<String>>, d: usize, sources: &[S
     new
 }
 
-fn place(files: &[String], playlist: usize, line: usize) -> String {
-    format!("{}:{line}", files.get(playlist).map_or("", String::as_str))
-}
-
 /// Unique channel keys: the base, else `base#2`, `base#3`…
+///
+/// Taken keys are remembered by a randomly keyed 64-bit hash instead of a copy of the string:
+/// that saves an allocation per channel, and a (practically impossible) collision would only
+/// give a channel a needless `#n` suffix, never a duplicate key.
 #[derive(Default)]
 struct Keys {
-    used: HashSet<String>,
+    used: HashSet<u64>,
+    hasher: RandomState,
     /// Last suffix tried per base, so a thousand equal names cost a thousand steps, not a million.
     next: HashMap<String, u32>,
 }
 
 impl Keys {
+    /// `base` itself when free, else the first free `base#n`.
     fn unique(&mut self, base: String) -> String {
-        if self.used.insert(base.clone()) {
-            return base;
+        self.unique_ref(&base).unwrap_or(base)
+    }
+
+    /// Claims `base`: `None` when it was free (the caller keeps its own copy), else the first
+    /// free `base#n`.
+    fn unique_ref(&mut self, base: &str) -> Option<String> {
+        if self.used.insert(self.hasher.hash_one(base)) {
+            return None;
         }
-        let n = self.next.entry(base.clone()).or_insert(1);
+        let n = self.next.entry(base.to_owned()).or_insert(1);
         loop {
             *n = n.saturating_add(1);
             let key = format!("{base}#{n}");
-            if self.used.insert(key.clone()) {
-                return key;
+            if self.used.insert(self.hasher.hash_one(&key)) {
+                return Some(key);
             }
         }
     }
 }
 
-/// Gives every draft its number (module documentation) and returns channels sorted by number.
-fn number(files: &[String], drafts: Vec<Draft>, problems: &mut Problems) -> Vec<Channel> {
-    let (owner, rivals) = reserve(files, &drafts);
-    let mut used: HashSet<u32> = owner.keys().copied().collect();
-    let mut cursor = 0u32;
-    let mut channels = Vec::with_capacity(drafts.len());
-    for (i, mut d) in drafts.into_iter().enumerate() {
-        match d.claim.filter(|c| owner.get(&c.number) == Some(&i)) {
-            Some(c) => {
-                d.channel.number = c.number;
-                cursor = cursor.max(c.number);
-            }
-            None => {
-                let file = files.get(d.first.0).map_or("", String::as_str);
-                let Some(n) = next_free(cursor, &used) else {
-                    problems.warn(
-                        file,
-                        d.first.1,
-                        "no channel number left for this channel; dropped",
-                    );
-                    continue;
-                };
-                used.insert(n);
-                cursor = n;
-                d.channel.number = n;
-                if let (Some(c), Some(rival)) = (d.claim, rivals.get(&i)) {
-                    let file = files.get(c.playlist).map_or("", String::as_str);
-                    let message = format!(
-                        "channel number {} of '{}' is already taken by {rival}; '{}' gets number {n}",
-                        c.number, d.channel.name, d.channel.name
-                    );
-                    problems.warn(file, c.line, message);
-                }
-            }
-        }
-        channels.push(d.channel);
-    }
-    channels.sort_unstable_by_key(|c| c.number);
-    channels
-}
-
-/// Pass 1: number → first claimant; and for every later claimant, a description of the first.
-fn reserve(files: &[String], drafts: &[Draft]) -> (HashMap<u32, usize>, HashMap<usize, String>) {
-    let mut owner: HashMap<u32, usize> = HashMap::new();
-    let mut rivals = HashMap::new();
-    for (i, d) in drafts.iter().enumerate() {
-        let Some(c) = d.claim else { continue };
-        let first = *owner.entry(c.number).or_insert(i);
-        if first != i {
-            let rival = drafts.get(first).map(|f| {
-                let at = f.claim.map_or(0, |fc| fc.line);
-                let pl = f.claim.map_or(0, |fc| fc.playlist);
-                format!("'{}' ({})", f.channel.name, place(files, pl, at))
-            });
-            rivals.insert(i, rival.unwrap_or_default());
-        }
-    }
-    (owner, rivals)
-}
-
-/// The smallest number above `cursor` that nobody uses. Linear overall because the cursor
-/// only grows and numbers skipped here are below the next cursor.
-fn next_free(cursor: u32, used: &HashSet<u32>) -> Option<u32> {
-    let mut n = cursor.checked_add(1)?;
-    while used.contains(&n) {
-        n = n.checked_add(1)?;
-    }
-    Some(n)
-}
+mod numbering;
 
 #[cfg(test)]
 mod tests;

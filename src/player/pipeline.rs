@@ -112,7 +112,9 @@ fn ts_appsrc() -> gst_app::AppSrc {
 /// Lowers tsdemux latency as it is created and records the video decoder that decodebin3 plugs.
 fn watch_elements(pipeline: &gst::Pipeline, decoder: Arc<Mutex<Option<Decoder>>>) {
     pipeline.connect_deep_element_added(move |_, _, element| {
-        let Some(factory) = element.factory() else { return };
+        let Some(factory) = element.factory() else {
+            return;
+        };
         if factory.name() == "tsdemux" {
             element.set_property("latency", TSDEMUX_LATENCY_MS);
         } else if super::decoders::is_video_decoder(&factory) {
@@ -123,7 +125,11 @@ fn watch_elements(pipeline: &gst::Pipeline, decoder: Arc<Mutex<Option<Decoder>>>
             log::info!(
                 "video decoder: {} ({})",
                 picked.name,
-                if picked.hardware { "hardware" } else { "software" }
+                if picked.hardware {
+                    "hardware"
+                } else {
+                    "software"
+                }
             );
             if let Ok(mut slot) = decoder.lock() {
                 *slot = Some(picked);

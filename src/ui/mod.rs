@@ -72,7 +72,9 @@ pub fn run_window(make_shell: impl FnOnce(Inbox, FrameCallback) -> Result<Shell>
 fn drain() {
     SHELL.with(|s| {
         let mut slot = s.borrow_mut();
-        let Some((shell, rx)) = slot.as_mut() else { return };
+        let Some((shell, rx)) = slot.as_mut() else {
+            return;
+        };
         while let Ok(event) = rx.try_recv() {
             shell.handle(event);
         }

@@ -42,7 +42,10 @@ pub struct KeyframeDetector {
 impl KeyframeDetector {
     /// Detector for `codec`; `None` relies on random_access_indicator alone.
     pub fn new(codec: Option<VideoCodec>) -> Self {
-        Self { codec, pending: None }
+        Self {
+            codec,
+            pending: None,
+        }
     }
 
     /// The codec whose start codes are recognised.
@@ -97,7 +100,9 @@ impl KeyframeDetector {
 
     /// Scans `es`; when undecided and budget remains, arms the continuation scan.
     fn decide(&mut self, es: &[u8], packets_left: u8) -> bool {
-        let Some(codec) = self.codec else { return false };
+        let Some(codec) = self.codec else {
+            return false;
+        };
         match scan(es, codec) {
             Verdict::Key => true,
             Verdict::NotKey => false,
@@ -138,13 +143,18 @@ pub fn pes_es_data(payload: &[u8]) -> Option<&[u8]> {
 
 /// Stream ids whose PES packets carry no optional header (ISO 13818-1 table 2-21).
 fn has_optional_header(stream_id: u8) -> bool {
-    !matches!(stream_id, 0xbc | 0xbe | 0xbf | 0xf0 | 0xf1 | 0xf2 | 0xf8 | 0xff)
+    !matches!(
+        stream_id,
+        0xbc | 0xbe | 0xbf | 0xf0 | 0xf1 | 0xf2 | 0xf8 | 0xff
+    )
 }
 
 /// Walks start codes in `data` until one decides.
 fn scan(data: &[u8], codec: VideoCodec) -> Verdict {
     for at in memchr::memmem::find_iter(data, &[0, 0, 1]) {
-        let Some(&header) = data.get(at + 3) else { break };
+        let Some(&header) = data.get(at + 3) else {
+            break;
+        };
         match classify(codec, header) {
             Verdict::Unknown => {}
             decided => return decided,
@@ -196,7 +206,11 @@ mod tests {
     #[test]
     fn h264_idr_detected_and_p_frame_not() {
         let codec = Some(VideoCodec::H264);
-        assert!(detect(codec, &h264_access_unit(true, 1000), PesFlags::default()));
+        assert!(detect(
+            codec,
+            &h264_access_unit(true, 1000),
+            PesFlags::default()
+        ));
         assert!(!detect(
             codec,
             &h264_access_unit(false, 1000),
@@ -225,8 +239,16 @@ mod tests {
     #[test]
     fn hevc_irap_detected() {
         let codec = Some(VideoCodec::Hevc);
-        assert!(detect(codec, &hevc_access_unit(true, 800), PesFlags::default()));
-        assert!(!detect(codec, &hevc_access_unit(false, 800), PesFlags::default()));
+        assert!(detect(
+            codec,
+            &hevc_access_unit(true, 800),
+            PesFlags::default()
+        ));
+        assert!(!detect(
+            codec,
+            &hevc_access_unit(false, 800),
+            PesFlags::default()
+        ));
         // CRA (21) alone, without parameter sets.
         let cra = [0, 0, 1, 21 << 1, 1, 0x55, 0x55];
         assert!(detect(codec, &cra, PesFlags::default()));
@@ -235,9 +257,21 @@ mod tests {
     #[test]
     fn mpeg2_sequence_header_and_gop() {
         let codec = Some(VideoCodec::Mpeg2);
-        assert!(detect(codec, &mpeg2_picture(true, 600), PesFlags::default()));
-        assert!(!detect(codec, &mpeg2_picture(false, 600), PesFlags::default()));
-        assert!(detect(codec, &[0, 0, 1, 0xb8, 0, 8, 0, 0], PesFlags::default()));
+        assert!(detect(
+            codec,
+            &mpeg2_picture(true, 600),
+            PesFlags::default()
+        ));
+        assert!(!detect(
+            codec,
+            &mpeg2_picture(false, 600),
+            PesFlags::default()
+        ));
+        assert!(detect(
+            codec,
+            &[0, 0, 1, 0xb8, 0, 8, 0, 0],
+            PesFlags::default()
+        ));
     }
 
     #[test]
@@ -273,7 +307,10 @@ mod tests {
             pes_es_data(&[0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 0x00, 9]),
             Some(&[9u8][..])
         );
-        assert_eq!(pes_es_data(&[0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 0x05, 9]), None);
+        assert_eq!(
+            pes_es_data(&[0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 0x05, 9]),
+            None
+        );
         assert_eq!(pes_es_data(&[0, 0, 1, 0xbe, 0, 0, 7]), Some(&[7u8][..]));
         assert_eq!(pes_es_data(&[0, 0, 2, 0xe0]), None);
     }

@@ -177,7 +177,9 @@ impl ProgramTracker {
     /// Returns true when the video stream changed.
     #[inline(never)]
     fn on_pmt_packet(&mut self, packet: &TsPacket<'_>) -> bool {
-        let Some(program) = self.program else { return false };
+        let Some(program) = self.program else {
+            return false;
+        };
         let (cache, cc) = (&mut self.pmt_cache, packet.continuity_counter());
         let mut changed = false;
         self.pmt_asm.push(packet, &mut |s| {
@@ -230,7 +232,12 @@ mod tests {
     #[test]
     fn follows_the_wanted_program_on_a_shared_pmt_pid() {
         let mut t = ProgramTracker::new(Some(2));
-        feed(&mut t, PID_PAT, 0, &pat_section(1, 0, &[(1, 0x100), (2, 0x100)]));
+        feed(
+            &mut t,
+            PID_PAT,
+            0,
+            &pat_section(1, 0, &[(1, 0x100), (2, 0x100)]),
+        );
         assert_eq!(t.pmt_pid(), Some(0x100));
         let one = pmt_section(1, 0, 0x101, &[StreamSpec::new(0x1b, 0x101)]);
         assert!(!feed(&mut t, 0x100, 0, &one).video_changed);

@@ -30,8 +30,7 @@ impl Write for Count {
 /// followed by an OTT catalogue: the first 9,000 entries carry `tvg-chno` (every 50th reusing
 /// an earlier number, i.e. a collision), the rest are numbered automatically.
 fn playlist(entries: usize) -> String {
-    let mut s =
-        String::from("#EXTM3U url-tvg=\"http://epg.example/guide.xml.gz\" catchup=\"shift\"\n");
+    let mut s = String::from("#EXTM3U url-tvg=\"http://epg.example/guide.xml.gz\" catchup=\"shift\"\n");
     for i in 0..entries {
         let number = if i >= 9000 {
             String::new()
@@ -54,10 +53,7 @@ fn playlist(entries: usize) -> String {
                 i & 0xff
             );
         } else if i % 5 == 3 {
-            let _ = writeln!(
-                s,
-                "https://cdn.example/live/{i}/index.m3u8|User-Agent=Box%2F1"
-            );
+            let _ = writeln!(s, "https://cdn.example/live/{i}/index.m3u8|User-Agent=Box%2F1");
         } else {
             let _ = writeln!(s, "http://iptv.example:8080/live/{i}.ts");
         }

@@ -54,8 +54,7 @@ impl NaiveRing {
         for chunk in data.chunks_exact(TS_PACKET_SIZE) {
             let mut p = [0u8; TS_PACKET_SIZE];
             p.copy_from_slice(chunk);
-            if let (Some((cc, program)), Some(packet)) = (self.analysis.as_mut(), TsPacket::new(&p))
-            {
+            if let (Some((cc, program)), Some(packet)) = (self.analysis.as_mut(), TsPacket::new(&p)) {
                 cc.check(&packet);
                 black_box(program.observe(&packet));
             }
@@ -110,12 +109,7 @@ fn run_ring(stream: &[u8], total: usize) -> Run {
     let mut out = Vec::with_capacity(READ_MAX);
     let (mut read, mut zaps) = (0u64, 0u64);
     let start = Instant::now();
-    for (i, datagram) in stream
-        .chunks(DATAGRAM)
-        .cycle()
-        .take(total / DATAGRAM)
-        .enumerate()
-    {
+    for (i, datagram) in stream.chunks(DATAGRAM).cycle().take(total / DATAGRAM).enumerate() {
         ring.push(datagram);
         if i % ZAP_EVERY == ZAP_EVERY - 1 {
             cursor = black_box(ring.reader_from_last_keyframe());
@@ -150,12 +144,7 @@ fn run_naive_with(mut ring: NaiveRing, stream: &[u8], total: usize) -> Run {
     let mut out = Vec::with_capacity(READ_MAX);
     let (mut read, mut zaps) = (0u64, 0u64);
     let start = Instant::now();
-    for (i, datagram) in stream
-        .chunks(DATAGRAM)
-        .cycle()
-        .take(total / DATAGRAM)
-        .enumerate()
-    {
+    for (i, datagram) in stream.chunks(DATAGRAM).cycle().take(total / DATAGRAM).enumerate() {
         ring.push(datagram);
         if i % ZAP_EVERY == ZAP_EVERY - 1 {
             cursor = black_box(ring.last_keyframe().unwrap_or(ring.head));
@@ -181,12 +170,7 @@ fn zap_cost(stream: &[u8]) -> (Duration, Duration) {
     let mut naive = NaiveRing::new(false);
     let (mut ring_time, mut naive_time) = (Duration::ZERO, Duration::ZERO);
     let rounds = 200;
-    for (i, datagram) in stream
-        .chunks(DATAGRAM)
-        .cycle()
-        .take(rounds * 97)
-        .enumerate()
-    {
+    for (i, datagram) in stream.chunks(DATAGRAM).cycle().take(rounds * 97).enumerate() {
         ring.push(datagram);
         naive.push(datagram);
         if i % 97 == 96 {
@@ -215,8 +199,7 @@ fn best_runs(stream: &[u8], total: usize) -> Vec<(&'static str, Run)> {
         ("naive", run_naive),
         ("naive+analysis", run_naive_analysed),
     ];
-    let mut best: Vec<(&str, Option<Run>)> =
-        designs.iter().map(|(name, _)| (*name, None)).collect();
+    let mut best: Vec<(&str, Option<Run>)> = designs.iter().map(|(name, _)| (*name, None)).collect();
     for _ in 0..RUNS {
         for ((_, run), slot) in designs.iter().zip(best.iter_mut()) {
             let r = run(stream, total);
@@ -243,9 +226,7 @@ fn main() {
         stream.len() as f64 / 1e6
     );
     let results = best_runs(&stream, total);
-    let ring_mbs = results
-        .first()
-        .map_or(0.0, |(_, r)| mb_per_s(total, r.elapsed));
+    let ring_mbs = results.first().map_or(0.0, |(_, r)| mb_per_s(total, r.elapsed));
     for (name, r) in &results {
         let mbs = mb_per_s(total, r.elapsed);
         println!(

@@ -73,10 +73,8 @@ enum LineupCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
-    if matches!(
-        cli.command,
-        Some(Command::Demo { .. } | Command::Bench { .. })
-    ) && let Err(e) = zapbox::system::netns::enter_private_network()
+    if matches!(cli.command, Some(Command::Demo { .. } | Command::Bench { .. }))
+        && let Err(e) = zapbox::system::netns::enter_private_network()
     {
         eprintln!("zapbox: {e}");
         return ExitCode::FAILURE;
@@ -110,24 +108,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             let options = demo_options();
             let mut out = std::io::stdout().lock();
-            zapbox::cli::demo::run_headless(
-                &options,
-                seconds,
-                std::time::Duration::from_secs(4),
-                &mut out,
-            )?;
+            zapbox::cli::demo::run_headless(&options, seconds, std::time::Duration::from_secs(4), &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo {
             headless: false,
             seconds,
         }) => {
-            if std::env::var_os("DISPLAY").is_none()
-                && std::env::var_os("WAYLAND_DISPLAY").is_none()
-            {
-                eprintln!(
-                    "zapbox: no display (DISPLAY/WAYLAND_DISPLAY unset): running the demo headless"
-                );
+            if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+                eprintln!("zapbox: no display (DISPLAY/WAYLAND_DISPLAY unset): running the demo headless");
                 let mut out = std::io::stdout().lock();
                 zapbox::cli::demo::run_headless(
                     &demo_options(),

@@ -5,8 +5,8 @@ mod common;
 
 use common::{Shell, channel, key, lineup, played, udp_source};
 use zapbox::core::{
-    Action, AudioTrack, Effect, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerError,
-    PlayerEvent, RequestId, SavedState, Settings,
+    Action, AudioTrack, Effect, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerError, PlayerEvent,
+    RequestId, SavedState, Settings,
 };
 use zapbox::lineup::Lineup;
 
@@ -179,11 +179,7 @@ fn a_long_stall_rebuilds_and_keeps_trying_while_selected() {
     shell.advance(1);
     assert_eq!(shell.view().phase, Some(Phase::Retrying { attempt: 1 }));
     let retried = played(&shell.advance(250));
-    assert_eq!(
-        retried,
-        ["ch1"],
-        "the pipeline is rebuilt for the same channel"
-    );
+    assert_eq!(retried, ["ch1"], "the pipeline is rebuilt for the same channel");
     for _ in 0..20 {
         fail(&mut shell, ErrorKind::Network);
         shell.advance(10_000);
@@ -203,10 +199,7 @@ fn zapping_away_cancels_recovery_of_the_old_channel() {
     fail(&mut shell, ErrorKind::Network);
     shell.press(Action::ChannelUp);
     let later = played(&shell.advance(30_000));
-    assert!(
-        later.is_empty(),
-        "no retry of channel 1 after the zap: {later:?}"
-    );
+    assert!(later.is_empty(), "no retry of channel 1 after the zap: {later:?}");
     assert_eq!(shell.view().phase, Some(Phase::Tuning));
 }
 
@@ -295,10 +288,7 @@ fn the_audio_key_cycles_tracks_and_the_preference_does_not_fight_it() {
     tracks(&mut shell, Some("a-en"));
     let effects = shell.press(Action::Audio);
     assert_eq!(selections(&effects), ["a-de"]);
-    assert_eq!(
-        shell.view().notice,
-        Some(Notice::AudioTrack(Some("de".into())))
-    );
+    assert_eq!(shell.view().notice, Some(Notice::AudioTrack(Some("de".into()))));
     assert!(selections(&tracks(&mut shell, Some("a-de"))).is_empty());
     assert_eq!(selections(&shell.press(Action::Audio)), ["a-en"]);
 }

@@ -47,17 +47,11 @@ fn channel_up_and_down_wrap_around() {
             &["ch5", "ch7", "ch1"],
         ),
         (&[Action::ChannelDown, Action::ChannelDown], &["ch7", "ch5"]),
-        (
-            &[Action::Up, Action::Down, Action::Down],
-            &["ch5", "ch1", "ch7"],
-        ),
+        (&[Action::Up, Action::Down, Action::Down], &["ch5", "ch1", "ch7"]),
     ];
     for (presses, expected) in cases {
         let mut shell = Shell::started(lineup(&[1, 5, 7]));
-        let tuned: Vec<String> = presses
-            .iter()
-            .flat_map(|a| played(&shell.press(*a)))
-            .collect();
+        let tuned: Vec<String> = presses.iter().flat_map(|a| played(&shell.press(*a))).collect();
         assert_eq!(&tuned, expected, "presses {presses:?}");
     }
 }
@@ -69,10 +63,7 @@ fn digits_tune_after_the_timeout_or_on_ok() {
         played(&shell.type_digits("12")).is_empty(),
         "12 could still become 120"
     );
-    assert_eq!(
-        shell.view().digits.as_ref().map(|d| d.typed.as_str()),
-        Some("12")
-    );
+    assert_eq!(shell.view().digits.as_ref().map(|d| d.typed.as_str()), Some("12"));
     assert_eq!(
         shell.view().digits.and_then(|d| d.target).map(|c| c.number),
         Some(12)
@@ -85,11 +76,7 @@ fn digits_tune_after_the_timeout_or_on_ok() {
         played(&shell.type_digits("1")).is_empty(),
         "1 could still become 12 or 120"
     );
-    assert_eq!(
-        played(&shell.press(Action::Ok)),
-        ["ch1"],
-        "OK commits at once"
-    );
+    assert_eq!(played(&shell.press(Action::Ok)), ["ch1"], "OK commits at once");
     assert!(
         played(&shell.advance(5_000)).is_empty(),
         "the old timer does nothing"
@@ -121,11 +108,7 @@ fn a_fifth_digit_starts_a_new_number() {
     let mut shell = Shell::started(lineup(&[1, 5, 1234]));
     assert_eq!(played(&shell.type_digits("1234")), ["ch1234"]);
     shell.type_digits("5");
-    assert_eq!(
-        shell.view().digits.map(|d| d.typed),
-        None,
-        "5 tuned at once"
-    );
+    assert_eq!(shell.view().digits.map(|d| d.typed), None, "5 tuned at once");
     assert_eq!(shell.requested().as_deref(), Some("ch5"));
 }
 
@@ -195,9 +178,7 @@ fn favourites_list_is_walked_in_the_viewers_order() {
     assert_eq!(shell.view().list, ListRef::Favourites("Favourites".into()));
     assert_eq!(
         shell.view().notice,
-        Some(Notice::ListChanged(ListRef::Favourites(
-            "Favourites".into()
-        )))
+        Some(Notice::ListChanged(ListRef::Favourites("Favourites".into())))
     );
     // ch1 is not in the list: up goes to its first member, then in list order with wrap.
     let tuned: Vec<String> = (0..4)
@@ -267,9 +248,7 @@ fn shutdown_stops_and_saves_immediately() {
     let mut shell = Shell::started(lineup(&[1, 2]));
     shell.press(Action::ChannelUp);
     let effects = shell.send(Event::Shutdown);
-    assert!(
-        matches!(effects.last(), Some(Effect::SaveState(s)) if s.last_channel == Some(key("ch2")))
-    );
+    assert!(matches!(effects.last(), Some(Effect::SaveState(s)) if s.last_channel == Some(key("ch2"))));
 }
 
 #[test]
@@ -279,10 +258,6 @@ fn a_group_list_zaps_within_the_group() {
     let tuned: Vec<String> = (0..4)
         .flat_map(|_| played(&shell.press(Action::ChannelUp)))
         .collect();
-    assert_eq!(
-        tuned,
-        ["ch2", "ch4", "ch6", "ch2"],
-        "even channels are News"
-    );
+    assert_eq!(tuned, ["ch2", "ch4", "ch6", "ch2"], "even channels are News");
     assert_eq!(played(&shell.press(Action::ChannelDown)), ["ch6"]);
 }

@@ -36,10 +36,7 @@ fn kinds(c: &Channel) -> Vec<SourceKind> {
 }
 
 fn warnings(r: &LineupReport) -> Vec<(usize, String)> {
-    r.warnings
-        .iter()
-        .map(|w| (w.line, w.message.clone()))
-        .collect()
+    r.warnings.iter().map(|w| (w.line, w.message.clone())).collect()
 }
 
 fn channel(r: &LineupReport, number: u32) -> &Channel {
@@ -82,15 +79,8 @@ fn operator_multicast_list() {
     assert_eq!((ard.mode.as_str(), ard.days), ("shift", Some(3)));
     let arte = channel(&r, 3).catchup.as_ref().unwrap();
     assert_eq!(arte.mode, "default");
-    assert!(
-        arte.source
-            .as_deref()
-            .is_some_and(|s| s.contains("{utcend}"))
-    );
-    assert_eq!(
-        r.lineup.guide_urls,
-        ["http://epg.operator.example/guide.xml.gz"]
-    );
+    assert!(arte.source.as_deref().is_some_and(|s| s.contains("{utcend}")));
+    assert_eq!(r.lineup.guide_urls, ["http://epg.operator.example/guide.xml.gz"]);
     let w = warnings(&r);
     assert_eq!(w.len(), 2, "{w:?}");
     assert_eq!(w[0].0, 14);
@@ -127,10 +117,7 @@ fn ott_list_with_vlc_and_kodi_options() {
     );
     assert_eq!(channel(&r, 2).sources[0].properties.len(), 3);
     let music = &channel(&r, 3).sources[0];
-    assert_eq!(
-        music.user_agent.as_deref(),
-        Some("VLC/3.0.20 LibVLC/3.0.20")
-    );
+    assert_eq!(music.user_agent.as_deref(), Some("VLC/3.0.20 LibVLC/3.0.20"));
     assert_eq!(music.referrer.as_deref(), Some("https://portal.example/"));
     let kids = &channel(&r, 4).sources[0];
     assert_eq!(kids.url, "https://cdn.example/kids/playlist.m3u8");
@@ -172,11 +159,7 @@ fn latin1_file_is_decoded_with_a_warning() {
 #[test]
 fn crlf_and_bom_file() {
     let r = build(&["crlf_bom.m3u"]);
-    assert!(
-        r.warnings.is_empty() && r.errors.is_empty(),
-        "{:?}",
-        r.warnings
-    );
+    assert!(r.warnings.is_empty() && r.errors.is_empty(), "{:?}", r.warnings);
     assert_eq!(numbered(&r), [(5, "First"), (6, "Second")]);
     assert_eq!(channel(&r, 6).sources[0].origin.line, 6);
 }
@@ -208,8 +191,7 @@ fn duplicate_numbers_are_resolved_predictably() {
             ),
             (
                 10,
-                "channel number 'abc' is not a whole number in 1..9999; numbered automatically"
-                    .to_owned()
+                "channel number 'abc' is not a whole number in 1..9999; numbered automatically".to_owned()
             ),
             (
                 12,
@@ -228,13 +210,10 @@ fn unsafe_schemes_are_never_played() {
     let w = warnings(&r);
     let lines: Vec<_> = w.iter().map(|(l, _)| *l).collect();
     assert_eq!(lines, [3, 5, 7, 9, 11]);
-    for ((_, message), needle) in w.iter().zip([
-        "'file'",
-        "'pipe'",
-        "'rtsp'",
-        "'javascript'",
-        "not a stream URL",
-    ]) {
+    for ((_, message), needle) in
+        w.iter()
+            .zip(["'file'", "'pipe'", "'rtsp'", "'javascript'", "not a stream URL"])
+    {
         assert!(message.contains(needle), "{message}");
     }
     assert!(
@@ -252,12 +231,7 @@ fn two_playlists_share_channels_by_tvg_id() {
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
     assert_eq!(
         numbered(&r),
-        [
-            (101, "BBC One"),
-            (102, "BBC Two"),
-            (103, "ITV"),
-            (104, "Town TV")
-        ]
+        [(101, "BBC One"), (102, "BBC Two"), (103, "ITV"), (104, "Town TV")]
     );
     let bbc1 = channel(&r, 101);
     assert_eq!(bbc1.key.0, "bbc1.uk");
@@ -273,16 +247,9 @@ fn two_playlists_share_channels_by_tvg_id() {
     );
     assert_eq!(
         r.lineup.guide_urls,
-        [
-            "http://epg.example/shared.xml",
-            "http://epg.example/extra.xml"
-        ]
+        ["http://epg.example/shared.xml", "http://epg.example/extra.xml"]
     );
-    assert!(
-        r.lineup
-            .by_key(&lineup::ChannelKey("itv1.uk".into()))
-            .is_some()
-    );
+    assert!(r.lineup.by_key(&lineup::ChannelKey("itv1.uk".into())).is_some());
 }
 
 #[test]

@@ -110,10 +110,7 @@ fn truncated_config_is_kept_aside_with_its_bytes() {
     assert!(!path.exists());
     assert_eq!(fs::read(bad(&path)).unwrap(), original);
     let all = texts(&warnings);
-    assert!(
-        all.contains("line 3 column") && all.contains(".bad"),
-        "{all}"
-    );
+    assert!(all.contains("line 3 column") && all.contains(".bad"), "{all}");
 }
 
 #[test]
@@ -140,10 +137,7 @@ fn invalid_values_fall_back_field_by_field() {
     assert_eq!(config.guides.len(), 1);
     assert_eq!(config.guide_offset_minutes, 0);
     assert_eq!(
-        (
-            config.board.clone(),
-            config.network.multicast_interface.clone()
-        ),
+        (config.board.clone(), config.network.multicast_interface.clone()),
         (None, None)
     );
     let p = &config.preferences;
@@ -195,11 +189,7 @@ fn empty_or_non_object_files_are_kept_aside() {
         assert_eq!(fs::read(bad(&path)).unwrap(), bytes, "{name}");
         fs::write(&path, bytes).unwrap();
         let (state, warnings) = load_state(&path);
-        assert_eq!(
-            (state, warnings.len()),
-            (SavedState::default(), 1),
-            "{name}"
-        );
+        assert_eq!((state, warnings.len()), (SavedState::default(), 1), "{name}");
     }
 }
 
@@ -226,11 +216,7 @@ fn binary_garbage_state_is_kept_aside_and_replaces_an_old_bad_file() {
 fn newer_state_version_is_kept_aside() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
-    fs::write(
-        &path,
-        br#"{"version": 7, "volume_percent": 10, "new_thing": []}"#,
-    )
-    .unwrap();
+    fs::write(&path, br#"{"version": 7, "volume_percent": 10, "new_thing": []}"#).unwrap();
     let (state, warnings) = load_state(&path);
     assert_eq!(state, SavedState::default());
     assert!(
@@ -267,11 +253,7 @@ fn state_file_that_is_a_directory_is_an_error_not_a_panic() {
     fs::create_dir_all(path.join("inside")).unwrap();
     let (state, warnings) = load_state(&path);
     assert_eq!(state, SavedState::default());
-    assert!(
-        texts(&warnings).contains("directory"),
-        "{}",
-        texts(&warnings)
-    );
+    assert!(texts(&warnings).contains("directory"), "{}", texts(&warnings));
     assert!(path.is_dir(), "a directory must not be renamed away");
     let err = save_state(&path, &sample_state()).unwrap_err();
     assert!(matches!(err, PersistError::Write { .. }));
@@ -415,11 +397,7 @@ fn state_and_cache_location_table() {
         ),
         (&service, paths::SYSTEM_STATE_FILE, paths::SYSTEM_CACHE_DIR),
         (&no_home, paths::SYSTEM_STATE_FILE, paths::SYSTEM_CACHE_DIR),
-        (
-            &systemd,
-            "/var/lib/zapbox/state.json",
-            "/var/cache/zapbox-unit",
-        ),
+        (&systemd, "/var/lib/zapbox/state.json", "/var/cache/zapbox-unit"),
         (&xdg, "/s/zapbox/state.json", "/home/ann/.cache/zapbox"),
     ];
     for (env, state, cache) in cases {

@@ -12,8 +12,8 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 use zapbox::app::{Inbox, Shell};
 use zapbox::core::{
-    Action, Core, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerEvent, RequestId,
-    SavedState, Settings, canonical_language,
+    Action, Core, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerEvent, RequestId, SavedState,
+    Settings, canonical_language,
 };
 use zapbox::demo::{Headend, HeadendOptions};
 use zapbox::lineup::{Lineup, Source};
@@ -43,8 +43,7 @@ fn main() {
         height: 360,
     })
     .expect("the demo headend starts");
-    let lineup =
-        zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]).lineup;
+    let lineup = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]).lineup;
     assert_eq!(lineup.channels.len(), 8, "the demo lineup parses");
     let fixture = Fixture { headend, lineup };
     let cases: &[(&str, Case)] = &[
@@ -53,23 +52,14 @@ fn main() {
         ("hls channel decodes frames", hls_decodes),
         ("a bad http url is a typed network failure", bad_url_fails),
         ("the overlay output builds its pipeline", overlay_builds),
-        (
-            "200 zaps keep exactly one group and no leaks",
-            zap_200_times,
-        ),
-        (
-            "a stopped sender shows no signal and recovers",
-            stall_and_recover,
-        ),
+        ("200 zaps keep exactly one group and no leaks", zap_200_times),
+        ("a stopped sender shows no signal and recovers", stall_and_recover),
         (
             "the preferred audio language plays and AUDIO switches",
             audio_language,
         ),
     ];
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
     for (name, case) in cases {
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
@@ -77,10 +67,7 @@ fn main() {
         }
         let start = Instant::now();
         match case(&fixture) {
-            Ok(()) => println!(
-                "test {name} ... ok ({:.1} s)",
-                start.elapsed().as_secs_f64()
-            ),
+            Ok(()) => println!("test {name} ... ok ({:.1} s)", start.elapsed().as_secs_f64()),
             Err(e) => {
                 failed += 1;
                 println!("test {name} ... FAILED: {e}");
@@ -203,13 +190,8 @@ fn overlay_builds(_: &Fixture) -> Result<(), String> {
             video: VideoOutput::Overlay { sink: sink.into() },
             audio_sink: "fakesink".into(),
         };
-        let built = pipeline::build(
-            pipeline::Input::Ts,
-            &outputs,
-            Default::default(),
-            Arc::new(|| {}),
-        )
-        .map_err(|e| format!("{sink}: {e:?}"))?;
+        let built = pipeline::build(pipeline::Input::Ts, &outputs, Default::default(), Arc::new(|| {}))
+            .map_err(|e| format!("{sink}: {e:?}"))?;
         let has_sink = {
             use gstreamer::prelude::*;
             built
@@ -240,13 +222,7 @@ fn count_dir(path: &str) -> usize {
 
 fn zap_200_times(f: &Fixture) -> Result<(), String> {
     let mut probe = probe();
-    let multicast: Vec<&Source> = f
-        .lineup
-        .channels
-        .iter()
-        .take(7)
-        .map(|c| &c.sources[0])
-        .collect();
+    let multicast: Vec<&Source> = f.lineup.channels.iter().take(7).map(|c| &c.sources[0]).collect();
     let mut baseline = None;
     for i in 0..200u64 {
         let source = multicast[i as usize % multicast.len()];
@@ -297,9 +273,8 @@ fn stall_and_recover(f: &Fixture) -> Result<(), String> {
     let mut shell = launch(core, outputs, inbox)?;
     shell.handle(Event::Started);
     shell.handle(Event::Action(Action::Digit(2)));
-    let playing = |s: &Shell| {
-        s.view().phase == Some(Phase::Playing) && s.view().on_screen == s.view().requested
-    };
+    let playing =
+        |s: &Shell| s.view().phase == Some(Phase::Playing) && s.view().on_screen == s.view().requested;
     run_until(&mut shell, &rx, Duration::from_secs(20), playing)
         .map_err(|e| format!("channel 2 does not play: {e}"))?;
 
@@ -340,9 +315,7 @@ fn audio_language(f: &Fixture) -> Result<(), String> {
     };
     let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
     let mut shell = launch(core, Outputs::headless(Arc::new(|_| {})), inbox)?;
-    shell.handle(Event::Tune(
-        f.lineup.by_number(2).ok_or("channel 2")?.key.clone(),
-    ));
+    shell.handle(Event::Tune(f.lineup.by_number(2).ok_or("channel 2")?.key.clone()));
     let language_of = |s: &Shell| {
         let view = s.view();
         let selected = view.audio_selected.clone()?;

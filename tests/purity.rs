@@ -62,10 +62,7 @@ fn core_and_lineup_model_are_pure() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = rust_files(&root.join("src/core"));
     files.push(root.join("src/lineup/model.rs"));
-    assert!(
-        files.len() >= 8,
-        "the scan found the core's sources: {files:?}"
-    );
+    assert!(files.len() >= 8, "the scan found the core's sources: {files:?}");
     let mut report = Vec::new();
     for file in files {
         let source = fs::read_to_string(&file).expect("source is UTF-8");

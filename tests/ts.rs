@@ -9,8 +9,7 @@ use zapbox::player::ts::packet::{PID_PAT, TS_PACKET_SIZE};
 use zapbox::player::ts::rtp::rtp_header;
 use zapbox::player::ts::synth::SyntheticProgram;
 use zapbox::player::ts::{
-    AudioCodec, Cursor, Pat, Pmt, RtpReorder, Section, SectionAssembler, TsPacket, TsRing,
-    VideoCodec,
+    AudioCodec, Cursor, Pat, Pmt, RtpReorder, Section, SectionAssembler, TsPacket, TsRing, VideoCodec,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -20,8 +19,7 @@ fn fixture(name: &str) -> Vec<u8> {
 
 fn read_all(ring: &TsRing, cursor: &mut Cursor) -> Vec<u8> {
     let mut out = Vec::new();
-    ring.read(cursor, &mut out, usize::MAX)
-        .expect("reader kept up");
+    ring.read(cursor, &mut out, usize::MAX).expect("reader kept up");
     out
 }
 
@@ -44,10 +42,7 @@ fn h264_fixture_program_and_keyframes() {
     let pmt = ring.pmt().expect("PMT found");
     let (audio, codec) = pmt.audio().next().expect("audio stream");
     assert_eq!(codec, AudioCodec::Mpeg);
-    assert_eq!(
-        audio.languages().first().and_then(|l| l.as_str()),
-        Some("ger")
-    );
+    assert_eq!(audio.languages().first().and_then(|l| l.as_str()), Some("ger"));
 
     let key = ring.last_keyframe().unwrap();
     let out = read_all(&ring, &mut ring.reader_from_last_keyframe());
@@ -120,9 +115,7 @@ fn rtp_reordered_across_wrap_reaches_ring_intact() {
         reorder.push(d, &mut |payload| ring.push(payload)).unwrap();
     }
     reorder.flush(&mut |payload| ring.push(payload));
-    let stored: Vec<u8> = (0..ring.head())
-        .flat_map(|p| *ring.packet(p).unwrap())
-        .collect();
+    let stored: Vec<u8> = (0..ring.head()).flat_map(|p| *ring.packet(p).unwrap()).collect();
     assert_eq!(stored, data);
     assert_eq!(reorder.stats().lost, 0);
     assert_eq!(ring.stats().keyframes, 3);
@@ -154,9 +147,7 @@ fn check_ring_invariants(ring: &TsRing) {
     }
     let mut cursor = ring.reader_from_last_keyframe();
     let mut out = Vec::new();
-    let n = ring
-        .read(&mut cursor, &mut out, 100 * TS_PACKET_SIZE)
-        .unwrap();
+    let n = ring.read(&mut cursor, &mut out, 100 * TS_PACKET_SIZE).unwrap();
     assert_eq!(n % TS_PACKET_SIZE, 0);
     assert!(out.chunks(TS_PACKET_SIZE).all(|p| p[0] == 0x47));
 }

@@ -92,32 +92,24 @@ pub fn interface_address(name: &str) -> Option<Ipv4Addr> {
         (ifa.interface_name == name).then_some(addr)
     });
     if found.is_none() {
-        log::warn!(
-            "multicast interface {name} has no IPv4 address; letting the routing table choose"
-        );
+        log::warn!("multicast interface {name} has no IPv4 address; letting the routing table choose");
     }
     found
 }
 
 /// Fetches the playlists (cached copies when the network fails) and posts the lineup, then starts.
 fn load_lineup_in_background(locations: Vec<String>, cache: PathBuf, inbox: Inbox) {
-    let spawned = std::thread::Builder::new()
-        .name("lineup".into())
-        .spawn(move || {
-            let report = crate::net::lineup_load::load_lineup(
-                &locations,
-                Some(&cache),
-                &HttpLimits::default(),
-            );
-            for problem in report.errors.iter().take(3) {
-                inbox.post(Event::Problem(format!("Playlist problem: {problem}")));
-            }
-            for problem in report.errors.iter().chain(&report.warnings) {
-                log::warn!("{problem}");
-            }
-            inbox.post(Event::LineupLoaded(report.lineup));
-            inbox.post(Event::Started);
-        });
+    let spawned = std::thread::Builder::new().name("lineup".into()).spawn(move || {
+        let report = crate::net::lineup_load::load_lineup(&locations, Some(&cache), &HttpLimits::default());
+        for problem in report.errors.iter().take(3) {
+            inbox.post(Event::Problem(format!("Playlist problem: {problem}")));
+        }
+        for problem in report.errors.iter().chain(&report.warnings) {
+            log::warn!("{problem}");
+        }
+        inbox.post(Event::LineupLoaded(report.lineup));
+        inbox.post(Event::Started);
+    });
     if let Err(e) = spawned {
         log::error!("cannot start the lineup loader: {e}");
     }
@@ -141,9 +133,7 @@ mod tests {
         };
         board.decoder_ranks.insert("v4l2h264dec".into(), 300);
         let overlay = player_config(&board, &config, Arc::new(|_| {}));
-        assert!(
-            matches!(&overlay.outputs.video, VideoOutput::Overlay { sink } if sink == "kmssink")
-        );
+        assert!(matches!(&overlay.outputs.video, VideoOutput::Overlay { sink } if sink == "kmssink"));
         assert_eq!(overlay.decoder_ranks.get("v4l2h264dec"), Some(&300));
     }
 }

@@ -49,8 +49,7 @@ pub fn run_headless(
 /// Runs the demo with the TV window; audio through the desktop's default output.
 pub fn run_window(options: &HeadendOptions) -> Result<()> {
     let headend = Headend::start(options)?;
-    let lineup =
-        crate::lineup::build(&[("demo.m3u".to_string(), headend.playlist().into_bytes())]).lineup;
+    let lineup = crate::lineup::build(&[("demo.m3u".to_string(), headend.playlist().into_bytes())]).lineup;
     crate::ui::run_window(|inbox, frames| {
         let outputs = Outputs {
             video: VideoOutput::Texture(frames),

@@ -49,14 +49,7 @@ pub fn render_text(report: &LineupReport, out: &mut dyn Write) -> anyhow::Result
     let mut w = BufWriter::new(out);
     for c in &report.lineup.channels {
         let group = c.groups.first().map_or("-", String::as_str);
-        writeln!(
-            w,
-            "{:>5}  {:<32} {:<20} {}",
-            c.number,
-            c.name,
-            group,
-            kinds(c)
-        )?;
+        writeln!(w, "{:>5}  {:<32} {:<20} {}", c.number, c.name, group, kinds(c))?;
     }
     for url in &report.lineup.guide_urls {
         writeln!(w, "guide: {url}")?;
@@ -123,10 +116,7 @@ macro_rules! json_seq {
 
 json_seq!(Channels, Channel, JsonChannel::from);
 json_seq!(Sources, Source, JsonSource::from);
-json_seq!(Pairs, (String, String), |(name, value)| JsonPair {
-    name,
-    value
-});
+json_seq!(Pairs, (String, String), |(name, value)| JsonPair { name, value });
 
 fn one_or_none(groups: &&[String]) -> bool {
     groups.len() <= 1
@@ -255,10 +245,7 @@ mod tests {
         assert!(usable);
         assert!(out.contains("    1  One"), "{out}");
         assert!(out.contains("News") && out.contains("multicast"));
-        assert!(
-            out.contains("list.m3u:4: scheme 'file' is not allowed"),
-            "{out}"
-        );
+        assert!(out.contains("list.m3u:4: scheme 'file' is not allowed"), "{out}");
         assert!(
             out.ends_with("1 channels, 1 warnings, 0 errors: usable\n"),
             "{out}"

@@ -102,11 +102,7 @@ mod tests {
 
     #[test]
     fn the_preferred_language_wins_and_unknown_keeps_the_default() {
-        let tracks = [
-            track("a", Some("en")),
-            track("b", Some("de")),
-            track("c", None),
-        ];
+        let tracks = [track("a", Some("en")), track("b", Some("de")), track("c", None)];
         assert_eq!(preferred(&tracks, "ger").map(|t| t.id.as_str()), Some("b"));
         assert_eq!(preferred(&tracks, "fra"), None);
     }

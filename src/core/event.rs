@@ -55,10 +55,7 @@ pub enum PlayerEvent {
         selected: Option<String>,
     },
     /// The source or pipeline failed.
-    Failed {
-        request: RequestId,
-        error: PlayerError,
-    },
+    Failed { request: RequestId, error: PlayerError },
 }
 
 /// A typed player failure.

@@ -17,9 +17,7 @@ impl Core {
             Action::Back => self.back(),
             Action::Favorites => self.cycle_list(fx),
             Action::VolumeUp => self.change_volume(self.settings.volume_step_percent as i16, fx),
-            Action::VolumeDown => {
-                self.change_volume(-(self.settings.volume_step_percent as i16), fx)
-            }
+            Action::VolumeDown => self.change_volume(-(self.settings.volume_step_percent as i16), fx),
             Action::Mute => self.toggle_mute(fx),
             Action::Audio => self.next_audio(fx),
             _ => {}

@@ -184,11 +184,7 @@ impl Core {
             muted: self.saved.muted,
             decoder: self.decoder.clone(),
             recent_zaps_ms: self.recent_zaps_ms.clone(),
-            audio_tracks: self
-                .tune
-                .as_ref()
-                .map(|t| t.audio.clone())
-                .unwrap_or_default(),
+            audio_tracks: self.tune.as_ref().map(|t| t.audio.clone()).unwrap_or_default(),
             audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
         }
     }

@@ -46,12 +46,7 @@ impl Core {
         };
         let sources = channel.sources.len();
         let same = self.tune.as_ref().is_some_and(|t| &t.channel == key);
-        if !same
-            || matches!(
-                self.tune.as_ref().map(|t| &t.phase),
-                Some(Phase::Failed { .. })
-            )
-        {
+        if !same || matches!(self.tune.as_ref().map(|t| &t.phase), Some(Phase::Failed { .. })) {
             self.cancel_recovery(fx);
             self.tune = Some(Tune {
                 channel: key.clone(),
@@ -193,9 +188,7 @@ impl Core {
                 });
             }
             None => {
-                tune.phase = Phase::Failed {
-                    reason: error.detail,
-                };
+                tune.phase = Phase::Failed { reason: error.detail };
                 fx.push(Effect::Player(PlayerCommand::Stop));
                 self.on_screen = None;
             }
@@ -208,16 +201,10 @@ impl Core {
                 self.commit_digits(fx, now)
             }
             TimerId::BannerHide(g) if self.banner == Some(g) => self.banner = None,
-            TimerId::NoticeHide(g) if self.notice.as_ref().is_some_and(|n| n.1 == g) => {
-                self.notice = None
-            }
-            TimerId::Retry(request) if self.current(request).is_some() => {
-                self.play_current_source(fx)
-            }
+            TimerId::NoticeHide(g) if self.notice.as_ref().is_some_and(|n| n.1 == g) => self.notice = None,
+            TimerId::Retry(request) if self.current(request).is_some() => self.play_current_source(fx),
             TimerId::StallEscalate(request)
-                if self
-                    .current(request)
-                    .is_some_and(|t| t.phase == Phase::Stalled) =>
+                if self.current(request).is_some_and(|t| t.phase == Phase::Stalled) =>
             {
                 let error = PlayerError {
                     kind: ErrorKind::Network,

@@ -24,11 +24,7 @@ pub enum ListRef {
 }
 
 /// The keys of the channels in `list`, in zapping order (channels missing from the lineup are skipped).
-pub fn members<'a>(
-    lineup: &'a Lineup,
-    saved: &'a SavedState,
-    list: &ListRef,
-) -> Vec<&'a ChannelKey> {
+pub fn members<'a>(lineup: &'a Lineup, saved: &'a SavedState, list: &ListRef) -> Vec<&'a ChannelKey> {
     match list {
         ListRef::All => lineup.channels.iter().map(|c| &c.key).collect(),
         ListRef::Group(group) => lineup

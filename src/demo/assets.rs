@@ -83,16 +83,10 @@ pub fn loop_file(cache_dir: &Path, look: &ChannelLook, width: u32, height: u32) 
     if path.exists() {
         return Ok(path);
     }
-    std::fs::create_dir_all(cache_dir)
-        .with_context(|| format!("creating {}", cache_dir.display()))?;
+    std::fs::create_dir_all(cache_dir).with_context(|| format!("creating {}", cache_dir.display()))?;
     let partial = path.with_extension("partial");
-    log::info!(
-        "encoding demo channel {} once into {}",
-        look.name,
-        path.display()
-    );
-    encode(look, width, height, &partial)
-        .with_context(|| format!("encoding demo channel {}", look.name))?;
+    log::info!("encoding demo channel {} once into {}", look.name, path.display());
+    encode(look, width, height, &partial).with_context(|| format!("encoding demo channel {}", look.name))?;
     std::fs::rename(&partial, &path)?;
     Ok(path)
 }

@@ -82,10 +82,6 @@ impl HlsChannel {
 fn is_pmt(p: &[u8; TS_PACKET_SIZE]) -> bool {
     TsPacket::from_array(p).is_some_and(|p| {
         let payload = p.payload();
-        p.pusi()
-            && payload
-                .first()
-                .and_then(|&ptr| payload.get(usize::from(ptr) + 1))
-                == Some(&0x02)
+        p.pusi() && payload.first().and_then(|&ptr| payload.get(usize::from(ptr) + 1)) == Some(&0x02)
     })
 }

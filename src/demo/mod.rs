@@ -64,10 +64,8 @@ impl Headend {
         let loops: Vec<Arc<TsLoop>> = LOOKS
             .iter()
             .map(|look| {
-                let path =
-                    assets::loop_file(&options.cache_dir, look, options.width, options.height)?;
-                let bytes =
-                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let path = assets::loop_file(&options.cache_dir, look, options.width, options.height)?;
+                let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
                 Ok(Arc::new(TsLoop::new(
                     &bytes,
                     playout::ticks(u64::from(LOOP_SECONDS)),
@@ -80,8 +78,7 @@ impl Headend {
             // Spread the channels' GOP phases so a zap lands at a different point each time.
             let phase = playout::ticks(u64::from(LOOP_SECONDS)) * i as u64 / 7;
             senders.push(
-                Sender::start(ts.clone(), group_addr(i), rtp, phase)
-                    .context("starting a demo sender")?,
+                Sender::start(ts.clone(), group_addr(i), rtp, phase).context("starting a demo sender")?,
             );
         }
         let hls = Arc::new(hls::HlsChannel::new(loops[UDP_CHANNELS + 1].clone()));

@@ -22,12 +22,7 @@ pub struct Sender {
 
 impl Sender {
     /// Starts sending `ts` to `group` (RTP-wrapped when `rtp`), starting `phase_ticks` into the loop.
-    pub fn start(
-        ts: Arc<TsLoop>,
-        group: SocketAddr,
-        rtp: bool,
-        phase_ticks: u64,
-    ) -> std::io::Result<Self> {
+    pub fn start(ts: Arc<TsLoop>, group: SocketAddr, rtp: bool, phase_ticks: u64) -> std::io::Result<Self> {
         if ts.is_empty() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,

@@ -35,10 +35,7 @@ impl LowerKey {
         let mut buf = [0u8; MAX_KEY_LEN];
         buf.get_mut(..key.len())?.copy_from_slice(key.as_bytes());
         buf.make_ascii_lowercase();
-        Some(Self {
-            buf,
-            len: key.len(),
-        })
+        Some(Self { buf, len: key.len() })
     }
 
     /// The lower-cased key as bytes (match on `b"tvg-id"` etc.: no UTF-8 check needed).

@@ -42,11 +42,7 @@ impl CatchupAttrs {
     /// Channel attributes first, then the playlist header's; `None` when no mode results.
     pub fn resolve(&self, header: &CatchupAttrs) -> Option<Catchup> {
         let legacy = self.timeshift_days.map(|_| "shift".to_owned());
-        let mode = self
-            .mode
-            .clone()
-            .or_else(|| header.mode.clone())
-            .or(legacy)?;
+        let mode = self.mode.clone().or_else(|| header.mode.clone()).or(legacy)?;
         Some(Catchup {
             mode,
             source: self.source.clone().or_else(|| header.source.clone()),
@@ -116,17 +112,13 @@ pub(crate) fn channel_info(a: &mut Attrs<'_>, ctx: &mut Ctx<'_>) -> Info {
             b"tvg-name" => set(&mut info.tvg_name, v),
             b"tvg-logo" => set(&mut tvg_logo, v),
             b"logo" => set(&mut logo, v),
-            b"tvg-chno" | b"ch-number" | b"channel-number" | b"tvh-chnum"
-                if info.number.is_none() =>
-            {
+            b"tvg-chno" | b"ch-number" | b"channel-number" | b"tvh-chnum" if info.number.is_none() => {
                 info.number = channel_number(v, ctx);
             }
             b"group-title" if info.groups.is_empty() => info.groups = split_list(v, ';'),
             b"tvh-tags" => tags.extend(split_list(v, '|')),
             b"tvg-shift" => info.shift_minutes = shift_minutes(v, ctx),
-            b"radio" => {
-                info.radio = matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes")
-            }
+            b"radio" => info.radio = matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
             b"timeshift" => info.catchup.timeshift_days = days(k, v, ctx),
             _ => catchup_attr(key.as_bytes(), v, &mut info.catchup, ctx),
         }
@@ -150,8 +142,7 @@ pub(crate) fn header_attrs(a: Attrs<'_>, header: &mut Header, ctx: &mut Ctx<'_>)
         match key.as_bytes() {
             b"url-tvg" | b"x-tvg-url" => {
                 for url in v.split([',', ';']).filter_map(text) {
-                    if header.guide_urls.len() < MAX_LIST_ITEMS && !header.guide_urls.contains(&url)
-                    {
+                    if header.guide_urls.len() < MAX_LIST_ITEMS && !header.guide_urls.contains(&url) {
                         header.guide_urls.push(url);
                     }
                 }
@@ -270,10 +261,7 @@ mod tests {
                 problems: &mut problems,
             },
         );
-        (
-            i,
-            problems.finish().into_iter().map(|p| p.message).collect(),
-        )
+        (i, problems.finish().into_iter().map(|p| p.message).collect())
     }
 
     #[test]
@@ -329,15 +317,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            legacy
-                .resolve(&CatchupAttrs::default())
-                .map(|c| (c.mode, c.days)),
+            legacy.resolve(&CatchupAttrs::default()).map(|c| (c.mode, c.days)),
             Some(("shift".into(), Some(5)))
         );
-        assert_eq!(
-            CatchupAttrs::default().resolve(&CatchupAttrs::default()),
-            None
-        );
+        assert_eq!(CatchupAttrs::default().resolve(&CatchupAttrs::default()), None);
     }
 
     #[test]

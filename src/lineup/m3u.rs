@@ -143,9 +143,7 @@ impl<'a> Parser<'a> {
                 .map(str::trim)
                 .filter(|g| !g.is_empty())
                 .map(str::to_owned);
-        } else if let Some(rest) =
-            strip_tag(t, "#EXTVLCOPT:").or_else(|| strip_tag(t, "#EXTVLCOPT--"))
-        {
+        } else if let Some(rest) = strip_tag(t, "#EXTVLCOPT:").or_else(|| strip_tag(t, "#EXTVLCOPT--")) {
             self.vlc_option(line_no, rest);
         } else if let Some(rest) = strip_tag(t, "#KODIPROP:") {
             self.kodi_prop(line_no, rest);
@@ -174,10 +172,7 @@ impl<'a> Parser<'a> {
             );
         }
         if let Some(prev) = self.pending.replace(info) {
-            self.warn(
-                prev.line,
-                "#EXTINF is not followed by a stream URL; ignored",
-            );
+            self.warn(prev.line, "#EXTINF is not followed by a stream URL; ignored");
         }
     }
 
@@ -194,10 +189,7 @@ impl<'a> Parser<'a> {
                 Ok(n) => self.options.program = Some(n),
                 Err(_) => self.warn(
                     line_no,
-                    format!(
-                        "program '{}' is not a number in 0..65535; ignored",
-                        url::quote(v)
-                    ),
+                    format!("program '{}' is not a number in 0..65535; ignored", url::quote(v)),
                 ),
             },
             _ => {} // VLC tuning options such as network-caching: not ours to apply
@@ -294,10 +286,7 @@ impl<'a> Parser<'a> {
             number: info.number,
             groups,
             radio: info.radio,
-            guide_shift_minutes: info
-                .shift_minutes
-                .or(self.header.shift_minutes)
-                .unwrap_or(0),
+            guide_shift_minutes: info.shift_minutes.or(self.header.shift_minutes).unwrap_or(0),
             catchup: info.catchup.resolve(&self.header.catchup),
             source,
         }
@@ -308,9 +297,7 @@ impl<'a> Parser<'a> {
         if let Some(prev) = self.pending.take() {
             self.warn(
                 prev.line,
-                format!(
-                    "the stream URL of this #EXTINF (line {line_no}) was skipped; entry ignored"
-                ),
+                format!("the stream URL of this #EXTINF (line {line_no}) was skipped; entry ignored"),
             );
         }
     }

@@ -112,10 +112,7 @@ pub fn merge(playlists: Vec<Playlist>) -> Merged {
     let mut channels = std::mem::take(&mut g.channels);
     numbering::number(&g.files, &mut channels, &g.drafts, &mut g.problems);
     Merged {
-        lineup: Lineup {
-            channels,
-            guide_urls,
-        },
+        lineup: Lineup { channels, guide_urls },
         problems: g.problems.finish(),
     }
 }
@@ -139,11 +136,7 @@ pub fn normalise_name(name: &str) -> String {
 
 impl Grouper {
     fn add(&mut self, playlist: usize, entry: Entry) {
-        let id = entry
-            .tvg_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        let id = entry.tvg_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let Some(id) = id.map(fold_case) else {
             return self.add_by_name(playlist, entry);
         };
@@ -201,11 +194,7 @@ impl Grouper {
         // The cursor only moves forward within a playlist, so all skipping is linear overall.
         while let Some(&d) = slot.drafts.get(slot.cursor) {
             slot.cursor += 1;
-            if self
-                .drafts
-                .get(d)
-                .is_some_and(|x| x.last_playlist != playlist)
-            {
+            if self.drafts.get(d).is_some_and(|x| x.last_playlist != playlist) {
                 return Some(d);
             }
         }
@@ -279,12 +268,7 @@ impl Grouper {
 }
 
 /// Whether `url` is not yet among `sources` of channel `d` (recording it when a set is kept).
-fn is_new_url(
-    sets: &mut HashMap<usize, HashSet<String>>,
-    d: usize,
-    sources: &[Source],
-    url: &str,
-) -> bool {
+fn is_new_url(sets: &mut HashMap<usize, HashSet<String>>, d: usize, sources: &[Source], url: &str) -> bool {
     if let Some(set) = sets.get_mut(&d) {
         return set.insert(url.to_owned());
     }

@@ -131,9 +131,6 @@ mod tests {
         let list = p.finish();
         assert_eq!(list.len(), MAX_PROBLEMS_PER_FILE + 3);
         assert!(list.iter().any(|p| p.severity == Severity::Error));
-        assert!(
-            list.last()
-                .is_some_and(|p| p.message.starts_with("5 further"))
-        );
+        assert!(list.last().is_some_and(|p| p.message.starts_with("5 further")));
     }
 }

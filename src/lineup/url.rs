@@ -63,11 +63,10 @@ pub(crate) fn classify(line: &str, hint: Option<SourceKind>) -> Result<StreamUrl
     let rest = strip_slashes(url, scheme);
     let (kind, multicast) = match LowerKey::new(scheme).as_ref().map_or("", LowerKey::as_str) {
         s @ ("udp" | "rtp") => {
-            let rest = rest.ok_or_else(|| {
-                format!("'{}' lacks '//' after '{s}:'; entry skipped", quote(url))
-            })?;
-            let group = parse_group(rest)
-                .map_err(|why| format!("{why} in '{}'; entry skipped", quote(url)))?;
+            let rest =
+                rest.ok_or_else(|| format!("'{}' lacks '//' after '{s}:'; entry skipped", quote(url)))?;
+            let group =
+                parse_group(rest).map_err(|why| format!("{why} in '{}'; entry skipped", quote(url)))?;
             let kind = if s == "udp" {
                 SourceKind::Multicast
             } else {
@@ -77,8 +76,7 @@ pub(crate) fn classify(line: &str, hint: Option<SourceKind>) -> Result<StreamUrl
         }
         "http" | "https" => {
             let rest = rest.filter(|r| !host_part(r).is_empty());
-            let rest =
-                rest.ok_or_else(|| format!("'{}' has no host name; entry skipped", quote(url)))?;
+            let rest = rest.ok_or_else(|| format!("'{}' has no host name; entry skipped", quote(url)))?;
             (hint.unwrap_or_else(|| http_kind(rest)), None)
         }
         _ => {
@@ -98,9 +96,7 @@ pub(crate) fn classify(line: &str, hint: Option<SourceKind>) -> Result<StreamUrl
 /// Position of the first of the ASCII `stops` in `s`, or its length. Byte search: this runs for
 /// every stream URL, and char-pattern `find` costs several times more.
 fn end_of(s: &str, stops: &[u8]) -> usize {
-    s.bytes()
-        .position(|b| stops.contains(&b))
-        .unwrap_or(s.len())
+    s.bytes().position(|b| stops.contains(&b)).unwrap_or(s.len())
 }
 
 /// Control characters (C0, DEL, C1) anywhere in `s`; the ASCII case without char decoding.
@@ -144,8 +140,7 @@ fn parse_group(rest: &str) -> Result<MulticastGroup, String> {
         None => (None, authority),
     };
     let (host, port) = split_host_port(hostport)?;
-    let group =
-        parse_ip(host).ok_or_else(|| format!("multicast group '{host}' is not an IP address"))?;
+    let group = parse_ip(host).ok_or_else(|| format!("multicast group '{host}' is not an IP address"))?;
     if !group.is_multicast() {
         return Err(format!("'{group}' is not a multicast address"));
     }
@@ -155,11 +150,7 @@ fn parse_group(rest: &str) -> Result<MulticastGroup, String> {
         .filter(|&p| p != 0)
         .ok_or_else(|| format!("port '{port}' is not in 1..65535"))?;
     let source = source.map(|s| ssm_source(s, group)).transpose()?;
-    Ok(MulticastGroup {
-        group,
-        port,
-        source,
-    })
+    Ok(MulticastGroup { group, port, source })
 }
 
 /// A source-specific multicast sender: unicast, same address family as the group.
@@ -173,12 +164,8 @@ fn ssm_source(s: &str, group: IpAddr) -> Result<IpAddr, String> {
 
 fn split_host_port(hostport: &str) -> Result<(&str, &str), String> {
     if let Some(v6) = hostport.strip_prefix('[') {
-        let (host, after) = v6
-            .split_once(']')
-            .ok_or("unclosed '[' around the IPv6 group")?;
-        let port = after
-            .strip_prefix(':')
-            .ok_or("missing ':port' after the group")?;
+        let (host, after) = v6.split_once(']').ok_or("unclosed '[' around the IPv6 group")?;
+        let port = after.strip_prefix(':').ok_or("missing ':port' after the group")?;
         return Ok((host, port));
     }
     match hostport.split_once(':') {
@@ -189,10 +176,7 @@ fn split_host_port(hostport: &str) -> Result<(&str, &str), String> {
 }
 
 fn parse_ip(s: &str) -> Option<IpAddr> {
-    let s = s
-        .strip_prefix('[')
-        .and_then(|s| s.strip_suffix(']'))
-        .unwrap_or(s);
+    let s = s.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(s);
     s.parse().ok()
 }
 
@@ -266,11 +250,7 @@ mod tests {
         );
         let v6 = group("udp://@[ff15::1]:5000");
         assert_eq!(v6.group, IpAddr::V6("ff15::1".parse::<Ipv6Addr>().unwrap()));
-        assert!(
-            group("udp://[2001:db8::1]@[ff3e::1234]:5000")
-                .source
-                .is_some()
-        );
+        assert!(group("udp://[2001:db8::1]@[ff3e::1234]:5000").source.is_some());
     }
 
     #[test]
@@ -301,9 +281,7 @@ mod tests {
         assert_eq!(kind("http://cdn.example/a/manifest.mpd"), SourceKind::Dash);
         assert_eq!(kind("http://cdn.example/stream.ts"), SourceKind::Http);
         assert_eq!(
-            classify("http://x/play", Some(SourceKind::Dash))
-                .unwrap()
-                .kind,
+            classify("http://x/play", Some(SourceKind::Dash)).unwrap().kind,
             SourceKind::Dash
         );
         assert!(classify("http:///path", None).is_err());
@@ -333,11 +311,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.url, "http://x/a.ts");
-        let h: Vec<_> = s
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let h: Vec<_> = s.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         assert_eq!(
             h,
             vec![

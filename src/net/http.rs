@@ -8,9 +8,7 @@
 
 use flate2::read::MultiGzDecoder;
 use reqwest::blocking::{Client, Response};
-use reqwest::header::{
-    CONTENT_LENGTH, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-};
+use reqwest::header::{CONTENT_LENGTH, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use reqwest::{StatusCode, redirect};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read};
@@ -51,10 +49,7 @@ pub struct Validators {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpResponse {
     /// A new body (already decompressed) and its validators.
-    Body {
-        bytes: Vec<u8>,
-        validators: Validators,
-    },
+    Body { bytes: Vec<u8>, validators: Validators },
     /// The server says the copy matching the validators sent is still current.
     NotModified,
 }
@@ -68,25 +63,17 @@ pub enum HttpError {
     Client(String),
     #[error("cannot connect to {url} ({reason}); check the network, DNS and the address")]
     Connect { url: String, reason: String },
-    #[error(
-        "{url} did not answer completely within {seconds} s; check the network or try again later"
-    )]
+    #[error("{url} did not answer completely within {seconds} s; check the network or try again later")]
     Timeout { url: String, seconds: u64 },
-    #[error(
-        "{url} redirected more than {max} times; the address is probably outdated, ask the provider"
-    )]
+    #[error("{url} redirected more than {max} times; the address is probably outdated, ask the provider")]
     TooManyRedirects { url: String, max: usize },
     #[error("{url} answered HTTP {status}; check the address and any credentials in it")]
     Status { url: String, status: u16 },
-    #[error(
-        "{url} sent more than {limit} bytes; refusing it (wrong address, or raise the size limit)"
-    )]
+    #[error("{url} sent more than {limit} bytes; refusing it (wrong address, or raise the size limit)")]
     TooLarge { url: String, limit: u64 },
     #[error("reading {url} failed ({reason}); try again later")]
     Read { url: String, reason: String },
-    #[error(
-        "{url} sent gzip data that cannot be unpacked ({reason}); the file is damaged, ask the provider"
-    )]
+    #[error("{url} sent gzip data that cannot be unpacked ({reason}); the file is damaged, ask the provider")]
     Gzip { url: String, reason: String },
 }
 
@@ -119,11 +106,7 @@ impl HttpClient {
     }
 
     /// GETs `url`, sending `validators` as `If-None-Match`/`If-Modified-Since` when given.
-    pub fn get(
-        &self,
-        url: &str,
-        validators: Option<&Validators>,
-    ) -> Result<HttpResponse, HttpError> {
+    pub fn get(&self, url: &str, validators: Option<&Validators>) -> Result<HttpResponse, HttpError> {
         let shown = redact(url);
         let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&shown, e.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -169,12 +152,7 @@ impl HttpClient {
     }
 
     /// Reads the body, stopping as soon as it passes the size cap or the overall deadline.
-    fn read_body(
-        &self,
-        response: &mut Response,
-        url: &str,
-        deadline: Instant,
-    ) -> Result<Vec<u8>, HttpError> {
+    fn read_body(&self, response: &mut Response, url: &str, deadline: Instant) -> Result<Vec<u8>, HttpError> {
         let limit = self.limits.max_bytes;
         let too_large = || HttpError::TooLarge {
             url: url.to_owned(),
@@ -338,10 +316,7 @@ mod tests {
     fn gunzip_passes_plain_bytes_and_caps_output() {
         assert_eq!(gunzip_if_gzip(b"#EXTM3U".to_vec(), 10).unwrap(), b"#EXTM3U");
         assert_eq!(gunzip_if_gzip(gz(b"#EXTM3U\n"), 100).unwrap(), b"#EXTM3U\n");
-        assert_eq!(
-            gunzip_if_gzip(gz(&[b'a'; 1000]), 999),
-            Err(GunzipError::TooLarge)
-        );
+        assert_eq!(gunzip_if_gzip(gz(&[b'a'; 1000]), 999), Err(GunzipError::TooLarge));
         assert!(matches!(
             gunzip_if_gzip(vec![0x1f, 0x8b, 1, 2], 100),
             Err(GunzipError::Corrupt(_))
@@ -354,10 +329,7 @@ mod tests {
             redact("http://u:p@h.example/get.php?username=a&password=b"),
             "http://h.example/get.php?…"
         );
-        assert_eq!(
-            redact("https://h.example/list.m3u"),
-            "https://h.example/list.m3u"
-        );
+        assert_eq!(redact("https://h.example/list.m3u"), "https://h.example/list.m3u");
         assert_eq!(redact("not a url?secret"), "not a url");
     }
 

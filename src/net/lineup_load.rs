@@ -13,11 +13,7 @@ use std::path::Path;
 /// Fetches every location in order and merges what could be fetched. A location that gives no
 /// bytes becomes an error naming it; cache fallbacks become warnings. URLs are shown without
 /// their query string (which often holds credentials).
-pub fn load_lineup(
-    locations: &[String],
-    cache_dir: Option<&Path>,
-    limits: &HttpLimits,
-) -> LineupReport {
+pub fn load_lineup(locations: &[String], cache_dir: Option<&Path>, limits: &HttpLimits) -> LineupReport {
     let mut fetcher = Fetcher::new(limits.clone(), cache_dir);
     let mut inputs = Vec::with_capacity(locations.len());
     let mut fetch_problems = Vec::new();

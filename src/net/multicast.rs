@@ -21,31 +21,17 @@ const RECEIVE_BUFFER_BYTES: usize = 4 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum MulticastError {
     #[error("cannot open a socket for {group}: {source}")]
-    Socket {
-        group: SocketAddr,
-        source: nix::Error,
-    },
-    #[error(
-        "cannot bind to {group}: {source} (is another program holding the port without SO_REUSEADDR?)"
-    )]
-    Bind {
-        group: SocketAddr,
-        source: nix::Error,
-    },
+    Socket { group: SocketAddr, source: nix::Error },
+    #[error("cannot bind to {group}: {source} (is another program holding the port without SO_REUSEADDR?)")]
+    Bind { group: SocketAddr, source: nix::Error },
     #[error(
         "cannot join {group}: {source} (check the multicast route and the interface named in the board profile)"
     )]
-    Join {
-        group: SocketAddr,
-        source: nix::Error,
-    },
+    Join { group: SocketAddr, source: nix::Error },
     #[error("source-specific multicast over IPv6 is not supported yet ({group})")]
     SsmV6 { group: SocketAddr },
     #[error("receiving from {group} failed: {source}")]
-    Receive {
-        group: SocketAddr,
-        source: nix::Error,
-    },
+    Receive { group: SocketAddr, source: nix::Error },
 }
 
 /// A joined multicast group; leaving happens on drop.
@@ -58,30 +44,20 @@ pub struct Membership {
 
 impl Membership {
     /// Opens a socket bound to `group`, joins it on `interface` (the default route's when `None`).
-    pub fn join(
-        group: &MulticastGroup,
-        interface: Option<Ipv4Addr>,
-    ) -> Result<Self, MulticastError> {
+    pub fn join(group: &MulticastGroup, interface: Option<Ipv4Addr>) -> Result<Self, MulticastError> {
         let addr = SocketAddr::new(group.group, group.port);
         let family = match group.group {
             IpAddr::V4(_) => AddressFamily::Inet,
             IpAddr::V6(_) => AddressFamily::Inet6,
         };
-        let fd = socket::socket(family, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).map_err(
-            |source| MulticastError::Socket {
-                group: addr,
-                source,
-            },
-        )?;
+        let fd = socket::socket(family, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None)
+            .map_err(|source| MulticastError::Socket { group: addr, source })?;
         // Several processes (a recorder, a diagnostics tool) may listen to the same group.
         let _ = socket::setsockopt(&fd, sockopt::ReuseAddr, &true);
         if socket::setsockopt(&fd, sockopt::RcvBufForce, &RECEIVE_BUFFER_BYTES).is_err() {
             let _ = socket::setsockopt(&fd, sockopt::RcvBuf, &RECEIVE_BUFFER_BYTES);
         }
-        bind(&fd, addr).map_err(|source| MulticastError::Bind {
-            group: addr,
-            source,
-        })?;
+        bind(&fd, addr).map_err(|source| MulticastError::Bind { group: addr, source })?;
         let interface = interface.unwrap_or(Ipv4Addr::UNSPECIFIED);
         let membership = Self {
             fd,
@@ -105,11 +81,7 @@ impl Membership {
     }
 
     /// Waits up to `timeout` for one datagram; `Ok(None)` on timeout.
-    pub fn receive(
-        &self,
-        buf: &mut [u8],
-        timeout: Duration,
-    ) -> Result<Option<usize>, MulticastError> {
+    pub fn receive(&self, buf: &mut [u8], timeout: Duration) -> Result<Option<usize>, MulticastError> {
         let addr = SocketAddr::new(self.group.group, self.group.port);
         let millis = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
         let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
@@ -117,19 +89,13 @@ impl Membership {
             Ok(0) | Err(nix::Error::EINTR) => return Ok(None),
             Ok(_) => {}
             Err(source) => {
-                return Err(MulticastError::Receive {
-                    group: addr,
-                    source,
-                });
+                return Err(MulticastError::Receive { group: addr, source });
             }
         }
         match socket::recv(self.fd.as_raw_fd(), buf, socket::MsgFlags::MSG_DONTWAIT) {
             Ok(n) => Ok(Some(n)),
             Err(nix::Error::EAGAIN | nix::Error::EINTR) => Ok(None),
-            Err(source) => Err(MulticastError::Receive {
-                group: addr,
-                source,
-            }),
+            Err(source) => Err(MulticastError::Receive { group: addr, source }),
         }
     }
 
@@ -144,9 +110,7 @@ impl Membership {
                     socket::setsockopt(&self.fd, sockopt::IpDropMembership, &request)
                 }
             }
-            (IpAddr::V4(group), Some(IpAddr::V4(source))) => {
-                self.source_membership(group, source, join)
-            }
+            (IpAddr::V4(group), Some(IpAddr::V4(source))) => self.source_membership(group, source, join),
             (IpAddr::V6(group), None) => {
                 let request = socket::Ipv6MembershipRequest::new(group);
                 if join {
@@ -157,10 +121,7 @@ impl Membership {
             }
             _ => return Err(MulticastError::SsmV6 { group: addr }),
         };
-        result.map_err(|source| MulticastError::Join {
-            group: addr,
-            source,
-        })
+        result.map_err(|source| MulticastError::Join { group: addr, source })
     }
 
     /// IGMPv3 source-specific join/leave; nix has no wrapper for `ip_mreq_source`.

@@ -6,8 +6,7 @@
 //! nothing about the M3U format; depends on `net::http` and `system::atomic` only.
 
 use super::http::{
-    GunzipError, HttpClient, HttpError, HttpLimits, HttpResponse, Validators, gunzip_if_gzip,
-    redact,
+    GunzipError, HttpClient, HttpError, HttpLimits, HttpResponse, Validators, gunzip_if_gzip, redact,
 };
 use crate::system::atomic::write_atomic;
 use serde::{Deserialize, Serialize};
@@ -55,11 +54,7 @@ pub enum FetchError {
 }
 
 /// Fetches one location with a throw-away [`Fetcher`].
-pub fn fetch(
-    location: &str,
-    cache_dir: Option<&Path>,
-    limits: &HttpLimits,
-) -> Result<Fetched, FetchError> {
+pub fn fetch(location: &str, cache_dir: Option<&Path>, limits: &HttpLimits) -> Result<Fetched, FetchError> {
     Fetcher::new(limits.clone(), cache_dir).fetch(location)
 }
 
@@ -125,9 +120,7 @@ impl Fetcher {
 
     fn fetch_url(&mut self, url: &str) -> Result<Fetched, FetchError> {
         let cache = self.cache_dir.as_deref().map(|d| CacheSlot::new(d, url));
-        let cached = cache
-            .as_ref()
-            .and_then(|c| c.load(url, self.limits.max_bytes));
+        let cached = cache.as_ref().and_then(|c| c.load(url, self.limits.max_bytes));
         let validators = cached.as_ref().map(|(meta, _)| meta.validators.clone());
         let result = self.client().and_then(|c| c.get(url, validators.as_ref()));
         match (result, cached) {
@@ -155,10 +148,7 @@ impl Fetcher {
             .into()),
             (Err(e), Some((meta, bytes))) => {
                 let saved_at = UNIX_EPOCH + Duration::from_secs(meta.saved_at);
-                let warning = format!(
-                    "using cached copy from {} because {e}",
-                    format_utc(meta.saved_at)
-                );
+                let warning = format!("using cached copy from {} because {e}", format_utc(meta.saved_at));
                 Ok(Fetched {
                     bytes,
                     from: FetchedFrom::StaleCache { saved_at },
@@ -173,10 +163,7 @@ impl Fetcher {
 /// The scheme of `location` when it looks like `scheme://…` (a path never does).
 fn url_scheme(location: &str) -> Option<&str> {
     let (scheme, _) = location.split_once("://")?;
-    let valid = scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
+    let valid = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));

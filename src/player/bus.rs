@@ -14,12 +14,7 @@ pub type CollectionSlot = Arc<Mutex<Option<gst::StreamCollection>>>;
 
 /// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
 /// drops everything else.
-pub fn forward(
-    pipeline: &gst::Pipeline,
-    request: RequestId,
-    events: EventSink,
-    collection: CollectionSlot,
-) {
+pub fn forward(pipeline: &gst::Pipeline, request: RequestId, events: EventSink, collection: CollectionSlot) {
     let Some(bus) = pipeline.bus() else { return };
     bus.set_sync_handler(move |_, message| {
         match message.view() {
@@ -62,10 +57,9 @@ fn audio_tracks(streams: impl Iterator<Item = gst::Stream>) -> Vec<AudioTrack> {
     streams
         .filter(|s| s.stream_type().contains(gst::StreamType::AUDIO))
         .filter_map(|s| {
-            let language = s.tags().and_then(|t| {
-                t.get::<gst::tags::LanguageCode>()
-                    .map(|v| v.get().to_string())
-            });
+            let language = s
+                .tags()
+                .and_then(|t| t.get::<gst::tags::LanguageCode>().map(|v| v.get().to_string()));
             Some(AudioTrack {
                 id: s.stream_id()?.to_string(),
                 language,

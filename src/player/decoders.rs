@@ -75,9 +75,7 @@ fn sink_media_types(factory: &gst::ElementFactory) -> Vec<String> {
         .filter(|t| t.direction() == gst::PadDirection::Sink)
         .flat_map(|t| {
             let caps = t.caps();
-            caps.iter()
-                .map(|s| s.name().to_string())
-                .collect::<Vec<_>>()
+            caps.iter().map(|s| s.name().to_string()).collect::<Vec<_>>()
         })
         .collect();
     types.dedup();

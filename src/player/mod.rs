@@ -85,9 +85,7 @@ impl Player {
     /// Executes one command from the core.
     pub fn execute(&mut self, command: PlayerCommand) {
         match command {
-            PlayerCommand::Play {
-                request, source, ..
-            } => {
+            PlayerCommand::Play { request, source, .. } => {
                 // Leave the old group before joining the new one.
                 self.session = None;
                 let started = Session::start(

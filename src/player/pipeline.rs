@@ -125,11 +125,7 @@ fn watch_elements(pipeline: &gst::Pipeline, decoder: Arc<Mutex<Option<Decoder>>>
             log::info!(
                 "video decoder: {} ({})",
                 picked.name,
-                if picked.hardware {
-                    "hardware"
-                } else {
-                    "software"
-                }
+                if picked.hardware { "hardware" } else { "software" }
             );
             if let Ok(mut slot) = decoder.lock() {
                 *slot = Some(picked);

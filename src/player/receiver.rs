@@ -134,9 +134,7 @@ impl Flow {
         match rtp::classify(datagram) {
             Ok(Datagram::RawTs(ts)) => ring.push(ts),
             Ok(Datagram::Rtp(_)) => {
-                let _ = self
-                    .reorder
-                    .push(datagram, &mut |payload| ring.push(payload));
+                let _ = self.reorder.push(datagram, &mut |payload| ring.push(payload));
             }
             Err(e) => log::trace!("dropping a datagram that is neither TS nor RTP: {e}"),
         }
@@ -165,9 +163,7 @@ impl Flow {
                     .map(drop)
             }
             Err(behind) => {
-                log::warn!(
-                    "the player fell behind the ring ({behind}); restarting at the last keyframe"
-                );
+                log::warn!("the player fell behind the ring ({behind}); restarting at the last keyframe");
                 self.cursor = self.ring.reader_from_last_keyframe();
                 Ok(())
             }

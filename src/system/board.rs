@@ -68,20 +68,14 @@ pub enum BoardError {
     #[error(
         "no board profile named {name} in {searched:?}; install the board files or fix `board` in the config"
     )]
-    NotFound {
-        name: String,
-        searched: Vec<PathBuf>,
-    },
+    NotFound { name: String, searched: Vec<PathBuf> },
     #[error("board profile {path} is invalid: {source}")]
     Invalid {
         path: PathBuf,
         source: serde_json::Error,
     },
     #[error("cannot read board profile {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
 }
 
 /// Where board folders are looked for: the installed data, then the source tree.
@@ -126,11 +120,7 @@ pub fn detect_in(compatible: &[u8], profiles: &[BoardProfile]) -> Option<String>
         .split(|b| *b == 0)
         .filter_map(|s| std::str::from_utf8(s).ok())
         .filter(|s| !s.is_empty())
-        .find_map(|c| {
-            profiles
-                .iter()
-                .find(|p| p.compatible.iter().any(|pc| pc == c))
-        })
+        .find_map(|c| profiles.iter().find(|p| p.compatible.iter().any(|pc| pc == c)))
         .map(|p| p.name.clone())
 }
 
@@ -194,9 +184,6 @@ mod tests {
         for p in &all {
             assert_eq!(load(&p.name, &dirs).unwrap(), *p);
         }
-        assert!(matches!(
-            load("../etc", &dirs),
-            Err(BoardError::NotFound { .. })
-        ));
+        assert!(matches!(load("../etc", &dirs), Err(BoardError::NotFound { .. })));
     }
 }

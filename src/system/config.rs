@@ -163,10 +163,7 @@ pub fn load_config_at(location: &ConfigLocation) -> (Config, Vec<LoadWarning>) {
         ConfigLocation::Absent { searched } => {
             let list: Vec<_> = searched.iter().map(|p| p.display().to_string()).collect();
             let file = searched.last().map_or_else(PathBuf::new, PathBuf::clone);
-            let message = format!(
-                "no config file (looked at {}); using defaults",
-                list.join(", ")
-            );
+            let message = format!("no config file (looked at {}); using defaults", list.join(", "));
             (Config::default(), vec![LoadWarning::info(&file, message)])
         }
     }
@@ -227,12 +224,10 @@ fn parse(path: &Path, bytes: &[u8]) -> (Config, Vec<LoadWarning>) {
 fn decode(bytes: &[u8], unknown: &mut Vec<String>) -> Result<Config, String> {
     if !starts_as_object(bytes) {
         // Let serde_json locate syntax errors; a valid non-object gets its own message.
-        return Err(
-            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-                Err(e) => format!("not valid JSON ({e})"),
-                Ok(_) => "not a JSON object (the config must be { ... })".into(),
-            },
-        );
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Err(e) => format!("not valid JSON ({e})"),
+            Ok(_) => "not a JSON object (the config must be { ... })".into(),
+        });
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_ignored::deserialize(&mut de, |p| unknown.push(key_path(&p)))
@@ -254,9 +249,7 @@ impl Config {
         let offset = &mut self.guide_offset_minutes;
         c.range("guide_offset_minutes", offset, 0, -1440..=1440);
         let rule = "lowercase letters, digits, - and _";
-        c.optional("board", &mut self.board, rule, |n: &String| {
-            is_board_name(n)
-        });
+        c.optional("board", &mut self.board, rule, |n: &String| is_board_name(n));
         let (iface, rule) = (
             &mut self.network.multicast_interface,
             "an interface name such as eth0",
@@ -294,9 +287,7 @@ impl Preferences {
         let (key, value) = ("preferences.banner_timeout_ms", &mut self.banner_timeout_ms);
         c.range(key, value, d.banner_timeout_ms, 1000..=60_000);
         let (key, rule) = ("preferences.language", "a language tag such as en or pt-BR");
-        c.value(key, &mut self.language, d.language, rule, |t| {
-            is_language_tag(t)
-        });
+        c.value(key, &mut self.language, d.language, rule, |t| is_language_tag(t));
     }
 }
 
@@ -321,9 +312,7 @@ fn is_interface_name(name: &str) -> bool {
     (1..=15).contains(&name.len())
         && name != "."
         && name != ".."
-        && !name
-            .chars()
-            .any(|c| c == '/' || c == ':' || c.is_whitespace())
+        && !name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace())
 }
 
 fn is_language_code(code: &str) -> bool {

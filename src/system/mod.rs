@@ -105,9 +105,7 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError
         .metadata()
         .map_err(|e| ReadError::Unreadable(e.to_string()))?;
     if meta.is_dir() {
-        return Err(ReadError::Unreadable(
-            "it is a directory, not a file".into(),
-        ));
+        return Err(ReadError::Unreadable("it is a directory, not a file".into()));
     }
     if meta.len() > limit {
         return Err(ReadError::TooLarge(meta.len()));
@@ -149,9 +147,7 @@ pub(crate) fn key_path(path: &serde_ignored::Path<'_>) -> String {
             p => format!("{p}.{key}"),
         },
         // Options and newtypes are invisible in JSON; naming them would only confuse.
-        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
-            key_path(parent)
-        }
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => key_path(parent),
     }
 }
 
@@ -197,13 +193,8 @@ impl Checker {
     }
 
     /// Resets a number outside `range` to `default`.
-    pub(crate) fn range<T>(
-        &mut self,
-        key: &str,
-        value: &mut T,
-        default: T,
-        range: RangeInclusive<T>,
-    ) where
+    pub(crate) fn range<T>(&mut self, key: &str, value: &mut T, default: T, range: RangeInclusive<T>)
+    where
         T: Serialize + PartialOrd + Display,
     {
         let rule = format!("{}..={}", range.start(), range.end());

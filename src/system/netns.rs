@@ -29,8 +29,7 @@ pub fn enter_private_network() -> Result<(), NetnsError> {
     if uid.is_root() {
         unshare(CloneFlags::CLONE_NEWNET).map_err(NetnsError::Unshare)?;
     } else {
-        unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET)
-            .map_err(NetnsError::Unshare)?;
+        unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET).map_err(NetnsError::Unshare)?;
         std::fs::write("/proc/self/setgroups", "deny").map_err(NetnsError::UidMap)?;
         std::fs::write("/proc/self/uid_map", format!("0 {uid} 1")).map_err(NetnsError::UidMap)?;
         std::fs::write("/proc/self/gid_map", format!("0 {gid} 1")).map_err(NetnsError::UidMap)?;

@@ -97,11 +97,7 @@ pub fn config_candidates(env: &Environment) -> Vec<PathBuf> {
 }
 
 /// Decides which config file to load: `--config` wins, else the first existing candidate.
-pub fn find_config(
-    env: &Environment,
-    cli: Option<&Path>,
-    exists: impl Fn(&Path) -> bool,
-) -> ConfigLocation {
+pub fn find_config(env: &Environment, cli: Option<&Path>, exists: impl Fn(&Path) -> bool) -> ConfigLocation {
     if let Some(path) = cli {
         return ConfigLocation::Explicit(path.to_path_buf());
     }
@@ -127,10 +123,7 @@ pub fn state_file(env: &Environment, configured: Option<&Path>) -> PathBuf {
         return dir.join(STATE_FILE_NAME);
     }
     env.xdg_dir(env.xdg_state_home.as_deref(), ".local/state")
-        .map_or_else(
-            || PathBuf::from(SYSTEM_STATE_FILE),
-            |d| d.join(STATE_FILE_NAME),
-        )
+        .map_or_else(|| PathBuf::from(SYSTEM_STATE_FILE), |d| d.join(STATE_FILE_NAME))
 }
 
 /// The cache directory: the config's `paths.cache_dir` if set, else `$CACHE_DIRECTORY`, else

@@ -9,9 +9,7 @@
 //! loading helpers only; it must not depend on the UI, player or network.
 
 use super::atomic::write_atomic;
-use super::{
-    Checker, LoadWarning, ReadError, keep_aside, key_path, read_limited, starts_as_object,
-};
+use super::{Checker, LoadWarning, ReadError, keep_aside, key_path, read_limited, starts_as_object};
 use crate::core::SavedState;
 use serde::{Deserialize, Serialize};
 use std::io;
@@ -106,12 +104,7 @@ fn parse(path: &Path, bytes: &[u8]) -> (SavedState, Vec<LoadWarning>) {
         .collect();
     let mut c = Checker::default();
     let default = SavedState::default().volume_percent;
-    c.range(
-        "volume_percent",
-        &mut state.volume_percent,
-        default,
-        0..=100,
-    );
+    c.range("volume_percent", &mut state.volume_percent, default, 0..=100);
     warnings.extend(
         c.into_messages()
             .into_iter()
@@ -125,8 +118,7 @@ fn decode(bytes: &[u8]) -> Result<(SavedState, Vec<String>), String> {
     if !starts_as_object(bytes) {
         return Err("it is not a JSON object (damaged or not a state file)".into());
     }
-    let header: Header =
-        serde_json::from_slice(bytes).map_err(|e| format!("it is damaged ({e})"))?;
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| format!("it is damaged ({e})"))?;
     let version = header.version.unwrap_or(STATE_VERSION);
     if version > STATE_VERSION {
         return Err(format!(

@@ -58,10 +58,7 @@ mod tests {
             (String::from(char::from(Key::UpArrow)), Some(Action::Up)),
             (String::from(char::from(Key::Return)), Some(Action::Ok)),
             (String::from(char::from(Key::Escape)), Some(Action::Back)),
-            (
-                String::from(char::from(Key::PageDown)),
-                Some(Action::ChannelDown),
-            ),
+            (String::from(char::from(Key::PageDown)), Some(Action::ChannelDown)),
             ("7".into(), Some(Action::Digit(7))),
             ("G".into(), Some(Action::Guide)),
             ("x".into(), None),

@@ -7,20 +7,9 @@ use crate::slint_generated::LiveAdapter;
 /// Writes the view model into the window's adapter properties.
 pub fn render(adapter: &LiveAdapter<'_>, view: &ViewModel) {
     let channel = view.requested.as_ref();
-    adapter.set_channel_number(
-        channel
-            .map(|c| c.number.to_string())
-            .unwrap_or_default()
-            .into(),
-    );
+    adapter.set_channel_number(channel.map(|c| c.number.to_string()).unwrap_or_default().into());
     adapter.set_channel_name(channel.map(|c| c.name.clone()).unwrap_or_default().into());
-    adapter.set_state_text(
-        view.phase
-            .as_ref()
-            .map(phase_text)
-            .unwrap_or_default()
-            .into(),
-    );
+    adapter.set_state_text(view.phase.as_ref().map(phase_text).unwrap_or_default().into());
     adapter.set_banner_visible(view.banner_visible);
     adapter.set_clock(clock_text(view.clock_utc_ms).into());
     adapter.set_digits(
@@ -38,13 +27,7 @@ pub fn render(adapter: &LiveAdapter<'_>, view: &ViewModel) {
             .unwrap_or_default()
             .into(),
     );
-    adapter.set_notice(
-        view.notice
-            .as_ref()
-            .map(notice_text)
-            .unwrap_or_default()
-            .into(),
-    );
+    adapter.set_notice(view.notice.as_ref().map(notice_text).unwrap_or_default().into());
 }
 
 /// The playback phase in plain words.

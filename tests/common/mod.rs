@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use zapbox::core::{
-    Action, Core, Effect, Event, Now, PlayerCommand, PlayerEvent, RequestId, SavedState, Settings,
-    TimerId, ViewModel,
+    Action, Core, Effect, Event, Now, PlayerCommand, PlayerEvent, RequestId, SavedState, Settings, TimerId,
+    ViewModel,
 };
 use zapbox::lineup::{Channel, ChannelKey, Lineup, MulticastGroup, Origin, Source, SourceKind};
 
@@ -57,13 +57,7 @@ pub fn channel(number: u32, name: &str, group: &str) -> Channel {
 pub fn lineup(numbers: &[u32]) -> Lineup {
     let channels = numbers
         .iter()
-        .map(|&n| {
-            channel(
-                n,
-                &format!("ch{n}"),
-                if n % 2 == 0 { "News" } else { "Sport" },
-            )
-        })
+        .map(|&n| channel(n, &format!("ch{n}"), if n % 2 == 0 { "News" } else { "Sport" }))
         .collect();
     Lineup {
         channels,

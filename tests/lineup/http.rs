@@ -81,11 +81,7 @@ fn get(addr: SocketAddr, path: &str, limits: HttpLimits) -> Result<HttpResponse,
 fn gzip_transfer_encoding_and_gz_files_are_unpacked() {
     let addr = serve(|head| {
         if head.starts_with("GET /file.m3u.gz") {
-            response(
-                "200 OK",
-                &["Content-Type: application/gzip"],
-                &gzip(PLAYLIST),
-            )
+            response("200 OK", &["Content-Type: application/gzip"], &gzip(PLAYLIST))
         } else {
             assert!(
                 head.to_ascii_lowercase().contains("accept-encoding: gzip"),
@@ -124,9 +120,7 @@ fn conditional_request_gets_not_modified() {
         last_modified: None,
     };
     assert_eq!(
-        client
-            .get(&format!("http://{addr}/l.m3u"), Some(&v))
-            .unwrap(),
+        client.get(&format!("http://{addr}/l.m3u"), Some(&v)).unwrap(),
         HttpResponse::NotModified
     );
 }
@@ -188,11 +182,7 @@ fn slow_servers_time_out() {
         get(addr, "/slow", quick),
         Err(HttpError::Timeout { .. })
     ));
-    assert!(
-        start.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
 }
 
 #[test]
@@ -252,10 +242,7 @@ fn cache_serves_304_and_outages() {
     assert!(matches!(stale.from, FetchedFrom::StaleCache { .. }));
     assert_eq!(stale.bytes, PLAYLIST);
     let warning = stale.warnings.join("");
-    assert!(
-        warning.starts_with("using cached copy from 20"),
-        "{warning}"
-    );
+    assert!(warning.starts_with("using cached copy from 20"), "{warning}");
     assert!(
         warning.contains("because") && warning.contains("HTTP 503") && !warning.contains("user=me"),
         "{warning}"
@@ -266,15 +253,8 @@ fn cache_serves_304_and_outages() {
         fetch(&url, None, &limits()),
         Err(FetchError::Http(HttpError::Status { status: 503, .. }))
     ));
-    let closed = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let refused = fetch(
-        &format!("http://{closed}/x.m3u"),
-        Some(cache.path()),
-        &limits(),
-    );
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let refused = fetch(&format!("http://{closed}/x.m3u"), Some(cache.path()), &limits());
     assert!(
         matches!(refused, Err(FetchError::Http(HttpError::Connect { .. }))),
         "{refused:?}"
@@ -285,10 +265,7 @@ fn cache_serves_304_and_outages() {
 fn lineup_loads_from_a_server_with_unreachable_locations_named() {
     use zapbox::net::lineup_load::load_lineup;
     let addr = serve(|_| response("200 OK", &[], PLAYLIST));
-    let closed = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let locations = [
         format!("http://{addr}/a.m3u"),
         format!("http://{closed}/b.m3u?token=t"),

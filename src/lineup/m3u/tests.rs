@@ -4,10 +4,7 @@
 use super::*;
 
 fn warnings(p: &Playlist) -> Vec<(usize, &str)> {
-    p.problems
-        .iter()
-        .map(|w| (w.line, w.message.as_str()))
-        .collect()
+    p.problems.iter().map(|w| (w.line, w.message.as_str())).collect()
 }
 
 #[test]
@@ -76,10 +73,7 @@ fn options_headers_and_precedence() {
     assert_eq!(a.referrer.as_deref(), Some("http://ref/"));
     assert_eq!(a.program, Some(101));
     assert_eq!(a.headers, [("Cookie".to_owned(), "k=v".to_owned())]);
-    assert_eq!(
-        (b.user_agent.as_deref(), b.program),
-        (Some("Default/1"), None)
-    );
+    assert_eq!((b.user_agent.as_deref(), b.program), (Some("Default/1"), None));
 }
 
 #[test]
@@ -93,10 +87,7 @@ fn kodiprop_hints_kind_and_headers() {
     assert_eq!(p.entries[0].source.referrer.as_deref(), Some("http://r/"));
     assert_eq!(p.entries[0].source.properties.len(), 2);
     assert!(p.entries[1].source.properties.len() == 1 && p.entries[2].source.properties.is_empty());
-    assert_eq!(
-        warnings(&p),
-        [(7, "#KODIPROP without 'key=value'; ignored")]
-    );
+    assert_eq!(warnings(&p), [(7, "#KODIPROP without 'key=value'; ignored")]);
 }
 
 #[test]

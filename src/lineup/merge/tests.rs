@@ -5,12 +5,7 @@ use super::*;
 use crate::lineup::m3u;
 
 fn merged(files: &[(&str, &str)]) -> Merged {
-    merge(
-        files
-            .iter()
-            .map(|(n, t)| m3u::parse(n, t.as_bytes()))
-            .collect(),
-    )
+    merge(files.iter().map(|(n, t)| m3u::parse(n, t.as_bytes())).collect())
 }
 
 fn summary(m: &Merged) -> Vec<(u32, String, usize)> {
@@ -83,10 +78,7 @@ fn automatic_numbers_follow_the_highest_so_far_and_skip_reserved() {
         .iter()
         .map(|c| (c.number, c.name.as_str()))
         .collect();
-    assert_eq!(
-        numbers,
-        [(3, "D"), (10, "A"), (11, "C"), (12, "B"), (13, "E")]
-    );
+    assert_eq!(numbers, [(3, "D"), (10, "A"), (11, "C"), (12, "B"), (13, "E")]);
 }
 
 #[test]
@@ -117,14 +109,8 @@ fn collisions_keep_the_first_and_name_both_lines() {
 #[test]
 fn conflicting_numbers_for_one_channel_warn() {
     let m = merged(&[
-        (
-            "a",
-            "#EXTINF:-1 tvg-id=\"x\" tvg-chno=\"5\",X\nhttp://x/a\n",
-        ),
-        (
-            "b",
-            "#EXTINF:-1 tvg-id=\"X\" tvg-chno=\"8\",X\nhttp://x/b\n",
-        ),
+        ("a", "#EXTINF:-1 tvg-id=\"x\" tvg-chno=\"5\",X\nhttp://x/a\n"),
+        ("b", "#EXTINF:-1 tvg-id=\"X\" tvg-chno=\"8\",X\nhttp://x/b\n"),
     ]);
     assert_eq!(summary(&m), [s(5, "x", 2)]);
     assert_eq!(

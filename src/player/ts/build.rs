@@ -126,13 +126,7 @@ impl StreamWriter {
     }
 
     /// Packetises one PES packet around `es` (PTS 0, unbounded length for video ids).
-    pub fn pes(
-        &mut self,
-        stream_id: u8,
-        es: &[u8],
-        flags: PesFlags,
-        out: &mut Vec<[u8; TS_PACKET_SIZE]>,
-    ) {
+    pub fn pes(&mut self, stream_id: u8, es: &[u8], flags: PesFlags, out: &mut Vec<[u8; TS_PACKET_SIZE]>) {
         let mut data = Vec::with_capacity(es.len() + 14);
         data.extend_from_slice(&[0, 0, 1, stream_id]);
         let len = es.len() + 8;
@@ -148,12 +142,7 @@ impl StreamWriter {
     }
 
     /// Splits a payload unit into packets; the first carries PUSI and `flags`.
-    fn payload_unit(
-        &mut self,
-        mut data: &[u8],
-        flags: PesFlags,
-        out: &mut Vec<[u8; TS_PACKET_SIZE]>,
-    ) {
+    fn payload_unit(&mut self, mut data: &[u8], flags: PesFlags, out: &mut Vec<[u8; TS_PACKET_SIZE]>) {
         let first = PacketSpec {
             pusi: true,
             random_access: flags.random_access,

@@ -140,10 +140,7 @@ impl Framer {
             emit(packets.get(..aligned).unwrap_or(&[]));
         }
         if aligned < packets.len() {
-            self.lose_sync(
-                data.get(aligned * TS_PACKET_SIZE + 1..).unwrap_or(&[]),
-                emit,
-            );
+            self.lose_sync(data.get(aligned * TS_PACKET_SIZE + 1..).unwrap_or(&[]), emit);
             return;
         }
         match tail.first() {

@@ -42,10 +42,7 @@ pub struct KeyframeDetector {
 impl KeyframeDetector {
     /// Detector for `codec`; `None` relies on random_access_indicator alone.
     pub fn new(codec: Option<VideoCodec>) -> Self {
-        Self {
-            codec,
-            pending: None,
-        }
+        Self { codec, pending: None }
     }
 
     /// The codec whose start codes are recognised.
@@ -143,10 +140,7 @@ pub fn pes_es_data(payload: &[u8]) -> Option<&[u8]> {
 
 /// Stream ids whose PES packets carry no optional header (ISO 13818-1 table 2-21).
 fn has_optional_header(stream_id: u8) -> bool {
-    !matches!(
-        stream_id,
-        0xbc | 0xbe | 0xbf | 0xf0 | 0xf1 | 0xf2 | 0xf8 | 0xff
-    )
+    !matches!(stream_id, 0xbc | 0xbe | 0xbf | 0xf0 | 0xf1 | 0xf2 | 0xf8 | 0xff)
 }
 
 /// Walks start codes in `data` until one decides.
@@ -206,11 +200,7 @@ mod tests {
     #[test]
     fn h264_idr_detected_and_p_frame_not() {
         let codec = Some(VideoCodec::H264);
-        assert!(detect(
-            codec,
-            &h264_access_unit(true, 1000),
-            PesFlags::default()
-        ));
+        assert!(detect(codec, &h264_access_unit(true, 1000), PesFlags::default()));
         assert!(!detect(
             codec,
             &h264_access_unit(false, 1000),
@@ -239,16 +229,8 @@ mod tests {
     #[test]
     fn hevc_irap_detected() {
         let codec = Some(VideoCodec::Hevc);
-        assert!(detect(
-            codec,
-            &hevc_access_unit(true, 800),
-            PesFlags::default()
-        ));
-        assert!(!detect(
-            codec,
-            &hevc_access_unit(false, 800),
-            PesFlags::default()
-        ));
+        assert!(detect(codec, &hevc_access_unit(true, 800), PesFlags::default()));
+        assert!(!detect(codec, &hevc_access_unit(false, 800), PesFlags::default()));
         // CRA (21) alone, without parameter sets.
         let cra = [0, 0, 1, 21 << 1, 1, 0x55, 0x55];
         assert!(detect(codec, &cra, PesFlags::default()));
@@ -257,21 +239,9 @@ mod tests {
     #[test]
     fn mpeg2_sequence_header_and_gop() {
         let codec = Some(VideoCodec::Mpeg2);
-        assert!(detect(
-            codec,
-            &mpeg2_picture(true, 600),
-            PesFlags::default()
-        ));
-        assert!(!detect(
-            codec,
-            &mpeg2_picture(false, 600),
-            PesFlags::default()
-        ));
-        assert!(detect(
-            codec,
-            &[0, 0, 1, 0xb8, 0, 8, 0, 0],
-            PesFlags::default()
-        ));
+        assert!(detect(codec, &mpeg2_picture(true, 600), PesFlags::default()));
+        assert!(!detect(codec, &mpeg2_picture(false, 600), PesFlags::default()));
+        assert!(detect(codec, &[0, 0, 1, 0xb8, 0, 8, 0, 0], PesFlags::default()));
     }
 
     #[test]
@@ -307,10 +277,7 @@ mod tests {
             pes_es_data(&[0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 0x00, 9]),
             Some(&[9u8][..])
         );
-        assert_eq!(
-            pes_es_data(&[0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 0x05, 9]),
-            None
-        );
+        assert_eq!(pes_es_data(&[0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 0x05, 9]), None);
         assert_eq!(pes_es_data(&[0, 0, 1, 0xbe, 0, 0, 7]), Some(&[7u8][..]));
         assert_eq!(pes_es_data(&[0, 0, 2, 0xe0]), None);
     }

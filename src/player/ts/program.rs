@@ -232,12 +232,7 @@ mod tests {
     #[test]
     fn follows_the_wanted_program_on_a_shared_pmt_pid() {
         let mut t = ProgramTracker::new(Some(2));
-        feed(
-            &mut t,
-            PID_PAT,
-            0,
-            &pat_section(1, 0, &[(1, 0x100), (2, 0x100)]),
-        );
+        feed(&mut t, PID_PAT, 0, &pat_section(1, 0, &[(1, 0x100), (2, 0x100)]));
         assert_eq!(t.pmt_pid(), Some(0x100));
         let one = pmt_section(1, 0, 0x101, &[StreamSpec::new(0x1b, 0x101)]);
         assert!(!feed(&mut t, 0x100, 0, &one).video_changed);

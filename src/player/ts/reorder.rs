@@ -148,9 +148,10 @@ impl RtpReorder {
 
     /// A wild sequence number restarts the stream only when a follower confirms it.
     fn probe_restart(&mut self, seq: u16, payload: &[u8], out: &mut impl FnMut(&[u8])) {
-        let confirmed = self.probe.as_ref().is_some_and(|(p, _)| {
-            (1..self.slots.len()).contains(&usize::from(seq.wrapping_sub(*p)))
-        });
+        let confirmed = self
+            .probe
+            .as_ref()
+            .is_some_and(|(p, _)| (1..self.slots.len()).contains(&usize::from(seq.wrapping_sub(*p))));
         if !confirmed {
             if self.probe.is_some() {
                 self.stats.strays += 1;
@@ -333,8 +334,7 @@ mod tests {
         let mut r = RtpReorder::new(8);
         run(&mut r, &[500, 502]);
         let mut out = Vec::new();
-        r.push(&datagram(9000, 2), &mut |p| out.push(p.to_vec()))
-            .unwrap();
+        r.push(&datagram(9000, 2), &mut |p| out.push(p.to_vec())).unwrap();
         assert_eq!(out.len(), 2); // 502 flushed, then 9000
         assert_eq!(r.stats().restarts, 1);
         assert_eq!(r.stats().lost, 1); // 501

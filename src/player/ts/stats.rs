@@ -86,9 +86,7 @@ impl CcTracker {
 
     /// Errors on `pid` so far.
     pub fn errors(&self, pid: u16) -> u64 {
-        self.pids
-            .get(usize::from(pid))
-            .map_or(0, |s| u64::from(s.errors))
+        self.pids.get(usize::from(pid)).map_or(0, |s| u64::from(s.errors))
     }
 
     /// Errors on all PIDs so far.
@@ -98,8 +96,7 @@ impl CcTracker {
 
     /// `(pid, errors)` for every PID with at least one error.
     pub fn pids_with_errors(&self) -> impl Iterator<Item = (u16, u64)> + '_ {
-        (0..PID_COUNT as u16)
-            .filter_map(|pid| Some((pid, self.errors(pid))).filter(|(_, e)| *e > 0))
+        (0..PID_COUNT as u16).filter_map(|pid| Some((pid, self.errors(pid))).filter(|(_, e)| *e > 0))
     }
 }
 

@@ -155,9 +155,7 @@ pub struct Language {
 impl Language {
     /// The code as text, if it is ASCII.
     pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.code)
-            .ok()
-            .filter(|s| s.is_ascii())
+        std::str::from_utf8(&self.code).ok().filter(|s| s.is_ascii())
     }
 }
 
@@ -349,10 +347,7 @@ mod tests {
         assert_eq!(pmt.program_number, 101);
         assert_eq!(pmt.pcr_pid, 0x101);
         assert_eq!(pmt.video(), Some((0x101, VideoCodec::H264)));
-        let audio: Vec<_> = pmt
-            .audio()
-            .map(|(s, c)| (s.pid, c, s.languages()))
-            .collect();
+        let audio: Vec<_> = pmt.audio().map(|(s, c)| (s.pid, c, s.languages())).collect();
         assert_eq!(audio.len(), 2);
         assert_eq!(audio[0].1, AudioCodec::Mpeg);
         assert_eq!(audio[0].2[0].as_str(), Some("deu"));

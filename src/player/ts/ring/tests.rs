@@ -133,12 +133,7 @@ fn keyframe_history_is_bounded_and_exact() {
     }
     ring.push(&packets.concat());
     let got: Vec<u64> = ring.keyframes().collect();
-    let want: Vec<u64> = expected
-        .iter()
-        .rev()
-        .take(KEYFRAME_HISTORY)
-        .copied()
-        .collect();
+    let want: Vec<u64> = expected.iter().rev().take(KEYFRAME_HISTORY).copied().collect();
     assert_eq!(got, want);
     assert_eq!(ring.stats().keyframes, 20);
 }

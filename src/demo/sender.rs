@@ -5,6 +5,7 @@
 
 use super::playout::TsLoop;
 use crate::player::ts::packet::{PCR_HZ, TS_PACKET_SIZE};
+use crate::player::ts::rtp;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +13,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 const PACKETS_PER_DATAGRAM: usize = 7;
+/// Synchronisation source of the demo's RTP channel (RFC 3550); any fixed value will do.
+const SSRC: u32 = 0x5a50_0001;
 
 /// A running sender; stops when dropped.
 pub struct Sender {
@@ -90,7 +93,7 @@ fn play_out(
         }
         datagram.clear();
         if rtp {
-            push_rtp_header(&mut datagram, sequence, (due_ticks / 300) as u32);
+            datagram.extend_from_slice(&rtp::rtp_header(sequence, (due_ticks / 300) as u32, SSRC));
             sequence = sequence.wrapping_add(1);
         }
         for k in 0..PACKETS_PER_DATAGRAM as u64 {
@@ -102,12 +105,4 @@ fn play_out(
             let _ = socket.send_to(&datagram, group);
         }
     }
-}
-
-/// RTP header for MPEG-TS (RFC 2250: payload type 33, 90 kHz timestamps).
-fn push_rtp_header(out: &mut Vec<u8>, sequence: u16, timestamp: u32) {
-    out.extend_from_slice(&[0x80, 33]);
-    out.extend_from_slice(&sequence.to_be_bytes());
-    out.extend_from_slice(&timestamp.to_be_bytes());
-    out.extend_from_slice(&0x5a50_0001u32.to_be_bytes());
 }

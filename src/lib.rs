@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod core;
 pub mod demo;
+pub mod epg;
 pub mod lineup;
 pub mod net;
 pub mod player;

@@ -31,6 +31,8 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         seconds: u64,
     },
+    /// Programme guide tools: ingest XMLTV into the index, print now/next.
+    Epg(zapbox::cli::epg::EpgArgs),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -129,6 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),
         Some(Command::Bench {
             command: BenchCommand::Zap { zaps, json },
         }) => {

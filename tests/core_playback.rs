@@ -303,3 +303,26 @@ fn no_preferred_track_keeps_the_streams_default() {
     shell.send(Event::Started);
     assert!(selections(&tracks(&mut shell, None)).is_empty());
 }
+
+#[test]
+fn an_unconfirmed_audio_selection_is_asked_again_a_few_times() {
+    let mut shell = Shell::started(lineup(&[1]));
+    tracks(&mut shell, Some("a-en"));
+    assert_eq!(selections(&shell.press(Action::Audio)), ["a-de"]);
+    let repeats: Vec<String> = (0..5).flat_map(|_| selections(&shell.advance(1_000))).collect();
+    assert_eq!(
+        repeats,
+        ["a-de", "a-de"],
+        "three asks in all, then the stream's choice stands"
+    );
+    assert_eq!(
+        selections(&shell.press(Action::Audio)),
+        ["a-de"],
+        "a new press asks again"
+    );
+    tracks(&mut shell, Some("a-de"));
+    assert!(
+        selections(&shell.advance(5_000)).is_empty(),
+        "confirmed: no more asks"
+    );
+}

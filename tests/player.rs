@@ -345,7 +345,13 @@ fn audio_language(f: &Fixture) -> Result<(), String> {
     run_until(&mut shell, &rx, Duration::from_secs(10), |s| {
         language_of(s).as_deref() == Some("en")
     })
-    .map_err(|e| format!("AUDIO did not switch to English: {e}"))
+    .map_err(|e| {
+        let view = shell.view();
+        format!(
+            "AUDIO did not switch to English: {e}; tracks {:?}, selected {:?}",
+            view.audio_tracks, view.audio_selected
+        )
+    })
 }
 
 /// A shell on the real player with these outputs.

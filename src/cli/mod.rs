@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Command-line subcommands that are more than argument parsing (that stays in `main.rs`).
 //!
-//! Each subcommand writes to a `dyn Write` so it can be tested without a terminal; none may
-//! depend on the UI.
+//! Subcommands write their reports to a `dyn Write` so they can be tested without a terminal;
+//! each submodule's documentation says what it may depend on.
 pub mod bench_zap;
 pub mod demo;
+pub mod epg;
 pub mod lineup_check;

@@ -59,6 +59,8 @@ pub enum TimerId {
     Retry(RequestId),
     /// A stall lasted too long: rebuild the pipeline.
     StallEscalate(RequestId),
+    /// Check that the player switched to the audio track asked for.
+    AudioCheck(RequestId),
     /// Write the state file after changes settle (spares the flash on key repeats).
     SaveState,
 }

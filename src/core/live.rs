@@ -108,10 +108,8 @@ impl Core {
             return;
         };
         tune.audio_preference_applied = true;
-        fx.push(Effect::Player(PlayerCommand::SelectAudio {
-            request: tune.request,
-            track: track.id,
-        }));
+        let request = tune.request;
+        self.ask_for_audio(request, track.id, fx);
         self.show_notice(Notice::AudioTrack(track.language), fx);
     }
 

@@ -83,6 +83,9 @@ struct Tune {
     /// Whether the preferred language was applied already (it is applied once per tune, so the
     /// viewer's choice with the AUDIO key is not overridden).
     audio_preference_applied: bool,
+    /// The track last asked for, until the player confirms it, and how often it was asked.
+    audio_requested: Option<String>,
+    audio_asks: u32,
 }
 
 /// The state of the whole box, owned by the dispatch loop.

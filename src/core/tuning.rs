@@ -9,6 +9,11 @@ use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, 
 use crate::core::ErrorKind;
 use crate::lineup::{ChannelKey, Lineup};
 
+/// How long the player has to confirm an audio selection before it is asked again.
+const AUDIO_CHECK_MS: u64 = 1_000;
+/// How often one selection is asked for.
+const AUDIO_ASKS: u32 = 3;
+
 /// How many zap times the diagnostics keep.
 const RECENT_ZAPS: usize = 10;
 
@@ -57,6 +62,8 @@ impl Core {
                 audio: Vec::new(),
                 audio_selected: None,
                 audio_preference_applied: false,
+                audio_requested: None,
+                audio_asks: 0,
             });
             self.play_current_source(fx);
             zapping::remember(&mut self.saved.history, key);
@@ -157,7 +164,15 @@ impl Core {
             return;
         };
         tune.audio = audio;
-        tune.audio_selected = selected;
+        // A collection without a selection does not undo the one the player made before.
+        if selected.is_some()
+            || !tune
+                .audio
+                .iter()
+                .any(|t| Some(&t.id) == tune.audio_selected.as_ref())
+        {
+            tune.audio_selected = selected;
+        }
         if tune.audio_preference_applied {
             return;
         }
@@ -165,10 +180,39 @@ impl Core {
         if let Some(track) = audio::preferred(&tune.audio, &language)
             && tune.audio_selected.as_deref() != Some(track.id.as_str())
         {
-            fx.push(Effect::Player(PlayerCommand::SelectAudio {
-                request,
-                track: track.id.clone(),
-            }));
+            let track = track.id.clone();
+            self.ask_for_audio(request, track, fx);
+        }
+    }
+
+    /// Asks the player for an audio track and checks later that it took: decodebin3 can drop a
+    /// selection that arrives while it is still applying the previous one.
+    pub(super) fn ask_for_audio(&mut self, request: RequestId, track: String, fx: &mut Vec<Effect>) {
+        if let Some(tune) = self.current(request) {
+            if tune.audio_requested.as_ref() != Some(&track) {
+                tune.audio_asks = 0;
+            }
+            tune.audio_requested = Some(track.clone());
+            tune.audio_asks = tune.audio_asks.saturating_add(1);
+        }
+        fx.push(Effect::Player(PlayerCommand::SelectAudio { request, track }));
+        fx.push(Effect::StartTimer {
+            timer: TimerId::AudioCheck(request),
+            after_ms: AUDIO_CHECK_MS,
+        });
+    }
+
+    /// Repeats a selection the player has not confirmed (a few times, then the stream's choice stands).
+    fn check_audio(&mut self, request: RequestId, fx: &mut Vec<Effect>) {
+        let Some(tune) = self.current(request) else { return };
+        let pending = tune
+            .audio_requested
+            .clone()
+            .filter(|t| tune.audio_selected.as_ref() != Some(t));
+        if let Some(track) = pending
+            && tune.audio_asks < AUDIO_ASKS
+        {
+            self.ask_for_audio(request, track, fx);
         }
     }
 
@@ -212,6 +256,7 @@ impl Core {
                 };
                 self.failed(request, error, fx);
             }
+            TimerId::AudioCheck(request) => self.check_audio(request, fx),
             TimerId::SaveState => fx.push(Effect::SaveState(self.saved.clone())),
             _ => {}
         }

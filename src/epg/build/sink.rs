@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! One source's way into the [`IndexBuilder`]: decides which of its channels are kept (all, or
+//! those the lineup matches), checks and shifts each programme's times, interns the title and
+//! appends the details. Warnings carry the source name and line, capped per source.
+
+use super::resolve::{OPEN, Rec};
+use super::{IndexBuilder, MAX_DURATION_S, MAX_WARNINGS_PER_SOURCE, rfc3339};
+use crate::epg::xmltv::{Programme, XmltvChannel, XmltvSink};
+use crate::epg::{UtcSeconds, Warning};
+use std::collections::HashSet;
+
+/// Receives one source's channels and programmes (see [`IndexBuilder::source`]).
+pub struct SourceSink<'b> {
+    builder: &'b mut IndexBuilder,
+    source: u16,
+    name: String,
+    offset_s: i64,
+    /// Channels seen before the lineup filter was applied.
+    declared: Vec<XmltvChannel>,
+    /// Guide ids kept by the lineup filter, once computed (at the first programme).
+    keep: Option<HashSet<String>>,
+    /// The last programme channel id looked up, and its number (`None`: not kept).
+    cache: Option<(String, Option<u32>)>,
+    warnings: usize,
+    /// Programmes of channels the lineup does not use.
+    pub skipped: u64,
+    /// Programmes handed to the builder.
+    pub kept: u64,
+}
+
+impl<'b> SourceSink<'b> {
+    pub(super) fn new(builder: &'b mut IndexBuilder, source: u16, name: &str, offset_s: i64) -> Self {
+        Self {
+            builder,
+            source,
+            name: name.to_owned(),
+            offset_s,
+            declared: Vec::new(),
+            keep: None,
+            cache: None,
+            warnings: 0,
+            skipped: 0,
+            kept: 0,
+        }
+    }
+
+    /// Ends the source: notes how many warnings were not shown.
+    pub fn finish(self) {
+        if self.warnings > MAX_WARNINGS_PER_SOURCE {
+            let more = self.warnings - MAX_WARNINGS_PER_SOURCE;
+            let w = Warning::new(
+                &self.name,
+                0,
+                format!("{more} more warnings like these were not shown"),
+            );
+            self.builder.warn(w);
+        }
+    }
+
+    fn push_warning(&mut self, line: u64, message: String) {
+        self.warnings += 1;
+        if self.warnings <= MAX_WARNINGS_PER_SOURCE {
+            self.builder.warn(Warning::new(&self.name, line, message));
+        }
+    }
+
+    /// The builder's number for programme channel `id`, `None` when it is not kept.
+    fn number_for(&mut self, id: &str) -> Option<u32> {
+        if let Some((cached, n)) = &self.cache
+            && cached == id
+        {
+            return *n;
+        }
+        let n = self.lookup(id);
+        let (cached, slot) = self.cache.get_or_insert_with(|| (String::new(), None));
+        cached.clear();
+        cached.push_str(id);
+        *slot = n;
+        n
+    }
+
+    fn lookup(&mut self, id: &str) -> Option<u32> {
+        let Some(filter) = self.builder.options.filter.clone() else {
+            return Some(self.builder.channel_number(id, &[], None));
+        };
+        if self.keep.is_none() {
+            let keep = filter.keep(&self.declared);
+            for c in std::mem::take(&mut self.declared) {
+                if keep.contains(&c.id) {
+                    self.builder.channel_number(&c.id, &c.names, c.icon.as_deref());
+                }
+            }
+            self.keep = Some(keep);
+        }
+        if self.keep.as_ref().is_some_and(|k| k.contains(id)) {
+            return Some(self.builder.channel_number(id, &[], None));
+        }
+        // A programme of a channel never declared (or declared after the programmes began).
+        let bare = XmltvChannel {
+            id: id.to_owned(),
+            ..XmltvChannel::default()
+        };
+        filter
+            .keep(std::slice::from_ref(&bare))
+            .contains(id)
+            .then(|| self.builder.channel_number(id, &[], None))
+    }
+
+    /// Checks and shifts times: `(start, duration or OPEN)`, or a warning message.
+    fn times(&self, p: &Programme) -> Result<Option<(u32, u32)>, String> {
+        let start = p.start + self.offset_s;
+        let stop = p.stop.map(|s| s + self.offset_s);
+        if let Some(stop) = stop {
+            if stop <= start {
+                return Err(format!(
+                    "stop {} is not after start {}; skipped",
+                    rfc3339(stop),
+                    rfc3339(start)
+                ));
+            }
+            if stop - start > MAX_DURATION_S {
+                return Err(format!(
+                    "programme lasts more than 7 days (start {}); skipped",
+                    rfc3339(start)
+                ));
+            }
+            if self.builder.options.expire_before.is_some_and(|b| stop <= b) {
+                return Ok(None);
+            }
+        }
+        let start32 = u32::try_from(start).map_err(|_| out_of_range(start))?;
+        let duration = match stop {
+            Some(stop) => u32::try_from(stop - start).map_err(|_| out_of_range(stop))?,
+            None => OPEN,
+        };
+        if duration != OPEN {
+            start32.checked_add(duration).ok_or_else(|| out_of_range(start))?;
+        }
+        Ok(Some((start32, duration)))
+    }
+}
+
+fn out_of_range(t: UtcSeconds) -> String {
+    format!("time {t} is outside 1970–2106; skipped")
+}
+
+impl XmltvSink for SourceSink<'_> {
+    fn channel(&mut self, channel: XmltvChannel, _line: u64) {
+        let Some(filter) = self.builder.options.filter.clone() else {
+            self.builder
+                .channel_number(&channel.id, &channel.names, channel.icon.as_deref());
+            return;
+        };
+        match &mut self.keep {
+            None => self.declared.push(channel),
+            Some(keep) => {
+                if filter.keep(std::slice::from_ref(&channel)).contains(&channel.id) {
+                    keep.insert(channel.id.clone());
+                    self.builder
+                        .channel_number(&channel.id, &channel.names, channel.icon.as_deref());
+                }
+            }
+        }
+    }
+
+    fn programme(&mut self, p: &mut Programme) {
+        let Some(channel) = self.number_for(&p.channel) else {
+            self.skipped += 1;
+            return;
+        };
+        let (start, duration) = match self.times(p) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                self.builder.expired += 1;
+                return;
+            }
+            Err(message) => return self.push_warning(p.line, message),
+        };
+        let Some(title) = self.builder.titles.intern(&p.title) else {
+            return self.push_warning(p.line, "more than 4 billion distinct titles; skipped".into());
+        };
+        let offset = match self
+            .builder
+            .details
+            .as_mut()
+            .map(|d| d.append(p.details.as_bytes()))
+        {
+            Some(Ok(offset)) => offset,
+            Some(Err(e)) => {
+                self.builder.io_error.get_or_insert(e);
+                return;
+            }
+            None => crate::epg::details::NO_DETAILS,
+        };
+        self.kept += 1;
+        self.builder.recs.push(Rec {
+            details_source: Rec::pack(offset, self.source),
+            start,
+            duration,
+            channel,
+            title,
+        });
+    }
+
+    fn warning(&mut self, line: u64, message: String) {
+        self.push_warning(line, message);
+    }
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Ingest: every guide source (file path or http(s) URL) through decompression, the XMLTV
+//! reader and the index builder into one index directory.
+//!
+//! Local files stream from disk, so their size only costs time. URLs go through
+//! `crate::net::resource` (timeouts, size cap, gzip, ETag/If-Modified-Since, on-disk cache with
+//! a stale copy when the network fails), which hands over the whole body: that body is the
+//! largest thing in memory during an HTTP ingest, and the size cap bounds it. A source that
+//! fails is a warning; if none gives anything, the previous index is left untouched.
+
+use super::build::{BuildOptions, IndexBuilder};
+use super::input::{self, XmlInput};
+use super::xmltv;
+use super::{UtcSeconds, Warning};
+use crate::net::http::{HttpLimits, redact};
+use crate::net::resource::{FetchedFrom, Fetcher};
+use serde::Serialize;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One guide source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideSource {
+    /// A local path or an `http(s)://` URL; plain, `.gz` or `.xz`.
+    pub location: String,
+    /// Higher wins where sources cover the same channel and time.
+    pub priority: i32,
+    /// Added to every time of this source (a guide published in the wrong zone).
+    pub offset_minutes: i32,
+}
+
+impl GuideSource {
+    /// A source with priority 0 and no offset.
+    pub fn new(location: impl Into<String>) -> Self {
+        Self {
+            location: location.into(),
+            priority: 0,
+            offset_minutes: 0,
+        }
+    }
+}
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub build: BuildOptions,
+    /// Limits for downloads; `max_bytes` caps a body after gzip decoding.
+    pub limits: HttpLimits,
+    /// Where downloaded guides are cached (for `304 Not Modified` and offline starts).
+    pub download_cache: Option<PathBuf>,
+    /// Most XML one source may produce after decompression (files too: a gzip bomb).
+    pub max_xml_bytes: u64,
+    /// Parser threads (besides a reader thread and the caller's); 2 suits a 2-core box.
+    pub parsers: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        Self {
+            build: BuildOptions::default(),
+            limits: HttpLimits {
+                timeout: Duration::from_secs(600),
+                max_bytes: 512 << 20,
+                ..HttpLimits::default()
+            },
+            download_cache: None,
+            max_xml_bytes: 8 << 30,
+            parsers: 2,
+        }
+    }
+}
+
+/// The result of an ingest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    pub channels: usize,
+    pub programmes: usize,
+    pub first_start: Option<UtcSeconds>,
+    pub last_stop: Option<UtcSeconds>,
+    /// XML bytes read over all sources (after decompression).
+    pub bytes: u64,
+    /// Programmes dropped because they had ended.
+    pub expired: u64,
+    /// Programmes of channels the lineup does not use.
+    pub skipped: u64,
+    pub warnings: Vec<Warning>,
+}
+
+/// Why no index was written; the previous one, if any, is untouched.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot write the guide index in {}: {source}; check the directory, its permissions and free space", dir.display())]
+    Write { dir: PathBuf, source: io::Error },
+    #[error("no guide source could be read ({} warnings); the previous guide is kept — check the paths or URLs", warnings.len())]
+    NothingUsable { warnings: Vec<Warning> },
+}
+
+/// Reads every source into a new index in `index_dir`.
+pub fn ingest(
+    sources: &[GuideSource],
+    index_dir: &Path,
+    options: &IngestOptions,
+) -> Result<IngestReport, IngestError> {
+    let write_error = |source| IngestError::Write {
+        dir: index_dir.to_owned(),
+        source,
+    };
+    let mut builder = IndexBuilder::new(index_dir, options.build.clone()).map_err(write_error)?;
+    let mut fetcher = Fetcher::new(options.limits.clone(), options.download_cache.as_deref());
+    let mut report = IngestReport::default();
+    let mut usable = 0;
+    for source in sources {
+        let name = display_name(&source.location);
+        let input = match open(&mut fetcher, &source.location, &name) {
+            Ok((input, warnings)) => {
+                warnings.into_iter().for_each(|w| builder.warn(w));
+                input
+            }
+            Err(w) => {
+                builder.warn(w);
+                continue;
+            }
+        };
+        if let Some(label) = &input.unknown_encoding {
+            builder.warn(Warning::new(
+                &name,
+                1,
+                format!("unknown encoding '{label}'; read as UTF-8"),
+            ));
+        }
+        let mut sink = builder.source(&name, source.priority, source.offset_minutes);
+        let stats = xmltv::parse_parallel(input.reader, options.max_xml_bytes, options.parsers, &mut sink);
+        report.skipped += sink.skipped;
+        sink.finish();
+        report.bytes += stats.bytes;
+        if stats.channels == 0 && stats.programmes == 0 {
+            let message = "no XMLTV channel or programme found; is this an XMLTV guide?";
+            builder.warn(Warning::new(&name, 0, message));
+        } else {
+            usable += 1;
+        }
+    }
+    if usable == 0 {
+        let warnings = builder.abandon();
+        return Err(IngestError::NothingUsable { warnings });
+    }
+    let summary = builder.finish().map_err(write_error)?;
+    Ok(IngestReport {
+        channels: summary.channels,
+        programmes: summary.programmes,
+        first_start: summary.first_start,
+        last_stop: summary.last_stop,
+        expired: summary.expired,
+        warnings: summary.warnings,
+        ..report
+    })
+}
+
+/// Opens a location as an XML stream, with any fetch warnings.
+fn open(fetcher: &mut Fetcher, location: &str, name: &str) -> Result<(XmlInput, Vec<Warning>), Warning> {
+    if !location.contains("://") {
+        let input = input::open_file(Path::new(location)).map_err(|e| {
+            Warning::new(
+                name,
+                0,
+                format!("cannot open it: {e}; check the path and permissions"),
+            )
+        })?;
+        return Ok((input, Vec::new()));
+    }
+    let fetched = fetcher
+        .fetch(location)
+        .map_err(|e| Warning::new(name, 0, e.to_string()))?;
+    let warnings: Vec<Warning> = fetched
+        .warnings
+        .iter()
+        .map(|w| Warning::new(name, 0, w.clone()))
+        .collect();
+    if let FetchedFrom::StaleCache { .. } = fetched.from {
+        log::info!("guide {name}: using the cached copy");
+    }
+    let input = input::open_bytes(fetched.bytes)
+        .map_err(|e| Warning::new(name, 0, format!("cannot unpack it: {e}")))?;
+    Ok((input, warnings))
+}
+
+/// URLs without credentials (they end up in logs and JSON), paths as given.
+fn display_name(location: &str) -> String {
+    if location.contains("://") {
+        redact(location)
+    } else {
+        location.to_owned()
+    }
+}

@@ -69,25 +69,10 @@ fn vm_hwm_kib() -> u64 {
 }
 
 fn xmltv_time(t: i64) -> String {
-    let local = t + 3600;
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02} +0100",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    // The generated guide is in +01:00, like many European feeds.
+    jiff::Timestamp::from_second(t + 3600)
+        .map(|local| local.strftime("%Y%m%d%H%M%S +0100").to_string())
+        .unwrap_or_default()
 }
 
 /// Writes a guide of `channels` x `days` with 15-minute programmes, streaming.

@@ -11,6 +11,8 @@ mod eit;
 mod fuzz;
 #[path = "epg/http.rs"]
 mod http;
+#[path = "support/http_server.rs"]
+mod http_server;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

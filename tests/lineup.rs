@@ -6,6 +6,8 @@
 mod fuzz;
 #[path = "lineup/http.rs"]
 mod http;
+#[path = "support/http_server.rs"]
+mod http_server;
 
 use std::path::PathBuf;
 use zapbox::lineup::{self, Channel, LineupReport, SourceKind};

@@ -4,8 +4,8 @@
 //! cache, a 404, an endless body cut by the size cap, credentials kept out of warnings.
 
 use super::{SIX_PM, fixture, load};
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -13,47 +13,7 @@ use zapbox::epg::{Guide, GuideSource, IngestOptions, ingest};
 use zapbox::lineup::ChannelKey;
 use zapbox::net::http::HttpLimits;
 
-type Handler = dyn Fn(&str, &mut TcpStream) + Send + Sync;
-
-fn serve(handler: impl Fn(&str, &mut TcpStream) + Send + Sync + 'static) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let handler: Arc<Handler> = Arc::new(handler);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let handler = Arc::clone(&handler);
-            std::thread::spawn(move || answer(stream, &*handler));
-        }
-    });
-    addr
-}
-
-fn answer(mut stream: TcpStream, handler: &Handler) {
-    let mut head = String::new();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        head.push_str(&line);
-    }
-    handler(&head, &mut stream);
-}
-
-fn respond(stream: &mut TcpStream, status: &str, headers: &[&str], body: &[u8]) {
-    let mut out = format!(
-        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for h in headers {
-        out.push_str(h);
-        out.push_str("\r\n");
-    }
-    out.push_str("\r\n");
-    let _ = stream.write_all(out.as_bytes());
-    let _ = stream.write_all(body);
-}
+use super::http_server::{respond, serve};
 
 /// Sends an endless body (no length) until the client hangs up, at most 64 MiB.
 fn endless(stream: &mut TcpStream) {

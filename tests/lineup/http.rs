@@ -3,8 +3,8 @@
 //! one thread, one request per connection, canned responses).
 
 use flate2::{Compression, write::GzEncoder};
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -13,48 +13,13 @@ use zapbox::net::resource::{FetchError, FetchedFrom, fetch};
 
 const PLAYLIST: &[u8] = b"#EXTM3U\n#EXTINF:-1,One\nhttp://x.example/1.ts\n";
 
-type Handler = dyn Fn(&str) -> Vec<u8> + Send + Sync;
+use super::http_server::response;
 
-/// Serves `handler(request head)` on every connection until the test process ends.
+/// Serves `handler(request head)` as the whole answer on every connection.
 fn serve(handler: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let handler: Arc<Handler> = Arc::new(handler);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let handler = Arc::clone(&handler);
-            std::thread::spawn(move || answer(stream, &*handler));
-        }
-    });
-    addr
-}
-
-fn answer(mut stream: TcpStream, handler: &Handler) {
-    let mut head = String::new();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        head.push_str(&line);
-    }
-    let _ = stream.write_all(&handler(&head));
-}
-
-fn response(status: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for h in headers {
-        out.push_str(h);
-        out.push_str("\r\n");
-    }
-    out.push_str("\r\n");
-    let mut out = out.into_bytes();
-    out.extend_from_slice(body);
-    out
+    super::http_server::serve(move |head, stream| {
+        let _ = stream.write_all(&handler(head));
+    })
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {

@@ -38,6 +38,18 @@ fn sample_state() -> SavedState {
         volume_percent: 35,
         muted: true,
         favourites: [("News".to_string(), vec![key("arte.fr")])].into(),
+        preferences: zapbox::core::SavedPreferences {
+            audio_language: Some("deu".into()),
+            ..Default::default()
+        },
+        parental: zapbox::core::SavedParental {
+            pin: Some("1234".into()),
+            locked_channels: vec![key("arte.fr")],
+        },
+        sources: zapbox::core::SavedSources {
+            playlists: vec!["http://example.invalid/extra.m3u".into()],
+            guides: Vec::new(),
+        },
     }
 }
 

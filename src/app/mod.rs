@@ -8,11 +8,13 @@
 //! ```
 //! Only the shell touches the core. Adapters send events and execute effects; nothing else.
 
+mod sources;
 mod start;
 mod timers;
 
 use crate::core::{Core, Effect, Event, Now, ViewModel};
 use crate::player::Player;
+pub use sources::SourceLoader;
 pub use start::{interface_address, run};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,6 +57,8 @@ pub struct Shell {
     /// Where `SaveState` writes; `None` keeps the state in memory (benchmarks).
     state_file: Option<PathBuf>,
     started: Instant,
+    /// Reloads playlists and guides when the viewer changes them; `None`: fixed lineup (tests).
+    loader: Option<SourceLoader>,
 }
 
 impl Shell {
@@ -65,7 +69,14 @@ impl Shell {
             timers,
             state_file,
             started: Instant::now(),
+            loader: None,
         }
+    }
+
+    /// Lets the viewer's source changes reload the lineup and the guide through `loader`.
+    pub fn with_loader(mut self, loader: SourceLoader) -> Self {
+        self.loader = Some(loader);
+        self
     }
 
     /// A shell whose player and timers post into `inbox`.
@@ -121,6 +132,14 @@ impl Shell {
                 self.timers.schedule(timer, Duration::from_millis(after_ms))
             }
             Effect::CancelTimer(timer) => self.timers.cancel(timer),
+            Effect::Display { on } => {
+                // The UI draws black in standby; a board with a display power control gets it here.
+                log::info!("display {}", if on { "on" } else { "off (standby)" });
+            }
+            Effect::ReloadSources { playlists, guides } => match &self.loader {
+                Some(loader) => loader.load(playlists, guides, false),
+                None => log::warn!("sources changed, but this shell has no loader"),
+            },
             Effect::SaveState(state) => {
                 if let Some(path) = &self.state_file
                     && let Err(e) = crate::system::state_file::save_state(path, &state)

@@ -3,15 +3,14 @@
 //! each step with context in its error. The lineup loads in the background (cache first when the
 //! network is not up yet), so the window is there at once.
 
-use super::{Inbox, Shell};
-use crate::core::{Core, Event, Settings};
-use crate::net::http::HttpLimits;
+use super::{Shell, SourceLoader};
+use crate::core::{Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
 use anyhow::{Context, Result};
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Runs the TV app until its window closes.
 pub fn run(config_path: Option<&Path>) -> Result<()> {
@@ -24,7 +23,7 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
     state_warnings.iter().for_each(LoadWarning::log);
     let board = load_board(&config)?;
     log::info!("board {}: {}", board.name, board.description);
-    let settings = core_settings(&config);
+    let settings = core_settings(&config, &board);
     let problems: Vec<String> = warnings
         .iter()
         .chain(&state_warnings)
@@ -34,11 +33,18 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
     crate::ui::run_window(|inbox, frames| {
         let core = Core::new(Default::default(), saved, settings);
         let config_for_player = player_config(&board, &config, frames);
-        let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?;
+        let loader = SourceLoader::new(inbox.clone(), cache_dir, config.guide_offset_minutes);
+        let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
+            .with_loader(loader.clone());
         for problem in problems {
             inbox.post(Event::Problem(problem));
         }
-        load_lineup_in_background(config.playlists.clone(), cache_dir.join("playlists"), inbox);
+        let core = shell.core();
+        loader.load(
+            core.sources(MenuPage::Playlists),
+            core.sources(MenuPage::Guides),
+            true,
+        );
         Ok(shell)
     })
 }
@@ -53,10 +59,38 @@ fn load_board(config: &Config) -> Result<BoardProfile> {
     board::load(&name, &dirs).context("loading the board profile")
 }
 
-fn core_settings(config: &Config) -> Settings {
+fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
+    let p = &config.preferences;
+    let network = config
+        .network
+        .multicast_interface
+        .as_ref()
+        .or(board.multicast_interface.as_ref())
+        .map_or("routing table".to_string(), |name| {
+            match interface_address(name) {
+                Some(address) => format!("{name} ({address})"),
+                None => format!("{name} (no address)"),
+            }
+        });
     Settings {
-        digit_timeout_ms: u64::from(config.preferences.digit_timeout_ms),
-        banner_timeout_ms: u64::from(config.preferences.banner_timeout_ms),
+        digit_timeout_ms: u64::from(p.digit_timeout_ms),
+        banner_timeout_ms: u64::from(p.banner_timeout_ms),
+        audio_language: p.audio_language.clone(),
+        subtitles: p.subtitles,
+        aspect: p.aspect.clone(),
+        ui_language: p.language.clone(),
+        parental: ParentalSettings {
+            pin: config.parental.pin.clone(),
+            locked_channels: config.parental.locked_channels.clone(),
+            locked_groups: config.parental.locked_groups.clone(),
+        },
+        playlists: config.playlists.clone(),
+        guides: config.guides.iter().map(|g| g.url.clone()).collect(),
+        system: SystemInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            board: format!("{} — {}", board.name, board.description),
+            network,
+        },
         ..Settings::default()
     }
 }
@@ -95,24 +129,6 @@ pub fn interface_address(name: &str) -> Option<Ipv4Addr> {
         log::warn!("multicast interface {name} has no IPv4 address; letting the routing table choose");
     }
     found
-}
-
-/// Fetches the playlists (cached copies when the network fails) and posts the lineup, then starts.
-fn load_lineup_in_background(locations: Vec<String>, cache: PathBuf, inbox: Inbox) {
-    let spawned = std::thread::Builder::new().name("lineup".into()).spawn(move || {
-        let report = crate::net::lineup_load::load_lineup(&locations, Some(&cache), &HttpLimits::default());
-        for problem in report.errors.iter().take(3) {
-            inbox.post(Event::Problem(format!("Playlist problem: {problem}")));
-        }
-        for problem in report.errors.iter().chain(&report.warnings) {
-            log::warn!("{problem}");
-        }
-        inbox.post(Event::LineupLoaded(report.lineup));
-        inbox.post(Event::Started);
-    });
-    if let Err(e) = spawned {
-        log::error!("cannot start the lineup loader: {e}");
-    }
 }
 
 #[cfg(test)]

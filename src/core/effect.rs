@@ -19,6 +19,15 @@ pub enum Effect {
     CancelTimer(TimerId),
     /// Persist this state (atomically).
     SaveState(SavedState),
+    /// Wake the display or blank it (standby).
+    Display {
+        on: bool,
+    },
+    /// The viewer changed the sources: load the lineup and the guide from these again.
+    ReloadSources {
+        playlists: Vec<String>,
+        guides: Vec<String>,
+    },
 }
 
 /// Commands for the player adapter.
@@ -63,4 +72,6 @@ pub enum TimerId {
     AudioCheck(RequestId),
     /// Write the state file after changes settle (spares the flash on key repeats).
     SaveState,
+    /// The channel list's focus rested: preview the focused channel (generation of the focus).
+    ListPreview(u64),
 }

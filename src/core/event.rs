@@ -5,6 +5,7 @@
 use super::action::Action;
 use super::audio::AudioTrack;
 use super::effect::TimerId;
+use super::guide::GuideHandle;
 use super::playback::RequestId;
 use super::zapping::ListRef;
 use crate::lineup::{ChannelKey, Lineup};
@@ -22,6 +23,8 @@ pub enum Event {
     Timer(TimerId),
     /// A new lineup was loaded (reload or late network start); problems to show come separately.
     LineupLoaded(Lineup),
+    /// A guide for the current lineup was loaded or rebuilt.
+    GuideLoaded(GuideHandle),
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
     /// Tune this channel directly (channel list, guide, or a test).

@@ -1,30 +1,30 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Remote actions on the live screen: zapping, digit entry, previous channel, lists, volume, banner.
+//! Digit entry also serves the channel list and the guide, where the typed number moves the focus.
 
 use super::audio;
 use super::zapping::{self, DigitOutcome};
 use super::{Action, Core, Effect, Notice, Now, PlayerCommand, TimerId};
 
 impl Core {
-    pub(super) fn action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
+    pub(super) fn live_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
         match action {
-            Action::Digit(d) if d <= 9 => self.digit(d, fx, now),
-            Action::Ok if self.digits.is_some() => self.commit_digits(fx, now),
-            Action::Ok | Action::Info => self.toggle_banner(fx),
+            Action::Ok => self.open_channel_list(fx, now),
+            Action::Info => self.toggle_banner(fx),
             Action::ChannelUp | Action::Up => self.zap_step(1, fx, now),
             Action::ChannelDown | Action::Down => self.zap_step(-1, fx, now),
             Action::Last => self.zap_previous(fx, now),
             Action::Back => self.back(),
             Action::Favorites => self.cycle_list(fx),
-            Action::VolumeUp => self.change_volume(self.settings.volume_step_percent as i16, fx),
-            Action::VolumeDown => self.change_volume(-(self.settings.volume_step_percent as i16), fx),
-            Action::Mute => self.toggle_mute(fx),
-            Action::Audio => self.next_audio(fx),
+            Action::Subtitle => self.toggle_subtitles(fx),
+            Action::Guide | Action::Menu => {
+                self.open(action, fx, now);
+            }
             _ => {}
         }
     }
 
-    fn digit(&mut self, digit: u8, fx: &mut Vec<Effect>, now: Now) {
+    pub(super) fn digit(&mut self, digit: u8, fx: &mut Vec<Effect>, now: Now) {
         // No channel number starts with 0, so a lone 0 means "previous channel" (as on most remotes).
         if digit == 0 && self.digits.is_none() {
             return self.zap_previous(fx, now);
@@ -50,6 +50,7 @@ impl Core {
         fx.push(Effect::CancelTimer(TimerId::DigitEntry(generation)));
         let number: u32 = typed.parse().unwrap_or(0);
         match self.lineup.by_number(number).map(|c| c.key.clone()) {
+            Some(key) if self.focus_channel(&key) => {}
             Some(key) => self.zap_to(&key, fx, now),
             None => self.show_notice(Notice::NoSuchChannel(number), fx),
         }
@@ -89,7 +90,7 @@ impl Core {
         self.show_notice(Notice::ListChanged(self.list.clone()), fx);
     }
 
-    fn change_volume(&mut self, delta: i16, fx: &mut Vec<Effect>) {
+    pub(super) fn change_volume(&mut self, delta: i16, fx: &mut Vec<Effect>) {
         let percent = (self.saved.volume_percent as i16 + delta).clamp(0, 100) as u8;
         self.saved.volume_percent = percent;
         fx.push(Effect::Player(PlayerCommand::SetVolume { percent }));
@@ -100,7 +101,7 @@ impl Core {
         }
     }
 
-    fn next_audio(&mut self, fx: &mut Vec<Effect>) {
+    pub(super) fn next_audio(&mut self, fx: &mut Vec<Effect>) {
         let Some(tune) = self.tune.as_mut() else {
             return;
         };
@@ -113,7 +114,7 @@ impl Core {
         self.show_notice(Notice::AudioTrack(track.language), fx);
     }
 
-    fn toggle_mute(&mut self, fx: &mut Vec<Effect>) {
+    pub(super) fn toggle_mute(&mut self, fx: &mut Vec<Effect>) {
         self.saved.muted = !self.saved.muted;
         fx.push(Effect::Player(PlayerCommand::SetMute {
             muted: self.saved.muted,

@@ -15,24 +15,43 @@
 
 mod action;
 mod audio;
+mod channel_list;
 mod effect;
 mod event;
+mod guide;
+mod guide_grid;
+mod keyboard;
 mod live;
+mod menu;
+mod parental;
 mod playback;
+mod screen;
+mod standby;
 mod state;
 mod time;
 mod tuning;
 mod view;
+mod view_screens;
 mod zapping;
 
 pub use action::Action;
 pub use audio::{AudioTrack, canonical_language};
+pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
 pub use effect::{Effect, PlayerCommand, TimerId};
 pub use event::{ErrorKind, Event, PlayerError, PlayerEvent};
+pub use guide::{GuideHandle, ProgrammeView};
+pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
+pub use keyboard::{KeyLabel, Keyboard, SpecialKey};
+pub use menu::{ASPECTS, AUDIO_LANGUAGES, ItemKind, MenuItem, MenuNav, MenuPage, UI_LANGUAGES};
+pub use parental::{DEFAULT_PIN, PIN_LEN, ParentalSettings, PinEntry, PinPurpose};
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
-pub use state::SavedState;
+pub use screen::Screen;
+pub use state::{SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use time::Now;
 pub use view::{ChannelView, DigitsView, Notice, ViewModel};
+pub use view_screens::{
+    ChannelListView, ChannelRow, GuideCell, GuideRow, GuideView, KeyboardView, MenuView, PinView, ScreenView,
+};
 pub use zapping::{HISTORY_LEN, ListRef, MAX_DIGITS};
 
 use crate::lineup::{ChannelKey, Lineup};
@@ -53,6 +72,27 @@ pub struct Settings {
     pub default_favourites: String,
     /// Preferred audio language (ISO 639-1 or 639-2).
     pub audio_language: String,
+    /// Subtitles when the stream has them.
+    pub subtitles: bool,
+    /// Picture fit: `auto`, `letterbox`, `zoom`, `stretch`.
+    pub aspect: String,
+    /// Interface language (`en`, `de`).
+    pub ui_language: String,
+    pub parental: ParentalSettings,
+    /// The operator's playlists and guides (the menu lists them; the viewer adds more).
+    pub playlists: Vec<String>,
+    pub guides: Vec<String>,
+    /// Facts for the about page.
+    pub system: SystemInfo,
+}
+
+/// What the about page tells about the box.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SystemInfo {
+    pub version: String,
+    pub board: String,
+    /// The multicast interface and its address, in words.
+    pub network: String,
 }
 
 impl Default for Settings {
@@ -64,6 +104,13 @@ impl Default for Settings {
             volume_step_percent: 5,
             default_favourites: "Favourites".to_string(),
             audio_language: "eng".to_string(),
+            subtitles: false,
+            aspect: "auto".to_string(),
+            ui_language: "en".to_string(),
+            parental: ParentalSettings::default(),
+            playlists: Vec::new(),
+            guides: Vec::new(),
+            system: SystemInfo::default(),
         }
     }
 }
@@ -109,10 +156,32 @@ pub struct Core {
     generation: u64,
     last_request: u64,
     recent_zaps_ms: Vec<u64>,
+    /// The screen under the remote's control.
+    screen: Screen,
+    /// The PIN prompt, over any screen.
+    pin: Option<PinEntry>,
+    standby: bool,
+    /// Locked channels the PIN opened in this session.
+    unlocked: std::collections::HashSet<ChannelKey>,
+    guide: Option<GuideHandle>,
 }
 
 impl Core {
-    pub fn new(lineup: Lineup, saved: SavedState, settings: Settings) -> Self {
+    /// A core with the viewer's saved menu choices applied over the configured settings.
+    pub fn new(lineup: Lineup, saved: SavedState, mut settings: Settings) -> Self {
+        let p = &saved.preferences;
+        if let Some(v) = &p.audio_language {
+            settings.audio_language = v.clone();
+        }
+        if let Some(v) = p.subtitles {
+            settings.subtitles = v;
+        }
+        if let Some(v) = &p.aspect {
+            settings.aspect = v.clone();
+        }
+        if let Some(v) = &p.ui_language {
+            settings.ui_language = v.clone();
+        }
         Self {
             lineup,
             settings,
@@ -127,6 +196,11 @@ impl Core {
             generation: 0,
             last_request: 0,
             recent_zaps_ms: Vec::new(),
+            screen: Screen::Live,
+            pin: None,
+            standby: false,
+            unlocked: Default::default(),
+            guide: None,
         }
     }
 
@@ -139,6 +213,7 @@ impl Core {
             Event::Player(event) => self.player_event(event, &mut fx, now),
             Event::Timer(timer) => self.timer(timer, &mut fx, now),
             Event::LineupLoaded(lineup) => self.lineup_loaded(lineup, &mut fx, now),
+            Event::GuideLoaded(guide) => self.guide = Some(guide),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
             Event::Tune(key) => self.zap_to(&key, &mut fx, now),
             Event::SelectList(list) => {
@@ -162,6 +237,11 @@ impl Core {
     pub fn view(&self, now: Now) -> ViewModel {
         let channel = |key: &ChannelKey| self.lineup.by_key(key).map(ChannelView::from);
         let phase = self.tune.as_ref().map(|t| t.phase.clone());
+        let now_s = now.utc_ms.div_euclid(1000);
+        let now_next = match (&self.guide, &self.tune) {
+            (Some(guide), Some(tune)) => guide.now_next(&tune.channel, now_s),
+            _ => (None, None),
+        };
         let digits = self.digits.as_ref().map(|(typed, _)| DigitsView {
             typed: typed.clone(),
             target: typed
@@ -189,6 +269,14 @@ impl Core {
             recent_zaps_ms: self.recent_zaps_ms.clone(),
             audio_tracks: self.tune.as_ref().map(|t| t.audio.clone()).unwrap_or_default(),
             audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
+            standby: self.standby,
+            now: now_next.0,
+            next: now_next.1,
+            screen: self.screen_view(now_s),
+            pin: self.pin_view(),
+            aspect: self.settings.aspect.clone(),
+            ui_language: self.settings.ui_language.clone(),
+            subtitles: self.settings.subtitles,
         }
     }
 
@@ -200,6 +288,16 @@ impl Core {
     /// The lineup in use.
     pub fn lineup(&self) -> &Lineup {
         &self.lineup
+    }
+
+    /// The guide in use, if one is loaded.
+    pub fn guide(&self) -> Option<&GuideHandle> {
+        self.guide.as_ref()
+    }
+
+    /// The settings in force (configuration with the viewer's menu choices).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     fn next_generation(&mut self) -> u64 {

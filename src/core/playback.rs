@@ -31,6 +31,8 @@ pub enum Phase {
     Retrying { attempt: u32 },
     /// No source of this channel can be played on this box; retrying will not help.
     Failed { reason: String },
+    /// A locked channel waits for the PIN; nothing plays.
+    Locked,
 }
 
 /// How long a stall may last before the pipeline is rebuilt.

@@ -19,6 +19,37 @@ pub struct SavedState {
     pub muted: bool,
     /// Named favourites lists, each in the viewer's order.
     pub favourites: BTreeMap<String, Vec<ChannelKey>>,
+    /// Choices made in the menu; they win over the configuration.
+    pub preferences: SavedPreferences,
+    pub parental: SavedParental,
+    /// Playlists and guides the viewer added in the menu (besides the operator's).
+    pub sources: SavedSources,
+}
+
+/// Menu choices (`None`: the configuration's value).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedPreferences {
+    pub audio_language: Option<String>,
+    pub subtitles: Option<bool>,
+    pub aspect: Option<String>,
+    pub ui_language: Option<String>,
+}
+
+/// The viewer's PIN and locks.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedParental {
+    pub pin: Option<String>,
+    pub locked_channels: Vec<ChannelKey>,
+}
+
+/// Sources added from the menu.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedSources {
+    pub playlists: Vec<String>,
+    pub guides: Vec<String>,
 }
 
 impl Default for SavedState {
@@ -29,6 +60,9 @@ impl Default for SavedState {
             volume_percent: 80,
             muted: false,
             favourites: BTreeMap::new(),
+            preferences: SavedPreferences::default(),
+            parental: SavedParental::default(),
+            sources: SavedSources::default(),
         }
     }
 }

@@ -29,7 +29,7 @@ impl Core {
     }
 
     /// Tunes the last watched channel, else the first one; says so when there is nothing to tune.
-    fn tune_initial(&mut self, fx: &mut Vec<Effect>, now: Now) {
+    pub(super) fn tune_initial(&mut self, fx: &mut Vec<Effect>, now: Now) {
         let last = self
             .saved
             .last_channel
@@ -46,12 +46,26 @@ impl Core {
 
     /// Starts a new tune request for `key` (a zap). Re-selecting the channel that plays only shows the banner.
     pub(super) fn zap_to(&mut self, key: &ChannelKey, fx: &mut Vec<Effect>, now: Now) {
+        if self.lineup.by_key(key).is_none() {
+            return;
+        }
+        self.start_tune(key, fx, now, true);
+        self.show_banner(fx);
+    }
+
+    /// Starts a tune request unless `key` plays already. A locked channel waits for the PIN;
+    /// `remember` puts it in the history (a preview in the channel list does not).
+    pub(super) fn start_tune(&mut self, key: &ChannelKey, fx: &mut Vec<Effect>, now: Now, remember: bool) {
         let Some(channel) = self.lineup.by_key(key) else {
             return;
         };
         let sources = channel.sources.len();
         let same = self.tune.as_ref().is_some_and(|t| &t.channel == key);
-        if !same || matches!(self.tune.as_ref().map(|t| &t.phase), Some(Phase::Failed { .. })) {
+        let retune = matches!(
+            self.tune.as_ref().map(|t| &t.phase),
+            Some(Phase::Failed { .. } | Phase::Locked)
+        );
+        if !same || retune {
             self.cancel_recovery(fx);
             self.tune = Some(Tune {
                 channel: key.clone(),
@@ -65,16 +79,32 @@ impl Core {
                 audio_requested: None,
                 audio_asks: 0,
             });
-            self.play_current_source(fx);
-            zapping::remember(&mut self.saved.history, key);
-            self.saved.last_channel = Some(key.clone());
-            self.save_soon(fx);
+            if self.needs_pin(key) {
+                self.lock_tune(key, fx);
+            } else {
+                self.play_current_source(fx);
+            }
+            if remember {
+                zapping::remember(&mut self.saved.history, key);
+                self.saved.last_channel = Some(key.clone());
+                self.save_soon(fx);
+            }
         }
-        self.show_banner(fx);
+    }
+
+    /// A locked channel: nothing of it plays (and nothing of the previous one stays) until the PIN.
+    fn lock_tune(&mut self, key: &ChannelKey, fx: &mut Vec<Effect>) {
+        if let Some(tune) = self.tune.as_mut() {
+            tune.phase = Phase::Locked;
+            tune.asked_at_ms = None;
+        }
+        fx.push(Effect::Player(PlayerCommand::Stop));
+        self.on_screen = None;
+        self.ask_pin(super::PinPurpose::Unlock(key.clone()));
     }
 
     /// Issues a `Play` for the current tune's current source under a fresh request id.
-    fn play_current_source(&mut self, fx: &mut Vec<Effect>) {
+    pub(super) fn play_current_source(&mut self, fx: &mut Vec<Effect>) {
         self.last_request += 1;
         let request = RequestId(self.last_request);
         let Some(tune) = self.tune.as_mut() else {
@@ -94,7 +124,7 @@ impl Core {
         }
     }
 
-    fn cancel_recovery(&mut self, fx: &mut Vec<Effect>) {
+    pub(super) fn cancel_recovery(&mut self, fx: &mut Vec<Effect>) {
         if let Some(tune) = &self.tune {
             fx.push(Effect::CancelTimer(TimerId::Retry(tune.request)));
             fx.push(Effect::CancelTimer(TimerId::StallEscalate(tune.request)));
@@ -258,6 +288,7 @@ impl Core {
             }
             TimerId::AudioCheck(request) => self.check_audio(request, fx),
             TimerId::SaveState => fx.push(Effect::SaveState(self.saved.clone())),
+            TimerId::ListPreview(g) => self.preview_focused(g, fx, now),
             _ => {}
         }
     }
@@ -267,6 +298,13 @@ impl Core {
     pub(super) fn lineup_loaded(&mut self, lineup: Lineup, fx: &mut Vec<Effect>, now: Now) {
         self.lineup = lineup;
         self.digits = None;
+        // Row indexes of an open list or guide mean nothing in the new lineup.
+        if matches!(
+            self.screen,
+            super::Screen::ChannelList(_) | super::Screen::Guide(_)
+        ) {
+            self.close_screen();
+        }
         if zapping::members(&self.lineup, &self.saved, &self.list).is_empty() {
             self.list = super::ListRef::All;
         }

@@ -3,7 +3,9 @@
 //! render it; they never keep state of their own about what is playing.
 
 use super::audio::AudioTrack;
+use super::guide::ProgrammeView;
 use super::playback::Phase;
+use super::view_screens::{PinView, ScreenView};
 use super::zapping::ListRef;
 use crate::lineup::{Channel, ChannelKey};
 
@@ -33,6 +35,19 @@ pub struct ViewModel {
     /// Audio tracks of the channel and the id of the one playing.
     pub audio_tracks: Vec<AudioTrack>,
     pub audio_selected: Option<String>,
+    /// Standby: the screen is dark and nothing plays.
+    pub standby: bool,
+    /// What is on the requested channel now and next (banner).
+    pub now: Option<ProgrammeView>,
+    pub next: Option<ProgrammeView>,
+    /// The screen over the live picture.
+    pub screen: ScreenView,
+    /// The PIN prompt, over everything.
+    pub pin: Option<PinView>,
+    /// Picture fit (`auto`, `letterbox`, `zoom`, `stretch`) and interface language (`en`, `de`).
+    pub aspect: String,
+    pub ui_language: String,
+    pub subtitles: bool,
 }
 
 /// The channel facts the screens show.
@@ -84,6 +99,14 @@ pub enum Notice {
     NoChannels,
     /// A problem reported from outside the core (playlist, guide, config), already in words.
     Problem(String),
+    /// The channel is locked: the PIN prompt is up.
+    ChannelLocked,
+    /// YELLOW in the channel list added the channel to (or removed it from) a favourites list.
+    Favourite { list: String, added: bool },
+    /// A typed playlist or guide address is not an http(s) URL or an absolute path.
+    BadAddress(String),
+    /// The new PIN is saved.
+    PinChanged,
 }
 
 impl Notice {
@@ -91,6 +114,7 @@ impl Notice {
     pub fn for_phase(phase: &Phase) -> Option<Notice> {
         match phase {
             Phase::Tuning | Phase::Playing => None,
+            Phase::Locked => Some(Notice::ChannelLocked),
             Phase::Stalled => Some(Notice::NoSignal),
             Phase::Retrying { attempt } => Some(Notice::Reconnecting { attempt: *attempt }),
             Phase::Failed { reason } => Some(Notice::CannotPlay(reason.clone())),

@@ -7,14 +7,17 @@
 
 mod keys;
 mod render;
+mod screens;
+pub mod text;
 
 pub use keys::action_for;
-pub use render::{notice_text, phase_text};
+pub use render::Renderer;
+pub use text::{notice_text, phase_text};
 
 use crate::app::{Inbox, Shell};
 use crate::core::Event;
 use crate::player::{FrameCallback, VideoFrame};
-use crate::slint_generated::{AppWindow, LiveAdapter};
+use crate::slint_generated::{AppWindow, Tv};
 use anyhow::Result;
 use slint::ComponentHandle;
 use std::cell::RefCell;
@@ -26,6 +29,8 @@ const VIDEO_POLL: std::time::Duration = std::time::Duration::from_millis(15);
 thread_local! {
     static SHELL: RefCell<Option<(Shell, mpsc::Receiver<Event>)>> = const { RefCell::new(None) };
     static WINDOW: RefCell<Option<slint::Weak<AppWindow>>> = const { RefCell::new(None) };
+    static RENDERER: RefCell<Renderer> = RefCell::new(Renderer::default());
+    static LANGUAGE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Runs the TV window until it is closed. `make_shell` builds the shell with the inbox and the frame
@@ -40,7 +45,7 @@ pub fn run_window(make_shell: impl FnOnce(Inbox, FrameCallback) -> Result<Shell>
     let shell = make_shell(inbox.clone(), frame_callback(frames.clone()))?;
     SHELL.with(|s| *s.borrow_mut() = Some((shell, rx)));
     let keys = inbox.clone();
-    window.global::<LiveAdapter>().on_key(move |text| {
+    window.global::<Tv>().on_key(move |text| {
         if let Some(action) = keys::action_for(&text) {
             keys.post(Event::Action(action));
         }
@@ -79,7 +84,22 @@ fn drain() {
             shell.handle(event);
         }
         let view = shell.view();
-        with_window(|w| render::render(&w.global::<LiveAdapter>(), &view));
+        select_language(&view.ui_language);
+        let guide = shell.core().guide();
+        with_window(|w| RENDERER.with(|r| r.borrow_mut().render(&w.global::<Tv>(), &view, guide)));
+    });
+}
+
+/// Switches the interface language when the viewer chose another one ("en" is the source text).
+pub fn select_language(language: &str) {
+    LANGUAGE.with(|current| {
+        if *current.borrow() == language {
+            return;
+        }
+        if let Err(e) = slint::select_bundled_translation(language) {
+            log::warn!("no translation for '{language}': {e:?}");
+        }
+        *current.borrow_mut() = language.to_string();
     });
 }
 
@@ -122,8 +142,5 @@ fn show_frame(frame: &VideoFrame) {
             dst.copy_from_slice(src);
         }
     }
-    with_window(|w| {
-        w.global::<LiveAdapter>()
-            .set_video(slint::Image::from_rgba8(pixels))
-    });
+    with_window(|w| w.global::<Tv>().set_video(slint::Image::from_rgba8(pixels)));
 }

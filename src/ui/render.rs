@@ -1,69 +1,172 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! ViewModel -> Slint properties, and the words for notices and phases.
+//! ViewModel -> the `Tv` adapter's properties. Only what changed is written again: a screen's rows
+//! are rebuilt when the screen's view changed (or once a minute for progress bars), so a clock
+//! tick does not make the software renderer redraw the whole guide.
 
-use crate::core::{ListRef, Notice, Phase, ViewModel};
-use crate::slint_generated::LiveAdapter;
+use super::screens;
+use super::text;
+use crate::core::{GuideHandle, PinPurpose, ProgrammeView, ScreenView, ViewModel};
+use crate::epg::ProgrammeId;
+use crate::slint_generated as ui;
 
-/// Writes the view model into the window's adapter properties.
-pub fn render(adapter: &LiveAdapter<'_>, view: &ViewModel) {
+/// Keeps what was last written, to skip unchanged screens and re-reading programme details.
+#[derive(Default)]
+pub struct Renderer {
+    screen: Option<(ScreenView, i64)>,
+    details: Option<(ProgrammeId, screens::DetailsText)>,
+}
+
+impl Renderer {
+    /// Writes `view` into the window's `Tv` global. `guide` gives the focused programme's details.
+    pub fn render(&mut self, tv: &ui::Tv<'_>, view: &ViewModel, guide: Option<&GuideHandle>) {
+        let now_s = view.clock_utc_ms.div_euclid(1000);
+        live(tv, view, now_s);
+        overlays(tv, view);
+        let key = (without_clock(&view.screen), now_s / 60);
+        if self.screen.as_ref() == Some(&key) {
+            return;
+        }
+        self.screen = Some(key);
+        match &view.screen {
+            ScreenView::Live => tv.set_screen("live".into()),
+            ScreenView::ChannelList(list) => {
+                screens::channel_list(tv, list, now_s);
+                tv.set_screen("list".into());
+            }
+            ScreenView::Guide(grid) => {
+                let details = self.details_of(grid.focused.as_ref(), guide);
+                screens::guide(tv, grid, &details);
+                tv.set_screen("guide".into());
+            }
+            ScreenView::Menu(menu) => {
+                screens::menu(tv, menu);
+                tv.set_screen("menu".into());
+            }
+        }
+    }
+
+    /// Details of the focused programme, read from the index once per focus change.
+    fn details_of(
+        &mut self,
+        focused: Option<&ProgrammeView>,
+        guide: Option<&GuideHandle>,
+    ) -> screens::DetailsText {
+        let (Some(id), Some(guide)) = (focused.and_then(|p| p.id), guide) else {
+            return screens::DetailsText::default();
+        };
+        if let Some((cached, text)) = &self.details
+            && *cached == id
+        {
+            return text.clone();
+        }
+        let text = match guide.0.index().details(id) {
+            Ok(Some(details)) => screens::DetailsText::from(&details),
+            Ok(None) => screens::DetailsText::default(),
+            Err(e) => {
+                log::warn!("cannot read programme details: {e}");
+                screens::DetailsText::default()
+            }
+        };
+        self.details = Some((id, text.clone()));
+        text
+    }
+}
+
+/// The screen's view with the guide's clock removed (the now line is written separately).
+fn without_clock(screen: &ScreenView) -> ScreenView {
+    match screen {
+        ScreenView::Guide(grid) => ScreenView::Guide(crate::core::GuideView {
+            now_s: 0,
+            ..grid.clone()
+        }),
+        other => other.clone(),
+    }
+}
+
+/// The programme facts the banner and the details panel show.
+pub fn programme(p: Option<&ProgrammeView>, now_s: i64) -> ui::Programme {
+    match p {
+        Some(p) => ui::Programme {
+            valid: true,
+            title: p.title.as_str().into(),
+            time: text::span(p.start_s, p.stop_s).into(),
+            progress: p.progress(now_s),
+        },
+        None => ui::Programme::default(),
+    }
+}
+
+fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
     let channel = view.requested.as_ref();
-    adapter.set_channel_number(channel.map(|c| c.number.to_string()).unwrap_or_default().into());
-    adapter.set_channel_name(channel.map(|c| c.name.clone()).unwrap_or_default().into());
-    adapter.set_state_text(view.phase.as_ref().map(phase_text).unwrap_or_default().into());
-    adapter.set_banner_visible(view.banner_visible);
-    adapter.set_clock(clock_text(view.clock_utc_ms).into());
-    adapter.set_digits(
-        view.digits
-            .as_ref()
-            .map(|d| d.typed.clone())
+    tv.set_standby(view.standby);
+    tv.set_aspect(view.aspect.as_str().into());
+    tv.set_channel_number(channel.map(|c| c.number.to_string()).unwrap_or_default().into());
+    tv.set_channel_name(channel.map(|c| c.name.clone()).unwrap_or_default().into());
+    tv.set_channel_initials(
+        channel
+            .map(|c| text::initials(&c.name))
             .unwrap_or_default()
             .into(),
     );
-    adapter.set_digits_target(
-        view.digits
+    tv.set_channel_group(channel.and_then(|c| c.group.clone()).unwrap_or_default().into());
+    tv.set_phase(view.phase.as_ref().map(text::phase_id).unwrap_or_default().into());
+    tv.set_phase_detail(
+        view.phase
             .as_ref()
+            .map(text::phase_text)
+            .unwrap_or_default()
+            .into(),
+    );
+    tv.set_banner_visible(view.banner_visible);
+    tv.set_clock(text::clock(now_s).into());
+    tv.set_now(programme(view.now.as_ref(), now_s));
+    tv.set_next(programme(view.next.as_ref(), now_s));
+    tv.set_decoder(view.decoder.clone().unwrap_or_default().into());
+    tv.set_volume(i32::from(view.volume_percent));
+    tv.set_muted(view.muted);
+    let language = view
+        .audio_tracks
+        .iter()
+        .find(|t| Some(&t.id) == view.audio_selected.as_ref())
+        .and_then(|t| t.language.clone());
+    tv.set_audio_language(language.unwrap_or_default().into());
+    if let ScreenView::Guide(grid) = &view.screen {
+        let span = (grid.to_s - grid.from_s).max(1) as f32;
+        tv.set_guide_now((now_s - grid.from_s) as f32 / span);
+    }
+}
+
+fn overlays(tv: &ui::Tv<'_>, view: &ViewModel) {
+    let digits = view.digits.as_ref();
+    tv.set_digits(digits.map(|d| d.typed.clone()).unwrap_or_default().into());
+    tv.set_digits_target(
+        digits
             .and_then(|d| d.target.as_ref())
-            .map(|c| c.name.clone())
+            .map(|c| format!("{}  {}", c.number, c.name))
             .unwrap_or_default()
             .into(),
     );
-    adapter.set_notice(view.notice.as_ref().map(notice_text).unwrap_or_default().into());
-}
-
-/// The playback phase in plain words.
-pub fn phase_text(phase: &Phase) -> String {
-    match phase {
-        Phase::Tuning => "Tuning…".into(),
-        Phase::Playing => String::new(),
-        Phase::Stalled => "No signal".into(),
-        Phase::Retrying { attempt } => format!("Reconnecting (attempt {attempt})"),
-        Phase::Failed { reason } => format!("Cannot play: {reason}"),
+    // The PIN prompt says "locked" itself.
+    let notice = view
+        .notice
+        .as_ref()
+        .filter(|n| !(view.pin.is_some() && **n == crate::core::Notice::ChannelLocked));
+    let (kind, arg) = notice.map(text::notice_id).unwrap_or_default();
+    tv.set_notice_kind(kind.into());
+    tv.set_notice_arg(arg.into());
+    tv.set_pin_visible(view.pin.is_some());
+    if let Some(pin) = &view.pin {
+        let purpose = match pin.purpose {
+            PinPurpose::Unlock(_) => "unlock",
+            PinPurpose::ToggleLock(_) => "toggle-lock",
+            PinPurpose::ChangeOld => "change-old",
+            PinPurpose::ChangeNew => "change-new",
+            PinPurpose::ChangeConfirm(_) => "change-confirm",
+        };
+        tv.set_pin_purpose(purpose.into());
+        tv.set_pin_typed(pin.typed as i32);
+        tv.set_pin_wrong(pin.wrong);
+        let channel = pin.channel.as_ref().map(|c| format!("{}  {}", c.number, c.name));
+        tv.set_pin_channel(channel.unwrap_or_default().into());
     }
-}
-
-/// A notice in plain words.
-pub fn notice_text(notice: &Notice) -> String {
-    match notice {
-        Notice::NoSuchChannel(n) => format!("There is no channel {n}"),
-        Notice::NoSignal => "No signal".into(),
-        Notice::Reconnecting { attempt } => format!("Reconnecting… (attempt {attempt})"),
-        Notice::CannotPlay(reason) => format!("This channel cannot be played: {reason}"),
-        Notice::ListChanged(ListRef::All) => "All channels".into(),
-        Notice::ListChanged(ListRef::Favourites(name) | ListRef::Group(name)) => name.clone(),
-        Notice::AudioTrack(Some(language)) => format!("Audio: {language}"),
-        Notice::AudioTrack(None) => "Audio: next track".into(),
-        Notice::NoChannels => "No channels: add a playlist in the settings".into(),
-        Notice::Problem(text) => text.clone(),
-    }
-}
-
-/// `HH:MM` in the box's time zone.
-fn clock_text(utc_ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(utc_ms)
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::system())
-                .strftime("%H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
 }

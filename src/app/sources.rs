@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Loading what the box shows from outside — the lineup (playlists) and the guide (XMLTV) — in a
+//! background thread, so the screen is up at once and a slow server never freezes it.
+//!
+//! ```text
+//!  playlists (cache first when offline) ──> Event::LineupLoaded ──> Event::Started (first load)
+//!  guide index of the last run (disk) ────> Event::GuideLoaded      (the guide is there before any network)
+//!  guide sources + playlists' url-tvg ────> ingest ──> Event::GuideLoaded, again every few hours
+//! ```
+//! A newer load (the viewer changed the sources) supersedes a running one at its next step.
+
+use super::Inbox;
+use crate::core::{Event, GuideHandle};
+use crate::epg::{
+    BuildOptions, Guide, GuideOverrides, GuideSource, IngestError, IngestOptions, matching::LineupFilter,
+};
+use crate::lineup::Lineup;
+use crate::net::http::HttpLimits;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How often the guide is fetched again while the box runs.
+const GUIDE_REFRESH: Duration = Duration::from_secs(6 * 3600);
+/// Programmes that ended this long ago are dropped at ingest (kept for a look back in the grid).
+const KEEP_PAST_S: i64 = 6 * 3600;
+
+/// Starts loads of the lineup and the guide; cheap to clone.
+#[derive(Clone)]
+pub struct SourceLoader {
+    inbox: Inbox,
+    cache_dir: PathBuf,
+    /// Minutes added to every guide time (a guide published in the wrong zone).
+    guide_offset_minutes: i32,
+    /// The newest load; older threads stop at their next step.
+    generation: Arc<AtomicU64>,
+    /// One ingest at a time writes the index directory.
+    writing: Arc<Mutex<()>>,
+}
+
+impl SourceLoader {
+    pub fn new(inbox: Inbox, cache_dir: PathBuf, guide_offset_minutes: i32) -> Self {
+        Self {
+            inbox,
+            cache_dir,
+            guide_offset_minutes,
+            generation: Arc::new(AtomicU64::new(0)),
+            writing: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// Loads the lineup, then the guide, in the background; `start` posts `Event::Started` once
+    /// the lineup is there (the first load at boot).
+    pub fn load(&self, playlists: Vec<String>, guides: Vec<String>, start: bool) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let loader = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sources".into())
+            .spawn(move || loader.run(generation, &playlists, &guides, start));
+        if let Err(e) = spawned {
+            log::error!("cannot start the source loader: {e}");
+        }
+    }
+
+    fn current(&self, generation: u64) -> bool {
+        self.generation.load(Ordering::SeqCst) == generation
+    }
+
+    fn run(&self, generation: u64, playlists: &[String], guides: &[String], start: bool) {
+        let lineup = self.load_lineup(playlists);
+        if !self.current(generation) {
+            return;
+        }
+        self.inbox.post(Event::LineupLoaded(lineup.clone()));
+        if start {
+            self.inbox.post(Event::Started);
+        }
+        self.post_guide_from_disk(&lineup);
+        let mut sources: Vec<String> = guides.to_vec();
+        sources.extend(lineup.guide_urls.iter().filter(|u| !guides.contains(u)).cloned());
+        if sources.is_empty() {
+            return;
+        }
+        while self.current(generation) {
+            self.ingest(&sources, &lineup, generation);
+            std::thread::sleep(GUIDE_REFRESH);
+        }
+    }
+
+    fn load_lineup(&self, playlists: &[String]) -> Lineup {
+        let cache = self.cache_dir.join("playlists");
+        let report = crate::net::lineup_load::load_lineup(playlists, Some(&cache), &HttpLimits::default());
+        for problem in report.errors.iter().take(3) {
+            self.inbox
+                .post(Event::Problem(format!("Playlist problem: {problem}")));
+        }
+        for problem in report.errors.iter().chain(&report.warnings) {
+            log::warn!("{problem}");
+        }
+        report.lineup
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.cache_dir.join("epg")
+    }
+
+    /// The index of the last ingest, if there is one: the guide before any network.
+    fn post_guide_from_disk(&self, lineup: &Lineup) {
+        match crate::epg::index::file::load(&self.index_dir()) {
+            Ok(index) => {
+                let guide = Guide::new(index, lineup, &GuideOverrides::new());
+                self.inbox.post(Event::GuideLoaded(GuideHandle::new(guide)));
+            }
+            Err(e) => log::info!("no stored guide yet ({e})"),
+        }
+    }
+
+    fn ingest(&self, sources: &[String], lineup: &Lineup, generation: u64) {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let count = sources.len() as i32;
+        let sources: Vec<GuideSource> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, location)| GuideSource {
+                location: location.clone(),
+                priority: count - i as i32,
+                offset_minutes: self.guide_offset_minutes,
+            })
+            .collect();
+        let options = IngestOptions {
+            build: BuildOptions {
+                expire_before: Some(now - KEEP_PAST_S),
+                filter: Some(LineupFilter::new(lineup, &GuideOverrides::new())),
+                built_at: Some(now),
+            },
+            download_cache: Some(self.index_dir().join("downloads")),
+            // One parser thread: the box is playing video on the other core.
+            parsers: 1,
+            ..IngestOptions::default()
+        };
+        match crate::epg::ingest(&sources, &self.index_dir(), &options) {
+            Ok(report) => {
+                log::info!(
+                    "guide: {} channels, {} programmes, {} warnings",
+                    report.channels,
+                    report.programmes,
+                    report.warnings.len()
+                );
+                report
+                    .warnings
+                    .iter()
+                    .take(20)
+                    .for_each(|w| log::warn!("guide: {w}"));
+                if self.current(generation) {
+                    self.post_guide_from_disk(lineup);
+                }
+            }
+            Err(e @ IngestError::NothingUsable { .. }) | Err(e @ IngestError::Write { .. }) => {
+                log::warn!("guide: {e}");
+                self.inbox.post(Event::Problem(format!("Guide problem: {e}")));
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Parental control: locked channels (by the operator's configuration or from the menu) ask for
+//! the PIN before they play; a right PIN unlocks the channel until standby. The PIN prompt also
+//! serves changing the PIN and locking a channel from the menu.
+
+use super::playback::Phase;
+use super::{Action, Core, Effect, Notice, Now};
+use crate::lineup::ChannelKey;
+
+/// Digits in a PIN.
+pub const PIN_LEN: usize = 4;
+/// The PIN when neither the configuration nor the viewer set one (as printed in most manuals).
+pub const DEFAULT_PIN: &str = "0000";
+
+/// Parental settings from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParentalSettings {
+    pub pin: Option<String>,
+    pub locked_channels: Vec<ChannelKey>,
+    pub locked_groups: Vec<String>,
+}
+
+/// Why the PIN is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinPurpose {
+    /// Watch this locked channel.
+    Unlock(ChannelKey),
+    /// Lock or unlock this channel (menu).
+    ToggleLock(ChannelKey),
+    /// Changing the PIN: the current one first...
+    ChangeOld,
+    /// ...then the new one...
+    ChangeNew,
+    /// ...then the new one again.
+    ChangeConfirm(String),
+}
+
+/// The PIN prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinEntry {
+    pub purpose: PinPurpose,
+    pub typed: String,
+    /// The last attempt was wrong (or the confirmation did not match).
+    pub wrong: bool,
+}
+
+impl Core {
+    /// The PIN in force: the viewer's, else the operator's, else the default.
+    fn pin(&self) -> &str {
+        self.saved
+            .parental
+            .pin
+            .as_deref()
+            .or(self.settings.parental.pin.as_deref())
+            .unwrap_or(DEFAULT_PIN)
+    }
+
+    /// Whether `key` is locked and not unlocked in this session.
+    pub(super) fn needs_pin(&self, key: &ChannelKey) -> bool {
+        self.is_locked(key) && !self.unlocked.contains(key)
+    }
+
+    /// Whether `key` is locked by the configuration (channel or group) or by the viewer.
+    pub(super) fn is_locked(&self, key: &ChannelKey) -> bool {
+        let p = &self.settings.parental;
+        p.locked_channels.contains(key)
+            || self.saved.parental.locked_channels.contains(key)
+            || self
+                .lineup
+                .by_key(key)
+                .is_some_and(|c| c.groups.iter().any(|g| p.locked_groups.contains(g)))
+    }
+
+    pub(super) fn ask_pin(&mut self, purpose: PinPurpose) {
+        self.pin = Some(PinEntry {
+            purpose,
+            typed: String::new(),
+            wrong: false,
+        });
+    }
+
+    pub(super) fn pin_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
+        let Some(entry) = self.pin.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Digit(d) if d <= 9 => {
+                entry.typed.push(char::from(b'0' + d));
+                if entry.typed.len() == PIN_LEN {
+                    self.pin_complete(fx, now);
+                }
+            }
+            Action::Back if entry.typed.is_empty() => self.pin = None,
+            Action::Back => {
+                entry.typed.pop();
+            }
+            _ => {}
+        }
+    }
+
+    fn pin_complete(&mut self, fx: &mut Vec<Effect>, now: Now) {
+        let Some(entry) = self.pin.take() else {
+            return;
+        };
+        let right = entry.typed == self.pin();
+        let again = |purpose| PinEntry {
+            purpose,
+            typed: String::new(),
+            wrong: true,
+        };
+        match entry.purpose {
+            PinPurpose::ChangeNew => {
+                self.pin = Some(PinEntry {
+                    purpose: PinPurpose::ChangeConfirm(entry.typed),
+                    typed: String::new(),
+                    wrong: false,
+                });
+            }
+            PinPurpose::ChangeConfirm(new) if new == entry.typed => {
+                self.saved.parental.pin = Some(new);
+                fx.push(Effect::SaveState(self.saved.clone()));
+                self.show_notice(Notice::PinChanged, fx);
+            }
+            PinPurpose::ChangeConfirm(_) => self.pin = Some(again(PinPurpose::ChangeNew)),
+            purpose if !right => self.pin = Some(again(purpose)),
+            PinPurpose::ChangeOld => self.ask_pin(PinPurpose::ChangeNew),
+            PinPurpose::Unlock(key) => {
+                self.unlocked.insert(key.clone());
+                self.unlock_tune(&key, fx, now);
+            }
+            PinPurpose::ToggleLock(key) => {
+                let locks = &mut self.saved.parental.locked_channels;
+                match locks.iter().position(|k| *k == key) {
+                    Some(at) => {
+                        locks.remove(at);
+                    }
+                    None => locks.push(key.clone()),
+                }
+                self.unlocked.insert(key);
+                fx.push(Effect::SaveState(self.saved.clone()));
+            }
+        }
+    }
+
+    /// The PIN was right: play the locked channel that waits for it.
+    fn unlock_tune(&mut self, key: &ChannelKey, fx: &mut Vec<Effect>, now: Now) {
+        let waiting = self
+            .tune
+            .as_mut()
+            .filter(|t| &t.channel == key && t.phase == Phase::Locked);
+        if let Some(tune) = waiting {
+            tune.phase = Phase::Tuning;
+            tune.asked_at_ms = Some(now.monotonic_ms);
+            self.play_current_source(fx);
+        }
+    }
+}

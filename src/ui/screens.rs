@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The channel list, guide grid and menu views written into the `Tv` adapter's models. Only the
+//! visible rows arrive here; each becomes one model row.
+
+use super::render::programme;
+use super::text;
+use crate::core::{ChannelListView, GuideView, ItemKind, KeyLabel, ListRef, MenuPage, MenuView};
+use crate::epg::Details;
+use crate::slint_generated as ui;
+use slint::{ModelRc, SharedString, VecModel};
+
+/// The focused programme's details as the panel shows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetailsText {
+    pub description: String,
+    /// Sub-title, episode, categories, rating on one line.
+    pub extra: String,
+}
+
+impl From<&Details> for DetailsText {
+    fn from(d: &Details) -> Self {
+        let mut extra: Vec<String> = Vec::new();
+        extra.extend(d.sub_title.clone());
+        extra.extend(
+            d.episode
+                .iter()
+                .find(|e| e.system == "onscreen")
+                .map(|e| e.value.clone()),
+        );
+        extra.extend(d.categories.iter().take(2).cloned());
+        extra.extend(d.rating.first().map(|r| r.value.clone()));
+        Self {
+            description: d.description.clone().unwrap_or_default(),
+            extra: extra.join(" · "),
+        }
+    }
+}
+
+fn model<T: Clone + 'static>(rows: Vec<T>) -> ModelRc<T> {
+    ModelRc::new(VecModel::from(rows))
+}
+
+fn list_kind(list: &ListRef) -> (&'static str, String) {
+    match list {
+        ListRef::All => ("all", String::new()),
+        ListRef::Group(name) => ("group", name.clone()),
+        ListRef::Favourites(name) => ("favourites", name.clone()),
+    }
+}
+
+pub fn channel_list(tv: &ui::Tv<'_>, view: &ChannelListView, now_s: i64) {
+    let (kind, name) = list_kind(&view.list);
+    tv.set_list_kind(kind.into());
+    tv.set_list_name(name.into());
+    tv.set_list_position(format!("{} / {}", view.position + 1, view.total).into());
+    let rows = view
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| ui::ChannelRow {
+            number: row.channel.number.to_string().into(),
+            name: row.channel.name.as_str().into(),
+            now_title: row
+                .now
+                .as_ref()
+                .map(|p| p.title.as_str())
+                .unwrap_or_default()
+                .into(),
+            now_progress: row.now.as_ref().map_or(0.0, |p| p.progress(now_s)),
+            locked: row.locked,
+            favourite: row.favourite,
+            playing: row.playing,
+            focused: i == view.focus_row,
+        })
+        .collect();
+    tv.set_list_rows(model(rows));
+}
+
+pub fn guide(tv: &ui::Tv<'_>, view: &GuideView, details: &DetailsText) {
+    let span = (view.to_s - view.from_s).max(1) as f32;
+    let rows = view
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let cells = row
+                .cells
+                .iter()
+                .map(|cell| ui::GuideCell {
+                    title: cell
+                        .programme
+                        .as_ref()
+                        .map(|p| p.title.as_str())
+                        .unwrap_or_default()
+                        .into(),
+                    x: (cell.start_s - view.from_s) as f32 / span,
+                    width: (cell.stop_s - cell.start_s) as f32 / span,
+                    focused: cell.focused,
+                    gap: cell.programme.is_none(),
+                    airing: cell.programme.as_ref().is_some_and(|p| p.is_on_at(view.now_s)),
+                    past: cell.stop_s <= view.now_s,
+                })
+                .collect();
+            ui::GuideRow {
+                number: row.channel.number.to_string().into(),
+                name: row.channel.name.as_str().into(),
+                locked: row.locked,
+                focused: i == view.focus_row,
+                cells: model(cells),
+            }
+        })
+        .collect();
+    tv.set_guide_rows(model(rows));
+    let columns = (view.to_s - view.from_s) / 1800;
+    let times: Vec<SharedString> = (0..columns)
+        .map(|c| text::clock(view.from_s + c * 1800).into())
+        .collect();
+    tv.set_guide_times(model(times));
+    tv.set_guide_day(text::day(view.from_s).into());
+    tv.set_guide_position(format!("{} / {}", view.position + 1, view.total).into());
+    tv.set_guide_loaded(view.has_guide);
+    tv.set_focused_programme(programme(view.focused.as_ref(), view.now_s));
+    let channel = view.focused_channel.as_ref();
+    tv.set_focused_channel(
+        channel
+            .map(|c| format!("{}  {}", c.number, c.name))
+            .unwrap_or_default()
+            .into(),
+    );
+    tv.set_focused_description(details.description.as_str().into());
+    tv.set_focused_extra(details.extra.as_str().into());
+}
+
+pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
+    let page = match view.page {
+        MenuPage::Main => "main",
+        MenuPage::Playlists => "playlists",
+        MenuPage::Guides => "guides",
+        MenuPage::Parental => "parental",
+        MenuPage::About => "about",
+    };
+    tv.set_menu_page(page.into());
+    let items = view
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| ui::MenuItem {
+            id: item.id.into(),
+            kind: match item.kind {
+                ItemKind::Page => "page",
+                ItemKind::Choice => "choice",
+                ItemKind::Toggle => "toggle",
+                ItemKind::Command => "command",
+                ItemKind::Info => "info",
+            }
+            .into(),
+            value: item.value.as_str().into(),
+            focused: i == view.focus,
+        })
+        .collect();
+    tv.set_menu_items(model(items));
+    tv.set_keyboard_visible(view.keyboard.is_some());
+    let Some(keyboard) = &view.keyboard else {
+        return;
+    };
+    tv.set_keyboard_text(keyboard.text.as_str().into());
+    let rows = keyboard
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let keys = row
+                .iter()
+                .enumerate()
+                .map(|(c, key)| {
+                    let (label, special) = match key {
+                        KeyLabel::Character(ch) => (ch.to_string(), ""),
+                        KeyLabel::Special(s) => (String::new(), s.id()),
+                    };
+                    ui::Key {
+                        label: label.into(),
+                        special: special.into(),
+                        focused: r == keyboard.row && c == keyboard.col,
+                    }
+                })
+                .collect();
+            ui::KeyRow { keys: model(keys) }
+        })
+        .collect();
+    tv.set_keyboard_rows(model(rows));
+}

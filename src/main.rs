@@ -33,6 +33,21 @@ enum Command {
     },
     /// Programme guide tools: ingest XMLTV into the index, print now/next.
     Epg(zapbox::cli::epg::EpgArgs),
+    /// Render a screen of the TV interface into a PNG without a display (demo data).
+    Screenshot {
+        /// live, banner, list, guide, menu, or all (then --out is a directory).
+        #[arg(long, default_value = "live")]
+        screen: String,
+        /// The PNG file (or directory for --screen all).
+        #[arg(long)]
+        out: PathBuf,
+        /// WIDTHxHEIGHT.
+        #[arg(long, default_value = "1920x1080")]
+        size: String,
+        /// Interface language: en or de.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -128,6 +143,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )?;
             } else {
                 zapbox::cli::demo::run_window(&demo_options())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Screenshot {
+            screen,
+            out,
+            size,
+            language,
+        }) => {
+            let (width, height) = zapbox::cli::screenshot::parse_size(&size)?;
+            for path in zapbox::cli::screenshot::run(&screen, &out, width, height, &language)? {
+                println!("{}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -16,6 +16,7 @@ mod hls;
 mod http;
 mod playout;
 mod sender;
+pub mod showcase;
 
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
 pub use hls::SEGMENT_SECONDS;

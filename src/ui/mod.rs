@@ -5,6 +5,7 @@
 //! Slint's event loop is the dispatch loop: the inbox wakes it with `invoke_from_event_loop`, and
 //! the shell lives in a thread-local of the UI thread, the only thread that touches the core.
 
+pub mod headless;
 mod keys;
 mod render;
 mod screens;

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `zapbox screenshot`: a screen of the TV interface rendered with the software renderer into a
+//! PNG, without a display, from generated demo data (channels in groups and a guide ingested
+//! through the real XMLTV path). The keys that open each screen go through the core, as on a box.
+
+use crate::core::{
+    Action, Core, Effect, Event, GuideHandle, Now, PlayerCommand, PlayerEvent, SavedState, Settings,
+};
+use crate::demo::showcase;
+use crate::ui::headless::{Headless, test_card};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Screens the command can draw.
+pub const SCREENS: [&str; 5] = ["live", "banner", "list", "guide", "menu"];
+
+/// Channels in the showcase lineup.
+const CHANNELS: usize = 60;
+
+/// The wall clock as the core's `Now`.
+pub fn now() -> Now {
+    let utc_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    Now {
+        monotonic_ms: 0,
+        utc_ms,
+    }
+}
+
+/// A core on `lineup` and `guide`, tuned and playing its first channel.
+pub fn playing_core(lineup: crate::lineup::Lineup, guide: GuideHandle, settings: Settings, now: Now) -> Core {
+    let mut saved = SavedState::default();
+    let favourites = lineup.channels.iter().take(5).map(|c| c.key.clone()).collect();
+    saved
+        .favourites
+        .insert(settings.default_favourites.clone(), favourites);
+    let mut core = Core::new(lineup, saved, settings);
+    core.handle(Event::GuideLoaded(guide), now);
+    let effects = core.handle(Event::Started, now);
+    let request = effects.iter().find_map(|e| match e {
+        Effect::Player(PlayerCommand::Play { request, .. }) => Some(*request),
+        _ => None,
+    });
+    if let Some(request) = request {
+        let decoder = Some("avdec_h264".to_string());
+        core.handle(Event::Player(PlayerEvent::FirstFrame { request, decoder }), now);
+    }
+    core
+}
+
+/// The remote keys that open `screen` on live TV.
+pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
+    Ok(match screen {
+        "live" => vec![Action::Info],
+        "banner" => vec![],
+        "list" => vec![Action::Ok, Action::Down, Action::Down],
+        "guide" => vec![Action::Guide, Action::Down],
+        "menu" => vec![Action::Menu, Action::Down, Action::Down],
+        other => bail!(
+            "unknown screen '{other}': use one of {} or all",
+            SCREENS.join(", ")
+        ),
+    })
+}
+
+/// Renders `screen` (or `all`) at `width`x`height` into `out` (a file, or a directory for `all`).
+/// Returns the files written.
+pub fn run(screen: &str, out: &Path, width: u32, height: u32, language: &str) -> Result<Vec<PathBuf>> {
+    let screens: Vec<&str> = if screen == "all" {
+        SCREENS.to_vec()
+    } else {
+        vec![screen]
+    };
+    for s in &screens {
+        keys_for(s)?;
+    }
+    let now = now();
+    let work = std::env::temp_dir().join(format!("zapbox-screenshot-{}", std::process::id()));
+    let lineup = showcase::lineup(CHANNELS);
+    let guide = showcase::guide(&lineup, &work, now.utc_ms / 1000, 2);
+    let _ = std::fs::remove_dir_all(&work);
+    let guide = guide?;
+    let mut ui = Headless::new(width, height)?;
+    ui.set_video(test_card(1280, 720));
+    let settings = Settings {
+        ui_language: language.to_string(),
+        ..Settings::default()
+    };
+    let mut written = Vec::new();
+    for s in screens {
+        let mut core = playing_core(lineup.clone(), guide.clone(), settings.clone(), now);
+        for action in keys_for(s)? {
+            core.handle(Event::Action(action), now);
+        }
+        ui.render(&core.view(now), core.guide());
+        ui.draw();
+        let path = if screen == "all" {
+            std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+            out.join(format!("{s}.png"))
+        } else {
+            out.to_path_buf()
+        };
+        ui.save_png(&path)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `1920x1080` -> (1920, 1080).
+pub fn parse_size(text: &str) -> Result<(u32, u32)> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .with_context(|| format!("size '{text}' is not WIDTHxHEIGHT such as 1920x1080"))?;
+    let parse = |v: &str| -> Result<u32> {
+        let n: u32 = v
+            .trim()
+            .parse()
+            .with_context(|| format!("'{v}' in size '{text}' is not a number"))?;
+        if !(160..=7680).contains(&n) {
+            bail!("size '{text}': {n} is outside 160..=7680");
+        }
+        Ok(n)
+    };
+    Ok((parse(w)?, parse(h)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_or_say_why_not() {
+        assert_eq!(parse_size("1920x1080").unwrap(), (1920, 1080));
+        assert_eq!(parse_size("1280X720").unwrap(), (1280, 720));
+        assert!(parse_size("1920").is_err());
+        assert!(parse_size("0x0").is_err());
+        assert!(parse_size("axb").is_err());
+        assert!(keys_for("nope").is_err());
+    }
+}

@@ -62,6 +62,21 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum BenchCommand {
+    /// Key press to drawn frame while scrolling the guide (software renderer, no display needed).
+    Ui {
+        /// Channels in the generated lineup.
+        #[arg(long, default_value_t = 5000)]
+        channels: usize,
+        /// Days of generated guide.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        /// Key presses to measure.
+        #[arg(long, default_value_t = 300)]
+        presses: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Key press to first video frame over many zaps, zapbox against a fresh playbin3 per zap.
     Zap {
         /// Zaps per way (at least 30 for a stable p95).
@@ -90,9 +105,14 @@ enum LineupCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
-    if matches!(cli.command, Some(Command::Demo { .. } | Command::Bench { .. }))
-        && let Err(e) = zapbox::system::netns::enter_private_network()
-    {
+    let needs_netns = matches!(
+        cli.command,
+        Some(Command::Demo { .. })
+            | Some(Command::Bench {
+                command: BenchCommand::Zap { .. }
+            })
+    );
+    if needs_netns && let Err(e) = zapbox::system::netns::enter_private_network() {
         eprintln!("zapbox: {e}");
         return ExitCode::FAILURE;
     }
@@ -168,6 +188,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 seed: 0x5eed,
             };
             zapbox::cli::bench_zap::run(&bench, json, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Ui {
+                    channels,
+                    days,
+                    presses,
+                    json,
+                },
+        }) => {
+            let bench = zapbox::cli::bench_ui::UiBench {
+                channels,
+                days,
+                presses,
+                ..Default::default()
+            };
+            zapbox::cli::bench_ui::run(&bench, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         None => zapbox::app::run(cli.config.as_deref()).map(|()| ExitCode::SUCCESS),

@@ -3,6 +3,7 @@
 //!
 //! Subcommands write their reports to a `dyn Write` so they can be tested without a terminal;
 //! each submodule's documentation says what it may depend on.
+pub mod bench_ui;
 pub mod bench_zap;
 pub mod demo;
 pub mod epg;

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Scenario tests of the screens over live TV: channel list, guide grid, menu with the on-screen
+//! keyboard, parental PIN and standby. Events in, effects and view out; timers are simulated.
+
+mod common;
+
+use common::{Shell, key, lineup, played};
+use zapbox::core::{
+    Action, Effect, Event, GUIDE_ROWS, GuideHandle, ListRef, MenuPage, Notice, PREVIEW_AFTER_MS,
+    ParentalSettings, Phase, PinPurpose, PlayerCommand, SavedState, ScreenView, Settings,
+};
+use zapbox::demo::showcase;
+
+/// 2026-11-22 20:00 UTC.
+const EVENING_S: i64 = 1_795_377_600;
+
+fn list_of(shell: &Shell) -> zapbox::core::ChannelListView {
+    match shell.view().screen {
+        ScreenView::ChannelList(list) => list,
+        other => panic!("expected the channel list, got {other:?}"),
+    }
+}
+
+fn guide_of(shell: &Shell) -> zapbox::core::GuideView {
+    match shell.view().screen {
+        ScreenView::Guide(grid) => grid,
+        other => panic!("expected the guide, got {other:?}"),
+    }
+}
+
+/// A started shell on the showcase lineup with its generated guide, at 20:00.
+fn with_guide(channels: usize) -> (Shell, GuideHandle, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lineup = showcase::lineup(channels);
+    let guide = showcase::guide(&lineup, dir.path(), EVENING_S, 1).expect("guide builds");
+    let mut shell = Shell::new(lineup, SavedState::default());
+    shell.now_ms = EVENING_S as u64 * 1000;
+    shell.send(Event::GuideLoaded(guide.clone()));
+    shell.send(Event::Started);
+    shell.first_frame();
+    shell.log.clear();
+    (shell, guide, dir)
+}
+
+#[test]
+fn ok_opens_the_list_on_the_playing_channel_and_ok_watches_the_focused_one() {
+    let mut shell = Shell::started(lineup(&[1, 2, 3, 4]));
+    shell.press(Action::Ok);
+    let list = list_of(&shell);
+    assert_eq!((list.position, list.total), (0, 4));
+    assert!(list.rows[list.focus_row].playing);
+    shell.press(Action::Down);
+    shell.press(Action::Down);
+    assert_eq!(list_of(&shell).position, 2);
+    assert_eq!(played(&shell.press(Action::Ok)), ["ch3"]);
+    assert_eq!(shell.view().screen, ScreenView::Live);
+    assert!(shell.view().banner_visible, "the banner follows the zap");
+}
+
+#[test]
+fn the_preview_follows_a_resting_focus_and_back_returns_to_the_channel_watched() {
+    let mut shell = Shell::started(lineup(&[1, 2, 3]));
+    shell.press(Action::Ok);
+    shell.press(Action::Down);
+    assert!(
+        played(&shell.advance(PREVIEW_AFTER_MS / 2)).is_empty(),
+        "no preview while moving"
+    );
+    shell.press(Action::Down);
+    assert_eq!(
+        played(&shell.advance(PREVIEW_AFTER_MS)),
+        ["ch3"],
+        "one preview once the focus rests"
+    );
+    assert_eq!(
+        shell.core.saved_state().last_channel,
+        Some(key("ch1")),
+        "a preview is not a zap"
+    );
+    assert_eq!(played(&shell.press(Action::Back)), ["ch1"]);
+    assert_eq!(shell.view().screen, ScreenView::Live);
+}
+
+#[test]
+fn left_and_right_switch_between_all_channels_groups_and_favourites() {
+    let mut shell = Shell::started(lineup(&[1, 2, 3, 4]));
+    shell.press(Action::Ok);
+    shell.press(Action::Yellow);
+    assert_eq!(
+        shell.view().notice,
+        Some(Notice::Favourite {
+            list: "Favourites".into(),
+            added: true
+        })
+    );
+    let lists: Vec<ListRef> = (0..4)
+        .map(|_| {
+            shell.press(Action::Right);
+            list_of(&shell).list
+        })
+        .collect();
+    assert_eq!(
+        lists,
+        [
+            ListRef::Group("Sport".into()),
+            ListRef::Group("News".into()),
+            ListRef::Favourites("Favourites".into()),
+            ListRef::All
+        ]
+    );
+    shell.press(Action::Left);
+    assert_eq!(
+        list_of(&shell).total,
+        1,
+        "the favourites list holds the one channel added"
+    );
+}
+
+#[test]
+fn the_list_pages_and_wraps_over_five_thousand_channels_building_only_visible_rows() {
+    let numbers: Vec<u32> = (1..=5000).collect();
+    let mut shell = Shell::started(lineup(&numbers));
+    shell.press(Action::Ok);
+    shell.press(Action::Up);
+    let list = list_of(&shell);
+    assert_eq!(list.position, 4999, "up from the first wraps to the last");
+    assert_eq!(list.rows.len(), zapbox::core::LIST_ROWS);
+    assert_eq!(list.rows[list.focus_row].channel.number, 5000);
+    shell.press(Action::ChannelUp);
+    assert_eq!(list_of(&shell).position, 4989);
+}
+
+#[test]
+fn typed_digits_in_the_list_move_the_focus_instead_of_zapping() {
+    let mut shell = Shell::started(lineup(&[1, 2, 3, 40]));
+    shell.press(Action::Ok);
+    assert!(played(&shell.type_digits("40")).is_empty());
+    shell.advance(2_000);
+    assert_eq!(list_of(&shell).position, 3);
+    assert_eq!(shell.requested().as_deref(), Some("ch1"));
+}
+
+#[test]
+fn the_guide_opens_at_now_on_the_playing_channel_and_moves_by_programme() {
+    let (mut shell, guide, _dir) = with_guide(30);
+    shell.press(Action::Guide);
+    let grid = guide_of(&shell);
+    assert_eq!((grid.position, grid.from_s), (0, EVENING_S));
+    assert_eq!(grid.rows.len(), GUIDE_ROWS);
+    let row0 = shell.core.lineup().channels[0].key.clone();
+    let now = guide.window(&row0, EVENING_S, EVENING_S + 1);
+    assert_eq!(
+        grid.focused.as_ref(),
+        now.first(),
+        "the programme on now has the focus"
+    );
+    assert!(grid.rows[0].cells.iter().any(|c| c.focused));
+
+    shell.press(Action::Right);
+    let next = guide.window(&row0, now[0].stop_s, now[0].stop_s + 1);
+    assert_eq!(
+        guide_of(&shell).focused.as_ref(),
+        next.first(),
+        "RIGHT: the next programme"
+    );
+    shell.press(Action::Left);
+    assert_eq!(guide_of(&shell).focused.as_ref(), now.first(), "LEFT: back");
+
+    shell.press(Action::Down);
+    let grid = guide_of(&shell);
+    let row1 = shell.core.lineup().channels[1].key.clone();
+    assert_eq!(grid.position, 1);
+    assert_eq!(
+        grid.focused.as_ref(),
+        guide.window(&row1, now[0].start_s, now[0].start_s + 1).first(),
+        "DOWN keeps the time"
+    );
+    shell.press(Action::ChannelDown);
+    assert_eq!(guide_of(&shell).position, 1 + GUIDE_ROWS);
+    let before = guide_of(&shell).from_s;
+    shell.press(Action::FastForward);
+    assert_eq!(
+        guide_of(&shell).from_s,
+        before + 86_400,
+        "FAST FORWARD: a day later"
+    );
+    shell.press(Action::Red);
+    assert_eq!(guide_of(&shell).from_s, EVENING_S, "RED: back to now");
+    let expected = shell.core.lineup().channels[1 + GUIDE_ROWS].key.0.clone();
+    assert_eq!(
+        played(&shell.press(Action::Ok)),
+        [expected],
+        "OK watches the focused channel"
+    );
+    assert_eq!(shell.view().screen, ScreenView::Live);
+}
+
+#[test]
+fn the_banner_shows_now_and_next_from_the_guide() {
+    let (shell, guide, _dir) = with_guide(3);
+    let view = shell.view();
+    let key = shell.core.lineup().channels[0].key.clone();
+    let (now, next) = guide.now_next(&key, EVENING_S);
+    assert!(now.is_some() && next.is_some());
+    assert_eq!((view.now, view.next), (now, next));
+}
+
+#[test]
+fn the_guide_without_data_still_moves_by_half_hours() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    shell.now_ms = EVENING_S as u64 * 1000 + 600_000;
+    shell.press(Action::Guide);
+    let grid = guide_of(&shell);
+    assert!(!grid.has_guide);
+    assert_eq!(grid.rows[0].cells.len(), 1, "one 'no information' cell");
+    assert!(grid.rows[0].cells[0].focused);
+    shell.press(Action::Right);
+    assert_eq!(guide_of(&shell).from_s, EVENING_S, "still in the window");
+    for _ in 0..4 {
+        shell.press(Action::Right);
+    }
+    assert!(
+        guide_of(&shell).from_s > EVENING_S,
+        "the window follows the focus"
+    );
+}
+
+#[test]
+fn menu_choices_change_settings_and_are_saved() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    shell.press(Action::Menu);
+    shell.press(Action::Down);
+    shell.press(Action::Down);
+    shell.press(Action::Right);
+    assert_eq!(shell.core.settings().audio_language, "deu");
+    shell.press(Action::Down);
+    shell.press(Action::Ok);
+    assert!(shell.core.settings().subtitles);
+    let saved = shell.advance(2_000);
+    let Some(Effect::SaveState(state)) = saved.iter().find(|e| matches!(e, Effect::SaveState(_))) else {
+        panic!("the choices are saved: {saved:?}");
+    };
+    assert_eq!(state.preferences.audio_language.as_deref(), Some("deu"));
+    assert_eq!(state.preferences.subtitles, Some(true));
+    shell.press(Action::Back);
+    assert_eq!(shell.view().screen, ScreenView::Live);
+}
+
+#[test]
+fn a_playlist_address_typed_with_the_remote_reloads_the_sources() {
+    let mut shell = Shell::started(lineup(&[1]));
+    shell.press(Action::Menu);
+    shell.press(Action::Ok); // Playlists
+    let items = shell.core.menu_items(MenuPage::Playlists);
+    assert_eq!(items.last().map(|i| i.id), Some("add-source"));
+    shell.press(Action::Ok); // the only item: add an address
+    // Row 2 holds "0123456789.:/": LEFT from its first key wraps to '/'.
+    shell.press(Action::Down);
+    shell.press(Action::Down);
+    shell.press(Action::Left);
+    shell.press(Action::Ok);
+    shell.press(Action::Digit(7));
+    shell.press(Action::Down);
+    shell.press(Action::Down); // the special row: the column is kept in range, on Done
+    let effects = shell.press(Action::Ok);
+    assert!(effects.contains(&Effect::ReloadSources {
+        playlists: vec!["/7".into()],
+        guides: vec![],
+    }));
+    assert_eq!(shell.core.saved_state().sources.playlists, ["/7"]);
+}
+
+#[test]
+fn a_locked_channel_plays_only_after_the_right_pin() {
+    let settings = Settings {
+        parental: ParentalSettings {
+            pin: Some("4321".into()),
+            locked_channels: vec![key("ch2")],
+            locked_groups: vec![],
+        },
+        ..Settings::default()
+    };
+    let mut shell = Shell::with_settings(lineup(&[1, 2, 3]), settings);
+    shell.send(Event::Started);
+    shell.first_frame();
+    let effects = shell.press(Action::ChannelUp);
+    assert!(played(&effects).is_empty(), "nothing of a locked channel plays");
+    assert!(
+        effects.contains(&Effect::Player(PlayerCommand::Stop)),
+        "nor the previous channel"
+    );
+    let view = shell.view();
+    assert_eq!(view.phase, Some(Phase::Locked));
+    let pin = view.pin.expect("the PIN is asked for");
+    assert_eq!(pin.purpose, PinPurpose::Unlock(key("ch2")));
+
+    assert!(played(&shell.type_digits("0000")).is_empty());
+    assert!(shell.view().pin.expect("asked again").wrong);
+    assert_eq!(played(&shell.type_digits("4321")), ["ch2"]);
+    assert!(shell.view().pin.is_none());
+
+    shell.press(Action::ChannelUp);
+    assert_eq!(
+        played(&shell.press(Action::ChannelDown)),
+        ["ch2"],
+        "unlocked until standby"
+    );
+}
+
+#[test]
+fn the_pin_is_changed_with_the_old_one_and_the_new_one_twice() {
+    let mut shell = Shell::started(lineup(&[1]));
+    shell.press(Action::Menu);
+    for _ in 0..6 {
+        shell.press(Action::Down);
+    }
+    shell.press(Action::Ok); // parental page
+    shell.press(Action::Ok); // change the PIN
+    shell.type_digits("0000");
+    shell.type_digits("1111");
+    shell.type_digits("2222");
+    assert!(shell.view().pin.expect("mismatch asks again").wrong);
+    shell.type_digits("1111");
+    let effects = shell.type_digits("1111");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveState(s) if s.parental.pin.as_deref() == Some("1111")))
+    );
+    assert_eq!(shell.view().notice, Some(Notice::PinChanged));
+}
+
+#[test]
+fn power_stops_everything_and_any_key_wakes_to_the_last_channel() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    shell.press(Action::ChannelUp);
+    shell.press(Action::Guide);
+    let effects = shell.press(Action::Power);
+    assert!(effects.contains(&Effect::Player(PlayerCommand::Stop)));
+    assert!(effects.contains(&Effect::Display { on: false }));
+    assert!(effects.iter().any(|e| matches!(e, Effect::SaveState(_))));
+    let view = shell.view();
+    assert!(view.standby && view.requested.is_none() && view.screen == ScreenView::Live);
+
+    let effects = shell.press(Action::Digit(5));
+    assert!(effects.contains(&Effect::Display { on: true }));
+    assert_eq!(
+        played(&effects),
+        ["ch2"],
+        "the key only wakes; the last channel plays"
+    );
+    assert!(!shell.view().standby);
+}
+
+#[test]
+fn a_new_lineup_closes_the_list_but_not_the_menu() {
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    shell.press(Action::Ok);
+    shell.send(Event::LineupLoaded(lineup(&[1, 2, 3])));
+    assert_eq!(shell.view().screen, ScreenView::Live);
+    shell.press(Action::Menu);
+    shell.send(Event::LineupLoaded(lineup(&[1])));
+    assert!(matches!(shell.view().screen, ScreenView::Menu(_)));
+}

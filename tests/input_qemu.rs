@@ -16,9 +16,28 @@ fn main() {
     if std::env::args().any(|a| a == "--in-vm") {
         std::process::exit(guest::run());
     }
-    // `cargo test -- --list` and filters: this binary is one test.
-    if std::env::args().any(|a| a == "--list") {
+    // Behave like one libtest test named `input_qemu`: list it, and honour name filters
+    // (`cargo test keymap` must not boot a VM).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
         println!("input_qemu: test");
+        return;
+    }
+    let takes_value = [
+        "--test-threads",
+        "--skip",
+        "--format",
+        "--color",
+        "--logfile",
+        "-Z",
+    ];
+    let filters: Vec<&String> = (0..args.len())
+        .filter(|i| !args[*i].starts_with('-'))
+        .filter(|i| *i == 0 || !takes_value.contains(&args[*i - 1].as_str()))
+        .map(|i| &args[i])
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| "input_qemu".contains(f.as_str())) {
+        println!("test result: ok. 0 passed; 0 failed; 1 filtered out");
         return;
     }
     match host::run() {

@@ -35,6 +35,11 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
         let core = Core::new(Default::default(), saved, settings);
         let config_for_player = player_config(&board, &config, frames);
         let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?;
+        let remote = inbox.clone();
+        let input = crate::input::InputConfig::for_board(&board);
+        if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
+            log::error!("remote control: {e}");
+        }
         for problem in problems {
             inbox.post(Event::Problem(problem));
         }

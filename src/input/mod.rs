@@ -176,3 +176,28 @@ pub fn spawn(config: InputConfig, sink: impl Fn(Action) + Send + 'static) -> Res
         threads: vec![reader, delivery],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_starts_without_devices_and_stops() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        // Not a device: probed as unusable, and skipped by the reader.
+        std::fs::write(dir.path().join("event0"), b"not a device").expect("write");
+        let probed = probe(dir.path(), &[]);
+        assert_eq!(probed.len(), 1);
+        assert!(
+            !probed[0].remote && probed[0].reason.starts_with("cannot open"),
+            "{probed:?}"
+        );
+        let mut config = InputConfig::new(Keymap::built_in(), Vec::new());
+        config.dir = dir.path().join("input");
+        let handle = spawn(config, |_| {}).expect("spawn");
+        std::fs::create_dir(dir.path().join("input")).expect("mkdir");
+        assert!(handle.remotes().is_empty());
+        assert_eq!(handle.stats(), InputStats::default());
+        handle.stop();
+    }
+}

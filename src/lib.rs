@@ -8,6 +8,7 @@ pub mod cli;
 pub mod core;
 pub mod demo;
 pub mod epg;
+pub mod input;
 pub mod lineup;
 pub mod net;
 pub mod player;

@@ -36,6 +36,12 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
         let loader = SourceLoader::new(inbox.clone(), cache_dir, config.guide_offset_minutes);
         let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
             .with_loader(loader.clone());
+        // The remote: evdev devices with the board's keymap, into the same inbox as every event.
+        let remote = inbox.clone();
+        let input = crate::input::InputConfig::for_board(&board);
+        if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
+            log::error!("remote control: {e}");
+        }
         for problem in problems {
             inbox.post(Event::Problem(problem));
         }

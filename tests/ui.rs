@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The TV interface under Slint's testing backend: remote actions go through the core, the view
+//! is rendered into the real `.slint` screens, and the tests read what the screens show through
+//! their accessibility properties.
+
+mod common;
+
+use common::Shell;
+use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
+use zapbox::core::{Action, Event, GuideHandle, ParentalSettings, SavedState, Settings};
+use zapbox::demo::showcase;
+use zapbox::slint_generated::AppWindow;
+use zapbox::ui::Renderer;
+
+/// 2026-11-22 20:00 UTC.
+const EVENING_S: i64 = 1_795_377_600;
+
+struct Screen {
+    shell: Shell,
+    guide: GuideHandle,
+    app: AppWindow,
+    renderer: Renderer,
+    _dir: tempfile::TempDir,
+}
+
+impl Screen {
+    /// The showcase lineup (20 channels) with a generated guide, tuned to channel 1 at 20:00.
+    fn new(settings: Settings) -> Self {
+        i_slint_backend_testing::init_no_event_loop();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lineup = showcase::lineup(20);
+        let guide = showcase::guide(&lineup, dir.path(), EVENING_S, 1).expect("guide builds");
+        let mut shell = Shell::new(lineup, SavedState::default());
+        shell.core = zapbox::core::Core::new(shell.core.lineup().clone(), SavedState::default(), settings);
+        shell.now_ms = EVENING_S as u64 * 1000;
+        shell.send(Event::GuideLoaded(guide.clone()));
+        shell.send(Event::Started);
+        shell.first_frame();
+        let mut screen = Self {
+            shell,
+            guide,
+            app: AppWindow::new().expect("the window builds"),
+            renderer: Renderer::default(),
+            _dir: dir,
+        };
+        screen.render();
+        screen
+    }
+
+    fn render(&mut self) {
+        let view = self.shell.view();
+        zapbox::ui::select_language(&view.ui_language);
+        let tv = self.app.global::<zapbox::slint_generated::Tv>();
+        self.renderer.render(&tv, &view, self.shell.core.guide());
+    }
+
+    fn press(&mut self, actions: &[Action]) {
+        for action in actions {
+            self.shell.press(*action);
+        }
+        self.render();
+    }
+
+    fn advance(&mut self, ms: u64) {
+        self.shell.advance(ms);
+        self.render();
+    }
+
+    fn shown(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(&self.app, label)
+            .next()
+            .is_some()
+    }
+
+    fn text(&self, label: &str) -> String {
+        ElementHandle::find_by_accessible_label(&self.app, label)
+            .next()
+            .and_then(|e| e.accessible_value())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| panic!("nothing labelled {label} is shown"))
+    }
+
+    /// The title of what is on channel `index` (0-based) at 20:00.
+    fn title_at(&self, index: usize, at_s: i64) -> String {
+        let key = &self.shell.core.lineup().channels[index].key;
+        self.guide.window(key, at_s, at_s + 1)[0].title.clone()
+    }
+}
+
+#[test]
+fn the_banner_shows_the_channel_and_its_programme_after_a_zap_then_hides() {
+    let mut screen = Screen::new(Settings::default());
+    screen.advance(10_000);
+    assert!(!screen.shown("banner"), "the start-up banner has gone");
+    screen.press(&[Action::ChannelUp]);
+    assert!(screen.shown("banner"));
+    assert_eq!(screen.text("banner-channel"), "Bars News");
+    assert_eq!(screen.text("banner-now"), screen.title_at(1, EVENING_S));
+    screen.advance(5_000);
+    assert!(!screen.shown("banner"), "it hides after its timeout");
+}
+
+#[test]
+fn digit_entry_shows_the_number_and_its_channel_then_tunes_it() {
+    let mut screen = Screen::new(Settings::default());
+    screen.press(&[Action::Digit(1)]);
+    assert!(
+        screen.shown("digits"),
+        "1 could still become 10..19: the entry waits"
+    );
+    assert_eq!(screen.text("digits-typed"), "1_");
+    assert_eq!(screen.text("digits-target"), "1  Zap One");
+    screen.press(&[Action::Digit(2)]);
+    assert!(
+        !screen.shown("digits"),
+        "no longer number starts with 12: it tunes at once"
+    );
+    assert_eq!(screen.text("banner-channel"), "Ball Action");
+    screen.press(&[Action::Digit(1)]);
+    assert!(screen.shown("digits"));
+    screen.advance(2_000);
+    assert!(!screen.shown("digits"));
+    assert_eq!(
+        screen.text("banner-channel"),
+        "Zap One",
+        "the timeout tunes the typed number"
+    );
+}
+
+#[test]
+fn the_guide_focus_follows_a_sequence_of_moves() {
+    let mut screen = Screen::new(Settings::default());
+    screen.press(&[Action::Guide, Action::Down, Action::Down, Action::Right]);
+    assert!(screen.shown("guide"));
+    let key = screen.shell.core.lineup().channels[2].key.clone();
+    let now = screen.guide.window(&key, EVENING_S, EVENING_S + 1)[0].clone();
+    let next = screen.guide.window(&key, now.stop_s, now.stop_s + 1)[0]
+        .title
+        .clone();
+    assert_eq!(screen.text("guide-focused-title"), next);
+    assert_eq!(
+        screen.text("guide-focused-cell"),
+        next,
+        "the focused cell is that programme"
+    );
+    let focused_rows: Vec<String> = ElementHandle::find_by_accessible_label(&screen.app, "3 Pinwheel Kids")
+        .filter(|e| e.accessible_item_selected() == Some(true))
+        .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+        .collect();
+    assert_eq!(focused_rows, ["3 Pinwheel Kids"]);
+    screen.press(&[Action::Back]);
+    assert!(!screen.shown("guide"));
+}
+
+#[test]
+fn a_locked_channel_asks_for_the_pin_and_plays_after_it() {
+    let locked = showcase::lineup(20).channels[4].key.clone();
+    let settings = Settings {
+        parental: ParentalSettings {
+            locked_channels: vec![locked],
+            ..ParentalSettings::default()
+        },
+        ..Settings::default()
+    };
+    let mut screen = Screen::new(settings);
+    screen.press(&[Action::Digit(5)]);
+    screen.advance(2_000);
+    assert!(screen.shown("pin"));
+    assert_eq!(screen.text("pin-title"), "Channel locked");
+    assert!(!screen.shown("notice"), "the prompt says it; no second notice");
+    screen.press(&[
+        Action::Digit(0),
+        Action::Digit(0),
+        Action::Digit(0),
+        Action::Digit(0),
+    ]);
+    assert!(!screen.shown("pin"));
+    assert_eq!(screen.text("banner-channel"), "Spokes Music");
+}
+
+#[test]
+fn the_menu_speaks_the_language_chosen() {
+    let settings = Settings {
+        ui_language: "de".into(),
+        ..Settings::default()
+    };
+    let mut screen = Screen::new(settings);
+    screen.press(&[Action::Menu]);
+    assert_eq!(screen.text("menu-title"), "Menü");
+    // Five downs reach the interface language; RIGHT switches back to English.
+    screen.press(&[Action::Down; 5]);
+    screen.press(&[Action::Right]);
+    assert_eq!(screen.text("menu-title"), "Menu");
+}

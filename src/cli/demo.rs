@@ -3,8 +3,8 @@
 //! there is no window: the app zaps through the channels by itself and prints what plays (for CI and
 //! for trying the player on a machine without a display).
 
-use crate::app::{Inbox, Shell};
-use crate::core::{Action, Core, Event, Phase, SavedState, Settings};
+use crate::app::{Inbox, Shell, SourceLoader};
+use crate::core::{Action, Core, Event, MenuPage, Phase, SavedState, Settings, SystemInfo};
 use crate::demo::{Headend, HeadendOptions};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use anyhow::Result;
@@ -20,12 +20,16 @@ pub fn run_headless(
     out: &mut dyn Write,
 ) -> Result<()> {
     let headend = Headend::start(options)?;
-    let report = crate::lineup::build(&[("demo.m3u".to_string(), headend.playlist().into_bytes())]);
+    let app_dir = options.cache_dir.join("app");
+    std::fs::create_dir_all(&app_dir)?;
+    let playlist = app_dir.join("demo.m3u");
+    std::fs::write(&playlist, headend.playlist())?;
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-    let core = Core::new(report.lineup, SavedState::default(), Settings::default());
+    let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
+    let core = Core::new(Default::default(), SavedState::default(), Settings::default());
     let config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
-    let mut shell = Shell::launch(core, config, inbox, None)?;
-    shell.handle(Event::Started);
+    let mut shell = Shell::launch(core, config, inbox, None)?.with_loader(loader.clone());
+    loader.load(vec![playlist.to_string_lossy().into_owned()], Vec::new(), true);
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut next_zap = Instant::now() + dwell;
     let mut last_line = String::new();
@@ -46,17 +50,35 @@ pub fn run_headless(
     Ok(())
 }
 
-/// Runs the demo with the TV window; audio through the desktop's default output.
+/// Runs the demo with the TV window; audio through the desktop's default output. The lineup and
+/// the guide load as on a box: the playlist (written to the cache) announces the headend's guide
+/// with `url-tvg`, which is fetched over HTTP and ingested into the guide index.
 pub fn run_window(options: &HeadendOptions) -> Result<()> {
     let headend = Headend::start(options)?;
-    let lineup = crate::lineup::build(&[("demo.m3u".to_string(), headend.playlist().into_bytes())]).lineup;
+    let app_dir = options.cache_dir.join("app");
+    std::fs::create_dir_all(&app_dir)?;
+    let playlist = app_dir.join("demo.m3u");
+    std::fs::write(&playlist, headend.playlist())?;
+    let settings = Settings {
+        playlists: vec![playlist.to_string_lossy().into_owned()],
+        system: SystemInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            board: "pc — demo".to_string(),
+            network: "lo (private network namespace)".to_string(),
+        },
+        ..Settings::default()
+    };
     crate::ui::run_window(|inbox, frames| {
         let outputs = Outputs {
             video: VideoOutput::Texture(frames),
             audio_sink: "autoaudiosink".to_string(),
         };
-        let core = Core::new(lineup, SavedState::default(), Settings::default());
-        Shell::launch(core, PlayerConfig::plain(outputs), inbox, None)
+        let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
+        let core = Core::new(Default::default(), SavedState::default(), settings);
+        let shell =
+            Shell::launch(core, PlayerConfig::plain(outputs), inbox, None)?.with_loader(loader.clone());
+        loader.load(shell.core().sources(MenuPage::Playlists), Vec::new(), true);
+        Ok(shell)
     })
 }
 
@@ -76,5 +98,8 @@ fn status_line(shell: &Shell) -> String {
         Some(other) => format!("{other:?}").to_lowercase(),
         None => "idle".to_string(),
     };
-    format!("{channel}: {phase}")
+    match view.now {
+        Some(now) => format!("{channel}: {phase}; now \"{}\"", now.title),
+        None => format!("{channel}: {phase}"),
+    }
 }

@@ -18,7 +18,7 @@ pub enum Effect {
     /// Forget a pending timer (a late delivery is harmless: the core checks generations).
     CancelTimer(TimerId),
     /// Persist this state (atomically).
-    SaveState(SavedState),
+    SaveState(Box<SavedState>),
     /// Wake the display or blank it (standby).
     Display {
         on: bool,

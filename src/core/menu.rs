@@ -324,6 +324,6 @@ impl Core {
             playlists: self.sources(MenuPage::Playlists),
             guides: self.sources(MenuPage::Guides),
         });
-        fx.push(Effect::SaveState(self.saved.clone()));
+        fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
 }

@@ -227,7 +227,7 @@ impl Core {
             }
             Event::Shutdown => {
                 fx.push(Effect::Player(PlayerCommand::Stop));
-                fx.push(Effect::SaveState(self.saved.clone()));
+                fx.push(Effect::SaveState(Box::new(self.saved.clone())));
             }
         }
         fx

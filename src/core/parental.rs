@@ -118,7 +118,7 @@ impl Core {
             }
             PinPurpose::ChangeConfirm(new) if new == entry.typed => {
                 self.saved.parental.pin = Some(new);
-                fx.push(Effect::SaveState(self.saved.clone()));
+                fx.push(Effect::SaveState(Box::new(self.saved.clone())));
                 self.show_notice(Notice::PinChanged, fx);
             }
             PinPurpose::ChangeConfirm(_) => self.pin = Some(again(PinPurpose::ChangeNew)),
@@ -137,7 +137,7 @@ impl Core {
                     None => locks.push(key.clone()),
                 }
                 self.unlocked.insert(key);
-                fx.push(Effect::SaveState(self.saved.clone()));
+                fx.push(Effect::SaveState(Box::new(self.saved.clone())));
             }
         }
     }

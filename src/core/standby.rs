@@ -19,7 +19,7 @@ impl Core {
         self.unlocked.clear();
         fx.push(Effect::Player(PlayerCommand::Stop));
         fx.push(Effect::Display { on: false });
-        fx.push(Effect::SaveState(self.saved.clone()));
+        fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
 
     pub(super) fn wake(&mut self, fx: &mut Vec<Effect>, now: Now) {

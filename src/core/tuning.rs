@@ -287,7 +287,7 @@ impl Core {
                 self.failed(request, error, fx);
             }
             TimerId::AudioCheck(request) => self.check_audio(request, fx),
-            TimerId::SaveState => fx.push(Effect::SaveState(self.saved.clone())),
+            TimerId::SaveState => fx.push(Effect::SaveState(Box::new(self.saved.clone()))),
             TimerId::ListPreview(g) => self.preview_focused(g, fx, now),
             _ => {}
         }

@@ -40,6 +40,24 @@ fn model<T: Clone + 'static>(rows: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(rows))
 }
 
+/// Writes `rows` into the model shown now, row by row when the count is unchanged, so the row
+/// elements stay and the focus highlight can animate from one row to the next. Returns a new
+/// model only when there is none yet.
+fn update<T: Clone + 'static>(current: ModelRc<T>, rows: Vec<T>) -> Option<ModelRc<T>> {
+    use slint::Model;
+    let Some(shown) = current.as_any().downcast_ref::<VecModel<T>>() else {
+        return Some(model(rows));
+    };
+    if shown.row_count() == rows.len() {
+        for (i, row) in rows.into_iter().enumerate() {
+            shown.set_row_data(i, row);
+        }
+    } else {
+        shown.set_vec(rows);
+    }
+    None
+}
+
 fn list_kind(list: &ListRef) -> (&'static str, String) {
     match list {
         ListRef::All => ("all", String::new()),
@@ -73,7 +91,9 @@ pub fn channel_list(tv: &ui::Tv<'_>, view: &ChannelListView, now_s: i64) {
             focused: i == view.focus_row,
         })
         .collect();
-    tv.set_list_rows(model(rows));
+    if let Some(new) = update(tv.get_list_rows(), rows) {
+        tv.set_list_rows(new);
+    }
 }
 
 pub fn guide(tv: &ui::Tv<'_>, view: &GuideView, details: &DetailsText) {
@@ -110,7 +130,9 @@ pub fn guide(tv: &ui::Tv<'_>, view: &GuideView, details: &DetailsText) {
             }
         })
         .collect();
-    tv.set_guide_rows(model(rows));
+    if let Some(new) = update(tv.get_guide_rows(), rows) {
+        tv.set_guide_rows(new);
+    }
     let columns = (view.to_s - view.from_s) / 1800;
     let times: Vec<SharedString> = (0..columns)
         .map(|c| text::clock(view.from_s + c * 1800).into())
@@ -158,7 +180,9 @@ pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
             focused: i == view.focus,
         })
         .collect();
-    tv.set_menu_items(model(items));
+    if let Some(new) = update(tv.get_menu_items(), items) {
+        tv.set_menu_items(new);
+    }
     tv.set_keyboard_visible(view.keyboard.is_some());
     let Some(keyboard) = &view.keyboard else {
         return;
@@ -187,5 +211,7 @@ pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
             ui::KeyRow { keys: model(keys) }
         })
         .collect();
-    tv.set_keyboard_rows(model(rows));
+    if let Some(new) = update(tv.get_keyboard_rows(), rows) {
+        tv.set_keyboard_rows(new);
+    }
 }

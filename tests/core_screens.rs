@@ -311,7 +311,7 @@ fn a_locked_channel_plays_only_after_the_right_pin() {
 fn the_pin_is_changed_with_the_old_one_and_the_new_one_twice() {
     let mut shell = Shell::started(lineup(&[1]));
     shell.press(Action::Menu);
-    for _ in 0..6 {
+    for _ in 0..7 {
         shell.press(Action::Down);
     }
     shell.press(Action::Ok); // parental page
@@ -361,4 +361,44 @@ fn a_new_lineup_closes_the_list_but_not_the_menu() {
     shell.press(Action::Menu);
     shell.send(Event::LineupLoaded(lineup(&[1])));
     assert!(matches!(shell.view().screen, ScreenView::Menu(_)));
+}
+
+#[test]
+fn the_viewer_picks_the_guide_of_a_channel_from_the_closest_names() {
+    let (mut shell, _guide, _dir) = with_guide(12);
+    shell.press(Action::Menu);
+    for _ in 0..6 {
+        shell.press(Action::Down);
+    }
+    shell.press(Action::Ok); // guide for this channel
+    let ScreenView::Menu(menu) = shell.view().screen else {
+        panic!("the menu is open");
+    };
+    assert_eq!(menu.page, MenuPage::GuideMatch);
+    assert_eq!(menu.items[0].id, "guide-auto");
+    assert!(menu.items.len() > 2, "candidates are offered: {:?}", menu.items);
+    let candidates = shell.core.guide_candidates();
+    assert!(
+        candidates.windows(2).all(|w| w[0].score >= w[1].score),
+        "best first"
+    );
+    shell.press(Action::Down);
+    shell.press(Action::Down);
+    let effects = shell.press(Action::Ok);
+    let chosen = candidates[1].id.clone();
+    let playing = shell.core.lineup().channels[0].key.clone();
+    assert!(effects.iter().any(
+        |e| matches!(e, Effect::RebuildGuide { overrides } if overrides.get(&playing) == Some(&chosen))
+    ));
+    assert_eq!(
+        shell.core.saved_state().guide_overrides.get(&playing),
+        Some(&chosen)
+    );
+    shell.press(Action::Up);
+    shell.press(Action::Up);
+    shell.press(Action::Ok);
+    assert!(
+        shell.core.saved_state().guide_overrides.is_empty(),
+        "automatic matching again"
+    );
 }

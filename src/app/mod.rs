@@ -136,6 +136,10 @@ impl Shell {
                 // The UI draws black in standby; a board with a display power control gets it here.
                 log::info!("display {}", if on { "on" } else { "off (standby)" });
             }
+            Effect::RebuildGuide { overrides } => match &self.loader {
+                Some(loader) => loader.rematch_guide(self.core.lineup(), overrides),
+                None => log::warn!("guide choice made, but this shell has no loader"),
+            },
             Effect::ReloadSources { playlists, guides } => match &self.loader {
                 Some(loader) => loader.load(playlists, guides, false),
                 None => log::warn!("sources changed, but this shell has no loader"),

@@ -37,6 +37,8 @@ pub struct SourceLoader {
     generation: Arc<AtomicU64>,
     /// One ingest at a time writes the index directory.
     writing: Arc<Mutex<()>>,
+    /// The viewer's guide choices (menu), applied at every match.
+    overrides: Arc<Mutex<GuideOverrides>>,
 }
 
 impl SourceLoader {
@@ -47,6 +49,28 @@ impl SourceLoader {
             guide_offset_minutes,
             generation: Arc::new(AtomicU64::new(0)),
             writing: Arc::new(Mutex::new(())),
+            overrides: Arc::new(Mutex::new(GuideOverrides::new())),
+        }
+    }
+
+    /// The viewer's guide choices to apply from now on.
+    pub fn set_overrides(&self, overrides: GuideOverrides) {
+        *self.overrides.lock().unwrap_or_else(|e| e.into_inner()) = overrides;
+    }
+
+    fn overrides(&self) -> GuideOverrides {
+        self.overrides.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Matches the stored guide to `lineup` again with new choices, in the background.
+    pub fn rematch_guide(&self, lineup: &Lineup, overrides: GuideOverrides) {
+        self.set_overrides(overrides);
+        let (loader, lineup) = (self.clone(), lineup.clone());
+        let spawned = std::thread::Builder::new()
+            .name("guide-match".into())
+            .spawn(move || loader.post_guide_from_disk(&lineup));
+        if let Err(e) = spawned {
+            log::error!("cannot start the guide matcher: {e}");
         }
     }
 
@@ -109,7 +133,7 @@ impl SourceLoader {
     fn post_guide_from_disk(&self, lineup: &Lineup) {
         match crate::epg::index::file::load(&self.index_dir()) {
             Ok(index) => {
-                let guide = Guide::new(index, lineup, &GuideOverrides::new());
+                let guide = Guide::new(index, lineup, &self.overrides());
                 self.inbox.post(Event::GuideLoaded(GuideHandle::new(guide)));
             }
             Err(e) => log::info!("no stored guide yet ({e})"),
@@ -134,7 +158,7 @@ impl SourceLoader {
         let options = IngestOptions {
             build: BuildOptions {
                 expire_before: Some(now - KEEP_PAST_S),
-                filter: Some(LineupFilter::new(lineup, &GuideOverrides::new())),
+                filter: Some(LineupFilter::new(lineup, &self.overrides())),
                 built_at: Some(now),
             },
             download_cache: Some(self.index_dir().join("downloads")),

@@ -46,6 +46,7 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
             inbox.post(Event::Problem(problem));
         }
         let core = shell.core();
+        loader.set_overrides(core.saved_state().guide_overrides.clone());
         loader.load(
             core.sources(MenuPage::Playlists),
             core.sources(MenuPage::Guides),

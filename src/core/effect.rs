@@ -23,6 +23,10 @@ pub enum Effect {
     Display {
         on: bool,
     },
+    /// The viewer chose a guide channel for a channel: match the guide again with these overrides.
+    RebuildGuide {
+        overrides: std::collections::BTreeMap<ChannelKey, String>,
+    },
     /// The viewer changed the sources: load the lineup and the guide from these again.
     ReloadSources {
         playlists: Vec<String>,

@@ -24,6 +24,8 @@ pub enum MenuPage {
     Guides,
     Parental,
     About,
+    /// Pick the guide channel of the channel playing.
+    GuideMatch,
 }
 
 /// Where the menu stands.
@@ -105,6 +107,7 @@ impl Core {
                 MenuItem::new("subtitles", Toggle, on_off(self.settings.subtitles)),
                 MenuItem::new("aspect", Choice, self.settings.aspect.clone()),
                 MenuItem::new("ui-language", Choice, self.settings.ui_language.clone()),
+                MenuItem::new("guide-match", Page, self.guide_in_use()),
                 MenuItem::new("parental", Page, ""),
                 MenuItem::new("about", Page, ""),
             ],
@@ -127,7 +130,15 @@ impl Core {
                 ]
             }
             MenuPage::About => self.about_items(),
+            MenuPage::GuideMatch => self.guide_match_items(),
         }
+    }
+
+    /// The guide channel the playing channel shows (for the main page).
+    fn guide_in_use(&self) -> String {
+        let key = self.tune.as_ref().map(|t| &t.channel);
+        let link = key.and_then(|k| Some(self.guide.as_ref()?.0.link(k)?.matched.clone()?));
+        link.map(|m| m.guide_id).unwrap_or_default()
     }
 
     fn about_items(&self) -> Vec<MenuItem> {
@@ -188,8 +199,9 @@ impl Core {
                 let focus = match nav.page {
                     MenuPage::Playlists => 0,
                     MenuPage::Guides => 1,
-                    MenuPage::Parental => 6,
-                    _ => 7,
+                    MenuPage::GuideMatch => 6,
+                    MenuPage::Parental => 7,
+                    _ => 8,
                 };
                 nav = MenuNav {
                     page: MenuPage::Main,
@@ -234,6 +246,8 @@ impl Core {
             ("guides", true) => *nav = page(MenuPage::Guides),
             ("parental", true) => *nav = page(MenuPage::Parental),
             ("about", true) => *nav = page(MenuPage::About),
+            ("guide-match", true) => *nav = page(MenuPage::GuideMatch),
+            ("guide-auto" | "guide-candidate", true) => self.choose_guide(nav.focus, fx),
             ("add-source", true) => nav.keyboard = Some(Keyboard::default()),
             ("audio-language", _) => {
                 let language = cycle(&AUDIO_LANGUAGES, &self.settings.audio_language, delta).to_string();

@@ -24,6 +24,8 @@ pub struct SavedState {
     pub parental: SavedParental,
     /// Playlists and guides the viewer added in the menu (besides the operator's).
     pub sources: SavedSources,
+    /// Guide channel ids the viewer chose for lineup channels (menu); they win over matching.
+    pub guide_overrides: BTreeMap<ChannelKey, String>,
 }
 
 /// Menu choices (`None`: the configuration's value).
@@ -63,6 +65,7 @@ impl Default for SavedState {
             preferences: SavedPreferences::default(),
             parental: SavedParental::default(),
             sources: SavedSources::default(),
+            guide_overrides: BTreeMap::new(),
         }
     }
 }

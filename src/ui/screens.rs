@@ -160,6 +160,7 @@ pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
         MenuPage::Guides => "guides",
         MenuPage::Parental => "parental",
         MenuPage::About => "about",
+        MenuPage::GuideMatch => "guide-match",
     };
     tv.set_menu_page(page.into());
     let items = view

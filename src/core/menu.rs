@@ -137,7 +137,7 @@ impl Core {
     /// The guide channel the playing channel shows (for the main page).
     fn guide_in_use(&self) -> String {
         let key = self.tune.as_ref().map(|t| &t.channel);
-        let link = key.and_then(|k| Some(self.guide.as_ref()?.0.link(k)?.matched.clone()?));
+        let link = key.and_then(|k| self.guide.as_ref()?.0.link(k)?.matched.clone());
         link.map(|m| m.guide_id).unwrap_or_default()
     }
 

@@ -50,6 +50,7 @@ fn sample_state() -> SavedState {
             playlists: vec!["http://example.invalid/extra.m3u".into()],
             guides: Vec::new(),
         },
+        guide_overrides: [(key("arte.fr"), "Arte.fr".to_string())].into(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod headless;
 mod keys;
+pub mod logos;
 mod render;
 mod screens;
 pub mod text;
@@ -30,7 +31,7 @@ const VIDEO_POLL: std::time::Duration = std::time::Duration::from_millis(15);
 thread_local! {
     static SHELL: RefCell<Option<(Shell, mpsc::Receiver<Event>)>> = const { RefCell::new(None) };
     static WINDOW: RefCell<Option<slint::Weak<AppWindow>>> = const { RefCell::new(None) };
-    static RENDERER: RefCell<Renderer> = RefCell::new(Renderer::default());
+    static RENDERER: RefCell<Renderer> = RefCell::new(Renderer::with_logos(logo_dir()));
     static LANGUAGE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
@@ -89,6 +90,12 @@ fn drain() {
         let guide = shell.core().guide();
         with_window(|w| RENDERER.with(|r| r.borrow_mut().render(&w.global::<Tv>(), &view, guide)));
     });
+}
+
+/// Where downloaded channel logos are kept.
+fn logo_dir() -> std::path::PathBuf {
+    use crate::system::{Environment, paths};
+    paths::cache_dir(&Environment::from_process(), None).join("logos")
 }
 
 /// Switches the interface language when the viewer chose another one ("en" is the source text).

@@ -14,14 +14,29 @@ use crate::slint_generated as ui;
 pub struct Renderer {
     screen: Option<(ScreenView, i64)>,
     details: Option<(ProgrammeId, screens::DetailsText)>,
+    logos: Option<super::logos::Logos>,
 }
 
 impl Renderer {
+    /// A renderer that shows channel logos, cached under `dir`.
+    pub fn with_logos(dir: std::path::PathBuf) -> Self {
+        Self {
+            logos: Some(super::logos::Logos::new(dir)),
+            ..Self::default()
+        }
+    }
+
     /// Writes `view` into the window's `Tv` global. `guide` gives the focused programme's details.
     pub fn render(&mut self, tv: &ui::Tv<'_>, view: &ViewModel, guide: Option<&GuideHandle>) {
         let now_s = view.clock_utc_ms.div_euclid(1000);
         live(tv, view, now_s);
         overlays(tv, view);
+        let logo = view.requested.as_ref().and_then(|c| c.logo.as_deref());
+        let image = logo
+            .zip(self.logos.as_mut())
+            .and_then(|(url, logos)| logos.get(url));
+        tv.set_has_logo(image.is_some());
+        tv.set_channel_logo(image.unwrap_or_default());
         let key = (without_clock(&view.screen), now_s / 60);
         if self.screen.as_ref() == Some(&key) {
             return;

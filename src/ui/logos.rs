@@ -22,12 +22,14 @@ enum Logo {
     Failed,
 }
 
+/// Downloads that ended: URL and the file, or why not.
+type Finished = Arc<Mutex<Vec<(String, Result<PathBuf, String>)>>>;
+
 /// Logos by URL, for the UI thread.
 pub struct Logos {
     dir: PathBuf,
     logos: HashMap<String, Logo>,
-    /// Downloads that ended: URL and the file, or why not.
-    finished: Arc<Mutex<Vec<(String, Result<PathBuf, String>)>>>,
+    finished: Finished,
 }
 
 impl Logos {

@@ -43,6 +43,12 @@ enum Command {
         #[command(subcommand)]
         command: LineupCommand,
     },
+    /// Print the board (and how it was chosen), decoders, sinks, displays, input devices and network interfaces.
+    Probe {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -129,6 +135,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 zapbox::cli::demo::run_window(&demo_options())?;
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Probe { json }) => {
+            zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),

@@ -7,3 +7,4 @@ pub mod bench_zap;
 pub mod demo;
 pub mod epg;
 pub mod lineup_check;
+pub mod probe;

@@ -7,9 +7,11 @@
 
 mod keys;
 mod render;
+mod service;
 
 pub use keys::action_for;
 pub use render::{notice_text, phase_text};
+pub use service::request_quit;
 
 use crate::app::{Inbox, Shell};
 use crate::core::Event;
@@ -58,6 +60,7 @@ pub fn run_window(make_shell: impl FnOnce(Inbox, FrameCallback) -> Result<Shell>
             show_frame(&frame);
         }
     });
+    let _service = service::start();
     inbox.post(Event::Started);
     window.run()?;
     SHELL.with(|s| {

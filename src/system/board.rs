@@ -131,10 +131,22 @@ pub fn load(name: &str, dirs: &[PathBuf]) -> Result<BoardProfile, BoardError> {
     serde_json::from_str(&text).map_err(|source| BoardError::Invalid { path, source })
 }
 
+/// Where the device tree's `compatible` property is read: sysfs first, since the service's
+/// `ProcSubset=pid` hides `/proc/device-tree` (a link to the same file).
+const DT_COMPATIBLE: [&str; 2] = [
+    "/sys/firmware/devicetree/base/compatible",
+    "/proc/device-tree/compatible",
+];
+
+/// This machine's device-tree `compatible` strings (NUL-separated), when it has a device tree.
+pub fn device_tree_compatible() -> Option<Vec<u8>> {
+    DT_COMPATIBLE.iter().find_map(|p| std::fs::read(p).ok())
+}
+
 /// The board whose profile lists a `compatible` string of this device tree
 /// (`/proc/device-tree/compatible`: NUL-separated, most specific first).
 pub fn detect(dirs: &[PathBuf]) -> Option<String> {
-    let compatible = std::fs::read("/proc/device-tree/compatible").ok()?;
+    let compatible = device_tree_compatible()?;
     detect_in(&compatible, &profiles(dirs))
 }
 
@@ -185,8 +197,7 @@ pub fn select(
 
 /// [`select`] on this machine's device tree.
 pub fn select_here(configured: Option<&str>, dirs: &[PathBuf]) -> (String, Selection) {
-    let compatible = std::fs::read("/proc/device-tree/compatible").ok();
-    select(configured, compatible.as_deref(), &profiles(dirs))
+    select(configured, device_tree_compatible().as_deref(), &profiles(dirs))
 }
 
 /// Every readable profile under `dirs` (invalid ones are skipped with a warning).

@@ -102,15 +102,12 @@ fn decode(path: &Path) -> Result<u32> {
     );
     if let Some(dec) = bin.by_name("dec").and_then(|e| e.downcast::<gst::Bin>().ok()) {
         dec.connect_element_added(|_, element| {
-            if let Some(factory) = element.factory() {
-                if zapbox::player::decoders::is_video_decoder(&factory) {
-                    let kind = if zapbox::player::decoders::is_hardware(&factory) {
-                        "hardware"
-                    } else {
-                        "software"
-                    };
-                    println!("decode_smoke: decoder {} ({kind})", factory.name());
-                }
+            if let Some(factory) = element.factory()
+                && zapbox::player::decoders::is_video_decoder(&factory)
+            {
+                let hardware = zapbox::player::decoders::is_hardware(&factory);
+                let kind = if hardware { "hardware" } else { "software" };
+                println!("decode_smoke: decoder {} ({kind})", factory.name());
             }
         });
     }

@@ -38,7 +38,11 @@ fn the_unit_has_what_the_app_relies_on() {
         assert!(lines.contains(&wanted), "{wanted} missing from zapbox.service");
     }
     // The app must come up without the network (cached lineup) — never wait for network-online.
-    assert!(!unit.lines().any(|l| l.starts_with("After=") && l.contains("network-online")));
+    assert!(
+        !unit
+            .lines()
+            .any(|l| l.starts_with("After=") && l.contains("network-online"))
+    );
 }
 
 #[test]
@@ -58,7 +62,11 @@ fn systemd_analyze_accepts_the_unit() {
         .arg(env!("CARGO_BIN_EXE_zapbox"))
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     assert!(text.contains("check-systemd: OK"), "{text}");
 }

@@ -33,7 +33,11 @@ fn main() -> ExitCode {
         }
     }
     println!("{} passed, {failed} failed", 2 - failed);
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// The service: stop handling first (before any thread), READY=1, then wait for the stop.
@@ -57,7 +61,11 @@ fn child(mode: &str) -> ExitCode {
         return ExitCode::from(5);
     }
     let saved = std::env::var_os("STATE_FILE").map(|p| std::fs::write(p, format!("stopped by {signal}")));
-    if stop_requested() && matches!(saved, Some(Ok(()))) { ExitCode::SUCCESS } else { ExitCode::from(6) }
+    if stop_requested() && matches!(saved, Some(Ok(()))) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(6)
+    }
 }
 
 fn parent(mode: &str, expected: Option<i32>) -> Result<(), String> {
@@ -65,7 +73,9 @@ fn parent(mode: &str, expected: Option<i32>) -> Result<(), String> {
     let socket_path = dir.path().join("notify");
     let state = dir.path().join("state.json");
     let socket = UnixDatagram::bind(&socket_path).map_err(|e| e.to_string())?;
-    socket.set_read_timeout(Some(Duration::from_secs(20))).map_err(|e| e.to_string())?;
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut child = Command::new(exe)
         .env(CHILD, mode)
@@ -76,7 +86,9 @@ fn parent(mode: &str, expected: Option<i32>) -> Result<(), String> {
     let pid = Pid::from_raw(i32::try_from(child.id()).map_err(|e| e.to_string())?);
     let mut buf = [0u8; 256];
     let mut next = || -> Result<String, String> {
-        let n = socket.recv(&mut buf).map_err(|e| format!("no notification: {e}"))?;
+        let n = socket
+            .recv(&mut buf)
+            .map_err(|e| format!("no notification: {e}"))?;
         Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
     };
     let ready = next()?;

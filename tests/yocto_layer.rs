@@ -53,7 +53,10 @@ fn inc_crates(inc: &str) -> BTreeSet<(String, String, String)> {
     }
     uris.into_iter()
         .map(|(name, version)| {
-            let sum = sums.get(&format!("{name}-{version}")).cloned().unwrap_or_default();
+            let sum = sums
+                .get(&format!("{name}-{version}"))
+                .cloned()
+                .unwrap_or_default();
             (name, version, sum)
         })
         .collect()
@@ -92,6 +95,12 @@ fn the_layer_declares_wrynose_and_the_recipe_uses_the_cargo_classes() {
     assert!(recipe.contains("inherit cargo cargo-update-recipe-crates pkgconfig systemd"));
     assert!(recipe.contains("require ${BPN}-crates.inc"));
     for file in ["README", "SECURITY.md", "recipes-core/images/zapbox-image.bb"] {
-        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("yocto-layer").join(file).is_file(), "{file}");
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("yocto-layer")
+                .join(file)
+                .is_file(),
+            "{file}"
+        );
     }
 }

@@ -39,7 +39,12 @@ impl Notifier {
         let socket = std::env::var_os("NOTIFY_SOCKET");
         let usec = std::env::var("WATCHDOG_USEC").ok();
         let pid = std::env::var("WATCHDOG_PID").ok();
-        Self::from_vars(socket.as_deref(), usec.as_deref(), pid.as_deref(), std::process::id())
+        Self::from_vars(
+            socket.as_deref(),
+            usec.as_deref(),
+            pid.as_deref(),
+            std::process::id(),
+        )
     }
 
     /// Pure part of [`from_env`](Self::from_env). The watchdog is ours unless `WATCHDOG_PID` names

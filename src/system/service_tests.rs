@@ -34,7 +34,8 @@ fn notifications_reach_a_path_socket() {
 fn notifications_reach_an_abstract_socket() {
     use std::os::linux::net::SocketAddrExt;
     let name = format!("zapbox-test-notify-{}", std::process::id());
-    let listener = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
+    let listener =
+        UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
     let n = Notifier::from_vars(Some(OsStr::new(&format!("@{name}"))), None, None, 1);
     n.ready("up");
     assert_eq!(receive(&listener), "READY=1\nSTATUS=up");
@@ -50,8 +51,14 @@ fn the_watchdog_belongs_to_the_process_systemd_named() {
     assert_eq!(mine.ping_interval(), Some(Duration::from_secs(2)));
     let parents = Notifier::from_vars(None, Some("4000000"), Some("6"), 7);
     assert_eq!(parents.watchdog_timeout(), None);
-    assert_eq!(Notifier::from_vars(None, Some("0"), None, 7).watchdog_timeout(), None);
-    assert_eq!(Notifier::from_vars(None, Some("soon"), None, 7).watchdog_timeout(), None);
+    assert_eq!(
+        Notifier::from_vars(None, Some("0"), None, 7).watchdog_timeout(),
+        None
+    );
+    assert_eq!(
+        Notifier::from_vars(None, Some("soon"), None, 7).watchdog_timeout(),
+        None
+    );
 }
 
 #[test]

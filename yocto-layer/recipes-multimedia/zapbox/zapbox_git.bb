@@ -68,10 +68,14 @@ do_install:append() {
         install -D -m 0644 $board/$f ${D}${datadir}/zapbox/board/${ZAPBOX_BOARD}/$f
     done
     for rules in $board/udev/*.rules; do
-        [ -f "$rules" ] && install -D -m 0644 $rules ${D}${nonarch_base_libdir}/udev/rules.d/$(basename $rules)
+        if [ -f "$rules" ]; then
+            install -D -m 0644 $rules ${D}${nonarch_base_libdir}/udev/rules.d/$(basename $rules)
+        fi
     done
     for keymap in $board/rc_keymaps/*.toml; do
-        [ -f "$keymap" ] && install -D -m 0644 $keymap ${D}${sysconfdir}/rc_keymaps/$(basename $keymap)
+        if [ -f "$keymap" ]; then
+            install -D -m 0644 $keymap ${D}${sysconfdir}/rc_keymaps/$(basename $keymap)
+        fi
     done
 
     install -d ${D}${sysconfdir}/zapbox ${D}${sysconfdir}/default

@@ -77,6 +77,45 @@ fn the_crates_inc_matches_cargo_lock() {
     );
 }
 
+/// `(name, commit)` of every crate that Cargo.lock takes from git.
+fn lock_git_crates(lock: &str) -> BTreeSet<(String, String)> {
+    lock.split("[[package]]")
+        .skip(1)
+        .filter_map(|block| {
+            let field = |key: &str| {
+                block.lines().find_map(|l| {
+                    let (k, v) = l.split_once(" = ")?;
+                    (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+                })
+            };
+            let source = field("source").filter(|s| s.starts_with("git+"))?;
+            let commit = source.rsplit_once('#')?.1.to_string();
+            Some((field("name")?, commit))
+        })
+        .collect()
+}
+
+#[test]
+fn git_dependencies_are_fetched_by_the_recipe() {
+    let inc = read("yocto-layer/recipes-multimedia/zapbox/zapbox-crates.inc");
+    for (name, commit) in lock_git_crates(&read("Cargo.lock")) {
+        let key = name.replace('-', "_");
+        assert!(
+            inc.contains(&format!("name={key};")) && inc.contains("type=git-dependency"),
+            "git crate {name} has no type=git-dependency SRC_URI entry; run {REGENERATE}"
+        );
+        assert!(
+            inc.contains(&format!("SRCREV_{key} = \"{commit}\"")),
+            "git crate {name}: SRCREV_{key} is not {commit}; run {REGENERATE}"
+        );
+    }
+    let lock = "[[package]]\nname = \"foo-bar\"\nversion = \"0.1.0\"\nsource = \"git+https://example.org/foo?branch=main#abc123\"\n";
+    assert_eq!(
+        lock_git_crates(lock),
+        BTreeSet::from([("foo-bar".to_string(), "abc123".to_string())])
+    );
+}
+
 #[test]
 fn the_comparison_sees_a_changed_version_and_checksum() {
     let lock = "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"11\"\n\n[[package]]\nname = \"zapbox\"\nversion = \"0.1.0\"\n";

@@ -202,6 +202,21 @@ pub fn render_text(r: &ProbeReport, out: &mut dyn Write) -> std::io::Result<()> 
                 _ => "texture (frames drawn by the UI)".to_string(),
             };
             writeln!(out, "  video: {video}; audio: {}", p.audio_sink)?;
+            let d = &p.display;
+            let plane = d
+                .video_plane_id
+                .map_or("chosen by the sink".to_string(), |id| id.to_string());
+            writeln!(
+                out,
+                "  display: connector {}, mode {}, video plane {plane}, UI backend {}, rotation {}",
+                d.connector.as_deref().unwrap_or("first connected"),
+                d.mode.as_deref().unwrap_or("preferred"),
+                d.ui_backend.as_deref().unwrap_or("Slint's default"),
+                d.rotation
+            )?;
+            if !p.preferred_codecs.is_empty() {
+                writeln!(out, "  preferred codecs: {}", p.preferred_codecs.join(", "))?;
+            }
             for note in &p.notes {
                 writeln!(out, "  note: {note}")?;
             }

@@ -131,8 +131,8 @@ pub fn load(name: &str, dirs: &[PathBuf]) -> Result<BoardProfile, BoardError> {
     serde_json::from_str(&text).map_err(|source| BoardError::Invalid { path, source })
 }
 
-/// Where the device tree's `compatible` property is read: sysfs first, since the service's
-/// `ProcSubset=pid` hides `/proc/device-tree` (a link to the same file).
+/// Where the device tree's `compatible` property is read: sysfs first (the real file; `/proc/device-tree`
+/// is a link to it that a sandbox with `ProcSubset=pid` hides).
 const DT_COMPATIBLE: [&str; 2] = [
     "/sys/firmware/devicetree/base/compatible",
     "/proc/device-tree/compatible",

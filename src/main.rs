@@ -58,6 +58,12 @@ enum Command {
         #[command(subcommand)]
         command: LineupCommand,
     },
+    /// Print the board (and how it was chosen), decoders, sinks, displays, input devices and network interfaces.
+    Probe {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,6 +182,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for path in zapbox::cli::screenshot::run(&screen, &out, width, height, &language)? {
                 println!("{}", path.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Probe { json }) => {
+            zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),

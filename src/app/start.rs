@@ -14,6 +14,11 @@ use std::path::Path;
 
 /// Runs the TV app until its window closes.
 pub fn run(config_path: Option<&Path>) -> Result<()> {
+    // First, before any thread: SIGTERM/SIGINT end the UI loop like closing the window (state saved).
+    crate::system::service::handle_stop_signals(|_| {
+        crate::system::service::Notifier::from_env().stopping();
+        crate::ui::request_quit();
+    })?;
     let (config, warnings) = load_config_at(&paths::find_config_in_process(config_path));
     warnings.iter().for_each(LoadWarning::log);
     let env = Environment::from_process();

@@ -8,4 +8,5 @@ pub mod bench_zap;
 pub mod demo;
 pub mod epg;
 pub mod lineup_check;
+pub mod probe;
 pub mod screenshot;

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Board profiles (`board/<name>/profile.json`): what differs between boards — decoder ranks, the
-//! video output strategy and sink, the audio sink, the multicast interface, input device hints.
+//! video output strategy and sink, the display (connector, mode, video plane), the audio sink, the
+//! multicast interface, input device hints, which codec to prefer. It only reads files: applying a
+//! profile is the player's and the UI's business. Every field has a default, so older profiles stay valid.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// How decoded video reaches the screen.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum VideoStrategy {
     /// Frames into the UI as an image (desktop, tests, screenshots).
@@ -18,7 +20,7 @@ pub enum VideoStrategy {
 }
 
 /// Video output settings.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct VideoProfile {
     pub strategy: VideoStrategy,
@@ -26,8 +28,24 @@ pub struct VideoProfile {
     pub sink: Option<String>,
 }
 
+/// Display settings: which output and plane, for the UI (Slint linuxkms) and for an overlay sink.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplayProfile {
+    /// DRM connector name (`HDMI-A-1`); `None` takes the first connected one. Also `SLINT_DRM_OUTPUT`.
+    pub connector: Option<String>,
+    /// Mode as `WIDTHxHEIGHT@HZ` (`1920x1080@60`); `None` keeps the preferred mode.
+    pub mode: Option<String>,
+    /// DRM plane for an overlay sink (`kmssink plane-id`), below the UI's plane.
+    pub video_plane_id: Option<u32>,
+    /// Slint backend (`SLINT_BACKEND`: `linuxkms-femtovg`, `linuxkms-software`, `winit`).
+    pub ui_backend: Option<String>,
+    /// Screen rotation in degrees (0, 90, 180, 270), for panels mounted sideways.
+    pub rotation: u16,
+}
+
 /// One board's profile.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BoardProfile {
     pub name: String,
@@ -37,6 +55,10 @@ pub struct BoardProfile {
     /// GStreamer feature ranks to set (e.g. `{"v4l2h264dec": 300, "avdec_h264": 64}`).
     pub decoder_ranks: BTreeMap<String, i32>,
     pub video: VideoProfile,
+    pub display: DisplayProfile,
+    /// Codecs to choose first when a channel offers several (`hevc`, `h264`, `mpeg2`, `av1`, `vp9`),
+    /// best first; empty means no preference. Boards without hardware H.264 put `hevc` first.
+    pub preferred_codecs: Vec<String>,
     pub audio_sink: String,
     /// Interface name for multicast joins (`eth0`); `None` lets the routing table decide.
     pub multicast_interface: Option<String>,
@@ -54,6 +76,8 @@ impl Default for BoardProfile {
             compatible: Vec::new(),
             decoder_ranks: BTreeMap::new(),
             video: VideoProfile::default(),
+            display: DisplayProfile::default(),
+            preferred_codecs: Vec::new(),
             audio_sink: "autoaudiosink".into(),
             multicast_interface: None,
             input_devices: Vec::new(),
@@ -107,21 +131,73 @@ pub fn load(name: &str, dirs: &[PathBuf]) -> Result<BoardProfile, BoardError> {
     serde_json::from_str(&text).map_err(|source| BoardError::Invalid { path, source })
 }
 
+/// Where the device tree's `compatible` property is read: sysfs first (the real file; `/proc/device-tree`
+/// is a link to it that a sandbox with `ProcSubset=pid` hides).
+const DT_COMPATIBLE: [&str; 2] = [
+    "/sys/firmware/devicetree/base/compatible",
+    "/proc/device-tree/compatible",
+];
+
+/// This machine's device-tree `compatible` strings (NUL-separated), when it has a device tree.
+pub fn device_tree_compatible() -> Option<Vec<u8>> {
+    DT_COMPATIBLE.iter().find_map(|p| std::fs::read(p).ok())
+}
+
 /// The board whose profile lists a `compatible` string of this device tree
 /// (`/proc/device-tree/compatible`: NUL-separated, most specific first).
 pub fn detect(dirs: &[PathBuf]) -> Option<String> {
-    let compatible = std::fs::read("/proc/device-tree/compatible").ok()?;
+    let compatible = device_tree_compatible()?;
     detect_in(&compatible, &profiles(dirs))
 }
 
 /// Pure part of [`detect`]: the first profile matching the most specific compatible string.
 pub fn detect_in(compatible: &[u8], profiles: &[BoardProfile]) -> Option<String> {
+    detect_match(compatible, profiles).map(|(name, _)| name)
+}
+
+/// The matching profile's name and the compatible string that matched.
+fn detect_match(compatible: &[u8], profiles: &[BoardProfile]) -> Option<(String, String)> {
     compatible
         .split(|b| *b == 0)
         .filter_map(|s| std::str::from_utf8(s).ok())
         .filter(|s| !s.is_empty())
-        .find_map(|c| profiles.iter().find(|p| p.compatible.iter().any(|pc| pc == c)))
-        .map(|p| p.name.clone())
+        .find_map(|c| {
+            let profile = profiles.iter().find(|p| p.compatible.iter().any(|pc| pc == c))?;
+            Some((profile.name.clone(), c.to_string()))
+        })
+}
+
+/// How the board was chosen (shown by `zapbox probe`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum Selection {
+    /// `board` in the configuration file.
+    Config,
+    /// A `compatible` string of `/proc/device-tree/compatible`.
+    DeviceTree { compatible: String },
+    /// Nothing matched (or no device tree, as on a PC): the `pc` profile.
+    Fallback,
+}
+
+/// The board to use: the configured one, else the device tree's, else `pc`. `compatible` is the
+/// content of `/proc/device-tree/compatible` when there is one.
+pub fn select(
+    configured: Option<&str>,
+    compatible: Option<&[u8]>,
+    profiles: &[BoardProfile],
+) -> (String, Selection) {
+    if let Some(name) = configured {
+        return (name.to_string(), Selection::Config);
+    }
+    match compatible.and_then(|c| detect_match(c, profiles)) {
+        Some((name, compatible)) => (name, Selection::DeviceTree { compatible }),
+        None => ("pc".to_string(), Selection::Fallback),
+    }
+}
+
+/// [`select`] on this machine's device tree.
+pub fn select_here(configured: Option<&str>, dirs: &[PathBuf]) -> (String, Selection) {
+    select(configured, device_tree_compatible().as_deref(), &profiles(dirs))
 }
 
 /// Every readable profile under `dirs` (invalid ones are skipped with a warning).
@@ -148,42 +224,5 @@ pub fn profiles(dirs: &[PathBuf]) -> Vec<BoardProfile> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn profile(name: &str, compatible: &[&str]) -> BoardProfile {
-        BoardProfile {
-            name: name.into(),
-            compatible: compatible.iter().map(|s| s.to_string()).collect(),
-            ..BoardProfile::default()
-        }
-    }
-
-    #[test]
-    fn detection_prefers_the_most_specific_compatible_string() {
-        let profiles = [
-            profile("rpi4", &["raspberrypi,4-model-b"]),
-            profile("generic", &["brcm,bcm2711"]),
-        ];
-        assert_eq!(
-            detect_in(b"raspberrypi,4-model-b\0brcm,bcm2711\0", &profiles).as_deref(),
-            Some("rpi4")
-        );
-        assert_eq!(
-            detect_in(b"other\0brcm,bcm2711\0", &profiles).as_deref(),
-            Some("generic")
-        );
-        assert_eq!(detect_in(b"\xff\0", &profiles), None);
-    }
-
-    #[test]
-    fn the_shipped_profiles_load() {
-        let dirs = [Path::new(env!("CARGO_MANIFEST_DIR")).join("board")];
-        let all = profiles(&dirs);
-        assert!(all.iter().any(|p| p.name == "pc"), "{all:?}");
-        for p in &all {
-            assert_eq!(load(&p.name, &dirs).unwrap(), *p);
-        }
-        assert!(matches!(load("../etc", &dirs), Err(BoardError::NotFound { .. })));
-    }
-}
+#[path = "board_tests.rs"]
+mod tests;

@@ -12,9 +12,11 @@
 
 pub mod atomic;
 pub mod board;
+pub mod clock;
 pub mod config;
 pub mod netns;
 pub mod paths;
+pub mod service;
 pub mod state_file;
 
 pub use config::{Config, load_config, load_config_at};

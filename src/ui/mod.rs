@@ -10,10 +10,12 @@ mod keys;
 pub mod logos;
 mod render;
 mod screens;
+mod service;
 pub mod text;
 
 pub use keys::action_for;
 pub use render::Renderer;
+pub use service::request_quit;
 pub use text::{notice_text, phase_text};
 
 use crate::app::{Inbox, Shell};
@@ -65,6 +67,7 @@ pub fn run_window(make_shell: impl FnOnce(Inbox, FrameCallback) -> Result<Shell>
             show_frame(&frame);
         }
     });
+    let _service = service::start();
     inbox.post(Event::Started);
     window.run()?;
     SHELL.with(|s| {

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Whether the wall clock can be trusted yet. A box without a real-time clock boots with a time from
+//! the past (1970, or the image's build time restored by systemd-timesyncd): certificates are "not yet
+//! valid" and the guide's "now" is wrong. Until the clock is synchronised the app should use cached
+//! playlists and guides, not judge TLS failures, and not show "now/next".
+//!
+//! Signals, in order: a time before this release is wrong; systemd-timesyncd's flag file
+//! `/run/systemd/timesync/synchronized` means synchronised; else the kernel's NTP status
+//! (`ntp_adjtime`, no STA_UNSYNC) when readable — the unit's `ProtectClock=yes` forbids that call, so
+//! on the box the flag file is what counts. Reads only; must not depend on anything else in the crate.
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// 2026-01-01T00:00:00Z: no correct clock running this release shows an earlier time.
+pub const EARLIEST_PLAUSIBLE_UNIX_S: i64 = 1_767_225_600;
+
+/// systemd-timesyncd creates this once it has synchronised the clock (and removes it at boot).
+pub const TIMESYNC_FLAG: &str = "/run/systemd/timesync/synchronized";
+
+/// What is known about the wall clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockState {
+    /// Before this release: certainly wrong.
+    Wrong,
+    /// Could be right, but nothing says it was synchronised.
+    Unconfirmed,
+    /// Synchronised by NTP (timesyncd flag or kernel status).
+    Synchronized,
+}
+
+/// Pure decision from the three signals.
+pub fn classify(now_unix_s: i64, timesync_flag: bool, kernel_synced: Option<bool>) -> ClockState {
+    if now_unix_s < EARLIEST_PLAUSIBLE_UNIX_S {
+        ClockState::Wrong
+    } else if timesync_flag || kernel_synced == Some(true) {
+        ClockState::Synchronized
+    } else {
+        ClockState::Unconfirmed
+    }
+}
+
+/// The state of this machine's clock now.
+pub fn clock_state() -> ClockState {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    classify(now, Path::new(TIMESYNC_FLAG).exists(), kernel_synced())
+}
+
+/// Whether TLS certificate dates and the guide's "now" can be believed.
+pub fn clock_trusted() -> bool {
+    clock_state() == ClockState::Synchronized
+}
+
+/// Waits up to `timeout` for a trusted clock, checking twice a second; returns whether it came.
+/// For a worker thread (never the UI thread): e.g. before the first HTTPS fetch after boot.
+pub fn wait_until_trusted(timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if clock_trusted() {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(500)));
+    }
+}
+
+/// The kernel's view (`adjtimex` read-only): `None` when the call is not allowed or fails.
+fn kernel_synced() -> Option<bool> {
+    // SAFETY: a zeroed `timex` with `modes = 0` only reads the kernel's state into the struct.
+    let mut tx: libc::timex = unsafe { std::mem::zeroed() };
+    // SAFETY: `tx` is a valid, exclusively borrowed `timex` for the duration of the call.
+    let state = unsafe { libc::ntp_adjtime(&mut tx) };
+    if state < 0 {
+        return None;
+    }
+    Some(state != libc::TIME_ERROR && tx.status & libc::STA_UNSYNC == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_before_this_release_is_wrong_whatever_else_says() {
+        assert_eq!(classify(0, true, Some(true)), ClockState::Wrong);
+        assert_eq!(classify(1_700_000_000, false, None), ClockState::Wrong);
+    }
+
+    #[test]
+    fn synchronisation_comes_from_timesyncd_or_the_kernel() {
+        let now = EARLIEST_PLAUSIBLE_UNIX_S + 86_400;
+        assert_eq!(classify(now, true, None), ClockState::Synchronized);
+        assert_eq!(classify(now, false, Some(true)), ClockState::Synchronized);
+        assert_eq!(classify(now, false, Some(false)), ClockState::Unconfirmed);
+        assert_eq!(classify(now, false, None), ClockState::Unconfirmed);
+    }
+
+    #[test]
+    fn waiting_ends_at_the_timeout() {
+        let start = Instant::now();
+        let trusted = wait_until_trusted(Duration::from_millis(50));
+        assert!(trusted || start.elapsed() >= Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The files in `dist/` that make zapbox a system service: the unit keeps the properties the app
+//! relies on (notify + watchdog, restart, its own user and groups, the sandbox), and passes
+//! `dist/check-systemd` (`systemd-analyze verify`, security exposure, sysusers) where systemd's
+//! tools are installed.
+
+use std::path::Path;
+use std::process::Command;
+
+fn dist(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist").join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+#[test]
+fn the_unit_has_what_the_app_relies_on() {
+    let unit = dist("systemd/zapbox.service");
+    let lines: Vec<&str> = unit.lines().map(str::trim).collect();
+    for wanted in [
+        "Type=notify",
+        "NotifyAccess=main",
+        "WatchdogSec=20s",
+        "Restart=always",
+        "KillSignal=SIGTERM",
+        "User=zapbox",
+        "SupplementaryGroups=video render input audio",
+        "StateDirectory=zapbox",
+        "CacheDirectory=zapbox",
+        "ProtectSystem=strict",
+        "DevicePolicy=closed",
+        "DeviceAllow=char-drm rw",
+        "DeviceAllow=char-video4linux rw",
+        "DeviceAllow=char-input rw",
+        "DeviceAllow=char-alsa rw",
+        "NoNewPrivileges=yes",
+        "ExecStart=/usr/bin/zapbox",
+    ] {
+        assert!(lines.contains(&wanted), "{wanted} missing from zapbox.service");
+    }
+    // The app must come up without the network (cached lineup) — never wait for network-online.
+    assert!(
+        !unit
+            .lines()
+            .any(|l| l.starts_with("After=") && l.contains("network-online"))
+    );
+}
+
+#[test]
+fn the_drop_ins_say_what_they_are_for() {
+    assert!(dist("sysctl.d/60-zapbox-multicast.conf").contains("net.core.rmem_max = "));
+    assert!(dist("logind.conf.d/zapbox-power-key.conf").contains("HandlePowerKey=ignore"));
+    assert!(dist("sysusers.d/zapbox.conf").contains("u zapbox "));
+}
+
+#[test]
+fn systemd_analyze_accepts_the_unit() {
+    if Command::new("systemd-analyze").arg("--version").output().is_err() {
+        eprintln!("systemd-analyze not installed: skipped (CI runs dist/check-systemd)");
+        return;
+    }
+    let out = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("dist/check-systemd"))
+        .arg(env!("CARGO_BIN_EXE_zapbox"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("check-systemd: OK"), "{text}");
+}

@@ -16,6 +16,7 @@ use crate::epg::{
 };
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
+use crate::system::clock;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How often the guide is fetched again while the box runs.
 const GUIDE_REFRESH: Duration = Duration::from_secs(6 * 3600);
+/// How long the loader waits for NTP before giving up on fresh sources (cached ones stay).
+const CLOCK_WAIT: Duration = Duration::from_secs(30 * 60);
 /// Programmes that ended this long ago are dropped at ingest (kept for a look back in the grid).
 const KEEP_PAST_S: i64 = 6 * 3600;
 
@@ -92,7 +95,7 @@ impl SourceLoader {
     }
 
     fn run(&self, generation: u64, playlists: &[String], guides: &[String], start: bool) {
-        let lineup = self.load_lineup(playlists);
+        let mut lineup = self.load_lineup(playlists);
         if !self.current(generation) {
             return;
         }
@@ -101,6 +104,16 @@ impl SourceLoader {
             self.inbox.post(Event::Started);
         }
         self.post_guide_from_disk(&lineup);
+        // A box without a real-time clock starts in the past: TLS fails and the cached copies were
+        // used. Once NTP has set the clock, fetch again (the guide ingest below needs it too).
+        if clock::clock_state() == clock::ClockState::Wrong {
+            log::warn!("the clock is not set yet: cached playlists and guide until it is");
+            if !clock::wait_until_trusted(CLOCK_WAIT) || !self.current(generation) {
+                return;
+            }
+            lineup = self.load_lineup(playlists);
+            self.inbox.post(Event::LineupLoaded(lineup.clone()));
+        }
         let mut sources: Vec<String> = guides.to_vec();
         sources.extend(lineup.guide_urls.iter().filter(|u| !guides.contains(u)).cloned());
         if sources.is_empty() {

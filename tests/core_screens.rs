@@ -402,3 +402,55 @@ fn the_viewer_picks_the_guide_of_a_channel_from_the_closest_names() {
         "automatic matching again"
     );
 }
+
+fn eit_section(table_id: u8, title: &str, start: i64) -> zapbox::epg::eit::EitSection {
+    zapbox::epg::eit::EitSection {
+        service: zapbox::epg::eit::DvbService {
+            original_network_id: 1,
+            transport_stream_id: 1,
+            service_id: 1,
+        },
+        table_id,
+        version: 1,
+        section_number: 0,
+        events: vec![zapbox::epg::eit::EitEvent {
+            event_id: 7,
+            start: Some(start),
+            duration_s: 1800,
+            running_status: 4,
+            language: "eng".into(),
+            title: title.into(),
+            short_text: String::new(),
+            extended_text: String::new(),
+            content: Vec::new(),
+            parental: Vec::new(),
+        }],
+    }
+}
+
+#[test]
+fn the_streams_own_eit_corrects_now_on_the_tuned_channel() {
+    let (mut shell, guide, _dir) = with_guide(3);
+    drop(guide); // the core's handle is the only one, as in the app
+    let request = shell.last_request();
+    let other = eit_section(0x4f, "Another Stream's Show", EVENING_S - 60);
+    shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
+        request,
+        sections: vec![other],
+    }));
+    assert_ne!(
+        shell.view().now.map(|p| p.title).as_deref(),
+        Some("Another Stream's Show")
+    );
+    let actual = eit_section(0x4e, "Breaking EIT News", EVENING_S - 600);
+    shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
+        request,
+        sections: vec![actual],
+    }));
+    let now = shell.view().now.expect("now is known");
+    assert_eq!(
+        now.title, "Breaking EIT News",
+        "the stream's present event wins when times disagree"
+    );
+    assert_eq!((now.start_s, now.stop_s), (EVENING_S - 600, EVENING_S + 1200));
+}

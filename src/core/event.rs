@@ -59,6 +59,11 @@ pub enum PlayerEvent {
     },
     /// The source or pipeline failed.
     Failed { request: RequestId, error: PlayerError },
+    /// New DVB EIT sections the stream carries (present/following, schedule).
+    Eit {
+        request: RequestId,
+        sections: Vec<crate::epg::eit::EitSection>,
+    },
 }
 
 /// A typed player failure.

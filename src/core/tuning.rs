@@ -178,6 +178,27 @@ impl Core {
                 selected,
             } => self.tracks(request, audio, selected, fx),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
+            PlayerEvent::Eit { request, sections } => self.stream_guide(request, &sections),
+        }
+    }
+
+    /// The stream's own EIT for the tuned channel: fills a channel the XMLTV lacks and corrects
+    /// now/next. Only the "actual" tables describe this stream; "other" ones name services of
+    /// other streams, which the lineup cannot map. A guide shared at this moment (being replaced)
+    /// misses a section; DVB repeats present/following every two seconds.
+    fn stream_guide(&mut self, request: RequestId, sections: &[crate::epg::eit::EitSection]) {
+        let Some(key) = self.current(request).map(|t| t.channel.clone()) else {
+            return;
+        };
+        let Some(guide) = self
+            .guide
+            .as_mut()
+            .and_then(|g| std::sync::Arc::get_mut(&mut g.0))
+        else {
+            return;
+        };
+        for section in sections.iter().filter(|s| is_actual(s.table_id)) {
+            guide.apply_eit(&key, section);
         }
     }
 
@@ -312,4 +333,9 @@ impl Core {
             self.tune_initial(fx, now);
         }
     }
+}
+
+/// EIT tables about the stream itself: present/following actual (0x4E) and schedule actual (0x50-0x5F).
+fn is_actual(table_id: u8) -> bool {
+    table_id == crate::epg::eit::TABLE_PF_ACTUAL || (0x50..=0x5f).contains(&table_id)
 }

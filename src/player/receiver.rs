@@ -74,6 +74,8 @@ struct Flow {
     /// When the group was joined, for the "first keyframe after" diagnostic.
     joined: Instant,
     fed_any: bool,
+    /// The stream's own guide (DVB EIT), for channels the XMLTV lacks and to correct now/next.
+    eit: crate::epg::eit::EitCollector,
 }
 
 fn receive(setup: ReceiverSetup, stop: &AtomicBool) {
@@ -90,6 +92,7 @@ fn receive(setup: ReceiverSetup, stop: &AtomicBool) {
     let mut flow = Flow {
         ring,
         reorder: RtpReorder::new(REORDER_WINDOW),
+        eit: crate::epg::eit::EitCollector::new(),
         cursor,
         last_data: Instant::now(),
         stalled: false,
@@ -130,13 +133,24 @@ fn receive(setup: ReceiverSetup, stop: &AtomicBool) {
 
 impl Flow {
     fn arrived(&mut self, datagram: &[u8], request: RequestId, events: &EventSink) {
-        let ring = &mut self.ring;
+        let (ring, eit) = (&mut self.ring, &mut self.eit);
         match rtp::classify(datagram) {
-            Ok(Datagram::RawTs(ts)) => ring.push(ts),
+            Ok(Datagram::RawTs(ts)) => {
+                ring.push(ts);
+                eit.push_bytes(ts);
+            }
             Ok(Datagram::Rtp(_)) => {
-                let _ = self.reorder.push(datagram, &mut |payload| ring.push(payload));
+                let _ = self.reorder.push(datagram, &mut |payload| {
+                    ring.push(payload);
+                    eit.push_bytes(payload);
+                });
             }
             Err(e) => log::trace!("dropping a datagram that is neither TS nor RTP: {e}"),
+        }
+        // New versions only: the collector drops the repetitions DVB sends every few seconds.
+        let sections = self.eit.take();
+        if !sections.is_empty() {
+            events(PlayerEvent::Eit { request, sections });
         }
         self.last_data = Instant::now();
         if self.stalled {

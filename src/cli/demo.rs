@@ -20,16 +20,13 @@ pub fn run_headless(
     out: &mut dyn Write,
 ) -> Result<()> {
     let headend = Headend::start(options)?;
-    let app_dir = options.cache_dir.join("app");
-    std::fs::create_dir_all(&app_dir)?;
-    let playlist = app_dir.join("demo.m3u");
-    std::fs::write(&playlist, headend.playlist())?;
+    let (app_dir, playlist) = write_playlist(&headend, options)?;
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
     let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
     let core = Core::new(Default::default(), SavedState::default(), Settings::default());
     let config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
     let mut shell = Shell::launch(core, config, inbox, None)?.with_loader(loader.clone());
-    loader.load(vec![playlist.to_string_lossy().into_owned()], Vec::new(), true);
+    loader.load(vec![playlist], Vec::new(), true);
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut next_zap = Instant::now() + dwell;
     let mut last_line = String::new();
@@ -55,12 +52,9 @@ pub fn run_headless(
 /// with `url-tvg`, which is fetched over HTTP and ingested into the guide index.
 pub fn run_window(options: &HeadendOptions) -> Result<()> {
     let headend = Headend::start(options)?;
-    let app_dir = options.cache_dir.join("app");
-    std::fs::create_dir_all(&app_dir)?;
-    let playlist = app_dir.join("demo.m3u");
-    std::fs::write(&playlist, headend.playlist())?;
+    let (app_dir, playlist) = write_playlist(&headend, options)?;
     let settings = Settings {
-        playlists: vec![playlist.to_string_lossy().into_owned()],
+        playlists: vec![playlist],
         system: SystemInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             board: "pc — demo".to_string(),
@@ -80,6 +74,16 @@ pub fn run_window(options: &HeadendOptions) -> Result<()> {
         loader.load(shell.core().sources(MenuPage::Playlists), Vec::new(), true);
         Ok(shell)
     })
+}
+
+/// Writes the headend's playlist where the app's loader reads it, as a box reads its configured one.
+/// Returns the app's cache directory and the playlist's path.
+fn write_playlist(headend: &Headend, options: &HeadendOptions) -> Result<(std::path::PathBuf, String)> {
+    let app_dir = options.cache_dir.join("app");
+    std::fs::create_dir_all(&app_dir)?;
+    let playlist = app_dir.join("demo.m3u");
+    std::fs::write(&playlist, headend.playlist())?;
+    Ok((app_dir, playlist.to_string_lossy().into_owned()))
 }
 
 fn status_line(shell: &Shell) -> String {

@@ -67,7 +67,7 @@ pub fn page(index: usize, delta: isize, len: usize) -> usize {
 }
 
 impl Core {
-    pub(super) fn open_channel_list(&mut self, fx: &mut Vec<Effect>, _now: Now) {
+    pub(super) fn open_channel_list(&mut self) {
         let watched = self.tune.as_ref().map(|t| t.channel.clone());
         let keys = zapping::members(&self.lineup, &self.saved, &self.list);
         let focus = watched
@@ -81,7 +81,6 @@ impl Core {
             preview: 0,
             watched,
         });
-        let _ = fx;
     }
 
     pub(super) fn list_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
@@ -109,7 +108,7 @@ impl Core {
                 return;
             }
             other => {
-                self.open(other, fx, now);
+                self.open(other, now);
                 return;
             }
         }

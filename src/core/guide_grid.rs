@@ -98,7 +98,7 @@ impl Core {
             Action::Ok => return self.watch_guide_row(&nav, fx, now),
             Action::Back | Action::Guide => return self.close_screen(),
             other => {
-                self.open(other, fx, now);
+                self.open(other, now);
                 return;
             }
         }

@@ -9,7 +9,7 @@ use super::{Action, Core, Effect, Notice, Now, PlayerCommand, TimerId};
 impl Core {
     pub(super) fn live_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
         match action {
-            Action::Ok => self.open_channel_list(fx, now),
+            Action::Ok => self.open_channel_list(),
             Action::Info => self.toggle_banner(fx),
             Action::ChannelUp | Action::Up => self.zap_step(1, fx, now),
             Action::ChannelDown | Action::Down => self.zap_step(-1, fx, now),
@@ -17,9 +17,7 @@ impl Core {
             Action::Back => self.back(),
             Action::Favorites => self.cycle_list(fx),
             Action::Subtitle => self.toggle_subtitles(fx),
-            Action::Guide | Action::Menu => {
-                self.open(action, fx, now);
-            }
+            Action::Guide | Action::Menu => self.open(action, now),
             _ => {}
         }
     }

@@ -213,12 +213,12 @@ impl Core {
             Action::Left | Action::Right | Action::Ok => {
                 let delta = if action == Action::Left { -1 } else { 1 };
                 if let Some(item) = items.get(nav.focus) {
-                    self.menu_item(&mut nav, item, action == Action::Ok, delta, fx, now);
+                    self.menu_item(&mut nav, item, action == Action::Ok, delta, fx);
                 }
             }
             Action::Red => self.remove_own_source(&nav, &items, fx),
             other => {
-                self.open(other, fx, now);
+                self.open(other, now);
                 return;
             }
         }
@@ -234,7 +234,6 @@ impl Core {
         ok: bool,
         delta: isize,
         fx: &mut Vec<Effect>,
-        _now: Now,
     ) {
         let page = |p| MenuNav {
             page: p,

@@ -261,7 +261,9 @@ impl Core {
                 .notice
                 .as_ref()
                 .map(|(notice, _)| notice.clone())
-                .or_else(|| phase.as_ref().and_then(Notice::for_phase)),
+                .or_else(|| phase.as_ref().and_then(Notice::for_phase))
+                // The PIN prompt says "locked" itself.
+                .filter(|n| !(self.pin.is_some() && *n == Notice::ChannelLocked)),
             phase,
             banner_visible: self.banner.is_some(),
             digits,

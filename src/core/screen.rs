@@ -66,15 +66,13 @@ impl Core {
     }
 
     /// Opens a screen from any other one (GUIDE in the list, MENU in the guide...).
-    pub(super) fn open(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) -> bool {
+    pub(super) fn open(&mut self, action: Action, now: Now) {
         match action {
             Action::Guide => self.open_guide(now),
             Action::Menu => self.open_menu(),
-            _ => return false,
+            _ => return,
         }
         self.digits = None;
         self.banner = None;
-        let _ = fx;
-        true
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 /// Programme titles the demo cycles through.
-const SHOWS: &[&str] = &[
+pub(super) const SHOWS: &[&str] = &[
     "Morning Loop",
     "The Bouncing Hour",
     "Test Card Tales",
@@ -45,7 +45,7 @@ pub fn xmltv(channels: &[(String, String)], now_unix_s: i64) -> String {
 }
 
 /// `YYYYMMDDhhmmss +0000` for a Unix time.
-fn xmltv_time(unix_s: i64) -> String {
+pub(super) fn xmltv_time(unix_s: i64) -> String {
     match jiff::Timestamp::from_second(unix_s) {
         Ok(t) => t.strftime("%Y%m%d%H%M%S +0000").to_string(),
         Err(_) => "19700101000000 +0000".to_string(),

@@ -25,15 +25,8 @@ const NAMES: [&str; 12] = [
     "Smpte World",
     "Ball Action",
 ];
-const TITLES: [&str; 16] = [
-    "Morning Loop",
-    "The Bouncing Hour",
-    "Test Card Tales",
-    "News at the Bars",
-    "Signal & Noise",
-    "Documentary: Circles",
-    "Sports Roundup",
-    "Late Night Tones",
+/// Titles besides the demo guide's own (`guide::SHOWS`).
+const MORE_TITLES: [&str; 8] = [
     "The Weather in Colour",
     "Quiz of Lines",
     "Cooking with Gradients",
@@ -92,12 +85,12 @@ pub fn write_guide(out: &mut dyn Write, channels: usize, start_s: i64, days: i64
         let mut k = c;
         while t < end {
             let length = LENGTHS_MIN[k % LENGTHS_MIN.len()] * 60;
-            let title = TITLES[(k * 7 + c) % TITLES.len()];
+            let title = title((k * 7 + c) % (super::guide::SHOWS.len() + MORE_TITLES.len()));
             writeln!(
                 out,
                 "<programme start=\"{}\" stop=\"{}\" channel=\"ch{}.demo\"><title>{title}</title><desc>{title}: episode {} of a generated series, for the guide on channel {}.</desc><category>{}</category></programme>",
-                xmltv_time(t),
-                xmltv_time(t + length),
+                super::guide::xmltv_time(t),
+                super::guide::xmltv_time(t + length),
                 c + 1,
                 k % 40 + 1,
                 c + 1,
@@ -110,10 +103,13 @@ pub fn write_guide(out: &mut dyn Write, channels: usize, start_s: i64, days: i64
     writeln!(out, "</tv>")
 }
 
-fn xmltv_time(unix_s: i64) -> String {
-    jiff::Timestamp::from_second(unix_s)
-        .map(|t| t.strftime("%Y%m%d%H%M%S +0000").to_string())
-        .unwrap_or_default()
+fn title(n: usize) -> &'static str {
+    super::guide::SHOWS
+        .iter()
+        .chain(&MORE_TITLES)
+        .nth(n)
+        .copied()
+        .unwrap_or("Test Card")
 }
 
 /// Generates a guide for `lineup` in `dir` (XMLTV, then the index) and loads it.

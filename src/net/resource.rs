@@ -252,7 +252,7 @@ impl CacheSlot {
 }
 
 /// FNV-1a, 64 bit: stable across Rust versions (unlike `DefaultHasher`), so cache names survive upgrades.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -6,7 +6,6 @@
 
 use crate::net::http::{HttpClient, HttpLimits, HttpResponse};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -74,7 +73,10 @@ impl Logos {
     }
 
     fn start(&mut self, url: &str) {
-        let file = self.dir.join(format!("{:016x}.logo", hash(url)));
+        let file = self.dir.join(format!(
+            "{:016x}.logo",
+            crate::net::resource::fnv1a(url.as_bytes())
+        ));
         let local = url.starts_with('/').then(|| PathBuf::from(url));
         if let Some(path) = local.or_else(|| file.exists().then(|| file.clone())) {
             self.finished
@@ -120,12 +122,6 @@ fn decode(file: &Path) -> Result<slint::Image, String> {
         rgba.height(),
     );
     Ok(slint::Image::from_rgba8(buffer))
-}
-
-fn hash(text: &str) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
 }
 
 fn download(url: &str, file: &Path) -> Result<PathBuf, String> {

@@ -161,12 +161,7 @@ fn overlays(tv: &ui::Tv<'_>, view: &ViewModel) {
             .unwrap_or_default()
             .into(),
     );
-    // The PIN prompt says "locked" itself.
-    let notice = view
-        .notice
-        .as_ref()
-        .filter(|n| !(view.pin.is_some() && **n == crate::core::Notice::ChannelLocked));
-    let (kind, arg) = notice.map(text::notice_id).unwrap_or_default();
+    let (kind, arg) = view.notice.as_ref().map(text::notice_id).unwrap_or_default();
     tv.set_notice_kind(kind.into());
     tv.set_notice_arg(arg.into());
     tv.set_pin_visible(view.pin.is_some());

@@ -11,13 +11,13 @@
 use std::collections::VecDeque;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use zapbox::player::ts::TS_PACKET_SIZE;
-use zapbox::player::ts::keyframe::pes_es_data;
-use zapbox::player::ts::program::ProgramTracker;
-use zapbox::player::ts::ring::DEFAULT_CAPACITY_PACKETS;
-use zapbox::player::ts::stats::CcTracker;
-use zapbox::player::ts::synth::SyntheticProgram;
-use zapbox::player::ts::{TsPacket, TsRing};
+use zapbox::mpegts::TS_PACKET_SIZE;
+use zapbox::mpegts::keyframe::pes_es_data;
+use zapbox::mpegts::program::ProgramTracker;
+use zapbox::mpegts::ring::DEFAULT_CAPACITY_PACKETS;
+use zapbox::mpegts::stats::CcTracker;
+use zapbox::mpegts::synth::SyntheticProgram;
+use zapbox::mpegts::{TsPacket, TsRing};
 
 /// Datagram size used by practically every IPTV sender.
 const DATAGRAM: usize = 7 * TS_PACKET_SIZE;

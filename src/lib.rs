@@ -10,6 +10,7 @@ pub mod demo;
 pub mod epg;
 pub mod input;
 pub mod lineup;
+pub mod mpegts;
 pub mod net;
 pub mod player;
 pub mod system;

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Integration tests of the pure MPEG-TS receive path (`player::ts`): real GStreamer-made
+//! Integration tests of the pure MPEG-TS receive path (`mpegts`): real GStreamer-made
 //! fixtures, RTP → reorder → ring end to end, and property tests feeding random bytes
 //! and random datagram splits. Depends on no GStreamer at run time.
 
 use proptest::prelude::*;
-use zapbox::player::ts::build::{StreamWriter, long_section};
-use zapbox::player::ts::packet::{PID_PAT, TS_PACKET_SIZE};
-use zapbox::player::ts::rtp::rtp_header;
-use zapbox::player::ts::synth::SyntheticProgram;
-use zapbox::player::ts::{
+use zapbox::mpegts::build::{StreamWriter, long_section};
+use zapbox::mpegts::packet::{PID_PAT, TS_PACKET_SIZE};
+use zapbox::mpegts::rtp::rtp_header;
+use zapbox::mpegts::synth::SyntheticProgram;
+use zapbox::mpegts::{
     AudioCodec, Cursor, Pat, Pmt, RtpReorder, Section, SectionAssembler, TsPacket, TsRing, VideoCodec,
 };
 

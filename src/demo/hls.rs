@@ -3,7 +3,7 @@
 //! window computed from the clock, and each lap shifts timestamps like the multicast playout.
 
 use super::playout::TsLoop;
-use crate::player::ts::packet::{PCR_HZ, TS_PACKET_SIZE, TsPacket};
+use crate::mpegts::packet::{PCR_HZ, TS_PACKET_SIZE, TsPacket};
 use std::time::Instant;
 
 /// Segment length in seconds (two 1 s GOPs).

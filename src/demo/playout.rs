@@ -3,7 +3,7 @@
 //! Each lap shifts PCR, PTS and DTS by the loop length and continues the continuity counters, so a
 //! receiver sees one continuous stream and never a loop boundary.
 
-use crate::player::ts::packet::{PCR_HZ, PCR_MODULUS, TS_PACKET_SIZE, TsPacket};
+use crate::mpegts::packet::{PCR_HZ, PCR_MODULUS, TS_PACKET_SIZE, TsPacket};
 use anyhow::{Result, bail};
 use std::collections::HashMap;
 
@@ -104,7 +104,7 @@ impl TsLoop {
 /// Send offsets for every packet: linear between PCRs, constant rate before the first and after the last.
 fn interpolate(count: usize, pcrs: &[(usize, u64)]) -> Vec<u64> {
     let first = pcrs[0].1;
-    let rel = |pcr: u64| crate::player::ts::packet::pcr_delta(first, pcr);
+    let rel = |pcr: u64| crate::mpegts::packet::pcr_delta(first, pcr);
     let mut out = vec![0u64; count];
     for pair in pcrs.windows(2) {
         let ((i0, p0), (i1, p1)) = (pair[0], pair[1]);

@@ -4,8 +4,8 @@
 //! The channel can be taken off air and back (tests of stall detection and recovery).
 
 use super::playout::TsLoop;
-use crate::player::ts::packet::{PCR_HZ, TS_PACKET_SIZE};
-use crate::player::ts::rtp;
+use crate::mpegts::packet::{PCR_HZ, TS_PACKET_SIZE};
+use crate::mpegts::rtp;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

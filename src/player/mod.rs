@@ -21,7 +21,6 @@ pub mod output;
 pub mod pipeline;
 mod receiver;
 mod session;
-pub mod ts;
 
 pub use output::{FrameCallback, Outputs, VideoFrame, VideoOutput};
 pub use pipeline::Decoder;

@@ -5,7 +5,7 @@
 //! GStreamer timeout involved.
 
 use super::EventSink;
-use super::ts::{Datagram, RtpReorder, TsRing, rtp};
+use crate::mpegts::{Datagram, RtpReorder, TsRing, rtp};
 use crate::core::{ErrorKind, PlayerError, PlayerEvent, RequestId};
 use crate::net::multicast::Membership;
 use gstreamer as gst;
@@ -68,7 +68,7 @@ impl Drop for Receiver {
 struct Flow {
     ring: TsRing,
     reorder: RtpReorder,
-    cursor: super::ts::Cursor,
+    cursor: crate::mpegts::Cursor,
     last_data: Instant,
     stalled: bool,
     /// When the group was joined, for the "first keyframe after" diagnostic.

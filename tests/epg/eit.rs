@@ -7,10 +7,10 @@ use super::{SIX_PM, fixture, ingest_into, load, source};
 use zapbox::epg::eit::{DvbService, EitCollector, collect_ts_file};
 use zapbox::epg::{Guide, GuideOverrides, ListingOrigin, UtcSeconds};
 use zapbox::lineup::{self, ChannelKey};
-use zapbox::player::ts::TS_PACKET_SIZE;
-use zapbox::player::ts::build::{StreamWriter, pat_section};
-use zapbox::player::ts::packet::PID_EIT;
-use zapbox::player::ts::psi::crc32_mpeg2;
+use zapbox::mpegts::TS_PACKET_SIZE;
+use zapbox::mpegts::build::{StreamWriter, pat_section};
+use zapbox::mpegts::packet::PID_EIT;
+use zapbox::mpegts::psi::crc32_mpeg2;
 
 const SERVICE: DvbService = DvbService {
     original_network_id: 0x233a,

@@ -10,8 +10,8 @@ use zapbox::epg::time::parse_xmltv_time;
 use zapbox::epg::xmltv::{self, Programme, XmltvChannel, XmltvSink};
 use zapbox::epg::{Guide, GuideSource, IngestOptions, index, ingest, input};
 use zapbox::lineup::ChannelKey;
-use zapbox::player::ts::Section;
-use zapbox::player::ts::psi::crc32_mpeg2;
+use zapbox::mpegts::Section;
+use zapbox::mpegts::psi::crc32_mpeg2;
 
 #[derive(Default)]
 struct Checked {

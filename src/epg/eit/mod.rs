@@ -22,8 +22,8 @@ pub use section::{DvbService, EitError, EitEvent, EitSection, TABLE_PF_ACTUAL, T
 
 use super::details::{Details, Rating};
 use super::guide::LiveProgramme;
-use crate::player::ts::packet::PID_EIT;
-use crate::player::ts::{Framer, Section, SectionAssembler, TS_PACKET_SIZE, TsPacket};
+use crate::mpegts::packet::PID_EIT;
+use crate::mpegts::{Framer, Section, SectionAssembler, TS_PACKET_SIZE, TsPacket};
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::path::Path;

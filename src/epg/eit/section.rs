@@ -8,7 +8,7 @@
 
 use super::dvb_text;
 use crate::epg::UtcSeconds;
-use crate::player::ts::Section;
+use crate::mpegts::Section;
 use serde::Serialize;
 
 /// EIT present/following of this transport stream.

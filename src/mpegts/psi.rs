@@ -268,7 +268,7 @@ fn declared_len(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::ts::build::{StreamWriter, long_section};
+    use crate::mpegts::build::{StreamWriter, long_section};
 
     fn assemble(packets: &[[u8; 188]]) -> (Vec<Vec<u8>>, SectionStats) {
         let mut asm = SectionAssembler::new();

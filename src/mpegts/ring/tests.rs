@@ -3,8 +3,8 @@
 //! tracking and per-ring statistics.
 
 use super::*;
-use crate::player::ts::build::{PacketSpec, ts_packet};
-use crate::player::ts::synth::SyntheticProgram;
+use crate::mpegts::build::{PacketSpec, ts_packet};
+use crate::mpegts::synth::SyntheticProgram;
 
 const VIDEO: u16 = SyntheticProgram::VIDEO_PID;
 
@@ -222,7 +222,7 @@ fn misaligned_input_is_resynchronised() {
 
 #[test]
 fn video_pid_change_drops_stale_keyframes() {
-    use crate::player::ts::build::{StreamSpec, StreamWriter, pat_section, pmt_section};
+    use crate::mpegts::build::{StreamSpec, StreamWriter, pat_section, pmt_section};
     let mut synth = SyntheticProgram::new(5, 300);
     let mut ring = TsRing::new(DEFAULT_CAPACITY_PACKETS);
     ring.push(&synth.bytes(6));

@@ -181,7 +181,7 @@ fn classify(codec: VideoCodec, header: u8) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::ts::build::{
+    use crate::mpegts::build::{
         PesFlags, StreamWriter, h264_access_unit, hevc_access_unit, mpeg2_picture,
     };
 

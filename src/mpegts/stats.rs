@@ -149,7 +149,7 @@ impl PcrBitrate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::ts::build::{PacketSpec, ts_packet};
+    use crate::mpegts::build::{PacketSpec, ts_packet};
 
     fn check(t: &mut CcTracker, spec: PacketSpec, payload: bool) -> bool {
         let body: &[u8] = if payload { &[1; 184] } else { &[] };

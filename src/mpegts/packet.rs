@@ -188,7 +188,7 @@ pub fn pcr_delta(from: u64, to: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::ts::build::{PacketSpec, ts_packet};
+    use crate::mpegts::build::{PacketSpec, ts_packet};
 
     #[test]
     fn header_fields() {

@@ -217,7 +217,7 @@ impl ProgramTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::ts::build::{StreamSpec, pat_section, pmt_section};
+    use crate::mpegts::build::{StreamSpec, pat_section, pmt_section};
 
     fn feed(tracker: &mut ProgramTracker, pid: u16, cc: u8, section: &[u8]) -> Observation {
         let mut packets = Vec::new();

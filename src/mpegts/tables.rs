@@ -316,7 +316,7 @@ pub fn parse_descriptors(mut data: &[u8]) -> Result<Vec<Descriptor>, TableError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::ts::build::{StreamSpec, language_descriptor, pat_section, pmt_section};
+    use crate::mpegts::build::{StreamSpec, language_descriptor, pat_section, pmt_section};
 
     #[test]
     fn pat_programs_and_nit() {

@@ -256,7 +256,7 @@ impl Default for RtpReorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::ts::rtp::rtp_header;
+    use crate::mpegts::rtp::rtp_header;
 
     fn datagram(seq: u16, ssrc: u32) -> Vec<u8> {
         let mut d = rtp_header(seq, 0, ssrc).to_vec();

@@ -30,6 +30,14 @@ enum Command {
         /// With --headless: how long to run.
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        /// Only the headend, no app, until stopped: the lineup at http://127.0.0.1:PORT/lineup.m3u for
+        /// a zapbox started apart (a box image's zapbox-demo.service). Stays in this network namespace,
+        /// which must have no interface up but lo.
+        #[arg(long, conflicts_with = "headless")]
+        serve: bool,
+        /// With --serve: the HTTP port on 127.0.0.1.
+        #[arg(long, default_value_t = 8090, requires = "serve")]
+        port: u16,
     },
     /// Programme guide tools: ingest XMLTV into the index, print now/next.
     Epg(zapbox::cli::epg::EpgArgs),
@@ -113,12 +121,18 @@ fn main() -> ExitCode {
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
     let needs_netns = matches!(
         cli.command,
-        Some(Command::Demo { .. })
+        Some(Command::Demo { serve: false, .. })
             | Some(Command::Bench {
                 command: BenchCommand::Zap { .. }
             })
     );
     if needs_netns && let Err(e) = zapbox::system::netns::enter_private_network() {
+        eprintln!("zapbox: {e}");
+        return ExitCode::FAILURE;
+    }
+    if matches!(cli.command, Some(Command::Demo { serve: true, .. }))
+        && let Err(e) = zapbox::system::netns::loopback_only_network()
+    {
         eprintln!("zapbox: {e}");
         return ExitCode::FAILURE;
     }
@@ -146,8 +160,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Some(Command::Demo {
+            serve: true, port, ..
+        }) => {
+            zapbox::cli::demo::serve(&demo_options(), port, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo {
             headless: true,
             seconds,
+            ..
         }) => {
             let options = demo_options();
             let mut out = std::io::stdout().lock();
@@ -157,6 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo {
             headless: false,
             seconds,
+            ..
         }) => {
             if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
                 eprintln!("zapbox: no display (DISPLAY/WAYLAND_DISPLAY unset): running the demo headless");

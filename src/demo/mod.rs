@@ -5,7 +5,7 @@
 //!  cached loops (assets) --> TsLoop (playout) --+--> Sender: UDP multicast 239.255.0.1..6   (channels 1-6)
 //!                                               +--> Sender: RTP multicast 239.255.0.7       (channel 7)
 //!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
-//!  HttpServer: /guide.xml (XMLTV), /hls/live.m3u8 + segments
+//!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 + segments
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
 //! ([`crate::system::netns`]); senders also use TTL 0.
@@ -59,8 +59,14 @@ pub struct Headend {
 }
 
 impl Headend {
-    /// Encodes missing loops, starts the senders and the HTTP server.
+    /// Encodes missing loops, starts the senders and the HTTP server (on any free port).
     pub fn start(options: &HeadendOptions) -> Result<Self> {
+        Self::start_on_port(options, 0)
+    }
+
+    /// As [`Headend::start`], with the HTTP server on 127.0.0.1:`port`, so another process (the TV app
+    /// of a box image) can be configured with `http://127.0.0.1:PORT/lineup.m3u`.
+    pub fn start_on_port(options: &HeadendOptions, port: u16) -> Result<Self> {
         gstreamer::init().context("initialising GStreamer")?;
         let loops: Vec<Arc<TsLoop>> = LOOKS
             .iter()
@@ -88,8 +94,12 @@ impl Headend {
             .map(|l| (tvg_id(l.name), l.name.to_string()))
             .collect();
         let guide = Arc::new(guide_text(&names));
-        let router: http::Router = Arc::new(move |path: &str| route(path, &hls, &guide));
-        let http = HttpServer::start(router).context("starting the demo HTTP server")?;
+        // The playlist names the server's own address, known once it listens.
+        let lineup = Arc::new(std::sync::OnceLock::<String>::new());
+        let served = lineup.clone();
+        let router: http::Router =
+            Arc::new(move |path: &str| route(path, &hls, &guide, served.get().map(String::as_str)));
+        let http = HttpServer::start(router, port).context("starting the demo HTTP server")?;
         let channels = LOOKS
             .iter()
             .enumerate()
@@ -104,11 +114,13 @@ impl Headend {
                 },
             })
             .collect();
-        Ok(Self {
+        let headend = Self {
             senders,
             http,
             channels,
-        })
+        };
+        let _ = lineup.set(headend.playlist());
+        Ok(headend)
     }
 
     /// The lineup as an extended M3U playlist.
@@ -152,8 +164,12 @@ fn guide_text(channels: &[(String, String)]) -> String {
     guide::xmltv(channels, now)
 }
 
-fn route(path: &str, hls: &hls::HlsChannel, guide: &str) -> Option<Body> {
+fn route(path: &str, hls: &hls::HlsChannel, guide: &str, lineup: Option<&str>) -> Option<Body> {
     match path {
+        "/lineup.m3u" => Some(Body {
+            content_type: "audio/x-mpegurl",
+            bytes: lineup?.as_bytes().to_vec(),
+        }),
         "/guide.xml" => Some(Body {
             content_type: "application/xml",
             bytes: guide.as_bytes().to_vec(),

@@ -100,7 +100,7 @@ fn zap_time_is_measured_from_the_key_press() {
     shell.press(Action::ChannelUp);
     shell.advance(420);
     shell.first_frame();
-    assert_eq!(shell.view().recent_zaps_ms.first(), Some(&420));
+    assert_eq!(shell.view().recent_zaps.first().map(|z| z.ms), Some(420));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! network is not up yet), so the window is there at once.
 
 use super::{Shell, SourceLoader};
-use crate::core::{Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo};
+use crate::core::{Core, Event, HotSettings, MenuPage, ParentalSettings, Settings, SystemInfo};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
@@ -98,12 +98,47 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         },
         playlists: config.playlists.clone(),
         guides: config.guides.iter().map(|g| g.url.clone()).collect(),
+        hot: hot_settings(config, board, Path::new("/sys/class/net")),
         system: SystemInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             board: format!("{} — {}", board.name, board.description),
             network,
         },
         ..Settings::default()
+    }
+}
+
+/// The stream budget for hot channels: the config's, else the board's, else the defaults; in `auto`
+/// mode on only for a wired interface named in the config or board profile (`sys_net` is
+/// `/sys/class/net`: a Wi-Fi interface has `wireless` or `phy80211` there).
+fn hot_settings(config: &Config, board: &BoardProfile, sys_net: &Path) -> HotSettings {
+    use crate::system::config::HotMode;
+    let chosen = config
+        .network
+        .hot_channels
+        .or(board.hot_channels)
+        .unwrap_or_default();
+    let interface = config
+        .network
+        .multicast_interface
+        .as_ref()
+        .or(board.multicast_interface.as_ref());
+    let on = match chosen.mode {
+        HotMode::On => true,
+        HotMode::Off => false,
+        HotMode::Auto => interface.is_some_and(|name| {
+            let dir = sys_net.join(name);
+            dir.exists() && !dir.join("wireless").exists() && !dir.join("phy80211").exists()
+        }),
+    };
+    if !on {
+        log::info!("hot channels off ({:?} mode, interface {interface:?})", chosen.mode);
+        return HotSettings::off();
+    }
+    HotSettings {
+        max_streams: chosen.max_streams,
+        max_mbps: chosen.max_mbps,
+        linger_ms: u64::from(chosen.linger_s) * 1000,
     }
 }
 
@@ -163,5 +198,34 @@ mod tests {
         let overlay = player_config(&board, &config, Arc::new(|_| {}));
         assert!(matches!(&overlay.outputs.video, VideoOutput::Overlay { sink } if sink == "kmssink"));
         assert_eq!(overlay.decoder_ranks.get("v4l2h264dec"), Some(&300));
+    }
+
+    #[test]
+    fn hot_channels_need_a_known_wired_interface_in_auto_mode() {
+        use crate::system::config::{HotChannelsConfig, HotMode};
+        let sys = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(sys.path().join("eth0")).expect("eth0");
+        std::fs::create_dir_all(sys.path().join("wlan0/wireless")).expect("wlan0");
+        let mut board = BoardProfile::default();
+        let mut config = Config::default();
+        assert!(!hot_settings(&config, &board, sys.path()).enabled(), "unknown interface");
+        board.multicast_interface = Some("wlan0".into());
+        assert!(!hot_settings(&config, &board, sys.path()).enabled(), "Wi-Fi");
+        board.multicast_interface = Some("eth0".into());
+        assert_eq!(hot_settings(&config, &board, sys.path()), HotSettings::default());
+        config.network.hot_channels = Some(HotChannelsConfig {
+            mode: HotMode::Off,
+            ..HotChannelsConfig::default()
+        });
+        assert!(!hot_settings(&config, &board, sys.path()).enabled(), "the config wins");
+        board.multicast_interface = None;
+        config.network.hot_channels = Some(HotChannelsConfig {
+            mode: HotMode::On,
+            max_streams: 2,
+            max_mbps: 10,
+            linger_s: 5,
+        });
+        let on = hot_settings(&config, &board, sys.path());
+        assert_eq!((on.max_streams, on.max_mbps, on.linger_ms), (2, 10, 5_000));
     }
 }

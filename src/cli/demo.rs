@@ -95,9 +95,9 @@ fn status_line(shell: &Shell) -> String {
         Some(Phase::Playing) => format!(
             "playing ({}; zap {} ms)",
             view.decoder.as_deref().unwrap_or("?"),
-            view.recent_zaps_ms
+            view.recent_zaps
                 .first()
-                .map_or("-".into(), |ms| ms.to_string())
+                .map_or("-".into(), |z| format!("{}, {:?}", z.ms, z.path))
         ),
         Some(other) => format!("{other:?}").to_lowercase(),
         None => "idle".to_string(),

@@ -47,6 +47,17 @@ pub enum PlayerEvent {
         /// The video decoder element that won (e.g. `v4l2h264dec`, `avdec_h264`).
         decoder: Option<String>,
     },
+    /// The player started this request: which path the zap took and, for a start from a cached
+    /// keyframe, how far behind live the picture runs.
+    Started {
+        request: RequestId,
+        path: ZapPath,
+        behind_live_ms: Option<u64>,
+    },
+    /// A hot channel was given up: the player left its group.
+    HotLost { channel: ChannelKey, reason: HotLoss },
+    /// The measured bitrate of a joined channel (live or hot), when first known and when it moves.
+    Bitrate { channel: ChannelKey, bps: u64 },
     /// No data for a while (the receiver saw no packets): the picture is frozen.
     Stalled { request: RequestId },
     /// Data flows again after a stall.
@@ -64,6 +75,26 @@ pub enum PlayerEvent {
         request: RequestId,
         sections: Vec<crate::epg::eit::EitSection>,
     },
+}
+
+/// How a zap reached its first frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ZapPath {
+    /// From a hot channel's cached keyframe.
+    Hot,
+    /// A multicast/RTP join (or a tap without a keyframe yet): waits for the next keyframe.
+    Cold,
+    /// HLS, DASH or HTTP.
+    Ott,
+}
+
+/// Why a hot channel was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HotLoss {
+    /// Nothing arrived after the join: the network probably refused it (IGMP stream limits).
+    Refused,
+    /// Data stopped: the sender is gone.
+    Silent,
 }
 
 /// A typed player failure.

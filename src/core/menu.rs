@@ -143,11 +143,7 @@ impl Core {
 
     fn about_items(&self) -> Vec<MenuItem> {
         let info = &self.settings.system;
-        let zaps = self
-            .recent_zaps_ms
-            .iter()
-            .map(|ms| format!("{ms} ms"))
-            .collect::<Vec<_>>();
+        let zaps = self.recent_zaps.iter().map(zap_text).collect::<Vec<_>>();
         let guide = self
             .guide
             .as_ref()
@@ -339,4 +335,15 @@ impl Core {
         });
         fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
+}
+
+/// One zap for the about page: time and path (`84 ms hot`).
+fn zap_text(zap: &super::ZapRecord) -> String {
+    let path = match zap.path {
+        Some(super::ZapPath::Hot) => " hot",
+        Some(super::ZapPath::Cold) => " cold",
+        Some(super::ZapPath::Ott) => " ott",
+        None => "",
+    };
+    format!("{} ms{path}", zap.ms)
 }

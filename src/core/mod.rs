@@ -21,6 +21,8 @@ mod event;
 mod guide;
 mod guide_grid;
 mod guide_match;
+mod hot;
+mod hot_set;
 mod keyboard;
 mod live;
 mod menu;
@@ -38,8 +40,9 @@ mod zapping;
 pub use action::Action;
 pub use audio::{AudioTrack, canonical_language};
 pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
-pub use effect::{Effect, PlayerCommand, TimerId};
-pub use event::{ErrorKind, Event, PlayerError, PlayerEvent};
+pub use effect::{Effect, HotChannel, PlayerCommand, TimerId};
+pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
+pub use hot::{ASSUMED_BPS, BACKOFF_CAP_MS, BACKOFF_FIRST_MS, HotSettings, ZapKind};
 pub use guide::{GuideHandle, ProgrammeView};
 pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
 pub use guide_match::{Candidate, GUIDE_CANDIDATES};
@@ -50,7 +53,7 @@ pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
 pub use state::{SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use time::Now;
-pub use view::{ChannelView, DigitsView, Notice, ViewModel};
+pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};
 pub use view_screens::{
     ChannelListView, ChannelRow, GuideCell, GuideRow, GuideView, KeyboardView, MenuView, PinView, ScreenView,
 };
@@ -86,6 +89,8 @@ pub struct Settings {
     pub guides: Vec<String>,
     /// Facts for the about page.
     pub system: SystemInfo,
+    /// The stream budget for hot channels.
+    pub hot: HotSettings,
 }
 
 /// What the about page tells about the box.
@@ -113,6 +118,7 @@ impl Default for Settings {
             playlists: Vec::new(),
             guides: Vec::new(),
             system: SystemInfo::default(),
+            hot: HotSettings::default(),
         }
     }
 }
@@ -135,6 +141,9 @@ struct Tune {
     /// The track last asked for, until the player confirms it, and how often it was asked.
     audio_requested: Option<String>,
     audio_asks: u32,
+    /// How the player started this request, and how far behind live from a cached keyframe.
+    path: Option<ZapPath>,
+    behind_live_ms: Option<u64>,
 }
 
 /// The state of the whole box, owned by the dispatch loop.
@@ -157,7 +166,11 @@ pub struct Core {
     /// Generation counter for timers that can be superseded (digits, banner, notice).
     generation: u64,
     last_request: u64,
-    recent_zaps_ms: Vec<u64>,
+    recent_zaps: Vec<ZapRecord>,
+    /// Channels kept joined besides the live one.
+    hot: hot::HotSet,
+    /// How the zap being started was reached (read while choosing the hot set).
+    zap_kind: ZapKind,
     /// The screen under the remote's control.
     screen: Screen,
     /// The PIN prompt, over any screen.
@@ -197,7 +210,9 @@ impl Core {
             notice: None,
             generation: 0,
             last_request: 0,
-            recent_zaps_ms: Vec::new(),
+            recent_zaps: Vec::new(),
+            hot: hot::HotSet::default(),
+            zap_kind: ZapKind::Direct,
             screen: Screen::Live,
             pin: None,
             standby: false,
@@ -228,7 +243,7 @@ impl Core {
                 self.save_soon(&mut fx);
             }
             Event::Shutdown => {
-                fx.push(Effect::Player(PlayerCommand::Stop));
+                self.stop_player(&mut fx);
                 fx.push(Effect::SaveState(Box::new(self.saved.clone())));
             }
         }
@@ -270,7 +285,7 @@ impl Core {
             volume_percent: self.saved.volume_percent,
             muted: self.saved.muted,
             decoder: self.decoder.clone(),
-            recent_zaps_ms: self.recent_zaps_ms.clone(),
+            recent_zaps: self.recent_zaps.clone(),
             audio_tracks: self.tune.as_ref().map(|t| t.audio.clone()).unwrap_or_default(),
             audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
             standby: self.standby,
@@ -282,6 +297,16 @@ impl Core {
             ui_language: self.settings.ui_language.clone(),
             subtitles: self.settings.subtitles,
         }
+    }
+
+    /// The latest tune request, if any.
+    pub fn request(&self) -> Option<RequestId> {
+        self.tune.as_ref().map(|t| t.request)
+    }
+
+    /// The channel requested (tuning or playing), if any.
+    pub fn request_channel(&self) -> Option<ChannelKey> {
+        self.tune.as_ref().map(|t| t.channel.clone())
     }
 
     /// The state that would be saved now.

@@ -30,8 +30,8 @@ pub struct ViewModel {
     pub muted: bool,
     /// The video decoder of the channel on screen.
     pub decoder: Option<String>,
-    /// Key-to-first-frame times of the latest zaps, newest first, in milliseconds.
-    pub recent_zaps_ms: Vec<u64>,
+    /// The latest zaps, newest first: key to first frame and the path taken.
+    pub recent_zaps: Vec<ZapRecord>,
     /// Audio tracks of the channel and the id of the one playing.
     pub audio_tracks: Vec<AudioTrack>,
     pub audio_selected: Option<String>,
@@ -48,6 +48,17 @@ pub struct ViewModel {
     pub aspect: String,
     pub ui_language: String,
     pub subtitles: bool,
+}
+
+/// One zap as measured: key press to first frame, and how the player got there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZapRecord {
+    pub channel: ChannelKey,
+    pub ms: u64,
+    /// `None` when the player did not say (an old report).
+    pub path: Option<super::event::ZapPath>,
+    /// For a start from a cached keyframe: how far behind live the picture runs.
+    pub behind_live_ms: Option<u64>,
 }
 
 /// The channel facts the screens show.

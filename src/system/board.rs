@@ -62,6 +62,8 @@ pub struct BoardProfile {
     pub audio_sink: String,
     /// Interface name for multicast joins (`eth0`); `None` lets the routing table decide.
     pub multicast_interface: Option<String>,
+    /// Hot channels and the stream budget on this board (the config's `network.hot_channels` wins).
+    pub hot_channels: Option<crate::system::config::HotChannelsConfig>,
     /// Input device names to prefer as the remote.
     pub input_devices: Vec<String>,
     /// Free-form notes for integrators (e.g. "no hardware H.264 decoder").
@@ -80,6 +82,7 @@ impl Default for BoardProfile {
             preferred_codecs: Vec::new(),
             audio_sink: "autoaudiosink".into(),
             multicast_interface: None,
+            hot_channels: None,
             input_devices: Vec::new(),
             notes: Vec::new(),
         }

@@ -58,6 +58,55 @@ pub struct NetworkConfig {
     /// Interface to join multicast groups on (e.g. `"eth0"`); `null` lets the kernel choose by
     /// routing table, which is right for boxes with a single interface.
     pub multicast_interface: Option<String>,
+    /// Hot channels (neighbours kept joined for instant zaps) and their stream budget; `null` takes
+    /// the board profile's, else the defaults.
+    pub hot_channels: Option<HotChannelsConfig>,
+}
+
+/// Whether hot channels are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HotMode {
+    /// On for a wired multicast interface named in the config or board profile; off on Wi-Fi
+    /// (multicast goes at the basic rate without acknowledgements) and when the interface is unknown.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+/// Hot channels and the stream budget (config `network.hot_channels`, board profile `hot_channels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HotChannelsConfig {
+    pub mode: HotMode,
+    /// Groups joined at most, the live channel included (1..=8; 1 turns pre-joining off).
+    pub max_streams: u32,
+    /// Megabits per second at most over the joined channels, by their measured bitrates (1..=10000).
+    pub max_mbps: u32,
+    /// Seconds hot channels stay after the last zap (1..=600).
+    pub linger_s: u32,
+}
+
+impl Default for HotChannelsConfig {
+    fn default() -> Self {
+        Self {
+            mode: HotMode::Auto,
+            max_streams: 3,
+            max_mbps: 25,
+            linger_s: 20,
+        }
+    }
+}
+
+impl HotChannelsConfig {
+    /// Replaces values out of range by their defaults.
+    fn check(&mut self, prefix: &str, c: &mut Checker) {
+        let d = Self::default();
+        c.range(&format!("{prefix}.max_streams"), &mut self.max_streams, d.max_streams, 1..=8);
+        c.range(&format!("{prefix}.max_mbps"), &mut self.max_mbps, d.max_mbps, 1..=10_000);
+        c.range(&format!("{prefix}.linger_s"), &mut self.linger_s, d.linger_s, 1..=600);
+    }
 }
 
 /// The viewer's preferences.
@@ -257,6 +306,9 @@ impl Config {
         c.optional("network.multicast_interface", iface, rule, |n: &String| {
             is_interface_name(n)
         });
+        if let Some(hot) = self.network.hot_channels.as_mut() {
+            hot.check("network.hot_channels", &mut c);
+        }
         self.preferences.check(&mut c);
         if self.parental.pin.as_deref().is_some_and(|p| !is_pin(p)) {
             // The rejected value is not echoed: it is close to a secret and logs get shared.

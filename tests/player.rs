@@ -15,11 +15,11 @@ use zapbox::core::{
     Action, Core, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerEvent, RequestId, SavedState,
     Settings, canonical_language,
 };
+use zapbox::core::{HotLoss, HotSettings, ZapPath};
 use zapbox::demo::{Headend, HeadendOptions};
+use zapbox::lineup::ChannelKey;
 use zapbox::lineup::{Lineup, Source};
 use zapbox::player::{EventSink, Outputs, Player, PlayerConfig};
-use zapbox::core::{HotLoss, HotSettings, ZapPath};
-use zapbox::lineup::ChannelKey;
 use zapbox::system::netns;
 
 type Case = fn(&Fixture) -> Result<(), String>;
@@ -63,7 +63,10 @@ fn main() {
         ("hot channels: CH+ keeps the neighbours joined", hot_neighbours),
         ("hot channels: 500 zaps stay within the budget", hot_500_zaps),
         ("hot channels: a silent hot channel is dropped", hot_sender_stops),
-        ("hot channels: a budget of one stream pre-joins nothing", hot_budget_one),
+        (
+            "hot channels: a budget of one stream pre-joins nothing",
+            hot_budget_one,
+        ),
     ];
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
@@ -445,7 +448,9 @@ fn wait_groups(
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!("joined {joined:?}, expected the groups of {numbers:?}: {want:?}"));
+            return Err(format!(
+                "joined {joined:?}, expected the groups of {numbers:?}: {want:?}"
+            ));
         }
         if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
             shell.handle(event);
@@ -473,7 +478,10 @@ fn hot_neighbours(f: &Fixture) -> Result<(), String> {
     if zap.path != Some(ZapPath::Hot) {
         return Err(format!("the zap to hot channel 3 took the {:?} path", zap.path));
     }
-    println!("  hot zap to channel 3: {} ms, {:?} ms behind live", zap.ms, zap.behind_live_ms);
+    println!(
+        "  hot zap to channel 3: {} ms, {:?} ms behind live",
+        zap.ms, zap.behind_live_ms
+    );
     wait_groups(f, &mut shell, &rx, &[2, 3, 4], Duration::from_millis(500))
         .map_err(|e| format!("after CH+ from 2 to 3: {e}"))?;
     wait_groups(f, &mut shell, &rx, &[3], Duration::from_secs(5))
@@ -545,9 +553,15 @@ fn hot_500_zaps(f: &Fixture) -> Result<(), String> {
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.join();
     let most = most.load(Ordering::Relaxed);
-    println!("  most groups joined at once: {most} (budget {})", hot.max_streams);
+    println!(
+        "  most groups joined at once: {most} (budget {})",
+        hot.max_streams
+    );
     if most > hot.max_streams as usize {
-        return Err(format!("{most} groups joined at once, budget {}", hot.max_streams));
+        return Err(format!(
+            "{most} groups joined at once, budget {}",
+            hot.max_streams
+        ));
     }
     if most < 2 {
         return Err("never more than one group joined: no hot channels".into());
@@ -607,7 +621,7 @@ fn hot_budget_one(f: &Fixture) -> Result<(), String> {
         if zap.path != Some(ZapPath::Cold) {
             return Err(format!("{action:?} took the {:?} path", zap.path));
         }
-        if shell.core().hot_set().len() > 0 || joined_now(&shell)?.len() != 1 {
+        if !shell.core().hot_set().is_empty() || joined_now(&shell)?.len() != 1 {
             return Err(format!("hot channels after {action:?}"));
         }
     }

@@ -132,7 +132,10 @@ fn hot_settings(config: &Config, board: &BoardProfile, sys_net: &Path) -> HotSet
         }),
     };
     if !on {
-        log::info!("hot channels off ({:?} mode, interface {interface:?})", chosen.mode);
+        log::info!(
+            "hot channels off ({:?} mode, interface {interface:?})",
+            chosen.mode
+        );
         return HotSettings::off();
     }
     HotSettings {
@@ -208,7 +211,10 @@ mod tests {
         std::fs::create_dir_all(sys.path().join("wlan0/wireless")).expect("wlan0");
         let mut board = BoardProfile::default();
         let mut config = Config::default();
-        assert!(!hot_settings(&config, &board, sys.path()).enabled(), "unknown interface");
+        assert!(
+            !hot_settings(&config, &board, sys.path()).enabled(),
+            "unknown interface"
+        );
         board.multicast_interface = Some("wlan0".into());
         assert!(!hot_settings(&config, &board, sys.path()).enabled(), "Wi-Fi");
         board.multicast_interface = Some("eth0".into());
@@ -217,7 +223,10 @@ mod tests {
             mode: HotMode::Off,
             ..HotChannelsConfig::default()
         });
-        assert!(!hot_settings(&config, &board, sys.path()).enabled(), "the config wins");
+        assert!(
+            !hot_settings(&config, &board, sys.path()).enabled(),
+            "the config wins"
+        );
         board.multicast_interface = None;
         config.network.hot_channels = Some(HotChannelsConfig {
             mode: HotMode::On,

@@ -112,9 +112,7 @@ struct Timed {
 }
 
 fn report(zapbox: &[Timed], naive: &[f64], max_groups_joined: usize) -> ZapReport {
-    let of = |path: ZapPath| -> Vec<f64> {
-        zapbox.iter().filter(|z| z.path == path).map(|z| z.ms).collect()
-    };
+    let of = |path: ZapPath| -> Vec<f64> { zapbox.iter().filter(|z| z.path == path).map(|z| z.ms).collect() };
     let (hot, cold) = (stats(&of(ZapPath::Hot)), stats(&of(ZapPath::Cold)));
     let naive = stats(naive);
     let all: Vec<f64> = zapbox.iter().map(|z| z.ms).collect();
@@ -153,8 +151,16 @@ fn print_text(r: &ZapReport, budget: HotSettings, out: &mut dyn Write) -> Result
         )
     };
     writeln!(out, "{}  (CH+/CH-/LAST onto hot channels)", line("hot", &r.hot))?;
-    writeln!(out, "{}  (numbers typed, channels not hot)", line("cold", &r.cold))?;
-    writeln!(out, "{}  (fresh playbin3 per zap, defaults)", line("naive", &r.naive))?;
+    writeln!(
+        out,
+        "{}  (numbers typed, channels not hot)",
+        line("cold", &r.cold)
+    )?;
+    writeln!(
+        out,
+        "{}  (fresh playbin3 per zap, defaults)",
+        line("naive", &r.naive)
+    )?;
     writeln!(
         out,
         "  zapbox  all    p50 {:7.1} ms  p95 {:7.1} ms",
@@ -286,7 +292,11 @@ fn timed_zap(
         "the key did not change the channel"
     );
     if let Some(number) = number {
-        ensure!(requested.number == number, "typed {number}, got {}", requested.number);
+        ensure!(
+            requested.number == number,
+            "typed {number}, got {}",
+            requested.number
+        );
     }
     wait_playing(shell, rx, Some(&requested.key))?;
     let ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -297,7 +307,9 @@ fn timed_zap(
         "the zap to {:?} was not recorded",
         requested.key
     );
-    let path = zap.path.context("the player did not say which path the zap took")?;
+    let path = zap
+        .path
+        .context("the player did not say which path the zap took")?;
     Ok(Timed {
         ms,
         path,

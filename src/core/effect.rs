@@ -48,7 +48,9 @@ pub enum PlayerCommand {
         hot: Vec<HotChannel>,
     },
     /// A new hot set without a zap (expiry, budget, refusals).
-    Hot { channels: Vec<HotChannel> },
+    Hot {
+        channels: Vec<HotChannel>,
+    },
     /// Play this audio track (an id from `PlayerEvent::Tracks`) in the current request.
     SelectAudio {
         request: RequestId,

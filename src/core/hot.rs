@@ -205,7 +205,10 @@ impl HotSet {
     pub fn in_use(&self, live: Option<&ChannelKey>) -> (usize, u64) {
         let live_bps = live.map_or(0, |l| self.bps(l));
         let hot_bps: u64 = self.channels.iter().map(|c| self.bps(c)).sum();
-        (self.channels.len() + usize::from(live.is_some()), live_bps + hot_bps)
+        (
+            self.channels.len() + usize::from(live.is_some()),
+            live_bps + hot_bps,
+        )
     }
 
     /// The latest losses, newest first.

@@ -79,9 +79,7 @@ impl Core {
     /// No zap for the linger time: only the live channel stays joined.
     pub(super) fn hot_expired(&mut self, fx: &mut Vec<Effect>) {
         self.hot.clear();
-        fx.push(Effect::Player(PlayerCommand::Hot {
-            channels: Vec::new(),
-        }));
+        fx.push(Effect::Player(PlayerCommand::Hot { channels: Vec::new() }));
     }
 
     /// The player left a hot channel that went silent or was never let through: back it off.

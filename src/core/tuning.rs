@@ -3,8 +3,8 @@
 //! and lineup reloads. The requested channel and the channel on screen are kept apart.
 
 use super::audio::{self, AudioTrack};
-use super::playback::{self, Attempts, Phase, RequestId};
 use super::hot::ZapKind;
+use super::playback::{self, Attempts, Phase, RequestId};
 use super::zapping;
 use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune, ZapRecord};
 use crate::core::ErrorKind;

@@ -134,7 +134,11 @@ impl Engine {
                 .open(key, channel)
                 .and_then(|tap| Session::from_tap(start, key, tap))
                 .map(|(session, attached)| {
-                    let path = if attached.cached { ZapPath::Hot } else { ZapPath::Cold };
+                    let path = if attached.cached {
+                        ZapPath::Hot
+                    } else {
+                        ZapPath::Cold
+                    };
                     let behind_live_ms = attached.behind_live.map(|d| d.as_millis() as u64);
                     (session, path, behind_live_ms)
                 }),

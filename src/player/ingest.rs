@@ -91,7 +91,7 @@ pub struct Ingest {
 }
 
 impl Ingest {
-    pub fn new(interface: Option<Ipv4Addr>, events: EventSink, notices: mpsc::Sender<TapNotice>) -> Self {
+    pub fn new(interface: Option<Ipv4Addr>, events: EventSink, notices: Notify) -> Self {
         Self {
             taps: HashMap::new(),
             interface,
@@ -103,7 +103,13 @@ impl Ingest {
     /// The tap for `key`, joining the group when no tap has it yet. `channel` names the tap in events.
     pub fn open(&mut self, key: TapKey, channel: &ChannelKey) -> Result<&Tap, PlayerError> {
         if !self.taps.contains_key(&key) {
-            let tap = Tap::open(key, channel.clone(), self.interface, self.events.clone(), &self.notices)?;
+            let tap = Tap::open(
+                key,
+                channel.clone(),
+                self.interface,
+                self.events.clone(),
+                &self.notices,
+            )?;
             self.taps.insert(key, tap);
         }
         self.taps.get(&key).ok_or_else(|| PlayerError {
@@ -123,16 +129,7 @@ impl Ingest {
 
     /// Leaves one group.
     pub fn close(&mut self, key: &TapKey) -> Option<ChannelKey> {
-        self.taps.remove(key).map(|t| t.channel)
-    }
-
-    /// How many groups are joined.
-    pub fn len(&self) -> usize {
-        self.taps.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.taps.is_empty()
+        self.taps.remove(key).map(|t| t.channel.clone())
     }
 }
 
@@ -269,11 +266,6 @@ impl Tap {
     /// Whether a consumer reads this tap.
     pub fn has_consumer(&self) -> bool {
         self.state.lock().is_ok_and(|s| s.consumer.is_some())
-    }
-
-    /// The channel the tap was opened for.
-    pub fn channel(&self) -> &ChannelKey {
-        &self.channel
     }
 }
 
@@ -432,18 +424,17 @@ impl Receive {
     fn watch_silence(&self, state: &mut TapState) {
         let quiet = state.last_data.unwrap_or(state.joined).elapsed();
         match state.consumer.as_mut() {
-            Some(consumer) => {
-                if !consumer.stalled && quiet >= STALL_AFTER {
-                    consumer.stalled = true;
-                    (self.events)(PlayerEvent::Stalled {
-                        request: consumer.request,
-                    });
-                    // First step of recovery, before the core rebuilds the pipeline: refresh the membership.
-                    if let Err(e) = self.membership.rejoin() {
-                        log::warn!("re-joining {:?}: {e}", self.key.group);
-                    }
+            Some(consumer) if !consumer.stalled && quiet >= STALL_AFTER => {
+                consumer.stalled = true;
+                (self.events)(PlayerEvent::Stalled {
+                    request: consumer.request,
+                });
+                // First step of recovery, before the core rebuilds the pipeline: refresh the membership.
+                if let Err(e) = self.membership.rejoin() {
+                    log::warn!("re-joining {:?}: {e}", self.key.group);
                 }
             }
+            Some(_) => {}
             None if !state.silence_reported && quiet >= HOT_SILENCE => {
                 state.silence_reported = true;
                 let reason = if state.first_data.is_none() {
@@ -451,8 +442,15 @@ impl Receive {
                 } else {
                     HotLoss::Silent
                 };
-                log::debug!("tap {:?}: silent for {} ms ({reason:?})", self.channel, quiet.as_millis());
-                (self.notices)(TapNotice::Silent { key: self.key, reason });
+                log::debug!(
+                    "tap {:?}: silent for {} ms ({reason:?})",
+                    self.channel,
+                    quiet.as_millis()
+                );
+                (self.notices)(TapNotice::Silent {
+                    key: self.key,
+                    reason,
+                });
             }
             None => {}
         }

@@ -128,5 +128,8 @@ impl Drop for Player {
 }
 
 fn thread_error(e: std::io::Error) -> gstreamer::glib::Error {
-    gstreamer::glib::Error::new(gstreamer::CoreError::Thread, &format!("starting the player thread: {e}"))
+    gstreamer::glib::Error::new(
+        gstreamer::CoreError::Thread,
+        &format!("starting the player thread: {e}"),
+    )
 }

@@ -42,7 +42,10 @@ impl Session {
     pub fn from_tap(start: Start<'_>, key: TapKey, tap: &Tap) -> Result<(Self, Attached), PlayerError> {
         let mut session = Self::build(start, Input::Ts)?;
         session.tap = Some(key);
-        let appsrc = session.appsrc.clone().ok_or_else(|| stream("no appsrc in a TS pipeline"))?;
+        let appsrc = session
+            .appsrc
+            .clone()
+            .ok_or_else(|| stream("no appsrc in a TS pipeline"))?;
         session.play()?;
         // Attached once the source runs: a buffer pushed into a stopped appsrc would be refused.
         let attached = tap.attach(session.request, appsrc);

@@ -103,9 +103,24 @@ impl HotChannelsConfig {
     /// Replaces values out of range by their defaults.
     fn check(&mut self, prefix: &str, c: &mut Checker) {
         let d = Self::default();
-        c.range(&format!("{prefix}.max_streams"), &mut self.max_streams, d.max_streams, 1..=8);
-        c.range(&format!("{prefix}.max_mbps"), &mut self.max_mbps, d.max_mbps, 1..=10_000);
-        c.range(&format!("{prefix}.linger_s"), &mut self.linger_s, d.linger_s, 1..=600);
+        c.range(
+            &format!("{prefix}.max_streams"),
+            &mut self.max_streams,
+            d.max_streams,
+            1..=8,
+        );
+        c.range(
+            &format!("{prefix}.max_mbps"),
+            &mut self.max_mbps,
+            d.max_mbps,
+            1..=10_000,
+        );
+        c.range(
+            &format!("{prefix}.linger_s"),
+            &mut self.linger_s,
+            d.linger_s,
+            1..=600,
+        );
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use common::{Shell, key, lineup, played};
 use zapbox::core::{
-    Action, Effect, Event, GUIDE_ROWS, GuideHandle, ListRef, MenuPage, Notice, PREVIEW_AFTER_MS,
+    Action, Effect, Event, GUIDE_REFRESH_MS, GUIDE_ROWS, GuideHandle, ListRef, MenuPage, Notice, PREVIEW_AFTER_MS,
     ParentalSettings, Phase, PinPurpose, PlayerCommand, SavedState, ScreenView, Settings,
 };
 use zapbox::demo::showcase;
@@ -403,9 +403,9 @@ fn the_viewer_picks_the_guide_of_a_channel_from_the_closest_names() {
     );
 }
 
-fn eit_section(table_id: u8, title: &str, start: i64) -> zapbox::epg::eit::EitSection {
-    zapbox::epg::eit::EitSection {
-        service: zapbox::epg::eit::DvbService {
+fn eit_section(table_id: u8, title: &str, start: i64) -> zapbox::mpegts::eit::EitSection {
+    zapbox::mpegts::eit::EitSection {
+        service: zapbox::mpegts::eit::DvbService {
             original_network_id: 1,
             transport_stream_id: 1,
             service_id: 1,
@@ -413,7 +413,7 @@ fn eit_section(table_id: u8, title: &str, start: i64) -> zapbox::epg::eit::EitSe
         table_id,
         version: 1,
         section_number: 0,
-        events: vec![zapbox::epg::eit::EitEvent {
+        events: vec![zapbox::mpegts::eit::EitEvent {
             event_id: 7,
             start: Some(start),
             duration_s: 1800,
@@ -430,8 +430,9 @@ fn eit_section(table_id: u8, title: &str, start: i64) -> zapbox::epg::eit::EitSe
 
 #[test]
 fn the_streams_own_eit_corrects_now_on_the_tuned_channel() {
+    // The test keeps its own handle: the guide is shared, as when an adapter or a replacement
+    // being loaded holds it. The core's overlay does not depend on that.
     let (mut shell, guide, _dir) = with_guide(3);
-    drop(guide); // the core's handle is the only one, as in the app
     let request = shell.last_request();
     let other = eit_section(0x4f, "Another Stream's Show", EVENING_S - 60);
     shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
@@ -453,4 +454,38 @@ fn the_streams_own_eit_corrects_now_on_the_tuned_channel() {
         "the stream's present event wins when times disagree"
     );
     assert_eq!((now.start_s, now.stop_s), (EVENING_S - 600, EVENING_S + 1200));
+    let tuned = shell.view().on_screen.expect("a channel plays").key;
+    let shared = guide.0.now_next(&tuned, EVENING_S).now.map(|l| l.title.to_owned());
+    assert_ne!(
+        shared.as_deref(),
+        Some("Breaking EIT News"),
+        "the shared guide itself is untouched"
+    );
+    // A reloaded guide (a refresh, a new match) keeps what the stream announced.
+    shell.send(Event::GuideLoaded(GuideHandle(std::sync::Arc::clone(&guide.0))));
+    assert_eq!(shell.view().now.expect("now is known").title, "Breaking EIT News");
+}
+
+#[test]
+fn the_guide_is_fetched_again_on_the_cores_timer() {
+    let epg = "http://guide.example/epg.xml".to_string();
+    let settings = Settings {
+        guides: vec![epg.clone()],
+        ..Settings::default()
+    };
+    let mut shell = Shell::with_settings(lineup(&[1, 2]), settings);
+    shell.send(Event::Started);
+    let refreshes = |effects: Vec<Effect>| -> Vec<Effect> {
+        effects
+            .into_iter()
+            .filter(|e| matches!(e, Effect::RefreshGuide { .. }))
+            .collect()
+    };
+    assert!(refreshes(shell.advance(GUIDE_REFRESH_MS - 1)).is_empty());
+    let due = Effect::RefreshGuide {
+        guides: vec![epg.clone()],
+    };
+    assert_eq!(refreshes(shell.advance(1)), [due.clone()]);
+    assert!(refreshes(shell.advance(GUIDE_REFRESH_MS - 1)).is_empty());
+    assert_eq!(refreshes(shell.advance(1)), [due], "and again, period after period");
 }

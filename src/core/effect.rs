@@ -27,6 +27,11 @@ pub enum Effect {
     RebuildGuide {
         overrides: std::collections::BTreeMap<ChannelKey, String>,
     },
+    /// Time to fetch the guide again (every [`GUIDE_REFRESH_MS`](super::GUIDE_REFRESH_MS)):
+    /// ingest these sources and the lineup's own guide URLs, then load the result.
+    RefreshGuide {
+        guides: Vec<String>,
+    },
     /// The viewer changed the sources: load the lineup and the guide from these again.
     ReloadSources {
         playlists: Vec<String>,
@@ -78,4 +83,6 @@ pub enum TimerId {
     SaveState,
     /// The channel list's focus rested: preview the focused channel (generation of the focus).
     ListPreview(u64),
+    /// Fetch the guide sources again (they publish new days; the index expires old ones).
+    GuideRefresh,
 }

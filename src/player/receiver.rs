@@ -75,7 +75,7 @@ struct Flow {
     joined: Instant,
     fed_any: bool,
     /// The stream's own guide (DVB EIT), for channels the XMLTV lacks and to correct now/next.
-    eit: crate::epg::eit::EitCollector,
+    eit: crate::mpegts::eit::EitCollector,
 }
 
 fn receive(setup: ReceiverSetup, stop: &AtomicBool) {
@@ -92,7 +92,7 @@ fn receive(setup: ReceiverSetup, stop: &AtomicBool) {
     let mut flow = Flow {
         ring,
         reorder: RtpReorder::new(REORDER_WINDOW),
-        eit: crate::epg::eit::EitCollector::new(),
+        eit: crate::mpegts::eit::EitCollector::new(),
         cursor,
         last_data: Instant::now(),
         stalled: false,

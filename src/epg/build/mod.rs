@@ -12,11 +12,12 @@ mod sink;
 
 pub use sink::SourceSink;
 
-use super::details::{DetailsWriter, NO_DETAILS};
-use super::index::file::{IndexHeader, details_paths, write_index};
-use super::index::titles::Interner;
-use super::index::{IndexChannel, Slot};
-use super::matching::LineupFilter;
+use super::details::DetailsWriter;
+use super::filter::LineupFilter;
+use super::index::{IndexHeader, details_paths, write_index};
+use crate::guide::details::NO_DETAILS;
+use crate::guide::titles::Interner;
+use crate::guide::{IndexChannel, Slot};
 use super::{UtcSeconds, Warning};
 use resolve::{Issue, Rec, resolve};
 use std::collections::HashMap;

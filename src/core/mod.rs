@@ -11,8 +11,9 @@
 //!
 //! Nothing in this module may use GStreamer, Slint, evdev, nix, reqwest, a clock, the filesystem
 //! or the network, nor any adapter or the guide's ingest: it depends only on the pure layers
-//! `crate::lineup`, `crate::mpegts` and `crate::guide` (`tests/purity.rs` enforces it). Time arrives as [`Now`] with each event and
-//! timers are effects, so every scenario is a deterministic list of events.
+//! `crate::lineup`, `crate::mpegts` and `crate::guide` (`tests/purity.rs` enforces it). Time
+//! arrives as [`Now`] with each event and timers are effects (the guide's refresh period too), so
+//! every scenario is a deterministic list of events.
 
 mod action;
 mod audio;

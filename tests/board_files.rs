@@ -67,7 +67,10 @@ fn ir_keytable_reads_every_keymap_of_every_board() {
         }
         let (status, text) = load_rc_keymaps(installed.path(), "rc97");
         for table in &expected {
-            assert!(text.contains(&format!("Read {table} table")), "{b}: {table} not read:\n{text}");
+            assert!(
+                text.contains(&format!("Read {table} table")),
+                "{b}: {table} not read:\n{text}"
+            );
         }
         assert!(!text.contains("Failed to read"), "{b}:\n{text}");
         assert_ne!(status, Some(0), "{b}: there is no rc97 here:\n{text}");

@@ -225,10 +225,7 @@ fn lineup_filters_matches_and_shifts() {
     let lineup = lineup();
     let dir = tempfile::tempdir().unwrap();
     let mut options = IngestOptions::default();
-    options.build.filter = Some(zapbox::epg::LineupFilter::new(
-        &lineup,
-        &GuideOverrides::new(),
-    ));
+    options.build.filter = Some(zapbox::epg::LineupFilter::new(&lineup, &GuideOverrides::new()));
     let report = ingest(&[source("basic.xml"), source("second.xml")], dir.path(), &options).unwrap();
     assert_eq!(
         report.channels,

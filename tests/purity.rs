@@ -118,21 +118,35 @@ fn the_pure_layers_are_pure_and_point_only_downward() {
 
 #[test]
 fn the_scan_catches_what_it_should() {
-    assert_eq!(violations("let t = std::time::Instant::now();", "core", &[]).len(), 1);
     assert_eq!(
-        violations("use gstreamer as gst;\nlet p = gst::Pipeline::new();", "core", &[]).len(),
+        violations("let t = std::time::Instant::now();", "core", &[]).len(),
+        1
+    );
+    assert_eq!(
+        violations(
+            "use gstreamer as gst;\nlet p = gst::Pipeline::new();",
+            "core",
+            &[]
+        )
+        .len(),
         2
     );
     assert!(violations("// a comment about reqwest is fine", "core", &[]).is_empty());
     assert!(violations("let now: Now = event_time;", "core", &[]).is_empty());
     let core = LAYERS[3].1;
     assert_eq!(violations("use crate::player::Player;", "core", core).len(), 1);
-    assert_eq!(violations("use crate::net::http::HttpLimits;", "core", core).len(), 1);
+    assert_eq!(
+        violations("use crate::net::http::HttpLimits;", "core", core).len(),
+        1
+    );
     assert_eq!(violations("use crate::epg::ingest;", "core", core).len(), 1);
     assert_eq!(violations("use crate::{epg, guide};", "core", core).len(), 1);
     assert!(violations("use crate::guide::Guide;\nuse crate::core::Now;", "core", core).is_empty());
     // Only downward: the guide model may not use the core, mpegts not even the guide.
-    assert_eq!(violations("use crate::core::Event;", "guide", LAYERS[2].1).len(), 1);
+    assert_eq!(
+        violations("use crate::core::Event;", "guide", LAYERS[2].1).len(),
+        1
+    );
     assert_eq!(violations("let g: crate::guide::Guide;", "mpegts", &[]).len(), 1);
 }
 

@@ -134,7 +134,10 @@ fn a_superseded_load_ends_and_only_the_newest_posts_a_guide() {
     // The first load is in its slow guide download when the second one starts.
     let deadline = Instant::now() + PATIENCE;
     while slow.guide_requests.load(Ordering::SeqCst) == 0 {
-        assert!(Instant::now() < deadline, "the first load never asked for its guide");
+        assert!(
+            Instant::now() < deadline,
+            "the first load never asked for its guide"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let (playlists, guides) = sources(&fast);

@@ -173,7 +173,10 @@ fn the_layer_knows_every_supported_board_and_no_other() {
     let (default, mapped) = recipe_boards(&recipe);
     assert_eq!(default.as_deref(), Some(Board::Pc.name()));
     for (machine, board) in &mapped {
-        assert!(Board::from_name(board).is_some(), "ZAPBOX_BOARD:{machine} = {board}: not a supported board");
+        assert!(
+            Board::from_name(board).is_some(),
+            "ZAPBOX_BOARD:{machine} = {board}: not a supported board"
+        );
     }
     let kas = Path::new(env!("CARGO_MANIFEST_DIR")).join("yocto-layer/kas");
     let readme = read("yocto-layer/README");
@@ -182,9 +185,14 @@ fn the_layer_knows_every_supported_board_and_no_other() {
             mapped.iter().any(|(_, b)| b == board.name()),
             "{board}: no MACHINE maps to it in the recipe"
         );
-        assert!(kas.join(format!("{board}.yml")).is_file(), "{board}: no kas/{board}.yml");
         assert!(
-            readme.lines().any(|l| l.trim_end().ends_with(&format!(" {board}"))),
+            kas.join(format!("{board}.yml")).is_file(),
+            "{board}: no kas/{board}.yml"
+        );
+        assert!(
+            readme
+                .lines()
+                .any(|l| l.trim_end().ends_with(&format!(" {board}"))),
             "{board}: missing from the README's board table"
         );
     }
@@ -195,7 +203,10 @@ fn the_layer_knows_every_supported_board_and_no_other() {
         .collect();
     for file in kas_files {
         let name = file.trim_end_matches(".yml");
-        assert!(Board::from_name(name).is_some(), "kas/{file} is not a supported board");
+        assert!(
+            Board::from_name(name).is_some(),
+            "kas/{file} is not a supported board"
+        );
     }
 }
 

@@ -114,7 +114,9 @@ impl SourceLoader {
     /// the lineup is there (the first load at boot).
     pub fn load(&self, playlists: Vec<String>, guides: Vec<String>, start: bool) {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        self.spawn("sources", move |loader| loader.run(generation, &playlists, &guides, start));
+        self.spawn("sources", move |loader| {
+            loader.run(generation, &playlists, &guides, start)
+        });
     }
 
     /// Fetches `guides` and `lineup`'s own guide URLs again and loads the result, in the
@@ -169,7 +171,6 @@ impl SourceLoader {
             self.ingest(&sources, &lineup, generation);
         }
     }
-
 
     fn load_lineup(&self, playlists: &[String]) -> Lineup {
         let cache = self.cache_dir.join("playlists");

@@ -15,7 +15,7 @@
 //! core only queries it with the time it was given and never reads the details file.
 
 use super::{Core, Effect, MenuPage, TimerId};
-use crate::guide::{Guide, Listing, ListingOrigin, Listings, ProgrammeId};
+use crate::guide::{Guide, Listing, ListingOrigin, Listings, LiveOverlay, ProgrammeId};
 use crate::lineup::ChannelKey;
 use crate::mpegts::eit::{EitSection, is_actual};
 use std::fmt;
@@ -33,6 +33,16 @@ impl GuideHandle {
     pub fn new(guide: Guide) -> Self {
         Self(Arc::new(guide))
     }
+
+    /// What is on `key` now and next by the loaded guide alone (no live overlay), as view values.
+    pub fn now_next(&self, key: &ChannelKey, now_s: i64) -> (Option<ProgrammeView>, Option<ProgrammeView>) {
+        GuideQuery(self.0.with_live(&LiveOverlay::new())).now_next(key, now_s)
+    }
+
+    /// Programmes of `key` overlapping `[from_s, to_s)` by the loaded guide alone.
+    pub fn window(&self, key: &ChannelKey, from_s: i64, to_s: i64) -> Vec<ProgrammeView> {
+        GuideQuery(self.0.with_live(&LiveOverlay::new())).window(key, from_s, to_s)
+    }
 }
 
 /// The loaded guide with the core's live overlay, answering in view values.
@@ -41,7 +51,11 @@ pub(super) struct GuideQuery<'a>(Listings<'a>);
 
 impl GuideQuery<'_> {
     /// What is on `key` now and next, as view values.
-    pub(super) fn now_next(&self, key: &ChannelKey, now_s: i64) -> (Option<ProgrammeView>, Option<ProgrammeView>) {
+    pub(super) fn now_next(
+        &self,
+        key: &ChannelKey,
+        now_s: i64,
+    ) -> (Option<ProgrammeView>, Option<ProgrammeView>) {
         let nn = self.0.now_next(key, now_s);
         (
             nn.now.as_ref().map(ProgrammeView::from),

@@ -24,4 +24,3 @@ pub fn collect_ts_file(path: &Path) -> io::Result<(Vec<EitSection>, EitStats)> {
     }
     Ok((sections, collector.stats()))
 }
-

@@ -78,7 +78,11 @@ mod tests {
             guide_urls: Vec::new(),
         };
         let filter = LineupFilter::new(&lineup, &GuideOverrides::new());
-        let guide = [xmltv("TF1.fr", "TF1"), xmltv("Arte.fr", "ARTE"), xmltv("M6.fr", "M6")];
+        let guide = [
+            xmltv("TF1.fr", "TF1"),
+            xmltv("Arte.fr", "ARTE"),
+            xmltv("M6.fr", "M6"),
+        ];
         let mut kept: Vec<String> = filter.keep(&guide).into_iter().collect();
         kept.sort();
         assert_eq!(kept, vec!["Arte.fr".to_owned(), "TF1.fr".to_owned()]);

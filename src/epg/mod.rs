@@ -38,9 +38,6 @@ pub use xmltv::{Programme, XmltvChannel};
 use crate::guide::UtcSeconds;
 use serde::Serialize;
 
-/// Seconds since the Unix epoch, UTC: every time in the guide.
-pub type UtcSeconds = i64;
-
 /// Something worth telling the integrator: the guide still loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {

@@ -11,9 +11,9 @@
 //! else holds the guide. Bounded: a schedule keeps [`MAX_LIVE_SCHEDULE`] events per channel, and
 //! channels are the lineup's (the owner forgets the others with [`LiveOverlay::retain`]). Pure.
 
+use super::UtcSeconds;
 use super::details::{Details, Rating};
 use super::query::{Listing, ListingOrigin};
-use super::UtcSeconds;
 use crate::lineup::ChannelKey;
 use crate::mpegts::eit::{EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER};
 use std::collections::HashMap;
@@ -206,9 +206,17 @@ mod tests {
         let mut overlay = LiveOverlay::new();
         overlay.apply_eit(&key, &section(0x50, 0, vec![event(0, "A"), event(600, "B")]));
         overlay.apply_eit(&key, &section(0x50, 1, vec![event(300, "C")]));
-        let titles: Vec<&str> = overlay.channel(&key).unwrap().schedule.iter().map(|p| p.title.as_str()).collect();
+        let titles: Vec<&str> = overlay
+            .channel(&key)
+            .unwrap()
+            .schedule
+            .iter()
+            .map(|p| p.title.as_str())
+            .collect();
         assert_eq!(titles, ["C"], "C overlaps both");
-        let many: Vec<EitEvent> = (0..MAX_LIVE_SCHEDULE as i64 + 10).map(|i| event(10_000 + i * 600, "x")).collect();
+        let many: Vec<EitEvent> = (0..MAX_LIVE_SCHEDULE as i64 + 10)
+            .map(|i| event(10_000 + i * 600, "x"))
+            .collect();
         overlay.apply_eit(&key, &section(0x50, 2, many));
         assert_eq!(overlay.channel(&key).unwrap().schedule.len(), MAX_LIVE_SCHEDULE);
         overlay.expire(i64::MAX);
@@ -226,7 +234,10 @@ mod tests {
         let live = overlay.channel(&key).unwrap();
         assert_eq!(live.present.as_ref().unwrap().title, "Now");
         assert_eq!(live.following.as_ref().unwrap().title, "Next");
-        let undated = EitEvent { start: None, ..event(0, "?") };
+        let undated = EitEvent {
+            start: None,
+            ..event(0, "?")
+        };
         assert_eq!(LiveProgramme::from_eit(&undated), None);
     }
 }

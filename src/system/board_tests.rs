@@ -112,7 +112,10 @@ fn the_rc_keymaps_and_the_udev_rule_live_once_and_every_remote_finds_its_keymaps
     for board in Board::ALL {
         let dir = root.join(board.name());
         for copy in [RC_KEYMAPS_DIR, "udev"] {
-            assert!(!dir.join(copy).exists(), "{board}: its own {copy}/ (shared ones live in board/)");
+            assert!(
+                !dir.join(copy).exists(),
+                "{board}: its own {copy}/ (shared ones live in board/)"
+            );
         }
         let p = load(board.name(), &shipped_dirs()).unwrap();
         assert!(!p.remote.receiver.is_empty(), "{board}: remote.receiver");

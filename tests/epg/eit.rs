@@ -6,10 +6,10 @@
 use super::{SIX_PM, fixture, ingest_into, load, source};
 use zapbox::epg::eit::collect_ts_file;
 use zapbox::guide::{Guide, GuideOverrides, ListingOrigin, Listings, LiveOverlay, LiveProgramme, UtcSeconds};
-use zapbox::mpegts::eit::{DvbService, EitCollector};
 use zapbox::lineup::{self, ChannelKey};
 use zapbox::mpegts::TS_PACKET_SIZE;
 use zapbox::mpegts::build::{StreamWriter, pat_section};
+use zapbox::mpegts::eit::{DvbService, EitCollector};
 use zapbox::mpegts::packet::PID_EIT;
 use zapbox::mpegts::psi::crc32_mpeg2;
 
@@ -243,7 +243,12 @@ fn eit_fills_and_corrects_the_guide() {
     assert_eq!(titles(guide.with_live(&live), &bbc)[0], "BBC News at Six");
     // Once the live present event is over, XMLTV answers again.
     assert_eq!(
-        guide.with_live(&live).now_next(&bbc, SIX_PM + 3700).now.unwrap().title,
+        guide
+            .with_live(&live)
+            .now_next(&bbc, SIX_PM + 3700)
+            .now
+            .unwrap()
+            .title,
         "EastEnders"
     );
     assert!(

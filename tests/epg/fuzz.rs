@@ -10,8 +10,8 @@ use zapbox::epg::xmltv::{self, Programme, XmltvChannel, XmltvSink};
 use zapbox::epg::{GuideSource, IngestOptions, index, ingest, input};
 use zapbox::guide::{Guide, LiveProgramme};
 use zapbox::lineup::ChannelKey;
-use zapbox::mpegts::eit::{EitCollector, decode_dvb_text, parse_eit};
 use zapbox::mpegts::Section;
+use zapbox::mpegts::eit::{EitCollector, decode_dvb_text, parse_eit};
 use zapbox::mpegts::psi::crc32_mpeg2;
 
 #[derive(Default)]

@@ -514,7 +514,7 @@ fn the_guide_is_fetched_again_on_the_cores_timer() {
     let due = Effect::RefreshGuide {
         guides: vec![epg.clone()],
     };
-    assert_eq!(refreshes(shell.advance(1)), [due.clone()]);
+    assert_eq!(refreshes(shell.advance(1)), std::slice::from_ref(&due));
     assert!(refreshes(shell.advance(GUIDE_REFRESH_MS - 1)).is_empty());
     assert_eq!(
         refreshes(shell.advance(1)),

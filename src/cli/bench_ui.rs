@@ -165,10 +165,8 @@ fn all_rows(core: &crate::core::Core, grid: &GuideView) -> GuideView {
         .iter()
         .map(|channel| {
             let cells = guide
-                .map(|g| g.0.window(&channel.key, grid.from_s, grid.to_s))
+                .map(|g| g.window(&channel.key, grid.from_s, grid.to_s))
                 .unwrap_or_default()
-                .iter()
-                .map(crate::core::ProgrammeView::from)
                 .into_iter()
                 .map(|p| GuideCell {
                     start_s: p.start_s.max(grid.from_s),

@@ -140,6 +140,10 @@ impl Shell {
                 Some(loader) => loader.rematch_guide(self.core.lineup(), overrides),
                 None => log::warn!("guide choice made, but this shell has no loader"),
             },
+            Effect::RefreshGuide { guides } => match &self.loader {
+                Some(loader) => loader.refresh_guide(guides, self.core.lineup()),
+                None => log::debug!("guide refresh due, but this shell has no loader"),
+            },
             Effect::ReloadSources { playlists, guides } => match &self.loader {
                 Some(loader) => loader.load(playlists, guides, false),
                 None => log::warn!("sources changed, but this shell has no loader"),

@@ -27,6 +27,11 @@ pub enum Effect {
     RebuildGuide {
         overrides: std::collections::BTreeMap<ChannelKey, String>,
     },
+    /// Time to fetch the guide again (every [`GUIDE_REFRESH_MS`](super::GUIDE_REFRESH_MS)):
+    /// ingest these sources and the lineup's own guide URLs, then load the result.
+    RefreshGuide {
+        guides: Vec<String>,
+    },
     /// The viewer changed the sources: load the lineup and the guide from these again.
     ReloadSources {
         playlists: Vec<String>,
@@ -94,4 +99,6 @@ pub enum TimerId {
     ListPreview(u64),
     /// No zap for a while: let the hot channels go (generation of the hot set).
     HotExpire(u64),
+    /// Fetch the guide sources again (they publish new days; the index expires old ones).
+    GuideRefresh,
 }

@@ -73,7 +73,7 @@ pub enum PlayerEvent {
     /// New DVB EIT sections the stream carries (present/following, schedule).
     Eit {
         request: RequestId,
-        sections: Vec<crate::epg::eit::EitSection>,
+        sections: Vec<crate::mpegts::eit::EitSection>,
     },
 }
 

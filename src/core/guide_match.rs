@@ -5,7 +5,7 @@
 
 use super::menu::{ItemKind, MenuItem};
 use super::{Core, Effect};
-use crate::epg::matching::name_key;
+use crate::guide::name_key;
 
 /// Candidates the page offers.
 pub const GUIDE_CANDIDATES: usize = 8;

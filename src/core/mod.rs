@@ -10,8 +10,10 @@
 //! ```
 //!
 //! Nothing in this module may use GStreamer, Slint, evdev, nix, reqwest, a clock, the filesystem
-//! or the network (`tests/purity.rs` enforces it). Time arrives as [`Now`] with each event and
-//! timers are effects, so every scenario is a deterministic list of events.
+//! or the network, nor any adapter or the guide's ingest: it depends only on the pure layers
+//! `crate::lineup`, `crate::mpegts` and `crate::guide` (`tests/purity.rs` enforces it). Time
+//! arrives as [`Now`] with each event and timers are effects (the guide's refresh period too), so
+//! every scenario is a deterministic list of events.
 
 mod action;
 mod audio;
@@ -42,7 +44,7 @@ pub use audio::{AudioTrack, canonical_language};
 pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
 pub use effect::{Effect, HotChannel, PlayerCommand, TimerId};
 pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
-pub use guide::{GuideHandle, ProgrammeView};
+pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
 pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
 pub use guide_match::{Candidate, GUIDE_CANDIDATES};
 pub use hot::{ASSUMED_BPS, BACKOFF_CAP_MS, BACKOFF_FIRST_MS, HotSettings, ZapKind};
@@ -179,6 +181,8 @@ pub struct Core {
     /// Locked channels the PIN opened in this session.
     unlocked: std::collections::HashSet<ChannelKey>,
     guide: Option<GuideHandle>,
+    /// What the tuned streams announced in their EIT, over the loaded guide (see `guide.rs`).
+    live_guide: crate::guide::LiveOverlay,
 }
 
 impl Core {
@@ -218,6 +222,7 @@ impl Core {
             standby: false,
             unlocked: Default::default(),
             guide: None,
+            live_guide: crate::guide::LiveOverlay::new(),
         }
     }
 
@@ -255,7 +260,7 @@ impl Core {
         let channel = |key: &ChannelKey| self.lineup.by_key(key).map(ChannelView::from);
         let phase = self.tune.as_ref().map(|t| t.phase.clone());
         let now_s = now.utc_ms.div_euclid(1000);
-        let now_next = match (&self.guide, &self.tune) {
+        let now_next = match (self.listings(), &self.tune) {
             (Some(guide), Some(tune)) => guide.now_next(&tune.channel, now_s),
             _ => (None, None),
         };

@@ -27,6 +27,7 @@ impl Core {
             muted: self.saved.muted,
         }));
         self.tune_initial(fx, now);
+        self.schedule_guide_refresh(fx);
     }
 
     /// Tunes the last watched channel, else the first one; says so when there is nothing to tune.
@@ -207,27 +208,11 @@ impl Core {
                 selected,
             } => self.tracks(request, audio, selected, fx),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
-            PlayerEvent::Eit { request, sections } => self.stream_guide(request, &sections),
-        }
-    }
-
-    /// The stream's own EIT for the tuned channel: fills a channel the XMLTV lacks and corrects
-    /// now/next. Only the "actual" tables describe this stream; "other" ones name services of
-    /// other streams, which the lineup cannot map. A guide shared at this moment (being replaced)
-    /// misses a section; DVB repeats present/following every two seconds.
-    fn stream_guide(&mut self, request: RequestId, sections: &[crate::epg::eit::EitSection]) {
-        let Some(key) = self.current(request).map(|t| t.channel.clone()) else {
-            return;
-        };
-        let Some(guide) = self
-            .guide
-            .as_mut()
-            .and_then(|g| std::sync::Arc::get_mut(&mut g.0))
-        else {
-            return;
-        };
-        for section in sections.iter().filter(|s| is_actual(s.table_id)) {
-            guide.apply_eit(&key, section);
+            PlayerEvent::Eit { request, sections } => {
+                if let Some(key) = self.current(request).map(|t| t.channel.clone()) {
+                    self.stream_guide(&key, &sections);
+                }
+            }
         }
     }
 
@@ -340,6 +325,7 @@ impl Core {
             TimerId::SaveState => fx.push(Effect::SaveState(Box::new(self.saved.clone()))),
             TimerId::ListPreview(g) => self.preview_focused(g, fx, now),
             TimerId::HotExpire(g) if self.hot.generation() == g => self.hot_expired(fx),
+            TimerId::GuideRefresh => self.refresh_guide(fx),
             _ => {}
         }
     }
@@ -348,6 +334,7 @@ impl Core {
     /// zaps); with nothing tuned yet, tune now.
     pub(super) fn lineup_loaded(&mut self, lineup: Lineup, fx: &mut Vec<Effect>, now: Now) {
         self.lineup = lineup;
+        self.forget_gone_streams();
         self.digits = None;
         // Row indexes of an open list or guide mean nothing in the new lineup.
         if matches!(
@@ -363,9 +350,4 @@ impl Core {
             self.tune_initial(fx, now);
         }
     }
-}
-
-/// EIT tables about the stream itself: present/following actual (0x4E) and schedule actual (0x50-0x5F).
-fn is_actual(table_id: u8) -> bool {
-    table_id == crate::epg::eit::TABLE_PF_ACTUAL || (0x50..=0x5f).contains(&table_id)
 }

@@ -149,7 +149,7 @@ impl Core {
                 let channel = self.lineup.by_key(key)?;
                 Some(ChannelRow {
                     channel: ChannelView::from(channel),
-                    now: self.guide.as_ref().and_then(|g| g.now_next(key, now_s).0),
+                    now: self.listings().and_then(|g| g.now_next(key, now_s).0),
                     locked: self.is_locked(key),
                     favourite: favourites.is_some_and(|f| f.contains(key)),
                     playing: playing == Some(*key),
@@ -205,8 +205,7 @@ impl Core {
     /// The cells of one row over `[from, to)`, gaps filled, the one covering `focus` marked.
     fn guide_cells(&self, key: &ChannelKey, from: i64, to: i64, focus: Option<i64>) -> Vec<GuideCell> {
         let programmes = self
-            .guide
-            .as_ref()
+            .listings()
             .map(|g| g.window(key, from, to))
             .unwrap_or_default();
         let mut cells = Vec::with_capacity(programmes.len() + 2);

@@ -157,7 +157,7 @@ struct Consumer {
 struct TapState {
     ring: TsRing,
     reorder: RtpReorder,
-    eit: crate::epg::eit::EitCollector,
+    eit: crate::mpegts::eit::EitCollector,
     consumer: Option<Consumer>,
     joined: Instant,
     first_data: Option<Instant>,
@@ -183,7 +183,7 @@ impl Tap {
         let state = Arc::new(Mutex::new(TapState {
             ring: TsRing::with_program(RING_PACKETS, key.program),
             reorder: RtpReorder::new(REORDER_WINDOW),
-            eit: crate::epg::eit::EitCollector::new(),
+            eit: crate::mpegts::eit::EitCollector::new(),
             consumer: None,
             joined,
             first_data: None,

@@ -6,7 +6,7 @@
 use super::screens;
 use super::text;
 use crate::core::{GuideHandle, PinPurpose, ProgrammeView, ScreenView, ViewModel};
-use crate::epg::ProgrammeId;
+use crate::guide::ProgrammeId;
 use crate::slint_generated as ui;
 
 /// Keeps what was last written, to skip unchanged screens and re-reading programme details.

@@ -5,7 +5,7 @@
 use super::render::programme;
 use super::text;
 use crate::core::{ChannelListView, GuideView, ItemKind, KeyLabel, ListRef, MenuPage, MenuView};
-use crate::epg::Details;
+use crate::guide::Details;
 use crate::slint_generated as ui;
 use slint::{ModelRc, SharedString, VecModel};
 

@@ -99,23 +99,3 @@ fn keys_and_prefixes() {
     assert_eq!(timeshift_of("canalplus"), None);
     assert_eq!(id_stem("BBCOne.uk"), "BBCOne");
 }
-
-#[test]
-fn filter_keeps_matched_guide_ids() {
-    let lineup = Lineup {
-        channels: vec![channel(1, "TF1", None), channel(2, "Arte", None)],
-        guide_urls: Vec::new(),
-    };
-    let filter = LineupFilter::new(&lineup, &GuideOverrides::new());
-    let guide: Vec<XmltvChannel> = guide()
-        .into_iter()
-        .map(|(id, names)| XmltvChannel {
-            id,
-            names,
-            icon: None,
-        })
-        .collect();
-    let mut kept: Vec<String> = filter.keep(&guide).into_iter().collect();
-    kept.sort();
-    assert_eq!(kept, vec!["Arte.fr".to_owned(), "TF1.fr".to_owned()]);
-}

@@ -7,7 +7,6 @@
 //! a lying length ends the loop instead of reading past the section.
 
 use super::dvb_text;
-use crate::epg::UtcSeconds;
 use crate::mpegts::Section;
 use serde::Serialize;
 
@@ -15,6 +14,14 @@ use serde::Serialize;
 pub const TABLE_PF_ACTUAL: u8 = 0x4e;
 /// EIT present/following of another transport stream.
 pub const TABLE_PF_OTHER: u8 = 0x4f;
+/// EIT schedule of this transport stream (0x50-0x5F; 0x60-0x6F are other streams').
+const TABLE_SCHEDULE_ACTUAL: std::ops::RangeInclusive<u8> = 0x50..=0x5f;
+
+/// Whether a table describes the stream it came in ("actual": present/following or schedule),
+/// rather than services of other streams, which a lineup channel cannot map.
+pub fn is_actual(table_id: u8) -> bool {
+    table_id == TABLE_PF_ACTUAL || TABLE_SCHEDULE_ACTUAL.contains(&table_id)
+}
 const DESC_SHORT_EVENT: u8 = 0x4d;
 const DESC_EXTENDED_EVENT: u8 = 0x4e;
 const DESC_CONTENT: u8 = 0x54;
@@ -44,8 +51,9 @@ impl DvbService {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EitEvent {
     pub event_id: u16,
-    /// `None` when the broadcaster marks it undefined (all ones) or the date is invalid.
-    pub start: Option<UtcSeconds>,
+    /// Unix seconds (UTC); `None` when the broadcaster marks it undefined (all ones) or the
+    /// date is invalid.
+    pub start: Option<i64>,
     pub duration_s: u32,
     /// 0 undefined, 1 not running, 2 starts in a few seconds, 3 pausing, 4 running.
     pub running_status: u8,
@@ -186,7 +194,7 @@ fn rating(entry: &[u8]) -> Option<(String, u8)> {
 }
 
 /// MJD (16 bits) + BCD hh mm ss; `None` when undefined or invalid.
-fn start_time(b: &[u8]) -> Option<UtcSeconds> {
+fn start_time(b: &[u8]) -> Option<i64> {
     if b.iter().all(|&x| x == 0xff) {
         return None;
     }

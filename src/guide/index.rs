@@ -3,17 +3,16 @@
 //! [`Slot`]s (start, duration, title number) in one array, plus the title table. About 14 MB
 //! for 1.2 million programmes; everything else stays in the details file on disk.
 //!
-//! Queries are pure and take the time as an argument. Loading and saving live in [`file`].
-
-pub mod file;
-pub mod titles;
+//! Queries are pure and take the time as an argument. Loading and saving live in the ingest
+//! (`crate::epg::index`); the details are read through a [`DetailsSource`] the loader supplies,
+//! so the model never opens a file itself.
 
 use super::UtcSeconds;
-use super::details::{self, Details};
+use super::details::Details;
+use super::titles::Titles;
 use std::collections::HashMap;
-use std::fs::File;
+use std::fmt::Debug;
 use std::io;
-use titles::Titles;
 
 /// One programme in the grid. Times are Unix seconds in a `u32` (1970–2106) to keep it small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +50,11 @@ pub struct IndexChannel {
     pub len: u32,
 }
 
-/// The open details file and its offset table.
-#[derive(Debug)]
-pub struct DetailsFiles {
-    pub records: File,
-    pub offsets: File,
+/// Where the details of an index's programmes are read from (the ingest's details files).
+/// Reading may block on storage, so the UI thread never calls it: an adapter does.
+pub trait DetailsSource: Debug + Send + Sync {
+    /// The details of programme `id`; `Ok(None)` when it has none.
+    fn details(&self, id: ProgrammeId) -> io::Result<Option<Details>>;
 }
 
 /// The loaded (or just built) guide index.
@@ -65,7 +64,7 @@ pub struct GuideIndex {
     by_id: HashMap<String, u32>,
     slots: Vec<Slot>,
     titles: Titles,
-    details: Option<DetailsFiles>,
+    details: Option<Box<dyn DetailsSource>>,
     /// When the index was built (as the builder was told), for "guide from …" notices.
     built_at: Option<UtcSeconds>,
 }
@@ -76,7 +75,7 @@ impl GuideIndex {
         channels: Vec<IndexChannel>,
         slots: Vec<Slot>,
         titles: Titles,
-        details: Option<DetailsFiles>,
+        details: Option<Box<dyn DetailsSource>>,
         built_at: Option<UtcSeconds>,
     ) -> Self {
         let by_id = channels
@@ -167,15 +166,14 @@ impl GuideIndex {
         })
     }
 
-    /// Description, episode, rating and the rest of a programme, read from disk. `Ok(None)`
-    /// when the programme has none or the index has no details file.
+    /// Description, episode, rating and the rest of a programme, from the details source
+    /// (storage: never on the UI thread). `Ok(None)` when the programme has none or the index
+    /// has no details.
     pub fn details(&self, id: ProgrammeId) -> io::Result<Option<Details>> {
-        let Some(files) = &self.details else {
-            return Ok(None);
-        };
-        let mut offset = [0u8; 8];
-        std::os::unix::fs::FileExt::read_exact_at(&files.offsets, &mut offset, u64::from(id.0) * 8)?;
-        details::read_record(&files.records, u64::from_le_bytes(offset))
+        match &self.details {
+            Some(source) => source.details(id),
+            None => Ok(None),
+        }
     }
 
     /// Forgets programmes that ended at or before `before` (memory is kept; the array is

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The guide as the UI and core ask for it: by lineup [`ChannelKey`], with each channel's
-//! `tvg-shift` (plus a `+1` match's shift) applied, XMLTV from the index, and what the live
-//! stream's EIT says filling channels without XMLTV and correcting now/next when they disagree.
+//! `tvg-shift` (plus a `+1` match's shift) applied, XMLTV from the index, and — through
+//! [`Guide::with_live`] — what the live stream's EIT says ([`LiveOverlay`]) filling channels
+//! without XMLTV and correcting now/next when they disagree.
 //!
-//! Pure: every query takes the time; nothing here reads a clock or the network. Only
-//! [`Guide::details`] reads a file (the details file, through the index).
+//! A [`Guide`] is read-only once built, so it can be shared; the overlay is its owner's. The
+//! queries on `Guide` itself see the XMLTV only (for tools); [`Listings`] sees both.
+//!
+//! Pure: every query takes the time; nothing here reads a clock, a file or the network.
+//! [`Guide::details`] reads through the index's details source (storage: off the UI thread).
 
 use super::UtcSeconds;
 use super::details::Details;
-use super::eit::{EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER};
+use super::fold::fold;
 use super::index::{GuideIndex, ProgrammeId, Slot};
+use super::live::{LiveChannel, LiveOverlay, LiveProgramme};
 use super::matching::{ChannelMatch, GuideNames, GuideOverrides, match_channels};
-use super::text::fold;
 use crate::lineup::{ChannelKey, Lineup};
 use std::collections::HashMap;
 use std::io;
@@ -19,8 +23,6 @@ use std::sync::OnceLock;
 
 /// Present and following events of a live stream count only this close to the XMLTV times.
 const AGREE_WITHIN_S: i64 = 120;
-/// EIT schedule events kept per channel.
-const MAX_LIVE_SCHEDULE: usize = 4000;
 
 /// A programme as the grid and banner show it, times already shifted for the channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,34 +57,6 @@ pub struct SearchHit<'a> {
     pub listing: Listing<'a>,
 }
 
-/// A programme announced by the live stream (EIT), kept in memory.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LiveProgramme {
-    pub start: UtcSeconds,
-    pub stop: UtcSeconds,
-    pub title: String,
-    pub details: Details,
-}
-
-impl LiveProgramme {
-    fn listing(&self) -> Listing<'_> {
-        Listing {
-            start: self.start,
-            stop: self.stop,
-            title: &self.title,
-            origin: ListingOrigin::Live(&self.details),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-struct LiveGuide {
-    present: Option<LiveProgramme>,
-    following: Option<LiveProgramme>,
-    /// Sorted by start, non-overlapping.
-    schedule: Vec<LiveProgramme>,
-}
-
 /// How a lineup channel finds its guide.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuideLink {
@@ -94,15 +68,21 @@ pub struct GuideLink {
     pub matched: Option<ChannelMatch>,
 }
 
-/// The queryable guide.
+/// The queryable XMLTV guide, matched to a lineup.
 #[derive(Debug)]
 pub struct Guide {
     index: GuideIndex,
     links: HashMap<ChannelKey, GuideLink>,
     /// Per index channel: the lineup keys showing it, with their shift.
     viewers: Vec<Vec<(ChannelKey, i64)>>,
-    live: HashMap<ChannelKey, LiveGuide>,
     folded_titles: OnceLock<Vec<String>>,
+}
+
+/// The guide seen through a live overlay: the queries the screens use.
+#[derive(Debug, Clone, Copy)]
+pub struct Listings<'a> {
+    guide: &'a Guide,
+    live: Option<&'a LiveOverlay>,
 }
 
 impl Guide {
@@ -168,7 +148,6 @@ impl Guide {
             index,
             links,
             viewers,
-            live: HashMap::new(),
             folded_titles: OnceLock::new(),
         }
     }
@@ -197,10 +176,66 @@ impl Guide {
         }
     }
 
-    /// What is on `key` at `now`, and what follows.
+    /// The guide with what the live streams announced over it.
+    pub fn with_live<'a>(&'a self, live: &'a LiveOverlay) -> Listings<'a> {
+        Listings {
+            guide: self,
+            live: Some(live),
+        }
+    }
+
+    fn xmltv_only(&self) -> Listings<'_> {
+        Listings {
+            guide: self,
+            live: None,
+        }
+    }
+
+    /// What is on `key` at `now`, and what follows (XMLTV only; see [`Guide::with_live`]).
     pub fn now_next(&self, key: &ChannelKey, now: UtcSeconds) -> NowNext<'_> {
+        self.xmltv_only().now_next(key, now)
+    }
+
+    /// Programmes of `key` overlapping `[from, to)`, in time order (XMLTV only).
+    pub fn window(&self, key: &ChannelKey, from: UtcSeconds, to: UtcSeconds) -> Vec<Listing<'_>> {
+        self.xmltv_only().window(key, from, to)
+    }
+
+    /// [`window`](Self::window) for several channels: one row per key, in order.
+    pub fn grid(&self, keys: &[ChannelKey], from: UtcSeconds, to: UtcSeconds) -> Vec<Vec<Listing<'_>>> {
+        self.xmltv_only().grid(keys, from, to)
+    }
+
+    /// Programmes whose title contains `query` (XMLTV only; see [`Listings::search`]).
+    pub fn search(&self, query: &str, from: UtcSeconds, limit: usize) -> Vec<SearchHit<'_>> {
+        self.xmltv_only().search(query, from, limit)
+    }
+
+    /// Sub-title, description, episode and the rest of a listing.
+    pub fn details(&self, listing: &Listing<'_>) -> io::Result<Option<Details>> {
+        match listing.origin {
+            ListingOrigin::Index(id) => self.index.details(id),
+            ListingOrigin::Live(details) => Ok(Some(details.clone())),
+        }
+    }
+
+    /// Forgets programmes that ended at or before `before`.
+    pub fn expire(&mut self, before: UtcSeconds) {
+        // Shifts differ per channel; the largest one decides what may still be needed.
+        let max_shift = self.links.values().map(|l| l.shift_s).max().unwrap_or(0).max(0);
+        self.index.expire(before - max_shift);
+    }
+}
+
+impl<'a> Listings<'a> {
+    fn live(&self, key: &ChannelKey) -> Option<&'a LiveChannel> {
+        self.live?.channel(key)
+    }
+
+    /// What is on `key` at `now`, and what follows.
+    pub fn now_next(&self, key: &ChannelKey, now: UtcSeconds) -> NowNext<'a> {
         let base = self.indexed_now_next(key, now);
-        let Some(live) = self.live.get(key) else {
+        let Some(live) = self.live(key) else {
             return base;
         };
         if let Some(present) = live.present.as_ref().filter(|p| p.start <= now && now < p.stop) {
@@ -234,17 +269,18 @@ impl Guide {
         }
     }
 
-    fn indexed_now_next(&self, key: &ChannelKey, now: UtcSeconds) -> NowNext<'_> {
-        let Some((n, shift)) = self.links.get(key).and_then(|l| Some((l.channel?, l.shift_s))) else {
+    fn indexed_now_next(&self, key: &ChannelKey, now: UtcSeconds) -> NowNext<'a> {
+        let guide = self.guide;
+        let Some((n, shift)) = guide.links.get(key).and_then(|l| Some((l.channel?, l.shift_s))) else {
             return NowNext::default();
         };
         let t = now - shift;
-        let (first, slots) = self.index.programmes(n);
+        let (first, slots) = guide.index.programmes(n);
         let i = slots.partition_point(|s| s.stop() <= t);
         let at = |i: usize| {
             slots
                 .get(i)
-                .map(|s| self.listing(ProgrammeId(first.0 + i as u32), *s, shift))
+                .map(|s| guide.listing(ProgrammeId(first.0 + i as u32), *s, shift))
         };
         match slots.get(i) {
             Some(s) if s.start() <= t => NowNext {
@@ -260,20 +296,22 @@ impl Guide {
 
     /// Programmes of `key` overlapping `[from, to)`, in time order: XMLTV when the channel has
     /// any there, else the live stream's schedule.
-    pub fn window(&self, key: &ChannelKey, from: UtcSeconds, to: UtcSeconds) -> Vec<Listing<'_>> {
+    pub fn window(&self, key: &ChannelKey, from: UtcSeconds, to: UtcSeconds) -> Vec<Listing<'a>> {
+        let guide = self.guide;
         let mut out = Vec::new();
-        if let Some(link) = self.links.get(key)
+        if let Some(link) = guide.links.get(key)
             && let Some(n) = link.channel
         {
             let shift = link.shift_s;
             out.extend(
-                self.index
+                guide
+                    .index
                     .window(n, from - shift, to - shift)
-                    .map(|(id, s)| self.listing(id, s, shift)),
+                    .map(|(id, s)| guide.listing(id, s, shift)),
             );
         }
         if out.is_empty()
-            && let Some(live) = self.live.get(key)
+            && let Some(live) = self.live(key)
         {
             let begin = live.schedule.partition_point(|p| p.stop <= from);
             let hits = live.schedule[begin..].iter().take_while(|p| p.start < to);
@@ -283,38 +321,39 @@ impl Guide {
     }
 
     /// [`window`](Self::window) for several channels: one row per key, in order.
-    pub fn grid(&self, keys: &[ChannelKey], from: UtcSeconds, to: UtcSeconds) -> Vec<Vec<Listing<'_>>> {
+    pub fn grid(&self, keys: &[ChannelKey], from: UtcSeconds, to: UtcSeconds) -> Vec<Vec<Listing<'a>>> {
         keys.iter().map(|k| self.window(k, from, to)).collect()
     }
 
     /// Programmes whose title contains `query` (case, accents and punctuation ignored) that
     /// end after `from`, earliest first, at most `limit`.
-    pub fn search(&self, query: &str, from: UtcSeconds, limit: usize) -> Vec<SearchHit<'_>> {
+    pub fn search(&self, query: &str, from: UtcSeconds, limit: usize) -> Vec<SearchHit<'a>> {
+        let guide = self.guide;
         let needle = fold(query);
         if needle.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let folded = self.folded_titles.get_or_init(|| {
-            let titles = self.index.titles();
+        let folded = guide.folded_titles.get_or_init(|| {
+            let titles = guide.index.titles();
             (0..titles.len() as u32).map(|n| fold(titles.get(n))).collect()
         });
         let wanted: Vec<bool> = folded.iter().map(|t| t.contains(&needle)).collect();
         let mut hits = Vec::new();
-        for (n, id, slot) in self.index.all() {
+        for (n, id, slot) in guide.index.all() {
             if !wanted.get(slot.title as usize).copied().unwrap_or(false) {
                 continue;
             }
-            for (key, shift) in &self.viewers[n as usize] {
+            for (key, shift) in &guide.viewers[n as usize] {
                 if slot.stop() + shift > from {
                     hits.push(SearchHit {
                         key,
-                        listing: self.listing(id, slot, *shift),
+                        listing: guide.listing(id, slot, *shift),
                     });
                 }
             }
             keep_earliest(&mut hits, limit);
         }
-        for (key, live) in &self.live {
+        for (key, live) in self.live.into_iter().flat_map(LiveOverlay::channels) {
             let matching = live
                 .schedule
                 .iter()
@@ -328,43 +367,6 @@ impl Guide {
         hits.truncate(limit);
         hits
     }
-
-    /// Sub-title, description, episode and the rest of a listing.
-    pub fn details(&self, listing: &Listing<'_>) -> io::Result<Option<Details>> {
-        match listing.origin {
-            ListingOrigin::Index(id) => self.index.details(id),
-            ListingOrigin::Live(details) => Ok(Some(details.clone())),
-        }
-    }
-
-    /// Takes what the live stream of `key` announced in one EIT section: present/following
-    /// replaces the previous ones, schedule events replace what they overlap.
-    pub fn apply_eit(&mut self, key: &ChannelKey, section: &EitSection) {
-        let live = self.live.entry(key.clone()).or_default();
-        let programmes = section.events.iter().filter_map(|e| e.to_live());
-        if matches!(section.table_id, TABLE_PF_ACTUAL | TABLE_PF_OTHER) {
-            let first = programmes.into_iter().next();
-            match section.section_number {
-                0 => live.present = first,
-                1 => live.following = first,
-                _ => {}
-            }
-            return;
-        }
-        for p in programmes {
-            insert_scheduled(&mut live.schedule, p);
-        }
-    }
-
-    /// Forgets programmes that ended at or before `before`.
-    pub fn expire(&mut self, before: UtcSeconds) {
-        // Shifts differ per channel; the largest one decides what may still be needed.
-        let max_shift = self.links.values().map(|l| l.shift_s).max().unwrap_or(0).max(0);
-        self.index.expire(before - max_shift);
-        for live in self.live.values_mut() {
-            live.schedule.retain(|p| p.stop > before);
-        }
-    }
 }
 
 /// Whether the live present event and the XMLTV programme are the same.
@@ -372,16 +374,6 @@ fn agrees(indexed: &Listing<'_>, live: &LiveProgramme) -> bool {
     (indexed.start - live.start).abs() <= AGREE_WITHIN_S
         && (indexed.stop - live.stop).abs() <= AGREE_WITHIN_S
         && fold(indexed.title) == fold(&live.title)
-}
-
-/// Inserts `p` into a sorted, non-overlapping schedule, replacing what it overlaps.
-fn insert_scheduled(schedule: &mut Vec<LiveProgramme>, p: LiveProgramme) {
-    let begin = schedule.partition_point(|q| q.stop <= p.start);
-    let end = begin + schedule[begin..].partition_point(|q| q.start < p.stop);
-    schedule.splice(begin..end, [p]);
-    if schedule.len() > MAX_LIVE_SCHEDULE {
-        schedule.remove(0);
-    }
 }
 
 /// Keeps the search result list from growing without bound on a query that matches much.

@@ -9,24 +9,22 @@
 //!  sections from elsewhere --push_section-----------------------+--> parse_eit --> new versions only --> take()
 //! ```
 //!
-//! [`EitCollector`] is pure and bounded; it never blocks and never panics on stream bytes.
-//! The player does not tap its ring into it yet: that wiring comes with the live appsink tap,
-//! and `push_packets` takes exactly what the ring stores. [`collect_ts_file`] runs it over a
-//! recorded TS file.
+//! [`EitCollector`] is pure and bounded; it never blocks and never panics on stream bytes. The
+//! multicast receiver taps its packets into one; `crate::epg::eit` runs one over a recorded TS
+//! file. What the events mean for the guide (programmes, genres in words) is the guide model's
+//! business (`crate::guide::live`): this module only decodes the tables.
 
 mod dvb_text;
 pub mod section;
 
 pub use dvb_text::decode as decode_dvb_text;
-pub use section::{DvbService, EitError, EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER, parse_eit};
+pub use section::{
+    DvbService, EitError, EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER, is_actual, parse_eit,
+};
 
-use super::details::{Details, Rating};
-use super::guide::LiveProgramme;
-use crate::mpegts::packet::PID_EIT;
-use crate::mpegts::{Framer, Section, SectionAssembler, TS_PACKET_SIZE, TsPacket};
+use super::packet::PID_EIT;
+use super::{Framer, Section, SectionAssembler, TS_PACKET_SIZE, TsPacket};
 use std::collections::HashMap;
-use std::io::{self, Read};
-use std::path::Path;
 
 /// Sections kept until [`EitCollector::take`]; more are counted as dropped.
 const MAX_PENDING_SECTIONS: usize = 4096;
@@ -123,80 +121,4 @@ impl EitCollector {
     pub fn stats(&self) -> EitStats {
         self.stats
     }
-}
-
-/// Runs a collector over a TS file and returns every new section version in it.
-pub fn collect_ts_file(path: &Path) -> io::Result<(Vec<EitSection>, EitStats)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut collector = EitCollector::new();
-    let mut sections = Vec::new();
-    let mut buf = vec![0u8; 188 * 512];
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        collector.push_bytes(&buf[..n]);
-        sections.append(&mut collector.take());
-    }
-    Ok((sections, collector.stats()))
-}
-
-impl EitEvent {
-    /// The event as a guide programme; `None` without a start or a duration.
-    pub fn to_live(&self) -> Option<LiveProgramme> {
-        let start = self.start?;
-        if self.duration_s == 0 {
-            return None;
-        }
-        let text = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
-        let (sub_title, description) = match text(&self.extended_text) {
-            Some(long) => (text(&self.short_text), Some(long)),
-            None => (None, text(&self.short_text)),
-        };
-        let details = Details {
-            sub_title,
-            description,
-            categories: self
-                .content
-                .iter()
-                .filter_map(|&c| genre(c))
-                .map(str::to_owned)
-                .collect(),
-            rating: self
-                .parental
-                .iter()
-                .map(|(country, age)| Rating {
-                    system: country.clone(),
-                    value: age.to_string(),
-                })
-                .collect(),
-            ..Details::default()
-        };
-        Some(LiveProgramme {
-            start,
-            stop: start + i64::from(self.duration_s),
-            title: self.title.clone(),
-            details,
-        })
-    }
-}
-
-/// The level-1 genre of a content descriptor byte (EN 300 468 Table 29).
-pub fn genre(content: u8) -> Option<&'static str> {
-    Some(match content >> 4 {
-        0x1 => "Movie/Drama",
-        0x2 => "News/Current affairs",
-        0x3 => "Show/Game show",
-        0x4 => "Sports",
-        0x5 => "Children's/Youth",
-        0x6 => "Music/Ballet/Dance",
-        0x7 => "Arts/Culture",
-        0x8 => "Social/Political issues/Economics",
-        0x9 => "Education/Science/Factual",
-        0xa => "Leisure hobbies",
-        _ => return None,
-    })
 }

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The on-disk index: `guide.idx` (header, channels, 12-byte slots, title table, CRC-32),
-//! loaded whole at boot in one read, plus `details-<tag>.bin` / `.off`, which are only opened.
+//! loaded whole at boot in one read into the model's `crate::guide::GuideIndex`, plus
+//! `details-<tag>.bin` / `.off`, which are only opened (they become its details source).
 //!
 //! `guide.idx` is streamed into a temporary file, fsynced and renamed over the old one, so a
 //! power cut leaves the old guide or the new one. It names its details files, which are
 //! written (under a fresh tag) before it; a details file whose size does not match is ignored,
 //! and the grid still loads. Every length read from disk is checked before it is used.
 
-use super::titles::Titles;
-use super::{DetailsFiles, GuideIndex, IndexChannel, Slot};
-use crate::epg::UtcSeconds;
+use super::details::DetailsFiles;
+use crate::guide::{GuideIndex, IndexChannel, Slot, Titles, UtcSeconds};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -185,7 +185,7 @@ pub fn load(dir: &Path) -> Result<GuideIndex, IndexError> {
         channels,
         slots,
         titles,
-        details,
+        details.map(|d| Box::new(d) as Box<dyn crate::guide::DetailsSource>),
         header.built_at,
     ))
 }

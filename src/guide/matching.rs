@@ -7,12 +7,10 @@
 //! HEVC…) and country prefixes (`FR: `, `[UK] `) are dropped, but `+` is kept as a word
 //! ("Canal+" is not "Canal") and `+1` is a timeshift, never a quality. Pure.
 
-use super::text::fold;
-use super::xmltv::XmltvChannel;
-use crate::lineup::{Channel, ChannelKey, Lineup};
+use super::fold::fold;
+use crate::lineup::{Channel, ChannelKey};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 
 /// Manual assignments: lineup channel → guide channel id; an empty id means "no guide".
 pub type GuideOverrides = BTreeMap<ChannelKey, String>;
@@ -272,39 +270,6 @@ impl<'g> NameTable<'g> {
         }
         (best.0 >= FUZZY_THRESHOLD && best.0 - second >= FUZZY_MARGIN)
             .then(|| self.found(best.1, MatchMethod::Fuzzy, best.0 as f32, 0))
-    }
-}
-
-/// The ingest's "keep only channels the lineup can use", shareable and cheap to clone.
-#[derive(Debug, Clone)]
-pub struct LineupFilter {
-    inner: Arc<(Vec<Channel>, GuideOverrides)>,
-}
-
-impl LineupFilter {
-    /// A filter for `lineup` with the viewer's `overrides`.
-    pub fn new(lineup: &Lineup, overrides: &GuideOverrides) -> Self {
-        Self {
-            inner: Arc::new((lineup.channels.clone(), overrides.clone())),
-        }
-    }
-
-    /// The ids among `guide` that some lineup channel matches (or an override names).
-    pub fn keep(&self, guide: &[XmltvChannel]) -> HashSet<String> {
-        let (channels, overrides) = &*self.inner;
-        let names: Vec<GuideNames<'_>> = guide
-            .iter()
-            .map(|c| GuideNames {
-                id: &c.id,
-                names: &c.names,
-            })
-            .collect();
-        let ids: HashSet<&str> = guide.iter().map(|c| c.id.as_str()).collect();
-        match_channels(channels, &names, overrides)
-            .into_values()
-            .map(|m| m.guide_id)
-            .filter(|id| ids.contains(id.as_str()))
-            .collect()
     }
 }
 

@@ -315,7 +315,7 @@ fn audio_language(f: &Fixture) -> Result<(), String> {
     };
     let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
     let mut shell = launch(core, Outputs::headless(Arc::new(|_| {})), inbox)?;
-    shell.handle(Event::Tune(f.lineup.by_number(2).ok_or("channel 2")?.key.clone()));
+    shell.handle(Event::Action(Action::Digit(2)));
     let language_of = |s: &Shell| {
         let view = s.view();
         let selected = view.audio_selected.clone()?;

@@ -59,6 +59,8 @@ pub struct GuideView {
     /// The focused programme (none on a gap without guide data) and its channel.
     pub focused: Option<ProgrammeView>,
     pub focused_channel: Option<ChannelView>,
+    /// The focused programme's details, once the adapter has read them.
+    pub details: Option<crate::epg::Details>,
     pub position: usize,
     pub total: usize,
     /// Whether any guide is loaded at all.
@@ -185,6 +187,7 @@ impl Core {
             .collect();
         let focused = self.guide_focused(nav);
         GuideView {
+            details: self.details_of(focused.as_ref().and_then(|p| p.id)),
             list: nav.list.clone(),
             from_s: from,
             to_s: to,

@@ -77,7 +77,9 @@ fn started_comes_once_after_the_boot_lineup_even_when_a_reload_supersedes_it() {
             events.push(event);
         }
     }
-    let started: Vec<usize> = (0..events.len()).filter(|&i| events[i] == Event::Started).collect();
+    let started: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i] == Event::Started)
+        .collect();
     assert_eq!(started.len(), 1, "Started exactly once: {events:?}");
     let lineup_before = events[..started[0]]
         .iter()

@@ -92,7 +92,10 @@ fn guide_details_are_asked_for_the_focused_programme_and_stale_answers_dropped()
     let [first] = asked(&opened)[..] else {
         panic!("opening the guide asks for the focused programme's details: {opened:?}");
     };
-    assert!(asked(&shell.press(Action::Info)).is_empty(), "asked once per focus");
+    assert!(
+        asked(&shell.press(Action::Info)).is_empty(),
+        "asked once per focus"
+    );
     let moved = shell.press(Action::Right);
     let [second] = asked(&moved)[..] else {
         panic!("a new focus asks again: {moved:?}");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Shell, channel, key, lineup, played, udp_source};
+use common::{Shell, channel, lineup, played, udp_source};
 use zapbox::core::{
     Action, AudioTrack, Effect, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerError, PlayerEvent,
     RequestId, SavedState, Settings,

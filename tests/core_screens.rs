@@ -6,8 +6,8 @@ mod common;
 
 use common::{Shell, key, lineup, played};
 use zapbox::core::{
-    Action, Aspect, Effect, Event, GUIDE_ROWS, GuideHandle, ListRef, MenuItem, MenuPage, Notice, PREVIEW_AFTER_MS,
-    ParentalSettings, Phase, PinPurpose, PlayerCommand, SavedState, ScreenView, Settings,
+    Action, Aspect, Effect, Event, GUIDE_ROWS, GuideHandle, ListRef, MenuItem, MenuPage, Notice,
+    PREVIEW_AFTER_MS, ParentalSettings, Phase, PinPurpose, PlayerCommand, SavedState, ScreenView, Settings,
 };
 use zapbox::demo::showcase;
 
@@ -235,7 +235,11 @@ fn menu_choices_change_settings_and_are_saved() {
     assert_eq!(shell.core.settings().audio_language, "deu");
     shell.press(Action::Down);
     shell.press(Action::Left);
-    assert_eq!(shell.core.settings().aspect, Aspect::Stretch, "LEFT wraps to the last fit");
+    assert_eq!(
+        shell.core.settings().aspect,
+        Aspect::Stretch,
+        "LEFT wraps to the last fit"
+    );
     assert_eq!(shell.view().aspect, Aspect::Stretch);
     let saved = shell.advance(2_000);
     let Some(Effect::SaveState(state)) = saved.iter().find(|e| matches!(e, Effect::SaveState(_))) else {

@@ -30,7 +30,10 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 fn fetch(fetcher: &LogoFetcher, rx: &mpsc::Receiver<Event>, url: &str) -> Option<Picture> {
     fetcher.request(url.to_string());
     match rx.recv_timeout(Duration::from_secs(20)) {
-        Ok(Event::LogoLoaded { url: answered, picture }) => {
+        Ok(Event::LogoLoaded {
+            url: answered,
+            picture,
+        }) => {
             assert_eq!(answered, url);
             picture
         }

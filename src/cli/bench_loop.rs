@@ -91,7 +91,11 @@ fn measure(
     let mut samples = Vec::with_capacity(zaps);
     let saves_before = app.shell().saves();
     for i in 0..zaps {
-        let action = if i % 2 == 0 { Action::ChannelUp } else { Action::ChannelDown };
+        let action = if i % 2 == 0 {
+            Action::ChannelUp
+        } else {
+            Action::ChannelDown
+        };
         let asked = app.shell().view().requested.map(|c| c.key);
         let t0 = Instant::now();
         inbox.post(Event::Action(action));

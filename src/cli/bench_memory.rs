@@ -101,7 +101,11 @@ pub fn run(bench: &MemoryBench, json: bool, out: &mut dyn Write) -> Result<()> {
         writeln!(
             out,
             "  peak {:.1} MiB; steady {:.1} MiB playing, {:.1} MiB after {} zaps ({} frames shown)",
-            report.peak_mib, report.steady_playing_mib, report.steady_after_zaps_mib, report.zaps, report.frames_shown
+            report.peak_mib,
+            report.steady_playing_mib,
+            report.steady_after_zaps_mib,
+            report.zaps,
+            report.frames_shown
         )?;
         writeln!(
             out,
@@ -145,11 +149,7 @@ fn measure(bench: &MemoryBench, work: &Path, child: &mut std::process::Child) ->
     let mut app = App::new(shell, rx, Box::new(ui.clone()));
     inbox.post(Event::GuideLoaded(guide));
     inbox.post(Event::Started);
-    let mut screen = Screen {
-        ui,
-        latest,
-        shown: 0,
-    };
+    let mut screen = Screen { ui, latest, shown: 0 };
     app.run_until(Duration::from_secs(20), playing)
         .map_err(|e| anyhow!("the first channel does not play: {e}"))?;
     screen.run(&mut app, Duration::from_secs(5));

@@ -142,7 +142,12 @@ pub fn run(bench: &UiBench, json: bool, out: &mut dyn Write) -> Result<()> {
     drop(app);
     let zapping = if bench.zaps > 0 {
         let dir = bench.headend.cache_dir.join("bench-ui-state");
-        Some(super::bench_loop::run(bench.zaps, &bench.headend, &dir, Box::new(ui.clone()))?)
+        Some(super::bench_loop::run(
+            bench.zaps,
+            &bench.headend,
+            &dir,
+            Box::new(ui.clone()),
+        )?)
     } else {
         None
     };
@@ -180,11 +185,20 @@ pub fn run(bench: &UiBench, json: bool, out: &mut dyn Write) -> Result<()> {
             bench.naive_presses, naive.p50_ms, naive.p95_ms, report.ratio_p95
         )?;
         if let Some(z) = &report.zapping {
-            for (way, f) in [("state writer thread", &z.writer), ("saves on the loop (naive)", &z.inline)] {
+            for (way, f) in [
+                ("state writer thread", &z.writer),
+                ("saves on the loop (naive)", &z.inline),
+            ] {
                 writeln!(
                     out,
                     "loop blocked while zapping, {} zaps, {way}: key to loop free p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; busiest drain {:.1} ms; {} saves, longest {:.2} ms",
-                    f.zaps, f.press.p50_ms, f.press.p95_ms, f.press_max_ms, f.busiest_ms, f.saves, f.save_max_ms
+                    f.zaps,
+                    f.press.p50_ms,
+                    f.press.p95_ms,
+                    f.press_max_ms,
+                    f.busiest_ms,
+                    f.saves,
+                    f.save_max_ms
                 )?;
             }
             writeln!(

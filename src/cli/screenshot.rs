@@ -105,7 +105,12 @@ pub fn run(screen: &str, out: &Path, width: u32, height: u32, language: &str) ->
     };
     let mut written = Vec::new();
     for s in screens {
-        let mut app = playing_app(lineup.clone(), guide.clone(), settings.clone(), Box::new(ui.clone()))?;
+        let mut app = playing_app(
+            lineup.clone(),
+            guide.clone(),
+            settings.clone(),
+            Box::new(ui.clone()),
+        )?;
         press(&mut app, &keys_for(s)?);
         app.drain();
         app.shutdown();

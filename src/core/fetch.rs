@@ -75,12 +75,17 @@ impl Core {
                 fx.push(Effect::LoadDetails(id));
             }
         }
-        let logo = self.tune.as_ref().and_then(|t| self.lineup.by_key(&t.channel)?.logo.clone());
+        let logo = self
+            .tune
+            .as_ref()
+            .and_then(|t| self.lineup.by_key(&t.channel)?.logo.clone());
         if let Some(url) = logo
             && !self.logos.by_url.contains_key(&url)
         {
             self.logos.asked += 1;
-            self.logos.by_url.insert(url.clone(), (self.logos.asked, Logo::Loading));
+            self.logos
+                .by_url
+                .insert(url.clone(), (self.logos.asked, Logo::Loading));
             self.logos.forget_oldest();
             fx.push(Effect::LoadLogo(url));
         }
@@ -123,7 +128,11 @@ impl Core {
 impl Logos {
     fn forget_oldest(&mut self) {
         while self.by_url.len() > LOGOS_KEPT {
-            let oldest = self.by_url.iter().min_by_key(|(_, (at, _))| *at).map(|(u, _)| u.clone());
+            let oldest = self
+                .by_url
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(u, _)| u.clone());
             match oldest {
                 Some(url) => self.by_url.remove(&url),
                 None => return,

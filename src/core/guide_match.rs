@@ -60,7 +60,11 @@ impl Core {
             .and_then(|t| self.saved.guide_overrides.get(&t.channel));
         let mut items = vec![MenuLine::new(
             MenuItem::GuideAuto,
-            MenuValue::Text(if current.is_none() { "✓".into() } else { String::new() }),
+            MenuValue::Text(if current.is_none() {
+                "✓".into()
+            } else {
+                String::new()
+            }),
         )];
         items.extend(self.guide_candidates().into_iter().map(|c| MenuLine {
             item: MenuItem::GuideCandidate,

@@ -324,7 +324,8 @@ impl Core {
             GuideAuto | GuideCandidate if ok => self.choose_guide(nav.focus, fx),
             AddSource if ok => nav.keyboard = Some(Keyboard::default()),
             AudioLanguage => {
-                let language = cycle(&AUDIO_LANGUAGES, self.settings.audio_language.as_str(), delta).to_string();
+                let language =
+                    cycle(&AUDIO_LANGUAGES, self.settings.audio_language.as_str(), delta).to_string();
                 self.settings.audio_language = language.clone();
                 self.saved.preferences.audio_language = Some(language);
                 self.save_soon(fx);

@@ -7,7 +7,7 @@ use super::channel_list::{LIST_ROWS, first_visible};
 use super::guide::ProgrammeView;
 use super::guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
 use super::keyboard::KeyLabel;
-use super::menu::{MenuItem, MenuPage};
+use super::menu::{MenuLine, MenuPage};
 use super::parental::PinPurpose;
 use super::screen::Screen;
 use super::view::ChannelView;
@@ -90,7 +90,7 @@ pub struct GuideCell {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MenuView {
     pub page: MenuPage,
-    pub items: Vec<MenuItem>,
+    pub items: Vec<MenuLine>,
     pub focus: usize,
     pub keyboard: Option<KeyboardView>,
 }

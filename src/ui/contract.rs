@@ -5,8 +5,8 @@
 //! agree. The words for every variant live in the `.slint` files under `@tr()`.
 
 use crate::core::{
-    Aspect, ItemKind, KeyLabel, ListRef, MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose, ScreenView,
-    SpecialKey,
+    Aspect, ItemKind, KeyLabel, ListRef, MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose,
+    ScreenView, SpecialKey,
 };
 use crate::slint_generated as ui;
 
@@ -182,7 +182,10 @@ mod tests {
 
     #[test]
     fn every_offered_language_has_its_own_name() {
-        for code in crate::core::AUDIO_LANGUAGES.iter().chain(&crate::core::UI_LANGUAGES) {
+        for code in crate::core::AUDIO_LANGUAGES
+            .iter()
+            .chain(&crate::core::UI_LANGUAGES)
+        {
             assert_ne!(language_name(code), *code, "{code}");
         }
         assert_eq!(language_name("deu"), "Deutsch");

@@ -70,6 +70,9 @@ mod tests {
         assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(wait.as_mut().poll(&mut cx).is_ready());
         let mut again = Box::pin(signal.wait());
-        assert!(again.as_mut().poll(&mut cx).is_pending(), "both wakes made one run");
+        assert!(
+            again.as_mut().poll(&mut cx).is_pending(),
+            "both wakes made one run"
+        );
     }
 }

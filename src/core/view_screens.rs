@@ -60,7 +60,7 @@ pub struct GuideView {
     pub focused: Option<ProgrammeView>,
     pub focused_channel: Option<ChannelView>,
     /// The focused programme's details, once the adapter has read them.
-    pub details: Option<crate::epg::Details>,
+    pub details: Option<Box<crate::epg::Details>>,
     pub position: usize,
     pub total: usize,
     /// Whether any guide is loaded at all.
@@ -187,7 +187,7 @@ impl Core {
             .collect();
         let focused = self.guide_focused(nav);
         GuideView {
-            details: self.details_of(focused.as_ref().and_then(|p| p.id)),
+            details: self.details_of(focused.as_ref().and_then(|p| p.id)).map(Box::new),
             list: nav.list.clone(),
             from_s: from,
             to_s: to,

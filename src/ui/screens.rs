@@ -89,7 +89,7 @@ pub fn channel_list(tv: &ui::Tv<'_>, view: &ChannelListView, now_s: i64) {
 }
 
 pub fn guide(tv: &ui::Tv<'_>, view: &GuideView) {
-    let details = view.details.as_ref().map(DetailsText::from).unwrap_or_default();
+    let details = view.details.as_deref().map(DetailsText::from).unwrap_or_default();
     let span = (view.to_s - view.from_s).max(1) as f32;
     let rows = view
         .rows

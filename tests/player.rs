@@ -335,7 +335,7 @@ fn audio_language(f: &Fixture) -> Result<(), String> {
     };
     let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
     let mut shell = launch(core, Outputs::headless(Arc::new(|_| {})), inbox)?;
-    shell.handle(Event::Tune(f.lineup.by_number(2).ok_or("channel 2")?.key.clone()));
+    shell.handle(Event::Action(Action::Digit(2)));
     let language_of = |s: &Shell| {
         let view = s.view();
         let selected = view.audio_selected.clone()?;
@@ -432,7 +432,11 @@ fn group_of(f: &Fixture, number: u32) -> Result<std::net::Ipv4Addr, String> {
 
 /// The groups joined once the player thread has carried out every command so far.
 fn joined_now(shell: &Shell) -> Result<HashSet<std::net::Ipv4Addr>, String> {
-    if !shell.player().sync(Duration::from_secs(10)) {
+    if !shell
+        .player()
+        .expect("the test shell has a player")
+        .sync(Duration::from_secs(10))
+    {
         return Err("the player thread does not answer".into());
     }
     multicast_groups()
@@ -546,7 +550,10 @@ fn hot_500_zaps(f: &Fixture) -> Result<(), String> {
             }
         }
         if i == 99 || i == 499 {
-            shell.player().sync(Duration::from_secs(10));
+            shell
+                .player()
+                .expect("the test shell has a player")
+                .sync(Duration::from_secs(10));
             // Old pipelines are stopped by the janitor thread, which may still be working through a burst.
             std::thread::sleep(Duration::from_secs(4));
             let counts = (count_dir("/proc/self/fd"), count_dir("/proc/self/task"));

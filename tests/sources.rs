@@ -11,7 +11,7 @@ use http_server::{respond, serve};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use zapbox::app::{Inbox, SourceLoader};
+use zapbox::app::{Boot, Inbox, SourceLoader};
 use zapbox::core::Event;
 use zapbox::demo::showcase;
 
@@ -93,7 +93,7 @@ fn a_load_and_a_refresh_each_end_their_thread() {
     let (loader, events) = loader(cache.path());
     let playlists = vec![format!("{}/list.m3u", server.base)];
     let guides = vec![format!("{}/guide.xml", server.base)];
-    loader.load(playlists, guides.clone(), true);
+    loader.load(playlists, guides.clone(), Boot::Start);
 
     let seen = events_until(&events, is_guide);
     let lineup = seen
@@ -130,7 +130,7 @@ fn a_superseded_load_ends_and_only_the_newest_posts_a_guide() {
         )
     };
     let (playlists, guides) = sources(&slow);
-    loader.load(playlists, guides, false);
+    loader.load(playlists, guides, Boot::Reload);
     // The first load is in its slow guide download when the second one starts.
     let deadline = Instant::now() + PATIENCE;
     while slow.guide_requests.load(Ordering::SeqCst) == 0 {
@@ -141,7 +141,7 @@ fn a_superseded_load_ends_and_only_the_newest_posts_a_guide() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let (playlists, guides) = sources(&fast);
-    loader.load(playlists, guides, false);
+    loader.load(playlists, guides, Boot::Reload);
     wait_until_idle(&loader);
     let guides_posted = events.try_iter().filter(is_guide).count();
     assert_eq!(guides_posted, 1, "only the newest load posts its guide");

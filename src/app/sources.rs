@@ -12,6 +12,9 @@
 //! (`TimerId::GuideRefresh`), not a sleeping thread. A newer load (the viewer changed the
 //! sources) supersedes a running one at its next step, and a thread waiting for the clock
 //! notices within half a second, so a superseded thread never lingers holding its lineup.
+//!
+//! `Event::Started` is posted here and nowhere else, once, after the boot's lineup: the core
+//! tunes the last channel with the channels there, and never says "no channels" before they came.
 
 use super::Inbox;
 use crate::core::{Event, GuideHandle};
@@ -21,7 +24,7 @@ use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
 use crate::system::clock;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -30,6 +33,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 const CLOCK_WAIT: Duration = Duration::from_secs(30 * 60);
 /// Programmes that ended this long ago are dropped at ingest (kept for a look back in the grid).
 const KEEP_PAST_S: i64 = 6 * 3600;
+
+/// Whether a load is the one at boot (it starts the core) or a reload (the viewer changed sources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Boot {
+    /// The first load: `Event::Started` follows the lineup.
+    Start,
+    Reload,
+}
 
 /// Starts loads of the lineup and the guide; cheap to clone.
 #[derive(Clone)]
@@ -44,6 +55,9 @@ pub struct SourceLoader {
     writing: Arc<Mutex<()>>,
     /// The viewer's guide choices (menu), applied at every match.
     overrides: Arc<Mutex<GuideOverrides>>,
+    /// A boot load asked for `Event::Started` and it was not posted yet (whichever load brings
+    /// the first lineup posts it, so a reload that supersedes the boot load still starts the core).
+    start_pending: Arc<AtomicBool>,
     /// Loader threads alive now.
     running: Arc<AtomicUsize>,
 }
@@ -73,6 +87,7 @@ impl SourceLoader {
             generation: Arc::new(AtomicU64::new(0)),
             writing: Arc::new(Mutex::new(())),
             overrides: Arc::new(Mutex::new(GuideOverrides::new())),
+            start_pending: Arc::new(AtomicBool::new(false)),
             running: Arc::new(AtomicUsize::new(0)),
         }
     }
@@ -110,12 +125,15 @@ impl SourceLoader {
         self.spawn("guide-match", move |loader| loader.post_guide_from_disk(&lineup));
     }
 
-    /// Loads the lineup, then the guide, in the background; `start` posts `Event::Started` once
-    /// the lineup is there (the first load at boot).
-    pub fn load(&self, playlists: Vec<String>, guides: Vec<String>, start: bool) {
+    /// Loads the lineup, then the guide, in the background; at boot `Event::Started` follows the
+    /// lineup.
+    pub fn load(&self, playlists: Vec<String>, guides: Vec<String>, boot: Boot) {
+        if boot == Boot::Start {
+            self.start_pending.store(true, Ordering::SeqCst);
+        }
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.spawn("sources", move |loader| {
-            loader.run(generation, &playlists, &guides, start)
+            loader.run(generation, &playlists, &guides)
         });
     }
 
@@ -146,13 +164,13 @@ impl SourceLoader {
         self.generation.load(Ordering::SeqCst) == generation
     }
 
-    fn run(&self, generation: u64, playlists: &[String], guides: &[String], start: bool) {
+    fn run(&self, generation: u64, playlists: &[String], guides: &[String]) {
         let mut lineup = self.load_lineup(playlists);
         if !self.current(generation) {
             return;
         }
         self.inbox.post(Event::LineupLoaded(lineup.clone()));
-        if start {
+        if self.start_pending.swap(false, Ordering::SeqCst) {
             self.inbox.post(Event::Started);
         }
         self.post_guide_from_disk(&lineup);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Start-up of the TV app: configuration, state, board profile, player and window, in that order,
-//! each step with context in its error. The lineup loads in the background (cache first when the
-//! network is not up yet), so the window is there at once.
+//! Start-up of the TV app: configuration, state, board profile, window, player and the dispatch
+//! loop, in that order, each step with context in its error. The lineup loads in the background
+//! (cache first when the network is not up yet), so the window is there at once; the loader posts
+//! `Event::Started` once the lineup is in.
 
-use super::{Shell, SourceLoader};
+use super::{App, Boot, Inbox, Shell, SourceLoader};
 use crate::core::{Core, Event, HotSettings, MenuPage, ParentalSettings, Settings, SystemInfo};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
@@ -35,30 +36,46 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
         .filter(|w| w.is_warning())
         .map(|w| w.to_string())
         .collect();
-    crate::ui::run_window(|inbox, frames| {
-        let core = Core::new(Default::default(), saved, settings);
-        let config_for_player = player_config(&board, &config, frames);
-        let loader = SourceLoader::new(inbox.clone(), cache_dir, config.guide_offset_minutes);
-        let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
-            .with_loader(loader.clone());
-        // The remote: evdev devices with the board's keymap, into the same inbox as every event.
-        let remote = inbox.clone();
-        let input = crate::input::InputConfig::for_board(&board);
-        if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
-            log::error!("remote control: {e}");
-        }
-        for problem in problems {
-            inbox.post(Event::Problem(problem));
-        }
-        let core = shell.core();
-        loader.set_overrides(core.saved_state().guide_overrides.clone());
-        loader.load(
-            core.sources(MenuPage::Playlists),
-            core.sources(MenuPage::Guides),
-            true,
-        );
-        Ok(shell)
-    })
+    let window = crate::ui::Window::new().context("opening the TV window")?;
+    let (inbox, rx) = Inbox::new(window.waker());
+    let keys = inbox.clone();
+    window.on_key(move |a| keys.post(Event::Action(a)));
+    let core = Core::new(Default::default(), saved, settings);
+    let config_for_player = player_config(&board, &config, window.frames());
+    let loader = SourceLoader::new(inbox.clone(), cache_dir.clone(), config.guide_offset_minutes);
+    let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
+        .with_loader(loader.clone())
+        .with_logos(cache_dir.join("logos"))?;
+    // The remote: evdev devices with the board's keymap, into the same inbox as every event.
+    let remote = inbox.clone();
+    let input = crate::input::InputConfig::for_board(&board);
+    if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
+        log::error!("remote control: {e}");
+    }
+    for problem in problems {
+        inbox.post(Event::Problem(problem));
+    }
+    let core = shell.core();
+    loader.set_overrides(core.saved_state().guide_overrides.clone());
+    loader.load(
+        core.sources(MenuPage::Playlists),
+        core.sources(MenuPage::Guides),
+        Boot::Start,
+    );
+    let screen = window.screen();
+    run_in_window(window, App::new(shell, rx, Box::new(screen)))
+}
+
+/// Runs `app` on the window's thread until the window closes, then shuts it down (player
+/// stopped, state written).
+pub fn run_in_window(window: crate::ui::Window, app: App) -> Result<()> {
+    let app = std::rc::Rc::new(std::cell::RefCell::new(app));
+    let looped = app.clone();
+    window.run(move || {
+        looped.borrow_mut().drain();
+    })?;
+    app.borrow_mut().shutdown();
+    Ok(())
 }
 
 /// The configured board, else the one the device tree names, else `pc`.
@@ -88,8 +105,7 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         digit_timeout_ms: u64::from(p.digit_timeout_ms),
         banner_timeout_ms: u64::from(p.banner_timeout_ms),
         audio_language: p.audio_language.clone(),
-        subtitles: p.subtitles,
-        aspect: p.aspect.clone(),
+        aspect: p.aspect(),
         ui_language: p.language.clone(),
         parental: ParentalSettings {
             pin: config.parental.pin.clone(),

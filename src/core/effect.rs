@@ -19,10 +19,10 @@ pub enum Effect {
     CancelTimer(TimerId),
     /// Persist this state (atomically).
     SaveState(Box<SavedState>),
-    /// Wake the display or blank it (standby).
-    Display {
-        on: bool,
-    },
+    /// Read this programme's details from the loaded guide; answer with `Event::DetailsLoaded`.
+    LoadDetails(crate::guide::ProgrammeId),
+    /// Get this channel logo (`http(s)://` only), decoded; answer with `Event::LogoLoaded`.
+    LoadLogo(String),
     /// The viewer chose a guide channel for a channel: match the guide again with these overrides.
     RebuildGuide {
         overrides: std::collections::BTreeMap<ChannelKey, String>,

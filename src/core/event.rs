@@ -7,7 +7,6 @@ use super::audio::AudioTrack;
 use super::effect::TimerId;
 use super::guide::GuideHandle;
 use super::playback::RequestId;
-use super::zapping::ListRef;
 use crate::lineup::{ChannelKey, Lineup};
 
 /// One input to [`Core::handle`](super::Core::handle).
@@ -25,14 +24,18 @@ pub enum Event {
     LineupLoaded(Lineup),
     /// A guide for the current lineup was loaded or rebuilt.
     GuideLoaded(GuideHandle),
+    /// The details of a programme asked for with `Effect::LoadDetails` (`None`: it has none).
+    DetailsLoaded {
+        id: crate::guide::ProgrammeId,
+        details: Option<crate::guide::Details>,
+    },
+    /// A logo asked for with `Effect::LoadLogo`, decoded (`None`: it cannot be had).
+    LogoLoaded {
+        url: String,
+        picture: Option<super::fetch::Picture>,
+    },
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
-    /// Tune this channel directly (channel list, guide, or a test).
-    Tune(ChannelKey),
-    /// Make channel up/down walk this list (chosen in the channel list).
-    SelectList(ListRef),
-    /// Add or remove a channel in a favourites list.
-    ToggleFavourite { list: String, channel: ChannelKey },
     /// The service is stopping: save what must survive.
     Shutdown,
 }

@@ -17,7 +17,6 @@ impl Core {
             Action::Last => self.zap_previous(fx, now),
             Action::Back => self.back(),
             Action::Favorites => self.cycle_list(fx),
-            Action::Subtitle => self.toggle_subtitles(fx),
             Action::Guide | Action::Menu => self.open(action, now),
             _ => {}
         }

@@ -4,10 +4,16 @@
 //! ```text
 //!  evdev / keyboard ---- Event::Action ----+
 //!  GStreamer bus ------- Event::Player ----+--> Core::handle(event, now) --> Vec<Effect> --> shell executes
-//!  timers -------------- Event::Timer -----+                                 (Play, Stop, StartTimer, SaveState)
+//!  timers -------------- Event::Timer -----+      (Play, Stop, StartTimer, SaveState, LoadDetails, LoadLogo)
 //!  loaders ------------- Event::Lineup... -+
-//!                                              Core::view(now) --> ViewModel --> UI renders
+//!  readers ------------- Event::DetailsLoaded, LogoLoaded
+//!                                              Core::view(now) --> ViewModel --> UI renders (no I/O)
 //! ```
+//!
+//! The view model is everything a screen shows: what the screens need from disk or the network
+//! (programme details, logos) the core asks for as effects and keeps when it arrives (`fetch`).
+//! Closed sets the screens distinguish (screen, phase, notice, menu item, PIN purpose, picture
+//! fit) are enums here; the Slint adapter maps each onto a `.slint` enum exhaustively.
 //!
 //! Nothing in this module may use GStreamer, Slint, evdev, nix, reqwest, a clock, the filesystem
 //! or the network, nor any adapter or the guide's ingest: it depends only on the pure layers
@@ -20,6 +26,7 @@ mod audio;
 mod channel_list;
 mod effect;
 mod event;
+mod fetch;
 mod guide;
 mod guide_grid;
 mod guide_match;
@@ -29,6 +36,7 @@ mod keyboard;
 mod live;
 mod menu;
 mod parental;
+mod picture;
 mod playback;
 mod screen;
 mod standby;
@@ -44,13 +52,15 @@ pub use audio::{AudioTrack, canonical_language};
 pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
 pub use effect::{Effect, HotChannel, PlayerCommand, TimerId};
 pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
+pub use fetch::{LOGOS_KEPT, Picture};
 pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
 pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
 pub use guide_match::{Candidate, GUIDE_CANDIDATES};
 pub use hot::{ASSUMED_BPS, BACKOFF_CAP_MS, BACKOFF_FIRST_MS, HotSettings, ZapKind};
 pub use keyboard::{KeyLabel, Keyboard, SpecialKey};
-pub use menu::{ASPECTS, AUDIO_LANGUAGES, ItemKind, MenuItem, MenuNav, MenuPage, UI_LANGUAGES};
+pub use menu::{AUDIO_LANGUAGES, ItemKind, MenuItem, MenuLine, MenuNav, MenuPage, MenuValue, UI_LANGUAGES};
 pub use parental::{DEFAULT_PIN, PIN_LEN, ParentalSettings, PinEntry, PinPurpose};
+pub use picture::Aspect;
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
 pub use state::{SavedParental, SavedPreferences, SavedSources, SavedState};
@@ -79,10 +89,8 @@ pub struct Settings {
     pub default_favourites: String,
     /// Preferred audio language (ISO 639-1 or 639-2).
     pub audio_language: String,
-    /// Subtitles when the stream has them.
-    pub subtitles: bool,
-    /// Picture fit: `auto`, `letterbox`, `zoom`, `stretch`.
-    pub aspect: String,
+    /// Picture fit.
+    pub aspect: Aspect,
     /// Interface language (`en`, `de`).
     pub ui_language: String,
     pub parental: ParentalSettings,
@@ -113,8 +121,7 @@ impl Default for Settings {
             volume_step_percent: 5,
             default_favourites: "Favourites".to_string(),
             audio_language: "eng".to_string(),
-            subtitles: false,
-            aspect: "auto".to_string(),
+            aspect: Aspect::Auto,
             ui_language: "en".to_string(),
             parental: ParentalSettings::default(),
             playlists: Vec::new(),
@@ -183,6 +190,10 @@ pub struct Core {
     guide: Option<GuideHandle>,
     /// What the tuned streams announced in their EIT, over the loaded guide (see `guide.rs`).
     live_guide: crate::guide::LiveOverlay,
+    /// The focused programme's details, asked for or here.
+    details: Option<fetch::DetailsSlot>,
+    /// Channel logos asked for, here or missing.
+    logos: fetch::Logos,
 }
 
 impl Core {
@@ -192,11 +203,8 @@ impl Core {
         if let Some(v) = &p.audio_language {
             settings.audio_language = v.clone();
         }
-        if let Some(v) = p.subtitles {
-            settings.subtitles = v;
-        }
-        if let Some(v) = &p.aspect {
-            settings.aspect = v.clone();
+        if let Some(v) = p.aspect {
+            settings.aspect = v;
         }
         if let Some(v) = &p.ui_language {
             settings.ui_language = v.clone();
@@ -223,6 +231,8 @@ impl Core {
             unlocked: Default::default(),
             guide: None,
             live_guide: crate::guide::LiveOverlay::new(),
+            details: None,
+            logos: Default::default(),
         }
     }
 
@@ -235,23 +245,19 @@ impl Core {
             Event::Player(event) => self.player_event(event, &mut fx, now),
             Event::Timer(timer) => self.timer(timer, &mut fx, now),
             Event::LineupLoaded(lineup) => self.lineup_loaded(lineup, &mut fx, now),
-            Event::GuideLoaded(guide) => self.guide = Some(guide),
+            Event::GuideLoaded(guide) => {
+                self.guide = Some(guide);
+                self.forget_details();
+            }
+            Event::DetailsLoaded { id, details } => self.details_loaded(id, details),
+            Event::LogoLoaded { url, picture } => self.logo_loaded(url, picture),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
-            Event::Tune(key) => self.zap_to(&key, &mut fx, now),
-            Event::SelectList(list) => {
-                if !zapping::members(&self.lineup, &self.saved, &list).is_empty() {
-                    self.list = list;
-                }
-            }
-            Event::ToggleFavourite { list, channel } => {
-                zapping::toggle_favourite(&mut self.saved, &list, &channel);
-                self.save_soon(&mut fx);
-            }
             Event::Shutdown => {
                 self.stop_player(&mut fx);
                 fx.push(Effect::SaveState(Box::new(self.saved.clone())));
             }
         }
+        self.fetch_for_view(&mut fx);
         fx
     }
 
@@ -272,10 +278,12 @@ impl Core {
                 .and_then(|n| self.lineup.by_number(n))
                 .map(ChannelView::from),
         });
+        let requested = self.tune.as_ref().and_then(|t| channel(&t.channel));
         ViewModel {
+            logo: self.logo_of(requested.as_ref().and_then(|c| c.logo.as_deref())),
             clock_utc_ms: now.utc_ms,
             list: self.list.clone(),
-            requested: self.tune.as_ref().and_then(|t| channel(&t.channel)),
+            requested,
             on_screen: self.on_screen.as_ref().and_then(channel),
             notice: self
                 .notice
@@ -298,9 +306,8 @@ impl Core {
             next: now_next.1,
             screen: self.screen_view(now_s),
             pin: self.pin_view(),
-            aspect: self.settings.aspect.clone(),
+            aspect: self.settings.aspect,
             ui_language: self.settings.ui_language.clone(),
-            subtitles: self.settings.subtitles,
         }
     }
 

@@ -18,13 +18,11 @@ impl Core {
         self.notice = None;
         self.unlocked.clear();
         self.stop_player(fx);
-        fx.push(Effect::Display { on: false });
         fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
 
     pub(super) fn wake(&mut self, fx: &mut Vec<Effect>, now: Now) {
         self.standby = false;
-        fx.push(Effect::Display { on: true });
         self.tune_initial(fx, now);
     }
 

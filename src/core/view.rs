@@ -12,6 +12,8 @@ use crate::lineup::{Channel, ChannelKey};
 /// What the TV shows now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ViewModel {
+    /// The logo of the requested channel, once it is here.
+    pub logo: Option<super::fetch::Picture>,
     /// Wall clock for the on-screen clock, in milliseconds since the Unix epoch (UTC).
     pub clock_utc_ms: i64,
     /// The list channel up/down walks through.
@@ -44,10 +46,9 @@ pub struct ViewModel {
     pub screen: ScreenView,
     /// The PIN prompt, over everything.
     pub pin: Option<PinView>,
-    /// Picture fit (`auto`, `letterbox`, `zoom`, `stretch`) and interface language (`en`, `de`).
-    pub aspect: String,
+    /// Picture fit and interface language (`en`, `de`).
+    pub aspect: super::picture::Aspect,
     pub ui_language: String,
-    pub subtitles: bool,
 }
 
 /// One zap as measured: key press to first frame, and how the player got there.

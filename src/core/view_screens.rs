@@ -7,7 +7,7 @@ use super::channel_list::{LIST_ROWS, first_visible};
 use super::guide::ProgrammeView;
 use super::guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
 use super::keyboard::KeyLabel;
-use super::menu::{MenuItem, MenuPage};
+use super::menu::{MenuLine, MenuPage};
 use super::parental::PinPurpose;
 use super::screen::Screen;
 use super::view::ChannelView;
@@ -59,6 +59,8 @@ pub struct GuideView {
     /// The focused programme (none on a gap without guide data) and its channel.
     pub focused: Option<ProgrammeView>,
     pub focused_channel: Option<ChannelView>,
+    /// The focused programme's details, once the adapter has read them.
+    pub details: Option<Box<crate::guide::Details>>,
     pub position: usize,
     pub total: usize,
     /// Whether any guide is loaded at all.
@@ -88,7 +90,7 @@ pub struct GuideCell {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MenuView {
     pub page: MenuPage,
-    pub items: Vec<MenuItem>,
+    pub items: Vec<MenuLine>,
     pub focus: usize,
     pub keyboard: Option<KeyboardView>,
 }
@@ -185,6 +187,7 @@ impl Core {
             .collect();
         let focused = self.guide_focused(nav);
         GuideView {
+            details: self.details_of(focused.as_ref().and_then(|p| p.id)).map(Box::new),
             list: nav.list.clone(),
             from_s: from,
             to_s: to,

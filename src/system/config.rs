@@ -130,7 +130,9 @@ impl HotChannelsConfig {
 pub struct Preferences {
     /// Preferred audio track language, ISO 639 code (`"eng"`, `"de"`); lowercase.
     pub audio_language: String,
-    /// Show subtitles when the stream has them in the preferred language.
+    /// Show subtitles when the stream has them in the preferred language. Reserved: subtitles are
+    /// not shown yet, so nothing reads it and the menu does not offer it; accepted so that
+    /// configurations written for it stay valid.
     pub subtitles: bool,
     /// Picture fit: `"auto"`, `"letterbox"`, `"zoom"` or `"stretch"`; see [`Preferences::aspect`].
     pub aspect: String,
@@ -155,32 +157,8 @@ impl Default for Preferences {
     }
 }
 
-/// How the picture is fitted to the screen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Aspect {
-    /// Keep the stream's aspect ratio, bars where needed.
-    #[default]
-    Auto,
-    /// Like `Auto`, but also letterbox 4:3 content signalled as anamorphic.
-    Letterbox,
-    /// Fill the screen, cropping what does not fit.
-    Zoom,
-    /// Fill the screen, distorting the picture.
-    Stretch,
-}
-
-impl Aspect {
-    /// Parses the config spelling; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "auto" => Some(Self::Auto),
-            "letterbox" => Some(Self::Letterbox),
-            "zoom" => Some(Self::Zoom),
-            "stretch" => Some(Self::Stretch),
-            _ => None,
-        }
-    }
-}
+/// How the picture is fitted to the screen (the core's type: one closed set for config, state and menu).
+pub use crate::core::Aspect;
 
 impl Preferences {
     /// The picture fit. Kept as text in the file so a misspelt value costs only this field

@@ -8,11 +8,11 @@
 //! the demo headend's multicast channels; the caller must have entered a private network
 //! namespace before any thread started.
 
-use super::bench_zap::{Percentiles, percentiles};
+use super::bench_zap::{Percentiles, multicast_lineup, percentiles};
 use crate::app::{App, Inbox, Shell, Ui};
 use crate::core::{Action, Core, Event, Phase, SavedState, Settings};
 use crate::demo::{Headend, HeadendOptions};
-use crate::lineup::{Lineup, SourceKind};
+use crate::lineup::Lineup;
 use crate::player::{Outputs, PlayerConfig};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -45,7 +45,7 @@ pub struct LoopReport {
 pub fn run(zaps: usize, headend: &HeadendOptions, dir: &Path, ui: Box<dyn Ui>) -> Result<LoopReport> {
     gstreamer::init()?;
     let headend = Headend::start(headend)?;
-    let lineup = multicast_lineup(&headend)?;
+    let lineup = multicast_lineup(&headend, 2)?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let state = dir.join("state.json");
     let shared = std::rc::Rc::new(std::cell::RefCell::new(ui));
@@ -57,19 +57,6 @@ pub fn run(zaps: usize, headend: &HeadendOptions, dir: &Path, ui: Box<dyn Ui>) -
     })?;
     let _ = std::fs::remove_file(&state);
     Ok(LoopReport { writer, inline })
-}
-
-/// The demo lineup reduced to its plain multicast channels.
-fn multicast_lineup(headend: &Headend) -> Result<Lineup> {
-    let report = crate::lineup::build(&[("demo.m3u".to_string(), headend.playlist().into_bytes())]);
-    let mut lineup = report.lineup;
-    lineup
-        .channels
-        .retain(|c| c.sources.iter().all(|s| s.kind == SourceKind::Multicast));
-    if lineup.channels.len() < 2 {
-        bail!("the demo lineup has fewer than two multicast channels");
-    }
-    Ok(lineup)
 }
 
 fn measure(

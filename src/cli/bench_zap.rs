@@ -85,7 +85,7 @@ const FIRST_FRAME_TIMEOUT: Duration = Duration::from_secs(15);
 pub fn run(bench: &ZapBench, json: bool, out: &mut dyn Write) -> Result<()> {
     gst::init()?;
     let headend = Headend::start(&bench.headend)?;
-    let lineup = multicast_lineup(&headend)?;
+    let lineup = multicast_lineup(&headend, 4)?;
     let mut rng = fastrand::Rng::with_seed(bench.seed);
     let budget = HotSettings::default();
     let sampler = GroupSampler::start();
@@ -184,15 +184,16 @@ fn print_text(r: &ZapReport, budget: HotSettings, out: &mut dyn Write) -> Result
     Ok(())
 }
 
-/// The demo lineup reduced to its plain multicast channels (what both ways can play alike).
-fn multicast_lineup(headend: &Headend) -> Result<Lineup> {
+/// The demo lineup reduced to its plain multicast channels (what both ways can play alike), at
+/// least `min` of them.
+pub(super) fn multicast_lineup(headend: &Headend, min: usize) -> Result<Lineup> {
     let report = crate::lineup::build(&[("demo.m3u".to_string(), headend.playlist().into_bytes())]);
     let mut lineup = report.lineup;
     lineup
         .channels
         .retain(|c| c.sources.iter().all(|s| s.kind == SourceKind::Multicast));
-    if lineup.channels.len() < 4 {
-        bail!("the demo lineup has fewer than four multicast channels");
+    if lineup.channels.len() < min {
+        bail!("the demo lineup has fewer than {min} multicast channels");
     }
     Ok(lineup)
 }

@@ -139,6 +139,7 @@ enum LineupCommand {
 }
 
 fn main() -> ExitCode {
+    zapbox::system::allocator::configure();
     let cli = Cli::parse();
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
     let needs_netns = matches!(

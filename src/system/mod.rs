@@ -10,6 +10,7 @@
 //! `<name>.bad` so nothing the user wrote is lost, defaults are used, and the caller gets
 //! [`LoadWarning`]s to log and show.
 
+pub mod allocator;
 pub mod atomic;
 pub mod board;
 pub mod clock;

@@ -145,7 +145,7 @@ pub fn spawn_janitor() -> std::io::Result<mpsc::Sender<gst::Pipeline>> {
                 drop(pipeline);
                 // The decoders' buffers were just freed: give the pages back rather than keep
                 // the last zap's peak resident.
-                crate::system::allocator::release_free_memory();
+                crate::system::resources::release_free_memory();
                 log::trace!("old pipeline stopped in {} ms", started.elapsed().as_millis());
             }
         })?;

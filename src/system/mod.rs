@@ -10,13 +10,13 @@
 //! `<name>.bad` so nothing the user wrote is lost, defaults are used, and the caller gets
 //! [`LoadWarning`]s to log and show.
 
-pub mod allocator;
 pub mod atomic;
 pub mod board;
 pub mod clock;
 pub mod config;
 pub mod netns;
 pub mod paths;
+pub mod resources;
 pub mod service;
 pub mod state_file;
 

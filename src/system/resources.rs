@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The C allocator's settings for a box that runs for months on little memory.
+//! Process resources for a box that runs for months: the C allocator's arenas and the file
+//! descriptor limit.
 //!
 //! zapbox runs a dozen threads that allocate: the dispatch loop, the player thread, one receive
 //! thread per joined multicast group, the janitor that tears old pipelines down, the state writer,
@@ -16,6 +17,12 @@
 //!
 //! Other C libraries (musl on some images) have one allocator without per-thread arenas; there
 //! both calls are no-ops.
+//!
+//! The soft limit on open files is raised to the hard one (systemd's default soft limit of 1024
+//! exists for programs that use `select()`; GStreamer, GLib and this program poll). Every joined
+//! group, HTTP connection and GStreamer bus holds descriptors, and a leak in a library (GStreamer
+//! 1.22's HLS demuxer leaves a socket and an eventfd per HLS zap) must not end the evening at the
+//! 1024th.
 
 /// Arenas for the whole process (glibc's default is eight per core).
 const ARENAS: i32 = 2;
@@ -39,5 +46,22 @@ pub fn release_free_memory() {
     // SAFETY: malloc_trim is thread-safe and only releases memory that is free.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit.
+pub fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                log::debug!("the open files limit stays at its soft value");
+            }
+        }
     }
 }

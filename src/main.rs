@@ -15,6 +15,10 @@ struct Cli {
     /// More log output (-v debug, -vv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Start without the cached playlists and guide and say why (the service's fallback after
+    /// repeated failures: zapbox-safe-mode.service).
+    #[arg(long)]
+    safe_mode: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -218,7 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             zapbox::cli::bench_ui::run(&bench, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
-        None => zapbox::app::run(cli.config.as_deref()).map(|()| ExitCode::SUCCESS),
+        None => zapbox::app::run(cli.config.as_deref(), cli.safe_mode).map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -80,13 +80,29 @@ fn a_logo_is_fetched_once_cached_and_bad_ones_are_not_retried() {
         "a failed logo is not fetched again"
     );
 
-    let unusable = "file:///etc/passwd";
-    assert!(logos.get(unusable).is_none());
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        logos.get(unusable).is_none(),
-        "only http(s) URLs and absolute paths are used"
-    );
+    for unusable in ["file:///etc/passwd", "/dev/zero", "/etc/passwd"] {
+        assert!(logos.get(unusable).is_none());
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(
+            logos.get(unusable).is_none(),
+            "only http(s) URLs are used: a playlist never makes the box read its own files"
+        );
+    }
+}
+
+/// A local picture named by a playlist is never shown, even though it is a valid PNG: the
+/// same path could be `/dev/zero` (memory), a FIFO or an input device (a blocked UI).
+#[test]
+fn a_playlist_cannot_make_the_box_read_a_local_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let local = dir.path().join("logo.png");
+    std::fs::write(&local, png(8, 8)).expect("write");
+    let mut logos = Logos::new(dir.path().join("cache"));
+    let path = local.to_str().expect("utf-8 path");
+    for _ in 0..10 {
+        assert!(logos.get(path).is_none());
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Polls until the server has seen `expected` requests and a little after, then asks once more.

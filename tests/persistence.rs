@@ -43,8 +43,11 @@ fn sample_state() -> SavedState {
             ..Default::default()
         },
         parental: zapbox::core::SavedParental {
-            pin: Some("1234".into()),
+            pin_hash: zapbox::core::pin_lock::hash_pin("1234", 7),
             locked_channels: vec![key("arte.fr")],
+            failed_pins: 6,
+            pin_locked_until_ms: Some(1_795_370_400_000),
+            ..Default::default()
         },
         sources: zapbox::core::SavedSources {
             playlists: vec!["http://example.invalid/extra.m3u".into()],

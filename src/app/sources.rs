@@ -12,7 +12,7 @@
 use super::Inbox;
 use crate::core::{Event, GuideHandle};
 use crate::epg::{
-    BuildOptions, Guide, GuideOverrides, GuideSource, IngestError, IngestOptions, matching::LineupFilter,
+    BuildOptions, Guide, GuideOverrides, GuideSource, NamedBy, IngestError, IngestOptions, matching::LineupFilter,
 };
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
@@ -42,6 +42,14 @@ pub struct SourceLoader {
     writing: Arc<Mutex<()>>,
     /// The viewer's guide choices (menu), applied at every match.
     overrides: Arc<Mutex<GuideOverrides>>,
+    /// The one matcher thread and the newest lineup waiting for it.
+    rematch: Arc<Mutex<Rematch>>,
+}
+
+#[derive(Default)]
+struct Rematch {
+    running: bool,
+    pending: Option<Lineup>,
 }
 
 impl SourceLoader {
@@ -53,6 +61,7 @@ impl SourceLoader {
             generation: Arc::new(AtomicU64::new(0)),
             writing: Arc::new(Mutex::new(())),
             overrides: Arc::new(Mutex::new(GuideOverrides::new())),
+            rematch: Arc::default(),
         }
     }
 
@@ -66,14 +75,41 @@ impl SourceLoader {
     }
 
     /// Matches the stored guide to `lineup` again with new choices, in the background.
+    ///
+    /// At most one matcher thread runs: requests made while it works replace each other, and
+    /// it takes the newest when done (a viewer changing choices quickly does not pile up
+    /// threads, each matching a whole lineup).
     pub fn rematch_guide(&self, lineup: &Lineup, overrides: GuideOverrides) {
         self.set_overrides(overrides);
-        let (loader, lineup) = (self.clone(), lineup.clone());
+        let mut slot = self.rematch.lock().unwrap_or_else(|e| e.into_inner());
+        slot.pending = Some(lineup.clone());
+        if slot.running {
+            return;
+        }
+        slot.running = true;
+        let loader = self.clone();
         let spawned = std::thread::Builder::new()
             .name("guide-match".into())
-            .spawn(move || loader.post_guide_from_disk(&lineup));
+            .spawn(move || loader.rematch_until_idle());
         if let Err(e) = spawned {
+            slot.running = false;
             log::error!("cannot start the guide matcher: {e}");
+        }
+    }
+
+    fn rematch_until_idle(&self) {
+        loop {
+            let lineup = {
+                let mut slot = self.rematch.lock().unwrap_or_else(|e| e.into_inner());
+                match slot.pending.take() {
+                    Some(lineup) => lineup,
+                    None => {
+                        slot.running = false;
+                        return;
+                    }
+                }
+            };
+            self.post_guide_from_disk(&lineup);
         }
     }
 
@@ -114,8 +150,14 @@ impl SourceLoader {
             lineup = self.load_lineup(playlists);
             self.inbox.post(Event::LineupLoaded(lineup.clone()));
         }
-        let mut sources: Vec<String> = guides.to_vec();
-        sources.extend(lineup.guide_urls.iter().filter(|u| !guides.contains(u)).cloned());
+        let mut sources: Vec<(String, NamedBy)> = guides.iter().map(|g| (g.clone(), NamedBy::Operator)).collect();
+        sources.extend(
+            lineup
+                .guide_urls
+                .iter()
+                .filter(|u| !guides.contains(u))
+                .map(|u| (u.clone(), NamedBy::Playlist)),
+        );
         if sources.is_empty() {
             return;
         }
@@ -153,7 +195,7 @@ impl SourceLoader {
         }
     }
 
-    fn ingest(&self, sources: &[String], lineup: &Lineup, generation: u64) {
+    fn ingest(&self, sources: &[(String, NamedBy)], lineup: &Lineup, generation: u64) {
         let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -162,10 +204,11 @@ impl SourceLoader {
         let sources: Vec<GuideSource> = sources
             .iter()
             .enumerate()
-            .map(|(i, location)| GuideSource {
+            .map(|(i, (location, named_by))| GuideSource {
                 location: location.clone(),
                 priority: count - i as i32,
                 offset_minutes: self.guide_offset_minutes,
+                named_by: *named_by,
             })
             .collect();
         let options = IngestOptions {

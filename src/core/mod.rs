@@ -25,6 +25,7 @@ mod keyboard;
 mod live;
 mod menu;
 mod parental;
+pub mod pin_lock;
 mod playback;
 mod screen;
 mod standby;

@@ -132,7 +132,10 @@ pub fn push_unescaped_str(text: &str, out: &mut String, unknown: &mut Vec<String
             Some(c) => out.push(c),
             None => {
                 out.push_str(&tail[..=end]);
-                unknown.push(tail[..=end].to_owned());
+                // Only the first is reported; storing each would cost memory per occurrence.
+                if unknown.is_empty() {
+                    unknown.push(tail[..=end].to_owned());
+                }
             }
         }
         rest = &tail[end + 1..];

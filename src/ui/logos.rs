@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Channel logos (`tvg-logo`) for the banner: fetched once in the background with the same limits
-//! as every download (http(s) only, timeouts, a size cap), kept in the cache directory so the next
-//! start needs no network, and decoded on the UI thread. A logo that cannot be had leaves the
-//! badge with the channel's initials.
+//! Channel logos (`tvg-logo`) for the banner: fetched by `net::logos` (http(s) only, a size
+//! cap, a fixed pool of workers), kept in the cache directory so the next start needs no network,
+//! and decoded here within size limits; only a few decoded pictures are kept. A logo that cannot be
+//! had leaves the badge with the channel's initials.
 
-use crate::net::http::{HttpClient, HttpLimits, HttpResponse};
-use std::collections::HashMap;
+use crate::net::logos::{LogoError, LogoFetcher, MAX_LOGO_BYTES};
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-/// Largest logo file accepted.
-const MAX_LOGO_BYTES: u64 = 1 << 20;
 /// Largest logo picture decoded (a small PNG can claim a huge size).
 const MAX_LOGO_SIDE: u32 = 1024;
+/// Decoded logos kept (up to 4 MiB each); the oldest is forgotten beyond this.
+const MAX_READY: usize = 32;
+/// Logos known as failed or loading; beyond this the table is cleared (a playlist with a
+/// million logo URLs must not grow it without bound).
+const MAX_KNOWN: usize = 4096;
 
 enum Logo {
     Loading,
@@ -22,22 +24,30 @@ enum Logo {
 }
 
 /// Downloads that ended: URL and the file, or why not.
-type Finished = Arc<Mutex<Vec<(String, Result<PathBuf, String>)>>>;
+type Finished = Arc<Mutex<Vec<(String, Result<PathBuf, LogoError>)>>>;
 
 /// Logos by URL, for the UI thread.
 pub struct Logos {
-    dir: PathBuf,
+    fetcher: LogoFetcher,
     logos: HashMap<String, Logo>,
+    /// Ready logos, oldest first.
+    ready: VecDeque<String>,
     finished: Finished,
 }
 
 impl Logos {
     /// Logos cached under `dir`.
     pub fn new(dir: PathBuf) -> Self {
+        let finished: Finished = Arc::default();
+        let sink = finished.clone();
+        let fetcher = LogoFetcher::new(dir, move |url, result| {
+            sink.lock().unwrap_or_else(|e| e.into_inner()).push((url, result));
+        });
         Self {
-            dir,
+            fetcher,
             logos: HashMap::new(),
-            finished: Arc::default(),
+            ready: VecDeque::new(),
+            finished,
         }
     }
 
@@ -61,49 +71,67 @@ impl Logos {
     fn collect(&mut self) {
         let done = std::mem::take(&mut *self.finished.lock().unwrap_or_else(|e| e.into_inner()));
         for (url, file) in done {
-            let logo = match file.map(|f| decode(&f)) {
-                Ok(Ok(image)) => Logo::Ready(image),
-                Ok(Err(e)) | Err(e) => {
-                    log::info!("no logo from {}: {e}", crate::net::http::redact(&url));
-                    Logo::Failed
+            let decoded = match file {
+                // Asked for again when it is shown again.
+                Err(LogoError::Dropped) => {
+                    self.logos.remove(&url);
+                    continue;
                 }
+                Err(e) => Err(e.to_string()),
+                Ok(f) => decode(&f),
             };
-            self.logos.insert(url, logo);
+            match decoded {
+                Ok(image) => self.insert_ready(url, image),
+                Err(e) => {
+                    log::info!("no logo from {}: {e}", crate::net::http::redact(&url));
+                    self.logos.insert(url, Logo::Failed);
+                }
+            }
         }
     }
 
-    fn start(&mut self, url: &str) {
-        let file = self.dir.join(format!(
-            "{:016x}.logo",
-            crate::net::resource::fnv1a(url.as_bytes())
-        ));
-        let local = url.starts_with('/').then(|| PathBuf::from(url));
-        if let Some(path) = local.or_else(|| file.exists().then(|| file.clone())) {
-            self.finished
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push((url.to_string(), Ok(path)));
-            self.logos.insert(url.to_string(), Logo::Loading);
-            return self.collect();
+    fn insert_ready(&mut self, url: String, image: slint::Image) {
+        if self.ready.len() >= MAX_READY
+            && let Some(old) = self.ready.pop_front()
+        {
+            self.logos.remove(&old);
         }
-        self.logos.insert(url.to_string(), Logo::Loading);
-        let (url, finished) = (url.to_string(), self.finished.clone());
-        let spawned = std::thread::Builder::new().name("logo".into()).spawn(move || {
-            let result = download(&url, &file);
-            finished
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push((url, result));
-        });
-        if let Err(e) = spawned {
-            log::warn!("cannot start a logo download: {e}");
+        self.ready.push_back(url.clone());
+        self.logos.insert(url, Logo::Ready(image));
+    }
+
+    fn start(&mut self, url: &str) {
+        if self.logos.len() >= MAX_KNOWN {
+            self.logos.retain(|_, l| matches!(l, Logo::Ready(_)));
+        }
+        match self.fetcher.request(url) {
+            Ok(Some(file)) => {
+                self.finished
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((url.to_string(), Ok(file)));
+                self.logos.insert(url.to_string(), Logo::Loading);
+                self.collect();
+            }
+            Ok(None) => {
+                self.logos.insert(url.to_string(), Logo::Loading);
+            }
+            Err(e) => {
+                log::info!("no logo from {}: {e}", crate::net::http::redact(url));
+                self.logos.insert(url.to_string(), Logo::Failed);
+            }
         }
     }
 }
 
 /// PNG or JPEG into an image for Slint, within the size limits.
 fn decode(file: &Path) -> Result<slint::Image, String> {
-    let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(file).map_err(|e| e.to_string())?, MAX_LOGO_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| e.to_string())?;
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;
@@ -124,20 +152,3 @@ fn decode(file: &Path) -> Result<slint::Image, String> {
     Ok(slint::Image::from_rgba8(buffer))
 }
 
-fn download(url: &str, file: &Path) -> Result<PathBuf, String> {
-    let limits = HttpLimits {
-        connect_timeout: Duration::from_secs(5),
-        timeout: Duration::from_secs(15),
-        max_bytes: MAX_LOGO_BYTES,
-        ..HttpLimits::default()
-    };
-    let client = HttpClient::new(limits).map_err(|e| e.to_string())?;
-    let HttpResponse::Body { bytes, .. } = client.get(url, None).map_err(|e| e.to_string())? else {
-        return Err("the server sent no body".into());
-    };
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
-    crate::system::atomic::write_atomic(file, &bytes).map_err(|e| e.to_string())?;
-    Ok(file.to_path_buf())
-}

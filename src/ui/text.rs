@@ -67,6 +67,7 @@ pub fn notice_id(notice: &Notice) -> (&'static str, String) {
         Notice::Favourite { list, added: false } => ("favourite-removed", list.clone()),
         Notice::BadAddress(text) => ("bad-address", text.clone()),
         Notice::PinChanged => ("pin-changed", String::new()),
+        Notice::PinLocked { minutes } => ("pin-locked", minutes.to_string()),
     }
 }
 
@@ -99,6 +100,7 @@ pub fn notice_text(notice: &Notice) -> String {
         "favourite-removed" => format!("Removed from {arg}"),
         "bad-address" => format!("Not a usable address: {arg}"),
         "pin-changed" => "The PIN was changed".into(),
+        "pin-locked" => format!("Too many wrong PINs: try again in {arg} min"),
         _ => arg,
     }
 }
@@ -125,6 +127,7 @@ mod tests {
                 added: true,
             },
             Notice::PinChanged,
+            Notice::PinLocked { minutes: 2 },
         ];
         for notice in notices {
             assert!(!notice_text(&notice).is_empty(), "{notice:?}");

@@ -69,15 +69,25 @@ impl Titles {
 #[derive(Debug, Default)]
 pub struct Interner {
     numbers: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    /// Bytes of all distinct titles so far.
+    bytes: usize,
 }
 
+/// Most bytes of distinct titles in one index: a real guide has a few MB.
+pub const MAX_TITLE_BYTES: usize = 16 << 20;
+
 impl Interner {
-    /// The number of `title`, adding it when new; `None` past 2^32 distinct titles.
+    /// The number of `title`, adding it when new; `None` when a new title would pass
+    /// [`MAX_TITLE_BYTES`].
     pub fn intern(&mut self, title: &str) -> Option<u32> {
         if let Some(&n) = self.numbers.get(title) {
             return Some(n);
         }
+        if self.bytes + title.len() > MAX_TITLE_BYTES {
+            return None;
+        }
         let n = u32::try_from(self.numbers.len()).ok()?;
+        self.bytes += title.len();
         self.numbers.insert(title.into(), n);
         Some(n)
     }

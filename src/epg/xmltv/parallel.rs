@@ -79,7 +79,12 @@ struct Batch {
     end_line: u64,
     channels: u64,
     programme_count: u64,
+    /// Warnings found in the chunk (only the first [`MAX_BATCH_WARNINGS`] are kept).
+    warnings: usize,
 }
+
+/// Warnings kept per chunk; the rest are only counted.
+const MAX_BATCH_WARNINGS: usize = 100;
 
 #[derive(Debug)]
 enum Item {
@@ -104,7 +109,16 @@ impl XmltvSink for Batch {
     }
 
     fn warning(&mut self, line: u64, message: String) {
-        self.items.push(Item::Warning(line, message));
+        // The sink shows only the first few per source anyway; a chunk of 80,000 broken
+        // `<programme/>` must not hold 80,000 messages.
+        if self.warnings < MAX_BATCH_WARNINGS {
+            self.items.push(Item::Warning(line, message));
+        }
+        self.warnings += 1;
+    }
+
+    fn warnings_suppressed(&mut self, n: u64) {
+        self.warnings += n as usize;
     }
 }
 
@@ -123,6 +137,10 @@ impl Batch {
                 Item::Warning(line, message) => sink.warning(line + shift, message),
             }
         }
+        if self.warnings > MAX_BATCH_WARNINGS {
+            sink.warnings_suppressed((self.warnings - MAX_BATCH_WARNINGS) as u64);
+        }
+        self.warnings = 0;
     }
 }
 
@@ -219,6 +237,7 @@ fn parse_chunks(
 fn fill_batch(batch: &mut Batch, chunk: &Chunk, resyncs: &mut u32) {
     batch.items.clear();
     batch.used = 0;
+    batch.warnings = 0;
     batch.seq = chunk.seq;
     let mut handler = Handler::new(batch);
     let line = parse_chunk(chunk, 1, &mut handler, resyncs);

@@ -189,8 +189,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Probe { json }) => {
-            zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
-            Ok(ExitCode::SUCCESS)
+            let clean = zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
+            Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),
         Some(Command::Bench {

@@ -31,8 +31,11 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
         // Whatever an earlier safe-mode run cached may be what fails: start empty.
         let _ = std::fs::remove_dir_all(&cache_dir);
     }
-    let (saved, state_warnings) = load_state(&state_path);
+    let (mut saved, state_warnings) = load_state(&state_path);
     state_warnings.iter().for_each(LoadWarning::log);
+    if let Err(e) = crate::system::state_file::hide_clear_pin(&state_path, &mut saved) {
+        log::error!("cannot replace the PIN stored in clear by its hash: {e}");
+    }
     let board = load_board(&config)?;
     log::info!("board {}: {}", board.name, board.description);
     let settings = core_settings(&config, &board);

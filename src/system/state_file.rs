@@ -65,15 +65,7 @@ pub fn load_state(path: &Path) -> (SavedState, Vec<LoadWarning>) {
         super::atomic::remove_stale_temps(dir);
     }
     let problem = match read_limited(path, MAX_STATE_BYTES) {
-        Ok(bytes) => {
-            let (mut state, mut warnings) = parse(path, &bytes);
-            if hide_clear_pin(&mut state)
-                && let Err(e) = save_state(path, &state)
-            {
-                warnings.push(LoadWarning::warning(path, format!("cannot hide the PIN in clear: {e}")));
-            }
-            return (state, warnings);
-        }
+        Ok(bytes) => return parse(path, &bytes),
         Err(ReadError::Missing) => return (SavedState::default(), Vec::new()),
         Err(ReadError::TooLarge(size)) => {
             format!(
@@ -89,8 +81,17 @@ pub fn load_state(path: &Path) -> (SavedState, Vec<LoadWarning>) {
     (SavedState::default(), vec![reset_warning(path, &problem)])
 }
 
-/// Replaces a PIN stored in clear (older versions) by its hash; whether it did.
-fn hide_clear_pin(state: &mut SavedState) -> bool {
+/// Replaces a PIN stored in clear (older versions) by its Argon2id hash and saves the state at
+/// once, so the clear PIN leaves the flash at the first start of this version.
+pub fn hide_clear_pin(path: &Path, state: &mut SavedState) -> Result<(), PersistError> {
+    if replace_clear_pin(state) {
+        save_state(path, state)?;
+    }
+    Ok(())
+}
+
+/// Replaces a PIN stored in clear by its hash; whether there was one.
+fn replace_clear_pin(state: &mut SavedState) -> bool {
     let Some(clear) = state.parental.pin.take() else {
         return false;
     };

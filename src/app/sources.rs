@@ -246,3 +246,57 @@ impl SourceLoader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn matcher_threads() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .map(|tasks| {
+                tasks
+                    .flatten()
+                    .filter(|t| {
+                        std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "guide-match")
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    /// A viewer changing guide choices fifty times in a row starts one matcher thread, not
+    /// fifty, and the newest choice is the one matched last.
+    #[test]
+    fn rematches_share_one_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/epg/basic.xml");
+        crate::epg::ingest(
+            &[GuideSource::new(fixture)],
+            &dir.path().join("epg"),
+            &IngestOptions::default(),
+        )
+        .unwrap();
+        let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+        let loader = SourceLoader::new(inbox, dir.path().to_owned(), 0);
+        let lineup = Lineup::default();
+        let mut most = 0;
+        for i in 0..50 {
+            let overrides = GuideOverrides::from([(crate::lineup::ChannelKey(format!("k{i}")), String::new())]);
+            loader.rematch_guide(&lineup, overrides);
+            most = most.max(matcher_threads());
+        }
+        let until = Instant::now() + Duration::from_secs(30);
+        while loader.rematch.lock().unwrap().running && Instant::now() < until {
+            most = most.max(matcher_threads());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let loaded = rx
+            .try_iter()
+            .filter(|e| matches!(e, Event::GuideLoaded(_)))
+            .count();
+        assert!(most <= 1, "{most} matcher threads at once");
+        assert!((1..50).contains(&loaded), "{loaded} matches for 50 requests");
+        assert!(loader.overrides().contains_key(&crate::lineup::ChannelKey("k49".into())));
+    }
+}

@@ -211,11 +211,15 @@ impl Fetcher {
                 url: redact(url),
                 reason: format!("cannot create {}: {e}", tmp.display()),
             })?;
-            let got = c.get_into(url, validators.as_ref(), &mut io::BufWriter::new(&mut file))?;
-            file.sync_all().map_err(|e| HttpError::Read {
+            let store_error = |e: io::Error| HttpError::Read {
                 url: redact(url),
                 reason: format!("cannot store the body: {e}"),
-            })?;
+            };
+            let mut writer = io::BufWriter::with_capacity(256 << 10, &mut file);
+            let got = c.get_into(url, validators.as_ref(), &mut writer)?;
+            io::Write::flush(&mut writer).map_err(store_error)?;
+            drop(writer);
+            file.sync_all().map_err(store_error)?;
             Ok(got)
         });
         let outcome = match (result, cached) {

@@ -188,8 +188,8 @@ fn unknown_entities_are_not_stored_per_occurrence() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut xml = b"<tv><channel id=\"c\"><display-name>C</display-name></channel>".to_vec();
     for p in 0..8 {
-        let start = stamp(1_800_000_000 + p * 600);
-        write!(xml, "<programme start=\"{start}\" channel=\"c\"><title>T</title><desc>").unwrap();
+        let (start, stop) = (stamp(1_800_000_000 + p * 600), stamp(1_800_000_600 + p * 600));
+        write!(xml, "<programme start=\"{start}\" stop=\"{stop}\" channel=\"c\"><title>T</title><desc>").unwrap();
         for _ in 0..300_000 {
             xml.extend_from_slice(b"&zz;");
         }

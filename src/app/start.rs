@@ -8,7 +8,7 @@ use crate::core::{Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo}
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::net::Ipv4Addr;
 use std::path::Path;
 

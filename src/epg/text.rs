@@ -204,7 +204,7 @@ mod tests {
         let mut unknown = Vec::new();
         push_unescaped(b"a &amp; b &#233;&#xE9; &lol; & c &#0;", &mut out, &mut unknown);
         assert_eq!(out, "a & b éé &lol; & c &#0;");
-        assert_eq!(unknown, vec!["&lol;".to_owned(), "&#0;".to_owned()]);
+        assert_eq!(unknown, vec!["&lol;".to_owned()], "only the first is kept");
     }
 
     #[test]

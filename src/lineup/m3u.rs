@@ -59,7 +59,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Playlist {
     // Sized once from a cheap SIMD count: growing a vector of large entries copies them
     // repeatedly. Capped, so a file of nothing but "#EXTINF" cannot reserve gigabytes.
     let expected = memchr::memmem::find_iter(bytes, b"#EXTINF")
-        .take(PRESIZE_MAX)
+        .take(PRESIZE_MAX.min(MAX_ENTRIES))
         .count();
     p.entries.reserve(expected);
     let (decoded, bad_line) = text::decode(bytes);

@@ -218,24 +218,26 @@ impl XmltvSink for SourceSink<'_> {
             let message = format!("more than {MAX_TITLE_BYTES} bytes of distinct titles; skipped");
             return self.push_warning(p.line, message);
         };
-        let offset = match self
+        let full = self
             .builder
             .details
-            .as_mut()
-            .map(|d| d.append(p.details.as_bytes()))
-        {
-            Some(Ok(offset)) => offset,
-            Some(Err(e)) => {
-                self.builder.io_error.get_or_insert(e);
-                return;
-            }
-            None => crate::epg::details::NO_DETAILS,
-        };
-        if offset != crate::epg::details::NO_DETAILS && offset > MAX_DETAILS_BYTES && !self.details_full {
+            .as_ref()
+            .is_some_and(|d| d.len() >= MAX_DETAILS_BYTES);
+        if full && !self.details_full {
             self.details_full = true;
             let message = format!("more than {MAX_DETAILS_BYTES} bytes of descriptions; later programmes have none");
             self.push_warning(p.line, message);
         }
+        let offset = match self.builder.details.as_mut().filter(|_| !full) {
+            Some(d) => match d.append(p.details.as_bytes()) {
+                Ok(offset) => offset,
+                Err(e) => {
+                    self.builder.io_error.get_or_insert(e);
+                    return;
+                }
+            },
+            None => crate::epg::details::NO_DETAILS,
+        };
         self.kept += 1;
         self.builder.recs.push(Rec {
             details_source: Rec::pack(offset, self.source),

@@ -76,7 +76,7 @@ fn guide_file(dir: &Path) -> PathBuf {
     let path = dir.join("guide.xml");
     if !path.exists() {
         let mut xml = String::from("<tv>");
-        for i in 0..40_000u64 {
+        for i in 0..5_000u64 {
             let t = jiff::Timestamp::from_second(1_800_000_000 + (i / 20) as i64 * 600).unwrap();
             let start = t.strftime("%Y%m%d%H%M%S +0000");
             xml.push_str(&format!(
@@ -103,7 +103,7 @@ fn campaign(kind: &str, cycles: usize) -> Result<String, String> {
             .spawn()
             .map_err(|e| e.to_string())?;
         // Random moment, including before the first write finished and mid-ingest.
-        std::thread::sleep(Duration::from_millis(fastrand::u64(1..300)));
+        std::thread::sleep(Duration::from_millis(fastrand::u64(1..400)));
         kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).map_err(|e| e.to_string())?;
         let _ = child.wait();
         loaded += check_next_start(kind, dir.path()).map_err(|e| format!("cycle {cycle}: {e}"))?;

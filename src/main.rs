@@ -190,7 +190,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Probe { json }) => {
             let clean = zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
-            Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),
         Some(Command::Bench {

@@ -365,11 +365,23 @@ fn wrong_pins_lock_the_prompt_exponentially_across_restarts() {
         assert_eq!(shell.core.saved_state().parental.pin_locked_until_ms, None);
     }
     let effects = shell.type_digits("0000");
-    assert!(effects.iter().any(|e| matches!(e, Effect::SaveState(s) if s.parental.failed_pins == 5)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveState(s) if s.parental.failed_pins == 5))
+    );
     assert_eq!(shell.view().notice, Some(Notice::PinLocked { minutes: 1 }));
-    let until = shell.core.saved_state().parental.pin_locked_until_ms.expect("locked");
+    let until = shell
+        .core
+        .saved_state()
+        .parental
+        .pin_locked_until_ms
+        .expect("locked");
     assert_eq!(until - shell.now().utc_ms, 30_000);
-    assert!(played(&shell.type_digits("4321")).is_empty(), "not even the right PIN while locked");
+    assert!(
+        played(&shell.type_digits("4321")).is_empty(),
+        "not even the right PIN while locked"
+    );
 
     // Power cut: a new core with the saved state is still locked.
     let (saved, now_ms) = (shell.core.saved_state().clone(), shell.now_ms);
@@ -377,14 +389,29 @@ fn wrong_pins_lock_the_prompt_exponentially_across_restarts() {
     shell.now_ms = now_ms;
     shell.send(Event::Started);
     // The last channel was the locked one: the start asks for the PIN at once.
-    assert_eq!(shell.view().pin.map(|p| p.purpose), Some(PinPurpose::Unlock(key("ch2"))));
-    assert!(played(&shell.type_digits("4321")).is_empty(), "still locked after a restart");
+    assert_eq!(
+        shell.view().pin.map(|p| p.purpose),
+        Some(PinPurpose::Unlock(key("ch2")))
+    );
+    assert!(
+        played(&shell.type_digits("4321")).is_empty(),
+        "still locked after a restart"
+    );
     assert_eq!(shell.view().notice, Some(Notice::PinLocked { minutes: 1 }));
 
     shell.advance(30_000);
     shell.type_digits("1111");
-    let until = shell.core.saved_state().parental.pin_locked_until_ms.expect("locked longer");
-    assert_eq!(until - shell.now().utc_ms, 60_000, "the sixth wrong PIN locks twice as long");
+    let until = shell
+        .core
+        .saved_state()
+        .parental
+        .pin_locked_until_ms
+        .expect("locked longer");
+    assert_eq!(
+        until - shell.now().utc_ms,
+        60_000,
+        "the sixth wrong PIN locks twice as long"
+    );
     shell.advance(60_000);
     assert_eq!(played(&shell.type_digits("4321")), ["ch2"]);
     let parental = &shell.core.saved_state().parental;

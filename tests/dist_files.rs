@@ -56,7 +56,10 @@ fn the_unit_has_what_the_app_relies_on() {
     let safe = dist("systemd/zapbox-safe-mode.service");
     assert!(safe.lines().any(|l| l == "ExecStart=/usr/bin/zapbox --safe-mode"));
     assert!(safe.lines().any(|l| l == "Conflicts=zapbox.service"));
-    assert!(!safe.lines().any(|l| l.starts_with("OnFailure=")), "no failure loop between the two");
+    assert!(
+        !safe.lines().any(|l| l.starts_with("OnFailure=")),
+        "no failure loop between the two"
+    );
     // The app must come up without the network (cached lineup) — never wait for network-online.
     assert!(
         !unit

@@ -86,15 +86,18 @@ fn playlists() {
 #[test]
 fn guides_through_the_index_builder() {
     let dir = tempfile::tempdir().unwrap();
-    let n = replay(&["tests/fixtures/fuzz/xmltv_index/", "tests/fixtures/epg/*.xml"], |data| {
-        let mut builder = zapbox::epg::IndexBuilder::new(dir.path(), Default::default()).unwrap();
-        if let Ok(input) = zapbox::epg::input::open_bytes(data.to_vec()) {
-            let mut sink = builder.source("fuzz", 0, 0);
-            zapbox::epg::xmltv::parse_parallel(input.reader, 64 << 20, 1, &mut sink);
-            sink.finish();
-        }
-        let _ = builder.finish();
-    });
+    let n = replay(
+        &["tests/fixtures/fuzz/xmltv_index/", "tests/fixtures/epg/*.xml"],
+        |data| {
+            let mut builder = zapbox::epg::IndexBuilder::new(dir.path(), Default::default()).unwrap();
+            if let Ok(input) = zapbox::epg::input::open_bytes(data.to_vec()) {
+                let mut sink = builder.source("fuzz", 0, 0);
+                zapbox::epg::xmltv::parse_parallel(input.reader, 64 << 20, 1, &mut sink);
+                sink.finish();
+            }
+            let _ = builder.finish();
+        },
+    );
     assert!(n >= 7);
 }
 
@@ -135,11 +138,14 @@ fn streams_and_rtp() {
 #[test]
 fn files_on_flash() {
     let dir = tempfile::tempdir().unwrap();
-    let n = replay(&["tests/fixtures/fuzz/config/", "tests/fixtures/config/*.json"], |data| {
-        let path = dir.path().join("config.json");
-        std::fs::write(&path, data).unwrap();
-        let _ = zapbox::system::load_config(&path);
-    });
+    let n = replay(
+        &["tests/fixtures/fuzz/config/", "tests/fixtures/config/*.json"],
+        |data| {
+            let path = dir.path().join("config.json");
+            std::fs::write(&path, data).unwrap();
+            let _ = zapbox::system::load_config(&path);
+        },
+    );
     assert!(n >= 5);
     replay(&["tests/fixtures/fuzz/state/"], |data| {
         let path = dir.path().join("state.json");

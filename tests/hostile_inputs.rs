@@ -140,10 +140,17 @@ fn compressed_guide_bombs_over_http_stay_bounded() {
     });
     for path in ["guide.xml.xz", "guide.xml.gz"] {
         let (report, peak) = ingest_url(&format!("http://{addr}/{path}"));
-        eprintln!("{path}: {} programmes, peak heap {} MiB", report.programmes, peak >> 20);
+        eprintln!(
+            "{path}: {} programmes, peak heap {} MiB",
+            report.programmes,
+            peak >> 20
+        );
         assert_eq!(report.programmes, MAX_PROGRAMMES, "{path}");
         assert!(
-            report.warnings.iter().any(|w| w.message.contains("programmes dropped")),
+            report
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("programmes dropped")),
             "{path}: {:?}",
             report.warnings.first()
         );
@@ -173,10 +180,17 @@ fn broken_programmes_do_not_buffer_their_warnings() {
     }
     xml.extend_from_slice(b"</tv>");
     let (summary, peak) = build_peak(&xml);
-    eprintln!("peak heap {} MiB, {} warnings", peak >> 20, summary.warnings.len());
+    eprintln!(
+        "peak heap {} MiB, {} warnings",
+        peak >> 20,
+        summary.warnings.len()
+    );
     assert!(summary.warnings.len() <= 102, "{}", summary.warnings.len());
     assert!(
-        summary.warnings.iter().any(|w| w.message.contains("more warnings")),
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("more warnings")),
         "the rest are counted"
     );
     assert!(peak < BOUND, "peak heap {peak} bytes");
@@ -189,7 +203,11 @@ fn unknown_entities_are_not_stored_per_occurrence() {
     let mut xml = b"<tv><channel id=\"c\"><display-name>C</display-name></channel>".to_vec();
     for p in 0..8 {
         let (start, stop) = (stamp(1_800_000_000 + p * 600), stamp(1_800_000_600 + p * 600));
-        write!(xml, "<programme start=\"{start}\" stop=\"{stop}\" channel=\"c\"><title>T</title><desc>").unwrap();
+        write!(
+            xml,
+            "<programme start=\"{start}\" stop=\"{stop}\" channel=\"c\"><title>T</title><desc>"
+        )
+        .unwrap();
         for _ in 0..300_000 {
             xml.extend_from_slice(b"&zz;");
         }
@@ -199,7 +217,11 @@ fn unknown_entities_are_not_stored_per_occurrence() {
     let (summary, peak) = build_peak(&xml);
     eprintln!("peak heap {} MiB for {} MiB of XML", peak >> 20, xml.len() >> 20);
     assert_eq!(summary.programmes, 8);
-    assert!(peak < xml.len() * 2, "peak heap {peak} bytes for {} bytes", xml.len());
+    assert!(
+        peak < xml.len() * 2,
+        "peak heap {peak} bytes for {} bytes",
+        xml.len()
+    );
 }
 
 /// Half a million guide channels: the index keeps `MAX_GUIDE_CHANNELS`.
@@ -208,13 +230,22 @@ fn guide_channels_are_capped() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut xml = b"<tv>".to_vec();
     for i in 0..500_000 {
-        write!(xml, "<channel id=\"channel-{i}\"><display-name>Channel {i}</display-name></channel>").unwrap();
+        write!(
+            xml,
+            "<channel id=\"channel-{i}\"><display-name>Channel {i}</display-name></channel>"
+        )
+        .unwrap();
     }
     xml.extend_from_slice(b"</tv>");
     let (summary, peak) = build_peak(&xml);
     eprintln!("peak heap {} MiB, {} channels", peak >> 20, summary.channels);
     assert_eq!(summary.channels, MAX_GUIDE_CHANNELS);
-    assert!(summary.warnings.iter().any(|w| w.message.contains("channels dropped")));
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("channels dropped"))
+    );
     assert!(peak < BOUND, "peak heap {peak} bytes");
 }
 
@@ -230,8 +261,17 @@ fn huge_playlists_are_capped() {
     }
     let inputs = vec![("big.m3u".to_string(), m3u)];
     let (report, peak) = peak_of(|| zapbox::lineup::build(&inputs));
-    eprintln!("{i} entries: {} channels, peak heap {} MiB", report.lineup.channels.len(), peak >> 20);
+    eprintln!(
+        "{i} entries: {} channels, peak heap {} MiB",
+        report.lineup.channels.len(),
+        peak >> 20
+    );
     assert_eq!(report.lineup.channels.len(), zapbox::lineup::m3u::MAX_ENTRIES);
-    assert!(report.warnings.iter().any(|w| w.message.contains("channels in one playlist")));
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("channels in one playlist"))
+    );
     assert!(peak < BOUND, "peak heap {peak} bytes");
 }

@@ -135,7 +135,10 @@ fn a_value_of_the_wrong_type_costs_that_value_only() {
     let path = fixture(dir.path(), "wrong_type.json");
     let (config, warnings) = load_config(&path);
     assert_eq!(config, Config::default());
-    assert!(path.exists() && !bad(&path).exists(), "the file is still the config");
+    assert!(
+        path.exists() && !bad(&path).exists(),
+        "the file is still the config"
+    );
     let all = texts(&warnings);
     assert!(
         all.contains("`preferences.digit_timeout_ms` has the wrong type"),
@@ -158,11 +161,17 @@ fn an_out_of_range_number_costs_that_field_only() {
     let (config, warnings) = load_config(&path);
     assert_eq!(config.playlists, ["http://op.example/a.m3u"]);
     assert_eq!(config.guide_offset_minutes, 0);
-    assert_eq!(config.preferences.digit_timeout_ms, Config::default().preferences.digit_timeout_ms);
+    assert_eq!(
+        config.preferences.digit_timeout_ms,
+        Config::default().preferences.digit_timeout_ms
+    );
     assert_eq!(config.preferences.banner_timeout_ms, 4000);
     assert_eq!(config.parental.pin.as_deref(), Some("1234"));
     let all = texts(&warnings);
-    assert!(all.contains("`guide_offset_minutes`") && all.contains("`preferences.digit_timeout_ms`"), "{all}");
+    assert!(
+        all.contains("`guide_offset_minutes`") && all.contains("`preferences.digit_timeout_ms`"),
+        "{all}"
+    );
     assert!(path.exists(), "a usable config is not set aside");
 }
 
@@ -482,7 +491,11 @@ fn check_any_contents(bytes: &[u8]) {
 fn a_clear_pin_is_replaced_by_its_hash_on_flash() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("state.json");
-    std::fs::write(&path, r#"{"version": 1, "parental": {"pin": "4711", "locked_channels": []}}"#).expect("write");
+    std::fs::write(
+        &path,
+        r#"{"version": 1, "parental": {"pin": "4711", "locked_channels": []}}"#,
+    )
+    .expect("write");
     let (mut state, warnings) = zapbox::system::load_state(&path);
     assert!(warnings.is_empty(), "{warnings:?}");
     zapbox::system::state_file::hide_clear_pin(&path, &mut state).expect("saved");

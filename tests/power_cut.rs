@@ -38,7 +38,11 @@ fn main() -> ExitCode {
         }
     }
     println!("{} passed, {failed} failed", 3 - failed);
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// The work a box does on flash, forever (until killed).
@@ -48,7 +52,9 @@ fn child(kind: &str, dir: &Path) {
             let mut state = SavedState::default();
             for i in 0u64.. {
                 state.volume_percent = (i % 101) as u8;
-                state.history = (0..(i % 50)).map(|n| zapbox::lineup::ChannelKey(format!("c{n}"))).collect();
+                state.history = (0..(i % 50))
+                    .map(|n| zapbox::lineup::ChannelKey(format!("c{n}")))
+                    .collect();
                 let _ = zapbox::system::save_state(&dir.join("state.json"), &state);
             }
         }
@@ -58,8 +64,14 @@ fn child(kind: &str, dir: &Path) {
             for i in 0u64.. {
                 // The same slot rewritten: body then metadata, each atomically.
                 let body = std::fs::read(&guide).unwrap_or_default();
-                let _ = zapbox::system::atomic::write_atomic(&cache.join("a.body"), &body[..(i as usize % body.len().max(1))]);
-                let _ = zapbox::system::atomic::write_atomic(&cache.join("a.json"), format!("{{\"n\":{i}}}").as_bytes());
+                let _ = zapbox::system::atomic::write_atomic(
+                    &cache.join("a.body"),
+                    &body[..(i as usize % body.len().max(1))],
+                );
+                let _ = zapbox::system::atomic::write_atomic(
+                    &cache.join("a.json"),
+                    format!("{{\"n\":{i}}}").as_bytes(),
+                );
             }
         }
         _ => {
@@ -127,7 +139,8 @@ fn check_next_start(kind: &str, dir: &Path) -> Result<usize, String> {
             let cache = dir.join("cache");
             let _fetcher = zapbox::net::resource::Fetcher::new(Default::default(), Some(&cache));
             let meta = std::fs::read_to_string(cache.join("a.json")).unwrap_or_else(|_| "{\"n\":0}".into());
-            serde_json::from_str::<serde_json::Value>(&meta).map_err(|e| format!("half a metadata file: {e}"))?;
+            serde_json::from_str::<serde_json::Value>(&meta)
+                .map_err(|e| format!("half a metadata file: {e}"))?;
             usize::from(cache.join("a.body").exists())
         }
         _ => {

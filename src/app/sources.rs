@@ -12,7 +12,8 @@
 use super::Inbox;
 use crate::core::{Event, GuideHandle};
 use crate::epg::{
-    BuildOptions, Guide, GuideOverrides, GuideSource, NamedBy, IngestError, IngestOptions, matching::LineupFilter,
+    BuildOptions, Guide, GuideOverrides, GuideSource, IngestError, IngestOptions, NamedBy,
+    matching::LineupFilter,
 };
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
@@ -150,7 +151,8 @@ impl SourceLoader {
             lineup = self.load_lineup(playlists);
             self.inbox.post(Event::LineupLoaded(lineup.clone()));
         }
-        let mut sources: Vec<(String, NamedBy)> = guides.iter().map(|g| (g.clone(), NamedBy::Operator)).collect();
+        let mut sources: Vec<(String, NamedBy)> =
+            guides.iter().map(|g| (g.clone(), NamedBy::Operator)).collect();
         sources.extend(
             lineup
                 .guide_urls
@@ -258,7 +260,8 @@ mod tests {
                 tasks
                     .flatten()
                     .filter(|t| {
-                        std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "guide-match")
+                        std::fs::read_to_string(t.path().join("comm"))
+                            .is_ok_and(|c| c.trim() == "guide-match")
                     })
                     .count()
             })
@@ -282,7 +285,8 @@ mod tests {
         let lineup = Lineup::default();
         let mut most = 0;
         for i in 0..50 {
-            let overrides = GuideOverrides::from([(crate::lineup::ChannelKey(format!("k{i}")), String::new())]);
+            let overrides =
+                GuideOverrides::from([(crate::lineup::ChannelKey(format!("k{i}")), String::new())]);
             loader.rematch_guide(&lineup, overrides);
             most = most.max(matcher_threads());
         }
@@ -297,6 +301,10 @@ mod tests {
             .count();
         assert!(most <= 1, "{most} matcher threads at once");
         assert!((1..50).contains(&loaded), "{loaded} matches for 50 requests");
-        assert!(loader.overrides().contains_key(&crate::lineup::ChannelKey("k49".into())));
+        assert!(
+            loader
+                .overrides()
+                .contains_key(&crate::lineup::ChannelKey("k49".into()))
+        );
     }
 }

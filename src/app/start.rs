@@ -80,10 +80,14 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
 /// (`MONITOR_UNIT`, `MONITOR_SERVICE_RESULT`, `MONITOR_EXIT_CODE`, `MONITOR_EXIT_STATUS`).
 pub fn safe_mode_reason(var: impl Fn(&str) -> Option<String>) -> String {
     let unit = var("MONITOR_UNIT").unwrap_or_else(|| "zapbox.service".into());
-    let detail: Vec<String> = ["MONITOR_SERVICE_RESULT", "MONITOR_EXIT_CODE", "MONITOR_EXIT_STATUS"]
-        .iter()
-        .filter_map(|name| var(name).filter(|v| !v.is_empty()))
-        .collect();
+    let detail: Vec<String> = [
+        "MONITOR_SERVICE_RESULT",
+        "MONITOR_EXIT_CODE",
+        "MONITOR_EXIT_STATUS",
+    ]
+    .iter()
+    .filter_map(|name| var(name).filter(|v| !v.is_empty()))
+    .collect();
     let detail = if detail.is_empty() {
         String::new()
     } else {

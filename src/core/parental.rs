@@ -51,7 +51,10 @@ impl Core {
         match (&saved.pin_hash, &saved.pin) {
             (Some(hash), _) => pin_lock::verify_pin(typed, hash),
             (None, Some(clear)) => same(typed, clear),
-            (None, None) => same(typed, self.settings.parental.pin.as_deref().unwrap_or(DEFAULT_PIN)),
+            (None, None) => same(
+                typed,
+                self.settings.parental.pin.as_deref().unwrap_or(DEFAULT_PIN),
+            ),
         }
     }
 
@@ -73,7 +76,12 @@ impl Core {
         let lock = pin_lock::lockout_ms(p.failed_pins);
         if lock > 0 {
             p.pin_locked_until_ms = Some(now.utc_ms.saturating_add(lock));
-            self.show_notice(Notice::PinLocked { minutes: minutes_of(lock) }, fx);
+            self.show_notice(
+                Notice::PinLocked {
+                    minutes: minutes_of(lock),
+                },
+                fx,
+            );
         }
         fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
@@ -121,14 +129,22 @@ impl Core {
                 if entry.typed.len() < PIN_LEN {
                     return;
                 }
-                let checks = !matches!(entry.purpose, PinPurpose::ChangeNew | PinPurpose::ChangeConfirm(_));
+                let checks = !matches!(
+                    entry.purpose,
+                    PinPurpose::ChangeNew | PinPurpose::ChangeConfirm(_)
+                );
                 let locked = self.pin_locked_ms(now);
                 if checks && locked > 0 {
                     // Not even compared: guessing at the remote must wait out the lockout.
                     if let Some(entry) = self.pin.as_mut() {
                         entry.typed.clear();
                     }
-                    self.show_notice(Notice::PinLocked { minutes: minutes_of(locked) }, fx);
+                    self.show_notice(
+                        Notice::PinLocked {
+                            minutes: minutes_of(locked),
+                        },
+                        fx,
+                    );
                     return;
                 }
                 self.pin_complete(fx, now);
@@ -145,7 +161,10 @@ impl Core {
         let Some(entry) = self.pin.take() else {
             return;
         };
-        let checks = !matches!(entry.purpose, PinPurpose::ChangeNew | PinPurpose::ChangeConfirm(_));
+        let checks = !matches!(
+            entry.purpose,
+            PinPurpose::ChangeNew | PinPurpose::ChangeConfirm(_)
+        );
         let right = checks && self.pin_matches(&entry.typed);
         if checks {
             if right {

@@ -177,7 +177,11 @@ pub fn ingest(
 }
 
 /// Opens a location as an XML stream, with any fetch warnings.
-fn open(fetcher: &mut Fetcher, source: &GuideSource, name: &str) -> Result<(XmlInput, Vec<Warning>), Warning> {
+fn open(
+    fetcher: &mut Fetcher,
+    source: &GuideSource,
+    name: &str,
+) -> Result<(XmlInput, Vec<Warning>), Warning> {
     let location = source.location.as_str();
     if source.named_by == NamedBy::Playlist && !crate::net::logos::is_http(location) {
         let message = "a playlist may only name http(s) guides; ignored";
@@ -202,7 +206,11 @@ fn open(fetcher: &mut Fetcher, source: &GuideSource, name: &str) -> Result<(XmlI
         if let FetchedFrom::StaleCache { .. } = fetched.from {
             log::info!("guide {name}: using the cached copy");
         }
-        let warnings = fetched.warnings.iter().map(|w| Warning::new(name, 0, w.clone())).collect();
+        let warnings = fetched
+            .warnings
+            .iter()
+            .map(|w| Warning::new(name, 0, w.clone()))
+            .collect();
         let input = input::open_file(&fetched.path)
             .map_err(|e| Warning::new(name, 0, format!("cannot open the download: {e}")))?;
         return Ok((input, warnings));

@@ -137,5 +137,8 @@ fn huge_names_are_not_compared() {
     let m = match_channels(&lineup, &names, &GuideOverrides::new());
     assert_eq!(m.len(), 1, "{m:?}");
     let only = m.values().next().unwrap();
-    assert_eq!((only.guide_id.as_str(), only.method), ("short", MatchMethod::Fuzzy));
+    assert_eq!(
+        (only.guide_id.as_str(), only.method),
+        ("short", MatchMethod::Fuzzy)
+    );
 }

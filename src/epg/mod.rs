@@ -34,7 +34,7 @@ pub use build::{BuildOptions, BuildSummary, IndexBuilder};
 pub use details::{Details, EpisodeNum, Rating};
 pub use guide::{Guide, GuideLink, Listing, ListingOrigin, NowNext, SearchHit};
 pub use index::{GuideIndex, IndexChannel, ProgrammeId};
-pub use ingest::{GuideSource, IngestError, NamedBy, IngestOptions, IngestReport, ingest};
+pub use ingest::{GuideSource, IngestError, IngestOptions, IngestReport, NamedBy, ingest};
 pub use matching::{ChannelMatch, GuideOverrides, MatchMethod, match_channels, merge_overrides};
 pub use xmltv::{Programme, XmltvChannel};
 

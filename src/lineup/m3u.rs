@@ -235,7 +235,8 @@ impl<'a> Parser<'a> {
         });
         if self.entries.len() >= MAX_ENTRIES {
             if !self.over_cap {
-                let message = format!("more than {MAX_ENTRIES} channels in one playlist; the rest are ignored");
+                let message =
+                    format!("more than {MAX_ENTRIES} channels in one playlist; the rest are ignored");
                 self.warn(line_no, message);
                 self.over_cap = true;
             }

@@ -60,7 +60,10 @@ pub struct LogoFetcher {
 
 impl LogoFetcher {
     /// Logos cached under `dir`; `on_done` hears about every request that did not return at once.
-    pub fn new(dir: PathBuf, on_done: impl Fn(String, Result<PathBuf, LogoError>) + Send + Sync + 'static) -> Self {
+    pub fn new(
+        dir: PathBuf,
+        on_done: impl Fn(String, Result<PathBuf, LogoError>) + Send + Sync + 'static,
+    ) -> Self {
         remove_stale_temps(&dir);
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
@@ -111,7 +114,9 @@ impl LogoFetcher {
                 return Ok(None);
             }
             q.waiting.push_back(url.to_owned());
-            (q.waiting.len() > MAX_QUEUED).then(|| q.waiting.pop_front()).flatten()
+            (q.waiting.len() > MAX_QUEUED)
+                .then(|| q.waiting.pop_front())
+                .flatten()
         };
         self.shared.wake.notify_one();
         if let Some(old) = dropped {
@@ -123,7 +128,11 @@ impl LogoFetcher {
 
 impl Drop for LogoFetcher {
     fn drop(&mut self) {
-        self.shared.queue.lock().unwrap_or_else(PoisonError::into_inner).closed = true;
+        self.shared
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .closed = true;
         self.shared.wake.notify_all();
     }
 }
@@ -226,13 +235,24 @@ mod tests {
         for i in 0..300 {
             let url = format!("http://127.0.0.1:{port}/logo{i}.png");
             assert_eq!(fetcher.request(&url), Ok(None));
-            assert_eq!(fetcher.request(&url), Ok(None), "a repeated request is not queued twice");
+            assert_eq!(
+                fetcher.request(&url),
+                Ok(None),
+                "a repeated request is not queued twice"
+            );
         }
         let dropped: Vec<_> = rx.try_iter().collect();
         assert!(dropped.iter().all(|(_, r)| *r == Err(LogoError::Dropped)));
         // 300 requests, at most 2 taken by workers and 32 waiting.
-        assert!(dropped.len() >= 300 - MAX_QUEUED - LOGO_WORKERS, "{}", dropped.len());
-        assert!(logo_threads() <= LOGO_WORKERS * 4, "other tests may run fetchers too");
+        assert!(
+            dropped.len() >= 300 - MAX_QUEUED - LOGO_WORKERS,
+            "{}",
+            dropped.len()
+        );
+        assert!(
+            logo_threads() <= LOGO_WORKERS * 4,
+            "other tests may run fetchers too"
+        );
         drop(fetcher);
         drop(server);
     }

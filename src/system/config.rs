@@ -280,7 +280,11 @@ fn repair(bytes: &[u8], unknown: &mut Vec<String>, repaired: &mut Vec<String>) -
 }
 
 /// Removes the values of `object` (at `path` in the config) that do not deserialize.
-fn drop_bad_values(object: &mut serde_json::Map<String, serde_json::Value>, path: &[&str], repaired: &mut Vec<String>) {
+fn drop_bad_values(
+    object: &mut serde_json::Map<String, serde_json::Value>,
+    path: &[&str],
+    repaired: &mut Vec<String>,
+) {
     let keys: Vec<String> = object.keys().cloned().collect();
     for key in keys {
         let Some(v) = object.get(&key) else { continue };

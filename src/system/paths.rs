@@ -191,11 +191,18 @@ mod tests {
         assert_eq!(config_candidates(&env), vec![PathBuf::from(SYSTEM_CONFIG)]);
         let found = find_config(&env, None, |_| true);
         assert_eq!(found, ConfigLocation::Found(SYSTEM_CONFIG.into()));
-        assert_eq!(state_file(&env, None), PathBuf::from("/var/lib/zapbox/state.json"));
+        assert_eq!(
+            state_file(&env, None),
+            PathBuf::from("/var/lib/zapbox/state.json")
+        );
         let desktop = Environment {
             home: Some("/home/a".into()),
             ..Default::default()
         };
-        assert_eq!(config_candidates(&desktop).len(), 2, "a desktop run has its own config");
+        assert_eq!(
+            config_candidates(&desktop).len(),
+            2,
+            "a desktop run has its own config"
+        );
     }
 }

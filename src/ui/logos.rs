@@ -128,7 +128,10 @@ impl Logos {
 fn decode(file: &Path) -> Result<slint::Image, String> {
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(
-        &mut std::io::Read::take(std::fs::File::open(file).map_err(|e| e.to_string())?, MAX_LOGO_BYTES + 1),
+        &mut std::io::Read::take(
+            std::fs::File::open(file).map_err(|e| e.to_string())?,
+            MAX_LOGO_BYTES + 1,
+        ),
         &mut bytes,
     )
     .map_err(|e| e.to_string())?;
@@ -151,4 +154,3 @@ fn decode(file: &Path) -> Result<slint::Image, String> {
     );
     Ok(slint::Image::from_rgba8(buffer))
 }
-

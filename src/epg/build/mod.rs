@@ -18,12 +18,12 @@ use super::index::titles::Interner;
 use super::index::{IndexChannel, Slot};
 use super::matching::LineupFilter;
 use super::{UtcSeconds, Warning};
+use crate::system::atomic::{remove_stale_temps, temp_path};
 use resolve::{Issue, Rec, resolve};
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use crate::system::atomic::{remove_stale_temps, temp_path};
 
 /// Longest programme accepted; longer ones are data errors (a stop a year late).
 pub const MAX_DURATION_S: i64 = 7 * 86_400;
@@ -319,7 +319,6 @@ impl IndexBuilder {
         }
     }
 }
-
 
 /// Deletes details files of earlier builds (best effort: a leftover only costs disk space).
 impl Drop for IndexBuilder {

@@ -5,7 +5,8 @@
 
 use super::resolve::{OPEN, Rec};
 use super::{
-    IndexBuilder, MAX_DETAILS_BYTES, MAX_DURATION_S, MAX_GUIDE_CHANNELS, MAX_PROGRAMMES, MAX_WARNINGS_PER_SOURCE, rfc3339,
+    IndexBuilder, MAX_DETAILS_BYTES, MAX_DURATION_S, MAX_GUIDE_CHANNELS, MAX_PROGRAMMES,
+    MAX_WARNINGS_PER_SOURCE, rfc3339,
 };
 use crate::epg::index::titles::MAX_TITLE_BYTES;
 use crate::epg::xmltv::{Programme, XmltvChannel, XmltvSink};
@@ -225,7 +226,8 @@ impl XmltvSink for SourceSink<'_> {
             .is_some_and(|d| d.len() >= MAX_DETAILS_BYTES);
         if full && !self.details_full {
             self.details_full = true;
-            let message = format!("more than {MAX_DETAILS_BYTES} bytes of descriptions; later programmes have none");
+            let message =
+                format!("more than {MAX_DETAILS_BYTES} bytes of descriptions; later programmes have none");
             self.push_warning(p.line, message);
         }
         let offset = match self.builder.details.as_mut().filter(|_| !full) {
@@ -253,6 +255,8 @@ impl XmltvSink for SourceSink<'_> {
     }
 
     fn warnings_suppressed(&mut self, n: u64) {
-        self.warnings = self.warnings.saturating_add(usize::try_from(n).unwrap_or(usize::MAX));
+        self.warnings = self
+            .warnings
+            .saturating_add(usize::try_from(n).unwrap_or(usize::MAX));
     }
 }

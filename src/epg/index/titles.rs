@@ -148,7 +148,10 @@ mod tests {
     fn colliding_titles_are_interned_in_linear_time() {
         let titles = fx_colliding_titles(20_000);
         let first = fx(titles[0].as_bytes());
-        assert!(titles.iter().all(|t| fx(t.as_bytes()) == first), "the attack works on Fx");
+        assert!(
+            titles.iter().all(|t| fx(t.as_bytes()) == first),
+            "the attack works on Fx"
+        );
         let mut i = Interner::default();
         for (n, t) in titles.iter().enumerate() {
             assert_eq!(i.intern(t), Some(n as u32));

@@ -334,7 +334,10 @@ mod tests {
         // The same channels and programmes in the same order; every warning told or counted
         // (a chunk keeps its first 100: an entity warning per programme would be thousands).
         let not_warning = |l: &&String| !l.starts_with("warning");
-        let (x, y): (Vec<_>, Vec<_>) = (one.0.iter().filter(not_warning).collect(), two.0.iter().filter(not_warning).collect());
+        let (x, y): (Vec<_>, Vec<_>) = (
+            one.0.iter().filter(not_warning).collect(),
+            two.0.iter().filter(not_warning).collect(),
+        );
         assert_eq!(x, y);
         let told = |log: &Log| log.0.iter().filter(|l| l.starts_with("warning")).count() as u64;
         assert_eq!(told(&one), told(&two) + two.1);

@@ -147,9 +147,9 @@ fn check_next_start(kind: &str, dir: &Path) -> Result<usize, String> {
             let index = dir.join("index");
             // The next ingest's builder removes what a killed one left; a load never fails halfway.
             drop(zapbox::epg::IndexBuilder::new(&index, Default::default()).map_err(|e| e.to_string())?);
-            match zapbox::epg::index::file::load(&index) {
+            match zapbox::epg::index::load(&index) {
                 Ok(_) => 1,
-                Err(zapbox::epg::index::file::IndexError::Missing { .. }) => 0,
+                Err(zapbox::epg::index::IndexError::Missing { .. }) => 0,
                 Err(e) => return Err(format!("the index did not load: {e}")),
             }
         }

@@ -4,8 +4,9 @@
 //! per-process scratch directory (in `/dev/shm` when there is one).
 
 use crate::epg::build::{BuildOptions, IndexBuilder};
-use crate::epg::eit::EitCollector;
-use crate::epg::index::ProgrammeId;
+use crate::guide::{LiveOverlay, LiveProgramme, ProgrammeId};
+use crate::lineup::ChannelKey;
+use crate::mpegts::eit::EitCollector;
 use crate::mpegts::{RtpReorder, TsRing};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -75,7 +76,7 @@ pub fn index_load(data: &[u8]) {
     if std::fs::write(dir.join("guide.idx"), data).is_err() {
         return;
     }
-    let Ok(index) = crate::epg::index::file::load(&dir) else {
+    let Ok(index) = crate::epg::index::load(&dir) else {
         return;
     };
     for number in 0..index.channels().len().min(64) as u32 {
@@ -99,14 +100,17 @@ pub fn ts_ring(data: &[u8]) {
     let _: Vec<u64> = ring.keyframes().collect();
 }
 
-/// TS bytes into the EIT collector, events into guide programmes.
+/// TS bytes into the EIT collector, its sections into the guide's live overlay.
 pub fn eit(data: &[u8]) {
     let mut collector = EitCollector::new();
     collector.push_bytes(data);
+    let mut overlay = LiveOverlay::new();
+    let key = ChannelKey("fuzz".into());
     for section in collector.take() {
         for event in &section.events {
-            let _ = event.to_live();
+            let _ = LiveProgramme::from_eit(event);
         }
+        overlay.apply_eit(&key, &section);
     }
 }
 

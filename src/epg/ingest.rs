@@ -183,7 +183,7 @@ fn open(
     name: &str,
 ) -> Result<(XmlInput, Vec<Warning>), Warning> {
     let location = source.location.as_str();
-    if source.named_by == NamedBy::Playlist && !crate::net::logos::is_http(location) {
+    if source.named_by == NamedBy::Playlist && !crate::lineup::is_http_url(location) {
         let message = "a playlist may only name http(s) guides; ignored";
         return Err(Warning::new(name, 0, message));
     }

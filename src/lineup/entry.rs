@@ -143,7 +143,7 @@ pub(crate) fn header_attrs(a: Attrs<'_>, header: &mut Header, ctx: &mut Ctx<'_>)
             b"url-tvg" | b"x-tvg-url" => {
                 for url in v.split([',', ';']).filter_map(text) {
                     // A playlist from the internet must not make the box read its own files.
-                    if !crate::net::logos::is_http(&url) {
+                    if !crate::lineup::is_http_url(&url) {
                         ctx.warn(format!("guide address '{url}' is not http(s); ignored"));
                         continue;
                     }

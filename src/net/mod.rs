@@ -5,6 +5,5 @@
 //! and `core` stay pure. Nothing here may depend on the UI or the player.
 pub mod http;
 pub mod lineup_load;
-pub mod logos;
 pub mod multicast;
 pub mod resource;

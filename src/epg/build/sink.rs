@@ -8,9 +8,10 @@ use super::{
     IndexBuilder, MAX_DETAILS_BYTES, MAX_DURATION_S, MAX_GUIDE_CHANNELS, MAX_PROGRAMMES,
     MAX_WARNINGS_PER_SOURCE, rfc3339,
 };
-use crate::epg::index::titles::MAX_TITLE_BYTES;
+use crate::epg::Warning;
 use crate::epg::xmltv::{Programme, XmltvChannel, XmltvSink};
-use crate::epg::{UtcSeconds, Warning};
+use crate::guide::UtcSeconds;
+use crate::guide::titles::MAX_TITLE_BYTES;
 use std::collections::HashSet;
 
 /// Receives one source's channels and programmes (see [`IndexBuilder::source`]).
@@ -238,7 +239,7 @@ impl XmltvSink for SourceSink<'_> {
                     return;
                 }
             },
-            None => crate::epg::details::NO_DETAILS,
+            None => crate::guide::details::NO_DETAILS,
         };
         self.kept += 1;
         self.builder.recs.push(Rec {

@@ -168,6 +168,11 @@ pub(crate) fn header_attrs(a: Attrs<'_>, header: &mut Header, ctx: &mut Ctx<'_>)
         match key.as_bytes() {
             b"url-tvg" | b"x-tvg-url" => {
                 for url in v.split([',', ';']).filter_map(text) {
+                    // A playlist from the internet must not make the box read its own files.
+                    if !crate::lineup::is_http_url(&url) {
+                        ctx.warn(format!("guide address '{url}' is not http(s); ignored"));
+                        continue;
+                    }
                     if header.guide_urls.len() < MAX_LIST_ITEMS && !header.guide_urls.contains(&url) {
                         header.guide_urls.push(url);
                     }

@@ -18,6 +18,10 @@ use super::url::{self, StreamUrl};
 /// attribute list or URL eat the memory of a small box.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
+/// Most entries of one playlist: far beyond any channel list a remote can browse; a 64 MiB
+/// playlist of two-line entries would otherwise become millions of channels (gigabytes).
+pub const MAX_ENTRIES: usize = 50_000;
+
 /// Most entries reserved up front (about 100 MB of address space, touched only when used).
 const PRESIZE_MAX: usize = 1 << 18;
 
@@ -56,7 +60,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Playlist {
     // Sized once from a cheap SIMD count: growing a vector of large entries copies them
     // repeatedly. Capped, so a file of nothing but "#EXTINF" cannot reserve gigabytes.
     let expected = memchr::memmem::find_iter(bytes, b"#EXTINF")
-        .take(PRESIZE_MAX)
+        .take(PRESIZE_MAX.min(MAX_ENTRIES))
         .count();
     p.entries.reserve(expected);
     let (decoded, bad_line) = text::decode(bytes);
@@ -90,6 +94,8 @@ struct Parser<'a> {
     options: Options,
     /// Current `#EXTGRP` group: applies until an empty `#EXTGRP`.
     group: Option<String>,
+    /// [`MAX_ENTRIES`] was reached (warned once).
+    over_cap: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -102,6 +108,7 @@ impl<'a> Parser<'a> {
             pending: None,
             options: Options::default(),
             group: None,
+            over_cap: false,
         }
     }
 
@@ -227,6 +234,15 @@ impl<'a> Parser<'a> {
             line: line_no,
             ..Info::default()
         });
+        if self.entries.len() >= MAX_ENTRIES {
+            if !self.over_cap {
+                let message =
+                    format!("more than {MAX_ENTRIES} channels in one playlist; the rest are ignored");
+                self.warn(line_no, message);
+                self.over_cap = true;
+            }
+            return;
+        }
         let source = self.source(stream, options, line_no);
         let entry = self.entry(info, source);
         self.entries.push(entry);

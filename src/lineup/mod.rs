@@ -16,6 +16,7 @@ mod url;
 pub use entry::{CatchupAttrs, Header, MAX_CHANNEL_NUMBER, ResolvedCatchup};
 pub use model::*;
 pub use problem::{MAX_PROBLEMS_PER_FILE, Problem, Severity};
+pub use url::is_http_url;
 
 use std::collections::HashMap;
 

@@ -329,8 +329,8 @@ fn hls_zaps_no_leaks(f: &Fixture) -> Result<(), String> {
     // GStreamer 1.22's hlsdemux2 unrefs its HTTP session after its download thread has stopped:
     // a connection with a segment in flight is never closed, and its main context's wakeup fd stays
     // (a socket and an eventfd per HLS zap, seen here on 1.22.0, plus the demo server's end of
-    // that connection, which lives in this process too and waits for the client to read). The
-    // adaptive demuxers were reworked in 1.24; there nothing may grow. Threads must never grow.
+    // that connection, which lives in this process too and waits for the client to read). From
+    // 1.24 on (not available on this machine) nothing may grow. Threads must never grow.
     let (major, minor, _, _) = gst::version();
     let upstream_per_zap = if (major, minor) < (1, 24) { 3 } else { 0 };
     let hls_zaps = (zaps - 20).div_ceil(2) as usize;

@@ -4,6 +4,7 @@
 //!
 //! The pure [`core`] decides; the adapters ([`player`], [`net`], [`system`], the UI) act.
 pub mod app;
+pub mod cec;
 pub mod cli;
 pub mod core;
 pub mod demo;

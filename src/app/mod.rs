@@ -59,6 +59,8 @@ pub struct Shell {
     started: Instant,
     /// Reloads playlists and guides when the viewer changes them; `None`: fixed lineup (tests).
     loader: Option<SourceLoader>,
+    /// The HDMI-CEC adapter; `None`: CEC commands are dropped (disabled, tests).
+    cec: Option<crate::cec::CecHandle>,
 }
 
 impl Shell {
@@ -70,7 +72,14 @@ impl Shell {
             state_file,
             started: Instant::now(),
             loader: None,
+            cec: None,
         }
+    }
+
+    /// Lets the core's CEC commands reach the bus through `cec`.
+    pub fn with_cec(mut self, cec: crate::cec::CecHandle) -> Self {
+        self.cec = Some(cec);
+        self
     }
 
     /// Lets the viewer's source changes reload the lineup and the guide through `loader`.
@@ -128,6 +137,10 @@ impl Shell {
         log::trace!("effect {effect:?}");
         match effect {
             Effect::Player(command) => self.player.execute(command),
+            Effect::Cec(command) => match &self.cec {
+                Some(cec) => cec.send(command),
+                None => log::debug!("no HDMI-CEC adapter for {command:?}"),
+            },
             Effect::StartTimer { timer, after_ms } => {
                 self.timers.schedule(timer, Duration::from_millis(after_ms))
             }

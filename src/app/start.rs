@@ -4,7 +4,7 @@
 //! network is not up yet), so the window is there at once.
 
 use super::{Shell, SourceLoader};
-use crate::core::{Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo};
+use crate::core::{CecSettings, Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo, VolumeControl};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
@@ -39,8 +39,11 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
         let core = Core::new(Default::default(), saved, settings);
         let config_for_player = player_config(&board, &config, frames);
         let loader = SourceLoader::new(inbox.clone(), cache_dir, config.guide_offset_minutes);
-        let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
+        let mut shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
             .with_loader(loader.clone());
+        if let Some(cec) = start_cec(&config, &board, &inbox) {
+            shell = shell.with_cec(cec);
+        }
         // The remote: evdev devices with the board's keymap, into the same inbox as every event.
         let remote = inbox.clone();
         let input = crate::input::InputConfig::for_board(&board);
@@ -59,6 +62,28 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
         );
         Ok(shell)
     })
+}
+
+/// The HDMI-CEC adapter thread, posting into `inbox`; `None` when CEC is off or cannot start
+/// (the core hears why, for the about page).
+pub fn start_cec(config: &Config, board: &BoardProfile, inbox: &super::Inbox) -> Option<crate::cec::CecHandle> {
+    use crate::core::{CecEvent, CecProblem};
+    if !config.cec.enabled {
+        inbox.post(Event::Cec(CecEvent::Unavailable(CecProblem::Disabled)));
+        return None;
+    }
+    let cec_config = crate::cec::CecConfig {
+        device: config.cec.device.clone().or_else(|| board.cec_device.as_ref().map(Into::into)),
+        osd_name: config.cec.osd_name.clone(),
+    };
+    let events = inbox.clone();
+    match crate::cec::spawn(cec_config, move |e| events.post(Event::Cec(e))) {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            log::error!("HDMI-CEC: cannot start its thread: {e}");
+            None
+        }
+    }
 }
 
 /// The configured board, else the one the device tree names, else `pc`.
@@ -98,12 +123,26 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         },
         playlists: config.playlists.clone(),
         guides: config.guides.iter().map(|g| g.url.clone()).collect(),
+        cec: cec_settings(config, board),
         system: SystemInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             board: format!("{} — {}", board.name, board.description),
             network,
         },
         ..Settings::default()
+    }
+}
+
+/// CEC settings: the configuration, with the board profile's volume control as default.
+pub fn cec_settings(config: &Config, board: &BoardProfile) -> CecSettings {
+    let c = &config.cec;
+    let volume = c.volume.as_deref().or(board.volume_control.as_deref());
+    CecSettings {
+        enabled: c.enabled,
+        wake_tv: c.wake_tv,
+        standby_tv: c.standby_tv,
+        standby_on_input_switch_s: c.standby_on_input_switch_s,
+        volume: volume.and_then(VolumeControl::parse).unwrap_or_default(),
     }
 }
 

@@ -10,6 +10,8 @@ use crate::lineup::{ChannelKey, Source};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Player(PlayerCommand),
+    /// Tell the HDMI-CEC adapter to send something.
+    Cec(super::cec::CecCommand),
     /// Deliver `Event::Timer(timer)` after `after_ms`, replacing a pending timer with the same id.
     StartTimer {
         timer: TimerId,
@@ -78,4 +80,6 @@ pub enum TimerId {
     SaveState,
     /// The channel list's focus rested: preview the focused channel (generation of the focus).
     ListPreview(u64),
+    /// The TV switched to another input a while ago: standby now (generation of the switch).
+    CecInputSwitch(u64),
 }

@@ -25,6 +25,8 @@ pub enum Event {
     LineupLoaded(Lineup),
     /// A guide for the current lineup was loaded or rebuilt.
     GuideLoaded(GuideHandle),
+    /// What the HDMI-CEC adapter saw on the bus.
+    Cec(super::cec::CecEvent),
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
     /// Tune this channel directly (channel list, guide, or a test).

@@ -26,6 +26,8 @@ pub enum MenuPage {
     About,
     /// Pick the guide channel of the channel playing.
     GuideMatch,
+    /// The TV over HDMI-CEC: volume, standby.
+    Tv,
 }
 
 /// Where the menu stands.
@@ -61,12 +63,25 @@ pub struct MenuItem {
 }
 
 impl MenuItem {
-    fn new(id: &'static str, kind: ItemKind, value: impl Into<String>) -> Self {
+    pub(super) fn new(id: &'static str, kind: ItemKind, value: impl Into<String>) -> Self {
         Self {
             id,
             kind,
             value: value.into(),
         }
+    }
+}
+
+/// The id of the main page's item that opens `page`.
+fn page_id(page: MenuPage) -> &'static str {
+    match page {
+        MenuPage::Main => "",
+        MenuPage::Playlists => "playlists",
+        MenuPage::Guides => "guides",
+        MenuPage::Parental => "parental",
+        MenuPage::About => "about",
+        MenuPage::GuideMatch => "guide-match",
+        MenuPage::Tv => "tv",
     }
 }
 
@@ -109,6 +124,7 @@ impl Core {
                 MenuItem::new("ui-language", Choice, self.settings.ui_language.clone()),
                 MenuItem::new("guide-match", Page, self.guide_in_use()),
                 MenuItem::new("parental", Page, ""),
+                MenuItem::new("tv", Page, self.settings.cec.volume.id()),
                 MenuItem::new("about", Page, ""),
             ],
             MenuPage::Playlists | MenuPage::Guides => {
@@ -131,6 +147,7 @@ impl Core {
             }
             MenuPage::About => self.about_items(),
             MenuPage::GuideMatch => self.guide_match_items(),
+            MenuPage::Tv => self.tv_items(),
         }
     }
 
@@ -164,6 +181,7 @@ impl Core {
             MenuItem::new("channels", ItemKind::Info, self.lineup.channels.len().to_string()),
             MenuItem::new("programmes", ItemKind::Info, guide),
             MenuItem::new("zap-times", ItemKind::Info, zaps.join(", ")),
+            MenuItem::new("hdmi-cec", ItemKind::Info, self.cec_summary()),
         ]
     }
 
@@ -196,13 +214,10 @@ impl Core {
             Action::Down => nav.focus = (nav.focus + 1) % len.max(1),
             Action::Back if nav.page == MenuPage::Main => return self.close_screen(),
             Action::Back => {
-                let focus = match nav.page {
-                    MenuPage::Playlists => 0,
-                    MenuPage::Guides => 1,
-                    MenuPage::GuideMatch => 6,
-                    MenuPage::Parental => 7,
-                    _ => 8,
-                };
+                // Back on the main page's item that opened this page.
+                let opener = page_id(nav.page);
+                let main = self.menu_items(MenuPage::Main);
+                let focus = main.iter().position(|i| i.id == opener).unwrap_or(0);
                 nav = MenuNav {
                     page: MenuPage::Main,
                     focus,
@@ -246,6 +261,10 @@ impl Core {
             ("parental", true) => *nav = page(MenuPage::Parental),
             ("about", true) => *nav = page(MenuPage::About),
             ("guide-match", true) => *nav = page(MenuPage::GuideMatch),
+            ("tv", true) => *nav = page(MenuPage::Tv),
+            ("cec-volume" | "cec-standby-tv" | "cec-input-switch", _) => {
+                self.tv_item(item.id, delta, fx)
+            }
             ("guide-auto" | "guide-candidate", true) => self.choose_guide(nav.focus, fx),
             ("add-source", true) => nav.keyboard = Some(Keyboard::default()),
             ("audio-language", _) => {

@@ -15,6 +15,7 @@
 
 mod action;
 mod audio;
+mod cec;
 mod channel_list;
 mod effect;
 mod event;
@@ -37,6 +38,10 @@ mod zapping;
 
 pub use action::Action;
 pub use audio::{AudioTrack, canonical_language};
+pub use cec::{
+    CecCommand, CecDevice, CecEvent, CecKey, CecProblem, CecSettings, CecStatus, INPUT_SWITCH_DELAYS_S,
+    PhysicalAddress, VolumeControl,
+};
 pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
 pub use effect::{Effect, PlayerCommand, TimerId};
 pub use event::{ErrorKind, Event, PlayerError, PlayerEvent};
@@ -48,7 +53,7 @@ pub use menu::{ASPECTS, AUDIO_LANGUAGES, ItemKind, MenuItem, MenuNav, MenuPage, 
 pub use parental::{DEFAULT_PIN, PIN_LEN, ParentalSettings, PinEntry, PinPurpose};
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
-pub use state::{SavedParental, SavedPreferences, SavedSources, SavedState};
+pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use time::Now;
 pub use view::{ChannelView, DigitsView, Notice, ViewModel};
 pub use view_screens::{
@@ -84,6 +89,8 @@ pub struct Settings {
     /// The operator's playlists and guides (the menu lists them; the viewer adds more).
     pub playlists: Vec<String>,
     pub guides: Vec<String>,
+    /// HDMI-CEC: waking the TV, standby, volume.
+    pub cec: CecSettings,
     /// Facts for the about page.
     pub system: SystemInfo,
 }
@@ -112,6 +119,7 @@ impl Default for Settings {
             parental: ParentalSettings::default(),
             playlists: Vec::new(),
             guides: Vec::new(),
+            cec: CecSettings::default(),
             system: SystemInfo::default(),
         }
     }
@@ -166,6 +174,8 @@ pub struct Core {
     /// Locked channels the PIN opened in this session.
     unlocked: std::collections::HashSet<ChannelKey>,
     guide: Option<GuideHandle>,
+    /// HDMI-CEC: the adapter's status and whether we are the TV's active source.
+    cec: cec::CecState,
 }
 
 impl Core {
@@ -184,6 +194,7 @@ impl Core {
         if let Some(v) = &p.ui_language {
             settings.ui_language = v.clone();
         }
+        saved.cec.apply(&mut settings.cec);
         Self {
             lineup,
             settings,
@@ -203,6 +214,7 @@ impl Core {
             standby: false,
             unlocked: Default::default(),
             guide: None,
+            cec: Default::default(),
         }
     }
 
@@ -216,6 +228,7 @@ impl Core {
             Event::Timer(timer) => self.timer(timer, &mut fx, now),
             Event::LineupLoaded(lineup) => self.lineup_loaded(lineup, &mut fx, now),
             Event::GuideLoaded(guide) => self.guide = Some(guide),
+            Event::Cec(event) => self.cec_event(event, &mut fx, now),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
             Event::Tune(key) => self.zap_to(&key, &mut fx, now),
             Event::SelectList(list) => {
@@ -281,6 +294,7 @@ impl Core {
             aspect: self.settings.aspect.clone(),
             ui_language: self.settings.ui_language.clone(),
             subtitles: self.settings.subtitles,
+            volume_device: self.volume_device(),
         }
     }
 

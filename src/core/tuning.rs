@@ -310,6 +310,7 @@ impl Core {
             TimerId::AudioCheck(request) => self.check_audio(request, fx),
             TimerId::SaveState => fx.push(Effect::SaveState(Box::new(self.saved.clone()))),
             TimerId::ListPreview(g) => self.preview_focused(g, fx, now),
+            TimerId::CecInputSwitch(g) => self.cec_input_switch_timer(g, fx),
             _ => {}
         }
     }

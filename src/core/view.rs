@@ -48,6 +48,8 @@ pub struct ViewModel {
     pub aspect: String,
     pub ui_language: String,
     pub subtitles: bool,
+    /// The device that turns the volume over HDMI-CEC (the banner says so); `None`: the box.
+    pub volume_device: Option<super::cec::CecDevice>,
 }
 
 /// The channel facts the screens show.

@@ -64,6 +64,10 @@ pub struct BoardProfile {
     pub multicast_interface: Option<String>,
     /// Input device names to prefer as the remote.
     pub input_devices: Vec<String>,
+    /// The HDMI-CEC device (`/dev/cec0`) where the board has several; `None` takes the first.
+    pub cec_device: Option<String>,
+    /// Who turns the volume: `box` (software), `tv` or `audio-system` (over HDMI-CEC); `None`: box.
+    pub volume_control: Option<String>,
     /// Free-form notes for integrators (e.g. "no hardware H.264 decoder").
     pub notes: Vec<String>,
 }
@@ -81,6 +85,8 @@ impl Default for BoardProfile {
             audio_sink: "autoaudiosink".into(),
             multicast_interface: None,
             input_devices: Vec::new(),
+            cec_device: None,
+            volume_control: None,
             notes: Vec::new(),
         }
     }

@@ -161,6 +161,7 @@ pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
         MenuPage::Parental => "parental",
         MenuPage::About => "about",
         MenuPage::GuideMatch => "guide-match",
+        MenuPage::Tv => "tv",
     };
     tv.set_menu_page(page.into());
     let items = view

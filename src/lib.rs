@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cec;
 pub mod cli;
+pub mod companion;
 pub mod core;
 pub mod demo;
 pub mod epg;

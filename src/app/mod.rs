@@ -61,6 +61,8 @@ pub struct Shell {
     loader: Option<SourceLoader>,
     /// The HDMI-CEC adapter; `None`: CEC commands are dropped (disabled, tests).
     cec: Option<crate::cec::CecHandle>,
+    /// The phone companion's server; `None`: switched off.
+    companion: Option<crate::companion::Companion>,
 }
 
 impl Shell {
@@ -73,7 +75,14 @@ impl Shell {
             started: Instant::now(),
             loader: None,
             cec: None,
+            companion: None,
         }
+    }
+
+    /// Lets "Set up from your phone" open `companion`, and gives it the core's view for the page.
+    pub fn with_companion(mut self, companion: crate::companion::Companion) -> Self {
+        self.companion = Some(companion);
+        self
     }
 
     /// Lets the core's CEC commands reach the bus through `cec`.
@@ -116,8 +125,12 @@ impl Shell {
     pub fn handle(&mut self, event: Event) {
         log::trace!("event {event:?}");
         let now = self.now();
+        let snapshot = matches!(event, Event::Phone(crate::core::PhoneRequest::Snapshot));
         for effect in self.core.handle(event, now) {
             self.execute(effect);
+        }
+        if snapshot && let Some(companion) = &self.companion {
+            companion.publish(self.core.phone_view(now));
         }
     }
 
@@ -137,6 +150,10 @@ impl Shell {
         log::trace!("effect {effect:?}");
         match effect {
             Effect::Player(command) => self.player.execute(command),
+            Effect::Companion(crate::core::CompanionCommand::Open) => match &self.companion {
+                Some(companion) => companion.open(),
+                None => log::warn!("the phone companion is switched off"),
+            },
             Effect::Cec(command) => match &self.cec {
                 Some(cec) => cec.send(command),
                 None => log::debug!("no HDMI-CEC adapter for {command:?}"),

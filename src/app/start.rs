@@ -44,6 +44,9 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
         if let Some(cec) = start_cec(&config, &board, &inbox) {
             shell = shell.with_cec(cec);
         }
+        if config.companion.enabled {
+            shell = shell.with_companion(crate::companion::Companion::new(companion_config(&config), inbox.clone()));
+        }
         // The remote: evdev devices with the board's keymap, into the same inbox as every event.
         let remote = inbox.clone();
         let input = crate::input::InputConfig::for_board(&board);
@@ -124,12 +127,25 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         playlists: config.playlists.clone(),
         guides: config.guides.iter().map(|g| g.url.clone()).collect(),
         cec: cec_settings(config, board),
+        companion: config.companion.enabled,
         system: SystemInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             board: format!("{} — {}", board.name, board.description),
             network,
         },
         ..Settings::default()
+    }
+}
+
+/// The phone companion's settings from the configuration.
+pub fn companion_config(config: &Config) -> crate::companion::CompanionConfig {
+    let c = &config.companion;
+    crate::companion::CompanionConfig {
+        enabled: c.enabled,
+        port: c.port,
+        session: (c.session_minutes > 0).then(|| std::time::Duration::from_secs(u64::from(c.session_minutes) * 60)),
+        address: None,
+        token_lifetime: crate::companion::TOKEN_LIFETIME,
     }
 }
 

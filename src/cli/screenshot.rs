@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 5] = ["live", "banner", "list", "guide", "menu"];
+pub const SCREENS: [&str; 6] = ["live", "banner", "list", "guide", "menu", "phone"];
+
+/// The pairing address the phone screen shows unless one is given (`--pair-url`).
+pub const EXAMPLE_PAIR_URL: &str = "http://192.168.178.20:8099/pair/6f1d0c9a4b7e2d8135a9c0f4e6b2d7a1";
 
 /// Channels in the showcase lineup.
 const CHANNELS: usize = 60;
@@ -58,6 +61,8 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "list" => vec![Action::Ok, Action::Down, Action::Down],
         "guide" => vec![Action::Guide, Action::Down],
         "menu" => vec![Action::Menu, Action::Down, Action::Down],
+        // "Set up from your phone" is the menu's first item.
+        "phone" => vec![Action::Menu, Action::Ok],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")
@@ -66,8 +71,14 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
 }
 
 /// Renders `screen` (or `all`) at `width`x`height` into `out` (a file, or a directory for `all`).
-/// Returns the files written.
-pub fn run(screen: &str, out: &Path, width: u32, height: u32, language: &str) -> Result<Vec<PathBuf>> {
+/// The phone screen shows `pair_url` (else [`EXAMPLE_PAIR_URL`]) as its QR code. Returns the files written.
+pub fn run(
+    screen: &str,
+    out: &Path,
+    (width, height): (u32, u32),
+    language: &str,
+    pair_url: Option<&str>,
+) -> Result<Vec<PathBuf>> {
     let screens: Vec<&str> = if screen == "all" {
         SCREENS.to_vec()
     } else {
@@ -93,6 +104,11 @@ pub fn run(screen: &str, out: &Path, width: u32, height: u32, language: &str) ->
         let mut core = playing_core(lineup.clone(), guide.clone(), settings.clone(), now);
         for action in keys_for(s)? {
             core.handle(Event::Action(action), now);
+        }
+        if s == "phone" {
+            // What the companion adapter reports once it listens.
+            let url = pair_url.unwrap_or(EXAMPLE_PAIR_URL).to_string();
+            core.handle(Event::Companion(crate::core::CompanionEvent::Listening { url }), now);
         }
         ui.render(&core.view(now), core.guide());
         ui.draw();

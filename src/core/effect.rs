@@ -12,6 +12,8 @@ pub enum Effect {
     Player(PlayerCommand),
     /// Tell the HDMI-CEC adapter to send something.
     Cec(super::cec::CecCommand),
+    /// Tell the phone companion's server to open pairing.
+    Companion(super::companion::CompanionCommand),
     /// Deliver `Event::Timer(timer)` after `after_ms`, replacing a pending timer with the same id.
     StartTimer {
         timer: TimerId,

@@ -27,6 +27,10 @@ pub enum Event {
     GuideLoaded(GuideHandle),
     /// What the HDMI-CEC adapter saw on the bus.
     Cec(super::cec::CecEvent),
+    /// What the phone companion's server reports (listening, paired, closed).
+    Companion(super::companion::CompanionEvent),
+    /// A paired phone asks for something (sources, text); its remote keys come as `Action`.
+    Phone(super::companion::PhoneRequest),
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
     /// Tune this channel directly (channel list, guide, or a test).

@@ -28,6 +28,8 @@ pub enum MenuPage {
     GuideMatch,
     /// The TV over HDMI-CEC: volume, standby.
     Tv,
+    /// Set up from your phone: the QR code and address of the companion page.
+    Phone,
 }
 
 /// Where the menu stands.
@@ -82,6 +84,7 @@ fn page_id(page: MenuPage) -> &'static str {
         MenuPage::About => "about",
         MenuPage::GuideMatch => "guide-match",
         MenuPage::Tv => "tv",
+        MenuPage::Phone => "phone",
     }
 }
 
@@ -111,22 +114,13 @@ impl Core {
         use ItemKind::*;
         let on_off = |b: bool| if b { "on" } else { "off" };
         match page {
-            MenuPage::Main => vec![
-                MenuItem::new(
-                    "playlists",
-                    Page,
-                    self.sources(MenuPage::Playlists).len().to_string(),
-                ),
-                MenuItem::new("guides", Page, self.sources(MenuPage::Guides).len().to_string()),
-                MenuItem::new("audio-language", Choice, self.settings.audio_language.clone()),
-                MenuItem::new("subtitles", Toggle, on_off(self.settings.subtitles)),
-                MenuItem::new("aspect", Choice, self.settings.aspect.clone()),
-                MenuItem::new("ui-language", Choice, self.settings.ui_language.clone()),
-                MenuItem::new("guide-match", Page, self.guide_in_use()),
-                MenuItem::new("parental", Page, ""),
-                MenuItem::new("tv", Page, self.settings.cec.volume.id()),
-                MenuItem::new("about", Page, ""),
-            ],
+            MenuPage::Main => {
+                let mut items = self.main_items();
+                if self.settings.companion {
+                    items.insert(0, MenuItem::new("phone", Command, ""));
+                }
+                items
+            }
             MenuPage::Playlists | MenuPage::Guides => {
                 let (operator, own) = self.source_lists(page);
                 let mut items: Vec<MenuItem> = operator
@@ -148,7 +142,29 @@ impl Core {
             MenuPage::About => self.about_items(),
             MenuPage::GuideMatch => self.guide_match_items(),
             MenuPage::Tv => self.tv_items(),
+            MenuPage::Phone => self.phone_items(),
         }
+    }
+
+    fn main_items(&self) -> Vec<MenuItem> {
+        use ItemKind::*;
+        let on_off = |b: bool| if b { "on" } else { "off" };
+        vec![
+                MenuItem::new(
+                    "playlists",
+                    Page,
+                    self.sources(MenuPage::Playlists).len().to_string(),
+                ),
+                MenuItem::new("guides", Page, self.sources(MenuPage::Guides).len().to_string()),
+                MenuItem::new("audio-language", Choice, self.settings.audio_language.clone()),
+                MenuItem::new("subtitles", Toggle, on_off(self.settings.subtitles)),
+                MenuItem::new("aspect", Choice, self.settings.aspect.clone()),
+                MenuItem::new("ui-language", Choice, self.settings.ui_language.clone()),
+                MenuItem::new("guide-match", Page, self.guide_in_use()),
+                MenuItem::new("parental", Page, ""),
+                MenuItem::new("tv", Page, self.settings.cec.volume.id()),
+                MenuItem::new("about", Page, ""),
+        ]
     }
 
     /// The guide channel the playing channel shows (for the main page).
@@ -262,6 +278,7 @@ impl Core {
             ("about", true) => *nav = page(MenuPage::About),
             ("guide-match", true) => *nav = page(MenuPage::GuideMatch),
             ("tv", true) => *nav = page(MenuPage::Tv),
+            ("phone", true) => self.open_companion(nav, fx),
             ("cec-volume" | "cec-standby-tv" | "cec-input-switch", _) => {
                 self.tv_item(item.id, delta, fx)
             }
@@ -324,7 +341,7 @@ impl Core {
         self.screen = Screen::Menu(nav);
     }
 
-    fn add_own_source(&mut self, page: MenuPage, text: String, fx: &mut Vec<Effect>) {
+    pub(super) fn add_own_source(&mut self, page: MenuPage, text: String, fx: &mut Vec<Effect>) {
         if !is_source_address(&text) {
             return self.show_notice(Notice::BadAddress(text), fx);
         }
@@ -340,14 +357,39 @@ impl Core {
 
     /// RED on one of the viewer's own sources removes it.
     fn remove_own_source(&mut self, nav: &MenuNav, items: &[MenuItem], fx: &mut Vec<Effect>) {
-        let Some(item) = items.get(nav.focus).filter(|i| i.id == "own-source") else {
-            return;
-        };
-        let own = match nav.page {
+        if let Some(item) = items.get(nav.focus).filter(|i| i.id == "own-source") {
+            self.remove_source(nav.page, &item.value.clone(), fx);
+        }
+    }
+
+    fn own_sources(&mut self, page: MenuPage) -> &mut Vec<String> {
+        match page {
             MenuPage::Guides => &mut self.saved.sources.guides,
             _ => &mut self.saved.sources.playlists,
+        }
+    }
+
+    /// Removes one of the viewer's own sources (operator sources stay).
+    pub(super) fn remove_source(&mut self, page: MenuPage, url: &str, fx: &mut Vec<Effect>) {
+        let own = self.own_sources(page);
+        let before = own.len();
+        own.retain(|s| s != url);
+        if own.len() != before {
+            self.sources_changed(fx);
+        }
+    }
+
+    /// Replaces one of the viewer's own sources in place (an address corrected from the phone).
+    pub(super) fn replace_own_source(&mut self, page: MenuPage, old: &str, new: String, fx: &mut Vec<Effect>) {
+        let own = self.own_sources(page);
+        let Some(at) = own.iter().position(|s| s == old) else {
+            return;
         };
-        own.retain(|s| *s != item.value);
+        if own.contains(&new) {
+            own.remove(at);
+        } else {
+            own[at] = new;
+        }
         self.sources_changed(fx);
     }
 

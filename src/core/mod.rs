@@ -16,6 +16,7 @@
 mod action;
 mod audio;
 mod cec;
+mod companion;
 mod channel_list;
 mod effect;
 mod event;
@@ -41,6 +42,10 @@ pub use audio::{AudioTrack, canonical_language};
 pub use cec::{
     CecCommand, CecDevice, CecEvent, CecKey, CecProblem, CecSettings, CecStatus, INPUT_SWITCH_DELAYS_S,
     PhysicalAddress, VolumeControl,
+};
+pub use companion::{
+    CompanionCommand, CompanionEvent, CompanionStatus, PHONE_CHANNELS, PhoneChannel, PhoneRequest, PhoneView, SourceKind,
+    check_source,
 };
 pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
 pub use effect::{Effect, PlayerCommand, TimerId};
@@ -91,6 +96,8 @@ pub struct Settings {
     pub guides: Vec<String>,
     /// HDMI-CEC: waking the TV, standby, volume.
     pub cec: CecSettings,
+    /// Offer "Set up from your phone" in the menu (the companion server).
+    pub companion: bool,
     /// Facts for the about page.
     pub system: SystemInfo,
 }
@@ -120,6 +127,7 @@ impl Default for Settings {
             playlists: Vec::new(),
             guides: Vec::new(),
             cec: CecSettings::default(),
+            companion: true,
             system: SystemInfo::default(),
         }
     }
@@ -176,6 +184,8 @@ pub struct Core {
     guide: Option<GuideHandle>,
     /// HDMI-CEC: the adapter's status and whether we are the TV's active source.
     cec: cec::CecState,
+    /// The phone companion's state (pairing, paired).
+    companion: CompanionStatus,
 }
 
 impl Core {
@@ -215,6 +225,7 @@ impl Core {
             unlocked: Default::default(),
             guide: None,
             cec: Default::default(),
+            companion: CompanionStatus::Off,
         }
     }
 
@@ -229,6 +240,8 @@ impl Core {
             Event::LineupLoaded(lineup) => self.lineup_loaded(lineup, &mut fx, now),
             Event::GuideLoaded(guide) => self.guide = Some(guide),
             Event::Cec(event) => self.cec_event(event, &mut fx, now),
+            Event::Companion(event) => self.companion_event(event),
+            Event::Phone(request) => self.phone_request(request, &mut fx),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
             Event::Tune(key) => self.zap_to(&key, &mut fx, now),
             Event::SelectList(list) => {

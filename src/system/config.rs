@@ -41,6 +41,30 @@ pub struct Config {
     pub paths: PathsConfig,
     /// HDMI-CEC with the TV.
     pub cec: CecConfig,
+    /// The phone companion ("Set up from your phone").
+    pub companion: CompanionConfig,
+}
+
+/// The phone companion's server, which runs only while the viewer pairs a phone or one is paired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompanionConfig {
+    /// `false` removes "Set up from your phone" from the menu; no server ever listens.
+    pub enabled: bool,
+    /// TCP port on the box's local network address (1024..=65535).
+    pub port: u16,
+    /// How long a paired phone stays paired, in minutes; 0: until the box restarts.
+    pub session_minutes: u32,
+}
+
+impl Default for CompanionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            port: 8099,
+            session_minutes: 0,
+        }
+    }
 }
 
 /// HDMI-CEC: how the box behaves towards the TV and the audio system.
@@ -312,6 +336,8 @@ impl Config {
         });
         let input_switch = &mut self.cec.standby_on_input_switch_s;
         c.range("cec.standby_on_input_switch_s", input_switch, 0, 0..=86_400);
+        c.range("companion.port", &mut self.companion.port, 8099, 1024..=65535);
+        c.range("companion.session_minutes", &mut self.companion.session_minutes, 0, 0..=525_600);
         let rule = "box, tv or audio-system";
         c.optional("cec.volume", &mut self.cec.volume, rule, |v: &String| {
             crate::core::VolumeControl::parse(v).is_some()

@@ -7,6 +7,7 @@
 
 pub mod headless;
 mod keys;
+pub mod qr;
 pub mod logos;
 mod render;
 mod screens;

@@ -119,8 +119,10 @@ impl Adapter {
         }
     }
 
+    /// One pending event per wake-up: on a blocking descriptor a second dequeue would wait for
+    /// the next event (poll reports the rest).
     fn state_changes(&mut self, emit: &dyn Fn(CecEvent)) {
-        while let Ok(event) = uapi::dequeue_event(self.file.as_fd()) {
+        if let Ok(event) = uapi::dequeue_event(self.file.as_fd()) {
             match event.event {
                 uapi::EVENT_STATE_CHANGE => {
                     let (pa, mask) = event.state_change();
@@ -161,15 +163,11 @@ impl Adapter {
         }
     }
 
+    /// One message per wake-up (poll reports the rest), with a short timeout so the blocking
+    /// descriptor can never hang the thread.
     fn messages(&mut self, emit: &dyn Fn(CecEvent)) {
-        // Blocking descriptor: take only what poll announced, one at a time, with a short timeout
-        // so a message another reader took first cannot hang the thread.
-        while let Ok(msg) = uapi::receive(self.file.as_fd(), 1) {
+        if let Ok(msg) = uapi::receive(self.file.as_fd(), 1) {
             self.received(&msg, emit);
-            let mut fds = [PollFd::new(self.file.as_fd(), PollFlags::POLLIN)];
-            if !matches!(nix::poll::poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0) {
-                return;
-            }
         }
     }
 

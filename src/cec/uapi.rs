@@ -247,7 +247,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Event>(), 80);
         assert_eq!(std::mem::size_of::<Caps>(), 76);
         assert_eq!(std::mem::offset_of!(LogAddrs, osd_name), 16);
-        assert_eq!(std::mem::offset_of!(Msg, msg), 40);
+        assert_eq!(std::mem::offset_of!(Msg, msg), 32);
     }
 
     #[test]

@@ -259,13 +259,13 @@ mod tests {
 
     #[test]
     fn a_form_post() {
-        let raw = b"POST /api/source HTTP/1.1\r\nHost: x\r\nCookie: a=1; zb=xyz\r\nContent-Length: 27\r\n\r\nurl=http%3A%2F%2Fa%2Fb&k=a+b";
+        let raw = b"POST /api/source HTTP/1.1\r\nHost: x\r\nCookie: a=1; zb=xyz\r\nContent-Length: 28\r\n\r\nurl=http%3A%2F%2Fa%2Fb&k=a+b";
         let r = read_request(&raw[..]).unwrap();
         assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/api/source"));
         assert_eq!(r.cookie("zb"), Some("xyz"));
         let form = r.form();
         assert_eq!(form["url"], "http://a/b");
-        assert_eq!(form["k"], "a");
+        assert_eq!(form["k"], "a b");
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub use access::{box_address, is_local_network};
 use crate::app::Inbox;
 use crate::core::{CompanionEvent, Event, PhoneView};
 use std::net::{IpAddr, SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -178,14 +178,6 @@ impl Companion {
     /// Whether a server runs (pairing or paired).
     pub fn is_listening(&self) -> bool {
         self.shared.state.lock().is_ok_and(|s| s.listening.is_some())
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        if let Ok(state) = self.state.lock() {
-            state.stop.store(true, Ordering::Relaxed);
-        }
     }
 }
 

@@ -111,7 +111,7 @@ async function refresh() {
   renderSources('playlist', 'playlist-list', state.playlists);
   renderSources('guide', 'guide-list', state.guides);
   renderChannels(state.channels, state.playing);
-  if (state.notice) say(state.notice);
+  document.getElementById('tv-notice').textContent = state.notice ? t('tv_says', 'The TV says:') + ' ' + state.notice : '';
 }
 
 function typeText(submit) {

@@ -64,6 +64,7 @@ const GERMAN: &[(&str, &str)] = &[
     ("edit", "Ändern"),
     ("remove", "Entfernen"),
     ("from_operator", "vom Betreiber"),
+    ("tv_says", "Der Fernseher meldet:"),
 ];
 
 fn strings(language: &str) -> Value {

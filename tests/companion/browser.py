@@ -77,6 +77,17 @@ class Demo:
         self.proc.wait(timeout=10)
 
 
+def poll(what, fn, timeout=20):
+    """Polls `fn` until it returns something true (the page's CSP forbids Playwright's eval-based waits)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise TimeoutError(f"waited {timeout} s for {what}")
+
+
 def enter_netns(pid):
     libc = ctypes.CDLL(None, use_errno=True)
     fd = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY)
@@ -114,7 +125,8 @@ def scenario(zapbox, screenshot_out):
     work = tempfile.mkdtemp(prefix="zapbox-browser-")
     demo = Demo(zapbox)
     try:
-        url = demo.wait(r"^pair: http://").split(" ", 1)[1]
+        # The first demo run encodes its channels once (minutes on a busy machine).
+        url = demo.wait(r"^pair: http://", timeout=900).split(" ", 1)[1]
         decoded = qr_from_screenshot(zapbox, url, work)
         check("qr-code-decodes-to-the-pairing-url", decoded == url, f"{decoded!r} != {url!r}")
         enter_netns(demo.proc.pid)
@@ -141,18 +153,18 @@ def phone(browser, demo, url, screenshot_out):
 
     page.fill("#playlist-url", "ftp://nope")
     page.click("#playlist-add")
-    page.wait_for_function("document.getElementById('message').textContent.length > 0")
-    message = page.text_content("#message")
+    message = poll("the refusal message", lambda: page.text_content("#message"))
     check("bad-address-refused-in-the-tvs-words", message == "Not a usable address: ftp://nope", message)
 
-    # The TV is on the phone page of the menu: BACK, DOWN to playlists, OK, DOWN to "add", OK.
-    for key in ["back", "down", "ok", "down", "ok"]:
+    # The TV is on the phone page of the menu: BACK, DOWN to playlists, OK, then past the operator's
+    # playlist and the one just added to "Add an address…", OK.
+    for key in ["back", "down", "ok", "down", "down", "ok"]:
         page.click(f'button[data-key="{key}"]')
         time.sleep(0.3)
     line = demo.wait(r'keyboard=Some\(""\)')
     check("remote-keys-open-the-tv-keyboard", "screen=menu:playlists" in line, line)
 
-    page.wait_for_function("!document.getElementById('type-send').disabled")
+    poll("the type button to be enabled", lambda: page.is_enabled("#type-send"))
     page.fill("#type-text", "http://10.77.0.1:9/typed.m3u")
     page.click("#type-send")
     line = demo.wait(r'keyboard=Some\("http://10\.77\.0\.1:9/typed\.m3u"\)')
@@ -174,6 +186,8 @@ def phone(browser, demo, url, screenshot_out):
     check("tap-to-watch", f"channel={number}" in line, line)
     page.wait_for_selector(f'li.channel.playing[data-key="{second.get_attribute("data-key")}"]', timeout=10000)
     if screenshot_out:
+        page.evaluate("() => window.scrollTo(0, 0)")
+        time.sleep(0.3)
         page.screenshot(path=screenshot_out, full_page=False)
 
     # Missing and wrong CSRF tokens: the session cookie alone is not enough.

@@ -29,7 +29,9 @@ fn the_phone_page_in_headless_chromium() {
     );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/companion/browser.py");
     let mut command = Command::new(&python);
-    command.arg(script).args(["--zapbox", env!("CARGO_BIN_EXE_zapbox")]);
+    command
+        .arg(script)
+        .args(["--zapbox", env!("CARGO_BIN_EXE_zapbox")]);
     if let Some(path) = std::env::var_os("ZAPBOX_PHONE_SCREENSHOT") {
         command.arg("--screenshot").arg(path);
     }

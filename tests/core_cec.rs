@@ -62,7 +62,11 @@ fn a_new_physical_address_is_announced_without_waking_the_tv_again() {
         physical_address: PhysicalAddress(0x1100),
         logical_address: 4,
     }));
-    assert_eq!(cec_of(&fx), [CecCommand::WakeTv, CecCommand::ActiveSource], "after a loss it is a first claim");
+    assert_eq!(
+        cec_of(&fx),
+        [CecCommand::WakeTv, CecCommand::ActiveSource],
+        "after a loss it is a first claim"
+    );
     shell.send(Event::Cec(CecEvent::Ready {
         adapter: "cec1".into(),
         physical_address: PhysicalAddress(0x1100),
@@ -121,7 +125,10 @@ fn another_input_sends_the_box_to_standby_after_the_delay() {
     assert!(!shell.core.is_standby(), "not before the delay");
     let fx = shell.advance(1_000);
     assert!(shell.core.is_standby());
-    assert!(cec_of(&fx).is_empty(), "the TV shows another input: no Standby, no Inactive Source: {fx:?}");
+    assert!(
+        cec_of(&fx).is_empty(),
+        "the TV shows another input: no Standby, no Inactive Source: {fx:?}"
+    );
     assert!(fx.contains(&Effect::Player(PlayerCommand::Stop)));
 }
 
@@ -177,9 +184,12 @@ fn volume_keys_go_where_the_setting_says() {
             (Action::Mute, CecKey::Mute),
         ] {
             let fx = shell.press(action);
-            let software = fx
-                .iter()
-                .any(|e| matches!(e, Effect::Player(PlayerCommand::SetVolume { .. } | PlayerCommand::SetMute { .. })));
+            let software = fx.iter().any(|e| {
+                matches!(
+                    e,
+                    Effect::Player(PlayerCommand::SetVolume { .. } | PlayerCommand::SetMute { .. })
+                )
+            });
             match device {
                 Some(to) => {
                     assert_eq!(cec_of(&fx), [CecCommand::UserControl { to, key }], "{volume:?}");
@@ -191,7 +201,10 @@ fn volume_keys_go_where_the_setting_says() {
         let view = shell.view();
         assert_eq!(view.volume_device, device);
         if device.is_some() {
-            assert!(view.banner_visible, "the banner shows that the volume is external");
+            assert!(
+                view.banner_visible,
+                "the banner shows that the volume is external"
+            );
         }
     }
 }
@@ -204,7 +217,10 @@ fn external_volume_falls_back_to_the_box_while_cec_is_down() {
     });
     shell.send(Event::Cec(CecEvent::Unavailable(CecProblem::NoAdapter)));
     let fx = shell.press(Action::VolumeUp);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Player(PlayerCommand::SetVolume { .. }))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Player(PlayerCommand::SetVolume { .. })))
+    );
     assert_eq!(shell.view().volume_device, None);
 }
 
@@ -212,7 +228,12 @@ fn external_volume_falls_back_to_the_box_while_cec_is_down() {
 fn the_about_page_says_what_cec_is_doing() {
     let about = |shell: &Shell| {
         let items = shell.core.menu_items(MenuPage::About);
-        items.iter().find(|i| i.id == "hdmi-cec").expect("an hdmi-cec line").value.clone()
+        items
+            .iter()
+            .find(|i| i.id == "hdmi-cec")
+            .expect("an hdmi-cec line")
+            .value
+            .clone()
     };
     let mut shell = shell_with(CecSettings::default());
     shell.send(Event::Cec(CecEvent::Unavailable(CecProblem::NoAdapter)));

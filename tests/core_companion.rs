@@ -22,7 +22,11 @@ fn reloads(effects: &[Effect]) -> bool {
 
 fn item(shell: &Shell, page: MenuPage, id: &str) -> String {
     let items = shell.core.menu_items(page);
-    items.iter().find(|i| i.id == id).map(|i| i.value.clone()).unwrap_or_default()
+    items
+        .iter()
+        .find(|i| i.id == id)
+        .map(|i| i.value.clone())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -39,7 +43,11 @@ fn the_menu_item_opens_pairing_and_shows_the_address() {
     assert_eq!(item(&shell, MenuPage::Phone, "phone-status"), "waiting");
     shell.send(Event::Companion(CompanionEvent::Paired));
     assert_eq!(item(&shell, MenuPage::Phone, "phone-status"), "paired");
-    assert_eq!(item(&shell, MenuPage::Phone, "phone-url"), "", "a spent code is not shown");
+    assert_eq!(
+        item(&shell, MenuPage::Phone, "phone-url"),
+        "",
+        "a spent code is not shown"
+    );
     shell.press(Action::Back);
     assert!(matches!(shell.view().screen, ScreenView::Menu(m) if m.page == MenuPage::Main && m.focus == 0));
 }
@@ -51,7 +59,13 @@ fn switched_off_there_is_no_menu_item() {
         ..Settings::default()
     };
     let shell = Shell::with_settings(lineup(&[1]), settings);
-    assert!(shell.core.menu_items(MenuPage::Main).iter().all(|i| i.id != "phone"));
+    assert!(
+        shell
+            .core
+            .menu_items(MenuPage::Main)
+            .iter()
+            .all(|i| i.id != "phone")
+    );
 }
 
 #[test]
@@ -63,10 +77,16 @@ fn sources_from_the_phone_follow_the_tvs_rules() {
     };
     let fx = phone(&mut shell, add("  http://example.invalid/a.m3u "));
     assert!(reloads(&fx));
-    assert_eq!(shell.core.saved_state().sources.playlists, ["http://example.invalid/a.m3u"]);
+    assert_eq!(
+        shell.core.saved_state().sources.playlists,
+        ["http://example.invalid/a.m3u"]
+    );
     let fx = phone(&mut shell, add("ftp://example.invalid/b.m3u"));
     assert!(!reloads(&fx));
-    assert_eq!(shell.view().notice, Some(Notice::BadAddress("ftp://example.invalid/b.m3u".into())));
+    assert_eq!(
+        shell.view().notice,
+        Some(Notice::BadAddress("ftp://example.invalid/b.m3u".into()))
+    );
     let fx = phone(
         &mut shell,
         PhoneRequest::EditSource {
@@ -76,19 +96,28 @@ fn sources_from_the_phone_follow_the_tvs_rules() {
         },
     );
     assert!(reloads(&fx));
-    assert_eq!(shell.core.saved_state().sources.playlists, ["https://example.invalid/c.m3u"]);
+    assert_eq!(
+        shell.core.saved_state().sources.playlists,
+        ["https://example.invalid/c.m3u"]
+    );
     let guide = PhoneRequest::AddSource {
         kind: SourceKind::Guide,
         url: "http://example.invalid/epg.xml".into(),
     };
     phone(&mut shell, guide);
-    assert_eq!(shell.core.saved_state().sources.guides, ["http://example.invalid/epg.xml"]);
+    assert_eq!(
+        shell.core.saved_state().sources.guides,
+        ["http://example.invalid/epg.xml"]
+    );
     let remove = |url: &str| PhoneRequest::RemoveSource {
         kind: SourceKind::Playlist,
         url: url.into(),
     };
     assert!(!reloads(&phone(&mut shell, remove("http://not.there/"))));
-    assert!(reloads(&phone(&mut shell, remove("https://example.invalid/c.m3u"))));
+    assert!(reloads(&phone(
+        &mut shell,
+        remove("https://example.invalid/c.m3u")
+    )));
     assert!(shell.core.saved_state().sources.playlists.is_empty());
 }
 
@@ -107,7 +136,10 @@ fn operator_sources_cannot_be_changed_from_the_phone() {
         },
     );
     assert!(!reloads(&fx));
-    assert_eq!(shell.core.sources(MenuPage::Playlists), ["http://operator.invalid/lineup.m3u"]);
+    assert_eq!(
+        shell.core.sources(MenuPage::Playlists),
+        ["http://operator.invalid/lineup.m3u"]
+    );
 }
 
 #[test]
@@ -117,7 +149,10 @@ fn text_goes_into_the_open_keyboard_field_only() {
         text: text.into(),
         submit,
     };
-    assert!(phone(&mut shell, typed("http://x.invalid/", false)).is_empty(), "no field open: nothing");
+    assert!(
+        phone(&mut shell, typed("http://x.invalid/", false)).is_empty(),
+        "no field open: nothing"
+    );
     // MENU, DOWN to playlists (after "phone"), OK, OK on "add an address".
     for action in [Action::Menu, Action::Down, Action::Ok, Action::Ok] {
         shell.press(action);
@@ -127,17 +162,35 @@ fn text_goes_into_the_open_keyboard_field_only() {
         ScreenView::Menu(m) => m.keyboard.map(|k| k.text),
         _ => None,
     };
-    assert_eq!(keyboard(&shell).as_deref(), Some("http://x.invalid/list.m3u"), "control characters dropped");
-    assert_eq!(shell.core.phone_view(shell.now()).keyboard.as_deref(), Some("http://x.invalid/list.m3u"));
+    assert_eq!(
+        keyboard(&shell).as_deref(),
+        Some("http://x.invalid/list.m3u"),
+        "control characters dropped"
+    );
+    assert_eq!(
+        shell.core.phone_view(shell.now()).keyboard.as_deref(),
+        Some("http://x.invalid/list.m3u")
+    );
     let long = "h".repeat(10_000);
     phone(&mut shell, typed(&long, false));
-    assert_eq!(keyboard(&shell).map(|t| t.len()), Some(512), "capped like the TV's keyboard");
+    assert_eq!(
+        keyboard(&shell).map(|t| t.len()),
+        Some(512),
+        "capped like the TV's keyboard"
+    );
     phone(&mut shell, typed(&"€".repeat(300), false));
-    assert_eq!(keyboard(&shell).map(|t| t.len()), Some(510), "cut at a character boundary");
+    assert_eq!(
+        keyboard(&shell).map(|t| t.len()),
+        Some(510),
+        "cut at a character boundary"
+    );
     let fx = phone(&mut shell, typed("http://x.invalid/list.m3u", true));
     assert!(reloads(&fx));
     assert_eq!(keyboard(&shell), None, "Done closes the keyboard");
-    assert_eq!(shell.core.saved_state().sources.playlists, ["http://x.invalid/list.m3u"]);
+    assert_eq!(
+        shell.core.saved_state().sources.playlists,
+        ["http://x.invalid/list.m3u"]
+    );
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! network is not up yet), so the window is there at once.
 
 use super::{Shell, SourceLoader};
-use crate::core::{CecSettings, Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo, VolumeControl};
+use crate::core::{
+    CecSettings, Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo, VolumeControl,
+};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
@@ -45,7 +47,10 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
             shell = shell.with_cec(cec);
         }
         if config.companion.enabled {
-            shell = shell.with_companion(crate::companion::Companion::new(companion_config(&config), inbox.clone()));
+            shell = shell.with_companion(crate::companion::Companion::new(
+                companion_config(&config),
+                inbox.clone(),
+            ));
         }
         // The remote: evdev devices with the board's keymap, into the same inbox as every event.
         let remote = inbox.clone();
@@ -69,14 +74,22 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
 
 /// The HDMI-CEC adapter thread, posting into `inbox`; `None` when CEC is off or cannot start
 /// (the core hears why, for the about page).
-pub fn start_cec(config: &Config, board: &BoardProfile, inbox: &super::Inbox) -> Option<crate::cec::CecHandle> {
+pub fn start_cec(
+    config: &Config,
+    board: &BoardProfile,
+    inbox: &super::Inbox,
+) -> Option<crate::cec::CecHandle> {
     use crate::core::{CecEvent, CecProblem};
     if !config.cec.enabled {
         inbox.post(Event::Cec(CecEvent::Unavailable(CecProblem::Disabled)));
         return None;
     }
     let cec_config = crate::cec::CecConfig {
-        device: config.cec.device.clone().or_else(|| board.cec_device.as_ref().map(Into::into)),
+        device: config
+            .cec
+            .device
+            .clone()
+            .or_else(|| board.cec_device.as_ref().map(Into::into)),
         osd_name: config.cec.osd_name.clone(),
     };
     let events = inbox.clone();
@@ -143,7 +156,8 @@ pub fn companion_config(config: &Config) -> crate::companion::CompanionConfig {
     crate::companion::CompanionConfig {
         enabled: c.enabled,
         port: c.port,
-        session: (c.session_minutes > 0).then(|| std::time::Duration::from_secs(u64::from(c.session_minutes) * 60)),
+        session: (c.session_minutes > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(c.session_minutes) * 60)),
         address: None,
         token_lifetime: crate::companion::TOKEN_LIFETIME,
     }

@@ -92,7 +92,10 @@ impl Adapter {
                     log::error!("{}: poll: {e}; CEC stops", self.name);
                     return;
                 }
-                (fds[0].revents().unwrap_or(PollFlags::empty()), fds[1].revents().is_some_and(|r| !r.is_empty()))
+                (
+                    fds[0].revents().unwrap_or(PollFlags::empty()),
+                    fds[1].revents().is_some_and(|r| !r.is_empty()),
+                )
             };
             if device.contains(PollFlags::POLLPRI) {
                 self.state_changes(emit);
@@ -145,7 +148,10 @@ impl Adapter {
         }
         match logical {
             Some(la) if pa.is_valid() => {
-                log::info!("{}: HDMI-CEC ready at {pa}, playback device (logical address {la})", self.name);
+                log::info!(
+                    "{}: HDMI-CEC ready at {pa}, playback device (logical address {la})",
+                    self.name
+                );
                 emit(CecEvent::Ready {
                     adapter: self.name.clone(),
                     physical_address: pa,
@@ -153,7 +159,10 @@ impl Adapter {
                 });
             }
             _ if !pa.is_valid() => {
-                log::warn!("{}: no HDMI connection (no physical address); waiting for one", self.name);
+                log::warn!(
+                    "{}: no HDMI connection (no physical address); waiting for one",
+                    self.name
+                );
                 emit(CecEvent::Unavailable(CecProblem::NotConnected {
                     adapter: self.name.clone(),
                 }));
@@ -188,7 +197,10 @@ impl Adapter {
                 }
             }
             Incoming::RequestActiveSource if self.active => {
-                self.send(uapi::LOG_ADDR_UNREGISTERED, &message::active_source(self.physical));
+                self.send(
+                    uapi::LOG_ADDR_UNREGISTERED,
+                    &message::active_source(self.physical),
+                );
             }
             Incoming::GiveDevicePowerStatus => {
                 self.send(from, &message::report_power_status(self.power_on));
@@ -210,7 +222,10 @@ impl Adapter {
                 self.power_on = on;
                 return;
             }
-            CecCommand::WakeTv => (uapi::LOG_ADDR_TV, self.send(uapi::LOG_ADDR_TV, &[message::IMAGE_VIEW_ON])),
+            CecCommand::WakeTv => (
+                uapi::LOG_ADDR_TV,
+                self.send(uapi::LOG_ADDR_TV, &[message::IMAGE_VIEW_ON]),
+            ),
             CecCommand::ActiveSource => {
                 self.active = true;
                 let sent = self.send(uapi::LOG_ADDR_UNREGISTERED, &message::active_source(pa));
@@ -218,9 +233,15 @@ impl Adapter {
             }
             CecCommand::InactiveSource => {
                 self.active = false;
-                (uapi::LOG_ADDR_TV, self.send(uapi::LOG_ADDR_TV, &message::inactive_source(pa)))
+                (
+                    uapi::LOG_ADDR_TV,
+                    self.send(uapi::LOG_ADDR_TV, &message::inactive_source(pa)),
+                )
             }
-            CecCommand::StandbyTv => (uapi::LOG_ADDR_TV, self.send(uapi::LOG_ADDR_TV, &[message::STANDBY])),
+            CecCommand::StandbyTv => (
+                uapi::LOG_ADDR_TV,
+                self.send(uapi::LOG_ADDR_TV, &[message::STANDBY]),
+            ),
             CecCommand::UserControl { to, key } => {
                 let la = logical_address(to);
                 let code = message::ui_command(key);
@@ -267,7 +288,12 @@ impl Adapter {
         let mut msg = Msg::new(from, to, body);
         match uapi::transmit(self.file.as_fd(), &mut msg) {
             Ok(()) => {
-                log::debug!("{}: sent {:02x?} status {:#x}", self.name, msg.bytes(), msg.tx_status);
+                log::debug!(
+                    "{}: sent {:02x?} status {:#x}",
+                    self.name,
+                    msg.bytes(),
+                    msg.tx_status
+                );
                 Some(msg.tx_status & uapi::TX_STATUS_OK != 0)
             }
             Err(e) => {

@@ -41,7 +41,9 @@ pub enum Incoming {
     /// Some device says it is the picture now.
     ActiveSource(PhysicalAddress),
     /// The TV switched from one input to another.
-    RoutingChange { to: PhysicalAddress },
+    RoutingChange {
+        to: PhysicalAddress,
+    },
     RoutingInformation(PhysicalAddress),
     SetStreamPath(PhysicalAddress),
     RequestActiveSource,

@@ -101,16 +101,24 @@ pub fn spawn(config: CecConfig, emit: impl Fn(CecEvent) + Send + 'static) -> std
 }
 
 fn run(config: CecConfig, commands: &mpsc::Receiver<Input>, wake: &OwnedFd, emit: &dyn Fn(CecEvent)) {
-    let path = config.device.clone().or_else(|| adapters(Path::new("/dev")).into_iter().next());
+    let path = config
+        .device
+        .clone()
+        .or_else(|| adapters(Path::new("/dev")).into_iter().next());
     let Some(path) = path else {
         log::info!("HDMI-CEC: no adapter (/dev/cec*); the TV is not controlled");
         return emit(CecEvent::Unavailable(CecProblem::NoAdapter));
     };
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().to_string());
+    let name = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().to_string());
     let file = match std::fs::OpenOptions::new().read(true).write(true).open(&path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            log::warn!("HDMI-CEC: {} does not exist; the TV is not controlled", path.display());
+            log::warn!(
+                "HDMI-CEC: {} does not exist; the TV is not controlled",
+                path.display()
+            );
             return emit(CecEvent::Unavailable(CecProblem::NoAdapter));
         }
         Err(e) => return failed(&name, format!("cannot open {}: {e}", path.display()), emit),

@@ -108,7 +108,10 @@ pub fn run(
         if s == "phone" {
             // What the companion adapter reports once it listens.
             let url = pair_url.unwrap_or(EXAMPLE_PAIR_URL).to_string();
-            core.handle(Event::Companion(crate::core::CompanionEvent::Listening { url }), now);
+            core.handle(
+                Event::Companion(crate::core::CompanionEvent::Listening { url }),
+                now,
+            );
         }
         ui.render(&core.view(now), core.guide());
         ui.draw();

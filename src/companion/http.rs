@@ -102,7 +102,9 @@ pub fn read_request(stream: impl Read) -> Result<Request, ReadError> {
         if request.headers.len() >= 64 {
             return Err(ReadError::HeadTooLarge);
         }
-        request.headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+        request
+            .headers
+            .insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
     }
     if request.header("transfer-encoding").is_some() {
         return Err(ReadError::LengthRequired);
@@ -271,15 +273,36 @@ mod tests {
     #[test]
     fn caps_and_malformed_requests() {
         let big_head = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(MAX_HEAD));
-        assert_eq!(read_request(big_head.as_bytes()).unwrap_err(), ReadError::HeadTooLarge);
+        assert_eq!(
+            read_request(big_head.as_bytes()).unwrap_err(),
+            ReadError::HeadTooLarge
+        );
         let big_body = format!("POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n", MAX_BODY + 1);
-        assert_eq!(read_request(big_body.as_bytes()).unwrap_err(), ReadError::BodyTooLarge);
+        assert_eq!(
+            read_request(big_body.as_bytes()).unwrap_err(),
+            ReadError::BodyTooLarge
+        );
         let chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
-        assert_eq!(read_request(chunked.as_bytes()).unwrap_err(), ReadError::LengthRequired);
-        assert_eq!(read_request(&b"POST / HTTP/1.1\r\n\r\n"[..]).unwrap_err(), ReadError::LengthRequired);
-        assert_eq!(read_request(&b"GET http://x/ HTTP/1.1\r\n\r\n"[..]).unwrap_err(), ReadError::Bad);
-        assert_eq!(read_request(&b"\xff\xfe\r\n\r\n"[..]).unwrap_err(), ReadError::Bad);
-        assert_eq!(read_request(&b"GET / HTTP/1.1\r\n"[..]).unwrap_err(), ReadError::Io);
+        assert_eq!(
+            read_request(chunked.as_bytes()).unwrap_err(),
+            ReadError::LengthRequired
+        );
+        assert_eq!(
+            read_request(&b"POST / HTTP/1.1\r\n\r\n"[..]).unwrap_err(),
+            ReadError::LengthRequired
+        );
+        assert_eq!(
+            read_request(&b"GET http://x/ HTTP/1.1\r\n\r\n"[..]).unwrap_err(),
+            ReadError::Bad
+        );
+        assert_eq!(
+            read_request(&b"\xff\xfe\r\n\r\n"[..]).unwrap_err(),
+            ReadError::Bad
+        );
+        assert_eq!(
+            read_request(&b"GET / HTTP/1.1\r\n"[..]).unwrap_err(),
+            ReadError::Io
+        );
     }
 
     #[test]

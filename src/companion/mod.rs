@@ -148,8 +148,8 @@ impl Companion {
                 if !is_local_network(ip) {
                     return Err(format!("{ip} is not a local network address"));
                 }
-                let listener =
-                    TcpListener::bind((ip, config.port)).map_err(|e| format!("cannot listen on {ip}: {e}"))?;
+                let listener = TcpListener::bind((ip, config.port))
+                    .map_err(|e| format!("cannot listen on {ip}: {e}"))?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
                 state.stop = Arc::new(AtomicBool::new(false));
                 state.listening = Some(addr);

@@ -48,7 +48,10 @@ const GERMAN: &[(&str, &str)] = &[
     ("offline", "Die Box antwortet nicht"),
     ("failed", "Das hat nicht geklappt"),
     ("type_title", "Auf dem Fernseher tippen"),
-    ("type_hint", "Öffne zuerst ein Textfeld am Fernseher (Menü → Wiedergabelisten → Adresse hinzufügen)."),
+    (
+        "type_hint",
+        "Öffne zuerst ein Textfeld am Fernseher (Menü → Wiedergabelisten → Adresse hinzufügen).",
+    ),
     ("type_send", "Ins Feld setzen"),
     ("type_done", "Einsetzen und bestätigen"),
     ("remote_title", "Fernbedienung"),
@@ -69,7 +72,12 @@ const GERMAN: &[(&str, &str)] = &[
 
 fn strings(language: &str) -> Value {
     let table: &[(&str, &str)] = if language.starts_with("de") { GERMAN } else { &[] };
-    Value::Object(table.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect())
+    Value::Object(
+        table
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect(),
+    )
 }
 
 /// A notice in the TV's words for `language`.
@@ -158,7 +166,10 @@ mod tests {
     fn every_page_string_is_in_the_page() {
         let page = format!("{HTML}{SCRIPT}");
         for (key, _) in GERMAN {
-            assert!(page.contains(&format!("'{key}'")) || page.contains(&format!("\"{key}\"")), "{key}");
+            assert!(
+                page.contains(&format!("'{key}'")) || page.contains(&format!("\"{key}\"")),
+                "{key}"
+            );
         }
     }
 }

@@ -42,10 +42,12 @@ pub(super) fn serve(listener: TcpListener, shared: Arc<Shared>, stop: Arc<Atomic
                 }
                 active.fetch_add(1, Ordering::Relaxed);
                 let (shared, active) = (shared.clone(), active.clone());
-                let spawned = std::thread::Builder::new().name("companion-conn".into()).spawn(move || {
-                    handle(stream, &shared);
-                    active.fetch_sub(1, Ordering::Relaxed);
-                });
+                let spawned = std::thread::Builder::new()
+                    .name("companion-conn".into())
+                    .spawn(move || {
+                        handle(stream, &shared);
+                        active.fetch_sub(1, Ordering::Relaxed);
+                    });
                 if spawned.is_err() {
                     log::warn!("phone companion: cannot start a connection thread");
                 }
@@ -72,7 +74,10 @@ pub(super) fn serve(listener: TcpListener, shared: Arc<Shared>, stop: Arc<Atomic
 
 fn refuse(stream: TcpStream) -> std::io::Result<()> {
     stream.set_write_timeout(Some(Duration::from_secs(2)))?;
-    http::write_response(&stream, &Response::text(403, "Only devices on the box's home network may connect."))
+    http::write_response(
+        &stream,
+        &Response::text(403, "Only devices on the box's home network may connect."),
+    )
 }
 
 /// Drops an expired token and expired sessions; `true` when nothing is left to serve.
@@ -177,7 +182,10 @@ fn pair(request: &Request, token: &str, shared: &Shared) -> Response {
     log::info!("phone companion: a phone paired");
     Response::text(303, "Paired")
         .with_header("Location", "/".into())
-        .with_header("Set-Cookie", format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/"))
+        .with_header(
+            "Set-Cookie",
+            format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/"),
+        )
 }
 
 /// The session's CSRF token, if the request carries a live session cookie.

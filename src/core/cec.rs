@@ -29,7 +29,14 @@ impl PhysicalAddress {
 impl std::fmt::Display for PhysicalAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let a = self.0;
-        write!(f, "{:x}.{:x}.{:x}.{:x}", a >> 12, (a >> 8) & 0xf, (a >> 4) & 0xf, a & 0xf)
+        write!(
+            f,
+            "{:x}.{:x}.{:x}.{:x}",
+            a >> 12,
+            (a >> 8) & 0xf,
+            (a >> 4) & 0xf,
+            a & 0xf
+        )
     }
 }
 
@@ -58,7 +65,9 @@ impl VolumeControl {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.id() == text || v.id().replace('-', "_") == text)
+        Self::ALL
+            .into_iter()
+            .find(|v| v.id() == text || v.id().replace('-', "_") == text)
     }
 
     /// The CEC device that gets the volume keys, if not the box.

@@ -36,12 +36,25 @@ impl SourceKind {
 /// What a paired phone asks the box to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhoneRequest {
-    AddSource { kind: SourceKind, url: String },
+    AddSource {
+        kind: SourceKind,
+        url: String,
+    },
     /// Replace one of the viewer's own sources (operator sources cannot be changed).
-    EditSource { kind: SourceKind, old: String, new: String },
-    RemoveSource { kind: SourceKind, url: String },
+    EditSource {
+        kind: SourceKind,
+        old: String,
+        new: String,
+    },
+    RemoveSource {
+        kind: SourceKind,
+        url: String,
+    },
     /// Put this text into the TV's open text field; `submit` presses Done as well.
-    TypeText { text: String, submit: bool },
+    TypeText {
+        text: String,
+        submit: bool,
+    },
     /// The phone wants a fresh [`PhoneView`] (the shell publishes one after handling this).
     Snapshot,
 }
@@ -72,7 +85,9 @@ pub enum CompanionStatus {
     #[default]
     Off,
     Starting,
-    Pairing { url: String },
+    Pairing {
+        url: String,
+    },
     Paired,
     Failed(String),
 }
@@ -222,7 +237,10 @@ impl Core {
         PhoneView {
             language: self.settings.ui_language.clone(),
             channels,
-            playlists: (self.settings.playlists.clone(), self.saved.sources.playlists.clone()),
+            playlists: (
+                self.settings.playlists.clone(),
+                self.saved.sources.playlists.clone(),
+            ),
             guides: (self.settings.guides.clone(), self.saved.sources.guides.clone()),
             keyboard,
             playing: self.tune.as_ref().map(|t| t.channel.clone()),

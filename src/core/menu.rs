@@ -150,20 +150,20 @@ impl Core {
         use ItemKind::*;
         let on_off = |b: bool| if b { "on" } else { "off" };
         vec![
-                MenuItem::new(
-                    "playlists",
-                    Page,
-                    self.sources(MenuPage::Playlists).len().to_string(),
-                ),
-                MenuItem::new("guides", Page, self.sources(MenuPage::Guides).len().to_string()),
-                MenuItem::new("audio-language", Choice, self.settings.audio_language.clone()),
-                MenuItem::new("subtitles", Toggle, on_off(self.settings.subtitles)),
-                MenuItem::new("aspect", Choice, self.settings.aspect.clone()),
-                MenuItem::new("ui-language", Choice, self.settings.ui_language.clone()),
-                MenuItem::new("guide-match", Page, self.guide_in_use()),
-                MenuItem::new("parental", Page, ""),
-                MenuItem::new("tv", Page, self.settings.cec.volume.id()),
-                MenuItem::new("about", Page, ""),
+            MenuItem::new(
+                "playlists",
+                Page,
+                self.sources(MenuPage::Playlists).len().to_string(),
+            ),
+            MenuItem::new("guides", Page, self.sources(MenuPage::Guides).len().to_string()),
+            MenuItem::new("audio-language", Choice, self.settings.audio_language.clone()),
+            MenuItem::new("subtitles", Toggle, on_off(self.settings.subtitles)),
+            MenuItem::new("aspect", Choice, self.settings.aspect.clone()),
+            MenuItem::new("ui-language", Choice, self.settings.ui_language.clone()),
+            MenuItem::new("guide-match", Page, self.guide_in_use()),
+            MenuItem::new("parental", Page, ""),
+            MenuItem::new("tv", Page, self.settings.cec.volume.id()),
+            MenuItem::new("about", Page, ""),
         ]
     }
 
@@ -279,9 +279,7 @@ impl Core {
             ("guide-match", true) => *nav = page(MenuPage::GuideMatch),
             ("tv", true) => *nav = page(MenuPage::Tv),
             ("phone", true) => self.open_companion(nav, fx),
-            ("cec-volume" | "cec-standby-tv" | "cec-input-switch", _) => {
-                self.tv_item(item.id, delta, fx)
-            }
+            ("cec-volume" | "cec-standby-tv" | "cec-input-switch", _) => self.tv_item(item.id, delta, fx),
             ("guide-auto" | "guide-candidate", true) => self.choose_guide(nav.focus, fx),
             ("add-source", true) => nav.keyboard = Some(Keyboard::default()),
             ("audio-language", _) => {
@@ -380,7 +378,13 @@ impl Core {
     }
 
     /// Replaces one of the viewer's own sources in place (an address corrected from the phone).
-    pub(super) fn replace_own_source(&mut self, page: MenuPage, old: &str, new: String, fx: &mut Vec<Effect>) {
+    pub(super) fn replace_own_source(
+        &mut self,
+        page: MenuPage,
+        old: &str,
+        new: String,
+        fx: &mut Vec<Effect>,
+    ) {
         let own = self.own_sources(page);
         let Some(at) = own.iter().position(|s| s == old) else {
             return;

@@ -16,8 +16,8 @@
 mod action;
 mod audio;
 mod cec;
-mod companion;
 mod channel_list;
+mod companion;
 mod effect;
 mod event;
 mod guide;
@@ -43,11 +43,11 @@ pub use cec::{
     CecCommand, CecDevice, CecEvent, CecKey, CecProblem, CecSettings, CecStatus, INPUT_SWITCH_DELAYS_S,
     PhysicalAddress, VolumeControl,
 };
-pub use companion::{
-    CompanionCommand, CompanionEvent, CompanionStatus, PHONE_CHANNELS, PhoneChannel, PhoneRequest, PhoneView, SourceKind,
-    check_source,
-};
 pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
+pub use companion::{
+    CompanionCommand, CompanionEvent, CompanionStatus, PHONE_CHANNELS, PhoneChannel, PhoneRequest, PhoneView,
+    SourceKind, check_source,
+};
 pub use effect::{Effect, PlayerCommand, TimerId};
 pub use event::{ErrorKind, Event, PlayerError, PlayerEvent};
 pub use guide::{GuideHandle, ProgrammeView};

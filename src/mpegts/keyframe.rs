@@ -181,9 +181,7 @@ fn classify(codec: VideoCodec, header: u8) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mpegts::build::{
-        PesFlags, StreamWriter, h264_access_unit, hevc_access_unit, mpeg2_picture,
-    };
+    use crate::mpegts::build::{PesFlags, StreamWriter, h264_access_unit, hevc_access_unit, mpeg2_picture};
 
     /// Runs a detector over one PES and reports whether it was flagged.
     fn detect(codec: Option<VideoCodec>, es: &[u8], flags: PesFlags) -> bool {

@@ -331,13 +331,22 @@ impl Config {
             p.starts_with("/dev/") && !p.to_string_lossy().contains("..")
         });
         let rule = "1 to 14 printable ASCII characters";
-        c.value("cec.osd_name", &mut self.cec.osd_name, "zapbox".into(), rule, |n| {
-            (1..=14).contains(&n.len()) && n.bytes().all(|b| (0x20..0x7f).contains(&b))
-        });
+        c.value(
+            "cec.osd_name",
+            &mut self.cec.osd_name,
+            "zapbox".into(),
+            rule,
+            |n| (1..=14).contains(&n.len()) && n.bytes().all(|b| (0x20..0x7f).contains(&b)),
+        );
         let input_switch = &mut self.cec.standby_on_input_switch_s;
         c.range("cec.standby_on_input_switch_s", input_switch, 0, 0..=86_400);
         c.range("companion.port", &mut self.companion.port, 8099, 1024..=65535);
-        c.range("companion.session_minutes", &mut self.companion.session_minutes, 0, 0..=525_600);
+        c.range(
+            "companion.session_minutes",
+            &mut self.companion.session_minutes,
+            0,
+            0..=525_600,
+        );
         let rule = "box, tv or audio-system";
         c.optional("cec.volume", &mut self.cec.volume, rule, |v: &String| {
             crate::core::VolumeControl::parse(v).is_some()

@@ -103,7 +103,12 @@ pub fn joined_groups() -> std::io::Result<Vec<std::net::Ipv4Addr>> {
 /// home network (the demo's phone companion listens there; a browser joins the namespace).
 pub fn add_loopback_address(address: std::net::Ipv4Addr) -> nix::Result<()> {
     use nix::sys::socket::{AddressFamily, SockFlag, SockType, socket};
-    let socket = socket(AddressFamily::Inet, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None)?;
+    let socket = socket(
+        AddressFamily::Inet,
+        SockType::Datagram,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
     // SAFETY: a zeroed ifreq with a NUL-terminated alias name and a valid sockaddr_in, alive
     // across the ioctl that reads it.
     unsafe {

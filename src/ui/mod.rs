@@ -7,8 +7,8 @@
 
 pub mod headless;
 mod keys;
-pub mod qr;
 pub mod logos;
+pub mod qr;
 mod render;
 mod screens;
 mod service;

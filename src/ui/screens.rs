@@ -165,7 +165,11 @@ pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
         MenuPage::Phone => "phone",
     };
     if view.page == MenuPage::Phone {
-        let url = view.items.iter().find(|i| i.id == "phone-url").map_or("", |i| i.value.as_str());
+        let url = view
+            .items
+            .iter()
+            .find(|i| i.id == "phone-url")
+            .map_or("", |i| i.value.as_str());
         tv.set_phone_qr(super::qr::image(url));
     }
     tv.set_menu_page(page.into());

@@ -55,13 +55,28 @@ fn scenarios(report: &mut dyn FnMut(&str, Outcome)) -> Outcome {
     let mut tv = Peer::claim(&tv_path, Role::Tv)?;
     let mut audio = Peer::claim(&audio_path, Role::AudioSystem)?;
     let mut the_box = TheBox::start(&box_path)?;
-    report("claim-and-one-touch-play", claim(&mut the_box, &mut tv, &box_path));
+    report(
+        "claim-and-one-touch-play",
+        claim(&mut the_box, &mut tv, &box_path),
+    );
     report("osd-name-and-power-status", osd_and_power(&mut tv));
-    report("standby-default-leaves-the-tv-on", standby_default(&mut the_box, &mut tv));
+    report(
+        "standby-default-leaves-the-tv-on",
+        standby_default(&mut the_box, &mut tv),
+    );
     report("wake-sends-image-view-on", wake(&mut the_box, &mut tv));
-    report("standby-setting-sends-standby", standby_setting(&mut the_box, &mut tv));
-    report("tv-remote-keys-arrive-as-actions", remote_keys(&mut the_box, &mut tv));
-    report("volume-to-the-audio-system", volume(&mut the_box, &mut audio, &mut tv));
+    report(
+        "standby-setting-sends-standby",
+        standby_setting(&mut the_box, &mut tv),
+    );
+    report(
+        "tv-remote-keys-arrive-as-actions",
+        remote_keys(&mut the_box, &mut tv),
+    );
+    report(
+        "volume-to-the-audio-system",
+        volume(&mut the_box, &mut audio, &mut tv),
+    );
     report("other-input-then-standby", other_input(&mut the_box, &mut tv));
     report("tv-selects-us", selected(&mut the_box, &mut tv));
     report("physical-address-change", address_change(&mut the_box, &mut tv));
@@ -204,11 +219,17 @@ impl TheBox {
     fn tv_setting(&mut self, id: &str, action: Action, times: usize) -> Outcome {
         self.press(Action::Menu);
         let main = self.core.menu_items(MenuPage::Main);
-        let at = main.iter().position(|i| i.id == "tv").ok_or("no TV item in the menu")?;
+        let at = main
+            .iter()
+            .position(|i| i.id == "tv")
+            .ok_or("no TV item in the menu")?;
         (0..at).for_each(|_| self.press(Action::Down));
         self.press(Action::Ok);
         let page = self.core.menu_items(MenuPage::Tv);
-        let at = page.iter().position(|i| i.id == id).ok_or(format!("no {id} item"))?;
+        let at = page
+            .iter()
+            .position(|i| i.id == id)
+            .ok_or(format!("no {id} item"))?;
         (0..at).for_each(|_| self.press(Action::Down));
         (0..times).for_each(|_| self.press(action));
         self.press(Action::Menu);
@@ -217,7 +238,11 @@ impl TheBox {
 
     fn about(&self) -> String {
         let items = self.core.menu_items(MenuPage::About);
-        items.iter().find(|i| i.id == "hdmi-cec").map(|i| i.value.clone()).unwrap_or_default()
+        items
+            .iter()
+            .find(|i| i.id == "hdmi-cec")
+            .map(|i| i.value.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -238,10 +263,18 @@ struct Peer {
 
 impl Peer {
     fn claim(path: &Path, role: Role) -> Result<Self, String> {
-        let file = File::options().read(true).write(true).open(path).map_err(|e| e.to_string())?;
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| e.to_string())?;
         let fd = file.as_fd();
         uapi::set_mode(fd, uapi::MODE_INITIATOR | uapi::MODE_FOLLOWER).map_err(|e| e.to_string())?;
-        let mut peer = Self { file, la: 0, inbox: Vec::new() };
+        let mut peer = Self {
+            file,
+            la: 0,
+            inbox: Vec::new(),
+        };
         peer.configure(role)?;
         Ok(peer)
     }
@@ -264,7 +297,10 @@ impl Peer {
         uapi::set_log_addrs(self.file.as_fd(), &mut uapi::LogAddrs::default()).map_err(|e| e.to_string())?;
         uapi::set_log_addrs(self.file.as_fd(), &mut l).map_err(|e| e.to_string())?;
         if l.log_addr[0] != la {
-            return Err(format!("the peer claimed logical address {} instead of {la}", l.log_addr[0]));
+            return Err(format!(
+                "the peer claimed logical address {} instead of {la}",
+                l.log_addr[0]
+            ));
         }
         self.la = la;
         Ok(())
@@ -287,7 +323,10 @@ impl Peer {
         msg.timeout = 2000;
         uapi::transmit(self.file.as_fd(), &mut msg).map_err(|e| format!("transmit {body:02x?}: {e}"))?;
         if msg.rx_status & uapi::RX_STATUS_OK == 0 {
-            return Err(format!("no reply {reply:#04x} to {body:02x?} (rx status {:#x})", msg.rx_status));
+            return Err(format!(
+                "no reply {reply:#04x} to {body:02x?} (rx status {:#x})",
+                msg.rx_status
+            ));
         }
         Ok(msg.bytes().to_vec())
     }
@@ -344,20 +383,39 @@ impl Peer {
 
 fn claim(the_box: &mut TheBox, tv: &mut Peer, box_path: &Path) -> Outcome {
     let ready = the_box.until("Ready", |e| matches!(e, Event::Cec(CecEvent::Ready { .. })))?;
-    let Event::Cec(CecEvent::Ready { physical_address, logical_address, .. }) = ready else {
+    let Event::Cec(CecEvent::Ready {
+        physical_address,
+        logical_address,
+        ..
+    }) = ready
+    else {
         unreachable!()
     };
-    check(physical_address == PhysicalAddress(0x1000) && logical_address == 4, || format!("{ready:?}"))?;
+    check(
+        physical_address == PhysicalAddress(0x1000) && logical_address == 4,
+        || format!("{ready:?}"),
+    )?;
     tv.expect(&[0x40, 0x04])?; // Image View On
     tv.expect(&[0x4f, 0x82, 0x10, 0x00])?; // Active Source 1.0.0.0
-    let f = File::options().read(true).write(true).open(box_path).map_err(|e| e.to_string())?;
+    let f = File::options()
+        .read(true)
+        .write(true)
+        .open(box_path)
+        .map_err(|e| e.to_string())?;
     let la = uapi::log_addrs(f.as_fd()).map_err(|e| e.to_string())?;
-    check(la.flags & uapi::LOG_ADDRS_FL_ALLOW_RC_PASSTHRU != 0, || "no RC passthrough flag".into())?;
-    check(la.vendor_id == uapi::VENDOR_ID_NONE, || format!("vendor id {:#x}", la.vendor_id))?;
-    check(la.primary_device_type[0] == uapi::PRIM_DEVTYPE_PLAYBACK, || "not a playback device".into())?;
-    check(the_box.about() == "cec1, 1.0.0.0, playback 4" || the_box.about().ends_with("1.0.0.0, playback 4"), || {
-        the_box.about()
-    })
+    check(la.flags & uapi::LOG_ADDRS_FL_ALLOW_RC_PASSTHRU != 0, || {
+        "no RC passthrough flag".into()
+    })?;
+    check(la.vendor_id == uapi::VENDOR_ID_NONE, || {
+        format!("vendor id {:#x}", la.vendor_id)
+    })?;
+    check(la.primary_device_type[0] == uapi::PRIM_DEVTYPE_PLAYBACK, || {
+        "not a playback device".into()
+    })?;
+    check(
+        the_box.about() == "cec1, 1.0.0.0, playback 4" || the_box.about().ends_with("1.0.0.0, playback 4"),
+        || the_box.about(),
+    )
 }
 
 fn osd_and_power(tv: &mut Peer) -> Outcome {
@@ -373,7 +431,9 @@ fn standby_default(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
     tv.expect(&[0x40, 0x9d, 0x10, 0x00])?; // Inactive Source
     tv.expect_no(0x36)?; // no Standby: the setting is off by default
     let power = tv.ask(4, &[0x8f], 0x90)?;
-    check(power[2] == 1, || format!("power status {power:02x?} (1 = standby)"))
+    check(power[2] == 1, || {
+        format!("power status {power:02x?} (1 = standby)")
+    })
 }
 
 fn wake(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
@@ -385,7 +445,9 @@ fn wake(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
 
 fn standby_setting(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
     the_box.tv_setting("cec-standby-tv", Action::Ok, 1)?;
-    check(the_box.core.settings().cec.standby_tv, || "the menu did not switch TV standby on".into())?;
+    check(the_box.core.settings().cec.standby_tv, || {
+        "the menu did not switch TV standby on".into()
+    })?;
     tv.forget();
     the_box.press(Action::Power);
     tv.expect(&[0x40, 0x36])?; // Standby to the TV
@@ -410,7 +472,9 @@ fn remote_keys(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
         tv.send(4, &[0x44, code])?;
         tv.send(4, &[0x45])?;
         let got = the_box.until(&format!("{action:?}"), |e| matches!(e, Event::Action(_)))?;
-        check(got == Event::Action(action), || format!("UI command {code:#04x} gave {got:?}, not {action:?}"))?;
+        check(got == Event::Action(action), || {
+            format!("UI command {code:#04x} gave {got:?}, not {action:?}")
+        })?;
         the_box.settle(); // a kernel autorepeat of a slow release must not count for the next key
     }
     // Leave the screens the keys opened.
@@ -428,9 +492,14 @@ fn volume(the_box: &mut TheBox, audio: &mut Peer, tv: &mut Peer) -> Outcome {
     audio.expect(&[0x45, 0x45])?;
     the_box.press(Action::Mute);
     audio.expect(&[0x45, 0x44, 0x43])?;
-    check(the_box.core.view(Now::at_ms(the_box.now_ms)).volume_device.is_some(), || {
-        "the banner does not say the volume is external".into()
-    })?;
+    check(
+        the_box
+            .core
+            .view(Now::at_ms(the_box.now_ms))
+            .volume_device
+            .is_some(),
+        || "the banner does not say the volume is external".into(),
+    )?;
     the_box.tv_setting("cec-volume", Action::Left, 1)?; // the TV
     tv.forget();
     the_box.press(Action::VolumeDown);
@@ -443,7 +512,9 @@ fn other_input(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
     the_box.settle();
     tv.forget();
     tv.send(15, &[0x82, 0x00, 0x00])?; // the TV shows its own tuner
-    the_box.until("OtherSource", |e| matches!(e, Event::Cec(CecEvent::OtherSource(_))))?;
+    the_box.until("OtherSource", |e| {
+        matches!(e, Event::Cec(CecEvent::OtherSource(_)))
+    })?;
     the_box.advance(59_000);
     check(!the_box.core.is_standby(), || "standby before the delay".into())?;
     the_box.advance(1_000);
@@ -469,11 +540,20 @@ fn selected(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
 /// the receiver has no EDID and gives them back with it. (vivid in this kernel always derives the same
 /// addresses, so a move to another address is covered by the core's scenario tests.)
 fn address_change(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
-    let video = File::options().read(true).write(true).open("/dev/video0").map_err(|e| e.to_string())?;
+    let video = File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/video0")
+        .map_err(|e| e.to_string())?;
     let edid = edid::get(&video)?;
     edid::set(&video, &[])?;
     the_box.until("NotConnected", |e| {
-        matches!(e, Event::Cec(CecEvent::Unavailable(zapbox::core::CecProblem::NotConnected { .. })))
+        matches!(
+            e,
+            Event::Cec(CecEvent::Unavailable(
+                zapbox::core::CecProblem::NotConnected { .. }
+            ))
+        )
     })?;
     check(the_box.about().contains("no HDMI connection"), || the_box.about())?;
     tv.forget();
@@ -519,12 +599,19 @@ fn probe(box_path: &Path) -> Outcome {
         .iter()
         .find(|a| Path::new(&a.path) == box_path)
         .ok_or_else(|| format!("{box_path:?} not probed"))?;
-    check(ours.physical_address == "1.0.0.0" && ours.logical_addresses == [4], || format!("{ours:?}"))?;
-    let on_bus: Vec<(u8, Option<&str>)> =
-        ours.devices.iter().map(|d| (d.logical_address, d.osd_name.as_deref())).collect();
-    check(on_bus.contains(&(0, Some("TV"))) && on_bus.contains(&(5, Some("Receiver"))), || {
-        format!("{on_bus:?}")
-    })
+    check(
+        ours.physical_address == "1.0.0.0" && ours.logical_addresses == [4],
+        || format!("{ours:?}"),
+    )?;
+    let on_bus: Vec<(u8, Option<&str>)> = ours
+        .devices
+        .iter()
+        .map(|d| (d.logical_address, d.osd_name.as_deref()))
+        .collect();
+    check(
+        on_bus.contains(&(0, Some("TV"))) && on_bus.contains(&(5, Some("Receiver"))),
+        || format!("{on_bus:?}"),
+    )
 }
 
 fn check(ok: bool, detail: impl FnOnce() -> String) -> Outcome {
@@ -570,7 +657,11 @@ mod edid {
             start_block: 0,
             blocks: (edid.len() / 128) as u32,
             reserved: [0; 5],
-            edid: if copy.is_empty() { std::ptr::null_mut() } else { copy.as_mut_ptr() },
+            edid: if copy.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                copy.as_mut_ptr()
+            },
         };
         // SAFETY: as above; the kernel only reads the buffer.
         unsafe { s_edid(video.as_raw_fd(), &mut e) }.map_err(|e| format!("VIDIOC_S_EDID: {e}"))?;

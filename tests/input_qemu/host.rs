@@ -137,8 +137,16 @@ fn build_initramfs(vm: &Vm, out: &Path, busybox: &Path, modules: &Path, work: &P
             .unwrap_or_default();
         cpio.copy(&format!("modules/{i:02}-{name}"), 0o644, module)?;
         let stem = name.trim_end_matches(".ko").replace('-', "_");
-        if let Some((_, args)) = vm.modules.iter().find(|(m, a)| m.replace('-', "_") == stem && !a.is_empty()) {
-            cpio.file(&format!("modules/{i:02}-{}.args", name.trim_end_matches(".ko")), 0o644, args.as_bytes().to_vec());
+        if let Some((_, args)) = vm
+            .modules
+            .iter()
+            .find(|(m, a)| m.replace('-', "_") == stem && !a.is_empty())
+        {
+            cpio.file(
+                &format!("modules/{i:02}-{}.args", name.trim_end_matches(".ko")),
+                0o644,
+                args.as_bytes().to_vec(),
+            );
         }
     }
     std::fs::write(out, cpio.finish()).map_err(|e| format!("writing {}: {e}", out.display()))

@@ -121,7 +121,11 @@ pub fn render_text(r: &ProbeReport, out: &mut dyn Write) -> std::io::Result<()> 
         writeln!(out, "  none found (no /dev/cec*)")?;
     }
     for a in &r.cec_adapters {
-        let named = if cec_device == Some(a.path.as_str()) { " [profile's CEC device]" } else { "" };
+        let named = if cec_device == Some(a.path.as_str()) {
+            " [profile's CEC device]"
+        } else {
+            ""
+        };
         writeln!(out, "  {a}{named}")?;
     }
     let multicast_if = r

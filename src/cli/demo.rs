@@ -88,8 +88,9 @@ pub fn run_paired(
         .with_loader(loader.clone())
         .with_companion(companion.clone());
     loader.load(shell.core().sources(MenuPage::Playlists), Vec::new(), true);
-    // As the viewer would: MENU, then OK on "Set up from your phone" (the first item).
+    // As the viewer would: MENU, UP to "Set up from your phone" (the last item), OK.
     shell.handle(Event::Action(Action::Menu));
+    shell.handle(Event::Action(Action::Up));
     shell.handle(Event::Action(Action::Ok));
     let url = companion
         .pairing_url()

@@ -61,8 +61,8 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "list" => vec![Action::Ok, Action::Down, Action::Down],
         "guide" => vec![Action::Guide, Action::Down],
         "menu" => vec![Action::Menu, Action::Down, Action::Down],
-        // "Set up from your phone" is the menu's first item.
-        "phone" => vec![Action::Menu, Action::Ok],
+        // "Set up from your phone" is the menu's last item.
+        "phone" => vec![Action::Menu, Action::Up, Action::Ok],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")

@@ -116,8 +116,9 @@ impl Core {
         match page {
             MenuPage::Main => {
                 let mut items = self.main_items();
+                // Last, so UP from the top reaches it at once.
                 if self.settings.companion {
-                    items.insert(0, MenuItem::new("phone", Command, ""));
+                    items.push(MenuItem::new("phone", Command, ""));
                 }
                 items
             }

@@ -156,7 +156,7 @@ def phone(browser, demo, url, screenshot_out):
     message = poll("the refusal message", lambda: page.text_content("#message"))
     check("bad-address-refused-in-the-tvs-words", message == "Not a usable address: ftp://nope", message)
 
-    # The TV is on the phone page of the menu: BACK, DOWN to playlists, OK, then past the operator's
+    # The TV is on the phone page of the menu: BACK (to the last item), DOWN (wraps to playlists), OK, then past the operator's
     # playlist and the one just added to "Add an address…", OK.
     for key in ["back", "down", "ok", "down", "down", "ok"]:
         page.click(f'button[data-key="{key}"]')
@@ -198,10 +198,10 @@ def phone(browser, demo, url, screenshot_out):
         body: new URLSearchParams({key: 'ok', csrf: 'a'.repeat(32)})})).status""")
     check("wrong-csrf-refused", status == 403, status)
 
-    # A new code from the TV (MENU, OK on "Set up from your phone"), left to expire.
-    page.click('button[data-key="menu"]')
-    time.sleep(0.3)
-    page.click('button[data-key="ok"]')
+    # A new code from the TV (MENU, UP to "Set up from your phone", OK), left to expire.
+    for key in ["menu", "up", "ok"]:
+        page.click(f'button[data-key="{key}"]')
+        time.sleep(0.3)
     fresh = demo.wait(r"^pair: http://").split(" ", 1)[1]
     made_at = time.time()
     check("new-code-from-the-menu", fresh != url, fresh)

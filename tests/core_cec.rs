@@ -8,8 +8,8 @@ mod common;
 
 use common::{Shell, lineup};
 use zapbox::core::{
-    Action, CecCommand, CecDevice, CecEvent, CecKey, CecProblem, CecSettings, Effect, Event, MenuPage,
-    PhysicalAddress, PlayerCommand, Settings, VolumeControl,
+    Action, CecCommand, CecDevice, CecEvent, CecKey, CecProblem, CecReport, CecSettings, CecStatus, Effect,
+    Event, MenuItem, MenuPage, MenuValue, PhysicalAddress, PlayerCommand, Settings, VolumeControl,
 };
 
 fn ready() -> Event {
@@ -228,26 +228,47 @@ fn external_volume_falls_back_to_the_box_while_cec_is_down() {
 fn the_about_page_says_what_cec_is_doing() {
     let about = |shell: &Shell| {
         let items = shell.core.menu_items(MenuPage::About);
-        items
-            .iter()
-            .find(|i| i.id == "hdmi-cec")
-            .expect("an hdmi-cec line")
-            .value
-            .clone()
+        let line = items.iter().find(|l| l.item == MenuItem::HdmiCec);
+        match line.map(|l| &l.value) {
+            Some(MenuValue::Cec(report)) => report.clone(),
+            other => panic!("the HDMI-CEC line shows {other:?}"),
+        }
+    };
+    let unavailable = |problem| CecReport {
+        status: CecStatus::Unavailable(problem),
+        silent: vec![],
     };
     let mut shell = shell_with(CecSettings::default());
+    assert_eq!(about(&shell).status, CecStatus::Starting);
     shell.send(Event::Cec(CecEvent::Unavailable(CecProblem::NoAdapter)));
-    assert_eq!(about(&shell), "no adapter");
-    shell.send(Event::Cec(CecEvent::Unavailable(CecProblem::NotConnected {
+    assert_eq!(about(&shell), unavailable(CecProblem::NoAdapter));
+    let not_connected = CecProblem::NotConnected {
         adapter: "cec0".into(),
-    })));
-    assert_eq!(about(&shell), "cec0: no HDMI connection");
+    };
+    shell.send(Event::Cec(CecEvent::Unavailable(not_connected.clone())));
+    assert_eq!(about(&shell), unavailable(not_connected));
     shell.send(ready());
     shell.send(Event::Cec(CecEvent::NoAnswer(CecDevice::Tv)));
     shell.send(Event::Cec(CecEvent::NoAnswer(CecDevice::Tv)));
-    assert_eq!(about(&shell), "cec1, 1.0.0.0, playback 4; TV not answering");
+    let ready_status = CecStatus::Ready {
+        adapter: "cec1".into(),
+        physical_address: PhysicalAddress(0x1000),
+        logical_address: 4,
+    };
+    let expected = CecReport {
+        status: ready_status.clone(),
+        silent: vec![CecDevice::Tv],
+    };
+    assert_eq!(about(&shell), expected, "once per device");
     shell.send(Event::Cec(CecEvent::Answered(CecDevice::Tv)));
-    assert_eq!(about(&shell), "cec1, 1.0.0.0, playback 4");
+    let expected = CecReport {
+        status: ready_status,
+        silent: vec![],
+    };
+    assert_eq!(about(&shell), expected);
+    // The TV page shows the same line.
+    let tv = shell.core.menu_items(MenuPage::Tv);
+    assert!(tv.iter().any(|l| l.value == MenuValue::Cec(expected.clone())));
 }
 
 #[test]
@@ -256,7 +277,10 @@ fn the_tv_page_changes_and_saves_the_settings() {
     shell.send(ready());
     shell.press(Action::Menu);
     let main = shell.core.menu_items(MenuPage::Main);
-    let tv = main.iter().position(|i| i.id == "tv").expect("a TV item");
+    let tv = main
+        .iter()
+        .position(|l| l.item == MenuItem::Tv)
+        .expect("a TV item");
     for _ in 0..tv {
         shell.press(Action::Down);
     }

@@ -8,8 +8,8 @@ mod common;
 
 use common::{Shell, lineup};
 use zapbox::core::{
-    Action, CompanionCommand, CompanionEvent, Effect, Event, MenuPage, Notice, PhoneRequest, ScreenView,
-    Settings, SourceKind,
+    Action, CompanionCommand, CompanionEvent, CompanionStatus, Effect, Event, MenuItem, MenuPage, MenuValue,
+    Notice, PhoneRequest, ScreenView, Settings, SourceKind,
 };
 
 fn phone(shell: &mut Shell, request: PhoneRequest) -> Vec<Effect> {
@@ -20,13 +20,18 @@ fn reloads(effects: &[Effect]) -> bool {
     effects.iter().any(|e| matches!(e, Effect::ReloadSources { .. }))
 }
 
-fn item(shell: &Shell, page: MenuPage, id: &str) -> String {
+fn item(shell: &Shell, page: MenuPage, item: MenuItem) -> MenuValue {
     let items = shell.core.menu_items(page);
-    items
-        .iter()
-        .find(|i| i.id == id)
-        .map(|i| i.value.clone())
-        .unwrap_or_default()
+    let line = items.iter().find(|l| l.item == item);
+    line.map_or(MenuValue::None, |l| l.value.clone())
+}
+
+fn address(shell: &Shell) -> MenuValue {
+    item(shell, MenuPage::Phone, MenuItem::PhoneAddress)
+}
+
+fn status(shell: &Shell) -> MenuValue {
+    item(shell, MenuPage::Phone, MenuItem::PhoneStatus)
 }
 
 #[test]
@@ -37,21 +42,26 @@ fn the_menu_item_opens_pairing_and_shows_the_address() {
     let fx = shell.press(Action::Ok);
     assert!(fx.contains(&Effect::Companion(CompanionCommand::Open)));
     assert!(matches!(shell.view().screen, ScreenView::Menu(m) if m.page == MenuPage::Phone));
-    assert_eq!(item(&shell, MenuPage::Phone, "phone-status"), "starting");
+    assert_eq!(status(&shell), MenuValue::Companion(CompanionStatus::Starting));
     let url = "http://192.168.1.20:8099/pair/abc".to_string();
     shell.send(Event::Companion(CompanionEvent::Listening { url: url.clone() }));
-    assert_eq!(item(&shell, MenuPage::Phone, "phone-url"), url);
-    assert_eq!(item(&shell, MenuPage::Phone, "phone-status"), "waiting");
-    shell.send(Event::Companion(CompanionEvent::Paired));
-    assert_eq!(item(&shell, MenuPage::Phone, "phone-status"), "paired");
+    assert_eq!(address(&shell), MenuValue::Text(url.clone()));
     assert_eq!(
-        item(&shell, MenuPage::Phone, "phone-url"),
-        "",
+        status(&shell),
+        MenuValue::Companion(CompanionStatus::Pairing { url })
+    );
+    shell.send(Event::Companion(CompanionEvent::Paired));
+    assert_eq!(status(&shell), MenuValue::Companion(CompanionStatus::Paired));
+    assert_eq!(
+        address(&shell),
+        MenuValue::Text(String::new()),
         "a spent code is not shown"
     );
     shell.press(Action::Back);
     let last = shell.core.menu_items(MenuPage::Main).len() - 1;
-    assert!(matches!(shell.view().screen, ScreenView::Menu(m) if m.page == MenuPage::Main && m.focus == last));
+    assert!(
+        matches!(shell.view().screen, ScreenView::Menu(m) if m.page == MenuPage::Main && m.focus == last)
+    );
 }
 
 #[test]
@@ -66,7 +76,7 @@ fn switched_off_there_is_no_menu_item() {
             .core
             .menu_items(MenuPage::Main)
             .iter()
-            .all(|i| i.id != "phone")
+            .all(|l| l.item != MenuItem::Phone)
     );
 }
 

@@ -129,23 +129,12 @@ impl Default for LogAddrs {
 
 /// `struct cec_event` with its union as raw words.
 #[repr(C)]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct Event {
     pub ts: u64,
     pub event: u32,
     pub flags: u32,
     pub raw: [u32; 16],
-}
-
-impl Default for Event {
-    fn default() -> Self {
-        Self {
-            ts: 0,
-            event: 0,
-            flags: 0,
-            raw: [0; 16],
-        }
-    }
 }
 
 impl Event {

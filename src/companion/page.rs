@@ -3,7 +3,7 @@
 //! language, and the JSON of the box's state it shows. Messages the TV shows too (a refused
 //! address) take their words from the TV's own translation catalogue, so phone and TV say the same.
 
-use crate::core::{Action, Notice, PhoneView};
+use crate::core::{Action, ListRef, Notice, PhoneView};
 use serde_json::{Value, json};
 
 const HTML: &str = include_str!("page.html");
@@ -80,23 +80,37 @@ fn strings(language: &str) -> Value {
     )
 }
 
-/// A notice in the TV's words for `language`.
+/// A notice in the TV's words for `language`: the English msgid of the TV's `NoticeBox`
+/// (`ui/views/live.slint`) and its argument, translated from the same catalogue the TV uses.
 pub fn notice_text(notice: &Notice, language: &str) -> String {
-    let (id, arg) = crate::ui::text::notice_id(notice);
-    // The English msgids of the TV's NoticeBox for the notices a phone can cause.
-    let msgid = match id {
-        "bad-address" => "Not a usable address: {}",
-        "no-channels" => "No channels: add a playlist in the menu",
-        "no-such-channel" => "There is no channel {}",
-        "locked" => "Channel locked",
-        _ => return crate::ui::text::notice_text(notice),
-    };
+    let (msgid, arg) = notice_msgid(notice);
     let template = if language.starts_with("de") {
         translate(GERMAN_CATALOGUE, "NoticeBox", msgid).unwrap_or(msgid)
     } else {
         msgid
     };
     template.replace("{}", &arg)
+}
+
+/// Every notice's msgid in the TV's `NoticeBox` and the text its `{}` takes.
+fn notice_msgid(notice: &Notice) -> (&'static str, String) {
+    match notice {
+        Notice::NoSuchChannel(n) => ("There is no channel {}", n.to_string()),
+        Notice::NoSignal => ("No signal — waiting for the stream", String::new()),
+        Notice::Reconnecting { attempt } => ("Reconnecting… (attempt {})", attempt.to_string()),
+        Notice::CannotPlay(reason) => ("This channel cannot be played: {}", reason.clone()),
+        Notice::ListChanged(ListRef::All) => ("All channels", String::new()),
+        Notice::ListChanged(ListRef::Favourites(name) | ListRef::Group(name)) => ("{}", name.clone()),
+        Notice::AudioTrack(Some(language)) => ("Audio: {}", language.clone()),
+        Notice::AudioTrack(None) => ("Audio: next track", String::new()),
+        Notice::NoChannels => ("No channels: add a playlist in the menu", String::new()),
+        Notice::Problem(text) => ("{}", text.clone()),
+        Notice::ChannelLocked => ("Channel locked", String::new()),
+        Notice::Favourite { list, added: true } => ("Added to {}", list.clone()),
+        Notice::Favourite { list, added: false } => ("Removed from {}", list.clone()),
+        Notice::BadAddress(text) => ("Not a usable address: {}", text.clone()),
+        Notice::PinChanged => ("The PIN was changed", String::new()),
+    }
 }
 
 /// `msgstr` of (`msgctxt`, `msgid`) in a gettext catalogue (single-line entries, as update.py writes).

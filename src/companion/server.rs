@@ -260,7 +260,7 @@ fn post(path: &str, form: &std::collections::HashMap<String, String>, shared: &S
             Some(action) => Event::Action(action),
             None => return Response::json(400, &json!({"error": "unknown key"})),
         },
-        "/api/watch" => Event::Tune(ChannelKey(field("channel").to_string())),
+        "/api/watch" => Event::Phone(PhoneRequest::Watch(ChannelKey(field("channel").to_string()))),
         _ => return Response::text(404, "Not found"),
     };
     shared.inbox.post(event);

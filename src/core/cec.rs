@@ -12,6 +12,7 @@
 //!   VOLUME/MUTE ───────> User Control to the audio system or TV (setting), else software volume
 //! ```
 
+use super::menu::{MenuItem, MenuLine, MenuValue, cycle};
 use super::{Core, Effect, Now, TimerId};
 
 /// An HDMI physical address (`a.b.c.d`, four nibbles); `f.f.f.f` means no connection.
@@ -189,6 +190,14 @@ pub enum CecStatus {
     Unavailable(CecProblem),
 }
 
+/// Where CEC stands and which devices do not answer: what the about page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CecReport {
+    pub status: CecStatus,
+    /// Devices that did not answer since they last did.
+    pub silent: Vec<CecDevice>,
+}
+
 /// The core's CEC state.
 #[derive(Debug, Clone, Default)]
 pub(super) struct CecState {
@@ -324,31 +333,12 @@ impl Core {
         true
     }
 
-    /// Where CEC stands, in the words of the about page.
-    pub fn cec_summary(&self) -> String {
-        let mut text = match &self.cec.status {
-            CecStatus::Starting => "starting".to_string(),
-            CecStatus::Ready {
-                adapter,
-                physical_address,
-                logical_address,
-            } => format!("{adapter}, {physical_address}, playback {logical_address}"),
-            CecStatus::Unavailable(CecProblem::Disabled) => "off".to_string(),
-            CecStatus::Unavailable(CecProblem::NoAdapter) => "no adapter".to_string(),
-            CecStatus::Unavailable(CecProblem::NotConnected { adapter }) => {
-                format!("{adapter}: no HDMI connection")
-            }
-            CecStatus::Unavailable(CecProblem::Failed { adapter, detail }) => {
-                format!("{adapter}: {detail}")
-            }
-        };
-        for device in &self.cec.silent {
-            text.push_str(match device {
-                CecDevice::Tv => "; TV not answering",
-                CecDevice::AudioSystem => "; audio system not answering",
-            });
+    /// Where CEC stands, for the about and TV pages.
+    pub fn cec_report(&self) -> CecReport {
+        CecReport {
+            status: self.cec.status.clone(),
+            silent: self.cec.silent.clone(),
         }
-        text
     }
 
     /// What CEC stands at.
@@ -363,49 +353,36 @@ fn cec(command: CecCommand) -> Effect {
 
 impl Core {
     /// The TV page of the menu: who turns the volume, TV standby, standby on another input.
-    pub(super) fn tv_items(&self) -> Vec<super::MenuItem> {
-        use super::{ItemKind, MenuItem};
+    pub(super) fn tv_items(&self) -> Vec<MenuLine> {
         let c = &self.settings.cec;
         vec![
-            MenuItem::new("cec-volume", ItemKind::Choice, c.volume.id()),
-            MenuItem::new(
-                "cec-standby-tv",
-                ItemKind::Toggle,
-                if c.standby_tv { "on" } else { "off" },
+            MenuLine::new(MenuItem::CecVolume, MenuValue::Volume(c.volume)),
+            MenuLine::new(MenuItem::CecStandbyTv, MenuValue::OnOff(c.standby_tv)),
+            MenuLine::new(
+                MenuItem::CecInputSwitch,
+                MenuValue::DelayS(c.standby_on_input_switch_s),
             ),
-            MenuItem::new(
-                "cec-input-switch",
-                ItemKind::Choice,
-                c.standby_on_input_switch_s.to_string(),
-            ),
-            MenuItem::new("hdmi-cec", ItemKind::Info, self.cec_summary()),
+            MenuLine::new(MenuItem::HdmiCec, MenuValue::Cec(self.cec_report())),
         ]
     }
 
-    /// LEFT/RIGHT/OK on an item of the TV page.
-    pub(super) fn tv_item(&mut self, id: &str, delta: isize, fx: &mut Vec<Effect>) {
+    /// LEFT/RIGHT/OK on a line of the TV page.
+    pub(super) fn tv_item(&mut self, item: MenuItem, delta: isize, fx: &mut Vec<Effect>) {
         let c = &mut self.settings.cec;
         let saved = &mut self.saved.cec;
-        let step = |len: usize, at: usize| (at as isize + delta).rem_euclid(len as isize) as usize;
-        match id {
-            "cec-volume" => {
-                let all = VolumeControl::ALL;
-                let at = all.iter().position(|v| *v == c.volume).unwrap_or(0);
-                c.volume = all[step(all.len(), at)];
+        match item {
+            MenuItem::CecVolume => {
+                c.volume = cycle(&VolumeControl::ALL, c.volume, delta);
                 saved.volume = Some(c.volume.id().to_string());
             }
-            "cec-standby-tv" => {
+            MenuItem::CecStandbyTv => {
                 c.standby_tv = !c.standby_tv;
                 saved.standby_tv = Some(c.standby_tv);
             }
-            "cec-input-switch" => {
-                let all = INPUT_SWITCH_DELAYS_S;
-                let at = all
-                    .iter()
-                    .position(|s| *s == c.standby_on_input_switch_s)
-                    .unwrap_or(0);
-                c.standby_on_input_switch_s = all[step(all.len(), at)];
-                saved.standby_on_input_switch_s = Some(c.standby_on_input_switch_s);
+            MenuItem::CecInputSwitch => {
+                let delay = cycle(&INPUT_SWITCH_DELAYS_S, c.standby_on_input_switch_s, delta);
+                c.standby_on_input_switch_s = delay;
+                saved.standby_on_input_switch_s = Some(delay);
             }
             _ => return,
         }

@@ -3,16 +3,16 @@
 //! (the companion adapter, `crate::companion`, binds its server and reports the address to show as
 //! a QR code), and what the phone asks for arrives as [`PhoneRequest`]s that go through the same
 //! rules as the remote: sources are validated like addresses typed on the TV, text goes into the
-//! focused keyboard field, remote keys are ordinary [`Action`](super::Action)s and "watch" is
-//! [`Event::Tune`](super::Event::Tune). The TV shows what happened.
+//! focused keyboard field, remote keys are ordinary [`Action`](super::Action)s and "watch" tunes
+//! like a zap from the channel list. The TV shows what happened.
 //!
 //! ```text
 //!   menu "phone" ──OK──> Effect::Companion(Open) ──> adapter binds, makes a token
 //!   adapter ──CompanionEvent::Listening{url}──> the phone page shows the QR code and the URL
-//!   phone ──HTTP──> adapter ──Event::Phone / Event::Action / Event::Tune──> core
+//!   phone ──HTTP──> adapter ──Event::Phone / Event::Action──> core
 //! ```
 
-use super::menu::{MenuNav, MenuPage, is_source_address};
+use super::menu::{MenuItem, MenuLine, MenuNav, MenuPage, MenuValue, is_source_address};
 use super::screen::Screen;
 use super::{Core, Effect, Notice, Now};
 use crate::lineup::ChannelKey;
@@ -55,6 +55,8 @@ pub enum PhoneRequest {
         text: String,
         submit: bool,
     },
+    /// Tap to watch: tune this channel.
+    Watch(ChannelKey),
     /// The phone wants a fresh [`PhoneView`] (the shell publishes one after handling this).
     Snapshot,
 }
@@ -158,22 +160,21 @@ impl Core {
     }
 
     /// The phone page's lines: the address to open (the UI draws it as a QR code too) and the state.
-    pub(super) fn phone_items(&self) -> Vec<super::MenuItem> {
-        use super::{ItemKind, MenuItem};
-        let (url, status) = match &self.companion {
-            CompanionStatus::Off => (String::new(), "closed".to_string()),
-            CompanionStatus::Starting => (String::new(), "starting".to_string()),
-            CompanionStatus::Pairing { url } => (url.clone(), "waiting".to_string()),
-            CompanionStatus::Paired => (String::new(), "paired".to_string()),
-            CompanionStatus::Failed(why) => (String::new(), why.clone()),
+    pub(super) fn phone_items(&self) -> Vec<MenuLine> {
+        let url = match &self.companion {
+            CompanionStatus::Pairing { url } => url.clone(),
+            _ => String::new(),
         };
         vec![
-            MenuItem::new("phone-url", ItemKind::Info, url),
-            MenuItem::new("phone-status", ItemKind::Info, status),
+            MenuLine::new(MenuItem::PhoneAddress, MenuValue::Text(url)),
+            MenuLine::new(
+                MenuItem::PhoneStatus,
+                MenuValue::Companion(self.companion.clone()),
+            ),
         ]
     }
 
-    pub(super) fn phone_request(&mut self, request: PhoneRequest, fx: &mut Vec<Effect>) {
+    pub(super) fn phone_request(&mut self, request: PhoneRequest, fx: &mut Vec<Effect>, now: Now) {
         match request {
             PhoneRequest::AddSource { kind, url } => match check_source(&url) {
                 Ok(()) => self.add_own_source(kind.page(), url.trim().to_string(), fx),
@@ -185,6 +186,7 @@ impl Core {
             },
             PhoneRequest::RemoveSource { kind, url } => self.remove_source(kind.page(), &url, fx),
             PhoneRequest::TypeText { text, submit } => self.type_from_phone(text, submit, fx),
+            PhoneRequest::Watch(key) => self.zap_to(&key, fx, now),
             PhoneRequest::Snapshot => {}
         }
     }

@@ -17,7 +17,8 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 use zapbox::cec::{self, CecConfig, CecHandle, uapi};
 use zapbox::core::{
-    Action, CecEvent, Core, Effect, Event, MenuPage, Now, PhysicalAddress, SavedState, Settings, TimerId,
+    Action, CecDevice, CecEvent, CecProblem, CecReport, CecStatus, Core, Effect, Event, MenuItem, MenuPage,
+    MenuValue, Now, PhysicalAddress, SavedState, Settings, TimerId,
 };
 use zapbox::input::{self, InputConfig, Keymap};
 
@@ -216,33 +217,37 @@ impl TheBox {
     }
 
     /// Moves to an item of the TV menu page and presses `action` on it `times` times.
-    fn tv_setting(&mut self, id: &str, action: Action, times: usize) -> Outcome {
+    fn tv_setting(&mut self, item: MenuItem, action: Action, times: usize) -> Outcome {
         self.press(Action::Menu);
         let main = self.core.menu_items(MenuPage::Main);
         let at = main
             .iter()
-            .position(|i| i.id == "tv")
+            .position(|l| l.item == MenuItem::Tv)
             .ok_or("no TV item in the menu")?;
         (0..at).for_each(|_| self.press(Action::Down));
         self.press(Action::Ok);
         let page = self.core.menu_items(MenuPage::Tv);
         let at = page
             .iter()
-            .position(|i| i.id == id)
-            .ok_or(format!("no {id} item"))?;
+            .position(|l| l.item == item)
+            .ok_or(format!("no {item:?} item"))?;
         (0..at).for_each(|_| self.press(Action::Down));
         (0..times).for_each(|_| self.press(action));
         self.press(Action::Menu);
         Ok(())
     }
 
-    fn about(&self) -> String {
+    /// What the about page's HDMI-CEC line shows.
+    fn about(&self) -> CecReport {
         let items = self.core.menu_items(MenuPage::About);
-        items
+        match items
             .iter()
-            .find(|i| i.id == "hdmi-cec")
-            .map(|i| i.value.clone())
-            .unwrap_or_default()
+            .find(|l| l.item == MenuItem::HdmiCec)
+            .map(|l| &l.value)
+        {
+            Some(MenuValue::Cec(report)) => report.clone(),
+            other => panic!("the about page's HDMI-CEC line shows {other:?}"),
+        }
     }
 }
 
@@ -412,9 +417,17 @@ fn claim(the_box: &mut TheBox, tv: &mut Peer, box_path: &Path) -> Outcome {
     check(la.primary_device_type[0] == uapi::PRIM_DEVTYPE_PLAYBACK, || {
         "not a playback device".into()
     })?;
+    let about = the_box.about();
     check(
-        the_box.about() == "cec1, 1.0.0.0, playback 4" || the_box.about().ends_with("1.0.0.0, playback 4"),
-        || the_box.about(),
+        matches!(
+            about.status,
+            CecStatus::Ready {
+                physical_address: PhysicalAddress(0x1000),
+                logical_address: 4,
+                ..
+            }
+        ),
+        || format!("{about:?}"),
     )
 }
 
@@ -444,7 +457,7 @@ fn wake(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
 }
 
 fn standby_setting(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
-    the_box.tv_setting("cec-standby-tv", Action::Ok, 1)?;
+    the_box.tv_setting(MenuItem::CecStandbyTv, Action::Ok, 1)?;
     check(the_box.core.settings().cec.standby_tv, || {
         "the menu did not switch TV standby on".into()
     })?;
@@ -454,7 +467,7 @@ fn standby_setting(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
     tv.expect(&[0x40, 0x9d, 0x10, 0x00])?;
     the_box.press(Action::Ok);
     tv.expect(&[0x4f, 0x82, 0x10, 0x00])?;
-    the_box.tv_setting("cec-standby-tv", Action::Ok, 1)
+    the_box.tv_setting(MenuItem::CecStandbyTv, Action::Ok, 1)
 }
 
 /// User Control Pressed from the TV reaches rc-core (passthrough), evdev, the keymap and the core.
@@ -485,7 +498,7 @@ fn remote_keys(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
 }
 
 fn volume(the_box: &mut TheBox, audio: &mut Peer, tv: &mut Peer) -> Outcome {
-    the_box.tv_setting("cec-volume", Action::Right, 2)?; // box -> tv -> audio system
+    the_box.tv_setting(MenuItem::CecVolume, Action::Right, 2)?; // box -> tv -> audio system
     audio.forget();
     the_box.press(Action::VolumeUp);
     audio.expect(&[0x45, 0x44, 0x41])?;
@@ -500,15 +513,15 @@ fn volume(the_box: &mut TheBox, audio: &mut Peer, tv: &mut Peer) -> Outcome {
             .is_some(),
         || "the banner does not say the volume is external".into(),
     )?;
-    the_box.tv_setting("cec-volume", Action::Left, 1)?; // the TV
+    the_box.tv_setting(MenuItem::CecVolume, Action::Left, 1)?; // the TV
     tv.forget();
     the_box.press(Action::VolumeDown);
     tv.expect(&[0x40, 0x44, 0x42])?;
-    the_box.tv_setting("cec-volume", Action::Left, 1) // back to the box
+    the_box.tv_setting(MenuItem::CecVolume, Action::Left, 1) // back to the box
 }
 
 fn other_input(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
-    the_box.tv_setting("cec-input-switch", Action::Right, 1)?; // never -> 1 min
+    the_box.tv_setting(MenuItem::CecInputSwitch, Action::Right, 1)?; // never -> 1 min
     the_box.settle();
     tv.forget();
     tv.send(15, &[0x82, 0x00, 0x00])?; // the TV shows its own tuner
@@ -550,12 +563,17 @@ fn address_change(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
     the_box.until("NotConnected", |e| {
         matches!(
             e,
-            Event::Cec(CecEvent::Unavailable(
-                zapbox::core::CecProblem::NotConnected { .. }
-            ))
+            Event::Cec(CecEvent::Unavailable(CecProblem::NotConnected { .. }))
         )
     })?;
-    check(the_box.about().contains("no HDMI connection"), || the_box.about())?;
+    let about = the_box.about();
+    check(
+        matches!(
+            about.status,
+            CecStatus::Unavailable(CecProblem::NotConnected { .. })
+        ),
+        || format!("{about:?}"),
+    )?;
     tv.forget();
     edid::set(&video, &edid)?;
     the_box.until("Ready at 1.0.0.0 again", |e| {
@@ -582,12 +600,14 @@ fn tv_silent(the_box: &mut TheBox, tv: &mut Peer) -> Outcome {
     tv.unconfigure()?;
     the_box.press(Action::Ok); // Image View On to nobody
     the_box.until("NoAnswer", |e| matches!(e, Event::Cec(CecEvent::NoAnswer(_))))?;
-    check(the_box.about().contains("TV not answering"), || the_box.about())?;
+    let about = the_box.about();
+    check(about.silent == [CecDevice::Tv], || format!("{about:?}"))?;
     tv.configure(Role::Tv)?;
     the_box.press(Action::Power);
     the_box.press(Action::Ok);
     the_box.until("Answered", |e| matches!(e, Event::Cec(CecEvent::Answered(_))))?;
-    check(!the_box.about().contains("not answering"), || the_box.about())
+    let about = the_box.about();
+    check(about.silent.is_empty(), || format!("{about:?}"))
 }
 
 fn probe(box_path: &Path) -> Outcome {

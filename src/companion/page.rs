@@ -177,6 +177,43 @@ mod tests {
     }
 
     #[test]
+    fn every_notice_is_one_the_tv_shows_and_translates() {
+        let tv = include_str!("../../ui/views/live.slint");
+        let notices = [
+            Notice::NoSuchChannel(42),
+            Notice::NoSignal,
+            Notice::Reconnecting { attempt: 2 },
+            Notice::CannotPlay("x".into()),
+            Notice::ListChanged(ListRef::All),
+            Notice::AudioTrack(Some("deu".into())),
+            Notice::AudioTrack(None),
+            Notice::NoChannels,
+            Notice::ChannelLocked,
+            Notice::Favourite {
+                list: "F".into(),
+                added: true,
+            },
+            Notice::Favourite {
+                list: "F".into(),
+                added: false,
+            },
+            Notice::BadAddress("x".into()),
+            Notice::PinChanged,
+        ];
+        for notice in &notices {
+            let (msgid, _) = notice_msgid(notice);
+            assert!(
+                tv.contains(&format!("@tr(\"{msgid}\"")),
+                "{msgid} is not the TV's"
+            );
+            assert!(
+                translate(GERMAN_CATALOGUE, "NoticeBox", msgid).is_some(),
+                "{msgid} has no German"
+            );
+        }
+    }
+
+    #[test]
     fn every_page_string_is_in_the_page() {
         let page = format!("{HTML}{SCRIPT}");
         for (key, _) in GERMAN {

@@ -1,30 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The phone companion's pairing address as a QR code image for the TV: one pixel per module
 //! with a four-module quiet zone (Slint scales it up with `image-rendering: pixelated`, so edges
-//! stay sharp at any screen size). The last image is kept: the renderer asks on every frame.
+//! stay sharp at any screen size). The screen encodes an address once: the `Tv` global keeps the
+//! text of the code it shows (`phone-qr-text`), and the renderer compares before encoding.
 
 use qrcode::{Color, QrCode};
 use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
-use std::cell::RefCell;
 
 const QUIET_ZONE: usize = 4;
 
-thread_local! {
-    static LAST: RefCell<Option<(String, Image)>> = const { RefCell::new(None) };
-}
-
 /// The QR code of `text`; an empty image for empty text (or text too long for a QR code).
 pub fn image(text: &str) -> Image {
-    LAST.with(|last| {
-        if let Some((cached, image)) = last.borrow().as_ref()
-            && cached == text
-        {
-            return image.clone();
-        }
-        let image = render(text).unwrap_or_default();
-        *last.borrow_mut() = Some((text.to_string(), image.clone()));
-        image
-    })
+    render(text).unwrap_or_default()
 }
 
 /// The modules of `text`'s QR code as rows of booleans (dark = `true`), quiet zone included.

@@ -154,7 +154,10 @@ pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
             .iter()
             .find(|line| line.item == MenuItem::PhoneAddress)
             .map_or("", MenuLine::value_text);
-        tv.set_phone_qr(super::qr::image(url));
+        if tv.get_phone_qr_text() != url {
+            tv.set_phone_qr(super::qr::image(url));
+            tv.set_phone_qr_text(url.into());
+        }
     }
     let items = view
         .items

@@ -138,6 +138,7 @@ fn ingest(request: &IngestRequest, json: bool, out: &mut dyn Write) -> anyhow::R
             location: location.clone(),
             priority: count - i,
             offset_minutes: request.offset_minutes,
+            named_by: crate::epg::NamedBy::Operator,
         })
         .collect();
     let options = IngestOptions {

@@ -110,6 +110,7 @@ fn notice_msgid(notice: &Notice) -> (&'static str, String) {
         Notice::Favourite { list, added: false } => ("Removed from {}", list.clone()),
         Notice::BadAddress(text) => ("Not a usable address: {}", text.clone()),
         Notice::PinChanged => ("The PIN was changed", String::new()),
+        Notice::PinLocked { minutes } => ("Too many wrong PINs: try again in {} min", minutes.to_string()),
     }
 }
 
@@ -199,6 +200,7 @@ mod tests {
             },
             Notice::BadAddress("x".into()),
             Notice::PinChanged,
+            Notice::PinLocked { minutes: 5 },
         ];
         for notice in &notices {
             let (msgid, _) = notice_msgid(notice);

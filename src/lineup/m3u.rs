@@ -7,7 +7,8 @@
 //! Runs in time linear in the input; never panics on any byte sequence.
 
 use super::attrs;
-use super::entry::{self, Ctx, Header, Info};
+use super::catchup;
+use super::entry::{self, CatchupAttrs, Ctx, Header, Info};
 use super::model::{Catchup, Origin, Source, SourceKind};
 use super::problem::{Problem, Problems};
 use super::text::{self, Lines};
@@ -284,7 +285,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn entry(&self, info: Info, source: Source) -> Entry {
+    fn entry(&mut self, info: Info, source: Source) -> Entry {
+        let catchup = self.catchup(&info.catchup, info.line, &source);
         let mut groups = info.groups;
         if groups.is_empty() {
             groups.extend(self.group.clone());
@@ -303,8 +305,29 @@ impl<'a> Parser<'a> {
             groups,
             radio: info.radio,
             guide_shift_minutes: info.shift_minutes.or(self.header.shift_minutes).unwrap_or(0),
-            catchup: info.catchup.resolve(&self.header.catchup),
+            catchup,
             source,
+        }
+    }
+
+    /// The entry's catch-up with its URL template, or `None` (with a warning when the channel's
+    /// own attributes asked for catch-up; a header default that does not fit stays quiet).
+    fn catchup(&mut self, attrs: &CatchupAttrs, line: usize, source: &Source) -> Option<Catchup> {
+        let r = attrs.resolve(&self.header.catchup)?;
+        match catchup::template::build(r.mode, r.source.as_deref(), &source.url) {
+            Ok(template) => Some(Catchup {
+                mode: r.mode,
+                source: r.source,
+                days: r.days,
+                correction_s: r.correction_s,
+                template,
+            }),
+            Err(why) => {
+                if !r.inherited {
+                    self.warn(line, why);
+                }
+                None
+            }
         }
     }
 

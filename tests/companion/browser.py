@@ -204,9 +204,10 @@ def phone(browser, demo, url, screenshot_out):
     check("tap-to-watch", f"channel={number}" in line, line)
     page.wait_for_selector(f'li.channel.playing[data-key="{second.get_attribute("data-key")}"]', timeout=10000)
     if screenshot_out:
-        page.evaluate("() => window.scrollTo(0, 0)")
+        # The whole page once the TV's last message (the typed address does not load) has gone.
+        poll("the TV's message to go", lambda: not page.text_content("#tv-notice").strip(), timeout=30)
         time.sleep(0.3)
-        page.screenshot(path=screenshot_out, full_page=False)
+        page.screenshot(path=screenshot_out, full_page=True)
 
     # Missing and wrong CSRF tokens: the session cookie alone is not enough.
     status = page.evaluate("""async () => (await fetch('/api/key', {method: 'POST',

@@ -224,7 +224,7 @@ fn tap_to_watch_tunes_like_a_zap_and_the_tv_shows_it() {
     shell.first_frame();
     let third = shell.core.lineup().channels[2].key.clone();
     let fx = phone(&mut shell, PhoneRequest::Watch(third.clone()));
-    assert_eq!(common::played(&fx), [third.0.clone()]);
+    assert_eq!(common::played(&fx), std::slice::from_ref(&third.0));
     assert_eq!(shell.requested(), Some(third.0.clone()));
     assert!(shell.view().banner_visible, "the TV shows where it went");
     let unknown = zapbox::lineup::ChannelKey("not.in.the.lineup".into());

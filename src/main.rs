@@ -15,6 +15,10 @@ struct Cli {
     /// More log output (-v debug, -vv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Start without the cached playlists and guide and say why (the service's fallback after
+    /// repeated failures: zapbox-safe-mode.service).
+    #[arg(long)]
+    safe_mode: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -38,12 +42,22 @@ enum Command {
         /// With --serve: the HTTP port on 127.0.0.1.
         #[arg(long, default_value_t = 8090, requires = "serve")]
         port: u16,
+        /// With --headless: open "Set up from your phone" at start, print `pair: URL`, then print what
+        /// the TV shows as the phone changes it (no automatic zapping).
+        #[arg(long)]
+        pair: bool,
+        /// With --pair: how long each pairing code works, in seconds (tests shorten the 5 minutes).
+        #[arg(long, default_value_t = 300, hide = true)]
+        pair_lifetime_s: u64,
     },
     /// Programme guide tools: ingest XMLTV into the index, print now/next.
     Epg(zapbox::cli::epg::EpgArgs),
+    /// Print a channel's catch-up (archive) URL for exactly this start and duration.
+    /// Exit status: 0 with the URL, 1 when there is none (with the reason), 2 on bad usage.
+    Catchup(zapbox::cli::catchup::CatchupArgs),
     /// Render a screen of the TV interface into a PNG without a display (demo data).
     Screenshot {
-        /// live, banner, list, guide, menu, or all (then --out is a directory).
+        /// live, banner, list, guide, menu, phone, or all (then --out is a directory).
         #[arg(long, default_value = "live")]
         screen: String,
         /// The PNG file (or directory for --screen all).
@@ -55,6 +69,9 @@ enum Command {
         /// Interface language: en or de.
         #[arg(long, default_value = "en")]
         language: String,
+        /// The pairing address the phone screen shows as a QR code (default: an example).
+        #[arg(long)]
+        pair_url: Option<String>,
     },
     /// Benchmarks.
     Bench {
@@ -87,9 +104,39 @@ enum BenchCommand {
         /// Key presses to measure.
         #[arg(long, default_value_t = 300)]
         presses: usize,
+        /// Zaps on the demo headend for the blocked-loop figure (0 skips it).
+        #[arg(long, default_value_t = 100)]
+        zaps: usize,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// The app's own peak and steady memory while playing multicast with a large guide loaded,
+    /// and after many zaps (the demo headend runs in another process).
+    Memory {
+        /// Channels in the lineup and the guide.
+        #[arg(long, default_value_t = 900)]
+        channels: usize,
+        /// Days of guide.
+        #[arg(long, default_value_t = 14)]
+        days: i64,
+        /// Zaps between the two steady figures.
+        #[arg(long, default_value_t = 200)]
+        zaps: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The demo headend alone with a generated guide index, for `bench memory` (which runs it
+    /// in a child process).
+    #[command(hide = true)]
+    Headend {
+        #[arg(long)]
+        channels: usize,
+        #[arg(long)]
+        days: i64,
+        #[arg(long)]
+        guide_dir: PathBuf,
     },
     /// Key press to first video frame over many zaps, zapbox against a fresh playbin3 per zap.
     Zap {
@@ -117,14 +164,21 @@ enum LineupCommand {
 }
 
 fn main() -> ExitCode {
+    zapbox::system::resources::configure();
+    zapbox::system::resources::raise_open_files_limit();
     let cli = Cli::parse();
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
     let needs_netns = matches!(
         cli.command,
         Some(Command::Demo { serve: false, .. })
             | Some(Command::Bench {
-                command: BenchCommand::Zap { .. }
+                command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. }
             })
+    ) || matches!(
+        cli.command,
+        Some(Command::Bench {
+            command: BenchCommand::Ui { zaps, .. }
+        }) if zaps > 0
     );
     if needs_netns && let Err(e) = zapbox::system::netns::enter_private_network() {
         eprintln!("zapbox: {e}");
@@ -168,6 +222,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo {
             headless: true,
             seconds,
+            pair: true,
+            pair_lifetime_s,
+            ..
+        }) => {
+            let mut out = std::io::stdout().lock();
+            let lifetime = std::time::Duration::from_secs(pair_lifetime_s);
+            zapbox::cli::demo::run_paired(&demo_options(), seconds, lifetime, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo {
+            headless: true,
+            seconds,
             ..
         }) => {
             let options = demo_options();
@@ -199,18 +265,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             size,
             language,
+            pair_url,
         }) => {
-            let (width, height) = zapbox::cli::screenshot::parse_size(&size)?;
-            for path in zapbox::cli::screenshot::run(&screen, &out, width, height, &language)? {
+            let size = zapbox::cli::screenshot::parse_size(&size)?;
+            for path in zapbox::cli::screenshot::run(&screen, &out, size, &language, pair_url.as_deref())? {
                 println!("{}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Probe { json }) => {
-            zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
-            Ok(ExitCode::SUCCESS)
+            let clean = zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
+            Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),
+        Some(Command::Catchup(args)) => zapbox::cli::catchup::run(
+            &args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ),
         Some(Command::Bench {
             command: BenchCommand::Zap { zaps, json },
         }) => {
@@ -228,6 +304,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     channels,
                     days,
                     presses,
+                    zaps,
                     json,
                 },
         }) => {
@@ -235,12 +312,43 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 channels,
                 days,
                 presses,
+                zaps,
+                headend: demo_options(),
                 ..Default::default()
             };
             zapbox::cli::bench_ui::run(&bench, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
-        None => zapbox::app::run(cli.config.as_deref()).map(|()| ExitCode::SUCCESS),
+        Some(Command::Bench {
+            command:
+                BenchCommand::Memory {
+                    channels,
+                    days,
+                    zaps,
+                    json,
+                },
+        }) => {
+            let bench = zapbox::cli::bench_memory::MemoryBench {
+                channels,
+                days,
+                zaps,
+                headend: demo_options(),
+            };
+            zapbox::cli::bench_memory::run(&bench, json, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Headend {
+                    channels,
+                    days,
+                    guide_dir,
+                },
+        }) => {
+            zapbox::cli::bench_memory::serve_headend(&demo_options(), channels, days, &guide_dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => zapbox::app::run(cli.config.as_deref(), cli.safe_mode).map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -8,7 +8,7 @@
 #      headend as the box's lineup (zapbox-demo.service), the demo's pre-encoded loops copied in;
 #   3. image: an ext4 disk image of that tree (mkfs.ext4 -d, no loop devices), plus the kernel and initrd
 #      taken out of it for QEMU's -kernel/-initrd.
-# Then board/qemu-virt/run-vm.sh boots it and board/qemu-virt/check-box.sh checks the booted box.
+# Then board/qemu-virt/check-box.py boots it and checks the booted box.
 #
 # Needs root (debootstrap, chroot) and network to the Debian mirror for step 1 and for the package's
 # dependencies in step 2. Host packages: debootstrap e2fsprogs.

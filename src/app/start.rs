@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Start-up of the TV app: configuration, state, board profile, player and window, in that order,
-//! each step with context in its error. The lineup loads in the background (cache first when the
-//! network is not up yet), so the window is there at once.
+//! Start-up of the TV app: configuration, state, board profile, window, player and the dispatch
+//! loop, in that order, each step with context in its error. The lineup loads in the background
+//! (cache first when the network is not up yet), so the window is there at once; the loader posts
+//! `Event::Started` once the lineup is in.
 
-use super::{Shell, SourceLoader};
-use crate::core::{Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo};
+use super::{App, Boot, Inbox, Shell, SourceLoader};
+use crate::core::{
+    CecSettings, Core, Event, HotSettings, MenuPage, ParentalSettings, Settings, SystemInfo, VolumeControl,
+};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
@@ -12,8 +15,10 @@ use anyhow::{Context, Result};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-/// Runs the TV app until its window closes.
-pub fn run(config_path: Option<&Path>) -> Result<()> {
+/// Runs the TV app until its window closes. In `safe_mode` (after repeated failures) the cached
+/// playlists and guide are left alone (a fresh cache directory is used) and the viewer is told
+/// what failed.
+pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
     // First, before any thread: SIGTERM/SIGINT end the UI loop like closing the window (state saved).
     crate::system::service::handle_stop_signals(|_| {
         crate::system::service::Notifier::from_env().stopping();
@@ -23,52 +28,177 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
     warnings.iter().for_each(LoadWarning::log);
     let env = Environment::from_process();
     let state_path = paths::state_file(&env, config.paths.state_file.as_deref());
-    let cache_dir = paths::cache_dir(&env, config.paths.cache_dir.as_deref());
-    let (saved, state_warnings) = load_state(&state_path);
+    let mut cache_dir = paths::cache_dir(&env, config.paths.cache_dir.as_deref());
+    if safe_mode {
+        cache_dir = cache_dir.join("safe-mode");
+        // Whatever an earlier safe-mode run cached may be what fails: start empty.
+        let _ = std::fs::remove_dir_all(&cache_dir);
+    }
+    let (mut saved, state_warnings) = load_state(&state_path);
     state_warnings.iter().for_each(LoadWarning::log);
+    if let Err(e) = crate::system::state_file::hide_clear_pin(&state_path, &mut saved) {
+        log::error!("cannot replace the PIN stored in clear by its hash: {e}");
+    }
     let board = load_board(&config)?;
     log::info!("board {}: {}", board.name, board.description);
     let settings = core_settings(&config, &board);
-    let problems: Vec<String> = warnings
+    let mut problems: Vec<String> = warnings
         .iter()
         .chain(&state_warnings)
         .filter(|w| w.is_warning())
         .map(|w| w.to_string())
         .collect();
-    crate::ui::run_window(|inbox, frames| {
-        let core = Core::new(Default::default(), saved, settings);
-        let config_for_player = player_config(&board, &config, frames);
-        let loader = SourceLoader::new(inbox.clone(), cache_dir, config.guide_offset_minutes);
-        let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
-            .with_loader(loader.clone());
-        // The remote: evdev devices with the board's keymap, into the same inbox as every event.
-        let remote = inbox.clone();
-        let input = crate::input::InputConfig::for_board(&board);
-        if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
-            log::error!("remote control: {e}");
-        }
-        for problem in problems {
-            inbox.post(Event::Problem(problem));
-        }
-        let core = shell.core();
-        loader.set_overrides(core.saved_state().guide_overrides.clone());
-        loader.load(
-            core.sources(MenuPage::Playlists),
-            core.sources(MenuPage::Guides),
-            true,
-        );
-        Ok(shell)
-    })
+    if safe_mode {
+        let why = safe_mode_reason(|name| std::env::var(name).ok());
+        log::error!("{why}");
+        problems.insert(0, why);
+    }
+    let window = crate::ui::Window::new().context("opening the TV window")?;
+    let (inbox, rx) = Inbox::new(window.waker());
+    let keys = inbox.clone();
+    window.on_key(move |a| keys.post(Event::Action(a)));
+    let core = Core::new(Default::default(), saved, settings);
+    let config_for_player = player_config(&board, &config, window.frames());
+    let loader = SourceLoader::new(inbox.clone(), cache_dir.clone(), config.guide_offset_minutes);
+    let mut shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
+        .with_loader(loader.clone())
+        .with_logos(cache_dir.join("logos"))?;
+    if let Some(cec) = start_cec(&config, &board, &inbox) {
+        shell = shell.with_cec(cec);
+    }
+    if config.companion.enabled {
+        let companion = crate::companion::Companion::new(companion_config(&config), inbox.clone());
+        shell = shell.with_companion(companion);
+    }
+    // The remote: evdev devices with the board's keymap, into the same inbox as every event.
+    let remote = inbox.clone();
+    let input = crate::input::InputConfig::for_board(&board);
+    if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
+        log::error!("remote control: {e}");
+    }
+    for problem in problems {
+        inbox.post(Event::Problem(problem));
+    }
+    let core = shell.core();
+    loader.set_overrides(core.saved_state().guide_overrides.clone());
+    loader.load(
+        core.sources(MenuPage::Playlists),
+        core.sources(MenuPage::Guides),
+        Boot::Start,
+    );
+    let screen = window.screen();
+    run_in_window(window, App::new(shell, rx, Box::new(screen)))
 }
 
-/// The configured board, else the one the device tree names, else `pc`.
+/// Runs `app` on the window's thread until the window closes, then shuts it down (player
+/// stopped, state written).
+pub fn run_in_window(window: crate::ui::Window, app: App) -> Result<()> {
+    let app = std::rc::Rc::new(std::cell::RefCell::new(app));
+    let looped = app.clone();
+    window.run(move || {
+        looped.borrow_mut().drain();
+    })?;
+    app.borrow_mut().shutdown();
+    Ok(())
+}
+
+/// The HDMI-CEC adapter thread, posting into `inbox`; `None` when CEC is off or cannot start
+/// (the core hears why, for the about page).
+pub fn start_cec(config: &Config, board: &BoardProfile, inbox: &Inbox) -> Option<crate::cec::CecHandle> {
+    use crate::core::{CecEvent, CecProblem};
+    if !config.cec.enabled {
+        inbox.post(Event::Cec(CecEvent::Unavailable(CecProblem::Disabled)));
+        return None;
+    }
+    let cec_config = crate::cec::CecConfig {
+        device: config
+            .cec
+            .device
+            .clone()
+            .or_else(|| board.cec_device.as_ref().map(Into::into)),
+        osd_name: config.cec.osd_name.clone(),
+    };
+    let events = inbox.clone();
+    match crate::cec::spawn(cec_config, move |e| events.post(Event::Cec(e))) {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            log::error!("HDMI-CEC: cannot start its thread: {e}");
+            None
+        }
+    }
+}
+
+/// The phone companion's settings from the configuration.
+pub fn companion_config(config: &Config) -> crate::companion::CompanionConfig {
+    let c = &config.companion;
+    crate::companion::CompanionConfig {
+        enabled: c.enabled,
+        port: c.port,
+        session: (c.session_minutes > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(c.session_minutes) * 60)),
+        address: None,
+        token_lifetime: crate::companion::TOKEN_LIFETIME,
+    }
+}
+
+/// CEC settings: the configuration, with the board profile's volume control as default.
+pub fn cec_settings(config: &Config, board: &BoardProfile) -> CecSettings {
+    let c = &config.cec;
+    CecSettings {
+        enabled: c.enabled,
+        wake_tv: c.wake_tv,
+        standby_tv: c.standby_tv,
+        standby_on_input_switch_s: c.standby_on_input_switch_s,
+        volume: (c.volume.as_deref())
+            .and_then(VolumeControl::parse)
+            .or(board.volume_control)
+            .unwrap_or_default(),
+    }
+}
+
+/// What the safe-mode notice says, from the variables systemd gives an `OnFailure=` unit
+/// (`MONITOR_UNIT`, `MONITOR_SERVICE_RESULT`, `MONITOR_EXIT_CODE`, `MONITOR_EXIT_STATUS`).
+pub fn safe_mode_reason(var: impl Fn(&str) -> Option<String>) -> String {
+    let unit = var("MONITOR_UNIT").unwrap_or_else(|| "zapbox.service".into());
+    let detail: Vec<String> = [
+        "MONITOR_SERVICE_RESULT",
+        "MONITOR_EXIT_CODE",
+        "MONITOR_EXIT_STATUS",
+    ]
+    .iter()
+    .filter_map(|name| var(name).filter(|v| !v.is_empty()))
+    .collect();
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", detail.join(", "))
+    };
+    format!(
+        "Safe mode: {unit} failed repeatedly{detail}; the cached playlists and guide are not used. \
+         See `journalctl -u {unit}`"
+    )
+}
+
+/// The configured board, else the one the device tree names, else `pc`, else built-in
+/// defaults. Never fatal: under `Restart=always` a board name that cannot be loaded would be a
+/// restart loop, while the box can still show TV with the detected or default profile.
 fn load_board(config: &Config) -> Result<BoardProfile> {
     let dirs = board::search_path();
-    let name = match &config.board {
-        Some(name) => name.clone(),
-        None => board::detect(&dirs).unwrap_or_else(|| "pc".to_string()),
-    };
-    board::load(&name, &dirs).context("loading the board profile")
+    if let Some(name) = &config.board {
+        match board::load(name, &dirs) {
+            Ok(profile) => return Ok(profile),
+            Err(e) => log::error!("{e}; using the detected board instead (fix `board` in the config)"),
+        }
+    }
+    let detected = board::detect(&dirs).unwrap_or_else(|| "pc".to_string());
+    let fallback = board::load(&detected, &dirs).or_else(|e| {
+        log::error!("{e}; trying the pc profile");
+        board::load("pc", &dirs)
+    });
+    Ok(fallback.unwrap_or_else(|e| {
+        log::error!("{e}; using built-in defaults");
+        BoardProfile::default()
+    }))
 }
 
 fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
@@ -88,8 +218,7 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         digit_timeout_ms: u64::from(p.digit_timeout_ms),
         banner_timeout_ms: u64::from(p.banner_timeout_ms),
         audio_language: p.audio_language.clone(),
-        subtitles: p.subtitles,
-        aspect: p.aspect.clone(),
+        aspect: p.aspect(),
         ui_language: p.language.clone(),
         parental: ParentalSettings {
             pin: config.parental.pin.clone(),
@@ -98,12 +227,52 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         },
         playlists: config.playlists.clone(),
         guides: config.guides.iter().map(|g| g.url.clone()).collect(),
+        hot: hot_settings(config, board, Path::new("/sys/class/net")),
+        cec: cec_settings(config, board),
+        companion: config.companion.enabled,
         system: SystemInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             board: format!("{} — {}", board.name, board.description),
             network,
         },
         ..Settings::default()
+    }
+}
+
+/// The stream budget for hot channels: the config's, else the board's, else the defaults; in `auto`
+/// mode on only for a wired interface named in the config or board profile (`sys_net` is
+/// `/sys/class/net`: a Wi-Fi interface has `wireless` or `phy80211` there).
+fn hot_settings(config: &Config, board: &BoardProfile, sys_net: &Path) -> HotSettings {
+    use crate::system::config::HotMode;
+    let chosen = config
+        .network
+        .hot_channels
+        .or(board.hot_channels)
+        .unwrap_or_default();
+    let interface = config
+        .network
+        .multicast_interface
+        .as_ref()
+        .or(board.multicast_interface.as_ref());
+    let on = match chosen.mode {
+        HotMode::On => true,
+        HotMode::Off => false,
+        HotMode::Auto => interface.is_some_and(|name| {
+            let dir = sys_net.join(name);
+            dir.exists() && !dir.join("wireless").exists() && !dir.join("phy80211").exists()
+        }),
+    };
+    if !on {
+        log::info!(
+            "hot channels off ({:?} mode, interface {interface:?})",
+            chosen.mode
+        );
+        return HotSettings::off();
+    }
+    HotSettings {
+        max_streams: chosen.max_streams,
+        max_mbps: chosen.max_mbps,
+        linger_ms: u64::from(chosen.linger_s) * 1000,
     }
 }
 
@@ -163,5 +332,40 @@ mod tests {
         let overlay = player_config(&board, &config, Arc::new(|_| {}));
         assert!(matches!(&overlay.outputs.video, VideoOutput::Overlay { sink } if sink == "kmssink"));
         assert_eq!(overlay.decoder_ranks.get("v4l2h264dec"), Some(&300));
+    }
+
+    #[test]
+    fn hot_channels_need_a_known_wired_interface_in_auto_mode() {
+        use crate::system::config::{HotChannelsConfig, HotMode};
+        let sys = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(sys.path().join("eth0")).expect("eth0");
+        std::fs::create_dir_all(sys.path().join("wlan0/wireless")).expect("wlan0");
+        let mut board = BoardProfile::default();
+        let mut config = Config::default();
+        assert!(
+            !hot_settings(&config, &board, sys.path()).enabled(),
+            "unknown interface"
+        );
+        board.multicast_interface = Some("wlan0".into());
+        assert!(!hot_settings(&config, &board, sys.path()).enabled(), "Wi-Fi");
+        board.multicast_interface = Some("eth0".into());
+        assert_eq!(hot_settings(&config, &board, sys.path()), HotSettings::default());
+        config.network.hot_channels = Some(HotChannelsConfig {
+            mode: HotMode::Off,
+            ..HotChannelsConfig::default()
+        });
+        assert!(
+            !hot_settings(&config, &board, sys.path()).enabled(),
+            "the config wins"
+        );
+        board.multicast_interface = None;
+        config.network.hot_channels = Some(HotChannelsConfig {
+            mode: HotMode::On,
+            max_streams: 2,
+            max_mbps: 10,
+            linger_s: 5,
+        });
+        let on = hot_settings(&config, &board, sys.path());
+        assert_eq!((on.max_streams, on.max_mbps, on.linger_ms), (2, 10, 5_000));
     }
 }

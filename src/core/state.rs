@@ -26,6 +26,8 @@ pub struct SavedState {
     pub sources: SavedSources,
     /// Guide channel ids the viewer chose for lineup channels (menu); they win over matching.
     pub guide_overrides: BTreeMap<ChannelKey, String>,
+    /// HDMI-CEC choices made in the menu.
+    pub cec: SavedCec,
 }
 
 /// Menu choices (`None`: the configuration's value).
@@ -33,8 +35,9 @@ pub struct SavedState {
 #[serde(default)]
 pub struct SavedPreferences {
     pub audio_language: Option<String>,
+    /// Kept for the subtitle support to come; nothing reads it yet.
     pub subtitles: Option<bool>,
-    pub aspect: Option<String>,
+    pub aspect: Option<super::picture::Aspect>,
     pub ui_language: Option<String>,
 }
 
@@ -42,8 +45,16 @@ pub struct SavedPreferences {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SavedParental {
+    /// A PIN in clear, as older versions stored it: read once, then replaced by `pin_hash`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
+    /// The viewer's PIN as an Argon2id PHC string (see `core::pin_lock`).
+    pub pin_hash: Option<String>,
     pub locked_channels: Vec<ChannelKey>,
+    /// Wrong PIN entries in a row.
+    pub failed_pins: u32,
+    /// Until when (Unix ms) the PIN prompt accepts nothing after too many wrong entries.
+    pub pin_locked_until_ms: Option<i64>,
 }
 
 /// Sources added from the menu.
@@ -66,6 +77,31 @@ impl Default for SavedState {
             parental: SavedParental::default(),
             sources: SavedSources::default(),
             guide_overrides: BTreeMap::new(),
+            cec: SavedCec::default(),
+        }
+    }
+}
+
+/// HDMI-CEC choices made in the menu (`None`: the configuration's value).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedCec {
+    pub volume: Option<super::VolumeControl>,
+    pub standby_tv: Option<bool>,
+    pub standby_on_input_switch_s: Option<u32>,
+}
+
+impl SavedCec {
+    /// Puts these choices over the configured settings.
+    pub fn apply(&self, settings: &mut super::CecSettings) {
+        if let Some(v) = self.volume {
+            settings.volume = v;
+        }
+        if let Some(v) = self.standby_tv {
+            settings.standby_tv = v;
+        }
+        if let Some(v) = self.standby_on_input_switch_s {
+            settings.standby_on_input_switch_s = v;
         }
     }
 }

@@ -3,11 +3,12 @@
 //! and lineup reloads. The requested channel and the channel on screen are kept apart.
 
 use super::audio::{self, AudioTrack};
+use super::hot::ZapKind;
 use super::playback::{self, Attempts, Phase, RequestId};
 use super::zapping;
-use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune};
+use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune, ZapRecord};
 use crate::core::ErrorKind;
-use crate::lineup::{ChannelKey, Lineup};
+use crate::lineup::{ChannelKey, Lineup, SourceKind};
 
 /// How long the player has to confirm an audio selection before it is asked again.
 const AUDIO_CHECK_MS: u64 = 1_000;
@@ -26,6 +27,7 @@ impl Core {
             muted: self.saved.muted,
         }));
         self.tune_initial(fx, now);
+        self.schedule_guide_refresh(fx);
     }
 
     /// Tunes the last watched channel, else the first one; says so when there is nothing to tune.
@@ -46,10 +48,17 @@ impl Core {
 
     /// Starts a new tune request for `key` (a zap). Re-selecting the channel that plays only shows the banner.
     pub(super) fn zap_to(&mut self, key: &ChannelKey, fx: &mut Vec<Effect>, now: Now) {
+        self.zap_by(key, ZapKind::Direct, fx, now);
+    }
+
+    /// A zap reached by `kind` (the hot set is chosen by how the viewer zaps).
+    pub(super) fn zap_by(&mut self, key: &ChannelKey, kind: ZapKind, fx: &mut Vec<Effect>, now: Now) {
         if self.lineup.by_key(key).is_none() {
             return;
         }
+        self.zap_kind = kind;
         self.start_tune(key, fx, now, true);
+        self.zap_kind = ZapKind::Direct;
         self.show_banner(fx);
     }
 
@@ -67,6 +76,7 @@ impl Core {
         );
         if !same || retune {
             self.cancel_recovery(fx);
+            let left = self.tune.as_ref().map(|t| t.channel.clone());
             self.tune = Some(Tune {
                 channel: key.clone(),
                 request: RequestId(0),
@@ -78,10 +88,13 @@ impl Core {
                 audio_preference_applied: false,
                 audio_requested: None,
                 audio_asks: 0,
+                path: None,
+                behind_live_ms: None,
             });
             if self.needs_pin(key) {
                 self.lock_tune(key, fx);
             } else {
+                self.choose_hot(key, left.as_ref(), fx, now);
                 self.play_current_source(fx);
             }
             if remember {
@@ -98,7 +111,7 @@ impl Core {
             tune.phase = Phase::Locked;
             tune.asked_at_ms = None;
         }
-        fx.push(Effect::Player(PlayerCommand::Stop));
+        self.stop_player(fx);
         self.on_screen = None;
         self.ask_pin(super::PinPurpose::Unlock(key.clone()));
     }
@@ -116,11 +129,25 @@ impl Core {
             .by_key(&tune.channel)
             .and_then(|c| c.sources.get(tune.attempts.source));
         if let Some(source) = source {
-            fx.push(Effect::Player(PlayerCommand::Play {
+            // Radio has no picture to wait for.
+            let radio = self.lineup.by_key(&tune.channel).is_some_and(|c| c.radio);
+            if !radio {
+                let after_ms = match source.kind {
+                    SourceKind::Multicast | SourceKind::Rtp => playback::FIRST_PICTURE_MS,
+                    _ => playback::FIRST_PICTURE_OTT_MS,
+                };
+                fx.push(Effect::StartTimer {
+                    timer: TimerId::FirstPicture(request),
+                    after_ms,
+                });
+            }
+            let play = PlayerCommand::Play {
                 request,
                 channel: tune.channel.clone(),
                 source: Box::new(source.clone()),
-            }));
+                hot: self.hot_channels(),
+            };
+            fx.push(Effect::Player(play));
         }
     }
 
@@ -128,6 +155,7 @@ impl Core {
         if let Some(tune) = &self.tune {
             fx.push(Effect::CancelTimer(TimerId::Retry(tune.request)));
             fx.push(Effect::CancelTimer(TimerId::StallEscalate(tune.request)));
+            fx.push(Effect::CancelTimer(TimerId::FirstPicture(tune.request)));
         }
     }
 
@@ -144,17 +172,33 @@ impl Core {
                 };
                 tune.phase = Phase::Playing;
                 tune.attempts.failures = 0;
-                let zap_ms = tune
-                    .asked_at_ms
-                    .take()
-                    .map(|at| now.monotonic_ms.saturating_sub(at));
+                fx.push(Effect::CancelTimer(TimerId::FirstPicture(request)));
+                let zap = tune.asked_at_ms.take().map(|at| ZapRecord {
+                    channel: tune.channel.clone(),
+                    ms: now.monotonic_ms.saturating_sub(at),
+                    path: tune.path,
+                    behind_live_ms: tune.behind_live_ms,
+                });
                 self.on_screen = Some(tune.channel.clone());
                 self.decoder = decoder;
-                if let Some(ms) = zap_ms {
-                    self.recent_zaps_ms.insert(0, ms);
-                    self.recent_zaps_ms.truncate(RECENT_ZAPS);
+                if let Some(zap) = zap {
+                    log::debug!("zap to {:?}: {} ms ({:?} path)", zap.channel, zap.ms, zap.path);
+                    self.recent_zaps.insert(0, zap);
+                    self.recent_zaps.truncate(RECENT_ZAPS);
                 }
             }
+            PlayerEvent::Started {
+                request,
+                path,
+                behind_live_ms,
+            } => {
+                if let Some(tune) = self.current(request) {
+                    tune.path = Some(path);
+                    tune.behind_live_ms = behind_live_ms;
+                }
+            }
+            PlayerEvent::HotLost { channel, reason } => self.hot_lost(&channel, reason, now),
+            PlayerEvent::Bitrate { channel, bps } => self.hot_bitrate(&channel, bps, fx),
             PlayerEvent::Stalled { request } => {
                 let Some(tune) = self.current(request) else {
                     return;
@@ -178,27 +222,11 @@ impl Core {
                 selected,
             } => self.tracks(request, audio, selected, fx),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
-            PlayerEvent::Eit { request, sections } => self.stream_guide(request, &sections),
-        }
-    }
-
-    /// The stream's own EIT for the tuned channel: fills a channel the XMLTV lacks and corrects
-    /// now/next. Only the "actual" tables describe this stream; "other" ones name services of
-    /// other streams, which the lineup cannot map. A guide shared at this moment (being replaced)
-    /// misses a section; DVB repeats present/following every two seconds.
-    fn stream_guide(&mut self, request: RequestId, sections: &[crate::epg::eit::EitSection]) {
-        let Some(key) = self.current(request).map(|t| t.channel.clone()) else {
-            return;
-        };
-        let Some(guide) = self
-            .guide
-            .as_mut()
-            .and_then(|g| std::sync::Arc::get_mut(&mut g.0))
-        else {
-            return;
-        };
-        for section in sections.iter().filter(|s| is_actual(s.table_id)) {
-            guide.apply_eit(&key, section);
+            PlayerEvent::Eit { request, sections } => {
+                if let Some(key) = self.current(request).map(|t| t.channel.clone()) {
+                    self.stream_guide(&key, &sections);
+                }
+            }
         }
     }
 
@@ -284,7 +312,7 @@ impl Core {
             }
             None => {
                 tune.phase = Phase::Failed { reason: error.detail };
-                fx.push(Effect::Player(PlayerCommand::Stop));
+                self.stop_player(fx);
                 self.on_screen = None;
             }
         }
@@ -307,9 +335,23 @@ impl Core {
                 };
                 self.failed(request, error, fx);
             }
+            // Still tuning (not stalled: the stall watchdog owns that; not retrying or failed).
+            TimerId::FirstPicture(request)
+                if self.current(request).is_some_and(|t| t.phase == Phase::Tuning) =>
+            {
+                log::warn!("no picture and no error for request {request:?}: rebuilding the pipeline");
+                let error = PlayerError {
+                    kind: ErrorKind::Stream,
+                    detail: "no picture from the stream".to_string(),
+                };
+                self.failed(request, error, fx);
+            }
             TimerId::AudioCheck(request) => self.check_audio(request, fx),
             TimerId::SaveState => fx.push(Effect::SaveState(Box::new(self.saved.clone()))),
             TimerId::ListPreview(g) => self.preview_focused(g, fx, now),
+            TimerId::CecInputSwitch(g) => self.cec_input_switch_timer(g, fx),
+            TimerId::HotExpire(g) if self.hot.generation() == g => self.hot_expired(fx),
+            TimerId::GuideRefresh => self.refresh_guide(fx),
             _ => {}
         }
     }
@@ -318,6 +360,7 @@ impl Core {
     /// zaps); with nothing tuned yet, tune now.
     pub(super) fn lineup_loaded(&mut self, lineup: Lineup, fx: &mut Vec<Effect>, now: Now) {
         self.lineup = lineup;
+        self.forget_gone_streams();
         self.digits = None;
         // Row indexes of an open list or guide mean nothing in the new lineup.
         if matches!(
@@ -333,9 +376,4 @@ impl Core {
             self.tune_initial(fx, now);
         }
     }
-}
-
-/// EIT tables about the stream itself: present/following actual (0x4E) and schedule actual (0x50-0x5F).
-fn is_actual(table_id: u8) -> bool {
-    table_id == crate::epg::eit::TABLE_PF_ACTUAL || (0x50..=0x5f).contains(&table_id)
 }

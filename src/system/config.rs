@@ -39,6 +39,66 @@ pub struct Config {
     pub parental: Parental,
     /// Overrides of the default file locations.
     pub paths: PathsConfig,
+    /// HDMI-CEC with the TV.
+    pub cec: CecConfig,
+    /// The phone companion ("Set up from your phone").
+    pub companion: CompanionConfig,
+}
+
+/// The phone companion's server, which runs only while the viewer pairs a phone or one is paired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompanionConfig {
+    /// `false` removes "Set up from your phone" from the menu; no server ever listens.
+    pub enabled: bool,
+    /// TCP port on the box's local network address (1024..=65535).
+    pub port: u16,
+    /// How long a paired phone stays paired, in minutes; 0: until the box restarts.
+    pub session_minutes: u32,
+}
+
+impl Default for CompanionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            port: 8099,
+            session_minutes: 0,
+        }
+    }
+}
+
+/// HDMI-CEC: how the box behaves towards the TV and the audio system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CecConfig {
+    /// Use HDMI-CEC at all.
+    pub enabled: bool,
+    /// The CEC device (`/dev/cec0`); `null`: the board profile's, else the first adapter.
+    pub device: Option<PathBuf>,
+    /// The name the TV shows for the box: 1 to 14 printable ASCII characters.
+    pub osd_name: String,
+    /// Wake the TV and switch it to the box when the box wakes (one-touch play).
+    pub wake_tv: bool,
+    /// Send the TV to standby when the box goes to standby.
+    pub standby_tv: bool,
+    /// Go to standby this many seconds after the TV switched to another input (0: never; at most 86400).
+    pub standby_on_input_switch_s: u32,
+    /// Who turns the volume: `box`, `tv` or `audio-system`; `null`: the board profile's, else `box`.
+    pub volume: Option<String>,
+}
+
+impl Default for CecConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            device: None,
+            osd_name: "zapbox".into(),
+            wake_tv: true,
+            standby_tv: false,
+            standby_on_input_switch_s: 0,
+            volume: None,
+        }
+    }
 }
 
 /// One programme guide (XMLTV, optionally gzip-compressed) source.
@@ -58,6 +118,70 @@ pub struct NetworkConfig {
     /// Interface to join multicast groups on (e.g. `"eth0"`); `null` lets the kernel choose by
     /// routing table, which is right for boxes with a single interface.
     pub multicast_interface: Option<String>,
+    /// Hot channels (neighbours kept joined for instant zaps) and their stream budget; `null` takes
+    /// the board profile's, else the defaults.
+    pub hot_channels: Option<HotChannelsConfig>,
+}
+
+/// Whether hot channels are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HotMode {
+    /// On for a wired multicast interface named in the config or board profile; off on Wi-Fi
+    /// (multicast goes at the basic rate without acknowledgements) and when the interface is unknown.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+/// Hot channels and the stream budget (config `network.hot_channels`, board profile `hot_channels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HotChannelsConfig {
+    pub mode: HotMode,
+    /// Groups joined at most, the live channel included (1..=8; 1 turns pre-joining off).
+    pub max_streams: u32,
+    /// Megabits per second at most over the joined channels, by their measured bitrates (1..=10000).
+    pub max_mbps: u32,
+    /// Seconds hot channels stay after the last zap (1..=600).
+    pub linger_s: u32,
+}
+
+impl Default for HotChannelsConfig {
+    fn default() -> Self {
+        Self {
+            mode: HotMode::Auto,
+            max_streams: 3,
+            max_mbps: 25,
+            linger_s: 20,
+        }
+    }
+}
+
+impl HotChannelsConfig {
+    /// Replaces values out of range by their defaults.
+    fn check(&mut self, prefix: &str, c: &mut Checker) {
+        let d = Self::default();
+        c.range(
+            &format!("{prefix}.max_streams"),
+            &mut self.max_streams,
+            d.max_streams,
+            1..=8,
+        );
+        c.range(
+            &format!("{prefix}.max_mbps"),
+            &mut self.max_mbps,
+            d.max_mbps,
+            1..=10_000,
+        );
+        c.range(
+            &format!("{prefix}.linger_s"),
+            &mut self.linger_s,
+            d.linger_s,
+            1..=600,
+        );
+    }
 }
 
 /// The viewer's preferences.
@@ -66,7 +190,9 @@ pub struct NetworkConfig {
 pub struct Preferences {
     /// Preferred audio track language, ISO 639 code (`"eng"`, `"de"`); lowercase.
     pub audio_language: String,
-    /// Show subtitles when the stream has them in the preferred language.
+    /// Show subtitles when the stream has them in the preferred language. Reserved: subtitles are
+    /// not shown yet, so nothing reads it and the menu does not offer it; accepted so that
+    /// configurations written for it stay valid.
     pub subtitles: bool,
     /// Picture fit: `"auto"`, `"letterbox"`, `"zoom"` or `"stretch"`; see [`Preferences::aspect`].
     pub aspect: String,
@@ -91,32 +217,8 @@ impl Default for Preferences {
     }
 }
 
-/// How the picture is fitted to the screen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Aspect {
-    /// Keep the stream's aspect ratio, bars where needed.
-    #[default]
-    Auto,
-    /// Like `Auto`, but also letterbox 4:3 content signalled as anamorphic.
-    Letterbox,
-    /// Fill the screen, cropping what does not fit.
-    Zoom,
-    /// Fill the screen, distorting the picture.
-    Stretch,
-}
-
-impl Aspect {
-    /// Parses the config spelling; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "auto" => Some(Self::Auto),
-            "letterbox" => Some(Self::Letterbox),
-            "zoom" => Some(Self::Zoom),
-            "stretch" => Some(Self::Stretch),
-            _ => None,
-        }
-    }
-}
+/// How the picture is fitted to the screen (the core's type: one closed set for config, state and menu).
+pub use crate::core::Aspect;
 
 impl Preferences {
     /// The picture fit. Kept as text in the file so a misspelt value costs only this field
@@ -151,15 +253,33 @@ pub struct PathsConfig {
 /// Loads the config at `path`. A missing file gives defaults and an informational message;
 /// anything wrong inside it gives warnings (see the module docs). Never fails.
 pub fn load_config(path: &Path) -> (Config, Vec<LoadWarning>) {
-    load(path, Severity::Info)
+    load(path, Severity::Info, Aside::Rename)
+}
+
+/// What to do with a config file that cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Aside {
+    /// Rename it to `*.bad` (the app: defaults now, evidence kept, no loop on the same file).
+    Rename,
+    /// Leave it alone (`zapbox probe`: a diagnostic never changes the box).
+    Leave,
+}
+
+/// [`load_config_at`] for diagnostics: a damaged file is reported but never renamed.
+pub fn inspect_config_at(location: &ConfigLocation) -> (Config, Vec<LoadWarning>) {
+    load_at(location, Aside::Leave)
 }
 
 /// Loads the config chosen by [`crate::system::paths::find_config`]. A file named with
 /// `--config` that does not exist is a warning; no config anywhere is only informational.
 pub fn load_config_at(location: &ConfigLocation) -> (Config, Vec<LoadWarning>) {
+    load_at(location, Aside::Rename)
+}
+
+fn load_at(location: &ConfigLocation, aside: Aside) -> (Config, Vec<LoadWarning>) {
     match location {
-        ConfigLocation::Explicit(path) => load(path, Severity::Warning),
-        ConfigLocation::Found(path) => load(path, Severity::Info),
+        ConfigLocation::Explicit(path) => load(path, Severity::Warning, aside),
+        ConfigLocation::Found(path) => load(path, Severity::Info, aside),
         ConfigLocation::Absent { searched } => {
             let list: Vec<_> = searched.iter().map(|p| p.display().to_string()).collect();
             let file = searched.last().map_or_else(PathBuf::new, PathBuf::clone);
@@ -169,9 +289,9 @@ pub fn load_config_at(location: &ConfigLocation) -> (Config, Vec<LoadWarning>) {
     }
 }
 
-fn load(path: &Path, missing: Severity) -> (Config, Vec<LoadWarning>) {
+fn load(path: &Path, missing: Severity, aside: Aside) -> (Config, Vec<LoadWarning>) {
     let message = match read_limited(path, MAX_CONFIG_BYTES) {
-        Ok(bytes) => return parse(path, &bytes),
+        Ok(bytes) => return parse(path, &bytes, aside),
         Err(ReadError::Missing) => {
             let message = "no such file; using the default configuration".to_string();
             let warning = LoadWarning {
@@ -184,7 +304,7 @@ fn load(path: &Path, missing: Severity) -> (Config, Vec<LoadWarning>) {
         Err(ReadError::TooLarge(size)) => format!(
             "the file is {size} bytes, more than a config can be ({MAX_CONFIG_BYTES}); {}; \
              using the default configuration",
-            keep_aside(path)
+            set_aside(path, aside)
         ),
         Err(ReadError::Unreadable(reason)) => format!(
             "cannot read it ({reason}); using the default configuration. \
@@ -195,14 +315,14 @@ fn load(path: &Path, missing: Severity) -> (Config, Vec<LoadWarning>) {
 }
 
 /// Parses and validates config bytes that were read from `path`.
-fn parse(path: &Path, bytes: &[u8]) -> (Config, Vec<LoadWarning>) {
-    let mut unknown = Vec::new();
-    let mut config = match decode(bytes, &mut unknown) {
+fn parse(path: &Path, bytes: &[u8], aside: Aside) -> (Config, Vec<LoadWarning>) {
+    let (mut unknown, mut repaired) = (Vec::new(), Vec::new());
+    let mut config = match decode(bytes, &mut unknown, &mut repaired) {
         Ok(config) => config,
         Err(problem) => {
             let message = format!(
                 "{problem}; {}; using the default configuration. Fix it and move it back",
-                keep_aside(path)
+                set_aside(path, aside)
             );
             return (Config::default(), vec![LoadWarning::warning(path, message)]);
         }
@@ -210,6 +330,7 @@ fn parse(path: &Path, bytes: &[u8]) -> (Config, Vec<LoadWarning>) {
     let mut messages: Vec<String> = unknown
         .into_iter()
         .map(|key| format!("unknown key `{key}` ignored; check its spelling"))
+        .chain(repaired)
         .collect();
     messages.extend(config.validate());
     let warnings = messages
@@ -219,9 +340,16 @@ fn parse(path: &Path, bytes: &[u8]) -> (Config, Vec<LoadWarning>) {
     (config, warnings)
 }
 
+fn set_aside(path: &Path, aside: Aside) -> String {
+    match aside {
+        Aside::Rename => keep_aside(path),
+        Aside::Leave => "the file was left in place".into(),
+    }
+}
+
 /// Deserializes a config, collecting the paths of unknown keys; the error says what is wrong
 /// and where (serde_json's line and column).
-fn decode(bytes: &[u8], unknown: &mut Vec<String>) -> Result<Config, String> {
+fn decode(bytes: &[u8], unknown: &mut Vec<String>, repaired: &mut Vec<String>) -> Result<Config, String> {
     if !starts_as_object(bytes) {
         // Let serde_json locate syntax errors; a valid non-object gets its own message.
         return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
@@ -230,12 +358,62 @@ fn decode(bytes: &[u8], unknown: &mut Vec<String>) -> Result<Config, String> {
         });
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_ignored::deserialize(&mut de, |p| unknown.push(key_path(&p)))
-        .and_then(|config: Config| de.end().map(|()| config))
-        .map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => format!("a value has the wrong type ({e})"),
-            _ => format!("not valid JSON ({e})"),
-        })
+    let first = serde_ignored::deserialize(&mut de, |p| unknown.push(key_path(&p)))
+        .and_then(|config: Config| de.end().map(|()| config));
+    match first {
+        Ok(config) => Ok(config),
+        // One value of the wrong type or out of range costs that value, not the whole file.
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            unknown.clear();
+            repair(bytes, unknown, repaired).map_err(|_| format!("a value has the wrong type ({e})"))
+        }
+        Err(e) => Err(format!("not valid JSON ({e})")),
+    }
+}
+
+/// Deserializes a config whose JSON is valid but has values of the wrong type or range: each
+/// such value (one or two levels deep) is dropped, so its default applies, and named in
+/// `repaired`.
+fn repair(bytes: &[u8], unknown: &mut Vec<String>, repaired: &mut Vec<String>) -> Result<Config, ()> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| ())?;
+    let object = value.as_object_mut().ok_or(())?;
+    drop_bad_values(object, &[], repaired);
+    serde_ignored::deserialize(value, |p| unknown.push(key_path(&p))).map_err(|_| ())
+}
+
+/// Removes the values of `object` (at `path` in the config) that do not deserialize.
+fn drop_bad_values(
+    object: &mut serde_json::Map<String, serde_json::Value>,
+    path: &[&str],
+    repaired: &mut Vec<String>,
+) {
+    let keys: Vec<String> = object.keys().cloned().collect();
+    for key in keys {
+        let Some(v) = object.get(&key) else { continue };
+        // The value alone, nested at its place in an otherwise empty config.
+        let wrap = |k: &str, v: serde_json::Value| {
+            serde_json::Value::Object(serde_json::Map::from_iter([(k.to_owned(), v)]))
+        };
+        let mut alone = wrap(&key, v.clone());
+        for parent in path.iter().rev() {
+            alone = wrap(parent, alone);
+        }
+        if serde_json::from_value::<Config>(alone).is_ok() {
+            continue;
+        }
+        if path.is_empty()
+            && let Some(inner) = object.get_mut(&key).and_then(serde_json::Value::as_object_mut)
+        {
+            drop_bad_values(inner, &[key.as_str()], repaired);
+            continue;
+        }
+        object.remove(&key);
+        let shown: Vec<&str> = path.iter().copied().chain([key.as_str()]).collect();
+        repaired.push(format!(
+            "`{}` has the wrong type or is out of range; its default is used",
+            shown.join(".")
+        ));
+    }
 }
 
 impl Config {
@@ -257,6 +435,9 @@ impl Config {
         c.optional("network.multicast_interface", iface, rule, |n: &String| {
             is_interface_name(n)
         });
+        if let Some(hot) = self.network.hot_channels.as_mut() {
+            hot.check("network.hot_channels", &mut c);
+        }
         self.preferences.check(&mut c);
         if self.parental.pin.as_deref().is_some_and(|p| !is_pin(p)) {
             // The rejected value is not echoed: it is close to a secret and logs get shared.
@@ -266,6 +447,31 @@ impl Config {
         let (abs, is_abs) = ("an absolute path", |p: &PathBuf| p.is_absolute());
         c.optional("paths.state_file", &mut self.paths.state_file, abs, is_abs);
         c.optional("paths.cache_dir", &mut self.paths.cache_dir, abs, is_abs);
+        let rule = "a device under /dev such as /dev/cec0";
+        c.optional("cec.device", &mut self.cec.device, rule, |p: &PathBuf| {
+            p.starts_with("/dev/") && !p.to_string_lossy().contains("..")
+        });
+        let rule = "1 to 14 printable ASCII characters";
+        c.value(
+            "cec.osd_name",
+            &mut self.cec.osd_name,
+            "zapbox".into(),
+            rule,
+            |n| (1..=14).contains(&n.len()) && n.bytes().all(|b| (0x20..0x7f).contains(&b)),
+        );
+        let input_switch = &mut self.cec.standby_on_input_switch_s;
+        c.range("cec.standby_on_input_switch_s", input_switch, 0, 0..=86_400);
+        c.range("companion.port", &mut self.companion.port, 8099, 1024..=65535);
+        c.range(
+            "companion.session_minutes",
+            &mut self.companion.session_minutes,
+            0,
+            0..=525_600,
+        );
+        let rule = "box, tv or audio-system";
+        c.optional("cec.volume", &mut self.cec.volume, rule, |v: &String| {
+            crate::core::VolumeControl::parse(v).is_some()
+        });
         c.into_messages()
     }
 }

@@ -37,7 +37,7 @@ impl Rec {
     /// The details offset, `details::NO_DETAILS` for none.
     pub fn details_offset(&self) -> u64 {
         match self.details_source >> 16 {
-            NO_OFFSET => crate::epg::details::NO_DETAILS,
+            NO_OFFSET => crate::guide::details::NO_DETAILS,
             offset => offset,
         }
     }
@@ -89,10 +89,18 @@ pub(crate) fn resolve(recs: &mut Vec<Rec>, rank: &[u16], report: &mut dyn FnMut(
 /// programmes end up at the front and their count is returned.
 fn clean_one_source(run: &mut [Rec], report: &mut dyn FnMut(&Rec, Issue)) -> usize {
     let mut kept = 0;
+    // First programme with a later start than programme `i`: only moves forward (the run is
+    // sorted), so a million programmes with one start cost a million steps, not a million².
+    // Writes go to `kept <= i`, so what lies after `i` is still the input.
+    let mut later = 0;
     for i in 0..run.len() {
         let mut r = run[i];
         if r.duration == OPEN {
-            match run[i + 1..].iter().find(|n| n.start > r.start) {
+            later = later.max(i + 1);
+            while later < run.len() && run[later].start <= r.start {
+                later += 1;
+            }
+            match run.get(later) {
                 Some(next) => r.duration = next.start - r.start,
                 None => {
                     report(&r, Issue::NoStop);
@@ -155,7 +163,7 @@ mod tests {
 
     fn rec(channel: u32, start: u32, duration: u32, source: u16) -> Rec {
         Rec {
-            details_source: Rec::pack(crate::epg::details::NO_DETAILS, source),
+            details_source: Rec::pack(crate::guide::details::NO_DETAILS, source),
             start,
             duration,
             channel,
@@ -204,11 +212,26 @@ mod tests {
         assert!(issues.is_empty());
     }
 
+    /// A million programmes without stop and with one start: all but the first are duplicates,
+    /// found in one pass (the search for the next start used to rescan them all: quadratic).
+    #[test]
+    fn equal_open_starts_are_linear() {
+        let n = 1_000_000;
+        let mut recs: Vec<Rec> = (0..n).map(|_| rec(0, 100, OPEN, 0)).collect();
+        recs.push(rec(0, 200, 50, 0));
+        let mut steps = 0u64;
+        resolve(&mut recs, &[0], &mut |_, _| steps += 1);
+        // The first open one runs until 200; the others start with it and are duplicates.
+        assert_eq!(recs.len(), 2);
+        assert_eq!((recs[0].start, recs[0].duration), (100, 100));
+        assert_eq!(steps, n as u64 - 1);
+    }
+
     #[test]
     fn packing() {
         let r = rec(0, 0, 1, 7);
         assert_eq!(r.source(), 7);
-        assert_eq!(r.details_offset(), crate::epg::details::NO_DETAILS);
+        assert_eq!(r.details_offset(), crate::guide::details::NO_DETAILS);
         let r = Rec {
             details_source: Rec::pack(12345, 3),
             ..r

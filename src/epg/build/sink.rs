@@ -4,9 +4,14 @@
 //! appends the details. Warnings carry the source name and line, capped per source.
 
 use super::resolve::{OPEN, Rec};
-use super::{IndexBuilder, MAX_DURATION_S, MAX_WARNINGS_PER_SOURCE, rfc3339};
+use super::{
+    IndexBuilder, MAX_DETAILS_BYTES, MAX_DURATION_S, MAX_GUIDE_CHANNELS, MAX_PROGRAMMES,
+    MAX_WARNINGS_PER_SOURCE, rfc3339,
+};
+use crate::epg::Warning;
 use crate::epg::xmltv::{Programme, XmltvChannel, XmltvSink};
-use crate::epg::{UtcSeconds, Warning};
+use crate::guide::UtcSeconds;
+use crate::guide::titles::MAX_TITLE_BYTES;
 use std::collections::HashSet;
 
 /// Receives one source's channels and programmes (see [`IndexBuilder::source`]).
@@ -26,6 +31,12 @@ pub struct SourceSink<'b> {
     pub skipped: u64,
     /// Programmes handed to the builder.
     pub kept: u64,
+    /// Programmes dropped because the index was full.
+    over_cap: u64,
+    /// Channels dropped because the index was full.
+    channels_over_cap: u64,
+    /// Whether the details file reached its cap.
+    details_full: bool,
 }
 
 impl<'b> SourceSink<'b> {
@@ -41,11 +52,29 @@ impl<'b> SourceSink<'b> {
             warnings: 0,
             skipped: 0,
             kept: 0,
+            over_cap: 0,
+            channels_over_cap: 0,
+            details_full: false,
         }
     }
 
     /// Ends the source: notes how many warnings were not shown.
-    pub fn finish(self) {
+    pub fn finish(mut self) {
+        if self.over_cap > 0 {
+            let message = format!(
+                "{} programmes dropped: a guide index holds at most {MAX_PROGRAMMES}",
+                self.over_cap
+            );
+            self.builder.warn(Warning::new(&self.name, 0, message));
+        }
+        if self.channels_over_cap > 0 {
+            let message = format!(
+                "{} channels dropped: a guide index holds at most {MAX_GUIDE_CHANNELS}",
+                self.channels_over_cap
+            );
+            self.builder.warn(Warning::new(&self.name, 0, message));
+        }
+        self.over_cap = 0;
         if self.warnings > MAX_WARNINGS_PER_SOURCE {
             let more = self.warnings - MAX_WARNINGS_PER_SOURCE;
             let w = Warning::new(
@@ -81,7 +110,7 @@ impl<'b> SourceSink<'b> {
 
     fn lookup(&mut self, id: &str) -> Option<u32> {
         let Some(filter) = self.builder.options.filter.clone() else {
-            return Some(self.builder.channel_number(id, &[], None));
+            return self.builder.channel_number(id, &[], None);
         };
         if self.keep.is_none() {
             let keep = filter.keep(&self.declared);
@@ -93,7 +122,7 @@ impl<'b> SourceSink<'b> {
             self.keep = Some(keep);
         }
         if self.keep.as_ref().is_some_and(|k| k.contains(id)) {
-            return Some(self.builder.channel_number(id, &[], None));
+            return self.builder.channel_number(id, &[], None);
         }
         // A programme of a channel never declared (or declared after the programmes began).
         let bare = XmltvChannel {
@@ -104,6 +133,7 @@ impl<'b> SourceSink<'b> {
             .keep(std::slice::from_ref(&bare))
             .contains(id)
             .then(|| self.builder.channel_number(id, &[], None))
+            .flatten()
     }
 
     /// Checks and shifts times: `(start, duration or OPEN)`, or a warning message.
@@ -147,11 +177,17 @@ fn out_of_range(t: UtcSeconds) -> String {
 impl XmltvSink for SourceSink<'_> {
     fn channel(&mut self, channel: XmltvChannel, _line: u64) {
         let Some(filter) = self.builder.options.filter.clone() else {
-            self.builder
-                .channel_number(&channel.id, &channel.names, channel.icon.as_deref());
+            if self
+                .builder
+                .channel_number(&channel.id, &channel.names, channel.icon.as_deref())
+                .is_none()
+            {
+                self.channels_over_cap += 1;
+            }
             return;
         };
         match &mut self.keep {
+            None if self.declared.len() >= MAX_GUIDE_CHANNELS => self.channels_over_cap += 1,
             None => self.declared.push(channel),
             Some(keep) => {
                 if filter.keep(std::slice::from_ref(&channel)).contains(&channel.id) {
@@ -176,21 +212,34 @@ impl XmltvSink for SourceSink<'_> {
             }
             Err(message) => return self.push_warning(p.line, message),
         };
+        if self.builder.recs.len() >= MAX_PROGRAMMES {
+            self.over_cap += 1;
+            return;
+        }
         let Some(title) = self.builder.titles.intern(&p.title) else {
-            return self.push_warning(p.line, "more than 4 billion distinct titles; skipped".into());
+            let message = format!("more than {MAX_TITLE_BYTES} bytes of distinct titles; skipped");
+            return self.push_warning(p.line, message);
         };
-        let offset = match self
+        let full = self
             .builder
             .details
-            .as_mut()
-            .map(|d| d.append(p.details.as_bytes()))
-        {
-            Some(Ok(offset)) => offset,
-            Some(Err(e)) => {
-                self.builder.io_error.get_or_insert(e);
-                return;
-            }
-            None => crate::epg::details::NO_DETAILS,
+            .as_ref()
+            .is_some_and(|d| d.len() >= MAX_DETAILS_BYTES);
+        if full && !self.details_full {
+            self.details_full = true;
+            let message =
+                format!("more than {MAX_DETAILS_BYTES} bytes of descriptions; later programmes have none");
+            self.push_warning(p.line, message);
+        }
+        let offset = match self.builder.details.as_mut().filter(|_| !full) {
+            Some(d) => match d.append(p.details.as_bytes()) {
+                Ok(offset) => offset,
+                Err(e) => {
+                    self.builder.io_error.get_or_insert(e);
+                    return;
+                }
+            },
+            None => crate::guide::details::NO_DETAILS,
         };
         self.kept += 1;
         self.builder.recs.push(Rec {
@@ -204,5 +253,11 @@ impl XmltvSink for SourceSink<'_> {
 
     fn warning(&mut self, line: u64, message: String) {
         self.push_warning(line, message);
+    }
+
+    fn warnings_suppressed(&mut self, n: u64) {
+        self.warnings = self
+            .warnings
+            .saturating_add(usize::try_from(n).unwrap_or(usize::MAX));
     }
 }

@@ -8,7 +8,7 @@
 
 use super::attrs::{Attr, attributes};
 use super::{ChunkText, Programme, XmltvChannel, XmltvSink};
-use crate::epg::details::{
+use crate::guide::details::{
     TAG_CATCHUP_ID, TAG_CATEGORY, TAG_DESCRIPTION, TAG_EPISODE, TAG_ICON, TAG_RATING, TAG_SUB_TITLE,
 };
 
@@ -149,7 +149,10 @@ impl<'s, S: XmltvSink> Handler<'s, S> {
                 if self.field.is_some() {
                     self.text.push_str(&literal);
                 }
-                self.unknown_refs.push(literal);
+                // Only the first is reported; storing each would cost memory per occurrence.
+                if self.unknown_refs.is_empty() {
+                    self.unknown_refs.push(literal);
+                }
             }
         }
     }

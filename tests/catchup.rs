@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Catch-up end to end: `zapbox catchup` as an integrator runs it (the real binary, a playlist
+//! file, the process's `TZ`), and the demo headend's archive fetched over real HTTP with a URL
+//! the engine made from the demo playlist, checked to start at the asked time by the stream's
+//! own PTS, then played by the player's real pipeline.
+//!
+//! A custom harness: the archive case starts the headend, whose multicast must stay inside a
+//! private network namespace entered while the process is single-threaded. The CLI cases run
+//! without it. Run: `cargo test --test catchup`.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use zapbox::core::{PlayerCommand, PlayerEvent, RequestId};
+use zapbox::demo::{Headend, HeadendOptions};
+use zapbox::lineup::ChannelKey;
+use zapbox::lineup::catchup::ArchiveRequest;
+use zapbox::player::{EventSink, Outputs, Player, PlayerConfig};
+use zapbox::system::netns;
+
+type Case = fn() -> Result<(), String>;
+
+fn main() {
+    let in_namespace = match netns::enter_private_network() {
+        Ok(()) => true,
+        Err(e) if nix::unistd::geteuid().is_root() || std::env::var_os("CI").is_some() => {
+            eprintln!("cannot enter a private network namespace: {e}");
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("the archive case is skipped: {e}");
+            false
+        }
+    };
+    let mut cases: Vec<(&str, Case)> = vec![
+        (
+            "catchup prints the xc archive URL in the TZ zone",
+            cli_text_in_local_time,
+        ),
+        ("catchup --json gives the url and the template's facts", cli_json),
+        (
+            "catchup applies tvg-shift and catchup-correction",
+            cli_shift_and_correction,
+        ),
+        ("catchup refuses with a reason and exit status 1", cli_refusals),
+        ("catchup rejects a bad time with exit status 2", cli_bad_usage),
+    ];
+    if in_namespace {
+        cases.push((
+            "the demo archive starts at the asked time and plays",
+            demo_archive_start,
+        ));
+    }
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let mut failed = 0;
+    for (name, case) in cases {
+        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        match case() {
+            Ok(()) => println!("test {name} ... ok"),
+            Err(e) => {
+                println!("test {name} ... FAILED: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
+
+const PLAYLIST: &str = r#"#EXTM3U
+#EXTINF:-1 tvg-id="one.xc" tvg-chno="1" catchup="xc",One
+http://xc.example:8080/live/user/pass/1477.m3u8
+#EXTINF:-1 tvg-id="two" tvg-chno="2" tvg-shift="1" catchup="default" catchup-days="3" catchup-correction="-0.5" catchup-source="https://arc.example/two?start={utc}&end={utcend}&day={utc:Ymd}",Two
+https://live.example/two.m3u8
+#EXTINF:-1 tvg-id="three" tvg-chno="3",Three
+udp://@239.1.1.3:5000
+"#;
+
+/// Central European time as a POSIX rule, so the test needs no zone files.
+const BERLIN: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
+
+fn catchup(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let list = dir.path().join("list.m3u");
+    std::fs::write(&list, PLAYLIST).expect("the playlist is written");
+    Command::new(env!("CARGO_BIN_EXE_zapbox"))
+        .arg("catchup")
+        .arg(&list)
+        .args(args)
+        .env("TZ", BERLIN)
+        .output()
+        .expect("zapbox runs")
+}
+
+fn expect(out: &Output, code: i32, stdout: &str, stderr_has: &str) -> Result<(), String> {
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    if out.status.code() != Some(code) || o != stdout || !e.contains(stderr_has) {
+        return Err(format!(
+            "exit {:?}, stdout {o:?}, stderr {e:?}",
+            out.status.code()
+        ));
+    }
+    Ok(())
+}
+
+const NOW: &str = "2026-12-06T23:00:00Z";
+const XC_URL: &str = "http://xc.example:8080/timeshift/user/pass/90/2026-12-06:21-15/1477.m3u8\n";
+
+fn cli_text_in_local_time() -> Result<(), String> {
+    // 20:15 UTC is 21:15 in Berlin; {duration:60} of 5400 s is 90 minutes.
+    let at = ["--channel", "1", "--duration", "5400", "--now", NOW];
+    expect(
+        &catchup(&[&at[..], &["--start", "2026-12-06T20:15:00Z"]].concat()),
+        0,
+        XC_URL,
+        "",
+    )?;
+    // The same start given as local time, and the channel by its tvg-id.
+    let local = [
+        "--channel",
+        "one.xc",
+        "--duration",
+        "5400",
+        "--now",
+        NOW,
+        "--start",
+        "2026-12-06T21:15:00",
+    ];
+    expect(&catchup(&local), 0, XC_URL, "")
+}
+
+fn cli_json() -> Result<(), String> {
+    let out = catchup(&[
+        "--channel",
+        "1",
+        "--start",
+        "2026-12-06T20:15:00Z",
+        "--duration",
+        "5400",
+        "--now",
+        NOW,
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("{e}: {out:?}"))?;
+    let want = serde_json::json!({
+        "url": XC_URL.trim_end(), "channel": 1, "mode": "xc", "granularity_s": 60, "terminates": true
+    });
+    if v != want || out.status.code() != Some(0) {
+        return Err(format!("{v} ({:?})", out.status.code()));
+    }
+    Ok(())
+}
+
+fn cli_shift_and_correction() -> Result<(), String> {
+    // The guide shows 21:00+01:00 (20:00Z) with tvg-shift +1 h: the provider's clock says 19:00Z,
+    // and catchup-correction -0.5 h moves it to 19:30Z. The day is local (Berlin).
+    let out = catchup(&[
+        "--channel",
+        "TWO",
+        "--start",
+        "2026-12-06T21:00:00+01:00",
+        "--duration",
+        "3600",
+        "--now",
+        NOW,
+    ]);
+    expect(
+        &out,
+        0,
+        "https://arc.example/two?start=1796585400&end=1796589000&day=20261206\n",
+        "",
+    )
+}
+
+fn cli_refusals() -> Result<(), String> {
+    let base = ["--duration", "600", "--now", NOW];
+    let no_catchup = catchup(&[&base[..], &["--channel", "3", "--start", "2026-12-06T20:00:00Z"]].concat());
+    expect(&no_catchup, 1, "", "channel 3 (Three) has no catch-up")?;
+    let old = catchup(&[&base[..], &["--channel", "2", "--start", "2026-12-02T00:00:00Z"]].concat());
+    expect(
+        &old,
+        1,
+        "",
+        "outside its 3-day archive (the oldest start is 2026-12-03T23:00:00Z)",
+    )?;
+    let future = catchup(&[&base[..], &["--channel", "2", "--start", "2026-12-07T20:00:00Z"]].concat());
+    expect(&future, 1, "", "not in the past yet")?;
+    let unknown = catchup(&[&base[..], &["--channel", "99", "--start", "2026-12-06T20:00:00Z"]].concat());
+    expect(&unknown, 1, "", "no channel '99'")?;
+    let json = catchup(
+        &[
+            &base[..],
+            &["--channel", "3", "--start", "2026-12-06T20:00:00Z", "--json"],
+        ]
+        .concat(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).map_err(|e| e.to_string())?;
+    if v["url"] != serde_json::Value::Null || !v["error"].as_str().is_some_and(|e| e.contains("no catch-up"))
+    {
+        return Err(format!("{v}"));
+    }
+    Ok(())
+}
+
+fn cli_bad_usage() -> Result<(), String> {
+    let out = catchup(&["--channel", "1", "--start", "yesterday", "--duration", "60"]);
+    expect(&out, 2, "", "--start 'yesterday' is not an ISO 8601 time")?;
+    let out = catchup(&[
+        "--channel",
+        "1",
+        "--start",
+        "2026-12-06T20:15:00Z",
+        "--duration",
+        "0",
+    ]);
+    expect(&out, 2, "", "--duration")
+}
+
+/// The demo's channel 1 archive: the engine's URL for a start 10 minutes ago, 5 s long, and for
+/// starts 3 s and 20 s later, each beginning at the keyframe at or before the asked second.
+fn demo_archive_start() -> Result<(), String> {
+    let headend = Headend::start(&HeadendOptions {
+        cache_dir: std::env::temp_dir().join("zapbox-test-loops"),
+        width: 640,
+        height: 360,
+    })
+    .map_err(|e| format!("the demo headend starts: {e:#}"))?;
+    let report = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]);
+    let channel = report.lineup.by_number(1).ok_or("channel 1")?;
+    let archive = channel
+        .catchup
+        .as_ref()
+        .ok_or("channel 1 has catch-up in the demo playlist")?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as i64;
+    let mut firsts = Vec::new();
+    for start in [now - 600, now - 597, now - 580] {
+        let req = ArchiveRequest {
+            start,
+            duration_s: 5,
+            now,
+            guide_shift_s: 0,
+            catchup_id: None,
+        };
+        let url = archive
+            .archive_url(&req, &jiff::tz::TimeZone::UTC)
+            .map_err(|e| e.to_string())?;
+        let body = http_get(&url)?;
+        let pts = video_pts(&body);
+        let (first, last) = (
+            *pts.first().ok_or("no video PTS")?,
+            *pts.iter().max().ok_or("no PTS")?,
+        );
+        // Stamped with air time: the first frame is the keyframe at most one GOP (1 s) before.
+        let before = (pts_of(start) + (1 << 33) - first) % (1 << 33);
+        if before > 90_000 {
+            return Err(format!(
+                "{url}: first frame {before} ticks before the asked start"
+            ));
+        }
+        let span = (last + (1 << 33) - first) % (1 << 33);
+        if !(4 * 90_000..=7 * 90_000).contains(&span) {
+            return Err(format!("{url}: {span} ticks of video for 5 s asked"));
+        }
+        firsts.push(first);
+    }
+    // 20 s later is the same point of the loop two laps on: exactly 20 s of PTS.
+    if (firsts[2] + (1 << 33) - firsts[0]) % (1 << 33) != 20 * 90_000 {
+        return Err(format!("starts 20 s apart gave PTS {firsts:?}"));
+    }
+    let future = format!("{}/archive/1/{}-5.ts", headend.base_url(), now + 60);
+    match http_get(&future) {
+        Err(e) if e.contains("404") => {}
+        other => return Err(format!("a future start must be refused: {other:?}")),
+    }
+    let req = ArchiveRequest {
+        start: now - 300,
+        duration_s: 8,
+        now,
+        guide_shift_s: 0,
+        catchup_id: None,
+    };
+    plays(
+        &archive
+            .archive_url(&req, &jiff::tz::TimeZone::UTC)
+            .map_err(|e| e.to_string())?,
+    )
+}
+
+/// The player (real GStreamer pipeline, headless) plays the archive URL and decodes its frames.
+fn plays(url: &str) -> Result<(), String> {
+    let list = format!("#EXTINF:-1,Archive\n{url}\n");
+    let lineup = zapbox::lineup::build(&[("archive.m3u".into(), list.into_bytes())]).lineup;
+    let source = lineup
+        .channels
+        .first()
+        .ok_or("the archive URL is a playable source")?
+        .sources[0]
+        .clone();
+    let (tx, events) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().map(|t| t.send(e));
+    });
+    let frames = Arc::new(AtomicUsize::new(0));
+    let counter = frames.clone();
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    })));
+    let player = Player::new(config, sink).map_err(|e| format!("{e:?}"))?;
+    player.execute(PlayerCommand::Play {
+        request: RequestId(1),
+        channel: ChannelKey("archive".into()),
+        source: Box::new(source),
+        hot: Vec::new(),
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .ok_or("no first frame")?;
+        match events.recv_timeout(left) {
+            Ok(PlayerEvent::FirstFrame { .. }) => break,
+            Ok(PlayerEvent::Failed { error, .. }) => return Err(format!("{url}: {error:?}")),
+            Ok(_) => {}
+            Err(_) => return Err(format!("{url}: no first frame in 20 s")),
+        }
+    }
+    let before = frames.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(1));
+    let decoded = frames.load(Ordering::SeqCst) - before;
+    if decoded < 10 {
+        return Err(format!("{url}: only {decoded} frames in a second"));
+    }
+    Ok(())
+}
+
+fn pts_of(unix_s: i64) -> u64 {
+    (unix_s as u64 * 90_000) % (1 << 33)
+}
+
+/// A plain HTTP/1.1 GET of an `http://host:port/path` URL; the body, or the status line.
+fn http_get(url: &str) -> Result<Vec<u8>, String> {
+    let rest = url.strip_prefix("http://").ok_or("not http")?;
+    let (host, path) = rest.split_at(rest.find('/').ok_or("no path")?);
+    let mut s = TcpStream::connect(host).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply).map_err(|e| e.to_string())?;
+    let split = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no header end")?;
+    let status = String::from_utf8_lossy(&reply[..split])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    if !status.contains(" 200 ") {
+        return Err(status);
+    }
+    Ok(reply[split + 4..].to_vec())
+}
+
+/// PTS (90 kHz) of every video PES (stream id 0xE0..0xEF) starting in `ts`, in stream order.
+fn video_pts(ts: &[u8]) -> Vec<u64> {
+    ts.chunks_exact(188)
+        .filter(|p| p[0] == 0x47 && p[1] & 0x40 != 0)
+        .filter_map(|p| {
+            let start = if p[3] & 0x20 != 0 {
+                5 + usize::from(p[4])
+            } else {
+                4
+            };
+            let pes = p.get(start..)?;
+            let video = pes.get(..3)? == [0, 0, 1] && (0xe0..=0xef).contains(pes.get(3)?);
+            if !video || pes.get(7)? & 0x80 == 0 {
+                return None;
+            }
+            let b = pes.get(9..14)?;
+            Some(
+                (u64::from(b[0] >> 1 & 7) << 30)
+                    | (u64::from(b[1]) << 22)
+                    | (u64::from(b[2] >> 1) << 15)
+                    | (u64::from(b[3]) << 7)
+                    | u64::from(b[4] >> 1),
+            )
+        })
+        .collect()
+}

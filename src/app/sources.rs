@@ -17,6 +17,7 @@ use crate::epg::{
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
 use crate::system::clock;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,6 +43,8 @@ pub struct SourceLoader {
     writing: Arc<Mutex<()>>,
     /// The viewer's guide choices (menu), applied at every match.
     overrides: Arc<Mutex<GuideOverrides>>,
+    /// Configured time zones of guide sources (by URL) for their times without a zone.
+    time_zones: Arc<HashMap<String, String>>,
 }
 
 impl SourceLoader {
@@ -53,7 +56,14 @@ impl SourceLoader {
             generation: Arc::new(AtomicU64::new(0)),
             writing: Arc::new(Mutex::new(())),
             overrides: Arc::new(Mutex::new(GuideOverrides::new())),
+            time_zones: Arc::default(),
         }
+    }
+
+    /// The configured time zone of each guide source (by URL) that has one.
+    pub fn with_time_zones(mut self, zones: HashMap<String, String>) -> Self {
+        self.time_zones = Arc::new(zones);
+        self
     }
 
     /// The viewer's guide choices to apply from now on.
@@ -166,6 +176,7 @@ impl SourceLoader {
                 location: location.clone(),
                 priority: count - i as i32,
                 offset_minutes: self.guide_offset_minutes,
+                time_zone: self.time_zones.get(location).cloned(),
             })
             .collect();
         let options = IngestOptions {

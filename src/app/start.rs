@@ -38,7 +38,13 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
     crate::ui::run_window(|inbox, frames| {
         let core = Core::new(Default::default(), saved, settings);
         let config_for_player = player_config(&board, &config, frames);
-        let loader = SourceLoader::new(inbox.clone(), cache_dir, config.guide_offset_minutes);
+        let time_zones = config
+            .guides
+            .iter()
+            .filter_map(|g| Some((g.url.clone(), g.time_zone.clone()?)))
+            .collect();
+        let loader = SourceLoader::new(inbox.clone(), cache_dir, config.guide_offset_minutes)
+            .with_time_zones(time_zones);
         let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
             .with_loader(loader.clone());
         // The remote: evdev devices with the board's keymap, into the same inbox as every event.

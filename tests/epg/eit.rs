@@ -249,3 +249,52 @@ fn eit_fills_and_corrects_the_guide() {
     guide.expire(SIX_PM + 86_400);
     assert!(titles(&guide, &no_xmltv).is_empty());
 }
+
+/// `../shared/corpus/ts/tsduck/NAME` when the corpus of real captures is beside the checkout.
+pub fn corpus(name: &str) -> Option<std::path::PathBuf> {
+    let path: std::path::PathBuf = [env!("CARGO_MANIFEST_DIR"), "../shared/corpus/ts/tsduck", name]
+        .iter()
+        .collect();
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipped: the capture corpus is not at {} (it sits beside the checkout in CI)", path.display());
+        None
+    }
+}
+
+/// The BBC date-edge EIT sections of TSDuck's test suite (2038-01-19, the day before and after
+/// the 16-bit MJD wrap of 2038-04-22, and 2090) decode to TSDuck's published dates and titles.
+#[test]
+fn eit_dates_after_2038_match_the_published_decode() {
+    use zapbox::epg::eit::parse_eit;
+    use zapbox::mpegts::Section;
+    for case in ["test-182.2", "test-182.3", "test-182.4", "test-182.6"] {
+        let (Some(bin), Some(txt)) = (corpus(&format!("{case}.eit.bin")), corpus(&format!("{case}.eit.txt"))) else {
+            return;
+        };
+        let bytes = std::fs::read(bin).unwrap();
+        let mut got = Vec::new();
+        let mut rest = &bytes[..];
+        while rest.len() >= 3 {
+            let len = 3 + usize::from(u16::from_be_bytes([rest[1], rest[2]]) & 0x0fff);
+            let (raw, tail) = rest.split_at(len.min(rest.len()));
+            rest = tail;
+            let section = Section::parse(raw).expect("a valid section");
+            let eit = parse_eit(&section).expect("an EIT section");
+            for e in eit.events {
+                let start = jiff::Timestamp::from_second(e.start.expect("a start")).unwrap();
+                got.push((start.strftime("%Y/%m/%d %H:%M:%S").to_string(), e.title));
+            }
+        }
+        let text = std::fs::read_to_string(txt).unwrap();
+        let starts = text.lines().filter_map(|l| l.trim().strip_prefix("Start UTC: "));
+        let names = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Event name: \""))
+            .map(|n| n.trim_end_matches('"'));
+        let expected: Vec<(String, String)> = starts.zip(names).map(|(s, n)| (s.to_owned(), n.to_owned())).collect();
+        assert!(!expected.is_empty(), "{case}: nothing expected");
+        assert_eq!(got, expected, "{case}");
+    }
+}

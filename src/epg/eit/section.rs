@@ -185,12 +185,18 @@ fn rating(entry: &[u8]) -> Option<(String, u8)> {
         .then(|| (String::from_utf8_lossy(&entry[..3]).into_owned(), age + 3))
 }
 
+/// MJD values below this (1900-03-01) are dates after the 16-bit MJD wraps on 2038-04-22
+/// (EN 300 468 Annex C, from V1.17.1): no broadcast carries a date before 1900, so the range
+/// is reused and 0x10000 days are added.
+const MJD_WRAP_BELOW: i64 = 15_079;
+
 /// MJD (16 bits) + BCD hh mm ss; `None` when undefined or invalid.
-fn start_time(b: &[u8]) -> Option<UtcSeconds> {
-    if b.iter().all(|&x| x == 0xff) {
+pub fn start_time(b: &[u8]) -> Option<UtcSeconds> {
+    if b.len() < 5 || b.iter().all(|&x| x == 0xff) {
         return None;
     }
     let mjd = i64::from(u16::from_be_bytes([b[0], b[1]]));
+    let mjd = if mjd < MJD_WRAP_BELOW { mjd + 0x1_0000 } else { mjd };
     let seconds = bcd_hms(&b[2..5])?;
     if seconds >= 86_400 {
         return None;
@@ -218,6 +224,11 @@ mod tests {
         assert_eq!(start_time(&[0xc0, 0x79, 0x12, 0x45, 0x00]), Some(750_516_300));
         assert_eq!(start_time(&[0xff; 5]), None);
         assert_eq!(start_time(&[0xc0, 0x79, 0x25, 0x00, 0x00]), None);
+        // The last day before the wrap and the first after: 2038-04-22 (MJD 0xFFFF) and
+        // 2038-04-23 (MJD 0x0000 under the new rule).
+        assert_eq!(start_time(&[0xff, 0xff, 0x23, 0x59, 0x59]), Some(2_155_593_599));
+        assert_eq!(start_time(&[0x00, 0x00, 0x00, 0x00, 0x00]), Some(2_155_593_600));
+        assert_eq!(start_time(&[0x3a, 0xe7, 0x00, 0x00, 0x00]), Some(-2_203_891_200));
         assert_eq!(bcd_hms(&[0x01, 0x45, 0x30]), Some(6330));
         assert_eq!(bcd_hms(&[0x01, 0x4a, 0x30]), None);
     }

@@ -8,5 +8,6 @@ pub mod bench_zap;
 pub mod demo;
 pub mod epg;
 pub mod lineup_check;
+pub mod play;
 pub mod probe;
 pub mod screenshot;

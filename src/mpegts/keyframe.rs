@@ -175,6 +175,8 @@ fn classify(codec: VideoCodec, header: u8) -> Verdict {
             0x00..=0xaf => Verdict::NotKey,
             _ => Verdict::Unknown,
         },
+        // VVC's NAL type sits in the second header byte: only the random-access indicator tells.
+        VideoCodec::Vvc => Verdict::Unknown,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod reorder;
 pub mod ring;
 pub mod rtp;
 pub mod stats;
+pub mod survey;
 pub mod synth;
 pub mod tables;
 
@@ -26,4 +27,6 @@ pub use psi::{Section, SectionAssembler};
 pub use reorder::{RtpReorder, RtpStats};
 pub use ring::{Cursor, FellBehind, Stats, TsRing};
 pub use rtp::{Datagram, RtpHeader, RtpPacket};
-pub use tables::{AudioCodec, ElementaryStream, Language, Pat, Pmt, StreamKind, VideoCodec};
+pub use tables::{
+    AudioCodec, AudioKind, ElementaryStream, Language, Pat, Pmt, StreamKind, SubtitleFormat, SubtitleTrack, VideoCodec,
+};

@@ -152,7 +152,7 @@ pub fn play(options: &PlayOptions) -> anyhow::Result<PlayReport> {
     }
     let source = url_source(&options.input)?;
     let mut report = PlayReport::default();
-    let run = run_player(&source, options, &mut report.problems);
+    let run = run_player(&source, options, true, &mut report.problems);
     finish(&mut report, run, options, None);
     Ok(report)
 }
@@ -199,7 +199,8 @@ fn play_file(path: &Path, options: &PlayOptions) -> anyhow::Result<PlayReport> {
             }
         },
     };
-    let run = run_player(&source, options, &mut report.problems);
+    let expect_video = report.video.is_some();
+    let run = run_player(&source, options, expect_video, &mut report.problems);
     finish(&mut report, run, options, Some(&survey));
     Ok(report)
 }
@@ -463,7 +464,7 @@ struct Frames {
     snapshot: Option<(u32, u32, Vec<u8>)>,
 }
 
-fn run_player(source: &Source, options: &PlayOptions, problems: &mut Vec<String>) -> Run {
+fn run_player(source: &Source, options: &PlayOptions, expect_video: bool, problems: &mut Vec<String>) -> Run {
     let (tx, events) = mpsc::channel();
     let tx = Mutex::new(tx);
     let sink: EventSink = Arc::new(move |e| {
@@ -508,8 +509,8 @@ fn run_player(source: &Source, options: &PlayOptions, problems: &mut Vec<String>
     let mut asked_audio = false;
     loop {
         let now = Instant::now();
-        // Past the deadline, wait only for a first frame still missing (within the grace).
-        let until = if run.first_frame_ms.is_some() || now >= hard { deadline } else { hard.min(deadline.max(now)) };
+        // A first frame still missing at the deadline gets the grace period to come.
+        let until = if run.first_frame_ms.is_some() || !expect_video { deadline } else { hard };
         let Some(left) = until.checked_duration_since(now).filter(|d| !d.is_zero()) else {
             break;
         };

@@ -166,6 +166,10 @@ pub struct Core {
     /// Locked channels the PIN opened in this session.
     unlocked: std::collections::HashSet<ChannelKey>,
     guide: Option<GuideHandle>,
+    /// The DVB service (original network, transport stream, service ids) each tuned channel
+    /// turned out to carry, so EIT *other* tables (an operator's barker) reach channels that
+    /// are not tuned. At most one entry per channel.
+    dvb_services: std::collections::HashMap<crate::epg::eit::DvbService, ChannelKey>,
 }
 
 impl Core {
@@ -203,6 +207,7 @@ impl Core {
             standby: false,
             unlocked: Default::default(),
             guide: None,
+            dvb_services: std::collections::HashMap::new(),
         }
     }
 

@@ -186,10 +186,30 @@ impl Core {
     /// now/next. Only the "actual" tables describe this stream; "other" ones name services of
     /// other streams, which the lineup cannot map. A guide shared at this moment (being replaced)
     /// misses a section; DVB repeats present/following every two seconds.
+    /// EIT from the tuned stream. Its *actual* tables say which DVB service the channel is (the
+    /// one with the source's program number, or the only one), which is remembered; actual
+    /// sections of that service describe this channel, and *other* tables (and actual ones of
+    /// other services of the multiplex) go to the channels already known to carry theirs.
     fn stream_guide(&mut self, request: RequestId, sections: &[crate::epg::eit::EitSection]) {
         let Some(key) = self.current(request).map(|t| t.channel.clone()) else {
             return;
         };
+        let program = self
+            .lineup
+            .by_key(&key)
+            .and_then(|c| c.sources.iter().find_map(|s| s.program));
+        let mut actual = sections.iter().filter(|s| is_actual(s.table_id)).map(|s| s.service);
+        let tuned = match program {
+            Some(p) => actual.find(|s| s.service_id == p),
+            None => {
+                let first = actual.next();
+                first.filter(|f| actual.all(|s| s == *f))
+            }
+        };
+        if let Some(service) = tuned {
+            self.dvb_services.retain(|_, k| k != &key);
+            self.dvb_services.insert(service, key.clone());
+        }
         let Some(guide) = self
             .guide
             .as_mut()
@@ -197,8 +217,15 @@ impl Core {
         else {
             return;
         };
-        for section in sections.iter().filter(|s| is_actual(s.table_id)) {
-            guide.apply_eit(&key, section);
+        for section in sections {
+            let target = match tuned {
+                _ if !is_actual(section.table_id) => self.dvb_services.get(&section.service),
+                Some(t) if t != section.service => self.dvb_services.get(&section.service),
+                _ => Some(&key),
+            };
+            if let Some(target) = target {
+                guide.apply_eit(target, section);
+            }
         }
     }
 

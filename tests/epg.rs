@@ -360,8 +360,8 @@ fn named_and_missing_zones_lose_no_programme() {
     let text = messages(&report);
     assert_eq!(
         text,
-        "named_zones.xml:16: 2 times have no zone and 2 times have a zone name that is not known \
-         (first: 'XYZ'); they are read as UTC time (set the guide's time zone if that is wrong)\n"
+        "named_zones.xml:16: times without a zone in 1 programme(s) and a zone name that is not known \
+         in 1 programme(s) (first: 'XYZ'): read as UTC time (set the guide's time zone if that is wrong)\n"
             .replace("named_zones.xml", &fixture("named_zones.xml").to_string_lossy())
     );
     let guide = Guide::all_channels(load(dir.path()));
@@ -384,13 +384,20 @@ fn times_without_a_zone_follow_the_configured_zone() {
         let report = ingest_into(dir.path(), &[s]);
         assert_eq!(report.warnings.len(), 1, "{}", messages(&report));
         let guide = Guide::all_channels(load(dir.path()));
-        let starts: Vec<i64> = guide.window(&key("x"), 0, i64::MAX / 2).iter().map(|l| l.start).collect();
+        let starts: Vec<i64> = guide
+            .window(&key("x"), 0, i64::MAX / 2)
+            .iter()
+            .map(|l| l.start)
+            .collect();
         (starts, messages(&report))
     };
     let july = |h: i64| 1_784_073_600 + h * 3600; // 2026-07-15 00:00 UTC
     let (utc, message) = times(None);
     assert_eq!(utc, [july(20), SIX_PM + 3600]);
-    assert!(message.contains("2 times have no zone"), "{message}");
+    assert!(
+        message.contains("times without a zone in 2 programme(s)"),
+        "{message}"
+    );
     assert!(message.contains("read as UTC time"), "{message}");
     let (berlin, message) = times(Some("Europe/Berlin"));
     assert_eq!(berlin, [july(18), SIX_PM]);

@@ -153,8 +153,7 @@ fn latin1_file_is_decoded_with_a_warning() {
         warnings(&r),
         [(
             1,
-            "not UTF-8; read as windows-1252 (detected; save the playlist as UTF-8 to be sure)"
-                .to_owned()
+            "not UTF-8; read as windows-1252 (detected; save the playlist as UTF-8 to be sure)".to_owned()
         )]
     );
 }
@@ -165,9 +164,21 @@ fn latin1_file_is_decoded_with_a_warning() {
 fn utf16_playlists_with_a_bom_keep_every_channel() {
     for file in ["utf16le_bom.m3u", "utf16be_bom.m3u"] {
         let r = build(&[file]);
-        assert!(r.warnings.is_empty() && r.errors.is_empty(), "{file}: {:?}", r.warnings);
+        assert!(
+            r.warnings.is_empty() && r.errors.is_empty(),
+            "{file}: {:?}",
+            r.warnings
+        );
         assert_eq!(r.lineup.channels.len(), 12, "{file}");
-        assert_eq!(numbered(&r)[..4], [(1, "CCTV-1 综合"), (2, "CCTV-2 财经"), (3, "CCTV-5 体育"), (4, "湖南卫视")]);
+        assert_eq!(
+            numbered(&r)[..4],
+            [
+                (1, "CCTV-1 综合"),
+                (2, "CCTV-2 财经"),
+                (3, "CCTV-5 体育"),
+                (4, "湖南卫视")
+            ]
+        );
         assert_eq!(channel(&r, 1).groups, ["央视"]);
         assert_eq!(kinds(channel(&r, 12)), [SourceKind::Multicast]);
     }
@@ -182,17 +193,25 @@ fn legacy_encodings_are_detected_and_named() {
         ("shift_jis.m3u", "Shift_JIS", 10, "ＮＨＫ総合・東京", "ＢＳ日テレ"),
         ("windows1251.m3u", "windows-1251", 11, "Первый канал", "Домашний"),
         ("koi8r.m3u", "KOI8-U", 11, "Первый канал", "Домашний"),
-        ("windows1250.m3u", "windows-1250", 10, "ČT1 – Česká televize", "JOJ Rodina"),
+        (
+            "windows1250.m3u",
+            "windows-1250",
+            10,
+            "ČT1 – Česká televize",
+            "JOJ Rodina",
+        ),
     ] {
         let r = build(&[file]);
-        let expected = format!(
-            "not UTF-8; read as {encoding} (detected; save the playlist as UTF-8 to be sure)"
-        );
+        let expected =
+            format!("not UTF-8; read as {encoding} (detected; save the playlist as UTF-8 to be sure)");
         assert_eq!(warnings(&r), [(1, expected)], "{file}");
         let names = numbered(&r);
         assert_eq!(names.len(), count, "{file}");
         assert_eq!((names[0].1, names[count - 1].1), (first, last), "{file}");
-        assert!(names.iter().all(|(_, n)| !n.contains('\u{FFFD}')), "{file}: {names:?}");
+        assert!(
+            names.iter().all(|(_, n)| !n.contains('\u{FFFD}')),
+            "{file}: {names:?}"
+        );
     }
 }
 
@@ -206,11 +225,18 @@ fn stray_bytes_are_repaired_per_line_and_keys_do_not_change() {
         warnings(&damaged),
         [
             (6, "not valid UTF-8; this line is read as Windows-1252".to_owned()),
-            (16, "invalid UTF-8 bytes on this line replaced with '\u{FFFD}'".to_owned()),
+            (
+                16,
+                "invalid UTF-8 bytes on this line replaced with '\u{FFFD}'".to_owned()
+            ),
         ]
     );
     let keys = |r: &LineupReport| -> Vec<(String, String)> {
-        r.lineup.channels.iter().map(|c| (c.name.clone(), c.key.0.clone())).collect()
+        r.lineup
+            .channels
+            .iter()
+            .map(|c| (c.name.clone(), c.key.0.clone()))
+            .collect()
     };
     let (clean, damaged) = (keys(&clean), keys(&damaged));
     assert_eq!(clean.len(), 10);
@@ -343,7 +369,10 @@ fn header_injection_never_reaches_the_player() {
             assert!(!v.chars().any(char::is_control), "{}: {v:?}", s.url);
         }
     }
-    assert_eq!((sources[0].user_agent.as_deref(), sources[0].referrer.as_deref()), (None, None));
+    assert_eq!(
+        (sources[0].user_agent.as_deref(), sources[0].referrer.as_deref()),
+        (None, None)
+    );
     assert_eq!(sources[0].headers, [("X-Good".to_owned(), "fine".to_owned())]);
     assert_eq!(
         (sources[1].user_agent.as_deref(), sources[1].referrer.as_deref()),

@@ -55,7 +55,11 @@ fn rtsp_server(port: u16, tcp_only: bool) -> Option<(Server, mpsc::Receiver<Stri
     if tcp_only {
         command.arg("--tcp-only");
     }
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().ok()?;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
     let stdout = child.stdout.take()?;
     let server = Server(child);
     let (tx, rx) = mpsc::channel();
@@ -247,12 +251,14 @@ fn rtmp_server(dir: &Path, port: u16) -> Option<Server> {
     Some(server)
 }
 
-/// A live H.264 test picture published to `url` with GStreamer's own RTMP sink.
+/// A live H.264 test picture and AAC tone published to `url` with GStreamer's own RTMP sink.
 fn rtmp_publisher(url: &str) -> Option<Server> {
+    // With audio, as real RTMP streams have it (flvdemux waits for an announced audio track).
     let pipeline = format!(
-        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 \
-         ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 ! h264parse \
-         ! flvmux streamable=true ! rtmp2sink location={url}"
+        "flvmux streamable=true name=mux ! rtmp2sink location={url} \
+         videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 \
+         ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 ! h264parse ! mux. \
+         audiotestsrc is-live=true ! voaacenc ! aacparse ! mux."
     );
     let child = Command::new("gst-launch-1.0")
         .arg("-q")

@@ -137,8 +137,13 @@ pub fn run(options: &PlayOptions, json: bool, out: &mut dyn Write) -> anyhow::Re
     } else {
         write_text(&report, out)?;
     }
-    let played = report.frames > 0 || (report.video.is_none() && !report.audio.is_empty() && report.problems.is_empty());
-    Ok(if played { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    let played = report.frames > 0
+        || (report.video.is_none() && !report.audio.is_empty() && report.problems.is_empty());
+    Ok(if played {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Surveys and plays `options.input`.
@@ -161,10 +166,20 @@ pub fn play(options: &PlayOptions) -> anyhow::Result<PlayReport> {
 fn url_source(url: &str) -> anyhow::Result<Source> {
     let playlist = format!("#EXTM3U\n#EXTINF:-1,play\n{url}\n");
     let report = crate::lineup::build(&[("the command line".into(), playlist.into_bytes())]);
-    match report.lineup.channels.into_iter().next().and_then(|c| c.sources.into_iter().next()) {
+    match report
+        .lineup
+        .channels
+        .into_iter()
+        .next()
+        .and_then(|c| c.sources.into_iter().next())
+    {
         Some(source) => Ok(source),
         None => {
-            let why = report.warnings.first().or(report.errors.first()).map(|p| p.message.clone());
+            let why = report
+                .warnings
+                .first()
+                .or(report.errors.first())
+                .map(|p| p.message.clone());
             anyhow::bail!("'{url}' cannot be played: {}", why.unwrap_or_default())
         }
     }
@@ -216,9 +231,9 @@ fn describe(survey: &Survey, report: &mut PlayReport) -> Option<u16> {
     report.guide = guide(survey);
     let (losses, skipped) = survey.sync();
     if losses > 0 {
-        report
-            .problems
-            .push(format!("lost packet sync {losses} times ({skipped} bytes skipped)"));
+        report.problems.push(format!(
+            "lost packet sync {losses} times ({skipped} bytes skipped)"
+        ));
     }
     if survey.transport_errors > 0 {
         report.problems.push(format!(
@@ -244,7 +259,11 @@ fn describe(survey: &Survey, report: &mut PlayReport) -> Option<u16> {
         .iter()
         .filter_map(|p| survey.pmts.get(&p.program_number))
         .find(|pmt| pmt.video().is_some())
-        .or_else(|| pat.programs.iter().find_map(|p| survey.pmts.get(&p.program_number)));
+        .or_else(|| {
+            pat.programs
+                .iter()
+                .find_map(|p| survey.pmts.get(&p.program_number))
+        });
     let Some(pmt) = pmt else {
         report
             .problems
@@ -258,9 +277,9 @@ fn describe(survey: &Survey, report: &mut PlayReport) -> Option<u16> {
             survey.scrambled, survey.packets
         ));
     } else if pmt.streams.iter().any(|s| s.has_ca()) || pmt.program_info.iter().any(|d| d.tag == 0x09) {
-        report
-            .problems
-            .push("the PMT announces conditional access (CA descriptors), though no packet is scrambled".into());
+        report.problems.push(
+            "the PMT announces conditional access (CA descriptors), though no packet is scrambled".into(),
+        );
     }
     Some(pmt.program_number)
 }
@@ -324,9 +343,9 @@ fn has_decoder(codec: VideoCodec) -> bool {
         gstreamer::Rank::MARGINAL,
     );
     decoders.iter().any(|f| {
-        f.static_pad_templates().iter().any(|t| {
-            t.direction() == gstreamer::PadDirection::Sink && t.caps().can_intersect(&caps)
-        })
+        f.static_pad_templates()
+            .iter()
+            .any(|t| t.direction() == gstreamer::PadDirection::Sink && t.caps().can_intersect(&caps))
     })
 }
 
@@ -400,8 +419,8 @@ fn multicast_source(bytes: &[u8], via: Via, program: u16) -> Result<(Source, Sen
             aligned.extend_from_slice(p);
         }
     });
-    let duration = loop_duration(&aligned)
-        .ok_or("fewer than two PCRs: the capture cannot be paced for multicast")?;
+    let duration =
+        loop_duration(&aligned).ok_or("fewer than two PCRs: the capture cannot be paced for multicast")?;
     let ts = TsLoop::new(&aligned, duration).map_err(|e| e.to_string())?;
     let rtp = via == Via::Rtp;
     let group = SocketAddr::new(IpAddr::V4(GROUP), PORT);
@@ -510,7 +529,11 @@ fn run_player(source: &Source, options: &PlayOptions, expect_video: bool, proble
     loop {
         let now = Instant::now();
         // A first frame still missing at the deadline gets the grace period to come.
-        let until = if run.first_frame_ms.is_some() || !expect_video { deadline } else { hard };
+        let until = if run.first_frame_ms.is_some() || !expect_video {
+            deadline
+        } else {
+            hard
+        };
         let Some(left) = until.checked_duration_since(now).filter(|d| !d.is_zero()) else {
             break;
         };
@@ -520,7 +543,9 @@ fn run_player(source: &Source, options: &PlayOptions, expect_video: bool, proble
             }
             Ok(PlayerEvent::Tracks { audio, selected, .. }) => {
                 if let (Some(lang), false) = (&options.audio, asked_audio)
-                    && let Some(track) = audio.iter().find(|t| t.language.as_deref().is_some_and(|l| same_language(l, lang)))
+                    && let Some(track) = audio
+                        .iter()
+                        .find(|t| t.language.as_deref().is_some_and(|l| same_language(l, lang)))
                 {
                     asked_audio = true;
                     player.execute(PlayerCommand::SelectAudio {
@@ -581,10 +606,9 @@ fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Opti
         }
     }
     if video_expected && run.frames == 0 && report.problems.is_empty() {
-        report.problems.push(format!(
-            "no video frame was decoded in {} s",
-            options.seconds
-        ));
+        report
+            .problems
+            .push(format!("no video frame was decoded in {} s", options.seconds));
     }
     if report.audio.is_empty() && survey.is_none() {
         for t in &run.tracks {
@@ -618,7 +642,9 @@ fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Opti
         match run.snapshot {
             Some((w, h, rgba)) => {
                 if let Err(e) = write_png(path, w, h, &rgba) {
-                    report.problems.push(format!("cannot write the snapshot {}: {e}", path.display()));
+                    report
+                        .problems
+                        .push(format!("cannot write the snapshot {}: {e}", path.display()));
                 }
             }
             None => report.problems.push(format!(
@@ -647,7 +673,11 @@ fn write_text(r: &PlayReport, out: &mut dyn Write) -> std::io::Result<()> {
             v.width.unwrap_or(0),
             v.height.unwrap_or(0),
             v.decoder.as_deref().unwrap_or("none"),
-            if v.hardware == Some(true) { " (hardware)" } else { "" }
+            if v.hardware == Some(true) {
+                " (hardware)"
+            } else {
+                ""
+            }
         )?,
         None => writeln!(out, "video: none")?,
     }
@@ -669,7 +699,11 @@ fn write_text(r: &PlayReport, out: &mut dyn Write) -> std::io::Result<()> {
             s.kind,
             s.language,
             s.page,
-            if s.hearing_impaired { " (hard of hearing)" } else { "" }
+            if s.hearing_impaired {
+                " (hard of hearing)"
+            } else {
+                ""
+            }
         )?;
     }
     match r.first_frame_ms {

@@ -198,7 +198,10 @@ impl Core {
             .lineup
             .by_key(&key)
             .and_then(|c| c.sources.iter().find_map(|s| s.program));
-        let mut actual = sections.iter().filter(|s| is_actual(s.table_id)).map(|s| s.service);
+        let mut actual = sections
+            .iter()
+            .filter(|s| is_actual(s.table_id))
+            .map(|s| s.service);
         let tuned = match program {
             Some(p) => actual.find(|s| s.service_id == p),
             None => {

@@ -178,14 +178,15 @@ pub fn resolve_zone(text: &str) -> Result<jiff::tz::TimeZone, String> {
     if let Ok(seconds) = super::time::parse_xmltv_time(&probe)
         && !text.is_empty()
     {
-        let offset = i32::try_from(-seconds).ok().and_then(|s| jiff::tz::Offset::from_seconds(s).ok());
+        let offset = i32::try_from(-seconds)
+            .ok()
+            .and_then(|s| jiff::tz::Offset::from_seconds(s).ok());
         if let Some(offset) = offset {
             return Ok(jiff::tz::TimeZone::fixed(offset));
         }
     }
-    jiff::tz::TimeZone::get(text).map_err(|e| {
-        format!("time zone '{text}' is not known ({e}); times without a zone are read as UTC")
-    })
+    jiff::tz::TimeZone::get(text)
+        .map_err(|e| format!("time zone '{text}' is not known ({e}); times without a zone are read as UTC"))
 }
 
 /// Opens a location as an XML stream, with any fetch warnings.

@@ -91,8 +91,7 @@ pub const NAMED_ZONES: &[(&str, i32)] = &[
 pub fn parse_xmltv_time(text: &str) -> Result<UtcSeconds, TimeError> {
     match parse_time(text)? {
         ParsedTime {
-            zone: Zone::Unknown,
-            ..
+            zone: Zone::Unknown, ..
         } => Err(TimeError::Offset),
         t => Ok(t.seconds),
     }
@@ -246,7 +245,10 @@ mod tests {
         assert_eq!(parse_xmltv_time("20261122120000 +2500"), Err(TimeError::Offset));
         assert_eq!(parse_xmltv_time("20261122120000 XYZ"), Err(TimeError::Offset));
         assert_eq!(parse_xmltv_time("20261122120000 +0:0"), Err(TimeError::Offset));
-        assert_eq!(parse_xmltv_time("20261122120000 Europe/Paris"), Err(TimeError::Offset));
+        assert_eq!(
+            parse_xmltv_time("20261122120000 Europe/Paris"),
+            Err(TimeError::Offset)
+        );
         assert_eq!(parse_xmltv_time("20261122120000 +01x0"), Err(TimeError::Offset));
         assert_eq!(parse_xmltv_time("20240229000000"), Ok(1_709_164_800));
     }
@@ -290,9 +292,21 @@ mod tests {
     fn missing_and_unknown_zones_are_local() {
         let civil = parse_xmltv_time("20261122120000").unwrap();
         let missing = parse_time("20261122120000").unwrap();
-        assert_eq!(missing, ParsedTime { seconds: civil, zone: Zone::Missing });
+        assert_eq!(
+            missing,
+            ParsedTime {
+                seconds: civil,
+                zone: Zone::Missing
+            }
+        );
         let unknown = parse_time("20261122120000 XYZT").unwrap();
-        assert_eq!(unknown, ParsedTime { seconds: civil, zone: Zone::Unknown });
+        assert_eq!(
+            unknown,
+            ParsedTime {
+                seconds: civil,
+                zone: Zone::Unknown
+            }
+        );
         assert_eq!(parse_time("20261122120000 +0100").unwrap().zone, Zone::Given);
     }
 
@@ -301,13 +315,28 @@ mod tests {
         let civil = |t| parse_time(t).unwrap().seconds;
         let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
         // Winter: +01:00; summer: +02:00.
-        assert_eq!(local_to_utc(civil("20261122120000"), &paris), civil("20261122110000"));
-        assert_eq!(local_to_utc(civil("20260715120000"), &paris), civil("20260715100000"));
+        assert_eq!(
+            local_to_utc(civil("20261122120000"), &paris),
+            civil("20261122110000")
+        );
+        assert_eq!(
+            local_to_utc(civil("20260715120000"), &paris),
+            civil("20260715100000")
+        );
         // The hour that occurs twice (2026-10-25 02:30 in Paris) is its first, at +02:00.
-        assert_eq!(local_to_utc(civil("20261025023000"), &paris), civil("20261025003000"));
+        assert_eq!(
+            local_to_utc(civil("20261025023000"), &paris),
+            civil("20261025003000")
+        );
         let fixed = jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(-5 * 3600).unwrap());
-        assert_eq!(local_to_utc(civil("20261122120000"), &fixed), civil("20261122170000"));
-        assert_eq!(local_to_utc(civil("20261122120000"), &jiff::tz::TimeZone::UTC), civil("20261122120000"));
+        assert_eq!(
+            local_to_utc(civil("20261122120000"), &fixed),
+            civil("20261122170000")
+        );
+        assert_eq!(
+            local_to_utc(civil("20261122120000"), &jiff::tz::TimeZone::UTC),
+            civil("20261122120000")
+        );
     }
 
     #[test]

@@ -275,7 +275,8 @@ impl<'a> Parser<'a> {
                 _ => extra.push((k, v)),
             }
         }
-        let user_agent = user_agent.or_else(|| self.checked_header(line_no, "User-Agent", options.user_agent));
+        let user_agent =
+            user_agent.or_else(|| self.checked_header(line_no, "User-Agent", options.user_agent));
         let referrer = referrer.or_else(|| self.checked_header(line_no, "Referer", options.referrer));
         Source {
             url,

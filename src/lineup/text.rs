@@ -133,7 +133,11 @@ fn repair_lines(bytes: &[u8]) -> (String, Vec<(usize, LineRepair)>) {
         number += 1;
         let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
         let (line, after) = rest.split_at(end);
-        let eol = if after.starts_with(b"\r\n") { 2 } else { after.len().min(1) };
+        let eol = if after.starts_with(b"\r\n") {
+            2
+        } else {
+            after.len().min(1)
+        };
         let (ending, next) = after.split_at(eol);
         match std::str::from_utf8(line) {
             Ok(s) => text.push_str(s),
@@ -228,13 +232,16 @@ mod tests {
         let be = b"\xFE\xFF\0a\0\xE9";
         assert_eq!(decode(be), (Cow::Owned("aé".into()), Decoding::Bom(UTF_16BE)));
         let bare = b"#\0E\0X\0";
-        assert_eq!(decode(bare), (Cow::Owned("#EX".into()), Decoding::Utf16WithoutBom(UTF_16LE)));
+        assert_eq!(
+            decode(bare),
+            (Cow::Owned("#EX".into()), Decoding::Utf16WithoutBom(UTF_16LE))
+        );
     }
 
     #[test]
     fn stray_bytes_are_repaired_on_their_line_only() {
-        let (text, how) = decode(b"caf\xC3\xA9\n\xE9t\xE9\r\nna\xC3\xAFve \xFF\nend");
-        assert_eq!(text, "café\nété\r\nnaïve \u{FFFD}\nend");
+        let (text, how) = decode(b"caf\xC3\xA9\n\xE9t\xE9\r\nna\xC3\xAFve \xFF\n\xC3\xBCber\nend");
+        assert_eq!(text, "café\nété\r\nnaïve \u{FFFD}\nüber\nend");
         assert_eq!(
             how,
             Decoding::Repaired(vec![(2, LineRepair::Windows1252), (3, LineRepair::Replaced)])

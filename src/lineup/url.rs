@@ -194,10 +194,16 @@ fn parse_ip(s: &str) -> Option<IpAddr> {
 pub(crate) fn header_problem(name: &str, value: &str) -> Option<String> {
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if name.is_empty() || !name.chars().all(token) {
-        return Some(format!("header name '{}' is not a valid HTTP header name", quote(name)));
+        return Some(format!(
+            "header name '{}' is not a valid HTTP header name",
+            quote(name)
+        ));
     }
     if value.chars().any(|c| c.is_control() && c != '\t') {
-        let shown: String = value.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+        let shown: String = value
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
         return Some(format!(
             "header {name} has a control character (CR, LF, NUL…) in its value '{}'",
             quote(&shown)

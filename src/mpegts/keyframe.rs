@@ -225,9 +225,7 @@ fn sei_has_recovery_point(mut rbsp: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mpegts::build::{
-        PesFlags, StreamWriter, h264_access_unit, hevc_access_unit, mpeg2_picture,
-    };
+    use crate::mpegts::build::{PesFlags, StreamWriter, h264_access_unit, hevc_access_unit, mpeg2_picture};
 
     /// Runs a detector over one PES and reports whether it was flagged.
     fn detect(codec: Option<VideoCodec>, es: &[u8], flags: PesFlags) -> bool {
@@ -316,7 +314,9 @@ mod tests {
         ];
         assert!(detect(codec, &es, PesFlags::default()));
         // The same picture with only a user-data SEI is not one.
-        let es = [0, 0, 0, 1, 0x09, 0x10, 0, 0, 1, 0x06, 5, 1, 0x00, 0x80, 0, 0, 1, 0x41, 0x9a];
+        let es = [
+            0, 0, 0, 1, 0x09, 0x10, 0, 0, 1, 0x06, 5, 1, 0x00, 0x80, 0, 0, 1, 0x41, 0x9a,
+        ];
         assert!(!detect(codec, &es, PesFlags::default()));
         // HEVC: prefix SEI (type 39) with a recovery point before a TRAIL_R slice.
         let hevc = [0, 0, 1, 39 << 1, 1, 6, 1, 0x80, 0x80, 0, 0, 1, 1 << 1, 1, 0xaf];

@@ -28,5 +28,6 @@ pub use reorder::{RtpReorder, RtpStats};
 pub use ring::{Cursor, FellBehind, Stats, TsRing};
 pub use rtp::{Datagram, RtpHeader, RtpPacket};
 pub use tables::{
-    AudioCodec, AudioKind, ElementaryStream, Language, Pat, Pmt, StreamKind, SubtitleFormat, SubtitleTrack, VideoCodec,
+    AudioCodec, AudioKind, ElementaryStream, Language, Pat, Pmt, StreamKind, SubtitleFormat, SubtitleTrack,
+    VideoCodec,
 };

@@ -560,7 +560,10 @@ mod tests {
             descriptors: parse_descriptors(&descriptors).unwrap(),
         };
         let main = es(0x03, language_descriptor(&[(*b"fra", 0)]));
-        assert_eq!((main.audio_kind(), main.audio_language().as_deref()), (AudioKind::Main, Some("fra")));
+        assert_eq!(
+            (main.audio_kind(), main.audio_language().as_deref()),
+            (AudioKind::Main, Some("fra"))
+        );
         let qad = es(0x03, language_descriptor(&[(*b"qad", 0)]));
         assert_eq!(qad.audio_kind(), AudioKind::AudioDescription);
         let typed = es(0x03, language_descriptor(&[(*b"eng", 3)]));
@@ -570,13 +573,24 @@ mod tests {
         // Supplementary audio descriptor: AD, its real language "fra" behind a "qad" code.
         let supplementary = [
             &language_descriptor(&[(*b"qad", 0)])[..],
-            &[DESC_EXTENSION, 5, EXT_SUPPLEMENTARY_AUDIO, 0x80 | 0x01 << 2 | 1, b'f', b'r', b'a'],
+            &[
+                DESC_EXTENSION,
+                5,
+                EXT_SUPPLEMENTARY_AUDIO,
+                0x80 | 0x01 << 2 | 1,
+                b'f',
+                b'r',
+                b'a',
+            ],
             &[DESC_EAC3, 0],
         ]
         .concat();
         let ad = es(0x06, supplementary);
         assert_eq!(ad.kind(), StreamKind::Audio(AudioCodec::Eac3));
-        assert_eq!((ad.audio_kind(), ad.audio_language().as_deref()), (AudioKind::AudioDescription, Some("fra")));
+        assert_eq!(
+            (ad.audio_kind(), ad.audio_language().as_deref()),
+            (AudioKind::AudioDescription, Some("fra"))
+        );
         let opus = es(0x06, vec![DESC_REGISTRATION, 4, b'O', b'p', b'u', b's']);
         assert_eq!(opus.kind(), StreamKind::Audio(AudioCodec::Opus));
         let atsc = es(0x06, vec![DESC_REGISTRATION, 4, b'A', b'C', b'-', b'3']);
@@ -584,14 +598,38 @@ mod tests {
         // DVB subtitles: French for the hard of hearing, composition page 2; teletext page 888.
         let dvb = es(0x06, vec![DESC_SUBTITLING, 8, b'f', b'r', b'a', 0x20, 0, 2, 0, 2]);
         let s = dvb.subtitles();
-        assert_eq!((s[0].format, s[0].language.as_str(), s[0].page, s[0].hearing_impaired), (SubtitleFormat::Dvb, "fra", 2, true));
+        assert_eq!(
+            (
+                s[0].format,
+                s[0].language.as_str(),
+                s[0].page,
+                s[0].hearing_impaired
+            ),
+            (SubtitleFormat::Dvb, "fra", 2, true)
+        );
         let ttx = es(
             0x06,
-            vec![DESC_TELETEXT, 10, b'f', b'r', b'a', 0x09, 0x00, b'f', b'r', b'a', 2 << 3, 0x88],
+            vec![
+                DESC_TELETEXT,
+                10,
+                b'f',
+                b'r',
+                b'a',
+                0x09,
+                0x00,
+                b'f',
+                b'r',
+                b'a',
+                2 << 3,
+                0x88,
+            ],
         );
         let s = ttx.subtitles();
         assert_eq!(s.len(), 1, "the initial page (type 1) is not a subtitle page");
-        assert_eq!((s[0].format, s[0].page, s[0].hearing_impaired), (SubtitleFormat::Teletext, 888, false));
+        assert_eq!(
+            (s[0].format, s[0].page, s[0].hearing_impaired),
+            (SubtitleFormat::Teletext, 888, false)
+        );
         assert!(!ttx.has_ca());
     }
 

@@ -5,8 +5,8 @@
 //! GStreamer timeout involved.
 
 use super::EventSink;
-use crate::mpegts::{Datagram, RtpReorder, TsRing, rtp};
 use crate::core::{ErrorKind, PlayerError, PlayerEvent, RequestId};
+use crate::mpegts::{Datagram, RtpReorder, TsRing, rtp};
 use crate::net::multicast::Membership;
 use gstreamer as gst;
 use gstreamer_app as gst_app;

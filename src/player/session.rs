@@ -48,11 +48,9 @@ impl Session {
                     Instant::now(),
                 ))
             }
-            SourceKind::Hls
-            | SourceKind::Dash
-            | SourceKind::Http
-            | SourceKind::Rtsp
-            | SourceKind::Rtmp => None,
+            SourceKind::Hls | SourceKind::Dash | SourceKind::Http | SourceKind::Rtsp | SourceKind::Rtmp => {
+                None
+            }
         };
         let decoder = Arc::new(Mutex::new(None));
         let first_frame = first_frame_reporter(request, decoder.clone(), events.clone());

@@ -87,12 +87,12 @@ impl<'b> SourceSink<'b> {
         };
         let mut parts = Vec::new();
         if self.zoneless > 0 {
-            parts.push(format!("{} times have no zone", self.zoneless));
+            parts.push(format!("times without a zone in {} programme(s)", self.zoneless));
         }
         if let Some((name, _)) = &self.first_unknown_zone {
             let shown: String = name.chars().take(12).collect();
             parts.push(format!(
-                "{} times have a zone name that is not known (first: '{shown}')",
+                "a zone name that is not known in {} programme(s) (first: '{shown}')",
                 self.unknown_zones
             ));
         }
@@ -100,7 +100,7 @@ impl<'b> SourceSink<'b> {
             return None;
         }
         Some(format!(
-            "{}; they are read as {zone} time (set the guide's time zone if that is wrong)",
+            "{}: read as {zone} time (set the guide's time zone if that is wrong)",
             parts.join(" and ")
         ))
     }

@@ -19,7 +19,7 @@ pub mod sdt;
 pub mod section;
 
 pub use dvb_text::decode as decode_dvb_text;
-pub use sdt::{SdtService, parse_sdt};
+pub use sdt::{PID_SDT, SdtService, parse_sdt};
 pub use section::{DvbService, EitError, EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER, parse_eit};
 
 use super::details::{Details, Rating};

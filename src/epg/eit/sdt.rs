@@ -110,7 +110,7 @@ mod tests {
             d[1] = (d.len() - 2) as u8;
             body.extend_from_slice(&sid.to_be_bytes());
             body.push(0xfc);
-            let flags = 0x80 | if *scrambled { 0x10 } else { 0 };
+            let flags: u8 = 0x80 | if *scrambled { 0x10 } else { 0 };
             body.extend_from_slice(&(u16::from(flags) << 8 | d.len() as u16).to_be_bytes());
             body.extend_from_slice(&d);
         }
@@ -130,16 +130,27 @@ mod tests {
             TABLE_SDT_ACTUAL,
             0x1044,
             0x233a,
-            &[(0x1044, b"BBC", b"BBC ONE", false), (0x10bf, b"", b"Pay \x86TV\x87", true)],
+            &[
+                (0x1044, b"BBC", b"BBC ONE", false),
+                (0x10bf, b"", b"Pay \x86TV\x87", true),
+            ],
         );
         let services = parse_sdt(&Section::parse(&raw).unwrap()).unwrap();
         assert_eq!(services.len(), 2);
         assert_eq!(services[0].service.guide_id(), "dvb:9018.4164.4164");
-        assert_eq!((services[0].provider.as_str(), services[0].name.as_str()), ("BBC", "BBC ONE"));
+        assert_eq!(
+            (services[0].provider.as_str(), services[0].name.as_str()),
+            ("BBC", "BBC ONE")
+        );
         assert!(!services[0].scrambled && services[1].scrambled);
         assert_eq!(services[1].name, "Pay TV");
         let other = sdt(TABLE_SDT_OTHER, 1, 2, &[(3, b"P", b"N", false)]);
-        assert_eq!(parse_sdt(&Section::parse(&other).unwrap()).unwrap()[0].service.service_id, 3);
+        assert_eq!(
+            parse_sdt(&Section::parse(&other).unwrap()).unwrap()[0]
+                .service
+                .service_id,
+            3
+        );
     }
 
     #[test]

@@ -16,10 +16,10 @@ use crate::epg::details::{
 const SEEN_SUB_TITLE: u8 = 1;
 const SEEN_DESCRIPTION: u8 = 2;
 const SEEN_ICON: u8 = 4;
+use super::{LOCAL_START, LOCAL_STOP};
 use crate::epg::text::{
     TextIssues, push_checked, push_text, push_unescaped, push_unescaped_str, resolve_reference,
 };
-use super::{LOCAL_START, LOCAL_STOP};
 use crate::epg::time::{Zone, parse_time};
 use quick_xml::events::{BytesStart, Event};
 

@@ -82,9 +82,9 @@ pub(crate) fn decode(bytes: &[u8]) -> (Cow<'_, str>, Decoding) {
 /// encoding never starts that way.
 fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     let ascii = |b: u8| b.is_ascii_graphic() || b == b' ';
-    match bytes.get(..4)? {
-        &[a, 0, b, 0] if ascii(a) && ascii(b) => Some(UTF_16LE),
-        &[0, a, 0, b] if ascii(a) && ascii(b) => Some(UTF_16BE),
+    match *bytes.get(..4)? {
+        [a, 0, b, 0] if ascii(a) && ascii(b) => Some(UTF_16LE),
+        [0, a, 0, b] if ascii(a) && ascii(b) => Some(UTF_16BE),
         _ => None,
     }
 }

@@ -17,7 +17,8 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-use zapbox::epg::{Guide, GuideSource, IngestOptions, index, ingest};
+use zapbox::epg::{GuideSource, IngestOptions, index, ingest};
+use zapbox::guide::Guide;
 use zapbox::lineup::ChannelKey;
 
 /// 2026-11-22 00:00:00 UTC.
@@ -137,7 +138,7 @@ fn child_ingest(xml: &str, dir: &str) -> anyhow::Result<()> {
 /// `load_seconds query_micros vmhwm_kib`.
 fn child_load(dir: &str) -> anyhow::Result<()> {
     let start = Instant::now();
-    let index = index::file::load(Path::new(dir))?;
+    let index = index::load(Path::new(dir))?;
     let guide = Guide::all_channels(index);
     let keys: Vec<ChannelKey> = (0..50).map(|c| ChannelKey(format!("ch{c}.example"))).collect();
     let (first, last) = guide.index().span().unwrap_or((BASE, BASE));

@@ -107,9 +107,39 @@ enum BenchCommand {
         /// Key presses to measure.
         #[arg(long, default_value_t = 300)]
         presses: usize,
+        /// Zaps on the demo headend for the blocked-loop figure (0 skips it).
+        #[arg(long, default_value_t = 100)]
+        zaps: usize,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// The app's own peak and steady memory while playing multicast with a large guide loaded,
+    /// and after many zaps (the demo headend runs in another process).
+    Memory {
+        /// Channels in the lineup and the guide.
+        #[arg(long, default_value_t = 900)]
+        channels: usize,
+        /// Days of guide.
+        #[arg(long, default_value_t = 14)]
+        days: i64,
+        /// Zaps between the two steady figures.
+        #[arg(long, default_value_t = 200)]
+        zaps: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The demo headend alone with a generated guide index, for `bench memory` (which runs it
+    /// in a child process).
+    #[command(hide = true)]
+    Headend {
+        #[arg(long)]
+        channels: usize,
+        #[arg(long)]
+        days: i64,
+        #[arg(long)]
+        guide_dir: PathBuf,
     },
     /// Key press to first video frame over many zaps, zapbox against a fresh playbin3 per zap.
     Zap {
@@ -142,8 +172,11 @@ fn main() -> ExitCode {
     let needs_netns = match &cli.command {
         Some(Command::Demo { .. })
         | Some(Command::Bench {
-            command: BenchCommand::Zap { .. },
+            command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. },
         }) => true,
+        Some(Command::Bench {
+            command: BenchCommand::Ui { zaps, .. },
+        }) => *zaps > 0,
         Some(Command::Play { via, .. }) => zapbox::cli::play::needs_namespace(*via),
         _ => false,
     };
@@ -256,6 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     channels,
                     days,
                     presses,
+                    zaps,
                     json,
                 },
         }) => {
@@ -263,9 +297,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 channels,
                 days,
                 presses,
+                zaps,
+                headend: demo_options(),
                 ..Default::default()
             };
             zapbox::cli::bench_ui::run(&bench, json, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Memory {
+                    channels,
+                    days,
+                    zaps,
+                    json,
+                },
+        }) => {
+            let bench = zapbox::cli::bench_memory::MemoryBench {
+                channels,
+                days,
+                zaps,
+                headend: demo_options(),
+            };
+            zapbox::cli::bench_memory::run(&bench, json, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Headend {
+                    channels,
+                    days,
+                    guide_dir,
+                },
+        }) => {
+            zapbox::cli::bench_memory::serve_headend(&demo_options(), channels, days, &guide_dir)?;
             Ok(ExitCode::SUCCESS)
         }
         None => zapbox::app::run(cli.config.as_deref()).map(|()| ExitCode::SUCCESS),

@@ -161,18 +161,15 @@ fn previous_channel_is_a_no_op_without_history() {
 fn reselecting_the_playing_channel_does_not_retune() {
     let mut shell = Shell::started(lineup(&[1, 2]));
     assert_eq!(shell.requested().as_deref(), Some("ch1"));
-    assert!(played(&shell.send(Event::Tune(key("ch1")))).is_empty());
+    assert!(played(&shell.type_digits("1")).is_empty());
     assert!(shell.view().banner_visible);
 }
 
 #[test]
 fn favourites_list_is_walked_in_the_viewers_order() {
     let mut shell = Shell::started(lineup(&[1, 2, 3, 4, 5]));
-    for ch in ["ch4", "ch2", "ch5"] {
-        shell.send(Event::ToggleFavourite {
-            list: "Favourites".into(),
-            channel: key(ch),
-        });
+    for number in ["4", "2", "5"] {
+        favourite(&mut shell, number);
     }
     shell.press(Action::Favorites);
     assert_eq!(shell.view().list, ListRef::Favourites("Favourites".into()));
@@ -196,13 +193,9 @@ fn favourites_list_is_walked_in_the_viewers_order() {
 #[test]
 fn toggling_a_favourite_twice_removes_it_and_the_empty_list() {
     let mut shell = Shell::started(lineup(&[1, 2]));
-    let toggle = Event::ToggleFavourite {
-        list: "Kids".into(),
-        channel: key("ch2"),
-    };
-    shell.send(toggle.clone());
-    assert_eq!(shell.core.saved_state().favourites["Kids"], [key("ch2")]);
-    shell.send(toggle);
+    favourite(&mut shell, "2");
+    assert_eq!(shell.core.saved_state().favourites["Favourites"], [key("ch2")]);
+    favourite(&mut shell, "2");
     assert!(shell.core.saved_state().favourites.is_empty());
     shell.press(Action::Favorites);
     assert_eq!(shell.view().list, ListRef::All, "no empty list to cycle to");
@@ -254,10 +247,23 @@ fn shutdown_stops_and_saves_immediately() {
 #[test]
 fn a_group_list_zaps_within_the_group() {
     let mut shell = Shell::started(lineup(&[1, 2, 3, 4, 5, 6]));
-    shell.send(Event::SelectList(ListRef::Group("News".into())));
+    // The channel list's lists: all, then the groups in lineup order (Sport, News).
+    shell.press(Action::Ok);
+    shell.press(Action::Right);
+    shell.press(Action::Right);
+    assert_eq!(played(&shell.press(Action::Ok)), ["ch2"], "the first of News");
+    assert_eq!(shell.view().list, ListRef::Group("News".into()));
     let tuned: Vec<String> = (0..4)
         .flat_map(|_| played(&shell.press(Action::ChannelUp)))
         .collect();
-    assert_eq!(tuned, ["ch2", "ch4", "ch6", "ch2"], "even channels are News");
-    assert_eq!(played(&shell.press(Action::ChannelDown)), ["ch6"]);
+    assert_eq!(tuned, ["ch4", "ch6", "ch2", "ch4"], "even channels are News");
+    assert_eq!(played(&shell.press(Action::ChannelDown)), ["ch2"]);
+}
+
+/// YELLOW on channel `number` in the channel list: added to or removed from the favourites.
+fn favourite(shell: &mut Shell, number: &str) {
+    shell.press(Action::Ok);
+    shell.type_digits(number);
+    shell.press(Action::Yellow);
+    shell.press(Action::Back);
 }

@@ -16,10 +16,8 @@ mod http_server;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use zapbox::epg::{
-    Guide, GuideIndex, GuideOverrides, GuideSource, IngestError, IngestOptions, IngestReport, ListingOrigin,
-    MatchMethod, UtcSeconds, index, ingest,
-};
+use zapbox::epg::{GuideSource, IngestError, IngestOptions, IngestReport, index, ingest};
+use zapbox::guide::{Guide, GuideIndex, GuideOverrides, ListingOrigin, MatchMethod, UtcSeconds};
 use zapbox::lineup::{self, ChannelKey, Lineup};
 
 /// 2026-11-22 18:00:00 UTC.
@@ -41,7 +39,7 @@ pub fn ingest_into(dir: &Path, sources: &[GuideSource]) -> IngestReport {
 }
 
 pub fn load(dir: &Path) -> GuideIndex {
-    index::file::load(dir).expect("index loads")
+    index::load(dir).expect("index loads")
 }
 
 fn key(s: &str) -> ChannelKey {
@@ -227,10 +225,7 @@ fn lineup_filters_matches_and_shifts() {
     let lineup = lineup();
     let dir = tempfile::tempdir().unwrap();
     let mut options = IngestOptions::default();
-    options.build.filter = Some(zapbox::epg::matching::LineupFilter::new(
-        &lineup,
-        &GuideOverrides::new(),
-    ));
+    options.build.filter = Some(zapbox::epg::LineupFilter::new(&lineup, &GuideOverrides::new()));
     let report = ingest(&[source("basic.xml"), source("second.xml")], dir.path(), &options).unwrap();
     assert_eq!(
         report.channels,
@@ -498,19 +493,19 @@ fn a_failing_source_is_a_warning_and_nothing_usable_keeps_the_old_index() {
 fn damaged_index_is_refused_not_trusted() {
     let dir = tempfile::tempdir().unwrap();
     assert!(matches!(
-        index::file::load(dir.path()),
-        Err(index::file::IndexError::Missing { .. })
+        index::load(dir.path()),
+        Err(index::IndexError::Missing { .. })
     ));
     ingest_into(dir.path(), &[source("basic.xml")]);
-    let path = dir.path().join(index::file::INDEX_FILE);
+    let path = dir.path().join(index::INDEX_FILE);
     let mut bytes = std::fs::read(&path).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x40;
     std::fs::write(&path, &bytes).unwrap();
-    let err = index::file::load(dir.path()).unwrap_err();
+    let err = index::load(dir.path()).unwrap_err();
     assert!(err.to_string().contains("run `zapbox epg ingest` again"), "{err}");
     std::fs::write(&path, &bytes[..10]).unwrap();
-    assert!(index::file::load(dir.path()).is_err());
+    assert!(index::load(dir.path()).is_err());
 }
 
 #[test]

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Channel logos from a real local HTTP server: fetched once in the background, cached on disk
-//! for the next start, and a body that is not an image (or a failed download) never retried
-//! per frame and never shown.
+//! Channel logos from a real local HTTP server through the logo fetcher (the executor of
+//! `Effect::LoadLogo`): fetched in the background, cached on disk for the next start, a body that
+//! is not an image answered with no picture, and only http(s) URLs ever fetched. The core asks
+//! for each URL once (tests/core_screens.rs), so a bad logo is not fetched again per frame.
 
 #[path = "support/http_server.rs"]
 mod http_server;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-use zapbox::ui::logos::Logos;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+use zapbox::app::{Inbox, LogoFetcher};
+use zapbox::core::{Event, Picture};
 
 fn png(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
@@ -24,20 +26,23 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     bytes
 }
 
-/// Asks until the logo is there or the download has clearly ended (polling, as the UI does).
-fn wait_for(logos: &mut Logos, url: &str) -> Option<slint::Image> {
-    let until = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < until {
-        if let Some(image) = logos.get(url) {
-            return Some(image);
+/// Asks `fetcher` for `url` and waits for the answer posted into the inbox.
+fn fetch(fetcher: &LogoFetcher, rx: &mpsc::Receiver<Event>, url: &str) -> Option<Picture> {
+    fetcher.request(url.to_string());
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(Event::LogoLoaded {
+            url: answered,
+            picture,
+        }) => {
+            assert_eq!(answered, url);
+            picture
         }
-        std::thread::sleep(Duration::from_millis(20));
+        other => panic!("expected the logo's answer, got {other:?}"),
     }
-    None
 }
 
 #[test]
-fn a_logo_is_fetched_once_cached_and_bad_ones_are_not_retried() {
+fn a_logo_is_fetched_once_cached_and_bad_ones_come_back_empty() {
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
     let image = png(64, 32);
@@ -55,47 +60,27 @@ fn a_logo_is_fetched_once_cached_and_bad_ones_are_not_retried() {
         }
     });
     let dir = tempfile::tempdir().expect("temp dir");
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
     let url = format!("http://{addr}/logo.png");
-    let mut logos = Logos::new(dir.path().to_path_buf());
-    assert!(logos.get(&url).is_none(), "the first ask starts the download");
-    let logo = wait_for(&mut logos, &url).expect("the logo arrives");
-    assert_eq!((logo.size().width, logo.size().height), (64, 32));
+    let fetcher = LogoFetcher::start(inbox.clone(), dir.path().to_path_buf()).expect("fetcher starts");
+    let logo = fetch(&fetcher, &rx, &url).expect("the logo arrives");
+    assert_eq!((logo.width, logo.height), (64, 32));
+    assert_eq!(logo.rgba.len(), 64 * 32 * 4);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 
-    let mut next_start = Logos::new(dir.path().to_path_buf());
+    let next_start = LogoFetcher::start(inbox, dir.path().to_path_buf()).expect("fetcher starts");
     assert!(
-        next_start.get(&url).is_some(),
+        fetch(&next_start, &rx, &url).is_some(),
         "the next start reads the cached copy"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 1, "without asking the server");
 
     let bad = format!("http://{addr}/page.html");
-    assert!(wait_for_end(&mut logos, &bad, &hits, 2).is_none());
-    for _ in 0..50 {
-        assert!(logos.get(&bad).is_none());
-    }
-    assert_eq!(
-        hits.load(Ordering::SeqCst),
-        2,
-        "a failed logo is not fetched again"
-    );
+    assert!(fetch(&fetcher, &rx, &bad).is_none(), "a page is not a logo");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
 
-    let unusable = "file:///etc/passwd";
-    assert!(logos.get(unusable).is_none());
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        logos.get(unusable).is_none(),
-        "only http(s) URLs and absolute paths are used"
-    );
-}
-
-/// Polls until the server has seen `expected` requests and a little after, then asks once more.
-fn wait_for_end(logos: &mut Logos, url: &str, hits: &AtomicUsize, expected: usize) -> Option<slint::Image> {
-    let until = Instant::now() + Duration::from_secs(20);
-    let _ = logos.get(url);
-    while hits.load(Ordering::SeqCst) < expected && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(20));
+    for unusable in ["file:///etc/passwd", "/etc/passwd"] {
+        assert!(fetch(&fetcher, &rx, unusable).is_none(), "{unusable}");
     }
-    std::thread::sleep(Duration::from_millis(300));
-    logos.get(url)
+    assert_eq!(hits.load(Ordering::SeqCst), 2, "only http(s) URLs are fetched");
 }

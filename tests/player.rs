@@ -15,7 +15,9 @@ use zapbox::core::{
     Action, Core, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerEvent, RequestId, SavedState,
     Settings, canonical_language,
 };
+use zapbox::core::{HotLoss, HotSettings, ZapPath};
 use zapbox::demo::{Headend, HeadendOptions};
+use zapbox::lineup::ChannelKey;
 use zapbox::lineup::{Lineup, Source};
 use zapbox::player::{EventSink, Outputs, Player, PlayerConfig};
 use zapbox::system::netns;
@@ -57,6 +59,13 @@ fn main() {
         (
             "the preferred audio language plays and AUDIO switches",
             audio_language,
+        ),
+        ("hot channels: CH+ keeps the neighbours joined", hot_neighbours),
+        ("hot channels: 500 zaps stay within the budget", hot_500_zaps),
+        ("hot channels: a silent hot channel is dropped", hot_sender_stops),
+        (
+            "hot channels: a budget of one stream pre-joins nothing",
+            hot_budget_one,
         ),
     ];
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
@@ -110,6 +119,7 @@ fn play(player: &mut Player, request: u64, source: &Source) {
         request: RequestId(request),
         channel: zapbox::lineup::ChannelKey("test".into()),
         source: Box::new(source.clone()),
+        hot: Vec::new(),
     });
 }
 
@@ -172,7 +182,13 @@ fn bad_url_fails(f: &Fixture) -> Result<(), String> {
     let mut source = f.lineup.by_number(8).ok_or("hls channel")?.sources[0].clone();
     source.url = format!("{}/hls/missing.m3u8", f.headend.base_url());
     play(&mut probe.player, 9, &source);
-    match probe.events.recv_timeout(Duration::from_secs(20)) {
+    let first = loop {
+        match probe.events.recv_timeout(Duration::from_secs(20)) {
+            Ok(PlayerEvent::Started { .. }) => continue,
+            other => break other,
+        }
+    };
+    match first {
         Ok(PlayerEvent::Failed {
             request: RequestId(9),
             error,
@@ -227,6 +243,9 @@ fn zap_200_times(f: &Fixture) -> Result<(), String> {
     for i in 0..200u64 {
         let source = multicast[i as usize % multicast.len()];
         play(&mut probe.player, i, source);
+        if !probe.player.sync(Duration::from_secs(10)) {
+            return Err(format!("zap {i}: the player thread does not answer"));
+        }
         let groups = multicast_groups()?;
         let expected = source.multicast.ok_or("multicast")?.group;
         if groups.len() != 1 || !groups.iter().any(|g| std::net::IpAddr::V4(*g) == expected) {
@@ -254,6 +273,7 @@ fn zap_200_times(f: &Fixture) -> Result<(), String> {
         ));
     }
     probe.player.execute(PlayerCommand::Stop);
+    probe.player.sync(Duration::from_secs(10));
     let left = multicast_groups()?;
     if !left.is_empty() {
         return Err(format!("groups still joined after stop: {left:?}"));
@@ -315,7 +335,7 @@ fn audio_language(f: &Fixture) -> Result<(), String> {
     };
     let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
     let mut shell = launch(core, Outputs::headless(Arc::new(|_| {})), inbox)?;
-    shell.handle(Event::Tune(f.lineup.by_number(2).ok_or("channel 2")?.key.clone()));
+    shell.handle(Event::Action(Action::Digit(2)));
     let language_of = |s: &Shell| {
         let view = s.view();
         let selected = view.audio_selected.clone()?;
@@ -372,6 +392,258 @@ fn run_until(
             .ok_or_else(|| format!("phase {:?}", shell.view().phase))?;
         if let Ok(event) = rx.recv_timeout(left.min(Duration::from_millis(50))) {
             shell.handle(event);
+        }
+    }
+    Ok(())
+}
+
+/// A shell on the real player with this stream budget, tuned to channel 1 and playing.
+fn hot_shell(f: &Fixture, hot: HotSettings) -> Result<(Shell, mpsc::Receiver<Event>), String> {
+    hot_shell_on(f.lineup.clone(), hot)
+}
+
+fn hot_shell_on(lineup: Lineup, hot: HotSettings) -> Result<(Shell, mpsc::Receiver<Event>), String> {
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let settings = Settings {
+        hot,
+        ..Settings::default()
+    };
+    let core = Core::new(lineup, SavedState::default(), settings);
+    let mut shell = launch(core, Outputs::headless(Arc::new(|_| {})), inbox)?;
+    shell.handle(Event::Started);
+    run_until(&mut shell, &rx, Duration::from_secs(20), playing)
+        .map_err(|e| format!("channel 1 does not play: {e}"))?;
+    Ok((shell, rx))
+}
+
+fn playing(s: &Shell) -> bool {
+    let view = s.view();
+    view.phase == Some(Phase::Playing) && view.on_screen == view.requested
+}
+
+/// The group of channel `number`.
+fn group_of(f: &Fixture, number: u32) -> Result<std::net::Ipv4Addr, String> {
+    let source = &f.lineup.by_number(number).ok_or("channel exists")?.sources[0];
+    match source.multicast.map(|m| m.group) {
+        Some(std::net::IpAddr::V4(group)) => Ok(group),
+        _ => Err(format!("channel {number} is not IPv4 multicast")),
+    }
+}
+
+/// The groups joined once the player thread has carried out every command so far.
+fn joined_now(shell: &Shell) -> Result<HashSet<std::net::Ipv4Addr>, String> {
+    if !shell
+        .player()
+        .expect("the test shell has a player")
+        .sync(Duration::from_secs(10))
+    {
+        return Err("the player thread does not answer".into());
+    }
+    multicast_groups()
+}
+
+fn groups_of(f: &Fixture, numbers: &[u32]) -> Result<HashSet<std::net::Ipv4Addr>, String> {
+    numbers.iter().map(|n| group_of(f, *n)).collect()
+}
+
+/// Waits (dispatching events) until exactly the groups of `numbers` are joined.
+fn wait_groups(
+    f: &Fixture,
+    shell: &mut Shell,
+    rx: &mpsc::Receiver<Event>,
+    numbers: &[u32],
+    within: Duration,
+) -> Result<(), String> {
+    let want = groups_of(f, numbers)?;
+    let deadline = Instant::now() + within;
+    loop {
+        let joined = joined_now(shell)?;
+        if joined == want {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "joined {joined:?}, expected the groups of {numbers:?}: {want:?}"
+            ));
+        }
+        if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
+            shell.handle(event);
+        }
+    }
+}
+
+/// After CH+ the channel left and the next one are joined, nothing else; once the hot channels
+/// linger out only the live one is; in standby none. (Linger shortened from 20 s to keep CI short.)
+fn hot_neighbours(f: &Fixture) -> Result<(), String> {
+    let hot = HotSettings {
+        linger_ms: 3_000,
+        ..HotSettings::default()
+    };
+    let (mut shell, rx) = hot_shell(f, hot)?;
+    shell.handle(Event::Action(Action::ChannelUp));
+    run_until(&mut shell, &rx, Duration::from_secs(20), playing)?;
+    wait_groups(f, &mut shell, &rx, &[1, 2, 3], Duration::from_millis(500))
+        .map_err(|e| format!("after CH+ from 1 to 2: {e}"))?;
+    // CH+ again lands on the hot channel 3 and moves the window: 2 and 4 hot, 1 left.
+    std::thread::sleep(Duration::from_millis(1200));
+    shell.handle(Event::Action(Action::ChannelUp));
+    run_until(&mut shell, &rx, Duration::from_secs(20), playing)?;
+    let zap = shell.view().recent_zaps.first().cloned().ok_or("zap recorded")?;
+    if zap.path != Some(ZapPath::Hot) {
+        return Err(format!("the zap to hot channel 3 took the {:?} path", zap.path));
+    }
+    println!(
+        "  hot zap to channel 3: {} ms, {:?} ms behind live",
+        zap.ms, zap.behind_live_ms
+    );
+    wait_groups(f, &mut shell, &rx, &[2, 3, 4], Duration::from_millis(500))
+        .map_err(|e| format!("after CH+ from 2 to 3: {e}"))?;
+    wait_groups(f, &mut shell, &rx, &[3], Duration::from_secs(5))
+        .map_err(|e| format!("after the linger time: {e}"))?;
+    shell.handle(Event::Action(Action::ChannelDown));
+    run_until(&mut shell, &rx, Duration::from_secs(20), playing)?;
+    wait_groups(f, &mut shell, &rx, &[1, 2, 3], Duration::from_millis(500))
+        .map_err(|e| format!("after CH- from 3 to 2: {e}"))?;
+    shell.handle(Event::Action(Action::Power));
+    wait_groups(f, &mut shell, &rx, &[], Duration::from_millis(500)).map_err(|e| format!("in standby: {e}"))
+}
+
+/// 500 zaps mixing CH+, CH-, LAST and digits: the joined groups never exceed the budget (sampled
+/// every millisecond), fds and threads stay flat between zap 100 and zap 500, nothing stays joined
+/// after stop.
+fn hot_500_zaps(f: &Fixture) -> Result<(), String> {
+    let hot = HotSettings::default();
+    // The multicast and RTP channels (the HLS one joins no group).
+    let mut lineup = f.lineup.clone();
+    lineup.channels.retain(|c| c.sources[0].multicast.is_some());
+    let (mut shell, rx) = hot_shell_on(lineup, hot)?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let most = Arc::new(AtomicUsize::new(0));
+    let sampler = {
+        let (stop, most) = (stop.clone(), most.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(groups) = multicast_groups() {
+                    most.fetch_max(groups.len(), Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let mut rng = fastrand::Rng::with_seed(500);
+    let mut baseline = None;
+    let keys = [Action::ChannelUp, Action::ChannelDown, Action::Last];
+    for i in 0..500 {
+        match rng.usize(0..4) {
+            3 => shell.handle(Event::Action(Action::Digit(rng.u8(1..=7)))),
+            k => shell.handle(Event::Action(keys[k])),
+        }
+        if i % 50 == 49 {
+            run_until(&mut shell, &rx, Duration::from_secs(20), playing)
+                .map_err(|e| format!("zap {i} does not play: {e}"))?;
+        } else {
+            let until = Instant::now() + Duration::from_millis(15);
+            while let Some(left) = until.checked_duration_since(Instant::now()) {
+                if let Ok(event) = rx.recv_timeout(left) {
+                    shell.handle(event);
+                }
+            }
+        }
+        if i == 99 || i == 499 {
+            shell
+                .player()
+                .expect("the test shell has a player")
+                .sync(Duration::from_secs(10));
+            // Old pipelines are stopped by the janitor thread, which may still be working through a burst.
+            std::thread::sleep(Duration::from_secs(4));
+            let counts = (count_dir("/proc/self/fd"), count_dir("/proc/self/task"));
+            match baseline {
+                None => baseline = Some(counts),
+                Some((fds, threads)) if counts.0 > fds + 4 || counts.1 > threads + 4 => {
+                    return Err(format!(
+                        "fds {fds} -> {}, threads {threads} -> {} between zap 100 and zap 500",
+                        counts.0, counts.1
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    shell.handle(Event::Shutdown);
+    let after_stop = joined_now(&shell)?;
+    stop.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    let most = most.load(Ordering::Relaxed);
+    println!(
+        "  most groups joined at once: {most} (budget {})",
+        hot.max_streams
+    );
+    if most > hot.max_streams as usize {
+        return Err(format!(
+            "{most} groups joined at once, budget {}",
+            hot.max_streams
+        ));
+    }
+    if most < 2 {
+        return Err("never more than one group joined: no hot channels".into());
+    }
+    if !after_stop.is_empty() {
+        return Err(format!("groups still joined after stop: {after_stop:?}"));
+    }
+    Ok(())
+}
+
+/// A hot channel whose sender stops is dropped from the hot set and reported; a zap to it is then a
+/// cold zap with the usual "No signal", and the channel recovers when its sender comes back.
+fn hot_sender_stops(f: &Fixture) -> Result<(), String> {
+    let (mut shell, rx) = hot_shell(f, HotSettings::default())?;
+    shell.handle(Event::Action(Action::ChannelUp));
+    run_until(&mut shell, &rx, Duration::from_secs(20), playing)?;
+    wait_groups(f, &mut shell, &rx, &[1, 2, 3], Duration::from_secs(1))?;
+    let three = ChannelKey(f.lineup.by_number(3).ok_or("channel 3")?.key.0.clone());
+    f.headend.set_on_air(2, false);
+    let result = (|| {
+        run_until(&mut shell, &rx, Duration::from_secs(2), |s| {
+            s.core().hot_losses().first().is_some_and(|(c, _)| *c == three)
+        })
+        .map_err(|e| format!("the silent hot channel 3 was not reported: {e}"))?;
+        if shell.core().hot_set().contains(&three) {
+            return Err("channel 3 is still in the hot set".into());
+        }
+        let reason = shell.core().hot_losses()[0].1;
+        if reason != HotLoss::Silent {
+            return Err(format!("reported as {reason:?}"));
+        }
+        wait_groups(f, &mut shell, &rx, &[1, 2], Duration::from_millis(500))?;
+        shell.handle(Event::Action(Action::ChannelUp));
+        run_until(&mut shell, &rx, Duration::from_secs(4), |s| {
+            s.view().notice == Some(Notice::NoSignal)
+        })
+        .map_err(|e| format!("no 'No signal' on the silent channel: {e}"))?;
+        Ok(())
+    })();
+    f.headend.set_on_air(2, true);
+    result?;
+    run_until(&mut shell, &rx, Duration::from_secs(8), playing)
+        .map_err(|e| format!("channel 3 does not recover: {e}"))
+}
+
+/// A budget of one stream (as on Wi-Fi or an unknown interface) pre-joins nothing: zaps are cold.
+fn hot_budget_one(f: &Fixture) -> Result<(), String> {
+    let (mut shell, rx) = hot_shell(f, HotSettings::off())?;
+    for action in [Action::ChannelUp, Action::ChannelUp, Action::Last] {
+        std::thread::sleep(Duration::from_millis(1200));
+        shell.handle(Event::Action(action));
+        if joined_now(&shell)?.len() > 1 {
+            return Err(format!("more than one group joined after {action:?}"));
+        }
+        run_until(&mut shell, &rx, Duration::from_secs(20), playing)?;
+        let zap = shell.view().recent_zaps.first().cloned().ok_or("zap recorded")?;
+        if zap.path != Some(ZapPath::Cold) {
+            return Err(format!("{action:?} took the {:?} path", zap.path));
+        }
+        if !shell.core().hot_set().is_empty() || joined_now(&shell)?.len() != 1 {
+            return Err(format!("hot channels after {action:?}"));
         }
     }
     Ok(())

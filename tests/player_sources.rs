@@ -118,11 +118,12 @@ fn source(url: String, kind: SourceKind, user_agent: Option<&str>) -> Source {
     }
 }
 
-fn play(probe: &mut Probe, source: Source) {
+fn play(probe: &Probe, source: Source) {
     probe.player.execute(PlayerCommand::Play {
         request: RequestId(1),
         channel: ChannelKey("test".into()),
         source: Box::new(source),
+        hot: Vec::new(),
     });
 }
 
@@ -283,8 +284,8 @@ fn rtmp_plays_from_a_live_server() {
     // does the test.
     let mut last = String::new();
     for _ in 0..5 {
-        let mut probe = probe();
-        play(&mut probe, source(url.clone(), SourceKind::Rtmp, None));
+        let probe = probe();
+        play(&probe, source(url.clone(), SourceKind::Rtmp, None));
         match expect_event(&probe, Duration::from_secs(10), |e| {
             matches!(e, PlayerEvent::FirstFrame { .. })
         }) {

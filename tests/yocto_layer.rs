@@ -143,3 +143,94 @@ fn the_layer_declares_wrynose_and_the_recipe_uses_the_cargo_classes() {
         );
     }
 }
+
+/// `(override, board)` of every `ZAPBOX_BOARD:<override> = "<board>"` line, and the default.
+fn recipe_boards(recipe: &str) -> (Option<String>, Vec<(String, String)>) {
+    let mut default = None;
+    let mut mapped = Vec::new();
+    for line in recipe.lines().map(str::trim) {
+        let Some((key, value)) = line.split_once(" = ").or_else(|| line.split_once(" ?= ")) else {
+            continue;
+        };
+        let value = value.trim_matches('"').to_string();
+        match key.strip_prefix("ZAPBOX_BOARD") {
+            Some("") => default = Some(value),
+            Some(rest) => {
+                if let Some(machine) = rest.strip_prefix(':') {
+                    mapped.push((machine.to_string(), value));
+                }
+            }
+            None => {}
+        }
+    }
+    (default, mapped)
+}
+
+#[test]
+fn the_layer_knows_every_supported_board_and_no_other() {
+    use zapbox::system::board::Board;
+    let recipe = read("yocto-layer/recipes-multimedia/zapbox/zapbox_git.bb");
+    let (default, mapped) = recipe_boards(&recipe);
+    assert_eq!(default.as_deref(), Some(Board::Pc.name()));
+    for (machine, board) in &mapped {
+        assert!(
+            Board::from_name(board).is_some(),
+            "ZAPBOX_BOARD:{machine} = {board}: not a supported board"
+        );
+    }
+    let kas = Path::new(env!("CARGO_MANIFEST_DIR")).join("yocto-layer/kas");
+    let readme = read("yocto-layer/README");
+    for board in Board::ALL.into_iter().filter(|b| *b != Board::Pc) {
+        assert!(
+            mapped.iter().any(|(_, b)| b == board.name()),
+            "{board}: no MACHINE maps to it in the recipe"
+        );
+        assert!(
+            kas.join(format!("{board}.yml")).is_file(),
+            "{board}: no kas/{board}.yml"
+        );
+        assert!(
+            readme
+                .lines()
+                .any(|l| l.trim_end().ends_with(&format!(" {board}"))),
+            "{board}: missing from the README's board table"
+        );
+    }
+    let kas_files: Vec<String> = std::fs::read_dir(&kas)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| !["common.yml", "local-source.yml"].contains(&f.as_str()))
+        .collect();
+    for file in kas_files {
+        let name = file.trim_end_matches(".yml");
+        assert!(
+            Board::from_name(name).is_some(),
+            "kas/{file} is not a supported board"
+        );
+    }
+}
+
+#[test]
+fn the_recipe_installs_the_shared_board_files() {
+    let recipe = read("yocto-layer/recipes-multimedia/zapbox/zapbox_git.bb");
+    for wanted in [
+        "${S}/board/udev/70-zapbox-remote.rules",
+        "${S}/board/udev/load-rc-keymaps ${D}${libexecdir}/zapbox/load-rc-keymaps",
+        "${S}/board/rc_keymaps/$keymap.toml ${D}${sysconfdir}/rc_keymaps/$keymap.toml",
+        ".get(\"remote\", {}).get(\"rc_keymaps\", [])",
+    ] {
+        assert!(recipe.contains(wanted), "the recipe lacks {wanted}");
+    }
+}
+
+#[test]
+fn the_recipe_board_parser_sees_defaults_and_overrides() {
+    let recipe = "ZAPBOX_BOARD ?= \"pc\"\nZAPBOX_BOARD:rk3588 = \"rockchip-rk3588\"\nOTHER = \"x\"\n";
+    assert_eq!(
+        recipe_boards(recipe),
+        (
+            Some("pc".to_string()),
+            vec![("rk3588".to_string(), "rockchip-rk3588".to_string())]
+        )
+    );
+}

@@ -1,34 +1,47 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Loading what the box shows from outside — the lineup (playlists) and the guide (XMLTV) — in a
-//! background thread, so the screen is up at once and a slow server never freezes it.
+//! Loading what the box shows from outside — the lineup (playlists) and the guide (XMLTV) — in
+//! background threads, so the screen is up at once and a slow server never freezes it.
 //!
 //! ```text
-//!  playlists (cache first when offline) ──> Event::LineupLoaded ──> Event::Started (first load)
-//!  guide index of the last run (disk) ────> Event::GuideLoaded      (the guide is there before any network)
-//!  guide sources + playlists' url-tvg ────> ingest ──> Event::GuideLoaded, again every few hours
+//!  load:    playlists (cache first when offline) ──> Event::LineupLoaded ──> Event::Started (first load)
+//!           guide index of the last run (disk) ────> Event::GuideLoaded      (the guide before any network)
+//!           guide sources + playlists' url-tvg ────> ingest ──> Event::GuideLoaded
+//!  refresh: Effect::RefreshGuide (the core's timer) ──> ingest ──> Event::GuideLoaded
 //! ```
-//! A newer load (the viewer changed the sources) supersedes a running one at its next step.
+//! Every thread does one job and ends: the period between refreshes is the core's timer
+//! (`TimerId::GuideRefresh`), not a sleeping thread. A newer load (the viewer changed the
+//! sources) supersedes a running one at its next step, and a thread waiting for the clock
+//! notices within half a second, so a superseded thread never lingers holding its lineup.
+//!
+//! `Event::Started` is posted here and nowhere else, once, after the boot's lineup: the core
+//! tunes the last channel with the channels there, and never says "no channels" before they came.
 
 use super::Inbox;
 use crate::core::{Event, GuideHandle};
-use crate::epg::{
-    BuildOptions, Guide, GuideOverrides, GuideSource, IngestError, IngestOptions, matching::LineupFilter,
-};
+use crate::epg::{BuildOptions, GuideSource, IngestError, IngestOptions, LineupFilter};
+use crate::guide::{Guide, GuideOverrides};
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
 use crate::system::clock;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// How often the guide is fetched again while the box runs.
-const GUIDE_REFRESH: Duration = Duration::from_secs(6 * 3600);
-/// How long the loader waits for NTP before giving up on fresh sources (cached ones stay).
+/// How long the loader waits for NTP before giving up on fresh sources (cached ones stay; a newer
+/// load ends the wait at once).
 const CLOCK_WAIT: Duration = Duration::from_secs(30 * 60);
 /// Programmes that ended this long ago are dropped at ingest (kept for a look back in the grid).
 const KEEP_PAST_S: i64 = 6 * 3600;
+
+/// Whether a load is the one at boot (it starts the core) or a reload (the viewer changed sources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Boot {
+    /// The first load: `Event::Started` follows the lineup.
+    Start,
+    Reload,
+}
 
 /// Starts loads of the lineup and the guide; cheap to clone.
 #[derive(Clone)]
@@ -45,6 +58,27 @@ pub struct SourceLoader {
     overrides: Arc<Mutex<GuideOverrides>>,
     /// Configured time zones of guide sources (by URL) for their times without a zone.
     time_zones: Arc<HashMap<String, String>>,
+    /// A boot load asked for `Event::Started` and it was not posted yet (whichever load brings
+    /// the first lineup posts it, so a reload that supersedes the boot load still starts the core).
+    start_pending: Arc<AtomicBool>,
+    /// Loader threads alive now.
+    running: Arc<AtomicUsize>,
+}
+
+/// Counts a loader thread while it lives.
+struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl SourceLoader {
@@ -57,6 +91,25 @@ impl SourceLoader {
             writing: Arc::new(Mutex::new(())),
             overrides: Arc::new(Mutex::new(GuideOverrides::new())),
             time_zones: Arc::default(),
+            start_pending: Arc::new(AtomicBool::new(false)),
+            running: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// How many loader threads are alive (each does one job and ends).
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// Runs `job` on a thread of its own, counted in [`running`](Self::running).
+    fn spawn(&self, name: &str, job: impl FnOnce(&Self) + Send + 'static) {
+        let (loader, running) = (self.clone(), Running::new(&self.running));
+        let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
+            let _running = running;
+            job(&loader);
+        });
+        if let Err(e) = spawned {
+            log::error!("cannot start the {name} thread: {e}");
         }
     }
 
@@ -78,39 +131,56 @@ impl SourceLoader {
     /// Matches the stored guide to `lineup` again with new choices, in the background.
     pub fn rematch_guide(&self, lineup: &Lineup, overrides: GuideOverrides) {
         self.set_overrides(overrides);
-        let (loader, lineup) = (self.clone(), lineup.clone());
-        let spawned = std::thread::Builder::new()
-            .name("guide-match".into())
-            .spawn(move || loader.post_guide_from_disk(&lineup));
-        if let Err(e) = spawned {
-            log::error!("cannot start the guide matcher: {e}");
-        }
+        let lineup = lineup.clone();
+        self.spawn("guide-match", move |loader| loader.post_guide_from_disk(&lineup));
     }
 
-    /// Loads the lineup, then the guide, in the background; `start` posts `Event::Started` once
-    /// the lineup is there (the first load at boot).
-    pub fn load(&self, playlists: Vec<String>, guides: Vec<String>, start: bool) {
-        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let loader = self.clone();
-        let spawned = std::thread::Builder::new()
-            .name("sources".into())
-            .spawn(move || loader.run(generation, &playlists, &guides, start));
-        if let Err(e) = spawned {
-            log::error!("cannot start the source loader: {e}");
+    /// Loads the lineup, then the guide, in the background; at boot `Event::Started` follows the
+    /// lineup.
+    pub fn load(&self, playlists: Vec<String>, guides: Vec<String>, boot: Boot) {
+        if boot == Boot::Start {
+            self.start_pending.store(true, Ordering::SeqCst);
         }
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.spawn("sources", move |loader| {
+            loader.run(generation, &playlists, &guides)
+        });
+    }
+
+    /// Fetches `guides` and `lineup`'s own guide URLs again and loads the result, in the
+    /// background. Skipped while another ingest runs (that one is as fresh) or while the clock
+    /// is wrong (TLS and the guide's "now" need it; the load in progress waits for it).
+    pub fn refresh_guide(&self, guides: Vec<String>, lineup: &Lineup) {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let lineup = lineup.clone();
+        self.spawn("guide-refresh", move |loader| {
+            if clock::clock_state() == clock::ClockState::Wrong {
+                log::info!("guide refresh skipped: the clock is not set yet");
+                return;
+            }
+            let sources = guide_sources(&guides, &lineup);
+            match loader.writing.try_lock() {
+                Ok(writing) => {
+                    drop(writing);
+                    loader.ingest(&sources, &lineup, generation);
+                }
+                Err(TryLockError::WouldBlock) => log::info!("guide refresh skipped: an ingest is running"),
+                Err(TryLockError::Poisoned(_)) => loader.ingest(&sources, &lineup, generation),
+            }
+        });
     }
 
     fn current(&self, generation: u64) -> bool {
         self.generation.load(Ordering::SeqCst) == generation
     }
 
-    fn run(&self, generation: u64, playlists: &[String], guides: &[String], start: bool) {
+    fn run(&self, generation: u64, playlists: &[String], guides: &[String]) {
         let mut lineup = self.load_lineup(playlists);
         if !self.current(generation) {
             return;
         }
         self.inbox.post(Event::LineupLoaded(lineup.clone()));
-        if start {
+        if self.start_pending.swap(false, Ordering::SeqCst) {
             self.inbox.post(Event::Started);
         }
         self.post_guide_from_disk(&lineup);
@@ -118,20 +188,15 @@ impl SourceLoader {
         // used. Once NTP has set the clock, fetch again (the guide ingest below needs it too).
         if clock::clock_state() == clock::ClockState::Wrong {
             log::warn!("the clock is not set yet: cached playlists and guide until it is");
-            if !clock::wait_until_trusted(CLOCK_WAIT) || !self.current(generation) {
+            if !clock::wait_until_trusted(CLOCK_WAIT, || self.current(generation)) {
                 return;
             }
             lineup = self.load_lineup(playlists);
             self.inbox.post(Event::LineupLoaded(lineup.clone()));
         }
-        let mut sources: Vec<String> = guides.to_vec();
-        sources.extend(lineup.guide_urls.iter().filter(|u| !guides.contains(u)).cloned());
-        if sources.is_empty() {
-            return;
-        }
-        while self.current(generation) {
+        let sources = guide_sources(guides, &lineup);
+        if !sources.is_empty() && self.current(generation) {
             self.ingest(&sources, &lineup, generation);
-            std::thread::sleep(GUIDE_REFRESH);
         }
     }
 
@@ -154,7 +219,7 @@ impl SourceLoader {
 
     /// The index of the last ingest, if there is one: the guide before any network.
     fn post_guide_from_disk(&self, lineup: &Lineup) {
-        match crate::epg::index::file::load(&self.index_dir()) {
+        match crate::epg::index::load(&self.index_dir()) {
             Ok(index) => {
                 let guide = Guide::new(index, lineup, &self.overrides());
                 self.inbox.post(Event::GuideLoaded(GuideHandle::new(guide)));
@@ -164,6 +229,9 @@ impl SourceLoader {
     }
 
     fn ingest(&self, sources: &[String], lineup: &Lineup, generation: u64) {
+        if sources.is_empty() {
+            return;
+        }
         let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -213,4 +281,12 @@ impl SourceLoader {
             }
         }
     }
+}
+
+/// The guide sources to ingest: the configured and the viewer's, then the playlists' own
+/// (`url-tvg`) that are not among them.
+fn guide_sources(guides: &[String], lineup: &Lineup) -> Vec<String> {
+    let mut sources = guides.to_vec();
+    sources.extend(lineup.guide_urls.iter().filter(|u| !guides.contains(u)).cloned());
+    sources
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Start-up of the TV app: configuration, state, board profile, player and window, in that order,
-//! each step with context in its error. The lineup loads in the background (cache first when the
-//! network is not up yet), so the window is there at once.
+//! Start-up of the TV app: configuration, state, board profile, window, player and the dispatch
+//! loop, in that order, each step with context in its error. The lineup loads in the background
+//! (cache first when the network is not up yet), so the window is there at once; the loader posts
+//! `Event::Started` once the lineup is in.
 
-use super::{Shell, SourceLoader};
-use crate::core::{Core, Event, MenuPage, ParentalSettings, Settings, SystemInfo};
+use super::{App, Boot, Inbox, Shell, SourceLoader};
+use crate::core::{Core, Event, HotSettings, MenuPage, ParentalSettings, Settings, SystemInfo};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
@@ -35,36 +36,52 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
         .filter(|w| w.is_warning())
         .map(|w| w.to_string())
         .collect();
-    crate::ui::run_window(|inbox, frames| {
-        let core = Core::new(Default::default(), saved, settings);
-        let config_for_player = player_config(&board, &config, frames);
-        let time_zones = config
-            .guides
-            .iter()
-            .filter_map(|g| Some((g.url.clone(), g.time_zone.clone()?)))
-            .collect();
-        let loader = SourceLoader::new(inbox.clone(), cache_dir, config.guide_offset_minutes)
-            .with_time_zones(time_zones);
-        let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
-            .with_loader(loader.clone());
-        // The remote: evdev devices with the board's keymap, into the same inbox as every event.
-        let remote = inbox.clone();
-        let input = crate::input::InputConfig::for_board(&board);
-        if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
-            log::error!("remote control: {e}");
-        }
-        for problem in problems {
-            inbox.post(Event::Problem(problem));
-        }
-        let core = shell.core();
-        loader.set_overrides(core.saved_state().guide_overrides.clone());
-        loader.load(
-            core.sources(MenuPage::Playlists),
-            core.sources(MenuPage::Guides),
-            true,
-        );
-        Ok(shell)
-    })
+    let window = crate::ui::Window::new().context("opening the TV window")?;
+    let (inbox, rx) = Inbox::new(window.waker());
+    let keys = inbox.clone();
+    window.on_key(move |a| keys.post(Event::Action(a)));
+    let core = Core::new(Default::default(), saved, settings);
+    let config_for_player = player_config(&board, &config, window.frames());
+    let time_zones = config
+        .guides
+        .iter()
+        .filter_map(|g| Some((g.url.clone(), g.time_zone.clone()?)))
+        .collect();
+    let loader = SourceLoader::new(inbox.clone(), cache_dir.clone(), config.guide_offset_minutes)
+        .with_time_zones(time_zones);
+    let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
+        .with_loader(loader.clone())
+        .with_logos(cache_dir.join("logos"))?;
+    // The remote: evdev devices with the board's keymap, into the same inbox as every event.
+    let remote = inbox.clone();
+    let input = crate::input::InputConfig::for_board(&board);
+    if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
+        log::error!("remote control: {e}");
+    }
+    for problem in problems {
+        inbox.post(Event::Problem(problem));
+    }
+    let core = shell.core();
+    loader.set_overrides(core.saved_state().guide_overrides.clone());
+    loader.load(
+        core.sources(MenuPage::Playlists),
+        core.sources(MenuPage::Guides),
+        Boot::Start,
+    );
+    let screen = window.screen();
+    run_in_window(window, App::new(shell, rx, Box::new(screen)))
+}
+
+/// Runs `app` on the window's thread until the window closes, then shuts it down (player
+/// stopped, state written).
+pub fn run_in_window(window: crate::ui::Window, app: App) -> Result<()> {
+    let app = std::rc::Rc::new(std::cell::RefCell::new(app));
+    let looped = app.clone();
+    window.run(move || {
+        looped.borrow_mut().drain();
+    })?;
+    app.borrow_mut().shutdown();
+    Ok(())
 }
 
 /// The configured board, else the one the device tree names, else `pc`.
@@ -94,8 +111,7 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         digit_timeout_ms: u64::from(p.digit_timeout_ms),
         banner_timeout_ms: u64::from(p.banner_timeout_ms),
         audio_language: p.audio_language.clone(),
-        subtitles: p.subtitles,
-        aspect: p.aspect.clone(),
+        aspect: p.aspect(),
         ui_language: p.language.clone(),
         parental: ParentalSettings {
             pin: config.parental.pin.clone(),
@@ -104,12 +120,50 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         },
         playlists: config.playlists.clone(),
         guides: config.guides.iter().map(|g| g.url.clone()).collect(),
+        hot: hot_settings(config, board, Path::new("/sys/class/net")),
         system: SystemInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             board: format!("{} — {}", board.name, board.description),
             network,
         },
         ..Settings::default()
+    }
+}
+
+/// The stream budget for hot channels: the config's, else the board's, else the defaults; in `auto`
+/// mode on only for a wired interface named in the config or board profile (`sys_net` is
+/// `/sys/class/net`: a Wi-Fi interface has `wireless` or `phy80211` there).
+fn hot_settings(config: &Config, board: &BoardProfile, sys_net: &Path) -> HotSettings {
+    use crate::system::config::HotMode;
+    let chosen = config
+        .network
+        .hot_channels
+        .or(board.hot_channels)
+        .unwrap_or_default();
+    let interface = config
+        .network
+        .multicast_interface
+        .as_ref()
+        .or(board.multicast_interface.as_ref());
+    let on = match chosen.mode {
+        HotMode::On => true,
+        HotMode::Off => false,
+        HotMode::Auto => interface.is_some_and(|name| {
+            let dir = sys_net.join(name);
+            dir.exists() && !dir.join("wireless").exists() && !dir.join("phy80211").exists()
+        }),
+    };
+    if !on {
+        log::info!(
+            "hot channels off ({:?} mode, interface {interface:?})",
+            chosen.mode
+        );
+        return HotSettings::off();
+    }
+    HotSettings {
+        max_streams: chosen.max_streams,
+        max_mbps: chosen.max_mbps,
+        linger_ms: u64::from(chosen.linger_s) * 1000,
     }
 }
 
@@ -169,5 +223,40 @@ mod tests {
         let overlay = player_config(&board, &config, Arc::new(|_| {}));
         assert!(matches!(&overlay.outputs.video, VideoOutput::Overlay { sink } if sink == "kmssink"));
         assert_eq!(overlay.decoder_ranks.get("v4l2h264dec"), Some(&300));
+    }
+
+    #[test]
+    fn hot_channels_need_a_known_wired_interface_in_auto_mode() {
+        use crate::system::config::{HotChannelsConfig, HotMode};
+        let sys = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(sys.path().join("eth0")).expect("eth0");
+        std::fs::create_dir_all(sys.path().join("wlan0/wireless")).expect("wlan0");
+        let mut board = BoardProfile::default();
+        let mut config = Config::default();
+        assert!(
+            !hot_settings(&config, &board, sys.path()).enabled(),
+            "unknown interface"
+        );
+        board.multicast_interface = Some("wlan0".into());
+        assert!(!hot_settings(&config, &board, sys.path()).enabled(), "Wi-Fi");
+        board.multicast_interface = Some("eth0".into());
+        assert_eq!(hot_settings(&config, &board, sys.path()), HotSettings::default());
+        config.network.hot_channels = Some(HotChannelsConfig {
+            mode: HotMode::Off,
+            ..HotChannelsConfig::default()
+        });
+        assert!(
+            !hot_settings(&config, &board, sys.path()).enabled(),
+            "the config wins"
+        );
+        board.multicast_interface = None;
+        config.network.hot_channels = Some(HotChannelsConfig {
+            mode: HotMode::On,
+            max_streams: 2,
+            max_mbps: 10,
+            linger_s: 5,
+        });
+        let on = hot_settings(&config, &board, sys.path());
+        assert_eq!((on.max_streams, on.max_mbps, on.linger_ms), (2, 10, 5_000));
     }
 }

@@ -5,15 +5,21 @@
 //! builds the view (only visible rows), the adapter writes it, and the renderer draws every pixel
 //! of the frame (a full redraw, the worst case). The naive way, every channel's row materialised
 //! in the model, is measured in the same run for comparison.
+//!
+//! Then, with `zaps` > 0, the second figure: how long the loop is blocked per zap and per state
+//! save, on the real player and the demo headend (see `bench_loop`).
 
 use super::bench_zap::{Percentiles, percentiles};
-use super::screenshot::{now, playing_core};
+use super::screenshot::{now, playing_app, press};
+use crate::app::{App, Ui};
 use crate::core::{Action, ChannelView, Event, GuideCell, GuideRow, GuideView, ScreenView, Settings};
 use crate::demo::showcase;
 use crate::ui::headless::{Headless, test_card};
 use anyhow::Result;
 use serde::Serialize;
+use std::cell::RefCell;
 use std::io::Write;
+use std::rc::Rc;
 use std::time::Instant;
 
 /// What to measure.
@@ -26,6 +32,9 @@ pub struct UiBench {
     pub naive_presses: usize,
     pub width: u32,
     pub height: u32,
+    /// Zaps for the blocked-loop figure (0: skip it).
+    pub zaps: usize,
+    pub headend: crate::demo::HeadendOptions,
 }
 
 impl Default for UiBench {
@@ -37,6 +46,12 @@ impl Default for UiBench {
             naive_presses: 5,
             width: 1920,
             height: 1080,
+            zaps: 100,
+            headend: crate::demo::HeadendOptions {
+                cache_dir: std::env::temp_dir().join("zapbox/demo"),
+                width: 1280,
+                height: 720,
+            },
         }
     }
 }
@@ -55,6 +70,8 @@ pub struct UiReport {
     pub naive: Percentiles,
     pub ratio_p95: f64,
     pub guide_setup_s: f64,
+    /// The blocked-loop figure while zapping, when measured.
+    pub zapping: Option<super::bench_loop::LoopReport>,
 }
 
 /// The keys a viewer scrolling the guide presses: down the channels, along the programmes, by
@@ -88,21 +105,20 @@ pub fn run(bench: &UiBench, json: bool, out: &mut dyn Write) -> Result<()> {
     let guide = guide?;
     let setup_s = started.elapsed().as_secs_f64();
     let programmes = guide.0.index().programme_count();
-    let mut ui = Headless::new(bench.width, bench.height)?;
-    ui.set_video(test_card(1280, 720));
-    let mut core = playing_core(lineup, guide.clone(), Settings::default(), clock);
-    core.handle(Event::Action(Action::Guide), clock);
-    ui.render(&core.view(clock), core.guide());
-    ui.draw();
+    let ui = Rc::new(RefCell::new(Headless::new(bench.width, bench.height)?));
+    ui.borrow().set_video(test_card(1280, 720));
+    let mut app = playing_app(lineup, guide.clone(), Settings::default(), Box::new(ui.clone()))?;
+    press(&mut app, &[Action::Guide]);
+    ui.borrow_mut().draw();
 
+    // A press goes through the loop as on a box: into the inbox, handled, rendered, drawn.
     let mut samples = Vec::with_capacity(bench.presses);
     for i in 0..bench.presses {
         let action = PATTERN[i % PATTERN.len()];
         let t0 = Instant::now();
-        core.handle(Event::Action(action), clock);
-        let view = core.view(clock);
-        ui.render(&view, core.guide());
-        ui.draw();
+        app.inbox().post(Event::Action(action));
+        app.drain();
+        ui.borrow_mut().draw();
         samples.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
     let max_ms = samples.iter().copied().fold(0.0, f64::max);
@@ -111,15 +127,30 @@ pub fn run(bench: &UiBench, json: bool, out: &mut dyn Write) -> Result<()> {
     for i in 0..bench.naive_presses {
         let action = PATTERN[i % PATTERN.len()];
         let t0 = Instant::now();
-        core.handle(Event::Action(action), clock);
-        let mut view = core.view(clock);
+        app.inbox().post(Event::Action(action));
+        app.drain();
+        let mut view = app.shell().view();
         if let ScreenView::Guide(grid) = &mut view.screen {
-            *grid = all_rows(&core, grid);
+            *grid = all_rows(&app, grid);
         }
-        ui.render(&view, core.guide());
+        let mut ui = ui.borrow_mut();
+        ui.render(&view);
         ui.draw();
         naive.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
+    app.shutdown();
+    drop(app);
+    let zapping = if bench.zaps > 0 {
+        let dir = bench.headend.cache_dir.join("bench-ui-state");
+        Some(super::bench_loop::run(
+            bench.zaps,
+            &bench.headend,
+            &dir,
+            Box::new(ui.clone()),
+        )?)
+    } else {
+        None
+    };
     let (zapbox, naive) = (percentiles(&samples), percentiles(&naive));
     let report = UiReport {
         channels: bench.channels,
@@ -133,6 +164,7 @@ pub fn run(bench: &UiBench, json: bool, out: &mut dyn Write) -> Result<()> {
         naive,
         ratio_p95: zapbox.p95_ms / naive.p95_ms,
         guide_setup_s: setup_s,
+        zapping,
     };
     if json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
@@ -152,12 +184,38 @@ pub fn run(bench: &UiBench, json: bool, out: &mut dyn Write) -> Result<()> {
             "naive (every channel's row in the model), {} presses: p50 {:.1} ms, p95 {:.1} ms; ratio p95 {:.4}",
             bench.naive_presses, naive.p50_ms, naive.p95_ms, report.ratio_p95
         )?;
+        if let Some(z) = &report.zapping {
+            for (way, f) in [
+                ("state writer thread", &z.writer),
+                ("saves on the loop (naive)", &z.inline),
+            ] {
+                writeln!(
+                    out,
+                    "loop blocked while zapping, {} zaps, {way}: key to loop free p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; busiest drain {:.1} ms; {} saves, longest {:.2} ms",
+                    f.zaps,
+                    f.press.p50_ms,
+                    f.press.p95_ms,
+                    f.press_max_ms,
+                    f.busiest_ms,
+                    f.saves,
+                    f.save_max_ms
+                )?;
+            }
+            writeln!(
+                out,
+                "longest save on the loop: writer {:.2} ms vs naive {:.2} ms (ratio {:.3})",
+                z.writer.save_max_ms,
+                z.inline.save_max_ms,
+                z.writer.save_max_ms / z.inline.save_max_ms.max(f64::MIN_POSITIVE)
+            )?;
+        }
     }
     Ok(())
 }
 
 /// The naive view: a row for every channel of the list, each with its programmes of the window.
-fn all_rows(core: &crate::core::Core, grid: &GuideView) -> GuideView {
+fn all_rows(app: &App, grid: &GuideView) -> GuideView {
+    let core = app.shell().core();
     let guide = core.guide();
     let rows = core
         .lineup()

@@ -3,7 +3,7 @@
 //! there is no window: the app zaps through the channels by itself and prints what plays (for CI and
 //! for trying the player on a machine without a display).
 
-use crate::app::{Inbox, Shell, SourceLoader};
+use crate::app::{App, Boot, Inbox, NoUi, Shell, SourceLoader};
 use crate::core::{Action, Core, Event, MenuPage, Phase, SavedState, Settings, SystemInfo};
 use crate::demo::{Headend, HeadendOptions};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
@@ -25,25 +25,25 @@ pub fn run_headless(
     let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
     let core = Core::new(Default::default(), SavedState::default(), Settings::default());
     let config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
-    let mut shell = Shell::launch(core, config, inbox, None)?.with_loader(loader.clone());
-    loader.load(vec![playlist], Vec::new(), true);
+    let shell = Shell::launch(core, config, inbox, None)?.with_loader(loader.clone());
+    let mut app = App::new(shell, rx, Box::new(NoUi));
+    loader.load(vec![playlist], Vec::new(), Boot::Start);
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut next_zap = Instant::now() + dwell;
     let mut last_line = String::new();
     while Instant::now() < end {
-        if let Ok(event) = rx.recv_timeout(Duration::from_millis(100)) {
-            shell.handle(event);
-        }
+        app.step(Duration::from_millis(100));
         if Instant::now() >= next_zap {
-            shell.handle(Event::Action(Action::ChannelUp));
+            app.inbox().post(Event::Action(Action::ChannelUp));
             next_zap = Instant::now() + dwell;
         }
-        let line = status_line(&shell);
+        let line = status_line(app.shell());
         if line != last_line {
             writeln!(out, "{line}")?;
             last_line = line;
         }
     }
+    app.shutdown();
     Ok(())
 }
 
@@ -62,18 +62,20 @@ pub fn run_window(options: &HeadendOptions) -> Result<()> {
         },
         ..Settings::default()
     };
-    crate::ui::run_window(|inbox, frames| {
-        let outputs = Outputs {
-            video: VideoOutput::Texture(frames),
-            audio_sink: "autoaudiosink".to_string(),
-        };
-        let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
-        let core = Core::new(Default::default(), SavedState::default(), settings);
-        let shell =
-            Shell::launch(core, PlayerConfig::plain(outputs), inbox, None)?.with_loader(loader.clone());
-        loader.load(shell.core().sources(MenuPage::Playlists), Vec::new(), true);
-        Ok(shell)
-    })
+    let window = crate::ui::Window::new()?;
+    let (inbox, rx) = Inbox::new(window.waker());
+    let keys = inbox.clone();
+    window.on_key(move |a| keys.post(Event::Action(a)));
+    let outputs = Outputs {
+        video: VideoOutput::Texture(window.frames()),
+        audio_sink: "autoaudiosink".to_string(),
+    };
+    let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
+    let core = Core::new(Default::default(), SavedState::default(), settings);
+    let shell = Shell::launch(core, PlayerConfig::plain(outputs), inbox, None)?.with_loader(loader.clone());
+    loader.load(shell.core().sources(MenuPage::Playlists), Vec::new(), Boot::Start);
+    let screen = window.screen();
+    crate::app::run_in_window(window, App::new(shell, rx, Box::new(screen)))
 }
 
 /// Writes the headend's playlist where the app's loader reads it, as a box reads its configured one.
@@ -95,9 +97,9 @@ fn status_line(shell: &Shell) -> String {
         Some(Phase::Playing) => format!(
             "playing ({}; zap {} ms)",
             view.decoder.as_deref().unwrap_or("?"),
-            view.recent_zaps_ms
+            view.recent_zaps
                 .first()
-                .map_or("-".into(), |ms| ms.to_string())
+                .map_or("-".into(), |z| format!("{}, {:?}", z.ms, z.path))
         ),
         Some(other) => format!("{other:?}").to_lowercase(),
         None => "idle".to_string(),

@@ -2,16 +2,15 @@
 //! `zapbox epg ingest` and `zapbox epg now`: the guide pipeline for integrators, with the same
 //! JSON the tests check.
 //!
-//! Output and argument handling only: ingest is `epg::ingest`, queries `epg::Guide`. Reads
+//! Output and argument handling only: ingest is `epg::ingest`, queries `guide::Guide`. Reads
 //! the clock (the default `--at`) and the environment (the default index directory); must not
 //! depend on the UI, the player or the core.
 
 use crate::epg::build::rfc3339;
-use crate::epg::matching::LineupFilter;
 use crate::epg::{
-    BuildOptions, Guide, GuideIndex, GuideOverrides, GuideSource, IngestError, IngestOptions, IngestReport,
-    Listing, UtcSeconds, Warning, index,
+    BuildOptions, GuideSource, IngestError, IngestOptions, IngestReport, LineupFilter, Warning, index,
 };
+use crate::guide::{Guide, GuideIndex, GuideOverrides, Listing, UtcSeconds};
 use crate::lineup::ChannelKey;
 use crate::net::http::HttpLimits;
 use crate::net::lineup_load::load_lineup;
@@ -277,7 +276,7 @@ fn now_next(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let index: GuideIndex = index::file::load(dir)?;
+    let index: GuideIndex = index::load(dir)?;
     let ids: Vec<String> = index.channels().iter().map(|c| c.id.clone()).collect();
     let guide = Guide::all_channels(index);
     let rows: Vec<NowRow<'_>> = ids

@@ -3,6 +3,8 @@
 //!
 //! Subcommands write their reports to a `dyn Write` so they can be tested without a terminal;
 //! each submodule's documentation says what it may depend on.
+pub mod bench_loop;
+pub mod bench_memory;
 pub mod bench_ui;
 pub mod bench_zap;
 pub mod demo;

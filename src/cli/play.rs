@@ -21,8 +21,8 @@
 
 use crate::core::{ErrorKind, PlayerCommand, PlayerEvent, RequestId};
 use crate::demo::{Sender, TsLoop};
-use crate::epg::eit::{DvbService, PID_SDT, parse_eit, parse_sdt};
 use crate::lineup::{ChannelKey, MulticastGroup, Origin, Source, SourceKind};
+use crate::mpegts::eit::{DvbService, PID_SDT, parse_eit, parse_sdt};
 use crate::mpegts::packet::{PID_EIT, TS_PACKET_SIZE, TsPacket, pcr_delta};
 use crate::mpegts::survey::{Survey, looks_like_ts};
 use crate::mpegts::{Framer, Pmt, StreamKind, VideoCodec};
@@ -508,7 +508,7 @@ fn run_player(source: &Source, options: &PlayOptions, expect_video: bool, proble
             f.snapshot = Some((frame.width, frame.height, rgba));
         }
     })));
-    let mut player = match Player::new(config, sink) {
+    let player = match Player::new(config, sink) {
         Ok(p) => p,
         Err(e) => {
             problems.push(format!("GStreamer does not start: {e}"));
@@ -521,6 +521,7 @@ fn run_player(source: &Source, options: &PlayOptions, expect_video: bool, proble
         request,
         channel: ChannelKey("play".into()),
         source: Box::new(source.clone()),
+        hot: Vec::new(),
     });
     let mut run = Run::default();
     let deadline = started + Duration::from_secs_f64(options.seconds.max(0.1));

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! `zapbox screenshot`: a screen of the TV interface rendered with the software renderer into a
 //! PNG, without a display, from generated demo data (channels in groups and a guide ingested
-//! through the real XMLTV path). The keys that open each screen go through the core, as on a box.
+//! through the real XMLTV path). The keys that open each screen go through the dispatch loop, as on
+//! a box; a test card stands in for video, so nothing joins a multicast group.
 
-use crate::core::{
-    Action, Core, Effect, Event, GuideHandle, Now, PlayerCommand, PlayerEvent, SavedState, Settings,
-};
+use crate::app::{App, Inbox, Shell, Ui};
+use crate::core::{Action, Core, Event, GuideHandle, Now, Phase, SavedState, Settings};
 use crate::demo::showcase;
 use crate::ui::headless::{Headless, test_card};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
 pub const SCREENS: [&str; 5] = ["live", "banner", "list", "guide", "menu"];
@@ -29,25 +32,37 @@ pub fn now() -> Now {
     }
 }
 
-/// A core on `lineup` and `guide`, tuned and playing its first channel.
-pub fn playing_core(lineup: crate::lineup::Lineup, guide: GuideHandle, settings: Settings, now: Now) -> Core {
+/// The dispatch loop on `lineup` and `guide` rendering into `ui`, started and showing its first
+/// channel (a test card stands in for the video).
+pub fn playing_app(
+    lineup: crate::lineup::Lineup,
+    guide: GuideHandle,
+    settings: Settings,
+    ui: Box<dyn Ui>,
+) -> Result<App> {
     let mut saved = SavedState::default();
     let favourites = lineup.channels.iter().take(5).map(|c| c.key.clone()).collect();
     saved
         .favourites
         .insert(settings.default_favourites.clone(), favourites);
-    let mut core = Core::new(lineup, saved, settings);
-    core.handle(Event::GuideLoaded(guide), now);
-    let effects = core.handle(Event::Started, now);
-    let request = effects.iter().find_map(|e| match e {
-        Effect::Player(PlayerCommand::Play { request, .. }) => Some(*request),
-        _ => None,
-    });
-    if let Some(request) = request {
-        let decoder = Some("avdec_h264".to_string());
-        core.handle(Event::Player(PlayerEvent::FirstFrame { request, decoder }), now);
+    let core = Core::new(lineup, saved, settings);
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let shell = Shell::without_player(core, inbox.clone())?.with_test_card();
+    let mut app = App::new(shell, rx, ui);
+    inbox.post(Event::GuideLoaded(guide));
+    inbox.post(Event::Started);
+    app.run_until(Duration::from_secs(5), |s| s.view().phase == Some(Phase::Playing))
+        .map_err(|e| anyhow!("the first channel does not show: {e}"))?;
+    Ok(app)
+}
+
+/// Presses `actions` through the loop, then lets the adapters' answers (programme details) in.
+pub fn press(app: &mut App, actions: &[Action]) {
+    for action in actions {
+        app.inbox().post(Event::Action(*action));
+        app.drain();
     }
-    core
+    while app.step(Duration::from_millis(150)) {}
 }
 
 /// The remote keys that open `screen` on live TV.
@@ -82,19 +97,24 @@ pub fn run(screen: &str, out: &Path, width: u32, height: u32, language: &str) ->
     let guide = showcase::guide(&lineup, &work, now.utc_ms / 1000, 2);
     let _ = std::fs::remove_dir_all(&work);
     let guide = guide?;
-    let mut ui = Headless::new(width, height)?;
-    ui.set_video(test_card(1280, 720));
+    let ui = Rc::new(RefCell::new(Headless::new(width, height)?));
+    ui.borrow().set_video(test_card(1280, 720));
     let settings = Settings {
         ui_language: language.to_string(),
         ..Settings::default()
     };
     let mut written = Vec::new();
     for s in screens {
-        let mut core = playing_core(lineup.clone(), guide.clone(), settings.clone(), now);
-        for action in keys_for(s)? {
-            core.handle(Event::Action(action), now);
-        }
-        ui.render(&core.view(now), core.guide());
+        let mut app = playing_app(
+            lineup.clone(),
+            guide.clone(),
+            settings.clone(),
+            Box::new(ui.clone()),
+        )?;
+        press(&mut app, &keys_for(s)?);
+        app.drain();
+        app.shutdown();
+        let mut ui = ui.borrow_mut();
         ui.draw();
         let path = if screen == "all" {
             std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;

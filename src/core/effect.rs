@@ -19,13 +19,18 @@ pub enum Effect {
     CancelTimer(TimerId),
     /// Persist this state (atomically).
     SaveState(Box<SavedState>),
-    /// Wake the display or blank it (standby).
-    Display {
-        on: bool,
-    },
+    /// Read this programme's details from the loaded guide; answer with `Event::DetailsLoaded`.
+    LoadDetails(crate::guide::ProgrammeId),
+    /// Get this channel logo (`http(s)://` only), decoded; answer with `Event::LogoLoaded`.
+    LoadLogo(String),
     /// The viewer chose a guide channel for a channel: match the guide again with these overrides.
     RebuildGuide {
         overrides: std::collections::BTreeMap<ChannelKey, String>,
+    },
+    /// Time to fetch the guide again (every [`GUIDE_REFRESH_MS`](super::GUIDE_REFRESH_MS)):
+    /// ingest these sources and the lineup's own guide URLs, then load the result.
+    RefreshGuide {
+        guides: Vec<String>,
     },
     /// The viewer changed the sources: load the lineup and the guide from these again.
     ReloadSources {
@@ -37,12 +42,19 @@ pub enum Effect {
 /// Commands for the player adapter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlayerCommand {
-    /// Stop whatever plays and play this source; later events carry `request`.
+    /// Stop whatever plays and play this source; later events carry `request`. `hot` are the
+    /// channels to keep joined besides it (the hot set after this zap): every group neither live nor
+    /// hot is left before anything is joined.
     Play {
         request: RequestId,
         channel: ChannelKey,
         /// Boxed: a source is large next to the other commands.
         source: Box<Source>,
+        hot: Vec<HotChannel>,
+    },
+    /// A new hot set without a zap (expiry, budget, refusals).
+    Hot {
+        channels: Vec<HotChannel>,
     },
     /// Play this audio track (an id from `PlayerEvent::Tracks`) in the current request.
     SelectAudio {
@@ -57,6 +69,13 @@ pub enum PlayerCommand {
     SetMute {
         muted: bool,
     },
+}
+
+/// A channel to keep joined (a multicast/RTP source) so a zap to it starts from its cached keyframe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotChannel {
+    pub channel: ChannelKey,
+    pub source: Box<Source>,
 }
 
 /// Timers the core uses. Ids carry a generation where a stale firing must be recognised.
@@ -78,4 +97,8 @@ pub enum TimerId {
     SaveState,
     /// The channel list's focus rested: preview the focused channel (generation of the focus).
     ListPreview(u64),
+    /// No zap for a while: let the hot channels go (generation of the hot set).
+    HotExpire(u64),
+    /// Fetch the guide sources again (they publish new days; the index expires old ones).
+    GuideRefresh,
 }

@@ -7,7 +7,6 @@ use super::audio::AudioTrack;
 use super::effect::TimerId;
 use super::guide::GuideHandle;
 use super::playback::RequestId;
-use super::zapping::ListRef;
 use crate::lineup::{ChannelKey, Lineup};
 
 /// One input to [`Core::handle`](super::Core::handle).
@@ -25,14 +24,18 @@ pub enum Event {
     LineupLoaded(Lineup),
     /// A guide for the current lineup was loaded or rebuilt.
     GuideLoaded(GuideHandle),
+    /// The details of a programme asked for with `Effect::LoadDetails` (`None`: it has none).
+    DetailsLoaded {
+        id: crate::guide::ProgrammeId,
+        details: Option<crate::guide::Details>,
+    },
+    /// A logo asked for with `Effect::LoadLogo`, decoded (`None`: it cannot be had).
+    LogoLoaded {
+        url: String,
+        picture: Option<super::fetch::Picture>,
+    },
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
-    /// Tune this channel directly (channel list, guide, or a test).
-    Tune(ChannelKey),
-    /// Make channel up/down walk this list (chosen in the channel list).
-    SelectList(ListRef),
-    /// Add or remove a channel in a favourites list.
-    ToggleFavourite { list: String, channel: ChannelKey },
     /// The service is stopping: save what must survive.
     Shutdown,
 }
@@ -47,6 +50,17 @@ pub enum PlayerEvent {
         /// The video decoder element that won (e.g. `v4l2h264dec`, `avdec_h264`).
         decoder: Option<String>,
     },
+    /// The player started this request: which path the zap took and, for a start from a cached
+    /// keyframe, how far behind live the picture runs.
+    Started {
+        request: RequestId,
+        path: ZapPath,
+        behind_live_ms: Option<u64>,
+    },
+    /// A hot channel was given up: the player left its group.
+    HotLost { channel: ChannelKey, reason: HotLoss },
+    /// The measured bitrate of a joined channel (live or hot), when first known and when it moves.
+    Bitrate { channel: ChannelKey, bps: u64 },
     /// No data for a while (the receiver saw no packets): the picture is frozen.
     Stalled { request: RequestId },
     /// Data flows again after a stall.
@@ -62,8 +76,28 @@ pub enum PlayerEvent {
     /// New DVB EIT sections the stream carries (present/following, schedule).
     Eit {
         request: RequestId,
-        sections: Vec<crate::epg::eit::EitSection>,
+        sections: Vec<crate::mpegts::eit::EitSection>,
     },
+}
+
+/// How a zap reached its first frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ZapPath {
+    /// From a hot channel's cached keyframe.
+    Hot,
+    /// A multicast/RTP join (or a tap without a keyframe yet): waits for the next keyframe.
+    Cold,
+    /// HLS, DASH or HTTP.
+    Ott,
+}
+
+/// Why a hot channel was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HotLoss {
+    /// Nothing arrived after the join: the network probably refused it (IGMP stream limits).
+    Refused,
+    /// Data stopped: the sender is gone.
+    Silent,
 }
 
 /// A typed player failure.

@@ -1,14 +1,31 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The programme guide as the core sees it: a shared, read-only handle to the loaded guide and
-//! the small programme values the view carries. The guide itself (`crate::epg`) is pure; the core
-//! only queries it with the time it was given and never reads the details file.
+//! The programme guide as the core sees it: a shared, read-only handle to the loaded guide, the
+//! core's own overlay of what the live streams announce (EIT), and the small programme values
+//! the view carries.
+//!
+//! ```text
+//!  Event::GuideLoaded(handle) ---------------------> guide: Option<GuideHandle>   (read-only, shared)
+//!  Event::Player(Eit { sections }) -- tuned channel --> live_guide: LiveOverlay   (the core's alone)
+//!  screens: core.listings() = guide.with_live(&live_guide) --> now_next / window as ProgrammeView
+//! ```
+//!
+//! The overlay is a value the core owns, not a mutation of the shared guide: a section arriving
+//! while the guide is shared (an adapter holding a clone, a replacement being loaded) is never
+//! lost, and the overlay outlives a guide reload. The guide model (`crate::guide`) is pure; the
+//! core only queries it with the time it was given and never reads the details file.
 
-use crate::epg::{Guide, Listing, ListingOrigin, ProgrammeId};
+use super::{Core, Effect, MenuPage, TimerId};
+use crate::guide::{Guide, Listing, ListingOrigin, Listings, LiveOverlay, ProgrammeId};
 use crate::lineup::ChannelKey;
+use crate::mpegts::eit::EitSection;
 use std::fmt;
 use std::sync::Arc;
 
-/// The loaded guide, shared with the adapters (the UI reads programme details through it).
+/// How often the guide sources are fetched again while the box runs.
+pub const GUIDE_REFRESH_MS: u64 = 6 * 3600 * 1000;
+
+/// The loaded guide, read-only and shared with the adapters (which read programme details
+/// through it).
 #[derive(Clone)]
 pub struct GuideHandle(pub Arc<Guide>);
 
@@ -17,8 +34,28 @@ impl GuideHandle {
         Self(Arc::new(guide))
     }
 
-    /// What is on `key` now and next, as view values.
+    /// What is on `key` now and next by the loaded guide alone (no live overlay), as view values.
     pub fn now_next(&self, key: &ChannelKey, now_s: i64) -> (Option<ProgrammeView>, Option<ProgrammeView>) {
+        GuideQuery(self.0.with_live(&LiveOverlay::new())).now_next(key, now_s)
+    }
+
+    /// Programmes of `key` overlapping `[from_s, to_s)` by the loaded guide alone.
+    pub fn window(&self, key: &ChannelKey, from_s: i64, to_s: i64) -> Vec<ProgrammeView> {
+        GuideQuery(self.0.with_live(&LiveOverlay::new())).window(key, from_s, to_s)
+    }
+}
+
+/// The loaded guide with the core's live overlay, answering in view values.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct GuideQuery<'a>(Listings<'a>);
+
+impl GuideQuery<'_> {
+    /// What is on `key` now and next, as view values.
+    pub(super) fn now_next(
+        &self,
+        key: &ChannelKey,
+        now_s: i64,
+    ) -> (Option<ProgrammeView>, Option<ProgrammeView>) {
         let nn = self.0.now_next(key, now_s);
         (
             nn.now.as_ref().map(ProgrammeView::from),
@@ -27,12 +64,54 @@ impl GuideHandle {
     }
 
     /// Programmes of `key` overlapping `[from_s, to_s)`.
-    pub fn window(&self, key: &ChannelKey, from_s: i64, to_s: i64) -> Vec<ProgrammeView> {
+    pub(super) fn window(&self, key: &ChannelKey, from_s: i64, to_s: i64) -> Vec<ProgrammeView> {
         self.0
             .window(key, from_s, to_s)
             .iter()
             .map(ProgrammeView::from)
             .collect()
+    }
+}
+
+impl Core {
+    /// The guide as the screens see it: the loaded one with what the streams announced.
+    pub(super) fn listings(&self) -> Option<GuideQuery<'_>> {
+        let guide = self.guide.as_ref()?;
+        Some(GuideQuery(guide.0.with_live(&self.live_guide)))
+    }
+
+    /// The stream's own EIT for the tuned channel `key`: fills a channel the XMLTV lacks and
+    /// corrects now/next. Its "actual" tables describe this stream; "other" ones (an
+    /// operator's barker) reach the channels whose streams showed their DVB service before
+    /// (`LiveOverlay::apply_stream`).
+    pub(super) fn stream_guide(&mut self, key: &ChannelKey, sections: &[EitSection]) {
+        let program = self
+            .lineup
+            .by_key(key)
+            .and_then(|c| c.sources.iter().find_map(|s| s.program));
+        self.live_guide.apply_stream(key, program, sections);
+    }
+
+    /// Starts the guide's refresh period (at start-up, and again at each refresh).
+    pub(super) fn schedule_guide_refresh(&self, fx: &mut Vec<Effect>) {
+        fx.push(Effect::StartTimer {
+            timer: TimerId::GuideRefresh,
+            after_ms: GUIDE_REFRESH_MS,
+        });
+    }
+
+    /// The refresh period is over: fetch the guide sources again, and count the next period.
+    pub(super) fn refresh_guide(&self, fx: &mut Vec<Effect>) {
+        fx.push(Effect::RefreshGuide {
+            guides: self.sources(MenuPage::Guides),
+        });
+        self.schedule_guide_refresh(fx);
+    }
+
+    /// A new lineup: forget what streams of channels it no longer has announced.
+    pub(super) fn forget_gone_streams(&mut self) {
+        let lineup = &self.lineup;
+        self.live_guide.retain(|key| lineup.by_key(key).is_some());
     }
 }
 

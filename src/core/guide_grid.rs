@@ -108,7 +108,7 @@ impl Core {
     /// The programme covering the focus time on the focused row.
     pub(super) fn guide_focused(&self, nav: &GuideNav) -> Option<ProgrammeView> {
         let key = self.guide_row_key(nav, nav.row)?;
-        let guide = self.guide.as_ref()?;
+        let guide = self.listings()?;
         guide
             .window(&key, nav.focus_s, nav.focus_s + 1)
             .into_iter()
@@ -125,7 +125,7 @@ impl Core {
     fn focus_next_programme(&self, nav: &mut GuideNav) {
         let after = self.guide_focused(nav).map_or(nav.focus_s, |p| p.stop_s);
         let next = self.guide_row_key(nav, nav.row).and_then(|key| {
-            let guide = self.guide.as_ref()?;
+            let guide = self.listings()?;
             guide
                 .window(&key, after, after + DAY_S)
                 .into_iter()
@@ -139,7 +139,7 @@ impl Core {
     fn focus_previous_programme(&self, nav: &mut GuideNav) {
         let before = self.guide_focused(nav).map_or(nav.focus_s, |p| p.start_s);
         let previous = self.guide_row_key(nav, nav.row).and_then(|key| {
-            let guide = self.guide.as_ref()?;
+            let guide = self.listings()?;
             // Everything in the window starts before `before`: the last one is the previous programme.
             guide.window(&key, before - DAY_S, before).into_iter().last()
         });

@@ -3,9 +3,9 @@
 //! (or none), the viewer picks one from the closest names. The choice is saved in the state file
 //! and wins over every automatic match.
 
-use super::menu::{ItemKind, MenuItem};
+use super::menu::{MenuItem, MenuLine, MenuValue};
 use super::{Core, Effect};
-use crate::epg::matching::name_key;
+use crate::guide::name_key;
 
 /// Candidates the page offers.
 pub const GUIDE_CANDIDATES: usize = 8;
@@ -53,30 +53,28 @@ impl Core {
     }
 
     /// The page: automatic matching first, then the candidates; the one in force is marked.
-    pub(super) fn guide_match_items(&self) -> Vec<MenuItem> {
+    pub(super) fn guide_match_items(&self) -> Vec<MenuLine> {
         let current = self
             .tune
             .as_ref()
             .and_then(|t| self.saved.guide_overrides.get(&t.channel));
-        let mut items = vec![MenuItem {
-            id: "guide-auto",
-            kind: ItemKind::Command,
-            value: if current.is_none() {
+        let mut items = vec![MenuLine::new(
+            MenuItem::GuideAuto,
+            MenuValue::Text(if current.is_none() {
                 "✓".into()
             } else {
                 String::new()
-            },
-        }];
-        items.extend(self.guide_candidates().into_iter().map(|c| MenuItem {
-            id: "guide-candidate",
-            kind: ItemKind::Command,
-            value: format!(
+            }),
+        )];
+        items.extend(self.guide_candidates().into_iter().map(|c| MenuLine {
+            item: MenuItem::GuideCandidate,
+            value: MenuValue::Text(format!(
                 "{}{} ({}) {:.0}%",
                 if current == Some(&c.id) { "✓ " } else { "" },
                 c.name,
                 c.id,
                 c.score * 100.0
-            ),
+            )),
         }));
         items
     }

@@ -14,25 +14,13 @@ pub const SPECIAL_KEYS: [SpecialKey; 4] = [
 /// Longest text the keyboard takes (a URL with a long token fits).
 pub const MAX_TEXT: usize = 512;
 
-/// A key that is not a character.
+/// A key that is not a character (the UI draws its symbol and translated word).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpecialKey {
     Shift,
     Space,
     Delete,
     Done,
-}
-
-impl SpecialKey {
-    /// Stable id for the UI, which draws the symbol and the translated word.
-    pub fn id(self) -> &'static str {
-        match self {
-            SpecialKey::Shift => "shift",
-            SpecialKey::Space => "space",
-            SpecialKey::Delete => "delete",
-            SpecialKey::Done => "done",
-        }
-    }
 }
 
 /// One key as the screen shows it.

@@ -3,6 +3,7 @@
 //! Digit entry also serves the channel list and the guide, where the typed number moves the focus.
 
 use super::audio;
+use super::hot::ZapKind;
 use super::zapping::{self, DigitOutcome};
 use super::{Action, Core, Effect, Notice, Now, PlayerCommand, TimerId};
 
@@ -16,7 +17,6 @@ impl Core {
             Action::Last => self.zap_previous(fx, now),
             Action::Back => self.back(),
             Action::Favorites => self.cycle_list(fx),
-            Action::Subtitle => self.toggle_subtitles(fx),
             Action::Guide | Action::Menu => self.open(action, now),
             _ => {}
         }
@@ -57,14 +57,14 @@ impl Core {
     fn zap_step(&mut self, delta: isize, fx: &mut Vec<Effect>, now: Now) {
         let current = self.tune.as_ref().map(|t| &t.channel);
         if let Some(key) = zapping::step(&self.lineup, &self.saved, &self.list, current, delta) {
-            self.zap_to(&key, fx, now);
+            self.zap_by(&key, ZapKind::Step(delta), fx, now);
         }
     }
 
     fn zap_previous(&mut self, fx: &mut Vec<Effect>, now: Now) {
         let current = self.tune.as_ref().map(|t| &t.channel);
         if let Some(key) = zapping::previous(&self.lineup, &self.saved.history, current).cloned() {
-            self.zap_to(&key, fx, now);
+            self.zap_by(&key, ZapKind::Last, fx, now);
         }
     }
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The menu (MENU key): playlists and guide sources (typed with the on-screen keyboard), audio
-//! language, subtitles, picture fit, interface language, parental control and the about page.
-//! Items are ids and values; the UI owns the words, so every label can be translated.
+//! language, picture fit, interface language, parental control and the about page.
+//! Items are a closed set ([`MenuItem`]) with typed values; the UI owns the words, so every label
+//! can be translated, and a new item does not compile until the renderer and the handler below
+//! know it.
 
 use super::keyboard::{Keyboard, Press};
+use super::picture::Aspect;
 use super::screen::Screen;
 use super::{Action, Core, Effect, Notice, Now, PinPurpose};
 
@@ -11,8 +14,6 @@ use super::{Action, Core, Effect, Notice, Now, PinPurpose};
 pub const AUDIO_LANGUAGES: [&str; 10] = [
     "eng", "deu", "fra", "spa", "ita", "nld", "pol", "por", "swe", "tur",
 ];
-/// Picture fits (see `system::config::Aspect`).
-pub const ASPECTS: [&str; 4] = ["auto", "letterbox", "zoom", "stretch"];
 /// Interface languages with a translation.
 pub const UI_LANGUAGES: [&str; 2] = ["en", "de"];
 
@@ -37,12 +38,12 @@ pub struct MenuNav {
     pub keyboard: Option<Keyboard>,
 }
 
-/// What a menu item is, for the UI's label and value.
+/// How a menu line reacts to the remote, for the UI's arrows and marks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
     /// Opens a page.
     Page,
-    /// LEFT/RIGHT/OK cycle through values; the UI translates the value id.
+    /// LEFT/RIGHT/OK cycle through values.
     Choice,
     Toggle,
     /// OK does something (add a source, change the PIN).
@@ -51,26 +52,107 @@ pub enum ItemKind {
     Info,
 }
 
-/// One line of a menu page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MenuItem {
-    /// Stable id the UI maps to a translated label (`audio-language`, `add-source`...).
-    pub id: &'static str,
-    pub kind: ItemKind,
-    pub value: String,
+/// Every line the menu can show. The UI maps each to its translated label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MenuItem {
+    /// Main page: the playlists page (value: how many).
+    Playlists,
+    /// Main page: the guide sources page (value: how many).
+    Guides,
+    AudioLanguage,
+    PictureFit,
+    UiLanguage,
+    /// Main page: the guide-match page (value: the guide channel in use).
+    GuideMatch,
+    Parental,
+    About,
+    /// A source from the operator's configuration (read-only).
+    OperatorSource,
+    /// A source the viewer added (RED removes it).
+    OwnSource,
+    AddSource,
+    ChangePin,
+    LockChannel,
+    /// Guide-match page: back to automatic matching.
+    GuideAuto,
+    /// Guide-match page: one guide channel to use.
+    GuideCandidate,
+    Version,
+    Board,
+    Decoder,
+    Network,
+    Channels,
+    Programmes,
+    ZapTimes,
 }
 
 impl MenuItem {
-    fn new(id: &'static str, kind: ItemKind, value: impl Into<String>) -> Self {
-        Self {
-            id,
-            kind,
-            value: value.into(),
+    /// How the line reacts to the remote.
+    pub fn kind(self) -> ItemKind {
+        use MenuItem::*;
+        match self {
+            Playlists | Guides | GuideMatch | Parental | About => ItemKind::Page,
+            AudioLanguage | PictureFit | UiLanguage => ItemKind::Choice,
+            LockChannel => ItemKind::Toggle,
+            OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate => ItemKind::Command,
+            OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes => {
+                ItemKind::Info
+            }
+        }
+    }
+
+    /// The page this main-page line opens.
+    fn opens(self) -> Option<MenuPage> {
+        match self {
+            MenuItem::Playlists => Some(MenuPage::Playlists),
+            MenuItem::Guides => Some(MenuPage::Guides),
+            MenuItem::GuideMatch => Some(MenuPage::GuideMatch),
+            MenuItem::Parental => Some(MenuPage::Parental),
+            MenuItem::About => Some(MenuPage::About),
+            _ => None,
         }
     }
 }
 
-fn cycle<'a>(options: &[&'a str], current: &str, delta: isize) -> &'a str {
+/// The value a menu line shows, typed so the UI can put it in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuValue {
+    None,
+    /// Shown as is (an address, a version, a guide channel).
+    Text(String),
+    Count(usize),
+    OnOff(bool),
+    Fit(Aspect),
+    /// A language code (ISO 639), shown by the language's own name.
+    Language(String),
+}
+
+/// One line of a menu page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuLine {
+    pub item: MenuItem,
+    pub value: MenuValue,
+}
+
+impl MenuLine {
+    pub fn new(item: MenuItem, value: MenuValue) -> Self {
+        Self { item, value }
+    }
+
+    fn text(item: MenuItem, text: impl Into<String>) -> Self {
+        Self::new(item, MenuValue::Text(text.into()))
+    }
+
+    /// The value as text, for the items whose value is text (sources).
+    pub fn value_text(&self) -> &str {
+        match &self.value {
+            MenuValue::Text(t) | MenuValue::Language(t) => t,
+            _ => "",
+        }
+    }
+}
+
+fn cycle<T: Copy + PartialEq>(options: &[T], current: T, delta: isize) -> T {
     let at = options.iter().position(|o| *o == current).unwrap_or(0) as isize;
     options[(at + delta).rem_euclid(options.len() as isize) as usize]
 }
@@ -91,42 +173,40 @@ impl Core {
         });
     }
 
-    /// The items of a page, from the current settings.
-    pub fn menu_items(&self, page: MenuPage) -> Vec<MenuItem> {
-        use ItemKind::*;
-        let on_off = |b: bool| if b { "on" } else { "off" };
+    /// The lines of a page, from the current settings.
+    pub fn menu_items(&self, page: MenuPage) -> Vec<MenuLine> {
+        use MenuItem::*;
+        let count = |page| MenuValue::Count(self.sources(page).len());
         match page {
             MenuPage::Main => vec![
-                MenuItem::new(
-                    "playlists",
-                    Page,
-                    self.sources(MenuPage::Playlists).len().to_string(),
+                MenuLine::new(Playlists, count(MenuPage::Playlists)),
+                MenuLine::new(Guides, count(MenuPage::Guides)),
+                MenuLine::new(
+                    AudioLanguage,
+                    MenuValue::Language(self.settings.audio_language.clone()),
                 ),
-                MenuItem::new("guides", Page, self.sources(MenuPage::Guides).len().to_string()),
-                MenuItem::new("audio-language", Choice, self.settings.audio_language.clone()),
-                MenuItem::new("subtitles", Toggle, on_off(self.settings.subtitles)),
-                MenuItem::new("aspect", Choice, self.settings.aspect.clone()),
-                MenuItem::new("ui-language", Choice, self.settings.ui_language.clone()),
-                MenuItem::new("guide-match", Page, self.guide_in_use()),
-                MenuItem::new("parental", Page, ""),
-                MenuItem::new("about", Page, ""),
+                MenuLine::new(PictureFit, MenuValue::Fit(self.settings.aspect)),
+                MenuLine::new(UiLanguage, MenuValue::Language(self.settings.ui_language.clone())),
+                MenuLine::text(GuideMatch, self.guide_in_use()),
+                MenuLine::new(Parental, MenuValue::None),
+                MenuLine::new(About, MenuValue::None),
             ],
             MenuPage::Playlists | MenuPage::Guides => {
                 let (operator, own) = self.source_lists(page);
-                let mut items: Vec<MenuItem> = operator
+                let mut items: Vec<MenuLine> = operator
                     .iter()
-                    .map(|s| MenuItem::new("source", Info, s))
+                    .map(|s| MenuLine::text(OperatorSource, s))
                     .collect();
-                items.extend(own.iter().map(|s| MenuItem::new("own-source", Command, s)));
-                items.push(MenuItem::new("add-source", Command, ""));
+                items.extend(own.iter().map(|s| MenuLine::text(OwnSource, s)));
+                items.push(MenuLine::new(AddSource, MenuValue::None));
                 items
             }
             MenuPage::Parental => {
                 let current = self.tune.as_ref().map(|t| t.channel.clone());
                 let locked = current.as_ref().is_some_and(|k| self.is_locked(k));
                 vec![
-                    MenuItem::new("change-pin", Command, ""),
-                    MenuItem::new("lock-channel", Toggle, on_off(locked)),
+                    MenuLine::new(ChangePin, MenuValue::None),
+                    MenuLine::new(LockChannel, MenuValue::OnOff(locked)),
                 ]
             }
             MenuPage::About => self.about_items(),
@@ -141,29 +221,21 @@ impl Core {
         link.map(|m| m.guide_id).unwrap_or_default()
     }
 
-    fn about_items(&self) -> Vec<MenuItem> {
+    fn about_items(&self) -> Vec<MenuLine> {
         let info = &self.settings.system;
-        let zaps = self
-            .recent_zaps_ms
-            .iter()
-            .map(|ms| format!("{ms} ms"))
-            .collect::<Vec<_>>();
+        let zaps = self.recent_zaps.iter().map(zap_text).collect::<Vec<_>>();
         let guide = self
             .guide
             .as_ref()
             .map_or(String::new(), |g| g.0.index().programme_count().to_string());
         vec![
-            MenuItem::new("version", ItemKind::Info, info.version.clone()),
-            MenuItem::new("board", ItemKind::Info, info.board.clone()),
-            MenuItem::new(
-                "decoder",
-                ItemKind::Info,
-                self.decoder.clone().unwrap_or_default(),
-            ),
-            MenuItem::new("network", ItemKind::Info, info.network.clone()),
-            MenuItem::new("channels", ItemKind::Info, self.lineup.channels.len().to_string()),
-            MenuItem::new("programmes", ItemKind::Info, guide),
-            MenuItem::new("zap-times", ItemKind::Info, zaps.join(", ")),
+            MenuLine::text(MenuItem::Version, info.version.clone()),
+            MenuLine::text(MenuItem::Board, info.board.clone()),
+            MenuLine::text(MenuItem::Decoder, self.decoder.clone().unwrap_or_default()),
+            MenuLine::text(MenuItem::Network, info.network.clone()),
+            MenuLine::new(MenuItem::Channels, MenuValue::Count(self.lineup.channels.len())),
+            MenuLine::text(MenuItem::Programmes, guide),
+            MenuLine::text(MenuItem::ZapTimes, zaps.join(", ")),
         ]
     }
 
@@ -196,13 +268,12 @@ impl Core {
             Action::Down => nav.focus = (nav.focus + 1) % len.max(1),
             Action::Back if nav.page == MenuPage::Main => return self.close_screen(),
             Action::Back => {
-                let focus = match nav.page {
-                    MenuPage::Playlists => 0,
-                    MenuPage::Guides => 1,
-                    MenuPage::GuideMatch => 6,
-                    MenuPage::Parental => 7,
-                    _ => 8,
-                };
+                // Back on the main page, on the line that opened this page.
+                let main = self.menu_items(MenuPage::Main);
+                let focus = main
+                    .iter()
+                    .position(|l| l.item.opens() == Some(nav.page))
+                    .unwrap_or(0);
                 nav = MenuNav {
                     page: MenuPage::Main,
                     focus,
@@ -212,8 +283,8 @@ impl Core {
             Action::Menu => return self.close_screen(),
             Action::Left | Action::Right | Action::Ok => {
                 let delta = if action == Action::Left { -1 } else { 1 };
-                if let Some(item) = items.get(nav.focus) {
-                    self.menu_item(&mut nav, item, action == Action::Ok, delta, fx);
+                if let Some(line) = items.get(nav.focus) {
+                    self.menu_item(&mut nav, line, action == Action::Ok, delta, fx);
                 }
             }
             Action::Red => self.remove_own_source(&nav, &items, fx),
@@ -230,57 +301,53 @@ impl Core {
     fn menu_item(
         &mut self,
         nav: &mut MenuNav,
-        item: &MenuItem,
+        line: &MenuLine,
         ok: bool,
         delta: isize,
         fx: &mut Vec<Effect>,
     ) {
-        let page = |p| MenuNav {
-            page: p,
-            focus: 0,
-            keyboard: None,
-        };
-        match (item.id, ok) {
-            ("playlists", true) => *nav = page(MenuPage::Playlists),
-            ("guides", true) => *nav = page(MenuPage::Guides),
-            ("parental", true) => *nav = page(MenuPage::Parental),
-            ("about", true) => *nav = page(MenuPage::About),
-            ("guide-match", true) => *nav = page(MenuPage::GuideMatch),
-            ("guide-auto" | "guide-candidate", true) => self.choose_guide(nav.focus, fx),
-            ("add-source", true) => nav.keyboard = Some(Keyboard::default()),
-            ("audio-language", _) => {
-                let language = cycle(&AUDIO_LANGUAGES, &self.settings.audio_language, delta).to_string();
+        use MenuItem::*;
+        match line.item {
+            Playlists | Guides | GuideMatch | Parental | About => {
+                if let (true, Some(page)) = (ok, line.item.opens()) {
+                    *nav = MenuNav {
+                        page,
+                        focus: 0,
+                        keyboard: None,
+                    };
+                }
+            }
+            GuideAuto | GuideCandidate if ok => self.choose_guide(nav.focus, fx),
+            AddSource if ok => nav.keyboard = Some(Keyboard::default()),
+            AudioLanguage => {
+                let language =
+                    cycle(&AUDIO_LANGUAGES, self.settings.audio_language.as_str(), delta).to_string();
                 self.settings.audio_language = language.clone();
                 self.saved.preferences.audio_language = Some(language);
                 self.save_soon(fx);
             }
-            ("subtitles", _) => self.toggle_subtitles(fx),
-            ("aspect", _) => {
-                let aspect = cycle(&ASPECTS, &self.settings.aspect, delta).to_string();
-                self.settings.aspect = aspect.clone();
+            PictureFit => {
+                let aspect = cycle(&Aspect::ALL, self.settings.aspect, delta);
+                self.settings.aspect = aspect;
                 self.saved.preferences.aspect = Some(aspect);
                 self.save_soon(fx);
             }
-            ("ui-language", _) => {
-                let language = cycle(&UI_LANGUAGES, &self.settings.ui_language, delta).to_string();
+            UiLanguage => {
+                let language = cycle(&UI_LANGUAGES, self.settings.ui_language.as_str(), delta).to_string();
                 self.settings.ui_language = language.clone();
                 self.saved.preferences.ui_language = Some(language);
                 self.save_soon(fx);
             }
-            ("change-pin", true) => self.ask_pin(PinPurpose::ChangeOld),
-            ("lock-channel", _) => {
+            ChangePin if ok => self.ask_pin(PinPurpose::ChangeOld),
+            LockChannel => {
                 if let Some(key) = self.tune.as_ref().map(|t| t.channel.clone()) {
                     self.ask_pin(PinPurpose::ToggleLock(key));
                 }
             }
-            _ => {}
+            // LEFT/RIGHT on a command, and every key on a line that only informs, do nothing.
+            GuideAuto | GuideCandidate | AddSource | ChangePin | OwnSource | OperatorSource | Version
+            | Board | Decoder | Network | Channels | Programmes | ZapTimes => {}
         }
-    }
-
-    pub(super) fn toggle_subtitles(&mut self, fx: &mut Vec<Effect>) {
-        self.settings.subtitles = !self.settings.subtitles;
-        self.saved.preferences.subtitles = Some(self.settings.subtitles);
-        self.save_soon(fx);
     }
 
     fn keyboard_action(&mut self, mut nav: MenuNav, action: Action, fx: &mut Vec<Effect>) {
@@ -320,15 +387,15 @@ impl Core {
     }
 
     /// RED on one of the viewer's own sources removes it.
-    fn remove_own_source(&mut self, nav: &MenuNav, items: &[MenuItem], fx: &mut Vec<Effect>) {
-        let Some(item) = items.get(nav.focus).filter(|i| i.id == "own-source") else {
+    fn remove_own_source(&mut self, nav: &MenuNav, items: &[MenuLine], fx: &mut Vec<Effect>) {
+        let Some(line) = items.get(nav.focus).filter(|l| l.item == MenuItem::OwnSource) else {
             return;
         };
         let own = match nav.page {
             MenuPage::Guides => &mut self.saved.sources.guides,
             _ => &mut self.saved.sources.playlists,
         };
-        own.retain(|s| *s != item.value);
+        own.retain(|s| s != line.value_text());
         self.sources_changed(fx);
     }
 
@@ -339,4 +406,15 @@ impl Core {
         });
         fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
+}
+
+/// One zap for the about page: time and path (`84 ms hot`).
+fn zap_text(zap: &super::ZapRecord) -> String {
+    let path = match zap.path {
+        Some(super::ZapPath::Hot) => " hot",
+        Some(super::ZapPath::Cold) => " cold",
+        Some(super::ZapPath::Ott) => " ott",
+        None => "",
+    };
+    format!("{} ms{path}", zap.ms)
 }

@@ -4,27 +4,39 @@
 //! ```text
 //!  evdev / keyboard ---- Event::Action ----+
 //!  GStreamer bus ------- Event::Player ----+--> Core::handle(event, now) --> Vec<Effect> --> shell executes
-//!  timers -------------- Event::Timer -----+                                 (Play, Stop, StartTimer, SaveState)
+//!  timers -------------- Event::Timer -----+      (Play, Stop, StartTimer, SaveState, LoadDetails, LoadLogo)
 //!  loaders ------------- Event::Lineup... -+
-//!                                              Core::view(now) --> ViewModel --> UI renders
+//!  readers ------------- Event::DetailsLoaded, LogoLoaded
+//!                                              Core::view(now) --> ViewModel --> UI renders (no I/O)
 //! ```
 //!
+//! The view model is everything a screen shows: what the screens need from disk or the network
+//! (programme details, logos) the core asks for as effects and keeps when it arrives (`fetch`).
+//! Closed sets the screens distinguish (screen, phase, notice, menu item, PIN purpose, picture
+//! fit) are enums here; the Slint adapter maps each onto a `.slint` enum exhaustively.
+//!
 //! Nothing in this module may use GStreamer, Slint, evdev, nix, reqwest, a clock, the filesystem
-//! or the network (`tests/purity.rs` enforces it). Time arrives as [`Now`] with each event and
-//! timers are effects, so every scenario is a deterministic list of events.
+//! or the network, nor any adapter or the guide's ingest: it depends only on the pure layers
+//! `crate::lineup`, `crate::mpegts` and `crate::guide` (`tests/purity.rs` enforces it). Time
+//! arrives as [`Now`] with each event and timers are effects (the guide's refresh period too), so
+//! every scenario is a deterministic list of events.
 
 mod action;
 mod audio;
 mod channel_list;
 mod effect;
 mod event;
+mod fetch;
 mod guide;
 mod guide_grid;
 mod guide_match;
+mod hot;
+mod hot_set;
 mod keyboard;
 mod live;
 mod menu;
 mod parental;
+mod picture;
 mod playback;
 mod screen;
 mod standby;
@@ -38,19 +50,22 @@ mod zapping;
 pub use action::Action;
 pub use audio::{AudioTrack, canonical_language};
 pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
-pub use effect::{Effect, PlayerCommand, TimerId};
-pub use event::{ErrorKind, Event, PlayerError, PlayerEvent};
-pub use guide::{GuideHandle, ProgrammeView};
+pub use effect::{Effect, HotChannel, PlayerCommand, TimerId};
+pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
+pub use fetch::{LOGOS_KEPT, Picture};
+pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
 pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
 pub use guide_match::{Candidate, GUIDE_CANDIDATES};
+pub use hot::{ASSUMED_BPS, BACKOFF_CAP_MS, BACKOFF_FIRST_MS, HotSettings, ZapKind};
 pub use keyboard::{KeyLabel, Keyboard, SpecialKey};
-pub use menu::{ASPECTS, AUDIO_LANGUAGES, ItemKind, MenuItem, MenuNav, MenuPage, UI_LANGUAGES};
+pub use menu::{AUDIO_LANGUAGES, ItemKind, MenuItem, MenuLine, MenuNav, MenuPage, MenuValue, UI_LANGUAGES};
 pub use parental::{DEFAULT_PIN, PIN_LEN, ParentalSettings, PinEntry, PinPurpose};
+pub use picture::Aspect;
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
 pub use state::{SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use time::Now;
-pub use view::{ChannelView, DigitsView, Notice, ViewModel};
+pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};
 pub use view_screens::{
     ChannelListView, ChannelRow, GuideCell, GuideRow, GuideView, KeyboardView, MenuView, PinView, ScreenView,
 };
@@ -74,10 +89,8 @@ pub struct Settings {
     pub default_favourites: String,
     /// Preferred audio language (ISO 639-1 or 639-2).
     pub audio_language: String,
-    /// Subtitles when the stream has them.
-    pub subtitles: bool,
-    /// Picture fit: `auto`, `letterbox`, `zoom`, `stretch`.
-    pub aspect: String,
+    /// Picture fit.
+    pub aspect: Aspect,
     /// Interface language (`en`, `de`).
     pub ui_language: String,
     pub parental: ParentalSettings,
@@ -86,6 +99,8 @@ pub struct Settings {
     pub guides: Vec<String>,
     /// Facts for the about page.
     pub system: SystemInfo,
+    /// The stream budget for hot channels.
+    pub hot: HotSettings,
 }
 
 /// What the about page tells about the box.
@@ -106,13 +121,13 @@ impl Default for Settings {
             volume_step_percent: 5,
             default_favourites: "Favourites".to_string(),
             audio_language: "eng".to_string(),
-            subtitles: false,
-            aspect: "auto".to_string(),
+            aspect: Aspect::Auto,
             ui_language: "en".to_string(),
             parental: ParentalSettings::default(),
             playlists: Vec::new(),
             guides: Vec::new(),
             system: SystemInfo::default(),
+            hot: HotSettings::default(),
         }
     }
 }
@@ -135,6 +150,9 @@ struct Tune {
     /// The track last asked for, until the player confirms it, and how often it was asked.
     audio_requested: Option<String>,
     audio_asks: u32,
+    /// How the player started this request, and how far behind live from a cached keyframe.
+    path: Option<ZapPath>,
+    behind_live_ms: Option<u64>,
 }
 
 /// The state of the whole box, owned by the dispatch loop.
@@ -157,7 +175,11 @@ pub struct Core {
     /// Generation counter for timers that can be superseded (digits, banner, notice).
     generation: u64,
     last_request: u64,
-    recent_zaps_ms: Vec<u64>,
+    recent_zaps: Vec<ZapRecord>,
+    /// Channels kept joined besides the live one.
+    hot: hot::HotSet,
+    /// How the zap being started was reached (read while choosing the hot set).
+    zap_kind: ZapKind,
     /// The screen under the remote's control.
     screen: Screen,
     /// The PIN prompt, over any screen.
@@ -166,10 +188,12 @@ pub struct Core {
     /// Locked channels the PIN opened in this session.
     unlocked: std::collections::HashSet<ChannelKey>,
     guide: Option<GuideHandle>,
-    /// The DVB service (original network, transport stream, service ids) each tuned channel
-    /// turned out to carry, so EIT *other* tables (an operator's barker) reach channels that
-    /// are not tuned. At most one entry per channel.
-    dvb_services: std::collections::HashMap<crate::epg::eit::DvbService, ChannelKey>,
+    /// What the tuned streams announced in their EIT, over the loaded guide (see `guide.rs`).
+    live_guide: crate::guide::LiveOverlay,
+    /// The focused programme's details, asked for or here.
+    details: Option<fetch::DetailsSlot>,
+    /// Channel logos asked for, here or missing.
+    logos: fetch::Logos,
 }
 
 impl Core {
@@ -179,11 +203,8 @@ impl Core {
         if let Some(v) = &p.audio_language {
             settings.audio_language = v.clone();
         }
-        if let Some(v) = p.subtitles {
-            settings.subtitles = v;
-        }
-        if let Some(v) = &p.aspect {
-            settings.aspect = v.clone();
+        if let Some(v) = p.aspect {
+            settings.aspect = v;
         }
         if let Some(v) = &p.ui_language {
             settings.ui_language = v.clone();
@@ -201,13 +222,17 @@ impl Core {
             notice: None,
             generation: 0,
             last_request: 0,
-            recent_zaps_ms: Vec::new(),
+            recent_zaps: Vec::new(),
+            hot: hot::HotSet::default(),
+            zap_kind: ZapKind::Direct,
             screen: Screen::Live,
             pin: None,
             standby: false,
             unlocked: Default::default(),
             guide: None,
-            dvb_services: std::collections::HashMap::new(),
+            live_guide: crate::guide::LiveOverlay::new(),
+            details: None,
+            logos: Default::default(),
         }
     }
 
@@ -220,23 +245,19 @@ impl Core {
             Event::Player(event) => self.player_event(event, &mut fx, now),
             Event::Timer(timer) => self.timer(timer, &mut fx, now),
             Event::LineupLoaded(lineup) => self.lineup_loaded(lineup, &mut fx, now),
-            Event::GuideLoaded(guide) => self.guide = Some(guide),
+            Event::GuideLoaded(guide) => {
+                self.guide = Some(guide);
+                self.forget_details();
+            }
+            Event::DetailsLoaded { id, details } => self.details_loaded(id, details),
+            Event::LogoLoaded { url, picture } => self.logo_loaded(url, picture),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
-            Event::Tune(key) => self.zap_to(&key, &mut fx, now),
-            Event::SelectList(list) => {
-                if !zapping::members(&self.lineup, &self.saved, &list).is_empty() {
-                    self.list = list;
-                }
-            }
-            Event::ToggleFavourite { list, channel } => {
-                zapping::toggle_favourite(&mut self.saved, &list, &channel);
-                self.save_soon(&mut fx);
-            }
             Event::Shutdown => {
-                fx.push(Effect::Player(PlayerCommand::Stop));
+                self.stop_player(&mut fx);
                 fx.push(Effect::SaveState(Box::new(self.saved.clone())));
             }
         }
+        self.fetch_for_view(&mut fx);
         fx
     }
 
@@ -245,7 +266,7 @@ impl Core {
         let channel = |key: &ChannelKey| self.lineup.by_key(key).map(ChannelView::from);
         let phase = self.tune.as_ref().map(|t| t.phase.clone());
         let now_s = now.utc_ms.div_euclid(1000);
-        let now_next = match (&self.guide, &self.tune) {
+        let now_next = match (self.listings(), &self.tune) {
             (Some(guide), Some(tune)) => guide.now_next(&tune.channel, now_s),
             _ => (None, None),
         };
@@ -257,10 +278,12 @@ impl Core {
                 .and_then(|n| self.lineup.by_number(n))
                 .map(ChannelView::from),
         });
+        let requested = self.tune.as_ref().and_then(|t| channel(&t.channel));
         ViewModel {
+            logo: self.logo_of(requested.as_ref().and_then(|c| c.logo.as_deref())),
             clock_utc_ms: now.utc_ms,
             list: self.list.clone(),
-            requested: self.tune.as_ref().and_then(|t| channel(&t.channel)),
+            requested,
             on_screen: self.on_screen.as_ref().and_then(channel),
             notice: self
                 .notice
@@ -275,7 +298,7 @@ impl Core {
             volume_percent: self.saved.volume_percent,
             muted: self.saved.muted,
             decoder: self.decoder.clone(),
-            recent_zaps_ms: self.recent_zaps_ms.clone(),
+            recent_zaps: self.recent_zaps.clone(),
             audio_tracks: self.tune.as_ref().map(|t| t.audio.clone()).unwrap_or_default(),
             audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
             standby: self.standby,
@@ -283,10 +306,19 @@ impl Core {
             next: now_next.1,
             screen: self.screen_view(now_s),
             pin: self.pin_view(),
-            aspect: self.settings.aspect.clone(),
+            aspect: self.settings.aspect,
             ui_language: self.settings.ui_language.clone(),
-            subtitles: self.settings.subtitles,
         }
+    }
+
+    /// The latest tune request, if any.
+    pub fn request(&self) -> Option<RequestId> {
+        self.tune.as_ref().map(|t| t.request)
+    }
+
+    /// The channel requested (tuning or playing), if any.
+    pub fn request_channel(&self) -> Option<ChannelKey> {
+        self.tune.as_ref().map(|t| t.channel.clone())
     }
 
     /// The state that would be saved now.

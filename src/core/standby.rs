@@ -3,7 +3,7 @@
 //! state is saved; any key wakes the box to the last channel. Unlocked channels lock again.
 
 use super::screen::Screen;
-use super::{Core, Effect, Now, PlayerCommand};
+use super::{Core, Effect, Now};
 
 impl Core {
     pub(super) fn enter_standby(&mut self, fx: &mut Vec<Effect>) {
@@ -17,14 +17,12 @@ impl Core {
         self.banner = None;
         self.notice = None;
         self.unlocked.clear();
-        fx.push(Effect::Player(PlayerCommand::Stop));
-        fx.push(Effect::Display { on: false });
+        self.stop_player(fx);
         fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
 
     pub(super) fn wake(&mut self, fx: &mut Vec<Effect>, now: Now) {
         self.standby = false;
-        fx.push(Effect::Display { on: true });
         self.tune_initial(fx, now);
     }
 

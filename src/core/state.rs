@@ -33,8 +33,9 @@ pub struct SavedState {
 #[serde(default)]
 pub struct SavedPreferences {
     pub audio_language: Option<String>,
+    /// Kept for the subtitle support to come; nothing reads it yet.
     pub subtitles: Option<bool>,
-    pub aspect: Option<String>,
+    pub aspect: Option<super::picture::Aspect>,
     pub ui_language: Option<String>,
 }
 

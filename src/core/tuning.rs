@@ -3,9 +3,10 @@
 //! and lineup reloads. The requested channel and the channel on screen are kept apart.
 
 use super::audio::{self, AudioTrack};
+use super::hot::ZapKind;
 use super::playback::{self, Attempts, Phase, RequestId};
 use super::zapping;
-use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune};
+use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune, ZapRecord};
 use crate::core::ErrorKind;
 use crate::lineup::{ChannelKey, Lineup};
 
@@ -26,6 +27,7 @@ impl Core {
             muted: self.saved.muted,
         }));
         self.tune_initial(fx, now);
+        self.schedule_guide_refresh(fx);
     }
 
     /// Tunes the last watched channel, else the first one; says so when there is nothing to tune.
@@ -46,10 +48,17 @@ impl Core {
 
     /// Starts a new tune request for `key` (a zap). Re-selecting the channel that plays only shows the banner.
     pub(super) fn zap_to(&mut self, key: &ChannelKey, fx: &mut Vec<Effect>, now: Now) {
+        self.zap_by(key, ZapKind::Direct, fx, now);
+    }
+
+    /// A zap reached by `kind` (the hot set is chosen by how the viewer zaps).
+    pub(super) fn zap_by(&mut self, key: &ChannelKey, kind: ZapKind, fx: &mut Vec<Effect>, now: Now) {
         if self.lineup.by_key(key).is_none() {
             return;
         }
+        self.zap_kind = kind;
         self.start_tune(key, fx, now, true);
+        self.zap_kind = ZapKind::Direct;
         self.show_banner(fx);
     }
 
@@ -67,6 +76,7 @@ impl Core {
         );
         if !same || retune {
             self.cancel_recovery(fx);
+            let left = self.tune.as_ref().map(|t| t.channel.clone());
             self.tune = Some(Tune {
                 channel: key.clone(),
                 request: RequestId(0),
@@ -78,10 +88,13 @@ impl Core {
                 audio_preference_applied: false,
                 audio_requested: None,
                 audio_asks: 0,
+                path: None,
+                behind_live_ms: None,
             });
             if self.needs_pin(key) {
                 self.lock_tune(key, fx);
             } else {
+                self.choose_hot(key, left.as_ref(), fx, now);
                 self.play_current_source(fx);
             }
             if remember {
@@ -98,7 +111,7 @@ impl Core {
             tune.phase = Phase::Locked;
             tune.asked_at_ms = None;
         }
-        fx.push(Effect::Player(PlayerCommand::Stop));
+        self.stop_player(fx);
         self.on_screen = None;
         self.ask_pin(super::PinPurpose::Unlock(key.clone()));
     }
@@ -116,11 +129,13 @@ impl Core {
             .by_key(&tune.channel)
             .and_then(|c| c.sources.get(tune.attempts.source));
         if let Some(source) = source {
-            fx.push(Effect::Player(PlayerCommand::Play {
+            let play = PlayerCommand::Play {
                 request,
                 channel: tune.channel.clone(),
                 source: Box::new(source.clone()),
-            }));
+                hot: self.hot_channels(),
+            };
+            fx.push(Effect::Player(play));
         }
     }
 
@@ -144,17 +159,32 @@ impl Core {
                 };
                 tune.phase = Phase::Playing;
                 tune.attempts.failures = 0;
-                let zap_ms = tune
-                    .asked_at_ms
-                    .take()
-                    .map(|at| now.monotonic_ms.saturating_sub(at));
+                let zap = tune.asked_at_ms.take().map(|at| ZapRecord {
+                    channel: tune.channel.clone(),
+                    ms: now.monotonic_ms.saturating_sub(at),
+                    path: tune.path,
+                    behind_live_ms: tune.behind_live_ms,
+                });
                 self.on_screen = Some(tune.channel.clone());
                 self.decoder = decoder;
-                if let Some(ms) = zap_ms {
-                    self.recent_zaps_ms.insert(0, ms);
-                    self.recent_zaps_ms.truncate(RECENT_ZAPS);
+                if let Some(zap) = zap {
+                    log::debug!("zap to {:?}: {} ms ({:?} path)", zap.channel, zap.ms, zap.path);
+                    self.recent_zaps.insert(0, zap);
+                    self.recent_zaps.truncate(RECENT_ZAPS);
                 }
             }
+            PlayerEvent::Started {
+                request,
+                path,
+                behind_live_ms,
+            } => {
+                if let Some(tune) = self.current(request) {
+                    tune.path = Some(path);
+                    tune.behind_live_ms = behind_live_ms;
+                }
+            }
+            PlayerEvent::HotLost { channel, reason } => self.hot_lost(&channel, reason, now),
+            PlayerEvent::Bitrate { channel, bps } => self.hot_bitrate(&channel, bps, fx),
             PlayerEvent::Stalled { request } => {
                 let Some(tune) = self.current(request) else {
                     return;
@@ -178,56 +208,10 @@ impl Core {
                 selected,
             } => self.tracks(request, audio, selected, fx),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
-            PlayerEvent::Eit { request, sections } => self.stream_guide(request, &sections),
-        }
-    }
-
-    /// The stream's own EIT for the tuned channel: fills a channel the XMLTV lacks and corrects
-    /// now/next. Only the "actual" tables describe this stream; "other" ones name services of
-    /// other streams, which the lineup cannot map. A guide shared at this moment (being replaced)
-    /// misses a section; DVB repeats present/following every two seconds.
-    /// EIT from the tuned stream. Its *actual* tables say which DVB service the channel is (the
-    /// one with the source's program number, or the only one), which is remembered; actual
-    /// sections of that service describe this channel, and *other* tables (and actual ones of
-    /// other services of the multiplex) go to the channels already known to carry theirs.
-    fn stream_guide(&mut self, request: RequestId, sections: &[crate::epg::eit::EitSection]) {
-        let Some(key) = self.current(request).map(|t| t.channel.clone()) else {
-            return;
-        };
-        let program = self
-            .lineup
-            .by_key(&key)
-            .and_then(|c| c.sources.iter().find_map(|s| s.program));
-        let mut actual = sections
-            .iter()
-            .filter(|s| is_actual(s.table_id))
-            .map(|s| s.service);
-        let tuned = match program {
-            Some(p) => actual.find(|s| s.service_id == p),
-            None => {
-                let first = actual.next();
-                first.filter(|f| actual.all(|s| s == *f))
-            }
-        };
-        if let Some(service) = tuned {
-            self.dvb_services.retain(|_, k| k != &key);
-            self.dvb_services.insert(service, key.clone());
-        }
-        let Some(guide) = self
-            .guide
-            .as_mut()
-            .and_then(|g| std::sync::Arc::get_mut(&mut g.0))
-        else {
-            return;
-        };
-        for section in sections {
-            let target = match tuned {
-                _ if !is_actual(section.table_id) => self.dvb_services.get(&section.service),
-                Some(t) if t != section.service => self.dvb_services.get(&section.service),
-                _ => Some(&key),
-            };
-            if let Some(target) = target {
-                guide.apply_eit(target, section);
+            PlayerEvent::Eit { request, sections } => {
+                if let Some(key) = self.current(request).map(|t| t.channel.clone()) {
+                    self.stream_guide(&key, &sections);
+                }
             }
         }
     }
@@ -314,7 +298,7 @@ impl Core {
             }
             None => {
                 tune.phase = Phase::Failed { reason: error.detail };
-                fx.push(Effect::Player(PlayerCommand::Stop));
+                self.stop_player(fx);
                 self.on_screen = None;
             }
         }
@@ -340,6 +324,8 @@ impl Core {
             TimerId::AudioCheck(request) => self.check_audio(request, fx),
             TimerId::SaveState => fx.push(Effect::SaveState(Box::new(self.saved.clone()))),
             TimerId::ListPreview(g) => self.preview_focused(g, fx, now),
+            TimerId::HotExpire(g) if self.hot.generation() == g => self.hot_expired(fx),
+            TimerId::GuideRefresh => self.refresh_guide(fx),
             _ => {}
         }
     }
@@ -348,6 +334,7 @@ impl Core {
     /// zaps); with nothing tuned yet, tune now.
     pub(super) fn lineup_loaded(&mut self, lineup: Lineup, fx: &mut Vec<Effect>, now: Now) {
         self.lineup = lineup;
+        self.forget_gone_streams();
         self.digits = None;
         // Row indexes of an open list or guide mean nothing in the new lineup.
         if matches!(
@@ -363,9 +350,4 @@ impl Core {
             self.tune_initial(fx, now);
         }
     }
-}
-
-/// EIT tables about the stream itself: present/following actual (0x4E) and schedule actual (0x50-0x5F).
-fn is_actual(table_id: u8) -> bool {
-    table_id == crate::epg::eit::TABLE_PF_ACTUAL || (0x50..=0x5f).contains(&table_id)
 }

@@ -12,6 +12,8 @@ use crate::lineup::{Channel, ChannelKey};
 /// What the TV shows now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ViewModel {
+    /// The logo of the requested channel, once it is here.
+    pub logo: Option<super::fetch::Picture>,
     /// Wall clock for the on-screen clock, in milliseconds since the Unix epoch (UTC).
     pub clock_utc_ms: i64,
     /// The list channel up/down walks through.
@@ -30,8 +32,8 @@ pub struct ViewModel {
     pub muted: bool,
     /// The video decoder of the channel on screen.
     pub decoder: Option<String>,
-    /// Key-to-first-frame times of the latest zaps, newest first, in milliseconds.
-    pub recent_zaps_ms: Vec<u64>,
+    /// The latest zaps, newest first: key to first frame and the path taken.
+    pub recent_zaps: Vec<ZapRecord>,
     /// Audio tracks of the channel and the id of the one playing.
     pub audio_tracks: Vec<AudioTrack>,
     pub audio_selected: Option<String>,
@@ -44,10 +46,20 @@ pub struct ViewModel {
     pub screen: ScreenView,
     /// The PIN prompt, over everything.
     pub pin: Option<PinView>,
-    /// Picture fit (`auto`, `letterbox`, `zoom`, `stretch`) and interface language (`en`, `de`).
-    pub aspect: String,
+    /// Picture fit and interface language (`en`, `de`).
+    pub aspect: super::picture::Aspect,
     pub ui_language: String,
-    pub subtitles: bool,
+}
+
+/// One zap as measured: key press to first frame, and how the player got there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZapRecord {
+    pub channel: ChannelKey,
+    pub ms: u64,
+    /// `None` when the player did not say (an old report).
+    pub path: Option<super::event::ZapPath>,
+    /// For a start from a cached keyframe: how far behind live the picture runs.
+    pub behind_live_ms: Option<u64>,
 }
 
 /// The channel facts the screens show.

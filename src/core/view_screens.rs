@@ -7,7 +7,7 @@ use super::channel_list::{LIST_ROWS, first_visible};
 use super::guide::ProgrammeView;
 use super::guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
 use super::keyboard::KeyLabel;
-use super::menu::{MenuItem, MenuPage};
+use super::menu::{MenuLine, MenuPage};
 use super::parental::PinPurpose;
 use super::screen::Screen;
 use super::view::ChannelView;
@@ -59,6 +59,8 @@ pub struct GuideView {
     /// The focused programme (none on a gap without guide data) and its channel.
     pub focused: Option<ProgrammeView>,
     pub focused_channel: Option<ChannelView>,
+    /// The focused programme's details, once the adapter has read them.
+    pub details: Option<Box<crate::guide::Details>>,
     pub position: usize,
     pub total: usize,
     /// Whether any guide is loaded at all.
@@ -88,7 +90,7 @@ pub struct GuideCell {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MenuView {
     pub page: MenuPage,
-    pub items: Vec<MenuItem>,
+    pub items: Vec<MenuLine>,
     pub focus: usize,
     pub keyboard: Option<KeyboardView>,
 }
@@ -149,7 +151,7 @@ impl Core {
                 let channel = self.lineup.by_key(key)?;
                 Some(ChannelRow {
                     channel: ChannelView::from(channel),
-                    now: self.guide.as_ref().and_then(|g| g.now_next(key, now_s).0),
+                    now: self.listings().and_then(|g| g.now_next(key, now_s).0),
                     locked: self.is_locked(key),
                     favourite: favourites.is_some_and(|f| f.contains(key)),
                     playing: playing == Some(*key),
@@ -185,6 +187,7 @@ impl Core {
             .collect();
         let focused = self.guide_focused(nav);
         GuideView {
+            details: self.details_of(focused.as_ref().and_then(|p| p.id)).map(Box::new),
             list: nav.list.clone(),
             from_s: from,
             to_s: to,
@@ -205,8 +208,7 @@ impl Core {
     /// The cells of one row over `[from, to)`, gaps filled, the one covering `focus` marked.
     fn guide_cells(&self, key: &ChannelKey, from: i64, to: i64, focus: Option<i64>) -> Vec<GuideCell> {
         let programmes = self
-            .guide
-            .as_ref()
+            .listings()
             .map(|g| g.window(key, from, to))
             .unwrap_or_default();
         let mut cells = Vec::with_capacity(programmes.len() + 2);

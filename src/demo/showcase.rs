@@ -3,7 +3,8 @@
 //! groups with a guide of varied programme lengths, ingested through the real XMLTV path.
 
 use crate::core::GuideHandle;
-use crate::epg::{BuildOptions, Guide, GuideOverrides, GuideSource, IngestOptions};
+use crate::epg::{BuildOptions, GuideSource, IngestOptions};
+use crate::guide::{Guide, GuideOverrides};
 use crate::lineup::Lineup;
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
@@ -131,7 +132,7 @@ pub fn guide(lineup: &Lineup, dir: &Path, start_s: i64, days: i64) -> Result<Gui
     };
     let source = GuideSource::new(xml.to_string_lossy());
     crate::epg::ingest(&[source], &index_dir, &options).context("ingesting the generated guide")?;
-    let index = crate::epg::index::file::load(&index_dir).context("loading the generated guide")?;
+    let index = crate::epg::index::load(&index_dir).context("loading the generated guide")?;
     Ok(GuideHandle::new(Guide::new(
         index,
         lineup,

@@ -1,47 +1,42 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The programme guide: XMLTV and DVB EIT in, a compact index out, now/next, grid and search.
+//! The guide's ingest: XMLTV from files and HTTP into the compact index on disk, and loading it
+//! back as the model of `crate::guide`.
 //!
 //! ```text
 //!  file / .gz / .xz ---+                      (no DOM; one pass; ~1 MiB chunks; bounded memory)
 //!  http(s) (net) ------+--> input --> xmltv::parse_parallel --> build::IndexBuilder --+--> guide.idx     (grid: loaded at boot)
 //!                                     (reader + 2 parser threads)  | details to disk  +--> details-*.bin (read on demand)
-//!  several sources, each with a priority and an offset ------------+
+//!  several sources, each with a priority and an offset ------------+   (filter: only channels the lineup matches)
 //!
-//!  index::GuideIndex::load(dir) --> Guide::new(index, lineup, overrides) --> now_next / window / search
-//!                                        ^                ^
-//!       matching (tvg-id, names, fuzzy,  |                |  eit::EitCollector (TS packets or sections from
-//!       manual overrides) ---------------+                +- the player's ring) fills and corrects the guide
+//!  index::load(dir) --> crate::guide::GuideIndex (+ details::DetailsFiles as its DetailsSource)
+//!  eit::collect_ts_file: a recorded TS file's EIT (crate::mpegts::eit) for tools and tests
 //! ```
 //!
-//! Parsing and index code ([`xmltv`], [`time`], [`text`], [`eit`], [`matching`], [`index`]
-//! queries) is pure: no clock, no network. Time is always passed in as [`UtcSeconds`]. Files are
-//! touched only by [`input`], [`build`], [`index::file`] and [`details`]; HTTP only through
-//! `crate::net` from [`ingest`]. Nothing here may depend on the UI, the player adapter or the core.
+//! The split with `crate::guide`: what a guide *is* and how it is queried (index in memory,
+//! matching, live overlay, details records) is the pure model there; reading XML, fetching,
+//! writing and reading files is here, the adapter that fills the model. Parsing code
+//! ([`xmltv`], [`time`], [`text`]) is pure too; files are touched only by [`input`], [`build`],
+//! [`index`], [`details`] and [`eit`]; HTTP only through `crate::net` from [`ingest`]. Nothing
+//! here may depend on the UI, the player adapter or the core.
 
 pub mod build;
 pub mod details;
 pub mod eit;
-pub mod guide;
+pub mod filter;
 pub mod index;
 pub mod ingest;
 pub mod input;
-pub mod matching;
 pub mod text;
 pub mod time;
 pub mod xmltv;
 
 pub use build::{BuildOptions, BuildSummary, IndexBuilder};
-pub use details::{Details, EpisodeNum, Rating};
-pub use guide::{Guide, GuideLink, Listing, ListingOrigin, NowNext, SearchHit};
-pub use index::{GuideIndex, IndexChannel, ProgrammeId};
+pub use filter::LineupFilter;
 pub use ingest::{GuideSource, IngestError, IngestOptions, IngestReport, ingest};
-pub use matching::{ChannelMatch, GuideOverrides, MatchMethod, match_channels, merge_overrides};
 pub use xmltv::{Programme, XmltvChannel};
 
+use crate::guide::UtcSeconds;
 use serde::Serialize;
-
-/// Seconds since the Unix epoch, UTC: every time in the guide.
-pub type UtcSeconds = i64;
 
 /// Something worth telling the integrator: the guide still loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

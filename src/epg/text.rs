@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Text of guide data: XML references (`&amp;`, `&#233;`), invalid UTF-8, control characters,
-//! and the folded form used to compare names and search titles.
+//! Text of guide data: XML references (`&amp;`, `&#233;`), invalid UTF-8, control characters.
+//! (The folded form used to compare names and search titles is the model's: `crate::guide::fold`.)
 //!
 //! Pure. Only the five predefined XML entities and character references are ever resolved:
 //! an entity declared in a DOCTYPE is never expanded (no billion laughs, no external fetch), it
@@ -145,52 +145,6 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'#' | b'_' | b'-' | b'.' | b':') || b >= 0x80
 }
 
-/// Lower case without accents and with every run of non-alphanumerics as one space, trimmed:
-/// `"Télé-Loire  HD"` → `"tele loire hd"`. Used for names and title search.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut gap = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push(' ');
-            }
-            gap = false;
-            for lower in c.to_lowercase() {
-                push_unaccented(lower, &mut out);
-            }
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
-
-/// Latin letters with diacritics as their base letter (ß as "ss", æ as "ae"); others unchanged.
-fn push_unaccented(c: char, out: &mut String) {
-    let base = match c {
-        'à'..='å' | 'ā' | 'ă' | 'ą' => 'a',
-        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => 'c',
-        'ď' | 'đ' => 'd',
-        'è'..='ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
-        'ĝ' | 'ğ' | 'ġ' | 'ģ' => 'g',
-        'ì'..='ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => 'i',
-        'ñ' | 'ń' | 'ņ' | 'ň' => 'n',
-        'ò'..='ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => 'o',
-        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => 's',
-        'ţ' | 'ť' | 'ț' => 't',
-        'ù'..='ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => 'u',
-        'ý' | 'ÿ' => 'y',
-        'ź' | 'ż' | 'ž' => 'z',
-        'ł' => 'l',
-        'ß' => return out.push_str("ss"),
-        'æ' => return out.push_str("ae"),
-        'œ' => return out.push_str("oe"),
-        other => other,
-    };
-    out.push(base);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,13 +164,5 @@ mod tests {
         let issues = push_text(b"ok\x01\xff\tend", &mut out);
         assert_eq!(out, "ok\u{fffd}\tend");
         assert!(issues.invalid_utf8 && issues.control_chars);
-    }
-
-    #[test]
-    fn folding() {
-        assert_eq!(fold("Télé-Loire  HD"), "tele loire hd");
-        assert_eq!(fold("  Das Erste (ÖSTERREICH) "), "das erste osterreich");
-        assert_eq!(fold("Straße"), "strasse");
-        assert_eq!(fold("..."), "");
     }
 }

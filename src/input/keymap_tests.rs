@@ -43,15 +43,7 @@ fn the_built_in_default_covers_the_remote_keys() {
 #[test]
 fn every_shipped_board_keymap_loads() {
     let dirs = board_dirs();
-    for board in [
-        "pc",
-        "rpi4",
-        "rpi5",
-        "amlogic-s905x",
-        "rockchip-rk3588",
-        "imx8mp",
-        "qemu-arm64",
-    ] {
+    for board in crate::system::board::Board::ALL.map(|b| b.name()) {
         let path = dirs[0].join(board).join("keymap.json");
         assert!(path.is_file(), "{} is missing", path.display());
         let map = load(board, &dirs).unwrap_or_else(|e| panic!("{board}: {e}"));

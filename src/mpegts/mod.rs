@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! MPEG-TS receive path, pure half: RTP depacketising and reordering, packet
-//! alignment, PSI (PAT/PMT, generic sections for EIT), random-access detection and
+//! alignment, PSI (PAT/PMT, generic sections), DVB EIT, random-access detection and
 //! the per-channel packet ring that feeds the player and later taps.
 //!
 //! Bytes in, facts out: nothing here may depend on GStreamer, sockets, clocks or the
 //! filesystem, and nothing may panic on network input.
 
 pub mod build;
+pub mod eit;
 pub mod framer;
 pub mod keyframe;
 pub mod packet;

@@ -40,6 +40,8 @@ pub struct Membership {
     fd: OwnedFd,
     group: MulticastGroup,
     interface: Ipv4Addr,
+    /// Set once left, so the drop does not leave again.
+    left: std::sync::atomic::AtomicBool,
 }
 
 impl Membership {
@@ -63,6 +65,7 @@ impl Membership {
             fd,
             group: *group,
             interface,
+            left: std::sync::atomic::AtomicBool::new(false),
         };
         membership.membership(true)?;
         Ok(membership)
@@ -71,8 +74,21 @@ impl Membership {
     /// Leaves and joins again: sends a fresh IGMP report, for when a snooping switch or a router
     /// forgot the membership (the usual cause of a channel going silent while others play).
     pub fn rejoin(&self) -> Result<(), MulticastError> {
+        if self.left.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
         let _ = self.membership(false);
         self.membership(true)
+    }
+
+    /// Leaves the group now (the IGMP leave is sent before this returns), while a thread that still
+    /// holds the socket may go on polling it until it notices. Leaving twice does nothing.
+    pub fn leave(&self) {
+        if !self.left.swap(true, std::sync::atomic::Ordering::SeqCst)
+            && let Err(e) = self.membership(false)
+        {
+            log::debug!("leaving {:?}: {e}", self.group);
+        }
     }
 
     /// The group this socket receives.
@@ -159,9 +175,7 @@ impl Membership {
 impl Drop for Membership {
     fn drop(&mut self) {
         // Closing would leave too; leaving explicitly sends the IGMP leave now, before the next join.
-        if let Err(e) = self.membership(false) {
-            log::debug!("leaving {:?}: {e}", self.group);
-        }
+        self.leave();
     }
 }
 

@@ -1,36 +1,49 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The GStreamer player adapter: executes the core's [`PlayerCommand`]s and reports
+//! The GStreamer player adapter: executes the core's [`PlayerCommand`]s on its own thread and reports
 //! [`PlayerEvent`]s. It decides nothing about channels; the core does.
 //!
 //! ```text
-//!  PlayerCommand::Play ─> Session::start ─┬─ multicast/RTP: Membership::join ─> Receiver thread
-//!                                         │     socket ─> RTP strip/reorder ─> TsRing ─> appsrc
-//!                                         │                                       (from last keyframe)
-//!                                         └─ HLS/DASH/HTTP: uridecodebin3
-//!                          pipeline: source ─> decodebin3 (decoders by rank) ─> video branch (texture|overlay)
-//!                                                                           └─> audio branch (volume)
+//!  app thread: Player::execute(command) ──queue──> player thread (engine): one command at a time
+//!                                                    │
+//!    multicast/RTP: Ingest ── tap per joined group: socket ─> RTP strip/reorder ─> TsRing ─┐
+//!                   (live + hot taps, each joined once)       receive thread              │ consumer
+//!                                                                   (from the last keyframe) v
+//!    pipeline:  appsrc ─> decodebin3 (decoders by rank) ─> video branch (texture|overlay)
+//!               or uridecodebin3 (HLS/DASH/HTTP)       └─> audio branch (volume)
+//!    old pipelines ─> janitor thread (set to NULL off the zap's path)
+//!
 //!  bus (sync handler) ─> PlayerEvent::Failed     first frame at the sink ─> PlayerEvent::FirstFrame
-//!  Receiver: no datagram for 2 s ─> Stalled, data again ─> Resumed
+//!  tap: no datagram for 2 s ─> Stalled, data again ─> Resumed; a hot tap silent for 300 ms ─> HotLost
 //! ```
-//! A zap drops the old session (leaving its group, stopping its pipeline) before the new one joins,
-//! so exactly one group is joined after every zap.
+//! The thread that sends commands (the app's dispatch loop, which also draws the UI) never waits on
+//! GStreamer or the network: [`Player::execute`] only queues. A zap leaves every group that is
+//! neither live nor hot before it joins one, so the joined groups never exceed what the core's hot
+//! set and the live channel need.
+//!
+//! Zap paths: *hot* when the channel's tap already holds a keyframe (the pipeline starts from the
+//! cached GOP at once and runs behind live by that keyframe's age), *cold* when the group is joined
+//! now or its tap has no keyframe yet (the picture waits for the next keyframe), *ott* for HLS, DASH
+//! and HTTP.
 
 mod bus;
 pub mod decoders;
+mod engine;
+mod ingest;
 pub mod output;
 pub mod pipeline;
-mod receiver;
 mod session;
 
+pub use ingest::{HOT_SILENCE, STALL_AFTER};
 pub use output::{FrameCallback, Outputs, VideoFrame, VideoOutput};
 pub use pipeline::Decoder;
-pub use receiver::STALL_AFTER;
 
 use crate::core::{PlayerCommand, PlayerEvent};
-use session::Session;
+use engine::{Engine, Message};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Where the player reports what it observes (called from GStreamer and receive threads).
 pub type EventSink = Arc<dyn Fn(PlayerEvent) + Send + Sync>;
@@ -56,77 +69,67 @@ impl PlayerConfig {
     }
 }
 
-/// The player; lives on the dispatch thread.
+/// The player: a handle to the player thread. Every method returns at once.
 pub struct Player {
-    config: PlayerConfig,
-    events: EventSink,
-    session: Option<Session>,
-    volume: f64,
-    muted: bool,
+    queue: mpsc::Sender<Message>,
+    thread: Option<JoinHandle<()>>,
+    decoder: Arc<Mutex<Option<Decoder>>>,
 }
 
 impl Player {
-    /// Initialises GStreamer and applies the decoder ranks.
+    /// Initialises GStreamer, applies the decoder ranks and starts the player thread.
     pub fn new(config: PlayerConfig, events: EventSink) -> Result<Self, gstreamer::glib::Error> {
         gstreamer::init()?;
         for missing in decoders::apply_ranks(&config.decoder_ranks) {
             log::info!("decoder {missing} named in the board profile is not installed");
         }
+        let (queue, commands) = mpsc::channel();
+        let decoder = Arc::new(Mutex::new(None));
+        let engine = Engine::new(config, events, decoder.clone(), queue.clone()).map_err(thread_error)?;
+        let thread = std::thread::Builder::new()
+            .name("player".into())
+            .spawn(move || engine.run(commands))
+            .map_err(thread_error)?;
         Ok(Self {
-            config,
-            events,
-            session: None,
-            volume: 1.0,
-            muted: false,
+            queue,
+            thread: Some(thread),
+            decoder,
         })
     }
 
-    /// Executes one command from the core.
-    pub fn execute(&mut self, command: PlayerCommand) {
-        match command {
-            PlayerCommand::Play { request, source, .. } => {
-                // Leave the old group before joining the new one.
-                self.session = None;
-                let started = Session::start(
-                    request,
-                    &source,
-                    &self.config.outputs,
-                    self.config.multicast_interface,
-                    &self.events,
-                );
-                match started {
-                    Ok(session) => {
-                        session.set_volume(self.volume, self.muted);
-                        self.session = Some(session);
-                    }
-                    Err(error) => (self.events)(PlayerEvent::Failed { request, error }),
-                }
-            }
-            PlayerCommand::SelectAudio { request, track } => {
-                if let Some(session) = self.session.as_ref().filter(|s| s.request == request) {
-                    session.select_audio(&track);
-                }
-            }
-            PlayerCommand::Stop => self.session = None,
-            PlayerCommand::SetVolume { percent } => {
-                self.volume = f64::from(percent.min(100)) / 100.0;
-                self.apply_volume();
-            }
-            PlayerCommand::SetMute { muted } => {
-                self.muted = muted;
-                self.apply_volume();
-            }
+    /// Queues one command from the core for the player thread.
+    pub fn execute(&self, command: PlayerCommand) {
+        if self.queue.send(Message::Command(command)).is_err() {
+            log::error!("the player thread has ended; command dropped");
         }
+    }
+
+    /// Waits until the player thread has carried out every command queued before (tests and
+    /// benchmarks that read the joined groups; never the UI loop). False on timeout.
+    pub fn sync(&self, timeout: Duration) -> bool {
+        let (done, wait) = mpsc::sync_channel(1);
+        self.queue.send(Message::Sync(done)).is_ok() && wait.recv_timeout(timeout).is_ok()
     }
 
     /// The decoder of the current session, once known.
     pub fn decoder(&self) -> Option<Decoder> {
-        self.session.as_ref().and_then(Session::decoder)
+        self.decoder.lock().ok().and_then(|d| d.clone())
     }
+}
 
-    fn apply_volume(&self) {
-        if let Some(session) = &self.session {
-            session.set_volume(self.volume, self.muted);
+impl Drop for Player {
+    /// Stops playback and leaves every group before the process goes on (at exit).
+    fn drop(&mut self) {
+        let _ = self.queue.send(Message::Quit);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
+}
+
+fn thread_error(e: std::io::Error) -> gstreamer::glib::Error {
+    gstreamer::glib::Error::new(
+        gstreamer::CoreError::Thread,
+        &format!("starting the player thread: {e}"),
+    )
 }

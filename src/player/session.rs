@@ -1,101 +1,95 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! One tune request on air: its pipeline and, for multicast, its receive thread. Dropping a session
-//! leaves the multicast group first, then stops the pipeline.
+//! One tune request on air: its pipeline, and for multicast the tap it reads. Dropping a session
+//! detaches it from its tap (the tap may stay joined as a hot channel) and hands the pipeline to the
+//! janitor thread, which stops it: a zap does not wait for the old pipeline to reach NULL.
 
 use super::EventSink;
+use super::ingest::{Attached, Tap, TapKey};
 use super::output::Outputs;
 use super::pipeline::{self, Decoder, Input};
-use super::receiver::{Receiver, ReceiverSetup};
 use crate::core::{ErrorKind, PlayerError, PlayerEvent, RequestId};
-use crate::lineup::{Source, SourceKind};
-use crate::net::multicast::Membership;
+use crate::lineup::Source;
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
 /// A playing (or starting) request.
 pub struct Session {
     pub request: RequestId,
-    // Field order is drop order: the receiver (and its group membership) goes before the pipeline.
-    receiver: Option<Receiver>,
-    pipeline: gst::Pipeline,
+    /// The tap this session reads (multicast and RTP).
+    pub tap: Option<TapKey>,
+    pipeline: Option<gst::Pipeline>,
+    appsrc: Option<gstreamer_app::AppSrc>,
     decodebin: gst::Element,
-    decoder: Arc<Mutex<Option<Decoder>>>,
     collection: super::bus::CollectionSlot,
+    janitor: mpsc::Sender<gst::Pipeline>,
+}
+
+/// What a session is started with besides its source.
+pub struct Start<'a> {
+    pub request: RequestId,
+    pub outputs: &'a Outputs,
+    pub events: &'a EventSink,
+    /// Where the winning video decoder is recorded.
+    pub decoder: Arc<Mutex<Option<Decoder>>>,
+    pub janitor: mpsc::Sender<gst::Pipeline>,
 }
 
 impl Session {
-    /// Builds and starts the pipeline for `source`; joins the group for multicast sources.
-    pub fn start(
-        request: RequestId,
-        source: &Source,
-        outputs: &Outputs,
-        interface: Option<Ipv4Addr>,
-        events: &EventSink,
-    ) -> Result<Self, PlayerError> {
-        // Join first: the group's packets queue in the socket while the pipeline is built.
-        let membership = match source.kind {
-            SourceKind::Multicast | SourceKind::Rtp => {
-                let group = source
-                    .multicast
-                    .as_ref()
-                    .ok_or_else(|| unsupported("a multicast source without a group"))?;
-                Some((
-                    Membership::join(group, interface).map_err(network)?,
-                    Instant::now(),
-                ))
-            }
-            SourceKind::Hls | SourceKind::Dash | SourceKind::Http | SourceKind::Rtsp | SourceKind::Rtmp => {
-                None
-            }
-        };
-        let decoder = Arc::new(Mutex::new(None));
+    /// Builds and starts a pipeline reading `tap` from its last keyframe.
+    pub fn from_tap(start: Start<'_>, key: TapKey, tap: &Tap) -> Result<(Self, Attached), PlayerError> {
+        let mut session = Self::build(start, Input::Ts)?;
+        session.tap = Some(key);
+        let appsrc = session
+            .appsrc
+            .clone()
+            .ok_or_else(|| stream("no appsrc in a TS pipeline"))?;
+        session.play()?;
+        // Attached once the source runs: a buffer pushed into a stopped appsrc would be refused.
+        let attached = tap.attach(session.request, appsrc);
+        Ok((session, attached))
+    }
+
+    /// Builds and starts a pipeline that fetches `source` itself (HLS, DASH, HTTP).
+    pub fn from_uri(start: Start<'_>, source: &Source) -> Result<Self, PlayerError> {
+        let session = Self::build(start, Input::Uri(source))?;
+        session.play()?;
+        Ok(session)
+    }
+
+    fn build(start: Start<'_>, input: Input<'_>) -> Result<Self, PlayerError> {
+        let Start {
+            request,
+            outputs,
+            events,
+            decoder,
+            janitor,
+        } = start;
         let first_frame = first_frame_reporter(request, decoder.clone(), events.clone());
-        let input = if membership.is_some() {
-            Input::Ts
-        } else {
-            Input::Uri(source)
-        };
-        let built = pipeline::build(input, outputs, decoder.clone(), first_frame)?;
+        let built = pipeline::build(input, outputs, decoder, first_frame)?;
         let collection = super::bus::CollectionSlot::default();
         super::bus::forward(&built.pipeline, request, events.clone(), collection.clone());
-        let receiver = match (membership, &built.appsrc) {
-            (Some((membership, joined)), Some(appsrc)) => {
-                let setup = ReceiverSetup {
-                    membership,
-                    program: source.program,
-                    appsrc: appsrc.clone(),
-                    request,
-                    events: events.clone(),
-                    joined,
-                };
-                Some(Receiver::start(setup).map_err(network)?)
-            }
-            _ => None,
-        };
-        built
-            .pipeline
-            .set_state(gst::State::Playing)
-            .map_err(|e| PlayerError {
-                kind: ErrorKind::Stream,
-                detail: format!("the pipeline does not start: {e}"),
-            })?;
         Ok(Self {
             request,
-            receiver,
-            pipeline: built.pipeline,
+            tap: None,
+            pipeline: Some(built.pipeline),
+            appsrc: built.appsrc,
             decodebin: built.decodebin,
-            decoder,
             collection,
+            janitor,
         })
     }
 
-    /// The decoder picked for this session, once known.
-    pub fn decoder(&self) -> Option<Decoder> {
-        self.decoder.lock().ok().and_then(|d| d.clone())
+    fn play(&self) -> Result<(), PlayerError> {
+        let Some(pipeline) = &self.pipeline else {
+            return Err(stream("no pipeline"));
+        };
+        pipeline
+            .set_state(gst::State::Playing)
+            .map(drop)
+            .map_err(|e| stream(&format!("the pipeline does not start: {e}")))
     }
 
     /// Switches to audio stream `track`, keeping the video stream(s).
@@ -122,7 +116,7 @@ impl Session {
 
     /// Sets volume (0.0..=1.0) and mute on the audio branch.
     pub fn set_volume(&self, volume: f64, muted: bool) {
-        if let Some(element) = self.pipeline.by_name("volume") {
+        if let Some(element) = self.pipeline.as_ref().and_then(|p| p.by_name("volume")) {
             element.set_property("volume", volume);
             element.set_property("mute", muted);
         }
@@ -131,9 +125,27 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        drop(self.receiver.take());
-        let _ = self.pipeline.set_state(gst::State::Null);
+        if let Some(pipeline) = self.pipeline.take()
+            && let Err(mpsc::SendError(pipeline)) = self.janitor.send(pipeline)
+        {
+            let _ = pipeline.set_state(gst::State::Null);
+        }
     }
+}
+
+/// The janitor: stops old pipelines off the zap's path, in order.
+pub fn spawn_janitor() -> std::io::Result<mpsc::Sender<gst::Pipeline>> {
+    let (tx, rx) = mpsc::channel::<gst::Pipeline>();
+    std::thread::Builder::new()
+        .name("player-janitor".into())
+        .spawn(move || {
+            for pipeline in rx {
+                let started = Instant::now();
+                let _ = pipeline.set_state(gst::State::Null);
+                log::trace!("old pipeline stopped in {} ms", started.elapsed().as_millis());
+            }
+        })?;
+    Ok(tx)
 }
 
 /// Reports `FirstFrame` once per request, with the decoder known by then.
@@ -159,16 +171,9 @@ fn first_frame_reporter(
     })
 }
 
-fn network(e: impl std::fmt::Display) -> PlayerError {
+fn stream(detail: &str) -> PlayerError {
     PlayerError {
-        kind: ErrorKind::Network,
-        detail: e.to_string(),
-    }
-}
-
-fn unsupported(detail: &str) -> PlayerError {
-    PlayerError {
-        kind: ErrorKind::Unsupported,
+        kind: ErrorKind::Stream,
         detail: detail.to_string(),
     }
 }

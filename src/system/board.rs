@@ -1,12 +1,70 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Board profiles (`board/<name>/profile.json`): what differs between boards — decoder ranks, the
 //! video output strategy and sink, the display (connector, mode, video plane), the audio sink, the
-//! multicast interface, input device hints, which codec to prefer. It only reads files: applying a
-//! profile is the player's and the UI's business. Every field has a default, so older profiles stay valid.
+//! multicast interface, input device hints, the IR remote's receiver and rc keymaps, which codec to
+//! prefer. It only reads files: applying a profile is the player's and the UI's business. Every field
+//! has a default, so older profiles stay valid.
+//!
+//! [`Board`] is the one list of the boards the project ships: the `board/` folders, the probe,
+//! the tests and the Yocto layer's machine mapping are checked against it. What every board shares
+//! lives once beside the folders: `board/keymap.default.json`, the rc keymaps `board/rc_keymaps/`
+//! (each profile names the ones its remote uses) and the udev rule `board/udev/`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// The boards the project supports, each with a folder `board/<name>/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Board {
+    Pc,
+    Rpi4,
+    Rpi5,
+    AmlogicS905x,
+    RockchipRk3588,
+    Imx8mp,
+    QemuArm64,
+}
+
+impl Board {
+    /// Every supported board.
+    pub const ALL: [Board; 7] = [
+        Board::Pc,
+        Board::Rpi4,
+        Board::Rpi5,
+        Board::AmlogicS905x,
+        Board::RockchipRk3588,
+        Board::Imx8mp,
+        Board::QemuArm64,
+    ];
+
+    /// The folder and profile name (`board/<name>/`, `"board"` in the configuration).
+    pub fn name(self) -> &'static str {
+        match self {
+            Board::Pc => "pc",
+            Board::Rpi4 => "rpi4",
+            Board::Rpi5 => "rpi5",
+            Board::AmlogicS905x => "amlogic-s905x",
+            Board::RockchipRk3588 => "rockchip-rk3588",
+            Board::Imx8mp => "imx8mp",
+            Board::QemuArm64 => "qemu-arm64",
+        }
+    }
+
+    /// The supported board of that name.
+    pub fn from_name(name: &str) -> Option<Board> {
+        Board::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+impl std::fmt::Display for Board {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where the rc keymaps every board shares live, relative to a board directory.
+pub const RC_KEYMAPS_DIR: &str = "rc_keymaps";
 
 /// How decoded video reaches the screen.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
@@ -44,6 +102,17 @@ pub struct DisplayProfile {
     pub rotation: u16,
 }
 
+/// The board's IR remote: what receives it, and the rc-core keymaps loaded into the receiver.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemoteProfile {
+    /// The receiver, in words for integrators (`gpio-ir receiver (dtoverlay=gpio-ir,gpio_pin=18)`).
+    pub receiver: String,
+    /// Keymaps by name from `board/rc_keymaps/<name>.toml`; the image installs these and the udev
+    /// rule loads them into every raw IR receiver.
+    pub rc_keymaps: Vec<String>,
+}
+
 /// One board's profile.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -62,8 +131,11 @@ pub struct BoardProfile {
     pub audio_sink: String,
     /// Interface name for multicast joins (`eth0`); `None` lets the routing table decide.
     pub multicast_interface: Option<String>,
+    /// Hot channels and the stream budget on this board (the config's `network.hot_channels` wins).
+    pub hot_channels: Option<crate::system::config::HotChannelsConfig>,
     /// Input device names to prefer as the remote.
     pub input_devices: Vec<String>,
+    pub remote: RemoteProfile,
     /// Free-form notes for integrators (e.g. "no hardware H.264 decoder").
     pub notes: Vec<String>,
 }
@@ -80,7 +152,9 @@ impl Default for BoardProfile {
             preferred_codecs: Vec::new(),
             audio_sink: "autoaudiosink".into(),
             multicast_interface: None,
+            hot_channels: None,
             input_devices: Vec::new(),
+            remote: RemoteProfile::default(),
             notes: Vec::new(),
         }
     }

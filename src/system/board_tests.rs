@@ -88,19 +88,59 @@ fn the_shipped_profiles_load() {
 }
 
 #[test]
+fn the_board_folder_holds_exactly_the_supported_boards() {
+    let names: Vec<String> = profiles(&shipped_dirs()).into_iter().map(|p| p.name).collect();
+    let mut supported: Vec<String> = Board::ALL.iter().map(|b| b.name().to_string()).collect();
+    supported.sort();
+    assert_eq!(names, supported, "board/ and Board::ALL disagree");
+    for board in Board::ALL {
+        assert_eq!(Board::from_name(board.name()), Some(board));
+        assert_eq!(board.to_string(), board.name());
+    }
+    assert_eq!(Board::from_name("rpi3"), None);
+}
+
+#[test]
+fn the_rc_keymaps_and_the_udev_rule_live_once_and_every_remote_finds_its_keymaps() {
+    let root = &shipped_dirs()[0];
+    let shared: Vec<String> = std::fs::read_dir(root.join(RC_KEYMAPS_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(shared.iter().all(|f| f.ends_with(".toml")), "{shared:?}");
+    let mut used = std::collections::BTreeSet::new();
+    for board in Board::ALL {
+        let dir = root.join(board.name());
+        for copy in [RC_KEYMAPS_DIR, "udev"] {
+            assert!(
+                !dir.join(copy).exists(),
+                "{board}: its own {copy}/ (shared ones live in board/)"
+            );
+        }
+        let p = load(board.name(), &shipped_dirs()).unwrap();
+        assert!(!p.remote.receiver.is_empty(), "{board}: remote.receiver");
+        assert!(!p.remote.rc_keymaps.is_empty(), "{board}: remote.rc_keymaps");
+        for keymap in &p.remote.rc_keymaps {
+            assert!(
+                shared.contains(&format!("{keymap}.toml")),
+                "{board}: no board/{RC_KEYMAPS_DIR}/{keymap}.toml"
+            );
+            used.insert(format!("{keymap}.toml"));
+        }
+    }
+    let unused: Vec<_> = shared.iter().filter(|f| !used.contains(*f)).collect();
+    assert!(unused.is_empty(), "keymaps no board uses: {unused:?}");
+    let rule = std::fs::read_to_string(root.join("udev/70-zapbox-remote.rules")).unwrap();
+    assert!(rule.contains("RUN+=\"/usr/libexec/zapbox/load-rc-keymaps $id\""));
+    assert!(root.join("udev/load-rc-keymaps").is_file());
+}
+
+#[test]
 fn every_board_the_project_supports_has_a_sound_profile() {
-    const BOARDS: &[&str] = &[
-        "pc",
-        "rpi4",
-        "rpi5",
-        "amlogic-s905x",
-        "rockchip-rk3588",
-        "imx8mp",
-        "qemu-arm64",
-    ];
     const CODECS: &[&str] = &["h264", "hevc", "mpeg2", "av1", "vp9"];
     let all = profiles(&shipped_dirs());
-    for name in BOARDS {
+    for board in Board::ALL {
+        let name = &board.name();
         let p = all
             .iter()
             .find(|p| p.name == *name)

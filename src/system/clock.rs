@@ -54,15 +54,16 @@ pub fn clock_trusted() -> bool {
 }
 
 /// Waits up to `timeout` for a trusted clock, checking twice a second; returns whether it came.
-/// For a worker thread (never the UI thread): e.g. before the first HTTPS fetch after boot.
-pub fn wait_until_trusted(timeout: Duration) -> bool {
+/// Gives up early once `still_wanted` says no (a newer job superseded the waiting one). For a
+/// worker thread (never the UI thread): e.g. before the first HTTPS fetch after boot.
+pub fn wait_until_trusted(timeout: Duration, mut still_wanted: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         if clock_trusted() {
             return true;
         }
         let now = Instant::now();
-        if now >= deadline {
+        if now >= deadline || !still_wanted() {
             return false;
         }
         std::thread::sleep((deadline - now).min(Duration::from_millis(500)));
@@ -103,7 +104,18 @@ mod tests {
     #[test]
     fn waiting_ends_at_the_timeout() {
         let start = Instant::now();
-        let trusted = wait_until_trusted(Duration::from_millis(50));
+        let trusted = wait_until_trusted(Duration::from_millis(50), || true);
         assert!(trusted || start.elapsed() >= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn waiting_ends_when_no_longer_wanted() {
+        let mut asked = 0;
+        let trusted = wait_until_trusted(Duration::from_secs(3600), || {
+            asked += 1;
+            false
+        });
+        // An untrusted clock is asked about once, then the wait is over; a trusted one never.
+        assert!(trusted || asked == 1, "asked {asked} times");
     }
 }

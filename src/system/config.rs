@@ -61,6 +61,70 @@ pub struct NetworkConfig {
     /// Interface to join multicast groups on (e.g. `"eth0"`); `null` lets the kernel choose by
     /// routing table, which is right for boxes with a single interface.
     pub multicast_interface: Option<String>,
+    /// Hot channels (neighbours kept joined for instant zaps) and their stream budget; `null` takes
+    /// the board profile's, else the defaults.
+    pub hot_channels: Option<HotChannelsConfig>,
+}
+
+/// Whether hot channels are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HotMode {
+    /// On for a wired multicast interface named in the config or board profile; off on Wi-Fi
+    /// (multicast goes at the basic rate without acknowledgements) and when the interface is unknown.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+/// Hot channels and the stream budget (config `network.hot_channels`, board profile `hot_channels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HotChannelsConfig {
+    pub mode: HotMode,
+    /// Groups joined at most, the live channel included (1..=8; 1 turns pre-joining off).
+    pub max_streams: u32,
+    /// Megabits per second at most over the joined channels, by their measured bitrates (1..=10000).
+    pub max_mbps: u32,
+    /// Seconds hot channels stay after the last zap (1..=600).
+    pub linger_s: u32,
+}
+
+impl Default for HotChannelsConfig {
+    fn default() -> Self {
+        Self {
+            mode: HotMode::Auto,
+            max_streams: 3,
+            max_mbps: 25,
+            linger_s: 20,
+        }
+    }
+}
+
+impl HotChannelsConfig {
+    /// Replaces values out of range by their defaults.
+    fn check(&mut self, prefix: &str, c: &mut Checker) {
+        let d = Self::default();
+        c.range(
+            &format!("{prefix}.max_streams"),
+            &mut self.max_streams,
+            d.max_streams,
+            1..=8,
+        );
+        c.range(
+            &format!("{prefix}.max_mbps"),
+            &mut self.max_mbps,
+            d.max_mbps,
+            1..=10_000,
+        );
+        c.range(
+            &format!("{prefix}.linger_s"),
+            &mut self.linger_s,
+            d.linger_s,
+            1..=600,
+        );
+    }
 }
 
 /// The viewer's preferences.
@@ -69,7 +133,9 @@ pub struct NetworkConfig {
 pub struct Preferences {
     /// Preferred audio track language, ISO 639 code (`"eng"`, `"de"`); lowercase.
     pub audio_language: String,
-    /// Show subtitles when the stream has them in the preferred language.
+    /// Show subtitles when the stream has them in the preferred language. Reserved: subtitles are
+    /// not shown yet, so nothing reads it and the menu does not offer it; accepted so that
+    /// configurations written for it stay valid.
     pub subtitles: bool,
     /// Picture fit: `"auto"`, `"letterbox"`, `"zoom"` or `"stretch"`; see [`Preferences::aspect`].
     pub aspect: String,
@@ -94,32 +160,8 @@ impl Default for Preferences {
     }
 }
 
-/// How the picture is fitted to the screen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Aspect {
-    /// Keep the stream's aspect ratio, bars where needed.
-    #[default]
-    Auto,
-    /// Like `Auto`, but also letterbox 4:3 content signalled as anamorphic.
-    Letterbox,
-    /// Fill the screen, cropping what does not fit.
-    Zoom,
-    /// Fill the screen, distorting the picture.
-    Stretch,
-}
-
-impl Aspect {
-    /// Parses the config spelling; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "auto" => Some(Self::Auto),
-            "letterbox" => Some(Self::Letterbox),
-            "zoom" => Some(Self::Zoom),
-            "stretch" => Some(Self::Stretch),
-            _ => None,
-        }
-    }
-}
+/// How the picture is fitted to the screen (the core's type: one closed set for config, state and menu).
+pub use crate::core::Aspect;
 
 impl Preferences {
     /// The picture fit. Kept as text in the file so a misspelt value costs only this field
@@ -260,6 +302,9 @@ impl Config {
         c.optional("network.multicast_interface", iface, rule, |n: &String| {
             is_interface_name(n)
         });
+        if let Some(hot) = self.network.hot_channels.as_mut() {
+            hot.check("network.hot_channels", &mut c);
+        }
         self.preferences.check(&mut c);
         if self.parental.pin.as_deref().is_some_and(|p| !is_pin(p)) {
             // The rejected value is not echoed: it is close to a secret and logs get shared.

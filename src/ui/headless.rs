@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The TV window without a display: Slint's software renderer draws into a buffer in memory. Used
-//! by `zapbox screenshot` (PNG files) and the UI benchmark (key press to finished frame).
+//! by `zapbox screenshot` (PNG files) and the UI benchmark (key press to finished frame), as the
+//! `app::Ui` of the same dispatch loop the window runs.
 //!
 //! Slint allows one platform per process, so a process makes one `Headless` and reuses it.
 
 use super::Renderer;
-use crate::core::{GuideHandle, ViewModel};
+use crate::app::Ui;
+use crate::core::ViewModel;
 use crate::slint_generated::{AppWindow, Tv};
 use anyhow::{Context, Result, anyhow};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
@@ -56,12 +58,6 @@ impl Headless {
         })
     }
 
-    /// Writes a view into the window (as the UI thread does after each batch of events).
-    pub fn render(&mut self, view: &ViewModel, guide: Option<&GuideHandle>) {
-        super::select_language(&view.ui_language);
-        self.renderer.render(&self.app.global::<Tv>(), view, guide);
-    }
-
     /// The live picture behind the screens.
     pub fn set_video(&self, image: slint::Image) {
         self.app.global::<Tv>().set_video(image);
@@ -102,6 +98,13 @@ impl Headless {
         writer.write_image_data(&bytes).context("writing the PNG")?;
         writer.finish().context("finishing the PNG")?;
         Ok(())
+    }
+}
+
+impl Ui for Headless {
+    /// Writes a view into the window (as the window does after each batch of events).
+    fn render(&mut self, view: &ViewModel) {
+        self.renderer.render(&self.app.global::<Tv>(), view);
     }
 }
 

@@ -1,132 +1,135 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The Slint adapter (Rust side): runs the window, turns keys into actions, renders the view model,
-//! and shows decoded frames. The `.slint` files live under `ui/`.
+//! The Slint adapter (Rust side): the TV window with its keys, the view model rendered into the
+//! `Tv` global, and decoded video frames shown. The `.slint` files live under `ui/`.
 //!
-//! Slint's event loop is the dispatch loop: the inbox wakes it with `invoke_from_event_loop`, and
-//! the shell lives in a thread-local of the UI thread, the only thread that touches the core.
+//! It holds none of the app's state. The dispatch loop is `app::App`; the window gives it three
+//! things: `waker()` (any thread asks the loop to drain its inbox), `screen()` (an `app::Ui` that
+//! renders a view model) and key input (`on_key`). `run` drives Slint's event loop and calls the
+//! app back on this thread each time it is woken, and once a second for the clock.
 
+mod contract;
 pub mod headless;
 mod keys;
-pub mod logos;
 mod render;
 mod screens;
 mod service;
 pub mod text;
+mod wake;
 
 pub use keys::action_for;
 pub use render::Renderer;
 pub use service::request_quit;
-pub use text::{notice_text, phase_text};
 
-use crate::app::{Inbox, Shell};
-use crate::core::Event;
+use crate::app::Ui;
+use crate::core::{Action, ViewModel};
 use crate::player::{FrameCallback, VideoFrame};
 use crate::slint_generated::{AppWindow, Tv};
 use anyhow::Result;
 use slint::ComponentHandle;
-use std::cell::RefCell;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wake::WakeSignal;
 
 /// How often the UI looks for a new video frame (a little faster than 50 fps video).
-const VIDEO_POLL: std::time::Duration = std::time::Duration::from_millis(15);
+const VIDEO_POLL: Duration = Duration::from_millis(15);
 
-thread_local! {
-    static SHELL: RefCell<Option<(Shell, mpsc::Receiver<Event>)>> = const { RefCell::new(None) };
-    static WINDOW: RefCell<Option<slint::Weak<AppWindow>>> = const { RefCell::new(None) };
-    static RENDERER: RefCell<Renderer> = RefCell::new(Renderer::with_logos(logo_dir()));
-    static LANGUAGE: RefCell<String> = const { RefCell::new(String::new()) };
+/// The TV window.
+pub struct Window {
+    app: AppWindow,
+    wake: WakeSignal,
+    frames: FrameSlot,
 }
 
-/// Runs the TV window until it is closed. `make_shell` builds the shell with the inbox and the frame
-/// callback this window provides.
-pub fn run_window(make_shell: impl FnOnce(Inbox, FrameCallback) -> Result<Shell>) -> Result<()> {
-    let window = AppWindow::new()?;
-    WINDOW.with(|w| *w.borrow_mut() = Some(window.as_weak()));
-    let (inbox, rx) = Inbox::new(Arc::new(|| {
-        let _ = slint::invoke_from_event_loop(drain);
-    }));
-    let frames = FrameSlot::default();
-    let shell = make_shell(inbox.clone(), frame_callback(frames.clone()))?;
-    SHELL.with(|s| *s.borrow_mut() = Some((shell, rx)));
-    let keys = inbox.clone();
-    window.global::<Tv>().on_key(move |text| {
-        if let Some(action) = keys::action_for(&text) {
-            keys.post(Event::Action(action));
+impl Window {
+    pub fn new() -> Result<Self> {
+        Ok(Self {
+            app: AppWindow::new()?,
+            wake: WakeSignal::default(),
+            frames: FrameSlot::default(),
+        })
+    }
+
+    /// Asks the loop, from any thread, to drain its inbox on the window's thread.
+    pub fn waker(&self) -> Arc<dyn Fn() + Send + Sync> {
+        let wake = self.wake.clone();
+        Arc::new(move || wake.notify())
+    }
+
+    /// Where the player puts decoded frames for this window.
+    pub fn frames(&self) -> FrameCallback {
+        frame_callback(self.frames.clone())
+    }
+
+    /// Desktop keys, as remote actions.
+    pub fn on_key(&self, post: impl Fn(Action) + 'static) {
+        self.app.global::<Tv>().on_key(move |text| {
+            if let Some(action) = keys::action_for(&text) {
+                post(action);
+            }
+        });
+    }
+
+    /// The screen the loop renders into.
+    pub fn screen(&self) -> WindowScreen {
+        WindowScreen {
+            app: self.app.clone_strong(),
+            renderer: Renderer::default(),
         }
-    });
-    // The clock on screen moves even when nothing happens.
-    let clock = slint::Timer::default();
-    clock.start(
-        slint::TimerMode::Repeated,
-        std::time::Duration::from_secs(1),
-        drain,
-    );
-    let video = slint::Timer::default();
-    video.start(slint::TimerMode::Repeated, VIDEO_POLL, move || {
-        if let Some(frame) = frames.lock().ok().and_then(|mut f| f.take()) {
-            show_frame(&frame);
-        }
-    });
-    let _service = service::start();
-    inbox.post(Event::Started);
-    window.run()?;
-    SHELL.with(|s| {
-        if let Some((shell, _)) = s.borrow_mut().as_mut() {
-            shell.handle(Event::Shutdown);
-        }
-    });
-    Ok(())
+    }
+
+    /// Runs the window until it is closed (or SIGTERM), calling `woken` on this thread whenever
+    /// the loop was woken, and once a second so the clock on screen moves.
+    pub fn run(self, mut woken: impl FnMut() + 'static) -> Result<()> {
+        let signal = self.wake.clone();
+        let task = slint::spawn_local(async move {
+            loop {
+                signal.wait().await;
+                woken();
+            }
+        })?;
+        let tick = self.wake.clone();
+        let clock = slint::Timer::default();
+        clock.start(slint::TimerMode::Repeated, Duration::from_secs(1), move || {
+            tick.notify()
+        });
+        let frames = self.frames.clone();
+        let weak = self.app.as_weak();
+        let mut shown = 0u64;
+        let video = slint::Timer::default();
+        video.start(slint::TimerMode::Repeated, VIDEO_POLL, move || {
+            let frame = frames.lock().ok().and_then(|mut f| f.take());
+            if let (Some(frame), Some(app)) = (frame, weak.upgrade()) {
+                shown += 1;
+                if shown % 100 == 1 {
+                    log::debug!("video frames shown: {shown}");
+                }
+                app.global::<Tv>().set_video(frame_image(&frame));
+            }
+        });
+        let _service = service::start();
+        self.app.run()?;
+        task.abort();
+        Ok(())
+    }
 }
 
-/// Handles every queued event, then renders once.
-fn drain() {
-    SHELL.with(|s| {
-        let mut slot = s.borrow_mut();
-        let Some((shell, rx)) = slot.as_mut() else {
-            return;
-        };
-        while let Ok(event) = rx.try_recv() {
-            shell.handle(event);
-        }
-        let view = shell.view();
-        select_language(&view.ui_language);
-        let guide = shell.core().guide();
-        with_window(|w| RENDERER.with(|r| r.borrow_mut().render(&w.global::<Tv>(), &view, guide)));
-    });
+/// The window as the loop's screen.
+pub struct WindowScreen {
+    app: AppWindow,
+    renderer: Renderer,
 }
 
-/// Where downloaded channel logos are kept.
-fn logo_dir() -> std::path::PathBuf {
-    use crate::system::{Environment, paths};
-    paths::cache_dir(&Environment::from_process(), None).join("logos")
-}
-
-/// Switches the interface language when the viewer chose another one ("en" is the source text).
-pub fn select_language(language: &str) {
-    LANGUAGE.with(|current| {
-        if *current.borrow() == language {
-            return;
-        }
-        if let Err(e) = slint::select_bundled_translation(language) {
-            log::warn!("no translation for '{language}': {e:?}");
-        }
-        *current.borrow_mut() = language.to_string();
-    });
-}
-
-fn with_window(f: impl FnOnce(&AppWindow)) {
-    WINDOW.with(|w| {
-        if let Some(window) = w.borrow().as_ref().and_then(|w| w.upgrade()) {
-            f(&window);
-        }
-    });
+impl Ui for WindowScreen {
+    fn render(&mut self, view: &ViewModel) {
+        self.renderer.render(&self.app.global::<Tv>(), view);
+    }
 }
 
 /// The newest decoded frame, waiting for the UI thread to show it.
 type FrameSlot = Arc<Mutex<Option<VideoFrame>>>;
 
 /// Keeps only the newest frame: a slow UI drops frames instead of queueing them. The UI thread
-/// picks it up on its own timer (see `run_window`) rather than being woken per frame, which would
+/// picks it up on its own timer (see `Window::run`) rather than being woken per frame, which would
 /// keep winit busy with user events and starve its redraws.
 fn frame_callback(slot: FrameSlot) -> FrameCallback {
     Arc::new(move |frame| {
@@ -136,15 +139,8 @@ fn frame_callback(slot: FrameSlot) -> FrameCallback {
     })
 }
 
-fn show_frame(frame: &VideoFrame) {
-    thread_local!(static SHOWN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
-    let shown = SHOWN.with(|n| {
-        n.set(n.get() + 1);
-        n.get()
-    });
-    if shown % 100 == 1 {
-        log::debug!("video frames shown: {shown}");
-    }
+/// A decoded frame as a Slint image.
+pub fn frame_image(frame: &VideoFrame) -> slint::Image {
     let mut pixels = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(frame.width, frame.height);
     let row = frame.width as usize * 4;
     let target = pixels.make_mut_bytes();
@@ -153,5 +149,5 @@ fn show_frame(frame: &VideoFrame) {
             dst.copy_from_slice(src);
         }
     }
-    with_window(|w| w.global::<Tv>().set_video(slint::Image::from_rgba8(pixels)));
+    slint::Image::from_rgba8(pixels)
 }

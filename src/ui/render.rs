@@ -1,89 +1,71 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! ViewModel -> the `Tv` adapter's properties. Only what changed is written again: a screen's rows
-//! are rebuilt when the screen's view changed (or once a minute for progress bars), so a clock
-//! tick does not make the software renderer redraw the whole guide.
+//! ViewModel -> the `Tv` adapter's properties: a function of the view model alone (no I/O, no
+//! guide access). Only what changed is written again: a screen's rows are rebuilt when the
+//! screen's view changed (or once a minute for progress bars), so a clock tick does not make the
+//! software renderer redraw the whole guide.
 
-use super::screens;
-use super::text;
-use crate::core::{GuideHandle, PinPurpose, ProgrammeView, ScreenView, ViewModel};
-use crate::epg::ProgrammeId;
+use super::{contract, screens, text};
+use crate::core::{Picture, ProgrammeView, ScreenView, ViewModel};
 use crate::slint_generated as ui;
 
-/// Keeps what was last written, to skip unchanged screens and re-reading programme details.
+/// Keeps what was last written, to skip unchanged screens and converting the same logo again.
 #[derive(Default)]
 pub struct Renderer {
     screen: Option<(ScreenView, i64)>,
-    details: Option<(ProgrammeId, screens::DetailsText)>,
-    logos: Option<super::logos::Logos>,
+    logo: Option<(Picture, slint::Image)>,
+    language: String,
 }
 
 impl Renderer {
-    /// A renderer that shows channel logos, cached under `dir`.
-    pub fn with_logos(dir: std::path::PathBuf) -> Self {
-        Self {
-            logos: Some(super::logos::Logos::new(dir)),
-            ..Self::default()
-        }
-    }
-
-    /// Writes `view` into the window's `Tv` global. `guide` gives the focused programme's details.
-    pub fn render(&mut self, tv: &ui::Tv<'_>, view: &ViewModel, guide: Option<&GuideHandle>) {
+    /// Writes `view` into the window's `Tv` global.
+    pub fn render(&mut self, tv: &ui::Tv<'_>, view: &ViewModel) {
+        self.select_language(&view.ui_language);
         let now_s = view.clock_utc_ms.div_euclid(1000);
         live(tv, view, now_s);
         overlays(tv, view);
-        let logo = view.requested.as_ref().and_then(|c| c.logo.as_deref());
-        let image = logo
-            .zip(self.logos.as_mut())
-            .and_then(|(url, logos)| logos.get(url));
-        tv.set_has_logo(image.is_some());
-        tv.set_channel_logo(image.unwrap_or_default());
+        let logo = view.logo.as_ref().map(|p| self.image(p));
+        tv.set_has_logo(logo.is_some());
+        tv.set_channel_logo(logo.unwrap_or_default());
         let key = (without_clock(&view.screen), now_s / 60);
         if self.screen.as_ref() == Some(&key) {
             return;
         }
         self.screen = Some(key);
         match &view.screen {
-            ScreenView::Live => tv.set_screen("live".into()),
-            ScreenView::ChannelList(list) => {
-                screens::channel_list(tv, list, now_s);
-                tv.set_screen("list".into());
-            }
-            ScreenView::Guide(grid) => {
-                let details = self.details_of(grid.focused.as_ref(), guide);
-                screens::guide(tv, grid, &details);
-                tv.set_screen("guide".into());
-            }
-            ScreenView::Menu(menu) => {
-                screens::menu(tv, menu);
-                tv.set_screen("menu".into());
-            }
+            ScreenView::Live => {}
+            ScreenView::ChannelList(list) => screens::channel_list(tv, list, now_s),
+            ScreenView::Guide(grid) => screens::guide(tv, grid),
+            ScreenView::Menu(menu) => screens::menu(tv, menu),
         }
+        tv.set_screen(contract::screen(&view.screen));
     }
 
-    /// Details of the focused programme, read from the index once per focus change.
-    fn details_of(
-        &mut self,
-        focused: Option<&ProgrammeView>,
-        guide: Option<&GuideHandle>,
-    ) -> screens::DetailsText {
-        let (Some(id), Some(guide)) = (focused.and_then(|p| p.id), guide) else {
-            return screens::DetailsText::default();
-        };
-        if let Some((cached, text)) = &self.details
-            && *cached == id
+    /// The Slint image of a decoded logo, converted once per logo.
+    fn image(&mut self, picture: &Picture) -> slint::Image {
+        if let Some((shown, image)) = &self.logo
+            && shown == picture
         {
-            return text.clone();
+            return image.clone();
         }
-        let text = match guide.0.index().details(id) {
-            Ok(Some(details)) => screens::DetailsText::from(&details),
-            Ok(None) => screens::DetailsText::default(),
-            Err(e) => {
-                log::warn!("cannot read programme details: {e}");
-                screens::DetailsText::default()
-            }
-        };
-        self.details = Some((id, text.clone()));
-        text
+        let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+            &picture.rgba,
+            picture.width,
+            picture.height,
+        );
+        let image = slint::Image::from_rgba8(buffer);
+        self.logo = Some((picture.clone(), image.clone()));
+        image
+    }
+
+    /// Switches the interface language when the viewer chose another one ("en" is the source text).
+    fn select_language(&mut self, language: &str) {
+        if self.language == language {
+            return;
+        }
+        if let Err(e) = slint::select_bundled_translation(language) {
+            log::warn!("no translation for '{language}': {e:?}");
+        }
+        self.language = language.to_string();
     }
 }
 
@@ -114,7 +96,7 @@ pub fn programme(p: Option<&ProgrammeView>, now_s: i64) -> ui::Programme {
 fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
     let channel = view.requested.as_ref();
     tv.set_standby(view.standby);
-    tv.set_aspect(view.aspect.as_str().into());
+    tv.set_aspect(contract::aspect(view.aspect));
     tv.set_channel_number(channel.map(|c| c.number.to_string()).unwrap_or_default().into());
     tv.set_channel_name(channel.map(|c| c.name.clone()).unwrap_or_default().into());
     tv.set_channel_initials(
@@ -124,14 +106,7 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
             .into(),
     );
     tv.set_channel_group(channel.and_then(|c| c.group.clone()).unwrap_or_default().into());
-    tv.set_phase(view.phase.as_ref().map(text::phase_id).unwrap_or_default().into());
-    tv.set_phase_detail(
-        view.phase
-            .as_ref()
-            .map(text::phase_text)
-            .unwrap_or_default()
-            .into(),
-    );
+    tv.set_phase(contract::phase(view.phase.as_ref()));
     tv.set_banner_visible(view.banner_visible);
     tv.set_clock(text::clock(now_s).into());
     tv.set_now(programme(view.now.as_ref(), now_s));
@@ -161,19 +136,12 @@ fn overlays(tv: &ui::Tv<'_>, view: &ViewModel) {
             .unwrap_or_default()
             .into(),
     );
-    let (kind, arg) = view.notice.as_ref().map(text::notice_id).unwrap_or_default();
-    tv.set_notice_kind(kind.into());
+    let (kind, arg) = contract::notice(view.notice.as_ref());
+    tv.set_notice_kind(kind);
     tv.set_notice_arg(arg.into());
     tv.set_pin_visible(view.pin.is_some());
     if let Some(pin) = &view.pin {
-        let purpose = match pin.purpose {
-            PinPurpose::Unlock(_) => "unlock",
-            PinPurpose::ToggleLock(_) => "toggle-lock",
-            PinPurpose::ChangeOld => "change-old",
-            PinPurpose::ChangeNew => "change-new",
-            PinPurpose::ChangeConfirm(_) => "change-confirm",
-        };
-        tv.set_pin_purpose(purpose.into());
+        tv.set_pin_purpose(contract::pin_purpose(&pin.purpose));
         tv.set_pin_typed(pin.typed as i32);
         tv.set_pin_wrong(pin.wrong);
         let channel = pin.channel.as_ref().map(|c| format!("{}  {}", c.number, c.name));

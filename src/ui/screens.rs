@@ -3,9 +3,9 @@
 //! visible rows arrive here; each becomes one model row.
 
 use super::render::programme;
-use super::text;
-use crate::core::{ChannelListView, GuideView, ItemKind, KeyLabel, ListRef, MenuPage, MenuView};
-use crate::epg::Details;
+use super::{contract, text};
+use crate::core::{ChannelListView, GuideView, MenuView};
+use crate::guide::Details;
 use crate::slint_generated as ui;
 use slint::{ModelRc, SharedString, VecModel};
 
@@ -58,17 +58,9 @@ fn update<T: Clone + 'static>(current: ModelRc<T>, rows: Vec<T>) -> Option<Model
     None
 }
 
-fn list_kind(list: &ListRef) -> (&'static str, String) {
-    match list {
-        ListRef::All => ("all", String::new()),
-        ListRef::Group(name) => ("group", name.clone()),
-        ListRef::Favourites(name) => ("favourites", name.clone()),
-    }
-}
-
 pub fn channel_list(tv: &ui::Tv<'_>, view: &ChannelListView, now_s: i64) {
-    let (kind, name) = list_kind(&view.list);
-    tv.set_list_kind(kind.into());
+    let (kind, name) = contract::list(&view.list);
+    tv.set_list_kind(kind);
     tv.set_list_name(name.into());
     tv.set_list_position(format!("{} / {}", view.position + 1, view.total).into());
     let rows = view
@@ -96,7 +88,8 @@ pub fn channel_list(tv: &ui::Tv<'_>, view: &ChannelListView, now_s: i64) {
     }
 }
 
-pub fn guide(tv: &ui::Tv<'_>, view: &GuideView, details: &DetailsText) {
+pub fn guide(tv: &ui::Tv<'_>, view: &GuideView) {
+    let details = view.details.as_deref().map(DetailsText::from).unwrap_or_default();
     let span = (view.to_s - view.from_s).max(1) as f32;
     let rows = view
         .rows
@@ -154,31 +147,22 @@ pub fn guide(tv: &ui::Tv<'_>, view: &GuideView, details: &DetailsText) {
 }
 
 pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
-    let page = match view.page {
-        MenuPage::Main => "main",
-        MenuPage::Playlists => "playlists",
-        MenuPage::Guides => "guides",
-        MenuPage::Parental => "parental",
-        MenuPage::About => "about",
-        MenuPage::GuideMatch => "guide-match",
-    };
-    tv.set_menu_page(page.into());
+    tv.set_menu_page(contract::menu_page(view.page));
     let items = view
         .items
         .iter()
         .enumerate()
-        .map(|(i, item)| ui::MenuItem {
-            id: item.id.into(),
-            kind: match item.kind {
-                ItemKind::Page => "page",
-                ItemKind::Choice => "choice",
-                ItemKind::Toggle => "toggle",
-                ItemKind::Command => "command",
-                ItemKind::Info => "info",
+        .map(|(i, line)| {
+            let (value_kind, value, on, fit) = contract::menu_value(&line.value);
+            ui::MenuLine {
+                item: contract::menu_item(line.item),
+                kind: contract::item_kind(line.item.kind()),
+                value_kind,
+                value: value.into(),
+                on,
+                fit,
+                focused: i == view.focus,
             }
-            .into(),
-            value: item.value.as_str().into(),
-            focused: i == view.focus,
         })
         .collect();
     if let Some(new) = update(tv.get_menu_items(), items) {
@@ -198,13 +182,10 @@ pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
                 .iter()
                 .enumerate()
                 .map(|(c, key)| {
-                    let (label, special) = match key {
-                        KeyLabel::Character(ch) => (ch.to_string(), ""),
-                        KeyLabel::Special(s) => (String::new(), s.id()),
-                    };
+                    let (label, special) = contract::key(key);
                     ui::Key {
                         label: label.into(),
-                        special: special.into(),
+                        special,
                         focused: r == keyboard.row && c == keyboard.col,
                     }
                 })

@@ -27,8 +27,8 @@ pub(super) fn start() -> slint::Timer {
     timer
 }
 
-/// Ends the event loop from any thread (SIGTERM): `run_window` then shuts the shell down as when
-/// the window is closed (player stopped, multicast groups left, state saved).
+/// Ends the event loop from any thread (SIGTERM): the app then shuts down as when the window is
+/// closed (player stopped, multicast groups left, state saved).
 pub fn request_quit() {
     let _ = slint::invoke_from_event_loop(|| {
         let _ = slint::quit_event_loop();

@@ -4,11 +4,12 @@
 //! guide (filling a channel without XMLTV, correcting now/next).
 
 use super::{SIX_PM, fixture, ingest_into, load, source};
-use zapbox::epg::eit::{DvbService, EitCollector, collect_ts_file};
-use zapbox::epg::{Guide, GuideOverrides, ListingOrigin, UtcSeconds};
+use zapbox::epg::eit::collect_ts_file;
+use zapbox::guide::{Guide, GuideOverrides, ListingOrigin, Listings, LiveOverlay, LiveProgramme, UtcSeconds};
 use zapbox::lineup::{self, ChannelKey};
 use zapbox::mpegts::TS_PACKET_SIZE;
 use zapbox::mpegts::build::{StreamWriter, pat_section};
+use zapbox::mpegts::eit::{DvbService, EitCollector};
 use zapbox::mpegts::packet::PID_EIT;
 use zapbox::mpegts::psi::crc32_mpeg2;
 
@@ -183,7 +184,7 @@ fn collector_yields_new_versions_decoded() {
     let film = &sections[2].events[0];
     assert_eq!(film.title, "Güzel Film");
     assert_eq!(film.extended_text, "A long story told in two descriptors.");
-    let live = film.to_live().unwrap();
+    let live = LiveProgramme::from_eit(film).unwrap();
     assert_eq!(live.details.categories, vec!["Movie/Drama"]);
     assert_eq!(live.details.sub_title.as_deref(), Some("Short text"));
     assert_eq!(sections[2].events[1].title, "Late česká Show");
@@ -204,50 +205,62 @@ fn eit_fills_and_corrects_the_guide() {
     ingest_into(dir.path(), &[source("basic.xml")]);
     let bytes = std::fs::read(fixture("lineup.m3u")).unwrap();
     let lineup = lineup::build(&[("lineup.m3u".to_owned(), bytes)]).lineup;
-    let mut guide = Guide::new(load(dir.path()), &lineup, &GuideOverrides::new());
+    let guide = Guide::new(load(dir.path()), &lineup, &GuideOverrides::new());
+    let mut live = LiveOverlay::new();
     let bbc = lineup.by_number(1).unwrap().key.clone();
     let no_xmltv = lineup.by_number(4).unwrap().key.clone();
     let (sections, _) = collect_ts_file(&fixture("eit_sample.ts")).unwrap();
 
     // The channel without XMLTV gets the live schedule.
-    sections.iter().for_each(|s| guide.apply_eit(&no_xmltv, s));
-    let titles = |g: &Guide, k: &ChannelKey| -> Vec<String> {
+    sections.iter().for_each(|s| live.apply_eit(&no_xmltv, s));
+    let titles = |g: Listings<'_>, k: &ChannelKey| -> Vec<String> {
         g.window(k, SIX_PM - 7200, SIX_PM + 86_400)
             .iter()
             .map(|l| l.title.to_owned())
             .collect()
     };
     assert_eq!(
-        titles(&guide, &no_xmltv),
+        titles(guide.with_live(&live), &no_xmltv),
         vec!["Earlier", "Güzel Film", "Late česká Show"]
     );
-    let nn = guide.now_next(&no_xmltv, SIX_PM + 600);
+    assert!(
+        guide.window(&no_xmltv, SIX_PM - 7200, SIX_PM + 86_400).is_empty(),
+        "the guide itself is untouched"
+    );
+    let nn = guide.with_live(&live).now_next(&no_xmltv, SIX_PM + 600);
     assert_eq!(nn.now.unwrap().title, "Breaking News Special");
     assert_eq!(nn.next.unwrap().title, "Dráma €");
 
     // XMLTV says "BBC News at Six" 18:00-18:30; the stream says a special runs 18:00-19:00.
-    sections.iter().for_each(|s| guide.apply_eit(&bbc, s));
-    let nn = guide.now_next(&bbc, SIX_PM + 2000);
+    sections.iter().for_each(|s| live.apply_eit(&bbc, s));
+    let nn = guide.with_live(&live).now_next(&bbc, SIX_PM + 2000);
     let now = nn.now.unwrap();
     assert_eq!((now.title, now.stop), ("Breaking News Special", SIX_PM + 3600));
     assert!(matches!(now.origin, ListingOrigin::Live(_)));
     assert_eq!(guide.details(&now).unwrap().unwrap().rating[0].value, "12");
     assert_eq!(nn.next.unwrap().title, "Dráma €");
     // The grid keeps XMLTV where it has programmes.
-    assert_eq!(titles(&guide, &bbc)[0], "BBC News at Six");
+    assert_eq!(titles(guide.with_live(&live), &bbc)[0], "BBC News at Six");
     // Once the live present event is over, XMLTV answers again.
     assert_eq!(
-        guide.now_next(&bbc, SIX_PM + 3700).now.unwrap().title,
+        guide
+            .with_live(&live)
+            .now_next(&bbc, SIX_PM + 3700)
+            .now
+            .unwrap()
+            .title,
         "EastEnders"
     );
     assert!(
         guide
+            .with_live(&live)
             .search("guzel", SIX_PM, 5)
             .iter()
             .any(|h| h.key == &no_xmltv)
     );
-    guide.expire(SIX_PM + 86_400);
-    assert!(titles(&guide, &no_xmltv).is_empty());
+    assert!(guide.search("guzel", SIX_PM, 5).is_empty(), "XMLTV only");
+    live.expire(SIX_PM + 86_400);
+    assert!(titles(guide.with_live(&live), &no_xmltv).is_empty());
 }
 
 /// `../shared/corpus/ts/tsduck/NAME` when the corpus of real captures is beside the checkout.
@@ -270,8 +283,8 @@ pub fn corpus(name: &str) -> Option<std::path::PathBuf> {
 /// the 16-bit MJD wrap of 2038-04-22, and 2090) decode to TSDuck's published dates and titles.
 #[test]
 fn eit_dates_after_2038_match_the_published_decode() {
-    use zapbox::epg::eit::parse_eit;
     use zapbox::mpegts::Section;
+    use zapbox::mpegts::eit::parse_eit;
     for case in ["test-182.2", "test-182.3", "test-182.4", "test-182.6"] {
         let (Some(bin), Some(txt)) = (
             corpus(&format!("{case}.eit.bin")),
@@ -314,8 +327,8 @@ fn eit_dates_after_2038_match_the_published_decode() {
 #[test]
 fn eit_capture_matches_the_published_epg() {
     use std::collections::{BTreeMap, BTreeSet};
-    use zapbox::epg::eit::{PID_SDT, parse_eit, parse_sdt};
     use zapbox::mpegts::Section;
+    use zapbox::mpegts::eit::{PID_SDT, parse_eit, parse_sdt};
     use zapbox::mpegts::survey::Survey;
     let (Some(ts), Some(txt)) = (corpus("test-184.ts"), corpus("test-184.3.txt")) else {
         return;

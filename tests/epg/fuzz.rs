@@ -5,12 +5,13 @@
 
 use super::{fixture, load};
 use proptest::prelude::*;
-use zapbox::epg::eit::{EitCollector, decode_dvb_text, parse_eit};
 use zapbox::epg::time::parse_xmltv_time;
 use zapbox::epg::xmltv::{self, Programme, XmltvChannel, XmltvSink};
-use zapbox::epg::{Guide, GuideSource, IngestOptions, index, ingest, input};
+use zapbox::epg::{GuideSource, IngestOptions, index, ingest, input};
+use zapbox::guide::{Guide, LiveProgramme};
 use zapbox::lineup::ChannelKey;
 use zapbox::mpegts::Section;
+use zapbox::mpegts::eit::{EitCollector, decode_dvb_text, parse_eit};
 use zapbox::mpegts::psi::crc32_mpeg2;
 
 #[derive(Default)]
@@ -146,7 +147,7 @@ proptest! {
         let section = Section::parse(&s).unwrap();
         if let Ok(eit) = parse_eit(&section) {
             for e in &eit.events {
-                let _ = e.to_live();
+                let _ = LiveProgramme::from_eit(e);
             }
         }
     }
@@ -186,7 +187,7 @@ proptest! {
     fn corrupted_index_files_never_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8), cut in any::<prop::sample::Index>()) {
         let dir = tempfile::tempdir().unwrap();
         ingest(&[GuideSource::new(fixture("basic.xml").to_string_lossy())], dir.path(), &IngestOptions::default()).unwrap();
-        let path = dir.path().join(index::file::INDEX_FILE);
+        let path = dir.path().join(index::INDEX_FILE);
         let mut bytes = std::fs::read(&path).unwrap();
         for (at, x) in flips {
             let i = at.index(bytes.len());
@@ -194,7 +195,7 @@ proptest! {
         }
         bytes.truncate(cut.index(bytes.len() + 1).max(bytes.len() / 2));
         std::fs::write(&path, &bytes).unwrap();
-        if let Ok(index) = index::file::load(dir.path()) {
+        if let Ok(index) = index::load(dir.path()) {
             let guide = Guide::all_channels(index);
             let _ = guide.now_next(&ChannelKey("bbcone.uk".into()), 0);
         }

@@ -9,7 +9,8 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use zapbox::epg::{Guide, GuideSource, IngestOptions, ingest};
+use zapbox::epg::{GuideSource, IngestOptions, ingest};
+use zapbox::guide::Guide;
 use zapbox::lineup::ChannelKey;
 use zapbox::net::http::HttpLimits;
 

@@ -12,12 +12,13 @@ mod sink;
 
 pub use sink::SourceSink;
 
-use super::details::{DetailsWriter, NO_DETAILS};
-use super::index::file::{IndexHeader, details_paths, write_index};
-use super::index::titles::Interner;
-use super::index::{IndexChannel, Slot};
-use super::matching::LineupFilter;
+use super::details::DetailsWriter;
+use super::filter::LineupFilter;
+use super::index::{IndexHeader, details_paths, write_index};
 use super::{UtcSeconds, Warning};
+use crate::guide::details::NO_DETAILS;
+use crate::guide::titles::Interner;
+use crate::guide::{IndexChannel, Slot};
 use resolve::{Issue, Rec, resolve};
 use std::collections::HashMap;
 use std::fs::{self, File};

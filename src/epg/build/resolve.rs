@@ -37,7 +37,7 @@ impl Rec {
     /// The details offset, `details::NO_DETAILS` for none.
     pub fn details_offset(&self) -> u64 {
         match self.details_source >> 16 {
-            NO_OFFSET => crate::epg::details::NO_DETAILS,
+            NO_OFFSET => crate::guide::details::NO_DETAILS,
             offset => offset,
         }
     }
@@ -155,7 +155,7 @@ mod tests {
 
     fn rec(channel: u32, start: u32, duration: u32, source: u16) -> Rec {
         Rec {
-            details_source: Rec::pack(crate::epg::details::NO_DETAILS, source),
+            details_source: Rec::pack(crate::guide::details::NO_DETAILS, source),
             start,
             duration,
             channel,
@@ -208,7 +208,7 @@ mod tests {
     fn packing() {
         let r = rec(0, 0, 1, 7);
         assert_eq!(r.source(), 7);
-        assert_eq!(r.details_offset(), crate::epg::details::NO_DETAILS);
+        assert_eq!(r.details_offset(), crate::guide::details::NO_DETAILS);
         let r = Rec {
             details_source: Rec::pack(12345, 3),
             ..r

@@ -275,7 +275,7 @@ impl XmltvSink for SourceSink<'_> {
                 self.builder.io_error.get_or_insert(e);
                 return;
             }
-            None => crate::epg::details::NO_DETAILS,
+            None => crate::guide::details::NO_DETAILS,
         };
         self.kept += 1;
         self.builder.recs.push(Rec {

@@ -8,7 +8,7 @@
 
 use super::attrs::{Attr, attributes};
 use super::{ChunkText, Programme, XmltvChannel, XmltvSink};
-use crate::epg::details::{
+use crate::guide::details::{
     TAG_CATCHUP_ID, TAG_CATEGORY, TAG_DESCRIPTION, TAG_EPISODE, TAG_ICON, TAG_RATING, TAG_SUB_TITLE,
 };
 

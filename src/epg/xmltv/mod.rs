@@ -17,7 +17,7 @@ mod parallel;
 pub use parallel::parse_parallel;
 
 use super::UtcSeconds;
-use super::details::EncodedDetails;
+use crate::guide::details::EncodedDetails;
 use chunk::{Chunk, Chunker, Stop};
 use handler::Handler;
 use quick_xml::Reader;

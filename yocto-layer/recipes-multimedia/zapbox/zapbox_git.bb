@@ -30,6 +30,7 @@ PACKAGECONFIG ??= "linuxkms"
 PACKAGECONFIG[linuxkms] = "--features linuxkms,,libinput libxkbcommon virtual/libgbm udev libdrm"
 
 # board/<name>/ of the MACHINE, installed to ${datadir}/zapbox/board/; /etc/zapbox/config.json names it.
+# The names are zapbox's supported boards (system::board::Board; tests/yocto_layer.rs checks them).
 ZAPBOX_BOARD ?= "pc"
 ZAPBOX_BOARD:qemuarm64 = "qemu-arm64"
 ZAPBOX_BOARD:raspberrypi4-64 = "rpi4"
@@ -59,7 +60,7 @@ do_install:append() {
     install -D -m 0644 ${S}/dist/logind.conf.d/zapbox-power-key.conf \
         ${D}${systemd_unitdir}/logind.conf.d/zapbox-power-key.conf
 
-    # Every file of the board's folder (profile, keymaps, udev rules), whatever it holds.
+    # Every file of the board's folder (profile, keymap), whatever it holds.
     board=${S}/board/${ZAPBOX_BOARD}
     if [ ! -f $board/profile.json ]; then
         bbfatal "ZAPBOX_BOARD=${ZAPBOX_BOARD}: no board/${ZAPBOX_BOARD}/profile.json in the source"
@@ -67,16 +68,18 @@ do_install:append() {
     for f in $(cd $board && find . -type f | sort); do
         install -D -m 0644 $board/$f ${D}${datadir}/zapbox/board/${ZAPBOX_BOARD}/$f
     done
-    for rules in $board/udev/*.rules; do
-        if [ -f "$rules" ]; then
-            install -D -m 0644 $rules ${D}${nonarch_base_libdir}/udev/rules.d/$(basename $rules)
-        fi
+    # What every board shares: the rc keymaps its profile names (remote.rc_keymaps, from
+    # board/rc_keymaps/), and the udev rule whose loader puts them into the IR receiver.
+    keymaps=$(python3 -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1])).get("remote", {}).get("rc_keymaps", [])))' \
+        $board/profile.json)
+    for keymap in $keymaps; do
+        install -D -m 0644 ${S}/board/rc_keymaps/$keymap.toml ${D}${sysconfdir}/rc_keymaps/$keymap.toml
     done
-    for keymap in $board/rc_keymaps/*.toml; do
-        if [ -f "$keymap" ]; then
-            install -D -m 0644 $keymap ${D}${sysconfdir}/rc_keymaps/$(basename $keymap)
-        fi
-    done
+    install -D -m 0644 ${S}/board/udev/70-zapbox-remote.rules \
+        ${D}${nonarch_base_libdir}/udev/rules.d/70-zapbox-remote.rules
+    sed -i -e 's,/usr/libexec/zapbox,${libexecdir}/zapbox,' \
+        ${D}${nonarch_base_libdir}/udev/rules.d/70-zapbox-remote.rules
+    install -D -m 0755 ${S}/board/udev/load-rc-keymaps ${D}${libexecdir}/zapbox/load-rc-keymaps
 
     install -d ${D}${sysconfdir}/zapbox ${D}${sysconfdir}/default
     printf '{\n  "board": "%s"\n}\n' "${ZAPBOX_BOARD}" > ${D}${sysconfdir}/zapbox/config.json

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The player thread: takes [`PlayerCommand`]s from its queue, one at a time, and does all the slow
+//! work of a zap there (joining and leaving groups, building and starting pipelines), so the thread
+//! that sends commands never waits on GStreamer or the network. Old pipelines go to the janitor.
+//!
+//! A zap, in order: the old session is detached from its tap; every tap neither live nor hot is
+//! left (IGMP leave before any join, so the joined groups never exceed the budget); the live tap is
+//! opened (joined cold, or found hot with its last keyframe) and a pipeline attached to it; then the
+//! missing hot taps are joined, after the live picture has what it needs.
+
+use super::ingest::{Ingest, TapKey, TapNotice};
+use super::session::{self, Session, Start};
+use super::{EventSink, PlayerConfig, pipeline::Decoder};
+use crate::core::{HotChannel, PlayerCommand, PlayerEvent, RequestId, ZapPath};
+use crate::lineup::{ChannelKey, Source};
+use gstreamer as gst;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Instant;
+
+/// What the player thread's queue carries.
+pub enum Message {
+    Command(PlayerCommand),
+    Tap(TapNotice),
+    /// Answered once every earlier message is done (tests and benchmarks).
+    Sync(mpsc::SyncSender<()>),
+    Quit,
+}
+
+/// The player thread's state.
+pub struct Engine {
+    config: PlayerConfig,
+    events: EventSink,
+    ingest: Ingest,
+    session: Option<Session>,
+    /// The taps kept joined besides the live one, with their channels.
+    hot: Vec<(TapKey, ChannelKey)>,
+    volume: f64,
+    muted: bool,
+    decoder: Arc<Mutex<Option<Decoder>>>,
+    janitor: mpsc::Sender<gst::Pipeline>,
+}
+
+impl Engine {
+    pub fn new(
+        config: PlayerConfig,
+        events: EventSink,
+        decoder: Arc<Mutex<Option<Decoder>>>,
+        queue: mpsc::Sender<Message>,
+    ) -> std::io::Result<Self> {
+        let queue = Mutex::new(queue);
+        let notify: super::ingest::Notify = Arc::new(move |notice| {
+            if let Ok(queue) = queue.lock() {
+                let _ = queue.send(Message::Tap(notice));
+            }
+        });
+        Ok(Self {
+            ingest: Ingest::new(config.multicast_interface, events.clone(), notify),
+            config,
+            events,
+            session: None,
+            hot: Vec::new(),
+            volume: 1.0,
+            muted: false,
+            decoder,
+            janitor: session::spawn_janitor()?,
+        })
+    }
+
+    /// Runs until `Quit` or until every sender is gone; leaves every group on the way out.
+    pub fn run(mut self, queue: mpsc::Receiver<Message>) {
+        for message in queue {
+            match message {
+                Message::Command(command) => self.execute(command),
+                Message::Tap(notice) => self.tap_notice(notice),
+                Message::Sync(done) => {
+                    let _ = done.send(());
+                }
+                Message::Quit => break,
+            }
+        }
+        self.stop();
+    }
+
+    fn execute(&mut self, command: PlayerCommand) {
+        match command {
+            PlayerCommand::Play {
+                request,
+                channel,
+                source,
+                hot,
+            } => self.play(request, &channel, &source, &hot),
+            PlayerCommand::Hot { channels } => {
+                let live = self.session.as_ref().and_then(|s| s.tap);
+                self.set_hot(live, &channels);
+            }
+            PlayerCommand::SelectAudio { request, track } => {
+                if let Some(session) = self.session.as_ref().filter(|s| s.request == request) {
+                    session.select_audio(&track);
+                }
+            }
+            PlayerCommand::Stop => self.stop(),
+            PlayerCommand::SetVolume { percent } => {
+                self.volume = f64::from(percent.min(100)) / 100.0;
+                self.apply_volume();
+            }
+            PlayerCommand::SetMute { muted } => {
+                self.muted = muted;
+                self.apply_volume();
+            }
+        }
+    }
+
+    fn play(&mut self, request: RequestId, channel: &ChannelKey, source: &Source, hot: &[HotChannel]) {
+        let asked = Instant::now();
+        self.end_session();
+        let live = TapKey::of(source);
+        // Leave what is neither live nor hot before joining anything.
+        self.hot = hot_taps(hot, live);
+        let keep: Vec<TapKey> = live.into_iter().chain(self.hot.iter().map(|(k, _)| *k)).collect();
+        self.ingest.retain(&keep);
+        if let Ok(mut slot) = self.decoder.lock() {
+            *slot = None;
+        }
+        let start = Start {
+            request,
+            outputs: &self.config.outputs,
+            events: &self.events,
+            decoder: self.decoder.clone(),
+            janitor: self.janitor.clone(),
+        };
+        let started = match live {
+            Some(key) => self
+                .ingest
+                .open(key, channel)
+                .and_then(|tap| Session::from_tap(start, key, tap))
+                .map(|(session, attached)| {
+                    let path = if attached.cached {
+                        ZapPath::Hot
+                    } else {
+                        ZapPath::Cold
+                    };
+                    let behind_live_ms = attached.behind_live.map(|d| d.as_millis() as u64);
+                    (session, path, behind_live_ms)
+                }),
+            None => Session::from_uri(start, source).map(|s| (s, ZapPath::Ott, None)),
+        };
+        match started {
+            Ok((session, path, behind_live_ms)) => {
+                log::debug!(
+                    "zap to {channel:?}: {path:?} path, started in {} ms{}",
+                    asked.elapsed().as_millis(),
+                    behind_live_ms.map_or(String::new(), |ms| format!(", {ms} ms behind live"))
+                );
+                session.set_volume(self.volume, self.muted);
+                self.session = Some(session);
+                (self.events)(PlayerEvent::Started {
+                    request,
+                    path,
+                    behind_live_ms,
+                });
+            }
+            Err(error) => (self.events)(PlayerEvent::Failed { request, error }),
+        }
+        self.join_hot();
+    }
+
+    /// A new hot set without a zap (expiry, budget, standby).
+    fn set_hot(&mut self, live: Option<TapKey>, channels: &[HotChannel]) {
+        self.hot = hot_taps(channels, live);
+        let keep: Vec<TapKey> = live.into_iter().chain(self.hot.iter().map(|(k, _)| *k)).collect();
+        self.ingest.retain(&keep);
+        self.join_hot();
+    }
+
+    /// Joins the hot taps not joined yet; a refused join is reported like a silent one.
+    fn join_hot(&mut self) {
+        let hot = std::mem::take(&mut self.hot);
+        let mut kept = Vec::with_capacity(hot.len());
+        for (key, channel) in hot {
+            match self.ingest.open(key, &channel) {
+                Ok(_) => kept.push((key, channel)),
+                Err(error) => {
+                    log::info!("hot channel {channel:?} not joined: {}", error.detail);
+                    (self.events)(PlayerEvent::HotLost {
+                        channel,
+                        reason: crate::core::HotLoss::Refused,
+                    });
+                }
+            }
+        }
+        self.hot = kept;
+    }
+
+    /// A tap nobody watches went silent: leave it and tell the core (unless it became live meanwhile).
+    fn tap_notice(&mut self, notice: TapNotice) {
+        let TapNotice::Silent { key, reason } = notice;
+        if self.session.as_ref().is_some_and(|s| s.tap == Some(key))
+            || self.ingest.get(&key).is_none_or(|t| t.has_consumer())
+        {
+            return;
+        }
+        self.hot.retain(|(k, _)| *k != key);
+        if let Some(channel) = self.ingest.close(&key) {
+            log::info!("hot channel {channel:?} dropped: {reason:?}");
+            (self.events)(PlayerEvent::HotLost { channel, reason });
+        }
+    }
+
+    /// Detaches the current session from its tap and hands its pipeline to the janitor.
+    fn end_session(&mut self) {
+        if let Some(session) = self.session.take()
+            && let Some(tap) = session.tap.and_then(|k| self.ingest.get(&k))
+        {
+            tap.detach(session.request);
+        }
+    }
+
+    fn stop(&mut self) {
+        self.end_session();
+        self.hot.clear();
+        self.ingest.retain(&[]);
+    }
+
+    fn apply_volume(&self) {
+        if let Some(session) = &self.session {
+            session.set_volume(self.volume, self.muted);
+        }
+    }
+}
+
+/// The taps of `channels` (multicast and RTP sources only), without the live one and duplicates.
+fn hot_taps(channels: &[HotChannel], live: Option<TapKey>) -> Vec<(TapKey, ChannelKey)> {
+    let mut taps: Vec<(TapKey, ChannelKey)> = Vec::new();
+    for hot in channels {
+        if let Some(key) = TapKey::of(&hot.source)
+            && Some(key) != live
+            && !taps.iter().any(|(k, _)| *k == key)
+        {
+            taps.push((key, hot.channel.clone()));
+        }
+    }
+    taps
+}

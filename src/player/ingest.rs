@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Taps: one per joined multicast/RTP group, owned by the [`Ingest`] manager and independent of any
+//! pipeline. A tap is the group's socket, RTP reorder, TS ring (last keyframe, PAT/PMT, bitrate, CC
+//! errors), the stream's EIT and a receive thread. Pipelines are consumers: a consumer reads the
+//! tap's ring from a position (the last keyframe, with PAT/PMT in front) and the receive thread
+//! pushes what follows into its `appsrc`. A group is joined once, whoever asks for it.
+//!
+//! ```text
+//!  socket ─> RTP strip/reorder ─> TsRing ─┬─> consumer (live pipeline's appsrc, from its cursor)
+//!                                         └─> EIT sections, bitrate, stall watch
+//! ```
+//! Leaving is synchronous on the player thread (the IGMP leave is sent before the next join); the
+//! receive thread then notices its stop flag within [`POLL`] and ends by itself, so a zap never waits
+//! for a thread to finish.
+//!
+//! Silence rules: a tap with a consumer reports `Stalled` after [`STALL_AFTER`] without data (and
+//! `Resumed` when data comes back); a tap without a consumer that receives nothing for
+//! [`HOT_SILENCE`] (a join the network refused, or a sender that stopped) is reported to the player
+//! thread, which leaves it.
+
+use super::EventSink;
+use crate::core::{ErrorKind, HotLoss, PlayerError, PlayerEvent, RequestId};
+use crate::lineup::{ChannelKey, MulticastGroup, Source};
+use crate::mpegts::{Cursor, Datagram, RtpReorder, TsRing, rtp};
+use crate::net::multicast::Membership;
+use gstreamer as gst;
+use gstreamer_app as gst_app;
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Silence after which the live channel counts as stalled.
+pub const STALL_AFTER: Duration = Duration::from_secs(2);
+/// Silence after which a tap without consumer is given up: nothing since the join means the
+/// network probably refused it (IGMP stream limits), nothing for this long later means the sender stopped.
+pub const HOT_SILENCE: Duration = Duration::from_millis(300);
+/// Ring size: about 3 s of a 20 Mbit/s channel, enough for a full GOP of any sane stream. Readers
+/// start at the last keyframe, so what a start needs is always the newest part of it.
+const RING_PACKETS: usize = 40_000;
+/// RTP reorder window in datagrams.
+const REORDER_WINDOW: usize = 32;
+/// How often a receive thread wakes without data (stall checks, stop requests).
+const POLL: Duration = Duration::from_millis(25);
+/// How often a tap looks at its measured bitrate.
+const BITRATE_EVERY: Duration = Duration::from_secs(1);
+
+/// Identifies a tap: the group and the program followed in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TapKey {
+    pub group: MulticastGroup,
+    pub program: Option<u16>,
+}
+
+impl TapKey {
+    /// The tap a source needs, if it is multicast or RTP.
+    pub fn of(source: &Source) -> Option<Self> {
+        source.multicast.map(|group| Self {
+            group,
+            program: source.program,
+        })
+    }
+}
+
+/// Something a receive thread tells the player thread.
+#[derive(Debug, Clone, Copy)]
+pub enum TapNotice {
+    /// A tap without consumer went silent (see [`HOT_SILENCE`]).
+    Silent { key: TapKey, reason: HotLoss },
+}
+
+/// Where receive threads send their [`TapNotice`]s (the player thread's queue).
+pub type Notify = Arc<dyn Fn(TapNotice) + Send + Sync>;
+
+/// What a consumer of a tap gets when it attaches.
+#[derive(Debug, Clone, Copy)]
+pub struct Attached {
+    /// Whether the tap held a keyframe: the picture starts from the cache at once.
+    pub cached: bool,
+    /// Age of that keyframe: how far behind live the picture runs.
+    pub behind_live: Option<Duration>,
+}
+
+/// The taps of the player; lives on the player thread.
+pub struct Ingest {
+    taps: HashMap<TapKey, Tap>,
+    interface: Option<Ipv4Addr>,
+    events: EventSink,
+    notices: Notify,
+}
+
+impl Ingest {
+    pub fn new(interface: Option<Ipv4Addr>, events: EventSink, notices: Notify) -> Self {
+        Self {
+            taps: HashMap::new(),
+            interface,
+            events,
+            notices,
+        }
+    }
+
+    /// The tap for `key`, joining the group when no tap has it yet. `channel` names the tap in events.
+    pub fn open(&mut self, key: TapKey, channel: &ChannelKey) -> Result<&Tap, PlayerError> {
+        if !self.taps.contains_key(&key) {
+            let tap = Tap::open(
+                key,
+                channel.clone(),
+                self.interface,
+                self.events.clone(),
+                &self.notices,
+            )?;
+            self.taps.insert(key, tap);
+        }
+        self.taps.get(&key).ok_or_else(|| PlayerError {
+            kind: ErrorKind::Network,
+            detail: "the tap vanished".into(),
+        })
+    }
+
+    pub fn get(&self, key: &TapKey) -> Option<&Tap> {
+        self.taps.get(key)
+    }
+
+    /// Leaves every group not in `keep`.
+    pub fn retain(&mut self, keep: &[TapKey]) {
+        self.taps.retain(|key, _| keep.contains(key));
+    }
+
+    /// Leaves one group.
+    pub fn close(&mut self, key: &TapKey) -> Option<ChannelKey> {
+        self.taps.remove(key).map(|t| t.channel.clone())
+    }
+}
+
+/// One joined group. Dropping it leaves the group at once; its thread ends within [`POLL`].
+pub struct Tap {
+    key: TapKey,
+    channel: ChannelKey,
+    membership: Arc<Membership>,
+    state: Arc<Mutex<TapState>>,
+    stop: Arc<AtomicBool>,
+}
+
+/// A pipeline reading a tap.
+struct Consumer {
+    request: RequestId,
+    appsrc: gst_app::AppSrc,
+    cursor: Cursor,
+    fed_any: bool,
+    attached: Instant,
+    /// The last datagram before attaching (for the stall watch of a channel that was silent already).
+    stalled: bool,
+}
+
+/// What the receive thread and the player thread share.
+struct TapState {
+    ring: TsRing,
+    reorder: RtpReorder,
+    eit: crate::mpegts::eit::EitCollector,
+    consumer: Option<Consumer>,
+    joined: Instant,
+    first_data: Option<Instant>,
+    last_data: Option<Instant>,
+    /// The newest keyframe's position and when it arrived.
+    keyframe: Option<(u64, Instant)>,
+    first_keyframe_logged: bool,
+    /// Set once the player thread was told the tap is silent (told once).
+    silence_reported: bool,
+}
+
+impl Tap {
+    fn open(
+        key: TapKey,
+        channel: ChannelKey,
+        interface: Option<Ipv4Addr>,
+        events: EventSink,
+        notices: &Notify,
+    ) -> Result<Self, PlayerError> {
+        let membership = Arc::new(Membership::join(&key.group, interface).map_err(network)?);
+        let joined = Instant::now();
+        log::debug!("tap {channel:?}: joined {:?}", key.group);
+        let state = Arc::new(Mutex::new(TapState {
+            ring: TsRing::with_program(RING_PACKETS, key.program),
+            reorder: RtpReorder::new(REORDER_WINDOW),
+            eit: crate::mpegts::eit::EitCollector::new(),
+            consumer: None,
+            joined,
+            first_data: None,
+            last_data: None,
+            keyframe: None,
+            first_keyframe_logged: false,
+            silence_reported: false,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = Receive {
+            key,
+            channel: channel.clone(),
+            membership: membership.clone(),
+            state: state.clone(),
+            stop: stop.clone(),
+            events,
+            notices: notices.clone(),
+        };
+        std::thread::Builder::new()
+            .name("mcast-rx".into())
+            .spawn(move || thread.run())
+            .map_err(network)?;
+        Ok(Self {
+            key,
+            channel,
+            membership,
+            state,
+            stop,
+        })
+    }
+
+    /// Attaches a pipeline: it gets PAT/PMT and everything from the last keyframe at once (or waits
+    /// for the next keyframe), then every packet as it arrives. Replaces an earlier consumer.
+    pub fn attach(&self, request: RequestId, appsrc: gst_app::AppSrc) -> Attached {
+        let Ok(mut state) = self.state.lock() else {
+            return Attached {
+                cached: false,
+                behind_live: None,
+            };
+        };
+        let cursor = state.ring.reader_from_last_keyframe();
+        let cached = !cursor.is_awaiting_keyframe();
+        let behind_live = if cached {
+            state.keyframe.map(|(_, at)| at.elapsed())
+        } else {
+            None
+        };
+        let silent = state.last_data.is_none_or(|t| t.elapsed() >= STALL_AFTER);
+        state.consumer = Some(Consumer {
+            request,
+            appsrc,
+            cursor,
+            fed_any: false,
+            attached: Instant::now(),
+            stalled: false,
+        });
+        if silent {
+            // Stall timing starts now for a channel that has been quiet.
+            state.last_data = Some(Instant::now()).filter(|_| state.first_data.is_some());
+        }
+        state.silence_reported = false;
+        let mut out = Vec::new();
+        state.feed(&mut out);
+        Attached { cached, behind_live }
+    }
+
+    /// Detaches the consumer of `request` (if it is still the one attached).
+    pub fn detach(&self, request: RequestId) {
+        if let Ok(mut state) = self.state.lock()
+            && state.consumer.as_ref().is_some_and(|c| c.request == request)
+        {
+            state.consumer = None;
+            // Silence counts from now on for a tap kept without consumer.
+            if state.last_data.is_some() {
+                state.last_data = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Whether a consumer reads this tap.
+    pub fn has_consumer(&self) -> bool {
+        self.state.lock().is_ok_and(|s| s.consumer.is_some())
+    }
+}
+
+impl Drop for Tap {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // The leave goes out now, not when the thread notices the flag; under the lock, so the thread
+        // is not in the middle of a re-join.
+        let _guard = self.state.lock();
+        self.membership.leave();
+        log::debug!("tap {:?}: left {:?}", self.channel, self.key.group);
+    }
+}
+
+impl TapState {
+    /// Takes a datagram: RTP stripped and reordered, TS into the ring and the EIT collector.
+    fn arrived(&mut self, datagram: &[u8]) {
+        let (ring, eit) = (&mut self.ring, &mut self.eit);
+        match rtp::classify(datagram) {
+            Ok(Datagram::RawTs(ts)) => {
+                ring.push(ts);
+                eit.push_bytes(ts);
+            }
+            Ok(Datagram::Rtp(_)) => {
+                let _ = self.reorder.push(datagram, &mut |payload| {
+                    ring.push(payload);
+                    eit.push_bytes(payload);
+                });
+            }
+            Err(e) => log::trace!("dropping a datagram that is neither TS nor RTP: {e}"),
+        }
+        let now = Instant::now();
+        if let Some(position) = self.ring.last_keyframe()
+            && self.keyframe.is_none_or(|(p, _)| p != position)
+        {
+            self.keyframe = Some((position, now));
+        }
+        self.first_data.get_or_insert(now);
+        self.last_data = Some(now);
+    }
+
+    /// Pushes what the ring has beyond the consumer's cursor into its appsrc.
+    fn feed(&mut self, out: &mut Vec<u8>) {
+        let Some(consumer) = self.consumer.as_mut() else {
+            return;
+        };
+        out.clear();
+        match self.ring.read(&mut consumer.cursor, out, 4 << 20) {
+            Ok(0) => {}
+            Ok(_) => {
+                if !consumer.fed_any {
+                    consumer.fed_any = true;
+                    log::debug!(
+                        "first keyframe fed {} ms after attaching ({} ms after the join)",
+                        consumer.attached.elapsed().as_millis(),
+                        self.joined.elapsed().as_millis()
+                    );
+                }
+                let buffer = gst::Buffer::from_slice(std::mem::take(out));
+                if consumer.appsrc.push_buffer(buffer).is_err() {
+                    // The pipeline is shutting down.
+                    self.consumer = None;
+                }
+            }
+            Err(behind) => {
+                log::warn!("the player fell behind the ring ({behind}); restarting at the last keyframe");
+                consumer.cursor = self.ring.reader_from_last_keyframe();
+            }
+        }
+    }
+}
+
+/// The receive thread of one tap.
+struct Receive {
+    key: TapKey,
+    channel: ChannelKey,
+    membership: Arc<Membership>,
+    state: Arc<Mutex<TapState>>,
+    stop: Arc<AtomicBool>,
+    events: EventSink,
+    notices: Notify,
+}
+
+impl Receive {
+    fn run(self) {
+        let mut datagram = vec![0u8; 65_536];
+        let mut out = Vec::with_capacity(1 << 16);
+        let mut bitrate_checked = Instant::now();
+        let mut bitrate_reported: Option<u64> = None;
+        while !self.stop.load(Ordering::Relaxed) {
+            let received = self.membership.receive(&mut datagram, POLL);
+            let Ok(mut state) = self.state.lock() else { return };
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            match received {
+                Ok(Some(n)) => {
+                    let first = state.first_data.is_none();
+                    state.arrived(&datagram[..n]);
+                    if first {
+                        log::debug!(
+                            "tap {:?}: first datagram {} ms after the join",
+                            self.channel,
+                            state.joined.elapsed().as_millis()
+                        );
+                    }
+                    self.after_data(&mut state);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    match state.consumer.as_ref() {
+                        Some(c) => (self.events)(PlayerEvent::Failed {
+                            request: c.request,
+                            error: network(e),
+                        }),
+                        None => log::warn!("tap {:?}: {e}", self.channel),
+                    }
+                    return;
+                }
+            }
+            self.watch_silence(&mut state);
+            state.feed(&mut out);
+            if bitrate_checked.elapsed() >= BITRATE_EVERY {
+                bitrate_checked = Instant::now();
+                self.report_bitrate(&state, &mut bitrate_reported);
+            }
+        }
+        log::trace!("tap {:?}: receive thread ends", self.channel);
+    }
+
+    /// After a datagram: keyframe diagnostics, the stream's guide and the end of a stall.
+    fn after_data(&self, state: &mut TapState) {
+        if !state.first_keyframe_logged && state.keyframe.is_some() {
+            state.first_keyframe_logged = true;
+            log::debug!(
+                "tap {:?}: first keyframe {} ms after the join",
+                self.channel,
+                state.joined.elapsed().as_millis()
+            );
+        }
+        let sections = state.eit.take();
+        let Some(consumer) = state.consumer.as_mut() else {
+            return;
+        };
+        let request = consumer.request;
+        if !sections.is_empty() {
+            (self.events)(PlayerEvent::Eit { request, sections });
+        }
+        if consumer.stalled {
+            consumer.stalled = false;
+            (self.events)(PlayerEvent::Resumed { request });
+        }
+    }
+
+    /// Stalls of the live channel; silence of a tap nobody watches.
+    fn watch_silence(&self, state: &mut TapState) {
+        let quiet = state.last_data.unwrap_or(state.joined).elapsed();
+        match state.consumer.as_mut() {
+            Some(consumer) if !consumer.stalled && quiet >= STALL_AFTER => {
+                consumer.stalled = true;
+                (self.events)(PlayerEvent::Stalled {
+                    request: consumer.request,
+                });
+                // First step of recovery, before the core rebuilds the pipeline: refresh the membership.
+                if let Err(e) = self.membership.rejoin() {
+                    log::warn!("re-joining {:?}: {e}", self.key.group);
+                }
+            }
+            Some(_) => {}
+            None if !state.silence_reported && quiet >= HOT_SILENCE => {
+                state.silence_reported = true;
+                let reason = if state.first_data.is_none() {
+                    HotLoss::Refused
+                } else {
+                    HotLoss::Silent
+                };
+                log::debug!(
+                    "tap {:?}: silent for {} ms ({reason:?})",
+                    self.channel,
+                    quiet.as_millis()
+                );
+                (self.notices)(TapNotice::Silent {
+                    key: self.key,
+                    reason,
+                });
+            }
+            None => {}
+        }
+    }
+
+    /// Reports the measured bitrate when it is first known and when it moves by more than 10 %.
+    fn report_bitrate(&self, state: &TapState, reported: &mut Option<u64>) {
+        let Some(bps) = state.ring.stats().bitrate_bps else {
+            return;
+        };
+        let moved = reported.is_none_or(|old| bps.abs_diff(old) * 10 > old);
+        if moved {
+            *reported = Some(bps);
+            (self.events)(PlayerEvent::Bitrate {
+                channel: self.channel.clone(),
+                bps,
+            });
+        }
+    }
+}
+
+fn network(e: impl std::fmt::Display) -> PlayerError {
+    PlayerError {
+        kind: ErrorKind::Network,
+        detail: e.to_string(),
+    }
+}

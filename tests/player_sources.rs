@@ -150,10 +150,19 @@ fn plays(probe: &mut Probe, source: Source) {
         matches!(e, PlayerEvent::FirstFrame { .. })
     })
     .expect("a first frame");
+    keeps_playing(probe);
+}
+
+/// Playback goes on after the first frame (a second's worth of frames more), not one frozen
+/// picture. No rate is asserted: the machine may be busy encoding and decoding.
+fn keeps_playing(probe: &Probe) {
     let before = probe.frames.load(Ordering::SeqCst);
-    std::thread::sleep(Duration::from_secs(1));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while probe.frames.load(Ordering::SeqCst) - before < 25 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let decoded = probe.frames.load(Ordering::SeqCst) - before;
-    assert!(decoded >= 10, "only {decoded} frames in a second");
+    assert!(decoded >= 25, "only {decoded} frames after the first in 20 s");
 }
 
 #[test]
@@ -289,13 +298,7 @@ fn rtmp_plays_from_a_live_server() {
         match expect_event(&probe, Duration::from_secs(10), |e| {
             matches!(e, PlayerEvent::FirstFrame { .. })
         }) {
-            Ok(()) => {
-                let before = probe.frames.load(Ordering::SeqCst);
-                std::thread::sleep(Duration::from_secs(1));
-                let decoded = probe.frames.load(Ordering::SeqCst) - before;
-                assert!(decoded >= 10, "only {decoded} frames in a second");
-                return;
-            }
+            Ok(()) => return keeps_playing(&probe),
             Err(e) => last = e,
         }
         std::thread::sleep(Duration::from_secs(1));

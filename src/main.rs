@@ -15,6 +15,10 @@ struct Cli {
     /// More log output (-v debug, -vv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Start without the cached playlists and guide and say why (the service's fallback after
+    /// repeated failures: zapbox-safe-mode.service).
+    #[arg(long)]
+    safe_mode: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -268,8 +272,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             zapbox::cli::play::run(&options, json, &mut std::io::stdout().lock())
         }
         Some(Command::Probe { json }) => {
-            zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
-            Ok(ExitCode::SUCCESS)
+            let clean = zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;
+            Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),
         Some(Command::Bench {
@@ -333,7 +341,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             zapbox::cli::bench_memory::serve_headend(&demo_options(), channels, days, &guide_dir)?;
             Ok(ExitCode::SUCCESS)
         }
-        None => zapbox::app::run(cli.config.as_deref()).map(|()| ExitCode::SUCCESS),
+        None => zapbox::app::run(cli.config.as_deref(), cli.safe_mode).map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -8,7 +8,7 @@ use common::{Shell, key, lineup, played};
 use zapbox::core::{
     Action, Aspect, Effect, Event, GUIDE_REFRESH_MS, GUIDE_ROWS, GuideHandle, ListRef, MenuItem, MenuPage,
     Notice, PREVIEW_AFTER_MS, ParentalSettings, Phase, PinPurpose, PlayerCommand, ProgrammeView, SavedState,
-    ScreenView, Settings,
+    ScreenView, Settings, pin_lock::verify_pin,
 };
 use zapbox::demo::showcase;
 use zapbox::lineup::ChannelKey;
@@ -355,9 +355,96 @@ fn the_pin_is_changed_with_the_old_one_and_the_new_one_twice() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::SaveState(s) if s.parental.pin.as_deref() == Some("1111")))
+            .any(|e| matches!(e, Effect::SaveState(s) if s.parental.pin_hash.as_deref().is_some_and(|h| verify_pin("1111", h))))
     );
+    let saved = shell.core.saved_state();
+    assert_eq!(saved.parental.pin, None, "never stored in clear");
+    assert!(!serde_json::to_string(&saved).expect("json").contains("1111"));
     assert_eq!(shell.view().notice, Some(Notice::PinChanged));
+    // The new PIN works, the old one no longer.
+    shell.press(Action::Ok);
+    shell.type_digits("0000");
+    assert!(shell.view().pin.expect("wrong").wrong);
+    shell.type_digits("1111");
+    assert_eq!(shell.view().pin.map(|p| p.purpose), Some(PinPurpose::ChangeNew));
+}
+
+fn locked_ch2() -> Settings {
+    Settings {
+        parental: ParentalSettings {
+            pin: Some("4321".into()),
+            locked_channels: vec![key("ch2")],
+            locked_groups: vec![],
+        },
+        ..Settings::default()
+    }
+}
+
+/// Five wrong PINs in a row lock the prompt for 30 s, each further one doubles it; while locked
+/// even the right PIN is not taken; the count survives a restart (it is in the saved state).
+#[test]
+fn wrong_pins_lock_the_prompt_exponentially_across_restarts() {
+    let mut shell = Shell::with_settings(lineup(&[1, 2, 3]), locked_ch2());
+    shell.send(Event::Started);
+    shell.first_frame();
+    shell.press(Action::ChannelUp);
+    for n in 1..=4 {
+        shell.type_digits("0000");
+        assert_eq!(shell.core.saved_state().parental.failed_pins, n);
+        assert_eq!(shell.core.saved_state().parental.pin_locked_until_ms, None);
+    }
+    let effects = shell.type_digits("0000");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveState(s) if s.parental.failed_pins == 5))
+    );
+    assert_eq!(shell.view().notice, Some(Notice::PinLocked { minutes: 1 }));
+    let until = shell
+        .core
+        .saved_state()
+        .parental
+        .pin_locked_until_ms
+        .expect("locked");
+    assert_eq!(until - shell.now().utc_ms, 30_000);
+    assert!(
+        played(&shell.type_digits("4321")).is_empty(),
+        "not even the right PIN while locked"
+    );
+
+    // Power cut: a new core with the saved state is still locked.
+    let (saved, now_ms) = (shell.core.saved_state().clone(), shell.now_ms);
+    let mut shell = Shell::with_settings_and_state(lineup(&[1, 2, 3]), locked_ch2(), saved);
+    shell.now_ms = now_ms;
+    shell.send(Event::Started);
+    // The last channel was the locked one: the start asks for the PIN at once.
+    assert_eq!(
+        shell.view().pin.map(|p| p.purpose),
+        Some(PinPurpose::Unlock(key("ch2")))
+    );
+    assert!(
+        played(&shell.type_digits("4321")).is_empty(),
+        "still locked after a restart"
+    );
+    assert_eq!(shell.view().notice, Some(Notice::PinLocked { minutes: 1 }));
+
+    shell.advance(30_000);
+    shell.type_digits("1111");
+    let until = shell
+        .core
+        .saved_state()
+        .parental
+        .pin_locked_until_ms
+        .expect("locked longer");
+    assert_eq!(
+        until - shell.now().utc_ms,
+        60_000,
+        "the sixth wrong PIN locks twice as long"
+    );
+    shell.advance(60_000);
+    assert_eq!(played(&shell.type_digits("4321")), ["ch2"]);
+    let parental = &shell.core.saved_state().parental;
+    assert_eq!((parental.failed_pins, parental.pin_locked_until_ms), (0, None));
 }
 
 #[test]

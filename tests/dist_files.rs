@@ -37,6 +37,29 @@ fn the_unit_has_what_the_app_relies_on() {
     ] {
         assert!(lines.contains(&wanted), "{wanted} missing from zapbox.service");
     }
+    // Hostile input or a leak is contained; repeated failures end in the safe mode.
+    for wanted in [
+        "MemoryHigh=384M",
+        "MemoryMax=512M",
+        "TasksMax=64",
+        "LimitNOFILE=1024",
+        "LimitCORE=0",
+        "OOMScoreAdjust=300",
+        "NoExecPaths=/var/lib/zapbox /var/cache/zapbox /run/zapbox /tmp /var/tmp",
+        "SocketBindAllow=udp",
+        "SocketBindDeny=any",
+        "StartLimitBurst=5",
+        "OnFailure=zapbox-safe-mode.service",
+    ] {
+        assert!(lines.contains(&wanted), "{wanted} missing from zapbox.service");
+    }
+    let safe = dist("systemd/zapbox-safe-mode.service");
+    assert!(safe.lines().any(|l| l == "ExecStart=/usr/bin/zapbox --safe-mode"));
+    assert!(safe.lines().any(|l| l == "Conflicts=zapbox.service"));
+    assert!(
+        !safe.lines().any(|l| l.starts_with("OnFailure=")),
+        "no failure loop between the two"
+    );
     // The app must come up without the network (cached lineup) — never wait for network-online.
     assert!(
         !unit

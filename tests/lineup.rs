@@ -10,7 +10,7 @@ mod http;
 mod http_server;
 
 use std::path::PathBuf;
-use zapbox::lineup::{self, Channel, LineupReport, SourceKind};
+use zapbox::lineup::{self, CatchupDays, CatchupMode, Channel, LineupReport, SourceKind};
 
 fn fixture(name: &str) -> (String, Vec<u8>) {
     let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/m3u", name]
@@ -77,11 +77,14 @@ fn operator_multicast_list() {
         radio.sources[0].multicast.map(|m| m.group),
         Some("ff15::100".parse().unwrap())
     );
-    let ard = channel(&r, 1).catchup.as_ref().unwrap();
-    assert_eq!((ard.mode.as_str(), ard.days), ("shift", Some(3)));
+    // The header's catchup="shift" cannot append to a multicast URL: no catch-up, no warning.
+    assert_eq!(channel(&r, 1).catchup, None);
     let arte = channel(&r, 3).catchup.as_ref().unwrap();
-    assert_eq!(arte.mode, "default");
-    assert!(arte.source.as_deref().is_some_and(|s| s.contains("{utcend}")));
+    assert_eq!(
+        (arte.mode, arte.days),
+        (CatchupMode::Default, CatchupDays::Days(3))
+    );
+    assert!(arte.template.contains("{utcend}"));
     assert_eq!(r.lineup.guide_urls, ["http://epg.operator.example/guide.xml.gz"]);
     let w = warnings(&r);
     assert_eq!(w.len(), 2, "{w:?}");
@@ -137,7 +140,11 @@ fn ott_list_with_vlc_and_kodi_options() {
     let legacy = channel(&r, 6);
     assert_eq!(legacy.sources[0].user_agent.as_deref(), Some("OldBox/2"));
     let c = legacy.catchup.as_ref().unwrap();
-    assert_eq!((c.mode.as_str(), c.days), ("shift", Some(2)));
+    assert_eq!((c.mode, c.days), (CatchupMode::Shift, CatchupDays::Days(2)));
+    assert_eq!(
+        c.template,
+        "http://stream.example:8080/legacy.ts?utc={utc}&lutc={lutc}"
+    );
     assert_eq!(
         r.lineup.guide_urls,
         ["https://epg.example/a.xml", "https://epg.example/b.xml"]

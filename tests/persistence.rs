@@ -43,8 +43,11 @@ fn sample_state() -> SavedState {
             ..Default::default()
         },
         parental: zapbox::core::SavedParental {
-            pin: Some("1234".into()),
+            pin_hash: zapbox::core::pin_lock::hash_pin("1234", 7),
             locked_channels: vec![key("arte.fr")],
+            failed_pins: 6,
+            pin_locked_until_ms: Some(1_795_370_400_000),
+            ..Default::default()
         },
         sources: zapbox::core::SavedSources {
             playlists: vec!["http://example.invalid/extra.m3u".into()],
@@ -127,17 +130,49 @@ fn truncated_config_is_kept_aside_with_its_bytes() {
 }
 
 #[test]
-fn type_error_keeps_config_aside_and_says_where() {
+fn a_value_of_the_wrong_type_costs_that_value_only() {
     let dir = tempfile::tempdir().unwrap();
     let path = fixture(dir.path(), "wrong_type.json");
     let (config, warnings) = load_config(&path);
     assert_eq!(config, Config::default());
-    assert!(bad(&path).exists());
+    assert!(
+        path.exists() && !bad(&path).exists(),
+        "the file is still the config"
+    );
     let all = texts(&warnings);
     assert!(
-        all.contains("wrong type") && all.contains("line 3 column"),
+        all.contains("`preferences.digit_timeout_ms` has the wrong type"),
         "{all}"
     );
+}
+
+/// A number out of its type's range (`u32`) used to discard the whole file; now only that field
+/// falls back, and the rest of the config (playlists, PIN, neighbours) is used.
+#[test]
+fn an_out_of_range_number_costs_that_field_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    fs::write(
+        &path,
+        r#"{"playlists": ["http://op.example/a.m3u"], "guide_offset_minutes": 99999999999,
+            "preferences": {"digit_timeout_ms": -5, "banner_timeout_ms": 4000}, "parental": {"pin": "1234"}}"#,
+    )
+    .unwrap();
+    let (config, warnings) = load_config(&path);
+    assert_eq!(config.playlists, ["http://op.example/a.m3u"]);
+    assert_eq!(config.guide_offset_minutes, 0);
+    assert_eq!(
+        config.preferences.digit_timeout_ms,
+        Config::default().preferences.digit_timeout_ms
+    );
+    assert_eq!(config.preferences.banner_timeout_ms, 4000);
+    assert_eq!(config.parental.pin.as_deref(), Some("1234"));
+    let all = texts(&warnings);
+    assert!(
+        all.contains("`guide_offset_minutes`") && all.contains("`preferences.digit_timeout_ms`"),
+        "{all}"
+    );
+    assert!(path.exists(), "a usable config is not set aside");
 }
 
 #[test]
@@ -448,4 +483,26 @@ fn check_any_contents(bytes: &[u8]) {
     fs::write(&path, bytes).unwrap();
     let (state, _) = load_state(&path);
     assert!(state.volume_percent <= 100);
+}
+
+/// A state file of an older version holds the PIN in clear: the first start replaces it by its
+/// Argon2id hash on flash at once, and the PIN still works.
+#[test]
+fn a_clear_pin_is_replaced_by_its_hash_on_flash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.json");
+    std::fs::write(
+        &path,
+        r#"{"version": 1, "parental": {"pin": "4711", "locked_channels": []}}"#,
+    )
+    .expect("write");
+    let (mut state, warnings) = zapbox::system::load_state(&path);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    zapbox::system::state_file::hide_clear_pin(&path, &mut state).expect("saved");
+    let on_flash = std::fs::read_to_string(&path).expect("read");
+    assert!(!on_flash.contains("4711"), "{on_flash}");
+    let (reloaded, _) = zapbox::system::load_state(&path);
+    assert_eq!(reloaded.parental.pin, None);
+    let hash = reloaded.parental.pin_hash.expect("hashed");
+    assert!(zapbox::core::pin_lock::verify_pin("4711", &hash));
 }

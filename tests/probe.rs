@@ -78,3 +78,18 @@ fn probe_prints_every_section_as_text() {
         assert!(text.contains("Input devices:\n  none found"), "{text}");
     }
 }
+
+/// A broken config named with `--config` is reported, left where it is (a diagnostic never
+/// changes the box) and the exit status is 1.
+#[test]
+fn probe_reports_a_bad_config_without_renaming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    std::fs::write(&config, "{ \"board\": ").unwrap();
+    let out = probe(&["--config", config.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("Config problem: "), "{text}");
+    assert!(config.exists(), "the config was renamed");
+    assert!(!dir.path().join("config.json.bad").exists());
+}

@@ -24,7 +24,7 @@ mod timers;
 use crate::core::{Core, Effect, Event, Now, PlayerCommand, PlayerEvent, ViewModel};
 use crate::player::Player;
 pub use details::DetailsReader;
-pub use logos::LogoFetcher;
+pub use logos::{LogoFetcher, MAX_LOGO_BYTES, MAX_WAITING};
 pub use sources::{Boot, SourceLoader};
 pub use start::{interface_address, run, run_in_window};
 pub use state_writer::StateWriter;

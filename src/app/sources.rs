@@ -18,7 +18,7 @@
 
 use super::Inbox;
 use crate::core::{Event, GuideHandle};
-use crate::epg::{BuildOptions, GuideSource, IngestError, IngestOptions, LineupFilter};
+use crate::epg::{BuildOptions, GuideSource, IngestError, IngestOptions, LineupFilter, NamedBy};
 use crate::guide::{Guide, GuideOverrides};
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
@@ -63,6 +63,15 @@ pub struct SourceLoader {
     start_pending: Arc<AtomicBool>,
     /// Loader threads alive now.
     running: Arc<AtomicUsize>,
+    /// The one matcher thread and the newest lineup waiting for it.
+    rematch: Arc<Mutex<Rematch>>,
+}
+
+/// Rematch requests: at most one matcher thread works, on the newest lineup.
+#[derive(Default)]
+struct Rematch {
+    running: bool,
+    pending: Option<Lineup>,
 }
 
 /// Counts a loader thread while it lives.
@@ -93,6 +102,7 @@ impl SourceLoader {
             time_zones: Arc::default(),
             start_pending: Arc::new(AtomicBool::new(false)),
             running: Arc::new(AtomicUsize::new(0)),
+            rematch: Arc::default(),
         }
     }
 
@@ -101,16 +111,18 @@ impl SourceLoader {
         self.running.load(Ordering::SeqCst)
     }
 
-    /// Runs `job` on a thread of its own, counted in [`running`](Self::running).
-    fn spawn(&self, name: &str, job: impl FnOnce(&Self) + Send + 'static) {
+    /// Runs `job` on a thread of its own, counted in [`running`](Self::running); false when
+    /// no thread could be started.
+    fn spawn(&self, name: &str, job: impl FnOnce(&Self) + Send + 'static) -> bool {
         let (loader, running) = (self.clone(), Running::new(&self.running));
         let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
             let _running = running;
             job(&loader);
         });
-        if let Err(e) = spawned {
+        if let Err(e) = &spawned {
             log::error!("cannot start the {name} thread: {e}");
         }
+        spawned.is_ok()
     }
 
     /// The configured time zone of each guide source (by URL) that has one.
@@ -129,10 +141,34 @@ impl SourceLoader {
     }
 
     /// Matches the stored guide to `lineup` again with new choices, in the background.
+    ///
+    /// At most one matcher thread runs: requests made while it works replace each other, and
+    /// it takes the newest when done (a viewer changing choices quickly does not pile up
+    /// threads, each matching a whole lineup).
     pub fn rematch_guide(&self, lineup: &Lineup, overrides: GuideOverrides) {
         self.set_overrides(overrides);
-        let lineup = lineup.clone();
-        self.spawn("guide-match", move |loader| loader.post_guide_from_disk(&lineup));
+        let mut slot = self.rematch.lock().unwrap_or_else(|e| e.into_inner());
+        slot.pending = Some(lineup.clone());
+        if slot.running {
+            return;
+        }
+        slot.running = self.spawn("guide-match", |loader| loader.rematch_until_idle());
+    }
+
+    fn rematch_until_idle(&self) {
+        loop {
+            let lineup = {
+                let mut slot = self.rematch.lock().unwrap_or_else(|e| e.into_inner());
+                match slot.pending.take() {
+                    Some(lineup) => lineup,
+                    None => {
+                        slot.running = false;
+                        return;
+                    }
+                }
+            };
+            self.post_guide_from_disk(&lineup);
+        }
     }
 
     /// Loads the lineup, then the guide, in the background; at boot `Event::Started` follows the
@@ -228,7 +264,7 @@ impl SourceLoader {
         }
     }
 
-    fn ingest(&self, sources: &[String], lineup: &Lineup, generation: u64) {
+    fn ingest(&self, sources: &[(String, NamedBy)], lineup: &Lineup, generation: u64) {
         if sources.is_empty() {
             return;
         }
@@ -240,8 +276,9 @@ impl SourceLoader {
         let sources: Vec<GuideSource> = sources
             .iter()
             .enumerate()
-            .map(|(i, location)| GuideSource {
+            .map(|(i, (location, named_by))| GuideSource {
                 location: location.clone(),
+                named_by: *named_by,
                 priority: count - i as i32,
                 offset_minutes: self.guide_offset_minutes,
                 time_zone: self.time_zones.get(location).cloned(),
@@ -284,9 +321,76 @@ impl SourceLoader {
 }
 
 /// The guide sources to ingest: the configured and the viewer's, then the playlists' own
-/// (`url-tvg`) that are not among them.
-fn guide_sources(guides: &[String], lineup: &Lineup) -> Vec<String> {
-    let mut sources = guides.to_vec();
-    sources.extend(lineup.guide_urls.iter().filter(|u| !guides.contains(u)).cloned());
+/// (`url-tvg`) that are not among them. What a playlist names is marked so: the ingest takes
+/// only `http(s)://` from it, never a local path.
+fn guide_sources(guides: &[String], lineup: &Lineup) -> Vec<(String, NamedBy)> {
+    let mut sources: Vec<(String, NamedBy)> = guides.iter().map(|g| (g.clone(), NamedBy::Operator)).collect();
+    sources.extend(
+        lineup
+            .guide_urls
+            .iter()
+            .filter(|u| !guides.contains(u))
+            .map(|u| (u.clone(), NamedBy::Playlist)),
+    );
     sources
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn matcher_threads() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .map(|tasks| {
+                tasks
+                    .flatten()
+                    .filter(|t| {
+                        std::fs::read_to_string(t.path().join("comm"))
+                            .is_ok_and(|c| c.trim() == "guide-match")
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    /// A viewer changing guide choices fifty times in a row starts one matcher thread, not
+    /// fifty, and the newest choice is the one matched last.
+    #[test]
+    fn rematches_share_one_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/epg/basic.xml");
+        crate::epg::ingest(
+            &[GuideSource::new(fixture)],
+            &dir.path().join("epg"),
+            &IngestOptions::default(),
+        )
+        .unwrap();
+        let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+        let loader = SourceLoader::new(inbox, dir.path().to_owned(), 0);
+        let lineup = Lineup::default();
+        let mut most = 0;
+        for i in 0..50 {
+            let overrides =
+                GuideOverrides::from([(crate::lineup::ChannelKey(format!("k{i}")), String::new())]);
+            loader.rematch_guide(&lineup, overrides);
+            most = most.max(matcher_threads());
+        }
+        let until = Instant::now() + Duration::from_secs(30);
+        while loader.rematch.lock().unwrap().running && Instant::now() < until {
+            most = most.max(matcher_threads());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let loaded = rx
+            .try_iter()
+            .filter(|e| matches!(e, Event::GuideLoaded(_)))
+            .count();
+        assert!(most <= 1, "{most} matcher threads at once");
+        assert!((1..50).contains(&loaded), "{loaded} matches for 50 requests");
+        assert!(
+            loader
+                .overrides()
+                .contains_key(&crate::lineup::ChannelKey("k49".into()))
+        );
+    }
 }

@@ -13,8 +13,10 @@ use anyhow::{Context, Result};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-/// Runs the TV app until its window closes.
-pub fn run(config_path: Option<&Path>) -> Result<()> {
+/// Runs the TV app until its window closes. In `safe_mode` (after repeated failures) the cached
+/// playlists and guide are left alone (a fresh cache directory is used) and the viewer is told
+/// what failed.
+pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
     // First, before any thread: SIGTERM/SIGINT end the UI loop like closing the window (state saved).
     crate::system::service::handle_stop_signals(|_| {
         crate::system::service::Notifier::from_env().stopping();
@@ -24,18 +26,31 @@ pub fn run(config_path: Option<&Path>) -> Result<()> {
     warnings.iter().for_each(LoadWarning::log);
     let env = Environment::from_process();
     let state_path = paths::state_file(&env, config.paths.state_file.as_deref());
-    let cache_dir = paths::cache_dir(&env, config.paths.cache_dir.as_deref());
-    let (saved, state_warnings) = load_state(&state_path);
+    let mut cache_dir = paths::cache_dir(&env, config.paths.cache_dir.as_deref());
+    if safe_mode {
+        cache_dir = cache_dir.join("safe-mode");
+        // Whatever an earlier safe-mode run cached may be what fails: start empty.
+        let _ = std::fs::remove_dir_all(&cache_dir);
+    }
+    let (mut saved, state_warnings) = load_state(&state_path);
     state_warnings.iter().for_each(LoadWarning::log);
+    if let Err(e) = crate::system::state_file::hide_clear_pin(&state_path, &mut saved) {
+        log::error!("cannot replace the PIN stored in clear by its hash: {e}");
+    }
     let board = load_board(&config)?;
     log::info!("board {}: {}", board.name, board.description);
     let settings = core_settings(&config, &board);
-    let problems: Vec<String> = warnings
+    let mut problems: Vec<String> = warnings
         .iter()
         .chain(&state_warnings)
         .filter(|w| w.is_warning())
         .map(|w| w.to_string())
         .collect();
+    if safe_mode {
+        let why = safe_mode_reason(|name| std::env::var(name).ok());
+        log::error!("{why}");
+        problems.insert(0, why);
+    }
     let window = crate::ui::Window::new().context("opening the TV window")?;
     let (inbox, rx) = Inbox::new(window.waker());
     let keys = inbox.clone();
@@ -84,14 +99,49 @@ pub fn run_in_window(window: crate::ui::Window, app: App) -> Result<()> {
     Ok(())
 }
 
-/// The configured board, else the one the device tree names, else `pc`.
+/// What the safe-mode notice says, from the variables systemd gives an `OnFailure=` unit
+/// (`MONITOR_UNIT`, `MONITOR_SERVICE_RESULT`, `MONITOR_EXIT_CODE`, `MONITOR_EXIT_STATUS`).
+pub fn safe_mode_reason(var: impl Fn(&str) -> Option<String>) -> String {
+    let unit = var("MONITOR_UNIT").unwrap_or_else(|| "zapbox.service".into());
+    let detail: Vec<String> = [
+        "MONITOR_SERVICE_RESULT",
+        "MONITOR_EXIT_CODE",
+        "MONITOR_EXIT_STATUS",
+    ]
+    .iter()
+    .filter_map(|name| var(name).filter(|v| !v.is_empty()))
+    .collect();
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", detail.join(", "))
+    };
+    format!(
+        "Safe mode: {unit} failed repeatedly{detail}; the cached playlists and guide are not used. \
+         See `journalctl -u {unit}`"
+    )
+}
+
+/// The configured board, else the one the device tree names, else `pc`, else built-in
+/// defaults. Never fatal: under `Restart=always` a board name that cannot be loaded would be a
+/// restart loop, while the box can still show TV with the detected or default profile.
 fn load_board(config: &Config) -> Result<BoardProfile> {
     let dirs = board::search_path();
-    let name = match &config.board {
-        Some(name) => name.clone(),
-        None => board::detect(&dirs).unwrap_or_else(|| "pc".to_string()),
-    };
-    board::load(&name, &dirs).context("loading the board profile")
+    if let Some(name) = &config.board {
+        match board::load(name, &dirs) {
+            Ok(profile) => return Ok(profile),
+            Err(e) => log::error!("{e}; using the detected board instead (fix `board` in the config)"),
+        }
+    }
+    let detected = board::detect(&dirs).unwrap_or_else(|| "pc".to_string());
+    let fallback = board::load(&detected, &dirs).or_else(|e| {
+        log::error!("{e}; trying the pc profile");
+        board::load("pc", &dirs)
+    });
+    Ok(fallback.unwrap_or_else(|e| {
+        log::error!("{e}; using built-in defaults");
+        BoardProfile::default()
+    }))
 }
 
 fn core_settings(config: &Config, board: &BoardProfile) -> Settings {

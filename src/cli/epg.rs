@@ -146,6 +146,7 @@ fn ingest(request: &IngestRequest, json: bool, out: &mut dyn Write) -> anyhow::R
             priority: count - i,
             offset_minutes: request.offset_minutes,
             time_zone: request.time_zone.clone(),
+            named_by: crate::epg::NamedBy::Operator,
         })
         .collect();
     let options = IngestOptions {

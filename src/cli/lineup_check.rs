@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn json_is_one_object_with_the_documented_fields() {
         let (usable, out) = check(
-            "#EXTINF:-1 tvg-id=\"a\" tvg-chno=\"7\" catchup=\"xc\",A\nhttp://x/a.m3u8|User-Agent=UA\n",
+            "#EXTINF:-1 tvg-id=\"a\" tvg-chno=\"7\" catchup=\"xc\",A\nhttp://x/u/p/1.m3u8|User-Agent=UA\n",
             true,
         );
         assert!(usable);
@@ -269,6 +269,11 @@ mod tests {
         assert_eq!(c["sources"][0]["kind"], "hls");
         assert_eq!(c["sources"][0]["user_agent"], "UA");
         assert_eq!(c["catchup"]["mode"], "xc");
+        assert_eq!(c["catchup"]["days"], 5);
+        assert_eq!(
+            c["catchup"]["template"],
+            "http://x/timeshift/u/p/{duration:60}/{Y}-{m}-{d}:{H}-{M}/1.m3u8"
+        );
         assert_eq!(v["warnings"], serde_json::json!([]));
         assert_eq!(v["errors"], serde_json::json!([]));
     }

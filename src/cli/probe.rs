@@ -15,7 +15,8 @@ pub use machine::{DisplayInfo, InterfaceInfo};
 
 use crate::player::decoders;
 use crate::system::board::{self, BoardProfile, Selection};
-use crate::system::{load_config_at, paths};
+use crate::system::config::inspect_config_at;
+use crate::system::paths;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use serde::Serialize;
@@ -37,6 +38,8 @@ const CODECS: &[(&str, &str)] = &[
 /// Everything `zapbox probe` reports.
 #[derive(Debug, Serialize)]
 pub struct ProbeReport {
+    /// What is wrong in the configuration file (the file is never renamed by a probe).
+    pub config_problems: Vec<String>,
     pub board: BoardReport,
     /// `None` when GStreamer could not be initialised (the reason is in `gstreamer_error`).
     pub gstreamer: Option<String>,
@@ -87,7 +90,12 @@ pub struct ElementReport {
 
 /// Gathers the report. `config` is the configuration file named on the command line, if any.
 pub fn collect(config: Option<&Path>, dirs: &[PathBuf]) -> ProbeReport {
-    let (config, _warnings) = load_config_at(&paths::find_config_in_process(config));
+    let (config, warnings) = inspect_config_at(&paths::find_config_in_process(config));
+    let config_problems = warnings
+        .iter()
+        .filter(|w| w.is_warning())
+        .map(ToString::to_string)
+        .collect();
     let (name, selected_by) = board::select_here(config.board.as_deref(), dirs);
     let (profile, error) = match board::load(&name, dirs) {
         Ok(p) => (Some(p), None),
@@ -98,6 +106,7 @@ pub fn collect(config: Option<&Path>, dirs: &[PathBuf]) -> ProbeReport {
         .map(|p| p.input_devices.clone())
         .unwrap_or_default();
     let mut report = ProbeReport {
+        config_problems,
         board: BoardReport {
             name,
             selected_by,
@@ -174,8 +183,9 @@ fn sinks(media: gst::ElementFactoryType) -> Vec<ElementReport> {
     found
 }
 
-/// Runs the probe and writes the report as text or as one JSON object.
-pub fn run(config: Option<&Path>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Runs the probe and writes the report as text or as one JSON object; `false` when the
+/// configuration has problems (the exit status says so to scripts).
+pub fn run(config: Option<&Path>, json: bool, out: &mut dyn Write) -> anyhow::Result<bool> {
     let report = collect(config, &board::search_path());
     if json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -183,7 +193,7 @@ pub fn run(config: Option<&Path>, json: bool, out: &mut dyn Write) -> anyhow::Re
     } else {
         render_text(&report, out)?;
     }
-    Ok(())
+    Ok(report.config_problems.is_empty())
 }
 
 /// The human-readable report.
@@ -193,6 +203,9 @@ pub fn render_text(r: &ProbeReport, out: &mut dyn Write) -> std::io::Result<()> 
         Selection::DeviceTree { compatible } => format!("device tree compatible \"{compatible}\""),
         Selection::Fallback => "fallback: no profile matches the device tree (or there is none)".to_string(),
     };
+    for problem in &r.config_problems {
+        writeln!(out, "Config problem: {problem}")?;
+    }
     writeln!(out, "Board: {} ({how})", r.board.name)?;
     match (&r.board.profile, &r.board.error) {
         (Some(p), _) => {

@@ -37,6 +37,7 @@ mod live;
 mod menu;
 mod parental;
 mod picture;
+pub mod pin_lock;
 mod playback;
 mod screen;
 mod standby;

@@ -4,7 +4,7 @@
 //! serves changing the PIN and locking a channel from the menu.
 
 use super::playback::Phase;
-use super::{Action, Core, Effect, Notice, Now};
+use super::{Action, Core, Effect, Notice, Now, pin_lock};
 use crate::lineup::ChannelKey;
 
 /// Digits in a PIN.
@@ -45,14 +45,54 @@ pub struct PinEntry {
 }
 
 impl Core {
-    /// The PIN in force: the viewer's, else the operator's, else the default.
-    fn pin(&self) -> &str {
-        self.saved
-            .parental
-            .pin
-            .as_deref()
-            .or(self.settings.parental.pin.as_deref())
-            .unwrap_or(DEFAULT_PIN)
+    /// Whether `typed` is the PIN in force: the viewer's, else the operator's, else the default.
+    fn pin_matches(&self, typed: &str) -> bool {
+        let saved = &self.saved.parental;
+        match (&saved.pin_hash, &saved.pin) {
+            (Some(hash), _) => pin_lock::verify_pin(typed, hash),
+            (None, Some(clear)) => same(typed, clear),
+            (None, None) => same(
+                typed,
+                self.settings.parental.pin.as_deref().unwrap_or(DEFAULT_PIN),
+            ),
+        }
+    }
+
+    /// Milliseconds the PIN prompt stays locked from `now` (0: open). A lockout end further
+    /// away than the longest lockout (the clock was set back) is pulled in.
+    pub(super) fn pin_locked_ms(&mut self, now: Now) -> i64 {
+        let Some(until) = self.saved.parental.pin_locked_until_ms else {
+            return 0;
+        };
+        let until = until.min(now.utc_ms.saturating_add(pin_lock::MAX_LOCKOUT_MS));
+        self.saved.parental.pin_locked_until_ms = Some(until);
+        (until - now.utc_ms).max(0)
+    }
+
+    /// A wrong PIN: counts it, locks the prompt from the fifth in a row, saves both.
+    fn pin_wrong(&mut self, fx: &mut Vec<Effect>, now: Now) {
+        let p = &mut self.saved.parental;
+        p.failed_pins = p.failed_pins.saturating_add(1);
+        let lock = pin_lock::lockout_ms(p.failed_pins);
+        if lock > 0 {
+            p.pin_locked_until_ms = Some(now.utc_ms.saturating_add(lock));
+            self.show_notice(
+                Notice::PinLocked {
+                    minutes: minutes_of(lock),
+                },
+                fx,
+            );
+        }
+        fx.push(Effect::SaveState(Box::new(self.saved.clone())));
+    }
+
+    /// A right PIN ends the count of wrong ones.
+    fn pin_right(&mut self, fx: &mut Vec<Effect>) {
+        let p = &mut self.saved.parental;
+        if p.failed_pins > 0 || p.pin_locked_until_ms.is_some() {
+            (p.failed_pins, p.pin_locked_until_ms) = (0, None);
+            fx.push(Effect::SaveState(Box::new(self.saved.clone())));
+        }
     }
 
     /// Whether `key` is locked and not unlocked in this session.
@@ -86,9 +126,28 @@ impl Core {
         match action {
             Action::Digit(d) if d <= 9 => {
                 entry.typed.push(char::from(b'0' + d));
-                if entry.typed.len() == PIN_LEN {
-                    self.pin_complete(fx, now);
+                if entry.typed.len() < PIN_LEN {
+                    return;
                 }
+                let checks = !matches!(
+                    entry.purpose,
+                    PinPurpose::ChangeNew | PinPurpose::ChangeConfirm(_)
+                );
+                let locked = self.pin_locked_ms(now);
+                if checks && locked > 0 {
+                    // Not even compared: guessing at the remote must wait out the lockout.
+                    if let Some(entry) = self.pin.as_mut() {
+                        entry.typed.clear();
+                    }
+                    self.show_notice(
+                        Notice::PinLocked {
+                            minutes: minutes_of(locked),
+                        },
+                        fx,
+                    );
+                    return;
+                }
+                self.pin_complete(fx, now);
             }
             Action::Back if entry.typed.is_empty() => self.pin = None,
             Action::Back => {
@@ -102,7 +161,18 @@ impl Core {
         let Some(entry) = self.pin.take() else {
             return;
         };
-        let right = entry.typed == self.pin();
+        let checks = !matches!(
+            entry.purpose,
+            PinPurpose::ChangeNew | PinPurpose::ChangeConfirm(_)
+        );
+        let right = checks && self.pin_matches(&entry.typed);
+        if checks {
+            if right {
+                self.pin_right(fx);
+            } else {
+                self.pin_wrong(fx, now);
+            }
+        }
         let again = |purpose| PinEntry {
             purpose,
             typed: String::new(),
@@ -117,7 +187,10 @@ impl Core {
                 });
             }
             PinPurpose::ChangeConfirm(new) if new == entry.typed => {
-                self.saved.parental.pin = Some(new);
+                // Salted with the time of the change: unique per box and change, and pure.
+                let salt = now.utc_ms as u64 ^ now.monotonic_ms.rotate_left(32);
+                self.saved.parental.pin_hash = pin_lock::hash_pin(&new, salt);
+                self.saved.parental.pin = None;
                 fx.push(Effect::SaveState(Box::new(self.saved.clone())));
                 self.show_notice(Notice::PinChanged, fx);
             }
@@ -154,4 +227,14 @@ impl Core {
             self.play_current_source(fx);
         }
     }
+}
+
+/// Compares two PINs in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Whole minutes, rounded up, for the notice.
+fn minutes_of(ms: i64) -> u32 {
+    u32::try_from((ms + 59_999) / 60_000).unwrap_or(u32::MAX)
 }

@@ -43,8 +43,16 @@ pub struct SavedPreferences {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SavedParental {
+    /// A PIN in clear, as older versions stored it: read once, then replaced by `pin_hash`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
+    /// The viewer's PIN as an Argon2id PHC string (see `core::pin_lock`).
+    pub pin_hash: Option<String>,
     pub locked_channels: Vec<ChannelKey>,
+    /// Wrong PIN entries in a row.
+    pub failed_pins: u32,
+    /// Until when (Unix ms) the PIN prompt accepts nothing after too many wrong entries.
+    pub pin_locked_until_ms: Option<i64>,
 }
 
 /// Sources added from the menu.

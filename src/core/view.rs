@@ -119,6 +119,8 @@ pub enum Notice {
     BadAddress(String),
     /// The new PIN is saved.
     PinChanged,
+    /// Too many wrong PINs: the prompt accepts none for this many more minutes.
+    PinLocked { minutes: u32 },
 }
 
 impl Notice {

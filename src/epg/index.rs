@@ -57,7 +57,7 @@ pub fn write_index(
     titles: &Titles,
 ) -> io::Result<()> {
     let final_path = dir.join(INDEX_FILE);
-    let tmp = dir.join(format!(".{INDEX_FILE}.tmp{}", std::process::id()));
+    let tmp = crate::system::atomic::temp_path(&final_path)?;
     let result = (|| {
         let mut w = CrcWriter::new(BufWriter::with_capacity(1 << 20, File::create(&tmp)?));
         write_header(&mut w, header, channels.len(), slots.len(), titles)?;

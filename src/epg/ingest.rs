@@ -19,6 +19,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Largest guide download (as sent: compressed or not); it is streamed to the download cache.
+pub const MAX_DOWNLOAD_BYTES: u64 = 512 << 20;
+/// Most XML one source may give after decompression (gzip, xz, nested or not): about 20 days
+/// of 3,000 channels with descriptions. Reading stops there with a warning.
+pub const MAX_XML_BYTES: u64 = 2 << 30;
+
 /// One guide source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuideSource {
@@ -32,6 +38,18 @@ pub struct GuideSource {
     /// (`Europe/Berlin`, daylight saving included), an offset (`+01:00`) or a zone name of
     /// [`super::time::NAMED_ZONES`]. `None`: UTC, as the XMLTV DTD says.
     pub time_zone: Option<String>,
+    /// Who named it: only the operator's own configuration may name a local file.
+    pub named_by: NamedBy,
+}
+
+/// Who named a guide source, which decides whether a local path is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NamedBy {
+    /// The operator's configuration or command line: a local path or an http(s) URL.
+    #[default]
+    Operator,
+    /// A playlist (`url-tvg`), that is a stranger: http(s) only.
+    Playlist,
 }
 
 impl GuideSource {
@@ -42,6 +60,7 @@ impl GuideSource {
             priority: 0,
             offset_minutes: 0,
             time_zone: None,
+            named_by: NamedBy::Operator,
         }
     }
 }
@@ -66,11 +85,11 @@ impl Default for IngestOptions {
             build: BuildOptions::default(),
             limits: HttpLimits {
                 timeout: Duration::from_secs(600),
-                max_bytes: 512 << 20,
+                max_bytes: MAX_DOWNLOAD_BYTES,
                 ..HttpLimits::default()
             },
             download_cache: None,
-            max_xml_bytes: 8 << 30,
+            max_xml_bytes: MAX_XML_BYTES,
             parsers: 2,
         }
     }
@@ -117,7 +136,7 @@ pub fn ingest(
     let mut usable = 0;
     for source in sources {
         let name = display_name(&source.location);
-        let input = match open(&mut fetcher, &source.location, &name) {
+        let input = match open(&mut fetcher, source, &name) {
             Ok((input, warnings)) => {
                 warnings.into_iter().for_each(|w| builder.warn(w));
                 input
@@ -190,7 +209,16 @@ pub fn resolve_zone(text: &str) -> Result<jiff::tz::TimeZone, String> {
 }
 
 /// Opens a location as an XML stream, with any fetch warnings.
-fn open(fetcher: &mut Fetcher, location: &str, name: &str) -> Result<(XmlInput, Vec<Warning>), Warning> {
+fn open(
+    fetcher: &mut Fetcher,
+    source: &GuideSource,
+    name: &str,
+) -> Result<(XmlInput, Vec<Warning>), Warning> {
+    let location = source.location.as_str();
+    if source.named_by == NamedBy::Playlist && !crate::lineup::is_http_url(location) {
+        let message = "a playlist may only name http(s) guides; ignored";
+        return Err(Warning::new(name, 0, message));
+    }
     if !location.contains("://") {
         let input = input::open_file(Path::new(location)).map_err(|e| {
             Warning::new(
@@ -200,6 +228,24 @@ fn open(fetcher: &mut Fetcher, location: &str, name: &str) -> Result<(XmlInput, 
             )
         })?;
         return Ok((input, Vec::new()));
+    }
+    // Streamed to the download cache and read from there: a body of hundreds of MB never sits
+    // in memory.
+    if fetcher.has_cache() {
+        let fetched = fetcher
+            .fetch_to_file(location)
+            .map_err(|e| Warning::new(name, 0, e.to_string()))?;
+        if let FetchedFrom::StaleCache { .. } = fetched.from {
+            log::info!("guide {name}: using the cached copy");
+        }
+        let warnings = fetched
+            .warnings
+            .iter()
+            .map(|w| Warning::new(name, 0, w.clone()))
+            .collect();
+        let input = input::open_file(&fetched.path)
+            .map_err(|e| Warning::new(name, 0, format!("cannot open the download: {e}")))?;
+        return Ok((input, warnings));
     }
     let fetched = fetcher
         .fetch(location)

@@ -47,8 +47,12 @@ pub struct GuideNames<'a> {
 
 /// Lowest similarity accepted for a fuzzy match.
 pub const FUZZY_THRESHOLD: f64 = 0.88;
-/// Most name comparisons one fuzzy pass may make.
-const FUZZY_BUDGET: usize = 20_000_000;
+/// Most work one fuzzy pass may do, in character pairs compared (an edit distance costs the
+/// product of the two lengths): 20 million comparisons of 16-character names.
+const FUZZY_BUDGET_CELLS: u64 = 20_000_000 * 256;
+/// Longest name key compared fuzzily; longer ones are not channel names (and would cost the
+/// square of their length per comparison).
+pub const MAX_FUZZY_KEY: usize = 64;
 /// A fuzzy winner must beat the runner-up by this much, or it is ambiguous.
 const FUZZY_MARGIN: f64 = 0.04;
 
@@ -69,13 +73,22 @@ pub fn match_channels(
             None => unmatched.push(channel),
         }
     }
-    // Fuzzy matching is quadratic: a huge OTT catalogue against a huge guide would take
-    // minutes, so it runs only within a budget of comparisons.
-    if unmatched.len().saturating_mul(table.keys.len()) <= FUZZY_BUDGET {
-        for channel in unmatched {
-            if let Some(m) = table.fuzzy(channel) {
-                out.insert(channel.key.clone(), m);
-            }
+    // Fuzzy matching is quadratic: a huge OTT catalogue against a huge guide, or names of
+    // thousands of characters, would take minutes. It runs within a budget counted in
+    // characters compared, channel by channel, until the budget is spent.
+    let mut budget = FUZZY_BUDGET_CELLS;
+    for channel in unmatched {
+        let key = name_key(&channel.name);
+        if !(3..=MAX_FUZZY_KEY).contains(&key.len()) {
+            continue;
+        }
+        let cost = key.len() as u64 * table.fuzzy_chars;
+        if cost > budget {
+            break;
+        }
+        budget -= cost;
+        if let Some(m) = table.fuzzy(&key) {
+            out.insert(channel.key.clone(), m);
         }
     }
     merge_overrides(&mut out, overrides);
@@ -170,8 +183,10 @@ struct NameTable<'g> {
     ids_folded: HashMap<String, usize>,
     /// Name key → first guide channel with it, and whether it was ambiguous.
     names: HashMap<String, (usize, bool)>,
-    /// Every (key, channel) for fuzzy matching.
+    /// Keys for fuzzy matching (at most [`MAX_FUZZY_KEY`] long) and their guide channel.
     keys: Vec<(String, usize)>,
+    /// Total length of `keys`: the work of one fuzzy search per character of the name sought.
+    fuzzy_chars: u64,
     guide: &'g [GuideNames<'g>],
 }
 
@@ -182,6 +197,7 @@ impl<'g> NameTable<'g> {
             ids_folded: HashMap::new(),
             names: HashMap::new(),
             keys: Vec::new(),
+            fuzzy_chars: 0,
             guide,
         };
         for (i, g) in guide.iter().enumerate() {
@@ -197,7 +213,10 @@ impl<'g> NameTable<'g> {
                     .entry(key.clone())
                     .and_modify(|(first, ambiguous)| *ambiguous |= *first != i)
                     .or_insert((i, false));
-                t.keys.push((key, i));
+                if key.len() <= MAX_FUZZY_KEY {
+                    t.fuzzy_chars += key.len() as u64;
+                    t.keys.push((key, i));
+                }
             }
         }
         t
@@ -247,18 +266,15 @@ impl<'g> NameTable<'g> {
         })
     }
 
-    fn fuzzy(&self, c: &Channel) -> Option<ChannelMatch> {
-        let key = name_key(&c.name);
-        if key.len() < 3 {
-            return None;
-        }
+    /// The guide channel whose name key is closest to `key` (3 to [`MAX_FUZZY_KEY`] long).
+    fn fuzzy(&self, key: &str) -> Option<ChannelMatch> {
         let (mut best, mut second) = ((0.0, usize::MAX), 0.0f64);
         for (candidate, i) in &self.keys {
             let longer = key.len().max(candidate.len()) as f64;
             if (key.len() as f64 - candidate.len() as f64).abs() / longer > 0.3 {
                 continue;
             }
-            let score = strsim::normalized_damerau_levenshtein(&key, candidate);
+            let score = strsim::normalized_damerau_levenshtein(key, candidate);
             if score > best.0 {
                 if best.1 != *i {
                     second = second.max(best.0);

@@ -99,3 +99,26 @@ fn keys_and_prefixes() {
     assert_eq!(timeshift_of("canalplus"), None);
     assert_eq!(id_stem("BBCOne.uk"), "BBCOne");
 }
+
+/// Channel names of 60,000 characters (one such pair used to cost 15 s of edit distance) are no
+/// channel names: they get no fuzzy match, while names up to the cap still do.
+#[test]
+fn huge_names_are_not_compared() {
+    let long = |c: char, n: usize| -> String { std::iter::repeat_n('a', n).chain([c]).collect() };
+    let g: Vec<(String, Vec<String>)> = (0..4)
+        .map(|i| (format!("g{i}"), vec![long(char::from(b'b' + i), 60_000)]))
+        .chain([("short".to_owned(), vec![long('x', MAX_FUZZY_KEY - 1)])])
+        .collect();
+    let names: Vec<GuideNames<'_>> = g.iter().map(|(id, names)| GuideNames { id, names }).collect();
+    let lineup: Vec<Channel> = (0..4)
+        .map(|i| channel(i + 1, &long(char::from(b'q' + i as u8), 60_000), None))
+        .chain([channel(9, &long('y', MAX_FUZZY_KEY - 1), None)])
+        .collect();
+    let m = match_channels(&lineup, &names, &GuideOverrides::new());
+    assert_eq!(m.len(), 1, "{m:?}");
+    let only = m.values().next().unwrap();
+    assert_eq!(
+        (only.guide_id.as_str(), only.method),
+        ("short", MatchMethod::Fuzzy)
+    );
+}

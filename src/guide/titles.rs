@@ -2,11 +2,11 @@
 //! Programme titles, each stored once: a guide repeats "News" thousands of times, so the grid
 //! keeps a 4-byte title number per programme and one string table.
 //!
-//! Pure data; the hash is FxHash-style because SipHash would be a visible share of ingest time
-//! and the input cannot choose collisions that matter (at worst a slower ingest).
+//! Pure data. The titles come from strangers, so the table uses std's keyed SipHash: with an
+//! unkeyed hash such as FxHash a guide can choose millions of titles with one hash value (two
+//! 8-byte words cancel out), and every insert then walks all of them, quadratic in the guide.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Titles by number: `get(n)` is a slice of one string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,16 +68,26 @@ impl Titles {
 /// Hands out one number per distinct title while ingesting.
 #[derive(Debug, Default)]
 pub struct Interner {
-    numbers: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    numbers: HashMap<Box<str>, u32>,
+    /// Bytes of all distinct titles so far.
+    bytes: usize,
 }
 
+/// Most bytes of distinct titles in one index: a real guide has a few MB.
+pub const MAX_TITLE_BYTES: usize = 16 << 20;
+
 impl Interner {
-    /// The number of `title`, adding it when new; `None` past 2^32 distinct titles.
+    /// The number of `title`, adding it when new; `None` when a new title would pass
+    /// [`MAX_TITLE_BYTES`].
     pub fn intern(&mut self, title: &str) -> Option<u32> {
         if let Some(&n) = self.numbers.get(title) {
             return Some(n);
         }
+        if self.bytes + title.len() > MAX_TITLE_BYTES {
+            return None;
+        }
         let n = u32::try_from(self.numbers.len()).ok()?;
+        self.bytes += title.len();
         self.numbers.insert(title.into(), n);
         Some(n)
     }
@@ -90,49 +100,63 @@ impl Interner {
     }
 }
 
-/// Rustc's Fx hash: a multiply and rotate per word.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([
-                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-            ]));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rustc's Fx hash as the interner used it, for the attack below.
+    fn fx(bytes: &[u8]) -> u64 {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let add = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+        let mut h = 0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            h = add(h, u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        for &b in chunks.remainder() {
+            h = add(h, u64::from(b));
+        }
+        add(h, 0xff) // `str` hashes a 0xff terminator
+    }
+
+    /// `n` distinct 24-byte UTF-8 titles with one Fx hash: the third word cancels the first two.
+    fn fx_colliding_titles(n: usize) -> Vec<String> {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let add = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+        let target = 0x1234_5678_9abc_def0u64;
+        let mut out = Vec::new();
+        let mut counter = 0u64;
+        while out.len() < n {
+            counter += 1;
+            let head = format!("{counter:016}");
+            let h2 = head
+                .as_bytes()
+                .chunks_exact(8)
+                .fold(0, |h, c| add(h, u64::from_le_bytes(c.try_into().unwrap())));
+            // (rotl(h2, 5) ^ w3) * K == target * K, so w3 = rotl(h2, 5) ^ target.
+            let w3 = h2.rotate_left(5) ^ target;
+            if let Ok(tail) = std::str::from_utf8(&w3.to_le_bytes()) {
+                out.push(format!("{head}{tail}"));
+            }
+        }
+        out
+    }
+
+    /// A guide can give thousands of titles that all collide under an unkeyed hash (which made
+    /// interning quadratic); the keyed table takes them in linear time.
+    #[test]
+    fn colliding_titles_are_interned_in_linear_time() {
+        let titles = fx_colliding_titles(20_000);
+        let first = fx(titles[0].as_bytes());
+        assert!(
+            titles.iter().all(|t| fx(t.as_bytes()) == first),
+            "the attack works on Fx"
+        );
+        let mut i = Interner::default();
+        for (n, t) in titles.iter().enumerate() {
+            assert_eq!(i.intern(t), Some(n as u32));
+        }
+    }
 
     #[test]
     fn interning_and_table() {

@@ -127,7 +127,17 @@ impl<'a> Attrs<'a> {
                 let start = i + 1;
                 let rest = b.get(start..).unwrap_or(&[]);
                 match memchr::memchr(q, rest) {
-                    Some(p) => (sub(text, start, start + p), start + p + 1),
+                    Some(p) => match swallowed_key(sub(text, start, start + p), b.get(start + p + 1)) {
+                        // `a="x b="y"`: the value lost its closing quote and swallowed the next
+                        // key; end the value before that key and read the key again.
+                        Some(cut) => {
+                            self.unterminated_quote = true;
+                            let value = sub(text, start, start + cut).trim_end();
+                            self.pos = start + cut;
+                            return value;
+                        }
+                        None => (sub(text, start, start + p), start + p + 1),
+                    },
                     None => {
                         // Recover: the value runs to the last comma (which then starts the name).
                         self.unterminated_quote = true;
@@ -150,6 +160,24 @@ impl<'a> Attrs<'a> {
         self.pos = next;
         value
     }
+}
+
+/// Where a quoted `value` that is directly followed by `after` (not a space, comma or the end)
+/// ends in a whitespace-separated `key=`: the offset of that key, else `None`. Kodi finds
+/// attributes by name anywhere in the line, so playlists (its own README among them) get away
+/// with `x-tvg-url="http://g/guide.xml catchup-correction="-2.5"`.
+fn swallowed_key(value: &str, after: Option<&u8>) -> Option<usize> {
+    if after.is_none_or(|&c| is_space(c) || c == b',') {
+        return None;
+    }
+    let key = value.strip_suffix('=')?;
+    let at = key.rfind([' ', '\t'])? + 1;
+    let name = key.get(at..)?;
+    let ok = name.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+    ok.then_some(at)
 }
 
 #[cfg(test)]
@@ -192,6 +220,27 @@ mod tests {
         assert!(open);
         assert_eq!(attrs, [("group-title", "x"), ("tvg-id", "abc, def")]);
         assert_eq!(name, Some("Name"));
+    }
+
+    #[test]
+    fn a_value_that_swallowed_the_next_key_is_split() {
+        // The #EXTM3U line of Kodi's IPTV Simple README, closing quote missing after guide.xml.
+        let (attrs, _, open) = split(
+            r#" tvg-shift="-4.5" x-tvg-url="http://path-to-xmltv/guide.xml catchup-correction="-2.5""#,
+            false,
+        );
+        assert!(open);
+        assert_eq!(
+            attrs,
+            [
+                ("tvg-shift", "-4.5"),
+                ("x-tvg-url", "http://path-to-xmltv/guide.xml"),
+                ("catchup-correction", "-2.5")
+            ]
+        );
+        // A value that merely ends in '=' before a space is left alone.
+        let (attrs, _, open) = split(r#"-1 a="q x=" b="2",N"#, true);
+        assert_eq!((attrs, open), (vec![("a", "q x="), ("b", "2")], false));
     }
 
     #[test]

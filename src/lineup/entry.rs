@@ -5,21 +5,8 @@
 //! URLs or merging, and does no I/O. Keys are matched case-insensitively (`tvg-ID` = `tvg-id`).
 
 use super::attrs::{Attrs, LowerKey};
-use super::model::Catchup;
+use super::model::{CatchupDays, CatchupMode, DEFAULT_CATCHUP_DAYS};
 use super::problem::Problems;
-
-/// Catch-up modes understood by players (Kodi IPTV Simple's list).
-const CATCHUP_MODES: [&str; 9] = [
-    "default",
-    "append",
-    "shift",
-    "flussonic",
-    "flussonic-hls",
-    "flussonic-ts",
-    "fs",
-    "xc",
-    "vod",
-];
 
 /// Most groups kept per channel and guide URLs per playlist header: real lists have a handful,
 /// and the cap keeps duplicate checks on hostile lines from going quadratic.
@@ -31,22 +18,60 @@ pub const MAX_CHANNEL_NUMBER: u32 = 9999;
 /// Catch-up attributes as written, before header defaults are applied.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CatchupAttrs {
-    pub mode: Option<String>,
+    /// `catchup=` or `catchup-type=` (the first of them that names a known mode).
+    pub mode: Option<CatchupMode>,
     pub source: Option<String>,
-    pub days: Option<u32>,
+    pub days: Option<CatchupDays>,
     /// Legacy SIPTV `timeshift=<days>`: archive depth that implies the `shift` mode.
     pub timeshift_days: Option<u32>,
+    /// `tvg-rec=<days>`: read like `timeshift` when that is absent or zero.
+    pub rec_days: Option<u32>,
+    /// `catchup-correction` in seconds.
+    pub correction_s: Option<i32>,
+}
+
+/// A channel's catch-up after header defaults, before its URL template is built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedCatchup {
+    pub mode: CatchupMode,
+    pub source: Option<String>,
+    pub days: CatchupDays,
+    pub correction_s: i32,
+    /// The mode came from the `#EXTM3U` header, not from the channel's own line.
+    pub inherited: bool,
 }
 
 impl CatchupAttrs {
     /// Channel attributes first, then the playlist header's; `None` when no mode results.
-    pub fn resolve(&self, header: &CatchupAttrs) -> Option<Catchup> {
-        let legacy = self.timeshift_days.map(|_| "shift".to_owned());
-        let mode = self.mode.clone().or_else(|| header.mode.clone()).or(legacy)?;
-        Some(Catchup {
+    ///
+    /// Order (Kodi's, except that the channel's own legacy days win over the header's days):
+    /// mode = channel, header, `shift` when `timeshift`/`tvg-rec` gives days; days = channel
+    /// `catchup-days`, legacy days, header `catchup-days`, unlimited for `vod`, else 5;
+    /// correction = channel, header, 0.
+    pub fn resolve(&self, header: &CatchupAttrs) -> Option<ResolvedCatchup> {
+        let legacy = self
+            .timeshift_days
+            .filter(|&d| d > 0)
+            .or(self.rec_days.filter(|&d| d > 0));
+        let (mode, inherited) = match (self.mode, header.mode) {
+            (Some(m), _) => (m, false),
+            (None, Some(m)) => (m, true),
+            (None, None) => (legacy.map(|_| CatchupMode::Shift)?, false),
+        };
+        let days = self
+            .days
+            .or(legacy.map(CatchupDays::Days))
+            .or(header.days)
+            .unwrap_or(match mode {
+                CatchupMode::Vod => CatchupDays::Unlimited,
+                _ => CatchupDays::Days(DEFAULT_CATCHUP_DAYS),
+            });
+        Some(ResolvedCatchup {
             mode,
             source: self.source.clone().or_else(|| header.source.clone()),
-            days: self.days.or(self.timeshift_days).or(header.days),
+            days,
+            correction_s: self.correction_s.or(header.correction_s).unwrap_or(0),
+            inherited,
         })
     }
 }
@@ -120,6 +145,7 @@ pub(crate) fn channel_info(a: &mut Attrs<'_>, ctx: &mut Ctx<'_>) -> Info {
             b"tvg-shift" => info.shift_minutes = shift_minutes(v, ctx),
             b"radio" => info.radio = matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
             b"timeshift" => info.catchup.timeshift_days = days(k, v, ctx),
+            b"tvg-rec" => info.catchup.rec_days = days(k, v, ctx),
             _ => catchup_attr(key.as_bytes(), v, &mut info.catchup, ctx),
         }
     }
@@ -142,6 +168,11 @@ pub(crate) fn header_attrs(a: Attrs<'_>, header: &mut Header, ctx: &mut Ctx<'_>)
         match key.as_bytes() {
             b"url-tvg" | b"x-tvg-url" => {
                 for url in v.split([',', ';']).filter_map(text) {
+                    // A playlist from the internet must not make the box read its own files.
+                    if !crate::lineup::is_http_url(&url) {
+                        ctx.warn(format!("guide address '{url}' is not http(s); ignored"));
+                        continue;
+                    }
                     if header.guide_urls.len() < MAX_LIST_ITEMS && !header.guide_urls.contains(&url) {
                         header.guide_urls.push(url);
                     }
@@ -168,25 +199,65 @@ fn catchup_attr(key: &[u8], v: &str, c: &mut CatchupAttrs, ctx: &mut Ctx<'_>) {
     match key {
         b"catchup" | b"catchup-type" if c.mode.is_none() => c.mode = catchup_mode(v, ctx),
         b"catchup-source" => set(&mut c.source, v),
-        b"catchup-days" => c.days = days("catchup-days", v, ctx),
+        b"catchup-days" => c.days = catchup_days(v, ctx),
+        b"catchup-correction" => c.correction_s = correction_s(v, ctx),
         _ => {} // unknown or provider metadata we do not use
     }
 }
 
-fn catchup_mode(v: &str, ctx: &mut Ctx<'_>) -> Option<String> {
-    let mode = v.trim().to_ascii_lowercase();
-    if mode.is_empty() {
+fn catchup_mode(v: &str, ctx: &mut Ctx<'_>) -> Option<CatchupMode> {
+    if v.trim().is_empty() {
         return None;
     }
-    if CATCHUP_MODES.contains(&mode.as_str()) {
-        return Some(mode);
+    let mode = CatchupMode::parse(v);
+    if mode.is_none() {
+        let known: Vec<&str> = CatchupMode::ALL.iter().map(|(n, _)| *n).collect();
+        ctx.warn(format!(
+            "unknown catchup mode '{}' (known: {}); catch-up disabled here",
+            super::url::quote(v.trim()),
+            known.join(", ")
+        ));
     }
-    ctx.warn(format!(
-        "unknown catchup mode '{}' (known: {}); catch-up disabled here",
-        super::url::quote(v.trim()),
-        CATCHUP_MODES.join(", ")
-    ));
-    None
+    mode
+}
+
+/// `catchup-days`: a positive number of days, or `-1` for no limit (Kodi's "ignore days").
+/// Zero and anything else warn and leave the default.
+fn catchup_days(v: &str, ctx: &mut Ctx<'_>) -> Option<CatchupDays> {
+    match v.trim().parse::<i64>() {
+        Ok(-1) => Some(CatchupDays::Unlimited),
+        Ok(d) if d > 0 => Some(CatchupDays::Days(u32::try_from(d).unwrap_or(u32::MAX))),
+        _ if v.trim().is_empty() => None,
+        _ => {
+            ctx.warn(format!(
+                "catchup-days '{}' is not a positive whole number of days (or -1 for no limit); \
+                 the default ({DEFAULT_CATCHUP_DAYS}) applies",
+                super::url::quote(v)
+            ));
+            None
+        }
+    }
+}
+
+/// `catchup-correction` in hours (fractional allowed) to seconds.
+fn correction_s(v: &str, ctx: &mut Ctx<'_>) -> Option<i32> {
+    let hours = hours(v);
+    if hours.is_none() && !v.trim().is_empty() {
+        ctx.warn(format!(
+            "catchup-correction '{}' is not a number of hours in -24..24; ignored",
+            super::url::quote(v)
+        ));
+    }
+    // In range by the filter in `hours`, so the cast cannot saturate.
+    hours.map(|h| (h * 3600.0).round() as i32)
+}
+
+/// A number of hours in -24..=24.
+fn hours(v: &str) -> Option<f64> {
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|h| h.is_finite() && h.abs() <= 24.0)
 }
 
 fn days(key: &str, v: &str, ctx: &mut Ctx<'_>) -> Option<u32> {
@@ -218,11 +289,7 @@ fn channel_number(v: &str, ctx: &mut Ctx<'_>) -> Option<u32> {
 
 /// `tvg-shift` in hours (fractional allowed, e.g. `-1.5`) to minutes.
 fn shift_minutes(v: &str, ctx: &mut Ctx<'_>) -> Option<i32> {
-    let hours = v
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|h| h.is_finite() && h.abs() <= 24.0);
+    let hours = hours(v);
     if hours.is_none() && !v.trim().is_empty() {
         ctx.warn(format!(
             "tvg-shift '{}' is not a number of hours in -24..24; ignored",
@@ -279,7 +346,7 @@ mod tests {
         assert_eq!(i.groups, ["News", "UK", "HD"]);
         assert_eq!(i.shift_minutes, Some(-90));
         assert!(i.radio);
-        assert_eq!(i.catchup.mode.as_deref(), Some("shift"));
+        assert_eq!(i.catchup.mode, Some(CatchupMode::Shift));
         assert_eq!(i.name.as_deref(), Some("One HD"));
     }
 
@@ -298,30 +365,51 @@ mod tests {
     #[test]
     fn catchup_resolution_uses_header_defaults_and_legacy_timeshift() {
         let header = CatchupAttrs {
-            mode: Some("default".into()),
+            mode: Some(CatchupMode::Default),
             source: Some("s?{utc}".into()),
-            days: Some(7),
+            days: Some(CatchupDays::Days(7)),
+            correction_s: Some(-3600),
             ..Default::default()
         };
         let own = CatchupAttrs {
-            days: Some(2),
+            days: Some(CatchupDays::Days(2)),
             ..Default::default()
         };
         assert_eq!(
             own.resolve(&header),
-            Some(Catchup {
-                mode: "default".into(),
+            Some(ResolvedCatchup {
+                mode: CatchupMode::Default,
                 source: Some("s?{utc}".into()),
-                days: Some(2)
+                days: CatchupDays::Days(2),
+                correction_s: -3600,
+                inherited: true,
             })
         );
         let legacy = CatchupAttrs {
             timeshift_days: Some(5),
             ..Default::default()
         };
+        let r = legacy.resolve(&CatchupAttrs::default()).unwrap();
         assert_eq!(
-            legacy.resolve(&CatchupAttrs::default()).map(|c| (c.mode, c.days)),
-            Some(("shift".into(), Some(5)))
+            (r.mode, r.days, r.inherited),
+            (CatchupMode::Shift, CatchupDays::Days(5), false)
+        );
+        let rec = CatchupAttrs {
+            timeshift_days: Some(0),
+            rec_days: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(
+            rec.resolve(&CatchupAttrs::default()).map(|r| r.days),
+            Some(CatchupDays::Days(3))
+        );
+        let vod = CatchupAttrs {
+            mode: Some(CatchupMode::Vod),
+            ..Default::default()
+        };
+        assert_eq!(
+            vod.resolve(&CatchupAttrs::default()).map(|r| r.days),
+            Some(CatchupDays::Unlimited)
         );
         assert_eq!(CatchupAttrs::default().resolve(&CatchupAttrs::default()), None);
     }

@@ -7,7 +7,8 @@
 //! Runs in time linear in the input; never panics on any byte sequence.
 
 use super::attrs;
-use super::entry::{self, Ctx, Header, Info};
+use super::catchup;
+use super::entry::{self, CatchupAttrs, Ctx, Header, Info};
 use super::model::{Catchup, Origin, Source, SourceKind};
 use super::problem::{Problem, Problems};
 use super::text::{self, Decoding, LineRepair, Lines};
@@ -16,6 +17,10 @@ use super::url::{self, StreamUrl};
 /// Longest line considered; longer lines are skipped so a corrupt file cannot make one
 /// attribute list or URL eat the memory of a small box.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Most entries of one playlist: far beyond any channel list a remote can browse; a 64 MiB
+/// playlist of two-line entries would otherwise become millions of channels (gigabytes).
+pub const MAX_ENTRIES: usize = 50_000;
 
 /// Most entries reserved up front (about 100 MB of address space, touched only when used).
 const PRESIZE_MAX: usize = 1 << 18;
@@ -55,7 +60,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Playlist {
     // Sized once from a cheap SIMD count: growing a vector of large entries copies them
     // repeatedly. Capped, so a file of nothing but "#EXTINF" cannot reserve gigabytes.
     let expected = memchr::memmem::find_iter(bytes, b"#EXTINF")
-        .take(PRESIZE_MAX)
+        .take(PRESIZE_MAX.min(MAX_ENTRIES))
         .count();
     p.entries.reserve(expected);
     let (decoded, decoding) = text::decode(bytes);
@@ -84,6 +89,8 @@ struct Parser<'a> {
     options: Options,
     /// Current `#EXTGRP` group: applies until an empty `#EXTGRP`.
     group: Option<String>,
+    /// [`MAX_ENTRIES`] was reached (warned once).
+    over_cap: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -96,6 +103,7 @@ impl<'a> Parser<'a> {
             pending: None,
             options: Options::default(),
             group: None,
+            over_cap: false,
         }
     }
 
@@ -247,6 +255,15 @@ impl<'a> Parser<'a> {
             line: line_no,
             ..Info::default()
         });
+        if self.entries.len() >= MAX_ENTRIES {
+            if !self.over_cap {
+                let message =
+                    format!("more than {MAX_ENTRIES} channels in one playlist; the rest are ignored");
+                self.warn(line_no, message);
+                self.over_cap = true;
+            }
+            return;
+        }
         let source = self.source(stream, options, line_no);
         let entry = self.entry(info, source);
         self.entries.push(entry);
@@ -306,7 +323,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn entry(&self, info: Info, source: Source) -> Entry {
+    fn entry(&mut self, info: Info, source: Source) -> Entry {
+        let catchup = self.catchup(&info.catchup, info.line, &source);
         let mut groups = info.groups;
         if groups.is_empty() {
             groups.extend(self.group.clone());
@@ -325,8 +343,29 @@ impl<'a> Parser<'a> {
             groups,
             radio: info.radio,
             guide_shift_minutes: info.shift_minutes.or(self.header.shift_minutes).unwrap_or(0),
-            catchup: info.catchup.resolve(&self.header.catchup),
+            catchup,
             source,
+        }
+    }
+
+    /// The entry's catch-up with its URL template, or `None` (with a warning when the channel's
+    /// own attributes asked for catch-up; a header default that does not fit stays quiet).
+    fn catchup(&mut self, attrs: &CatchupAttrs, line: usize, source: &Source) -> Option<Catchup> {
+        let r = attrs.resolve(&self.header.catchup)?;
+        match catchup::template::build(r.mode, r.source.as_deref(), &source.url) {
+            Ok(template) => Some(Catchup {
+                mode: r.mode,
+                source: r.source,
+                days: r.days,
+                correction_s: r.correction_s,
+                template,
+            }),
+            Err(why) => {
+                if !r.inherited {
+                    self.warn(line, why);
+                }
+                None
+            }
         }
     }
 

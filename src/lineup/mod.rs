@@ -4,6 +4,7 @@
 //! Everything here is pure (bytes in, data out): fetching playlists lives in `crate::net`,
 //! printing in `crate::cli`. [`build`] is the one-call entry point.
 mod attrs;
+pub mod catchup;
 mod entry;
 pub mod m3u;
 pub mod merge;
@@ -12,9 +13,10 @@ mod problem;
 mod text;
 mod url;
 
-pub use entry::{CatchupAttrs, Header, MAX_CHANNEL_NUMBER};
+pub use entry::{CatchupAttrs, Header, MAX_CHANNEL_NUMBER, ResolvedCatchup};
 pub use model::*;
 pub use problem::{MAX_PROBLEMS_PER_FILE, Problem, Severity};
+pub use url::is_http_url;
 
 use std::collections::HashMap;
 

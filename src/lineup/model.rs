@@ -101,13 +101,117 @@ pub struct MulticastGroup {
     pub source: Option<IpAddr>,
 }
 
-/// Catch-up (provider archive) description for a channel.
+/// Catch-up (provider archive) of a channel, resolved when the playlist is read: the mode, the
+/// window and the archive URL template built from the mode, `catchup-source` and the live URL
+/// (see [`crate::lineup::catchup`] for how a URL is made from it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Catchup {
-    /// `default`, `append`, `shift`, `flussonic`, `flussonic-hls`, `flussonic-ts`, `fs`, `xc`, `vod`.
-    pub mode: String,
+    pub mode: CatchupMode,
+    /// `catchup-source` as written (the channel's, else the `#EXTM3U` header's).
     pub source: Option<String>,
-    pub days: Option<u32>,
+    /// How far back the archive reaches (`catchup-days`, legacy `timeshift`/`tvg-rec`, header, 5).
+    pub days: CatchupDays,
+    /// `catchup-correction` (hours in the playlist) in seconds: subtracted from every archive time.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub correction_s: i32,
+    /// The archive URL with its specifiers (`{utc}`, `{Y}`, …) not yet replaced.
+    pub template: String,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
+}
+
+/// The `catchup=` (or `catchup-type=`) modes of Kodi's IPTV Simple; the legacy SIPTV
+/// `timeshift="N"`/`tvg-rec="N"` attributes mean [`CatchupMode::Shift`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum CatchupMode {
+    /// `catchup-source` is the whole archive URL; without one, like `append`.
+    #[serde(rename = "default")]
+    Default,
+    /// The live URL followed by `catchup-source`.
+    #[serde(rename = "append")]
+    Append,
+    /// The live URL followed by `?utc={utc}&lutc={lutc}` (SIPTV).
+    #[serde(rename = "shift")]
+    Shift,
+    /// Flussonic, archive form chosen from the live URL (HLS unless it ends in `mpegts`).
+    #[serde(rename = "flussonic")]
+    Flussonic,
+    /// Same as `flussonic`.
+    #[serde(rename = "flussonic-hls")]
+    FlussonicHls,
+    /// Flussonic, MPEG-TS archive (`timeshift_abs-${start}.ts`) unless the live URL is HLS.
+    #[serde(rename = "flussonic-ts")]
+    FlussonicTs,
+    /// Same as `flussonic-ts`.
+    #[serde(rename = "fs")]
+    Fs,
+    /// Xtream Codes: `/timeshift/USER/PASS/{duration:60}/{Y}-{m}-{d}:{H}-{M}/ID.ts`.
+    #[serde(rename = "xc")]
+    Xc,
+    /// A programme-specific URL (`catchup-source`, or the guide's `{catchup-id}`).
+    #[serde(rename = "vod")]
+    Vod,
+}
+
+impl CatchupMode {
+    /// Every mode with its playlist spelling.
+    pub const ALL: [(&'static str, CatchupMode); 9] = [
+        ("default", CatchupMode::Default),
+        ("append", CatchupMode::Append),
+        ("shift", CatchupMode::Shift),
+        ("flussonic", CatchupMode::Flussonic),
+        ("flussonic-hls", CatchupMode::FlussonicHls),
+        ("flussonic-ts", CatchupMode::FlussonicTs),
+        ("fs", CatchupMode::Fs),
+        ("xc", CatchupMode::Xc),
+        ("vod", CatchupMode::Vod),
+    ];
+
+    /// The mode for a playlist spelling (ASCII case-insensitive).
+    pub fn parse(name: &str) -> Option<CatchupMode> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+            .map(|&(_, m)| m)
+    }
+
+    /// The playlist spelling.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("default", |(n, _)| n)
+    }
+}
+
+impl fmt::Display for CatchupMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How far back a channel's archive reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CatchupDays {
+    /// This many days before now.
+    Days(u32),
+    /// No limit (`catchup-days="-1"`, or `vod` without days): the provider decides.
+    Unlimited,
+}
+
+/// Archive depth when a playlist says nothing (Kodi's default).
+pub const DEFAULT_CATCHUP_DAYS: u32 = 5;
+
+impl Serialize for CatchupDays {
+    /// A number of days, or `"unlimited"`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CatchupDays::Days(d) => s.serialize_u32(*d),
+            CatchupDays::Unlimited => s.serialize_str("unlimited"),
+        }
+    }
 }
 
 /// A place in an input file: used by every warning and error.

@@ -44,6 +44,15 @@ pub(crate) fn scheme(s: &str) -> Option<&str> {
     (first_ok && rest_ok && head.len() > 1).then_some(head)
 }
 
+/// Whether `s` is an absolute `http://` or `https://` URL (scheme case-insensitive): the only
+/// kind of address a playlist or guide may name for anything but a stream (guides, logos). A
+/// local path never is, so a playlist from the internet cannot make the box read its own files.
+pub fn is_http_url(s: &str) -> bool {
+    s.split_once("://").is_some_and(|(scheme, rest)| {
+        (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) && !rest.is_empty()
+    })
+}
+
 /// Checks and classifies one stream line. `hint` comes from `#KODIPROP` mimetype/manifest
 /// type and wins over the file extension. The error is a complete user-facing message.
 pub(crate) fn classify(line: &str, hint: Option<SourceKind>) -> Result<StreamUrl, String> {

@@ -107,6 +107,33 @@ impl HttpClient {
 
     /// GETs `url`, sending `validators` as `If-None-Match`/`If-Modified-Since` when given.
     pub fn get(&self, url: &str, validators: Option<&Validators>) -> Result<HttpResponse, HttpError> {
+        let mut bytes = Vec::new();
+        let Some(validators) = self.get_into(url, validators, &mut bytes)? else {
+            return Ok(HttpResponse::NotModified);
+        };
+        let shown = redact(url);
+        let bytes = gunzip_if_gzip(bytes, self.limits.max_bytes).map_err(|e| match e {
+            GunzipError::TooLarge => HttpError::TooLarge {
+                url: shown.clone(),
+                limit: self.limits.max_bytes,
+            },
+            GunzipError::Corrupt(reason) => HttpError::Gzip {
+                url: shown.clone(),
+                reason,
+            },
+        })?;
+        Ok(HttpResponse::Body { bytes, validators })
+    }
+
+    /// GETs `url` and streams the body (after any `Content-Encoding`, at most `max_bytes`) into
+    /// `out`, so a large guide never sits in memory; the body is not unpacked further (a `.gz`
+    /// or `.xz` stays as sent). Returns the new validators, or `None` for `304 Not Modified`.
+    pub fn get_into(
+        &self,
+        url: &str,
+        validators: Option<&Validators>,
+        out: &mut dyn io::Write,
+    ) -> Result<Option<Validators>, HttpError> {
         let shown = redact(url);
         let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&shown, e.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -128,7 +155,7 @@ impl HttpClient {
         let mut response = request.send().map_err(|e| self.classify(&shown, &e))?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(HttpResponse::NotModified);
+            return Ok(None);
         }
         if !status.is_success() {
             return Err(HttpError::Status {
@@ -137,22 +164,19 @@ impl HttpClient {
             });
         }
         let validators = validators_of(response.headers());
-        let bytes = self.read_body(&mut response, &shown, deadline)?;
-        let bytes = gunzip_if_gzip(bytes, self.limits.max_bytes).map_err(|e| match e {
-            GunzipError::TooLarge => HttpError::TooLarge {
-                url: shown.clone(),
-                limit: self.limits.max_bytes,
-            },
-            GunzipError::Corrupt(reason) => HttpError::Gzip {
-                url: shown.clone(),
-                reason,
-            },
-        })?;
-        Ok(HttpResponse::Body { bytes, validators })
+        self.read_body(&mut response, &shown, deadline, out)?;
+        Ok(Some(validators))
     }
 
-    /// Reads the body, stopping as soon as it passes the size cap or the overall deadline.
-    fn read_body(&self, response: &mut Response, url: &str, deadline: Instant) -> Result<Vec<u8>, HttpError> {
+    /// Copies the body into `out`, stopping as soon as it passes the size cap or the overall
+    /// deadline.
+    fn read_body(
+        &self,
+        response: &mut Response,
+        url: &str,
+        deadline: Instant,
+        out: &mut dyn io::Write,
+    ) -> Result<(), HttpError> {
         let limit = self.limits.max_bytes;
         let too_large = || HttpError::TooLarge {
             url: url.to_owned(),
@@ -165,22 +189,27 @@ impl HttpClient {
         if declared.is_some_and(|n| n > limit) {
             return Err(too_large()); // early refusal only; the real check is while reading
         }
-        let mut body = Vec::new();
+        let mut written = 0u64;
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
             if Instant::now() > deadline {
                 return Err(self.timeout(url));
             }
             let n = match response.read(&mut chunk) {
-                Ok(0) => return Ok(body),
+                Ok(0) => return Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(self.read_error(url, e)),
             };
-            if body.len() as u64 + n as u64 > limit {
+            written += n as u64;
+            if written > limit {
                 return Err(too_large());
             }
-            body.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
+            out.write_all(chunk.get(..n).unwrap_or(&[]))
+                .map_err(|e| HttpError::Read {
+                    url: url.to_owned(),
+                    reason: format!("cannot store the body: {e}"),
+                })?;
         }
     }
 

@@ -69,11 +69,20 @@ pub struct Fetcher {
 impl Fetcher {
     /// A fetcher with these limits; `cache_dir` enables the download cache.
     pub fn new(limits: HttpLimits, cache_dir: Option<&Path>) -> Self {
+        // Cache writes cut short by a power cut left their temporary files there.
+        if let Some(dir) = cache_dir {
+            crate::system::atomic::remove_stale_temps(dir);
+        }
         Self {
             limits,
             cache_dir: cache_dir.map(Path::to_path_buf),
             client: None,
         }
+    }
+
+    /// Whether downloads are cached on disk (and [`Fetcher::fetch_to_file`] can be used).
+    pub fn has_cache(&self) -> bool {
+        self.cache_dir.is_some()
     }
 
     /// The bytes behind `location`: a local path, or an `http(s)://` URL.
@@ -160,6 +169,95 @@ impl Fetcher {
     }
 }
 
+/// A body streamed into the download cache (guides: hundreds of MB never sit in memory).
+#[derive(Debug, Clone)]
+pub struct FetchedFile {
+    /// The cached body, as sent (possibly `.gz` or `.xz`).
+    pub path: PathBuf,
+    pub from: FetchedFrom,
+    pub warnings: Vec<String>,
+}
+
+impl Fetcher {
+    /// Downloads the `http(s)://` URL `url` into the cache directory, streaming (at most
+    /// `max_bytes`), and returns the file; falls back to the cached copy when the network fails.
+    /// Needs a cache directory; without one, use [`Fetcher::fetch`].
+    pub fn fetch_to_file(&mut self, url: &str) -> Result<FetchedFile, FetchError> {
+        let scheme = url_scheme(url).unwrap_or("");
+        if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+            return Err(FetchError::UnsupportedScheme {
+                location: redact(url),
+                scheme: scheme.to_owned(),
+            });
+        }
+        let Some(dir) = self.cache_dir.clone() else {
+            return Err(FetchError::Http(HttpError::Client(
+                "no cache directory to download into".into(),
+            )));
+        };
+        let slot = CacheSlot::new(&dir, url);
+        let cached = slot.load_meta(url);
+        let validators = cached.as_ref().map(|m| m.validators.clone());
+        std::fs::create_dir_all(&dir).map_err(|source| FetchError::ReadFile {
+            path: dir.clone(),
+            source,
+        })?;
+        let tmp = crate::system::atomic::temp_path(&slot.body).map_err(|source| FetchError::ReadFile {
+            path: slot.body.clone(),
+            source,
+        })?;
+        let result = self.client().and_then(|c| {
+            let mut file = File::create_new(&tmp).map_err(|e| HttpError::Read {
+                url: redact(url),
+                reason: format!("cannot create {}: {e}", tmp.display()),
+            })?;
+            let store_error = |e: io::Error| HttpError::Read {
+                url: redact(url),
+                reason: format!("cannot store the body: {e}"),
+            };
+            let mut writer = io::BufWriter::with_capacity(256 << 10, &mut file);
+            let got = c.get_into(url, validators.as_ref(), &mut writer)?;
+            io::Write::flush(&mut writer).map_err(store_error)?;
+            drop(writer);
+            file.sync_all().map_err(store_error)?;
+            Ok(got)
+        });
+        let outcome = match (result, cached) {
+            (Ok(Some(validators)), _) => {
+                let warnings = slot.commit(url, &tmp, validators).err().into_iter().collect();
+                Ok(FetchedFile {
+                    path: slot.body.clone(),
+                    from: FetchedFrom::Network,
+                    warnings,
+                })
+            }
+            (Ok(None), Some(_)) => Ok(FetchedFile {
+                path: slot.body.clone(),
+                from: FetchedFrom::CacheValidated,
+                warnings: Vec::new(),
+            }),
+            (Ok(None), None) => Err(HttpError::Read {
+                url: redact(url),
+                reason: "unexpected 304 Not Modified without a cached copy".into(),
+            }
+            .into()),
+            (Err(e), Some(meta)) => Ok(FetchedFile {
+                path: slot.body.clone(),
+                from: FetchedFrom::StaleCache {
+                    saved_at: UNIX_EPOCH + Duration::from_secs(meta.saved_at),
+                },
+                warnings: vec![format!(
+                    "using cached copy from {} because {e}",
+                    format_utc(meta.saved_at)
+                )],
+            }),
+            (Err(e), None) => Err(e.into()),
+        };
+        let _ = std::fs::remove_file(&tmp);
+        outcome
+    }
+}
+
 /// The scheme of `location` when it looks like `scheme://…` (a path never does).
 fn url_scheme(location: &str) -> Option<&str> {
     let (scheme, _) = location.split_once("://")?;
@@ -225,6 +323,30 @@ impl CacheSlot {
         }
         let body = read_capped(&self.body, limit).ok()?;
         Some((meta, body))
+    }
+
+    /// The metadata of a cached body that exists and belongs to `url`.
+    fn load_meta(&self, url: &str) -> Option<CacheMeta> {
+        let meta: CacheMeta = serde_json::from_slice(&read_capped(&self.meta, 64 << 10).ok()?).ok()?;
+        (meta.url == url && self.body.is_file()).then_some(meta)
+    }
+
+    /// Renames a downloaded (and synced) temporary body into place, then saves the metadata.
+    fn commit(&self, url: &str, tmp: &Path, validators: Validators) -> Result<(), String> {
+        let saved_at = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let meta = CacheMeta {
+            url: url.to_owned(),
+            validators,
+            saved_at,
+        };
+        let json = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
+        let dir = self.body.parent().unwrap_or(Path::new("."));
+        std::fs::rename(tmp, &self.body)
+            .and_then(|()| File::open(dir)?.sync_all())
+            .and_then(|()| write_atomic(&self.meta, &json))
+            .map_err(|e| format!("cannot update the cache in {}: {e}", dir.display()))
     }
 
     /// Saves body then metadata; the error is a warning message (the download itself is fine).

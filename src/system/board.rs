@@ -176,12 +176,15 @@ pub enum BoardError {
     Read { path: PathBuf, source: std::io::Error },
 }
 
-/// Where board folders are looked for: the installed data, then the source tree.
+/// Where board folders are looked for: the installed data, then (debug builds only, for
+/// development and tests) the source tree. A release binary never looks into the directory it
+/// was built in: on a box that path means nothing, or something else.
 pub fn search_path() -> Vec<PathBuf> {
-    vec![
-        PathBuf::from("/usr/share/zapbox/board"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("board"),
-    ]
+    let mut dirs = vec![PathBuf::from("/usr/share/zapbox/board")];
+    if cfg!(debug_assertions) {
+        dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("board"));
+    }
+    dirs
 }
 
 /// Loads `<dir>/<name>/profile.json` from the first directory in `dirs` that has it.

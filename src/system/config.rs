@@ -196,15 +196,33 @@ pub struct PathsConfig {
 /// Loads the config at `path`. A missing file gives defaults and an informational message;
 /// anything wrong inside it gives warnings (see the module docs). Never fails.
 pub fn load_config(path: &Path) -> (Config, Vec<LoadWarning>) {
-    load(path, Severity::Info)
+    load(path, Severity::Info, Aside::Rename)
+}
+
+/// What to do with a config file that cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Aside {
+    /// Rename it to `*.bad` (the app: defaults now, evidence kept, no loop on the same file).
+    Rename,
+    /// Leave it alone (`zapbox probe`: a diagnostic never changes the box).
+    Leave,
+}
+
+/// [`load_config_at`] for diagnostics: a damaged file is reported but never renamed.
+pub fn inspect_config_at(location: &ConfigLocation) -> (Config, Vec<LoadWarning>) {
+    load_at(location, Aside::Leave)
 }
 
 /// Loads the config chosen by [`crate::system::paths::find_config`]. A file named with
 /// `--config` that does not exist is a warning; no config anywhere is only informational.
 pub fn load_config_at(location: &ConfigLocation) -> (Config, Vec<LoadWarning>) {
+    load_at(location, Aside::Rename)
+}
+
+fn load_at(location: &ConfigLocation, aside: Aside) -> (Config, Vec<LoadWarning>) {
     match location {
-        ConfigLocation::Explicit(path) => load(path, Severity::Warning),
-        ConfigLocation::Found(path) => load(path, Severity::Info),
+        ConfigLocation::Explicit(path) => load(path, Severity::Warning, aside),
+        ConfigLocation::Found(path) => load(path, Severity::Info, aside),
         ConfigLocation::Absent { searched } => {
             let list: Vec<_> = searched.iter().map(|p| p.display().to_string()).collect();
             let file = searched.last().map_or_else(PathBuf::new, PathBuf::clone);
@@ -214,9 +232,9 @@ pub fn load_config_at(location: &ConfigLocation) -> (Config, Vec<LoadWarning>) {
     }
 }
 
-fn load(path: &Path, missing: Severity) -> (Config, Vec<LoadWarning>) {
+fn load(path: &Path, missing: Severity, aside: Aside) -> (Config, Vec<LoadWarning>) {
     let message = match read_limited(path, MAX_CONFIG_BYTES) {
-        Ok(bytes) => return parse(path, &bytes),
+        Ok(bytes) => return parse(path, &bytes, aside),
         Err(ReadError::Missing) => {
             let message = "no such file; using the default configuration".to_string();
             let warning = LoadWarning {
@@ -229,7 +247,7 @@ fn load(path: &Path, missing: Severity) -> (Config, Vec<LoadWarning>) {
         Err(ReadError::TooLarge(size)) => format!(
             "the file is {size} bytes, more than a config can be ({MAX_CONFIG_BYTES}); {}; \
              using the default configuration",
-            keep_aside(path)
+            set_aside(path, aside)
         ),
         Err(ReadError::Unreadable(reason)) => format!(
             "cannot read it ({reason}); using the default configuration. \
@@ -240,14 +258,14 @@ fn load(path: &Path, missing: Severity) -> (Config, Vec<LoadWarning>) {
 }
 
 /// Parses and validates config bytes that were read from `path`.
-fn parse(path: &Path, bytes: &[u8]) -> (Config, Vec<LoadWarning>) {
-    let mut unknown = Vec::new();
-    let mut config = match decode(bytes, &mut unknown) {
+fn parse(path: &Path, bytes: &[u8], aside: Aside) -> (Config, Vec<LoadWarning>) {
+    let (mut unknown, mut repaired) = (Vec::new(), Vec::new());
+    let mut config = match decode(bytes, &mut unknown, &mut repaired) {
         Ok(config) => config,
         Err(problem) => {
             let message = format!(
                 "{problem}; {}; using the default configuration. Fix it and move it back",
-                keep_aside(path)
+                set_aside(path, aside)
             );
             return (Config::default(), vec![LoadWarning::warning(path, message)]);
         }
@@ -255,6 +273,7 @@ fn parse(path: &Path, bytes: &[u8]) -> (Config, Vec<LoadWarning>) {
     let mut messages: Vec<String> = unknown
         .into_iter()
         .map(|key| format!("unknown key `{key}` ignored; check its spelling"))
+        .chain(repaired)
         .collect();
     messages.extend(config.validate());
     let warnings = messages
@@ -264,9 +283,16 @@ fn parse(path: &Path, bytes: &[u8]) -> (Config, Vec<LoadWarning>) {
     (config, warnings)
 }
 
+fn set_aside(path: &Path, aside: Aside) -> String {
+    match aside {
+        Aside::Rename => keep_aside(path),
+        Aside::Leave => "the file was left in place".into(),
+    }
+}
+
 /// Deserializes a config, collecting the paths of unknown keys; the error says what is wrong
 /// and where (serde_json's line and column).
-fn decode(bytes: &[u8], unknown: &mut Vec<String>) -> Result<Config, String> {
+fn decode(bytes: &[u8], unknown: &mut Vec<String>, repaired: &mut Vec<String>) -> Result<Config, String> {
     if !starts_as_object(bytes) {
         // Let serde_json locate syntax errors; a valid non-object gets its own message.
         return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
@@ -275,12 +301,62 @@ fn decode(bytes: &[u8], unknown: &mut Vec<String>) -> Result<Config, String> {
         });
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_ignored::deserialize(&mut de, |p| unknown.push(key_path(&p)))
-        .and_then(|config: Config| de.end().map(|()| config))
-        .map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => format!("a value has the wrong type ({e})"),
-            _ => format!("not valid JSON ({e})"),
-        })
+    let first = serde_ignored::deserialize(&mut de, |p| unknown.push(key_path(&p)))
+        .and_then(|config: Config| de.end().map(|()| config));
+    match first {
+        Ok(config) => Ok(config),
+        // One value of the wrong type or out of range costs that value, not the whole file.
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            unknown.clear();
+            repair(bytes, unknown, repaired).map_err(|_| format!("a value has the wrong type ({e})"))
+        }
+        Err(e) => Err(format!("not valid JSON ({e})")),
+    }
+}
+
+/// Deserializes a config whose JSON is valid but has values of the wrong type or range: each
+/// such value (one or two levels deep) is dropped, so its default applies, and named in
+/// `repaired`.
+fn repair(bytes: &[u8], unknown: &mut Vec<String>, repaired: &mut Vec<String>) -> Result<Config, ()> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| ())?;
+    let object = value.as_object_mut().ok_or(())?;
+    drop_bad_values(object, &[], repaired);
+    serde_ignored::deserialize(value, |p| unknown.push(key_path(&p))).map_err(|_| ())
+}
+
+/// Removes the values of `object` (at `path` in the config) that do not deserialize.
+fn drop_bad_values(
+    object: &mut serde_json::Map<String, serde_json::Value>,
+    path: &[&str],
+    repaired: &mut Vec<String>,
+) {
+    let keys: Vec<String> = object.keys().cloned().collect();
+    for key in keys {
+        let Some(v) = object.get(&key) else { continue };
+        // The value alone, nested at its place in an otherwise empty config.
+        let wrap = |k: &str, v: serde_json::Value| {
+            serde_json::Value::Object(serde_json::Map::from_iter([(k.to_owned(), v)]))
+        };
+        let mut alone = wrap(&key, v.clone());
+        for parent in path.iter().rev() {
+            alone = wrap(parent, alone);
+        }
+        if serde_json::from_value::<Config>(alone).is_ok() {
+            continue;
+        }
+        if path.is_empty()
+            && let Some(inner) = object.get_mut(&key).and_then(serde_json::Value::as_object_mut)
+        {
+            drop_bad_values(inner, &[key.as_str()], repaired);
+            continue;
+        }
+        object.remove(&key);
+        let shown: Vec<&str> = path.iter().copied().chain([key.as_str()]).collect();
+        repaired.push(format!(
+            "`{}` has the wrong type or is out of range; its default is used",
+            shown.join(".")
+        ));
+    }
 }
 
 impl Config {

@@ -56,9 +56,11 @@ impl Environment {
         }
     }
 
-    /// The home directory of a desktop run; `None` for a system run.
+    /// The home directory of a desktop run; `None` for a system run. A process that systemd
+    /// gave a `StateDirectory=` is a service, whatever its `$HOME`: under the unit, `$HOME` is
+    /// the writable state directory, and a config there must never win over `/etc`.
     fn desktop_home(&self) -> Option<&Path> {
-        if self.is_root {
+        if self.is_root || self.state_directory.is_some() {
             return None;
         }
         usable(self.home.as_deref())
@@ -172,5 +174,35 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(config_candidates(&env), vec![PathBuf::from(SYSTEM_CONFIG)]);
+    }
+
+    /// Under the unit (`User=zapbox`, `HOME=/var/lib/zapbox`, `StateDirectory=zapbox`), a file
+    /// the app itself could write (`/var/lib/zapbox/.config/zapbox/config.json`) is never read:
+    /// only `/etc/zapbox/config.json`.
+    #[test]
+    fn a_service_reads_only_the_system_config() {
+        let env = Environment {
+            is_root: false,
+            home: Some("/var/lib/zapbox".into()),
+            state_directory: Some("/var/lib/zapbox".into()),
+            cache_directory: Some("/var/cache/zapbox".into()),
+            ..Default::default()
+        };
+        assert_eq!(config_candidates(&env), vec![PathBuf::from(SYSTEM_CONFIG)]);
+        let found = find_config(&env, None, |_| true);
+        assert_eq!(found, ConfigLocation::Found(SYSTEM_CONFIG.into()));
+        assert_eq!(
+            state_file(&env, None),
+            PathBuf::from("/var/lib/zapbox/state.json")
+        );
+        let desktop = Environment {
+            home: Some("/home/a".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            config_candidates(&desktop).len(),
+            2,
+            "a desktop run has its own config"
+        );
     }
 }

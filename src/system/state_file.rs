@@ -60,6 +60,10 @@ struct Header {
 /// Loads the state file. A missing file gives the defaults silently (first start); a damaged
 /// one gives the defaults and a warning for the user. Never fails.
 pub fn load_state(path: &Path) -> (SavedState, Vec<LoadWarning>) {
+    // Saves cut short by a power cut left their temporary files next to the state.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        super::atomic::remove_stale_temps(dir);
+    }
     let problem = match read_limited(path, MAX_STATE_BYTES) {
         Ok(bytes) => return parse(path, &bytes),
         Err(ReadError::Missing) => return (SavedState::default(), Vec::new()),
@@ -75,6 +79,27 @@ pub fn load_state(path: &Path) -> (SavedState, Vec<LoadWarning>) {
         }
     };
     (SavedState::default(), vec![reset_warning(path, &problem)])
+}
+
+/// Replaces a PIN stored in clear (older versions) by its Argon2id hash and saves the state at
+/// once, so the clear PIN leaves the flash at the first start of this version.
+pub fn hide_clear_pin(path: &Path, state: &mut SavedState) -> Result<(), PersistError> {
+    if replace_clear_pin(state) {
+        save_state(path, state)?;
+    }
+    Ok(())
+}
+
+/// Replaces a PIN stored in clear by its hash; whether there was one.
+fn replace_clear_pin(state: &mut SavedState) -> bool {
+    let Some(clear) = state.parental.pin.take() else {
+        return false;
+    };
+    if state.parental.pin_hash.is_none() {
+        let salt = fastrand::u64(..);
+        state.parental.pin_hash = crate::core::pin_lock::hash_pin(&clear, salt);
+    }
+    true
 }
 
 /// Writes `state` to `path` atomically as pretty JSON, creating the directory if needed.

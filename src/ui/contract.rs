@@ -53,6 +53,7 @@ pub fn notice(notice: Option<&Notice>) -> (ui::NoticeKind, String) {
         Notice::Favourite { list, added: false } => (K::FavouriteRemoved, list.clone()),
         Notice::BadAddress(text) => (K::BadAddress, text.clone()),
         Notice::PinChanged => (K::PinChanged, String::new()),
+        Notice::PinLocked { minutes } => (K::PinLocked, minutes.to_string()),
     }
 }
 

@@ -83,6 +83,13 @@ impl Shell {
         shell
     }
 
+    /// A shell whose core starts from `saved` (as after a restart) with `settings`.
+    pub fn with_settings_and_state(lineup: Lineup, settings: Settings, saved: SavedState) -> Self {
+        let mut shell = Self::new(lineup, SavedState::default());
+        shell.core = Core::new(shell.core.lineup().clone(), saved, settings);
+        shell
+    }
+
     pub fn new(lineup: Lineup, saved: SavedState) -> Self {
         Self {
             core: Core::new(lineup, saved, Settings::default()),

@@ -19,6 +19,7 @@ use super::{UtcSeconds, Warning};
 use crate::guide::details::NO_DETAILS;
 use crate::guide::titles::Interner;
 use crate::guide::{IndexChannel, Slot};
+use crate::system::atomic::{remove_stale_temps, temp_path};
 use resolve::{Issue, Rec, resolve};
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -29,6 +30,13 @@ use std::path::{Path, PathBuf};
 pub const MAX_DURATION_S: i64 = 7 * 86_400;
 /// Warnings kept per source; further ones are only counted.
 pub const MAX_WARNINGS_PER_SOURCE: usize = 100;
+/// Most programmes in one index (24 bytes each while building): 14 days of 2,000 channels.
+/// Further ones are dropped with a warning, so a guide bomb costs time, never memory.
+pub const MAX_PROGRAMMES: usize = 1_000_000;
+/// Most guide channels in one index.
+pub const MAX_GUIDE_CHANNELS: usize = 20_000;
+/// Descriptions file size after which programmes are kept without details (flash is finite).
+pub const MAX_DETAILS_BYTES: u64 = 256 << 20;
 
 /// How to build.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +73,8 @@ struct SourceInfo {
 pub struct IndexBuilder {
     dir: PathBuf,
     tag: String,
+    /// Temporary names of the details record and offset files until they are complete.
+    temps: (PathBuf, PathBuf),
     /// `None` only while finishing.
     details: Option<DetailsWriter>,
     options: BuildOptions,
@@ -85,11 +95,15 @@ impl IndexBuilder {
     pub fn new(dir: &Path, options: BuildOptions) -> io::Result<Self> {
         fs::create_dir_all(dir)?;
         let tag = format!("{:016x}", fastrand::u64(..));
-        let (records, _) = details_paths(dir, &tag);
-        let file = File::create(tmp_path(&records))?;
+        // A build killed by a power cut or SIGKILL left its temporary files here.
+        remove_stale_temps(dir);
+        let (records, offsets) = details_paths(dir, &tag);
+        let temps = (temp_path(&records)?, temp_path(&offsets)?);
+        let file = File::create_new(&temps.0)?;
         Ok(Self {
             dir: dir.to_owned(),
             tag,
+            temps,
             details: Some(DetailsWriter::new(file)),
             options,
             channels: Vec::new(),
@@ -127,7 +141,8 @@ impl IndexBuilder {
     }
 
     /// The number of guide channel `id`, registering it (with `names`) when new.
-    fn channel_number(&mut self, id: &str, names: &[String], icon: Option<&str>) -> u32 {
+    /// `None` when the index already holds [`MAX_GUIDE_CHANNELS`] others.
+    fn channel_number(&mut self, id: &str, names: &[String], icon: Option<&str>) -> Option<u32> {
         if let Some(&n) = self.numbers.get(id) {
             let c = &mut self.channels[n as usize];
             for name in names {
@@ -138,7 +153,10 @@ impl IndexBuilder {
             if c.icon.is_none() {
                 c.icon = icon.map(str::to_owned);
             }
-            return n;
+            return Some(n);
+        }
+        if self.channels.len() >= MAX_GUIDE_CHANNELS {
+            return None;
         }
         let n = self.channels.len() as u32;
         self.channels.push(IndexChannel {
@@ -149,14 +167,13 @@ impl IndexBuilder {
             len: 0,
         });
         self.numbers.insert(id.to_owned(), n);
-        n
+        Some(n)
     }
 
     /// Gives up: removes the partial details file and returns the warnings so far.
     pub fn abandon(mut self) -> Vec<Warning> {
         drop(self.details.take());
-        let (records, _) = details_paths(&self.dir, &self.tag);
-        let _ = fs::remove_file(tmp_path(&records));
+        let _ = fs::remove_file(&self.temps.0);
         std::mem::take(&mut self.warnings)
     }
 
@@ -175,9 +192,15 @@ impl IndexBuilder {
             }
             None => 0,
         };
-        self.write_offsets(&tmp_path(&offsets))?;
-        fs::rename(tmp_path(&records), &records)?;
-        fs::rename(tmp_path(&offsets), &offsets)?;
+        let result = self
+            .write_offsets(&self.temps.1)
+            .and_then(|()| fs::rename(&self.temps.0, &records))
+            .and_then(|()| fs::rename(&self.temps.1, &offsets));
+        if let Err(e) = result {
+            let _ = fs::remove_file(&self.temps.0);
+            let _ = fs::remove_file(&self.temps.1);
+            return Err(e);
+        }
         self.assign_ranges();
         let header = IndexHeader {
             details_tag: self.tag.clone(),
@@ -202,18 +225,21 @@ impl IndexBuilder {
         for (r, &s) in order.iter().enumerate() {
             rank[s] = r.min(usize::from(u16::MAX)) as u16;
         }
+        // Only the issues that become warnings are kept (a million duplicates must not
+        // cost a million entries); the rest are counted.
         let mut issues = Vec::new();
-        resolve(&mut self.recs, &rank, &mut |rec, issue| {
-            issues.push((*rec, issue))
-        });
         let mut per_source = vec![0usize; self.sources.len()];
-        for (rec, issue) in issues {
-            let s = usize::from(rec.source());
-            per_source[s] += 1;
-            if per_source[s] <= MAX_WARNINGS_PER_SOURCE {
-                let w = self.issue_warning(&rec, issue);
-                self.warnings.push(w);
+        resolve(&mut self.recs, &rank, &mut |rec, issue| {
+            if let Some(n) = per_source.get_mut(usize::from(rec.source())) {
+                *n += 1;
+                if *n <= MAX_WARNINGS_PER_SOURCE {
+                    issues.push((*rec, issue));
+                }
             }
+        });
+        for (rec, issue) in issues {
+            let w = self.issue_warning(&rec, issue);
+            self.warnings.push(w);
         }
         self.note_suppressed(&per_source);
         // Programmes without stop could only be expired once their stop was known.
@@ -302,13 +328,16 @@ impl IndexBuilder {
     }
 }
 
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".tmp");
-    PathBuf::from(name)
+/// Deletes details files of earlier builds (best effort: a leftover only costs disk space).
+impl Drop for IndexBuilder {
+    /// A build dropped on an error path leaves no temporary file (after `finish` they are renamed).
+    fn drop(&mut self) {
+        drop(self.details.take());
+        let _ = fs::remove_file(&self.temps.0);
+        let _ = fs::remove_file(&self.temps.1);
+    }
 }
 
-/// Deletes details files of earlier builds (best effort: a leftover only costs disk space).
 fn remove_other_details(dir: &Path, tag: &str) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {

@@ -89,10 +89,18 @@ pub(crate) fn resolve(recs: &mut Vec<Rec>, rank: &[u16], report: &mut dyn FnMut(
 /// programmes end up at the front and their count is returned.
 fn clean_one_source(run: &mut [Rec], report: &mut dyn FnMut(&Rec, Issue)) -> usize {
     let mut kept = 0;
+    // First programme with a later start than programme `i`: only moves forward (the run is
+    // sorted), so a million programmes with one start cost a million steps, not a million².
+    // Writes go to `kept <= i`, so what lies after `i` is still the input.
+    let mut later = 0;
     for i in 0..run.len() {
         let mut r = run[i];
         if r.duration == OPEN {
-            match run[i + 1..].iter().find(|n| n.start > r.start) {
+            later = later.max(i + 1);
+            while later < run.len() && run[later].start <= r.start {
+                later += 1;
+            }
+            match run.get(later) {
                 Some(next) => r.duration = next.start - r.start,
                 None => {
                     report(&r, Issue::NoStop);
@@ -202,6 +210,21 @@ mod tests {
         );
         assert_eq!(out, vec![(0, 0, 100), (0, 120, 60), (0, 300, 60)]);
         assert!(issues.is_empty());
+    }
+
+    /// A million programmes without stop and with one start: all but the first are duplicates,
+    /// found in one pass (the search for the next start used to rescan them all: quadratic).
+    #[test]
+    fn equal_open_starts_are_linear() {
+        let n = 1_000_000;
+        let mut recs: Vec<Rec> = (0..n).map(|_| rec(0, 100, OPEN, 0)).collect();
+        recs.push(rec(0, 200, 50, 0));
+        let mut steps = 0u64;
+        resolve(&mut recs, &[0], &mut |_, _| steps += 1);
+        // The first open one runs until 200; the others start with it and are duplicates.
+        assert_eq!(recs.len(), 2);
+        assert_eq!((recs[0].start, recs[0].duration), (100, 100));
+        assert_eq!(steps, n as u64 - 1);
     }
 
     #[test]

@@ -4,10 +4,15 @@
 //! appends the details. Warnings carry the source name and line, capped per source.
 
 use super::resolve::{OPEN, Rec};
-use super::{IndexBuilder, MAX_DURATION_S, MAX_WARNINGS_PER_SOURCE, rfc3339};
+use super::{
+    IndexBuilder, MAX_DETAILS_BYTES, MAX_DURATION_S, MAX_GUIDE_CHANNELS, MAX_PROGRAMMES,
+    MAX_WARNINGS_PER_SOURCE, rfc3339,
+};
+use crate::epg::Warning;
 use crate::epg::time::local_to_utc;
 use crate::epg::xmltv::{LOCAL_START, LOCAL_STOP, Programme, XmltvChannel, XmltvSink};
-use crate::epg::{UtcSeconds, Warning};
+use crate::guide::UtcSeconds;
+use crate::guide::titles::MAX_TITLE_BYTES;
 use std::collections::HashSet;
 
 /// Receives one source's channels and programmes (see [`IndexBuilder::source`]).
@@ -35,6 +40,12 @@ pub struct SourceSink<'b> {
     pub skipped: u64,
     /// Programmes handed to the builder.
     pub kept: u64,
+    /// Programmes dropped because the index was full.
+    over_cap: u64,
+    /// Channels dropped because the index was full.
+    channels_over_cap: u64,
+    /// Whether the details file reached its cap.
+    details_full: bool,
 }
 
 impl<'b> SourceSink<'b> {
@@ -61,6 +72,9 @@ impl<'b> SourceSink<'b> {
             warnings: 0,
             skipped: 0,
             kept: 0,
+            over_cap: 0,
+            channels_over_cap: 0,
+            details_full: false,
         }
     }
 
@@ -73,6 +87,7 @@ impl<'b> SourceSink<'b> {
             };
             self.builder.warn(Warning::new(&self.name, line, message));
         }
+        self.finish_caps();
         self.finish_warnings();
     }
 
@@ -103,6 +118,25 @@ impl<'b> SourceSink<'b> {
             "{}: read as {zone} time (set the guide's time zone if that is wrong)",
             parts.join(" and ")
         ))
+    }
+
+    /// Notes the programmes and channels over the index's caps.
+    fn finish_caps(&mut self) {
+        if self.over_cap > 0 {
+            let message = format!(
+                "{} programmes dropped: a guide index holds at most {MAX_PROGRAMMES}",
+                self.over_cap
+            );
+            self.builder.warn(Warning::new(&self.name, 0, message));
+        }
+        if self.channels_over_cap > 0 {
+            let message = format!(
+                "{} channels dropped: a guide index holds at most {MAX_GUIDE_CHANNELS}",
+                self.channels_over_cap
+            );
+            self.builder.warn(Warning::new(&self.name, 0, message));
+        }
+        self.over_cap = 0;
     }
 
     /// Notes how many warnings were not shown.
@@ -142,7 +176,7 @@ impl<'b> SourceSink<'b> {
 
     fn lookup(&mut self, id: &str) -> Option<u32> {
         let Some(filter) = self.builder.options.filter.clone() else {
-            return Some(self.builder.channel_number(id, &[], None));
+            return self.builder.channel_number(id, &[], None);
         };
         if self.keep.is_none() {
             let keep = filter.keep(&self.declared);
@@ -154,7 +188,7 @@ impl<'b> SourceSink<'b> {
             self.keep = Some(keep);
         }
         if self.keep.as_ref().is_some_and(|k| k.contains(id)) {
-            return Some(self.builder.channel_number(id, &[], None));
+            return self.builder.channel_number(id, &[], None);
         }
         // A programme of a channel never declared (or declared after the programmes began).
         let bare = XmltvChannel {
@@ -165,6 +199,7 @@ impl<'b> SourceSink<'b> {
             .keep(std::slice::from_ref(&bare))
             .contains(id)
             .then(|| self.builder.channel_number(id, &[], None))
+            .flatten()
     }
 
     /// Places civil times in the source's zone and counts them for the zone warning.
@@ -232,11 +267,17 @@ fn out_of_range(t: UtcSeconds) -> String {
 impl XmltvSink for SourceSink<'_> {
     fn channel(&mut self, channel: XmltvChannel, _line: u64) {
         let Some(filter) = self.builder.options.filter.clone() else {
-            self.builder
-                .channel_number(&channel.id, &channel.names, channel.icon.as_deref());
+            if self
+                .builder
+                .channel_number(&channel.id, &channel.names, channel.icon.as_deref())
+                .is_none()
+            {
+                self.channels_over_cap += 1;
+            }
             return;
         };
         match &mut self.keep {
+            None if self.declared.len() >= MAX_GUIDE_CHANNELS => self.channels_over_cap += 1,
             None => self.declared.push(channel),
             Some(keep) => {
                 if filter.keep(std::slice::from_ref(&channel)).contains(&channel.id) {
@@ -261,20 +302,33 @@ impl XmltvSink for SourceSink<'_> {
             }
             Err(message) => return self.push_warning(p.line, message),
         };
+        if self.builder.recs.len() >= MAX_PROGRAMMES {
+            self.over_cap += 1;
+            return;
+        }
         let Some(title) = self.builder.titles.intern(&p.title) else {
-            return self.push_warning(p.line, "more than 4 billion distinct titles; skipped".into());
+            let message = format!("more than {MAX_TITLE_BYTES} bytes of distinct titles; skipped");
+            return self.push_warning(p.line, message);
         };
-        let offset = match self
+        let full = self
             .builder
             .details
-            .as_mut()
-            .map(|d| d.append(p.details.as_bytes()))
-        {
-            Some(Ok(offset)) => offset,
-            Some(Err(e)) => {
-                self.builder.io_error.get_or_insert(e);
-                return;
-            }
+            .as_ref()
+            .is_some_and(|d| d.len() >= MAX_DETAILS_BYTES);
+        if full && !self.details_full {
+            self.details_full = true;
+            let message =
+                format!("more than {MAX_DETAILS_BYTES} bytes of descriptions; later programmes have none");
+            self.push_warning(p.line, message);
+        }
+        let offset = match self.builder.details.as_mut().filter(|_| !full) {
+            Some(d) => match d.append(p.details.as_bytes()) {
+                Ok(offset) => offset,
+                Err(e) => {
+                    self.builder.io_error.get_or_insert(e);
+                    return;
+                }
+            },
             None => crate::guide::details::NO_DETAILS,
         };
         self.kept += 1;
@@ -289,5 +343,11 @@ impl XmltvSink for SourceSink<'_> {
 
     fn warning(&mut self, line: u64, message: String) {
         self.push_warning(line, message);
+    }
+
+    fn warnings_suppressed(&mut self, n: u64) {
+        self.warnings = self
+            .warnings
+            .saturating_add(usize::try_from(n).unwrap_or(usize::MAX));
     }
 }

@@ -150,7 +150,10 @@ impl<'s, S: XmltvSink> Handler<'s, S> {
                 if self.field.is_some() {
                     self.text.push_str(&literal);
                 }
-                self.unknown_refs.push(literal);
+                // Only the first is reported; storing each would cost memory per occurrence.
+                if self.unknown_refs.is_empty() {
+                    self.unknown_refs.push(literal);
+                }
             }
         }
     }

@@ -85,6 +85,10 @@ pub trait XmltvSink {
     fn programme(&mut self, programme: &mut Programme);
     /// Something was wrong at `line`; reading goes on.
     fn warning(&mut self, line: u64, message: String);
+    /// `n` more warnings happened that were dropped before reaching the sink (to bound memory).
+    fn warnings_suppressed(&mut self, n: u64) {
+        let _ = n;
+    }
 }
 
 /// What one run of the reader saw.

@@ -2,6 +2,7 @@
 //! Unit tests of the M3U parser (line handling, tags, header defaults).
 
 use super::*;
+use crate::lineup::{CatchupDays, CatchupMode};
 
 fn warnings(p: &Playlist) -> Vec<(usize, &str)> {
     p.problems.iter().map(|w| (w.line, w.message.as_str())).collect()
@@ -142,10 +143,15 @@ fn header_defaults_apply_to_entries() {
     assert_eq!((a.guide_shift_minutes, b.guide_shift_minutes), (-30, 120));
     let ca = a.catchup.as_ref().unwrap();
     assert_eq!(
-        (ca.mode.as_str(), ca.source.as_deref(), ca.days),
-        ("append", Some("?utc={utc}"), Some(1))
+        (ca.mode, ca.source.as_deref(), ca.days, ca.template.as_str()),
+        (
+            CatchupMode::Append,
+            Some("?utc={utc}"),
+            CatchupDays::Days(1),
+            "http://x/a.ts?utc={utc}"
+        )
     );
-    assert_eq!(b.catchup.as_ref().unwrap().days, Some(3));
+    assert_eq!(b.catchup.as_ref().unwrap().days, CatchupDays::Days(3));
 }
 
 #[test]

@@ -48,12 +48,15 @@ USERADD_PACKAGES = "${PN}"
 USERADD_PARAM:${PN} = "--system --home-dir ${localstatedir}/lib/zapbox --no-create-home \
                        --shell ${base_sbindir}/nologin --user-group zapbox"
 
+# zapbox-safe-mode.service is installed, not enabled: only zapbox.service's OnFailure= starts it.
 SYSTEMD_SERVICE:${PN} = "zapbox.service"
 
 do_install:append() {
     install -d ${D}${systemd_system_unitdir}
-    install -m 0644 ${S}/dist/systemd/zapbox.service ${D}${systemd_system_unitdir}/
-    sed -i -e 's,/usr/bin/zapbox,${bindir}/zapbox,' ${D}${systemd_system_unitdir}/zapbox.service
+    for unit in zapbox.service zapbox-safe-mode.service; do
+        install -m 0644 ${S}/dist/systemd/$unit ${D}${systemd_system_unitdir}/
+        sed -i -e 's,/usr/bin/zapbox,${bindir}/zapbox,' ${D}${systemd_system_unitdir}/$unit
+    done
     install -D -m 0644 ${S}/dist/sysusers.d/zapbox.conf ${D}${nonarch_libdir}/sysusers.d/zapbox.conf
     install -D -m 0644 ${S}/dist/sysctl.d/60-zapbox-multicast.conf \
         ${D}${nonarch_libdir}/sysctl.d/60-zapbox-multicast.conf

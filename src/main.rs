@@ -37,6 +37,9 @@ enum Command {
     },
     /// Programme guide tools: ingest XMLTV into the index, print now/next.
     Epg(zapbox::cli::epg::EpgArgs),
+    /// Print a channel's catch-up (archive) URL for exactly this start and duration.
+    /// Exit status: 0 with the URL, 1 when there is none (with the reason), 2 on bad usage.
+    Catchup(zapbox::cli::catchup::CatchupArgs),
     /// Render a screen of the TV interface into a PNG without a display (demo data).
     Screenshot {
         /// live, banner, list, guide, menu, or all (then --out is a directory).
@@ -280,6 +283,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),
+        Some(Command::Catchup(args)) => zapbox::cli::catchup::run(
+            &args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ),
         Some(Command::Bench {
             command: BenchCommand::Zap { zaps, json },
         }) => {

@@ -7,6 +7,7 @@ pub mod bench_loop;
 pub mod bench_memory;
 pub mod bench_ui;
 pub mod bench_zap;
+pub mod catchup;
 pub mod demo;
 pub mod epg;
 pub mod lineup_check;

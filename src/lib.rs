@@ -6,7 +6,9 @@
 //! the core lie only pure layers: [`guide`] (the programme guide's model), [`lineup`] and
 //! [`mpegts`]; [`epg`] is the guide's ingest, an adapter like the others.
 pub mod app;
+pub mod cec;
 pub mod cli;
+pub mod companion;
 pub mod core;
 pub mod demo;
 pub mod epg;

@@ -34,6 +34,13 @@ enum Command {
         /// With --headless: how long to run.
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        /// With --headless: open "Set up from your phone" at start, print `pair: URL`, then print what
+        /// the TV shows as the phone changes it (no automatic zapping).
+        #[arg(long)]
+        pair: bool,
+        /// With --pair: how long each pairing code works, in seconds (tests shorten the 5 minutes).
+        #[arg(long, default_value_t = 300, hide = true)]
+        pair_lifetime_s: u64,
     },
     /// Programme guide tools: ingest XMLTV into the index, print now/next.
     Epg(zapbox::cli::epg::EpgArgs),
@@ -42,7 +49,7 @@ enum Command {
     Catchup(zapbox::cli::catchup::CatchupArgs),
     /// Render a screen of the TV interface into a PNG without a display (demo data).
     Screenshot {
-        /// live, banner, list, guide, menu, or all (then --out is a directory).
+        /// live, banner, list, guide, menu, phone, or all (then --out is a directory).
         #[arg(long, default_value = "live")]
         screen: String,
         /// The PNG file (or directory for --screen all).
@@ -54,6 +61,9 @@ enum Command {
         /// Interface language: en or de.
         #[arg(long, default_value = "en")]
         language: String,
+        /// The pairing address the phone screen shows as a QR code (default: an example).
+        #[arg(long)]
+        pair_url: Option<String>,
     },
     /// Benchmarks.
     Bench {
@@ -217,6 +227,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo {
             headless: true,
             seconds,
+            pair: true,
+            pair_lifetime_s,
+        }) => {
+            let mut out = std::io::stdout().lock();
+            let lifetime = std::time::Duration::from_secs(pair_lifetime_s);
+            zapbox::cli::demo::run_paired(&demo_options(), seconds, lifetime, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo {
+            headless: true,
+            seconds,
+            ..
         }) => {
             let options = demo_options();
             let mut out = std::io::stdout().lock();
@@ -226,6 +248,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo {
             headless: false,
             seconds,
+            ..
         }) => {
             if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
                 eprintln!("zapbox: no display (DISPLAY/WAYLAND_DISPLAY unset): running the demo headless");
@@ -246,9 +269,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             size,
             language,
+            pair_url,
         }) => {
-            let (width, height) = zapbox::cli::screenshot::parse_size(&size)?;
-            for path in zapbox::cli::screenshot::run(&screen, &out, width, height, &language)? {
+            let size = zapbox::cli::screenshot::parse_size(&size)?;
+            for path in zapbox::cli::screenshot::run(&screen, &out, size, &language, pair_url.as_deref())? {
                 println!("{}", path.display());
             }
             Ok(ExitCode::SUCCESS)

@@ -1,13 +1,41 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Catch-up end to end: `zapbox catchup` as an integrator runs it (the real binary, a playlist
-//! file, the process's `TZ`). Run: `cargo test --test catchup`.
+//! file, the process's `TZ`), and the demo headend's archive fetched over real HTTP with a URL
+//! the engine made from the demo playlist, checked to start at the asked time by the stream's
+//! own PTS, then played by the player's real pipeline.
+//!
+//! A custom harness: the archive case starts the headend, whose multicast must stay inside a
+//! private network namespace entered while the process is single-threaded. The CLI cases run
+//! without it. Run: `cargo test --test catchup`.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use zapbox::core::{PlayerCommand, PlayerEvent, RequestId};
+use zapbox::demo::{Headend, HeadendOptions};
+use zapbox::lineup::ChannelKey;
+use zapbox::lineup::catchup::ArchiveRequest;
+use zapbox::player::{EventSink, Outputs, Player, PlayerConfig};
+use zapbox::system::netns;
 
 type Case = fn() -> Result<(), String>;
 
 fn main() {
-    let cases: Vec<(&str, Case)> = vec![
+    let in_namespace = match netns::enter_private_network() {
+        Ok(()) => true,
+        Err(e) if nix::unistd::geteuid().is_root() || std::env::var_os("CI").is_some() => {
+            eprintln!("cannot enter a private network namespace: {e}");
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("the archive case is skipped: {e}");
+            false
+        }
+    };
+    let mut cases: Vec<(&str, Case)> = vec![
         (
             "catchup prints the xc archive URL in the TZ zone",
             cli_text_in_local_time,
@@ -20,6 +48,12 @@ fn main() {
         ("catchup refuses with a reason and exit status 1", cli_refusals),
         ("catchup rejects a bad time with exit status 2", cli_bad_usage),
     ];
+    if in_namespace {
+        cases.push((
+            "the demo archive starts at the asked time and plays",
+            demo_archive_start,
+        ));
+    }
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
     for (name, case) in cases {
@@ -189,4 +223,185 @@ fn cli_bad_usage() -> Result<(), String> {
         "0",
     ]);
     expect(&out, 2, "", "--duration")
+}
+
+/// The demo's channel 1 archive: the engine's URL for a start 10 minutes ago, 5 s long, and for
+/// starts 3 s and 20 s later, each beginning at the keyframe at or before the asked second.
+fn demo_archive_start() -> Result<(), String> {
+    let headend = Headend::start(&HeadendOptions {
+        cache_dir: std::env::temp_dir().join("zapbox-test-loops"),
+        width: 640,
+        height: 360,
+    })
+    .map_err(|e| format!("the demo headend starts: {e:#}"))?;
+    let report = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]);
+    let channel = report.lineup.by_number(1).ok_or("channel 1")?;
+    let archive = channel
+        .catchup
+        .as_ref()
+        .ok_or("channel 1 has catch-up in the demo playlist")?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as i64;
+    let mut firsts = Vec::new();
+    for start in [now - 600, now - 597, now - 580] {
+        let req = ArchiveRequest {
+            start,
+            duration_s: 5,
+            now,
+            guide_shift_s: 0,
+            catchup_id: None,
+        };
+        let url = archive
+            .archive_url(&req, &jiff::tz::TimeZone::UTC)
+            .map_err(|e| e.to_string())?;
+        let body = http_get(&url)?;
+        let pts = video_pts(&body);
+        let (first, last) = (
+            *pts.first().ok_or("no video PTS")?,
+            *pts.iter().max().ok_or("no PTS")?,
+        );
+        // Stamped with air time: the first frame is the keyframe at most one GOP (1 s) before.
+        let before = (pts_of(start) + (1 << 33) - first) % (1 << 33);
+        if before > 90_000 {
+            return Err(format!(
+                "{url}: first frame {before} ticks before the asked start"
+            ));
+        }
+        let span = (last + (1 << 33) - first) % (1 << 33);
+        if !(4 * 90_000..=7 * 90_000).contains(&span) {
+            return Err(format!("{url}: {span} ticks of video for 5 s asked"));
+        }
+        firsts.push(first);
+    }
+    // 20 s later is the same point of the loop two laps on: exactly 20 s of PTS.
+    if (firsts[2] + (1 << 33) - firsts[0]) % (1 << 33) != 20 * 90_000 {
+        return Err(format!("starts 20 s apart gave PTS {firsts:?}"));
+    }
+    let future = format!("{}/archive/1/{}-5.ts", headend.base_url(), now + 60);
+    match http_get(&future) {
+        Err(e) if e.contains("404") => {}
+        other => return Err(format!("a future start must be refused: {other:?}")),
+    }
+    let req = ArchiveRequest {
+        start: now - 300,
+        duration_s: 8,
+        now,
+        guide_shift_s: 0,
+        catchup_id: None,
+    };
+    plays(
+        &archive
+            .archive_url(&req, &jiff::tz::TimeZone::UTC)
+            .map_err(|e| e.to_string())?,
+    )
+}
+
+/// The player (real GStreamer pipeline, headless) plays the archive URL and decodes its frames.
+fn plays(url: &str) -> Result<(), String> {
+    let list = format!("#EXTINF:-1,Archive\n{url}\n");
+    let lineup = zapbox::lineup::build(&[("archive.m3u".into(), list.into_bytes())]).lineup;
+    let source = lineup
+        .channels
+        .first()
+        .ok_or("the archive URL is a playable source")?
+        .sources[0]
+        .clone();
+    let (tx, events) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().map(|t| t.send(e));
+    });
+    let frames = Arc::new(AtomicUsize::new(0));
+    let counter = frames.clone();
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    })));
+    let player = Player::new(config, sink).map_err(|e| format!("{e:?}"))?;
+    player.execute(PlayerCommand::Play {
+        request: RequestId(1),
+        channel: ChannelKey("archive".into()),
+        source: Box::new(source),
+        hot: Vec::new(),
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .ok_or("no first frame")?;
+        match events.recv_timeout(left) {
+            Ok(PlayerEvent::FirstFrame { .. }) => break,
+            Ok(PlayerEvent::Failed { error, .. }) => return Err(format!("{url}: {error:?}")),
+            Ok(_) => {}
+            Err(_) => return Err(format!("{url}: no first frame in 20 s")),
+        }
+    }
+    let before = frames.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(1));
+    let decoded = frames.load(Ordering::SeqCst) - before;
+    if decoded < 10 {
+        return Err(format!("{url}: only {decoded} frames in a second"));
+    }
+    Ok(())
+}
+
+fn pts_of(unix_s: i64) -> u64 {
+    (unix_s as u64 * 90_000) % (1 << 33)
+}
+
+/// A plain HTTP/1.1 GET of an `http://host:port/path` URL; the body, or the status line.
+fn http_get(url: &str) -> Result<Vec<u8>, String> {
+    let rest = url.strip_prefix("http://").ok_or("not http")?;
+    let (host, path) = rest.split_at(rest.find('/').ok_or("no path")?);
+    let mut s = TcpStream::connect(host).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply).map_err(|e| e.to_string())?;
+    let split = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no header end")?;
+    let status = String::from_utf8_lossy(&reply[..split])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    if !status.contains(" 200 ") {
+        return Err(status);
+    }
+    Ok(reply[split + 4..].to_vec())
+}
+
+/// PTS (90 kHz) of every video PES (stream id 0xE0..0xEF) starting in `ts`, in stream order.
+fn video_pts(ts: &[u8]) -> Vec<u64> {
+    ts.chunks_exact(188)
+        .filter(|p| p[0] == 0x47 && p[1] & 0x40 != 0)
+        .filter_map(|p| {
+            let start = if p[3] & 0x20 != 0 {
+                5 + usize::from(p[4])
+            } else {
+                4
+            };
+            let pes = p.get(start..)?;
+            let video = pes.get(..3)? == [0, 0, 1] && (0xe0..=0xef).contains(pes.get(3)?);
+            if !video || pes.get(7)? & 0x80 == 0 {
+                return None;
+            }
+            let b = pes.get(9..14)?;
+            Some(
+                (u64::from(b[0] >> 1 & 7) << 30)
+                    | (u64::from(b[1]) << 22)
+                    | (u64::from(b[2] >> 1) << 15)
+                    | (u64::from(b[3]) << 7)
+                    | u64::from(b[4] >> 1),
+            )
+        })
+        .collect()
 }

@@ -13,38 +13,10 @@ mod guest;
 mod host;
 
 fn main() {
-    if std::env::args().any(|a| a == "--in-vm") {
-        std::process::exit(guest::run());
-    }
-    // Behave like one libtest test named `input_qemu`: list it, and honour name filters
-    // (`cargo test keymap` must not boot a VM).
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        println!("input_qemu: test");
-        return;
-    }
-    let takes_value = [
-        "--test-threads",
-        "--skip",
-        "--format",
-        "--color",
-        "--logfile",
-        "-Z",
-    ];
-    let filters: Vec<&String> = (0..args.len())
-        .filter(|i| !args[*i].starts_with('-'))
-        .filter(|i| *i == 0 || !takes_value.contains(&args[*i - 1].as_str()))
-        .map(|i| &args[i])
-        .collect();
-    if !filters.is_empty() && !filters.iter().any(|f| "input_qemu".contains(f.as_str())) {
-        println!("test result: ok. 0 passed; 0 failed; 1 filtered out");
-        return;
-    }
-    match host::run() {
-        Ok(()) => println!("test input_qemu ... ok"),
-        Err(e) => {
-            eprintln!("test input_qemu ... FAILED\n{e}");
-            std::process::exit(1);
-        }
-    }
+    let vm = host::Vm {
+        name: "input_qemu",
+        modules: &[("evdev", ""), ("uinput", "")],
+        min_results: 10,
+    };
+    host::main(&vm, guest::run);
 }

@@ -54,6 +54,11 @@ fn sample_state() -> SavedState {
             guides: Vec::new(),
         },
         guide_overrides: [(key("arte.fr"), "Arte.fr".to_string())].into(),
+        cec: zapbox::core::SavedCec {
+            volume: Some("audio-system".into()),
+            standby_tv: Some(true),
+            standby_on_input_switch_s: None,
+        },
     }
 }
 

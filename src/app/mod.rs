@@ -117,6 +117,10 @@ pub struct Shell {
     longest_save: Duration,
     /// How many state saves ran.
     saves: u64,
+    /// The HDMI-CEC adapter; `None`: CEC commands are dropped (disabled, tests).
+    cec: Option<crate::cec::CecHandle>,
+    /// The phone companion's server; `None`: switched off.
+    companion: Option<crate::companion::Companion>,
 }
 
 impl Shell {
@@ -155,6 +159,8 @@ impl Shell {
             inbox,
             longest_save: Duration::ZERO,
             saves: 0,
+            cec: None,
+            companion: None,
         })
     }
 
@@ -167,6 +173,18 @@ impl Shell {
     /// Lets the viewer's source changes reload the lineup and the guide through `loader`.
     pub fn with_loader(mut self, loader: SourceLoader) -> Self {
         self.loader = Some(loader);
+        self
+    }
+
+    /// Lets "Set up from your phone" open `companion`, and gives it the core's view for the page.
+    pub fn with_companion(mut self, companion: crate::companion::Companion) -> Self {
+        self.companion = Some(companion);
+        self
+    }
+
+    /// Lets the core's CEC commands reach the bus through `cec`.
+    pub fn with_cec(mut self, cec: crate::cec::CecHandle) -> Self {
+        self.cec = Some(cec);
         self
     }
 
@@ -207,8 +225,13 @@ impl Shell {
     pub fn handle(&mut self, event: Event) {
         log::trace!("event {event:?}");
         let now = self.now();
+        let snapshot = matches!(event, Event::Phone(crate::core::PhoneRequest::Snapshot));
         for effect in self.core.handle(event, now) {
             self.execute(effect);
+        }
+        // The phone page asked for the box's state: the core's answer goes back to its server.
+        if snapshot && let Some(companion) = &self.companion {
+            companion.publish(self.core.phone_view(now));
         }
     }
 
@@ -250,6 +273,14 @@ impl Shell {
                     self.inbox.post(Event::Player(first));
                 }
                 (None, command) => log::debug!("no player: {command:?} dropped"),
+            },
+            Effect::Companion(crate::core::CompanionCommand::Open) => match &self.companion {
+                Some(companion) => companion.open(),
+                None => log::warn!("the phone companion is switched off"),
+            },
+            Effect::Cec(command) => match &self.cec {
+                Some(cec) => cec.send(command),
+                None => log::debug!("no HDMI-CEC adapter for {command:?}"),
             },
             Effect::StartTimer { timer, after_ms } => {
                 self.timers.schedule(timer, Duration::from_millis(after_ms))

@@ -5,7 +5,9 @@
 //! `Event::Started` once the lineup is in.
 
 use super::{App, Boot, Inbox, Shell, SourceLoader};
-use crate::core::{Core, Event, HotSettings, MenuPage, ParentalSettings, Settings, SystemInfo};
+use crate::core::{
+    CecSettings, Core, Event, HotSettings, MenuPage, ParentalSettings, Settings, SystemInfo, VolumeControl,
+};
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
@@ -64,9 +66,16 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
         .collect();
     let loader = SourceLoader::new(inbox.clone(), cache_dir.clone(), config.guide_offset_minutes)
         .with_time_zones(time_zones);
-    let shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
+    let mut shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
         .with_loader(loader.clone())
         .with_logos(cache_dir.join("logos"))?;
+    if let Some(cec) = start_cec(&config, &board, &inbox) {
+        shell = shell.with_cec(cec);
+    }
+    if config.companion.enabled {
+        let companion = crate::companion::Companion::new(companion_config(&config), inbox.clone());
+        shell = shell.with_companion(companion);
+    }
     // The remote: evdev devices with the board's keymap, into the same inbox as every event.
     let remote = inbox.clone();
     let input = crate::input::InputConfig::for_board(&board);
@@ -97,6 +106,60 @@ pub fn run_in_window(window: crate::ui::Window, app: App) -> Result<()> {
     })?;
     app.borrow_mut().shutdown();
     Ok(())
+}
+
+/// The HDMI-CEC adapter thread, posting into `inbox`; `None` when CEC is off or cannot start
+/// (the core hears why, for the about page).
+pub fn start_cec(config: &Config, board: &BoardProfile, inbox: &Inbox) -> Option<crate::cec::CecHandle> {
+    use crate::core::{CecEvent, CecProblem};
+    if !config.cec.enabled {
+        inbox.post(Event::Cec(CecEvent::Unavailable(CecProblem::Disabled)));
+        return None;
+    }
+    let cec_config = crate::cec::CecConfig {
+        device: config
+            .cec
+            .device
+            .clone()
+            .or_else(|| board.cec_device.as_ref().map(Into::into)),
+        osd_name: config.cec.osd_name.clone(),
+    };
+    let events = inbox.clone();
+    match crate::cec::spawn(cec_config, move |e| events.post(Event::Cec(e))) {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            log::error!("HDMI-CEC: cannot start its thread: {e}");
+            None
+        }
+    }
+}
+
+/// The phone companion's settings from the configuration.
+pub fn companion_config(config: &Config) -> crate::companion::CompanionConfig {
+    let c = &config.companion;
+    crate::companion::CompanionConfig {
+        enabled: c.enabled,
+        port: c.port,
+        session: (c.session_minutes > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(c.session_minutes) * 60)),
+        address: None,
+        token_lifetime: crate::companion::TOKEN_LIFETIME,
+    }
+}
+
+/// CEC settings: the configuration, with the board profile's volume control as default.
+pub fn cec_settings(config: &Config, board: &BoardProfile) -> CecSettings {
+    let c = &config.cec;
+    CecSettings {
+        enabled: c.enabled,
+        wake_tv: c.wake_tv,
+        standby_tv: c.standby_tv,
+        standby_on_input_switch_s: c.standby_on_input_switch_s,
+        volume: (c.volume.as_deref())
+            .or(board.volume_control.as_deref())
+            .and_then(VolumeControl::parse)
+            .unwrap_or_default(),
+    }
 }
 
 /// What the safe-mode notice says, from the variables systemd gives an `OnFailure=` unit
@@ -171,6 +234,8 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         playlists: config.playlists.clone(),
         guides: config.guides.iter().map(|g| g.url.clone()).collect(),
         hot: hot_settings(config, board, Path::new("/sys/class/net")),
+        cec: cec_settings(config, board),
+        companion: config.companion.enabled,
         system: SystemInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             board: format!("{} — {}", board.name, board.description),

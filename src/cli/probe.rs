@@ -51,6 +51,8 @@ pub struct ProbeReport {
     /// `DISPLAY` / `WAYLAND_DISPLAY` when set (a desktop session).
     pub desktop_session: Vec<String>,
     pub input_devices: Vec<crate::input::ProbedDevice>,
+    /// HDMI-CEC adapters, their addresses and the devices on their bus.
+    pub cec_adapters: Vec<crate::cec::AdapterInfo>,
     pub network_interfaces: Vec<InterfaceInfo>,
 }
 
@@ -126,6 +128,7 @@ pub fn collect(config: Option<&Path>, dirs: &[PathBuf]) -> ProbeReport {
             .filter_map(|v| std::env::var(v).ok().map(|val| format!("{v}={val}")))
             .collect(),
         input_devices: machine::input_devices(&remote_hints),
+        cec_adapters: crate::cec::probe(Path::new("/dev")),
         network_interfaces: machine::interfaces(),
     };
     match gst::init() {

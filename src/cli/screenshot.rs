@@ -16,7 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 5] = ["live", "banner", "list", "guide", "menu"];
+pub const SCREENS: [&str; 6] = ["live", "banner", "list", "guide", "menu", "phone"];
+
+/// The pairing address the phone screen shows unless one is given (`--pair-url`).
+pub const EXAMPLE_PAIR_URL: &str = "http://192.168.178.20:8099/pair/6f1d0c9a4b7e2d8135a9c0f4e6b2d7a1";
 
 /// Channels in the showcase lineup.
 const CHANNELS: usize = 60;
@@ -73,6 +76,8 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "list" => vec![Action::Ok, Action::Down, Action::Down],
         "guide" => vec![Action::Guide, Action::Down],
         "menu" => vec![Action::Menu, Action::Down, Action::Down],
+        // "Set up from your phone" is the menu's last item.
+        "phone" => vec![Action::Menu, Action::Up, Action::Ok],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")
@@ -81,8 +86,15 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
 }
 
 /// Renders `screen` (or `all`) at `width`x`height` into `out` (a file, or a directory for `all`).
-/// Returns the files written.
-pub fn run(screen: &str, out: &Path, width: u32, height: u32, language: &str) -> Result<Vec<PathBuf>> {
+/// The phone screen shows `pair_url` (else [`EXAMPLE_PAIR_URL`]) as its QR code. Returns the files
+/// written.
+pub fn run(
+    screen: &str,
+    out: &Path,
+    (width, height): (u32, u32),
+    language: &str,
+    pair_url: Option<&str>,
+) -> Result<Vec<PathBuf>> {
     let screens: Vec<&str> = if screen == "all" {
         SCREENS.to_vec()
     } else {
@@ -112,6 +124,12 @@ pub fn run(screen: &str, out: &Path, width: u32, height: u32, language: &str) ->
             Box::new(ui.clone()),
         )?;
         press(&mut app, &keys_for(s)?);
+        if s == "phone" {
+            // What the companion adapter reports once it listens.
+            let url = pair_url.unwrap_or(EXAMPLE_PAIR_URL).to_string();
+            let listening = crate::core::CompanionEvent::Listening { url };
+            app.inbox().post(Event::Companion(listening));
+        }
         app.drain();
         app.shutdown();
         let mut ui = ui.borrow_mut();

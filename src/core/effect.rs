@@ -10,6 +10,10 @@ use crate::lineup::{ChannelKey, Source};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Player(PlayerCommand),
+    /// Tell the HDMI-CEC adapter to send something.
+    Cec(super::cec::CecCommand),
+    /// Tell the phone companion's server to open pairing.
+    Companion(super::companion::CompanionCommand),
     /// Deliver `Event::Timer(timer)` after `after_ms`, replacing a pending timer with the same id.
     StartTimer {
         timer: TimerId,
@@ -97,6 +101,8 @@ pub enum TimerId {
     SaveState,
     /// The channel list's focus rested: preview the focused channel (generation of the focus).
     ListPreview(u64),
+    /// The TV switched to another input a while ago: standby now (generation of the switch).
+    CecInputSwitch(u64),
     /// No zap for a while: let the hot channels go (generation of the hot set).
     HotExpire(u64),
     /// Fetch the guide sources again (they publish new days; the index expires old ones).

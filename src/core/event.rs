@@ -24,6 +24,12 @@ pub enum Event {
     LineupLoaded(Lineup),
     /// A guide for the current lineup was loaded or rebuilt.
     GuideLoaded(GuideHandle),
+    /// What the HDMI-CEC adapter saw on the bus.
+    Cec(super::cec::CecEvent),
+    /// What the phone companion's server reports (listening, paired, closed).
+    Companion(super::companion::CompanionEvent),
+    /// A paired phone asks for something (sources, text); its remote keys come as `Action`.
+    Phone(super::companion::PhoneRequest),
     /// The details of a programme asked for with `Effect::LoadDetails` (`None`: it has none).
     DetailsLoaded {
         id: crate::guide::ProgrammeId,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The menu (MENU key): playlists and guide sources (typed with the on-screen keyboard), audio
-//! language, picture fit, interface language, parental control and the about page.
+//! language, picture fit, interface language, parental control, the TV over HDMI-CEC (its page
+//! lives in `cec.rs`), "Set up from your phone" (`companion.rs`) and the about page.
 //! Items are a closed set ([`MenuItem`]) with typed values; the UI owns the words, so every label
 //! can be translated, and a new item does not compile until the renderer and the handler below
 //! know it.
@@ -27,6 +28,10 @@ pub enum MenuPage {
     About,
     /// Pick the guide channel of the channel playing.
     GuideMatch,
+    /// The TV over HDMI-CEC: volume, standby.
+    Tv,
+    /// Set up from your phone: the QR code and address of the companion page.
+    Phone,
 }
 
 /// Where the menu stands.
@@ -65,7 +70,23 @@ pub enum MenuItem {
     /// Main page: the guide-match page (value: the guide channel in use).
     GuideMatch,
     Parental,
+    /// Main page: the TV page (value: who turns the volume).
+    Tv,
     About,
+    /// Main page, last: "Set up from your phone" (opens pairing and the phone page).
+    Phone,
+    /// TV page: who turns the volume.
+    CecVolume,
+    /// TV page: the TV goes to standby with the box.
+    CecStandbyTv,
+    /// TV page: standby after the TV switched to another input for a while.
+    CecInputSwitch,
+    /// TV and about pages: where HDMI-CEC stands.
+    HdmiCec,
+    /// Phone page: the address to open (drawn as a QR code too).
+    PhoneAddress,
+    /// Phone page: waiting, paired, closed.
+    PhoneStatus,
     /// A source from the operator's configuration (read-only).
     OperatorSource,
     /// A source the viewer added (RED removes it).
@@ -91,13 +112,12 @@ impl MenuItem {
     pub fn kind(self) -> ItemKind {
         use MenuItem::*;
         match self {
-            Playlists | Guides | GuideMatch | Parental | About => ItemKind::Page,
-            AudioLanguage | PictureFit | UiLanguage => ItemKind::Choice,
-            LockChannel => ItemKind::Toggle,
-            OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate => ItemKind::Command,
-            OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes => {
-                ItemKind::Info
-            }
+            Playlists | Guides | GuideMatch | Parental | Tv | About => ItemKind::Page,
+            AudioLanguage | PictureFit | UiLanguage | CecVolume | CecInputSwitch => ItemKind::Choice,
+            LockChannel | CecStandbyTv => ItemKind::Toggle,
+            OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate | Phone => ItemKind::Command,
+            OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes
+            | HdmiCec | PhoneAddress | PhoneStatus => ItemKind::Info,
         }
     }
 
@@ -108,7 +128,9 @@ impl MenuItem {
             MenuItem::Guides => Some(MenuPage::Guides),
             MenuItem::GuideMatch => Some(MenuPage::GuideMatch),
             MenuItem::Parental => Some(MenuPage::Parental),
+            MenuItem::Tv => Some(MenuPage::Tv),
             MenuItem::About => Some(MenuPage::About),
+            MenuItem::Phone => Some(MenuPage::Phone),
             _ => None,
         }
     }
@@ -125,6 +147,14 @@ pub enum MenuValue {
     Fit(Aspect),
     /// A language code (ISO 639), shown by the language's own name.
     Language(String),
+    /// Who turns the volume.
+    Volume(super::VolumeControl),
+    /// A delay in seconds; 0: never.
+    DelayS(u32),
+    /// Where HDMI-CEC stands and which devices do not answer.
+    Cec(super::cec::CecReport),
+    /// Where the phone companion stands.
+    Companion(super::CompanionStatus),
 }
 
 /// One line of a menu page.
@@ -152,7 +182,7 @@ impl MenuLine {
     }
 }
 
-fn cycle<T: Copy + PartialEq>(options: &[T], current: T, delta: isize) -> T {
+pub(super) fn cycle<T: Copy + PartialEq>(options: &[T], current: T, delta: isize) -> T {
     let at = options.iter().position(|o| *o == current).unwrap_or(0) as isize;
     options[(at + delta).rem_euclid(options.len() as isize) as usize]
 }
@@ -176,21 +206,15 @@ impl Core {
     /// The lines of a page, from the current settings.
     pub fn menu_items(&self, page: MenuPage) -> Vec<MenuLine> {
         use MenuItem::*;
-        let count = |page| MenuValue::Count(self.sources(page).len());
         match page {
-            MenuPage::Main => vec![
-                MenuLine::new(Playlists, count(MenuPage::Playlists)),
-                MenuLine::new(Guides, count(MenuPage::Guides)),
-                MenuLine::new(
-                    AudioLanguage,
-                    MenuValue::Language(self.settings.audio_language.clone()),
-                ),
-                MenuLine::new(PictureFit, MenuValue::Fit(self.settings.aspect)),
-                MenuLine::new(UiLanguage, MenuValue::Language(self.settings.ui_language.clone())),
-                MenuLine::text(GuideMatch, self.guide_in_use()),
-                MenuLine::new(Parental, MenuValue::None),
-                MenuLine::new(About, MenuValue::None),
-            ],
+            MenuPage::Main => {
+                let mut lines = self.main_lines();
+                // Last, so UP from the top reaches it at once.
+                if self.settings.companion {
+                    lines.push(MenuLine::new(Phone, MenuValue::None));
+                }
+                lines
+            }
             MenuPage::Playlists | MenuPage::Guides => {
                 let (operator, own) = self.source_lists(page);
                 let mut items: Vec<MenuLine> = operator
@@ -211,7 +235,28 @@ impl Core {
             }
             MenuPage::About => self.about_items(),
             MenuPage::GuideMatch => self.guide_match_items(),
+            MenuPage::Tv => self.tv_items(),
+            MenuPage::Phone => self.phone_items(),
         }
+    }
+
+    fn main_lines(&self) -> Vec<MenuLine> {
+        use MenuItem::*;
+        let count = |page| MenuValue::Count(self.sources(page).len());
+        vec![
+            MenuLine::new(Playlists, count(MenuPage::Playlists)),
+            MenuLine::new(Guides, count(MenuPage::Guides)),
+            MenuLine::new(
+                AudioLanguage,
+                MenuValue::Language(self.settings.audio_language.clone()),
+            ),
+            MenuLine::new(PictureFit, MenuValue::Fit(self.settings.aspect)),
+            MenuLine::new(UiLanguage, MenuValue::Language(self.settings.ui_language.clone())),
+            MenuLine::text(GuideMatch, self.guide_in_use()),
+            MenuLine::new(Parental, MenuValue::None),
+            MenuLine::new(Tv, MenuValue::Volume(self.settings.cec.volume)),
+            MenuLine::new(About, MenuValue::None),
+        ]
     }
 
     /// The guide channel the playing channel shows (for the main page).
@@ -236,6 +281,7 @@ impl Core {
             MenuLine::new(MenuItem::Channels, MenuValue::Count(self.lineup.channels.len())),
             MenuLine::text(MenuItem::Programmes, guide),
             MenuLine::text(MenuItem::ZapTimes, zaps.join(", ")),
+            MenuLine::new(MenuItem::HdmiCec, MenuValue::Cec(self.cec_report())),
         ]
     }
 
@@ -308,7 +354,9 @@ impl Core {
     ) {
         use MenuItem::*;
         match line.item {
-            Playlists | Guides | GuideMatch | Parental | About => {
+            Phone if ok => self.open_companion(nav, fx),
+            CecVolume | CecStandbyTv | CecInputSwitch => self.tv_item(line.item, delta, fx),
+            Playlists | Guides | GuideMatch | Parental | Tv | About => {
                 if let (true, Some(page)) = (ok, line.item.opens()) {
                     *nav = MenuNav {
                         page,
@@ -346,7 +394,8 @@ impl Core {
             }
             // LEFT/RIGHT on a command, and every key on a line that only informs, do nothing.
             GuideAuto | GuideCandidate | AddSource | ChangePin | OwnSource | OperatorSource | Version
-            | Board | Decoder | Network | Channels | Programmes | ZapTimes => {}
+            | Board | Decoder | Network | Channels | Programmes | ZapTimes | Phone | HdmiCec
+            | PhoneAddress | PhoneStatus => {}
         }
     }
 
@@ -372,7 +421,7 @@ impl Core {
         self.screen = Screen::Menu(nav);
     }
 
-    fn add_own_source(&mut self, page: MenuPage, text: String, fx: &mut Vec<Effect>) {
+    pub(super) fn add_own_source(&mut self, page: MenuPage, text: String, fx: &mut Vec<Effect>) {
         if !is_source_address(&text) {
             return self.show_notice(Notice::BadAddress(text), fx);
         }
@@ -388,14 +437,45 @@ impl Core {
 
     /// RED on one of the viewer's own sources removes it.
     fn remove_own_source(&mut self, nav: &MenuNav, items: &[MenuLine], fx: &mut Vec<Effect>) {
-        let Some(line) = items.get(nav.focus).filter(|l| l.item == MenuItem::OwnSource) else {
-            return;
-        };
-        let own = match nav.page {
+        if let Some(line) = items.get(nav.focus).filter(|l| l.item == MenuItem::OwnSource) {
+            self.remove_source(nav.page, line.value_text(), fx);
+        }
+    }
+
+    fn own_sources(&mut self, page: MenuPage) -> &mut Vec<String> {
+        match page {
             MenuPage::Guides => &mut self.saved.sources.guides,
             _ => &mut self.saved.sources.playlists,
+        }
+    }
+
+    /// Removes one of the viewer's own sources (operator sources stay).
+    pub(super) fn remove_source(&mut self, page: MenuPage, url: &str, fx: &mut Vec<Effect>) {
+        let own = self.own_sources(page);
+        let before = own.len();
+        own.retain(|s| s != url);
+        if own.len() != before {
+            self.sources_changed(fx);
+        }
+    }
+
+    /// Replaces one of the viewer's own sources in place (an address corrected from the phone).
+    pub(super) fn replace_own_source(
+        &mut self,
+        page: MenuPage,
+        old: &str,
+        new: String,
+        fx: &mut Vec<Effect>,
+    ) {
+        let own = self.own_sources(page);
+        let Some(at) = own.iter().position(|s| s == old) else {
+            return;
         };
-        own.retain(|s| s != line.value_text());
+        if own.contains(&new) {
+            own.remove(at);
+        } else {
+            own[at] = new;
+        }
         self.sources_changed(fx);
     }
 

@@ -23,7 +23,9 @@
 
 mod action;
 mod audio;
+mod cec;
 mod channel_list;
+mod companion;
 mod effect;
 mod event;
 mod fetch;
@@ -50,7 +52,15 @@ mod zapping;
 
 pub use action::Action;
 pub use audio::{AudioTrack, canonical_language};
+pub use cec::{
+    CecCommand, CecDevice, CecEvent, CecKey, CecProblem, CecReport, CecSettings, CecStatus,
+    INPUT_SWITCH_DELAYS_S, PhysicalAddress, VolumeControl,
+};
 pub use channel_list::{LIST_ROWS, ListNav, PREVIEW_AFTER_MS, browsable_lists};
+pub use companion::{
+    CompanionCommand, CompanionEvent, CompanionStatus, PHONE_CHANNELS, PhoneChannel, PhoneRequest, PhoneView,
+    SourceKind, check_source,
+};
 pub use effect::{Effect, HotChannel, PlayerCommand, TimerId};
 pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
 pub use fetch::{LOGOS_KEPT, Picture};
@@ -64,7 +74,7 @@ pub use parental::{DEFAULT_PIN, PIN_LEN, ParentalSettings, PinEntry, PinPurpose}
 pub use picture::Aspect;
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
-pub use state::{SavedParental, SavedPreferences, SavedSources, SavedState};
+pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use time::Now;
 pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};
 pub use view_screens::{
@@ -98,6 +108,10 @@ pub struct Settings {
     /// The operator's playlists and guides (the menu lists them; the viewer adds more).
     pub playlists: Vec<String>,
     pub guides: Vec<String>,
+    /// HDMI-CEC: waking the TV, standby, volume.
+    pub cec: CecSettings,
+    /// Offer "Set up from your phone" in the menu (the companion server).
+    pub companion: bool,
     /// Facts for the about page.
     pub system: SystemInfo,
     /// The stream budget for hot channels.
@@ -127,6 +141,8 @@ impl Default for Settings {
             parental: ParentalSettings::default(),
             playlists: Vec::new(),
             guides: Vec::new(),
+            cec: CecSettings::default(),
+            companion: true,
             system: SystemInfo::default(),
             hot: HotSettings::default(),
         }
@@ -189,6 +205,10 @@ pub struct Core {
     /// Locked channels the PIN opened in this session.
     unlocked: std::collections::HashSet<ChannelKey>,
     guide: Option<GuideHandle>,
+    /// HDMI-CEC: the adapter's status and whether we are the TV's active source.
+    cec: cec::CecState,
+    /// The phone companion's state (pairing, paired).
+    companion: CompanionStatus,
     /// What the tuned streams announced in their EIT, over the loaded guide (see `guide.rs`).
     live_guide: crate::guide::LiveOverlay,
     /// The focused programme's details, asked for or here.
@@ -210,6 +230,7 @@ impl Core {
         if let Some(v) = &p.ui_language {
             settings.ui_language = v.clone();
         }
+        saved.cec.apply(&mut settings.cec);
         Self {
             lineup,
             settings,
@@ -231,6 +252,8 @@ impl Core {
             standby: false,
             unlocked: Default::default(),
             guide: None,
+            cec: Default::default(),
+            companion: CompanionStatus::Off,
             live_guide: crate::guide::LiveOverlay::new(),
             details: None,
             logos: Default::default(),
@@ -252,6 +275,9 @@ impl Core {
             }
             Event::DetailsLoaded { id, details } => self.details_loaded(id, details),
             Event::LogoLoaded { url, picture } => self.logo_loaded(url, picture),
+            Event::Cec(event) => self.cec_event(event, &mut fx, now),
+            Event::Companion(event) => self.companion_event(event),
+            Event::Phone(request) => self.phone_request(request, &mut fx, now),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
             Event::Shutdown => {
                 self.stop_player(&mut fx);
@@ -309,6 +335,7 @@ impl Core {
             pin: self.pin_view(),
             aspect: self.settings.aspect,
             ui_language: self.settings.ui_language.clone(),
+            volume_device: self.volume_device(),
         }
     }
 

@@ -12,7 +12,7 @@
 use super::channel_list::ListNav;
 use super::guide_grid::GuideNav;
 use super::menu::MenuNav;
-use super::{Action, Core, Effect, Now};
+use super::{Action, CecKey, Core, Effect, Now};
 
 /// The screen under the remote's control (the live picture plays behind every one of them).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -34,6 +34,9 @@ impl Core {
         }
         match action {
             Action::Power => return self.enter_standby(fx),
+            Action::VolumeUp if self.cec_volume(CecKey::VolumeUp, fx) => return,
+            Action::VolumeDown if self.cec_volume(CecKey::VolumeDown, fx) => return,
+            Action::Mute if self.cec_volume(CecKey::Mute, fx) => return,
             Action::VolumeUp => return self.change_volume(self.settings.volume_step_percent as i16, fx),
             Action::VolumeDown => return self.change_volume(-(self.settings.volume_step_percent as i16), fx),
             Action::Mute => return self.toggle_mute(fx),

@@ -7,6 +7,17 @@ use super::{Core, Effect, Now};
 
 impl Core {
     pub(super) fn enter_standby(&mut self, fx: &mut Vec<Effect>) {
+        self.cec_standby(true, fx);
+        self.standby_now(fx);
+    }
+
+    /// Standby without telling the TV (it shows another input the viewer chose).
+    pub(super) fn enter_standby_quietly(&mut self, fx: &mut Vec<Effect>) {
+        self.cec_standby(false, fx);
+        self.standby_now(fx);
+    }
+
+    fn standby_now(&mut self, fx: &mut Vec<Effect>) {
         self.cancel_recovery(fx);
         self.standby = true;
         self.screen = Screen::Live;
@@ -23,6 +34,7 @@ impl Core {
 
     pub(super) fn wake(&mut self, fx: &mut Vec<Effect>, now: Now) {
         self.standby = false;
+        self.cec_wake(fx);
         self.tune_initial(fx, now);
     }
 

@@ -26,6 +26,8 @@ pub struct SavedState {
     pub sources: SavedSources,
     /// Guide channel ids the viewer chose for lineup channels (menu); they win over matching.
     pub guide_overrides: BTreeMap<ChannelKey, String>,
+    /// HDMI-CEC choices made in the menu.
+    pub cec: SavedCec,
 }
 
 /// Menu choices (`None`: the configuration's value).
@@ -75,6 +77,32 @@ impl Default for SavedState {
             parental: SavedParental::default(),
             sources: SavedSources::default(),
             guide_overrides: BTreeMap::new(),
+            cec: SavedCec::default(),
+        }
+    }
+}
+
+/// HDMI-CEC choices made in the menu (`None`: the configuration's value).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedCec {
+    /// `box`, `tv` or `audio-system`.
+    pub volume: Option<String>,
+    pub standby_tv: Option<bool>,
+    pub standby_on_input_switch_s: Option<u32>,
+}
+
+impl SavedCec {
+    /// Puts these choices over the configured settings (unknown values are ignored).
+    pub fn apply(&self, settings: &mut super::CecSettings) {
+        if let Some(v) = self.volume.as_deref().and_then(super::VolumeControl::parse) {
+            settings.volume = v;
+        }
+        if let Some(v) = self.standby_tv {
+            settings.standby_tv = v;
+        }
+        if let Some(v) = self.standby_on_input_switch_s {
+            settings.standby_on_input_switch_s = v;
         }
     }
 }

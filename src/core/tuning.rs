@@ -324,6 +324,7 @@ impl Core {
             TimerId::AudioCheck(request) => self.check_audio(request, fx),
             TimerId::SaveState => fx.push(Effect::SaveState(Box::new(self.saved.clone()))),
             TimerId::ListPreview(g) => self.preview_focused(g, fx, now),
+            TimerId::CecInputSwitch(g) => self.cec_input_switch_timer(g, fx),
             TimerId::HotExpire(g) if self.hot.generation() == g => self.hot_expired(fx),
             TimerId::GuideRefresh => self.refresh_guide(fx),
             _ => {}

@@ -49,6 +49,8 @@ pub struct ViewModel {
     /// Picture fit and interface language (`en`, `de`).
     pub aspect: super::picture::Aspect,
     pub ui_language: String,
+    /// The device that turns the volume over HDMI-CEC (the banner says so); `None`: the box.
+    pub volume_device: Option<super::cec::CecDevice>,
 }
 
 /// One zap as measured: key press to first frame, and how the player got there.

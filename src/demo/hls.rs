@@ -3,7 +3,7 @@
 //! window computed from the clock, and each lap shifts timestamps like the multicast playout.
 
 use super::playout::TsLoop;
-use crate::mpegts::packet::{PCR_HZ, TS_PACKET_SIZE, TsPacket};
+use crate::mpegts::packet::{PCR_HZ, TS_PACKET_SIZE};
 use std::time::Instant;
 
 /// Segment length in seconds (two 1 s GOPs).
@@ -31,12 +31,7 @@ impl HlsChannel {
                 cuts.push(index);
             }
         }
-        let tables = (0..ts.len())
-            .map(|i| ts.packet(0, i))
-            .filter(|p| TsPacket::from_array(p).is_some_and(|t| t.pid() == 0) || is_pmt(p))
-            .take(2)
-            .flatten()
-            .collect();
+        let tables = ts.tables();
         Self {
             ts,
             cuts,
@@ -76,12 +71,4 @@ impl HlsChannel {
         }
         Some(out)
     }
-}
-
-/// mpegtsmux puts the PMT on PID 0x20 by default; a PMT section starts with table id 2.
-fn is_pmt(p: &[u8; TS_PACKET_SIZE]) -> bool {
-    TsPacket::from_array(p).is_some_and(|p| {
-        let payload = p.payload();
-        p.pusi() && payload.first().and_then(|&ptr| payload.get(usize::from(ptr) + 1)) == Some(&0x02)
-    })
 }

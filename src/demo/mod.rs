@@ -5,11 +5,13 @@
 //!  cached loops (assets) --> TsLoop (playout) --+--> Sender: UDP multicast 239.255.0.1..6   (channels 1-6)
 //!                                               +--> Sender: RTP multicast 239.255.0.7       (channel 7)
 //!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
-//!  HttpServer: /guide.xml (XMLTV), /hls/live.m3u8 + segments
+//!  HttpServer: /guide.xml (XMLTV), /hls/live.m3u8 + segments,
+//!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
 //! ([`crate::system::netns`]); senders also use TTL 0.
 
+mod archive;
 mod assets;
 mod guide;
 mod hls;
@@ -32,6 +34,8 @@ use std::sync::Arc;
 /// Demo channels sent as plain UDP multicast; then one RTP and one HLS channel.
 const UDP_CHANNELS: usize = 6;
 const PORT: u16 = 5000;
+/// The channel whose past the headend's archive serves.
+const ARCHIVE_CHANNEL: u32 = 1;
 
 /// How the headend is built.
 #[derive(Debug, Clone)]
@@ -88,7 +92,8 @@ impl Headend {
             .map(|l| (tvg_id(l.name), l.name.to_string()))
             .collect();
         let guide = Arc::new(guide_text(&names));
-        let router: http::Router = Arc::new(move |path: &str| route(path, &hls, &guide));
+        let archive = archive::Archive::new(loops[0].clone(), loops[0].tables()).map(Arc::new);
+        let router: http::Router = Arc::new(move |path: &str| route(path, &hls, &guide, archive.as_deref()));
         let http = HttpServer::start(router).context("starting the demo HTTP server")?;
         let channels = LOOKS
             .iter()
@@ -111,12 +116,22 @@ impl Headend {
         })
     }
 
-    /// The lineup as an extended M3U playlist.
+    /// The lineup as an extended M3U playlist. Channel 1 has a catch-up archive
+    /// (`catchup="default"`, one day, `/archive/1/{utc}-{duration}.ts` on the HTTP server).
     pub fn playlist(&self) -> String {
-        let mut m3u = format!("#EXTM3U url-tvg=\"{}/guide.xml\"\n", self.http.base_url());
+        let base = self.http.base_url();
+        let mut m3u = format!("#EXTM3U url-tvg=\"{base}/guide.xml\"\n");
         for c in &self.channels {
+            let catchup = if c.number == ARCHIVE_CHANNEL {
+                format!(
+                    " catchup=\"default\" catchup-days=\"1\" catchup-source=\"{base}/archive/{}/{{utc}}-{{duration}}.ts\"",
+                    c.number
+                )
+            } else {
+                String::new()
+            };
             m3u.push_str(&format!(
-                "#EXTINF:-1 tvg-id=\"{}\" tvg-chno=\"{}\" group-title=\"Demo\",{}\n{}\n",
+                "#EXTINF:-1 tvg-id=\"{}\" tvg-chno=\"{}\" group-title=\"Demo\"{catchup},{}\n{}\n",
                 c.tvg_id, c.number, c.name, c.url
             ));
         }
@@ -146,13 +161,22 @@ fn tvg_id(name: &str) -> String {
 }
 
 fn guide_text(channels: &[(String, String)]) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    guide::xmltv(channels, now)
+    guide::xmltv(channels, unix_now() as i64)
 }
 
-fn route(path: &str, hls: &hls::HlsChannel, guide: &str) -> Option<Body> {
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn route(path: &str, hls: &hls::HlsChannel, guide: &str, archive: Option<&archive::Archive>) -> Option<Body> {
+    if let Some(name) = path.strip_prefix(&format!("/archive/{ARCHIVE_CHANNEL}/")) {
+        return Some(Body {
+            content_type: "video/mp2t",
+            bytes: archive?.route(name, unix_now())?,
+        });
+    }
     match path {
         "/guide.xml" => Some(Body {
             content_type: "application/xml",

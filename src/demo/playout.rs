@@ -75,8 +75,14 @@ impl TsLoop {
 
     /// Packet `index` as it is sent in lap `lap`: clocks shifted, continuity counter continued.
     pub fn packet(&self, lap: u64, index: usize) -> Packet {
+        self.packet_shifted(lap, index, lap.wrapping_mul(self.duration))
+    }
+
+    /// Packet `index` of lap `lap` (for its continuity counter) with its clocks moved by
+    /// `shift` ticks (27 MHz; PTS/DTS by `shift / 300`), modulo the clocks' range.
+    pub fn packet_shifted(&self, lap: u64, index: usize, shift: u64) -> Packet {
         let mut p = self.packets[index % self.packets.len()];
-        let shift = lap.wrapping_mul(self.duration);
+        let shift = shift % PCR_MODULUS;
         let pid = u16::from_be_bytes([p[1] & 0x1f, p[2]]);
         let advance = u64::from(self.cc_advance.get(&pid).copied().unwrap_or(0));
         let cc = (u64::from(p[3] & 0x0f) + lap.wrapping_mul(advance)) % 16;
@@ -84,6 +90,16 @@ impl TsLoop {
         shift_pcr(&mut p, shift);
         shift_pes_timestamps(&mut p, shift / 300);
         p
+    }
+
+    /// The first PAT and PMT packets of the loop, for a receiver that joins mid-stream.
+    pub fn tables(&self) -> Vec<u8> {
+        (0..self.len())
+            .map(|i| self.packet(0, i))
+            .filter(|p| TsPacket::from_array(p).is_some_and(|t| t.pid() == 0) || is_pmt(p))
+            .take(2)
+            .flatten()
+            .collect()
     }
 
     /// The first packet index at or after `index` where the video has a random access point (RAI set).
@@ -183,4 +199,12 @@ fn shift_timestamp(b: &mut [u8], ticks: u64) {
 /// Seconds → 27 MHz ticks.
 pub fn ticks(seconds: u64) -> u64 {
     seconds * PCR_HZ
+}
+
+/// mpegtsmux puts the PMT on PID 0x20 by default; a PMT section starts with table id 2.
+fn is_pmt(p: &[u8; TS_PACKET_SIZE]) -> bool {
+    TsPacket::from_array(p).is_some_and(|p| {
+        let payload = p.payload();
+        p.pusi() && payload.first().and_then(|&ptr| payload.get(usize::from(ptr) + 1)) == Some(&0x02)
+    })
 }

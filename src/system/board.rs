@@ -135,6 +135,10 @@ pub struct BoardProfile {
     pub hot_channels: Option<crate::system::config::HotChannelsConfig>,
     /// Input device names to prefer as the remote.
     pub input_devices: Vec<String>,
+    /// The HDMI-CEC device (`/dev/cec0`) where the board has several; `None` takes the first.
+    pub cec_device: Option<String>,
+    /// Who turns the volume: `box` (software), `tv` or `audio-system` (over HDMI-CEC); `None`: box.
+    pub volume_control: Option<String>,
     pub remote: RemoteProfile,
     /// Free-form notes for integrators (e.g. "no hardware H.264 decoder").
     pub notes: Vec<String>,
@@ -154,6 +158,8 @@ impl Default for BoardProfile {
             multicast_interface: None,
             hot_channels: None,
             input_devices: Vec::new(),
+            cec_device: None,
+            volume_control: None,
             remote: RemoteProfile::default(),
             notes: Vec::new(),
         }

@@ -39,6 +39,66 @@ pub struct Config {
     pub parental: Parental,
     /// Overrides of the default file locations.
     pub paths: PathsConfig,
+    /// HDMI-CEC with the TV.
+    pub cec: CecConfig,
+    /// The phone companion ("Set up from your phone").
+    pub companion: CompanionConfig,
+}
+
+/// The phone companion's server, which runs only while the viewer pairs a phone or one is paired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompanionConfig {
+    /// `false` removes "Set up from your phone" from the menu; no server ever listens.
+    pub enabled: bool,
+    /// TCP port on the box's local network address (1024..=65535).
+    pub port: u16,
+    /// How long a paired phone stays paired, in minutes; 0: until the box restarts.
+    pub session_minutes: u32,
+}
+
+impl Default for CompanionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            port: 8099,
+            session_minutes: 0,
+        }
+    }
+}
+
+/// HDMI-CEC: how the box behaves towards the TV and the audio system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CecConfig {
+    /// Use HDMI-CEC at all.
+    pub enabled: bool,
+    /// The CEC device (`/dev/cec0`); `null`: the board profile's, else the first adapter.
+    pub device: Option<PathBuf>,
+    /// The name the TV shows for the box: 1 to 14 printable ASCII characters.
+    pub osd_name: String,
+    /// Wake the TV and switch it to the box when the box wakes (one-touch play).
+    pub wake_tv: bool,
+    /// Send the TV to standby when the box goes to standby.
+    pub standby_tv: bool,
+    /// Go to standby this many seconds after the TV switched to another input (0: never; at most 86400).
+    pub standby_on_input_switch_s: u32,
+    /// Who turns the volume: `box`, `tv` or `audio-system`; `null`: the board profile's, else `box`.
+    pub volume: Option<String>,
+}
+
+impl Default for CecConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            device: None,
+            osd_name: "zapbox".into(),
+            wake_tv: true,
+            standby_tv: false,
+            standby_on_input_switch_s: 0,
+            volume: None,
+        }
+    }
 }
 
 /// One programme guide (XMLTV, optionally gzip-compressed) source.
@@ -390,6 +450,31 @@ impl Config {
         let (abs, is_abs) = ("an absolute path", |p: &PathBuf| p.is_absolute());
         c.optional("paths.state_file", &mut self.paths.state_file, abs, is_abs);
         c.optional("paths.cache_dir", &mut self.paths.cache_dir, abs, is_abs);
+        let rule = "a device under /dev such as /dev/cec0";
+        c.optional("cec.device", &mut self.cec.device, rule, |p: &PathBuf| {
+            p.starts_with("/dev/") && !p.to_string_lossy().contains("..")
+        });
+        let rule = "1 to 14 printable ASCII characters";
+        c.value(
+            "cec.osd_name",
+            &mut self.cec.osd_name,
+            "zapbox".into(),
+            rule,
+            |n| (1..=14).contains(&n.len()) && n.bytes().all(|b| (0x20..0x7f).contains(&b)),
+        );
+        let input_switch = &mut self.cec.standby_on_input_switch_s;
+        c.range("cec.standby_on_input_switch_s", input_switch, 0, 0..=86_400);
+        c.range("companion.port", &mut self.companion.port, 8099, 1024..=65535);
+        c.range(
+            "companion.session_minutes",
+            &mut self.companion.session_minutes,
+            0,
+            0..=525_600,
+        );
+        let rule = "box, tv or audio-system";
+        c.optional("cec.volume", &mut self.cec.volume, rule, |v: &String| {
+            crate::core::VolumeControl::parse(v).is_some()
+        });
         c.into_messages()
     }
 }

@@ -98,3 +98,26 @@ pub fn joined_groups() -> std::io::Result<Vec<std::net::Ipv4Addr>> {
         .filter(|ip| *ip != std::net::Ipv4Addr::new(224, 0, 0, 1))
         .collect())
 }
+
+/// Gives `lo` of the private namespace one more address, standing in for the box's address on a
+/// home network (the demo's phone companion listens there; a browser joins the namespace).
+pub fn add_loopback_address(address: std::net::Ipv4Addr) -> nix::Result<()> {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, socket};
+    let socket = socket(
+        AddressFamily::Inet,
+        SockType::Datagram,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    // SAFETY: a zeroed ifreq with a NUL-terminated alias name and a valid sockaddr_in, alive
+    // across the ioctl that reads it.
+    unsafe {
+        let mut ifr: libc::ifreq = std::mem::zeroed();
+        for (dst, src) in ifr.ifr_name.iter_mut().zip(b"lo:1\0") {
+            *dst = *src as libc::c_char;
+        }
+        ifr.ifr_ifru.ifru_addr = sockaddr_in(address.octets());
+        nix::errno::Errno::result(libc::ioctl(socket.as_raw_fd(), libc::SIOCSIFADDR, &ifr))?;
+    }
+    Ok(())
+}

@@ -5,8 +5,8 @@
 //! agree. The words for every variant live in the `.slint` files under `@tr()`.
 
 use crate::core::{
-    Aspect, ItemKind, KeyLabel, ListRef, MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose,
-    ScreenView, SpecialKey,
+    Aspect, CecDevice, CecProblem, CecReport, CecStatus, CompanionStatus, ItemKind, KeyLabel, ListRef,
+    MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose, ScreenView, SpecialKey, VolumeControl,
 };
 use crate::slint_generated as ui;
 
@@ -93,6 +93,8 @@ pub fn menu_page(page: MenuPage) -> ui::MenuPage {
         MenuPage::Parental => ui::MenuPage::Parental,
         MenuPage::About => ui::MenuPage::About,
         MenuPage::GuideMatch => ui::MenuPage::GuideMatch,
+        MenuPage::Tv => ui::MenuPage::Tv,
+        MenuPage::Phone => ui::MenuPage::Phone,
     }
 }
 
@@ -121,6 +123,14 @@ pub fn menu_item(item: MenuItem) -> ui::MenuItemId {
         MenuItem::Channels => U::Channels,
         MenuItem::Programmes => U::Programmes,
         MenuItem::ZapTimes => U::ZapTimes,
+        MenuItem::Tv => U::Tv,
+        MenuItem::Phone => U::Phone,
+        MenuItem::CecVolume => U::CecVolume,
+        MenuItem::CecStandbyTv => U::CecStandbyTv,
+        MenuItem::CecInputSwitch => U::CecInputSwitch,
+        MenuItem::HdmiCec => U::HdmiCec,
+        MenuItem::PhoneAddress => U::PhoneAddress,
+        MenuItem::PhoneStatus => U::PhoneStatus,
     }
 }
 
@@ -134,16 +144,101 @@ pub fn item_kind(kind: ItemKind) -> ui::ItemKind {
     }
 }
 
-/// A menu line's value: its kind, the text, the on/off state and the picture fit.
-pub fn menu_value(value: &MenuValue) -> (ui::ValueKind, String, bool, ui::PictureFit) {
-    let fit = ui::PictureFit::Auto;
+/// A menu line with its value filled in (the caller sets the item, its kind and the focus).
+pub fn menu_value(value: &MenuValue) -> ui::MenuLine {
+    let line = |value_kind, value: String| ui::MenuLine {
+        value_kind,
+        value: value.into(),
+        ..Default::default()
+    };
     match value {
-        MenuValue::None => (ui::ValueKind::Text, String::new(), false, fit),
-        MenuValue::Text(text) => (ui::ValueKind::Text, text.clone(), false, fit),
-        MenuValue::Count(n) => (ui::ValueKind::Text, n.to_string(), false, fit),
-        MenuValue::OnOff(on) => (ui::ValueKind::OnOff, String::new(), *on, fit),
-        MenuValue::Fit(a) => (ui::ValueKind::Fit, String::new(), false, aspect(*a)),
-        MenuValue::Language(code) => (ui::ValueKind::Text, language_name(code), false, fit),
+        MenuValue::None => line(ui::ValueKind::Text, String::new()),
+        MenuValue::Text(text) => line(ui::ValueKind::Text, text.clone()),
+        MenuValue::Count(n) => line(ui::ValueKind::Text, n.to_string()),
+        MenuValue::OnOff(on) => ui::MenuLine {
+            on: *on,
+            ..line(ui::ValueKind::OnOff, String::new())
+        },
+        MenuValue::Fit(a) => ui::MenuLine {
+            fit: aspect(*a),
+            ..line(ui::ValueKind::Fit, String::new())
+        },
+        MenuValue::Language(code) => line(ui::ValueKind::Text, language_name(code)),
+        MenuValue::Volume(v) => ui::MenuLine {
+            volume_by: volume_by(*v),
+            ..line(ui::ValueKind::VolumeBy, String::new())
+        },
+        MenuValue::DelayS(s) => ui::MenuLine {
+            minutes: i32::try_from(s / 60).unwrap_or(i32::MAX),
+            ..line(ui::ValueKind::Delay, String::new())
+        },
+        MenuValue::Cec(report) => {
+            let (cec, text) = cec(report);
+            ui::MenuLine {
+                cec,
+                tv_silent: report.silent.contains(&CecDevice::Tv),
+                audio_silent: report.silent.contains(&CecDevice::AudioSystem),
+                ..line(ui::ValueKind::Cec, text)
+            }
+        }
+        MenuValue::Companion(status) => {
+            let (phone, text) = companion(status);
+            ui::MenuLine {
+                phone,
+                ..line(ui::ValueKind::Phone, text)
+            }
+        }
+    }
+}
+
+pub fn volume_by(volume: VolumeControl) -> ui::VolumeBy {
+    match volume {
+        VolumeControl::Box => ui::VolumeBy::Box,
+        VolumeControl::Tv => ui::VolumeBy::Tv,
+        VolumeControl::AudioSystem => ui::VolumeBy::AudioSystem,
+    }
+}
+
+/// The banner's volume line: who turns the volume now (`None`: this box).
+pub fn volume_device(device: Option<CecDevice>) -> ui::VolumeBy {
+    match device {
+        None => ui::VolumeBy::Box,
+        Some(CecDevice::Tv) => ui::VolumeBy::Tv,
+        Some(CecDevice::AudioSystem) => ui::VolumeBy::AudioSystem,
+    }
+}
+
+/// Where HDMI-CEC stands, and the facts its words take (adapter, addresses, the failure).
+fn cec(report: &CecReport) -> (ui::CecState, String) {
+    match &report.status {
+        CecStatus::Starting => (ui::CecState::Starting, String::new()),
+        CecStatus::Ready {
+            adapter,
+            physical_address,
+            logical_address,
+        } => (
+            ui::CecState::Ready,
+            format!("{adapter}, {physical_address}, {logical_address}"),
+        ),
+        CecStatus::Unavailable(CecProblem::Disabled) => (ui::CecState::Off, String::new()),
+        CecStatus::Unavailable(CecProblem::NoAdapter) => (ui::CecState::NoAdapter, String::new()),
+        CecStatus::Unavailable(CecProblem::NotConnected { adapter }) => {
+            (ui::CecState::NotConnected, adapter.clone())
+        }
+        CecStatus::Unavailable(CecProblem::Failed { adapter, detail }) => {
+            (ui::CecState::Failed, format!("{adapter}: {detail}"))
+        }
+    }
+}
+
+/// Where the phone companion stands, and the failure in the system's words.
+fn companion(status: &CompanionStatus) -> (ui::PhoneState, String) {
+    match status {
+        CompanionStatus::Off => (ui::PhoneState::Closed, String::new()),
+        CompanionStatus::Starting => (ui::PhoneState::Starting, String::new()),
+        CompanionStatus::Pairing { .. } => (ui::PhoneState::Waiting, String::new()),
+        CompanionStatus::Paired => (ui::PhoneState::Paired, String::new()),
+        CompanionStatus::Failed(why) => (ui::PhoneState::Failed, why.clone()),
     }
 }
 

@@ -10,6 +10,7 @@
 mod contract;
 pub mod headless;
 mod keys;
+pub mod qr;
 mod render;
 mod screens;
 mod service;

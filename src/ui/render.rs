@@ -114,6 +114,7 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
     tv.set_decoder(view.decoder.clone().unwrap_or_default().into());
     tv.set_volume(i32::from(view.volume_percent));
     tv.set_muted(view.muted);
+    tv.set_volume_device(contract::volume_device(view.volume_device));
     let language = view
         .audio_tracks
         .iter()

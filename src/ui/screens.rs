@@ -4,7 +4,7 @@
 
 use super::render::programme;
 use super::{contract, text};
-use crate::core::{ChannelListView, GuideView, MenuView};
+use crate::core::{ChannelListView, GuideView, MenuItem, MenuLine, MenuPage, MenuView};
 use crate::guide::Details;
 use crate::slint_generated as ui;
 use slint::{ModelRc, SharedString, VecModel};
@@ -148,21 +148,27 @@ pub fn guide(tv: &ui::Tv<'_>, view: &GuideView) {
 
 pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
     tv.set_menu_page(contract::menu_page(view.page));
+    if view.page == MenuPage::Phone {
+        let url = view
+            .items
+            .iter()
+            .find(|line| line.item == MenuItem::PhoneAddress)
+            .map_or("", MenuLine::value_text);
+        if tv.get_phone_qr_text() != url {
+            tv.set_phone_qr(super::qr::image(url));
+            tv.set_phone_qr_text(url.into());
+        }
+    }
     let items = view
         .items
         .iter()
         .enumerate()
         .map(|(i, line)| {
-            let (value_kind, value, on, fit) = contract::menu_value(&line.value);
-            ui::MenuLine {
-                item: contract::menu_item(line.item),
-                kind: contract::item_kind(line.item.kind()),
-                value_kind,
-                value: value.into(),
-                on,
-                fit,
-                focused: i == view.focus,
-            }
+            let mut ui_line = contract::menu_value(&line.value);
+            ui_line.item = contract::menu_item(line.item);
+            ui_line.kind = contract::item_kind(line.item.kind());
+            ui_line.focused = i == view.focus;
+            ui_line
         })
         .collect();
     if let Some(new) = update(tv.get_menu_items(), items) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The host side: packs this very test binary, its shared libraries, busybox and the kernel's evdev and
-//! uinput modules into an initramfs (newc cpio, written here), boots Debian's kernel under QEMU (TCG, no
-//! KVM) and reads the guest's results from the serial console.
+//! The host side of the VM tests: packs this very test binary, its shared libraries, busybox and the
+//! kernel modules a test names (with their dependencies and parameters) into an initramfs (newc cpio,
+//! written here), boots Debian's kernel under QEMU (TCG, no KVM) and reads the guest's results from the
+//! serial console. Shared by `input_qemu` (evdev, uinput) and `cec_qemu` (vivid's CEC adapters).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -9,9 +10,54 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const HOW_TO_INSTALL: &str = "run `.ci/bootstrap deps` (installs qemu-system-x86 and busybox-static and \
-     unpacks Debian's linux-image kernel into ~/.cache/zapbox/vm-kernel)";
+     unpacks Debian's linux-image kernel with its input and media modules into ~/.cache/zapbox/vm-kernel)";
 
-pub fn run() -> Result<(), String> {
+/// One VM test: its name, the modules to load (dependencies are found and loaded first) with
+/// their parameters, and how many result lines a complete run prints at least.
+pub struct Vm {
+    pub name: &'static str,
+    pub modules: &'static [(&'static str, &'static str)],
+    pub min_results: usize,
+}
+
+/// The test binary's `main`: inside the VM (`--in-vm`) runs `guest`; on the host behaves like one
+/// libtest test named `vm.name` (listed, honouring name filters so `cargo test keymap` boots nothing).
+pub fn main(vm: &Vm, guest: fn() -> i32) {
+    if std::env::args().any(|a| a == "--in-vm") {
+        std::process::exit(guest());
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("{}: test", vm.name);
+        return;
+    }
+    let takes_value = [
+        "--test-threads",
+        "--skip",
+        "--format",
+        "--color",
+        "--logfile",
+        "-Z",
+    ];
+    let filters: Vec<&String> = (0..args.len())
+        .filter(|i| !args[*i].starts_with('-'))
+        .filter(|i| *i == 0 || !takes_value.contains(&args[*i - 1].as_str()))
+        .map(|i| &args[i])
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| vm.name.contains(f.as_str())) {
+        println!("test result: ok. 0 passed; 0 failed; 1 filtered out");
+        return;
+    }
+    match run(vm) {
+        Ok(()) => println!("test {} ... ok", vm.name),
+        Err(e) => {
+            eprintln!("test {} ... FAILED\n{e}", vm.name);
+            std::process::exit(1);
+        }
+    }
+}
+
+pub fn run(vm: &Vm) -> Result<(), String> {
     let kernel_dir = kernel_dir();
     let vmlinuz = kernel_dir.join("vmlinuz");
     let qemu = which("qemu-system-x86_64");
@@ -21,15 +67,15 @@ pub fn run() -> Result<(), String> {
         .find(|p| p.is_file());
     let (Some(qemu), Some(busybox), true) = (qemu, busybox, vmlinuz.is_file()) else {
         return Err(format!(
-            "the input VM test needs qemu-system-x86_64, a static busybox and a kernel at {}: {HOW_TO_INSTALL}",
+            "the VM tests need qemu-system-x86_64, a static busybox and a kernel at {}: {HOW_TO_INSTALL}",
             vmlinuz.display()
         ));
     };
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
     let initrd = work.path().join("initrd.cpio");
-    build_initramfs(&initrd, &busybox, &kernel_dir.join("modules"), work.path())?;
-    let console = boot(&qemu, &vmlinuz, &initrd)?;
-    verdict(&console)
+    build_initramfs(vm, &initrd, &busybox, &kernel_dir, work.path())?;
+    let console = boot(vm, &qemu, &vmlinuz, &initrd)?;
+    verdict(vm, &console)
 }
 
 /// Where `.ci/bootstrap` unpacks the kernel (`ZAPBOX_VM_KERNEL` overrides).
@@ -55,14 +101,17 @@ const INIT: &str = "#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev
-for m in /modules/*.ko; do /bin/busybox insmod $m || echo \"ZAPBOX-VM insmod $m failed\"; done
+for m in /modules/*.ko; do
+  args=\"\"; [ -f ${m%.ko}.args ] && args=$(/bin/busybox cat ${m%.ko}.args)
+  /bin/busybox insmod $m $args || echo \"ZAPBOX-VM insmod $m failed\"
+done
 echo ZAPBOX-VM BOOTED
 /zapbox-vm-check --in-vm
 echo \"ZAPBOX-VM EXIT $?\"
 /bin/busybox poweroff -f
 ";
 
-fn build_initramfs(out: &Path, busybox: &Path, modules: &Path, work: &Path) -> Result<(), String> {
+fn build_initramfs(vm: &Vm, out: &Path, busybox: &Path, modules: &Path, work: &Path) -> Result<(), String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let stripped = work.join("zapbox-vm-check");
     let strip = Command::new("strip").arg("-o").arg(&stripped).arg(&me).status();
@@ -80,15 +129,25 @@ fn build_initramfs(out: &Path, busybox: &Path, modules: &Path, work: &Path) -> R
         let inside = lib.to_string_lossy().trim_start_matches('/').to_string();
         cpio.copy(&inside, 0o755, &lib)?;
     }
-    for (i, module) in module_load_order(modules, &["evdev", "uinput"])?
-        .iter()
-        .enumerate()
-    {
+    let wanted: Vec<&str> = vm.modules.iter().map(|(name, _)| *name).collect();
+    for (i, module) in module_load_order(modules, &wanted)?.iter().enumerate() {
         let name = module
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         cpio.copy(&format!("modules/{i:02}-{name}"), 0o644, module)?;
+        let stem = name.trim_end_matches(".ko").replace('-', "_");
+        if let Some((_, args)) = vm
+            .modules
+            .iter()
+            .find(|(m, a)| m.replace('-', "_") == stem && !a.is_empty())
+        {
+            cpio.file(
+                &format!("modules/{i:02}-{}.args", name.trim_end_matches(".ko")),
+                0o644,
+                args.as_bytes().to_vec(),
+            );
+        }
     }
     std::fs::write(out, cpio.finish()).map_err(|e| format!("writing {}: {e}", out.display()))
 }
@@ -173,7 +232,7 @@ fn module_load_order(dir: &Path, wanted: &[&str]) -> Result<Vec<PathBuf>, String
 }
 
 /// Boots the VM and returns everything it printed on the serial console.
-fn boot(qemu: &Path, vmlinuz: &Path, initrd: &Path) -> Result<String, String> {
+fn boot(vm: &Vm, qemu: &Path, vmlinuz: &Path, initrd: &Path) -> Result<String, String> {
     let started = Instant::now();
     let mut child = Command::new(qemu)
         .args(["-m", "256", "-nographic", "-no-reboot", "-kernel"])
@@ -208,11 +267,11 @@ fn boot(qemu: &Path, vmlinuz: &Path, initrd: &Path) -> Result<String, String> {
         }
     }
     let console = reader.join().map_err(|_| "console reader panicked".to_string())?;
-    eprintln!("input_qemu: VM ran {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!("{}: VM ran {:.1} s", vm.name, started.elapsed().as_secs_f64());
     Ok(console)
 }
 
-fn verdict(console: &str) -> Result<(), String> {
+fn verdict(vm: &Vm, console: &str) -> Result<(), String> {
     let results: Vec<&str> = console
         .lines()
         .filter(|l| l.contains("ZAPBOX-VM"))
@@ -229,9 +288,10 @@ fn verdict(console: &str) -> Result<(), String> {
         .iter()
         .filter(|l| l.starts_with("ZAPBOX-VM RESULT"))
         .count();
-    if failed || !done || count < 10 {
+    if failed || !done || count < vm.min_results {
         return Err(format!(
-            "input scenarios in the VM failed ({count} results); console:\n{console}"
+            "{} scenarios in the VM failed ({count} results); console:\n{console}",
+            vm.name
         ));
     }
     Ok(())

@@ -115,6 +115,19 @@ pub fn render_text(r: &ProbeReport, out: &mut dyn Write) -> std::io::Result<()> 
     for d in &r.input_devices {
         writeln!(out, "  {d}")?;
     }
+    let cec_device = r.board.profile.as_ref().and_then(|p| p.cec_device.as_deref());
+    writeln!(out, "\nHDMI-CEC adapters:")?;
+    if r.cec_adapters.is_empty() {
+        writeln!(out, "  none found (no /dev/cec*)")?;
+    }
+    for a in &r.cec_adapters {
+        let named = if cec_device == Some(a.path.as_str()) {
+            " [profile's CEC device]"
+        } else {
+            ""
+        };
+        writeln!(out, "  {a}{named}")?;
+    }
     let multicast_if = r
         .board
         .profile

@@ -156,8 +156,8 @@ pub fn cec_settings(config: &Config, board: &BoardProfile) -> CecSettings {
         standby_tv: c.standby_tv,
         standby_on_input_switch_s: c.standby_on_input_switch_s,
         volume: (c.volume.as_deref())
-            .or(board.volume_control.as_deref())
             .and_then(VolumeControl::parse)
+            .or(board.volume_control)
             .unwrap_or_default(),
     }
 }

@@ -9,7 +9,7 @@
 use super::keyboard::{Keyboard, Press};
 use super::picture::Aspect;
 use super::screen::Screen;
-use super::{Action, Core, Effect, Notice, Now, PinPurpose};
+use super::{Action, Core, Effect, Now, PinPurpose};
 
 /// Audio languages offered (ISO 639-2), the viewer's own first when it is not among them.
 pub const AUDIO_LANGUAGES: [&str; 10] = [
@@ -285,20 +285,6 @@ impl Core {
         ]
     }
 
-    /// Operator sources (from the configuration) and the viewer's own (added here).
-    fn source_lists(&self, page: MenuPage) -> (&[String], &[String]) {
-        match page {
-            MenuPage::Guides => (&self.settings.guides, &self.saved.sources.guides),
-            _ => (&self.settings.playlists, &self.saved.sources.playlists),
-        }
-    }
-
-    /// All sources of a page, operator's first.
-    pub fn sources(&self, page: MenuPage) -> Vec<String> {
-        let (operator, own) = self.source_lists(page);
-        operator.iter().chain(own).cloned().collect()
-    }
-
     pub(super) fn menu_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
         let Screen::Menu(nav) = &self.screen else {
             return;
@@ -419,72 +405,6 @@ impl Core {
             _ => {}
         }
         self.screen = Screen::Menu(nav);
-    }
-
-    pub(super) fn add_own_source(&mut self, page: MenuPage, text: String, fx: &mut Vec<Effect>) {
-        if !is_source_address(&text) {
-            return self.show_notice(Notice::BadAddress(text), fx);
-        }
-        let own = match page {
-            MenuPage::Guides => &mut self.saved.sources.guides,
-            _ => &mut self.saved.sources.playlists,
-        };
-        if !own.contains(&text) {
-            own.push(text);
-        }
-        self.sources_changed(fx);
-    }
-
-    /// RED on one of the viewer's own sources removes it.
-    fn remove_own_source(&mut self, nav: &MenuNav, items: &[MenuLine], fx: &mut Vec<Effect>) {
-        if let Some(line) = items.get(nav.focus).filter(|l| l.item == MenuItem::OwnSource) {
-            self.remove_source(nav.page, line.value_text(), fx);
-        }
-    }
-
-    fn own_sources(&mut self, page: MenuPage) -> &mut Vec<String> {
-        match page {
-            MenuPage::Guides => &mut self.saved.sources.guides,
-            _ => &mut self.saved.sources.playlists,
-        }
-    }
-
-    /// Removes one of the viewer's own sources (operator sources stay).
-    pub(super) fn remove_source(&mut self, page: MenuPage, url: &str, fx: &mut Vec<Effect>) {
-        let own = self.own_sources(page);
-        let before = own.len();
-        own.retain(|s| s != url);
-        if own.len() != before {
-            self.sources_changed(fx);
-        }
-    }
-
-    /// Replaces one of the viewer's own sources in place (an address corrected from the phone).
-    pub(super) fn replace_own_source(
-        &mut self,
-        page: MenuPage,
-        old: &str,
-        new: String,
-        fx: &mut Vec<Effect>,
-    ) {
-        let own = self.own_sources(page);
-        let Some(at) = own.iter().position(|s| s == old) else {
-            return;
-        };
-        if own.contains(&new) {
-            own.remove(at);
-        } else {
-            own[at] = new;
-        }
-        self.sources_changed(fx);
-    }
-
-    fn sources_changed(&mut self, fx: &mut Vec<Effect>) {
-        fx.push(Effect::ReloadSources {
-            playlists: self.sources(MenuPage::Playlists),
-            guides: self.sources(MenuPage::Guides),
-        });
-        fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
 }
 

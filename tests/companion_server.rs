@@ -19,6 +19,7 @@ use zapbox::system::netns;
 const BOX: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 1);
 
 type Outcome = Result<(), String>;
+type Test = (&'static str, fn() -> Outcome);
 
 fn main() -> ExitCode {
     if let Err(e) = netns::enter_private_network() {
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
         eprintln!("cannot add {BOX} to lo: {e}");
         return ExitCode::FAILURE;
     }
-    let tests: [(&str, fn() -> Outcome); 3] = [
+    let tests: [Test; 3] = [
         ("closed_until_opened", closed_until_opened),
         (
             "an_unused_code_expires_and_the_server_stops",

@@ -59,7 +59,7 @@ pub fn xmltv_index(data: &[u8]) {
         return;
     };
     if let Ok(input) = crate::epg::input::open_bytes(data.to_vec()) {
-        let mut sink = builder.source("fuzz", 0, 0);
+        let mut sink = builder.source("fuzz", 0, 0, None);
         crate::epg::xmltv::parse_parallel(input.reader, 64 << 20, 1, &mut sink);
         sink.finish();
     }

@@ -109,6 +109,10 @@ pub enum MenuItem {
     Channels,
     Programmes,
     ZapTimes,
+    /// About page: the channels kept joined for instant zaps (`number name`, most useful first).
+    HotChannels,
+    /// About page: streams and Mbit/s in use against the stream budget.
+    StreamBudget,
 }
 
 impl MenuItem {
@@ -123,7 +127,7 @@ impl MenuItem {
             LockChannel | CecStandbyTv | HardOfHearing => ItemKind::Toggle,
             OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate | Phone => ItemKind::Command,
             OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes
-            | HdmiCec | PhoneAddress | PhoneStatus => ItemKind::Info,
+            | HdmiCec | PhoneAddress | PhoneStatus | HotChannels | StreamBudget => ItemKind::Info,
         }
     }
 
@@ -316,8 +320,37 @@ impl Core {
             MenuLine::new(MenuItem::Channels, MenuValue::Count(self.lineup.channels.len())),
             MenuLine::text(MenuItem::Programmes, guide),
             MenuLine::text(MenuItem::ZapTimes, zaps.join(", ")),
+            MenuLine::text(MenuItem::HotChannels, self.hot_text()),
+            MenuLine::text(MenuItem::StreamBudget, self.budget_text()),
             MenuLine::new(MenuItem::HdmiCec, MenuValue::Cec(self.cec_report())),
         ]
+    }
+
+    /// The hot channels as `12 Name, 14 Name` (a dash when there are none).
+    fn hot_text(&self) -> String {
+        let names = self
+            .hot_set()
+            .iter()
+            .filter_map(|key| self.lineup.by_key(key))
+            .map(|c| format!("{} {}", c.number, c.name))
+            .collect::<Vec<_>>();
+        if names.is_empty() {
+            "–".into()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    /// `2/3 · 11.2/25 Mbit/s`: groups joined and their measured bitrate against the budget.
+    fn budget_text(&self) -> String {
+        let (streams, bps) = self.stream_budget_in_use();
+        let hot = &self.settings.hot;
+        format!(
+            "{streams}/{} · {:.1}/{} Mbit/s",
+            hot.max_streams,
+            bps as f64 / 1e6,
+            hot.max_mbps
+        )
     }
 
     pub(super) fn menu_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
@@ -423,7 +456,7 @@ impl Core {
             // LEFT/RIGHT on a command, and every key on a line that only informs, do nothing.
             GuideAuto | GuideCandidate | AddSource | ChangePin | OwnSource | OperatorSource | Version
             | Board | Decoder | Network | Channels | Programmes | ZapTimes | Phone | HdmiCec
-            | PhoneAddress | PhoneStatus => {}
+            | PhoneAddress | PhoneStatus | HotChannels | StreamBudget => {}
         }
     }
 

@@ -11,5 +11,6 @@ pub mod catchup;
 pub mod demo;
 pub mod epg;
 pub mod lineup_check;
+pub mod play;
 pub mod probe;
 pub mod screenshot;

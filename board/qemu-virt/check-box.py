@@ -361,10 +361,12 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
         vm.key("esc")
         time.sleep(10)
         back = vm.screendump(out / "box-after-guide.png")
-        opened, closed = base.changed(guide), base.changed(back)
-        report.check("key GUIDE", opened > 0.3 and closed < opened / 2,
-                     f"g opens the guide ({opened:.0%} of the screen changed), Esc closes it ({closed:.0%}) "
-                     f"-> {out / 'box-guide.png'}")
+        # The video under the full-screen views moves (the bars scroll), so closing is seen as the guide's
+        # screen going away again, not as a return to the same pixels.
+        opened, closed = base.changed(guide), guide.changed(back)
+        report.check("key GUIDE", opened > 0.3 and closed > 0.3,
+                     f"g opens the guide ({opened:.0%} of the screen changed), Esc closes it ({closed:.0%} "
+                     f"changed again) -> {out / 'box-guide.png'}")
         channel = got or current
 
         # 4. Identity and capabilities.

@@ -12,4 +12,5 @@ pub mod demo;
 pub mod epg;
 pub mod lineup_check;
 pub mod probe;
+pub mod record;
 pub mod screenshot;

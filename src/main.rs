@@ -159,6 +159,8 @@ enum LineupCommand {
 }
 
 fn main() -> ExitCode {
+    zapbox::system::resources::configure();
+    zapbox::system::resources::raise_open_files_limit();
     let cli = Cli::parse();
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
     let needs_netns = matches!(

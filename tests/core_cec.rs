@@ -297,7 +297,7 @@ fn the_tv_page_changes_and_saves_the_settings() {
         (VolumeControl::AudioSystem, true, 60)
     );
     let saved = &shell.core.saved_state().cec;
-    assert_eq!(saved.volume.as_deref(), Some("audio-system"));
+    assert_eq!(saved.volume, Some(VolumeControl::AudioSystem));
     assert_eq!(saved.standby_tv, Some(true));
     assert_eq!(saved.standby_on_input_switch_s, Some(60));
     shell.press(Action::Back);
@@ -306,4 +306,17 @@ fn the_tv_page_changes_and_saves_the_settings() {
         other => panic!("{other:?}"),
     };
     assert_eq!(focus, tv, "BACK returns to the TV item");
+}
+
+#[test]
+fn volume_control_is_spelt_the_same_in_config_profile_and_state() {
+    for volume in VolumeControl::ALL {
+        let json = serde_json::to_string(&volume).expect("serialises");
+        assert_eq!(json, format!("\"{}\"", volume.id()));
+        assert_eq!(VolumeControl::parse(volume.id()), Some(volume));
+        assert_eq!(serde_json::from_str::<VolumeControl>(&json).ok(), Some(volume));
+    }
+    let old = serde_json::from_str::<VolumeControl>("\"audio_system\"").ok();
+    assert_eq!(old, Some(VolumeControl::AudioSystem));
+    assert!(serde_json::from_str::<VolumeControl>("\"speaker\"").is_err());
 }

@@ -217,3 +217,21 @@ fn the_phone_view_shows_channels_and_what_plays() {
     assert_eq!(view.keyboard, None);
     assert!(!view.standby);
 }
+
+#[test]
+fn tap_to_watch_tunes_like_a_zap_and_the_tv_shows_it() {
+    let mut shell = Shell::started(lineup(&[1, 2, 3]));
+    shell.first_frame();
+    let third = shell.core.lineup().channels[2].key.clone();
+    let fx = phone(&mut shell, PhoneRequest::Watch(third.clone()));
+    assert_eq!(common::played(&fx), std::slice::from_ref(&third.0));
+    assert_eq!(shell.requested(), Some(third.0.clone()));
+    assert!(shell.view().banner_visible, "the TV shows where it went");
+    let unknown = zapbox::lineup::ChannelKey("not.in.the.lineup".into());
+    let fx = phone(&mut shell, PhoneRequest::Watch(unknown));
+    assert!(
+        common::played(&fx).is_empty(),
+        "a key the lineup lacks plays nothing"
+    );
+    assert_eq!(shell.requested(), Some(third.0));
+}

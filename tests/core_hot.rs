@@ -7,7 +7,8 @@ mod common;
 
 use common::{Shell, key, lineup};
 use zapbox::core::{
-    Action, BACKOFF_FIRST_MS, Effect, Event, HotLoss, HotSettings, PlayerCommand, PlayerEvent, Settings,
+    Action, BACKOFF_FIRST_MS, Effect, Event, HotLoss, HotSettings, MenuItem, MenuPage, MenuValue,
+    PlayerCommand, PlayerEvent, Settings,
 };
 use zapbox::lineup::SourceKind;
 
@@ -210,4 +211,32 @@ fn locked_and_ott_channels_are_not_prejoined() {
         "ch2",
         "ch4, the next one down, is locked"
     );
+}
+
+#[test]
+fn the_about_page_shows_the_hot_channels_and_the_budget_in_use() {
+    let about = |shell: &Shell, item: MenuItem| {
+        let lines = shell.core.menu_items(MenuPage::About);
+        match lines.into_iter().find(|l| l.item == item).map(|l| l.value) {
+            Some(MenuValue::Text(text)) => text,
+            other => panic!("{item:?} on the about page: {other:?}"),
+        }
+    };
+    let mut shell = shell_with(HotSettings::default());
+    // Channel 1 at start: the next one up is kept ready.
+    assert_eq!(about(&shell, MenuItem::HotChannels), "2 ch2");
+    shell.press(Action::ChannelUp);
+    assert_eq!(about(&shell, MenuItem::HotChannels), "3 ch3, 1 ch1");
+    // Nothing measured yet: three streams counted at 8 Mbit/s each.
+    assert_eq!(about(&shell, MenuItem::StreamBudget), "3/3 · 24.0/25 Mbit/s");
+    for (n, bps) in [(1, 3_500_000), (2, 6_000_000), (3, 4_000_000)] {
+        shell.send(Event::Player(PlayerEvent::Bitrate {
+            channel: key(&format!("ch{n}")),
+            bps,
+        }));
+    }
+    assert_eq!(about(&shell, MenuItem::StreamBudget), "3/3 · 13.5/25 Mbit/s");
+    // Standby lets the hot channels go; the page says so.
+    shell.press(Action::Power);
+    assert_eq!(about(&shell, MenuItem::HotChannels), "–");
 }

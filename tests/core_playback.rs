@@ -194,11 +194,53 @@ fn a_long_stall_rebuilds_and_keeps_trying_while_selected() {
 }
 
 #[test]
+fn a_request_without_picture_or_error_is_rebuilt() {
+    // A pipeline that takes the data and never shows a frame nor says why (a stuck decoder).
+    let mut shell = Shell::started(three_source_lineup());
+    let first = shell.last_request();
+    assert!(
+        source_urls(&shell.advance(7_999)).is_empty(),
+        "a cold join may take a few GOPs"
+    );
+    assert_eq!(shell.view().phase, Some(Phase::Tuning));
+    shell.advance(1);
+    assert_eq!(shell.view().phase, Some(Phase::Retrying { attempt: 1 }));
+    // Treated as a stream fault: the next source, at once.
+    assert_eq!(source_urls(&shell.advance(250)), [udp_source(2).url]);
+    assert_ne!(shell.last_request(), first);
+    shell.first_frame();
+    assert_eq!(shell.view().phase, Some(Phase::Playing));
+    // Once the picture is up the watchdog is gone: a long quiet evening rebuilds nothing.
+    assert!(played(&shell.advance(3_600_000)).is_empty());
+
+    // A stall before the first picture belongs to the stall watchdog (3 s), not to this one.
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    stall(&mut shell);
+    shell.advance(3_000);
+    assert_eq!(shell.view().phase, Some(Phase::Retrying { attempt: 1 }));
+    assert_eq!(played(&shell.advance(250)), ["ch1"]);
+    assert!(
+        played(&shell.advance(7_000)).is_empty(),
+        "the old request's watchdog does not fire"
+    );
+
+    // Radio shows no picture: nothing to wait for.
+    let mut radio = channel(1, "radio", "Radio");
+    radio.radio = true;
+    let mut shell = Shell::started(Lineup {
+        channels: vec![radio],
+        guide_urls: vec![],
+    });
+    assert!(played(&shell.advance(60_000)).is_empty());
+}
+
+#[test]
 fn zapping_away_cancels_recovery_of_the_old_channel() {
     let mut shell = Shell::started(lineup(&[1, 2]));
     fail(&mut shell, ErrorKind::Network);
     shell.press(Action::ChannelUp);
-    let later = played(&shell.advance(30_000));
+    // (Within the first-picture watchdog of the new request, which rebuilds after 8 s.)
+    let later = played(&shell.advance(7_000));
     assert!(later.is_empty(), "no retry of channel 1 after the zap: {later:?}");
     assert_eq!(shell.view().phase, Some(Phase::Tuning));
 }

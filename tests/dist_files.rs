@@ -48,6 +48,7 @@ fn the_unit_has_what_the_app_relies_on() {
         "NoExecPaths=/var/lib/zapbox /var/cache/zapbox /run/zapbox /tmp /var/tmp",
         "SocketBindAllow=udp",
         "SocketBindDeny=any",
+        "DeviceAllow=char-cec rw",
         "StartLimitBurst=5",
         "OnFailure=zapbox-safe-mode.service",
     ] {
@@ -92,4 +93,18 @@ fn systemd_analyze_accepts_the_unit() {
     );
     assert!(out.status.success(), "{text}");
     assert!(text.contains("check-systemd: OK"), "{text}");
+}
+
+#[test]
+fn the_units_let_the_phone_companion_listen_on_its_port_and_reach_the_tv() {
+    let port = zapbox::system::config::CompanionConfig::default().port;
+    let bind = format!("SocketBindAllow=tcp:{port}");
+    for unit in ["zapbox.service", "zapbox-safe-mode.service"] {
+        let text = dist(&format!("systemd/{unit}"));
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        // SocketBindDeny=any refuses every other bind, the companion's TCP port included.
+        assert!(lines.contains(&"SocketBindDeny=any"), "{unit}");
+        assert!(lines.contains(&bind.as_str()), "{bind} missing from {unit}");
+        assert!(lines.contains(&"DeviceAllow=char-cec rw"), "{unit}: /dev/cecN");
+    }
 }

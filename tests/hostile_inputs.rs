@@ -275,3 +275,51 @@ fn huge_playlists_are_capped() {
     );
     assert!(peak < BOUND, "peak heap {peak} bytes");
 }
+
+/// A playlist from the internet naming local files as its guide (`url-tvg="/dev/zero"`) gets
+/// nothing read: the parser drops every address but `http(s)://` with a warning, and the ingest
+/// refuses a local source named by a playlist before opening it, even if one got through. One of
+/// them is a valid local guide: had it been opened, the ingest would have succeeded.
+#[test]
+fn a_playlist_cannot_name_a_local_guide() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let local = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/epg/basic.xml");
+    let playlist = format!(
+        "#EXTM3U url-tvg=\"/dev/zero,file:///etc/passwd;{local}\" x-tvg-url=\"HTTPS://guide.example/a.xml\"\n\
+         #EXTINF:-1,One\nudp://239.1.1.1:1234\n"
+    );
+    let report = zapbox::lineup::build(&[("hostile.m3u".into(), playlist.into_bytes())]);
+    assert_eq!(report.lineup.guide_urls, ["HTTPS://guide.example/a.xml"]);
+    let refused = report
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("is not http(s); ignored"))
+        .count();
+    assert_eq!(refused, 3, "{:?}", report.warnings);
+
+    let sources: Vec<GuideSource> = ["/dev/zero", local, "file:///dev/zero"]
+        .into_iter()
+        .map(|location| GuideSource {
+            named_by: zapbox::epg::NamedBy::Playlist,
+            ..GuideSource::new(location)
+        })
+        .collect();
+    let result = zapbox::epg::ingest(&sources, &dir.path().join("index"), &IngestOptions::default());
+    let Err(zapbox::epg::IngestError::NothingUsable { warnings }) = result else {
+        panic!("a local guide named by a playlist was used: {result:?}");
+    };
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.message.contains("a playlist may only name http(s) guides")),
+        "{warnings:?}"
+    );
+    // The same local guide named by the operator is read: the refusal is about who names it.
+    let operator = zapbox::epg::ingest(
+        &[GuideSource::new(local)],
+        &dir.path().join("index"),
+        &IngestOptions::default(),
+    );
+    assert!(operator.is_ok(), "{operator:?}");
+}

@@ -55,7 +55,7 @@ fn sample_state() -> SavedState {
         },
         guide_overrides: [(key("arte.fr"), "Arte.fr".to_string())].into(),
         cec: zapbox::core::SavedCec {
-            volume: Some("audio-system".into()),
+            volume: Some(zapbox::core::VolumeControl::AudioSystem),
             standby_tv: Some(true),
             standby_on_input_switch_s: None,
         },

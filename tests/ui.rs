@@ -192,3 +192,49 @@ fn the_menu_speaks_the_language_chosen() {
     screen.press(&[Action::Right]);
     assert_eq!(screen.text("menu-title"), "Menu");
 }
+
+#[test]
+fn the_banner_says_where_the_volume_is_turned_and_the_tv_page_says_by_whom() {
+    use zapbox::core::{CecEvent, CecSettings, PhysicalAddress, VolumeControl};
+    let settings = Settings {
+        cec: CecSettings {
+            volume: VolumeControl::AudioSystem,
+            ..CecSettings::default()
+        },
+        ..Settings::default()
+    };
+    let mut screen = Screen::new(settings);
+    screen.press(&[Action::VolumeUp]);
+    assert_eq!(
+        screen.text("banner-volume"),
+        "Volume 85%",
+        "without CEC the box turns the volume"
+    );
+    screen.shell.send(Event::Cec(CecEvent::Ready {
+        adapter: "cec0".into(),
+        physical_address: PhysicalAddress(0x1000),
+        logical_address: 4,
+    }));
+    screen.press(&[Action::VolumeUp]);
+    assert_eq!(screen.text("banner-volume"), "Volume on the audio system");
+    // MENU, UP to "Set up from your phone", UP to "About", UP to the TV page, OK.
+    screen.press(&[Action::Menu, Action::Up, Action::Up, Action::Up, Action::Ok]);
+    assert_eq!(screen.text("menu-title"), "TV and volume (HDMI-CEC)");
+    let lines: Vec<(String, String)> =
+        ElementHandle::find_by_accessible_label(&screen.app, "Volume is turned by")
+            .chain(ElementHandle::find_by_accessible_label(&screen.app, "HDMI-CEC"))
+            .filter_map(|e| {
+                Some((
+                    e.accessible_label()?.to_string(),
+                    e.accessible_value()?.to_string(),
+                ))
+            })
+            .collect();
+    assert_eq!(
+        lines,
+        [
+            ("Volume is turned by".to_string(), "The audio system".to_string()),
+            ("HDMI-CEC".to_string(), "Ready: cec0, 1.0.0.0, 4".to_string()),
+        ]
+    );
+}

@@ -12,6 +12,8 @@
 pub mod core;
 #[path = "../../src/epg/mod.rs"]
 pub mod epg;
+#[path = "../../src/guide/mod.rs"]
+pub mod guide;
 #[path = "../../src/input/mod.rs"]
 pub mod input;
 #[path = "../../src/lineup/mod.rs"]

@@ -150,8 +150,8 @@ pub fn cec_settings(config: &Config, board: &BoardProfile) -> CecSettings {
         standby_tv: c.standby_tv,
         standby_on_input_switch_s: c.standby_on_input_switch_s,
         volume: (c.volume.as_deref())
-            .or(board.volume_control.as_deref())
             .and_then(VolumeControl::parse)
+            .or(board.volume_control)
             .unwrap_or_default(),
     }
 }
@@ -183,10 +183,14 @@ pub fn safe_mode_reason(var: impl Fn(&str) -> Option<String>) -> String {
 /// defaults. Never fatal: under `Restart=always` a board name that cannot be loaded would be a
 /// restart loop, while the box can still show TV with the detected or default profile.
 fn load_board(config: &Config) -> Result<BoardProfile> {
-    let dirs = board::search_path();
+    Ok(load_board_from(config, &board::search_path()))
+}
+
+fn load_board_from(config: &Config, dirs: &[std::path::PathBuf]) -> BoardProfile {
+    let dirs = dirs.to_vec();
     if let Some(name) = &config.board {
         match board::load(name, &dirs) {
-            Ok(profile) => return Ok(profile),
+            Ok(profile) => return profile,
             Err(e) => log::error!("{e}; using the detected board instead (fix `board` in the config)"),
         }
     }
@@ -195,10 +199,10 @@ fn load_board(config: &Config) -> Result<BoardProfile> {
         log::error!("{e}; trying the pc profile");
         board::load("pc", &dirs)
     });
-    Ok(fallback.unwrap_or_else(|e| {
+    fallback.unwrap_or_else(|e| {
         log::error!("{e}; using built-in defaults");
         BoardProfile::default()
-    }))
+    })
 }
 
 fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
@@ -317,6 +321,45 @@ mod tests {
     use super::*;
     use crate::system::board::VideoProfile;
     use std::sync::Arc;
+
+    /// An unknown or unusable board name in the config is not fatal (under `Restart=always` it
+    /// would be a restart loop): the detected board, then `pc`, then the built-in defaults.
+    #[test]
+    fn a_bad_board_name_falls_back_instead_of_failing() {
+        let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("board");
+        let expected = board::detect(std::slice::from_ref(&boards)).unwrap_or_else(|| "pc".into());
+        for name in ["no-such-board", "../../etc", ""] {
+            let config = Config {
+                board: Some(name.into()),
+                ..Config::default()
+            };
+            assert_eq!(
+                load_board_from(&config, std::slice::from_ref(&boards)).name,
+                expected,
+                "{name}"
+            );
+            let nowhere = tempfile::tempdir().expect("temp dir");
+            let profile = load_board_from(&config, &[nowhere.path().to_path_buf()]);
+            assert_eq!(profile, BoardProfile::default(), "no board files at all: {name}");
+        }
+    }
+
+    #[test]
+    fn the_safe_mode_notice_says_what_failed() {
+        let vars = |name: &str| match name {
+            "MONITOR_UNIT" => Some("zapbox.service".to_string()),
+            "MONITOR_SERVICE_RESULT" => Some("exit-code".to_string()),
+            "MONITOR_EXIT_STATUS" => Some("101".to_string()),
+            _ => None,
+        };
+        let why = safe_mode_reason(vars);
+        assert!(
+            why.contains("zapbox.service failed repeatedly (exit-code, 101)"),
+            "{why}"
+        );
+        assert!(why.contains("journalctl -u zapbox.service"), "{why}");
+        assert!(safe_mode_reason(|_| None).starts_with("Safe mode: zapbox.service failed repeatedly;"));
+    }
 
     #[test]
     fn the_board_profile_selects_the_video_output() {

@@ -14,7 +14,7 @@
 //!
 //! ```text
 //!   core ──Effect::Companion(Open)──> Companion::open ──> bind + token ──Listening{url}──> core
-//!   phone ──HTTP──> server thread ──Event::Phone / Action / Tune──> inbox ──> core
+//!   phone ──HTTP──> server thread ──Event::Phone / Event::Action──> inbox ──> core
 //!   shell ──after Phone(Snapshot)──> Companion::publish(core.phone_view()) ──> /api/state
 //! ```
 

@@ -41,8 +41,10 @@ impl std::fmt::Display for PhysicalAddress {
     }
 }
 
-/// Who turns the volume.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Who turns the volume; spelt `box`, `tv` and `audio-system` in the configuration, the board
+/// profile and the state file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum VolumeControl {
     /// The box's software volume (GStreamer).
     #[default]
@@ -50,6 +52,7 @@ pub enum VolumeControl {
     /// The TV, through CEC User Control messages.
     Tv,
     /// An AV receiver or soundbar (CEC logical address 5).
+    #[serde(alias = "audio_system")]
     AudioSystem,
 }
 
@@ -373,7 +376,7 @@ impl Core {
         match item {
             MenuItem::CecVolume => {
                 c.volume = cycle(&VolumeControl::ALL, c.volume, delta);
-                saved.volume = Some(c.volume.id().to_string());
+                saved.volume = Some(c.volume);
             }
             MenuItem::CecStandbyTv => {
                 c.standby_tv = !c.standby_tv;

@@ -95,6 +95,8 @@ pub enum TimerId {
     Retry(RequestId),
     /// A stall lasted too long: rebuild the pipeline.
     StallEscalate(RequestId),
+    /// A request still shows no picture although nothing failed: rebuild the pipeline.
+    FirstPicture(RequestId),
     /// Check that the player switched to the audio track asked for.
     AudioCheck(RequestId),
     /// Write the state file after changes settle (spares the flash on key repeats).

@@ -9,7 +9,7 @@
 use super::keyboard::{Keyboard, Press};
 use super::picture::Aspect;
 use super::screen::Screen;
-use super::{Action, Core, Effect, Notice, Now, PinPurpose};
+use super::{Action, Core, Effect, Now, PinPurpose};
 
 /// Audio languages offered (ISO 639-2), the viewer's own first when it is not among them.
 pub const AUDIO_LANGUAGES: [&str; 10] = [
@@ -105,6 +105,10 @@ pub enum MenuItem {
     Channels,
     Programmes,
     ZapTimes,
+    /// About page: the channels kept joined for instant zaps (`number name`, most useful first).
+    HotChannels,
+    /// About page: streams and Mbit/s in use against the stream budget.
+    StreamBudget,
 }
 
 impl MenuItem {
@@ -117,7 +121,7 @@ impl MenuItem {
             LockChannel | CecStandbyTv => ItemKind::Toggle,
             OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate | Phone => ItemKind::Command,
             OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes
-            | HdmiCec | PhoneAddress | PhoneStatus => ItemKind::Info,
+            | HdmiCec | PhoneAddress | PhoneStatus | HotChannels | StreamBudget => ItemKind::Info,
         }
     }
 
@@ -281,22 +285,37 @@ impl Core {
             MenuLine::new(MenuItem::Channels, MenuValue::Count(self.lineup.channels.len())),
             MenuLine::text(MenuItem::Programmes, guide),
             MenuLine::text(MenuItem::ZapTimes, zaps.join(", ")),
+            MenuLine::text(MenuItem::HotChannels, self.hot_text()),
+            MenuLine::text(MenuItem::StreamBudget, self.budget_text()),
             MenuLine::new(MenuItem::HdmiCec, MenuValue::Cec(self.cec_report())),
         ]
     }
 
-    /// Operator sources (from the configuration) and the viewer's own (added here).
-    fn source_lists(&self, page: MenuPage) -> (&[String], &[String]) {
-        match page {
-            MenuPage::Guides => (&self.settings.guides, &self.saved.sources.guides),
-            _ => (&self.settings.playlists, &self.saved.sources.playlists),
+    /// The hot channels as `12 Name, 14 Name` (a dash when there are none).
+    fn hot_text(&self) -> String {
+        let names = self
+            .hot_set()
+            .iter()
+            .filter_map(|key| self.lineup.by_key(key))
+            .map(|c| format!("{} {}", c.number, c.name))
+            .collect::<Vec<_>>();
+        if names.is_empty() {
+            "–".into()
+        } else {
+            names.join(", ")
         }
     }
 
-    /// All sources of a page, operator's first.
-    pub fn sources(&self, page: MenuPage) -> Vec<String> {
-        let (operator, own) = self.source_lists(page);
-        operator.iter().chain(own).cloned().collect()
+    /// `2/3 · 11.2/25 Mbit/s`: groups joined and their measured bitrate against the budget.
+    fn budget_text(&self) -> String {
+        let (streams, bps) = self.stream_budget_in_use();
+        let hot = &self.settings.hot;
+        format!(
+            "{streams}/{} · {:.1}/{} Mbit/s",
+            hot.max_streams,
+            bps as f64 / 1e6,
+            hot.max_mbps
+        )
     }
 
     pub(super) fn menu_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
@@ -395,7 +414,7 @@ impl Core {
             // LEFT/RIGHT on a command, and every key on a line that only informs, do nothing.
             GuideAuto | GuideCandidate | AddSource | ChangePin | OwnSource | OperatorSource | Version
             | Board | Decoder | Network | Channels | Programmes | ZapTimes | Phone | HdmiCec
-            | PhoneAddress | PhoneStatus => {}
+            | PhoneAddress | PhoneStatus | HotChannels | StreamBudget => {}
         }
     }
 
@@ -419,72 +438,6 @@ impl Core {
             _ => {}
         }
         self.screen = Screen::Menu(nav);
-    }
-
-    pub(super) fn add_own_source(&mut self, page: MenuPage, text: String, fx: &mut Vec<Effect>) {
-        if !is_source_address(&text) {
-            return self.show_notice(Notice::BadAddress(text), fx);
-        }
-        let own = match page {
-            MenuPage::Guides => &mut self.saved.sources.guides,
-            _ => &mut self.saved.sources.playlists,
-        };
-        if !own.contains(&text) {
-            own.push(text);
-        }
-        self.sources_changed(fx);
-    }
-
-    /// RED on one of the viewer's own sources removes it.
-    fn remove_own_source(&mut self, nav: &MenuNav, items: &[MenuLine], fx: &mut Vec<Effect>) {
-        if let Some(line) = items.get(nav.focus).filter(|l| l.item == MenuItem::OwnSource) {
-            self.remove_source(nav.page, line.value_text(), fx);
-        }
-    }
-
-    fn own_sources(&mut self, page: MenuPage) -> &mut Vec<String> {
-        match page {
-            MenuPage::Guides => &mut self.saved.sources.guides,
-            _ => &mut self.saved.sources.playlists,
-        }
-    }
-
-    /// Removes one of the viewer's own sources (operator sources stay).
-    pub(super) fn remove_source(&mut self, page: MenuPage, url: &str, fx: &mut Vec<Effect>) {
-        let own = self.own_sources(page);
-        let before = own.len();
-        own.retain(|s| s != url);
-        if own.len() != before {
-            self.sources_changed(fx);
-        }
-    }
-
-    /// Replaces one of the viewer's own sources in place (an address corrected from the phone).
-    pub(super) fn replace_own_source(
-        &mut self,
-        page: MenuPage,
-        old: &str,
-        new: String,
-        fx: &mut Vec<Effect>,
-    ) {
-        let own = self.own_sources(page);
-        let Some(at) = own.iter().position(|s| s == old) else {
-            return;
-        };
-        if own.contains(&new) {
-            own.remove(at);
-        } else {
-            own[at] = new;
-        }
-        self.sources_changed(fx);
-    }
-
-    fn sources_changed(&mut self, fx: &mut Vec<Effect>) {
-        fx.push(Effect::ReloadSources {
-            playlists: self.sources(MenuPage::Playlists),
-            guides: self.sources(MenuPage::Guides),
-        });
-        fx.push(Effect::SaveState(Box::new(self.saved.clone())));
     }
 }
 

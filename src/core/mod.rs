@@ -42,6 +42,7 @@ mod picture;
 pub mod pin_lock;
 mod playback;
 mod screen;
+mod sources;
 mod standby;
 mod state;
 mod time;

@@ -38,6 +38,16 @@ pub enum Phase {
 /// How long a stall may last before the pipeline is rebuilt.
 pub const STALL_ESCALATE_MS: u64 = 3_000;
 
+/// How long a multicast or RTP request may go without a picture and without any failure or stall
+/// report before its pipeline is rebuilt. A cold join waits for the next keyframe (GOPs of up to
+/// 5 s are common); beyond that the pipeline itself is stuck: GStreamer 1.22's decodebin3 now and
+/// then never links the video output of a stream it saw begin (`bench memory` met one in 126 zaps,
+/// with `gst_stream_get_stream_id: assertion 'GST_IS_STREAM (stream)' failed` on stderr), and a
+/// set-top box must get out of that by itself, as the stall watchdog does for a silent group.
+pub const FIRST_PICTURE_MS: u64 = 8_000;
+/// The same for HLS, DASH and HTTP, which fetch a playlist and a whole segment first.
+pub const FIRST_PICTURE_OTT_MS: u64 = 15_000;
+
 /// Delay before retry `attempt` (1-based): quick first, then doubling, capped so a channel that comes back
 /// is found again within a few seconds.
 pub fn retry_delay_ms(attempt: u32) -> u64 {

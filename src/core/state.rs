@@ -86,16 +86,15 @@ impl Default for SavedState {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SavedCec {
-    /// `box`, `tv` or `audio-system`.
-    pub volume: Option<String>,
+    pub volume: Option<super::VolumeControl>,
     pub standby_tv: Option<bool>,
     pub standby_on_input_switch_s: Option<u32>,
 }
 
 impl SavedCec {
-    /// Puts these choices over the configured settings (unknown values are ignored).
+    /// Puts these choices over the configured settings.
     pub fn apply(&self, settings: &mut super::CecSettings) {
-        if let Some(v) = self.volume.as_deref().and_then(super::VolumeControl::parse) {
+        if let Some(v) = self.volume {
             settings.volume = v;
         }
         if let Some(v) = self.standby_tv {

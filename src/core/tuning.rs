@@ -8,7 +8,7 @@ use super::playback::{self, Attempts, Phase, RequestId};
 use super::zapping;
 use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune, ZapRecord};
 use crate::core::ErrorKind;
-use crate::lineup::{ChannelKey, Lineup};
+use crate::lineup::{ChannelKey, Lineup, SourceKind};
 
 /// How long the player has to confirm an audio selection before it is asked again.
 const AUDIO_CHECK_MS: u64 = 1_000;
@@ -129,6 +129,18 @@ impl Core {
             .by_key(&tune.channel)
             .and_then(|c| c.sources.get(tune.attempts.source));
         if let Some(source) = source {
+            // Radio has no picture to wait for.
+            let radio = self.lineup.by_key(&tune.channel).is_some_and(|c| c.radio);
+            if !radio {
+                let after_ms = match source.kind {
+                    SourceKind::Multicast | SourceKind::Rtp => playback::FIRST_PICTURE_MS,
+                    _ => playback::FIRST_PICTURE_OTT_MS,
+                };
+                fx.push(Effect::StartTimer {
+                    timer: TimerId::FirstPicture(request),
+                    after_ms,
+                });
+            }
             let play = PlayerCommand::Play {
                 request,
                 channel: tune.channel.clone(),
@@ -143,6 +155,7 @@ impl Core {
         if let Some(tune) = &self.tune {
             fx.push(Effect::CancelTimer(TimerId::Retry(tune.request)));
             fx.push(Effect::CancelTimer(TimerId::StallEscalate(tune.request)));
+            fx.push(Effect::CancelTimer(TimerId::FirstPicture(tune.request)));
         }
     }
 
@@ -159,6 +172,7 @@ impl Core {
                 };
                 tune.phase = Phase::Playing;
                 tune.attempts.failures = 0;
+                fx.push(Effect::CancelTimer(TimerId::FirstPicture(request)));
                 let zap = tune.asked_at_ms.take().map(|at| ZapRecord {
                     channel: tune.channel.clone(),
                     ms: now.monotonic_ms.saturating_sub(at),
@@ -318,6 +332,17 @@ impl Core {
                 let error = PlayerError {
                     kind: ErrorKind::Network,
                     detail: "no data from the stream".to_string(),
+                };
+                self.failed(request, error, fx);
+            }
+            // Still tuning (not stalled: the stall watchdog owns that; not retrying or failed).
+            TimerId::FirstPicture(request)
+                if self.current(request).is_some_and(|t| t.phase == Phase::Tuning) =>
+            {
+                log::warn!("no picture and no error for request {request:?}: rebuilding the pipeline");
+                let error = PlayerError {
+                    kind: ErrorKind::Stream,
+                    detail: "no picture from the stream".to_string(),
                 };
                 self.failed(request, error, fx);
             }

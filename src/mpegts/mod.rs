@@ -11,14 +11,17 @@ pub mod eit;
 pub mod framer;
 pub mod keyframe;
 pub mod packet;
+pub mod pes;
 pub mod program;
 pub mod psi;
 pub mod reorder;
 pub mod ring;
 pub mod rtp;
 pub mod stats;
+pub mod subtitles;
 pub mod synth;
 pub mod tables;
+pub mod teletext;
 
 pub use framer::Framer;
 pub use keyframe::KeyframeDetector;

@@ -142,6 +142,10 @@ pub fn spawn_janitor() -> std::io::Result<mpsc::Sender<gst::Pipeline>> {
             for pipeline in rx {
                 let started = Instant::now();
                 let _ = pipeline.set_state(gst::State::Null);
+                drop(pipeline);
+                // The decoders' buffers were just freed: give the pages back rather than keep
+                // the last zap's peak resident.
+                crate::system::resources::release_free_memory();
                 log::trace!("old pipeline stopped in {} ms", started.elapsed().as_millis());
             }
         })?;

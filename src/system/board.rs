@@ -138,7 +138,7 @@ pub struct BoardProfile {
     /// The HDMI-CEC device (`/dev/cec0`) where the board has several; `None` takes the first.
     pub cec_device: Option<String>,
     /// Who turns the volume: `box` (software), `tv` or `audio-system` (over HDMI-CEC); `None`: box.
-    pub volume_control: Option<String>,
+    pub volume_control: Option<crate::core::VolumeControl>,
     pub remote: RemoteProfile,
     /// Free-form notes for integrators (e.g. "no hardware H.264 decoder").
     pub notes: Vec<String>,

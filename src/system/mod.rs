@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod netns;
 pub mod paths;
+pub mod resources;
 pub mod service;
 pub mod state_file;
 

@@ -123,6 +123,8 @@ pub fn menu_item(item: MenuItem) -> ui::MenuItemId {
         MenuItem::Channels => U::Channels,
         MenuItem::Programmes => U::Programmes,
         MenuItem::ZapTimes => U::ZapTimes,
+        MenuItem::HotChannels => U::HotChannels,
+        MenuItem::StreamBudget => U::StreamBudget,
         MenuItem::Tv => U::Tv,
         MenuItem::Phone => U::Phone,
         MenuItem::CecVolume => U::CecVolume,

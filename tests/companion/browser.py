@@ -6,8 +6,8 @@ Starts `zapbox demo --headless --pair` (its own network namespace, the box at 10
 the `pair:` line, renders the TV's phone screen with `zapbox screenshot --pair-url` and decodes
 its QR code with zbarimg, joins the demo's network namespace (as a phone on the box's network),
 opens the decoded address in Chromium, then adds a playlist, gets a bad address refused with the
-TV's words, opens the TV keyboard with the page's remote keys, types into it, confirms, and taps a
-channel, checking each time what the TV shows (the demo prints it). Then the refusals: the spent
+TV's words, adds a guide source, edits the playlist, removes the guide source, opens the TV keyboard with the page's remote keys, types into it, confirms, and taps a
+channel (the list says what is on now), checking each time what the TV shows (the demo prints it). Then the refusals: the spent
 token, an expired token, a peer with a public address, a form without the CSRF token.
 
 Usage: browser.py --zapbox PATH [--screenshot PHONE_PAGE.png]   (root: it enters a namespace)
@@ -156,6 +156,20 @@ def phone(browser, demo, url, screenshot_out):
     message = poll("the refusal message", lambda: page.text_content("#message"))
     check("bad-address-refused-in-the-tvs-words", message == "Not a usable address: ftp://nope", message)
 
+    page.fill("#guide-url", "http://10.77.0.1:9/extra.xml")
+    page.click("#guide-add")
+    line = demo.wait(r'guides=\["http://10\.77\.0\.1:9/extra\.xml"\]')
+    check("guide-source-added-on-the-tv", "extra.xml" in line, line)
+
+    # Edit asks for the new address in a prompt; the TV's list follows.
+    page.once("dialog", lambda dialog: dialog.accept("http://10.77.0.1:9/edited.m3u"))
+    page.locator("#playlist-list li", has_text="extra.m3u").locator("button").nth(0).click()
+    line = demo.wait(r'playlists=\["http://10\.77\.0\.1:9/edited\.m3u"\]')
+    check("playlist-edited-on-the-tv", "extra.m3u" not in line, line)
+    page.locator("#guide-list li", has_text="extra.xml").locator("button").nth(1).click()
+    line = demo.wait(r"guides=\[\]")
+    check("guide-source-removed-on-the-tv", "edited.m3u" in line, line)
+
     # The TV is on the phone page of the menu: BACK (to the last item), DOWN (wraps to playlists), OK, then past the operator's
     # playlist and the one just added to "Add an address…", OK.
     for key in ["back", "down", "ok", "down", "down", "ok"]:
@@ -171,7 +185,7 @@ def phone(browser, demo, url, screenshot_out):
     check("text-typed-into-the-tv-field", True, line)
     page.click("#type-done")
     line = demo.wait(r"typed\.m3u\"\]")
-    check("typed-address-confirmed-on-the-tv", "keyboard=None" in line and "extra.m3u" in line, line)
+    check("typed-address-confirmed-on-the-tv", "keyboard=None" in line and "edited.m3u" in line, line)
 
     for key in ["back", "back"]:
         page.click(f'button[data-key="{key}"]')
@@ -179,6 +193,10 @@ def phone(browser, demo, url, screenshot_out):
     page.wait_for_selector("li.channel", timeout=20000)
     channels = page.locator("li.channel")
     check("channel-list-with-names", channels.count() >= 2, channels.count())
+    # The demo's playlist announces its guide (url-tvg): the list says what is on now.
+    titles = page.locator("li.channel .now")
+    now = poll("what is on now", lambda: titles.count() > 0 and titles.first.text_content())
+    check("channel-list-says-what-is-on-now", bool(now and now.strip()), now)
     second = channels.nth(1)
     number = second.locator(".num").text_content()
     second.click()
@@ -186,9 +204,10 @@ def phone(browser, demo, url, screenshot_out):
     check("tap-to-watch", f"channel={number}" in line, line)
     page.wait_for_selector(f'li.channel.playing[data-key="{second.get_attribute("data-key")}"]', timeout=10000)
     if screenshot_out:
-        page.evaluate("() => window.scrollTo(0, 0)")
+        # The whole page once the TV's last message (the typed address does not load) has gone.
+        poll("the TV's message to go", lambda: not page.text_content("#tv-notice").strip(), timeout=30)
         time.sleep(0.3)
-        page.screenshot(path=screenshot_out, full_page=False)
+        page.screenshot(path=screenshot_out, full_page=True)
 
     # Missing and wrong CSRF tokens: the session cookie alone is not enough.
     status = page.evaluate("""async () => (await fetch('/api/key', {method: 'POST',
@@ -246,7 +265,7 @@ def main():
     passed = sum(1 for _, ok in results if ok)
     failed = len(results) - passed
     print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 and passed >= 15 else 1
+    return 0 if failed == 0 and passed >= 21 else 1
 
 
 if __name__ == "__main__":

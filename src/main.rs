@@ -78,6 +78,34 @@ enum Command {
         #[command(subcommand)]
         command: LineupCommand,
     },
+    /// Play one file or URL headless and report what it carries and how it played (a stream
+    /// diagnostic). Exit status: 0 played, 1 not (the report says why), 2 bad usage.
+    Play {
+        /// An MPEG-TS file, or a stream URL (http(s), rtsp, rtmp, udp, rtp).
+        input: String,
+        /// How a file reaches the player: read by GStreamer, or sent through zapbox's own
+        /// multicast path (UDP or RTP) inside a private network namespace.
+        #[arg(long, value_enum, default_value = "file")]
+        via: zapbox::cli::play::Via,
+        /// How long to play.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Preferred audio language (ISO 639, e.g. deu).
+        #[arg(long, value_name = "LANG")]
+        audio: Option<String>,
+        /// Subtitle language, or off.
+        #[arg(long, value_name = "LANG|off")]
+        subtitles: Option<String>,
+        /// Write the frame shown --at seconds after the first one as a PNG.
+        #[arg(long, value_name = "OUT.png", requires = "at")]
+        snapshot: Option<PathBuf>,
+        /// Seconds after the first frame for --snapshot.
+        #[arg(long, value_name = "SECONDS")]
+        at: Option<f64>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the board (and how it was chosen), decoders, sinks, displays, input devices and network interfaces.
     Probe {
         /// Print one JSON object.
@@ -163,18 +191,17 @@ fn main() -> ExitCode {
     zapbox::system::resources::raise_open_files_limit();
     let cli = Cli::parse();
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
-    let needs_netns = matches!(
-        cli.command,
+    let needs_netns = match &cli.command {
         Some(Command::Demo { .. })
-            | Some(Command::Bench {
-                command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. }
-            })
-    ) || matches!(
-        cli.command,
+        | Some(Command::Bench {
+            command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. },
+        }) => true,
         Some(Command::Bench {
-            command: BenchCommand::Ui { zaps, .. }
-        }) if zaps > 0
-    );
+            command: BenchCommand::Ui { zaps, .. },
+        }) => *zaps > 0,
+        Some(Command::Play { via, .. }) => zapbox::cli::play::needs_namespace(*via),
+        _ => false,
+    };
     if needs_netns && let Err(e) = zapbox::system::netns::enter_private_network() {
         eprintln!("zapbox: {e}");
         return ExitCode::FAILURE;
@@ -254,6 +281,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", path.display());
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Play {
+            input,
+            via,
+            seconds,
+            audio,
+            subtitles,
+            snapshot,
+            at,
+            json,
+        }) => {
+            let options = zapbox::cli::play::PlayOptions {
+                input,
+                via,
+                seconds,
+                audio,
+                subtitles,
+                snapshot,
+                at: at.unwrap_or(0.0),
+            };
+            zapbox::cli::play::run(&options, json, &mut std::io::stdout().lock())
         }
         Some(Command::Probe { json }) => {
             let clean = zapbox::cli::probe::run(cli.config.as_deref(), json, &mut std::io::stdout().lock())?;

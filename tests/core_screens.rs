@@ -612,3 +612,39 @@ fn the_guide_is_fetched_again_on_the_cores_timer() {
         "and again, period after period"
     );
 }
+
+/// An operator's EIT barker: channel 1's stream said which DVB service it is (its actual
+/// table); later, channel 2's stream carries EIT *other* for that service, which reaches
+/// channel 1's guide though channel 1 is not tuned.
+#[test]
+fn eit_other_tables_fill_the_guide_of_channels_not_tuned() {
+    let (mut shell, guide, _dir) = with_guide(3);
+    drop(guide);
+    let first = shell.last_request();
+    let mut actual = eit_section(0x4e, "Channel One Live", EVENING_S - 600);
+    actual.service.service_id = 101;
+    shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
+        request: first,
+        sections: vec![actual],
+    }));
+    shell.press(Action::ChannelUp);
+    shell.first_frame();
+    let second = shell.last_request();
+    assert_ne!(first, second, "channel 2 is tuned");
+    let mut barker = eit_section(0x4f, "Barker News For One", EVENING_S - 300);
+    barker.service.service_id = 101;
+    let mut unknown = eit_section(0x4f, "Nobody's Show", EVENING_S - 300);
+    unknown.service.service_id = 999;
+    shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
+        request: second,
+        sections: vec![barker, unknown],
+    }));
+    assert_ne!(
+        shell.view().now.map(|p| p.title).as_deref(),
+        Some("Barker News For One"),
+        "not channel 2's"
+    );
+    shell.press(Action::ChannelDown);
+    let now = shell.view().now.expect("now is known on channel 1");
+    assert_eq!(now.title, "Barker News For One");
+}

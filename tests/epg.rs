@@ -345,6 +345,69 @@ fn bad_times_are_warned_and_the_rest_loads() {
     );
 }
 
+/// Named zones, offsets like `+0:00`, no zone and an unknown name: no programme is lost, each
+/// is where it belongs, and the file gets one warning about its zones.
+#[test]
+fn named_and_missing_zones_lose_no_programme() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = ingest_into(dir.path(), &[source("named_zones.xml")]);
+    assert_eq!(report.programmes, 7, "{}", messages(&report));
+    let text = messages(&report);
+    assert_eq!(
+        text,
+        "named_zones.xml:16: times without a zone in 1 programme(s) and a zone name that is not known \
+         in 1 programme(s) (first: 'XYZ'): read as UTC time (set the guide's time zone if that is wrong)\n"
+            .replace("named_zones.xml", &fixture("named_zones.xml").to_string_lossy())
+    );
+    let guide = Guide::all_channels(load(dir.path()));
+    let got: Vec<(i64, i64)> = guide
+        .window(&key("x"), 0, i64::MAX / 2)
+        .iter()
+        .map(|l| (l.start - SIX_PM, l.stop - SIX_PM))
+        .collect();
+    let hours: Vec<(i64, i64)> = (0..7).map(|h| (h * 3600, (h + 1) * 3600)).collect();
+    assert_eq!(got, hours);
+}
+
+/// Times without a zone are the source's configured zone, daylight saving included.
+#[test]
+fn times_without_a_zone_follow_the_configured_zone() {
+    let times = |zone: Option<&str>| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = source("no_zone.xml");
+        s.time_zone = zone.map(str::to_owned);
+        let report = ingest_into(dir.path(), &[s]);
+        assert_eq!(report.warnings.len(), 1, "{}", messages(&report));
+        let guide = Guide::all_channels(load(dir.path()));
+        let starts: Vec<i64> = guide
+            .window(&key("x"), 0, i64::MAX / 2)
+            .iter()
+            .map(|l| l.start)
+            .collect();
+        (starts, messages(&report))
+    };
+    let july = |h: i64| 1_784_073_600 + h * 3600; // 2026-07-15 00:00 UTC
+    let (utc, message) = times(None);
+    assert_eq!(utc, [july(20), SIX_PM + 3600]);
+    assert!(
+        message.contains("times without a zone in 2 programme(s)"),
+        "{message}"
+    );
+    assert!(message.contains("read as UTC time"), "{message}");
+    let (berlin, message) = times(Some("Europe/Berlin"));
+    assert_eq!(berlin, [july(18), SIX_PM]);
+    assert!(message.contains("read as Europe/Berlin time"), "{message}");
+    let (fixed, _) = times(Some("-05:00"));
+    assert_eq!(fixed, [july(25), SIX_PM + 6 * 3600]);
+    // A zone nobody knows is told, and the times are read as UTC.
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = source("no_zone.xml");
+    s.time_zone = Some("Mars/Olympus_Mons".into());
+    let report = ingest_into(dir.path(), &[s]);
+    assert!(messages(&report).contains("time zone 'Mars/Olympus_Mons' is not known"));
+    assert_eq!(report.programmes, 2);
+}
+
 #[test]
 fn entities_are_never_expanded() {
     let dir = tempfile::tempdir().unwrap();

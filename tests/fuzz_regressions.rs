@@ -82,6 +82,11 @@ fn streams_and_rtp() {
         targets::eit,
     );
     assert!(n >= 1, "{n} inputs");
+    let n = replay(
+        &["tests/fixtures/fuzz/teletext/", "tests/fixtures/ts/*.ts"],
+        targets::teletext,
+    );
+    assert!(n >= 2, "{n} inputs");
     replay(&["tests/fixtures/fuzz/rtp_reorder/"], targets::rtp_reorder);
 }
 

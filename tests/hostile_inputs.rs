@@ -163,7 +163,7 @@ fn build_peak(xml: &[u8]) -> (zapbox::epg::BuildSummary, usize) {
     let dir = tempfile::tempdir().unwrap();
     peak_of(|| {
         let mut builder = IndexBuilder::new(dir.path(), BuildOptions::default()).unwrap();
-        let mut sink = builder.source("hostile", 0, 0);
+        let mut sink = builder.source("hostile", 0, 0, None);
         zapbox::epg::xmltv::parse_parallel(xml, u64::MAX, 1, &mut sink);
         sink.finish();
         builder.finish().unwrap()

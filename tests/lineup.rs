@@ -159,10 +159,105 @@ fn latin1_file_is_decoded_with_a_warning() {
     assert_eq!(
         warnings(&r),
         [(
-            2,
-            "not valid UTF-8; the whole file is read as Latin-1 (Windows-1252)".to_owned()
+            1,
+            "not UTF-8; read as windows-1252 (detected; save the playlist as UTF-8 to be sure)".to_owned()
         )]
     );
+}
+
+/// A Chinese operator's multicast list saved by a Windows tool: UTF-16 with a byte-order mark,
+/// CRLF line ends. Every channel must survive, with its name.
+#[test]
+fn utf16_playlists_with_a_bom_keep_every_channel() {
+    for file in ["utf16le_bom.m3u", "utf16be_bom.m3u"] {
+        let r = build(&[file]);
+        assert!(
+            r.warnings.is_empty() && r.errors.is_empty(),
+            "{file}: {:?}",
+            r.warnings
+        );
+        assert_eq!(r.lineup.channels.len(), 12, "{file}");
+        assert_eq!(
+            numbered(&r)[..4],
+            [
+                (1, "CCTV-1 综合"),
+                (2, "CCTV-2 财经"),
+                (3, "CCTV-5 体育"),
+                (4, "湖南卫视")
+            ]
+        );
+        assert_eq!(channel(&r, 1).groups, ["央视"]);
+        assert_eq!(kinds(channel(&r, 12)), [SourceKind::Multicast]);
+    }
+}
+
+/// Legacy encodings are detected and named in the one warning; every name decodes.
+#[test]
+fn legacy_encodings_are_detected_and_named() {
+    for (file, encoding, count, first, last) in [
+        ("gbk.m3u", "GBK", 12, "CCTV-1 综合", "CCTV-14 少儿"),
+        ("big5.m3u", "Big5", 10, "台視 新聞台", "緯來體育台"),
+        ("shift_jis.m3u", "Shift_JIS", 10, "ＮＨＫ総合・東京", "ＢＳ日テレ"),
+        ("windows1251.m3u", "windows-1251", 11, "Первый канал", "Домашний"),
+        ("koi8r.m3u", "KOI8-U", 11, "Первый канал", "Домашний"),
+        (
+            "windows1250.m3u",
+            "windows-1250",
+            10,
+            "ČT1 – Česká televize",
+            "JOJ Rodina",
+        ),
+    ] {
+        let r = build(&[file]);
+        let expected =
+            format!("not UTF-8; read as {encoding} (detected; save the playlist as UTF-8 to be sure)");
+        assert_eq!(warnings(&r), [(1, expected)], "{file}");
+        let names = numbered(&r);
+        assert_eq!(names.len(), count, "{file}");
+        assert_eq!((names[0].1, names[count - 1].1), (first, last), "{file}");
+        assert!(
+            names.iter().all(|(_, n)| !n.contains('\u{FFFD}')),
+            "{file}: {names:?}"
+        );
+    }
+}
+
+/// One damaged line in a UTF-8 list is repaired on that line; every other channel keeps its
+/// name and key, so favourites, the last channel and parental locks still find it.
+#[test]
+fn stray_bytes_are_repaired_per_line_and_keys_do_not_change() {
+    let clean = build(&["utf8_clean.m3u"]);
+    let damaged = build(&["utf8_stray_bytes.m3u"]);
+    assert_eq!(
+        warnings(&damaged),
+        [
+            (6, "not valid UTF-8; this line is read as Windows-1252".to_owned()),
+            (
+                16,
+                "invalid UTF-8 bytes on this line replaced with '\u{FFFD}'".to_owned()
+            ),
+        ]
+    );
+    let keys = |r: &LineupReport| -> Vec<(String, String)> {
+        r.lineup
+            .channels
+            .iter()
+            .map(|c| (c.name.clone(), c.key.0.clone()))
+            .collect()
+    };
+    let (clean, damaged) = (keys(&clean), keys(&damaged));
+    assert_eq!(clean.len(), 10);
+    for (i, (c, d)) in clean.iter().zip(&damaged).enumerate() {
+        match i {
+            // The Latin-1 line reads right; the stray byte is the only change on its line.
+            2 => assert_eq!(c, d),
+            7 => assert_eq!(d.0, "Арсенал\u{FFFD}"),
+            _ => assert_eq!(c, d, "channel {}", i + 1),
+        }
+    }
+    // A lock on a channel with a non-ASCII key still holds in the damaged file.
+    let locked = &clean[3].1;
+    assert!(damaged.iter().any(|(_, k)| k == locked), "{locked} lost");
 }
 
 #[test]
@@ -221,7 +316,7 @@ fn unsafe_schemes_are_never_played() {
     assert_eq!(lines, [3, 5, 7, 9, 11]);
     for ((_, message), needle) in
         w.iter()
-            .zip(["'file'", "'pipe'", "'rtsp'", "'javascript'", "not a stream URL"])
+            .zip(["'file'", "'pipe'", "'mms'", "'javascript'", "not a stream URL"])
     {
         assert!(message.contains(needle), "{message}");
     }
@@ -232,6 +327,73 @@ fn unsafe_schemes_are_never_played() {
             .flat_map(|c| &c.sources)
             .all(|s| s.url.starts_with("http"))
     );
+}
+
+/// An operator's unicast list: rtsp and rtmp play, mms, file and pipe stay refused.
+#[test]
+fn rtsp_and_rtmp_are_accepted_and_other_schemes_refused() {
+    let r = build(&["rtsp_rtmp.m3u"]);
+    let got: Vec<_> = r
+        .lineup
+        .channels
+        .iter()
+        .map(|c| (c.number, kinds(c)[0]))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, SourceKind::Rtsp),
+            (2, SourceKind::Rtsp),
+            (3, SourceKind::Rtmp),
+            (4, SourceKind::Rtmp)
+        ]
+    );
+    assert_eq!(
+        channel(&r, 1).sources[0].user_agent.as_deref(),
+        Some("OperatorBox/1.0")
+    );
+    let w = warnings(&r);
+    assert_eq!(w.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [12, 14, 16]);
+    for ((_, message), needle) in w.iter().zip(["'mms'", "'file'", "'pipe'"]) {
+        assert!(message.contains(needle), "{message}");
+    }
+}
+
+/// CR, LF and NUL in `|User-Agent=`, `Referer=`, `#EXTVLCOPT` and `#KODIPROP` headers never
+/// reach the player: the header is dropped with a warning, the channel and its clean headers stay.
+#[test]
+fn header_injection_never_reaches_the_player() {
+    let r = build(&["header_injection.m3u"]);
+    assert_eq!(r.lineup.channels.len(), 4);
+    let sources: Vec<_> = r.lineup.channels.iter().map(|c| &c.sources[0]).collect();
+    for s in &sources {
+        let values = s
+            .user_agent
+            .iter()
+            .chain(&s.referrer)
+            .chain(s.headers.iter().map(|(_, v)| v));
+        for v in values {
+            assert!(!v.chars().any(char::is_control), "{}: {v:?}", s.url);
+        }
+    }
+    assert_eq!(
+        (sources[0].user_agent.as_deref(), sources[0].referrer.as_deref()),
+        (None, None)
+    );
+    assert_eq!(sources[0].headers, [("X-Good".to_owned(), "fine".to_owned())]);
+    assert_eq!(
+        (sources[1].user_agent.as_deref(), sources[1].referrer.as_deref()),
+        (None, Some("http://ok.example/"))
+    );
+    assert_eq!(
+        (sources[2].user_agent.as_deref(), sources[2].referrer.as_deref()),
+        (None, Some("http://kodi.example/"))
+    );
+    assert!(sources[2].headers.is_empty());
+    assert_eq!(sources[3].user_agent.as_deref(), Some("Box/4 (Linux)"));
+    let lines: Vec<_> = warnings(&r).iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [3, 3, 7, 10, 10]);
+    assert!(warnings(&r).iter().all(|(_, m)| m.ends_with("; header not sent")));
 }
 
 #[test]

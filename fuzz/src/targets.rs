@@ -7,7 +7,8 @@ use crate::epg::build::{BuildOptions, IndexBuilder};
 use crate::guide::{LiveOverlay, LiveProgramme, ProgrammeId};
 use crate::lineup::ChannelKey;
 use crate::mpegts::eit::EitCollector;
-use crate::mpegts::{RtpReorder, TsRing};
+use crate::mpegts::teletext::{Page, PageFilter, TeletextDecoder};
+use crate::mpegts::{RtpReorder, TS_PACKET_SIZE, TsPacket, TsRing};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -58,7 +59,7 @@ pub fn xmltv_index(data: &[u8]) {
         return;
     };
     if let Ok(input) = crate::epg::input::open_bytes(data.to_vec()) {
-        let mut sink = builder.source("fuzz", 0, 0);
+        let mut sink = builder.source("fuzz", 0, 0, None);
         crate::epg::xmltv::parse_parallel(input.reader, 64 << 20, 1, &mut sink);
         sink.finish();
     }
@@ -112,6 +113,24 @@ pub fn eit(data: &[u8]) {
         }
         overlay.apply_eit(&key, &section);
     }
+}
+
+/// TS packets of one teletext PID (each 188-byte chunk, its sync byte forced) into the teletext
+/// decoder with every page wanted: PES assembly, data units, Hamming and parity, page and
+/// subtitle text.
+pub fn teletext(data: &[u8]) {
+    let mut decoder = TeletextDecoder::new(PageFilter::All);
+    let mut packet = [0u8; TS_PACKET_SIZE];
+    for chunk in data.chunks_exact(TS_PACKET_SIZE) {
+        packet.copy_from_slice(chunk);
+        packet[0] = 0x47;
+        if let Some(p) = TsPacket::from_array(&packet) {
+            decoder.push_packet(&p, &mut |page: &Page| {
+                let _ = page.subtitle_text();
+            });
+        }
+    }
+    let _ = decoder.stats();
 }
 
 /// RTP datagrams (each: a 16-bit little-endian length, then that many bytes) through the

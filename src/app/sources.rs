@@ -23,6 +23,7 @@ use crate::guide::{Guide, GuideOverrides};
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
 use crate::system::clock;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
@@ -55,6 +56,8 @@ pub struct SourceLoader {
     writing: Arc<Mutex<()>>,
     /// The viewer's guide choices (menu), applied at every match.
     overrides: Arc<Mutex<GuideOverrides>>,
+    /// Configured time zones of guide sources (by URL) for their times without a zone.
+    time_zones: Arc<HashMap<String, String>>,
     /// A boot load asked for `Event::Started` and it was not posted yet (whichever load brings
     /// the first lineup posts it, so a reload that supersedes the boot load still starts the core).
     start_pending: Arc<AtomicBool>,
@@ -96,6 +99,7 @@ impl SourceLoader {
             generation: Arc::new(AtomicU64::new(0)),
             writing: Arc::new(Mutex::new(())),
             overrides: Arc::new(Mutex::new(GuideOverrides::new())),
+            time_zones: Arc::default(),
             start_pending: Arc::new(AtomicBool::new(false)),
             running: Arc::new(AtomicUsize::new(0)),
             rematch: Arc::default(),
@@ -119,6 +123,12 @@ impl SourceLoader {
             log::error!("cannot start the {name} thread: {e}");
         }
         spawned.is_ok()
+    }
+
+    /// The configured time zone of each guide source (by URL) that has one.
+    pub fn with_time_zones(mut self, zones: HashMap<String, String>) -> Self {
+        self.time_zones = Arc::new(zones);
+        self
     }
 
     /// The viewer's guide choices to apply from now on.
@@ -271,6 +281,7 @@ impl SourceLoader {
                 named_by: *named_by,
                 priority: count - i as i32,
                 offset_minutes: self.guide_offset_minutes,
+                time_zone: self.time_zones.get(location).cloned(),
             })
             .collect();
         let options = IngestOptions {

@@ -59,7 +59,13 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
     window.on_key(move |a| keys.post(Event::Action(a)));
     let core = Core::new(Default::default(), saved, settings);
     let config_for_player = player_config(&board, &config, window.frames());
-    let loader = SourceLoader::new(inbox.clone(), cache_dir.clone(), config.guide_offset_minutes);
+    let time_zones = config
+        .guides
+        .iter()
+        .filter_map(|g| Some((g.url.clone(), g.time_zone.clone()?)))
+        .collect();
+    let loader = SourceLoader::new(inbox.clone(), cache_dir.clone(), config.guide_offset_minutes)
+        .with_time_zones(time_zones);
     let mut shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
         .with_loader(loader.clone())
         .with_logos(cache_dir.join("logos"))?;

@@ -48,6 +48,10 @@ pub enum EpgCommand {
         /// Minutes added to every time of every source (a guide in the wrong time zone).
         #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_name = "MINUTES")]
         offset_minutes: i32,
+        /// The zone of times that give none: an IANA name (`Europe/Berlin`) or an offset
+        /// (`+01:00`); default UTC.
+        #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
+        time_zone: Option<String>,
         /// Hours of past programmes to keep (for catch-up); older ones are dropped.
         #[arg(long, default_value_t = 24, value_name = "HOURS")]
         keep_past_hours: u32,
@@ -80,6 +84,7 @@ pub fn run(args: EpgArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             lineup,
             index,
             offset_minutes,
+            time_zone,
             keep_past_hours,
             at,
             json,
@@ -90,6 +95,7 @@ pub fn run(args: EpgArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                 lineup,
                 index: index.unwrap_or_else(default_index_dir),
                 offset_minutes,
+                time_zone,
                 expire_before: now - i64::from(keep_past_hours) * 3600,
                 built_at: now,
             };
@@ -124,6 +130,7 @@ struct IngestRequest {
     lineup: Vec<String>,
     index: PathBuf,
     offset_minutes: i32,
+    time_zone: Option<String>,
     expire_before: UtcSeconds,
     built_at: UtcSeconds,
 }
@@ -138,6 +145,7 @@ fn ingest(request: &IngestRequest, json: bool, out: &mut dyn Write) -> anyhow::R
             location: location.clone(),
             priority: count - i,
             offset_minutes: request.offset_minutes,
+            time_zone: request.time_zone.clone(),
             named_by: crate::epg::NamedBy::Operator,
         })
         .collect();

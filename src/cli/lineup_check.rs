@@ -97,6 +97,8 @@ fn kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Hls => "hls",
         SourceKind::Dash => "dash",
         SourceKind::Http => "http",
+        SourceKind::Rtsp => "rtsp",
+        SourceKind::Rtmp => "rtmp",
     }
 }
 

@@ -11,6 +11,7 @@ pub mod catchup;
 pub mod demo;
 pub mod epg;
 pub mod lineup_check;
+pub mod play;
 pub mod probe;
 pub mod record;
 pub mod screenshot;

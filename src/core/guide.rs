@@ -17,7 +17,7 @@
 use super::{Core, Effect, MenuPage, TimerId};
 use crate::guide::{Guide, Listing, ListingOrigin, Listings, LiveOverlay, ProgrammeId};
 use crate::lineup::ChannelKey;
-use crate::mpegts::eit::{EitSection, is_actual};
+use crate::mpegts::eit::EitSection;
 use std::fmt;
 use std::sync::Arc;
 
@@ -81,12 +81,15 @@ impl Core {
     }
 
     /// The stream's own EIT for the tuned channel `key`: fills a channel the XMLTV lacks and
-    /// corrects now/next. Only the "actual" tables describe this stream; "other" ones name
-    /// services of other streams, which the lineup cannot map.
+    /// corrects now/next. Its "actual" tables describe this stream; "other" ones (an
+    /// operator's barker) reach the channels whose streams showed their DVB service before
+    /// (`LiveOverlay::apply_stream`).
     pub(super) fn stream_guide(&mut self, key: &ChannelKey, sections: &[EitSection]) {
-        for section in sections.iter().filter(|s| is_actual(s.table_id)) {
-            self.live_guide.apply_eit(key, section);
-        }
+        let program = self
+            .lineup
+            .by_key(key)
+            .and_then(|c| c.sources.iter().find_map(|s| s.program));
+        self.live_guide.apply_stream(key, program, sections);
     }
 
     /// Starts the guide's refresh period (at start-up, and again at each refresh).

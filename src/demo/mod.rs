@@ -25,8 +25,8 @@ pub use hls::SEGMENT_SECONDS;
 
 use anyhow::{Context, Result};
 use http::{Body, HttpServer};
-use playout::TsLoop;
-use sender::Sender;
+pub use playout::TsLoop;
+pub use sender::Sender;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;

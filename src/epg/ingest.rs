@@ -34,6 +34,10 @@ pub struct GuideSource {
     pub priority: i32,
     /// Added to every time of this source (a guide published in the wrong zone).
     pub offset_minutes: i32,
+    /// The zone of times that give none (or a name not known): an IANA name
+    /// (`Europe/Berlin`, daylight saving included), an offset (`+01:00`) or a zone name of
+    /// [`super::time::NAMED_ZONES`]. `None`: UTC, as the XMLTV DTD says.
+    pub time_zone: Option<String>,
     /// Who named it: only the operator's own configuration may name a local file.
     pub named_by: NamedBy,
 }
@@ -55,6 +59,7 @@ impl GuideSource {
             location: location.into(),
             priority: 0,
             offset_minutes: 0,
+            time_zone: None,
             named_by: NamedBy::Operator,
         }
     }
@@ -148,7 +153,14 @@ pub fn ingest(
                 format!("unknown encoding '{label}'; read as UTF-8"),
             ));
         }
-        let mut sink = builder.source(&name, source.priority, source.offset_minutes);
+        let zone = match source.time_zone.as_deref().map(resolve_zone).transpose() {
+            Ok(zone) => zone,
+            Err(message) => {
+                builder.warn(Warning::new(&name, 0, message));
+                None
+            }
+        };
+        let mut sink = builder.source(&name, source.priority, source.offset_minutes, zone);
         let stats = xmltv::parse_parallel(input.reader, options.max_xml_bytes, options.parsers, &mut sink);
         report.skipped += sink.skipped;
         sink.finish();
@@ -174,6 +186,26 @@ pub fn ingest(
         warnings: summary.warnings,
         ..report
     })
+}
+
+/// A configured time zone: an IANA name from the system's time-zone database, an offset or a
+/// known zone name.
+pub fn resolve_zone(text: &str) -> Result<jiff::tz::TimeZone, String> {
+    let text = text.trim();
+    // An offset or zone name parses as the zone of a time at the epoch: the result is -offset.
+    let probe = format!("19700101000000 {text}");
+    if let Ok(seconds) = super::time::parse_xmltv_time(&probe)
+        && !text.is_empty()
+    {
+        let offset = i32::try_from(-seconds)
+            .ok()
+            .and_then(|s| jiff::tz::Offset::from_seconds(s).ok());
+        if let Some(offset) = offset {
+            return Ok(jiff::tz::TimeZone::fixed(offset));
+        }
+    }
+    jiff::tz::TimeZone::get(text)
+        .map_err(|e| format!("time zone '{text}' is not known ({e}); times without a zone are read as UTC"))
 }
 
 /// Opens a location as an XML stream, with any fetch warnings.

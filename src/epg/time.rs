@@ -2,8 +2,15 @@
 //! XMLTV timestamps (`20261122143000 +0100`) to [`UtcSeconds`], by hand: this runs for every
 //! `start` and `stop` of a gigabyte guide, so no allocation and no time-zone database.
 //!
-//! Pure: never reads a clock. Every field is range-checked, so a malformed time is an error
-//! value, never a wrong date or a panic.
+//! Zones come three ways in real guides: numeric offsets (`+0100`, `+01:00`, `+0:00`), zone
+//! names (`BST`, `MST`: the XMLTV project's own test files use them; the common ones are in
+//! [`NAMED_ZONES`]), and none at all. A time without a zone, or with a name not in the table,
+//! is *local*: [`parse_time`] returns its civil time counted as if it were UTC, and the guide
+//! source places it in its configured zone ([`local_to_utc`], default UTC). So no programme is
+//! lost to its zone, and the reader warns once per file instead of once per programme.
+//!
+//! Pure: never reads a clock or a file. Every field is range-checked, so a malformed time is an
+//! error value, never a wrong date or a panic.
 
 use super::UtcSeconds;
 
@@ -18,10 +25,81 @@ pub enum TimeError {
     Offset,
 }
 
-/// Parses an XMLTV time: 8 to 14 digits (`YYYYMMDD[hh[mm[ss]]]`), then optionally spaces and a
-/// zone: `+HHMM`, `-HHMM`, `+HH:MM`, `+HH`, `Z`, `UTC` or `GMT`. Without a zone the time is UTC,
-/// as the XMLTV DTD says.
+/// How a time's zone was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    /// A numeric offset or a known name: the seconds are UTC.
+    Given,
+    /// No zone: the seconds are civil time of the source's zone.
+    Missing,
+    /// A name not in [`NAMED_ZONES`]: like `Missing`.
+    Unknown,
+}
+
+/// A parsed time: UTC when the zone was given, else civil time counted as if it were UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParsedTime {
+    pub seconds: i64,
+    pub zone: Zone,
+}
+
+/// Zone names and their offsets in minutes east of UTC. Abbreviations are ambiguous; these are
+/// the readings of European and North American guides (IST is Irish Standard Time, CST is US
+/// Central). A guide from elsewhere that uses names should use numeric offsets instead.
+pub const NAMED_ZONES: &[(&str, i32)] = &[
+    ("UTC", 0),
+    ("UT", 0),
+    ("GMT", 0),
+    ("Z", 0),
+    ("BST", 60),
+    ("IST", 60),
+    ("WET", 0),
+    ("WEST", 60),
+    ("CET", 60),
+    ("CEST", 120),
+    ("MET", 60),
+    ("MEST", 120),
+    ("EET", 120),
+    ("EEST", 180),
+    ("MSK", 180),
+    ("EST", -300),
+    ("EDT", -240),
+    ("CST", -360),
+    ("CDT", -300),
+    ("MST", -420),
+    ("MDT", -360),
+    ("PST", -480),
+    ("PDT", -420),
+    ("AKST", -540),
+    ("AKDT", -480),
+    ("HST", -600),
+    ("AEST", 600),
+    ("AEDT", 660),
+    ("ACST", 570),
+    ("ACDT", 630),
+    ("AWST", 480),
+    ("NZST", 720),
+    ("NZDT", 780),
+    ("JST", 540),
+    ("KST", 540),
+];
+
+/// Parses an XMLTV time whose zone must be known: 8 to 14 digits (`YYYYMMDD[hh[mm[ss]]]`),
+/// then optionally spaces and a zone (`+HHMM`, `-HHMM`, `+HH:MM`, `+H:MM`, `+HH`, or a name of
+/// [`NAMED_ZONES`]). Without a zone the time is UTC, as the XMLTV DTD says; an unknown name is
+/// an error.
 pub fn parse_xmltv_time(text: &str) -> Result<UtcSeconds, TimeError> {
+    match parse_time(text)? {
+        ParsedTime {
+            zone: Zone::Unknown, ..
+        } => Err(TimeError::Offset),
+        t => Ok(t.seconds),
+    }
+}
+
+/// Parses an XMLTV time, keeping a missing or unknown zone for the caller to place (see the
+/// module documentation).
+pub fn parse_time(text: &str) -> Result<ParsedTime, TimeError> {
     let bytes = text.trim().as_bytes();
     let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
     if !matches!(digits, 8 | 10 | 12 | 14) {
@@ -29,42 +107,82 @@ pub fn parse_xmltv_time(text: &str) -> Result<UtcSeconds, TimeError> {
     }
     let (civil, zone) = bytes.split_at(digits);
     let field = |at: usize| civil.get(at..at + 2).map_or(0, two_digits);
-    let year = i64::from(two_digits(&civil[0..2])) * 100 + i64::from(two_digits(&civil[2..4]));
+    let year = i64::from(field(0)) * 100 + i64::from(field(2));
     let (month, day) = (field(4), field(6));
-    let (hour, minute, second) = (field(8), field(10), field(12).min(59));
+    let (hour, minute, second) = (field(8), field(10), field(12));
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return Err(TimeError::Range);
     }
-    if hour > 23 || minute > 59 || second > 59 {
+    // Second 60 is a leap second (23:59:60 counts as the next midnight, as POSIX time does).
+    if hour > 23 || minute > 59 || second > 60 {
         return Err(TimeError::Range);
     }
-    let offset = parse_zone(zone)?;
+    let (offset, zone) = parse_zone(zone)?;
     let days = days_from_civil(year, month, day);
     let local = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-    Ok(local - offset)
+    Ok(ParsedTime {
+        seconds: local - offset,
+        zone,
+    })
 }
 
-/// The zone suffix as seconds east of UTC.
-fn parse_zone(zone: &[u8]) -> Result<i64, TimeError> {
+/// The zone suffix as seconds east of UTC, and how it was given.
+fn parse_zone(zone: &[u8]) -> Result<(i64, Zone), TimeError> {
     let zone = zone.trim_ascii();
-    if zone.is_empty() || matches!(zone, b"Z" | b"UTC" | b"GMT") {
-        return Ok(0);
+    if zone.is_empty() {
+        return Ok((0, Zone::Missing));
     }
     let (sign, rest) = match zone.split_first() {
         Some((b'+', rest)) => (1, rest),
         Some((b'-', rest)) => (-1, rest),
-        _ => return Err(TimeError::Offset),
+        _ => return named_zone(zone),
     };
+    let digit = |b: &u8| b.is_ascii_digit();
     let (hours, minutes) = match rest {
-        [h1, h2, m1, m2] | [h1, h2, b':', m1, m2] => (two_digits(&[*h1, *h2]), two_digits(&[*m1, *m2])),
-        [h1, h2] => (two_digits(&[*h1, *h2]), 0),
+        [h1, h2, m1, m2] if rest.iter().all(digit) => (two_digits(&[*h1, *h2]), two_digits(&[*m1, *m2])),
+        [h1, h2, b':', m1, m2] if [h1, h2, m1, m2].into_iter().all(digit) => {
+            (two_digits(&[*h1, *h2]), two_digits(&[*m1, *m2]))
+        }
+        [h, b':', m1, m2] if [h, m1, m2].into_iter().all(digit) => {
+            (u32::from(h - b'0'), two_digits(&[*m1, *m2]))
+        }
+        [h1, h2] if rest.iter().all(digit) => (two_digits(&[*h1, *h2]), 0),
+        [h] if h.is_ascii_digit() => (u32::from(h - b'0'), 0),
         _ => return Err(TimeError::Offset),
     };
-    let all_digits = rest.iter().all(|b| b.is_ascii_digit() || *b == b':');
-    if !all_digits || hours > 15 || minutes > 59 {
+    if hours > 15 || minutes > 59 {
         return Err(TimeError::Offset);
     }
-    Ok(sign * (i64::from(hours) * 3600 + i64::from(minutes) * 60))
+    let seconds = i64::from(hours) * 3600 + i64::from(minutes) * 60;
+    Ok((sign * seconds, Zone::Given))
+}
+
+/// A zone name: known ones give their offset; other names of 1 to 6 letters are `Unknown`
+/// (placed in the source's zone); anything else is not a zone.
+fn named_zone(zone: &[u8]) -> Result<(i64, Zone), TimeError> {
+    if zone.len() > 6 || !zone.iter().all(u8::is_ascii_alphabetic) {
+        return Err(TimeError::Offset);
+    }
+    let known = NAMED_ZONES
+        .iter()
+        .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(zone));
+    Ok(match known {
+        Some((_, minutes)) => (i64::from(*minutes) * 60, Zone::Given),
+        None => (0, Zone::Unknown),
+    })
+}
+
+/// Places a civil time counted as if it were UTC (a [`ParsedTime`] without a known zone) in
+/// `zone`. A civil time that occurs twice (the hour the clocks go back) is the first; one
+/// that does not occur (the hour they go forward) is read with the offset before the change.
+pub fn local_to_utc(civil_seconds: i64, zone: &jiff::tz::TimeZone) -> i64 {
+    let Ok(ts) = jiff::Timestamp::from_second(civil_seconds) else {
+        return civil_seconds;
+    };
+    let civil = jiff::tz::Offset::UTC.to_datetime(ts);
+    zone.to_ambiguous_timestamp(civil)
+        .compatible()
+        .map_or(civil_seconds, |t| t.as_second())
 }
 
 /// Two ASCII digits as a number; callers check that they are digits.
@@ -125,9 +243,100 @@ mod tests {
         assert_eq!(parse_xmltv_time("2026112212000"), Err(TimeError::Syntax));
         assert_eq!(parse_xmltv_time(""), Err(TimeError::Syntax));
         assert_eq!(parse_xmltv_time("20261122120000 +2500"), Err(TimeError::Offset));
-        assert_eq!(parse_xmltv_time("20261122120000 CET"), Err(TimeError::Offset));
+        assert_eq!(parse_xmltv_time("20261122120000 XYZ"), Err(TimeError::Offset));
+        assert_eq!(parse_xmltv_time("20261122120000 +0:0"), Err(TimeError::Offset));
+        assert_eq!(
+            parse_xmltv_time("20261122120000 Europe/Paris"),
+            Err(TimeError::Offset)
+        );
         assert_eq!(parse_xmltv_time("20261122120000 +01x0"), Err(TimeError::Offset));
         assert_eq!(parse_xmltv_time("20240229000000"), Ok(1_709_164_800));
+    }
+
+    #[test]
+    fn one_digit_hour_offsets_are_not_ten_hours() {
+        let utc = parse_xmltv_time("20261122133000").unwrap();
+        assert_eq!(parse_xmltv_time("20261122133000 +0:00"), Ok(utc));
+        assert_eq!(parse_xmltv_time("20261122143000 +1:00"), Ok(utc));
+        assert_eq!(parse_xmltv_time("20261122083000 -5"), Ok(utc));
+    }
+
+    #[test]
+    fn seconds_past_59_are_not_clamped() {
+        let minute = parse_xmltv_time("20261122133000").unwrap();
+        assert_eq!(parse_xmltv_time("20261122133059"), Ok(minute + 59));
+        // A leap second is the next minute's first, as in POSIX time.
+        assert_eq!(parse_xmltv_time("20261122133060"), Ok(minute + 60));
+        for s in ["61", "75", "99"] {
+            let text = format!("202611221330{s}");
+            assert_eq!(parse_xmltv_time(&text), Err(TimeError::Range), "{text}");
+        }
+    }
+
+    #[test]
+    fn named_zones() {
+        // The XMLTV project's test times: 2001-08-29 00:05 BST is 2001-08-28 23:05 UTC.
+        let bst = parse_xmltv_time("20010829000500 BST").unwrap();
+        assert_eq!(bst, parse_xmltv_time("20010828230500 +0000").unwrap());
+        let mst = parse_xmltv_time("20020101120000 MST").unwrap();
+        assert_eq!(mst, parse_xmltv_time("20020101190000").unwrap());
+        for (name, minutes) in NAMED_ZONES {
+            let text = format!("20261122120000 {name}");
+            let expected = parse_xmltv_time("20261122120000").unwrap() - i64::from(*minutes) * 60;
+            assert_eq!(parse_xmltv_time(&text), Ok(expected), "{text}");
+            assert_eq!(parse_xmltv_time(&text.to_lowercase()), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn missing_and_unknown_zones_are_local() {
+        let civil = parse_xmltv_time("20261122120000").unwrap();
+        let missing = parse_time("20261122120000").unwrap();
+        assert_eq!(
+            missing,
+            ParsedTime {
+                seconds: civil,
+                zone: Zone::Missing
+            }
+        );
+        let unknown = parse_time("20261122120000 XYZT").unwrap();
+        assert_eq!(
+            unknown,
+            ParsedTime {
+                seconds: civil,
+                zone: Zone::Unknown
+            }
+        );
+        assert_eq!(parse_time("20261122120000 +0100").unwrap().zone, Zone::Given);
+    }
+
+    #[test]
+    fn local_times_are_placed_in_the_zone() {
+        let civil = |t| parse_time(t).unwrap().seconds;
+        let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+        // Winter: +01:00; summer: +02:00.
+        assert_eq!(
+            local_to_utc(civil("20261122120000"), &paris),
+            civil("20261122110000")
+        );
+        assert_eq!(
+            local_to_utc(civil("20260715120000"), &paris),
+            civil("20260715100000")
+        );
+        // The hour that occurs twice (2026-10-25 02:30 in Paris) is its first, at +02:00.
+        assert_eq!(
+            local_to_utc(civil("20261025023000"), &paris),
+            civil("20261025003000")
+        );
+        let fixed = jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(-5 * 3600).unwrap());
+        assert_eq!(
+            local_to_utc(civil("20261122120000"), &fixed),
+            civil("20261122170000")
+        );
+        assert_eq!(
+            local_to_utc(civil("20261122120000"), &jiff::tz::TimeZone::UTC),
+            civil("20261122120000")
+        );
     }
 
     #[test]

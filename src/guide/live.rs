@@ -10,12 +10,18 @@
 //! read-only and may be shared with any number of readers, so a section never depends on who
 //! else holds the guide. Bounded: a schedule keeps [`MAX_LIVE_SCHEDULE`] events per channel, and
 //! channels are the lineup's (the owner forgets the others with [`LiveOverlay::retain`]). Pure.
+//!
+//! An operator's EIT barker carries *other* tables: events of services on other transport
+//! streams, named by (original network, transport stream, service) ids that no playlist knows.
+//! The overlay learns those ids from each tuned stream's own *actual* tables (the service with
+//! the channel's program number, or the only one), one service per channel, and routes later
+//! sections of a known service to its channel wherever they arrive ([`LiveOverlay::apply_stream`]).
 
 use super::UtcSeconds;
 use super::details::{Details, Rating};
 use super::query::{Listing, ListingOrigin};
 use crate::lineup::ChannelKey;
-use crate::mpegts::eit::{EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER};
+use crate::mpegts::eit::{DvbService, EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER, is_actual};
 use std::collections::HashMap;
 
 /// EIT schedule events kept per channel.
@@ -109,6 +115,9 @@ pub(super) struct LiveChannel {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LiveOverlay {
     channels: HashMap<ChannelKey, LiveChannel>,
+    /// The DVB service each tuned channel's stream turned out to carry, by service: at most one
+    /// entry per channel, so bounded by the lineup.
+    services: HashMap<DvbService, ChannelKey>,
 }
 
 impl LiveOverlay {
@@ -136,6 +145,46 @@ impl LiveOverlay {
         }
     }
 
+    /// Takes the EIT sections the stream tuned for channel `tuned` carries. The *actual* tables
+    /// say which DVB service the channel is (the one numbered `program` when the playlist names
+    /// a program, else the only service they describe), which is remembered for the channel.
+    /// Actual sections of that service describe `tuned`; *other* tables, and actual ones of the
+    /// multiplex's other services, go to the channels already known to carry theirs, and are
+    /// dropped when none is.
+    pub fn apply_stream(&mut self, tuned: &ChannelKey, program: Option<u16>, sections: &[EitSection]) {
+        let mut actual = sections
+            .iter()
+            .filter(|s| is_actual(s.table_id))
+            .map(|s| s.service);
+        let service = match program {
+            Some(p) => actual.find(|s| s.service_id == p),
+            None => {
+                let first = actual.next();
+                first.filter(|f| actual.all(|s| s == *f))
+            }
+        };
+        if let Some(service) = service {
+            self.services.retain(|_, k| k != tuned);
+            self.services.insert(service, tuned.clone());
+        }
+        for section in sections {
+            let target = match service {
+                Some(s) if is_actual(section.table_id) && s == section.service => tuned.clone(),
+                None if is_actual(section.table_id) => tuned.clone(),
+                _ => match self.services.get(&section.service) {
+                    Some(k) => k.clone(),
+                    None => continue,
+                },
+            };
+            self.apply_eit(&target, section);
+        }
+    }
+
+    /// The lineup channel known to carry `service`, if a tuned stream showed it.
+    pub fn channel_of(&self, service: &DvbService) -> Option<&ChannelKey> {
+        self.services.get(service)
+    }
+
     /// Forgets scheduled programmes that ended at or before `before`.
     pub fn expire(&mut self, before: UtcSeconds) {
         for live in self.channels.values_mut() {
@@ -146,6 +195,7 @@ impl LiveOverlay {
     /// Keeps only the channels `keep` accepts (those of a new lineup).
     pub fn retain(&mut self, mut keep: impl FnMut(&ChannelKey) -> bool) {
         self.channels.retain(|key, _| keep(key));
+        self.services.retain(|_, key| keep(key));
     }
 
     /// No channel has announced anything.
@@ -239,5 +289,70 @@ mod tests {
             ..event(0, "?")
         };
         assert_eq!(LiveProgramme::from_eit(&undated), None);
+    }
+
+    fn of_service(mut s: EitSection, service_id: u16) -> EitSection {
+        s.service.service_id = service_id;
+        s
+    }
+
+    #[test]
+    fn other_tables_reach_the_channel_whose_stream_showed_the_service() {
+        let (one, two) = (ChannelKey("one".into()), ChannelKey("two".into()));
+        let mut overlay = LiveOverlay::new();
+        // Channel one's stream: a multiplex of services 101 and 102; the playlist names 101.
+        overlay.apply_stream(
+            &one,
+            Some(101),
+            &[
+                of_service(section(TABLE_PF_ACTUAL, 0, vec![event(0, "One")]), 101),
+                of_service(section(TABLE_PF_ACTUAL, 0, vec![event(0, "Sister")]), 102),
+            ],
+        );
+        assert_eq!(
+            overlay.channel(&one).unwrap().present.as_ref().unwrap().title,
+            "One"
+        );
+        let service = |id| DvbService {
+            original_network_id: 1,
+            transport_stream_id: 1,
+            service_id: id,
+        };
+        assert_eq!(overlay.channel_of(&service(101)), Some(&one));
+        assert_eq!(
+            overlay.channel_of(&service(102)),
+            None,
+            "no channel is known to carry it"
+        );
+        // Channel two's stream (one service, no program named) carries the operator's barker.
+        overlay.apply_stream(
+            &two,
+            None,
+            &[
+                of_service(section(TABLE_PF_ACTUAL, 0, vec![event(0, "Two")]), 201),
+                of_service(section(TABLE_PF_OTHER, 0, vec![event(0, "Barker")]), 101),
+                of_service(section(TABLE_PF_OTHER, 0, vec![event(0, "Nobody")]), 999),
+            ],
+        );
+        assert_eq!(
+            overlay.channel(&two).unwrap().present.as_ref().unwrap().title,
+            "Two"
+        );
+        assert_eq!(
+            overlay.channel(&one).unwrap().present.as_ref().unwrap().title,
+            "Barker"
+        );
+        assert_eq!(overlay.channel_of(&service(201)), Some(&two));
+        // A channel found to carry another service forgets the old one; a new lineup forgets
+        // the channels it lost, services included.
+        overlay.apply_stream(
+            &two,
+            None,
+            &[of_service(section(TABLE_PF_ACTUAL, 0, vec![]), 202)],
+        );
+        assert_eq!(overlay.channel_of(&service(201)), None);
+        overlay.retain(|k| k == &two);
+        assert_eq!(overlay.channel_of(&service(101)), None);
+        assert_eq!(overlay.channel_of(&service(202)), Some(&two));
     }
 }

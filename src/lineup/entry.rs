@@ -179,7 +179,10 @@ pub(crate) fn header_attrs(a: Attrs<'_>, header: &mut Header, ctx: &mut Ctx<'_>)
                 }
             }
             b"tvg-shift" => header.shift_minutes = shift_minutes(v, ctx),
-            b"user-agent" | b"http-user-agent" => set(&mut header.user_agent, v),
+            b"user-agent" | b"http-user-agent" => match super::url::header_problem("User-Agent", v) {
+                None => set(&mut header.user_agent, v),
+                Some(why) => ctx.warn(format!("{why}; header not sent")),
+            },
             _ => catchup_attr(key.as_bytes(), v, &mut header.catchup, ctx),
         }
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Extended M3U/M3U8 parsing: bytes in, entries + header + problems out.
 //!
-//! Owns decoding (BOM, UTF-8 with Windows-1252 fallback), line splitting (LF, CRLF, CR, with a
+//! Owns decoding (see `text.rs`: BOM, UTF-8 repaired per line, detected legacy encodings), line splitting (LF, CRLF, CR, with a
 //! per-line length cap) and the tag state machine (`#EXTM3U`, `#EXTINF`, `#EXTGRP`,
 //! `#EXTVLCOPT`, `#KODIPROP`). Pure: no I/O, no merging or numbering (see `merge.rs`).
 //! Runs in time linear in the input; never panics on any byte sequence.
@@ -11,7 +11,7 @@ use super::catchup;
 use super::entry::{self, CatchupAttrs, Ctx, Header, Info};
 use super::model::{Catchup, Origin, Source, SourceKind};
 use super::problem::{Problem, Problems};
-use super::text::{self, Lines};
+use super::text::{self, Decoding, LineRepair, Lines};
 use super::url::{self, StreamUrl};
 
 /// Longest line considered; longer lines are skipped so a corrupt file cannot make one
@@ -63,13 +63,8 @@ pub fn parse(name: &str, bytes: &[u8]) -> Playlist {
         .take(PRESIZE_MAX.min(MAX_ENTRIES))
         .count();
     p.entries.reserve(expected);
-    let (decoded, bad_line) = text::decode(bytes);
-    if let Some(line) = bad_line {
-        p.warn(
-            line,
-            "not valid UTF-8; the whole file is read as Latin-1 (Windows-1252)",
-        );
-    }
+    let (decoded, decoding) = text::decode(bytes);
+    p.decoding(decoding);
     for (line_no, line) in Lines::new(&decoded) {
         p.line(line_no, line);
     }
@@ -109,6 +104,32 @@ impl<'a> Parser<'a> {
             options: Options::default(),
             group: None,
             over_cap: false,
+        }
+    }
+
+    /// Tells how the file was decoded when it was not plain UTF-8 (or UTF-16 with a BOM).
+    fn decoding(&mut self, decoding: Decoding) {
+        match decoding {
+            Decoding::Utf8 | Decoding::Bom(_) => {}
+            Decoding::Utf16WithoutBom(e) => {
+                self.warn(1, format!("no byte-order mark; read as {}", e.name()));
+            }
+            Decoding::Detected(e) => self.warn(
+                1,
+                format!(
+                    "not UTF-8; read as {} (detected; save the playlist as UTF-8 to be sure)",
+                    e.name()
+                ),
+            ),
+            Decoding::Repaired(lines) => {
+                for (line, how) in lines {
+                    let message = match how {
+                        LineRepair::Windows1252 => "not valid UTF-8; this line is read as Windows-1252",
+                        LineRepair::Replaced => "invalid UTF-8 bytes on this line replaced with '\u{FFFD}'",
+                    };
+                    self.warn(line, message);
+                }
+            }
         }
     }
 
@@ -248,7 +269,7 @@ impl<'a> Parser<'a> {
         self.entries.push(entry);
     }
 
-    fn source(&self, stream: StreamUrl, options: Options, line_no: usize) -> Source {
+    fn source(&mut self, stream: StreamUrl, options: Options, line_no: usize) -> Source {
         let StreamUrl {
             url,
             kind,
@@ -261,20 +282,25 @@ impl<'a> Parser<'a> {
         let mut referrer = None;
         let mut extra = Vec::new();
         for (k, v) in headers {
+            if let Some(why) = url::header_problem(&k, &v) {
+                self.warn(line_no, format!("{why}; header not sent"));
+                continue;
+            }
             match k.to_ascii_lowercase().as_str() {
                 "user-agent" => user_agent = Some(v),
                 "referer" | "referrer" => referrer = Some(v),
                 _ => extra.push((k, v)),
             }
         }
+        let user_agent =
+            user_agent.or_else(|| self.checked_header(line_no, "User-Agent", options.user_agent));
+        let referrer = referrer.or_else(|| self.checked_header(line_no, "Referer", options.referrer));
         Source {
             url,
             kind,
             multicast,
-            user_agent: user_agent
-                .or(options.user_agent)
-                .or_else(|| self.header.user_agent.clone()),
-            referrer: referrer.or(options.referrer),
+            user_agent: user_agent.or_else(|| self.header.user_agent.clone()),
+            referrer,
             headers: extra,
             program: options.program,
             properties: options.properties,
@@ -282,6 +308,18 @@ impl<'a> Parser<'a> {
                 file: self.file.to_owned(),
                 line: line_no,
             },
+        }
+    }
+
+    /// `value` when it can be sent as header `name`; otherwise `None` and a warning.
+    fn checked_header(&mut self, line_no: usize, name: &str, value: Option<String>) -> Option<String> {
+        let value = value?;
+        match url::header_problem(name, &value) {
+            None => Some(value),
+            Some(why) => {
+                self.warn(line_no, format!("{why}; header not sent"));
+                None
+            }
         }
     }
 

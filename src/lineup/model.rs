@@ -86,6 +86,10 @@ pub enum SourceKind {
     Dash,
     /// Progressive HTTP(S), usually MPEG-TS.
     Http,
+    /// RTSP(S) unicast (operators' unicast IPTV and catch-up, cameras): `rtspsrc`.
+    Rtsp,
+    /// RTMP(S) (`rtmp2src`).
+    Rtmp,
 }
 
 /// A multicast group to join: any-source (`udp://@group:port`) or source-specific (`udp://src@group:port`).

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Stream URL checking and classification: the security gate between a playlist and the player.
 //!
-//! Only `udp://`, `rtp://`, `http://` and `https://` pass; everything else (`file://`, `pipe://`,
-//! `rtsp://`, bare paths…) is refused with a message, because a playlist from the internet must
-//! never make the box open local files or run commands. Pure: no I/O, no DNS, no parser state.
+//! Only network streams pass: `udp://` and `rtp://` multicast, `http(s)://` (progressive, HLS,
+//! DASH), `rtsp(s)://` and `rtmp(s)://`. Everything else (`file://`, `pipe://`, `mms://`, bare
+//! paths…) is refused with a message, because a playlist from the internet must never make the
+//! box open local files or run commands. Header values are checked here too: a CR, LF or NUL
+//! smuggled in through `%0D%0A` must never reach a protocol stack. Pure: no I/O, no DNS, no
+//! parser state.
 
 use super::attrs::{LowerKey, ends_with_ignore_case};
 use super::model::{MulticastGroup, SourceKind};
@@ -83,14 +86,19 @@ pub(crate) fn classify(line: &str, hint: Option<SourceKind>) -> Result<StreamUrl
             };
             (kind, Some(group))
         }
-        "http" | "https" => {
+        s @ ("http" | "https" | "rtsp" | "rtsps" | "rtmp" | "rtmps") => {
             let rest = rest.filter(|r| !host_part(r).is_empty());
             let rest = rest.ok_or_else(|| format!("'{}' has no host name; entry skipped", quote(url)))?;
-            (hint.unwrap_or_else(|| http_kind(rest)), None)
+            let kind = match s {
+                "rtsp" | "rtsps" => SourceKind::Rtsp,
+                "rtmp" | "rtmps" => SourceKind::Rtmp,
+                _ => hint.unwrap_or_else(|| http_kind(rest)),
+            };
+            (kind, None)
         }
         _ => {
             return Err(format!(
-                "scheme '{scheme}' is not allowed (only udp, rtp, http and https streams are played); entry skipped"
+                "scheme '{scheme}' is not allowed (only udp, rtp, http(s), rtsp(s) and rtmp(s) streams are played); entry skipped"
             ));
         }
     };
@@ -187,6 +195,30 @@ fn split_host_port(hostport: &str) -> Result<(&str, &str), String> {
 fn parse_ip(s: &str) -> Option<IpAddr> {
     let s = s.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(s);
     s.parse().ok()
+}
+
+/// Why a request header cannot be sent as given: the name is not an HTTP token, or the value
+/// holds a control character (CR and LF would start a new header or end the request, NUL
+/// truncates it in C stacks). Tab is allowed in values, as HTTP allows it.
+pub(crate) fn header_problem(name: &str, value: &str) -> Option<String> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        return Some(format!(
+            "header name '{}' is not a valid HTTP header name",
+            quote(name)
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        let shown: String = value
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        return Some(format!(
+            "header {name} has a control character (CR, LF, NUL…) in its value '{}'",
+            quote(&shown)
+        ));
+    }
+    None
 }
 
 /// Decodes Kodi's `User-Agent=a%20b&Referer=…&!X-Custom=…` header suffix.
@@ -301,7 +333,8 @@ mod tests {
         for (url, needle) in [
             ("file:///etc/passwd", "'file'"),
             ("pipe:///usr/bin/evil", "'pipe'"),
-            ("rtsp://cam/live", "'rtsp'"),
+            ("mms://media.example/live", "'mms'"),
+            ("rtsp:///live", "no host"),
             ("javascript:alert(1)", "'javascript'"),
             ("/var/media/x.ts", "not a stream URL"),
             ("C:\\media\\x.ts", "not a stream URL"),
@@ -310,6 +343,34 @@ mod tests {
             let err = classify(url, None).unwrap_err();
             assert!(err.contains(needle), "{url}: {err}");
         }
+    }
+
+    #[test]
+    fn rtsp_and_rtmp_are_network_streams() {
+        let kind = |u| classify(u, None).unwrap().kind;
+        assert_eq!(kind("rtsp://cam.example:554/live/ch1"), SourceKind::Rtsp);
+        assert_eq!(kind("RTSP://user:pw@10.0.0.2/stream"), SourceKind::Rtsp);
+        assert_eq!(kind("rtsps://cam.example/live"), SourceKind::Rtsp);
+        assert_eq!(kind("rtmp://live.example/app/stream"), SourceKind::Rtmp);
+        assert_eq!(kind("rtmps://live.example:443/app/key"), SourceKind::Rtmp);
+        assert!(classify("rtmp:live.example/app", None).is_err());
+    }
+
+    #[test]
+    fn headers_with_control_characters_are_caught() {
+        assert_eq!(header_problem("User-Agent", "Box/1.0 (tab\tok)"), None);
+        for (name, value) in [
+            ("User-Agent", "a\r\nX-Evil: 1"),
+            ("Referer", "http://r/\0"),
+            ("X-Token", "\n"),
+            ("Bad Name", "v"),
+            ("X:Y", "v"),
+            ("", "v"),
+        ] {
+            assert!(header_problem(name, value).is_some(), "{name:?}: {value:?}");
+        }
+        let s = classify("http://x/a.ts|User-Agent=a%0D%0AHost:%20evil&Referer=%00", None).unwrap();
+        assert!(s.headers.iter().all(|(k, v)| header_problem(k, v).is_some()));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Random-access-point detection on the video PID: random_access_indicator, H.264
-//! IDR/SPS, HEVC IRAP/VPS/SPS, MPEG-2 sequence header/GOP at the start of a PES.
+//! IDR/SPS, HEVC IRAP/VPS/SPS, a recovery-point SEI (I-frames of streams with long IDR
+//! intervals), MPEG-2 sequence header/GOP at the start of a PES.
 //!
 //! Owns only the per-PES scan; must not depend on PSI or the ring (the caller says
 //! which PID is video and which codec it carries).
@@ -149,7 +150,8 @@ fn scan(data: &[u8], codec: VideoCodec) -> Verdict {
         let Some(&header) = data.get(at + 3) else {
             break;
         };
-        match classify(codec, header) {
+        let nal = data.get(at + 3..).unwrap_or(&[]);
+        match classify(codec, header, nal) {
             Verdict::Unknown => {}
             decided => return decided,
         }
@@ -157,17 +159,23 @@ fn scan(data: &[u8], codec: VideoCodec) -> Verdict {
     Verdict::Unknown
 }
 
-/// Classifies the byte after a 00 00 01 start code.
-fn classify(codec: VideoCodec, header: u8) -> Verdict {
+/// Classifies the NAL unit or start code after a 00 00 01 start code (`header` is its first
+/// byte, `nal` the whole rest of the data). A recovery-point SEI marks an I-frame that is not
+/// an IDR/IRAP as a random access point: broadcasters with long IDR intervals send them, and a
+/// decoder started there shows clean pictures from that frame on.
+fn classify(codec: VideoCodec, header: u8, nal: &[u8]) -> Verdict {
     match codec {
         VideoCodec::H264 => match header & 0x1f {
             5 | 7 => Verdict::Key,
             1..=4 => Verdict::NotKey,
+            6 if sei_has_recovery_point(nal.get(1..).unwrap_or(&[])) => Verdict::Key,
             _ => Verdict::Unknown,
         },
         VideoCodec::Hevc => match (header >> 1) & 0x3f {
             16..=21 | 32 | 33 => Verdict::Key,
             0..=9 => Verdict::NotKey,
+            // Prefix SEI; its NAL header has two bytes.
+            39 if sei_has_recovery_point(nal.get(2..).unwrap_or(&[])) => Verdict::Key,
             _ => Verdict::Unknown,
         },
         VideoCodec::Mpeg2 => match header {
@@ -175,7 +183,43 @@ fn classify(codec: VideoCodec, header: u8) -> Verdict {
             0x00..=0xaf => Verdict::NotKey,
             _ => Verdict::Unknown,
         },
+        // VVC's NAL type sits in the second header byte: only the random-access indicator tells.
+        VideoCodec::Vvc => Verdict::Unknown,
     }
+}
+
+/// SEI payload type of a recovery point (H.264 D.1.8, HEVC D.2.8).
+const SEI_RECOVERY_POINT: u32 = 6;
+
+/// Whether the SEI messages in `rbsp` (after the NAL header) include a recovery point. Walks
+/// `(type, size)` headers (each a run of 0xFF bytes plus a last byte) until the trailing bits
+/// or the end of the data seen; emulation-prevention bytes are not removed, which can only
+/// cut the walk short (a miss), never invent a message.
+fn sei_has_recovery_point(mut rbsp: &[u8]) -> bool {
+    fn coded(bytes: &mut &[u8]) -> Option<u32> {
+        let mut value = 0u32;
+        loop {
+            let (&b, rest) = bytes.split_first()?;
+            *bytes = rest;
+            value = value.saturating_add(u32::from(b));
+            if b != 0xff {
+                return Some(value);
+            }
+        }
+    }
+    while rbsp.first().is_some_and(|&b| b != 0x80) {
+        let (Some(kind), Some(size)) = (coded(&mut rbsp), coded(&mut rbsp)) else {
+            return false;
+        };
+        if kind == SEI_RECOVERY_POINT {
+            return true;
+        }
+        let Some(rest) = rbsp.get(size as usize..) else {
+            return false;
+        };
+        rbsp = rest;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -259,6 +303,26 @@ mod tests {
         es.extend_from_slice(&[0, 0, 1, 0x65]);
         es.resize(600, 0x55);
         assert!(detect(Some(VideoCodec::H264), &es, PesFlags::default()));
+    }
+
+    #[test]
+    fn i_frames_with_a_recovery_point_are_random_access() {
+        let codec = Some(VideoCodec::H264);
+        // AUD, SEI (buffering period of 2 bytes, then recovery point), non-IDR I slice.
+        let es = [
+            0, 0, 0, 1, 0x09, 0x10, 0, 0, 1, 0x06, 0, 2, 0xa0, 0x40, 6, 1, 0x84, 0x80, 0, 0, 1, 0x41, 0x9a,
+        ];
+        assert!(detect(codec, &es, PesFlags::default()));
+        // The same picture with only a user-data SEI is not one.
+        let es = [
+            0, 0, 0, 1, 0x09, 0x10, 0, 0, 1, 0x06, 5, 1, 0x00, 0x80, 0, 0, 1, 0x41, 0x9a,
+        ];
+        assert!(!detect(codec, &es, PesFlags::default()));
+        // HEVC: prefix SEI (type 39) with a recovery point before a TRAIL_R slice.
+        let hevc = [0, 0, 1, 39 << 1, 1, 6, 1, 0x80, 0x80, 0, 0, 1, 1 << 1, 1, 0xaf];
+        assert!(detect(Some(VideoCodec::Hevc), &hevc, PesFlags::default()));
+        assert!(!sei_has_recovery_point(&[0xff, 0xff]));
+        assert!(!sei_has_recovery_point(&[5, 200, 1]));
     }
 
     #[test]

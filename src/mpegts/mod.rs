@@ -19,6 +19,7 @@ pub mod ring;
 pub mod rtp;
 pub mod stats;
 pub mod subtitles;
+pub mod survey;
 pub mod synth;
 pub mod tables;
 pub mod teletext;
@@ -30,4 +31,7 @@ pub use psi::{Section, SectionAssembler};
 pub use reorder::{RtpReorder, RtpStats};
 pub use ring::{Cursor, FellBehind, Stats, TsRing};
 pub use rtp::{Datagram, RtpHeader, RtpPacket};
-pub use tables::{AudioCodec, ElementaryStream, Language, Pat, Pmt, StreamKind, VideoCodec};
+pub use tables::{
+    AudioCodec, AudioKind, ElementaryStream, Language, Pat, Pmt, StreamKind, SubtitleFormat, SubtitleTrack,
+    VideoCodec,
+};

@@ -21,6 +21,14 @@ pub const DESC_EAC3: u8 = 0x7a;
 pub const DESC_SUBTITLING: u8 = 0x59;
 /// Descriptor tag: DVB teletext.
 pub const DESC_TELETEXT: u8 = 0x56;
+/// Descriptor tag: registration (format_identifier, e.g. `Opus`, `AC-3`, `EAC3`).
+pub const DESC_REGISTRATION: u8 = 0x05;
+/// Descriptor tag: conditional access (the program or stream is scrambled).
+pub const DESC_CA: u8 = 0x09;
+/// Descriptor tag: DVB extension (the first payload byte is the extension tag).
+pub const DESC_EXTENSION: u8 = 0x7f;
+/// Extension tag of the supplementary audio descriptor (EN 300 468 §6.4.11).
+const EXT_SUPPLEMENTARY_AUDIO: u8 = 0x06;
 
 /// Why a table could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -111,6 +119,20 @@ pub enum VideoCodec {
     H264,
     /// H.265/HEVC (0x24).
     Hevc,
+    /// H.266/VVC (0x33).
+    Vvc,
+}
+
+impl VideoCodec {
+    /// A short name for reports: `mpeg2`, `h264`, `hevc`, `vvc`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mpeg2 => "mpeg2",
+            Self::H264 => "h264",
+            Self::Hevc => "hevc",
+            Self::Vvc => "vvc",
+        }
+    }
 }
 
 /// Audio codecs the receive path recognises.
@@ -126,6 +148,69 @@ pub enum AudioCodec {
     Ac3,
     /// Enhanced AC-3 (0x87, or 0x06 with descriptor 0x7a).
     Eac3,
+    /// Opus (0x06 with registration `Opus`).
+    Opus,
+}
+
+impl AudioCodec {
+    /// A short name for reports: `mpeg`, `aac`, `aac-latm`, `ac3`, `eac3`, `opus`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mpeg => "mpeg",
+            Self::AacAdts => "aac",
+            Self::AacLatm => "aac-latm",
+            Self::Ac3 => "ac3",
+            Self::Eac3 => "eac3",
+            Self::Opus => "opus",
+        }
+    }
+}
+
+/// What an audio track is for (ISO 639 audio_type, the `qad` language code, or the DVB
+/// supplementary audio descriptor's editorial classification).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AudioKind {
+    /// The programme's sound.
+    Main,
+    /// Audio description (commentary for the visually impaired).
+    AudioDescription,
+    /// Clean audio (dialogue emphasised, for the hearing impaired).
+    CleanAudio,
+    /// Spoken subtitles (for the visually impaired).
+    SpokenSubtitles,
+}
+
+impl AudioKind {
+    /// The name used in reports: `main`, `audio-description`, `clean-audio`, `spoken-subtitles`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Main => "main",
+            Self::AudioDescription => "audio-description",
+            Self::CleanAudio => "clean-audio",
+            Self::SpokenSubtitles => "spoken-subtitles",
+        }
+    }
+}
+
+/// How a subtitle track is carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SubtitleFormat {
+    /// DVB bitmap subtitles (EN 300 743), descriptor 0x59.
+    Dvb,
+    /// Teletext subtitle pages (EN 300 706), descriptor 0x56.
+    Teletext,
+}
+
+/// One subtitle service announced in the PMT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubtitleTrack {
+    pub pid: u16,
+    pub format: SubtitleFormat,
+    /// ISO 639 code as transmitted (lossy ASCII).
+    pub language: String,
+    /// DVB: the composition page id; teletext: the page number (`888`).
+    pub page: u16,
+    pub hearing_impaired: bool,
 }
 
 /// What an elementary stream carries.
@@ -177,6 +262,7 @@ impl ElementaryStream {
             0x01 | 0x02 => StreamKind::Video(VideoCodec::Mpeg2),
             0x1b => StreamKind::Video(VideoCodec::H264),
             0x24 => StreamKind::Video(VideoCodec::Hevc),
+            0x33 => StreamKind::Video(VideoCodec::Vvc),
             0x03 | 0x04 => StreamKind::Audio(AudioCodec::Mpeg),
             0x0f => StreamKind::Audio(AudioCodec::AacAdts),
             0x11 => StreamKind::Audio(AudioCodec::AacLatm),
@@ -190,9 +276,16 @@ impl ElementaryStream {
     /// DVB signals codecs in PES private data through descriptors.
     fn private_kind(&self) -> StreamKind {
         let has = |tag| self.descriptors.iter().any(|d| d.tag == tag);
-        if has(DESC_AC3) {
+        let registered = |id: &[u8]| {
+            self.descriptors
+                .iter()
+                .any(|d| d.tag == DESC_REGISTRATION && d.data.starts_with(id))
+        };
+        if has(DESC_AC3) || registered(b"AC-3") {
             StreamKind::Audio(AudioCodec::Ac3)
-        } else if has(DESC_EAC3) {
+        } else if registered(b"Opus") {
+            StreamKind::Audio(AudioCodec::Opus)
+        } else if has(DESC_EAC3) || registered(b"EAC3") {
             StreamKind::Audio(AudioCodec::Eac3)
         } else if has(DESC_SUBTITLING) {
             StreamKind::Subtitles
@@ -201,6 +294,103 @@ impl ElementaryStream {
         } else {
             StreamKind::Other
         }
+    }
+
+    /// What this audio track is for: the supplementary audio descriptor wins, then the ISO 639
+    /// audio_type, then the `qad` code (audio description, as French and other broadcasters
+    /// label it).
+    pub fn audio_kind(&self) -> AudioKind {
+        let supplementary = self.descriptors.iter().find_map(|d| match d.data.as_slice() {
+            [EXT_SUPPLEMENTARY_AUDIO, flags, ..] if d.tag == DESC_EXTENSION => Some(*flags),
+            _ => None,
+        });
+        if let Some(flags) = supplementary {
+            match (flags >> 2) & 0x1f {
+                0x01 => return AudioKind::AudioDescription,
+                0x02 => return AudioKind::CleanAudio,
+                0x03 => return AudioKind::SpokenSubtitles,
+                _ => {}
+            }
+        }
+        let languages = self.languages();
+        match languages.first().map(|l| l.audio_type) {
+            Some(3) => return AudioKind::AudioDescription,
+            Some(2) => return AudioKind::CleanAudio,
+            _ => {}
+        }
+        if languages.iter().any(|l| l.code.eq_ignore_ascii_case(b"qad")) {
+            return AudioKind::AudioDescription;
+        }
+        AudioKind::Main
+    }
+
+    /// The language of an audio track: the supplementary audio descriptor's when it has one
+    /// (a `qad` track names its real language there), else the first ISO 639 code.
+    pub fn audio_language(&self) -> Option<String> {
+        let supplementary = self.descriptors.iter().find_map(|d| match d.data.as_slice() {
+            [EXT_SUPPLEMENTARY_AUDIO, flags, code @ ..] if d.tag == DESC_EXTENSION && flags & 1 == 1 => {
+                code.get(..3)
+            }
+            _ => None,
+        });
+        let code = supplementary.or_else(|| {
+            self.descriptors
+                .iter()
+                .find(|d| d.tag == DESC_LANGUAGE)
+                .and_then(|d| d.data.get(..3))
+        })?;
+        let text = String::from_utf8_lossy(code).trim().to_owned();
+        (!text.is_empty() && text.is_ascii()).then_some(text)
+    }
+
+    /// Subtitle services: DVB subtitling entries, and teletext pages of type subtitle (2) or
+    /// subtitle for the hearing impaired (5).
+    pub fn subtitles(&self) -> Vec<SubtitleTrack> {
+        let mut out = Vec::new();
+        let language = |code: &[u8]| String::from_utf8_lossy(code).trim().to_owned();
+        for d in &self.descriptors {
+            match d.tag {
+                DESC_SUBTITLING => {
+                    for e in d.data.as_chunks::<8>().0 {
+                        out.push(SubtitleTrack {
+                            pid: self.pid,
+                            format: SubtitleFormat::Dvb,
+                            language: language(&e[..3]),
+                            page: u16::from_be_bytes([e[4], e[5]]),
+                            // subtitling_type 0x20–0x25: for the hard of hearing.
+                            hearing_impaired: (0x20..=0x25).contains(&e[3]),
+                        });
+                    }
+                }
+                DESC_TELETEXT => {
+                    for e in d.data.as_chunks::<5>().0 {
+                        let kind = e[3] >> 3;
+                        if kind != 2 && kind != 5 {
+                            continue;
+                        }
+                        let magazine = match e[3] & 0x07 {
+                            0 => 8,
+                            m => u16::from(m),
+                        };
+                        let page = u16::from(e[4] >> 4) * 10 + u16::from(e[4] & 0x0f);
+                        out.push(SubtitleTrack {
+                            pid: self.pid,
+                            format: SubtitleFormat::Teletext,
+                            language: language(&e[..3]),
+                            page: magazine * 100 + page,
+                            hearing_impaired: kind == 5,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Whether a conditional access descriptor marks this stream as scrambled.
+    pub fn has_ca(&self) -> bool {
+        self.descriptors.iter().any(|d| d.tag == DESC_CA)
     }
 
     /// Languages from ISO 639 descriptors, in order.
@@ -360,6 +550,87 @@ mod tests {
             }]
         );
         assert_eq!(pmt.streams[3].kind(), StreamKind::Subtitles);
+    }
+
+    #[test]
+    fn audio_kinds_languages_and_subtitles() {
+        let es = |stream_type, descriptors: Vec<u8>| ElementaryStream {
+            stream_type,
+            pid: 0x200,
+            descriptors: parse_descriptors(&descriptors).unwrap(),
+        };
+        let main = es(0x03, language_descriptor(&[(*b"fra", 0)]));
+        assert_eq!(
+            (main.audio_kind(), main.audio_language().as_deref()),
+            (AudioKind::Main, Some("fra"))
+        );
+        let qad = es(0x03, language_descriptor(&[(*b"qad", 0)]));
+        assert_eq!(qad.audio_kind(), AudioKind::AudioDescription);
+        let typed = es(0x03, language_descriptor(&[(*b"eng", 3)]));
+        assert_eq!(typed.audio_kind(), AudioKind::AudioDescription);
+        let clean = es(0x03, language_descriptor(&[(*b"eng", 2)]));
+        assert_eq!(clean.audio_kind(), AudioKind::CleanAudio);
+        // Supplementary audio descriptor: AD, its real language "fra" behind a "qad" code.
+        let supplementary = [
+            &language_descriptor(&[(*b"qad", 0)])[..],
+            &[
+                DESC_EXTENSION,
+                5,
+                EXT_SUPPLEMENTARY_AUDIO,
+                0x80 | 0x01 << 2 | 1,
+                b'f',
+                b'r',
+                b'a',
+            ],
+            &[DESC_EAC3, 0],
+        ]
+        .concat();
+        let ad = es(0x06, supplementary);
+        assert_eq!(ad.kind(), StreamKind::Audio(AudioCodec::Eac3));
+        assert_eq!(
+            (ad.audio_kind(), ad.audio_language().as_deref()),
+            (AudioKind::AudioDescription, Some("fra"))
+        );
+        let opus = es(0x06, vec![DESC_REGISTRATION, 4, b'O', b'p', b'u', b's']);
+        assert_eq!(opus.kind(), StreamKind::Audio(AudioCodec::Opus));
+        let atsc = es(0x06, vec![DESC_REGISTRATION, 4, b'A', b'C', b'-', b'3']);
+        assert_eq!(atsc.kind(), StreamKind::Audio(AudioCodec::Ac3));
+        // DVB subtitles: French for the hard of hearing, composition page 2; teletext page 888.
+        let dvb = es(0x06, vec![DESC_SUBTITLING, 8, b'f', b'r', b'a', 0x20, 0, 2, 0, 2]);
+        let s = dvb.subtitles();
+        assert_eq!(
+            (
+                s[0].format,
+                s[0].language.as_str(),
+                s[0].page,
+                s[0].hearing_impaired
+            ),
+            (SubtitleFormat::Dvb, "fra", 2, true)
+        );
+        let ttx = es(
+            0x06,
+            vec![
+                DESC_TELETEXT,
+                10,
+                b'f',
+                b'r',
+                b'a',
+                0x09,
+                0x00,
+                b'f',
+                b'r',
+                b'a',
+                2 << 3,
+                0x88,
+            ],
+        );
+        let s = ttx.subtitles();
+        assert_eq!(s.len(), 1, "the initial page (type 1) is not a subtitle page");
+        assert_eq!(
+            (s[0].format, s[0].page, s[0].hearing_impaired),
+            (SubtitleFormat::Teletext, 888, false)
+        );
+        assert!(!ttx.has_ca());
     }
 
     #[test]

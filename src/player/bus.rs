@@ -111,6 +111,8 @@ pub fn classify(error: &gst::glib::Error) -> ErrorKind {
         ErrorKind::Unsupported
     } else if error.matches(ResourceError::NotFound)
         || error.matches(ResourceError::OpenRead)
+        // rtspsrc's "could not connect to server" (its control connection is read and write).
+        || error.matches(ResourceError::OpenReadWrite)
         || error.matches(ResourceError::Read)
         || error.matches(ResourceError::Busy)
         || error.matches(ResourceError::NotAuthorized)

@@ -4,6 +4,7 @@
 //! ```text
 //!  multicast/RTP:  appsrc (TS from our ring, caps fixed: no typefinding) -> decodebin3 -+-> video branch
 //!  HLS/DASH/HTTP:  uridecodebin3 (hlsdemux2 / dashdemux2 / souphttpsrc)  -------------+-> audio branch (volume)
+//!  RTSP/RTMP:      uridecodebin3 (rtspsrc: UDP, TCP fallback / rtmp2src)  -------------'
 //! ```
 //! decodebin3 contains parsebin and picks decoders by rank (board profiles adjust ranks). `tsdemux`'s
 //! default 700 ms latency is lowered as it is created. The video decoder that wins is reported.
@@ -24,7 +25,7 @@ pub const TSDEMUX_LATENCY_MS: i32 = 0;
 pub enum Input<'a> {
     /// MPEG-TS pushed by the app (multicast and RTP, after RTP stripping).
     Ts,
-    /// A URL GStreamer fetches itself (HLS, DASH, progressive HTTP).
+    /// A URL GStreamer fetches itself (HLS, DASH, progressive HTTP, RTSP, RTMP).
     Uri(&'a Source),
 }
 
@@ -134,7 +135,8 @@ fn watch_elements(pipeline: &gst::Pipeline, decoder: Arc<Mutex<Option<Decoder>>>
     });
 }
 
-/// User agent, referrer and extra headers from the lineup reach the HTTP source and the adaptive demuxers.
+/// User agent, referrer and extra headers from the lineup reach the HTTP source and the adaptive
+/// demuxers (the user agent reaches RTSP too); RTSP and RTMP sources get their timeouts.
 fn configure_http(uridecodebin: &gst::Element, source: &Source) {
     let user_agent = source.user_agent.clone();
     let mut headers = gst::Structure::builder("extra-headers");
@@ -152,8 +154,31 @@ fn configure_http(uridecodebin: &gst::Element, source: &Source) {
     });
 }
 
+/// How long `rtspsrc` waits for UDP before it retries over TCP, and for TCP data before it fails
+/// (a failure the core retries, as for HTTP): a stall is noticed within seconds.
+const RTSP_UDP_TIMEOUT_US: u64 = 3_000_000;
+const RTSP_TCP_TIMEOUT_US: u64 = 5_000_000;
+/// `rtspsrc`'s jitter buffer; its 2 s default would add 2 s to every zap.
+const RTSP_LATENCY_MS: u32 = 300;
+/// Seconds without data after which `rtmp2src` fails (0, its default, waits forever).
+const RTMP_IDLE_TIMEOUT_S: u32 = 5;
+
 fn set_http_properties(element: &gst::Element, user_agent: Option<&str>, headers: &gst::Structure) {
-    // urisourcebin wraps the real source; set properties on whatever HTTP element understands them.
+    // urisourcebin wraps the real source; set properties on whatever element understands them
+    // (souphttpsrc and the adaptive demuxers; rtspsrc takes the user agent too, RTMP has none).
+    match element.factory().map(|f| f.name()).as_deref() {
+        Some("rtspsrc") => {
+            // Its default protocols are UDP (unicast and multicast) then TCP: the fallback needed
+            // behind NAT and firewalls.
+            element.set_property("timeout", RTSP_UDP_TIMEOUT_US);
+            element.set_property("tcp-timeout", RTSP_TCP_TIMEOUT_US);
+            element.set_property("latency", RTSP_LATENCY_MS);
+        }
+        Some("rtmp2src") if element.has_property("idle-timeout") => {
+            element.set_property("idle-timeout", RTMP_IDLE_TIMEOUT_S);
+        }
+        _ => {}
+    }
     if let Some(ua) = user_agent
         && element.has_property("user-agent")
     {

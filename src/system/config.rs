@@ -109,6 +109,9 @@ pub struct GuideSource {
     pub url: String,
     /// When several guides describe the same channel, the highest priority wins.
     pub priority: i32,
+    /// The zone of this guide's times that give none: an IANA name (`"Europe/Berlin"`) or an
+    /// offset (`"+01:00"`); `null` is UTC, as the XMLTV format says.
+    pub time_zone: Option<String>,
 }
 
 /// Network settings.

@@ -262,3 +262,151 @@ fn eit_fills_and_corrects_the_guide() {
     live.expire(SIX_PM + 86_400);
     assert!(titles(guide.with_live(&live), &no_xmltv).is_empty());
 }
+
+/// `../shared/corpus/ts/tsduck/NAME` when the corpus of real captures is beside the checkout.
+pub fn corpus(name: &str) -> Option<std::path::PathBuf> {
+    let path: std::path::PathBuf = [env!("CARGO_MANIFEST_DIR"), "../shared/corpus/ts/tsduck", name]
+        .iter()
+        .collect();
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: the capture corpus is not at {} (it sits beside the checkout in CI)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// The BBC date-edge EIT sections of TSDuck's test suite (2038-01-19, the day before and after
+/// the 16-bit MJD wrap of 2038-04-22, and 2090) decode to TSDuck's published dates and titles.
+#[test]
+fn eit_dates_after_2038_match_the_published_decode() {
+    use zapbox::mpegts::Section;
+    use zapbox::mpegts::eit::parse_eit;
+    for case in ["test-182.2", "test-182.3", "test-182.4", "test-182.6"] {
+        let (Some(bin), Some(txt)) = (
+            corpus(&format!("{case}.eit.bin")),
+            corpus(&format!("{case}.eit.txt")),
+        ) else {
+            return;
+        };
+        let bytes = std::fs::read(bin).unwrap();
+        let mut got = Vec::new();
+        let mut rest = &bytes[..];
+        while rest.len() >= 3 {
+            let len = 3 + usize::from(u16::from_be_bytes([rest[1], rest[2]]) & 0x0fff);
+            let (raw, tail) = rest.split_at(len.min(rest.len()));
+            rest = tail;
+            let section = Section::parse(raw).expect("a valid section");
+            let eit = parse_eit(&section).expect("an EIT section");
+            for e in eit.events {
+                let start = jiff::Timestamp::from_second(e.start.expect("a start")).unwrap();
+                got.push((start.strftime("%Y/%m/%d %H:%M:%S").to_string(), e.title));
+            }
+        }
+        let text = std::fs::read_to_string(txt).unwrap();
+        let starts = text.lines().filter_map(|l| l.trim().strip_prefix("Start UTC: "));
+        let names = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Event name: \""))
+            .map(|n| n.trim_end_matches('"').trim());
+        let expected: Vec<(String, String)> = starts
+            .zip(names)
+            .map(|(s, n)| (s.to_owned(), n.to_owned()))
+            .collect();
+        assert!(!expected.is_empty(), "{case}: nothing expected");
+        assert_eq!(got, expected, "{case}");
+    }
+}
+
+/// A whole French DVB-T capture (TF1, France 2, M6, Arte… on 2019-01-22): every service's EIT
+/// events, named by the SDT, match TSDuck's published EPG summary (`test-184.3.txt`: per
+/// service, the date, then `hh:mm, N mn, title`, times in UTC).
+#[test]
+fn eit_capture_matches_the_published_epg() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use zapbox::mpegts::Section;
+    use zapbox::mpegts::eit::{PID_SDT, parse_eit, parse_sdt};
+    use zapbox::mpegts::survey::Survey;
+    let (Some(ts), Some(txt)) = (corpus("test-184.ts"), corpus("test-184.3.txt")) else {
+        return;
+    };
+    let mut survey = Survey::new(&[PID_SDT, PID_EIT]);
+    survey.push(&std::fs::read(ts).unwrap());
+    let mut names = BTreeMap::new();
+    let mut got: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut eits = Vec::new();
+    for (pid, bytes) in &survey.sections {
+        let section = Section::parse(bytes).expect("CRC-checked sections parse");
+        if *pid == PID_SDT {
+            for s in parse_sdt(&section).unwrap_or_default() {
+                names.insert(s.service, s.name);
+            }
+        } else if let Ok(eit) = parse_eit(&section) {
+            eits.push(eit);
+        }
+    }
+    for eit in eits {
+        let Some(name) = names.get(&eit.service) else {
+            continue;
+        };
+        for e in eit.events {
+            let start = jiff::Timestamp::from_second(e.start.unwrap()).unwrap();
+            let title = e.title.replace(['\r', '\n'], " ");
+            let line = format!(
+                "{} {}, {} mn, {}",
+                start.strftime("%Y/%m/%d"),
+                start.strftime("%H:%M"),
+                e.duration_s / 60,
+                title.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+            got.entry(name.clone()).or_default().insert(line);
+        }
+    }
+    // The published summary: "N. name", underline, then dates and "  hh:mm, N mn, title"
+    // lines (a title with a line break continues on an indented line).
+    let text = std::fs::read_to_string(txt).unwrap();
+    let mut expected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let (mut service, mut date, mut last) = (String::new(), String::new(), None::<String>);
+    for line in text.lines() {
+        if let Some((n, name)) = line.split_once(". ")
+            && n.chars().all(|c| c.is_ascii_digit())
+            && !n.is_empty()
+        {
+            service = name.trim().to_owned();
+        } else if line.len() == 10 && line.starts_with("20") {
+            date = line.to_owned();
+        } else if let Some(entry) = line
+            .strip_prefix("  ")
+            .filter(|l| l.as_bytes().get(2) == Some(&b':'))
+        {
+            let full = format!("{date} {entry}");
+            if let Some(prev) = last.replace(full.clone()) {
+                expected.entry(service.clone()).or_default().insert(prev);
+            }
+        } else if let Some(more) = line.strip_prefix("    ") {
+            if let Some(prev) = &mut last {
+                prev.push(' ');
+                prev.push_str(more.trim());
+            }
+        } else if let Some(prev) = last.take() {
+            expected.entry(service.clone()).or_default().insert(prev);
+        }
+    }
+    if let Some(prev) = last.take() {
+        expected.entry(service).or_default().insert(prev);
+    }
+    let normalise = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let expected: BTreeMap<String, BTreeSet<String>> = expected
+        .into_iter()
+        .map(|(k, v)| (k, v.iter().map(|l| normalise(l)).collect()))
+        .collect();
+    assert_eq!(expected.len(), 31, "services in the published summary");
+    assert_eq!(expected.values().map(BTreeSet::len).sum::<usize>(), 346);
+    for (name, events) in &expected {
+        let mine = got.get(name).cloned().unwrap_or_default();
+        assert_eq!(&mine, events, "service {name}");
+    }
+}

@@ -119,13 +119,20 @@ impl IndexBuilder {
 
     /// Receives one source; higher `priority` wins where sources disagree, `offset_minutes`
     /// is added to all its times (for a guide in the wrong time zone).
-    pub fn source(&mut self, name: &str, priority: i32, offset_minutes: i32) -> SourceSink<'_> {
+    /// `zone` places the source's times that have no zone (or one not known); `None` is UTC.
+    pub fn source(
+        &mut self,
+        name: &str,
+        priority: i32,
+        offset_minutes: i32,
+        zone: Option<jiff::tz::TimeZone>,
+    ) -> SourceSink<'_> {
         let number = self.sources.len().min(usize::from(u16::MAX)) as u16;
         self.sources.push(SourceInfo {
             name: name.to_owned(),
             priority,
         });
-        SourceSink::new(self, number, name, i64::from(offset_minutes) * 60)
+        SourceSink::new(self, number, name, i64::from(offset_minutes) * 60, zone)
     }
 
     /// A warning about the run as a whole or a source that gave nothing.

@@ -9,7 +9,8 @@ use super::{
     MAX_WARNINGS_PER_SOURCE, rfc3339,
 };
 use crate::epg::Warning;
-use crate::epg::xmltv::{Programme, XmltvChannel, XmltvSink};
+use crate::epg::time::local_to_utc;
+use crate::epg::xmltv::{LOCAL_START, LOCAL_STOP, Programme, XmltvChannel, XmltvSink};
 use crate::guide::UtcSeconds;
 use crate::guide::titles::MAX_TITLE_BYTES;
 use std::collections::HashSet;
@@ -20,6 +21,14 @@ pub struct SourceSink<'b> {
     source: u16,
     name: String,
     offset_s: i64,
+    /// Where times without a (known) zone are placed; `None`: UTC.
+    zone: Option<jiff::tz::TimeZone>,
+    /// Times without a zone, and with an unknown zone name (the first one kept), told once
+    /// per source at [`SourceSink::finish`].
+    zoneless: u64,
+    unknown_zones: u64,
+    first_unknown_zone: Option<(String, u64)>,
+    first_zoneless_line: u64,
     /// Channels seen before the lineup filter was applied.
     declared: Vec<XmltvChannel>,
     /// Guide ids kept by the lineup filter, once computed (at the first programme).
@@ -40,12 +49,23 @@ pub struct SourceSink<'b> {
 }
 
 impl<'b> SourceSink<'b> {
-    pub(super) fn new(builder: &'b mut IndexBuilder, source: u16, name: &str, offset_s: i64) -> Self {
+    pub(super) fn new(
+        builder: &'b mut IndexBuilder,
+        source: u16,
+        name: &str,
+        offset_s: i64,
+        zone: Option<jiff::tz::TimeZone>,
+    ) -> Self {
         Self {
             builder,
             source,
             name: name.to_owned(),
             offset_s,
+            zone,
+            zoneless: 0,
+            unknown_zones: 0,
+            first_unknown_zone: None,
+            first_zoneless_line: 0,
             declared: Vec::new(),
             keep: None,
             cache: None,
@@ -58,8 +78,50 @@ impl<'b> SourceSink<'b> {
         }
     }
 
-    /// Ends the source: notes how many warnings were not shown.
+    /// Ends the source: tells how zoneless times were read, and how many warnings were not shown.
     pub fn finish(mut self) {
+        if let Some(message) = self.zone_summary() {
+            let line = match &self.first_unknown_zone {
+                Some((_, line)) if self.zoneless == 0 => *line,
+                _ => self.first_zoneless_line,
+            };
+            self.builder.warn(Warning::new(&self.name, line, message));
+        }
+        self.finish_caps();
+        self.finish_warnings();
+    }
+
+    /// The one warning about this source's zones, when some time had none or an unknown one.
+    fn zone_summary(&mut self) -> Option<String> {
+        let zone = match &self.zone {
+            None => "UTC".to_owned(),
+            Some(tz) => tz.iana_name().map_or_else(
+                || tz.to_offset(jiff::Timestamp::UNIX_EPOCH).to_string(),
+                str::to_owned,
+            ),
+        };
+        let mut parts = Vec::new();
+        if self.zoneless > 0 {
+            parts.push(format!("times without a zone in {} programme(s)", self.zoneless));
+        }
+        if let Some((name, _)) = &self.first_unknown_zone {
+            let shown: String = name.chars().take(12).collect();
+            parts.push(format!(
+                "a zone name that is not known in {} programme(s) (first: '{shown}')",
+                self.unknown_zones
+            ));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{}: read as {zone} time (set the guide's time zone if that is wrong)",
+            parts.join(" and ")
+        ))
+    }
+
+    /// Notes the programmes and channels over the index's caps.
+    fn finish_caps(&mut self) {
         if self.over_cap > 0 {
             let message = format!(
                 "{} programmes dropped: a guide index holds at most {MAX_PROGRAMMES}",
@@ -75,6 +137,10 @@ impl<'b> SourceSink<'b> {
             self.builder.warn(Warning::new(&self.name, 0, message));
         }
         self.over_cap = 0;
+    }
+
+    /// Notes how many warnings were not shown.
+    fn finish_warnings(self) {
         if self.warnings > MAX_WARNINGS_PER_SOURCE {
             let more = self.warnings - MAX_WARNINGS_PER_SOURCE;
             let w = Warning::new(
@@ -136,10 +202,34 @@ impl<'b> SourceSink<'b> {
             .flatten()
     }
 
+    /// Places civil times in the source's zone and counts them for the zone warning.
+    fn place(&mut self, p: &Programme) -> (UtcSeconds, Option<UtcSeconds>) {
+        if p.local == 0 {
+            return (p.start, p.stop);
+        }
+        if p.unknown_zone.is_empty() {
+            if self.zoneless == 0 {
+                self.first_zoneless_line = p.line;
+            }
+            self.zoneless += 1;
+        } else {
+            self.unknown_zones += 1;
+            if self.first_unknown_zone.is_none() {
+                self.first_unknown_zone = Some((p.unknown_zone.clone(), p.line));
+            }
+        }
+        let place = |t: UtcSeconds, bit: u8| match &self.zone {
+            Some(zone) if p.local & bit != 0 => local_to_utc(t, zone),
+            _ => t,
+        };
+        (place(p.start, LOCAL_START), p.stop.map(|s| place(s, LOCAL_STOP)))
+    }
+
     /// Checks and shifts times: `(start, duration or OPEN)`, or a warning message.
-    fn times(&self, p: &Programme) -> Result<Option<(u32, u32)>, String> {
-        let start = p.start + self.offset_s;
-        let stop = p.stop.map(|s| s + self.offset_s);
+    fn times(&mut self, p: &Programme) -> Result<Option<(u32, u32)>, String> {
+        let (start, stop) = self.place(p);
+        let start = start + self.offset_s;
+        let stop = stop.map(|s| s + self.offset_s);
         if let Some(stop) = stop {
             if stop <= start {
                 return Err(format!(

@@ -16,10 +16,11 @@ use crate::guide::details::{
 const SEEN_SUB_TITLE: u8 = 1;
 const SEEN_DESCRIPTION: u8 = 2;
 const SEEN_ICON: u8 = 4;
+use super::{LOCAL_START, LOCAL_STOP};
 use crate::epg::text::{
     TextIssues, push_checked, push_text, push_unescaped, push_unescaped_str, resolve_reference,
 };
-use crate::epg::time::parse_xmltv_time;
+use crate::epg::time::{Zone, parse_time};
 use quick_xml::events::{BytesStart, Event};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,8 +354,8 @@ impl<'s, S: XmltvSink> Handler<'s, S> {
             self.attr.clear();
             self.push_attr(value, c);
             match name {
-                b"start" => start = Some(self.time("start", line)),
-                b"stop" => self.programme.stop = self.time("stop", line),
+                b"start" => start = Some(self.time("start", LOCAL_START, line)),
+                b"stop" => self.programme.stop = self.time("stop", LOCAL_STOP, line),
                 b"channel" => self.programme.channel.push_str(self.attr.trim()),
                 b"catchup-id" if !self.attr.trim().is_empty() => {
                     self.programme.details.push(TAG_CATCHUP_ID, self.attr.trim());
@@ -380,10 +381,20 @@ impl<'s, S: XmltvSink> Handler<'s, S> {
         }
     }
 
-    /// Parses `self.attr` as a time, warning when it is not one.
-    fn time(&mut self, what: &str, line: u64) -> Option<i64> {
-        match parse_xmltv_time(&self.attr) {
-            Ok(t) => Some(t),
+    /// Parses `self.attr` as a time, warning when it is not one. A time without a known zone
+    /// is marked with `local` on the programme, for the source to place.
+    fn time(&mut self, what: &str, local: u8, line: u64) -> Option<i64> {
+        match parse_time(&self.attr) {
+            Ok(t) => {
+                if t.zone != Zone::Given {
+                    self.programme.local |= local;
+                }
+                if t.zone == Zone::Unknown && self.programme.unknown_zone.is_empty() {
+                    let name = self.attr.trim().trim_start_matches(|c: char| c.is_ascii_digit());
+                    self.programme.unknown_zone.push_str(name.trim());
+                }
+                Some(t.seconds)
+            }
             Err(e) => {
                 let shown: String = self.attr.chars().take(40).collect();
                 self.warn(line, format!("{what} '{shown}' {e}"));

@@ -52,7 +52,17 @@ pub struct Programme {
     pub details: EncodedDetails,
     /// Line of the `<programme>` tag, for warnings.
     pub line: u64,
+    /// `start` or `stop` had no zone, or a zone name not known ([`LOCAL_START`], [`LOCAL_STOP`]):
+    /// it is civil time, which the source places in its own zone.
+    pub local: u8,
+    /// The first unknown zone name of this programme, for the source's one warning.
+    pub unknown_zone: String,
 }
+
+/// [`Programme::local`]: `start` is civil time of the source's zone.
+pub const LOCAL_START: u8 = 1;
+/// [`Programme::local`]: `stop` is civil time of the source's zone.
+pub const LOCAL_STOP: u8 = 2;
 
 impl Programme {
     fn clear(&mut self) {
@@ -61,6 +71,8 @@ impl Programme {
         self.details.clear();
         self.start = 0;
         self.stop = None;
+        self.local = 0;
+        self.unknown_zone.clear();
     }
 }
 

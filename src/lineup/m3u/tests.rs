@@ -32,14 +32,14 @@ fn bom_crlf_and_extinf() {
 }
 
 #[test]
-fn latin1_fallback_warns_with_line() {
+fn legacy_encoding_is_detected_and_named() {
     let p = parse("l", b"#EXTM3U\n#EXTINF:-1,T\xE9l\xE9 \x80\nhttp://x/a.ts\n");
     assert_eq!(p.entries[0].name, "Télé €");
     assert_eq!(
         warnings(&p),
         [(
-            2,
-            "not valid UTF-8; the whole file is read as Latin-1 (Windows-1252)"
+            1,
+            "not UTF-8; read as windows-1252 (detected; save the playlist as UTF-8 to be sure)"
         )]
     );
 }

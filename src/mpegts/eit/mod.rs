@@ -15,9 +15,11 @@
 //! business (`crate::guide::live`): this module only decodes the tables.
 
 mod dvb_text;
+pub mod sdt;
 pub mod section;
 
 pub use dvb_text::decode as decode_dvb_text;
+pub use sdt::{PID_SDT, SdtService, parse_sdt};
 pub use section::{
     DvbService, EitError, EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER, is_actual, parse_eit,
 };

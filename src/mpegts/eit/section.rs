@@ -193,12 +193,19 @@ fn rating(entry: &[u8]) -> Option<(String, u8)> {
         .then(|| (String::from_utf8_lossy(&entry[..3]).into_owned(), age + 3))
 }
 
+/// The 16-bit MJD ends on 2038-04-22 (0xFFFF). The rule DVB adopted in 2025 (as TSDuck and
+/// the BBC's test streams apply it): a value whose most significant bit is 0 (before
+/// 1948-08-05 under the old reading, which no broadcast carries) is a date after the wrap,
+/// 0x10000 days later; so dates run from 1948 to 2128.
+const MJD_WRAP_BELOW: i64 = 0x8000;
+
 /// MJD (16 bits) + BCD hh mm ss; `None` when undefined or invalid.
 fn start_time(b: &[u8]) -> Option<i64> {
-    if b.iter().all(|&x| x == 0xff) {
+    if b.len() < 5 || b.iter().all(|&x| x == 0xff) {
         return None;
     }
     let mjd = i64::from(u16::from_be_bytes([b[0], b[1]]));
+    let mjd = if mjd < MJD_WRAP_BELOW { mjd + 0x1_0000 } else { mjd };
     let seconds = bcd_hms(&b[2..5])?;
     if seconds >= 86_400 {
         return None;
@@ -226,6 +233,14 @@ mod tests {
         assert_eq!(start_time(&[0xc0, 0x79, 0x12, 0x45, 0x00]), Some(750_516_300));
         assert_eq!(start_time(&[0xff; 5]), None);
         assert_eq!(start_time(&[0xc0, 0x79, 0x25, 0x00, 0x00]), None);
+        // The last day before the wrap and the first after: 2038-04-22 (MJD 0xFFFF) and
+        // 2038-04-23 (MJD 0x0000 under the new rule).
+        assert_eq!(start_time(&[0xff, 0xff, 0x23, 0x59, 0x59]), Some(2_155_593_599));
+        assert_eq!(start_time(&[0x00, 0x00, 0x00, 0x00, 0x00]), Some(2_155_593_600));
+        // 0x8000 is the first day of the old range (1948-08-05), 0x7FFF the last after the wrap
+        // (2128-01-09).
+        assert_eq!(start_time(&[0x80, 0x00, 0x00, 0x00, 0x00]), Some(-675_561_600));
+        assert_eq!(start_time(&[0x7f, 0xff, 0x00, 0x00, 0x00]), Some(4_986_662_400));
         assert_eq!(bcd_hms(&[0x01, 0x45, 0x30]), Some(6330));
         assert_eq!(bcd_hms(&[0x01, 0x4a, 0x30]), None);
     }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 SUMMARY = "zapbox set-top-box application and what it needs on the box"
 DESCRIPTION = "The zapbox application with its GStreamer plugins, fonts for the TV interface, \
-               IR remote tools and the ALSA mixer state."
+               IR remote and HDMI-CEC tools and the ALSA mixer state."
 # nooelint: oelint.vars.homepageping - checked over the network, which CI and build sandboxes lack
 HOMEPAGE = "https://github.com/zapbox/zapbox"
 BUGTRACKER = "https://github.com/zapbox/zapbox/issues"
@@ -19,8 +19,10 @@ RDEPENDS:${PN} = "\
     ttf-dejavu-sans-mono \
     zapbox \
 "
-# ir-keytable loads the board's rc_keymaps; alsactl restores the mixer.
+# ir-keytable loads the board's rc_keymaps; alsactl restores the mixer; v4l-utils brings cec-ctl, to
+# see what the TV and the audio system say on HDMI-CEC when support asks.
 RRECOMMENDS:${PN} = "\
     alsa-utils-alsactl \
     ir-keytable \
+    v4l-utils \
 "

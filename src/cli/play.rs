@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `zapbox play`: a stream diagnostic for integrators. Plays one source headless through the
+//! real player and reports what the stream carries and how it played:
+//!
+//! ```text
+//!  FILE ──Survey (PAT, PMTs, SDT, EIT, CC, scrambling)──────────────────────> report
+//!    │                                                                          ^
+//!    ├─ --via file:      uridecodebin3 on the file ──────────────┐              │
+//!    └─ --via multicast|rtp: paced by its PCR into a private     ├─ Player ─> frames, first frame,
+//!                          network namespace, received by zapbox's           decoder, problems
+//!                          own multicast path ───────────────────┘
+//!  URL (http(s), rtsp, rtmp, udp, rtp): through the lineup's gate, then the Player
+//! ```
+//!
+//! The report is `{"video","audio","subtitles","first_frame_ms","frames","guide","problems"}`;
+//! a stream that cannot play (not TS, scrambled, no decoder, no program) is a report with
+//! problems and exit status 1, never a hang: every wait has a deadline.
+//!
+//! Multicast needs the private namespace entered before any thread exists (`main` does it for
+//! `--via multicast|rtp`).
+
+use crate::core::{ErrorKind, PlayerCommand, PlayerEvent, RequestId};
+use crate::demo::{Sender, TsLoop};
+use crate::lineup::{ChannelKey, MulticastGroup, Origin, Source, SourceKind};
+use crate::mpegts::eit::{DvbService, PID_SDT, parse_eit, parse_sdt};
+use crate::mpegts::packet::{PID_EIT, TS_PACKET_SIZE, TsPacket, pcr_delta};
+use crate::mpegts::survey::{Survey, looks_like_ts};
+use crate::mpegts::{Framer, Pmt, StreamKind, VideoCodec};
+use crate::player::{EventSink, Outputs, Player, PlayerConfig};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+/// Most bytes of a file surveyed and sent (a capture longer than this is cut).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// The group a file is sent to with `--via multicast|rtp` (inside the private namespace).
+const GROUP: Ipv4Addr = Ipv4Addr::new(239, 255, 77, 1);
+const PORT: u16 = 5000;
+/// How long the player may take to build and report a failure after the deadline.
+const GRACE: Duration = Duration::from_secs(5);
+/// Most guide entries reported.
+const MAX_GUIDE: usize = 500;
+
+/// How a file reaches the player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Via {
+    /// GStreamer reads the file.
+    File,
+    /// Sent as UDP multicast inside a private network namespace, received by zapbox.
+    Multicast,
+    /// As multicast, in RTP.
+    Rtp,
+}
+
+/// What to play and how.
+#[derive(Debug, Clone)]
+pub struct PlayOptions {
+    pub input: String,
+    pub via: Via,
+    /// How long to play.
+    pub seconds: f64,
+    /// Preferred audio language (ISO 639).
+    pub audio: Option<String>,
+    /// Subtitle language, or `off`.
+    pub subtitles: Option<String>,
+    pub snapshot: Option<PathBuf>,
+    /// Seconds after the first frame for the snapshot.
+    pub at: f64,
+}
+
+/// The report, as printed by `--json`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PlayReport {
+    pub video: Option<VideoReport>,
+    pub audio: Vec<AudioReport>,
+    pub subtitles: Vec<SubtitleReport>,
+    pub first_frame_ms: Option<u64>,
+    pub frames: u64,
+    pub guide: Vec<GuideReport>,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VideoReport {
+    pub codec: String,
+    /// Of the decoded picture as shown (square pixels).
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub decoder: Option<String>,
+    pub hardware: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AudioReport {
+    pub pid: u16,
+    pub codec: String,
+    pub language: Option<String>,
+    /// `main`, `audio-description`, `clean-audio` or `spoken-subtitles`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubtitleReport {
+    pub pid: u16,
+    /// `dvb` or `teletext`.
+    pub kind: String,
+    pub language: String,
+    pub page: u16,
+    pub hearing_impaired: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GuideReport {
+    pub service: String,
+    pub title: String,
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub end: String,
+}
+
+/// Whether `--via` needs the private network namespace (entered by `main` first).
+pub fn needs_namespace(via: Via) -> bool {
+    via != Via::File
+}
+
+/// Plays, prints the report (JSON or text) and returns the exit status: 0 played, 1 not.
+pub fn run(options: &PlayOptions, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let report = play(options)?;
+    if json {
+        serde_json::to_writer(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        write_text(&report, out)?;
+    }
+    let played = report.frames > 0
+        || (report.video.is_none() && !report.audio.is_empty() && report.problems.is_empty());
+    Ok(if played {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Surveys and plays `options.input`.
+pub fn play(options: &PlayOptions) -> anyhow::Result<PlayReport> {
+    let path = Path::new(&options.input);
+    if path.is_file() {
+        return play_file(path, options);
+    }
+    if options.via != Via::File {
+        anyhow::bail!("--via multicast|rtp sends a file; '{}' is not one", options.input);
+    }
+    let source = url_source(&options.input)?;
+    let mut report = PlayReport::default();
+    let run = run_player(&source, options, true, &mut report.problems);
+    finish(&mut report, run, options, None);
+    Ok(report)
+}
+
+/// A URL through the lineup's gate, as a playlist entry would be.
+fn url_source(url: &str) -> anyhow::Result<Source> {
+    let playlist = format!("#EXTM3U\n#EXTINF:-1,play\n{url}\n");
+    let report = crate::lineup::build(&[("the command line".into(), playlist.into_bytes())]);
+    match report
+        .lineup
+        .channels
+        .into_iter()
+        .next()
+        .and_then(|c| c.sources.into_iter().next())
+    {
+        Some(source) => Ok(source),
+        None => {
+            let why = report
+                .warnings
+                .first()
+                .or(report.errors.first())
+                .map(|p| p.message.clone());
+            anyhow::bail!("'{url}' cannot be played: {}", why.unwrap_or_default())
+        }
+    }
+}
+
+fn play_file(path: &Path, options: &PlayOptions) -> anyhow::Result<PlayReport> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES)
+        .read_to_end(&mut bytes)?;
+    let mut report = PlayReport::default();
+    if bytes.len() as u64 == MAX_FILE_BYTES {
+        report
+            .problems
+            .push(format!("only the first {} MiB were read", MAX_FILE_BYTES >> 20));
+    }
+    let mut survey = Survey::new(&[PID_SDT, PID_EIT]);
+    survey.push(&bytes);
+    let program = describe(&survey, &mut report);
+    let Some(program) = program else {
+        return Ok(report);
+    };
+    let absolute = std::fs::canonicalize(path)?;
+    // Kept alive while the player runs: the sender of the multicast path.
+    let (source, _sender) = match options.via {
+        Via::File => (file_source(&absolute, program), None),
+        via => match multicast_source(&bytes, via, program) {
+            Ok(pair) => (pair.0, Some(pair.1)),
+            Err(why) => {
+                report.problems.push(why);
+                return Ok(report);
+            }
+        },
+    };
+    let expect_video = report.video.is_some();
+    let run = run_player(&source, options, expect_video, &mut report.problems);
+    finish(&mut report, run, options, Some(&survey));
+    Ok(report)
+}
+
+/// Fills the report from the survey; returns the program to play, if there is one.
+fn describe(survey: &Survey, report: &mut PlayReport) -> Option<u16> {
+    if !looks_like_ts(survey) {
+        report
+            .problems
+            .push("not an MPEG transport stream: no run of 188-byte packets with sync bytes".into());
+        return None;
+    }
+    report.guide = guide(survey);
+    let (losses, skipped) = survey.sync();
+    if losses > 0 {
+        report.problems.push(format!(
+            "lost packet sync {losses} times ({skipped} bytes skipped)"
+        ));
+    }
+    if survey.transport_errors > 0 {
+        report.problems.push(format!(
+            "{} packets have the transport error indicator set",
+            survey.transport_errors
+        ));
+    }
+    if survey.cc_errors() > 0 {
+        report.problems.push(format!(
+            "{} continuity counter errors (packets lost or repeated)",
+            survey.cc_errors()
+        ));
+    }
+    let Some(pat) = &survey.pat else {
+        report
+            .problems
+            .push("no PAT: the stream announces no program to play (it carries only other tables)".into());
+        return None;
+    };
+    // The first program with video, else the first with a PMT.
+    let pmt = pat
+        .programs
+        .iter()
+        .filter_map(|p| survey.pmts.get(&p.program_number))
+        .find(|pmt| pmt.video().is_some())
+        .or_else(|| {
+            pat.programs
+                .iter()
+                .find_map(|p| survey.pmts.get(&p.program_number))
+        });
+    let Some(pmt) = pmt else {
+        report
+            .problems
+            .push("the PAT names programs but no PMT was found for any of them".into());
+        return None;
+    };
+    describe_program(pmt, report);
+    if survey.scrambled > 0 {
+        report.problems.push(format!(
+            "scrambled: {} of {} packets are encrypted (conditional access); they cannot be decoded without a CA module",
+            survey.scrambled, survey.packets
+        ));
+    } else if pmt.streams.iter().any(|s| s.has_ca()) || pmt.program_info.iter().any(|d| d.tag == 0x09) {
+        report.problems.push(
+            "the PMT announces conditional access (CA descriptors), though no packet is scrambled".into(),
+        );
+    }
+    Some(pmt.program_number)
+}
+
+fn describe_program(pmt: &Pmt, report: &mut PlayReport) {
+    if let Some((_, codec)) = pmt.video() {
+        report.video = Some(VideoReport {
+            codec: codec.name().into(),
+            ..VideoReport::default()
+        });
+        if !has_decoder(codec) {
+            report.problems.push(format!(
+                "unsupported video codec: no {} decoder is installed in GStreamer",
+                codec.name().to_uppercase()
+            ));
+        }
+    }
+    for (stream, codec) in pmt.audio() {
+        report.audio.push(AudioReport {
+            pid: stream.pid,
+            codec: codec.name().into(),
+            language: stream.audio_language(),
+            kind: stream.audio_kind().name().into(),
+        });
+    }
+    for stream in &pmt.streams {
+        if matches!(stream.kind(), StreamKind::Subtitles | StreamKind::Teletext) {
+            for s in stream.subtitles() {
+                report.subtitles.push(SubtitleReport {
+                    pid: s.pid,
+                    kind: match s.format {
+                        crate::mpegts::SubtitleFormat::Dvb => "dvb",
+                        crate::mpegts::SubtitleFormat::Teletext => "teletext",
+                    }
+                    .into(),
+                    language: s.language,
+                    page: s.page,
+                    hearing_impaired: s.hearing_impaired,
+                });
+            }
+        }
+    }
+}
+
+/// Whether GStreamer has any decoder for `codec`.
+fn has_decoder(codec: VideoCodec) -> bool {
+    let caps = match codec {
+        VideoCodec::Mpeg2 => "video/mpeg, mpegversion=(int)2",
+        VideoCodec::H264 => "video/x-h264",
+        VideoCodec::Hevc => "video/x-h265",
+        VideoCodec::Vvc => "video/x-h266",
+    };
+    if gstreamer::init().is_err() {
+        return false;
+    }
+    let Ok(caps) = caps.parse::<gstreamer::Caps>() else {
+        return false;
+    };
+    let decoders = gstreamer::ElementFactory::factories_with_type(
+        gstreamer::ElementFactoryType::DECODER,
+        gstreamer::Rank::MARGINAL,
+    );
+    decoders.iter().any(|f| {
+        f.static_pad_templates()
+            .iter()
+            .any(|t| t.direction() == gstreamer::PadDirection::Sink && t.caps().can_intersect(&caps))
+    })
+}
+
+/// EIT events with SDT service names, by service and start.
+fn guide(survey: &Survey) -> Vec<GuideReport> {
+    let mut names: BTreeMap<DvbService, String> = BTreeMap::new();
+    let mut events: BTreeMap<(DvbService, i64, u16), String> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for (pid, bytes) in &survey.sections {
+        let Ok(section) = crate::mpegts::Section::parse(bytes) else {
+            continue;
+        };
+        if *pid == PID_SDT {
+            for s in parse_sdt(&section).unwrap_or_default() {
+                if !s.name.is_empty() {
+                    names.entry(s.service).or_insert(s.name);
+                }
+            }
+        } else if let Ok(eit) = parse_eit(&section) {
+            for e in eit.events {
+                let Some(start) = e.start else { continue };
+                if seen.insert((eit.service, e.event_id, start)) && events.len() < MAX_GUIDE {
+                    let end = start + i64::from(e.duration_s);
+                    events.insert((eit.service, start, e.event_id), format!("{end}\u{0}{}", e.title));
+                }
+            }
+        }
+    }
+    events
+        .into_iter()
+        .map(|((service, start, _), value)| {
+            let (end, title) = value.split_once('\u{0}').unwrap_or(("0", ""));
+            GuideReport {
+                service: names.get(&service).cloned().unwrap_or_else(|| service.guide_id()),
+                title: title.to_owned(),
+                start: rfc3339(start),
+                end: rfc3339(end.parse().unwrap_or(start)),
+            }
+        })
+        .collect()
+}
+
+fn rfc3339(t: i64) -> String {
+    jiff::Timestamp::from_second(t).map_or_else(|_| t.to_string(), |ts| ts.to_string())
+}
+
+fn file_source(path: &Path, program: u16) -> Source {
+    Source {
+        url: format!("file://{}", path.display()),
+        kind: SourceKind::Http,
+        multicast: None,
+        user_agent: None,
+        referrer: None,
+        headers: Vec::new(),
+        program: Some(program),
+        properties: Vec::new(),
+        origin: Origin {
+            file: "the command line".into(),
+            line: 0,
+        },
+    }
+}
+
+/// Sends the file, paced by its PCR and looped, to the group inside the namespace.
+fn multicast_source(bytes: &[u8], via: Via, program: u16) -> Result<(Source, Sender), String> {
+    // Realigned packets: a capture that lost sync still plays out what it has.
+    let mut aligned = Vec::with_capacity(bytes.len());
+    let mut framer = Framer::new();
+    framer.push(bytes, &mut |packets| {
+        for p in packets {
+            aligned.extend_from_slice(p);
+        }
+    });
+    let duration =
+        loop_duration(&aligned).ok_or("fewer than two PCRs: the capture cannot be paced for multicast")?;
+    let ts = TsLoop::new(&aligned, duration).map_err(|e| e.to_string())?;
+    let rtp = via == Via::Rtp;
+    let group = SocketAddr::new(IpAddr::V4(GROUP), PORT);
+    let sender = Sender::start(Arc::new(ts), group, rtp, 0)
+        .map_err(|e| format!("cannot send to {group} in the private namespace: {e}"))?;
+    let scheme = if rtp { "rtp" } else { "udp" };
+    let source = Source {
+        url: format!("{scheme}://@{GROUP}:{PORT}"),
+        kind: if rtp {
+            SourceKind::Rtp
+        } else {
+            SourceKind::Multicast
+        },
+        multicast: Some(MulticastGroup {
+            group: IpAddr::V4(GROUP),
+            port: PORT,
+            source: None,
+        }),
+        program: Some(program),
+        ..file_source(Path::new(""), program)
+    };
+    Ok((source, sender))
+}
+
+/// The playing time of aligned packets from their PCRs (first to last, plus one packet's
+/// share), in 27 MHz ticks.
+fn loop_duration(aligned: &[u8]) -> Option<u64> {
+    let pcrs: Vec<(usize, u64)> = aligned
+        .chunks_exact(TS_PACKET_SIZE)
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, TsPacket::new(p)?.pcr()?)))
+        .collect();
+    let (&(i0, p0), &(i1, p1)) = (pcrs.first()?, pcrs.last()?);
+    let span = pcr_delta(p0, p1);
+    if i1 <= i0 || span == 0 {
+        return None;
+    }
+    let packets = (aligned.len() / TS_PACKET_SIZE) as u64;
+    Some(span * packets / (i1 - i0) as u64)
+}
+
+/// What the player did.
+#[derive(Default)]
+struct Run {
+    first_frame_ms: Option<u64>,
+    frames: u64,
+    size: Option<(u32, u32)>,
+    snapshot: Option<(u32, u32, Vec<u8>)>,
+    decoder: Option<(String, bool)>,
+    tracks: Vec<crate::core::AudioTrack>,
+    audio_selected: Option<String>,
+}
+
+/// Frames seen by the output callback.
+#[derive(Default)]
+struct Frames {
+    count: u64,
+    size: Option<(u32, u32)>,
+    first: Option<Instant>,
+    snapshot: Option<(u32, u32, Vec<u8>)>,
+}
+
+fn run_player(source: &Source, options: &PlayOptions, expect_video: bool, problems: &mut Vec<String>) -> Run {
+    let (tx, events) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().map(|t| t.send(e));
+    });
+    let frames = Arc::new(Mutex::new(Frames::default()));
+    let seen = frames.clone();
+    let want_snapshot = options.snapshot.is_some();
+    let at = Duration::from_secs_f64(options.at.max(0.0));
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
+        let Ok(mut f) = seen.lock() else { return };
+        f.count += 1;
+        let first = *f.first.get_or_insert_with(Instant::now);
+        f.size.get_or_insert((frame.width, frame.height));
+        if want_snapshot && f.snapshot.is_none() && first.elapsed() >= at {
+            let row = frame.width as usize * 4;
+            let mut rgba = Vec::with_capacity(row * frame.height as usize);
+            for y in 0..frame.height as usize {
+                let start = y * frame.stride;
+                rgba.extend_from_slice(frame.data.get(start..start + row).unwrap_or(&[]));
+            }
+            f.snapshot = Some((frame.width, frame.height, rgba));
+        }
+    })));
+    let player = match Player::new(config, sink) {
+        Ok(p) => p,
+        Err(e) => {
+            problems.push(format!("GStreamer does not start: {e}"));
+            return Run::default();
+        }
+    };
+    let request = RequestId(1);
+    let started = Instant::now();
+    player.execute(PlayerCommand::Play {
+        request,
+        channel: ChannelKey("play".into()),
+        source: Box::new(source.clone()),
+        hot: Vec::new(),
+    });
+    let mut run = Run::default();
+    let deadline = started + Duration::from_secs_f64(options.seconds.max(0.1));
+    let hard = deadline + GRACE;
+    let mut asked_audio = false;
+    loop {
+        let now = Instant::now();
+        // A first frame still missing at the deadline gets the grace period to come.
+        let until = if run.first_frame_ms.is_some() || !expect_video {
+            deadline
+        } else {
+            hard
+        };
+        let Some(left) = until.checked_duration_since(now).filter(|d| !d.is_zero()) else {
+            break;
+        };
+        match events.recv_timeout(left) {
+            Ok(PlayerEvent::FirstFrame { .. }) => {
+                run.first_frame_ms = Some(started.elapsed().as_millis() as u64);
+            }
+            Ok(PlayerEvent::Tracks { audio, selected, .. }) => {
+                if let (Some(lang), false) = (&options.audio, asked_audio)
+                    && let Some(track) = audio
+                        .iter()
+                        .find(|t| t.language.as_deref().is_some_and(|l| same_language(l, lang)))
+                {
+                    asked_audio = true;
+                    player.execute(PlayerCommand::SelectAudio {
+                        request,
+                        track: track.id.clone(),
+                    });
+                }
+                run.tracks = audio;
+                if selected.is_some() {
+                    run.audio_selected = selected;
+                }
+            }
+            Ok(PlayerEvent::Failed { error, .. }) => {
+                let ended = error.kind == ErrorKind::Network && error.detail.contains("ended");
+                if !ended {
+                    problems.push(format!("playback failed ({:?}): {}", error.kind, error.detail));
+                }
+                break;
+            }
+            Ok(PlayerEvent::Stalled { .. }) => problems.push("the stream stalled: no data for 2 s".into()),
+            Ok(_) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if Instant::now() >= deadline && run.first_frame_ms.is_some() {
+                    break;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    run.decoder = player.decoder().map(|d| (d.name, d.hardware));
+    player.execute(PlayerCommand::Stop);
+    drop(player);
+    if let Ok(mut f) = frames.lock() {
+        run.frames = f.count;
+        run.size = f.size;
+        run.snapshot = f.snapshot.take();
+    }
+    run
+}
+
+/// ISO 639 codes compared loosely: `de` = `deu` = `ger`, `fr` = `fra` = `fre`.
+fn same_language(a: &str, b: &str) -> bool {
+    crate::core::canonical_language(a) == crate::core::canonical_language(b)
+}
+
+/// Folds the player's run into the report and writes the snapshot.
+fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Option<&Survey>) {
+    report.first_frame_ms = run.first_frame_ms;
+    report.frames = run.frames;
+    let video_expected = report.video.is_some() || survey.is_none();
+    if run.frames > 0 || run.decoder.is_some() {
+        let video = report.video.get_or_insert_with(VideoReport::default);
+        if let Some((w, h)) = run.size {
+            (video.width, video.height) = (Some(w), Some(h));
+        }
+        if let Some((name, hardware)) = run.decoder {
+            (video.decoder, video.hardware) = (Some(name), Some(hardware));
+        }
+    }
+    if video_expected && run.frames == 0 && report.problems.is_empty() {
+        report
+            .problems
+            .push(format!("no video frame was decoded in {} s", options.seconds));
+    }
+    if report.audio.is_empty() && survey.is_none() {
+        for t in &run.tracks {
+            report.audio.push(AudioReport {
+                pid: 0,
+                codec: String::new(),
+                language: t.language.clone(),
+                kind: "main".into(),
+            });
+        }
+    }
+    if let Some(lang) = &options.audio {
+        let has = report
+            .audio
+            .iter()
+            .any(|a| a.language.as_deref().is_some_and(|l| same_language(l, lang)));
+        if !has {
+            report.problems.push(format!("no audio track in '{lang}'"));
+        }
+    }
+    if let Some(lang) = options.subtitles.as_deref().filter(|l| *l != "off") {
+        if !report.subtitles.iter().any(|s| same_language(&s.language, lang)) {
+            report.problems.push(format!("no subtitles in '{lang}'"));
+        } else if options.snapshot.is_some() {
+            report
+                .problems
+                .push("subtitles are not drawn yet: the snapshot shows the picture alone".into());
+        }
+    }
+    if let Some(path) = &options.snapshot {
+        match run.snapshot {
+            Some((w, h, rgba)) => {
+                if let Err(e) = write_png(path, w, h, &rgba) {
+                    report
+                        .problems
+                        .push(format!("cannot write the snapshot {}: {e}", path.display()));
+                }
+            }
+            None => report.problems.push(format!(
+                "no frame {} s after the first one for the snapshot (play longer with --seconds)",
+                options.at
+            )),
+        }
+    }
+}
+
+fn write_png(path: &Path, width: u32, height: u32, rgba: &[u8]) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header()?.write_image_data(rgba)?;
+    Ok(())
+}
+
+fn write_text(r: &PlayReport, out: &mut dyn Write) -> std::io::Result<()> {
+    match &r.video {
+        Some(v) => writeln!(
+            out,
+            "video: {} {}x{} decoder {}{}",
+            v.codec,
+            v.width.unwrap_or(0),
+            v.height.unwrap_or(0),
+            v.decoder.as_deref().unwrap_or("none"),
+            if v.hardware == Some(true) {
+                " (hardware)"
+            } else {
+                ""
+            }
+        )?,
+        None => writeln!(out, "video: none")?,
+    }
+    for a in &r.audio {
+        writeln!(
+            out,
+            "audio: pid {} {} {} {}",
+            a.pid,
+            a.codec,
+            a.language.as_deref().unwrap_or("und"),
+            a.kind
+        )?;
+    }
+    for s in &r.subtitles {
+        writeln!(
+            out,
+            "subtitles: pid {} {} {} page {}{}",
+            s.pid,
+            s.kind,
+            s.language,
+            s.page,
+            if s.hearing_impaired {
+                " (hard of hearing)"
+            } else {
+                ""
+            }
+        )?;
+    }
+    match r.first_frame_ms {
+        Some(ms) => writeln!(out, "first frame after {ms} ms, {} frames", r.frames)?,
+        None => writeln!(out, "no first frame, {} frames", r.frames)?,
+    }
+    for g in &r.guide {
+        writeln!(out, "guide: {} {} – {} {}", g.service, g.start, g.end, g.title)?;
+    }
+    for p in &r.problems {
+        writeln!(out, "problem: {p}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loop_duration_from_pcrs() {
+        use crate::mpegts::build::{PacketSpec, ts_packet};
+        let bytes: Vec<u8> = (0..10u64)
+            .flat_map(|i| {
+                let spec = PacketSpec {
+                    pid: 0x100,
+                    pcr: Some(i * 2_700_000),
+                    ..PacketSpec::default()
+                };
+                ts_packet(&spec, &[]).0
+            })
+            .collect();
+        // Ten PCRs 0.1 s apart: nine intervals over nine packets, ten packets: one second.
+        assert_eq!(loop_duration(&bytes), Some(27_000_000));
+        assert_eq!(loop_duration(&bytes[..TS_PACKET_SIZE]), None);
+    }
+
+    #[test]
+    fn languages_compare_loosely() {
+        assert!(same_language("deu", "ger"));
+        assert!(same_language("fre", "fra"));
+        assert!(!same_language("eng", "fra"));
+    }
+}

@@ -76,7 +76,7 @@ fn refusals(playlist: &Path, dir: &Path) -> Result<(), String> {
         out,
     ]);
     let stderr = String::from_utf8_lossy(&hls.stderr);
-    if hls.status.code() != Some(1) || !stderr.contains("OTT") {
+    if hls.status.code() != Some(1) || !stderr.contains("not a multicast or RTP channel") {
         return Err(format!("HLS channel: {:?} {stderr}", hls.status.code()));
     }
     // A group nobody sends to: nothing arrives, nothing is kept.

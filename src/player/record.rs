@@ -14,8 +14,8 @@
 //! chunk. A silence of more than [`GAP_AFTER`] is written into the sidecar as a gap. A finished
 //! recording never has a `.part` file; a failed one leaves no folder behind.
 //!
-//! OTT (HLS/DASH/HTTP) channels are not recorded yet: they need GStreamer's demuxers to remux
-//! segments, and say so.
+//! Other channels (HLS, DASH, HTTP, RTSP, RTMP) are not recorded yet: they need GStreamer's
+//! demuxers to remux their segments, and say so.
 
 use super::ingest::{Ingest, TapKey};
 use crate::core::PlayerError;
@@ -39,7 +39,9 @@ pub const NO_DATA_AFTER: Duration = Duration::from_secs(10);
 /// Why a recording did not happen or did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("channel {0} is an OTT (HTTP) channel; only multicast and RTP channels can be recorded yet")]
+    #[error(
+        "channel {0} is not a multicast or RTP channel (HTTP, HLS, DASH, RTSP and RTMP are not recorded yet)"
+    )]
     NotMulticast(u32),
     #[error("cannot join the channel's multicast group: {}", .0.detail)]
     Join(PlayerError),

@@ -34,6 +34,14 @@ enum Command {
         /// With --headless: how long to run.
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        /// Only the headend, no app, until stopped: the lineup at http://127.0.0.1:PORT/lineup.m3u for
+        /// a zapbox started apart (a box image's zapbox-demo.service). Stays in this network namespace,
+        /// which must have no interface up but lo.
+        #[arg(long, conflicts_with = "headless")]
+        serve: bool,
+        /// With --serve: the HTTP port on 127.0.0.1.
+        #[arg(long, default_value_t = 8090, requires = "serve")]
+        port: u16,
         /// With --headless: open "Set up from your phone" at start, print `pair: URL`, then print what
         /// the TV shows as the phone changes it (no automatic zapping).
         #[arg(long)]
@@ -192,7 +200,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
     let needs_netns = match &cli.command {
-        Some(Command::Demo { .. })
+        Some(Command::Demo { serve: false, .. })
         | Some(Command::Bench {
             command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. },
         }) => true,
@@ -203,6 +211,12 @@ fn main() -> ExitCode {
         _ => false,
     };
     if needs_netns && let Err(e) = zapbox::system::netns::enter_private_network() {
+        eprintln!("zapbox: {e}");
+        return ExitCode::FAILURE;
+    }
+    if matches!(cli.command, Some(Command::Demo { serve: true, .. }))
+        && let Err(e) = zapbox::system::netns::loopback_only_network()
+    {
         eprintln!("zapbox: {e}");
         return ExitCode::FAILURE;
     }
@@ -230,10 +244,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Some(Command::Demo {
+            serve: true, port, ..
+        }) => {
+            zapbox::cli::demo::serve(&demo_options(), port, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo {
             headless: true,
             seconds,
             pair: true,
             pair_lifetime_s,
+            ..
         }) => {
             let mut out = std::io::stdout().lock();
             let lifetime = std::time::Duration::from_secs(pair_lifetime_s);

@@ -250,6 +250,15 @@ fn the_guide_without_data_still_moves_by_half_hours() {
     );
 }
 
+/// Where `item` stands on the menu's main page.
+fn main_position(shell: &Shell, item: MenuItem) -> usize {
+    let items = shell.core.menu_items(MenuPage::Main);
+    items
+        .iter()
+        .position(|l| l.item == item)
+        .expect("the item is on the main page")
+}
+
 #[test]
 fn menu_choices_change_settings_and_are_saved() {
     let mut shell = Shell::started(lineup(&[1, 2]));
@@ -258,6 +267,9 @@ fn menu_choices_change_settings_and_are_saved() {
     shell.press(Action::Down);
     shell.press(Action::Right);
     assert_eq!(shell.core.settings().audio_language, "deu");
+    // Past "Subtitles" and "Subtitles for the hard of hearing" to the picture format.
+    shell.press(Action::Down);
+    shell.press(Action::Down);
     shell.press(Action::Down);
     shell.press(Action::Left);
     assert_eq!(
@@ -341,7 +353,7 @@ fn a_locked_channel_plays_only_after_the_right_pin() {
 fn the_pin_is_changed_with_the_old_one_and_the_new_one_twice() {
     let mut shell = Shell::started(lineup(&[1]));
     shell.press(Action::Menu);
-    for _ in 0..6 {
+    for _ in 0..main_position(&shell, MenuItem::Parental) {
         shell.press(Action::Down);
     }
     shell.press(Action::Ok); // parental page
@@ -482,7 +494,7 @@ fn a_new_lineup_closes_the_list_but_not_the_menu() {
 fn the_viewer_picks_the_guide_of_a_channel_from_the_closest_names() {
     let (mut shell, _guide, _dir) = with_guide(12);
     shell.press(Action::Menu);
-    for _ in 0..5 {
+    for _ in 0..main_position(&shell, MenuItem::GuideMatch) {
         shell.press(Action::Down);
     }
     shell.press(Action::Ok); // guide for this channel

@@ -40,6 +40,9 @@ fn sample_state() -> SavedState {
         favourites: [("News".to_string(), vec![key("arte.fr")])].into(),
         preferences: zapbox::core::SavedPreferences {
             audio_language: Some("deu".into()),
+            subtitles: Some(true),
+            subtitle_language: Some("fra".into()),
+            hard_of_hearing: Some(false),
             ..Default::default()
         },
         parental: zapbox::core::SavedParental {
@@ -59,6 +62,18 @@ fn sample_state() -> SavedState {
             standby_tv: Some(true),
             standby_on_input_switch_s: None,
         },
+        subtitles: [
+            (key("arte.fr"), zapbox::core::SavedSubtitle::Off),
+            (
+                key("bbc1.uk"),
+                zapbox::core::SavedSubtitle::Track {
+                    kind: zapbox::core::SubtitleKind::Teletext,
+                    language: Some("en".into()),
+                    hard_of_hearing: true,
+                },
+            ),
+        ]
+        .into(),
     }
 }
 

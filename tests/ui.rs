@@ -187,8 +187,8 @@ fn the_menu_speaks_the_language_chosen() {
     let mut screen = Screen::new(settings);
     screen.press(&[Action::Menu]);
     assert_eq!(screen.text("menu-title"), "Menü");
-    // Four downs reach the interface language; RIGHT switches back to English.
-    screen.press(&[Action::Down; 4]);
+    // Six downs reach the interface language; RIGHT switches back to English.
+    screen.press(&[Action::Down; 6]);
     screen.press(&[Action::Right]);
     assert_eq!(screen.text("menu-title"), "Menu");
 }
@@ -236,5 +236,58 @@ fn the_banner_says_where_the_volume_is_turned_and_the_tv_page_says_by_whom() {
             ("Volume is turned by".to_string(), "The audio system".to_string()),
             ("HDMI-CEC".to_string(), "Ready: cec0, 1.0.0.0, 4".to_string()),
         ]
+    );
+}
+
+/// SUBTITLE with two tracks in interface language `language`: the banner's words for off,
+/// the teletext track for the hard of hearing, then the DVB one.
+fn subtitle_banner(language: &str, off: &str, teletext: &str, dvb: &str) {
+    use zapbox::core::{PlayerEvent, SubtitleKind, SubtitleTrack};
+    let track = |id: &str, kind, language: &str, hard_of_hearing| SubtitleTrack {
+        id: id.into(),
+        kind,
+        language: Some(language.into()),
+        hard_of_hearing,
+    };
+    let settings = Settings {
+        ui_language: language.into(),
+        ..Settings::default()
+    };
+    let mut screen = Screen::new(settings);
+    screen.advance(10_000);
+    assert!(!screen.shown("banner-subtitles"), "no banner, no tracks");
+    let request = screen.shell.last_request();
+    screen.shell.send(Event::Player(PlayerEvent::SubtitleTracks {
+        request,
+        tracks: vec![
+            track("t888", SubtitleKind::Teletext, "fra", true),
+            track("dvb", SubtitleKind::Dvb, "deu", false),
+        ],
+    }));
+    screen.press(&[Action::Info]);
+    assert_eq!(screen.text("banner-subtitles"), off);
+    screen.press(&[Action::Info, Action::Subtitle]);
+    assert_eq!(screen.text("banner-subtitles"), teletext);
+    screen.press(&[Action::Subtitle]);
+    assert_eq!(screen.text("banner-subtitles"), dvb);
+}
+
+#[test]
+fn the_banner_names_the_subtitles_chosen_with_the_subtitle_key() {
+    subtitle_banner(
+        "en",
+        "Subtitles off",
+        "Subtitles Français (teletext), hard of hearing",
+        "Subtitles Deutsch (DVB)",
+    );
+}
+
+#[test]
+fn the_banner_names_the_subtitles_in_german() {
+    subtitle_banner(
+        "de",
+        "Untertitel aus",
+        "Untertitel Français (Videotext), für Hörgeschädigte",
+        "Untertitel Deutsch (DVB)",
     );
 }

@@ -224,10 +224,25 @@ impl Shell {
     /// Lets the core handle `event` and executes its effects.
     pub fn handle(&mut self, event: Event) {
         log::trace!("event {event:?}");
+        let first_frame = matches!(event, Event::Player(crate::core::PlayerEvent::FirstFrame { .. }));
         let now = self.now();
         let snapshot = matches!(event, Event::Phone(crate::core::PhoneRequest::Snapshot));
         for effect in self.core.handle(event, now) {
             self.execute(effect);
+        }
+        if first_frame {
+            // One line per zap in the journal: what a box's boot-time and zap checks read.
+            let view = self.view();
+            if let Some(channel) = view.requested {
+                log::info!(
+                    "first frame: channel {} {} (zap {} ms)",
+                    channel.number,
+                    channel.name,
+                    view.recent_zaps
+                        .first()
+                        .map_or("-".to_string(), |z| z.ms.to_string())
+                );
+            }
         }
         // The phone page asked for the box's state: the core's answer goes back to its server.
         if snapshot && let Some(companion) = &self.companion {

@@ -6,7 +6,8 @@
 
 use super::{App, Boot, Inbox, Shell, SourceLoader};
 use crate::core::{
-    CecSettings, Core, Event, HotSettings, MenuPage, ParentalSettings, Settings, SystemInfo, VolumeControl,
+    CecSettings, Core, Event, HotSettings, MenuPage, ParentalSettings, Settings, SubtitlePreferences,
+    SystemInfo, VolumeControl,
 };
 use crate::player::{Outputs, PlayerConfig, VideoOutput};
 use crate::system::board::{self, BoardProfile, VideoStrategy};
@@ -228,6 +229,11 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         digit_timeout_ms: u64::from(p.digit_timeout_ms),
         banner_timeout_ms: u64::from(p.banner_timeout_ms),
         audio_language: p.audio_language.clone(),
+        subtitles: SubtitlePreferences {
+            enabled: p.subtitles,
+            language: p.subtitle_language.clone(),
+            hard_of_hearing: p.hard_of_hearing,
+        },
         aspect: p.aspect(),
         ui_language: p.language.clone(),
         parental: ParentalSettings {

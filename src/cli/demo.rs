@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! `zapbox demo`: the demo headend inside this process and the TV app playing it. With `--headless`
 //! there is no window: the app zaps through the channels by itself and prints what plays (for CI and
-//! for trying the player on a machine without a display).
+//! for trying the player on a machine without a display). With `--serve` only the headend runs, for a
+//! zapbox started apart (a box image): it tells systemd READY=1 once the channels are on air.
 
 use crate::app::{App, Boot, Inbox, NoUi, Shell, SourceLoader};
 use crate::core::{Action, Core, Event, MenuPage, Phase, SavedState, Settings, SystemInfo};
@@ -45,6 +46,22 @@ pub fn run_headless(
     }
     app.shutdown();
     Ok(())
+}
+
+/// Runs only the headend, with its HTTP server on 127.0.0.1:`port`, until the process is stopped.
+pub fn serve(options: &HeadendOptions, port: u16, out: &mut dyn Write) -> Result<()> {
+    let headend = Headend::start_on_port(options, port)?;
+    writeln!(out, "lineup: {}/lineup.m3u", headend.base_url())?;
+    for c in &headend.channels {
+        writeln!(out, "{:>2} {}: {}", c.number, c.name, c.url)?;
+    }
+    out.flush()?;
+    let notifier = crate::system::service::Notifier::from_env();
+    notifier.ready(&format!("{} channels on air", headend.channels.len()));
+    loop {
+        // The senders and the HTTP server run on their own threads; SIGTERM ends the process.
+        std::thread::park();
+    }
 }
 
 /// The demo box's address on its (namespace-private) home network, where the phone companion

@@ -65,6 +65,12 @@ pub enum PlayerCommand {
         request: RequestId,
         track: String,
     },
+    /// Show this subtitle track (one from `PlayerEvent::SubtitleTracks`) in the current
+    /// request, or none.
+    SelectSubtitle {
+        request: RequestId,
+        track: Option<super::SubtitleTrack>,
+    },
     /// Stop playback and leave any multicast group.
     Stop,
     SetVolume {

@@ -77,6 +77,12 @@ pub enum PlayerEvent {
         audio: Vec<AudioTrack>,
         selected: Option<String>,
     },
+    /// The subtitle tracks of the stream (from the PMT, or captions found in the video); sent
+    /// again when they change.
+    SubtitleTracks {
+        request: RequestId,
+        tracks: Vec<super::SubtitleTrack>,
+    },
     /// The source or pipeline failed.
     Failed { request: RequestId, error: PlayerError },
     /// New DVB EIT sections the stream carries (present/following, schedule).

@@ -65,6 +65,10 @@ pub enum MenuItem {
     /// Main page: the guide sources page (value: how many).
     Guides,
     AudioLanguage,
+    /// Main page: subtitles at tune, off or in a language.
+    Subtitles,
+    /// Main page: prefer subtitles for the hard of hearing.
+    HardOfHearing,
     PictureFit,
     UiLanguage,
     /// Main page: the guide-match page (value: the guide channel in use).
@@ -117,8 +121,10 @@ impl MenuItem {
         use MenuItem::*;
         match self {
             Playlists | Guides | GuideMatch | Parental | Tv | About => ItemKind::Page,
-            AudioLanguage | PictureFit | UiLanguage | CecVolume | CecInputSwitch => ItemKind::Choice,
-            LockChannel | CecStandbyTv => ItemKind::Toggle,
+            AudioLanguage | Subtitles | PictureFit | UiLanguage | CecVolume | CecInputSwitch => {
+                ItemKind::Choice
+            }
+            LockChannel | CecStandbyTv | HardOfHearing => ItemKind::Toggle,
             OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate | Phone => ItemKind::Command,
             OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes
             | HdmiCec | PhoneAddress | PhoneStatus | HotChannels | StreamBudget => ItemKind::Info,
@@ -151,6 +157,8 @@ pub enum MenuValue {
     Fit(Aspect),
     /// A language code (ISO 639), shown by the language's own name.
     Language(String),
+    /// Subtitles at tune: off, or in this language (ISO 639).
+    SubtitleLanguage(Option<String>),
     /// Who turns the volume.
     Volume(super::VolumeControl),
     /// A delay in seconds; 0: never.
@@ -254,6 +262,11 @@ impl Core {
                 AudioLanguage,
                 MenuValue::Language(self.settings.audio_language.clone()),
             ),
+            MenuLine::new(Subtitles, MenuValue::SubtitleLanguage(self.subtitle_language())),
+            MenuLine::new(
+                HardOfHearing,
+                MenuValue::OnOff(self.settings.subtitles.hard_of_hearing),
+            ),
             MenuLine::new(PictureFit, MenuValue::Fit(self.settings.aspect)),
             MenuLine::new(UiLanguage, MenuValue::Language(self.settings.ui_language.clone())),
             MenuLine::text(GuideMatch, self.guide_in_use()),
@@ -261,6 +274,28 @@ impl Core {
             MenuLine::new(Tv, MenuValue::Volume(self.settings.cec.volume)),
             MenuLine::new(About, MenuValue::None),
         ]
+    }
+
+    /// Subtitles at tune as the menu shows them: `None` when off.
+    fn subtitle_language(&self) -> Option<String> {
+        let s = &self.settings.subtitles;
+        s.enabled.then(|| s.language.clone())
+    }
+
+    /// LEFT/RIGHT on "Subtitles": off, then each offered language.
+    fn cycle_subtitle_language(&mut self, delta: isize, fx: &mut Vec<Effect>) {
+        let mut options: Vec<Option<&str>> = vec![None];
+        options.extend(AUDIO_LANGUAGES.iter().map(|l| Some(*l)));
+        let current = self.subtitle_language();
+        let chosen = cycle(&options, current.as_deref(), delta).map(str::to_owned);
+        let prefs = &mut self.saved.preferences;
+        prefs.subtitles = Some(chosen.is_some());
+        self.settings.subtitles.enabled = chosen.is_some();
+        if let Some(language) = chosen {
+            self.settings.subtitles.language = language.clone();
+            prefs.subtitle_language = Some(language);
+        }
+        self.save_soon(fx);
     }
 
     /// The guide channel the playing channel shows (for the main page).
@@ -391,6 +426,13 @@ impl Core {
                     cycle(&AUDIO_LANGUAGES, self.settings.audio_language.as_str(), delta).to_string();
                 self.settings.audio_language = language.clone();
                 self.saved.preferences.audio_language = Some(language);
+                self.save_soon(fx);
+            }
+            Subtitles => self.cycle_subtitle_language(delta, fx),
+            HardOfHearing => {
+                let on = !self.settings.subtitles.hard_of_hearing;
+                self.settings.subtitles.hard_of_hearing = on;
+                self.saved.preferences.hard_of_hearing = Some(on);
                 self.save_soon(fx);
             }
             PictureFit => {

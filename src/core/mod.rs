@@ -45,6 +45,7 @@ mod screen;
 mod sources;
 mod standby;
 mod state;
+mod subtitles;
 mod time;
 mod tuning;
 mod view;
@@ -76,6 +77,7 @@ pub use picture::Aspect;
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
 pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
+pub use subtitles::{REMEMBERED_CHANNELS, SavedSubtitle, SubtitleKind, SubtitlePreferences, SubtitleTrack};
 pub use time::Now;
 pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};
 pub use view_screens::{
@@ -101,6 +103,8 @@ pub struct Settings {
     pub default_favourites: String,
     /// Preferred audio language (ISO 639-1 or 639-2).
     pub audio_language: String,
+    /// Subtitles at tune: on or off, language, hard of hearing.
+    pub subtitles: SubtitlePreferences,
     /// Picture fit.
     pub aspect: Aspect,
     /// Interface language (`en`, `de`).
@@ -137,6 +141,7 @@ impl Default for Settings {
             volume_step_percent: 5,
             default_favourites: "Favourites".to_string(),
             audio_language: "eng".to_string(),
+            subtitles: SubtitlePreferences::default(),
             aspect: Aspect::Auto,
             ui_language: "en".to_string(),
             parental: ParentalSettings::default(),
@@ -168,6 +173,13 @@ struct Tune {
     /// The track last asked for, until the player confirms it, and how often it was asked.
     audio_requested: Option<String>,
     audio_asks: u32,
+    /// Subtitle tracks the player reported and the one shown (`None`: off).
+    subtitles: Vec<SubtitleTrack>,
+    subtitle_selected: Option<String>,
+    /// Whether the remembered or preferred choice was applied (once per tune, like audio).
+    subtitle_applied: bool,
+    /// Whether the player was told the current choice.
+    subtitle_announced: bool,
     /// How the player started this request, and how far behind live from a cached keyframe.
     path: Option<ZapPath>,
     behind_live_ms: Option<u64>,
@@ -227,6 +239,15 @@ impl Core {
         }
         if let Some(v) = p.aspect {
             settings.aspect = v;
+        }
+        if let Some(v) = p.subtitles {
+            settings.subtitles.enabled = v;
+        }
+        if let Some(v) = &p.subtitle_language {
+            settings.subtitles.language = v.clone();
+        }
+        if let Some(v) = p.hard_of_hearing {
+            settings.subtitles.hard_of_hearing = v;
         }
         if let Some(v) = &p.ui_language {
             settings.ui_language = v.clone();
@@ -328,6 +349,12 @@ impl Core {
             decoder: self.decoder.clone(),
             recent_zaps: self.recent_zaps.clone(),
             audio_tracks: self.tune.as_ref().map(|t| t.audio.clone()).unwrap_or_default(),
+            subtitle_tracks: self
+                .tune
+                .as_ref()
+                .map(|t| t.subtitles.clone())
+                .unwrap_or_default(),
+            subtitle_selected: self.tune.as_ref().and_then(|t| t.subtitle_selected.clone()),
             audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
             standby: self.standby,
             now: now_next.0,

@@ -41,6 +41,7 @@ impl Core {
             Action::VolumeDown => return self.change_volume(-(self.settings.volume_step_percent as i16), fx),
             Action::Mute => return self.toggle_mute(fx),
             Action::Audio => return self.next_audio(fx),
+            Action::Subtitle => return self.next_subtitle(fx),
             _ => {}
         }
         if self.pin.is_some() {

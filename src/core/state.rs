@@ -28,6 +28,8 @@ pub struct SavedState {
     pub guide_overrides: BTreeMap<ChannelKey, String>,
     /// HDMI-CEC choices made in the menu.
     pub cec: SavedCec,
+    /// The subtitle choice made with the SUBTITLE key, per channel.
+    pub subtitles: BTreeMap<ChannelKey, super::SavedSubtitle>,
 }
 
 /// Menu choices (`None`: the configuration's value).
@@ -35,8 +37,12 @@ pub struct SavedState {
 #[serde(default)]
 pub struct SavedPreferences {
     pub audio_language: Option<String>,
-    /// Kept for the subtitle support to come; nothing reads it yet.
+    /// Subtitles at tune, on or off.
     pub subtitles: Option<bool>,
+    /// Preferred subtitle language (ISO 639).
+    pub subtitle_language: Option<String>,
+    /// Prefer subtitles for the hard of hearing.
+    pub hard_of_hearing: Option<bool>,
     pub aspect: Option<super::picture::Aspect>,
     pub ui_language: Option<String>,
 }
@@ -78,6 +84,7 @@ impl Default for SavedState {
             sources: SavedSources::default(),
             guide_overrides: BTreeMap::new(),
             cec: SavedCec::default(),
+            subtitles: BTreeMap::new(),
         }
     }
 }

@@ -88,6 +88,10 @@ impl Core {
                 audio_preference_applied: false,
                 audio_requested: None,
                 audio_asks: 0,
+                subtitles: Vec::new(),
+                subtitle_selected: None,
+                subtitle_applied: false,
+                subtitle_announced: false,
                 path: None,
                 behind_live_ms: None,
             });
@@ -160,7 +164,7 @@ impl Core {
     }
 
     /// The current tune if `request` is its request; stale reports return `None`.
-    fn current(&mut self, request: RequestId) -> Option<&mut Tune> {
+    pub(super) fn current(&mut self, request: RequestId) -> Option<&mut Tune> {
         self.tune.as_mut().filter(|t| t.request == request)
     }
 
@@ -221,6 +225,7 @@ impl Core {
                 audio,
                 selected,
             } => self.tracks(request, audio, selected, fx),
+            PlayerEvent::SubtitleTracks { request, tracks } => self.subtitle_tracks(request, tracks, fx),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
             PlayerEvent::Eit { request, sections } => {
                 if let Some(key) = self.current(request).map(|t| t.channel.clone()) {

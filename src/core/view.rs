@@ -37,6 +37,9 @@ pub struct ViewModel {
     /// Audio tracks of the channel and the id of the one playing.
     pub audio_tracks: Vec<AudioTrack>,
     pub audio_selected: Option<String>,
+    /// Subtitle tracks of the channel and the id of the one shown (`None`: off).
+    pub subtitle_tracks: Vec<super::SubtitleTrack>,
+    pub subtitle_selected: Option<String>,
     /// Standby: the screen is dark and nothing plays.
     pub standby: bool,
     /// What is on the requested channel now and next (banner).

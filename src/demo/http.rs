@@ -25,8 +25,9 @@ pub struct HttpServer {
 }
 
 impl HttpServer {
-    pub fn start(router: Router) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+    /// Listens on 127.0.0.1:`port` (0: any free port).
+    pub fn start(router: Router, port: u16) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();

@@ -5,7 +5,7 @@
 //!  cached loops (assets) --> TsLoop (playout) --+--> Sender: UDP multicast 239.255.0.1..6   (channels 1-6)
 //!                                               +--> Sender: RTP multicast 239.255.0.7       (channel 7)
 //!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
-//!  HttpServer: /guide.xml (XMLTV), /hls/live.m3u8 + segments,
+//!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 + segments,
 //!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
@@ -63,8 +63,14 @@ pub struct Headend {
 }
 
 impl Headend {
-    /// Encodes missing loops, starts the senders and the HTTP server.
+    /// Encodes missing loops, starts the senders and the HTTP server (on any free port).
     pub fn start(options: &HeadendOptions) -> Result<Self> {
+        Self::start_on_port(options, 0)
+    }
+
+    /// As [`Headend::start`], with the HTTP server on 127.0.0.1:`port`, so another process (the TV app
+    /// of a box image) can be configured with `http://127.0.0.1:PORT/lineup.m3u`.
+    pub fn start_on_port(options: &HeadendOptions, port: u16) -> Result<Self> {
         gstreamer::init().context("initialising GStreamer")?;
         let loops: Vec<Arc<TsLoop>> = LOOKS
             .iter()
@@ -93,8 +99,19 @@ impl Headend {
             .collect();
         let guide = Arc::new(guide_text(&names));
         let archive = archive::Archive::new(loops[0].clone(), loops[0].tables()).map(Arc::new);
-        let router: http::Router = Arc::new(move |path: &str| route(path, &hls, &guide, archive.as_deref()));
-        let http = HttpServer::start(router).context("starting the demo HTTP server")?;
+        // The playlist names the server's own address, known once it listens.
+        let lineup = Arc::new(std::sync::OnceLock::<String>::new());
+        let served = lineup.clone();
+        let router: http::Router = Arc::new(move |path: &str| {
+            route(
+                path,
+                &hls,
+                &guide,
+                archive.as_deref(),
+                served.get().map(String::as_str),
+            )
+        });
+        let http = HttpServer::start(router, port).context("starting the demo HTTP server")?;
         let channels = LOOKS
             .iter()
             .enumerate()
@@ -109,11 +126,13 @@ impl Headend {
                 },
             })
             .collect();
-        Ok(Self {
+        let headend = Self {
             senders,
             http,
             channels,
-        })
+        };
+        let _ = lineup.set(headend.playlist());
+        Ok(headend)
     }
 
     /// The lineup as an extended M3U playlist. Channel 1 has a catch-up archive
@@ -170,7 +189,13 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn route(path: &str, hls: &hls::HlsChannel, guide: &str, archive: Option<&archive::Archive>) -> Option<Body> {
+fn route(
+    path: &str,
+    hls: &hls::HlsChannel,
+    guide: &str,
+    archive: Option<&archive::Archive>,
+    lineup: Option<&str>,
+) -> Option<Body> {
     if let Some(name) = path.strip_prefix(&format!("/archive/{ARCHIVE_CHANNEL}/")) {
         return Some(Body {
             content_type: "video/mp2t",
@@ -178,6 +203,10 @@ fn route(path: &str, hls: &hls::HlsChannel, guide: &str, archive: Option<&archiv
         });
     }
     match path {
+        "/lineup.m3u" => Some(Body {
+            content_type: "audio/x-mpegurl",
+            bytes: lineup?.as_bytes().to_vec(),
+        }),
         "/guide.xml" => Some(Body {
             content_type: "application/xml",
             bytes: guide.as_bytes().to_vec(),

@@ -98,6 +98,10 @@ impl Engine {
                     session.select_audio(&track);
                 }
             }
+            PlayerCommand::SelectSubtitle { request, track } => {
+                // Drawing subtitles over the picture is not built yet: the choice is only logged.
+                log::info!("request {request:?}: subtitle track {track:?} chosen (not drawn yet)");
+            }
             PlayerCommand::Stop => self.stop(),
             PlayerCommand::SetVolume { percent } => {
                 self.volume = f64::from(percent.min(100)) / 100.0;

@@ -24,11 +24,12 @@ pub enum Board {
     RockchipRk3588,
     Imx8mp,
     QemuArm64,
+    QemuVirt,
 }
 
 impl Board {
     /// Every supported board.
-    pub const ALL: [Board; 7] = [
+    pub const ALL: [Board; 8] = [
         Board::Pc,
         Board::Rpi4,
         Board::Rpi5,
@@ -36,6 +37,7 @@ impl Board {
         Board::RockchipRk3588,
         Board::Imx8mp,
         Board::QemuArm64,
+        Board::QemuVirt,
     ];
 
     /// The folder and profile name (`board/<name>/`, `"board"` in the configuration).
@@ -48,6 +50,7 @@ impl Board {
             Board::RockchipRk3588 => "rockchip-rk3588",
             Board::Imx8mp => "imx8mp",
             Board::QemuArm64 => "qemu-arm64",
+            Board::QemuVirt => "qemu-virt",
         }
     }
 

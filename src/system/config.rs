@@ -193,10 +193,13 @@ impl HotChannelsConfig {
 pub struct Preferences {
     /// Preferred audio track language, ISO 639 code (`"eng"`, `"de"`); lowercase.
     pub audio_language: String,
-    /// Show subtitles when the stream has them in the preferred language. Reserved: subtitles are
-    /// not shown yet, so nothing reads it and the menu does not offer it; accepted so that
-    /// configurations written for it stay valid.
+    /// Choose subtitles at tune when the stream has them in `subtitle_language` (the menu's
+    /// "Subtitles" wins over it once the viewer changed it).
     pub subtitles: bool,
+    /// Preferred subtitle language, ISO 639 code (`"eng"`, `"de"`); lowercase.
+    pub subtitle_language: String,
+    /// Prefer subtitles for the hard of hearing when both kinds exist.
+    pub hard_of_hearing: bool,
     /// Picture fit: `"auto"`, `"letterbox"`, `"zoom"` or `"stretch"`; see [`Preferences::aspect`].
     pub aspect: String,
     /// How long after the last digit key the typed channel number is tuned (500..=10000 ms).
@@ -212,6 +215,8 @@ impl Default for Preferences {
         Self {
             audio_language: "eng".into(),
             subtitles: false,
+            subtitle_language: "eng".into(),
+            hard_of_hearing: false,
             aspect: "auto".into(),
             digit_timeout_ms: 2000,
             banner_timeout_ms: 5000,
@@ -485,6 +490,11 @@ impl Preferences {
         self.audio_language.make_ascii_lowercase();
         let (key, rule) = ("preferences.audio_language", "an ISO 639 code such as eng");
         c.value(key, &mut self.audio_language, d.audio_language, rule, |l| {
+            is_language_code(l)
+        });
+        self.subtitle_language.make_ascii_lowercase();
+        let (key, rule) = ("preferences.subtitle_language", "an ISO 639 code such as eng");
+        c.value(key, &mut self.subtitle_language, d.subtitle_language, rule, |l| {
             is_language_code(l)
         });
         let (key, rule) = ("preferences.aspect", "auto, letterbox, zoom or stretch");

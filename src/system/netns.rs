@@ -20,6 +20,14 @@ pub enum NetnsError {
     UidMap(std::io::Error),
     #[error("cannot configure lo in the private namespace: {0}")]
     Loopback(nix::Error),
+    #[error(
+        "this network namespace has interfaces up besides lo ({0}): multicast could leave the \
+         machine; serve the demo only where lo is the one interface up (a box without a network, or \
+         `ip netns exec`)"
+    )]
+    NotIsolated(String),
+    #[error("cannot list the network interfaces: {0}")]
+    Interfaces(std::io::Error),
 }
 
 /// Moves this process into a new network namespace whose `lo` carries multicast.
@@ -35,6 +43,33 @@ pub fn enter_private_network() -> Result<(), NetnsError> {
         std::fs::write("/proc/self/gid_map", format!("0 {gid} 1")).map_err(NetnsError::UidMap)?;
     }
     loopback_with_multicast().map_err(NetnsError::Loopback)
+}
+
+/// Stays in the current network namespace, which must have no interface up but `lo` (a box image
+/// booted without a network card: the demo headend served by one process and played by another,
+/// `zapbox demo --serve`), and sets up `lo` for multicast as [`enter_private_network`] does.
+pub fn loopback_only_network() -> Result<(), NetnsError> {
+    let up = interfaces_up(std::path::Path::new("/sys/class/net")).map_err(NetnsError::Interfaces)?;
+    let others: Vec<String> = up.into_iter().filter(|name| name != "lo").collect();
+    if !others.is_empty() {
+        return Err(NetnsError::NotIsolated(others.join(", ")));
+    }
+    loopback_with_multicast().map_err(NetnsError::Loopback)
+}
+
+/// Names of the interfaces under `sysfs_net` (`/sys/class/net`) whose `flags` have IFF_UP.
+pub fn interfaces_up(sysfs_net: &std::path::Path) -> std::io::Result<Vec<String>> {
+    let mut up = Vec::new();
+    for entry in std::fs::read_dir(sysfs_net)? {
+        let entry = entry?;
+        let flags = std::fs::read_to_string(entry.path().join("flags")).unwrap_or_default();
+        let flags = u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).unwrap_or(0);
+        if flags & libc::IFF_UP as u32 != 0 {
+            up.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    up.sort();
+    Ok(up)
 }
 
 /// `ip link set lo up multicast on; ip route add 224.0.0.0/4 dev lo`, done with ioctls so no
@@ -99,6 +134,9 @@ pub fn joined_groups() -> std::io::Result<Vec<std::net::Ipv4Addr>> {
         .collect())
 }
 
+#[cfg(test)]
+#[path = "netns_tests.rs"]
+mod tests;
 /// Gives `lo` of the private namespace one more address, standing in for the box's address on a
 /// home network (the demo's phone companion listens there; a browser joins the namespace).
 pub fn add_loopback_address(address: std::net::Ipv4Addr) -> nix::Result<()> {

@@ -6,7 +6,8 @@
 
 use crate::core::{
     Aspect, CecDevice, CecProblem, CecReport, CecStatus, CompanionStatus, ItemKind, KeyLabel, ListRef,
-    MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose, ScreenView, SpecialKey, VolumeControl,
+    MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose, ScreenView, SpecialKey, SubtitleKind,
+    SubtitleTrack, VolumeControl,
 };
 use crate::slint_generated as ui;
 
@@ -104,6 +105,8 @@ pub fn menu_item(item: MenuItem) -> ui::MenuItemId {
         MenuItem::Playlists => U::Playlists,
         MenuItem::Guides => U::Guides,
         MenuItem::AudioLanguage => U::AudioLanguage,
+        MenuItem::Subtitles => U::Subtitles,
+        MenuItem::HardOfHearing => U::HardOfHearing,
         MenuItem::PictureFit => U::PictureFit,
         MenuItem::UiLanguage => U::UiLanguage,
         MenuItem::GuideMatch => U::GuideMatch,
@@ -166,6 +169,8 @@ pub fn menu_value(value: &MenuValue) -> ui::MenuLine {
             ..line(ui::ValueKind::Fit, String::new())
         },
         MenuValue::Language(code) => line(ui::ValueKind::Text, language_name(code)),
+        MenuValue::SubtitleLanguage(Some(code)) => line(ui::ValueKind::Text, language_name(code)),
+        MenuValue::SubtitleLanguage(None) => line(ui::ValueKind::OnOff, String::new()),
         MenuValue::Volume(v) => ui::MenuLine {
             volume_by: volume_by(*v),
             ..line(ui::ValueKind::VolumeBy, String::new())
@@ -190,6 +195,18 @@ pub fn menu_value(value: &MenuValue) -> ui::MenuLine {
                 ..line(ui::ValueKind::Phone, text)
             }
         }
+    }
+}
+
+/// What the banner says about subtitles: none on this channel, off, or the kind shown.
+pub fn subtitle(tracks: &[SubtitleTrack], selected: Option<&str>) -> ui::SubtitleState {
+    let chosen = tracks.iter().find(|t| Some(t.id.as_str()) == selected);
+    match (tracks.is_empty(), chosen.map(|t| t.kind)) {
+        (true, _) => ui::SubtitleState::None,
+        (false, None) => ui::SubtitleState::Off,
+        (false, Some(SubtitleKind::Dvb)) => ui::SubtitleState::Dvb,
+        (false, Some(SubtitleKind::Teletext)) => ui::SubtitleState::Teletext,
+        (false, Some(SubtitleKind::Captions)) => ui::SubtitleState::Captions,
     }
 }
 

@@ -121,6 +121,17 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
         .find(|t| Some(&t.id) == view.audio_selected.as_ref())
         .and_then(|t| t.language.clone());
     tv.set_audio_language(language.unwrap_or_default().into());
+    let selected = view.subtitle_selected.as_deref();
+    tv.set_subtitle(contract::subtitle(&view.subtitle_tracks, selected));
+    let chosen = view
+        .subtitle_tracks
+        .iter()
+        .find(|t| Some(t.id.as_str()) == selected);
+    let language = chosen
+        .and_then(|t| t.language.as_deref())
+        .map(contract::language_name);
+    tv.set_subtitle_language(language.unwrap_or_default().into());
+    tv.set_subtitle_hoh(chosen.is_some_and(|t| t.hard_of_hearing));
     if let ScreenView::Guide(grid) = &view.screen {
         let span = (grid.to_s - grid.from_s).max(1) as f32;
         tv.set_guide_now((now_s - grid.from_s) as f32 / span);

@@ -33,6 +33,7 @@ PACKAGECONFIG[linuxkms] = "--features linuxkms,,libinput libxkbcommon virtual/li
 # The names are zapbox's supported boards (system::board::Board; tests/yocto_layer.rs checks them).
 ZAPBOX_BOARD ?= "pc"
 ZAPBOX_BOARD:qemuarm64 = "qemu-arm64"
+ZAPBOX_BOARD:qemux86-64 = "qemu-virt"
 ZAPBOX_BOARD:raspberrypi4-64 = "rpi4"
 ZAPBOX_BOARD:raspberrypi4 = "rpi4"
 ZAPBOX_BOARD:raspberrypi5 = "rpi5"
@@ -43,6 +44,7 @@ ZAPBOX_BOARD:mx8mp = "imx8mp"
 # Slint backend for the unit's environment file (linuxkms-femtovg needs GLES; -software does not).
 ZAPBOX_SLINT_BACKEND ?= "linuxkms-femtovg"
 ZAPBOX_SLINT_BACKEND:qemuarm64 = "linuxkms-software"
+ZAPBOX_SLINT_BACKEND:qemux86-64 = "linuxkms-software"
 
 USERADD_PACKAGES = "${PN}"
 USERADD_PARAM:${PN} = "--system --home-dir ${localstatedir}/lib/zapbox --no-create-home \

@@ -1,0 +1,538 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Boots the qemu-virt box image (board/qemu-virt/build-image.sh) under QEMU and checks it as a viewer and an
+integrator would see it. Prints PASS/FAIL per check and overall; exits non-zero when a check fails.
+
+  board/qemu-virt/check-box.py [--cycles 20] [--out DIR] [--keep-running]
+  board/qemu-virt/check-box.py --boot-only        boot, print how to reach QMP and the console, wait
+  board/qemu-virt/check-box.py --arch arm64       the same for the aarch64 image (qemu-system-aarch64 -M virt)
+
+The machine: qemu-system-x86_64 -M q35 (TCG: no KVM here), Debian's kernel and initrd, the ext4 image as a
+virtio disk, -device virtio-gpu-pci (zapbox draws on it through DRM/KMS), -device virtio-keyboard-pci (the
+board profile names it as the remote; QMP send-key types on it), an intel-hda sound card without a host
+backend, no network card (the demo headend plays multicast on the box's lo), the serial console (root
+auto-login, how the checks run commands) and QMP (screendump, send-key, quit as a power cut).
+
+Checks:
+  active          systemctl is-active zapbox after boot; READY (ActiveEnterTimestamp of the Type=notify unit)
+  boot times      kernel start to READY and to the first video frame (zapbox's "first frame" journal line)
+  screen          a QMP screendump is the TV interface with live video: lit, many colours (not a text
+                  console), and a second dump 2 s later differs (moving video); saved as PNG
+  keys            QMP send-key through the guest's evdev: PgUp (CH+) tunes the next channel (journal), g
+                  (GUIDE) opens the guide (the screen changes over most of its area), Esc closes it
+  watchdog        kill -STOP of zapbox: systemd restarts it within WatchdogSec + 10 s, on the same channel
+  security        systemd-analyze security zapbox.service in the guest; the rating is recorded
+  identity        the process runs as user zapbox, with empty capability sets
+  writes          nothing owned by zapbox outside /var/lib/zapbox and /var/cache/zapbox; the only writable
+                  mounts in its namespace are those directories, its runtime directory and private /tmp
+  power cuts      N boots, each cut (QMP quit) at a random moment while zaps and volume changes (state
+                  writes) are in flight: every boot comes up with a valid state file and config, on the
+                  channel of one of the last two zaps
+
+Python 3 standard library only. Needs qemu-system-x86_64; the image in $ZAPBOX_VM_CACHE/amd64/out.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+CACHE = Path(os.environ.get("ZAPBOX_VM_CACHE", Path.home() / ".cache/zapbox/qemu-virt")) / "amd64" / "out"
+CHANNELS = 8
+WATCHDOG_SEC = 20
+PROMPT = re.compile(rb"root@[\w-]+:[^\n]*# $")
+
+
+ARCH = "amd64"
+
+
+class Vm:
+    """One QEMU run: serial console (a root shell) and QMP, both over unix sockets."""
+
+    def __init__(self, image_dir: Path, work: Path, name: str):
+        self.work = work
+        self.qmp_path = work / f"{name}.qmp"
+        self.serial_path = work / f"{name}.serial"
+        self.log_path = work / f"{name}-console.log"
+        for p in (self.qmp_path, self.serial_path):
+            p.unlink(missing_ok=True)
+        # x86_64: q35 with the PC serial port; aarch64: virt with its PL011 (Debian's arm64 kernel boots
+        # directly with -kernel, no firmware).
+        machine = (["qemu-system-x86_64", "-machine", "q35"] if ARCH == "amd64"
+                   else ["qemu-system-aarch64", "-machine", "virt"])
+        console = "ttyS0" if ARCH == "amd64" else "ttyAMA0"
+        cmd = machine + [
+            "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "2048",
+            "-kernel", str(image_dir / "vmlinuz"), "-initrd", str(image_dir / "initrd.img"),
+            "-append", f"root=/dev/vda rw console={console},115200 quiet loglevel=3 systemd.show_status=false "
+                       # The timer check fails spuriously when TCG runs on a loaded host ("IO-APIC + timer
+                       # doesn't work!" panic).
+                       "no_timer_check net.ifnames=0",
+            "-drive", f"file={image_dir / 'disk.img'},if=virtio,format=raw,cache=writeback",
+            "-device", "virtio-gpu-pci", "-device", "virtio-keyboard-pci",
+            "-audiodev", "none,id=snd0", "-device", "intel-hda", "-device", "hda-output,audiodev=snd0",
+            # -vga none: q35 would add a standard VGA too, and screendump would show its text console.
+            "-vga", "none", "-nic", "none", "-display", "none", "-no-reboot",
+            "-chardev", f"socket,id=ser0,path={self.serial_path},server=on,wait=off,logfile={self.log_path}",
+            "-serial", "chardev:ser0",
+            "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
+        ]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(work / f"{name}-qemu.err", "wb"))
+        self.started = time.monotonic()
+        self.qmp = self._connect(self.qmp_path)
+        self.qmp_file = self.qmp.makefile("rwb")
+        self._qmp_read()  # greeting
+        self.command("qmp_capabilities")
+        self.serial = self._connect(self.serial_path)
+        self.buffer = b""
+
+    def _connect(self, path: Path) -> socket.socket:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(str(path))
+                return s
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"QEMU did not open {path} (see {self.work})")
+                time.sleep(0.2)
+
+    def _qmp_read(self) -> dict:
+        while True:
+            line = self.qmp_file.readline()
+            if not line:
+                raise RuntimeError("QMP closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def command(self, name: str, **arguments) -> dict:
+        msg = {"execute": name}
+        if arguments:
+            msg["arguments"] = arguments
+        self.qmp_file.write(json.dumps(msg).encode() + b"\n")
+        self.qmp_file.flush()
+        reply = self._qmp_read()
+        if "error" in reply:
+            raise RuntimeError(f"QMP {name}: {reply['error']}")
+        return reply.get("return", {})
+
+    def key(self, qcode: str) -> None:
+        self.command("send-key", keys=[{"type": "qcode", "data": qcode}], **{"hold-time": 80})
+
+    def screendump(self, path: Path) -> "Image":
+        ppm = path.with_suffix(".ppm")
+        self.command("screendump", filename=str(ppm))
+        image = Image.read_ppm(ppm)
+        ppm.unlink()
+        image.write_png(path)
+        return image
+
+    def _read_until(self, pattern: re.Pattern, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        self.serial.settimeout(0.5)
+        while True:
+            m = pattern.search(self.buffer)
+            if m:
+                self.buffer = self.buffer[m.end():]
+                return m
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"console: no {pattern.pattern!r} within {timeout:.0f} s")
+            try:
+                chunk = self.serial.recv(65536)
+                if not chunk:
+                    raise RuntimeError("console closed")
+                self.buffer += chunk
+            except socket.timeout:
+                pass
+
+    def login(self, timeout: float = 240) -> float:
+        """Waits for the auto-login root shell; returns seconds since QEMU started."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.serial.sendall(b"\n")
+            try:
+                self._read_until(PROMPT, 5)
+                break
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+        self.drain()
+        self.sh("stty -echo; export PAGER=cat SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 TERM=dumb COLUMNS=200")
+        return time.monotonic() - self.started
+
+    def drain(self) -> None:
+        """Drops what the console printed so far (prompts of the blank lines login sent)."""
+        time.sleep(1)
+        self.serial.settimeout(0.5)
+        try:
+            while self.serial.recv(65536):
+                pass
+        except socket.timeout:
+            pass
+        self.buffer = b""
+
+    def sh(self, cmd: str, timeout: float = 60) -> str:
+        """Runs a shell command in the guest; returns its output (stdout and stderr)."""
+        marker = f"@@{random.randrange(1 << 30)}@@"
+        self.serial.sendall(f"{cmd} 2>&1; echo {marker}$?{marker[:2]}\n".encode())
+        m = self._read_until(re.compile(rb"(.*?)" + re.escape(marker.encode()) + rb"(\d+)@@", re.S), timeout)
+        out = m.group(1).decode(errors="replace").replace("\r", "")
+        self.rc = int(m.group(2))
+        # The prompt that follows, so the next command's output starts clean.
+        try:
+            self._read_until(PROMPT, 10)
+        except TimeoutError:
+            pass
+        # Drop the echoed command line, if the terminal still echoed it, and any stray prompt.
+        out = out.split(f"{marker}$?", 1)[-1].lstrip("\n") if marker in out else out
+        return re.sub(r"root@[\w-]+:[^\n#]*# ", "", out)
+
+    def quit(self) -> None:
+        try:
+            self.command("quit")
+        except (RuntimeError, OSError):
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Image:
+    def __init__(self, width: int, height: int, rgb: bytes):
+        self.width, self.height, self.rgb = width, height, rgb
+
+    @staticmethod
+    def read_ppm(path: Path) -> "Image":
+        data = path.read_bytes()
+        fields, pos = [], 0
+        while len(fields) < 4:
+            while data[pos:pos + 1].isspace():
+                pos += 1
+            if data[pos:pos + 1] == b"#":
+                pos = data.index(b"\n", pos) + 1
+                continue
+            end = pos
+            while not data[end:end + 1].isspace():
+                end += 1
+            fields.append(data[pos:end])
+            pos = end
+        if fields[0] != b"P6" or fields[3] != b"255":
+            raise ValueError(f"{path}: not an 8-bit P6 PPM")
+        w, h = int(fields[1]), int(fields[2])
+        return Image(w, h, data[pos + 1:pos + 1 + w * h * 3])
+
+    def write_png(self, path: Path) -> None:
+        def chunk(kind: bytes, body: bytes) -> bytes:
+            return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        stride = self.width * 3
+        raw = b"".join(b"\0" + self.rgb[y * stride:(y + 1) * stride] for y in range(self.height))
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", self.width, self.height,
+                                                                           8, 2, 0, 0, 0))
+                         + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+    def stats(self) -> tuple[float, int]:
+        """(fraction of lit pixels, distinct colours), on every 4th pixel."""
+        lit, colours, n = 0, set(), 0
+        for i in range(0, len(self.rgb) - 2, 12):
+            r, g, b = self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]
+            n += 1
+            if r + g + b > 60:
+                lit += 1
+            colours.add((r >> 2, g >> 2, b >> 2))
+        return lit / max(n, 1), len(colours)
+
+    def changed(self, other: "Image") -> float:
+        """Fraction of pixels (every 4th) that differ by more than a little."""
+        if (self.width, self.height) != (other.width, other.height):
+            return 1.0
+        diff, n = 0, 0
+        a, b = self.rgb, other.rgb
+        for i in range(0, len(a) - 2, 12):
+            n += 1
+            if abs(a[i] - b[i]) + abs(a[i + 1] - b[i + 1]) + abs(a[i + 2] - b[i + 2]) > 30:
+                diff += 1
+        return diff / max(n, 1)
+
+
+class Report:
+    def __init__(self):
+        self.results: list[tuple[str, bool, str]] = []
+
+    def check(self, name: str, ok: bool, detail: str) -> bool:
+        self.results.append((name, ok, detail))
+        print(f"box: {'PASS' if ok else 'FAIL'} {name}: {detail}", flush=True)
+        return ok
+
+
+def first_frames(vm: Vm) -> list[tuple[float, int]]:
+    """(monotonic seconds, channel number) of zapbox's "first frame" lines in this boot's journal."""
+    out = vm.sh("journalctl -b -o short-monotonic --no-hostname -u zapbox | grep 'first frame: channel'")
+    frames = []
+    for m in re.finditer(r"\[\s*([\d.]+)\].*first frame: channel (\d+)", out):
+        frames.append((float(m.group(1)), int(m.group(2))))
+    return frames
+
+
+def wait_for(predicate, timeout: float, step: float = 1.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+def unit_prop(vm: Vm, prop: str) -> str:
+    return vm.sh(f"systemctl show -p {prop} --value zapbox").strip()
+
+
+def wait_ready(vm: Vm, timeout: float = 300) -> bool:
+    return bool(wait_for(lambda: vm.sh("systemctl is-active zapbox").strip() == "active", timeout, 2))
+
+
+def boot(image_dir: Path, work: Path, name: str) -> Vm:
+    vm = Vm(image_dir, work, name)
+    vm.login()
+    return vm
+
+
+def main_checks(args, report: Report, work: Path, out: Path) -> None:
+    vm = boot(args.image, work, "boot")
+    try:
+        # 1. Active and READY, boot times.
+        active = wait_ready(vm)
+        report.check("active", active, f"systemctl is-active zapbox: {vm.sh('systemctl is-active zapbox').strip()}")
+        ready_us = int(unit_prop(vm, "ActiveEnterTimestampMonotonic") or 0)
+        status = unit_prop(vm, "StatusText")
+        report.check("READY", active and ready_us > 0, f"Type=notify unit active (READY=1) at "
+                     f"{ready_us / 1e6:.1f} s after kernel start; status \"{status}\"")
+        frames = wait_for(lambda: first_frames(vm), 120, 3)
+        analyze = vm.sh("systemd-analyze time | head -1").strip()
+        if frames:
+            report.check("boot times", True, f"kernel start -> READY {ready_us / 1e6:.1f} s, -> first video frame "
+                         f"{frames[0][0]:.1f} s (channel {frames[0][1]}); {analyze}")
+        else:
+            report.check("boot times", False, f"no first frame in the journal; {analyze}")
+        time.sleep(3)
+
+        # 2. The screen: the TV interface with live video.
+        live = vm.screendump(out / "box-live.png")
+        time.sleep(2)
+        live2 = vm.screendump(out / "box-live-2.png")
+        lit, colours = live.stats()
+        moving = live.changed(live2)
+        report.check("screen", lit > 0.25 and colours > 300 and moving > 0.002,
+                     f"{live.width}x{live.height}, {lit:.0%} lit, {colours} colours, {moving:.1%} changed in 2 s "
+                     f"(live video) -> {out / 'box-live.png'}")
+
+        # 3. Keys through evdev: CH+ and GUIDE.
+        before = first_frames(vm)
+        current = before[-1][1] if before else 0
+        vm.key("pgup")
+        expected = current % CHANNELS + 1
+        after = wait_for(lambda: [f for f in first_frames(vm) if f not in before], 60, 2)
+        got = after[-1][1] if after else None
+        time.sleep(2)
+        vm.screendump(out / "box-chplus.png")
+        report.check("key CH+", got == expected, f"PgUp on the virtio keyboard: channel {current} -> {got} "
+                     f"(expected {expected}) -> {out / 'box-chplus.png'}")
+        time.sleep(6)  # the banner hides
+        base = vm.screendump(out / "box-before-guide.png")
+        vm.key("g")
+        time.sleep(4)
+        guide = vm.screendump(out / "box-guide.png")
+        vm.key("esc")
+        time.sleep(4)
+        back = vm.screendump(out / "box-after-guide.png")
+        opened, closed = base.changed(guide), base.changed(back)
+        report.check("key GUIDE", opened > 0.3 and closed < opened / 2,
+                     f"g opens the guide ({opened:.0%} of the screen changed), Esc closes it ({closed:.0%}) "
+                     f"-> {out / 'box-guide.png'}")
+        channel = got or current
+
+        # 4. Identity and capabilities.
+        pid = unit_prop(vm, "MainPID")
+        user = vm.sh(f"ps -o user= -p {pid}").strip()
+        caps = dict(re.findall(r"^(Cap\w+):\s*([0-9a-f]+)", vm.sh(f"grep ^Cap /proc/{pid}/status"), re.M))
+        no_caps = all(int(caps.get(k, "1"), 16) == 0 for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"))
+        report.check("identity", user == "zapbox" and no_caps and len(caps) == 5,
+                     f"pid {pid} runs as {user!r}; {' '.join(f'{k}={v}' for k, v in caps.items())}")
+
+        # 5. Writes: files owned by zapbox, writable mounts in its namespace.
+        owned = vm.sh("find / -xdev -user zapbox -not -path '/var/lib/zapbox*' -not -path '/var/cache/zapbox*' "
+                      "-not -path '/var/lib/private/zapbox*' -not -path '/var/log/journal/*' | head -20").strip()
+        mounts = vm.sh(f"nsenter -t {pid} -m findmnt -rn -o TARGET,OPTIONS | awk '$2 ~ /(^|,)rw(,|$)/ {{print $1}}'")
+        allowed = re.compile(r"^(/var/lib/zapbox|/var/cache/zapbox|/run/zapbox|/tmp|/var/tmp|/dev(/.*)?|/proc(/.*)?|"
+                             r"/sys/fs/cgroup|/run/systemd/.*|/run/credentials/.*)$")
+        # /dev, /proc and cgroupfs are pseudo filesystems (DevicePolicy/ProtectKernel* restrict them); /run/systemd
+        # holds the notify and journal sockets.
+        writable = [m for m in mounts.split() if m.startswith("/")]
+        stray = [m for m in writable if not allowed.match(m)]
+        report.check("writes", not owned and not stray,
+                     f"zapbox-owned files elsewhere: {owned or 'none'}; writable mounts: {' '.join(writable)}"
+                     + (f"; not allowed: {' '.join(stray)}" if stray else ""))
+
+        # 6. systemd-analyze security, online.
+        sec = vm.sh("systemd-analyze security zapbox.service | tail -1").strip()
+        m = re.search(r"exposure level for zapbox.service:\s*([\d.]+)\s+(\w+)", sec)
+        report.check("security", bool(m), sec)
+
+        # 7. Watchdog: a frozen zapbox is restarted, on the same channel.
+        before = first_frames(vm)
+        vm.sh(f"kill -STOP {pid}")
+        t0 = time.monotonic()
+        new_pid = wait_for(lambda: (p := unit_prop(vm, "MainPID")) not in ("0", pid, "") and p, WATCHDOG_SEC + 40, 1)
+        restarted = time.monotonic() - t0
+        back_ready = wait_ready(vm, 180)
+        after = wait_for(lambda: [f for f in first_frames(vm) if f not in before], 120, 3)
+        ready_again = time.monotonic() - t0
+        report.check("watchdog", bool(new_pid) and restarted <= WATCHDOG_SEC + 10 and back_ready
+                     and bool(after) and after[0][1] == channel,
+                     f"kill -STOP {pid}: new process {new_pid} after {restarted:.0f} s (limit {WATCHDOG_SEC + 10} s), "
+                     f"READY and first frame after {ready_again:.0f} s, channel {after[0][1] if after else None} "
+                     f"(was {channel})")
+        journal = vm.sh("journalctl -b --no-hostname -u zapbox | grep -i watchdog | tail -2").strip()
+        print(f"box:   {journal}")
+    finally:
+        vm.sh("sync")
+        vm.quit()
+
+
+def power_cuts(args, report: Report, work: Path) -> None:
+    rng = random.Random(args.seed)
+    expected: list[int] | None = None  # channels after the last zaps of the previous cycle
+    failures = []
+    times = []
+    for cycle in range(1, args.cycles + 1):
+        vm = boot(args.image, work, "power")
+        try:
+            ok = wait_ready(vm, 300)
+            frames = wait_for(lambda: first_frames(vm), 120, 2) if ok else []
+            state = vm.sh("cat /var/lib/zapbox/state.json")
+            config = vm.sh("cat /etc/zapbox/config.json")
+            bad = vm.sh("ls /var/lib/zapbox /etc/zapbox | grep -c '\\.bad' || true").strip()
+            problems = []
+            try:
+                saved = json.loads(state)
+                if not saved.get("last_channel"):
+                    problems.append("no last_channel")
+            except ValueError as e:
+                problems.append(f"state.json invalid ({e}): {state[:80]!r}")
+            try:
+                json.loads(config)
+            except ValueError as e:
+                problems.append(f"config.json invalid ({e})")
+            if bad not in ("", "0"):
+                problems.append(f"{bad} files set aside as .bad")
+            if not frames:
+                problems.append("no first frame")
+            start = frames[0][1] if frames else None
+            if expected is not None and start not in expected:
+                problems.append(f"came up on channel {start}, expected one of {expected}")
+            times.append(frames[0][0] if frames else float("nan"))
+            # Zaps and volume changes, then the power cut at a random moment among them.
+            channel = start or 1
+            history = [channel]
+            keys = rng.randint(2, 6)
+            for i in range(keys):
+                if rng.random() < 0.7:
+                    up = rng.random() < 0.6
+                    vm.key("pgup" if up else "pgdn")
+                    channel = channel % CHANNELS + 1 if up else (channel - 2) % CHANNELS + 1
+                    history.append(channel)
+                else:
+                    vm.key(rng.choice(["volumeup", "volumedown"]))
+                time.sleep(rng.uniform(0.6, 1.5) if i < keys - 1 else rng.uniform(0.05, 2.0))
+            # One of the last two saves: the zap last sent, or the one before it if the cut came first.
+            expected = history[-2:]
+            print(f"box:   power cut {cycle}/{args.cycles}: up on {start} "
+                  f"({frames[0][0]:.1f} s)" if frames else f"box:   power cut {cycle}/{args.cycles}: up, no frame",
+                  f"zaps {history}; {'; '.join(problems) or 'state and config valid'}", flush=True)
+            if problems:
+                failures.append(f"cycle {cycle}: {'; '.join(problems)}")
+        finally:
+            vm.quit()  # QMP quit: the power cut, with whatever the guest had not written yet
+    # The last cut's result, seen on one more boot.
+    vm = boot(args.image, work, "power")
+    try:
+        wait_ready(vm, 300)
+        frames = wait_for(lambda: first_frames(vm), 120, 2)
+        start = frames[0][1] if frames else None
+        if start not in (expected or []):
+            failures.append(f"after the last cut: channel {start}, expected one of {expected}")
+        json.loads(vm.sh("cat /var/lib/zapbox/state.json"))
+    except ValueError as e:
+        failures.append(f"after the last cut: state invalid ({e})")
+    finally:
+        vm.quit()
+    valid = [t for t in times if t == t]
+    report.check("power cuts", not failures,
+                 f"{args.cycles} cuts during zaps/volume changes; first frame after boot "
+                 f"{min(valid):.1f}-{max(valid):.1f} s" if valid else "no boot showed a frame"
+                 + (f"; {' | '.join(failures)}" if failures else ""))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", choices=["amd64", "arm64"], default="amd64",
+                        help="arm64: qemu-system-aarch64 -M virt with the image of build-image.sh --arch arm64")
+    parser.add_argument("--image", type=Path, help="directory with disk.img, vmlinuz, initrd.img "
+                        "(default $ZAPBOX_VM_CACHE/ARCH/out)")
+    parser.add_argument("--out", type=Path, default=Path("box-check"), help="screendumps go here")
+    parser.add_argument("--cycles", type=int, default=20, help="power cuts")
+    parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--boot-only", action="store_true")
+    args = parser.parse_args()
+    global ARCH
+    ARCH = args.arch
+    args.image = args.image or CACHE.parent.parent / ARCH / "out"
+    if not (args.image / "disk.img").exists():
+        print(f"box: no image in {args.image}: run board/qemu-virt/build-image.sh first", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="zapbox-box-"))
+    if args.boot_only:
+        vm = boot(args.image, work, "boot")
+        print(f"box: up; QMP {vm.qmp_path}, console {vm.serial_path} (log {vm.log_path}); Ctrl-C quits")
+        try:
+            vm.proc.wait()
+        except KeyboardInterrupt:
+            vm.quit()
+        return 0
+    report = Report()
+    started = time.monotonic()
+    try:
+        main_checks(args, report, work, args.out)
+        if args.cycles > 0:
+            power_cuts(args, report, work)
+    except Exception as e:  # a check that cannot run is a failed check, with the reason
+        report.check("run", False, f"{type(e).__name__}: {e} (console logs in {work})")
+    failed = [name for name, ok, _ in report.results if not ok]
+    secs = time.monotonic() - started
+    if failed:
+        print(f"box: FAIL ({len(failed)} of {len(report.results)} checks: {', '.join(failed)}; {secs:.0f} s; "
+              f"logs in {work})")
+        return 1
+    print(f"box: PASS ({len(report.results)} checks, {secs:.0f} s)")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Subtitle tracks and the viewer's choice among them: which track to show when a channel is
+//! tuned (the choice remembered for that channel, else the preferred language with the
+//! hard-of-hearing preference, DVB before teletext before captions), and the SUBTITLE key
+//! cycling off → each track → off, remembered per channel across restarts.
+//!
+//! Tracks arrive from the player (from the PMT's descriptors or the caption data it found);
+//! the choice is remembered by kind, language and hard-of-hearing, never by the player's id,
+//! which means nothing after a restart.
+
+use serde::{Deserialize, Serialize};
+
+use super::audio::canonical_language;
+use super::{Core, Effect, PlayerCommand, RequestId};
+use crate::lineup::ChannelKey;
+use crate::mpegts::subtitles::{SubtitleCarriage, SubtitleTrack as StreamTrack};
+
+/// How a subtitle track is carried (what the banner calls it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubtitleKind {
+    /// DVB bitmap subtitles.
+    Dvb,
+    /// A teletext subtitle page.
+    Teletext,
+    /// Closed captions (CEA-608/708).
+    Captions,
+}
+
+/// One subtitle track the player found in the stream.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SubtitleTrack {
+    /// The player's id for it (opaque to the core).
+    pub id: String,
+    pub kind: SubtitleKind,
+    /// Language code as the stream declares it, if any.
+    pub language: Option<String>,
+    /// For the deaf and hard of hearing.
+    pub hard_of_hearing: bool,
+}
+
+impl SubtitleTrack {
+    /// The core's view of a track the PMT declares; the id names PID and page, which is what
+    /// the player needs to find it again.
+    pub fn from_stream(track: &StreamTrack) -> Self {
+        let (kind, id) = match track.carriage {
+            SubtitleCarriage::Dvb {
+                composition_page,
+                ancillary_page,
+                ..
+            } => (
+                SubtitleKind::Dvb,
+                format!("dvb:{}:{composition_page}:{ancillary_page}", track.pid),
+            ),
+            SubtitleCarriage::Teletext { page } => (
+                SubtitleKind::Teletext,
+                format!("teletext:{}:{}{:02x}", track.pid, page.magazine(), page.page()),
+            ),
+            SubtitleCarriage::Cea608 { channel } => (SubtitleKind::Captions, format!("cc:{channel}")),
+        };
+        Self {
+            id,
+            kind,
+            language: track.language_str().map(str::to_owned),
+            hard_of_hearing: track.hard_of_hearing,
+        }
+    }
+
+    fn remembered(&self) -> SavedSubtitle {
+        SavedSubtitle::Track {
+            kind: self.kind,
+            language: self.language.as_deref().map(canonical_language),
+            hard_of_hearing: self.hard_of_hearing,
+        }
+    }
+
+    fn speaks(&self, language: &str) -> bool {
+        self.language.as_deref().map(canonical_language).as_deref() == Some(language)
+    }
+}
+
+/// The viewer's subtitle choice for one channel, as the state file keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "choice")]
+pub enum SavedSubtitle {
+    /// The viewer turned subtitles off on this channel.
+    Off,
+    /// The viewer chose a track like this one.
+    Track {
+        kind: SubtitleKind,
+        language: Option<String>,
+        hard_of_hearing: bool,
+    },
+}
+
+/// How many channels' choices the state file keeps (the oldest by key go first).
+pub const REMEMBERED_CHANNELS: usize = 2_000;
+
+/// The viewer's standing subtitle preferences (menu and configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubtitlePreferences {
+    /// Show subtitles at tune when a track in `language` exists.
+    pub enabled: bool,
+    /// Preferred subtitle language (ISO 639-1 or 639-2).
+    pub language: String,
+    /// Prefer tracks for the hard of hearing (else prefer the others).
+    pub hard_of_hearing: bool,
+}
+
+impl Default for SubtitlePreferences {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            language: "eng".into(),
+            hard_of_hearing: false,
+        }
+    }
+}
+
+/// The track to show at tune: the channel's remembered choice when one of the tracks matches
+/// it (or `None` when it was "off"), else by preference.
+pub fn pick<'a>(
+    tracks: &'a [SubtitleTrack],
+    remembered: Option<&SavedSubtitle>,
+    prefs: &SubtitlePreferences,
+) -> Option<&'a SubtitleTrack> {
+    match remembered {
+        Some(SavedSubtitle::Off) => return None,
+        Some(choice) => {
+            if let Some(track) = tracks.iter().find(|t| t.remembered() == *choice) {
+                return Some(track);
+            }
+        }
+        None => {}
+    }
+    if !prefs.enabled {
+        return None;
+    }
+    let language = canonical_language(&prefs.language);
+    let rank = |t: &SubtitleTrack| (t.hard_of_hearing != prefs.hard_of_hearing, t.kind);
+    tracks
+        .iter()
+        .filter(|t| t.speaks(&language))
+        .min_by_key(|t| rank(t))
+}
+
+/// The track after `current` for the SUBTITLE key: off → first → … → last → off.
+pub fn next<'a>(tracks: &'a [SubtitleTrack], current: Option<&str>) -> Option<&'a SubtitleTrack> {
+    match current.and_then(|id| tracks.iter().position(|t| t.id == id)) {
+        Some(i) => tracks.get(i + 1),
+        None => tracks.first(),
+    }
+}
+
+impl Core {
+    /// Records the subtitle tracks the player found; on the first report of a tune, picks one.
+    pub(super) fn subtitle_tracks(
+        &mut self,
+        request: RequestId,
+        tracks: Vec<SubtitleTrack>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let prefs = self.settings.subtitles.clone();
+        let Some(channel) = self.current(request).map(|t| t.channel.clone()) else {
+            return;
+        };
+        let remembered = self.saved.subtitles.get(&channel).cloned();
+        let Some(tune) = self.current(request) else {
+            return;
+        };
+        tune.subtitles = tracks;
+        let chosen = if tune.subtitle_applied {
+            // A new report keeps the current choice while the track is still there.
+            let current = tune.subtitle_selected.clone();
+            tune.subtitles
+                .iter()
+                .find(|t| Some(&t.id) == current.as_ref())
+                .cloned()
+        } else {
+            tune.subtitle_applied = true;
+            pick(&tune.subtitles, remembered.as_ref(), &prefs).cloned()
+        };
+        self.select_subtitle(request, chosen, fx);
+    }
+
+    /// SUBTITLE: the next track (or off), remembered for this channel; the banner shows it.
+    pub(super) fn next_subtitle(&mut self, fx: &mut Vec<Effect>) {
+        let Some(tune) = self.tune.as_mut() else {
+            return;
+        };
+        tune.subtitle_applied = true;
+        let chosen = next(&tune.subtitles, tune.subtitle_selected.as_deref()).cloned();
+        let (request, channel) = (tune.request, tune.channel.clone());
+        let remembered = chosen
+            .as_ref()
+            .map_or(SavedSubtitle::Off, SubtitleTrack::remembered);
+        self.remember_subtitle(channel, remembered);
+        self.select_subtitle(request, chosen, fx);
+        self.save_soon(fx);
+        self.show_banner(fx);
+    }
+
+    fn remember_subtitle(&mut self, channel: ChannelKey, choice: SavedSubtitle) {
+        let kept = &mut self.saved.subtitles;
+        kept.insert(channel, choice);
+        while kept.len() > REMEMBERED_CHANNELS {
+            kept.pop_first();
+        }
+    }
+
+    /// Tells the player what to show, when it changes.
+    fn select_subtitle(&mut self, request: RequestId, track: Option<SubtitleTrack>, fx: &mut Vec<Effect>) {
+        let Some(tune) = self.current(request) else {
+            return;
+        };
+        let id = track.as_ref().map(|t| t.id.clone());
+        if tune.subtitle_selected == id && tune.subtitle_announced {
+            return;
+        }
+        tune.subtitle_selected = id;
+        tune.subtitle_announced = true;
+        fx.push(Effect::Player(PlayerCommand::SelectSubtitle { request, track }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(id: &str, kind: SubtitleKind, language: &str, hoh: bool) -> SubtitleTrack {
+        SubtitleTrack {
+            id: id.into(),
+            kind,
+            language: Some(language.into()),
+            hard_of_hearing: hoh,
+        }
+    }
+
+    fn tracks() -> Vec<SubtitleTrack> {
+        vec![
+            track("t-fra-hoh", SubtitleKind::Teletext, "fra", true),
+            track("t-fra", SubtitleKind::Teletext, "fra", false),
+            track("d-fre", SubtitleKind::Dvb, "fre", false),
+            track("d-deu", SubtitleKind::Dvb, "deu", false),
+        ]
+    }
+
+    fn prefs(language: &str, hoh: bool) -> SubtitlePreferences {
+        SubtitlePreferences {
+            enabled: true,
+            language: language.into(),
+            hard_of_hearing: hoh,
+        }
+    }
+
+    #[test]
+    fn preference_picks_language_then_hearing_then_dvb() {
+        let tracks = tracks();
+        let id = |t: Option<&SubtitleTrack>| t.map(|t| t.id.clone());
+        assert_eq!(id(pick(&tracks, None, &prefs("fr", false))), Some("d-fre".into()));
+        assert_eq!(
+            id(pick(&tracks, None, &prefs("fre", true))),
+            Some("t-fra-hoh".into())
+        );
+        assert_eq!(id(pick(&tracks, None, &prefs("ger", true))), Some("d-deu".into()));
+        assert_eq!(pick(&tracks, None, &prefs("ita", false)), None);
+        let off = SubtitlePreferences::default();
+        assert_eq!(pick(&tracks, None, &off), None);
+    }
+
+    #[test]
+    fn the_remembered_choice_wins_when_it_is_there() {
+        let tracks = tracks();
+        let chosen = tracks[1].remembered();
+        let off = SubtitlePreferences::default();
+        assert_eq!(
+            pick(&tracks, Some(&chosen), &off).map(|t| t.id.as_str()),
+            Some("t-fra")
+        );
+        assert_eq!(
+            pick(&tracks, Some(&SavedSubtitle::Off), &prefs("fr", false)),
+            None
+        );
+        let gone = SavedSubtitle::Track {
+            kind: SubtitleKind::Captions,
+            language: None,
+            hard_of_hearing: false,
+        };
+        let picked = pick(&tracks, Some(&gone), &prefs("de", false));
+        assert_eq!(
+            picked.map(|t| t.id.as_str()),
+            Some("d-deu"),
+            "falls back to the preference"
+        );
+    }
+
+    #[test]
+    fn the_key_cycles_through_off() {
+        let tracks = tracks();
+        let mut current: Option<String> = None;
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            current = next(&tracks, current.as_deref()).map(|t| t.id.clone());
+            seen.push(current.clone().unwrap_or_else(|| "off".into()));
+        }
+        assert_eq!(seen, ["t-fra-hoh", "t-fra", "d-fre", "d-deu", "off", "t-fra-hoh"]);
+        assert_eq!(next(&[], None), None);
+    }
+}

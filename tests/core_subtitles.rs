@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Subtitle choice as core scenarios: the tracks the player reports, the preferred language and
+//! hard-of-hearing preference picking one at tune, the SUBTITLE key cycling off → each track with
+//! the banner up, the choice remembered per channel across a restart, and the menu's settings.
+
+mod common;
+
+use common::{Shell, lineup};
+use zapbox::core::{
+    Action, Effect, Event, MenuItem, MenuPage, MenuValue, PlayerCommand, PlayerEvent, SavedState,
+    SavedSubtitle, Settings, SubtitleKind, SubtitlePreferences, SubtitleTrack,
+};
+
+fn track(id: &str, kind: SubtitleKind, language: &str, hard_of_hearing: bool) -> SubtitleTrack {
+    SubtitleTrack {
+        id: id.into(),
+        kind,
+        language: Some(language.into()),
+        hard_of_hearing,
+    }
+}
+
+/// What test-012's PMT declares (teletext 888 for the hard of hearing, 889) plus DVB in German.
+fn french_tracks(prefix: &str) -> Vec<SubtitleTrack> {
+    vec![
+        track(&format!("{prefix}888"), SubtitleKind::Teletext, "fra", true),
+        track(&format!("{prefix}889"), SubtitleKind::Teletext, "fra", false),
+        track(&format!("{prefix}dvb"), SubtitleKind::Dvb, "deu", false),
+    ]
+}
+
+fn report(shell: &mut Shell, tracks: Vec<SubtitleTrack>) -> Vec<Effect> {
+    let request = shell.last_request();
+    shell.send(Event::Player(PlayerEvent::SubtitleTracks { request, tracks }))
+}
+
+/// The subtitle selections among `effects`: the track id, or "off".
+fn selections(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Player(PlayerCommand::SelectSubtitle { track, .. }) => {
+                Some(track.as_ref().map_or("off".to_string(), |t| t.id.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn settings(enabled: bool, language: &str, hard_of_hearing: bool) -> Settings {
+    Settings {
+        subtitles: SubtitlePreferences {
+            enabled,
+            language: language.into(),
+            hard_of_hearing,
+        },
+        ..Settings::default()
+    }
+}
+
+fn started(settings: Settings, saved: SavedState) -> Shell {
+    let mut shell = Shell::with_settings_and_state(lineup(&[1, 2]), settings, saved);
+    shell.send(Event::Started);
+    shell.log.clear();
+    shell
+}
+
+#[test]
+fn the_preferences_pick_a_track_at_tune() {
+    let cases = [
+        (settings(false, "fra", false), "off"),
+        (settings(true, "fre", false), "t-889"),
+        (settings(true, "fr", true), "t-888"),
+        (settings(true, "ger", true), "t-dvb"),
+        (settings(true, "ita", false), "off"),
+    ];
+    for (settings, expected) in cases {
+        let mut shell = started(settings.clone(), SavedState::default());
+        let effects = report(&mut shell, french_tracks("t-"));
+        assert_eq!(selections(&effects), [expected], "{settings:?}");
+        // A second report of the same tracks changes nothing.
+        assert!(selections(&report(&mut shell, french_tracks("t-"))).is_empty());
+    }
+}
+
+#[test]
+fn the_subtitle_key_cycles_off_and_each_track_with_the_banner() {
+    let mut shell = started(Settings::default(), SavedState::default());
+    report(&mut shell, french_tracks("t-"));
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        shell.advance(10_000); // the banner hides in between
+        let effects = shell.press(Action::Subtitle);
+        seen.extend(selections(&effects));
+        let view = shell.view();
+        assert!(view.banner_visible, "the banner shows the choice");
+        assert_eq!(
+            view.subtitle_selected,
+            seen.last().filter(|s| *s != "off").cloned()
+        );
+    }
+    assert_eq!(seen, ["t-888", "t-889", "t-dvb", "off"]);
+    assert_eq!(shell.view().subtitle_tracks.len(), 3);
+}
+
+#[test]
+fn the_choice_is_remembered_per_channel_across_a_restart() {
+    let mut shell = started(settings(true, "fra", false), SavedState::default());
+    report(&mut shell, french_tracks("a-"));
+    // Channel 1: the viewer moves from the preferred 889 to the DVB track.
+    shell.press(Action::Subtitle);
+    assert_eq!(shell.view().subtitle_selected.as_deref(), Some("a-dvb"));
+    // Channel 2: the viewer turns them off.
+    shell.press(Action::ChannelUp);
+    report(&mut shell, french_tracks("b-"));
+    assert_eq!(shell.view().subtitle_selected.as_deref(), Some("b-889"));
+    shell.press(Action::Subtitle);
+    shell.press(Action::Subtitle);
+    assert_eq!(shell.view().subtitle_selected, None);
+    let saved = shell.advance(2_000);
+    let Some(Effect::SaveState(state)) = saved.iter().find(|e| matches!(e, Effect::SaveState(_))) else {
+        panic!("the choice is saved: {saved:?}");
+    };
+    assert_eq!(
+        state.subtitles.get(&common::key("ch2")),
+        Some(&SavedSubtitle::Off)
+    );
+
+    // After a restart the player names the tracks differently; the choice is found by what it is.
+    let mut shell = started(settings(true, "fra", false), (**state).clone());
+    assert_eq!(shell.requested().as_deref(), Some("ch2"));
+    assert_eq!(selections(&report(&mut shell, french_tracks("x-"))), ["off"]);
+    shell.press(Action::ChannelDown);
+    assert_eq!(selections(&report(&mut shell, french_tracks("y-"))), ["y-dvb"]);
+}
+
+#[test]
+fn reports_for_an_old_request_are_ignored() {
+    let mut shell = started(settings(true, "fra", false), SavedState::default());
+    let old = shell.last_request();
+    shell.press(Action::ChannelUp);
+    let effects = shell.send(Event::Player(PlayerEvent::SubtitleTracks {
+        request: old,
+        tracks: french_tracks("old-"),
+    }));
+    assert!(selections(&effects).is_empty());
+    assert!(shell.view().subtitle_tracks.is_empty());
+}
+
+#[test]
+fn the_menu_sets_language_and_hard_of_hearing_and_saves_them() {
+    let mut shell = started(Settings::default(), SavedState::default());
+    report(&mut shell, french_tracks("t-"));
+    let line = |shell: &Shell, item: MenuItem| {
+        let items = shell.core.menu_items(MenuPage::Main);
+        items
+            .into_iter()
+            .find(|l| l.item == item)
+            .expect("the line is on the main page")
+            .value
+    };
+    assert_eq!(
+        line(&shell, MenuItem::Subtitles),
+        MenuValue::SubtitleLanguage(None)
+    );
+    shell.press(Action::Menu);
+    let at = shell
+        .core
+        .menu_items(MenuPage::Main)
+        .iter()
+        .position(|l| l.item == MenuItem::Subtitles)
+        .unwrap();
+    for _ in 0..at {
+        shell.press(Action::Down);
+    }
+    // Off → eng → deu → fra.
+    for _ in 0..3 {
+        shell.press(Action::Right);
+    }
+    assert_eq!(
+        line(&shell, MenuItem::Subtitles),
+        MenuValue::SubtitleLanguage(Some("fra".into()))
+    );
+    shell.press(Action::Down);
+    shell.press(Action::Ok);
+    assert_eq!(line(&shell, MenuItem::HardOfHearing), MenuValue::OnOff(true));
+    let saved = shell.advance(2_000);
+    let Some(Effect::SaveState(state)) = saved.iter().find(|e| matches!(e, Effect::SaveState(_))) else {
+        panic!("the settings are saved: {saved:?}");
+    };
+    let prefs = &state.preferences;
+    assert_eq!(
+        (
+            prefs.subtitles,
+            prefs.subtitle_language.as_deref(),
+            prefs.hard_of_hearing
+        ),
+        (Some(true), Some("fra"), Some(true))
+    );
+    // The next tune uses them: French for the hard of hearing.
+    shell.press(Action::Back);
+    shell.press(Action::ChannelUp);
+    assert_eq!(selections(&report(&mut shell, french_tracks("n-"))), ["n-888"]);
+    // And so does a restart from the saved state with the configuration's defaults.
+    let mut shell = started(Settings::default(), (**state).clone());
+    assert_eq!(selections(&report(&mut shell, french_tracks("r-"))), ["r-888"]);
+}

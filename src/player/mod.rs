@@ -42,6 +42,7 @@ mod ingest;
 pub mod output;
 pub mod pipeline;
 mod session;
+mod subtitles;
 
 pub use ingest::{HOT_SILENCE, STALL_AFTER};
 pub use output::{FrameCallback, Outputs, VideoFrame, VideoOutput};

@@ -101,17 +101,27 @@ pub fn ts_ring(data: &[u8]) {
     let _: Vec<u64> = ring.keyframes().collect();
 }
 
-/// TS bytes into the EIT collector, its sections into the guide's live overlay.
+/// TS bytes into the EIT collector, its sections into the guide's live overlay. Once with all the
+/// bytes in one push (what the collector holds until taken is bounded), then as the player
+/// feeds it: a datagram (7 packets) at a time, taking the sections after each.
 pub fn eit(data: &[u8]) {
+    let key = ChannelKey("fuzz".into());
+    let mut overlay = LiveOverlay::new();
+    let mut apply = |sections: Vec<crate::mpegts::eit::EitSection>| {
+        for section in sections {
+            for event in &section.events {
+                let _ = LiveProgramme::from_eit(event);
+            }
+            overlay.apply_eit(&key, &section);
+        }
+    };
     let mut collector = EitCollector::new();
     collector.push_bytes(data);
-    let mut overlay = LiveOverlay::new();
-    let key = ChannelKey("fuzz".into());
-    for section in collector.take() {
-        for event in &section.events {
-            let _ = LiveProgramme::from_eit(event);
-        }
-        overlay.apply_eit(&key, &section);
+    apply(collector.take());
+    let mut collector = EitCollector::new();
+    for datagram in data.chunks(7 * TS_PACKET_SIZE) {
+        collector.push_bytes(datagram);
+        apply(collector.take());
     }
 }
 

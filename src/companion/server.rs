@@ -64,6 +64,9 @@ pub(super) fn serve(listener: TcpListener, shared: Arc<Shared>, stop: Arc<Atomic
             }
         }
     }
+    // The port closes before anyone hears `Closed`: a phone trying after that is refused, not
+    // taken into the backlog and reset.
+    drop(listener);
     if let Ok(mut state) = shared.state.lock() {
         state.listening = None;
         state.token = None;

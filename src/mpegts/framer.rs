@@ -120,12 +120,26 @@ impl Framer {
         }
     }
 
-    fn push_synced(&mut self, mut data: &[u8], emit: &mut impl FnMut(&[[u8; TS_PACKET_SIZE]])) {
+    fn push_synced(&mut self, data: &[u8], emit: &mut impl FnMut(&[[u8; TS_PACKET_SIZE]])) {
+        if let Some(rest) = self.run_synced(data, emit) {
+            self.pending.clear();
+            self.hunt(rest, emit);
+        }
+    }
+
+    /// Emits the aligned packets of `data` (after completing a partial one in `pending`) and
+    /// keeps a partial last packet. Where a boundary has no sync byte, alignment is lost: the
+    /// bytes after that boundary's first byte are returned, to be searched anew.
+    fn run_synced<'d>(
+        &mut self,
+        mut data: &'d [u8],
+        emit: &mut impl FnMut(&[[u8; TS_PACKET_SIZE]]),
+    ) -> Option<&'d [u8]> {
         if !self.pending.is_empty() {
             let need = TS_PACKET_SIZE - self.pending.len();
             let Some((head, rest)) = data.split_at_checked(need) else {
                 self.pending.extend_from_slice(data);
-                return;
+                return None;
             };
             self.pending.extend_from_slice(head);
             data = rest;
@@ -140,44 +154,65 @@ impl Framer {
             emit(packets.get(..aligned).unwrap_or(&[]));
         }
         if aligned < packets.len() {
-            self.lose_sync(data.get(aligned * TS_PACKET_SIZE + 1..).unwrap_or(&[]), emit);
-            return;
+            return Some(data.get(aligned * TS_PACKET_SIZE + 1..).unwrap_or(&[]));
         }
         match tail.first() {
-            None => {}
-            Some(&SYNC_BYTE) => self.pending.extend_from_slice(tail),
-            Some(_) => self.lose_sync(tail.get(1..).unwrap_or(&[]), emit),
+            None => None,
+            Some(&SYNC_BYTE) => {
+                self.pending.extend_from_slice(tail);
+                None
+            }
+            Some(_) => Some(tail.get(1..).unwrap_or(&[])),
         }
     }
 
-    /// Drops alignment; `rest` (the bytes after the bad boundary) is searched anew.
-    fn lose_sync(&mut self, rest: &[u8], emit: &mut impl FnMut(&[[u8; TS_PACKET_SIZE]])) {
+    /// Searches `data` for alignment after a loss, frames from there, and again after every
+    /// further loss, in one pass over `data`: a loop over offsets, never a copy of the rest per
+    /// loss (a stream that loses sync every few packets would otherwise cost its length times
+    /// the number of losses in memory and time, found by the `eit` fuzz target). `pending` is
+    /// empty on entry; bytes that may still start a packet stay there for the next push.
+    fn hunt(&mut self, mut data: &[u8], emit: &mut impl FnMut(&[[u8; TS_PACKET_SIZE]])) {
         self.synced = false;
         self.stats.sync_losses += 1;
         self.stats.skipped_bytes += 1;
-        self.pending.clear();
-        self.pending.extend_from_slice(rest);
-        self.resync(emit);
+        self.search(&mut data, emit);
     }
 
-    fn resync(&mut self, emit: &mut impl FnMut(&[[u8; TS_PACKET_SIZE]])) {
-        match scan(&self.pending) {
-            Scan::NeedMore(drop) => {
-                self.stats.skipped_bytes += drop as u64;
-                self.pending.drain(..drop);
-            }
-            Scan::Found(offset) => {
-                self.stats.skipped_bytes += offset as u64;
-                self.stats.syncs += 1;
-                self.synced = true;
-                let mut buf = std::mem::take(&mut self.pending);
-                self.push_synced(buf.get(offset..).unwrap_or(&[]), emit);
-                // Keep the allocation when nothing else took its place.
-                if self.pending.is_empty() {
-                    buf.clear();
-                    self.pending = buf;
+    fn search(&mut self, data: &mut &[u8], emit: &mut impl FnMut(&[[u8; TS_PACKET_SIZE]])) {
+        loop {
+            match scan(data) {
+                Scan::NeedMore(drop) => {
+                    self.stats.skipped_bytes += drop as u64;
+                    self.pending.extend_from_slice(data.get(drop..).unwrap_or(&[]));
+                    return;
+                }
+                Scan::Found(offset) => {
+                    self.stats.skipped_bytes += offset as u64;
+                    self.stats.syncs += 1;
+                    self.synced = true;
+                    match self.run_synced(data.get(offset..).unwrap_or(&[]), emit) {
+                        None => return,
+                        Some(rest) => {
+                            self.synced = false;
+                            self.stats.sync_losses += 1;
+                            self.stats.skipped_bytes += 1;
+                            *data = rest;
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /// Not aligned: searches the bytes gathered in `pending`.
+    fn resync(&mut self, emit: &mut impl FnMut(&[[u8; TS_PACKET_SIZE]])) {
+        let buf = std::mem::take(&mut self.pending);
+        self.search(&mut buf.as_slice(), emit);
+        if self.pending.is_empty() {
+            // Keep the allocation for the next partial packet.
+            let mut buf = buf;
+            buf.clear();
+            self.pending = buf;
         }
     }
 }

@@ -30,6 +30,12 @@ use std::collections::HashMap;
 
 /// Sections kept until [`EitCollector::take`]; more are counted as dropped.
 const MAX_PENDING_SECTIONS: usize = 4096;
+/// Bytes of those sections (as received): a parsed section holds its texts as `String`s and its
+/// events as structs, several times its size, so the count alone (4096 sections of up to 4 KiB)
+/// would allow hundreds of MB for a caller that takes rarely. 256 KiB is over 60 full sections,
+/// more than arrive between two takes of the player (one per datagram) or of
+/// `epg::eit::collect_ts_file` (one per 96 KiB read).
+const MAX_PENDING_BYTES: usize = 256 << 10;
 /// Section versions remembered; past this the memory is reset (sections then repeat once).
 const MAX_VERSIONS: usize = 100_000;
 
@@ -52,6 +58,8 @@ pub struct EitCollector {
     assembler: SectionAssembler,
     versions: HashMap<(DvbService, u8, u8), u8>,
     pending: Vec<EitSection>,
+    /// Received bytes of the sections in `pending`.
+    pending_bytes: usize,
     stats: EitStats,
 }
 
@@ -103,7 +111,8 @@ impl EitCollector {
             self.stats.repeats += 1;
             return;
         }
-        if self.pending.len() >= MAX_PENDING_SECTIONS {
+        let size = section.bytes().len();
+        if self.pending.len() >= MAX_PENDING_SECTIONS || self.pending_bytes + size > MAX_PENDING_BYTES {
             self.stats.rejected += 1;
             return;
         }
@@ -111,11 +120,13 @@ impl EitCollector {
             self.versions.clear();
         }
         self.versions.insert(key, eit.version);
+        self.pending_bytes += size;
         self.pending.push(eit);
     }
 
     /// The new sections since the last call, in arrival order.
     pub fn take(&mut self) -> Vec<EitSection> {
+        self.pending_bytes = 0;
         std::mem::take(&mut self.pending)
     }
 

@@ -55,6 +55,9 @@ enum Command {
     /// Print a channel's catch-up (archive) URL for exactly this start and duration.
     /// Exit status: 0 with the URL, 1 when there is none (with the reason), 2 on bad usage.
     Catchup(zapbox::cli::catchup::CatchupArgs),
+    /// Record a multicast/RTP channel (MPEG-TS passthrough) into DIR/<channel>-<start>/ with a JSON sidecar.
+    /// Exit status: 0 with the folder, 1 when nothing was recorded, 2 on bad usage.
+    Record(zapbox::cli::record::RecordArgs),
     /// Render a screen of the TV interface into a PNG without a display (demo data).
     Screenshot {
         /// live, banner, list, guide, menu, phone, or all (then --out is a directory).
@@ -330,6 +333,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Some(Command::Epg(args)) => zapbox::cli::epg::run(args, &mut std::io::stdout().lock()),
+        Some(Command::Record(args)) => zapbox::cli::record::run(
+            &args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ),
         Some(Command::Catchup(args)) => zapbox::cli::catchup::run(
             &args,
             &mut std::io::stdout().lock(),

@@ -174,12 +174,16 @@ fn frames(r: &Value) -> u64 {
     r["frames"].as_u64().unwrap_or(0)
 }
 
-/// What `SOURCES.md` says each capture holds, checked on its report.
-/// Frames are required from the file only: through multicast the first keyframe of a short
-/// capture may miss a 1.5 s run, and that is a report, not a failure.
+/// What `SOURCES.md` says each capture holds, checked on its report. Frames are required
+/// through the multicast path as from the file: `zapbox play` starts sending the capture once
+/// the group is joined, so its first keyframe is received.
 fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
     let p = problems(r);
-    let frames = |r: &Value| if via == "file" { frames(r) } else { u64::MAX };
+    if via != "file" && UNPACEABLE.contains(&file) && !p.contains("cannot be paced") {
+        return Err(format!(
+            "{file} has neither two PCRs nor two PTS, which must be named: {r}"
+        ));
+    }
     let need = |ok: bool, what: &str| if ok { Ok(()) } else { Err(format!("{what}: {r}")) };
     let langs_kinds =
         |r: &Value| -> Vec<(String, String)> { audio(r).into_iter().map(|(_, _, l, k)| (l, k)).collect() };
@@ -242,13 +246,20 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
             need(p.contains("no PAT"), "no program is a problem")
         }
         "opus-h264-segment.ts" => {
-            need(video_codec(r) == "h264", "H.264")?;
+            need(video_codec(r) == "h264" && frames(r) > 0, "H.264 plays")?;
             need(audio(r).iter().any(|t| t.1 == "opus"), "Opus audio")
         }
         "ac3-5.1-audio-only.ts" => {
             need(r["video"].is_null(), "no video")?;
             need(audio(r).iter().any(|t| t.1 == "ac3"), "AC-3 audio")
         }
+        "pts-rollover-0028.ts" | "pts-rollover-0029.ts" => need(
+            video_codec(r) == "h264" && frames(r) > 0,
+            "H.264 plays across the PTS wrap",
+        ),
+        // From the file, GStreamer's DTS decoder may crash it (KNOWN_CRASHES); when it does
+        // not, it plays as through multicast.
+        "test-139.ts" => need(video_codec(r) == "mpeg2" && frames(r) > 0, "MPEG-2 plays"),
         "raw-aac-named-ts.ts" => need(p.contains("not an MPEG transport stream"), "not TS"),
         "test-stuffed-pes.ts" => need(!p.is_empty(), "a problem"),
         "test-184.ts" => need(
@@ -265,6 +276,12 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
 /// Master Audio under HDMV registration takes libav's DTS decoder down with SIGSEGV
 /// (GStreamer 1.22, FFmpeg 5.1). Listed so every other capture still must not crash.
 const KNOWN_CRASHES: &[&str] = &["test-139.ts"];
+
+/// Captures with neither two PCRs nor two PES time stamps on one PID, which no pacing can
+/// send as a live stream: test-018 is 100 packets of SI and carousels, test-100.1 holds one
+/// PES start and one PCR, test-101 one PCR and scrambled PES. Through multicast their report
+/// must name this (the file path still describes them).
+const UNPACEABLE: &[&str] = &["test-018.ts", "test-100.1.ts", "test-101.ts"];
 
 /// The two tests take turns: each already runs two captures at a time.
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -289,7 +306,9 @@ fn run_all(via: &str) {
     let mut failures = Vec::new();
     for (file, o) in &outcomes {
         let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if KNOWN_CRASHES.contains(&name) && o.status.is_none() && o.report.is_err() {
+        // Killed by the signal, before or after its report was written.
+        let hung = o.report.as_ref().is_err_and(|e| e.starts_with("hung"));
+        if KNOWN_CRASHES.contains(&name) && o.status.is_none() && !hung {
             println!(
                 "{}: known crash inside GStreamer's decoder, see KNOWN_CRASHES",
                 o.name

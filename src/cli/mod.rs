@@ -13,4 +13,5 @@ pub mod epg;
 pub mod lineup_check;
 pub mod play;
 pub mod probe;
+pub mod record;
 pub mod screenshot;

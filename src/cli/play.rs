@@ -157,7 +157,7 @@ pub fn play(options: &PlayOptions) -> anyhow::Result<PlayReport> {
     }
     let source = url_source(&options.input)?;
     let mut report = PlayReport::default();
-    let run = run_player(&source, options, true, &mut report.problems);
+    let run = run_player(&source, None, options, true, &mut report.problems);
     finish(&mut report, run, options, None);
     Ok(report)
 }
@@ -203,8 +203,8 @@ fn play_file(path: &Path, options: &PlayOptions) -> anyhow::Result<PlayReport> {
         return Ok(report);
     };
     let absolute = std::fs::canonicalize(path)?;
-    // Kept alive while the player runs: the sender of the multicast path.
-    let (source, _sender) = match options.via {
+    // The sender of the multicast path, started once the player has joined the group.
+    let (source, feed) = match options.via {
         Via::File => (file_source(&absolute, program), None),
         via => match multicast_source(&bytes, via, program) {
             Ok(pair) => (pair.0, Some(pair.1)),
@@ -215,7 +215,13 @@ fn play_file(path: &Path, options: &PlayOptions) -> anyhow::Result<PlayReport> {
         },
     };
     let expect_video = report.video.is_some();
-    let run = run_player(&source, options, expect_video, &mut report.problems);
+    let run = run_player(
+        &source,
+        feed.as_ref(),
+        options,
+        expect_video,
+        &mut report.problems,
+    );
     finish(&mut report, run, options, Some(&survey));
     Ok(report)
 }
@@ -409,8 +415,24 @@ fn file_source(path: &Path, program: u16) -> Source {
     }
 }
 
-/// Sends the file, paced by its PCR and looped, to the group inside the namespace.
-fn multicast_source(bytes: &[u8], via: Via, program: u16) -> Result<(Source, Sender), String> {
+/// What the multicast path sends: the capture looped, to the group inside the namespace.
+struct Feed {
+    ts: Arc<TsLoop>,
+    group: SocketAddr,
+    rtp: bool,
+}
+
+impl Feed {
+    /// Starts sending from the capture's first packet.
+    fn start(&self) -> Result<Sender, String> {
+        Sender::start(self.ts.clone(), self.group, self.rtp, 0)
+            .map_err(|e| format!("cannot send to {} in the private namespace: {e}", self.group))
+    }
+}
+
+/// The file as a multicast source: paced by its PCR (or, in a capture with fewer than two,
+/// evenly over the span of its PTS) and looped, to the group inside the namespace.
+fn multicast_source(bytes: &[u8], via: Via, program: u16) -> Result<(Source, Feed), String> {
     // Realigned packets: a capture that lost sync still plays out what it has.
     let mut aligned = Vec::with_capacity(bytes.len());
     let mut framer = Framer::new();
@@ -419,13 +441,17 @@ fn multicast_source(bytes: &[u8], via: Via, program: u16) -> Result<(Source, Sen
             aligned.extend_from_slice(p);
         }
     });
-    let duration =
-        loop_duration(&aligned).ok_or("fewer than two PCRs: the capture cannot be paced for multicast")?;
-    let ts = TsLoop::new(&aligned, duration).map_err(|e| e.to_string())?;
+    let ts = match loop_duration(&aligned) {
+        Some(duration) => TsLoop::new(&aligned, duration),
+        None => {
+            let duration = pts_duration(&aligned)
+                .ok_or("neither two PCRs nor two PTS: the capture cannot be paced for multicast")?;
+            TsLoop::evenly(&aligned, duration)
+        }
+    }
+    .map_err(|e| e.to_string())?;
     let rtp = via == Via::Rtp;
     let group = SocketAddr::new(IpAddr::V4(GROUP), PORT);
-    let sender = Sender::start(Arc::new(ts), group, rtp, 0)
-        .map_err(|e| format!("cannot send to {group} in the private namespace: {e}"))?;
     let scheme = if rtp { "rtp" } else { "udp" };
     let source = Source {
         url: format!("{scheme}://@{GROUP}:{PORT}"),
@@ -442,7 +468,57 @@ fn multicast_source(bytes: &[u8], via: Via, program: u16) -> Result<(Source, Sen
         program: Some(program),
         ..file_source(Path::new(""), program)
     };
-    Ok((source, sender))
+    let feed = Feed {
+        ts: Arc::new(ts),
+        group,
+        rtp,
+    };
+    Ok((source, feed))
+}
+
+/// The playing time of aligned packets by their PES time stamps: the longest span of PTS on
+/// one PID (first to last, plus that PID's mean interval), in 27 MHz ticks. For captures
+/// without two PCRs.
+fn pts_duration(aligned: &[u8]) -> Option<u64> {
+    // Per PID: first PTS, last PTS, how many.
+    let mut spans: BTreeMap<u16, (u64, u64, u64)> = BTreeMap::new();
+    for p in aligned.chunks_exact(TS_PACKET_SIZE).filter_map(TsPacket::new) {
+        if !p.pusi() || p.scrambling() != 0 {
+            continue;
+        }
+        let Some(pts) = pes_pts(p.payload()) else {
+            continue;
+        };
+        let span = spans.entry(p.pid()).or_insert((pts, pts, 0));
+        span.1 = pts;
+        span.2 += 1;
+    }
+    spans
+        .values()
+        .filter(|(_, _, n)| *n >= 2)
+        .map(|&(first, last, n)| {
+            // 33-bit PTS, which may wrap inside a capture.
+            let span = last.wrapping_sub(first) & ((1 << 33) - 1);
+            span + span / (n - 1)
+        })
+        .filter(|&span| span > 0 && span < 3600 * 90_000)
+        .max()
+        .map(|span| span * 300)
+}
+
+/// The PTS of a PES packet that starts in `payload` (ISO 13818-1 §2.4.3.7).
+fn pes_pts(payload: &[u8]) -> Option<u64> {
+    if payload.len() < 14 || payload[..3] != [0, 0, 1] || payload[7] & 0x80 == 0 {
+        return None;
+    }
+    let b = &payload[9..14];
+    Some(
+        (u64::from(b[0] >> 1) & 0x07) << 30
+            | u64::from(b[1]) << 22
+            | u64::from(b[2] >> 1) << 15
+            | u64::from(b[3]) << 7
+            | u64::from(b[4] >> 1),
+    )
 }
 
 /// The playing time of aligned packets from their PCRs (first to last, plus one packet's
@@ -483,7 +559,13 @@ struct Frames {
     snapshot: Option<(u32, u32, Vec<u8>)>,
 }
 
-fn run_player(source: &Source, options: &PlayOptions, expect_video: bool, problems: &mut Vec<String>) -> Run {
+fn run_player(
+    source: &Source,
+    feed: Option<&Feed>,
+    options: &PlayOptions,
+    expect_video: bool,
+    problems: &mut Vec<String>,
+) -> Run {
     let (tx, events) = mpsc::channel();
     let tx = Mutex::new(tx);
     let sink: EventSink = Arc::new(move |e| {
@@ -523,6 +605,23 @@ fn run_player(source: &Source, options: &PlayOptions, expect_video: bool, proble
         source: Box::new(source.clone()),
         hot: Vec::new(),
     });
+    // The multicast path sends from the capture's start once the group is joined, so a short
+    // capture's first keyframe is not sent before anyone listens.
+    let _sender = match feed {
+        Some(feed) => {
+            if !player.sync(Duration::from_secs(10)) {
+                problems.push("the player did not take the channel within 10 s".into());
+            }
+            match feed.start() {
+                Ok(sender) => Some(sender),
+                Err(why) => {
+                    problems.push(why);
+                    return Run::default();
+                }
+            }
+        }
+        None => None,
+    };
     let mut run = Run::default();
     let deadline = started + Duration::from_secs_f64(options.seconds.max(0.1));
     let hard = deadline + GRACE;
@@ -740,6 +839,36 @@ mod tests {
         // Ten PCRs 0.1 s apart: nine intervals over nine packets, ten packets: one second.
         assert_eq!(loop_duration(&bytes), Some(27_000_000));
         assert_eq!(loop_duration(&bytes[..TS_PACKET_SIZE]), None);
+    }
+
+    #[test]
+    fn pts_duration_without_pcrs() {
+        use crate::mpegts::build::{PacketSpec, ts_packet};
+        // A PES header with PTS only ('0010' marker), then padding.
+        let pes = |pts: u64| -> Vec<u8> {
+            let mut h = vec![0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5];
+            h.push(0x21 | ((pts >> 29) & 0x0e) as u8);
+            h.push((pts >> 22) as u8);
+            h.push(0x01 | ((pts >> 14) & 0xfe) as u8);
+            h.push((pts >> 7) as u8);
+            h.push(0x01 | ((pts << 1) & 0xfe) as u8);
+            h
+        };
+        let bytes: Vec<u8> = (0..5u64)
+            .flat_map(|i| {
+                let spec = PacketSpec {
+                    pid: 0x100,
+                    pusi: true,
+                    ..PacketSpec::default()
+                };
+                ts_packet(&spec, &pes(1_000 + i * 3_600)).0
+            })
+            .collect();
+        assert_eq!(loop_duration(&bytes), None, "no PCR");
+        // Four intervals of 40 ms, plus one: 200 ms.
+        assert_eq!(pts_duration(&bytes), Some(18_000 * 300));
+        assert_eq!(pts_duration(&bytes[..TS_PACKET_SIZE]), None);
+        assert!(TsLoop::evenly(&bytes, 18_000 * 300).is_ok());
     }
 
     #[test]

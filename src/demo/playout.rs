@@ -24,11 +24,7 @@ pub struct TsLoop {
 impl TsLoop {
     /// Indexes a TS file whose content spans `duration_ticks` (27 MHz) of playback.
     pub fn new(bytes: &[u8], duration_ticks: u64) -> Result<Self> {
-        let packets: Vec<Packet> = bytes
-            .chunks_exact(TS_PACKET_SIZE)
-            .filter_map(|c| c.try_into().ok())
-            .filter(|p: &Packet| p[0] == 0x47)
-            .collect();
+        let packets = packets(bytes);
         let pcrs: Vec<(usize, u64)> = packets
             .iter()
             .enumerate()
@@ -37,7 +33,24 @@ impl TsLoop {
         if pcrs.len() < 2 {
             bail!("the loop has fewer than two PCRs; cannot pace it");
         }
-        let send_at = interpolate(packets.len(), &pcrs);
+        Ok(Self::paced(packets, &pcrs, duration_ticks))
+    }
+
+    /// Indexes a TS file without two PCRs (a capture cut short, or one whose PCRs are rare)
+    /// whose content spans `duration_ticks`: its packets are spread evenly over that time, a
+    /// constant bit rate, as a headend remultiplexing it would send them.
+    pub fn evenly(bytes: &[u8], duration_ticks: u64) -> Result<Self> {
+        let packets = packets(bytes);
+        if packets.len() < 2 || duration_ticks == 0 {
+            bail!("the loop is too short to pace");
+        }
+        let last = packets.len() - 1;
+        let end = duration_ticks * last as u64 / packets.len() as u64;
+        Ok(Self::paced(packets, &[(0, 0), (last, end)], duration_ticks))
+    }
+
+    fn paced(packets: Vec<Packet>, pcrs: &[(usize, u64)], duration_ticks: u64) -> Self {
+        let send_at = interpolate(packets.len(), pcrs);
         let mut cc_advance: HashMap<u16, u8> = HashMap::new();
         for p in packets
             .iter()
@@ -47,12 +60,12 @@ impl TsLoop {
             let n = cc_advance.entry(p.pid()).or_default();
             *n = n.wrapping_add(1) % 16;
         }
-        Ok(Self {
+        Self {
             packets,
             send_at,
             duration: duration_ticks,
             cc_advance,
-        })
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -118,6 +131,15 @@ impl TsLoop {
 }
 
 /// Send offsets for every packet: linear between PCRs, constant rate before the first and after the last.
+/// The whole packets of `bytes` that start with a sync byte.
+fn packets(bytes: &[u8]) -> Vec<Packet> {
+    bytes
+        .chunks_exact(TS_PACKET_SIZE)
+        .filter_map(|c| c.try_into().ok())
+        .filter(|p: &Packet| p[0] == 0x47)
+        .collect()
+}
+
 fn interpolate(count: usize, pcrs: &[(usize, u64)]) -> Vec<u64> {
     let first = pcrs[0].1;
     let rel = |pcr: u64| crate::mpegts::packet::pcr_delta(first, pcr);

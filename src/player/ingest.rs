@@ -7,6 +7,7 @@
 //!
 //! ```text
 //!  socket ─> RTP strip/reorder ─> TsRing ─┬─> consumer (live pipeline's appsrc, from its cursor)
+//!                                         ├─> recorders (TS chunks to a writer thread, see `record`)
 //!                                         └─> EIT sections, bitrate, stall watch
 //! ```
 //! Leaving is synchronous on the player thread (the IGMP leave is sent before the next join); the
@@ -27,8 +28,8 @@ use gstreamer as gst;
 use gstreamer_app as gst_app;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 /// Silence after which the live channel counts as stalled.
@@ -43,6 +44,9 @@ const RING_PACKETS: usize = 40_000;
 const REORDER_WINDOW: usize = 32;
 /// How often a receive thread wakes without data (stall checks, stop requests).
 const POLL: Duration = Duration::from_millis(25);
+/// Chunks a recorder may have queued for its writer before new ones are dropped (and counted):
+/// at the usual seven packets per datagram, seconds of a 20 Mbit/s channel.
+const RECORD_QUEUE: usize = 8192;
 /// How often a tap looks at its measured bitrate.
 const BITRATE_EVERY: Duration = Duration::from_secs(1);
 
@@ -155,12 +159,29 @@ struct Consumer {
     subtitles: super::subtitles::SubtitleFeed,
 }
 
+/// A recording reading a tap: what follows its cursor goes to its writer as chunks.
+struct Recorder {
+    cursor: Cursor,
+    chunks: mpsc::SyncSender<Vec<u8>>,
+    /// Chunks dropped because the writer fell behind (each is a gap in the file).
+    dropped: Arc<AtomicU64>,
+}
+
+/// The receiving end of [`Tap::record`].
+pub struct Recording {
+    /// TS chunks in stream order, starting with PAT/PMT and a keyframe; ends when the tap closes.
+    pub chunks: mpsc::Receiver<Vec<u8>>,
+    /// Chunks the tap had to drop because the writer was behind.
+    pub dropped: Arc<AtomicU64>,
+}
+
 /// What the receive thread and the player thread share.
 struct TapState {
     ring: TsRing,
     reorder: RtpReorder,
     eit: crate::mpegts::eit::EitCollector,
     consumer: Option<Consumer>,
+    recorders: Vec<Recorder>,
     joined: Instant,
     first_data: Option<Instant>,
     last_data: Option<Instant>,
@@ -187,6 +208,7 @@ impl Tap {
             reorder: RtpReorder::new(REORDER_WINDOW),
             eit: crate::mpegts::eit::EitCollector::new(),
             consumer: None,
+            recorders: Vec::new(),
             joined,
             first_data: None,
             last_data: None,
@@ -275,6 +297,26 @@ impl Tap {
         }
     }
 
+    /// Starts a recording: PAT/PMT and everything from the last keyframe (or from the next one),
+    /// then every packet, as chunks on [`Recording::chunks`] until that receiver is dropped. Any
+    /// number of recordings read one tap besides the live consumer; none costs another join.
+    pub fn record(&self) -> Recording {
+        let (chunks, receiver) = mpsc::sync_channel(RECORD_QUEUE);
+        let dropped = Arc::new(AtomicU64::new(0));
+        if let Ok(mut state) = self.state.lock() {
+            let cursor = state.ring.reader_from_last_keyframe();
+            state.recorders.push(Recorder {
+                cursor,
+                chunks,
+                dropped: dropped.clone(),
+            });
+        }
+        Recording {
+            chunks: receiver,
+            dropped,
+        }
+    }
+
     /// Whether a consumer reads this tap.
     pub fn has_consumer(&self) -> bool {
         self.state.lock().is_ok_and(|s| s.consumer.is_some())
@@ -351,6 +393,34 @@ impl TapState {
     }
 }
 
+impl TapState {
+    /// Hands every recorder what the ring has beyond its cursor; forgets recorders whose writer
+    /// is gone. Never blocks: a full queue drops the chunk and counts it.
+    fn feed_recorders(&mut self) {
+        let ring = &self.ring;
+        self.recorders.retain_mut(|r| {
+            let mut chunk = Vec::new();
+            match ring.read(&mut r.cursor, &mut chunk, 4 << 20) {
+                Ok(0) => true,
+                Ok(_) => match r.chunks.try_send(chunk) {
+                    Ok(()) => true,
+                    Err(mpsc::TrySendError::Full(_)) => {
+                        r.dropped.fetch_add(1, Ordering::Relaxed);
+                        true
+                    }
+                    Err(mpsc::TrySendError::Disconnected(_)) => false,
+                },
+                Err(behind) => {
+                    log::warn!("a recorder fell behind the ring ({behind}); continuing at the last keyframe");
+                    r.dropped.fetch_add(1, Ordering::Relaxed);
+                    r.cursor = ring.reader_from_last_keyframe();
+                    true
+                }
+            }
+        });
+    }
+}
+
 /// The receive thread of one tap.
 struct Receive {
     key: TapKey,
@@ -406,6 +476,7 @@ impl Receive {
             if let Some(event) = text.and_then(|(c, r)| c.subtitles.text_event(r)) {
                 (self.events)(event);
             }
+            state.feed_recorders();
             if bitrate_checked.elapsed() >= BITRATE_EVERY {
                 bitrate_checked = Instant::now();
                 self.report_bitrate(&state, &mut bitrate_reported);

@@ -41,6 +41,7 @@ mod engine;
 mod ingest;
 pub mod output;
 pub mod pipeline;
+pub mod record;
 mod session;
 mod subtitles;
 

@@ -110,8 +110,8 @@ install -m 0644 "$REPO/board/qemu-virt/zapbox.default" "$TREE/etc/default/zapbox
 ln -sf /etc/systemd/system/zapbox-demo.service "$TREE/etc/systemd/system/multi-user.target.wants/zapbox-demo.service"
 # The demo's loops, encoded once on the host (`zapbox demo --headless --seconds 1` makes them): encoding
 # eight 720p channels with x264 under emulation would take long at every boot.
-install -d -m 0755 "$TREE/var/cache/zapbox-demo/zapbox"
-cp -r "$LOOPS" "$TREE/var/cache/zapbox-demo/zapbox/demo"
+install -d -m 0755 "$TREE/var/cache/zapbox-demo/zapbox/demo"
+cp "$LOOPS"/*.ts "$TREE/var/cache/zapbox-demo/zapbox/demo/"
 # Root login without password on the serial console (ttyS0 / ttyAMA0) for the checks; no getty on the display.
 install -d "$TREE/etc/systemd/system/serial-getty@.service.d"
 printf '[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 %%I $TERM\n' \

@@ -331,17 +331,7 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
             report.check("boot times", False, f"no first frame in the journal; {analyze}")
         time.sleep(3)
 
-        # 2. The screen: the TV interface with live video.
-        live = vm.screendump(out / "box-live.png")
-        time.sleep(2)
-        live2 = vm.screendump(out / "box-live-2.png")
-        lit, colours = live.stats()
-        moving = live.changed(live2)
-        report.check("screen", lit > 0.25 and colours > 300 and moving > 0.002,
-                     f"{live.width}x{live.height}, {lit:.0%} lit, {colours} colours, {moving:.1%} changed in 2 s "
-                     f"(live video) -> {out / 'box-live.png'}")
-
-        # 3. Keys through evdev: CH+ and GUIDE.
+        # 2. Keys through evdev: CH+ (GUIDE below).
         before = first_frames(vm)
         current = before[-1][1] if before else 0
         vm.key("pgup")
@@ -352,18 +342,31 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
         vm.screendump(out / "box-chplus.png")
         report.check("key CH+", got == expected, f"PgUp on the virtio keyboard: channel {current} -> {got} "
                      f"(expected {expected}) -> {out / 'box-chplus.png'}")
+        # 3. The screen: the TV interface with live video, on the channel CH+ tuned (channel 1's look is
+        # mostly black). Software decoding under TCG runs slower than real time: 5 s between the dumps.
+        time.sleep(4)
+        live = vm.screendump(out / "box-live.png")
+        time.sleep(5)
+        live2 = vm.screendump(out / "box-live-2.png")
+        lit, colours = live.stats()
+        moving = live.changed(live2)
+        report.check("screen", lit > 0.25 and colours > 300 and moving > 0.002,
+                     f"{live.width}x{live.height}, {lit:.0%} lit, {colours} colours, {moving:.1%} changed in 5 s "
+                     f"(live video) -> {out / 'box-live.png'}")
         time.sleep(6)  # the banner hides
         base = vm.screendump(out / "box-before-guide.png")
         vm.key("g")
-        time.sleep(4)
+        time.sleep(10)
         guide = vm.screendump(out / "box-guide.png")
         vm.key("esc")
-        time.sleep(4)
+        time.sleep(10)
         back = vm.screendump(out / "box-after-guide.png")
-        opened, closed = base.changed(guide), base.changed(back)
-        report.check("key GUIDE", opened > 0.3 and closed < opened / 2,
-                     f"g opens the guide ({opened:.0%} of the screen changed), Esc closes it ({closed:.0%}) "
-                     f"-> {out / 'box-guide.png'}")
+        # The video under the full-screen views moves (the bars scroll), so closing is seen as the guide's
+        # screen going away again, not as a return to the same pixels.
+        opened, closed = base.changed(guide), guide.changed(back)
+        report.check("key GUIDE", opened > 0.3 and closed > 0.3,
+                     f"g opens the guide ({opened:.0%} of the screen changed), Esc closes it ({closed:.0%} "
+                     f"changed again) -> {out / 'box-guide.png'}")
         channel = got or current
 
         # 4. Identity and capabilities.
@@ -376,7 +379,10 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
 
         # 5. Writes: files owned by zapbox, writable mounts in its namespace.
         owned = vm.sh("find / -xdev -user zapbox -not -path '/var/lib/zapbox*' -not -path '/var/cache/zapbox*' "
-                      "-not -path '/var/lib/private/zapbox*' -not -path '/var/log/journal/*' | head -20").strip()
+                      "-not -path '/var/lib/private/zapbox*' -not -path '/var/log/journal/*' "
+                      # PrivateTmp=: the unit's own /tmp and /var/tmp, removed when it stops.
+                      "-not -path '/tmp/systemd-private-*-zapbox.service-*' "
+                      "-not -path '/var/tmp/systemd-private-*-zapbox.service-*' | head -20").strip()
         mounts = vm.sh(f"nsenter -t {pid} -m findmnt -rn -o TARGET,OPTIONS | awk '$2 ~ /(^|,)rw(,|$)/ {{print $1}}'")
         allowed = re.compile(r"^(/var/lib/zapbox|/var/cache/zapbox|/run/zapbox|/tmp|/var/tmp|/dev(/.*)?|/proc(/.*)?|"
                              r"/sys/fs/cgroup|/run/systemd/.*|/run/credentials/.*)$")

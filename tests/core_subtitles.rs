@@ -205,3 +205,34 @@ fn the_menu_sets_language_and_hard_of_hearing_and_saves_them() {
     let mut shell = started(Settings::default(), (**state).clone());
     assert_eq!(selections(&report(&mut shell, french_tracks("r-"))), ["r-888"]);
 }
+
+#[test]
+fn subtitle_text_is_shown_only_for_the_chosen_track_and_cleared_on_a_change() {
+    use zapbox::core::{Colour, SubtitleLine, SubtitleRun};
+    let mut shell = started(settings(true, "fra", false), SavedState::default());
+    report(&mut shell, french_tracks("t-"));
+    let request = shell.last_request();
+    let line = SubtitleLine {
+        runs: vec![SubtitleRun {
+            text: "Un train met dix secondes".into(),
+            colour: Colour::Yellow,
+        }],
+        double_height: false,
+    };
+    shell.send(Event::Player(PlayerEvent::SubtitleText {
+        request,
+        lines: vec![line.clone()],
+    }));
+    assert_eq!(shell.view().subtitle_lines, std::slice::from_ref(&line));
+    // SUBTITLE to the next track: the old text goes at once.
+    shell.press(Action::Subtitle);
+    assert!(shell.view().subtitle_lines.is_empty());
+    // Off: text arriving late is not shown.
+    shell.press(Action::Subtitle);
+    assert_eq!(shell.view().subtitle_selected, None);
+    shell.send(Event::Player(PlayerEvent::SubtitleText {
+        request,
+        lines: vec![line],
+    }));
+    assert!(shell.view().subtitle_lines.is_empty());
+}

@@ -29,7 +29,7 @@ fn every_screen_renders_into_a_png_of_the_asked_size_with_content() {
         String::from_utf8_lossy(&output.stderr)
     );
     let mut seen = HashSet::new();
-    for screen in ["live", "banner", "list", "guide", "menu"] {
+    for screen in ["live", "banner", "list", "guide", "menu", "subtitles"] {
         let (width, height, pixels) = decode(&dir.path().join(format!("{screen}.png")));
         assert_eq!((width, height), (1280, 720), "{screen}");
         let colours: HashSet<&[u8]> = pixels.chunks_exact(3).collect();
@@ -40,6 +40,22 @@ fn every_screen_renders_into_a_png_of_the_asked_size_with_content() {
         );
         assert!(seen.insert(pixels), "{screen} looks the same as another screen");
     }
+    // Subtitles: the banner's picture plus the text over the video, just above the banner.
+    let (_, _, banner) = decode(&dir.path().join("banner.png"));
+    let (_, _, subtitled) = decode(&dir.path().join("subtitles.png"));
+    let rows = |pixels: &[u8], from: usize, to: usize| pixels[from * 1280 * 3..to * 1280 * 3].to_vec();
+    let differing = |from, to| {
+        let (a, b) = (rows(&banner, from, to), rows(&subtitled, from, to));
+        a.chunks_exact(3)
+            .zip(b.chunks_exact(3))
+            .filter(|(x, y)| x != y)
+            .count()
+    };
+    assert!(
+        differing(360, 500) > 2_000,
+        "the subtitle text is drawn above the banner"
+    );
+    assert_eq!(differing(0, 200), 0, "the top of the picture stays as it was");
 }
 
 #[test]

@@ -291,3 +291,52 @@ fn the_banner_names_the_subtitles_in_german() {
         "Untertitel Deutsch (DVB)",
     );
 }
+
+#[test]
+fn subtitle_text_is_drawn_over_the_picture_in_its_colours() {
+    use zapbox::core::{Colour, PlayerEvent, SubtitleKind, SubtitleLine, SubtitleRun, SubtitleTrack};
+    let mut screen = Screen::new(Settings::default());
+    screen.advance(10_000);
+    let request = screen.shell.last_request();
+    screen.shell.send(Event::Player(PlayerEvent::SubtitleTracks {
+        request,
+        tracks: vec![SubtitleTrack {
+            id: "teletext:1068:889".into(),
+            kind: SubtitleKind::Teletext,
+            language: Some("fra".into()),
+            hard_of_hearing: false,
+        }],
+    }));
+    screen.press(&[Action::Subtitle]);
+    screen.advance(10_000); // the banner goes; the subtitles stay
+    assert!(!screen.shown("subtitle-line-0"));
+    let run = |text: &str, colour| SubtitleRun {
+        text: text.into(),
+        colour,
+    };
+    screen.shell.send(Event::Player(PlayerEvent::SubtitleText {
+        request,
+        lines: vec![
+            SubtitleLine {
+                runs: vec![run("- Vous croyez ?", Colour::White)],
+                double_height: false,
+            },
+            SubtitleLine {
+                runs: vec![
+                    run("- Il hurlait ", Colour::Yellow),
+                    run("à pleins poumons.", Colour::Cyan),
+                ],
+                double_height: true,
+            },
+        ],
+    }));
+    screen.render();
+    assert_eq!(screen.text("subtitle-line-0"), "- Vous croyez ?");
+    let second: Vec<String> = ElementHandle::find_by_accessible_label(&screen.app, "subtitle-line-1")
+        .filter_map(|e| e.accessible_value().map(|v| v.to_string()))
+        .collect();
+    assert_eq!(second, ["- Il hurlait ", "à pleins poumons."]);
+    // SUBTITLE again (off): the text goes.
+    screen.press(&[Action::Subtitle]);
+    assert!(!screen.shown("subtitle-line-0"));
+}

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 6] = ["live", "banner", "list", "guide", "menu", "phone"];
+pub const SCREENS: [&str; 7] = ["live", "banner", "list", "guide", "menu", "phone", "subtitles"];
 
 /// The pairing address the phone screen shows unless one is given (`--pair-url`).
 pub const EXAMPLE_PAIR_URL: &str = "http://192.168.178.20:8099/pair/6f1d0c9a4b7e2d8135a9c0f4e6b2d7a1";
@@ -78,6 +78,8 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "menu" => vec![Action::Menu, Action::Down, Action::Down],
         // "Set up from your phone" is the menu's last item.
         "phone" => vec![Action::Menu, Action::Up, Action::Ok],
+        // The player's report and text come first (see `show_subtitles`), then SUBTITLE.
+        "subtitles" => vec![],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")
@@ -124,6 +126,9 @@ pub fn run(
             Box::new(ui.clone()),
         )?;
         press(&mut app, &keys_for(s)?);
+        if s == "subtitles" {
+            show_subtitles(&mut app);
+        }
         if s == "phone" {
             // What the companion adapter reports once it listens.
             let url = pair_url.unwrap_or(EXAMPLE_PAIR_URL).to_string();
@@ -144,6 +149,50 @@ pub fn run(
         written.push(path);
     }
     Ok(written)
+}
+
+/// What the player reports for a channel with French teletext subtitles (page 889), SUBTITLE
+/// pressed, and a page through the real teletext decoder (built by its encoder) as the text.
+fn show_subtitles(app: &mut App) {
+    use crate::core::{PlayerEvent, SubtitleKind, SubtitleLine, SubtitleTrack};
+    use crate::mpegts::pes::Pes;
+    use crate::mpegts::teletext::encode::{header, pes_payload, row};
+    use crate::mpegts::teletext::{PageFilter, PageFlags, PageNumber, TeletextDecoder};
+    let Some(request) = app.shell().core().request() else {
+        return;
+    };
+    let tracks = vec![SubtitleTrack {
+        id: "teletext:1068:889".into(),
+        kind: SubtitleKind::Teletext,
+        language: Some("fra".into()),
+        hard_of_hearing: false,
+    }];
+    app.inbox()
+        .post(Event::Player(PlayerEvent::SubtitleTracks { request, tracks }));
+    press(app, &[Action::Subtitle]);
+    let page = PageNumber::new(8, 0x89);
+    let flags = PageFlags {
+        erase: true,
+        subtitle: true,
+        ..PageFlags::default()
+    };
+    // French national option (C12): `#` is "é"; 0x07/0x03 white and yellow, 0x0b boxes.
+    let payload = pes_payload(&[
+        header(page, flags, 1, ""),
+        row(8, 20, b"\x07\x0b\x0bUn train met dix secondes\x0a"),
+        row(8, 22, b"\x03\x0b\x0bpour d#passer un point donn#.\x0a"),
+    ]);
+    let mut lines = Vec::new();
+    let pes = Pes {
+        stream_id: 0xbd,
+        pts: None,
+        data: &payload,
+    };
+    TeletextDecoder::new(PageFilter::Only(page))
+        .push_pes(&pes, &mut |p| lines = SubtitleLine::from_teletext(p));
+    app.inbox()
+        .post(Event::Player(PlayerEvent::SubtitleText { request, lines }));
+    while app.step(Duration::from_millis(150)) {}
 }
 
 /// `1920x1080` -> (1920, 1080).

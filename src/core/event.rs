@@ -83,6 +83,12 @@ pub enum PlayerEvent {
         request: RequestId,
         tracks: Vec<super::SubtitleTrack>,
     },
+    /// The text of the subtitle track shown, now due on screen (replaces the previous text;
+    /// empty clears it).
+    SubtitleText {
+        request: RequestId,
+        lines: Vec<super::SubtitleLine>,
+    },
     /// The source or pipeline failed.
     Failed { request: RequestId, error: PlayerError },
     /// New DVB EIT sections the stream carries (present/following, schedule).

@@ -77,7 +77,10 @@ pub use picture::Aspect;
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
 pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
-pub use subtitles::{REMEMBERED_CHANNELS, SavedSubtitle, SubtitleKind, SubtitlePreferences, SubtitleTrack};
+pub use subtitles::{
+    Colour, REMEMBERED_CHANNELS, SavedSubtitle, SubtitleKind, SubtitleLine, SubtitlePreferences, SubtitleRun,
+    SubtitleTrack,
+};
 pub use time::Now;
 pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};
 pub use view_screens::{
@@ -180,6 +183,8 @@ struct Tune {
     subtitle_applied: bool,
     /// Whether the player was told the current choice.
     subtitle_announced: bool,
+    /// The subtitle text on screen now.
+    subtitle_lines: Vec<SubtitleLine>,
     /// How the player started this request, and how far behind live from a cached keyframe.
     path: Option<ZapPath>,
     behind_live_ms: Option<u64>,
@@ -355,6 +360,11 @@ impl Core {
                 .map(|t| t.subtitles.clone())
                 .unwrap_or_default(),
             subtitle_selected: self.tune.as_ref().and_then(|t| t.subtitle_selected.clone()),
+            subtitle_lines: self
+                .tune
+                .as_ref()
+                .map(|t| t.subtitle_lines.clone())
+                .unwrap_or_default(),
             audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
             standby: self.standby,
             now: now_next.0,

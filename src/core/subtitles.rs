@@ -14,6 +14,8 @@ use super::audio::canonical_language;
 use super::{Core, Effect, PlayerCommand, RequestId};
 use crate::lineup::ChannelKey;
 use crate::mpegts::subtitles::{SubtitleCarriage, SubtitleTrack as StreamTrack};
+pub use crate::mpegts::teletext::Colour;
+use crate::mpegts::teletext::{Page, Row};
 
 /// How a subtitle track is carried (what the banner calls it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,6 +78,45 @@ impl SubtitleTrack {
 
     fn speaks(&self, language: &str) -> bool {
         self.language.as_deref().map(canonical_language).as_deref() == Some(language)
+    }
+}
+
+/// One line of subtitle text as the viewer sees it: runs of one colour each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubtitleLine {
+    pub runs: Vec<SubtitleRun>,
+    /// Drawn at twice the height (teletext double height).
+    pub double_height: bool,
+}
+
+/// Characters of one colour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubtitleRun {
+    pub text: String,
+    pub colour: Colour,
+}
+
+impl SubtitleLine {
+    /// The boxed lines of a teletext subtitle page (spacing attributes already spaces).
+    pub fn from_teletext(page: &Page) -> Vec<Self> {
+        let lines = page.subtitle_lines();
+        let line = |row: &Row| Self {
+            double_height: row.double_height(),
+            runs: row
+                .spans
+                .iter()
+                .map(|s| SubtitleRun {
+                    text: s.text.clone(),
+                    colour: s.style.foreground,
+                })
+                .collect(),
+        };
+        lines.iter().map(line).collect()
+    }
+
+    /// The line's characters without colours.
+    pub fn text(&self) -> String {
+        self.runs.iter().map(|r| r.text.as_str()).collect()
     }
 }
 
@@ -208,6 +249,14 @@ impl Core {
         }
     }
 
+    /// Subtitle text from the player for the track shown: replaces what is on screen (empty
+    /// clears it). Text for a request moved on from, or while subtitles are off, is dropped.
+    pub(super) fn subtitle_text(&mut self, request: RequestId, lines: Vec<SubtitleLine>) {
+        if let Some(tune) = self.current(request).filter(|t| t.subtitle_selected.is_some()) {
+            tune.subtitle_lines = lines;
+        }
+    }
+
     /// Tells the player what to show, when it changes.
     fn select_subtitle(&mut self, request: RequestId, track: Option<SubtitleTrack>, fx: &mut Vec<Effect>) {
         let Some(tune) = self.current(request) else {
@@ -216,6 +265,9 @@ impl Core {
         let id = track.as_ref().map(|t| t.id.clone());
         if tune.subtitle_selected == id && tune.subtitle_announced {
             return;
+        }
+        if tune.subtitle_selected != id {
+            tune.subtitle_lines.clear();
         }
         tune.subtitle_selected = id;
         tune.subtitle_announced = true;

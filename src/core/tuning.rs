@@ -92,6 +92,7 @@ impl Core {
                 subtitle_selected: None,
                 subtitle_applied: false,
                 subtitle_announced: false,
+                subtitle_lines: Vec::new(),
                 path: None,
                 behind_live_ms: None,
             });
@@ -226,6 +227,7 @@ impl Core {
                 selected,
             } => self.tracks(request, audio, selected, fx),
             PlayerEvent::SubtitleTracks { request, tracks } => self.subtitle_tracks(request, tracks, fx),
+            PlayerEvent::SubtitleText { request, lines } => self.subtitle_text(request, lines),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
             PlayerEvent::Eit { request, sections } => {
                 if let Some(key) = self.current(request).map(|t| t.channel.clone()) {

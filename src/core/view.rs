@@ -40,6 +40,8 @@ pub struct ViewModel {
     /// Subtitle tracks of the channel and the id of the one shown (`None`: off).
     pub subtitle_tracks: Vec<super::SubtitleTrack>,
     pub subtitle_selected: Option<String>,
+    /// The subtitle text to draw over the picture (empty: none).
+    pub subtitle_lines: Vec<super::SubtitleLine>,
     /// Standby: the screen is dark and nothing plays.
     pub standby: bool,
     /// What is on the requested channel now and next (banner).

@@ -99,8 +99,12 @@ impl Engine {
                 }
             }
             PlayerCommand::SelectSubtitle { request, track } => {
-                // Drawing subtitles over the picture is not built yet: the choice is only logged.
-                log::info!("request {request:?}: subtitle track {track:?} chosen (not drawn yet)");
+                let session = self.session.as_ref().filter(|s| s.request == request);
+                match session.and_then(|s| s.tap).and_then(|key| self.ingest.get(&key)) {
+                    Some(tap) => tap.select_subtitle(request, track.as_ref()),
+                    // Only multicast channels are read by the app; OTT subtitles are not drawn yet.
+                    None => log::debug!("request {request:?}: subtitles {track:?} not drawn here"),
+                }
             }
             PlayerCommand::Stop => self.stop(),
             PlayerCommand::SetVolume { percent } => {

@@ -155,6 +155,8 @@ struct Consumer {
     attached: Instant,
     /// The last datagram before attaching (for the stall watch of a channel that was silent already).
     stalled: bool,
+    /// Subtitle tracks reported and the teletext page decoded for this consumer.
+    subtitles: super::subtitles::SubtitleFeed,
 }
 
 /// A recording reading a tap: what follows its cursor goes to its writer as chunks.
@@ -261,6 +263,7 @@ impl Tap {
             fed_any: false,
             attached: Instant::now(),
             stalled: false,
+            subtitles: Default::default(),
         });
         if silent {
             // Stall timing starts now for a channel that has been quiet.
@@ -282,6 +285,15 @@ impl Tap {
             if state.last_data.is_some() {
                 state.last_data = Some(Instant::now());
             }
+        }
+    }
+
+    /// Shows subtitle `track` for `request` (if it is still the consumer), or none.
+    pub fn select_subtitle(&self, request: RequestId, track: Option<&crate::core::SubtitleTrack>) {
+        if let Ok(mut state) = self.state.lock()
+            && let Some(consumer) = state.consumer.as_mut().filter(|c| c.request == request)
+        {
+            consumer.subtitles.select(track);
         }
     }
 
@@ -366,6 +378,7 @@ impl TapState {
                         self.joined.elapsed().as_millis()
                     );
                 }
+                consumer.subtitles.scan(out);
                 let buffer = gst::Buffer::from_slice(std::mem::take(out));
                 if consumer.appsrc.push_buffer(buffer).is_err() {
                     // The pipeline is shutting down.
@@ -458,6 +471,11 @@ impl Receive {
             }
             self.watch_silence(&mut state);
             state.feed(&mut out);
+            let request = state.consumer.as_ref().map(|c| c.request);
+            let text = state.consumer.as_mut().zip(request);
+            if let Some(event) = text.and_then(|(c, r)| c.subtitles.text_event(r)) {
+                (self.events)(event);
+            }
             state.feed_recorders();
             if bitrate_checked.elapsed() >= BITRATE_EVERY {
                 bitrate_checked = Instant::now();
@@ -478,10 +496,14 @@ impl Receive {
             );
         }
         let sections = state.eit.take();
+        let pmt = state.ring.pmt();
         let Some(consumer) = state.consumer.as_mut() else {
             return;
         };
         let request = consumer.request;
+        if let Some(event) = consumer.subtitles.tracks_event(request, pmt) {
+            (self.events)(event);
+        }
         if !sections.is_empty() {
             (self.events)(PlayerEvent::Eit { request, sections });
         }

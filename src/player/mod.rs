@@ -43,6 +43,7 @@ pub mod output;
 pub mod pipeline;
 pub mod record;
 mod session;
+mod subtitles;
 
 pub use ingest::{HOT_SILENCE, STALL_AFTER};
 pub use output::{FrameCallback, Outputs, VideoFrame, VideoOutput};

@@ -5,8 +5,8 @@
 //! agree. The words for every variant live in the `.slint` files under `@tr()`.
 
 use crate::core::{
-    Aspect, CecDevice, CecProblem, CecReport, CecStatus, CompanionStatus, ItemKind, KeyLabel, ListRef,
-    MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose, ScreenView, SpecialKey, SubtitleKind,
+    Aspect, CecDevice, CecProblem, CecReport, CecStatus, Colour, CompanionStatus, ItemKind, KeyLabel,
+    ListRef, MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose, ScreenView, SpecialKey, SubtitleKind,
     SubtitleTrack, VolumeControl,
 };
 use crate::slint_generated as ui;
@@ -207,6 +207,19 @@ pub fn subtitle(tracks: &[SubtitleTrack], selected: Option<&str>) -> ui::Subtitl
         (false, Some(SubtitleKind::Dvb)) => ui::SubtitleState::Dvb,
         (false, Some(SubtitleKind::Teletext)) => ui::SubtitleState::Teletext,
         (false, Some(SubtitleKind::Captions)) => ui::SubtitleState::Captions,
+    }
+}
+
+pub fn subtitle_colour(colour: Colour) -> ui::SubtitleColour {
+    match colour {
+        Colour::Black => ui::SubtitleColour::Black,
+        Colour::Red => ui::SubtitleColour::Red,
+        Colour::Green => ui::SubtitleColour::Green,
+        Colour::Yellow => ui::SubtitleColour::Yellow,
+        Colour::Blue => ui::SubtitleColour::Blue,
+        Colour::Magenta => ui::SubtitleColour::Magenta,
+        Colour::Cyan => ui::SubtitleColour::Cyan,
+        Colour::White => ui::SubtitleColour::White,
     }
 }
 

@@ -132,6 +132,25 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
         .map(contract::language_name);
     tv.set_subtitle_language(language.unwrap_or_default().into());
     tv.set_subtitle_hoh(chosen.is_some_and(|t| t.hard_of_hearing));
+    let lines: Vec<ui::SubtitleLine> = view
+        .subtitle_lines
+        .iter()
+        .map(|line| ui::SubtitleLine {
+            double_height: line.double_height,
+            runs: screens::model(
+                line.runs
+                    .iter()
+                    .map(|r| ui::SubtitleRun {
+                        text: r.text.clone().into(),
+                        colour: contract::subtitle_colour(r.colour),
+                    })
+                    .collect(),
+            ),
+        })
+        .collect();
+    if let Some(new) = screens::update(tv.get_subtitle_lines(), lines) {
+        tv.set_subtitle_lines(new);
+    }
     if let ScreenView::Guide(grid) = &view.screen {
         let span = (grid.to_s - grid.from_s).max(1) as f32;
         tv.set_guide_now((now_s - grid.from_s) as f32 / span);

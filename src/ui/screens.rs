@@ -36,14 +36,14 @@ impl From<&Details> for DetailsText {
     }
 }
 
-fn model<T: Clone + 'static>(rows: Vec<T>) -> ModelRc<T> {
+pub(super) fn model<T: Clone + 'static>(rows: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(rows))
 }
 
 /// Writes `rows` into the model shown now, row by row when the count is unchanged, so the row
 /// elements stay and the focus highlight can animate from one row to the next. Returns a new
 /// model only when there is none yet.
-fn update<T: Clone + 'static>(current: ModelRc<T>, rows: Vec<T>) -> Option<ModelRc<T>> {
+pub(super) fn update<T: Clone + 'static>(current: ModelRc<T>, rows: Vec<T>) -> Option<ModelRc<T>> {
     use slint::Model;
     let Some(shown) = current.as_any().downcast_ref::<VecModel<T>>() else {
         return Some(model(rows));

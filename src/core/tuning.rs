@@ -129,14 +129,11 @@ impl Core {
             return;
         };
         tune.request = request;
-        let source = self
-            .lineup
-            .by_key(&tune.channel)
-            .and_then(|c| c.sources.get(tune.attempts.source));
+        let channel = self.lineup.by_key(&tune.channel);
+        let source = channel.and_then(|c| c.sources.get(tune.attempts.source));
         if let Some(source) = source {
             // Radio has no picture to wait for.
-            let radio = self.lineup.by_key(&tune.channel).is_some_and(|c| c.radio);
-            if !radio {
+            if !channel.is_some_and(|c| c.radio) {
                 let after_ms = match source.kind {
                     SourceKind::Multicast | SourceKind::Rtp => playback::FIRST_PICTURE_MS,
                     _ => playback::FIRST_PICTURE_OTT_MS,

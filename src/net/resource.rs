@@ -333,15 +333,7 @@ impl CacheSlot {
 
     /// Renames a downloaded (and synced) temporary body into place, then saves the metadata.
     fn commit(&self, url: &str, tmp: &Path, validators: Validators) -> Result<(), String> {
-        let saved_at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let meta = CacheMeta {
-            url: url.to_owned(),
-            validators,
-            saved_at,
-        };
-        let json = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
+        let json = meta_json(url, validators)?;
         let dir = self.body.parent().unwrap_or(Path::new("."));
         std::fs::rename(tmp, &self.body)
             .and_then(|()| File::open(dir)?.sync_all())
@@ -351,15 +343,7 @@ impl CacheSlot {
 
     /// Saves body then metadata; the error is a warning message (the download itself is fine).
     fn store(&self, url: &str, bytes: &[u8], validators: Validators) -> Result<(), String> {
-        let saved_at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let meta = CacheMeta {
-            url: url.to_owned(),
-            validators,
-            saved_at,
-        };
-        let json = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
+        let json = meta_json(url, validators)?;
         write_atomic(&self.body, bytes)
             .and_then(|()| write_atomic(&self.meta, &json))
             .map_err(|e| {
@@ -389,6 +373,19 @@ pub fn format_utc(unix_secs: u64) -> String {
             || format!("{unix_secs} s after 1970"),
             |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         )
+}
+
+/// The cache's metadata file for `url`, stamped now.
+fn meta_json(url: &str, validators: Validators) -> Result<Vec<u8>, String> {
+    let saved_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let meta = CacheMeta {
+        url: url.to_owned(),
+        validators,
+        saved_at,
+    };
+    serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -377,7 +377,11 @@ fn stream_errors_are_counted_on_the_about_page() {
     use zapbox::core::{MenuItem, MenuPage, MenuValue};
     let errors = |shell: &Shell| {
         let lines = shell.core.menu_items(MenuPage::About);
-        match lines.iter().find(|l| l.item == MenuItem::StreamErrors).map(|l| &l.value) {
+        match lines
+            .iter()
+            .find(|l| l.item == MenuItem::StreamErrors)
+            .map(|l| &l.value)
+        {
             Some(MenuValue::Count(n)) => *n,
             other => panic!("stream errors on the about page: {other:?}"),
         }
@@ -394,7 +398,11 @@ fn stream_errors_are_counted_on_the_about_page() {
     }
     assert_eq!(errors(&shell), 7);
     assert_eq!(shell.view().phase, Some(Phase::Playing));
-    assert_eq!(shell.view().notice, None, "errors alone are no reason for a notice");
+    assert_eq!(
+        shell.view().notice,
+        None,
+        "errors alone are no reason for a notice"
+    );
 
     // A stall that lasts rebuilds the pipeline under a new request: the count goes on.
     stall(&mut shell);

@@ -398,7 +398,11 @@ fn stall_and_recover(f: &Fixture) -> Result<(), String> {
 fn about_stream_errors(shell: &Shell) -> Result<usize, String> {
     use zapbox::core::{MenuItem, MenuPage, MenuValue};
     let lines = shell.core().menu_items(MenuPage::About);
-    match lines.iter().find(|l| l.item == MenuItem::StreamErrors).map(|l| &l.value) {
+    match lines
+        .iter()
+        .find(|l| l.item == MenuItem::StreamErrors)
+        .map(|l| &l.value)
+    {
         Some(MenuValue::Count(n)) => Ok(*n),
         other => Err(format!("no stream errors line on the about page: {other:?}")),
     }

@@ -202,10 +202,7 @@ impl Core {
             }
             PlayerEvent::HotLost { channel, reason } => self.hot_lost(&channel, reason, now),
             PlayerEvent::Bitrate { channel, bps } => self.hot_bitrate(&channel, bps, fx),
-            PlayerEvent::StreamErrors {
-                request,
-                continuity,
-            } => {
+            PlayerEvent::StreamErrors { request, continuity } => {
                 if let Some(tune) = self.current(request) {
                     tune.stream_errors = tune.stream_errors.saturating_add(continuity);
                 }

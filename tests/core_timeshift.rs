@@ -6,8 +6,8 @@ mod common;
 
 use common::{Shell, lineup};
 use zapbox::core::{
-    Action, Effect, Event, Notice, PlayerCommand, PlayerEvent, RequestId, SKIP_LEFT_MS, SKIP_RIGHT_MS, StartAt,
-    TAIL_MARGIN_MS,
+    Action, Effect, Event, Notice, PlayerCommand, PlayerEvent, RequestId, SKIP_LEFT_MS, SKIP_RIGHT_MS,
+    StartAt, TAIL_MARGIN_MS,
 };
 
 /// A shell playing channel 1 with a window of `buffered_ms`.
@@ -71,7 +71,10 @@ fn pause_then_play_resumes_where_it_paused() {
     assert_eq!(view.behind_live_ms, 0);
     s.advance(20_000);
     let view = s.view().timeshift.unwrap();
-    assert_eq!(view.behind_live_ms, 20_000, "the position drifts back while paused");
+    assert_eq!(
+        view.behind_live_ms, 20_000,
+        "the position drifts back while paused"
+    );
     assert!(view.bar_visible, "the bar stays while paused");
     let before = s.last_request();
     let fx = s.press(Action::Play);
@@ -81,12 +84,18 @@ fn pause_then_play_resumes_where_it_paused() {
     started_behind(&mut s, 20_600);
     let view = s.view().timeshift.unwrap();
     assert!(!view.paused);
-    assert_eq!(view.behind_live_ms, 20_600, "the position is the keyframe the player started at");
+    assert_eq!(
+        view.behind_live_ms, 20_600,
+        "the position is the keyframe the player started at"
+    );
     assert_eq!(view.position_utc_ms, s.now().utc_ms - 20_600);
     // Playing on does not drift: the picture runs at live pace behind live.
     s.advance(10_000);
     assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 20_600);
-    assert!(!s.view().timeshift.unwrap().bar_visible, "the bar hides after the banner time");
+    assert!(
+        !s.view().timeshift.unwrap().bar_visible,
+        "the bar hides after the banner time"
+    );
 }
 
 #[test]
@@ -133,7 +142,10 @@ fn skips_with_the_bar_shown() {
     );
     started_behind(&mut s, 11_000);
     let fx = s.press(Action::Left);
-    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::BehindLive { ms: 21_000 }));
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive { ms: 21_000 })
+    );
     started_behind(&mut s, 21_000);
     // RIGHT skips 30 s forward: past live is live.
     let fx = s.press(Action::Right);
@@ -145,7 +157,14 @@ fn skips_with_the_bar_shown() {
 fn digit_pairs_skip_minutes_while_the_bar_is_shown() {
     let mut s = playing(3_600_000);
     s.press(Action::Pause);
-    let cases = [(4, 300_000), (1, 360_000), (7, 960_000), (3, 900_000), (6, 600_000), (9, 0)];
+    let cases = [
+        (4, 300_000),
+        (1, 360_000),
+        (7, 960_000),
+        (3, 900_000),
+        (6, 600_000),
+        (9, 0),
+    ];
     for (digit, want) in cases {
         let fx = s.press(Action::Digit(digit));
         let want = if want == 0 {
@@ -187,7 +206,10 @@ fn a_pause_the_window_overtakes_plays_from_its_start_with_a_notice() {
     let mut s = playing(60_000);
     s.press(Action::Pause);
     s.advance(50_000);
-    assert!(seek_of(&buffered(&mut s, 60_000)).is_none(), "still inside the window");
+    assert!(
+        seek_of(&buffered(&mut s, 60_000)).is_none(),
+        "still inside the window"
+    );
     s.advance(10_000);
     let fx = buffered(&mut s, 60_000);
     assert_eq!(
@@ -238,7 +260,10 @@ fn a_retry_keeps_the_position() {
         },
     }));
     let fx = s.advance(5_000);
-    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::BehindLive { ms: 15_000 }));
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive { ms: 15_000 })
+    );
 }
 
 #[test]

@@ -23,6 +23,9 @@ use zapbox::lineup::{Lineup, Source};
 use zapbox::player::{EventSink, Outputs, Player, PlayerConfig};
 use zapbox::system::netns;
 
+#[path = "player/faults.rs"]
+mod faults;
+
 type Case = fn(&Fixture) -> Result<(), String>;
 
 struct Fixture {
@@ -58,6 +61,10 @@ fn main() {
         ("200 zaps keep exactly one group and no leaks", zap_200_times),
         ("zaps to and from hls leak no fds or threads", hls_zaps_no_leaks),
         ("a stopped sender shows no signal and recovers", stall_and_recover),
+        (
+            "network faults: lossy multicast keeps playing and counts errors",
+            lossy_multicast,
+        ),
         (
             "the preferred audio language plays and AUDIO switches",
             audio_language,
@@ -387,7 +394,11 @@ fn signature_probe() -> (Player, mpsc::Receiver<PlayerEvent>, Signatures) {
             f.push((Instant::now(), sig));
         }
     })));
-    (Player::new(config, sink).expect("GStreamer initialises"), events, frames)
+    (
+        Player::new(config, sink).expect("GStreamer initialises"),
+        events,
+        frames,
+    )
 }
 
 fn wait_for(
@@ -414,7 +425,12 @@ fn wait_for(
 /// `span`), and how much better that match was than the second best a second away.
 fn shown_before(reference: &Signatures, sig: &[u8], at: Instant, span: Duration) -> Option<(Duration, f64)> {
     let frames = reference.lock().ok()?;
-    let sad = |other: &[u8]| -> u64 { sig.iter().zip(other).map(|(a, b)| u64::from(a.abs_diff(*b))).sum() };
+    let sad = |other: &[u8]| -> u64 {
+        sig.iter()
+            .zip(other)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum()
+    };
     let candidates: Vec<(Instant, u64)> = frames
         .iter()
         .filter(|(t, _)| *t <= at && at.duration_since(*t) <= span)
@@ -432,7 +448,11 @@ fn shown_before(reference: &Signatures, sig: &[u8], at: Instant, span: Duration)
 
 /// The circular distance of `a` and `b` modulo `period` (the demo's loops repeat every 10 s).
 fn loop_distance(a: Duration, b: Duration, period: Duration) -> Duration {
-    let (a, b, p) = (a.as_millis() % period.as_millis(), b.as_millis() % period.as_millis(), period.as_millis());
+    let (a, b, p) = (
+        a.as_millis() % period.as_millis(),
+        b.as_millis() % period.as_millis(),
+        period.as_millis(),
+    );
     let d = a.abs_diff(b);
     Duration::from_millis(d.min(p - d) as u64)
 }
@@ -464,11 +484,15 @@ fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
     play(1, zapbox::core::StartAt::Live);
     let mut seen = Vec::new();
     let first = |e: &PlayerEvent, r: u64| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(r));
-    wait_for(&reference_events, Duration::from_secs(20), &mut Vec::new(), |e| first(e, 1))?;
+    wait_for(&reference_events, Duration::from_secs(20), &mut Vec::new(), |e| {
+        first(e, 1)
+    })?;
     wait_for(&events, Duration::from_secs(20), &mut seen, |e| first(e, 1))?;
     std::thread::sleep(Duration::from_secs(3));
 
-    player.execute(PlayerCommand::Pause { request: RequestId(1) });
+    player.execute(PlayerCommand::Pause {
+        request: RequestId(1),
+    });
     std::thread::sleep(Duration::from_millis(500));
     let count = |f: &Signatures| f.lock().map(|f| f.len()).unwrap_or(0);
     let frozen_at = count(&frames);
@@ -494,10 +518,17 @@ fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
     }
 
     play(2, zapbox::core::StartAt::BehindLive { ms: 25_000 });
-    let started = wait_for(&events, Duration::from_secs(5), &mut seen, |e| {
-        matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(2))
-    })?;
-    let PlayerEvent::Started { behind_live_ms: Some(behind), .. } = started else {
+    let started = wait_for(
+        &events,
+        Duration::from_secs(5),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(2)),
+    )?;
+    let PlayerEvent::Started {
+        behind_live_ms: Some(behind),
+        ..
+    } = started
+    else {
         return Err(format!("no position in {started:?}"));
     };
     eprintln!("    resumed from a keyframe {behind} ms behind live");
@@ -528,16 +559,30 @@ fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
     }
 
     play(3, zapbox::core::StartAt::Live);
-    let started = wait_for(&events, Duration::from_secs(5), &mut seen, |e| {
-        matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(3))
-    })?;
+    let started = wait_for(
+        &events,
+        Duration::from_secs(5),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(3)),
+    )?;
     wait_for(&events, Duration::from_secs(5), &mut seen, |e| first(e, 3))?;
     std::thread::sleep(Duration::from_secs(2));
-    let (at, sig) = frames.lock().map_err(|_| "lock")?.last().cloned().ok_or("frames")?;
+    let (at, sig) = frames
+        .lock()
+        .map_err(|_| "lock")?
+        .last()
+        .cloned()
+        .ok_or("frames")?;
     let (age, _) = shown_before(&live_frames, &sig, at, LOOP).ok_or("no reference frames")?;
-    eprintln!("    back at live: {started:?}; the picture is what live showed {} ms before", age.as_millis());
+    eprintln!(
+        "    back at live: {started:?}; the picture is what live showed {} ms before",
+        age.as_millis()
+    );
     if loop_distance(age, Duration::ZERO, LOOP) > Duration::from_millis(1_500) {
-        return Err(format!("STOP did not return to live: {} ms behind the reference", age.as_millis()));
+        return Err(format!(
+            "STOP did not return to live: {} ms behind the reference",
+            age.as_millis()
+        ));
     }
     drop(reference_events);
     Ok(())
@@ -585,6 +630,89 @@ fn stall_and_recover(f: &Fixture) -> Result<(), String> {
         "  frames again {} ms after the sender restarted",
         restarted.elapsed().as_millis()
     );
+    Ok(())
+}
+
+/// Continuity errors on the about page (the count the viewer sees).
+fn about_stream_errors(shell: &Shell) -> Result<usize, String> {
+    use zapbox::core::{MenuItem, MenuPage, MenuValue};
+    let lines = shell.core().menu_items(MenuPage::About);
+    match lines
+        .iter()
+        .find(|l| l.item == MenuItem::StreamErrors)
+        .map(|l| &l.value)
+    {
+        Some(MenuValue::Count(n)) => Ok(*n),
+        other => Err(format!("no stream errors line on the about page: {other:?}")),
+    }
+}
+
+/// Channel 1 under 0.1 %, 1 % and 5 % datagram loss, a few seconds each: every second brings new
+/// frames, the phase stays Playing (no "No signal", no rebuild), and once the kernel dropped a
+/// datagram of the channel the about page counts continuity errors.
+fn lossy_multicast(f: &Fixture) -> Result<(), String> {
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let frames = Arc::new(AtomicUsize::new(0));
+    let counter = frames.clone();
+    let outputs = Outputs::headless(Arc::new(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }));
+    let settings = Settings {
+        hot: HotSettings {
+            max_streams: 1,
+            ..HotSettings::default()
+        },
+        ..Settings::default()
+    };
+    let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
+    let mut shell = launch(core, outputs, inbox)?;
+    shell.handle(Event::Started);
+    run_until(&mut shell, &rx, Duration::from_secs(20), playing)
+        .map_err(|e| format!("channel 1 does not play: {e}"))?;
+    let group = group_of(f, 1)?;
+    for per_mille in [1, 10, 50] {
+        let loss = faults::Loss::start(group, per_mille)?;
+        let errors_before = about_stream_errors(&shell)?;
+        let request = shell.view().requested.clone();
+        for second in 0..3 {
+            let before = frames.load(Ordering::SeqCst);
+            let end = Instant::now() + Duration::from_secs(1);
+            while let Some(left) = end.checked_duration_since(Instant::now()) {
+                if let Ok(event) = rx.recv_timeout(left.min(Duration::from_millis(50))) {
+                    shell.handle(event);
+                }
+                let view = shell.view();
+                if view.notice == Some(Notice::NoSignal) || view.phase != Some(Phase::Playing) {
+                    return Err(format!(
+                        "{per_mille}‰ loss, second {second}: phase {:?}, notice {:?}",
+                        view.phase, view.notice
+                    ));
+                }
+            }
+            let decoded = frames.load(Ordering::SeqCst) - before;
+            if decoded == 0 {
+                return Err(format!("{per_mille}‰ loss: no frame in second {second}"));
+            }
+        }
+        // The last second's reports are in once the receiver's next report is due.
+        let dropped = loss.dropped()?;
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while dropped > 0 && about_stream_errors(&shell)? == errors_before && Instant::now() < deadline {
+            if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
+                shell.handle(event);
+            }
+        }
+        let counted = about_stream_errors(&shell)? - errors_before;
+        println!("  {per_mille}‰ loss: {dropped} datagrams dropped, {counted} continuity errors counted");
+        if dropped > 0 && counted == 0 {
+            return Err(format!(
+                "{per_mille}‰ loss: {dropped} datagrams dropped, no continuity error counted"
+            ));
+        }
+        if shell.view().requested != request {
+            return Err("the channel changed under loss".into());
+        }
+    }
     Ok(())
 }
 

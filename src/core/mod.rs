@@ -192,6 +192,9 @@ struct Tune {
     behind_live_ms: Option<u64>,
     /// Where the picture is on the channel's timeshift window.
     shift: timeshift::Shift,
+    /// Continuity-counter errors the receiver counted on this channel since it was tuned (over
+    /// every rebuild of its pipeline): the about page shows them.
+    stream_errors: u64,
 }
 
 /// The state of the whole box, owned by the dispatch loop.

@@ -116,7 +116,13 @@ impl Core {
 
     /// The player's report of the live channel's window; a pause that the window's start
     /// overtook plays on from the oldest kept frame, and says so.
-    pub(super) fn timeshift_buffered(&mut self, request: super::RequestId, buffered_ms: u64, fx: &mut Vec<Effect>, now: Now) {
+    pub(super) fn timeshift_buffered(
+        &mut self,
+        request: super::RequestId,
+        buffered_ms: u64,
+        fx: &mut Vec<Effect>,
+        now: Now,
+    ) {
         let Some(tune) = self.current(request) else {
             return;
         };

@@ -60,7 +60,9 @@ impl Arrivals {
     /// `None` when nothing indexed had arrived by then.
     pub fn position_at(&self, t_us: u64) -> Option<u64> {
         let at = self.marks.partition_point(|&(_, t)| t <= t_us);
-        at.checked_sub(1).and_then(|i| self.marks.get(i)).map(|&(pos, _)| pos)
+        at.checked_sub(1)
+            .and_then(|i| self.marks.get(i))
+            .map(|&(pos, _)| pos)
     }
 
     /// Marks held (for tests and diagnostics).
@@ -116,7 +118,11 @@ mod tests {
         let mut a = steady();
         a.prune(505);
         assert_eq!(a.time_of(505), Some(510_000));
-        assert_eq!(a.time_of(100), Some(490_000), "older positions map to the first mark left");
+        assert_eq!(
+            a.time_of(100),
+            Some(490_000),
+            "older positions map to the first mark left"
+        );
         assert!(a.len() < 50);
     }
 

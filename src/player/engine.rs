@@ -54,7 +54,12 @@ impl Engine {
             }
         });
         Ok(Self {
-            ingest: Ingest::new(config.multicast_interface, config.timeshift, events.clone(), notify),
+            ingest: Ingest::new(
+                config.multicast_interface,
+                config.timeshift,
+                events.clone(),
+                notify,
+            ),
             config,
             events,
             session: None,

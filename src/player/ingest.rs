@@ -177,6 +177,8 @@ struct Consumer {
     delay: Option<Duration>,
     /// Paused: fed nothing; the cursor waits while the window fills.
     paused: bool,
+    /// The ring's continuity-error count when last reported (or when attached).
+    cc_reported: u64,
 }
 
 /// A recording reading a tap: what follows its cursor goes to its writer as chunks.
@@ -296,6 +298,7 @@ impl Tap {
             (false, _) => None,
         };
         let silent = state.last_data.is_none_or(|t| t.elapsed() >= STALL_AFTER);
+        let cc_reported = state.ring.stats().cc_errors;
         state.consumer = Some(Consumer {
             request,
             appsrc,
@@ -306,6 +309,7 @@ impl Tap {
             subtitles: Default::default(),
             delay,
             paused: false,
+            cc_reported,
         });
         state.unwatched_since = None;
         if silent {
@@ -465,7 +469,11 @@ impl TapState {
             Err(behind) if consumer.delay.is_some() => {
                 // The window moved past the picture: go on from the oldest keyframe kept.
                 log::warn!("the timeshift window moved past the picture ({behind}); going on from its start");
-                if let Some(cursor) = self.ring.oldest_keyframe().and_then(|k| self.ring.reader_from_keyframe_before(k)) {
+                if let Some(cursor) = self
+                    .ring
+                    .oldest_keyframe()
+                    .and_then(|k| self.ring.reader_from_keyframe_before(k))
+                {
                     consumer.cursor = cursor;
                 }
             }
@@ -484,7 +492,9 @@ impl TapState {
         let position = self.arrivals.position_at(target).unwrap_or(0);
         let cursor = self.ring.reader_from_keyframe_before(position)?;
         // Behind live by what was asked, or by the window's start when it is shorter.
-        let delay = self.age_of(cursor.position()).map_or(behind, |age| age.min(behind));
+        let delay = self
+            .age_of(cursor.position())
+            .map_or(behind, |age| age.min(behind));
         Some((cursor, delay))
     }
 
@@ -617,6 +627,7 @@ impl Receive {
                 self.report_bitrate(&state, &mut bitrate_reported);
                 state.size_window();
                 self.report_buffered(&state);
+                report_stream_errors(&mut state, &self.events);
             }
         }
         log::trace!("tap {:?}: receive thread ends", self.channel);
@@ -709,6 +720,22 @@ impl Receive {
                 bps,
             });
         }
+    }
+}
+
+/// Reports the continuity errors the ring counted since the consumer's last report (none: nothing).
+fn report_stream_errors(state: &mut TapState, events: &EventSink) {
+    let total = state.ring.stats().cc_errors;
+    let Some(consumer) = state.consumer.as_mut() else {
+        return;
+    };
+    let new = total.saturating_sub(consumer.cc_reported);
+    if new > 0 {
+        consumer.cc_reported = total;
+        events(PlayerEvent::StreamErrors {
+            request: consumer.request,
+            continuity: new,
+        });
     }
 }
 

@@ -469,7 +469,12 @@ impl Config {
         }
         let d = TimeshiftConfig::default();
         let t = &mut self.timeshift;
-        c.range("timeshift.ram_seconds", &mut t.ram_seconds, d.ram_seconds, 10..=3600);
+        c.range(
+            "timeshift.ram_seconds",
+            &mut t.ram_seconds,
+            d.ram_seconds,
+            10..=3600,
+        );
         c.range("timeshift.ram_mib", &mut t.ram_mib, d.ram_mib, 8..=1024);
         self.preferences.check(&mut c);
         if self.parental.pin.as_deref().is_some_and(|p| !is_pin(p)) {

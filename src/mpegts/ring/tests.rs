@@ -246,7 +246,11 @@ fn resize_keeps_positions_packets_and_keyframes() {
     let before: Vec<Vec<u8>> = (oldest..head).map(|p| ring.packet(p).unwrap().to_vec()).collect();
     let keyframes: Vec<u64> = ring.keyframes().collect();
     ring.resize(MIN_CAPACITY_PACKETS * 40);
-    assert_eq!(ring.oldest(), oldest, "a grown ring holds nothing older than before");
+    assert_eq!(
+        ring.oldest(),
+        oldest,
+        "a grown ring holds nothing older than before"
+    );
     assert_eq!(ring.head(), head);
     let after: Vec<Vec<u8>> = (oldest..head).map(|p| ring.packet(p).unwrap().to_vec()).collect();
     assert_eq!(before, after);
@@ -281,14 +285,20 @@ fn reader_from_keyframe_before_picks_the_right_gop() {
     let middle = keys[2];
     let cursor = ring.reader_from_keyframe_before(middle + 3).unwrap();
     assert_eq!(cursor.position(), middle);
-    assert_eq!(ring.reader_from_keyframe_before(middle).unwrap().position(), middle);
+    assert_eq!(
+        ring.reader_from_keyframe_before(middle).unwrap().position(),
+        middle
+    );
     assert_eq!(ring.reader_from_keyframe_before(0).unwrap().position(), keys[4]);
     assert_eq!(ring.oldest_keyframe(), Some(keys[4]));
     let mut cursor = ring.reader_from_keyframe_before(middle + 3).unwrap();
     let mut out = Vec::new();
     ring.read(&mut cursor, &mut out, usize::MAX).unwrap();
     assert_eq!(pid_of(&out[..TS_PACKET_SIZE]), 0, "PAT first");
-    assert_eq!(&out[2 * TS_PACKET_SIZE..3 * TS_PACKET_SIZE], ring.packet(middle).unwrap());
+    assert_eq!(
+        &out[2 * TS_PACKET_SIZE..3 * TS_PACKET_SIZE],
+        ring.packet(middle).unwrap()
+    );
 }
 
 #[test]

@@ -95,7 +95,7 @@ impl Core {
             Action::Pause if !paused => self.pause(fx, now),
             Action::PlayPause if !paused => self.pause(fx, now),
             Action::Play | Action::PlayPause | Action::Pause if paused => self.resume(fx, now),
-            Action::Stop => self.to_live(fx, now),
+            Action::Stop => self.jump_to_live(fx, now),
             Action::Left if bar => self.skip(SKIP_LEFT_MS, fx, now),
             Action::Right if bar => self.skip(SKIP_RIGHT_MS, fx, now),
             Action::Back if bar && !paused => self.hide_bar(),
@@ -213,7 +213,7 @@ impl Core {
         self.seek_to(behind, fx, now);
     }
 
-    fn to_live(&mut self, fx: &mut Vec<Effect>, now: Now) {
+    fn jump_to_live(&mut self, fx: &mut Vec<Effect>, now: Now) {
         let Some(shift) = self.shift() else { return };
         if shift.behind_at(now) > 0 || shift.paused_at_ms.is_some() {
             self.seek_to(0, fx, now);

@@ -531,7 +531,7 @@ impl TapState {
             self.ring.resize(wanted);
             log::debug!(
                 "timeshift window: {capacity} -> {wanted} packets ({} MiB) in {} ms",
-                wanted * crate::mpegts::TS_PACKET_SIZE >> 20,
+                (wanted * crate::mpegts::TS_PACKET_SIZE) >> 20,
                 started.elapsed().as_millis()
             );
         }

@@ -157,7 +157,7 @@ class Vm:
             except socket.timeout:
                 pass
 
-    def login(self, timeout: float = 240) -> float:
+    def login(self, timeout: float = 480) -> float:
         """Waits for the auto-login root shell; returns seconds since QEMU started."""
         deadline = time.monotonic() + timeout
         while True:
@@ -302,7 +302,7 @@ def unit_prop(vm: Vm, prop: str) -> str:
     return vm.sh(f"systemctl show -p {prop} --value zapbox").strip()
 
 
-def wait_ready(vm: Vm, timeout: float = 300) -> bool:
+def wait_ready(vm: Vm, timeout: float = 480) -> bool:
     return bool(wait_for(lambda: vm.sh("systemctl is-active zapbox").strip() == "active", timeout, 2))
 
 
@@ -322,7 +322,7 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
         status = unit_prop(vm, "StatusText")
         report.check("READY", active and ready_us > 0, f"Type=notify unit active (READY=1) at "
                      f"{ready_us / 1e6:.1f} s after kernel start; status \"{status}\"")
-        frames = wait_for(lambda: first_frames(vm), 120, 3)
+        frames = wait_for(lambda: first_frames(vm), 240, 3)
         analyze = vm.sh("systemd-analyze time | head -1").strip()
         if frames:
             report.check("boot times", True, f"kernel start -> READY {ready_us / 1e6:.1f} s, -> first video frame "
@@ -429,8 +429,8 @@ def power_cuts(args, report: Report, work: Path) -> None:
     for cycle in range(1, args.cycles + 1):
         vm = boot(args.image, work, "power")
         try:
-            ok = wait_ready(vm, 300)
-            frames = wait_for(lambda: first_frames(vm), 120, 2) if ok else []
+            ok = wait_ready(vm)
+            frames = wait_for(lambda: first_frames(vm), 240, 2) if ok else []
             state = vm.sh("cat /var/lib/zapbox/state.json")
             config = vm.sh("cat /etc/zapbox/config.json")
             bad = vm.sh("ls /var/lib/zapbox /etc/zapbox | grep -c '\\.bad' || true").strip()
@@ -478,8 +478,8 @@ def power_cuts(args, report: Report, work: Path) -> None:
     # The last cut's result, seen on one more boot.
     vm = boot(args.image, work, "power")
     try:
-        wait_ready(vm, 300)
-        frames = wait_for(lambda: first_frames(vm), 120, 2)
+        wait_ready(vm)
+        frames = wait_for(lambda: first_frames(vm), 240, 2)
         start = frames[0][1] if frames else None
         if start not in (expected or []):
             failures.append(f"after the last cut: channel {start}, expected one of {expected}")

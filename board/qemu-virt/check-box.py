@@ -429,11 +429,10 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
 # (every 0.2 s): the console reaches the host at once, so a save the host has read before the cut happened.
 # Its first line is the state the boot came up with (after the shell's prompt: the 1 s sleep).
 STATE = "/var/lib/zapbox/state.json"
-WATCHER = ("(sleep 1; p=; while :; do c=$(tr -d '\\n' < " + STATE + " 2>/dev/null); "
-           "if [ \"$c\" != \"$p\" ]; then echo \"@@SAVED $c\"; p=$c; fi; sleep 0.2; done) &")
-# zapbox saves 2 s after the last of a burst of changes (core: save_soon): keys closer than that are one
-# save; a longer pause lets a save land between them.
-SAVE_DEBOUNCE = 2.0
+WATCHER = ("setsid -f sh -c 'sleep 1; p=; while :; do c=$(tr -d \"\\n\" < " + STATE + " 2>/dev/null); "
+           "if [ \"$c\" != \"$p\" ]; then echo \"@@SAVED $c\"; p=$c; fi; sleep 0.2; done' "
+           # Its own session, so no job control stops it when it writes to the console.
+           "> $(tty) 2>&1 < /dev/null")
 
 
 def lineup_numbers(vm: Vm) -> dict[str, int]:

@@ -433,6 +433,9 @@ WATCHER = ("setsid -f sh -c 'sleep 1; p=; while :; do c=$(tr -d \"\\n\" < " + ST
            "if [ \"$c\" != \"$p\" ]; then echo \"@@SAVED $c\"; p=$c; fi; sleep 0.2; done' "
            # Its own session, so no job control stops it when it writes to the console.
            "> $(tty) 2>&1 < /dev/null")
+# zapbox saves 2 s after the last of a burst of changes (core: save_soon): keys closer than that are one
+# save; a longer pause lets a save land between them.
+SAVE_DEBOUNCE = 2.0
 
 
 def lineup_numbers(vm: Vm) -> dict[str, int]:

@@ -515,6 +515,9 @@ def power_cuts(args, report: Report, work: Path) -> None:
             # Bursts of zaps and volume changes: mostly closer than the save delay, sometimes a pause that
             # lets a save land; then the cut anywhere from at once to after the burst's save was written.
             vm.sh(WATCHER)
+            # Its first line (the boot's state) shows it runs; a loaded guest takes seconds to start it.
+            if not wait_for(lambda: saves_seen(vm), 120, 0.5):
+                problems.append("the state watcher printed nothing within 120 s")
             channel = start or 1
             history = [channel]
             keys = rng.randint(3, 8)
@@ -536,8 +539,6 @@ def power_cuts(args, report: Report, work: Path) -> None:
             vm.quit()  # QMP quit: the power cut, with whatever the guest had not written yet
             # The channels of the saves seen after the boot's own state, consecutive repeats (volume
             # changes) folded.
-            if not seen:
-                problems.append("the state watcher printed nothing (not even the boot's state)")
             chans: list[int] = [start if start is not None else -1]
             for saved in seen:
                 if "invalid" in saved:

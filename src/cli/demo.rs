@@ -82,7 +82,13 @@ fn parse_command(line: &str) -> Option<Command> {
         ("last", None) => Command::Key(vec![Action::Last]),
         ("tune", Some(number)) => {
             let number: u32 = number.parse().ok()?;
-            Command::Key(number.to_string().bytes().map(|d| Action::Digit(d - b'0')).collect())
+            Command::Key(
+                number
+                    .to_string()
+                    .bytes()
+                    .map(|d| Action::Digit(d - b'0'))
+                    .collect(),
+            )
         }
         ("reload", None) => Command::Reload,
         ("refresh-guide", None) => Command::RefreshGuide,
@@ -176,7 +182,9 @@ pub fn run_control(
                     });
                 }
                 Some(Command::Reload) => loader.load(playlists.clone(), guides.clone(), Boot::Reload),
-                Some(Command::RefreshGuide) => loader.refresh_guide(guides.clone(), app.shell().core().lineup()),
+                Some(Command::RefreshGuide) => {
+                    loader.refresh_guide(guides.clone(), app.shell().core().lineup())
+                }
                 Some(Command::Quit) => {
                     app.shutdown();
                     writeln!(out, "bye")?;
@@ -428,5 +436,29 @@ fn status_line(shell: &Shell) -> String {
     match view.now {
         Some(now) => format!("{channel}: {phase}; now \"{}\"", now.title),
         None => format!("{channel}: {phase}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_commands_are_parsed() {
+        assert_eq!(parse_command("up"), Some(Command::Key(vec![Action::ChannelUp])));
+        assert_eq!(
+            parse_command(" down "),
+            Some(Command::Key(vec![Action::ChannelDown]))
+        );
+        assert_eq!(
+            parse_command("tune 12"),
+            Some(Command::Key(vec![Action::Digit(1), Action::Digit(2)]))
+        );
+        assert_eq!(parse_command("reload"), Some(Command::Reload));
+        assert_eq!(parse_command("refresh-guide"), Some(Command::RefreshGuide));
+        assert_eq!(parse_command("quit"), Some(Command::Quit));
+        for bad in ["", "tune", "tune x", "tune -1", "up 2", "sideways"] {
+            assert_eq!(parse_command(bad), None, "{bad:?}");
+        }
     }
 }

@@ -157,6 +157,8 @@ struct Consumer {
     stalled: bool,
     /// Subtitle tracks reported and the teletext page decoded for this consumer.
     subtitles: super::subtitles::SubtitleFeed,
+    /// The DVB service last reported to this consumer.
+    service: Option<crate::mpegts::eit::DvbService>,
 }
 
 /// A recording reading a tap: what follows its cursor goes to its writer as chunks.
@@ -264,6 +266,7 @@ impl Tap {
             attached: Instant::now(),
             stalled: false,
             subtitles: Default::default(),
+            service: None,
         });
         if silent {
             // Stall timing starts now for a channel that has been quiet.
@@ -497,12 +500,21 @@ impl Receive {
         }
         let sections = state.eit.take();
         let pmt = state.ring.pmt();
+        let service = state
+            .ring
+            .pat()
+            .zip(pmt)
+            .and_then(|(pat, pmt)| state.eit.service_of(pat.transport_stream_id, pmt.program_number));
         let Some(consumer) = state.consumer.as_mut() else {
             return;
         };
         let request = consumer.request;
         if let Some(event) = consumer.subtitles.tracks_event(request, pmt) {
             (self.events)(event);
+        }
+        if let Some(service) = service.filter(|s| consumer.service != Some(*s)) {
+            consumer.service = Some(service);
+            (self.events)(PlayerEvent::Service { request, service });
         }
         if !sections.is_empty() {
             (self.events)(PlayerEvent::Eit { request, sections });

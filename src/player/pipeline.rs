@@ -130,16 +130,16 @@ pub fn drop_unselected_branches(pipeline: &gst::Pipeline, selected: &[gst::Strea
     });
 }
 
-/// How long a prerolling pipeline waits, after one branch received its first buffer, for a
-/// buffer on the other before that branch is taken out. A selected stream may carry no data at
-/// all (a PMT that announces an audio PID the capture or the server never sends); while the
-/// pipeline is paused the demuxer keeps filling its queues, so a stream that has data delivers
-/// its first buffer well within this.
-const PREROLL_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a pipeline waits, after one branch received its first buffer, for a stream to be
+/// linked to the other before that branch is taken out. A selected stream may carry no data at
+/// all (a PMT that announces an audio PID the capture or the server never sends): decodebin3
+/// then never exposes it. A stream with data is linked as soon as its parser knows its caps,
+/// well within this.
+const PREROLL_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Takes out, [`PREROLL_WAIT`] after the first buffer reached one of `branches`, those that
-/// still have none while the pipeline has not reached PLAYING (see [`drop_unselected_branches`]
-/// for why a starved branch holds a prerolling pipeline).
+/// still have neither a buffer nor a stream linked while the pipeline has not reached PLAYING
+/// (see [`drop_unselected_branches`] for why a starved branch holds the pipeline).
 fn watch_preroll(pipeline: &gst::Pipeline, branches: &[&gst::Bin]) {
     let fed: Vec<(String, Arc<std::sync::atomic::AtomicBool>)> = branches
         .iter()
@@ -178,7 +178,11 @@ fn check_preroll_later(
             }
             for (name, flag) in &fed {
                 if !flag.load(std::sync::atomic::Ordering::SeqCst) {
-                    remove_branch(pipeline, name, |_| true);
+                    // Only a branch no stream was linked to: one that is linked may just be
+                    // slow to decode its first buffer (a loaded machine, a large picture).
+                    remove_branch(pipeline, name, |branch| {
+                        !branch.static_pad("sink").is_some_and(|p| p.is_linked())
+                    });
                 }
             }
         });

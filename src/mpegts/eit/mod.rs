@@ -173,22 +173,28 @@ mod tests {
     use super::*;
     use crate::mpegts::build::{StreamWriter, long_section};
 
-    fn sdt(table_id: u8, transport_stream_id: u16, original_network_id: u16) -> Vec<[u8; TS_PACKET_SIZE]> {
+    fn sdt(
+        writer: &mut StreamWriter,
+        table_id: u8,
+        transport_stream_id: u16,
+        original_network_id: u16,
+    ) -> Vec<[u8; TS_PACKET_SIZE]> {
         let [hi, lo] = original_network_id.to_be_bytes();
         let section = long_section(table_id, transport_stream_id, 0, &[hi, lo, 0xff]);
         let mut out = Vec::new();
-        StreamWriter::new(PID_SDT, 0).section(&section, &mut out);
+        writer.section(&section, &mut out);
         out
     }
 
     #[test]
     fn the_service_comes_from_the_sdt_actual_and_the_pat() {
         let mut collector = EitCollector::new();
+        let mut writer = StreamWriter::new(PID_SDT, 0);
         assert_eq!(collector.service_of(7, 101), None, "no SDT yet");
         // An SDT *other* names another transport stream's network: not this one's.
-        collector.push_packets(&sdt(sdt::TABLE_SDT_OTHER, 8, 0x55));
+        collector.push_packets(&sdt(&mut writer, sdt::TABLE_SDT_OTHER, 8, 0x55));
         assert_eq!(collector.service_of(7, 101), None);
-        collector.push_packets(&sdt(sdt::TABLE_SDT_ACTUAL, 7, 0x2174));
+        collector.push_packets(&sdt(&mut writer, sdt::TABLE_SDT_ACTUAL, 7, 0x2174));
         assert_eq!(
             collector.service_of(7, 101),
             Some(DvbService {

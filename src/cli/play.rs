@@ -604,6 +604,7 @@ fn run_player(
         channel: ChannelKey("play".into()),
         source: Box::new(source.clone()),
         hot: Vec::new(),
+        start: Default::default(),
     });
     // The multicast path sends from the capture's start once the group is joined, so a short
     // capture's first keyframe is not sent before anyone listens.

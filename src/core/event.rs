@@ -63,6 +63,9 @@ pub enum PlayerEvent {
         path: ZapPath,
         behind_live_ms: Option<u64>,
     },
+    /// The live channel's timeshift window, every second: its oldest keyframe is `buffered_ms`
+    /// behind live (what REWIND and the skips can reach).
+    Buffered { request: RequestId, buffered_ms: u64 },
     /// A hot channel was given up: the player left its group.
     HotLost { channel: ChannelKey, reason: HotLoss },
     /// The measured bitrate of a joined channel (live or hot), when first known and when it moves.

@@ -103,6 +103,13 @@ pub enum PlayerEvent {
         request: RequestId,
         sections: Vec<crate::mpegts::eit::EitSection>,
     },
+    /// The DVB service the stream carries: the original network from its SDT actual, the
+    /// transport stream and service ids from its PAT and the program played. EIT *other*
+    /// tables for that service, wherever they arrive, describe this channel.
+    Service {
+        request: RequestId,
+        service: crate::mpegts::eit::DvbService,
+    },
 }
 
 /// How a zap reached its first frame.

@@ -244,6 +244,11 @@ impl Core {
                     self.stream_guide(&key, &sections);
                 }
             }
+            PlayerEvent::Service { request, service } => {
+                if let Some(key) = self.current(request).map(|t| t.channel.clone()) {
+                    self.live_guide.learn_service(&key, service);
+                }
+            }
         }
     }
 

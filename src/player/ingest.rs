@@ -173,6 +173,8 @@ struct Consumer {
     stalled: bool,
     /// Subtitle tracks reported and the teletext page decoded for this consumer.
     subtitles: super::subtitles::SubtitleFeed,
+    /// The DVB service last reported to this consumer.
+    service: Option<crate::mpegts::eit::DvbService>,
     /// Behind live: fed only what had arrived this long ago (`None`: everything, at once).
     delay: Option<Duration>,
     /// Paused: fed nothing; the cursor waits while the window fills.
@@ -307,6 +309,7 @@ impl Tap {
             attached: Instant::now(),
             stalled: false,
             subtitles: Default::default(),
+            service: None,
             delay,
             paused: false,
             cc_reported,
@@ -645,12 +648,21 @@ impl Receive {
         }
         let sections = state.eit.take();
         let pmt = state.ring.pmt();
+        let service = state
+            .ring
+            .pat()
+            .zip(pmt)
+            .and_then(|(pat, pmt)| state.eit.service_of(pat.transport_stream_id, pmt.program_number));
         let Some(consumer) = state.consumer.as_mut() else {
             return;
         };
         let request = consumer.request;
         if let Some(event) = consumer.subtitles.tracks_event(request, pmt) {
             (self.events)(event);
+        }
+        if let Some(service) = service.filter(|s| consumer.service != Some(*s)) {
+            consumer.service = Some(service);
+            (self.events)(PlayerEvent::Service { request, service });
         }
         if !sections.is_empty() {
             (self.events)(PlayerEvent::Eit { request, sections });

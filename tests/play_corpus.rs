@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// Seconds of playback per capture: the captures are short, and most end before this.
 const SECONDS: &str = "1.5";
+/// The window for the slow captures (see `play`).
+const SLOW_SECONDS: &str = "6";
 /// A run longer than this is a hang.
 const HANG: Duration = Duration::from_secs(60);
 
@@ -54,7 +56,11 @@ struct Outcome {
 }
 
 fn play(file: &Path, via: &str) -> Outcome {
-    play_for(file, via, SECONDS)
+    // test-137's first picture is 4K HEVC decoded in software after an SPS that comes late in
+    // the capture: on a loaded two-core machine it lands after SECONDS, so it gets a longer
+    // window (the report counts only frames inside the window).
+    let slow = file.file_name().and_then(|n| n.to_str()) == Some("test-137.ts");
+    play_for(file, via, if slow { SLOW_SECONDS } else { SECONDS })
 }
 
 fn play_for(file: &Path, via: &str, seconds: &str) -> Outcome {
@@ -244,8 +250,19 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
             need(audio(r).iter().any(|t| t.1 == "mpeg"), "MPEG-1 audio")
         }
         "test-100.1.ts" => {
-            // One PES of HEVC that GStreamer's parser rejects, and an empty audio PID.
-            need(video_codec(r) == "hevc" && frames(r) == 0, "HEVC, not decodable")?;
+            // One PES of HEVC, and an empty audio PID. From the file GStreamer's parser rejects
+            // the picture; looped through multicast the parser may resynchronise on a later lap
+            // and decode it. Either is a correct report: no frame with the failure named, or
+            // the 2160p picture.
+            need(video_codec(r) == "hevc", "HEVC")?;
+            if frames(r) == 0 {
+                need(
+                    p.contains("playback failed") || p.contains("no video frame"),
+                    "no picture is named",
+                )?;
+            } else {
+                need(r["video"]["width"] == 3840, "the 2160p picture")?;
+            }
             need(audio(r).iter().any(|t| t.1 == "aac" && t.2 == "eng"), "AAC eng")?;
             need(p.contains("AAC audio on PID 258"), "the empty audio PID is named")
         }

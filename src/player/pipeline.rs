@@ -109,6 +109,9 @@ fn build_inner(
 /// first frame. Removing the branch lets the bin commit its state without it. Done off the
 /// streaming thread that posts the selection.
 pub fn drop_unselected_branches(pipeline: &gst::Pipeline, selected: &[gst::Stream]) {
+    if has_session_source(pipeline) {
+        return;
+    }
     let has = |kind: gst::StreamType| selected.iter().any(|s| s.stream_type().intersects(kind));
     let mut unfed = Vec::new();
     if !has(gst::StreamType::VIDEO) {
@@ -190,7 +193,19 @@ fn check_preroll_later(
 }
 
 /// Stops and removes the branch `name` if it is still in the pipeline and `take` agrees.
+/// RTSP and RTMP sources expose their streams one pad at a time, so a selection without audio
+/// (or video) is not final there: their branches are never taken out.
+fn has_session_source(pipeline: &gst::Pipeline) -> bool {
+    pipeline.iterate_recurse().into_iter().flatten().any(|e| {
+        e.factory()
+            .is_some_and(|f| matches!(f.name().as_str(), "rtspsrc" | "rtmp2src"))
+    })
+}
+
 fn remove_branch(pipeline: &gst::Pipeline, name: &str, take: impl Fn(&gst::Element) -> bool) {
+    if has_session_source(pipeline) {
+        return;
+    }
     let Some(branch) = pipeline.by_name(name) else {
         return;
     };

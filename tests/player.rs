@@ -143,20 +143,7 @@ fn expect_event(
     within: Duration,
     want: impl Fn(&PlayerEvent) -> bool,
 ) -> Result<PlayerEvent, String> {
-    let deadline = Instant::now() + within;
-    loop {
-        let left = deadline
-            .checked_duration_since(Instant::now())
-            .ok_or("timed out waiting for the player")?;
-        match probe.events.recv_timeout(left) {
-            Ok(e) if want(&e) => return Ok(e),
-            Ok(PlayerEvent::Failed { error, .. }) => {
-                return Err(format!("player failed: {error:?}"));
-            }
-            Ok(_) => {}
-            Err(_) => return Err("timed out waiting for the player".into()),
-        }
-    }
+    wait_for(&probe.events, within, &mut Vec::new(), want)
 }
 
 fn decodes(fixture: &Fixture, number: u32) -> Result<(), String> {

@@ -448,6 +448,7 @@ SAVE_DEBOUNCE = 2.0
 # the range reaches well past that, so cuts fall before, during and after the burst's save.
 CUT_WINDOW = 25.0
 VOLUME_STEP = 5  # core Settings::volume_step_percent
+HISTORY_LEN = 16  # core zapping::HISTORY_LEN: the state's list of channels watched
 
 
 def lineup_numbers(vm: Vm) -> dict[str, int]:
@@ -514,6 +515,7 @@ def power_cuts(args, report: Report, work: Path) -> None:
     times = []
     due_cuts = 0  # cuts that came with the burst's state not yet seen on disk
     after_cuts = 0  # cuts that came after the burst's state was seen saved
+    unchanged_cuts = 0  # bursts that left the state as the boot found it
     lags: list[float] = []  # last key -> the burst's final state seen saved
     saves_total = 0
     numbers: dict[str, int] = {}
@@ -607,7 +609,18 @@ def power_cuts(args, report: Report, work: Path) -> None:
             # is reported, not required: whether its keys reach the state is its own question.)
             final = next((t for t, s in seen[1:] if numbers.get(s.get("last_channel")) == history[-1]
                           and t >= last_key), None)
-            if final is None:
+            # A burst that ends where it began (zaps back and forth, the history in the same order again)
+            # leaves a state file identical to the boot's: its save, if made, shows no new content.
+            keys_of = {n: k for k, n in numbers.items()}
+            boot_history = seen[0][1].get("history", []) if seen else []
+            after_burst = list(boot_history)
+            for n in history[1:]:
+                key = keys_of.get(n)
+                after_burst = ([key] + [k for k in after_burst if k != key])[:HISTORY_LEN]
+            if final is None and new == 0 and after_burst == boot_history:
+                unchanged_cuts += 1
+                when = "nothing to save (the burst ended on the boot's state)"
+            elif final is None:
                 due_cuts += 1
                 when = "save due"
             else:
@@ -645,7 +658,7 @@ def power_cuts(args, report: Report, work: Path) -> None:
         failures.append(f"{due_cuts} cuts with a save due, {after_cuts} after a save: the cuts did not cover both")
     valid = [t for t in times if t == t]
     detail = (f"{args.cycles} cuts among zaps/volume changes ({saves_total} state writes seen; {due_cuts} cuts with "
-              f"the burst's save due or in flight, {after_cuts} after it"
+              f"the burst's save due or in flight, {after_cuts} after it, {unchanged_cuts} with nothing to save"
               + (f", which was seen {min(lags):.1f}-{max(lags):.1f} s after the last key" if lags else "")
               + "); first frame after boot "
               + (f"{min(valid):.1f}-{max(valid):.1f} s" if valid else "never"))

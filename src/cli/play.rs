@@ -22,7 +22,7 @@
 use crate::core::{ErrorKind, PlayerCommand, PlayerEvent, RequestId};
 use crate::demo::{Sender, TsLoop};
 use crate::lineup::{ChannelKey, MulticastGroup, Origin, Source, SourceKind};
-use crate::mpegts::eit::{DvbService, PID_SDT, parse_eit, parse_sdt};
+use crate::mpegts::eit::{DvbService, PID_SDT, TextCoding, parse_eit, parse_sdt};
 use crate::mpegts::packet::{PID_EIT, TS_PACKET_SIZE, TsPacket, pcr_delta};
 use crate::mpegts::survey::{Survey, looks_like_ts};
 use crate::mpegts::{Framer, Pmt, StreamKind, VideoCodec};
@@ -234,7 +234,14 @@ fn describe(survey: &Survey, report: &mut PlayReport) -> Option<u16> {
             .push("not an MPEG transport stream: no run of 188-byte packets with sync bytes".into());
         return None;
     }
-    report.guide = guide(survey);
+    let arib;
+    (report.guide, arib) = guide(survey);
+    if arib {
+        report.problems.push(
+            "ARIB STD-B24 text: not decoded (the guide is ISDB's; its titles are left empty, its times moved from JST to UTC)"
+                .into(),
+        );
+    }
     let (losses, skipped) = survey.sync();
     if losses > 0 {
         report.problems.push(format!(
@@ -390,8 +397,10 @@ fn has_decoder(codec: VideoCodec) -> bool {
     })
 }
 
-/// EIT events with SDT service names, by service and start.
-fn guide(survey: &Survey) -> Vec<GuideReport> {
+/// EIT events with SDT service names, by service and start; and whether any event's text is
+/// ISDB's ARIB coding (left empty).
+fn guide(survey: &Survey) -> (Vec<GuideReport>, bool) {
+    let mut arib = false;
     let mut names: BTreeMap<DvbService, String> = BTreeMap::new();
     let mut events: BTreeMap<(DvbService, i64, u16), String> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -407,6 +416,7 @@ fn guide(survey: &Survey) -> Vec<GuideReport> {
             }
         } else if let Ok(eit) = parse_eit(&section) {
             for e in eit.events {
+                arib |= e.text_coding == TextCoding::Arib;
                 let Some(start) = e.start else { continue };
                 if seen.insert((eit.service, e.event_id, start)) && events.len() < MAX_GUIDE {
                     let end = start + i64::from(e.duration_s);
@@ -415,7 +425,7 @@ fn guide(survey: &Survey) -> Vec<GuideReport> {
             }
         }
     }
-    events
+    let events = events
         .into_iter()
         .map(|((service, start, _), value)| {
             let (end, title) = value.split_once('\u{0}').unwrap_or(("0", ""));
@@ -426,7 +436,8 @@ fn guide(survey: &Survey) -> Vec<GuideReport> {
                 end: rfc3339(end.parse().unwrap_or(start)),
             }
         })
-        .collect()
+        .collect();
+    (events, arib)
 }
 
 fn rfc3339(t: i64) -> String {
@@ -750,7 +761,10 @@ fn same_language(a: &str, b: &str) -> bool {
 
 /// Folds the player's run into the report and writes the snapshot.
 fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Option<&Survey>) {
-    report.first_frame_ms = run.first_frame_ms;
+    // The player's first-frame event comes from the video sink; the count from the frames
+    // handed out. A run stopped between the two has a first frame but no frame counted: the
+    // report gives a time only with a frame.
+    report.first_frame_ms = run.first_frame_ms.filter(|_| run.frames > 0);
     report.frames = run.frames;
     let video_expected = report.video.is_some() || survey.is_none();
     if run.frames > 0 || run.decoder.is_some() {
@@ -929,6 +943,48 @@ mod tests {
         assert_eq!(pts_duration(&bytes), Some(18_000 * 300));
         assert_eq!(pts_duration(&bytes[..TS_PACKET_SIZE]), None);
         assert!(TsLoop::evenly(&bytes, 18_000 * 300).is_ok());
+    }
+
+    #[test]
+    fn a_first_frame_time_only_with_a_counted_frame() {
+        let options = PlayOptions {
+            input: "capture.ts".into(),
+            via: Via::File,
+            seconds: 1.5,
+            audio: None,
+            subtitles: None,
+            snapshot: None,
+            at: 0.0,
+        };
+        let h264 = || PlayReport {
+            video: Some(VideoReport {
+                codec: "h264".into(),
+                ..VideoReport::default()
+            }),
+            ..PlayReport::default()
+        };
+        // The sink saw a frame, the run stopped before it was counted.
+        let mut report = h264();
+        let run = Run {
+            first_frame_ms: Some(420),
+            ..Run::default()
+        };
+        finish(&mut report, run, &options, None);
+        assert_eq!((report.first_frame_ms, report.frames), (None, 0));
+        assert!(
+            report.problems.iter().any(|p| p.starts_with("no video frame")),
+            "{:?}",
+            report.problems
+        );
+        let mut report = h264();
+        let run = Run {
+            first_frame_ms: Some(420),
+            frames: 3,
+            ..Run::default()
+        };
+        finish(&mut report, run, &options, None);
+        assert_eq!((report.first_frame_ms, report.frames), (Some(420), 3));
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
     }
 
     #[test]

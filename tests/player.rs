@@ -206,6 +206,7 @@ fn overlay_builds(_: &Fixture) -> Result<(), String> {
         let outputs = Outputs {
             video: VideoOutput::Overlay { sink: sink.into() },
             audio_sink: "fakesink".into(),
+            audio_tap: None,
         };
         let built = pipeline::build(pipeline::Input::Ts, &outputs, Default::default(), Arc::new(|| {}))
             .map_err(|e| format!("{sink}: {e:?}"))?;

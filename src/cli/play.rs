@@ -12,7 +12,8 @@
 //!  URL (http(s), rtsp, rtmp, udp, rtp): through the lineup's gate, then the Player
 //! ```
 //!
-//! The report is `{"video","audio","subtitles","first_frame_ms","frames","guide","problems"}`;
+//! The report is `{"video","audio","subtitles","first_frame_ms","frames","audio_buffers","guide",
+//! "problems"}` (`audio_buffers`: decoded audio buffers that reached the audio sink);
 //! a stream that cannot play (not TS, scrambled, no decoder, no program) is a report with
 //! problems and exit status 1, never a hang: every wait has a deadline.
 //!
@@ -81,6 +82,8 @@ pub struct PlayReport {
     pub subtitles: Vec<SubtitleReport>,
     pub first_frame_ms: Option<u64>,
     pub frames: u64,
+    /// Decoded audio buffers that reached the audio sink.
+    pub audio_buffers: u64,
     pub guide: Vec<GuideReport>,
     pub problems: Vec<String>,
 }
@@ -610,6 +613,7 @@ fn loop_duration(aligned: &[u8]) -> Option<u64> {
 struct Run {
     first_frame_ms: Option<u64>,
     frames: u64,
+    audio_buffers: u64,
     size: Option<(u32, u32)>,
     snapshot: Option<(u32, u32, Vec<u8>)>,
     decoder: Option<(String, bool)>,
@@ -642,7 +646,9 @@ fn run_player(
     let seen = frames.clone();
     let want_snapshot = options.snapshot.is_some();
     let at = Duration::from_secs_f64(options.at.max(0.0));
-    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
+    let audio_buffers = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counted = audio_buffers.clone();
+    let mut outputs = Outputs::headless(Arc::new(move |frame| {
         let Ok(mut f) = seen.lock() else { return };
         f.count += 1;
         let first = *f.first.get_or_insert_with(Instant::now);
@@ -656,7 +662,11 @@ fn run_player(
             }
             f.snapshot = Some((frame.width, frame.height, rgba));
         }
-    })));
+    }));
+    outputs.audio_tap = Some(Arc::new(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }));
+    let config = PlayerConfig::plain(outputs);
     let player = match Player::new(config, sink) {
         Ok(p) => p,
         Err(e) => {
@@ -748,6 +758,7 @@ fn run_player(
     drop(player);
     if let Ok(mut f) = frames.lock() {
         run.frames = f.count;
+        run.audio_buffers = audio_buffers.load(std::sync::atomic::Ordering::Relaxed);
         run.size = f.size;
         run.snapshot = f.snapshot.take();
     }
@@ -766,6 +777,7 @@ fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Opti
     // report gives a time only with a frame.
     report.first_frame_ms = run.first_frame_ms.filter(|_| run.frames > 0);
     report.frames = run.frames;
+    report.audio_buffers = run.audio_buffers;
     let video_expected = report.video.is_some() || survey.is_none();
     if run.frames > 0 || run.decoder.is_some() {
         let video = report.video.get_or_insert_with(VideoReport::default);
@@ -881,8 +893,16 @@ fn write_text(r: &PlayReport, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     match r.first_frame_ms {
-        Some(ms) => writeln!(out, "first frame after {ms} ms, {} frames", r.frames)?,
-        None => writeln!(out, "no first frame, {} frames", r.frames)?,
+        Some(ms) => writeln!(
+            out,
+            "first frame after {ms} ms, {} frames, {} audio buffers",
+            r.frames, r.audio_buffers
+        )?,
+        None => writeln!(
+            out,
+            "no first frame, {} frames, {} audio buffers",
+            r.frames, r.audio_buffers
+        )?,
     }
     for g in &r.guide {
         writeln!(out, "guide: {} {} – {} {}", g.service, g.start, g.end, g.title)?;

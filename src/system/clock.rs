@@ -9,7 +9,11 @@
 //! (`ntp_adjtime`, no STA_UNSYNC) when readable — the unit's `ProtectClock=yes` forbids that call, so
 //! on the box the flag file is what counts. Reads only; must not depend on anything else in the crate.
 
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// 2026-01-01T00:00:00Z: no correct clock running this release shows an earlier time.
@@ -68,6 +72,118 @@ pub fn wait_until_trusted(timeout: Duration, mut still_wanted: impl FnMut() -> b
         }
         std::thread::sleep((deadline - now).min(Duration::from_millis(500)));
     }
+}
+
+/// Steps of the wall clock smaller than this are not reported (NTP slews small errors anyway).
+const SMALLEST_STEP_MS: i64 = 1_000;
+/// How often the watch thread looks at its stop flag.
+const WATCH_POLL_MS: u16 = 250;
+
+/// Watches the wall clock for steps (`date -s`, `clock_settime`, an NTP step after boot) and
+/// reports each with its size against the monotonic clock. The kernel tells: a `timerfd` on
+/// `CLOCK_REALTIME` armed with `TFD_TIMER_CANCEL_ON_SET` is cancelled whenever the clock is set,
+/// so nothing is polled and a step is seen at once. Stops when dropped.
+pub struct ClockWatch {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ClockWatch {
+    /// Starts the watch thread; `on_step` gets each step in milliseconds (positive: forward).
+    pub fn start(mut on_step: impl FnMut(i64) + Send + 'static) -> std::io::Result<Self> {
+        // SAFETY: plain syscall with constant flags; the result is checked before use.
+        let raw = unsafe { libc::timerfd_create(libc::CLOCK_REALTIME, libc::TFD_CLOEXEC | libc::TFD_NONBLOCK) };
+        if raw < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `raw` is a new descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("clock-watch".into())
+            .spawn(move || {
+                let base = Instant::now();
+                while !flag.load(Ordering::Relaxed) {
+                    let before = wall_minus_monotonic_ms(base);
+                    if let Err(e) = arm(&fd) {
+                        log::warn!("the clock watch stops: {e}");
+                        return;
+                    }
+                    // A step between reading the offset and arming is caught here.
+                    let mut step = wall_minus_monotonic_ms(base) - before;
+                    while step.abs() < SMALLEST_STEP_MS && !flag.load(Ordering::Relaxed) {
+                        if !cancelled(&fd) {
+                            continue;
+                        }
+                        step = wall_minus_monotonic_ms(base) - before;
+                        if step.abs() < SMALLEST_STEP_MS {
+                            break;
+                        }
+                    }
+                    if step.abs() >= SMALLEST_STEP_MS && !flag.load(Ordering::Relaxed) {
+                        on_step(step);
+                    }
+                }
+            })?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for ClockWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Wall-clock minus monotonic milliseconds: constant while the clock runs, jumps when it is set.
+fn wall_minus_monotonic_ms(base: Instant) -> i64 {
+    let wall = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    wall - i64::try_from(base.elapsed().as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Arms the timer far in the future (absolute, cancelled when the clock is set).
+fn arm(fd: &OwnedFd) -> std::io::Result<()> {
+    let far = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .saturating_add(10 * 365 * 86_400);
+    let spec = libc::itimerspec {
+        it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+        it_value: libc::timespec {
+            tv_sec: libc::time_t::try_from(far).unwrap_or(libc::time_t::MAX),
+            tv_nsec: 0,
+        },
+    };
+    let flags = libc::TFD_TIMER_ABSTIME | libc::TFD_TIMER_CANCEL_ON_SET;
+    // SAFETY: `fd` is a timerfd we own; `spec` is a valid itimerspec; the old value is not asked for.
+    let r = unsafe { libc::timerfd_settime(fd.as_raw_fd(), flags, &spec, std::ptr::null_mut()) };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Waits up to one poll period; true when the timer was cancelled (the clock was set) or expired.
+fn cancelled(fd: &OwnedFd) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    if !matches!(poll(&mut fds, PollTimeout::from(WATCH_POLL_MS)), Ok(n) if n > 0) {
+        return false;
+    }
+    let mut expirations = [0u8; 8];
+    // SAFETY: reads at most 8 bytes into a buffer of 8 from a descriptor we own.
+    let r = unsafe { libc::read(fd.as_raw_fd(), expirations.as_mut_ptr().cast(), expirations.len()) };
+    // ECANCELED: the clock was set; a read of 8 bytes: the far timer expired (re-arm either way).
+    r == 8 || (r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ECANCELED))
 }
 
 /// The kernel's view (`adjtimex` read-only): `None` when the call is not allowed or fails.

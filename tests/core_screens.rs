@@ -688,7 +688,13 @@ fn a_clock_step_moves_the_guides_now_and_keeps_the_pin_lockout() {
         shell.type_digits("0000");
     }
     let left = |shell: &Shell| {
-        shell.core.saved_state().parental.pin_locked_until_ms.expect("locked") - shell.now().utc_ms
+        shell
+            .core
+            .saved_state()
+            .parental
+            .pin_locked_until_ms
+            .expect("locked")
+            - shell.now().utc_ms
     };
     assert_eq!(left(&shell), 30_000);
     let effects = shell.step_clock(-3_600_000);

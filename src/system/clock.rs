@@ -92,7 +92,8 @@ impl ClockWatch {
     /// Starts the watch thread; `on_step` gets each step in milliseconds (positive: forward).
     pub fn start(mut on_step: impl FnMut(i64) + Send + 'static) -> std::io::Result<Self> {
         // SAFETY: plain syscall with constant flags; the result is checked before use.
-        let raw = unsafe { libc::timerfd_create(libc::CLOCK_REALTIME, libc::TFD_CLOEXEC | libc::TFD_NONBLOCK) };
+        let raw =
+            unsafe { libc::timerfd_create(libc::CLOCK_REALTIME, libc::TFD_CLOEXEC | libc::TFD_NONBLOCK) };
         if raw < 0 {
             return Err(std::io::Error::last_os_error());
         }
@@ -157,7 +158,10 @@ fn arm(fd: &OwnedFd) -> std::io::Result<()> {
         .map_or(0, |d| d.as_secs())
         .saturating_add(10 * 365 * 86_400);
     let spec = libc::itimerspec {
-        it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+        it_interval: libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
         it_value: libc::timespec {
             tv_sec: libc::time_t::try_from(far).unwrap_or(libc::time_t::MAX),
             tv_nsec: 0,

@@ -3,8 +3,8 @@
 //! `clock_settime(CLOCK_REALTIME)` and prints one `ZAPBOX-VM RESULT <name> ok|FAIL <detail>` line per
 //! scenario on the serial console.
 
-use std::sync::mpsc::{Receiver, channel};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use zapbox::app::{Inbox, Shell, Timers};
 use zapbox::core::{Action, Core, Event, SavedState, ScreenView, Settings, TimerId};
@@ -137,11 +137,14 @@ fn guide_follows() -> Outcome {
         step(made)?;
         pump_until(&mut shell, &rx, |s| from(s).is_ok_and(|f| f != was))?;
         let clock = shell.view().clock_utc_ms;
-        near(clock - wall_ms(), 0).map_err(|_| format!("the clock on screen is {clock}, the wall clock {}", wall_ms()))?;
+        near(clock - wall_ms(), 0)
+            .map_err(|_| format!("the clock on screen is {clock}, the wall clock {}", wall_ms()))?;
         let now_s = wall_ms() / 1000;
         let grid = from(&shell)?;
         if !(grid..grid + 3600).contains(&now_s) {
-            return Err(format!("after a {made} ms step the grid starts at {grid}, now is {now_s}"));
+            return Err(format!(
+                "after a {made} ms step the grid starts at {grid}, now is {now_s}"
+            ));
         }
     }
     if from(&shell)? != before {

@@ -99,31 +99,37 @@ impl ClockWatch {
         }
         // SAFETY: `raw` is a new descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // Armed before this returns: a step right after `start` is reported.
+        let base = Instant::now();
+        let mut before = wall_minus_monotonic_ms(base);
+        arm(&fd)?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("clock-watch".into())
             .spawn(move || {
-                let base = Instant::now();
                 while !flag.load(Ordering::Relaxed) {
-                    let before = wall_minus_monotonic_ms(base);
-                    if let Err(e) = arm(&fd) {
-                        log::warn!("the clock watch stops: {e}");
-                        return;
-                    }
-                    // A step between reading the offset and arming is caught here.
-                    let mut step = wall_minus_monotonic_ms(base) - before;
-                    while step.abs() < SMALLEST_STEP_MS && !flag.load(Ordering::Relaxed) {
-                        if !cancelled(&fd) {
-                            continue;
+                    // Re-armed before the report: a step made right after it is caught too.
+                    let step = wall_minus_monotonic_ms(base) - before;
+                    if step.abs() >= SMALLEST_STEP_MS {
+                        before += step;
+                        if let Err(e) = arm(&fd) {
+                            log::warn!("the clock watch stops: {e}");
+                            return;
                         }
-                        step = wall_minus_monotonic_ms(base) - before;
-                        if step.abs() < SMALLEST_STEP_MS {
-                            break;
-                        }
-                    }
-                    if step.abs() >= SMALLEST_STEP_MS && !flag.load(Ordering::Relaxed) {
                         on_step(step);
+                        continue;
+                    }
+                    if cancelled(&fd) {
+                        // Set by less than a reported step (or the far timer expired): absorbed.
+                        let step = wall_minus_monotonic_ms(base) - before;
+                        if step.abs() < SMALLEST_STEP_MS {
+                            before += step;
+                        }
+                        if let Err(e) = arm(&fd) {
+                            log::warn!("the clock watch stops: {e}");
+                            return;
+                        }
                     }
                 }
             })?;

@@ -625,19 +625,22 @@ fn the_guide_is_fetched_again_on_the_cores_timer() {
     );
 }
 
-/// An operator's EIT barker: channel 1's stream said which DVB service it is (its actual
-/// table); later, channel 2's stream carries EIT *other* for that service, which reaches
-/// channel 1's guide though channel 1 is not tuned.
+/// An operator's EIT barker: channel 1's stream named its DVB service in its PAT and SDT (it
+/// carries no EIT of its own); later, channel 2's stream carries EIT *other* for that service,
+/// which reaches channel 1's guide though channel 1 is not tuned. A section whose ids differ in
+/// the transport stream (same service id) does not.
 #[test]
 fn eit_other_tables_fill_the_guide_of_channels_not_tuned() {
     let (mut shell, guide, _dir) = with_guide(3);
     drop(guide);
     let first = shell.last_request();
-    let mut actual = eit_section(0x4e, "Channel One Live", EVENING_S - 600);
-    actual.service.service_id = 101;
-    shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
+    shell.send(Event::Player(zapbox::core::PlayerEvent::Service {
         request: first,
-        sections: vec![actual],
+        service: zapbox::mpegts::eit::DvbService {
+            original_network_id: 1,
+            transport_stream_id: 1,
+            service_id: 101,
+        },
     }));
     shell.press(Action::ChannelUp);
     shell.first_frame();
@@ -647,9 +650,12 @@ fn eit_other_tables_fill_the_guide_of_channels_not_tuned() {
     barker.service.service_id = 101;
     let mut unknown = eit_section(0x4f, "Nobody's Show", EVENING_S - 300);
     unknown.service.service_id = 999;
+    let mut elsewhere = eit_section(0x4f, "Same Service Id Elsewhere", EVENING_S - 300);
+    elsewhere.service.service_id = 101;
+    elsewhere.service.transport_stream_id = 2;
     shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
         request: second,
-        sections: vec![barker, unknown],
+        sections: vec![elsewhere.clone(), barker, unknown, elsewhere],
     }));
     assert_ne!(
         shell.view().now.map(|p| p.title).as_deref(),

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// Seconds of playback per capture: the captures are short, and most end before this.
 const SECONDS: &str = "1.5";
+/// The window for the slow captures (see `play`).
+const SLOW_SECONDS: &str = "6";
 /// A run longer than this is a hang.
 const HANG: Duration = Duration::from_secs(60);
 
@@ -54,7 +56,11 @@ struct Outcome {
 }
 
 fn play(file: &Path, via: &str) -> Outcome {
-    play_for(file, via, SECONDS)
+    // test-137's first picture is 4K HEVC decoded in software after an SPS that comes late in
+    // the capture: on a loaded two-core machine it lands after SECONDS, so it gets a longer
+    // window (the report counts only frames inside the window).
+    let slow = file.file_name().and_then(|n| n.to_str()) == Some("test-137.ts");
+    play_for(file, via, if slow { SLOW_SECONDS } else { SECONDS })
 }
 
 fn play_for(file: &Path, via: &str, seconds: &str) -> Outcome {
@@ -183,7 +189,7 @@ fn frames(r: &Value) -> u64 {
 /// the group is joined, so its first keyframe is received.
 fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
     let p = problems(r);
-    if via != "file" && UNPACEABLE.contains(&file) && !p.contains("cannot be paced") {
+    if via != "file" && UNTIMED.contains(&file) && !p.contains("sent at a nominal") {
         return Err(format!(
             "{file} has neither two PCRs nor two PTS, which must be named: {r}"
         ));
@@ -193,8 +199,12 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
         |r: &Value| -> Vec<(String, String)> { audio(r).into_iter().map(|(_, _, l, k)| (l, k)).collect() };
     match file {
         "test-012.ts" => {
-            // 373 KB: its first keyframe may come after a short run ends.
+            // PAT, PMT and teletext only: the PMT's video and audio PIDs carry nothing.
             need(video_codec(r) == "h264", "H.264")?;
+            need(
+                p.contains("H264 video on PID 1060") && p.contains("nothing to play"),
+                "the PIDs without packets are named",
+            )?;
             let tracks = langs_kinds(r);
             need(tracks.len() == 4, "four audio tracks")?;
             need(
@@ -211,6 +221,15 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
                 "French teletext subtitles",
             )
         }
+        "test-018.ts" => need(
+            video_codec(r) == "mpeg2" && p.contains("nothing to play"),
+            "SI and carousels only: nothing to play is named",
+        ),
+        "test-101.ts" => need(p.contains("scrambled"), "scrambled is a problem"),
+        "captions-test.ts" => need(
+            video_codec(r) == "h264" && frames(r) > 0 && r["video"]["width"] == 1920,
+            "H.264 1080p plays (no audio stream to wait for)",
+        ),
         "test-026.ts" => {
             need(video_codec(r) == "h264" && frames(r) > 0, "H.264 plays")?;
             let a = audio(r);
@@ -231,15 +250,45 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
             need(audio(r).iter().any(|t| t.1 == "mpeg"), "MPEG-1 audio")
         }
         "test-100.1.ts" => {
+            // One PES of HEVC, and an empty audio PID. From the file GStreamer's parser rejects
+            // the picture; looped through multicast the parser may resynchronise on a later lap
+            // and decode it. Either is a correct report: no frame with the failure named, or
+            // the 2160p picture.
             need(video_codec(r) == "hevc", "HEVC")?;
-            need(audio(r).iter().any(|t| t.1 == "aac" && t.2 == "eng"), "AAC eng")
+            if frames(r) == 0 {
+                need(
+                    p.contains("playback failed") || p.contains("no video frame"),
+                    "no picture is named",
+                )?;
+            } else {
+                need(r["video"]["width"] == 3840, "the 2160p picture")?;
+            }
+            need(audio(r).iter().any(|t| t.1 == "aac" && t.2 == "eng"), "AAC eng")?;
+            need(p.contains("AAC audio on PID 258"), "the empty audio PID is named")
         }
-        "test-137.ts" => need(video_codec(r) == "hevc", "HEVC"),
+        "test-137.ts" => {
+            // 4K HEVC whose first SPS comes late; its AAC PID carries nothing, which must
+            // not keep the picture paused.
+            need(
+                video_codec(r) == "hevc" && frames(r) > 0 && r["video"]["width"] == 3840,
+                "HEVC 2160p plays",
+            )?;
+            need(p.contains("AAC audio on PID 122"), "the empty audio PID is named")
+        }
         "test-146.ts" => {
-            need(video_codec(r) == "hevc", "HEVC")?;
+            // One corrupted HEVC picture; the AAC-LATM PID carries nothing.
+            need(video_codec(r) == "hevc" && frames(r) == 0, "HEVC, not decodable")?;
+            need(
+                p.contains("playback failed") || p.contains("no video frame"),
+                "no picture is named",
+            )?;
             need(
                 audio(r).iter().any(|t| t.1 == "aac-latm" && t.2 == "hrv"),
                 "AAC-LATM hrv",
+            )?;
+            need(
+                p.contains("AAC-LATM audio on PID 2013"),
+                "the empty audio PID is named",
             )
         }
         "test-148.ts" => need(
@@ -276,16 +325,16 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
     }
 }
 
-/// Captures on which a GStreamer decoder (not zapbox) crashes the process: test-139's DTS-HD
-/// Master Audio under HDMV registration takes libav's DTS decoder down with SIGSEGV
-/// (GStreamer 1.22, FFmpeg 5.1). Listed so every other capture still must not crash.
+/// Captures on which GStreamer (not zapbox) crashes the process: with test-139 (MPEG-2, DTS-HD
+/// Master Audio under HDMV registration, MPEG audio) GStreamer 1.22's decodebin3 dies in
+/// `gst_object_replace` during its own state change, when the pipeline is stopped (seen with
+/// `gst-launch-1.0 uridecodebin3` alone, under gdb). Listed so every other capture still must
+/// not crash.
 const KNOWN_CRASHES: &[&str] = &["test-139.ts"];
 
-/// Captures with neither two PCRs nor two PES time stamps on one PID, which no pacing can
-/// send as a live stream: test-018 is 100 packets of SI and carousels, test-100.1 holds one
-/// PES start and one PCR, test-101 one PCR and scrambled PES. Through multicast their report
-/// must name this (the file path still describes them).
-const UNPACEABLE: &[&str] = &["test-018.ts", "test-100.1.ts", "test-101.ts"];
+/// Captures with neither two PCRs nor two PES time stamps on one PID: through multicast they
+/// are sent at a nominal rate, which the report names.
+const UNTIMED: &[&str] = &["test-100.1.ts", "test-101.ts"];
 
 /// The two tests take turns: each already runs two captures at a time.
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());

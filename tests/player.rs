@@ -76,6 +76,10 @@ fn main() {
             "hot channels: a budget of one stream pre-joins nothing",
             hot_budget_one,
         ),
+        (
+            "timeshift: pause 25 s then play shows the frames of 25 s ago",
+            timeshift_pause_and_play,
+        ),
     ];
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
@@ -129,6 +133,7 @@ fn play(player: &mut Player, request: u64, source: &Source) {
         channel: zapbox::lineup::ChannelKey("test".into()),
         source: Box::new(source.clone()),
         hot: Vec::new(),
+        start: Default::default(),
     });
 }
 
@@ -138,20 +143,7 @@ fn expect_event(
     within: Duration,
     want: impl Fn(&PlayerEvent) -> bool,
 ) -> Result<PlayerEvent, String> {
-    let deadline = Instant::now() + within;
-    loop {
-        let left = deadline
-            .checked_duration_since(Instant::now())
-            .ok_or("timed out waiting for the player")?;
-        match probe.events.recv_timeout(left) {
-            Ok(e) if want(&e) => return Ok(e),
-            Ok(PlayerEvent::Failed { error, .. }) => {
-                return Err(format!("player failed: {error:?}"));
-            }
-            Ok(_) => {}
-            Err(_) => return Err("timed out waiting for the player".into()),
-        }
-    }
+    wait_for(&probe.events, within, &mut Vec::new(), want)
 }
 
 fn decodes(fixture: &Fixture, number: u32) -> Result<(), String> {
@@ -346,6 +338,240 @@ fn hls_zaps_no_leaks(f: &Fixture) -> Result<(), String> {
             "fds {base_fds} -> {fds}, threads {base_threads} -> {threads} from zap 20 to zap {zaps}"
         ));
     }
+    Ok(())
+}
+
+/// A frame's signature: mean luma of a 32×18 grid (the moving ball and the running time make the
+/// frames of one loop tell apart).
+fn signature(frame: &zapbox::player::VideoFrame) -> Vec<u8> {
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let mut out = Vec::with_capacity(32 * 18);
+    for gy in 0..18 {
+        for gx in 0..32 {
+            let mut sum = 0u32;
+            for sy in 0..4 {
+                for sx in 0..4 {
+                    let x = (gx * w + (2 * sx + 1) * w / 8 / 4) / 32;
+                    let y = (gy * h + (2 * sy + 1) * h / 8 / 4) / 18;
+                    let at = y * frame.stride + x * 4;
+                    let px = frame.data.get(at..at + 3).unwrap_or(&[0, 0, 0]);
+                    sum += (u32::from(px[0]) * 3 + u32::from(px[1]) * 6 + u32::from(px[2])) / 10;
+                }
+            }
+            out.push((sum / 16) as u8);
+        }
+    }
+    out
+}
+
+type Signatures = Arc<std::sync::Mutex<Vec<(Instant, Vec<u8>)>>>;
+
+/// A player whose frames are kept as signatures with their arrival times.
+fn signature_probe() -> (Player, mpsc::Receiver<PlayerEvent>, Signatures) {
+    let (tx, events) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().map(|t| t.send(e));
+    });
+    let frames: Signatures = Default::default();
+    let kept = frames.clone();
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
+        let sig = signature(&frame);
+        if let Ok(mut f) = kept.lock() {
+            f.push((Instant::now(), sig));
+        }
+    })));
+    (
+        Player::new(config, sink).expect("GStreamer initialises"),
+        events,
+        frames,
+    )
+}
+
+fn wait_for(
+    events: &mpsc::Receiver<PlayerEvent>,
+    within: Duration,
+    seen: &mut Vec<PlayerEvent>,
+    want: impl Fn(&PlayerEvent) -> bool,
+) -> Result<PlayerEvent, String> {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .ok_or("timed out waiting for the player")?;
+        match events.recv_timeout(left) {
+            Ok(e) if want(&e) => return Ok(e),
+            Ok(PlayerEvent::Failed { error, .. }) => return Err(format!("player failed: {error:?}")),
+            Ok(e) => seen.push(e),
+            Err(_) => return Err("timed out waiting for the player".into()),
+        }
+    }
+}
+
+/// How long before `at` the reference player showed the picture `sig` (best match over its last
+/// `span`), and how much better that match was than the second best a second away.
+fn shown_before(reference: &Signatures, sig: &[u8], at: Instant, span: Duration) -> Option<(Duration, f64)> {
+    let frames = reference.lock().ok()?;
+    let sad = |other: &[u8]| -> u64 {
+        sig.iter()
+            .zip(other)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum()
+    };
+    let candidates: Vec<(Instant, u64)> = frames
+        .iter()
+        .filter(|(t, _)| *t <= at && at.duration_since(*t) <= span)
+        .map(|(t, s)| (*t, sad(s)))
+        .collect();
+    let &(best_at, best) = candidates.iter().min_by_key(|(_, d)| *d)?;
+    let runner_up = candidates
+        .iter()
+        .filter(|(t, _)| t.max(&best_at).duration_since(*t.min(&best_at)) > Duration::from_secs(1))
+        .map(|(_, d)| *d)
+        .min()
+        .unwrap_or(u64::MAX);
+    Some((at.duration_since(best_at), runner_up as f64 / best.max(1) as f64))
+}
+
+/// The circular distance of `a` and `b` modulo `period` (the demo's loops repeat every 10 s).
+fn loop_distance(a: Duration, b: Duration, period: Duration) -> Duration {
+    let (a, b, p) = (
+        a.as_millis() % period.as_millis(),
+        b.as_millis() % period.as_millis(),
+        period.as_millis(),
+    );
+    let d = a.abs_diff(b);
+    Duration::from_millis(d.min(p - d) as u64)
+}
+
+/// Pause and rewind on a real pipeline: a second player shows the same channel live for
+/// reference; after a 25 s pause the first one must show what the reference showed about 25 s
+/// before (modulo the 10 s loop: 5 s apart, not 0), then STOP brings it back to live.
+fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
+    const LOOP: Duration = Duration::from_secs(10);
+    let source = f.lineup.by_number(1).ok_or("channel 1")?.sources[0].clone();
+    let (reference, reference_events, live_frames) = signature_probe();
+    let (player, events, frames) = signature_probe();
+    let play = |request: u64, start: zapbox::core::StartAt| {
+        player.execute(PlayerCommand::Play {
+            request: RequestId(request),
+            channel: ChannelKey("ch1".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start,
+        })
+    };
+    reference.execute(PlayerCommand::Play {
+        request: RequestId(1),
+        channel: ChannelKey("ch1".into()),
+        source: Box::new(source.clone()),
+        hot: Vec::new(),
+        start: Default::default(),
+    });
+    play(1, zapbox::core::StartAt::Live);
+    let mut seen = Vec::new();
+    let first = |e: &PlayerEvent, r: u64| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(r));
+    wait_for(&reference_events, Duration::from_secs(20), &mut Vec::new(), |e| {
+        first(e, 1)
+    })?;
+    wait_for(&events, Duration::from_secs(20), &mut seen, |e| first(e, 1))?;
+    std::thread::sleep(Duration::from_secs(3));
+
+    player.execute(PlayerCommand::Pause {
+        request: RequestId(1),
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let count = |f: &Signatures| f.lock().map(|f| f.len()).unwrap_or(0);
+    let frozen_at = count(&frames);
+    std::thread::sleep(Duration::from_millis(24_500));
+    let while_paused = count(&frames) - frozen_at;
+    if while_paused > 0 {
+        return Err(format!("{while_paused} frames shown while paused"));
+    }
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let buffered = seen
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::Buffered { buffered_ms, .. } => Some(*buffered_ms),
+            _ => None,
+        })
+        .max()
+        .ok_or("no Buffered reports while paused")?;
+    eprintln!("    window reaches {buffered} ms back after a 25 s pause");
+    if buffered < 25_000 {
+        return Err(format!("the window holds only {buffered} ms"));
+    }
+
+    play(2, zapbox::core::StartAt::BehindLive { ms: 25_000 });
+    let started = wait_for(
+        &events,
+        Duration::from_secs(5),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(2)),
+    )?;
+    let PlayerEvent::Started {
+        behind_live_ms: Some(behind),
+        ..
+    } = started
+    else {
+        return Err(format!("no position in {started:?}"));
+    };
+    eprintln!("    resumed from a keyframe {behind} ms behind live");
+    if !(25_000..=27_000).contains(&behind) {
+        return Err(format!("resumed {behind} ms behind live, not about 25 s"));
+    }
+    let resumed_at = count(&frames);
+    wait_for(&events, Duration::from_secs(5), &mut seen, |e| first(e, 2))?;
+    std::thread::sleep(Duration::from_secs(3));
+    let shown = count(&frames) - resumed_at;
+    if shown < 50 {
+        return Err(format!("only {shown} frames in the 3 s after resuming"));
+    }
+    // A frame from the middle of the resumed run, against the reference's last loop.
+    let (at, sig) = frames.lock().map_err(|_| "lock")?[resumed_at + shown / 2].clone();
+    let (age, margin) = shown_before(&live_frames, &sig, at, LOOP).ok_or("no reference frames")?;
+    let off = loop_distance(age, Duration::from_millis(behind), LOOP);
+    eprintln!(
+        "    the resumed picture is what live showed {} ms before (mod 10 s; expected {} mod 10 s), match {margin:.1}x better than a second away",
+        age.as_millis(),
+        behind
+    );
+    if off > Duration::from_millis(1_500) {
+        return Err(format!(
+            "the resumed picture matches live {} ms before, not {behind} ms (mod 10 s)",
+            age.as_millis()
+        ));
+    }
+
+    play(3, zapbox::core::StartAt::Live);
+    let started = wait_for(
+        &events,
+        Duration::from_secs(5),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(3)),
+    )?;
+    wait_for(&events, Duration::from_secs(5), &mut seen, |e| first(e, 3))?;
+    std::thread::sleep(Duration::from_secs(2));
+    let (at, sig) = frames
+        .lock()
+        .map_err(|_| "lock")?
+        .last()
+        .cloned()
+        .ok_or("frames")?;
+    let (age, _) = shown_before(&live_frames, &sig, at, LOOP).ok_or("no reference frames")?;
+    eprintln!(
+        "    back at live: {started:?}; the picture is what live showed {} ms before",
+        age.as_millis()
+    );
+    if loop_distance(age, Duration::ZERO, LOOP) > Duration::from_millis(1_500) {
+        return Err(format!(
+            "STOP did not return to live: {} ms behind the reference",
+            age.as_millis()
+        ));
+    }
+    drop(reference_events);
     Ok(())
 }
 

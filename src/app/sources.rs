@@ -43,6 +43,9 @@ pub enum Boot {
     Reload,
 }
 
+/// How often a load waiting for the ingest in progress checks whether it is still the newest.
+const INGEST_WAIT_POLL: Duration = Duration::from_millis(50);
+
 /// Starts loads of the lineup and the guide; cheap to clone.
 #[derive(Clone)]
 pub struct SourceLoader {
@@ -268,7 +271,20 @@ impl SourceLoader {
         if sources.is_empty() {
             return;
         }
-        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        // Waiting for the ingest in progress, a load that a newer one superseded gives up: under
+        // repeated reloads with a slow ingest, queued loaders (each a thread that would then run
+        // a whole ingest nobody wants) would otherwise pile up.
+        let _writing = loop {
+            if !self.current(generation) {
+                log::info!("guide ingest dropped: a newer load supersedes it");
+                return;
+            }
+            match self.writing.try_lock() {
+                Ok(guard) => break guard,
+                Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => std::thread::sleep(INGEST_WAIT_POLL),
+            }
+        };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -352,6 +368,39 @@ mod tests {
                     .count()
             })
             .unwrap_or(0)
+    }
+
+    /// Reloads while an ingest holds the index directory: each superseded load ends instead of
+    /// queueing for it (the soak found eleven loader threads waiting behind a slow guide bomb,
+    /// each to run a whole ingest nobody wanted); the newest ingests once the directory is free.
+    #[test]
+    fn superseded_loads_do_not_queue_behind_an_ingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/epg/basic.xml");
+        let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+        let loader = SourceLoader::new(inbox, dir.path().to_path_buf(), 0);
+        let held = loader.writing.clone();
+        let ingest_in_progress = held.lock().unwrap();
+        for _ in 0..10 {
+            loader.load(Vec::new(), vec![fixture.to_string()], Boot::Reload);
+            // Long enough for this load to reach the index directory and wait there.
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let end = Instant::now() + Duration::from_secs(30);
+        while loader.running() > 1 && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(loader.running(), 1, "only the newest load waits");
+        drop(ingest_in_progress);
+        while loader.running() > 0 && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(loader.running(), 0);
+        let guides = rx
+            .try_iter()
+            .filter(|e| matches!(e, Event::GuideLoaded(_)))
+            .count();
+        assert_eq!(guides, 1, "one ingest, by the newest load");
     }
 
     /// A viewer changing guide choices fifty times in a row starts one matcher thread, not

@@ -322,6 +322,10 @@ fn player_config(
         },
         multicast_interface: interface.and_then(|name| interface_address(name)),
         decoder_ranks: board.decoder_ranks.clone(),
+        timeshift: crate::player::TimeshiftSettings {
+            seconds: u64::from(config.timeshift.ram_seconds),
+            ram_bytes: u64::from(config.timeshift.ram_mib) << 20,
+        },
     }
 }
 

@@ -67,6 +67,9 @@ pub enum PlayerEvent {
         path: ZapPath,
         behind_live_ms: Option<u64>,
     },
+    /// The live channel's timeshift window, every second: its oldest keyframe is `buffered_ms`
+    /// behind live (what REWIND and the skips can reach).
+    Buffered { request: RequestId, buffered_ms: u64 },
     /// A hot channel was given up: the player left its group.
     HotLost { channel: ChannelKey, reason: HotLoss },
     /// The measured bitrate of a joined channel (live or hot), when first known and when it moves.
@@ -103,6 +106,13 @@ pub enum PlayerEvent {
     Eit {
         request: RequestId,
         sections: Vec<crate::mpegts::eit::EitSection>,
+    },
+    /// The DVB service the stream carries: the original network from its SDT actual, the
+    /// transport stream and service ids from its PAT and the program played. EIT *other*
+    /// tables for that service, wherever they arrive, describe this channel.
+    Service {
+        request: RequestId,
+        service: crate::mpegts::eit::DvbService,
     },
 }
 

@@ -47,6 +47,7 @@ mod standby;
 mod state;
 mod subtitles;
 mod time;
+mod timeshift;
 mod tuning;
 mod view;
 mod view_screens;
@@ -63,7 +64,7 @@ pub use companion::{
     CompanionCommand, CompanionEvent, CompanionStatus, PHONE_CHANNELS, PhoneChannel, PhoneRequest, PhoneView,
     SourceKind, check_source,
 };
-pub use effect::{Effect, HotChannel, PlayerCommand, TimerId};
+pub use effect::{Effect, HotChannel, PlayerCommand, StartAt, TimerId};
 pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
 pub use fetch::{LOGOS_KEPT, Picture};
 pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
@@ -82,6 +83,7 @@ pub use subtitles::{
     SubtitleTrack,
 };
 pub use time::Now;
+pub use timeshift::{SKIP_LEFT_MS, SKIP_RIGHT_MS, TAIL_MARGIN_MS, TimeshiftView};
 pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};
 pub use view_screens::{
     ChannelListView, ChannelRow, GuideCell, GuideRow, GuideView, KeyboardView, MenuView, PinView, ScreenView,
@@ -188,6 +190,8 @@ struct Tune {
     /// How the player started this request, and how far behind live from a cached keyframe.
     path: Option<ZapPath>,
     behind_live_ms: Option<u64>,
+    /// Where the picture is on the channel's timeshift window.
+    shift: timeshift::Shift,
     /// Continuity-counter errors the receiver counted on this channel since it was tuned (over
     /// every rebuild of its pipeline): the about page shows them.
     stream_errors: u64,
@@ -378,6 +382,7 @@ impl Core {
             aspect: self.settings.aspect,
             ui_language: self.settings.ui_language.clone(),
             volume_device: self.volume_device(),
+            timeshift: self.timeshift_view(now),
         }
     }
 

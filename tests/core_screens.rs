@@ -686,6 +686,19 @@ fn a_clock_step_moves_the_guides_now_and_keeps_the_pin_lockout() {
     assert_eq!(shell.view().clock_utc_ms, (EVENING_S + 3600 + 600) * 1000);
     shell.step_clock(-7_200_000);
     assert_eq!(guide_of(&shell).from_s, EVENING_S - 3600);
+    // A measured step is never exact: an hour forward seen as 3,599.997 s still shows "now".
+    shell.step_clock(3_599_997);
+    assert_eq!(
+        guide_of(&shell).from_s,
+        EVENING_S,
+        "a step a little under an hour"
+    );
+    shell.step_clock(-3_600_004);
+    assert_eq!(
+        guide_of(&shell).from_s,
+        EVENING_S - 3600,
+        "a little over an hour back"
+    );
 
     // Locked out for 30 s; the clock is set back an hour; 30 s still left, then open.
     shell.press(Action::Back);

@@ -10,6 +10,7 @@
 //! ([`Event::ClockStepped`](super::Event::ClockStepped)): the guide grid's position relative to
 //! "now" and the end of a PIN lockout (a lockout is a duration, and must stay one across a step).
 
+use super::guide_grid::{GUIDE_STEP_S, floor_step};
 use super::{Core, Effect, Screen};
 
 /// The two clocks the core needs, read by the shell at the moment an event is handled.
@@ -32,14 +33,20 @@ impl Now {
 }
 
 impl Core {
-    /// The wall clock jumped by `by_ms`: what is kept in wall-clock time moves with it.
-    pub(super) fn clock_stepped(&mut self, by_ms: i64, fx: &mut Vec<Effect>) {
+    /// The wall clock jumped by `by_ms` (`now` is after the jump): what is kept in wall-clock time
+    /// moves with it.
+    pub(super) fn clock_stepped(&mut self, by_ms: i64, now: Now, fx: &mut Vec<Effect>) {
         log::info!("the wall clock was set: {:+} s", by_ms / 1000);
-        let by_s = by_ms / 1000;
         if let Screen::Guide(nav) = &mut self.screen {
-            // The grid stays where it was relative to "now": at "now" if it was there.
-            nav.focus_s = nav.focus_s.saturating_add(by_s);
-            nav.from_s = super::guide_grid::floor_step(nav.from_s.saturating_add(by_s));
+            // The grid keeps its place relative to "now" in whole columns: at "now" if it was
+            // there. Counted in columns, not by adding the step to its start, because a measured
+            // step is never exact: an hour forward measured as 3,599.997 s would land the grid a
+            // column before the new "now".
+            let now_s = now.utc_ms.div_euclid(1000);
+            let was_s = (now.utc_ms - by_ms).div_euclid(1000);
+            let columns = (floor_step(nav.from_s) - floor_step(was_s)).div_euclid(GUIDE_STEP_S);
+            nav.from_s = floor_step(now_s) + columns * GUIDE_STEP_S;
+            nav.focus_s = nav.focus_s.saturating_add((by_ms + 500).div_euclid(1000));
         }
         if let Some(until) = self.saved.parental.pin_locked_until_ms.as_mut() {
             *until = until.saturating_add(by_ms);

@@ -76,13 +76,24 @@ pub fn wait_until_trusted(timeout: Duration, mut still_wanted: impl FnMut() -> b
 
 /// Steps of the wall clock smaller than this are not reported (NTP slews small errors anyway).
 const SMALLEST_STEP_MS: i64 = 1_000;
-/// How often the watch thread looks at its stop flag.
+/// How often the watch thread looks at its stop flag (and at the clock, should the kernel's
+/// notice ever be missing).
 const WATCH_POLL_MS: u16 = 250;
 
 /// Watches the wall clock for steps (`date -s`, `clock_settime`, an NTP step after boot) and
-/// reports each with its size against the monotonic clock. The kernel tells: a `timerfd` on
-/// `CLOCK_REALTIME` armed with `TFD_TIMER_CANCEL_ON_SET` is cancelled whenever the clock is set,
-/// so nothing is polled and a step is seen at once. Stops when dropped.
+/// reports each with its size against the monotonic clock. Stops when dropped.
+///
+/// The kernel tells when the clock is set: a `timerfd` on `CLOCK_REALTIME` armed with
+/// `TFD_TIMER_CANCEL_ON_SET` becomes readable (`ECANCELED`) whenever it is. That notice alone is
+/// not trusted to carry the step, because it is consumed by whichever call comes first: re-arming
+/// with a notice pending fails with `ECANCELED` (and clears it), and re-arming after a notice
+/// resets the readable state. A watch that read the offset, then re-armed, missed a step made
+/// between the two, and one that stopped on the re-arm's `ECANCELED` went deaf after a step made
+/// right after a report. So the notice is only a wake-up: each round re-arms first (an
+/// `ECANCELED` there means "the clock was set since you last looked", and the timer is armed all
+/// the same), then compares wall minus monotonic with its value at the previous look and reports
+/// any move of a second or more. A step before the comparison is in the comparison; a step after
+/// it wakes the next round. The poll period bounds the wait should the notice never come.
 pub struct ClockWatch {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -99,37 +110,30 @@ impl ClockWatch {
         }
         // SAFETY: `raw` is a new descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        // Armed before this returns: a step right after `start` is reported.
-        let base = Instant::now();
-        let mut before = wall_minus_monotonic_ms(base);
+        // Armed, then looked at, before this returns: a step right after `start` is reported.
         arm(&fd)?;
+        let base = Instant::now();
+        let mut offset = Offset::new(wall_minus_monotonic_ms(base));
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("clock-watch".into())
             .spawn(move || {
+                let mut armed = true;
                 while !flag.load(Ordering::Relaxed) {
-                    // Re-armed before the report: a step made right after it is caught too.
-                    let step = wall_minus_monotonic_ms(base) - before;
-                    if step.abs() >= SMALLEST_STEP_MS {
-                        before += step;
-                        if let Err(e) = arm(&fd) {
-                            log::warn!("the clock watch stops: {e}");
-                            return;
+                    wait_for_notice(&fd);
+                    // Re-armed before looking: a step made after the look wakes the next round.
+                    match arm(&fd) {
+                        Ok(()) => armed = true,
+                        Err(e) if armed => {
+                            // Not expected; the poll period still catches steps, only later.
+                            log::warn!("the clock watch polls: {e}");
+                            armed = false;
                         }
-                        on_step(step);
-                        continue;
+                        Err(_) => {}
                     }
-                    if cancelled(&fd) {
-                        // Set by less than a reported step (or the far timer expired): absorbed.
-                        let step = wall_minus_monotonic_ms(base) - before;
-                        if step.abs() < SMALLEST_STEP_MS {
-                            before += step;
-                        }
-                        if let Err(e) = arm(&fd) {
-                            log::warn!("the clock watch stops: {e}");
-                            return;
-                        }
+                    if let Some(step) = offset.look(wall_minus_monotonic_ms(base)) {
+                        on_step(step);
                     }
                 }
             })?;
@@ -149,6 +153,24 @@ impl Drop for ClockWatch {
     }
 }
 
+/// Wall minus monotonic at the previous look: a move of [`SMALLEST_STEP_MS`] or more is a step.
+/// Every look moves the reference, so a step is reported once and sets of less than a second
+/// (or rounding of the two clocks' milliseconds) never add up to a report.
+struct Offset {
+    last_ms: i64,
+}
+
+impl Offset {
+    fn new(now_ms: i64) -> Self {
+        Self { last_ms: now_ms }
+    }
+
+    fn look(&mut self, now_ms: i64) -> Option<i64> {
+        let step = now_ms - std::mem::replace(&mut self.last_ms, now_ms);
+        (step.abs() >= SMALLEST_STEP_MS).then_some(step)
+    }
+}
+
 /// Wall-clock minus monotonic milliseconds: constant while the clock runs, jumps when it is set.
 fn wall_minus_monotonic_ms(base: Instant) -> i64 {
     let wall = SystemTime::now()
@@ -157,7 +179,9 @@ fn wall_minus_monotonic_ms(base: Instant) -> i64 {
     wall - i64::try_from(base.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Arms the timer far in the future (absolute, cancelled when the clock is set).
+/// Arms the timer far in the future (absolute, cancelled when the clock is set). `ECANCELED`
+/// means the clock was set since the last read or arm: the timer is armed all the same (the
+/// kernel starts it before it checks), and the caller looks at the clock next anyway.
 fn arm(fd: &OwnedFd) -> std::io::Result<()> {
     let far = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -177,23 +201,25 @@ fn arm(fd: &OwnedFd) -> std::io::Result<()> {
     // SAFETY: `fd` is a timerfd we own; `spec` is a valid itimerspec; the old value is not asked for.
     let r = unsafe { libc::timerfd_settime(fd.as_raw_fd(), flags, &spec, std::ptr::null_mut()) };
     if r < 0 {
-        return Err(std::io::Error::last_os_error());
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::ECANCELED) {
+            return Err(e);
+        }
     }
     Ok(())
 }
 
-/// Waits up to one poll period; true when the timer was cancelled (the clock was set) or expired.
-fn cancelled(fd: &OwnedFd) -> bool {
+/// Waits up to one poll period for the kernel's notice (the clock was set, or the far timer
+/// expired) and consumes it; what it meant is decided by looking at the clock.
+fn wait_for_notice(fd: &OwnedFd) {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-    if !matches!(poll(&mut fds, PollTimeout::from(WATCH_POLL_MS)), Ok(n) if n > 0) {
-        return false;
+    if matches!(poll(&mut fds, PollTimeout::from(WATCH_POLL_MS)), Ok(n) if n > 0) {
+        let mut expirations = [0u8; 8];
+        // SAFETY: reads at most 8 bytes into a buffer of 8 from a descriptor we own; the result
+        // (8 bytes, ECANCELED or EAGAIN) does not matter, only that the notice is consumed.
+        let _ = unsafe { libc::read(fd.as_raw_fd(), expirations.as_mut_ptr().cast(), expirations.len()) };
     }
-    let mut expirations = [0u8; 8];
-    // SAFETY: reads at most 8 bytes into a buffer of 8 from a descriptor we own.
-    let r = unsafe { libc::read(fd.as_raw_fd(), expirations.as_mut_ptr().cast(), expirations.len()) };
-    // ECANCELED: the clock was set; a read of 8 bytes: the far timer expired (re-arm either way).
-    r == 8 || (r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ECANCELED))
 }
 
 /// The kernel's view (`adjtimex` read-only): `None` when the call is not allowed or fails.
@@ -225,6 +251,17 @@ mod tests {
         assert_eq!(classify(now, false, Some(true)), ClockState::Synchronized);
         assert_eq!(classify(now, false, Some(false)), ClockState::Unconfirmed);
         assert_eq!(classify(now, false, None), ClockState::Unconfirmed);
+    }
+
+    #[test]
+    fn a_move_of_a_second_is_a_step_reported_once() {
+        let mut offset = Offset::new(1_000_000);
+        assert_eq!(offset.look(1_000_001), None);
+        assert_eq!(offset.look(1_000_001 + 3_600_000), Some(3_600_000));
+        assert_eq!(offset.look(1_000_001 + 3_600_000), None);
+        assert_eq!(offset.look(1_000_001 - 3_600_000), Some(-7_200_000));
+        assert_eq!(offset.look(1_000_001 - 3_600_000 - 999), None);
+        assert_eq!(offset.look(1_000_001 - 3_600_000 - 1_998), None);
     }
 
     #[test]

@@ -34,6 +34,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub use timers::Timers;
 
+/// How long a stopping service waits for the loader threads (an ingest stops at its next read;
+/// one blocked in a network read is left to the exit, its temporary files removed).
+const LOADER_STOP_WAIT: Duration = Duration::from_secs(2);
+
 /// What the loop needs of a screen: show this view model. Key input goes into the inbox.
 pub trait Ui {
     fn render(&mut self, view: &ViewModel);
@@ -444,6 +448,10 @@ impl App {
     /// The service is stopping: the core saves what must survive, the player stops, and the
     /// state writer finishes its last write before this returns.
     pub fn shutdown(&mut self) {
+        if let Some(loader) = &self.shell.loader {
+            // Before the core's last save: an ingest of a big guide stops at its next read.
+            loader.stop(LOADER_STOP_WAIT);
+        }
         self.shell.handle(Event::Shutdown);
         self.shell.player = None;
         self.shell.state = StateSaving::Off;

@@ -77,7 +77,10 @@ fn budget() -> Duration {
 /// for the CPU, and a wall-clock budget flagged an input that needs milliseconds of CPU (the
 /// campaign of 2026-12-06: 2.1 s of waiting on a machine at load 15).
 fn cpu_time() -> Duration {
-    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime only writes the struct passed.
     unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
     Duration::new(now.tv_sec.max(0) as u64, now.tv_nsec.clamp(0, 999_999_999) as u32)

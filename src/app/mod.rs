@@ -125,6 +125,8 @@ pub struct Shell {
     cec: Option<crate::cec::CecHandle>,
     /// The phone companion's server; `None`: switched off.
     companion: Option<crate::companion::Companion>,
+    /// Reports wall-clock steps as `Event::ClockStepped`; `None`: not watched (tests, benchmarks).
+    clock_watch: Option<crate::system::clock::ClockWatch>,
 }
 
 impl Shell {
@@ -165,6 +167,7 @@ impl Shell {
             saves: 0,
             cec: None,
             companion: None,
+            clock_watch: None,
         })
     }
 
@@ -184,6 +187,18 @@ impl Shell {
     pub fn with_companion(mut self, companion: crate::companion::Companion) -> Self {
         self.companion = Some(companion);
         self
+    }
+
+    /// Watches the wall clock: each step reaches the core as `Event::ClockStepped`.
+    pub fn with_clock_watch(mut self) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let inbox = self.inbox.clone();
+        let watch = crate::system::clock::ClockWatch::start(move |by_ms| {
+            inbox.post(Event::ClockStepped { by_ms });
+        })
+        .context("starting the clock watch")?;
+        self.clock_watch = Some(watch);
+        Ok(self)
     }
 
     /// Lets the core's CEC commands reach the bus through `cec`.

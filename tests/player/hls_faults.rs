@@ -100,7 +100,7 @@ impl Watch {
     }
 
     /// Waits (up to `within`) for a second of full-speed picture with no notice, phase Playing;
-    /// returns when that second began.
+    /// returns when that second began (it ended a second later).
     fn smooth(&mut self, within: Duration) -> Result<Duration, String> {
         let start = Instant::now();
         let mut since: Option<(Instant, usize)> = None;
@@ -200,17 +200,22 @@ pub fn slow_segments(f: &Fixture) -> Result<(), String> {
     )
 }
 
-/// The origin restarts: media sequence 0, timestamps from the start. The old window plays out,
-/// then the picture must come back with the new sequence (seen well after the old window ended).
+/// The origin restarts: media sequence 0, timestamps from the start. The old pipeline plays out
+/// what it buffered; then either it follows the new sequence, or the standing picture is explained
+/// and the picture comes back (timed from the restart).
 pub fn sequence_reset(f: &Fixture) -> Result<(), String> {
     let mut watch = Watch::start(f)?;
+    let restarted = Instant::now();
     f.headend.restart_hls();
-    watch.pass(FAULT)?;
-    let back = watch.smooth(RECOVER)?;
+    let end = Instant::now() + FAULT;
+    while !watch.explained() && Instant::now() < end {
+        watch.pass(Duration::from_millis(100))?;
+    }
+    watch.smooth(RECOVER)?;
     println!(
         "  media sequence reset: {}; smooth picture {} ms after the restart",
         watch.timeline(),
-        (FAULT + back).as_millis()
+        restarted.elapsed().as_millis() - 1000
     );
     Ok(())
 }

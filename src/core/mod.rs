@@ -313,6 +313,7 @@ impl Core {
             Event::Companion(event) => self.companion_event(event),
             Event::Phone(request) => self.phone_request(request, &mut fx, now),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
+            Event::ClockStepped { by_ms } => self.clock_stepped(by_ms, now, &mut fx),
             Event::Shutdown => {
                 self.stop_player(&mut fx);
                 fx.push(Effect::SaveState(Box::new(self.saved.clone())));

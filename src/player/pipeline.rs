@@ -49,15 +49,15 @@ pub struct Decoder {
     pub hardware: bool,
 }
 
-/// Builds (does not start) a pipeline. `first_frame` is called on the streaming thread for every frame
+/// Builds (does not start) a pipeline. `on_frame` is called on the streaming thread for every frame
 /// that reaches the video sink; the caller keeps the "first" bookkeeping.
 pub fn build(
     input: Input<'_>,
     outputs: &Outputs,
     decoder: Arc<Mutex<Option<Decoder>>>,
-    first_frame: Arc<dyn Fn() + Send + Sync>,
+    on_frame: output::OnFrame,
 ) -> Result<Pipeline, PlayerError> {
-    build_inner(input, outputs, decoder, first_frame).map_err(|e| PlayerError {
+    build_inner(input, outputs, decoder, on_frame).map_err(|e| PlayerError {
         kind: ErrorKind::Unsupported,
         detail: format!("cannot build the pipeline: {e} (is a GStreamer plugin missing?)"),
     })
@@ -67,7 +67,7 @@ fn build_inner(
     input: Input<'_>,
     outputs: &Outputs,
     decoder: Arc<Mutex<Option<Decoder>>>,
-    first_frame: Arc<dyn Fn() + Send + Sync>,
+    on_frame: output::OnFrame,
 ) -> Result<Pipeline, glib::BoolError> {
     let pipeline = gst::Pipeline::new();
     watch_elements(&pipeline, decoder);
@@ -89,7 +89,7 @@ fn build_inner(
             (bin, None)
         }
     };
-    let video = output::video_branch(&outputs.video, first_frame)?;
+    let video = output::video_branch(&outputs.video, on_frame)?;
     video.set_property("name", VIDEO_BRANCH);
     let audio = output::audio_branch(&outputs.audio_sink, outputs.audio_tap.as_ref())?;
     audio.set_property("name", AUDIO_BRANCH);

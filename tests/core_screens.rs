@@ -551,6 +551,7 @@ fn eit_section(table_id: u8, title: &str, start: i64) -> zapbox::mpegts::eit::Ei
             extended_text: String::new(),
             content: Vec::new(),
             parental: Vec::new(),
+            text_coding: Default::default(),
         }],
     }
 }
@@ -665,4 +666,69 @@ fn eit_other_tables_fill_the_guide_of_channels_not_tuned() {
     shell.press(Action::ChannelDown);
     let now = shell.view().now.expect("now is known on channel 1");
     assert_eq!(now.title, "Barker News For One");
+}
+
+/// The wall clock steps an hour forward, then two back: the guide grid that showed "now" shows
+/// the new "now" (the focus moves with the clock), the banner clock follows, and a PIN lockout
+/// keeps the time it had left (it is a duration, not a time of day).
+#[test]
+fn a_clock_step_moves_the_guides_now_and_keeps_the_pin_lockout() {
+    let mut shell = Shell::with_settings(lineup(&[1, 2, 3]), locked_ch2());
+    shell.utc_offset_ms = EVENING_S * 1000 - shell.now_ms as i64 + 600_000;
+    shell.send(Event::Started);
+    shell.first_frame();
+    shell.press(Action::Guide);
+    let at_now = guide_of(&shell);
+    assert_eq!(at_now.from_s, EVENING_S);
+
+    shell.step_clock(3_600_000);
+    let grid = guide_of(&shell);
+    assert_eq!(grid.from_s, EVENING_S + 3600, "the grid moved to the new now");
+    assert_eq!(shell.view().clock_utc_ms, (EVENING_S + 3600 + 600) * 1000);
+    shell.step_clock(-7_200_000);
+    assert_eq!(guide_of(&shell).from_s, EVENING_S - 3600);
+    // A measured step is never exact: an hour forward seen as 3,599.997 s still shows "now".
+    shell.step_clock(3_599_997);
+    assert_eq!(
+        guide_of(&shell).from_s,
+        EVENING_S,
+        "a step a little under an hour"
+    );
+    shell.step_clock(-3_600_004);
+    assert_eq!(
+        guide_of(&shell).from_s,
+        EVENING_S - 3600,
+        "a little over an hour back"
+    );
+
+    // Locked out for 30 s; the clock is set back an hour; 30 s still left, then open.
+    shell.press(Action::Back);
+    shell.press(Action::ChannelUp);
+    for _ in 0..5 {
+        shell.type_digits("0000");
+    }
+    let left = |shell: &Shell| {
+        shell
+            .core
+            .saved_state()
+            .parental
+            .pin_locked_until_ms
+            .expect("locked")
+            - shell.now().utc_ms
+    };
+    assert_eq!(left(&shell), 30_000);
+    let effects = shell.step_clock(-3_600_000);
+    assert_eq!(left(&shell), 30_000, "a step back does not lengthen the lockout");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::SaveState(_))),
+        "the moved lockout is saved"
+    );
+    shell.step_clock(3_600_000 * 2);
+    assert_eq!(left(&shell), 30_000, "a step forward does not end it");
+    assert!(
+        played(&shell.type_digits("4321")).is_empty(),
+        "still locked after the step"
+    );
+    shell.advance(30_000);
+    assert!(!played(&shell.type_digits("4321")).is_empty(), "open after 30 s");
 }

@@ -25,6 +25,8 @@ use zapbox::system::netns;
 
 #[path = "player/faults.rs"]
 mod faults;
+#[path = "player/hls_faults.rs"]
+mod hls_faults;
 
 type Case = fn(&Fixture) -> Result<(), String>;
 
@@ -62,8 +64,24 @@ fn main() {
         ("zaps to and from hls leak no fds or threads", hls_zaps_no_leaks),
         ("a stopped sender shows no signal and recovers", stall_and_recover),
         (
-            "network faults: lossy multicast keeps playing and counts errors",
+            "network faults: lossy and reordered multicast keep playing and count errors",
             lossy_multicast,
+        ),
+        (
+            "network faults: an hls origin's 404 burst is recovered from",
+            hls_faults::not_found_burst,
+        ),
+        (
+            "network faults: an hls playlist that stops updating is shown and recovered from",
+            hls_faults::frozen_playlist,
+        ),
+        (
+            "network faults: an hls media sequence reset is recovered from",
+            hls_faults::sequence_reset,
+        ),
+        (
+            "network faults: slow hls segments show buffering, then play",
+            hls_faults::slow_segments,
         ),
         (
             "the preferred audio language plays and AUDIO switches",
@@ -206,9 +224,15 @@ fn overlay_builds(_: &Fixture) -> Result<(), String> {
         let outputs = Outputs {
             video: VideoOutput::Overlay { sink: sink.into() },
             audio_sink: "fakesink".into(),
+            audio_tap: None,
         };
-        let built = pipeline::build(pipeline::Input::Ts, &outputs, Default::default(), Arc::new(|| {}))
-            .map_err(|e| format!("{sink}: {e:?}"))?;
+        let built = pipeline::build(
+            pipeline::Input::Ts,
+            &outputs,
+            Default::default(),
+            Arc::new(|_| {}),
+        )
+        .map_err(|e| format!("{sink}: {e:?}"))?;
         let has_sink = {
             use gstreamer::prelude::*;
             built
@@ -634,9 +658,21 @@ fn about_stream_errors(shell: &Shell) -> Result<usize, String> {
     }
 }
 
-/// Channel 1 under 0.1 %, 1 % and 5 % datagram loss, a few seconds each: every second brings new
-/// frames, the phase stays Playing (no "No signal", no rebuild), and once the kernel dropped a
-/// datagram of the channel the about page counts continuity errors.
+/// A fault the kernel does to the channel's datagrams for a few seconds.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// One datagram in every N dropped.
+    Loss { every: u32 },
+    /// One datagram in every N let through after the next 1–3.
+    Reorder { every: u64 },
+}
+
+/// Channel 1 (plain UDP) under 0.1 %, 1 % and 5 % datagram loss, then with 1 % and 5 % of its
+/// datagrams reordered, three seconds each: every second brings new frames, the phase stays
+/// Playing (no "No signal", no rebuild), the kernel did what was asked (a datagram dropped or
+/// reordered in every step: the faults are counted, not drawn) and the about page counts
+/// continuity errors. Then channel 7 (RTP) with 5 % reordered: the RTP reorder window puts the
+/// datagrams back in order, so the picture keeps coming and no continuity error is counted.
 fn lossy_multicast(f: &Fixture) -> Result<(), String> {
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
     let frames = Arc::new(AtomicUsize::new(0));
@@ -656,9 +692,38 @@ fn lossy_multicast(f: &Fixture) -> Result<(), String> {
     shell.handle(Event::Started);
     run_until(&mut shell, &rx, Duration::from_secs(20), playing)
         .map_err(|e| format!("channel 1 does not play: {e}"))?;
-    let group = group_of(f, 1)?;
-    for per_mille in [1, 10, 50] {
-        let loss = faults::Loss::start(group, per_mille)?;
+    let faults = [
+        (1, Fault::Loss { every: 1000 }),
+        (1, Fault::Loss { every: 100 }),
+        (1, Fault::Loss { every: 20 }),
+        (1, Fault::Reorder { every: 100 }),
+        (1, Fault::Reorder { every: 20 }),
+        (7, Fault::Reorder { every: 20 }),
+    ];
+    for (n, (channel, fault)) in faults.into_iter().enumerate() {
+        if shell.view().requested.as_ref().map(|r| r.number) != Some(channel) {
+            shell.handle(Event::Action(Action::Digit(u8::try_from(channel).unwrap_or(0))));
+            run_until(&mut shell, &rx, Duration::from_secs(20), |s| {
+                playing(s) && s.view().requested.as_ref().map(|r| r.number) == Some(channel)
+            })
+            .map_err(|e| format!("channel {channel} does not play: {e}"))?;
+        }
+        let group = group_of(f, channel)?;
+        // Plain UDP has no sequence numbers: a late datagram is a continuity error. RTP's are put
+        // back in order by the receiver's reorder window.
+        let rtp = f.lineup.by_number(channel).ok_or("channel exists")?.sources[0]
+            .url
+            .starts_with("rtp://");
+        enum Active {
+            Loss(faults::Loss),
+            Reorder(faults::Reorder),
+        }
+        let active = match fault {
+            Fault::Loss { every } => Active::Loss(faults::Loss::start(group, every)?),
+            Fault::Reorder { every } => {
+                Active::Reorder(faults::Reorder::start(group, every, 0x5eed + n as u64)?)
+            }
+        };
         let errors_before = about_stream_errors(&shell)?;
         let request = shell.view().requested.clone();
         for second in 0..3 {
@@ -671,33 +736,57 @@ fn lossy_multicast(f: &Fixture) -> Result<(), String> {
                 let view = shell.view();
                 if view.notice == Some(Notice::NoSignal) || view.phase != Some(Phase::Playing) {
                     return Err(format!(
-                        "{per_mille}‰ loss, second {second}: phase {:?}, notice {:?}",
+                        "{fault:?}, second {second}: phase {:?}, notice {:?}",
                         view.phase, view.notice
                     ));
                 }
             }
             let decoded = frames.load(Ordering::SeqCst) - before;
             if decoded == 0 {
-                return Err(format!("{per_mille}‰ loss: no frame in second {second}"));
+                return Err(format!("{fault:?}: no frame in second {second}"));
             }
         }
+        let (faulted, of) = match active {
+            Active::Loss(loss) => (loss.dropped()?, None),
+            Active::Reorder(reorder) => {
+                let (late, through) = (reorder.reordered(), reorder.passed());
+                reorder.finish()?;
+                (late, Some(through))
+            }
+        };
+        if faulted == 0 {
+            return Err(format!(
+                "{fault:?}: the kernel did nothing to the channel's datagrams"
+            ));
+        }
         // The last second's reports are in once the receiver's next report is due.
-        let dropped = loss.dropped()?;
         let deadline = Instant::now() + Duration::from_secs(3);
-        while dropped > 0 && about_stream_errors(&shell)? == errors_before && Instant::now() < deadline {
+        while about_stream_errors(&shell)? == errors_before && Instant::now() < deadline {
             if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
                 shell.handle(event);
             }
         }
         let counted = about_stream_errors(&shell)? - errors_before;
-        println!("  {per_mille}‰ loss: {dropped} datagrams dropped, {counted} continuity errors counted");
-        if dropped > 0 && counted == 0 {
+        match of {
+            None => println!(
+                "  channel {channel}, {fault:?}: {faulted} datagrams dropped, {counted} continuity errors counted"
+            ),
+            Some(of) => println!(
+                "  channel {channel}, {fault:?}: {faulted} of {of} datagrams reordered, {counted} continuity errors counted"
+            ),
+        }
+        if counted == 0 && !rtp {
             return Err(format!(
-                "{per_mille}‰ loss: {dropped} datagrams dropped, no continuity error counted"
+                "{fault:?}: {faulted} datagrams hit, no continuity error counted"
+            ));
+        }
+        if counted > 0 && rtp {
+            return Err(format!(
+                "{fault:?} on RTP: {counted} continuity errors, the reorder window should hide them"
             ));
         }
         if shell.view().requested != request {
-            return Err("the channel changed under loss".into());
+            return Err(format!("{fault:?}: the channel changed"));
         }
     }
     Ok(())

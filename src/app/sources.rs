@@ -18,7 +18,7 @@
 
 use super::Inbox;
 use crate::core::{Event, GuideHandle};
-use crate::epg::{BuildOptions, GuideSource, IngestError, IngestOptions, LineupFilter, NamedBy};
+use crate::epg::{BuildOptions, GuideSource, IngestError, IngestOptions, KeepGoing, LineupFilter, NamedBy};
 use crate::guide::{Guide, GuideOverrides};
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How long the loader waits for NTP before giving up on fresh sources (cached ones stay; a newer
 /// load ends the wait at once).
@@ -121,6 +121,9 @@ impl SourceLoader {
         let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
             let _running = running;
             job(&loader);
+            // A lineup or guide load frees tens of MB at once (a hostile one up to its caps):
+            // hand them back now, or the resident size keeps the peak of the largest load.
+            crate::system::resources::release_free_memory();
         });
         if let Err(e) = &spawned {
             log::error!("cannot start the {name} thread: {e}");
@@ -207,6 +210,26 @@ impl SourceLoader {
                 Err(TryLockError::Poisoned(_)) => loader.ingest(&sources, &lineup, generation),
             }
         });
+    }
+
+    /// The service is stopping: every load in progress is superseded, so an ingest stops at its
+    /// next read and removes its half-written index. Waits up to `within` for the threads; a
+    /// thread still blocked in a network read after that would leave its temporary files to the
+    /// process exit, so this process's own temporary files in the guide's directories go now
+    /// (the next start would only remove them as stale, and a box may never restart cleanly).
+    pub fn stop(&self, within: Duration) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let deadline = Instant::now() + within;
+        while self.running() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if self.running() > 0 {
+            log::info!("{} loader threads still busy at stop", self.running());
+            let index = self.index_dir();
+            for dir in [index.join("downloads"), index] {
+                crate::system::atomic::remove_own_temps(&dir);
+            }
+        }
     }
 
     fn current(&self, generation: u64) -> bool {
@@ -300,7 +323,12 @@ impl SourceLoader {
                 time_zone: self.time_zones.get(location).cloned(),
             })
             .collect();
+        let keep_going = {
+            let loader = self.clone();
+            KeepGoing::new(move || loader.current(generation))
+        };
         let options = IngestOptions {
+            keep_going,
             build: BuildOptions {
                 expire_before: Some(now - KEEP_PAST_S),
                 filter: Some(LineupFilter::new(lineup, &self.overrides())),
@@ -328,6 +356,7 @@ impl SourceLoader {
                     self.post_guide_from_disk(lineup);
                 }
             }
+            Err(IngestError::Cancelled) => log::info!("guide ingest stopped: superseded or shutting down"),
             Err(e @ IngestError::NothingUsable { .. }) | Err(e @ IngestError::Write { .. }) => {
                 log::warn!("guide: {e}");
                 self.inbox.post(Event::Problem(format!("Guide problem: {e}")));

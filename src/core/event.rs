@@ -42,6 +42,10 @@ pub enum Event {
     },
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
+    /// The wall clock was set (NTP step, `date -s`, a time zone or daylight-saving mistake fixed):
+    /// it jumped by `by_ms` against the monotonic clock. Timers run on the monotonic clock and
+    /// are not affected; what the core keeps in wall-clock time follows the jump.
+    ClockStepped { by_ms: i64 },
     /// The service is stopping: save what must survive.
     Shutdown,
 }

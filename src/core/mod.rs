@@ -313,6 +313,7 @@ impl Core {
             Event::Companion(event) => self.companion_event(event),
             Event::Phone(request) => self.phone_request(request, &mut fx, now),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
+            Event::ClockStepped { by_ms } => self.clock_stepped(by_ms, now, &mut fx),
             Event::Shutdown => {
                 self.stop_player(&mut fx);
                 fx.push(Effect::SaveState(Box::new(self.saved.clone())));
@@ -350,7 +351,17 @@ impl Core {
                 .notice
                 .as_ref()
                 .map(|(notice, _)| notice.clone())
-                .or_else(|| phase.as_ref().and_then(Notice::for_phase))
+                .or_else(|| {
+                    let fetched = matches!(
+                        self.current_source_kind(),
+                        Some(
+                            crate::lineup::SourceKind::Hls
+                                | crate::lineup::SourceKind::Dash
+                                | crate::lineup::SourceKind::Http
+                        )
+                    );
+                    phase.as_ref().and_then(|p| Notice::for_phase(p, fetched))
+                })
                 // The PIN prompt says "locked" itself.
                 .filter(|n| !(self.pin.is_some() && *n == Notice::ChannelLocked)),
             phase,

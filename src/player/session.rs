@@ -7,6 +7,7 @@ use super::EventSink;
 use super::ingest::{Attached, Tap, TapKey};
 use super::output::Outputs;
 use super::pipeline::{self, Decoder, Input};
+use super::progress::Progress;
 use crate::core::{ErrorKind, PlayerError, PlayerEvent, RequestId};
 use crate::lineup::Source;
 use gstreamer as gst;
@@ -25,6 +26,8 @@ pub struct Session {
     decodebin: gst::Element,
     collection: super::bus::CollectionSlot,
     janitor: mpsc::Sender<gst::Pipeline>,
+    /// Keeps the progress watchdog of a fetched stream running (it ends when this is dropped).
+    _progress: Option<mpsc::Sender<()>>,
 }
 
 /// What a session is started with besides its source.
@@ -73,7 +76,27 @@ impl Session {
             janitor,
         } = start;
         let first_frame = first_frame_reporter(request, decoder.clone(), events.clone());
-        let built = pipeline::build(input, outputs, decoder, first_frame)?;
+        // A fetched stream's stalls are seen in its picture (see `progress`); the multicast
+        // receiver sees its own.
+        let progress = matches!(input, Input::Uri(_)).then(|| Arc::new(Progress::default()));
+        let on_frame: super::output::OnFrame = match &progress {
+            Some(progress) => {
+                let progress = progress.clone();
+                Arc::new(move |pts| {
+                    first_frame();
+                    progress.frame(pts);
+                })
+            }
+            None => Arc::new(move |_| first_frame()),
+        };
+        let built = pipeline::build(input, outputs, decoder, on_frame)?;
+        let watch = match progress {
+            Some(progress) => Some(
+                super::progress::watch(request, progress, events.clone())
+                    .map_err(|e| stream(&format!("starting the progress watchdog: {e}")))?,
+            ),
+            None => None,
+        };
         let collection = super::bus::CollectionSlot::default();
         super::bus::forward(&built.pipeline, request, events.clone(), collection.clone());
         Ok(Self {
@@ -84,6 +107,7 @@ impl Session {
             decodebin: built.decodebin,
             collection,
             janitor,
+            _progress: watch,
         })
     }
 

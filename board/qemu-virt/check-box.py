@@ -438,8 +438,10 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
         journal = vm.sh("journalctl -b --no-hostname -u zapbox | grep -i watchdog | tail -2").strip()
         print(f"box:   {journal}")
     finally:
-        vm.sh("sync")
-        vm.quit()
+        try:
+            vm.sh("sync")
+        finally:
+            vm.quit()
 
 
 # In the guest, a watcher prints each new content of the state file to the console the moment it sees it

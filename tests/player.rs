@@ -224,6 +224,7 @@ fn overlay_builds(_: &Fixture) -> Result<(), String> {
         let outputs = Outputs {
             video: VideoOutput::Overlay { sink: sink.into() },
             audio_sink: "fakesink".into(),
+            audio_tap: None,
         };
         let built = pipeline::build(
             pipeline::Input::Ts,

@@ -50,7 +50,7 @@ mod subtitles;
 pub mod timeshift;
 
 pub use ingest::{HOT_SILENCE, STALL_AFTER};
-pub use output::{FrameCallback, Outputs, VideoFrame, VideoOutput};
+pub use output::{AudioTap, FrameCallback, Outputs, VideoFrame, VideoOutput};
 pub use pipeline::Decoder;
 pub use timeshift::TimeshiftSettings;
 

@@ -44,11 +44,27 @@ impl std::fmt::Debug for VideoOutput {
 }
 
 /// The outputs a pipeline is built with.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Outputs {
     pub video: VideoOutput,
     /// Audio sink factory (`autoaudiosink`, `alsasink`, `fakesink` for tests).
     pub audio_sink: String,
+    /// Called for every decoded audio buffer that reaches the audio sink (diagnostics: `zapbox
+    /// play` counts them to show a track is decoded, not only announced).
+    pub audio_tap: Option<AudioTap>,
+}
+
+/// See [`Outputs::audio_tap`].
+pub type AudioTap = Arc<dyn Fn() + Send + Sync>;
+
+impl std::fmt::Debug for Outputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outputs")
+            .field("video", &self.video)
+            .field("audio_sink", &self.audio_sink)
+            .field("audio_tap", &self.audio_tap.is_some())
+            .finish()
+    }
 }
 
 impl Outputs {
@@ -57,6 +73,7 @@ impl Outputs {
         Self {
             video: VideoOutput::Texture(video),
             audio_sink: "fakesink".to_string(),
+            audio_tap: None,
         }
     }
 }
@@ -93,9 +110,18 @@ pub fn video_branch(output: &VideoOutput, on_frame: OnFrame) -> Result<gst::Bin,
 }
 
 /// Builds the audio branch with a `volume` element named "volume".
-pub fn audio_branch(sink_name: &str) -> Result<gst::Bin, glib::BoolError> {
+pub fn audio_branch(sink_name: &str, tap: Option<&AudioTap>) -> Result<gst::Bin, glib::BoolError> {
     let bin = gst::Bin::new();
     let sink = make(sink_name)?;
+    if let (Some(tap), Some(pad)) = (tap.cloned(), sink.static_pad("sink")) {
+        pad.add_probe(
+            gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+            move |_, _| {
+                tap();
+                gst::PadProbeReturn::Ok
+            },
+        );
+    }
     if sink_name == "fakesink" {
         sink.set_property("sync", true);
     }

@@ -373,19 +373,26 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
                      f"(live video) -> {out / 'box-live.png'}")
         time.sleep(6)  # the banner hides
         base = vm.screendump(out / "box-before-guide.png")
+        # A loaded host under TCG draws the guide's first frame many seconds after the key: dumps every 3 s
+        # until it shows (or 90 s), then the same for its closing.
         vm.key("g")
-        time.sleep(10)
-        guide = vm.screendump(out / "box-guide.png")
+        t0 = time.monotonic()
+        guide = wait_for(lambda: (d := vm.screendump(out / "box-guide.png")).panel() > 0.3 and d, 90, 3)
+        guide = guide or vm.screendump(out / "box-guide.png")
+        opened_after = time.monotonic() - t0
         vm.key("esc")
-        time.sleep(10)
-        back = vm.screendump(out / "box-after-guide.png")
+        t0 = time.monotonic()
+        back = wait_for(lambda: (d := vm.screendump(out / "box-after-guide.png")).panel() < 0.15 and d, 90, 3)
+        back = back or vm.screendump(out / "box-after-guide.png")
+        closed_after = time.monotonic() - t0
         # The guide is told by its look: its panels cover about half the screen in the theme's colours. (A
         # changed-pixels measure alone is met by moving video: one run "saw" the guide open in a dump that
         # showed only the channel's concentric rings.) Closing is seen as those panels gone again.
         before, shown, after = base.panel(), guide.panel(), back.panel()
         report.check("key GUIDE", before < 0.15 and shown > 0.3 and after < 0.15,
-                     f"g opens the guide (theme panels on {before:.0%} -> {shown:.0%} of the screen), Esc closes it "
-                     f"({after:.0%}); {base.changed(guide):.0%} and {guide.changed(back):.0%} of the pixels changed "
+                     f"g opens the guide (theme panels on {before:.0%} -> {shown:.0%} of the screen, seen after "
+                     f"{opened_after:.0f} s), Esc closes it ({after:.0%}, after {closed_after:.0f} s); "
+                     f"{base.changed(guide):.0%} and {guide.changed(back):.0%} of the pixels changed "
                      f"-> {out / 'box-guide.png'}")
         channel = got or current
 

@@ -7,6 +7,7 @@
 //! filesystem, and nothing may panic on network input.
 
 pub mod build;
+pub mod dvbsub;
 pub mod eit;
 pub mod framer;
 pub mod keyframe;

@@ -368,3 +368,57 @@ fn an_unconfirmed_audio_selection_is_asked_again_a_few_times() {
         "confirmed: no more asks"
     );
 }
+
+/// Continuity errors the receiver reports add up on the about page for the channel watched,
+/// across a rebuild of its pipeline; reports of an older request are ignored; a zap starts over.
+/// They are only counted: a lossy stream keeps playing, never "No signal".
+#[test]
+fn stream_errors_are_counted_on_the_about_page() {
+    use zapbox::core::{MenuItem, MenuPage, MenuValue};
+    let errors = |shell: &Shell| {
+        let lines = shell.core.menu_items(MenuPage::About);
+        match lines
+            .iter()
+            .find(|l| l.item == MenuItem::StreamErrors)
+            .map(|l| &l.value)
+        {
+            Some(MenuValue::Count(n)) => *n,
+            other => panic!("stream errors on the about page: {other:?}"),
+        }
+    };
+    let mut shell = Shell::started(lineup(&[1, 2]));
+    shell.first_frame();
+    assert_eq!(errors(&shell), 0);
+    let first = shell.last_request();
+    for continuity in [3, 4] {
+        shell.send(Event::Player(PlayerEvent::StreamErrors {
+            request: first,
+            continuity,
+        }));
+    }
+    assert_eq!(errors(&shell), 7);
+    assert_eq!(shell.view().phase, Some(Phase::Playing));
+    assert_eq!(
+        shell.view().notice,
+        None,
+        "errors alone are no reason for a notice"
+    );
+
+    // A stall that lasts rebuilds the pipeline under a new request: the count goes on.
+    stall(&mut shell);
+    shell.advance(60_000);
+    let second = shell.last_request();
+    assert_ne!(second, first, "the stalled pipeline was rebuilt");
+    shell.send(Event::Player(PlayerEvent::StreamErrors {
+        request: second,
+        continuity: 5,
+    }));
+    shell.send(Event::Player(PlayerEvent::StreamErrors {
+        request: first,
+        continuity: 100,
+    }));
+    assert_eq!(errors(&shell), 12, "a stale request's report is ignored");
+
+    shell.press(Action::ChannelUp);
+    assert_eq!(errors(&shell), 0, "another channel starts from zero");
+}

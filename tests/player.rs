@@ -23,6 +23,9 @@ use zapbox::lineup::{Lineup, Source};
 use zapbox::player::{EventSink, Outputs, Player, PlayerConfig};
 use zapbox::system::netns;
 
+#[path = "player/faults.rs"]
+mod faults;
+
 type Case = fn(&Fixture) -> Result<(), String>;
 
 struct Fixture {
@@ -58,6 +61,10 @@ fn main() {
         ("200 zaps keep exactly one group and no leaks", zap_200_times),
         ("zaps to and from hls leak no fds or threads", hls_zaps_no_leaks),
         ("a stopped sender shows no signal and recovers", stall_and_recover),
+        (
+            "network faults: lossy multicast keeps playing and counts errors",
+            lossy_multicast,
+        ),
         (
             "the preferred audio language plays and AUDIO switches",
             audio_language,
@@ -384,6 +391,89 @@ fn stall_and_recover(f: &Fixture) -> Result<(), String> {
         "  frames again {} ms after the sender restarted",
         restarted.elapsed().as_millis()
     );
+    Ok(())
+}
+
+/// Continuity errors on the about page (the count the viewer sees).
+fn about_stream_errors(shell: &Shell) -> Result<usize, String> {
+    use zapbox::core::{MenuItem, MenuPage, MenuValue};
+    let lines = shell.core().menu_items(MenuPage::About);
+    match lines
+        .iter()
+        .find(|l| l.item == MenuItem::StreamErrors)
+        .map(|l| &l.value)
+    {
+        Some(MenuValue::Count(n)) => Ok(*n),
+        other => Err(format!("no stream errors line on the about page: {other:?}")),
+    }
+}
+
+/// Channel 1 under 0.1 %, 1 % and 5 % datagram loss, a few seconds each: every second brings new
+/// frames, the phase stays Playing (no "No signal", no rebuild), and once the kernel dropped a
+/// datagram of the channel the about page counts continuity errors.
+fn lossy_multicast(f: &Fixture) -> Result<(), String> {
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let frames = Arc::new(AtomicUsize::new(0));
+    let counter = frames.clone();
+    let outputs = Outputs::headless(Arc::new(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }));
+    let settings = Settings {
+        hot: HotSettings {
+            max_streams: 1,
+            ..HotSettings::default()
+        },
+        ..Settings::default()
+    };
+    let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
+    let mut shell = launch(core, outputs, inbox)?;
+    shell.handle(Event::Started);
+    run_until(&mut shell, &rx, Duration::from_secs(20), playing)
+        .map_err(|e| format!("channel 1 does not play: {e}"))?;
+    let group = group_of(f, 1)?;
+    for per_mille in [1, 10, 50] {
+        let loss = faults::Loss::start(group, per_mille)?;
+        let errors_before = about_stream_errors(&shell)?;
+        let request = shell.view().requested.clone();
+        for second in 0..3 {
+            let before = frames.load(Ordering::SeqCst);
+            let end = Instant::now() + Duration::from_secs(1);
+            while let Some(left) = end.checked_duration_since(Instant::now()) {
+                if let Ok(event) = rx.recv_timeout(left.min(Duration::from_millis(50))) {
+                    shell.handle(event);
+                }
+                let view = shell.view();
+                if view.notice == Some(Notice::NoSignal) || view.phase != Some(Phase::Playing) {
+                    return Err(format!(
+                        "{per_mille}‰ loss, second {second}: phase {:?}, notice {:?}",
+                        view.phase, view.notice
+                    ));
+                }
+            }
+            let decoded = frames.load(Ordering::SeqCst) - before;
+            if decoded == 0 {
+                return Err(format!("{per_mille}‰ loss: no frame in second {second}"));
+            }
+        }
+        // The last second's reports are in once the receiver's next report is due.
+        let dropped = loss.dropped()?;
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while dropped > 0 && about_stream_errors(&shell)? == errors_before && Instant::now() < deadline {
+            if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
+                shell.handle(event);
+            }
+        }
+        let counted = about_stream_errors(&shell)? - errors_before;
+        println!("  {per_mille}‰ loss: {dropped} datagrams dropped, {counted} continuity errors counted");
+        if dropped > 0 && counted == 0 {
+            return Err(format!(
+                "{per_mille}‰ loss: {dropped} datagrams dropped, no continuity error counted"
+            ));
+        }
+        if shell.view().requested != request {
+            return Err("the channel changed under loss".into());
+        }
+    }
     Ok(())
 }
 

@@ -67,6 +67,10 @@ pub enum PlayerEvent {
     HotLost { channel: ChannelKey, reason: HotLoss },
     /// The measured bitrate of a joined channel (live or hot), when first known and when it moves.
     Bitrate { channel: ChannelKey, bps: u64 },
+    /// Continuity-counter errors (TS packets lost, repeated or reordered on the way) that the
+    /// receiver counted on this request's stream since its last report: reported at most once a
+    /// second, only when there are new ones.
+    StreamErrors { request: RequestId, continuity: u64 },
     /// No data for a while (the receiver saw no packets): the picture is frozen.
     Stalled { request: RequestId },
     /// Data flows again after a stall.

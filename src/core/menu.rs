@@ -113,6 +113,9 @@ pub enum MenuItem {
     HotChannels,
     /// About page: streams and Mbit/s in use against the stream budget.
     StreamBudget,
+    /// About page: continuity-counter errors (packets lost or reordered) on the channel watched
+    /// since it was tuned; empty for sources without a TS receiver (HLS, DASH, HTTP).
+    StreamErrors,
 }
 
 impl MenuItem {
@@ -127,7 +130,9 @@ impl MenuItem {
             LockChannel | CecStandbyTv | HardOfHearing => ItemKind::Toggle,
             OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate | Phone => ItemKind::Command,
             OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes
-            | HdmiCec | PhoneAddress | PhoneStatus | HotChannels | StreamBudget => ItemKind::Info,
+            | HdmiCec | PhoneAddress | PhoneStatus | HotChannels | StreamBudget | StreamErrors => {
+                ItemKind::Info
+            }
         }
     }
 
@@ -322,6 +327,7 @@ impl Core {
             MenuLine::text(MenuItem::ZapTimes, zaps.join(", ")),
             MenuLine::text(MenuItem::HotChannels, self.hot_text()),
             MenuLine::text(MenuItem::StreamBudget, self.budget_text()),
+            MenuLine::new(MenuItem::StreamErrors, MenuValue::Count(self.stream_errors())),
             MenuLine::new(MenuItem::HdmiCec, MenuValue::Cec(self.cec_report())),
         ]
     }
@@ -339,6 +345,13 @@ impl Core {
         } else {
             names.join(", ")
         }
+    }
+
+    /// Continuity errors on the channel tuned (0 when none is).
+    fn stream_errors(&self) -> usize {
+        self.tune
+            .as_ref()
+            .map_or(0, |t| usize::try_from(t.stream_errors).unwrap_or(usize::MAX))
     }
 
     /// `2/3 · 11.2/25 Mbit/s`: groups joined and their measured bitrate against the budget.
@@ -456,7 +469,7 @@ impl Core {
             // LEFT/RIGHT on a command, and every key on a line that only informs, do nothing.
             GuideAuto | GuideCandidate | AddSource | ChangePin | OwnSource | OperatorSource | Version
             | Board | Decoder | Network | Channels | Programmes | ZapTimes | Phone | HdmiCec
-            | PhoneAddress | PhoneStatus | HotChannels | StreamBudget => {}
+            | PhoneAddress | PhoneStatus | HotChannels | StreamBudget | StreamErrors => {}
         }
     }
 

@@ -188,6 +188,9 @@ struct Tune {
     /// How the player started this request, and how far behind live from a cached keyframe.
     path: Option<ZapPath>,
     behind_live_ms: Option<u64>,
+    /// Continuity-counter errors the receiver counted on this channel since it was tuned (over
+    /// every rebuild of its pipeline): the about page shows them.
+    stream_errors: u64,
 }
 
 /// The state of the whole box, owned by the dispatch loop.

@@ -95,6 +95,7 @@ impl Core {
                 subtitle_lines: Vec::new(),
                 path: None,
                 behind_live_ms: None,
+                stream_errors: 0,
             });
             if self.needs_pin(key) {
                 self.lock_tune(key, fx);
@@ -201,6 +202,11 @@ impl Core {
             }
             PlayerEvent::HotLost { channel, reason } => self.hot_lost(&channel, reason, now),
             PlayerEvent::Bitrate { channel, bps } => self.hot_bitrate(&channel, bps, fx),
+            PlayerEvent::StreamErrors { request, continuity } => {
+                if let Some(tune) = self.current(request) {
+                    tune.stream_errors = tune.stream_errors.saturating_add(continuity);
+                }
+            }
             PlayerEvent::Stalled { request } => {
                 let Some(tune) = self.current(request) else {
                     return;

@@ -157,6 +157,8 @@ struct Consumer {
     stalled: bool,
     /// Subtitle tracks reported and the teletext page decoded for this consumer.
     subtitles: super::subtitles::SubtitleFeed,
+    /// The ring's continuity-error count when last reported (or when attached).
+    cc_reported: u64,
 }
 
 /// A recording reading a tap: what follows its cursor goes to its writer as chunks.
@@ -256,6 +258,7 @@ impl Tap {
             None
         };
         let silent = state.last_data.is_none_or(|t| t.elapsed() >= STALL_AFTER);
+        let cc_reported = state.ring.stats().cc_errors;
         state.consumer = Some(Consumer {
             request,
             appsrc,
@@ -264,6 +267,7 @@ impl Tap {
             attached: Instant::now(),
             stalled: false,
             subtitles: Default::default(),
+            cc_reported,
         });
         if silent {
             // Stall timing starts now for a channel that has been quiet.
@@ -480,6 +484,7 @@ impl Receive {
             if bitrate_checked.elapsed() >= BITRATE_EVERY {
                 bitrate_checked = Instant::now();
                 self.report_bitrate(&state, &mut bitrate_reported);
+                report_stream_errors(&mut state, &self.events);
             }
         }
         log::trace!("tap {:?}: receive thread ends", self.channel);
@@ -562,6 +567,22 @@ impl Receive {
                 bps,
             });
         }
+    }
+}
+
+/// Reports the continuity errors the ring counted since the consumer's last report (none: nothing).
+fn report_stream_errors(state: &mut TapState, events: &EventSink) {
+    let total = state.ring.stats().cc_errors;
+    let Some(consumer) = state.consumer.as_mut() else {
+        return;
+    };
+    let new = total.saturating_sub(consumer.cc_reported);
+    if new > 0 {
+        consumer.cc_reported = total;
+        events(PlayerEvent::StreamErrors {
+            request: consumer.request,
+            continuity: new,
+        });
     }
 }
 

@@ -128,6 +128,7 @@ pub fn menu_item(item: MenuItem) -> ui::MenuItemId {
         MenuItem::ZapTimes => U::ZapTimes,
         MenuItem::HotChannels => U::HotChannels,
         MenuItem::StreamBudget => U::StreamBudget,
+        MenuItem::StreamErrors => U::StreamErrors,
         MenuItem::Tv => U::Tv,
         MenuItem::Phone => U::Phone,
         MenuItem::CecVolume => U::CecVolume,

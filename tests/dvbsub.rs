@@ -16,7 +16,9 @@ use zapbox::mpegts::subtitles::SubtitleCarriage;
 use zapbox::mpegts::{Framer, TsPacket};
 
 fn corpus(name: &str) -> Option<Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/ts").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/ts")
+        .join(name);
     match std::fs::read(&path) {
         Ok(bytes) => Some(bytes),
         Err(e) => {
@@ -58,7 +60,10 @@ fn decode(data: &[u8]) -> Vec<(u16, String, Vec<DisplaySet>)> {
             }
         }
     });
-    decoders.into_iter().map(|(pid, l, _, sets)| (pid, l, sets)).collect()
+    decoders
+        .into_iter()
+        .map(|(pid, l, _, sets)| (pid, l, sets))
+        .collect()
 }
 
 /// The France 2 capture declares two HD subtitle services, but holds only the tail of one
@@ -101,12 +106,25 @@ fn gstreamer_subtitle(text: &str) -> (Vec<u8>, Vec<u8>) {
             .expect("an appsink")
     };
     let (frames, ts) = (sink("frames"), sink("ts"));
-    pipeline.set_state(gst::State::Playing).expect("the pipeline plays");
+    pipeline
+        .set_state(gst::State::Playing)
+        .expect("the pipeline plays");
     let frame = frames.pull_sample().expect("a frame");
-    let frame = frame.buffer().expect("a buffer").map_readable().expect("readable").to_vec();
+    let frame = frame
+        .buffer()
+        .expect("a buffer")
+        .map_readable()
+        .expect("readable")
+        .to_vec();
     let mut stream = Vec::new();
     while let Ok(sample) = ts.pull_sample() {
-        stream.extend_from_slice(&sample.buffer().expect("a buffer").map_readable().expect("readable"));
+        stream.extend_from_slice(
+            &sample
+                .buffer()
+                .expect("a buffer")
+                .map_readable()
+                .expect("readable"),
+        );
     }
     pipeline.set_state(gst::State::Null).expect("the pipeline stops");
     (frame, stream)
@@ -128,7 +146,10 @@ fn subtitles_from_gstreamers_encoder_decode_to_the_drawn_text() {
     let mut decoded = vec![[0u8; 4]; 720 * 576];
     for r in &set.regions {
         for (i, px) in r.rgba.chunks_exact(4).enumerate() {
-            let (x, y) = (r.x as usize + i % r.width as usize, r.y as usize + i / r.width as usize);
+            let (x, y) = (
+                r.x as usize + i % r.width as usize,
+                r.y as usize + i / r.width as usize,
+            );
             if x < 720 && y < 576 && px[3] > 0 {
                 decoded[y * 720 + x] = px.try_into().unwrap();
             }
@@ -155,7 +176,10 @@ fn subtitles_from_gstreamers_encoder_decode_to_the_drawn_text() {
     let transparent = frame.chunks_exact(4).filter(|p| p[0] == 0).count();
     assert!(drawn > 2000, "the text covers {drawn} pixels");
     // Every text pixel where it was (a row or field out of place misses hundreds).
-    assert!(covered * 1000 >= drawn * 999, "{covered} of {drawn} text pixels drawn");
+    assert!(
+        covered * 1000 >= drawn * 999,
+        "{covered} of {drawn} text pixels drawn"
+    );
     let share = (agree + covered) as f64 / (opaque + transparent) as f64;
     assert!(share > 0.999, "decoded alpha agrees on {share:.4} of the pixels");
     let white = frame
@@ -163,5 +187,8 @@ fn subtitles_from_gstreamers_encoder_decode_to_the_drawn_text() {
         .enumerate()
         .filter(|(i, p)| p[0] > 128 && p[1] > 200 && decoded[*i][3] > 64)
         .count();
-    assert!(bright * 10 >= white * 9, "{bright} of {white} white pixels came back white");
+    assert!(
+        bright * 10 >= white * 9,
+        "{bright} of {white} white pixels came back white"
+    );
 }

@@ -243,7 +243,12 @@ impl Tap {
 
     /// Attaches a pipeline: it gets PAT/PMT and everything from the last keyframe at once (or waits
     /// for the next keyframe), then every packet as it arrives. Replaces an earlier consumer.
-    pub fn attach(&self, request: RequestId, appsrc: gst_app::AppSrc) -> Attached {
+    pub fn attach(
+        &self,
+        request: RequestId,
+        appsrc: gst_app::AppSrc,
+        clock: Arc<super::subtitles::VideoClock>,
+    ) -> Attached {
         let Ok(mut state) = self.state.lock() else {
             return Attached {
                 cached: false,
@@ -266,7 +271,7 @@ impl Tap {
             fed_any: false,
             attached: Instant::now(),
             stalled: false,
-            subtitles: Default::default(),
+            subtitles: super::subtitles::SubtitleFeed::new(clock),
             cc_reported,
         });
         if silent {
@@ -477,7 +482,7 @@ impl Receive {
             state.feed(&mut out);
             let request = state.consumer.as_ref().map(|c| c.request);
             let text = state.consumer.as_mut().zip(request);
-            if let Some(event) = text.and_then(|(c, r)| c.subtitles.text_event(r)) {
+            for event in text.map(|(c, r)| c.subtitles.due_events(r)).unwrap_or_default() {
                 (self.events)(event);
             }
             state.feed_recorders();

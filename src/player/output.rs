@@ -21,6 +21,10 @@ pub struct VideoFrame {
 /// Receives every decoded frame on a streaming thread; must return quickly.
 pub type FrameCallback = Arc<dyn Fn(VideoFrame) + Send + Sync>;
 
+/// Told about every frame the video sink shows (on the streaming thread), with the buffer's
+/// PTS in nanoseconds: the first one ends a zap, all of them time the subtitles.
+pub type FrameShown = Arc<dyn Fn(Option<u64>) + Send + Sync>;
+
 /// How video reaches the screen.
 #[derive(Clone)]
 pub enum VideoOutput {
@@ -60,7 +64,7 @@ impl Outputs {
 /// Builds the video branch: a bin with one sink pad. `on_frame` is also told about the first frame.
 pub fn video_branch(
     output: &VideoOutput,
-    first_frame: Arc<dyn Fn() + Send + Sync>,
+    first_frame: FrameShown,
 ) -> Result<gst::Bin, glib::BoolError> {
     let bin = gst::Bin::new();
     let queue = make("queue")?;
@@ -113,7 +117,7 @@ pub fn audio_branch(sink_name: &str) -> Result<gst::Bin, glib::BoolError> {
 
 fn texture_sink(
     callback: FrameCallback,
-    first_frame: Arc<dyn Fn() + Send + Sync>,
+    first_frame: FrameShown,
 ) -> Result<gst::Element, glib::BoolError> {
     let sink = gst_app::AppSink::builder()
         .max_buffers(2)
@@ -123,7 +127,7 @@ fn texture_sink(
     let callbacks = gst_app::AppSinkCallbacks::builder()
         .new_sample(move |sink| {
             let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-            first_frame();
+            first_frame(sample.buffer().and_then(|b| b.pts()).map(gst::ClockTime::nseconds));
             if let Some(frame) = frame_of(&sample) {
                 callback(frame);
             }
@@ -151,12 +155,12 @@ fn frame_of(sample: &gst::Sample) -> Option<VideoFrame> {
 /// An overlay sink reports its first frame through a pad probe (it renders by itself).
 fn overlay_sink(
     name: &str,
-    first_frame: Arc<dyn Fn() + Send + Sync>,
+    first_frame: FrameShown,
 ) -> Result<gst::Element, glib::BoolError> {
     let sink = make(name)?;
     if let Some(pad) = sink.static_pad("sink") {
-        pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
-            first_frame();
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+            first_frame(info.buffer().and_then(|b| b.pts()).map(gst::ClockTime::nseconds));
             gst::PadProbeReturn::Ok
         });
     }

@@ -51,7 +51,7 @@ pub fn build(
     input: Input<'_>,
     outputs: &Outputs,
     decoder: Arc<Mutex<Option<Decoder>>>,
-    first_frame: Arc<dyn Fn() + Send + Sync>,
+    first_frame: output::FrameShown,
 ) -> Result<Pipeline, PlayerError> {
     build_inner(input, outputs, decoder, first_frame).map_err(|e| PlayerError {
         kind: ErrorKind::Unsupported,
@@ -63,7 +63,7 @@ fn build_inner(
     input: Input<'_>,
     outputs: &Outputs,
     decoder: Arc<Mutex<Option<Decoder>>>,
-    first_frame: Arc<dyn Fn() + Send + Sync>,
+    first_frame: output::FrameShown,
 ) -> Result<Pipeline, glib::BoolError> {
     let pipeline = gst::Pipeline::new();
     watch_elements(&pipeline, decoder);

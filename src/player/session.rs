@@ -24,6 +24,8 @@ pub struct Session {
     appsrc: Option<gstreamer_app::AppSrc>,
     decodebin: gst::Element,
     collection: super::bus::CollectionSlot,
+    /// The stream time of the frames shown (subtitles are timed by it).
+    clock: Arc<super::subtitles::VideoClock>,
     janitor: mpsc::Sender<gst::Pipeline>,
 }
 
@@ -48,7 +50,7 @@ impl Session {
             .ok_or_else(|| stream("no appsrc in a TS pipeline"))?;
         session.play()?;
         // Attached once the source runs: a buffer pushed into a stopped appsrc would be refused.
-        let attached = tap.attach(session.request, appsrc);
+        let attached = tap.attach(session.request, appsrc, session.clock.clone());
         Ok((session, attached))
     }
 
@@ -67,7 +69,8 @@ impl Session {
             decoder,
             janitor,
         } = start;
-        let first_frame = first_frame_reporter(request, decoder.clone(), events.clone());
+        let clock = Arc::new(super::subtitles::VideoClock::default());
+        let first_frame = first_frame_reporter(request, decoder.clone(), events.clone(), clock.clone());
         let built = pipeline::build(input, outputs, decoder, first_frame)?;
         let collection = super::bus::CollectionSlot::default();
         super::bus::forward(&built.pipeline, request, events.clone(), collection.clone());
@@ -78,6 +81,7 @@ impl Session {
             appsrc: built.appsrc,
             decodebin: built.decodebin,
             collection,
+            clock,
             janitor,
         })
     }
@@ -152,15 +156,17 @@ pub fn spawn_janitor() -> std::io::Result<mpsc::Sender<gst::Pipeline>> {
     Ok(tx)
 }
 
-/// Reports `FirstFrame` once per request, with the decoder known by then.
+/// Reports `FirstFrame` once per request, with the decoder known by then; every frame moves `clock`.
 fn first_frame_reporter(
     request: RequestId,
     decoder: Arc<Mutex<Option<Decoder>>>,
     events: EventSink,
-) -> Arc<dyn Fn() + Send + Sync> {
+    clock: Arc<super::subtitles::VideoClock>,
+) -> super::output::FrameShown {
     let reported = AtomicBool::new(false);
     let created = Instant::now();
-    Arc::new(move || {
+    Arc::new(move |pts_ns| {
+        clock.frame(pts_ns);
         if !reported.swap(true, Ordering::SeqCst) {
             log::debug!(
                 "first frame {} ms after the pipeline was built",

@@ -139,7 +139,11 @@ fn four_bit_row(row: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < row.len() {
         let code = row[i] & 0x0f;
-        let run = row[i..].iter().take_while(|&&c| c & 0x0f == code).count().min(280);
+        let run = row[i..]
+            .iter()
+            .take_while(|&&c| c & 0x0f == code)
+            .count()
+            .min(280);
         let n = put_run(&mut w, code, run);
         i += n;
     }
@@ -159,7 +163,7 @@ fn put_run(w: &mut BitWriter, code: u8, run: usize) -> usize {
         w.put(code, 4);
         return 1;
     } else if run <= 7 {
-        w.put(0b0000_10, 6);
+        w.put(0b00_0010, 6);
         w.put(run as u32 - 4, 2);
         w.put(code, 4);
     } else if run == 8 {

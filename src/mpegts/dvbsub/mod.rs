@@ -280,7 +280,20 @@ impl DvbSubDecoder {
     }
 
     fn region_composition(&mut self, data: &[u8]) -> Option<()> {
-        let [id, flags, w0, w1, h0, h1, depth, clut, code8, code42, objects @ ..] = data else {
+        let [
+            id,
+            flags,
+            w0,
+            w1,
+            h0,
+            h1,
+            depth,
+            clut,
+            code8,
+            code42,
+            objects @ ..,
+        ] = data
+        else {
             return None;
         };
         let version = flags >> 4;
@@ -510,8 +523,9 @@ impl<'r> FieldWriter<'r> {
                     };
                     let maps_now = maps;
                     let mut bits = Bits::new(rest);
-                    let mut draw =
-                        |(count, code): Run| self.run(row, &mut column, count, code, bits_per_code, &maps_now);
+                    let mut draw = |(count, code): Run| {
+                        self.run(row, &mut column, count, code, bits_per_code, &maps_now)
+                    };
                     let ended = match kind {
                         0x10 => pixels::two_bit(&mut bits, &mut draw),
                         0x11 => pixels::four_bit(&mut bits, &mut draw),

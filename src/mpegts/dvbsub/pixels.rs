@@ -149,7 +149,7 @@ mod tests {
     #[test]
     fn two_bit_codes_and_runs() {
         // 01 | 00 1 101 11 (run 8 of 3) | 00 0 1 (one 0) | 00 0 0 00 (end)
-        let bits = "01" .to_owned() + "001101" + "11" + "0001" + "000000";
+        let bits = "01".to_owned() + "001101" + "11" + "0001" + "000000";
         let bytes: Vec<u8> = bits
             .as_bytes()
             .chunks(8)

@@ -77,7 +77,10 @@ fn an_encoded_display_set_comes_back_pixel_for_pixel() {
     assert_eq!((set.pts, set.timeout_s), (Some(9000), 5));
     assert_eq!((set.display_width, set.display_height), (720, 576));
     let bitmap = &set.regions[0];
-    assert_eq!((bitmap.x, bitmap.y, bitmap.width, bitmap.height), (100, 500, 40, 6));
+    assert_eq!(
+        (bitmap.x, bitmap.y, bitmap.width, bitmap.height),
+        (100, 500, 40, 6)
+    );
     let pixel = |x: usize, y: usize| -> [u8; 4] {
         let i = (y * 40 + x) * 4;
         bitmap.rgba[i..i + 4].try_into().unwrap()
@@ -162,9 +165,18 @@ fn truncated_and_oversized_segments_do_not_panic() {
         s.extend_from_slice(body);
         s
     };
-    huge.extend(seg(PAGE_COMPOSITION, &[0, 0x08, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]));
-    huge.extend(seg(REGION_COMPOSITION, &[0, 0x08, 0x10, 0, 0x10, 0, 0x48, 0, 0, 0]));
-    huge.extend(seg(REGION_COMPOSITION, &[1, 0x08, 0x10, 0, 0x10, 0, 0x48, 0, 0, 0]));
+    huge.extend(seg(
+        PAGE_COMPOSITION,
+        &[0, 0x08, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+    ));
+    huge.extend(seg(
+        REGION_COMPOSITION,
+        &[0, 0x08, 0x10, 0, 0x10, 0, 0x48, 0, 0, 0],
+    ));
+    huge.extend(seg(
+        REGION_COMPOSITION,
+        &[1, 0x08, 0x10, 0, 0x10, 0, 0x48, 0, 0, 0],
+    ));
     decode(&mut decoder, &huge, None);
     assert!(decoder.regions.values().map(|r| r.pixels.len()).sum::<usize>() <= MAX_PIXELS);
     assert!(decoder.stats().malformed >= 1);

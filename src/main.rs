@@ -46,6 +46,20 @@ enum Command {
         /// the TV shows as the phone changes it (no automatic zapping).
         #[arg(long)]
         pair: bool,
+        /// With --headless: no automatic zapping; commands from stdin (`up`, `down`, `last`, `tune N`,
+        /// `reload`, `refresh-guide`, `quit`), each zap answered once on screen (for `tools/soak`).
+        /// Stays in this network namespace, which must have no interface up but lo.
+        #[arg(long, requires = "headless", conflicts_with = "pair")]
+        control: bool,
+        /// With --control: a playlist loaded after the demo's own (repeatable).
+        #[arg(long = "playlist", requires = "control")]
+        playlists: Vec<String>,
+        /// With --control: a guide source besides those the playlists announce (repeatable).
+        #[arg(long = "guide", requires = "control")]
+        guides: Vec<String>,
+        /// With --control: the app's cache directory (playlists, downloads, guide index).
+        #[arg(long, requires = "control")]
+        app_dir: Option<PathBuf>,
         /// With --pair: how long each pairing code works, in seconds (tests shorten the 5 minutes).
         #[arg(long, default_value_t = 300, hide = true)]
         pair_lifetime_s: u64,
@@ -200,7 +214,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Before any thread exists: a user namespace can only be entered by a single-threaded process.
     let needs_netns = match &cli.command {
-        Some(Command::Demo { serve: false, .. })
+        Some(Command::Demo {
+            serve: false,
+            control: false,
+            ..
+        })
         | Some(Command::Bench {
             command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. },
         }) => true,
@@ -214,8 +232,10 @@ fn main() -> ExitCode {
         eprintln!("zapbox: {e}");
         return ExitCode::FAILURE;
     }
-    if matches!(cli.command, Some(Command::Demo { serve: true, .. }))
-        && let Err(e) = zapbox::system::netns::loopback_only_network()
+    if matches!(
+        cli.command,
+        Some(Command::Demo { serve: true, .. } | Command::Demo { control: true, .. })
+    ) && let Err(e) = zapbox::system::netns::loopback_only_network()
     {
         eprintln!("zapbox: {e}");
         return ExitCode::FAILURE;
@@ -247,6 +267,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve: true, port, ..
         }) => {
             zapbox::cli::demo::serve(&demo_options(), port, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo {
+            headless: true,
+            control: true,
+            playlists,
+            guides,
+            app_dir,
+            ..
+        }) => {
+            let control = zapbox::cli::demo::ControlOptions {
+                playlists,
+                guides,
+                app_dir,
+            };
+            let input = std::io::BufReader::new(std::io::stdin());
+            let mut out = std::io::stdout().lock();
+            zapbox::cli::demo::run_control(&demo_options(), &control, input, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo {

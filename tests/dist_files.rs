@@ -69,6 +69,33 @@ fn the_unit_has_what_the_app_relies_on() {
     );
 }
 
+/// The `[Service]` lines of a unit, comments and blank lines left out.
+fn service_lines(unit: &str) -> Vec<String> {
+    unit.lines()
+        .map(str::trim)
+        .skip_while(|l| *l != "[Service]")
+        .take_while(|l| !l.starts_with("[Install]"))
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect()
+}
+
+/// The safe mode is "the same sandbox": every limit and protection of the app's unit, nothing
+/// more (a `ConfigurationDirectory=` there would make /etc/zapbox writable), and only the command
+/// and the restart policy differ.
+#[test]
+fn the_safe_mode_runs_in_the_same_sandbox_and_limits() {
+    let differ = |l: &String| l.starts_with("ExecStart=") || l.starts_with("Restart=");
+    let app: Vec<String> = service_lines(&dist("systemd/zapbox.service"));
+    let safe: Vec<String> = service_lines(&dist("systemd/zapbox-safe-mode.service"));
+    assert!(app.len() > 40, "{app:?}");
+    let missing: Vec<&String> = app.iter().filter(|l| !differ(l) && !safe.contains(l)).collect();
+    let extra: Vec<&String> = safe.iter().filter(|l| !differ(l) && !app.contains(l)).collect();
+    assert!(missing.is_empty(), "missing from the safe mode: {missing:?}");
+    assert!(extra.is_empty(), "only in the safe mode: {extra:?}");
+    assert!(safe.contains(&"Restart=on-failure".to_string()));
+}
+
 #[test]
 fn the_drop_ins_say_what_they_are_for() {
     assert!(dist("sysctl.d/60-zapbox-multicast.conf").contains("net.core.rmem_max = "));

@@ -7,13 +7,16 @@
 #      decode_smoke example inside that chroot (its own CARGO_TARGET_DIR in the cache);
 #   3. the arm64 test binaries and a GStreamer smoke test (generate an H.264 TS, decode frames with
 #      avdec_h264) run under qemu-aarch64 user emulation.
+# With --deb instead: the arm64 Debian package, `cargo deb --target aarch64-unknown-linux-gnu` (release,
+# cargo-deb installed into the chroot's cargo home; dpkg-shlibdeps reads the :arm64 libraries' symbols),
+# copied out to $CACHE/deb/, then dist/check-deb on it (no trace of the build's source tree in the binary).
 # Prints one "arm64: PASS" or "arm64: FAIL (...)" line at the end and exits non-zero on failure.
 #
 # Needs root (debootstrap, chroot, mounts) and network to Debian and crates.io for the first run.
 # Host packages: debootstrap qemu-user-static. The first run takes long (chroot, then a full cross
 # build of slint + gstreamer-rs on two cores); later runs are incremental. Too slow for every CI run.
 #
-# Usage: board/qemu-arm64/cross-test.sh [--setup-only|--build-only]
+# Usage: board/qemu-arm64/cross-test.sh [--setup-only|--build-only|--deb]
 # Environment: ZAPBOX_ARM64_CACHE (default $HOME/.cache/zapbox/arm64), DEBIAN_MIRROR.
 set -euo pipefail
 
@@ -35,7 +38,7 @@ ARM64_PACKAGES=(
   gstreamer1.0-plugins-base:arm64 gstreamer1.0-plugins-good:arm64 gstreamer1.0-plugins-bad:arm64
   gstreamer1.0-plugins-ugly:arm64 gstreamer1.0-libav:arm64
 )
-HOST_PACKAGES=(rustc cargo gcc gcc-aarch64-linux-gnu pkgconf ca-certificates)
+HOST_PACKAGES=(rustc cargo gcc gcc-aarch64-linux-gnu pkgconf ca-certificates dpkg-dev)
 
 START=$(date +%s)
 STEP=setup
@@ -176,9 +179,32 @@ run_tests() {
   log "smoke test took $(( $(date +%s) - t0 ))s"
 }
 
+# cargo-deb, the version the amd64 package is built with.
+CARGO_DEB_VERSION=3.8.0
+deb() {
+  STEP=deb
+  local t0 out
+  t0=$(date +%s)
+  if [ "$(in_chroot sh -c '/build/cargo-home/bin/cargo-deb --version 2>/dev/null' || true)" != "cargo-deb $CARGO_DEB_VERSION" ]; then
+    in_chroot env CARGO_HOME=/build/cargo-home CARGO_TARGET_DIR=/build/target-tools CARGO_BUILD_JOBS="$(nproc)" \
+      cargo install --locked --quiet cargo-deb --version "$CARGO_DEB_VERSION"
+  fi
+  # DEB_HOST_ARCH: dpkg-shlibdeps reads the binary with aarch64-linux-gnu-objdump and the :arm64 symbols files.
+  in_chroot "${CROSS_ENV[@]}" DEB_HOST_ARCH=arm64 sh -c 'cd /build/src && exec cargo deb --target "$1"' cargo-deb "$TARGET"
+  out=$(ls -t "$CHROOT/build/target/$TARGET/debian/"zapbox_*_arm64.deb 2>/dev/null | head -1)
+  [ -n "$out" ] || { echo "arm64: no package was built" >&2; return 1; }
+  mkdir -p "$CACHE/deb"
+  cp "$out" "$CACHE/deb/"
+  log "package: $CACHE/deb/$(basename "$out") ($(( $(date +%s) - t0 ))s)"
+  dpkg-deb -f "$CACHE/deb/$(basename "$out")" Package Version Architecture Depends
+  STEP=check-deb
+  "$REPO/dist/check-deb" "$CACHE/deb/$(basename "$out")" --source /build/src --sysroot "$CHROOT"
+}
+
 setup_chroot
 [ "$MODE" = "--setup-only" ] && exit 0
 sync_source
+if [ "$MODE" = "--deb" ]; then deb; exit 0; fi
 build
 [ "$MODE" = "--build-only" ] && exit 0
 run_tests

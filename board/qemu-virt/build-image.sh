@@ -49,6 +49,25 @@ BASE_PACKAGES=(
 log() { echo "build-image: $*"; }
 [ "$(id -u)" -eq 0 ] || { echo "build-image: needs root (debootstrap, chroot)" >&2; exit 1; }
 
+# A foreign root (arm64 on an x86_64 machine): debootstrap's second stage, apt's maintainer scripts and
+# update-initramfs run arm64 programs, through qemu-user and binfmt_misc. Debian's qemu-user-static
+# registers the interpreter when systemd runs as PID 1; machines without it (containers, CI) get it
+# registered here, from the package's own binfmt.d entry (flag F: the interpreter is opened now, so it
+# works inside the chroot).
+ensure_binfmt() {
+  local name=qemu-aarch64 conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+  [ "$ARCH" = arm64 ] && [ "$(uname -m)" != aarch64 ] || return 0
+  [ -f "$conf" ] || { echo "build-image: $conf missing (apt-get install qemu-user-static)" >&2; exit 1; }
+  if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  fi
+  if [ ! -e "/proc/sys/fs/binfmt_misc/$name" ]; then
+    log "registering $name with binfmt_misc"
+    grep -v '^#' "$conf" > /proc/sys/fs/binfmt_misc/register
+  fi
+}
+ensure_binfmt
+
 MOUNTED=()
 cleanup() {
   local i

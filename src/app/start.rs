@@ -14,7 +14,7 @@ use crate::system::board::{self, BoardProfile, VideoStrategy};
 use crate::system::{Config, Environment, LoadWarning, load_config_at, load_state, paths};
 use anyhow::{Context, Result};
 use std::net::Ipv4Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Runs the TV app until its window closes. In `safe_mode` (after repeated failures) the cached
 /// playlists and guide are left alone (a fresh cache directory is used) and the viewer is told
@@ -31,9 +31,7 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
     let state_path = paths::state_file(&env, config.paths.state_file.as_deref());
     let mut cache_dir = paths::cache_dir(&env, config.paths.cache_dir.as_deref());
     if safe_mode {
-        cache_dir = cache_dir.join("safe-mode");
-        // Whatever an earlier safe-mode run cached may be what fails: start empty.
-        let _ = std::fs::remove_dir_all(&cache_dir);
+        cache_dir = safe_mode_cache_dir(&cache_dir);
     }
     let (mut saved, state_warnings) = load_state(&state_path);
     state_warnings.iter().for_each(LoadWarning::log);
@@ -165,6 +163,16 @@ pub fn cec_settings(config: &Config, board: &BoardProfile) -> CecSettings {
 
 /// What the safe-mode notice says, from the variables systemd gives an `OnFailure=` unit
 /// (`MONITOR_UNIT`, `MONITOR_SERVICE_RESULT`, `MONITOR_EXIT_CODE`, `MONITOR_EXIT_STATUS`).
+/// The safe mode's cache directory: `safe-mode` under the normal one, emptied first (whatever an
+/// earlier safe-mode run cached may be what fails). The loader reads its cached playlists and
+/// guide index under it, so the normal cache is neither read nor touched: it is there again once
+/// the unit runs normally.
+pub fn safe_mode_cache_dir(cache_dir: &Path) -> PathBuf {
+    let dir = cache_dir.join("safe-mode");
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
 pub fn safe_mode_reason(var: impl Fn(&str) -> Option<String>) -> String {
     let unit = var("MONITOR_UNIT").unwrap_or_else(|| "zapbox.service".into());
     let detail: Vec<String> = [
@@ -354,6 +362,47 @@ mod tests {
             let profile = load_board_from(&config, &[nowhere.path().to_path_buf()]);
             assert_eq!(profile, BoardProfile::default(), "no board files at all: {name}");
         }
+    }
+
+    /// Events a loader on `cache_dir` posts for an empty source list: the guide index found there.
+    fn guide_from_cache(cache_dir: &Path) -> Option<usize> {
+        let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+        let loader = SourceLoader::new(inbox, cache_dir.to_path_buf(), 0);
+        loader.load(Vec::new(), Vec::new(), Boot::Start);
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while loader.running() > 0 && std::time::Instant::now() < end {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(loader.running(), 0, "the loader ended");
+        rx.try_iter().find_map(|event| match event {
+            Event::GuideLoaded(guide) => Some(guide.programme_count()),
+            _ => None,
+        })
+    }
+
+    /// The safe mode starts without the cached guide (which may be what crashes the app): a loader
+    /// on the normal cache loads its index, one on the safe mode's finds none; the normal cache is
+    /// left as it was and an earlier safe mode's cache is removed.
+    #[test]
+    fn the_safe_mode_ignores_the_cached_guide() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let cache = root.path();
+        let guide = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/epg/basic.xml");
+        let options = crate::epg::IngestOptions::default();
+        for index in [cache.join("epg"), cache.join("safe-mode/epg")] {
+            crate::epg::ingest(&[crate::epg::GuideSource::new(guide)], &index, &options).expect("ingest");
+        }
+        let programmes = guide_from_cache(cache).expect("the normal cache has a guide");
+        assert!(programmes > 0);
+        let safe = safe_mode_cache_dir(cache);
+        assert!(safe.starts_with(cache) && safe != cache);
+        assert!(!safe.exists(), "an earlier safe mode's cache is removed");
+        assert_eq!(guide_from_cache(&safe), None, "safe mode loaded a cached guide");
+        assert_eq!(
+            guide_from_cache(cache),
+            Some(programmes),
+            "the normal cache is kept"
+        );
     }
 
     #[test]

@@ -48,6 +48,214 @@ pub fn run_headless(
     Ok(())
 }
 
+/// What `zapbox demo --headless --control` adds to the demo: more sources, its own cache.
+#[derive(Debug, Clone, Default)]
+pub struct ControlOptions {
+    /// Playlists loaded after the demo's own (whose channels keep numbers 1-8).
+    pub playlists: Vec<String>,
+    /// Guide sources besides those the playlists announce.
+    pub guides: Vec<String>,
+    /// The app's cache (playlists, downloads, guide index); the default is under the demo's cache.
+    pub app_dir: Option<std::path::PathBuf>,
+}
+
+/// How long a zap may take before `control` reports it failed (the first-picture watchdog
+/// rebuilds a silent request after 8 s, 15 s for OTT).
+const ZAP_TIMEOUT: Duration = Duration::from_secs(25);
+/// Frames that must follow the first one before a zap counts as on screen.
+const FRAMES_AFTER_ZAP: u64 = 5;
+
+/// One command read from `control`'s input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Command {
+    Key(Vec<Action>),
+    Reload,
+    RefreshGuide,
+    Quit,
+}
+
+fn parse_command(line: &str) -> Option<Command> {
+    let mut words = line.split_whitespace();
+    let command = match (words.next()?, words.next()) {
+        ("up", None) => Command::Key(vec![Action::ChannelUp]),
+        ("down", None) => Command::Key(vec![Action::ChannelDown]),
+        ("last", None) => Command::Key(vec![Action::Last]),
+        ("tune", Some(number)) => {
+            let number: u32 = number.parse().ok()?;
+            Command::Key(
+                number
+                    .to_string()
+                    .bytes()
+                    .map(|d| Action::Digit(d - b'0'))
+                    .collect(),
+            )
+        }
+        ("reload", None) => Command::Reload,
+        ("refresh-guide", None) => Command::RefreshGuide,
+        ("quit", None) => Command::Quit,
+        _ => return None,
+    };
+    Some(command)
+}
+
+/// A zap asked for and not yet seen on screen.
+struct PendingZap {
+    from: Option<u32>,
+    asked: Instant,
+    /// Frames counted when the first picture of the new channel was seen.
+    first_frames: Option<u64>,
+}
+
+/// The headless demo driven line by line from `input`, for scripts (the soak, `tools/soak`):
+/// `up`, `down`, `last`, `tune N` zap; `reload` loads every playlist and guide again as when the
+/// viewer changes sources; `refresh-guide` runs the periodic guide refresh; `quit` (or the end of
+/// the input) stops. Each zap is answered once it is on screen — the channel shown changed to the
+/// one requested, its first picture came and [`FRAMES_AFTER_ZAP`] more followed — with
+/// `zapped N MS PATH`, or `zap-failed N PHASE` after [`ZAP_TIMEOUT`]. Lines `lineup channels=K`
+/// and `guide programmes=P` follow each change of the lineup or the guide.
+///
+/// Runs in the current network namespace, which the caller made private.
+pub fn run_control(
+    options: &HeadendOptions,
+    control: &ControlOptions,
+    input: impl std::io::BufRead + Send + 'static,
+    out: &mut dyn Write,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let headend = Headend::start(options)?;
+    let (demo_dir, playlist) = write_playlist(&headend, options)?;
+    let app_dir = control.app_dir.clone().unwrap_or(demo_dir);
+    std::fs::create_dir_all(&app_dir)?;
+    let mut playlists = vec![playlist];
+    playlists.extend(control.playlists.iter().cloned());
+    let guides = control.guides.clone();
+
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
+    let core = Core::new(Default::default(), SavedState::default(), Settings::default());
+    let frames = Arc::new(AtomicU64::new(0));
+    let counter = frames.clone();
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    })));
+    let shell = Shell::launch(core, config, inbox, None)?.with_loader(loader.clone());
+    let mut app = App::new(shell, rx, Box::new(NoUi));
+    loader.load(playlists.clone(), guides.clone(), Boot::Start);
+
+    let (commands, received) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("control-input".into())
+        .spawn(move || {
+            for line in input.lines() {
+                let Ok(line) = line else { break };
+                if commands.send(line).is_err() {
+                    return;
+                }
+            }
+            let _ = commands.send("quit".to_string());
+        })?;
+
+    let mut pending: Option<PendingZap> = None;
+    let mut channels = 0;
+    let mut guide: Option<crate::core::GuideHandle> = None;
+    let mut last_line = String::new();
+    loop {
+        app.step(Duration::from_millis(20));
+        while let Ok(line) = received.try_recv() {
+            match parse_command(&line) {
+                Some(Command::Key(keys)) => {
+                    let from = app.shell().view().on_screen.map(|c| c.number);
+                    let typed = matches!(keys.first(), Some(Action::Digit(_)));
+                    for key in keys {
+                        app.inbox().post(Event::Action(key));
+                    }
+                    // Typed digits tune at once when no longer number exists; else OK tunes
+                    // them (an OK with no digits open would open the channel list).
+                    app.drain();
+                    if typed && app.shell().view().digits.is_some() {
+                        app.inbox().post(Event::Action(Action::Ok));
+                    }
+                    pending = Some(PendingZap {
+                        from,
+                        asked: Instant::now(),
+                        first_frames: None,
+                    });
+                }
+                Some(Command::Reload) => loader.load(playlists.clone(), guides.clone(), Boot::Reload),
+                Some(Command::RefreshGuide) => {
+                    loader.refresh_guide(guides.clone(), app.shell().core().lineup())
+                }
+                Some(Command::Quit) => {
+                    app.shutdown();
+                    writeln!(out, "bye")?;
+                    out.flush()?;
+                    return Ok(());
+                }
+                None => writeln!(out, "unknown command {line:?}")?,
+            }
+        }
+        let shell = app.shell();
+        let view = shell.view();
+        if let Some(zap) = &mut pending {
+            let requested = view.requested.as_ref().map(|c| c.number);
+            let shown = view.on_screen.as_ref().map(|c| c.number);
+            let arrived = requested.is_some()
+                && shown == requested
+                && shown != zap.from
+                && view.phase == Some(Phase::Playing);
+            if arrived && zap.first_frames.is_none() {
+                zap.first_frames = Some(frames.load(Ordering::Relaxed));
+            }
+            let on_screen = arrived
+                && zap
+                    .first_frames
+                    .is_some_and(|first| frames.load(Ordering::Relaxed) >= first + FRAMES_AFTER_ZAP);
+            if on_screen {
+                let record = view
+                    .recent_zaps
+                    .first()
+                    .filter(|z| Some(&z.channel) == view.on_screen.as_ref().map(|c| &c.key));
+                writeln!(
+                    out,
+                    "zapped {} {} {}",
+                    shown.unwrap_or(0),
+                    record.map_or("-".into(), |z| z.ms.to_string()),
+                    record
+                        .and_then(|z| z.path)
+                        .map_or("-".into(), |p| format!("{p:?}").to_lowercase()),
+                )?;
+                pending = None;
+            } else if zap.asked.elapsed() > ZAP_TIMEOUT {
+                writeln!(
+                    out,
+                    "zap-failed {} {}",
+                    requested.map_or("-".into(), |n| n.to_string()),
+                    view.phase
+                        .map_or("idle".into(), |p| format!("{p:?}").to_lowercase()),
+                )?;
+                pending = None;
+            }
+        }
+        let count = shell.core().lineup().channels.len();
+        if count != channels {
+            channels = count;
+            writeln!(out, "lineup channels={count}")?;
+        }
+        // Each guide loaded, also one equal to the last (a refresh), is a new handle.
+        if shell.core().guide() != guide.as_ref() {
+            guide = shell.core().guide().cloned();
+            let count = guide.as_ref().map_or(0, |g| g.programme_count());
+            writeln!(out, "guide programmes={count}")?;
+        }
+        let line = status_line(shell);
+        if line != last_line {
+            log::info!("{line}");
+            last_line = line;
+        }
+        out.flush()?;
+    }
+}
+
 /// Runs only the headend, with its HTTP server on 127.0.0.1:`port`, until the process is stopped.
 pub fn serve(options: &HeadendOptions, port: u16, out: &mut dyn Write) -> Result<()> {
     let headend = Headend::start_on_port(options, port)?;
@@ -228,5 +436,29 @@ fn status_line(shell: &Shell) -> String {
     match view.now {
         Some(now) => format!("{channel}: {phase}; now \"{}\"", now.title),
         None => format!("{channel}: {phase}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_commands_are_parsed() {
+        assert_eq!(parse_command("up"), Some(Command::Key(vec![Action::ChannelUp])));
+        assert_eq!(
+            parse_command(" down "),
+            Some(Command::Key(vec![Action::ChannelDown]))
+        );
+        assert_eq!(
+            parse_command("tune 12"),
+            Some(Command::Key(vec![Action::Digit(1), Action::Digit(2)]))
+        );
+        assert_eq!(parse_command("reload"), Some(Command::Reload));
+        assert_eq!(parse_command("refresh-guide"), Some(Command::RefreshGuide));
+        assert_eq!(parse_command("quit"), Some(Command::Quit));
+        for bad in ["", "tune", "tune x", "tune -1", "up 2", "sideways"] {
+            assert_eq!(parse_command(bad), None, "{bad:?}");
+        }
     }
 }

@@ -34,6 +34,11 @@ impl GuideHandle {
         Self(Arc::new(guide))
     }
 
+    /// How many programmes the loaded guide holds (the About page, the soak's record).
+    pub fn programme_count(&self) -> usize {
+        self.0.index().programme_count()
+    }
+
     /// What is on `key` now and next by the loaded guide alone (no live overlay), as view values.
     pub fn now_next(&self, key: &ChannelKey, now_s: i64) -> (Option<ProgrammeView>, Option<ProgrammeView>) {
         GuideQuery(self.0.with_live(&LiveOverlay::new())).now_next(key, now_s)

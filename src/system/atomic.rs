@@ -8,11 +8,15 @@
 //! never write into one temporary file, and the process id in the name tells whose it is. A
 //! power cut or SIGKILL between create and rename leaves such a file behind; [`remove_stale_temps`]
 //! deletes the ones whose process is gone, and the owners of each directory call it at start-up.
+//! After a power cut the pid in the name is the previous boot's, and a box boots the same way every
+//! time: the service often gets that very pid again. So a process counts as the file's writer only
+//! if it started before the file was last written.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Marker between the file name and the owner's process id.
 const TEMP_MARK: &str = ".tmp-";
@@ -65,9 +69,54 @@ fn temp_owner(name: &str) -> Option<u32> {
     pid.parse().ok()
 }
 
-/// Whether process `pid` still runs (a pid from another PID namespace counts as gone).
-fn alive(pid: u32) -> bool {
-    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+/// A process start time read from /proc is exact to about a second (the boot time is in whole seconds).
+const START_SLACK: Duration = Duration::from_secs(2);
+
+/// Whether process `pid` runs and may be writing a file last modified at `modified`: a process that
+/// started after that cannot have made it, whatever its pid (a pid from another PID namespace counts
+/// as gone).
+fn may_be_writing(pid: u32, modified: Option<SystemTime>) -> bool {
+    if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+        return false;
+    }
+    match (process_start(pid), modified) {
+        (Some(started), Some(modified)) => modified + START_SLACK >= started,
+        // Cannot tell: leave the file alone.
+        _ => true,
+    }
+}
+
+/// When process `pid` started: its start in clock ticks after boot (/proc/PID/stat, field 22) plus
+/// the boot time (/proc/stat `btime`).
+fn process_start(pid: u32) -> Option<SystemTime> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    start_from_stat(&stat, &fs::read_to_string("/proc/stat").ok()?, clock_ticks()?)
+}
+
+fn start_from_stat(pid_stat: &str, proc_stat: &str, ticks_per_second: u64) -> Option<SystemTime> {
+    // The command name (field 2) is in parentheses and may hold spaces and parentheses itself: the
+    // fields after the last ')' start with field 3, so field 22 is the 20th of them.
+    let ticks: u64 = pid_stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()?;
+    let boot: u64 = proc_stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let since_boot = Duration::from_millis(ticks.checked_mul(1000)? / ticks_per_second.max(1));
+    Some(UNIX_EPOCH + Duration::from_secs(boot) + since_boot)
+}
+
+fn clock_ticks() -> Option<u64> {
+    // SAFETY: sysconf only reads a configuration value.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(hz).ok().filter(|&hz| hz > 0)
 }
 
 /// Deletes the temporary files in `dir` left by writers that died before their rename; returns
@@ -82,7 +131,8 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
         let Some(owner) = name.to_str().and_then(temp_owner) else {
             continue;
         };
-        if owner != std::process::id() && !alive(owner) && fs::remove_file(entry.path()).is_ok() {
+        let modified = entry.metadata().and_then(|m| m.modified()).ok();
+        if !may_be_writing(owner, modified) && fs::remove_file(entry.path()).is_ok() {
             log::info!("removed {}, left by an interrupted write", entry.path().display());
             removed += 1;
         }
@@ -171,5 +221,41 @@ mod tests {
         assert!(!dead.exists());
         assert!(live.exists());
         assert!(dir.path().join("state.json").exists());
+    }
+
+    /// After a power cut the next boot's service often has the pid that wrote the file: a file
+    /// last written before this process started is stale even though its pid is this process's.
+    #[test]
+    fn a_temp_of_an_earlier_process_with_our_pid_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let earlier = temp_path(&dir.path().join("state.json")).unwrap();
+        fs::write(&earlier, b"half").unwrap();
+        let started = process_start(std::process::id()).expect("this process's start time");
+        File::options()
+            .write(true)
+            .open(&earlier)
+            .unwrap()
+            .set_modified(started - Duration::from_secs(60))
+            .unwrap();
+        let current = temp_path(&dir.path().join("state.json")).unwrap();
+        fs::write(&current, b"being written").unwrap();
+        assert_eq!(remove_stale_temps(dir.path()), 1);
+        assert!(!earlier.exists());
+        assert!(current.exists());
+    }
+
+    #[test]
+    fn process_start_from_proc() {
+        // pid 4242, command "a) b" (a parenthesis in the name), field 22 = 1234 ticks.
+        let fields: Vec<String> = (3..=52)
+            .map(|f| if f == 22 { "1234".into() } else { f.to_string() })
+            .collect();
+        let stat = format!("4242 (a) b) {}", fields.join(" "));
+        let start = start_from_stat(&stat, "cpu  1 2 3\nbtime 1700000000\nprocesses 9\n", 100).unwrap();
+        assert_eq!(start, UNIX_EPOCH + Duration::from_millis(1_700_000_012_340));
+        assert_eq!(start_from_stat(&stat, "cpu 1\n", 100), None);
+        assert_eq!(start_from_stat("4242 (x", "btime 1\n", 100), None);
+        let own = process_start(std::process::id()).unwrap();
+        assert!(own <= SystemTime::now() + START_SLACK);
     }
 }

@@ -215,8 +215,13 @@ fn overlay_builds(_: &Fixture) -> Result<(), String> {
             video: VideoOutput::Overlay { sink: sink.into() },
             audio_sink: "fakesink".into(),
         };
-        let built = pipeline::build(pipeline::Input::Ts, &outputs, Default::default(), Arc::new(|| {}))
-            .map_err(|e| format!("{sink}: {e:?}"))?;
+        let built = pipeline::build(
+            pipeline::Input::Ts,
+            &outputs,
+            Default::default(),
+            Arc::new(|_| {}),
+        )
+        .map_err(|e| format!("{sink}: {e:?}"))?;
         let has_sink = {
             use gstreamer::prelude::*;
             built

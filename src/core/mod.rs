@@ -78,9 +78,8 @@ pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
 pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use subtitles::{
-    Colour, REMEMBERED_CHANNELS, SavedSubtitle, SubtitleImage, SubtitleKind, SubtitleLine, SubtitlePreferences,
-    SubtitleRegion, SubtitleRun,
-    SubtitleTrack,
+    Colour, REMEMBERED_CHANNELS, SavedSubtitle, SubtitleImage, SubtitleKind, SubtitleLine,
+    SubtitlePreferences, SubtitleRegion, SubtitleRun, SubtitleTrack,
 };
 pub use time::Now;
 pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};

@@ -81,7 +81,8 @@ impl Headend {
             .enumerate()
             .map(|(i, look)| {
                 let path = assets::loop_file(&options.cache_dir, look, options.width, options.height)?;
-                let mut bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let mut bytes =
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
                 if i + 1 == SUBTITLED_CHANNEL as usize {
                     bytes = subtitled::add_subtitles(&bytes).context("adding the demo subtitles")?;
                 }

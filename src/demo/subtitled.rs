@@ -54,6 +54,18 @@ const CUES: [Cue; 2] = [
 
 type Packet = [u8; TS_PACKET_SIZE];
 
+/// The PES data of the demo's first DVB subtitle (what channel 6 sends at 0.5 s).
+pub fn first_dvb_subtitle() -> Result<Vec<u8>> {
+    Ok(display_set(
+        1,
+        0,
+        None,
+        10,
+        &palette(),
+        &[text_region(CUES[0].english)?],
+    ))
+}
+
 /// `ts` (a loop with PAT, PMT, video with PCR) with the two subtitle tracks added.
 pub fn add_subtitles(ts: &[u8]) -> Result<Vec<u8>> {
     let packets: Vec<Packet> = ts
@@ -82,7 +94,11 @@ pub fn add_subtitles(ts: &[u8]) -> Result<Vec<u8>> {
             (cue.to_s, blank, TELETEXT_PID),
         ] {
             let ticks = (at_s * PTS_HZ as f64) as u64;
-            inserts.push((ticks, pes_with_pts(0xbd, (first_pts + ticks) % (1 << 33), &es), pid));
+            inserts.push((
+                ticks,
+                pes_with_pts(0xbd, (first_pts + ticks) % (1 << 33), &es),
+                pid,
+            ));
         }
     }
     inserts.sort_by_key(|(t, _, _)| *t);
@@ -162,7 +178,12 @@ fn pmt_with_subtitles(pmt: &Pmt) -> Vec<u8> {
     let teletext = [&[0x56, 5][..], b"deu", &[2 << 3, 0x88]].concat();
     streams.push(StreamSpec::with(0x06, DVB_PID, subtitling));
     streams.push(StreamSpec::with(0x06, TELETEXT_PID, teletext));
-    pmt_section(pmt.program_number, (pmt.version + 1) & 0x1f, pmt.pcr_pid, &streams)
+    pmt_section(
+        pmt.program_number,
+        (pmt.version + 1) & 0x1f,
+        pmt.pcr_pid,
+        &streams,
+    )
 }
 
 /// Code 0: a translucent dark box; 1–15: grey levels up to white, opaque.
@@ -194,7 +215,10 @@ fn text_region(text: &str) -> Result<IndexedRegion> {
     };
     let margin = 8;
     let (x0, y0) = (left.saturating_sub(margin), top.saturating_sub(margin / 2));
-    let (x1, y1) = ((right + margin).min(width - 1), (bottom + margin / 2).min(height - 1));
+    let (x1, y1) = (
+        (right + margin).min(width - 1),
+        (bottom + margin / 2).min(height - 1),
+    );
     let mut codes = Vec::with_capacity((x1 - x0 + 1) * (y1 - y0 + 1));
     for y in y0..=y1 {
         codes.extend((x0..=x1).map(|x| luma[y * width + x] >> 4));
@@ -271,7 +295,10 @@ mod tests {
     fn the_loop_carries_both_kinds_of_subtitles_at_their_times() {
         let ts = SyntheticProgram::new(25, 2000).bytes(250);
         let out = add_subtitles(&ts).expect("subtitles added");
-        let packets: Vec<Packet> = out.chunks_exact(TS_PACKET_SIZE).map(|c| c.try_into().unwrap()).collect();
+        let packets: Vec<Packet> = out
+            .chunks_exact(TS_PACKET_SIZE)
+            .map(|c| c.try_into().unwrap())
+            .collect();
         let mut tracker = ProgramTracker::new(None);
         let mut dvb = DvbSubDecoder::new(1, 1);
         let mut teletext = TeletextDecoder::new(PageFilter::Only(PageNumber::from_decimal(888).unwrap()));
@@ -291,18 +318,42 @@ mod tests {
         }
         let tracks = tracker.pmt().expect("a PMT").subtitle_tracks();
         assert_eq!(tracks.len(), 2);
-        assert!(matches!(tracks[0].carriage, SubtitleCarriage::Dvb { composition_page: 1, .. }));
+        assert!(matches!(
+            tracks[0].carriage,
+            SubtitleCarriage::Dvb {
+                composition_page: 1,
+                ..
+            }
+        ));
         assert_eq!(tracks[1].language_str(), Some("deu"));
         let shown: Vec<(Option<u64>, usize)> = sets.iter().map(|s| (s.pts, s.regions.len())).collect();
         assert_eq!(
             shown,
-            [(Some(45_000), 1), (Some(405_000), 0), (Some(450_000), 1), (Some(855_000), 0)]
+            [
+                (Some(45_000), 1),
+                (Some(405_000), 0),
+                (Some(450_000), 1),
+                (Some(855_000), 0)
+            ]
         );
         let text = &sets[0].regions[0];
-        assert!(text.width > 200 && text.height > 20 && text.y > 400, "{}x{}@{}", text.width, text.height, text.y);
+        assert!(
+            text.width > 200 && text.height > 20 && text.y > 400,
+            "{}x{}@{}",
+            text.width,
+            text.height,
+            text.y
+        );
         assert!(text.visible_pixels() > text.rgba.len() / 8);
-        let german: Vec<&str> = pages.iter().map(|(_, t)| t.as_str()).filter(|t| !t.is_empty()).collect();
-        assert_eq!(german, ["Das sind Videotext-Untertitel", "von Seite 888, in Farbe"]);
+        let german: Vec<&str> = pages
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .filter(|t| !t.is_empty())
+            .collect();
+        assert_eq!(
+            german,
+            ["Das sind Videotext-Untertitel", "von Seite 888, in Farbe"]
+        );
         assert_eq!(pages[0].0, Some(45_000));
     }
 }

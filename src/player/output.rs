@@ -62,10 +62,7 @@ impl Outputs {
 }
 
 /// Builds the video branch: a bin with one sink pad. `on_frame` is also told about the first frame.
-pub fn video_branch(
-    output: &VideoOutput,
-    first_frame: FrameShown,
-) -> Result<gst::Bin, glib::BoolError> {
+pub fn video_branch(output: &VideoOutput, first_frame: FrameShown) -> Result<gst::Bin, glib::BoolError> {
     let bin = gst::Bin::new();
     let queue = make("queue")?;
     // A short queue: frames should not pile up in front of the sink during a zap.
@@ -115,10 +112,7 @@ pub fn audio_branch(sink_name: &str) -> Result<gst::Bin, glib::BoolError> {
     Ok(bin)
 }
 
-fn texture_sink(
-    callback: FrameCallback,
-    first_frame: FrameShown,
-) -> Result<gst::Element, glib::BoolError> {
+fn texture_sink(callback: FrameCallback, first_frame: FrameShown) -> Result<gst::Element, glib::BoolError> {
     let sink = gst_app::AppSink::builder()
         .max_buffers(2)
         .drop(true)
@@ -127,7 +121,12 @@ fn texture_sink(
     let callbacks = gst_app::AppSinkCallbacks::builder()
         .new_sample(move |sink| {
             let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-            first_frame(sample.buffer().and_then(|b| b.pts()).map(gst::ClockTime::nseconds));
+            first_frame(
+                sample
+                    .buffer()
+                    .and_then(|b| b.pts())
+                    .map(gst::ClockTime::nseconds),
+            );
             if let Some(frame) = frame_of(&sample) {
                 callback(frame);
             }
@@ -153,10 +152,7 @@ fn frame_of(sample: &gst::Sample) -> Option<VideoFrame> {
 }
 
 /// An overlay sink reports its first frame through a pad probe (it renders by itself).
-fn overlay_sink(
-    name: &str,
-    first_frame: FrameShown,
-) -> Result<gst::Element, glib::BoolError> {
+fn overlay_sink(name: &str, first_frame: FrameShown) -> Result<gst::Element, glib::BoolError> {
     let sink = make(name)?;
     if let Some(pad) = sink.static_pad("sink") {
         pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {

@@ -7,9 +7,10 @@
 //! Both are held back until the picture shows their PTS: the video sink reports the PTS of
 //! each frame it shows ([`VideoClock`]), the feed knows the stream PTS of the first video
 //! PES it fed (the keyframe the picture starts from), so the stream time on screen is that
-//! PTS plus the frames' progress since. Subtitles without a PTS show at once; one more than
-//! 10 s ahead of the picture (broken timing) shows at once too rather than never. A DVB
-//! page goes away after its time-out when nothing replaces it.
+//! PTS plus the frames' progress since. Subtitles without a PTS show at once, and so do all
+//! while no frame has been shown; one more than 10 s ahead of the picture (broken timing)
+//! shows at once too rather than never. A DVB page goes away after its time-out when
+//! nothing replaces it.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -68,7 +69,7 @@ impl VideoClock {
 /// The decoder of the chosen track.
 #[derive(Debug)]
 enum Decoder {
-    Teletext(TeletextDecoder),
+    Teletext(Box<TeletextDecoder>),
     Dvb(Box<DvbSubDecoder>),
 }
 
@@ -136,7 +137,7 @@ impl SubtitleFeed {
         self.decoder = match chosen.map(|t| (t.pid, t.carriage)) {
             Some((pid, SubtitleCarriage::Teletext { page })) => Some((
                 pid,
-                Decoder::Teletext(TeletextDecoder::new(PageFilter::Only(page))),
+                Decoder::Teletext(Box::new(TeletextDecoder::new(PageFilter::Only(page)))),
             )),
             Some((
                 pid,
@@ -197,8 +198,12 @@ impl SubtitleFeed {
     /// Moves what is due (and what overflows the queue) to the screen; times pages out.
     fn release(&mut self, now: Instant) {
         let on_screen = self.on_screen();
-        // Without a clock (a feed not attached to a picture) everything shows at once.
-        let untimed = self.clock.is_none();
+        // Until the picture's time is known (no frame shown yet, or a sink that reports no
+        // PTS) subtitles show as they arrive rather than never.
+        let untimed = on_screen.is_none();
+        if let Some((pts, _)) = self.queued.front() {
+            log::trace!("subtitle at PTS {pts:?}, picture at {on_screen:?}");
+        }
         while let Some((pts, _)) = self.queued.front() {
             let due = match (pts, on_screen) {
                 (None, _) => true,
@@ -309,7 +314,16 @@ mod tests {
         let mut pes = vec![0, 0, 1, stream_id];
         pes.extend_from_slice(&((es.len() + 8) as u16).to_be_bytes());
         let p = |shift: u32| (pts >> shift) as u8;
-        pes.extend_from_slice(&[0x80, 0x80, 5, 0x21 | (p(29) & 0x0e), p(22), p(14) | 1, p(7), p(0) << 1 | 1]);
+        pes.extend_from_slice(&[
+            0x80,
+            0x80,
+            5,
+            0x21 | (p(29) & 0x0e),
+            p(22),
+            p(14) | 1,
+            p(7),
+            p(0) << 1 | 1,
+        ]);
         pes.extend_from_slice(es);
         let mut out = Vec::new();
         let mut rest = pes.as_slice();
@@ -338,7 +352,10 @@ mod tests {
         use crate::mpegts::dvbsub::encode::{Entry, IndexedRegion, display_set};
         use crate::mpegts::{Pmt, Section};
         let subtitling = [&[0x59, 8][..], b"eng", &[0x10, 0, 1, 0, 1]].concat();
-        let streams = [StreamSpec::new(0x1b, 0x100), StreamSpec::with(0x06, 0x200, subtitling)];
+        let streams = [
+            StreamSpec::new(0x1b, 0x100),
+            StreamSpec::with(0x06, 0x200, subtitling),
+        ];
         let pmt = Pmt::parse(&Section::parse(&pmt_section(1, 0, 0x100, &streams)).unwrap()).unwrap();
         let clock = Arc::new(VideoClock::default());
         let mut feed = SubtitleFeed::new(clock.clone());
@@ -347,10 +364,20 @@ mod tests {
             panic!("tracks reported");
         };
         feed.select(tracks.first());
-        assert_eq!(feed.due_events(request).len(), 2, "the screen is cleared at the switch");
+        assert_eq!(
+            feed.due_events(request).len(),
+            2,
+            "the screen is cleared at the switch"
+        );
         let start = 900_000;
         let (mut video_cc, mut sub_cc) = (0, 0);
-        feed.scan(&pes_packets(0x100, 0xe0, start, &[0, 0, 0, 1, 0x65], &mut video_cc));
+        feed.scan(&pes_packets(
+            0x100,
+            0xe0,
+            start,
+            &[0, 0, 0, 1, 0x65],
+            &mut video_cc,
+        ));
         let region = IndexedRegion {
             x: 10,
             y: 500,
@@ -364,21 +391,28 @@ mod tests {
             transparency: 0,
         };
         let set = display_set(1, 0, None, 3, &[white], &[region]);
-        feed.scan(&pes_packets(0x200, 0xbd, start + 2 * PTS_HZ, &set, &mut sub_cc));
-        assert!(feed.due_events(request).is_empty(), "no picture yet: held");
         clock.frame(Some(5_000_000_000));
+        feed.scan(&pes_packets(0x200, 0xbd, start + 2 * PTS_HZ, &set, &mut sub_cc));
         clock.frame(Some(6_000_000_000));
         assert!(feed.due_events(request).is_empty(), "1 s into the picture: held");
         clock.frame(Some(7_000_000_000));
         let events = feed.due_events(request);
-        let [PlayerEvent::SubtitleImage { image: Some(image), .. }] = events.as_slice() else {
+        let [
+            PlayerEvent::SubtitleImage {
+                image: Some(image), ..
+            },
+        ] = events.as_slice()
+        else {
             panic!("the image is due at 2 s: {events:?}");
         };
         assert_eq!((image.regions[0].x, image.regions[0].y), (10, 500));
         feed.release(Instant::now() + Duration::from_secs(4));
         let events = feed.due_events(request);
         assert!(
-            matches!(events.as_slice(), [PlayerEvent::SubtitleImage { image: None, .. }]),
+            matches!(
+                events.as_slice(),
+                [PlayerEvent::SubtitleImage { image: None, .. }]
+            ),
             "timed out after 3 s: {events:?}"
         );
     }

@@ -38,8 +38,9 @@ impl Renderer {
         let bitmaps: Vec<ui::SubtitleBitmap> = regions
             .iter()
             .map(|r| {
-                let pixels =
-                    slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(&r.rgba, r.width, r.height);
+                let pixels = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+                    &r.rgba, r.width, r.height,
+                );
                 ui::SubtitleBitmap {
                     image: slint::Image::from_rgba8(pixels),
                     x: r.x as f32,

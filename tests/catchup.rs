@@ -324,6 +324,7 @@ fn plays(url: &str) -> Result<(), String> {
         channel: ChannelKey("archive".into()),
         source: Box::new(source),
         hot: Vec::new(),
+        start: Default::default(),
     });
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

@@ -625,19 +625,22 @@ fn the_guide_is_fetched_again_on_the_cores_timer() {
     );
 }
 
-/// An operator's EIT barker: channel 1's stream said which DVB service it is (its actual
-/// table); later, channel 2's stream carries EIT *other* for that service, which reaches
-/// channel 1's guide though channel 1 is not tuned.
+/// An operator's EIT barker: channel 1's stream named its DVB service in its PAT and SDT (it
+/// carries no EIT of its own); later, channel 2's stream carries EIT *other* for that service,
+/// which reaches channel 1's guide though channel 1 is not tuned. A section whose ids differ in
+/// the transport stream (same service id) does not.
 #[test]
 fn eit_other_tables_fill_the_guide_of_channels_not_tuned() {
     let (mut shell, guide, _dir) = with_guide(3);
     drop(guide);
     let first = shell.last_request();
-    let mut actual = eit_section(0x4e, "Channel One Live", EVENING_S - 600);
-    actual.service.service_id = 101;
-    shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
+    shell.send(Event::Player(zapbox::core::PlayerEvent::Service {
         request: first,
-        sections: vec![actual],
+        service: zapbox::mpegts::eit::DvbService {
+            original_network_id: 1,
+            transport_stream_id: 1,
+            service_id: 101,
+        },
     }));
     shell.press(Action::ChannelUp);
     shell.first_frame();
@@ -647,9 +650,12 @@ fn eit_other_tables_fill_the_guide_of_channels_not_tuned() {
     barker.service.service_id = 101;
     let mut unknown = eit_section(0x4f, "Nobody's Show", EVENING_S - 300);
     unknown.service.service_id = 999;
+    let mut elsewhere = eit_section(0x4f, "Same Service Id Elsewhere", EVENING_S - 300);
+    elsewhere.service.service_id = 101;
+    elsewhere.service.transport_stream_id = 2;
     shell.send(Event::Player(zapbox::core::PlayerEvent::Eit {
         request: second,
-        sections: vec![barker, unknown],
+        sections: vec![elsewhere.clone(), barker, unknown, elsewhere],
     }));
     assert_ne!(
         shell.view().now.map(|p| p.title).as_deref(),
@@ -659,4 +665,69 @@ fn eit_other_tables_fill_the_guide_of_channels_not_tuned() {
     shell.press(Action::ChannelDown);
     let now = shell.view().now.expect("now is known on channel 1");
     assert_eq!(now.title, "Barker News For One");
+}
+
+/// The wall clock steps an hour forward, then two back: the guide grid that showed "now" shows
+/// the new "now" (the focus moves with the clock), the banner clock follows, and a PIN lockout
+/// keeps the time it had left (it is a duration, not a time of day).
+#[test]
+fn a_clock_step_moves_the_guides_now_and_keeps_the_pin_lockout() {
+    let mut shell = Shell::with_settings(lineup(&[1, 2, 3]), locked_ch2());
+    shell.utc_offset_ms = EVENING_S * 1000 - shell.now_ms as i64 + 600_000;
+    shell.send(Event::Started);
+    shell.first_frame();
+    shell.press(Action::Guide);
+    let at_now = guide_of(&shell);
+    assert_eq!(at_now.from_s, EVENING_S);
+
+    shell.step_clock(3_600_000);
+    let grid = guide_of(&shell);
+    assert_eq!(grid.from_s, EVENING_S + 3600, "the grid moved to the new now");
+    assert_eq!(shell.view().clock_utc_ms, (EVENING_S + 3600 + 600) * 1000);
+    shell.step_clock(-7_200_000);
+    assert_eq!(guide_of(&shell).from_s, EVENING_S - 3600);
+    // A measured step is never exact: an hour forward seen as 3,599.997 s still shows "now".
+    shell.step_clock(3_599_997);
+    assert_eq!(
+        guide_of(&shell).from_s,
+        EVENING_S,
+        "a step a little under an hour"
+    );
+    shell.step_clock(-3_600_004);
+    assert_eq!(
+        guide_of(&shell).from_s,
+        EVENING_S - 3600,
+        "a little over an hour back"
+    );
+
+    // Locked out for 30 s; the clock is set back an hour; 30 s still left, then open.
+    shell.press(Action::Back);
+    shell.press(Action::ChannelUp);
+    for _ in 0..5 {
+        shell.type_digits("0000");
+    }
+    let left = |shell: &Shell| {
+        shell
+            .core
+            .saved_state()
+            .parental
+            .pin_locked_until_ms
+            .expect("locked")
+            - shell.now().utc_ms
+    };
+    assert_eq!(left(&shell), 30_000);
+    let effects = shell.step_clock(-3_600_000);
+    assert_eq!(left(&shell), 30_000, "a step back does not lengthen the lockout");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::SaveState(_))),
+        "the moved lockout is saved"
+    );
+    shell.step_clock(3_600_000 * 2);
+    assert_eq!(left(&shell), 30_000, "a step forward does not end it");
+    assert!(
+        played(&shell.type_digits("4321")).is_empty(),
+        "still locked after the step"
+    );
+    shell.advance(30_000);
+    assert!(!played(&shell.type_digits("4321")).is_empty(), "open after 30 s");
 }

@@ -16,7 +16,7 @@ mod http_server;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use zapbox::epg::{GuideSource, IngestError, IngestOptions, IngestReport, index, ingest};
+use zapbox::epg::{GuideSource, IngestError, IngestOptions, IngestReport, KeepGoing, index, ingest};
 use zapbox::guide::{Guide, GuideIndex, GuideOverrides, ListingOrigin, MatchMethod, UtcSeconds};
 use zapbox::lineup::{self, ChannelKey, Lineup};
 
@@ -168,6 +168,70 @@ fn reingest_replaces_index_and_old_details() {
         vec!["ITV Evening News"]
     );
     assert!(titles(&guide, "arte.fr", SIX_PM, SIX_PM + 1).is_empty());
+}
+
+/// An ingest told to stop mid-way (a service stopping, a newer load) returns `Cancelled`,
+/// leaves the previous index as it was and no temporary file behind.
+#[test]
+fn a_stopped_ingest_leaves_the_old_index_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    ingest_into(dir.path(), &[source("basic.xml")]);
+    let before = files(dir.path());
+    // A guide of a few MB read in 64 KiB steps: the check flips after a few reads.
+    let big = dir.path().join("big.xml");
+    let mut xml = String::from("<tv><channel id=\"a\"><display-name>A</display-name></channel>");
+    for i in 0..40_000 {
+        let start = 20_261_122_000_000u64 + i;
+        xml += &format!(
+            "<programme channel=\"a\" start=\"{start} +0000\" stop=\"{} +0000\"><title>P{i}</title><desc>{}</desc></programme>",
+            start + 1,
+            "x".repeat(80)
+        );
+    }
+    xml += "</tv>";
+    std::fs::write(&big, xml).unwrap();
+    let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = reads.clone();
+    let options = IngestOptions {
+        keep_going: KeepGoing::new(move || counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 4),
+        ..IngestOptions::default()
+    };
+    let index_dir = dir.path().join("index");
+    std::fs::create_dir(&index_dir).unwrap();
+    for (name, to) in [("old", dir.path()), ("fresh", index_dir.as_path())] {
+        reads.store(0, std::sync::atomic::Ordering::SeqCst);
+        let result = ingest(&[GuideSource::new(big.to_string_lossy())], to, &options);
+        assert!(
+            matches!(result, Err(IngestError::Cancelled)),
+            "{name}: {result:?}"
+        );
+        assert!(
+            reads.load(std::sync::atomic::Ordering::SeqCst) > 4,
+            "{name}: the check was asked"
+        );
+    }
+    std::fs::remove_file(&big).unwrap();
+    assert_eq!(files(dir.path()), before, "the previous index is untouched");
+    assert_eq!(
+        files(&index_dir),
+        Vec::<String>::new(),
+        "nothing left of a first ingest"
+    );
+    let guide = Guide::all_channels(load(dir.path()));
+    assert_eq!(
+        titles(&guide, "arte.fr", SIX_PM, SIX_PM + 1),
+        vec!["Arte Journal"]
+    );
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "index")
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]

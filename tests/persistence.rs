@@ -84,6 +84,10 @@ fn documented_example_loads_without_warnings() {
     assert_eq!(config.guides[0].priority, 10);
     assert_eq!(config.preferences.aspect(), Aspect::Letterbox);
     assert_eq!(config.parental.pin.as_deref(), Some("0042"));
+    assert_eq!(
+        (config.timeshift.ram_seconds, config.timeshift.ram_mib),
+        (120, 96)
+    );
     assert_ne!(
         config,
         Config::default(),

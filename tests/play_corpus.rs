@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// Seconds of playback per capture: the captures are short, and most end before this.
 const SECONDS: &str = "1.5";
+/// The window for the slow captures (see `play`).
+const SLOW_SECONDS: &str = "6";
 /// A run longer than this is a hang.
 const HANG: Duration = Duration::from_secs(60);
 
@@ -54,6 +56,14 @@ struct Outcome {
 }
 
 fn play(file: &Path, via: &str) -> Outcome {
+    // test-137's first picture is 4K HEVC decoded in software after an SPS that comes late in
+    // the capture: on a loaded two-core machine it lands after SECONDS, so it gets a longer
+    // window (the report counts only frames inside the window).
+    let slow = file.file_name().and_then(|n| n.to_str()) == Some("test-137.ts");
+    play_for(file, via, if slow { SLOW_SECONDS } else { SECONDS })
+}
+
+fn play_for(file: &Path, via: &str, seconds: &str) -> Outcome {
     let name = format!(
         "{} via {via}",
         file.strip_prefix(file.parent().and_then(Path::parent).unwrap_or(file))
@@ -61,7 +71,7 @@ fn play(file: &Path, via: &str) -> Outcome {
             .display()
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_zapbox"))
-        .args(["play", "--json", "--seconds", SECONDS, "--via", via])
+        .args(["play", "--json", "--seconds", seconds, "--via", via])
         .arg(file)
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
@@ -179,7 +189,7 @@ fn frames(r: &Value) -> u64 {
 /// the group is joined, so its first keyframe is received.
 fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
     let p = problems(r);
-    if via != "file" && UNPACEABLE.contains(&file) && !p.contains("cannot be paced") {
+    if via != "file" && UNTIMED.contains(&file) && !p.contains("sent at a nominal") {
         return Err(format!(
             "{file} has neither two PCRs nor two PTS, which must be named: {r}"
         ));
@@ -189,8 +199,12 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
         |r: &Value| -> Vec<(String, String)> { audio(r).into_iter().map(|(_, _, l, k)| (l, k)).collect() };
     match file {
         "test-012.ts" => {
-            // 373 KB: its first keyframe may come after a short run ends.
+            // PAT, PMT and teletext only: the PMT's video and audio PIDs carry nothing.
             need(video_codec(r) == "h264", "H.264")?;
+            need(
+                p.contains("H264 video on PID 1060") && p.contains("nothing to play"),
+                "the PIDs without packets are named",
+            )?;
             let tracks = langs_kinds(r);
             need(tracks.len() == 4, "four audio tracks")?;
             need(
@@ -207,6 +221,15 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
                 "French teletext subtitles",
             )
         }
+        "test-018.ts" => need(
+            video_codec(r) == "mpeg2" && p.contains("nothing to play"),
+            "SI and carousels only: nothing to play is named",
+        ),
+        "test-101.ts" => need(p.contains("scrambled"), "scrambled is a problem"),
+        "captions-test.ts" => need(
+            video_codec(r) == "h264" && frames(r) > 0 && r["video"]["width"] == 1920,
+            "H.264 1080p plays (no audio stream to wait for)",
+        ),
         "test-026.ts" => {
             need(video_codec(r) == "h264" && frames(r) > 0, "H.264 plays")?;
             let a = audio(r);
@@ -227,15 +250,45 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
             need(audio(r).iter().any(|t| t.1 == "mpeg"), "MPEG-1 audio")
         }
         "test-100.1.ts" => {
+            // One PES of HEVC, and an empty audio PID. From the file GStreamer's parser rejects
+            // the picture; looped through multicast the parser may resynchronise on a later lap
+            // and decode it. Either is a correct report: no frame with the failure named, or
+            // the 2160p picture.
             need(video_codec(r) == "hevc", "HEVC")?;
-            need(audio(r).iter().any(|t| t.1 == "aac" && t.2 == "eng"), "AAC eng")
+            if frames(r) == 0 {
+                need(
+                    p.contains("playback failed") || p.contains("no video frame"),
+                    "no picture is named",
+                )?;
+            } else {
+                need(r["video"]["width"] == 3840, "the 2160p picture")?;
+            }
+            need(audio(r).iter().any(|t| t.1 == "aac" && t.2 == "eng"), "AAC eng")?;
+            need(p.contains("AAC audio on PID 258"), "the empty audio PID is named")
         }
-        "test-137.ts" => need(video_codec(r) == "hevc", "HEVC"),
+        "test-137.ts" => {
+            // 4K HEVC whose first SPS comes late; its AAC PID carries nothing, which must
+            // not keep the picture paused.
+            need(
+                video_codec(r) == "hevc" && frames(r) > 0 && r["video"]["width"] == 3840,
+                "HEVC 2160p plays",
+            )?;
+            need(p.contains("AAC audio on PID 122"), "the empty audio PID is named")
+        }
         "test-146.ts" => {
-            need(video_codec(r) == "hevc", "HEVC")?;
+            // One corrupted HEVC picture; the AAC-LATM PID carries nothing.
+            need(video_codec(r) == "hevc" && frames(r) == 0, "HEVC, not decodable")?;
+            need(
+                p.contains("playback failed") || p.contains("no video frame"),
+                "no picture is named",
+            )?;
             need(
                 audio(r).iter().any(|t| t.1 == "aac-latm" && t.2 == "hrv"),
                 "AAC-LATM hrv",
+            )?;
+            need(
+                p.contains("AAC-LATM audio on PID 2013"),
+                "the empty audio PID is named",
             )
         }
         "test-148.ts" => need(
@@ -272,16 +325,16 @@ fn check_content(file: &str, via: &str, r: &Value) -> Result<(), String> {
     }
 }
 
-/// Captures on which a GStreamer decoder (not zapbox) crashes the process: test-139's DTS-HD
-/// Master Audio under HDMV registration takes libav's DTS decoder down with SIGSEGV
-/// (GStreamer 1.22, FFmpeg 5.1). Listed so every other capture still must not crash.
+/// Captures on which GStreamer (not zapbox) crashes the process: with test-139 (MPEG-2, DTS-HD
+/// Master Audio under HDMV registration, MPEG audio) GStreamer 1.22's decodebin3 dies in
+/// `gst_object_replace` during its own state change, when the pipeline is stopped (seen with
+/// `gst-launch-1.0 uridecodebin3` alone, under gdb). Listed so every other capture still must
+/// not crash.
 const KNOWN_CRASHES: &[&str] = &["test-139.ts"];
 
-/// Captures with neither two PCRs nor two PES time stamps on one PID, which no pacing can
-/// send as a live stream: test-018 is 100 packets of SI and carousels, test-100.1 holds one
-/// PES start and one PCR, test-101 one PCR and scrambled PES. Through multicast their report
-/// must name this (the file path still describes them).
-const UNPACEABLE: &[&str] = &["test-018.ts", "test-100.1.ts", "test-101.ts"];
+/// Captures with neither two PCRs nor two PES time stamps on one PID: through multicast they
+/// are sent at a nominal rate, which the report names.
+const UNTIMED: &[&str] = &["test-100.1.ts", "test-101.ts"];
 
 /// The two tests take turns: each already runs two captures at a time.
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -341,4 +394,57 @@ fn every_capture_through_the_multicast_path() {
         return;
     }
     run_all("multicast");
+}
+
+/// Video frames in shaka's two segments around the PTS wrap (48 each, 24 fps; the 33-bit PTS wraps
+/// after the 41st frame of the first).
+const WRAP_FRAMES: u64 = 96;
+
+/// The PTS wrap capture plays through: shaka's two HLS segments around the 33-bit wrap, joined
+/// as the origin sent them. From the file every frame on both sides of the wrap is decoded; through
+/// the multicast path (looped, so the wrap comes once per lap) six seconds bring more frames than
+/// one lap holds and no stall (a stall is what "No signal" shows).
+#[test]
+fn the_pts_wrap_plays_through() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(dir) = corpus() else { return };
+    let mut joined = Vec::new();
+    for part in ["pts-rollover-0028.ts", "pts-rollover-0029.ts"] {
+        joined.extend(std::fs::read(dir.join("shaka").join(part)).expect("the wrap capture is readable"));
+    }
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let path = work.path().join("pts-wrap.ts");
+    std::fs::write(&path, &joined).expect("writing the joined capture");
+
+    let file = play_for(&path, "file", "20");
+    let r = check_shape(&file).unwrap_or_else(|e| panic!("{}: {e}", file.name));
+    println!("{}: {} frames; {}", file.name, frames(r), problems(r));
+    assert_eq!(file.status, Some(0), "{}: {}", file.name, problems(r));
+    assert!(
+        frames(r) >= WRAP_FRAMES - 2,
+        "{}: {} of {WRAP_FRAMES} frames decoded",
+        file.name,
+        frames(r)
+    );
+
+    if !nix::unistd::geteuid().is_root() && std::env::var_os("CI").is_none() {
+        eprintln!("skipped the multicast half: it runs in a private network namespace; run as root");
+        return;
+    }
+    let live = play_for(&path, "multicast", "6");
+    let r = check_shape(&live).unwrap_or_else(|e| panic!("{}: {e}", live.name));
+    println!("{}: {} frames; {}", live.name, frames(r), problems(r));
+    assert_eq!(live.status, Some(0), "{}: {}", live.name, problems(r));
+    assert!(
+        r["problems"].as_array().is_some_and(Vec::is_empty),
+        "{}: {}",
+        live.name,
+        problems(r)
+    );
+    assert!(
+        frames(r) > WRAP_FRAMES,
+        "{}: {} frames in 6 s, not more than one lap of the capture",
+        live.name,
+        frames(r)
+    );
 }

@@ -62,7 +62,7 @@ fn main() {
         ("zaps to and from hls leak no fds or threads", hls_zaps_no_leaks),
         ("a stopped sender shows no signal and recovers", stall_and_recover),
         (
-            "network faults: lossy multicast keeps playing and counts errors",
+            "network faults: lossy and reordered multicast keep playing and count errors",
             lossy_multicast,
         ),
         (
@@ -75,6 +75,10 @@ fn main() {
         (
             "hot channels: a budget of one stream pre-joins nothing",
             hot_budget_one,
+        ),
+        (
+            "timeshift: pause 25 s then play shows the frames of 25 s ago",
+            timeshift_pause_and_play,
         ),
     ];
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
@@ -129,6 +133,7 @@ fn play(player: &mut Player, request: u64, source: &Source) {
         channel: zapbox::lineup::ChannelKey("test".into()),
         source: Box::new(source.clone()),
         hot: Vec::new(),
+        start: Default::default(),
     });
 }
 
@@ -138,20 +143,7 @@ fn expect_event(
     within: Duration,
     want: impl Fn(&PlayerEvent) -> bool,
 ) -> Result<PlayerEvent, String> {
-    let deadline = Instant::now() + within;
-    loop {
-        let left = deadline
-            .checked_duration_since(Instant::now())
-            .ok_or("timed out waiting for the player")?;
-        match probe.events.recv_timeout(left) {
-            Ok(e) if want(&e) => return Ok(e),
-            Ok(PlayerEvent::Failed { error, .. }) => {
-                return Err(format!("player failed: {error:?}"));
-            }
-            Ok(_) => {}
-            Err(_) => return Err("timed out waiting for the player".into()),
-        }
-    }
+    wait_for(&probe.events, within, &mut Vec::new(), want)
 }
 
 fn decodes(fixture: &Fixture, number: u32) -> Result<(), String> {
@@ -354,6 +346,240 @@ fn hls_zaps_no_leaks(f: &Fixture) -> Result<(), String> {
     Ok(())
 }
 
+/// A frame's signature: mean luma of a 32×18 grid (the moving ball and the running time make the
+/// frames of one loop tell apart).
+fn signature(frame: &zapbox::player::VideoFrame) -> Vec<u8> {
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let mut out = Vec::with_capacity(32 * 18);
+    for gy in 0..18 {
+        for gx in 0..32 {
+            let mut sum = 0u32;
+            for sy in 0..4 {
+                for sx in 0..4 {
+                    let x = (gx * w + (2 * sx + 1) * w / 8 / 4) / 32;
+                    let y = (gy * h + (2 * sy + 1) * h / 8 / 4) / 18;
+                    let at = y * frame.stride + x * 4;
+                    let px = frame.data.get(at..at + 3).unwrap_or(&[0, 0, 0]);
+                    sum += (u32::from(px[0]) * 3 + u32::from(px[1]) * 6 + u32::from(px[2])) / 10;
+                }
+            }
+            out.push((sum / 16) as u8);
+        }
+    }
+    out
+}
+
+type Signatures = Arc<std::sync::Mutex<Vec<(Instant, Vec<u8>)>>>;
+
+/// A player whose frames are kept as signatures with their arrival times.
+fn signature_probe() -> (Player, mpsc::Receiver<PlayerEvent>, Signatures) {
+    let (tx, events) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().map(|t| t.send(e));
+    });
+    let frames: Signatures = Default::default();
+    let kept = frames.clone();
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
+        let sig = signature(&frame);
+        if let Ok(mut f) = kept.lock() {
+            f.push((Instant::now(), sig));
+        }
+    })));
+    (
+        Player::new(config, sink).expect("GStreamer initialises"),
+        events,
+        frames,
+    )
+}
+
+fn wait_for(
+    events: &mpsc::Receiver<PlayerEvent>,
+    within: Duration,
+    seen: &mut Vec<PlayerEvent>,
+    want: impl Fn(&PlayerEvent) -> bool,
+) -> Result<PlayerEvent, String> {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .ok_or("timed out waiting for the player")?;
+        match events.recv_timeout(left) {
+            Ok(e) if want(&e) => return Ok(e),
+            Ok(PlayerEvent::Failed { error, .. }) => return Err(format!("player failed: {error:?}")),
+            Ok(e) => seen.push(e),
+            Err(_) => return Err("timed out waiting for the player".into()),
+        }
+    }
+}
+
+/// How long before `at` the reference player showed the picture `sig` (best match over its last
+/// `span`), and how much better that match was than the second best a second away.
+fn shown_before(reference: &Signatures, sig: &[u8], at: Instant, span: Duration) -> Option<(Duration, f64)> {
+    let frames = reference.lock().ok()?;
+    let sad = |other: &[u8]| -> u64 {
+        sig.iter()
+            .zip(other)
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum()
+    };
+    let candidates: Vec<(Instant, u64)> = frames
+        .iter()
+        .filter(|(t, _)| *t <= at && at.duration_since(*t) <= span)
+        .map(|(t, s)| (*t, sad(s)))
+        .collect();
+    let &(best_at, best) = candidates.iter().min_by_key(|(_, d)| *d)?;
+    let runner_up = candidates
+        .iter()
+        .filter(|(t, _)| t.max(&best_at).duration_since(*t.min(&best_at)) > Duration::from_secs(1))
+        .map(|(_, d)| *d)
+        .min()
+        .unwrap_or(u64::MAX);
+    Some((at.duration_since(best_at), runner_up as f64 / best.max(1) as f64))
+}
+
+/// The circular distance of `a` and `b` modulo `period` (the demo's loops repeat every 10 s).
+fn loop_distance(a: Duration, b: Duration, period: Duration) -> Duration {
+    let (a, b, p) = (
+        a.as_millis() % period.as_millis(),
+        b.as_millis() % period.as_millis(),
+        period.as_millis(),
+    );
+    let d = a.abs_diff(b);
+    Duration::from_millis(d.min(p - d) as u64)
+}
+
+/// Pause and rewind on a real pipeline: a second player shows the same channel live for
+/// reference; after a 25 s pause the first one must show what the reference showed about 25 s
+/// before (modulo the 10 s loop: 5 s apart, not 0), then STOP brings it back to live.
+fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
+    const LOOP: Duration = Duration::from_secs(10);
+    let source = f.lineup.by_number(1).ok_or("channel 1")?.sources[0].clone();
+    let (reference, reference_events, live_frames) = signature_probe();
+    let (player, events, frames) = signature_probe();
+    let play = |request: u64, start: zapbox::core::StartAt| {
+        player.execute(PlayerCommand::Play {
+            request: RequestId(request),
+            channel: ChannelKey("ch1".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start,
+        })
+    };
+    reference.execute(PlayerCommand::Play {
+        request: RequestId(1),
+        channel: ChannelKey("ch1".into()),
+        source: Box::new(source.clone()),
+        hot: Vec::new(),
+        start: Default::default(),
+    });
+    play(1, zapbox::core::StartAt::Live);
+    let mut seen = Vec::new();
+    let first = |e: &PlayerEvent, r: u64| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(r));
+    wait_for(&reference_events, Duration::from_secs(20), &mut Vec::new(), |e| {
+        first(e, 1)
+    })?;
+    wait_for(&events, Duration::from_secs(20), &mut seen, |e| first(e, 1))?;
+    std::thread::sleep(Duration::from_secs(3));
+
+    player.execute(PlayerCommand::Pause {
+        request: RequestId(1),
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let count = |f: &Signatures| f.lock().map(|f| f.len()).unwrap_or(0);
+    let frozen_at = count(&frames);
+    std::thread::sleep(Duration::from_millis(24_500));
+    let while_paused = count(&frames) - frozen_at;
+    if while_paused > 0 {
+        return Err(format!("{while_paused} frames shown while paused"));
+    }
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let buffered = seen
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::Buffered { buffered_ms, .. } => Some(*buffered_ms),
+            _ => None,
+        })
+        .max()
+        .ok_or("no Buffered reports while paused")?;
+    eprintln!("    window reaches {buffered} ms back after a 25 s pause");
+    if buffered < 25_000 {
+        return Err(format!("the window holds only {buffered} ms"));
+    }
+
+    play(2, zapbox::core::StartAt::BehindLive { ms: 25_000 });
+    let started = wait_for(
+        &events,
+        Duration::from_secs(5),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(2)),
+    )?;
+    let PlayerEvent::Started {
+        behind_live_ms: Some(behind),
+        ..
+    } = started
+    else {
+        return Err(format!("no position in {started:?}"));
+    };
+    eprintln!("    resumed from a keyframe {behind} ms behind live");
+    if !(25_000..=27_000).contains(&behind) {
+        return Err(format!("resumed {behind} ms behind live, not about 25 s"));
+    }
+    let resumed_at = count(&frames);
+    wait_for(&events, Duration::from_secs(5), &mut seen, |e| first(e, 2))?;
+    std::thread::sleep(Duration::from_secs(3));
+    let shown = count(&frames) - resumed_at;
+    if shown < 50 {
+        return Err(format!("only {shown} frames in the 3 s after resuming"));
+    }
+    // A frame from the middle of the resumed run, against the reference's last loop.
+    let (at, sig) = frames.lock().map_err(|_| "lock")?[resumed_at + shown / 2].clone();
+    let (age, margin) = shown_before(&live_frames, &sig, at, LOOP).ok_or("no reference frames")?;
+    let off = loop_distance(age, Duration::from_millis(behind), LOOP);
+    eprintln!(
+        "    the resumed picture is what live showed {} ms before (mod 10 s; expected {} mod 10 s), match {margin:.1}x better than a second away",
+        age.as_millis(),
+        behind
+    );
+    if off > Duration::from_millis(1_500) {
+        return Err(format!(
+            "the resumed picture matches live {} ms before, not {behind} ms (mod 10 s)",
+            age.as_millis()
+        ));
+    }
+
+    play(3, zapbox::core::StartAt::Live);
+    let started = wait_for(
+        &events,
+        Duration::from_secs(5),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(3)),
+    )?;
+    wait_for(&events, Duration::from_secs(5), &mut seen, |e| first(e, 3))?;
+    std::thread::sleep(Duration::from_secs(2));
+    let (at, sig) = frames
+        .lock()
+        .map_err(|_| "lock")?
+        .last()
+        .cloned()
+        .ok_or("frames")?;
+    let (age, _) = shown_before(&live_frames, &sig, at, LOOP).ok_or("no reference frames")?;
+    eprintln!(
+        "    back at live: {started:?}; the picture is what live showed {} ms before",
+        age.as_millis()
+    );
+    if loop_distance(age, Duration::ZERO, LOOP) > Duration::from_millis(1_500) {
+        return Err(format!(
+            "STOP did not return to live: {} ms behind the reference",
+            age.as_millis()
+        ));
+    }
+    drop(reference_events);
+    Ok(())
+}
+
 /// Stall and recovery through the whole shell: core phases, notices, player, receiver.
 fn stall_and_recover(f: &Fixture) -> Result<(), String> {
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
@@ -413,9 +639,21 @@ fn about_stream_errors(shell: &Shell) -> Result<usize, String> {
     }
 }
 
-/// Channel 1 under 0.1 %, 1 % and 5 % datagram loss, a few seconds each: every second brings new
-/// frames, the phase stays Playing (no "No signal", no rebuild), and once the kernel dropped a
-/// datagram of the channel the about page counts continuity errors.
+/// A fault the kernel does to the channel's datagrams for a few seconds.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// One datagram in every N dropped.
+    Loss { every: u32 },
+    /// One datagram in every N let through after the next 1–3.
+    Reorder { every: u64 },
+}
+
+/// Channel 1 (plain UDP) under 0.1 %, 1 % and 5 % datagram loss, then with 1 % and 5 % of its
+/// datagrams reordered, three seconds each: every second brings new frames, the phase stays
+/// Playing (no "No signal", no rebuild), the kernel did what was asked (a datagram dropped or
+/// reordered in every step: the faults are counted, not drawn) and the about page counts
+/// continuity errors. Then channel 7 (RTP) with 5 % reordered: the RTP reorder window puts the
+/// datagrams back in order, so the picture keeps coming and no continuity error is counted.
 fn lossy_multicast(f: &Fixture) -> Result<(), String> {
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
     let frames = Arc::new(AtomicUsize::new(0));
@@ -435,9 +673,38 @@ fn lossy_multicast(f: &Fixture) -> Result<(), String> {
     shell.handle(Event::Started);
     run_until(&mut shell, &rx, Duration::from_secs(20), playing)
         .map_err(|e| format!("channel 1 does not play: {e}"))?;
-    let group = group_of(f, 1)?;
-    for per_mille in [1, 10, 50] {
-        let loss = faults::Loss::start(group, per_mille)?;
+    let faults = [
+        (1, Fault::Loss { every: 1000 }),
+        (1, Fault::Loss { every: 100 }),
+        (1, Fault::Loss { every: 20 }),
+        (1, Fault::Reorder { every: 100 }),
+        (1, Fault::Reorder { every: 20 }),
+        (7, Fault::Reorder { every: 20 }),
+    ];
+    for (n, (channel, fault)) in faults.into_iter().enumerate() {
+        if shell.view().requested.as_ref().map(|r| r.number) != Some(channel) {
+            shell.handle(Event::Action(Action::Digit(u8::try_from(channel).unwrap_or(0))));
+            run_until(&mut shell, &rx, Duration::from_secs(20), |s| {
+                playing(s) && s.view().requested.as_ref().map(|r| r.number) == Some(channel)
+            })
+            .map_err(|e| format!("channel {channel} does not play: {e}"))?;
+        }
+        let group = group_of(f, channel)?;
+        // Plain UDP has no sequence numbers: a late datagram is a continuity error. RTP's are put
+        // back in order by the receiver's reorder window.
+        let rtp = f.lineup.by_number(channel).ok_or("channel exists")?.sources[0]
+            .url
+            .starts_with("rtp://");
+        enum Active {
+            Loss(faults::Loss),
+            Reorder(faults::Reorder),
+        }
+        let active = match fault {
+            Fault::Loss { every } => Active::Loss(faults::Loss::start(group, every)?),
+            Fault::Reorder { every } => {
+                Active::Reorder(faults::Reorder::start(group, every, 0x5eed + n as u64)?)
+            }
+        };
         let errors_before = about_stream_errors(&shell)?;
         let request = shell.view().requested.clone();
         for second in 0..3 {
@@ -450,33 +717,57 @@ fn lossy_multicast(f: &Fixture) -> Result<(), String> {
                 let view = shell.view();
                 if view.notice == Some(Notice::NoSignal) || view.phase != Some(Phase::Playing) {
                     return Err(format!(
-                        "{per_mille}‰ loss, second {second}: phase {:?}, notice {:?}",
+                        "{fault:?}, second {second}: phase {:?}, notice {:?}",
                         view.phase, view.notice
                     ));
                 }
             }
             let decoded = frames.load(Ordering::SeqCst) - before;
             if decoded == 0 {
-                return Err(format!("{per_mille}‰ loss: no frame in second {second}"));
+                return Err(format!("{fault:?}: no frame in second {second}"));
             }
         }
+        let (faulted, of) = match active {
+            Active::Loss(loss) => (loss.dropped()?, None),
+            Active::Reorder(reorder) => {
+                let (late, through) = (reorder.reordered(), reorder.passed());
+                reorder.finish()?;
+                (late, Some(through))
+            }
+        };
+        if faulted == 0 {
+            return Err(format!(
+                "{fault:?}: the kernel did nothing to the channel's datagrams"
+            ));
+        }
         // The last second's reports are in once the receiver's next report is due.
-        let dropped = loss.dropped()?;
         let deadline = Instant::now() + Duration::from_secs(3);
-        while dropped > 0 && about_stream_errors(&shell)? == errors_before && Instant::now() < deadline {
+        while about_stream_errors(&shell)? == errors_before && Instant::now() < deadline {
             if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
                 shell.handle(event);
             }
         }
         let counted = about_stream_errors(&shell)? - errors_before;
-        println!("  {per_mille}‰ loss: {dropped} datagrams dropped, {counted} continuity errors counted");
-        if dropped > 0 && counted == 0 {
+        match of {
+            None => println!(
+                "  channel {channel}, {fault:?}: {faulted} datagrams dropped, {counted} continuity errors counted"
+            ),
+            Some(of) => println!(
+                "  channel {channel}, {fault:?}: {faulted} of {of} datagrams reordered, {counted} continuity errors counted"
+            ),
+        }
+        if counted == 0 && !rtp {
             return Err(format!(
-                "{per_mille}‰ loss: {dropped} datagrams dropped, no continuity error counted"
+                "{fault:?}: {faulted} datagrams hit, no continuity error counted"
+            ));
+        }
+        if counted > 0 && rtp {
+            return Err(format!(
+                "{fault:?} on RTP: {counted} continuity errors, the reorder window should hide them"
             ));
         }
         if shell.view().requested != request {
-            return Err("the channel changed under loss".into());
+            return Err(format!("{fault:?}: the channel changed"));
         }
     }
     Ok(())

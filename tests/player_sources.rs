@@ -124,6 +124,7 @@ fn play(probe: &Probe, source: Source) {
         channel: ChannelKey("test".into()),
         source: Box::new(source),
         hot: Vec::new(),
+        start: Default::default(),
     });
 }
 

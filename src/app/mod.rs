@@ -34,6 +34,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub use timers::Timers;
 
+/// How long a stopping service waits for the loader threads (an ingest stops at its next read;
+/// one blocked in a network read is left to the exit, its temporary files removed).
+const LOADER_STOP_WAIT: Duration = Duration::from_secs(2);
+
 /// What the loop needs of a screen: show this view model. Key input goes into the inbox.
 pub trait Ui {
     fn render(&mut self, view: &ViewModel);
@@ -121,6 +125,8 @@ pub struct Shell {
     cec: Option<crate::cec::CecHandle>,
     /// The phone companion's server; `None`: switched off.
     companion: Option<crate::companion::Companion>,
+    /// Reports wall-clock steps as `Event::ClockStepped`; `None`: not watched (tests, benchmarks).
+    clock_watch: Option<crate::system::clock::ClockWatch>,
 }
 
 impl Shell {
@@ -161,6 +167,7 @@ impl Shell {
             saves: 0,
             cec: None,
             companion: None,
+            clock_watch: None,
         })
     }
 
@@ -180,6 +187,18 @@ impl Shell {
     pub fn with_companion(mut self, companion: crate::companion::Companion) -> Self {
         self.companion = Some(companion);
         self
+    }
+
+    /// Watches the wall clock: each step reaches the core as `Event::ClockStepped`.
+    pub fn with_clock_watch(mut self) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let inbox = self.inbox.clone();
+        let watch = crate::system::clock::ClockWatch::start(move |by_ms| {
+            inbox.post(Event::ClockStepped { by_ms });
+        })
+        .context("starting the clock watch")?;
+        self.clock_watch = Some(watch);
+        Ok(self)
     }
 
     /// Lets the core's CEC commands reach the bus through `cec`.
@@ -429,6 +448,10 @@ impl App {
     /// The service is stopping: the core saves what must survive, the player stops, and the
     /// state writer finishes its last write before this returns.
     pub fn shutdown(&mut self) {
+        if let Some(loader) = &self.shell.loader {
+            // Before the core's last save: an ingest of a big guide stops at its next read.
+            loader.stop(LOADER_STOP_WAIT);
+        }
         self.shell.handle(Event::Shutdown);
         self.shell.player = None;
         self.shell.state = StateSaving::Off;

@@ -18,7 +18,7 @@
 
 use super::Inbox;
 use crate::core::{Event, GuideHandle};
-use crate::epg::{BuildOptions, GuideSource, IngestError, IngestOptions, LineupFilter, NamedBy};
+use crate::epg::{BuildOptions, GuideSource, IngestError, IngestOptions, KeepGoing, LineupFilter, NamedBy};
 use crate::guide::{Guide, GuideOverrides};
 use crate::lineup::Lineup;
 use crate::net::http::HttpLimits;
@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How long the loader waits for NTP before giving up on fresh sources (cached ones stay; a newer
 /// load ends the wait at once).
@@ -42,6 +42,9 @@ pub enum Boot {
     Start,
     Reload,
 }
+
+/// How often a load waiting for the ingest in progress checks whether it is still the newest.
+const INGEST_WAIT_POLL: Duration = Duration::from_millis(50);
 
 /// Starts loads of the lineup and the guide; cheap to clone.
 #[derive(Clone)]
@@ -118,6 +121,9 @@ impl SourceLoader {
         let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
             let _running = running;
             job(&loader);
+            // A lineup or guide load frees tens of MB at once (a hostile one up to its caps):
+            // hand them back now, or the resident size keeps the peak of the largest load.
+            crate::system::resources::release_free_memory();
         });
         if let Err(e) = &spawned {
             log::error!("cannot start the {name} thread: {e}");
@@ -206,6 +212,26 @@ impl SourceLoader {
         });
     }
 
+    /// The service is stopping: every load in progress is superseded, so an ingest stops at its
+    /// next read and removes its half-written index. Waits up to `within` for the threads; a
+    /// thread still blocked in a network read after that would leave its temporary files to the
+    /// process exit, so this process's own temporary files in the guide's directories go now
+    /// (the next start would only remove them as stale, and a box may never restart cleanly).
+    pub fn stop(&self, within: Duration) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let deadline = Instant::now() + within;
+        while self.running() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if self.running() > 0 {
+            log::info!("{} loader threads still busy at stop", self.running());
+            let index = self.index_dir();
+            for dir in [index.join("downloads"), index] {
+                crate::system::atomic::remove_own_temps(&dir);
+            }
+        }
+    }
+
     fn current(&self, generation: u64) -> bool {
         self.generation.load(Ordering::SeqCst) == generation
     }
@@ -268,7 +294,20 @@ impl SourceLoader {
         if sources.is_empty() {
             return;
         }
-        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        // Waiting for the ingest in progress, a load that a newer one superseded gives up: under
+        // repeated reloads with a slow ingest, queued loaders (each a thread that would then run
+        // a whole ingest nobody wants) would otherwise pile up.
+        let _writing = loop {
+            if !self.current(generation) {
+                log::info!("guide ingest dropped: a newer load supersedes it");
+                return;
+            }
+            match self.writing.try_lock() {
+                Ok(guard) => break guard,
+                Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => std::thread::sleep(INGEST_WAIT_POLL),
+            }
+        };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -284,7 +323,12 @@ impl SourceLoader {
                 time_zone: self.time_zones.get(location).cloned(),
             })
             .collect();
+        let keep_going = {
+            let loader = self.clone();
+            KeepGoing::new(move || loader.current(generation))
+        };
         let options = IngestOptions {
+            keep_going,
             build: BuildOptions {
                 expire_before: Some(now - KEEP_PAST_S),
                 filter: Some(LineupFilter::new(lineup, &self.overrides())),
@@ -312,6 +356,7 @@ impl SourceLoader {
                     self.post_guide_from_disk(lineup);
                 }
             }
+            Err(IngestError::Cancelled) => log::info!("guide ingest stopped: superseded or shutting down"),
             Err(e @ IngestError::NothingUsable { .. }) | Err(e @ IngestError::Write { .. }) => {
                 log::warn!("guide: {e}");
                 self.inbox.post(Event::Problem(format!("Guide problem: {e}")));
@@ -352,6 +397,39 @@ mod tests {
                     .count()
             })
             .unwrap_or(0)
+    }
+
+    /// Reloads while an ingest holds the index directory: each superseded load ends instead of
+    /// queueing for it (the soak found eleven loader threads waiting behind a slow guide bomb,
+    /// each to run a whole ingest nobody wanted); the newest ingests once the directory is free.
+    #[test]
+    fn superseded_loads_do_not_queue_behind_an_ingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/epg/basic.xml");
+        let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+        let loader = SourceLoader::new(inbox, dir.path().to_path_buf(), 0);
+        let held = loader.writing.clone();
+        let ingest_in_progress = held.lock().unwrap();
+        for _ in 0..10 {
+            loader.load(Vec::new(), vec![fixture.to_string()], Boot::Reload);
+            // Long enough for this load to reach the index directory and wait there.
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let end = Instant::now() + Duration::from_secs(30);
+        while loader.running() > 1 && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(loader.running(), 1, "only the newest load waits");
+        drop(ingest_in_progress);
+        while loader.running() > 0 && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(loader.running(), 0);
+        let guides = rx
+            .try_iter()
+            .filter(|e| matches!(e, Event::GuideLoaded(_)))
+            .count();
+        assert_eq!(guides, 1, "one ingest, by the newest load");
     }
 
     /// A viewer changing guide choices fifty times in a row starts one matcher thread, not

@@ -67,7 +67,8 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
         .with_time_zones(time_zones);
     let mut shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
         .with_loader(loader.clone())
-        .with_logos(cache_dir.join("logos"))?;
+        .with_logos(cache_dir.join("logos"))?
+        .with_clock_watch()?;
     if let Some(cec) = start_cec(&config, &board, &inbox) {
         shell = shell.with_cec(cec);
     }
@@ -321,6 +322,10 @@ fn player_config(
         },
         multicast_interface: interface.and_then(|name| interface_address(name)),
         decoder_ranks: board.decoder_ranks.clone(),
+        timeshift: crate::player::TimeshiftSettings {
+            seconds: u64::from(config.timeshift.ram_seconds),
+            ram_bytes: u64::from(config.timeshift.ram_mib) << 20,
+        },
     }
 }
 

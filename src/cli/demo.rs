@@ -26,7 +26,9 @@ pub fn run_headless(
     let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
     let core = Core::new(Default::default(), SavedState::default(), Settings::default());
     let config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
-    let shell = Shell::launch(core, config, inbox, None)?.with_loader(loader.clone());
+    let shell = Shell::launch(core, config, inbox, None)?
+        .with_loader(loader.clone())
+        .with_clock_watch()?;
     let mut app = App::new(shell, rx, Box::new(NoUi));
     loader.load(vec![playlist], Vec::new(), Boot::Start);
     let end = Instant::now() + Duration::from_secs(seconds);

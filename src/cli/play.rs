@@ -206,7 +206,7 @@ fn play_file(path: &Path, options: &PlayOptions) -> anyhow::Result<PlayReport> {
     // The sender of the multicast path, started once the player has joined the group.
     let (source, feed) = match options.via {
         Via::File => (file_source(&absolute, program), None),
-        via => match multicast_source(&bytes, via, program) {
+        via => match multicast_source(&bytes, via, program, &mut report.problems) {
             Ok(pair) => (pair.0, Some(pair.1)),
             Err(why) => {
                 report.problems.push(why);
@@ -277,6 +277,26 @@ fn describe(survey: &Survey, report: &mut PlayReport) -> Option<u16> {
         return None;
     };
     describe_program(pmt, report);
+    let silent = silent_streams(survey, pmt);
+    if !silent.is_empty() {
+        report.problems.push(format!(
+            "the PMT announces {} but the stream carries no packet of {}",
+            silent.join(", "),
+            if silent.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    let decodable: Vec<u16> = pmt
+        .video()
+        .map(|(pid, _)| pid)
+        .into_iter()
+        .chain(pmt.audio().map(|(s, _)| s.pid))
+        .collect();
+    if !decodable.is_empty() && decodable.iter().all(|&pid| survey.packets_on(pid) == 0) {
+        report
+            .problems
+            .push("nothing to play: no packet of the program's video or audio is in the stream".into());
+        return None;
+    }
     if survey.scrambled > 0 {
         report.problems.push(format!(
             "scrambled: {} of {} packets are encrypted (conditional access); they cannot be decoded without a CA module",
@@ -328,6 +348,21 @@ fn describe_program(pmt: &Pmt, report: &mut PlayReport) {
             }
         }
     }
+}
+
+/// The program's video and audio streams that no packet of the stream carries, named for the
+/// report ("H.264 video on PID 1060"): a capture filtered to some PIDs, or an operator that
+/// announces more than it sends.
+fn silent_streams(survey: &Survey, pmt: &Pmt) -> Vec<String> {
+    let video = pmt
+        .video()
+        .filter(|(pid, _)| survey.packets_on(*pid) == 0)
+        .map(|(pid, codec)| format!("{} video on PID {pid}", codec.name().to_uppercase()));
+    let audio = pmt
+        .audio()
+        .filter(|(s, _)| survey.packets_on(s.pid) == 0)
+        .map(|(s, codec)| format!("{} audio on PID {}", codec.name().to_uppercase(), s.pid));
+    video.into_iter().chain(audio).collect()
 }
 
 /// Whether GStreamer has any decoder for `codec`.
@@ -431,8 +466,24 @@ impl Feed {
 }
 
 /// The file as a multicast source: paced by its PCR (or, in a capture with fewer than two,
-/// evenly over the span of its PTS) and looped, to the group inside the namespace.
-fn multicast_source(bytes: &[u8], via: Via, program: u16) -> Result<(Source, Feed), String> {
+/// evenly over the span of its PTS, or without either at [`NOMINAL_BITRATE`]) and looped, to
+/// the group inside the namespace.
+/// A capture that has no time in it (neither two PCRs nor two PTS on one PID: a few packets of
+/// tables, one PES) is sent at this rate, bits per second: a common share of a broadcast
+/// multiplex for one service.
+const NOMINAL_BITRATE: u64 = 8_000_000;
+
+/// The playing time of `bytes` at [`NOMINAL_BITRATE`], in 27 MHz ticks (at least one tick).
+fn nominal_duration(bytes: usize) -> u64 {
+    (bytes as u64 * 8 * 27_000_000 / NOMINAL_BITRATE).max(1)
+}
+
+fn multicast_source(
+    bytes: &[u8],
+    via: Via,
+    program: u16,
+    problems: &mut Vec<String>,
+) -> Result<(Source, Feed), String> {
     // Realigned packets: a capture that lost sync still plays out what it has.
     let mut aligned = Vec::with_capacity(bytes.len());
     let mut framer = Framer::new();
@@ -444,8 +495,13 @@ fn multicast_source(bytes: &[u8], via: Via, program: u16) -> Result<(Source, Fee
     let ts = match loop_duration(&aligned) {
         Some(duration) => TsLoop::new(&aligned, duration),
         None => {
-            let duration = pts_duration(&aligned)
-                .ok_or("neither two PCRs nor two PTS: the capture cannot be paced for multicast")?;
+            let duration = pts_duration(&aligned).unwrap_or_else(|| {
+                problems.push(format!(
+                    "neither two PCRs nor two PTS on one PID: sent at a nominal {} Mbit/s",
+                    NOMINAL_BITRATE / 1_000_000
+                ));
+                nominal_duration(aligned.len())
+            });
             TsLoop::evenly(&aligned, duration)
         }
     }
@@ -604,6 +660,7 @@ fn run_player(
         channel: ChannelKey("play".into()),
         source: Box::new(source.clone()),
         hot: Vec::new(),
+        start: Default::default(),
     });
     // The multicast path sends from the capture's start once the group is joined, so a short
     // capture's first keyframe is not sent before anyone listens.
@@ -705,7 +762,10 @@ fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Opti
             (video.decoder, video.hardware) = (Some(name), Some(hardware));
         }
     }
-    if video_expected && run.frames == 0 && report.problems.is_empty() {
+    // Unless the player already said why (a decoder error): a live path does not fail on a
+    // picture it cannot decode, it shows none.
+    let failed = report.problems.iter().any(|p| p.starts_with("playback failed"));
+    if video_expected && run.frames == 0 && !failed {
         report
             .problems
             .push(format!("no video frame was decoded in {} s", options.seconds));

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 8] = [
+pub const SCREENS: [&str; 9] = [
     "live",
     "banner",
     "list",
@@ -25,6 +25,7 @@ pub const SCREENS: [&str; 8] = [
     "phone",
     "subtitles",
     "dvb-subtitles",
+    "timeshift",
 ];
 
 /// The pairing address the phone screen shows unless one is given (`--pair-url`).
@@ -89,6 +90,8 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "phone" => vec![Action::Menu, Action::Up, Action::Ok],
         // The player's report and text come first (see `show_subtitles`), then SUBTITLE.
         "subtitles" | "dvb-subtitles" => vec![],
+        // The window's report comes first (see `show_timeshift`), then PAUSE and 4 (−5 min).
+        "timeshift" => vec![],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")
@@ -141,6 +144,9 @@ pub fn run(
         if s == "dvb-subtitles" {
             show_dvb_subtitles(&mut app)?;
         }
+        if s == "timeshift" {
+            show_timeshift(&mut app);
+        }
         if s == "phone" {
             // What the companion adapter reports once it listens.
             let url = pair_url.unwrap_or(EXAMPLE_PAIR_URL).to_string();
@@ -161,6 +167,36 @@ pub fn run(
         written.push(path);
     }
     Ok(written)
+}
+
+/// A 15-minute window reported by the player, PAUSE, then 4 (back 5 minutes) and the player's
+/// start from a keyframe 5 minutes behind live: the bar with its chip.
+fn show_timeshift(app: &mut App) {
+    use crate::core::{PlayerEvent, ZapPath};
+    let request = |app: &App| app.shell().core().request();
+    let Some(first) = request(app) else {
+        return;
+    };
+    let buffered = PlayerEvent::Buffered {
+        request: first,
+        buffered_ms: 900_000,
+    };
+    app.inbox().post(Event::Player(buffered));
+    press(app, &[Action::Pause, Action::Digit(4)]);
+    let Some(seek) = request(app) else {
+        return;
+    };
+    let started = PlayerEvent::Started {
+        request: seek,
+        path: ZapPath::Hot,
+        behind_live_ms: Some(300_400),
+    };
+    app.inbox().post(Event::Player(started));
+    app.inbox().post(Event::Player(PlayerEvent::Buffered {
+        request: seek,
+        buffered_ms: 900_000,
+    }));
+    while app.step(Duration::from_millis(150)) {}
 }
 
 /// What the player reports for a channel with French teletext subtitles (page 889), SUBTITLE

@@ -111,6 +111,10 @@ fn notice_msgid(notice: &Notice) -> (&'static str, String) {
         Notice::BadAddress(text) => ("Not a usable address: {}", text.clone()),
         Notice::PinChanged => ("The PIN was changed", String::new()),
         Notice::PinLocked { minutes } => ("Too many wrong PINs: try again in {} min", minutes.to_string()),
+        Notice::TimeshiftFromStart => (
+            "The pause outlasted the buffer: playing from its start",
+            String::new(),
+        ),
     }
 }
 

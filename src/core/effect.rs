@@ -55,6 +55,14 @@ pub enum PlayerCommand {
         /// Boxed: a source is large next to the other commands.
         source: Box<Source>,
         hot: Vec<HotChannel>,
+        /// Where a multicast/RTP channel starts: live, or behind live in its timeshift window
+        /// (other sources always start live).
+        start: StartAt,
+    },
+    /// Freeze the picture and stop the sound of this request; the channel's window keeps filling.
+    /// A `Play` of the same channel with a `start` behind live resumes.
+    Pause {
+        request: RequestId,
     },
     /// A new hot set without a zap (expiry, budget, refusals).
     Hot {
@@ -79,6 +87,17 @@ pub enum PlayerCommand {
     SetMute {
         muted: bool,
     },
+}
+
+/// Where a tune request starts in its channel's timeshift window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartAt {
+    /// At the newest keyframe (a zap).
+    #[default]
+    Live,
+    /// At the keyframe at or before this far behind live (the oldest one kept when the window is
+    /// shorter), fed at the pace it arrived.
+    BehindLive { ms: u64 },
 }
 
 /// A channel to keep joined (a multicast/RTP source) so a zap to it starts from its cached keyframe.
@@ -113,6 +132,8 @@ pub enum TimerId {
     CecInputSwitch(u64),
     /// No zap for a while: let the hot channels go (generation of the hot set).
     HotExpire(u64),
+    /// Hide the timeshift bar (generation of the bar).
+    TimeshiftBar(u64),
     /// Fetch the guide sources again (they publish new days; the index expires old ones).
     GuideRefresh,
 }

@@ -42,6 +42,10 @@ pub enum Event {
     },
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
+    /// The wall clock was set (NTP step, `date -s`, a time zone or daylight-saving mistake fixed):
+    /// it jumped by `by_ms` against the monotonic clock. Timers run on the monotonic clock and
+    /// are not affected; what the core keeps in wall-clock time follows the jump.
+    ClockStepped { by_ms: i64 },
     /// The service is stopping: save what must survive.
     Shutdown,
 }
@@ -63,6 +67,9 @@ pub enum PlayerEvent {
         path: ZapPath,
         behind_live_ms: Option<u64>,
     },
+    /// The live channel's timeshift window, every second: its oldest keyframe is `buffered_ms`
+    /// behind live (what REWIND and the skips can reach).
+    Buffered { request: RequestId, buffered_ms: u64 },
     /// A hot channel was given up: the player left its group.
     HotLost { channel: ChannelKey, reason: HotLoss },
     /// The measured bitrate of a joined channel (live or hot), when first known and when it moves.
@@ -104,6 +111,13 @@ pub enum PlayerEvent {
     Eit {
         request: RequestId,
         sections: Vec<crate::mpegts::eit::EitSection>,
+    },
+    /// The DVB service the stream carries: the original network from its SDT actual, the
+    /// transport stream and service ids from its PAT and the program played. EIT *other*
+    /// tables for that service, wherever they arrive, describe this channel.
+    Service {
+        request: RequestId,
+        service: crate::mpegts::eit::DvbService,
     },
 }
 

@@ -87,8 +87,8 @@ impl Core {
 
     /// The stream's own EIT for the tuned channel `key`: fills a channel the XMLTV lacks and
     /// corrects now/next. Its "actual" tables describe this stream; "other" ones (an
-    /// operator's barker) reach the channels whose streams showed their DVB service before
-    /// (`LiveOverlay::apply_stream`).
+    /// operator's barker) reach the channels whose streams' PAT and SDT named their DVB service
+    /// before (`PlayerEvent::Service`, `LiveOverlay::learn_service`).
     pub(super) fn stream_guide(&mut self, key: &ChannelKey, sections: &[EitSection]) {
         let program = self
             .lineup

@@ -9,6 +9,9 @@ use super::{Action, Core, Effect, Notice, Now, PlayerCommand, TimerId};
 
 impl Core {
     pub(super) fn live_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
+        if self.timeshift_action(action, fx, now) {
+            return;
+        }
         match action {
             Action::Ok => self.open_channel_list(),
             Action::Info => self.toggle_banner(fx),

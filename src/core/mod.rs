@@ -47,6 +47,7 @@ mod standby;
 mod state;
 mod subtitles;
 mod time;
+mod timeshift;
 mod tuning;
 mod view;
 mod view_screens;
@@ -63,7 +64,7 @@ pub use companion::{
     CompanionCommand, CompanionEvent, CompanionStatus, PHONE_CHANNELS, PhoneChannel, PhoneRequest, PhoneView,
     SourceKind, check_source,
 };
-pub use effect::{Effect, HotChannel, PlayerCommand, TimerId};
+pub use effect::{Effect, HotChannel, PlayerCommand, StartAt, TimerId};
 pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
 pub use fetch::{LOGOS_KEPT, Picture};
 pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
@@ -82,6 +83,7 @@ pub use subtitles::{
     SubtitlePreferences, SubtitleRegion, SubtitleRun, SubtitleTrack,
 };
 pub use time::Now;
+pub use timeshift::{SKIP_LEFT_MS, SKIP_RIGHT_MS, TAIL_MARGIN_MS, TimeshiftView};
 pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};
 pub use view_screens::{
     ChannelListView, ChannelRow, GuideCell, GuideRow, GuideView, KeyboardView, MenuView, PinView, ScreenView,
@@ -190,6 +192,8 @@ struct Tune {
     /// How the player started this request, and how far behind live from a cached keyframe.
     path: Option<ZapPath>,
     behind_live_ms: Option<u64>,
+    /// Where the picture is on the channel's timeshift window.
+    shift: timeshift::Shift,
     /// Continuity-counter errors the receiver counted on this channel since it was tuned (over
     /// every rebuild of its pipeline): the about page shows them.
     stream_errors: u64,
@@ -311,6 +315,7 @@ impl Core {
             Event::Companion(event) => self.companion_event(event),
             Event::Phone(request) => self.phone_request(request, &mut fx, now),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
+            Event::ClockStepped { by_ms } => self.clock_stepped(by_ms, now, &mut fx),
             Event::Shutdown => {
                 self.stop_player(&mut fx);
                 fx.push(Effect::SaveState(Box::new(self.saved.clone())));
@@ -380,6 +385,7 @@ impl Core {
             aspect: self.settings.aspect,
             ui_language: self.settings.ui_language.clone(),
             volume_device: self.volume_device(),
+            timeshift: self.timeshift_view(now),
         }
     }
 

@@ -50,6 +50,7 @@ impl Core {
         if let Action::Digit(d) = action
             && d <= 9
             && !matches!(self.screen, Screen::Menu(_))
+            && !(self.screen == Screen::Live && self.digits.is_none() && self.timeshift_bar_shown())
         {
             return self.digit(d, fx, now);
         }

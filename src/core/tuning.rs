@@ -96,6 +96,7 @@ impl Core {
                 subtitle_image: None,
                 path: None,
                 behind_live_ms: None,
+                shift: Default::default(),
                 stream_errors: 0,
             });
             if self.needs_pin(key) {
@@ -127,6 +128,7 @@ impl Core {
     pub(super) fn play_current_source(&mut self, fx: &mut Vec<Effect>) {
         self.last_request += 1;
         let request = RequestId(self.last_request);
+        let hot = self.hot_channels();
         let Some(tune) = self.tune.as_mut() else {
             return;
         };
@@ -149,7 +151,8 @@ impl Core {
                 request,
                 channel: tune.channel.clone(),
                 source: Box::new(source.clone()),
-                hot: self.hot_channels(),
+                hot,
+                start: tune.shift.start,
             };
             fx.push(Effect::Player(play));
         }
@@ -200,6 +203,10 @@ impl Core {
                     tune.path = Some(path);
                     tune.behind_live_ms = behind_live_ms;
                 }
+                self.timeshift_started(request, behind_live_ms);
+            }
+            PlayerEvent::Buffered { request, buffered_ms } => {
+                self.timeshift_buffered(request, buffered_ms, fx, now)
             }
             PlayerEvent::HotLost { channel, reason } => self.hot_lost(&channel, reason, now),
             PlayerEvent::Bitrate { channel, bps } => self.hot_bitrate(&channel, bps, fx),
@@ -237,6 +244,11 @@ impl Core {
             PlayerEvent::Eit { request, sections } => {
                 if let Some(key) = self.current(request).map(|t| t.channel.clone()) {
                     self.stream_guide(&key, &sections);
+                }
+            }
+            PlayerEvent::Service { request, service } => {
+                if let Some(key) = self.current(request).map(|t| t.channel.clone()) {
+                    self.live_guide.learn_service(&key, service);
                 }
             }
         }
@@ -364,6 +376,7 @@ impl Core {
             TimerId::CecInputSwitch(g) => self.cec_input_switch_timer(g, fx),
             TimerId::HotExpire(g) if self.hot.generation() == g => self.hot_expired(fx),
             TimerId::GuideRefresh => self.refresh_guide(fx),
+            TimerId::TimeshiftBar(g) => self.timeshift_bar_timer(g),
             _ => {}
         }
     }

@@ -58,6 +58,8 @@ pub struct ViewModel {
     pub ui_language: String,
     /// The device that turns the volume over HDMI-CEC (the banner says so); `None`: the box.
     pub volume_device: Option<super::cec::CecDevice>,
+    /// Pause and rewind: the bar, and how far behind live the picture is (`None`: live, no bar).
+    pub timeshift: Option<super::TimeshiftView>,
 }
 
 /// One zap as measured: key press to first frame, and how the player got there.
@@ -130,6 +132,8 @@ pub enum Notice {
     PinChanged,
     /// Too many wrong PINs: the prompt accepts none for this many more minutes.
     PinLocked { minutes: u32 },
+    /// A pause outlasted the timeshift window: playing on from the oldest frame kept.
+    TimeshiftFromStart,
 }
 
 impl Notice {

@@ -15,8 +15,9 @@ use super::{UtcSeconds, Warning};
 use crate::net::http::{HttpLimits, redact};
 use crate::net::resource::{FetchedFrom, Fetcher};
 use serde::Serialize;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Largest guide download (as sent: compressed or not); it is streamed to the download cache.
@@ -77,6 +78,51 @@ pub struct IngestOptions {
     pub max_xml_bytes: u64,
     /// Parser threads (besides a reader thread and the caller's); 2 suits a 2-core box.
     pub parsers: usize,
+    /// Asked between sources and before every read of XML: once it says stop, the ingest
+    /// abandons its half-written index (temporary files removed) and returns
+    /// [`IngestError::Cancelled`]. A service stopping, or a newer load, ends an ingest of
+    /// gigabytes within one read instead of leaving it to the process exit.
+    pub keep_going: KeepGoing,
+}
+
+/// Whether an ingest should go on; always yes by default.
+#[derive(Clone, Default)]
+pub struct KeepGoing(Option<Arc<dyn Fn() -> bool + Send + Sync>>);
+
+impl KeepGoing {
+    pub fn new(check: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(check)))
+    }
+
+    pub fn check(&self) -> bool {
+        self.0.as_ref().is_none_or(|check| check())
+    }
+}
+
+impl std::fmt::Debug for KeepGoing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "KeepGoing(checked)"
+        } else {
+            "KeepGoing(always)"
+        })
+    }
+}
+
+/// A reader that ends (with an error the XML reader reports as a read failure) once the ingest
+/// is told to stop.
+struct Cancellable<R> {
+    inner: R,
+    keep_going: KeepGoing,
+}
+
+impl<R: Read> Read for Cancellable<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.keep_going.check() {
+            return Err(io::Error::other("ingest cancelled"));
+        }
+        self.inner.read(buf)
+    }
 }
 
 impl Default for IngestOptions {
@@ -91,6 +137,7 @@ impl Default for IngestOptions {
             download_cache: None,
             max_xml_bytes: MAX_XML_BYTES,
             parsers: 2,
+            keep_going: KeepGoing::default(),
         }
     }
 }
@@ -118,6 +165,8 @@ pub enum IngestError {
     Write { dir: PathBuf, source: io::Error },
     #[error("no guide source could be read ({} warnings); the previous guide is kept — check the paths or URLs", warnings.len())]
     NothingUsable { warnings: Vec<Warning> },
+    #[error("the guide ingest was stopped; the previous guide is kept")]
+    Cancelled,
 }
 
 /// Reads every source into a new index in `index_dir`.
@@ -135,6 +184,9 @@ pub fn ingest(
     let mut report = IngestReport::default();
     let mut usable = 0;
     for source in sources {
+        if !options.keep_going.check() {
+            break;
+        }
         let name = display_name(&source.location);
         let input = match open(&mut fetcher, source, &name) {
             Ok((input, warnings)) => {
@@ -161,7 +213,16 @@ pub fn ingest(
             }
         };
         let mut sink = builder.source(&name, source.priority, source.offset_minutes, zone);
-        let stats = xmltv::parse_parallel(input.reader, options.max_xml_bytes, options.parsers, &mut sink);
+        let reader = Cancellable {
+            inner: input.reader,
+            keep_going: options.keep_going.clone(),
+        };
+        let stats = xmltv::parse_parallel(
+            Box::new(reader),
+            options.max_xml_bytes,
+            options.parsers,
+            &mut sink,
+        );
         report.skipped += sink.skipped;
         sink.finish();
         report.bytes += stats.bytes;
@@ -171,6 +232,10 @@ pub fn ingest(
         } else {
             usable += 1;
         }
+    }
+    if !options.keep_going.check() {
+        builder.abandon();
+        return Err(IngestError::Cancelled);
     }
     if usable == 0 {
         let warnings = builder.abandon();

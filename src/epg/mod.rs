@@ -32,7 +32,7 @@ pub mod xmltv;
 
 pub use build::{BuildOptions, BuildSummary, IndexBuilder};
 pub use filter::LineupFilter;
-pub use ingest::{GuideSource, IngestError, IngestOptions, IngestReport, NamedBy, ingest};
+pub use ingest::{GuideSource, IngestError, IngestOptions, IngestReport, KeepGoing, NamedBy, ingest};
 pub use xmltv::{Programme, XmltvChannel};
 
 use crate::guide::UtcSeconds;

@@ -13,9 +13,10 @@
 //!
 //! An operator's EIT barker carries *other* tables: events of services on other transport
 //! streams, named by (original network, transport stream, service) ids that no playlist knows.
-//! The overlay learns those ids from each tuned stream's own *actual* tables (the service with
-//! the channel's program number, or the only one), one service per channel, and routes later
-//! sections of a known service to its channel wherever they arrive ([`LiveOverlay::apply_stream`]).
+//! The overlay learns those ids from each tuned stream's own PAT and SDT (the player reports
+//! them: [`LiveOverlay::learn_service`]), one service per channel, and routes later sections of
+//! a known service to its channel wherever they arrive ([`LiveOverlay::apply_stream`]). A
+//! stream need not carry EIT of its own for its channel to be found.
 
 use super::UtcSeconds;
 use super::details::{Details, Rating};
@@ -145,28 +146,32 @@ impl LiveOverlay {
         }
     }
 
-    /// Takes the EIT sections the stream tuned for channel `tuned` carries. The *actual* tables
-    /// say which DVB service the channel is (the one numbered `program` when the playlist names
-    /// a program, else the only service they describe), which is remembered for the channel.
-    /// Actual sections of that service describe `tuned`; *other* tables, and actual ones of the
-    /// multiplex's other services, go to the channels already known to carry theirs, and are
-    /// dropped when none is.
+    /// Remembers that the stream of channel `key` carries `service` (from its PAT and SDT), in
+    /// place of what it carried before.
+    pub fn learn_service(&mut self, key: &ChannelKey, service: DvbService) {
+        self.services.retain(|_, k| k != key);
+        self.services.insert(service, key.clone());
+    }
+
+    /// Takes the EIT sections the stream tuned for channel `tuned` carries. Its *actual*
+    /// sections describe `tuned` when they are of the service its PAT and SDT named (else of
+    /// the program the playlist names, else of the only service they describe); *other* tables,
+    /// and actual ones of the multiplex's other services, go to the channels known to carry
+    /// theirs, and are dropped when none is.
     pub fn apply_stream(&mut self, tuned: &ChannelKey, program: Option<u16>, sections: &[EitSection]) {
+        let learned = self.services.iter().find_map(|(s, k)| (k == tuned).then_some(*s));
         let mut actual = sections
             .iter()
             .filter(|s| is_actual(s.table_id))
             .map(|s| s.service);
-        let service = match program {
-            Some(p) => actual.find(|s| s.service_id == p),
-            None => {
+        let service = match (learned, program) {
+            (Some(s), _) => Some(s),
+            (None, Some(p)) => actual.find(|s| s.service_id == p),
+            (None, None) => {
                 let first = actual.next();
                 first.filter(|f| actual.all(|s| s == *f))
             }
         };
-        if let Some(service) = service {
-            self.services.retain(|_, k| k != tuned);
-            self.services.insert(service, tuned.clone());
-        }
         for section in sections {
             let target = match service {
                 Some(s) if is_actual(section.table_id) && s == section.service => tuned.clone(),
@@ -297,13 +302,20 @@ mod tests {
     }
 
     #[test]
-    fn other_tables_reach_the_channel_whose_stream_showed_the_service() {
+    fn other_tables_reach_the_channel_whose_stream_named_the_service() {
         let (one, two) = (ChannelKey("one".into()), ChannelKey("two".into()));
+        let service = |id| DvbService {
+            original_network_id: 1,
+            transport_stream_id: 1,
+            service_id: id,
+        };
         let mut overlay = LiveOverlay::new();
-        // Channel one's stream: a multiplex of services 101 and 102; the playlist names 101.
+        // Channel one's stream: a multiplex of services 101 and 102; its PAT and SDT say it
+        // plays 101. Its actual sections of 101 describe it, those of 102 nobody.
+        overlay.learn_service(&one, service(101));
         overlay.apply_stream(
             &one,
-            Some(101),
+            None,
             &[
                 of_service(section(TABLE_PF_ACTUAL, 0, vec![event(0, "One")]), 101),
                 of_service(section(TABLE_PF_ACTUAL, 0, vec![event(0, "Sister")]), 102),
@@ -313,30 +325,32 @@ mod tests {
             overlay.channel(&one).unwrap().present.as_ref().unwrap().title,
             "One"
         );
-        let service = |id| DvbService {
-            original_network_id: 1,
-            transport_stream_id: 1,
-            service_id: id,
-        };
         assert_eq!(overlay.channel_of(&service(101)), Some(&one));
-        assert_eq!(
-            overlay.channel_of(&service(102)),
+        assert_eq!(overlay.channel_of(&service(102)), None, "no channel carries it");
+        // Actual tables alone teach nothing: channel two's stream has EIT but named no service.
+        overlay.apply_stream(
+            &two,
             None,
-            "no channel is known to carry it"
+            &[of_service(
+                section(TABLE_PF_ACTUAL, 0, vec![event(0, "Two")]),
+                201,
+            )],
         );
-        // Channel two's stream (one service, no program named) carries the operator's barker.
+        assert_eq!(
+            overlay.channel(&two).unwrap().present.as_ref().unwrap().title,
+            "Two",
+            "its only service's actual table still describes it"
+        );
+        assert_eq!(overlay.channel_of(&service(201)), None);
+        // Channel two's stream carries the operator's barker.
+        overlay.learn_service(&two, service(201));
         overlay.apply_stream(
             &two,
             None,
             &[
-                of_service(section(TABLE_PF_ACTUAL, 0, vec![event(0, "Two")]), 201),
                 of_service(section(TABLE_PF_OTHER, 0, vec![event(0, "Barker")]), 101),
                 of_service(section(TABLE_PF_OTHER, 0, vec![event(0, "Nobody")]), 999),
             ],
-        );
-        assert_eq!(
-            overlay.channel(&two).unwrap().present.as_ref().unwrap().title,
-            "Two"
         );
         assert_eq!(
             overlay.channel(&one).unwrap().present.as_ref().unwrap().title,
@@ -345,11 +359,7 @@ mod tests {
         assert_eq!(overlay.channel_of(&service(201)), Some(&two));
         // A channel found to carry another service forgets the old one; a new lineup forgets
         // the channels it lost, services included.
-        overlay.apply_stream(
-            &two,
-            None,
-            &[of_service(section(TABLE_PF_ACTUAL, 0, vec![]), 202)],
-        );
+        overlay.learn_service(&two, service(202));
         assert_eq!(overlay.channel_of(&service(201)), None);
         overlay.retain(|k| k == &two);
         assert_eq!(overlay.channel_of(&service(101)), None);

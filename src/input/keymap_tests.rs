@@ -33,6 +33,12 @@ fn the_built_in_default_covers_the_remote_keys() {
     }
     let ok = map.binding(KeyCode::KEY_OK.code()).copied();
     assert_eq!(ok.and_then(|b| b.long), Some(Action::Menu));
+    let back = map.binding(KeyCode::KEY_BACK.code()).copied();
+    assert_eq!(
+        back.and_then(|b| b.long),
+        Some(Action::Stop),
+        "a long BACK returns to live"
+    );
     let ch = map.binding(KeyCode::KEY_CHANNELUP.code()).map(|b| b.repeat);
     assert_eq!(ch, Some(Repeat::Throttled));
     let vol = map.binding(KeyCode::KEY_VOLUMEUP.code()).map(|b| b.repeat);

@@ -6,6 +6,7 @@
 //! Bytes in, facts out: nothing here may depend on GStreamer, sockets, clocks or the
 //! filesystem, and nothing may panic on network input.
 
+pub mod arrivals;
 pub mod build;
 pub mod dvbsub;
 pub mod eit;
@@ -25,6 +26,7 @@ pub mod synth;
 pub mod tables;
 pub mod teletext;
 
+pub use arrivals::Arrivals;
 pub use framer::Framer;
 pub use keyframe::KeyframeDetector;
 pub use packet::{AdaptationField, TS_PACKET_SIZE, TsPacket};

@@ -18,8 +18,9 @@ use super::tables::{Pat, Pmt, VideoCodec};
 pub const DEFAULT_CAPACITY_PACKETS: usize = (4 * 20_000_000 / (TS_PACKET_SIZE * 8)) + 1;
 /// Smallest capacity accepted, so PSI plus a keyframe's first packets always fit.
 pub const MIN_CAPACITY_PACKETS: usize = 64;
-/// Random access points remembered (the last one and a few before it).
-pub const KEYFRAME_HISTORY: usize = 8;
+/// Random access points remembered at most: every one still stored is kept (a timeshift window
+/// seeks to any of them), and this bounds the index of a huge ring fed tiny GOPs.
+pub const KEYFRAME_HISTORY: usize = 8192;
 
 /// Diagnostics snapshot of one ring.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -92,6 +93,8 @@ struct Store {
     buf: Box<[u8]>,
     capacity: usize,
     head: u64,
+    /// First position ever stored in the current buffer (a grown buffer holds nothing older).
+    floor: u64,
     write_slot: usize,
     program: ProgramTracker,
     cc: CcTracker,
@@ -122,11 +125,12 @@ impl TsRing {
             buf: vec![0u8; capacity * TS_PACKET_SIZE].into_boxed_slice(),
             capacity,
             head: 0,
+            floor: 0,
             write_slot: 0,
             program: ProgramTracker::new(program),
             cc: CcTracker::new(),
             pcr: PcrBitrate::default(),
-            keyframes: VecDeque::with_capacity(KEYFRAME_HISTORY),
+            keyframes: VecDeque::new(),
             video_pes_start: None,
             stats: Stats::default(),
         };
@@ -139,6 +143,34 @@ impl TsRing {
     /// Capacity in packets.
     pub fn capacity(&self) -> usize {
         self.store.capacity
+    }
+
+    /// Changes the capacity to `capacity_packets` (at least [`MIN_CAPACITY_PACKETS`]), keeping
+    /// the newest stored packets that fit, their positions and the keyframes among them. Costs one
+    /// copy of what is kept: done when a channel becomes live (grow to its timeshift window) or
+    /// stops being live (shrink back), never per packet.
+    pub fn resize(&mut self, capacity_packets: usize) {
+        let capacity = capacity_packets.max(MIN_CAPACITY_PACKETS);
+        if capacity == self.store.capacity {
+            return;
+        }
+        let store = &mut self.store;
+        let keep_from = store.oldest().max(store.head.saturating_sub(capacity as u64));
+        let mut buf = vec![0u8; capacity * TS_PACKET_SIZE].into_boxed_slice();
+        for position in keep_from..store.head {
+            let to = (position % capacity as u64) as usize * TS_PACKET_SIZE;
+            if let (Some(from), Some(dst)) = (
+                store.slot_range(position).and_then(|r| store.buf.get(r)),
+                buf.get_mut(to..to + TS_PACKET_SIZE),
+            ) {
+                dst.copy_from_slice(from);
+            }
+        }
+        store.buf = buf;
+        store.capacity = capacity;
+        store.floor = keep_from;
+        store.write_slot = (store.head % capacity as u64) as usize;
+        store.keyframes.retain(|&k| k >= keep_from);
     }
 
     /// Feeds a datagram payload (any length; alignment is recovered as needed).
@@ -238,6 +270,26 @@ impl TsRing {
         }
     }
 
+    /// A reader for timeshift: starts at the newest stored random access point at or before
+    /// `position` (the oldest stored one when `position` is older than all), with PAT/PMT first.
+    /// `None` when the ring holds no random access point.
+    pub fn reader_from_keyframe_before(&self, position: u64) -> Option<Cursor> {
+        let pos = self
+            .keyframes()
+            .find(|&k| k <= position)
+            .or_else(|| self.keyframes().last())?;
+        Some(Cursor {
+            pos,
+            awaiting_keyframe: false,
+            psi_pending: true,
+        })
+    }
+
+    /// The oldest stored random access point: where the timeshift window begins.
+    pub fn oldest_keyframe(&self) -> Option<u64> {
+        self.keyframes().last()
+    }
+
     /// A tap reader (guide, statistics): starts with the next packet pushed, no prefix.
     pub fn reader_from_head(&self) -> Cursor {
         Cursor {
@@ -297,7 +349,7 @@ fn is_null(raw: &[u8; TS_PACKET_SIZE]) -> bool {
 
 impl Store {
     fn oldest(&self) -> u64 {
-        self.head.saturating_sub(self.capacity as u64)
+        self.head.saturating_sub(self.capacity as u64).max(self.floor)
     }
 
     /// Byte range of `position` in `buf`, if still stored.
@@ -406,7 +458,12 @@ impl Store {
         if self.keyframes.back() == Some(&position) {
             return;
         }
-        if self.keyframes.len() == KEYFRAME_HISTORY {
+        let oldest = self.oldest();
+        while self
+            .keyframes
+            .front()
+            .is_some_and(|&k| k < oldest || self.keyframes.len() >= KEYFRAME_HISTORY)
+        {
             self.keyframes.pop_front();
         }
         self.keyframes.push_back(position);

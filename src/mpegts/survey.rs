@@ -40,6 +40,8 @@ pub struct Survey {
     pub sections: Vec<(u16, Vec<u8>)>,
     /// Sections that did not fit [`MAX_SECTIONS`].
     pub dropped_sections: u64,
+    /// Packets per PID (at most 8192 entries: the PID is 13 bits).
+    pub pid_packets: BTreeMap<u16, u64>,
 }
 
 impl Survey {
@@ -59,6 +61,7 @@ impl Survey {
             pmts: BTreeMap::new(),
             sections: Vec::new(),
             dropped_sections: 0,
+            pid_packets: BTreeMap::new(),
         }
     }
 
@@ -81,6 +84,11 @@ impl Survey {
         (s.sync_losses, s.skipped_bytes)
     }
 
+    /// Packets seen on `pid`.
+    pub fn packets_on(&self, pid: u16) -> u64 {
+        self.pid_packets.get(&pid).copied().unwrap_or(0)
+    }
+
     /// Continuity counter errors over all PIDs.
     pub fn cc_errors(&self) -> u64 {
         self.cc.total()
@@ -93,6 +101,7 @@ impl Survey {
             return;
         }
         self.cc.check(p);
+        *self.pid_packets.entry(p.pid()).or_default() += 1;
         if p.scrambling() != 0 {
             self.scrambled += 1;
         }

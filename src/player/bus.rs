@@ -14,8 +14,10 @@ pub type CollectionSlot = Arc<Mutex<Option<gst::StreamCollection>>>;
 
 /// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
 /// drops everything else.
+/// The output branches no selected stream feeds are taken out.
 pub fn forward(pipeline: &gst::Pipeline, request: RequestId, events: EventSink, collection: CollectionSlot) {
     let Some(bus) = pipeline.bus() else { return };
+    let weak = pipeline.downgrade();
     bus.set_sync_handler(move |_, message| {
         match message.view() {
             gst::MessageView::StreamCollection(m) => {
@@ -31,6 +33,10 @@ pub fn forward(pipeline: &gst::Pipeline, request: RequestId, events: EventSink, 
                 });
             }
             gst::MessageView::StreamsSelected(m) => {
+                if let Some(pipeline) = weak.upgrade() {
+                    let streams: Vec<gst::Stream> = m.streams().collect();
+                    super::pipeline::drop_unselected_branches(&pipeline, &streams);
+                }
                 let audio = collection
                     .lock()
                     .ok()

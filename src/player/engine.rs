@@ -11,7 +11,7 @@
 use super::ingest::{Ingest, TapKey, TapNotice};
 use super::session::{self, Session, Start};
 use super::{EventSink, PlayerConfig, pipeline::Decoder};
-use crate::core::{HotChannel, PlayerCommand, PlayerEvent, RequestId, ZapPath};
+use crate::core::{HotChannel, PlayerCommand, PlayerEvent, RequestId, StartAt, ZapPath};
 use crate::lineup::{ChannelKey, Source};
 use gstreamer as gst;
 use std::sync::{Arc, Mutex, mpsc};
@@ -54,7 +54,12 @@ impl Engine {
             }
         });
         Ok(Self {
-            ingest: Ingest::new(config.multicast_interface, events.clone(), notify),
+            ingest: Ingest::new(
+                config.multicast_interface,
+                config.timeshift,
+                events.clone(),
+                notify,
+            ),
             config,
             events,
             session: None,
@@ -88,7 +93,9 @@ impl Engine {
                 channel,
                 source,
                 hot,
-            } => self.play(request, &channel, &source, &hot),
+                start,
+            } => self.play(request, &channel, &source, &hot, start),
+            PlayerCommand::Pause { request } => self.pause(request),
             PlayerCommand::Hot { channels } => {
                 let live = self.session.as_ref().and_then(|s| s.tap);
                 self.set_hot(live, &channels);
@@ -118,7 +125,25 @@ impl Engine {
         }
     }
 
-    fn play(&mut self, request: RequestId, channel: &ChannelKey, source: &Source, hot: &[HotChannel]) {
+    /// Freezes the current request; its tap keeps filling the window.
+    fn pause(&mut self, request: RequestId) {
+        let Some(session) = self.session.as_ref().filter(|s| s.request == request) else {
+            return;
+        };
+        session.pause();
+        if let Some(tap) = session.tap.and_then(|k| self.ingest.get(&k)) {
+            tap.pause(request);
+        }
+    }
+
+    fn play(
+        &mut self,
+        request: RequestId,
+        channel: &ChannelKey,
+        source: &Source,
+        hot: &[HotChannel],
+        at: StartAt,
+    ) {
         let asked = Instant::now();
         self.end_session();
         let live = TapKey::of(source);
@@ -140,7 +165,7 @@ impl Engine {
             Some(key) => self
                 .ingest
                 .open(key, channel)
-                .and_then(|tap| Session::from_tap(start, key, tap))
+                .and_then(|tap| Session::from_tap(start, key, tap, at))
                 .map(|(session, attached)| {
                     let path = if attached.cached {
                         ZapPath::Hot

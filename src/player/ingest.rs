@@ -20,9 +20,10 @@
 //! thread, which leaves it.
 
 use super::EventSink;
-use crate::core::{ErrorKind, HotLoss, PlayerError, PlayerEvent, RequestId};
+use super::timeshift::{self, TimeshiftSettings};
+use crate::core::{ErrorKind, HotLoss, PlayerError, PlayerEvent, RequestId, StartAt};
 use crate::lineup::{ChannelKey, MulticastGroup, Source};
-use crate::mpegts::{Cursor, Datagram, RtpReorder, TsRing, rtp};
+use crate::mpegts::{Arrivals, Cursor, Datagram, RtpReorder, TsRing, rtp};
 use crate::net::multicast::Membership;
 use gstreamer as gst;
 use gstreamer_app as gst_app;
@@ -86,19 +87,33 @@ pub struct Attached {
     pub behind_live: Option<Duration>,
 }
 
+impl Attached {
+    const NOTHING: Self = Self {
+        cached: false,
+        behind_live: None,
+    };
+}
+
 /// The taps of the player; lives on the player thread.
 pub struct Ingest {
     taps: HashMap<TapKey, Tap>,
     interface: Option<Ipv4Addr>,
+    timeshift: TimeshiftSettings,
     events: EventSink,
     notices: Notify,
 }
 
 impl Ingest {
-    pub fn new(interface: Option<Ipv4Addr>, events: EventSink, notices: Notify) -> Self {
+    pub fn new(
+        interface: Option<Ipv4Addr>,
+        timeshift: TimeshiftSettings,
+        events: EventSink,
+        notices: Notify,
+    ) -> Self {
         Self {
             taps: HashMap::new(),
             interface,
+            timeshift,
             events,
             notices,
         }
@@ -111,6 +126,7 @@ impl Ingest {
                 key,
                 channel.clone(),
                 self.interface,
+                self.timeshift,
                 self.events.clone(),
                 &self.notices,
             )?;
@@ -157,6 +173,12 @@ struct Consumer {
     stalled: bool,
     /// Subtitle tracks reported and the teletext page decoded for this consumer.
     subtitles: super::subtitles::SubtitleFeed,
+    /// The DVB service last reported to this consumer.
+    service: Option<crate::mpegts::eit::DvbService>,
+    /// Behind live: fed only what had arrived this long ago (`None`: everything, at once).
+    delay: Option<Duration>,
+    /// Paused: fed nothing; the cursor waits while the window fills.
+    paused: bool,
     /// The ring's continuity-error count when last reported (or when attached).
     cc_reported: u64,
 }
@@ -180,6 +202,12 @@ pub struct Recording {
 /// What the receive thread and the player thread share.
 struct TapState {
     ring: TsRing,
+    /// When each part of the ring arrived (microseconds since `epoch`): timeshift's clock.
+    arrivals: Arrivals,
+    epoch: Instant,
+    timeshift: TimeshiftSettings,
+    /// Since when no consumer reads the tap (it gives its window back after a while).
+    unwatched_since: Option<Instant>,
     reorder: RtpReorder,
     eit: crate::mpegts::eit::EitCollector,
     consumer: Option<Consumer>,
@@ -199,6 +227,7 @@ impl Tap {
         key: TapKey,
         channel: ChannelKey,
         interface: Option<Ipv4Addr>,
+        timeshift: TimeshiftSettings,
         events: EventSink,
         notices: &Notify,
     ) -> Result<Self, PlayerError> {
@@ -207,6 +236,10 @@ impl Tap {
         log::debug!("tap {channel:?}: joined {:?}", key.group);
         let state = Arc::new(Mutex::new(TapState {
             ring: TsRing::with_program(RING_PACKETS, key.program),
+            arrivals: Arrivals::new(),
+            epoch: joined,
+            timeshift,
+            unwatched_since: Some(joined),
             reorder: RtpReorder::new(REORDER_WINDOW),
             eit: crate::mpegts::eit::EitCollector::new(),
             consumer: None,
@@ -243,24 +276,35 @@ impl Tap {
 
     /// Attaches a pipeline: it gets PAT/PMT and everything from the last keyframe at once (or waits
     /// for the next keyframe), then every packet as it arrives. Replaces an earlier consumer.
+    ///
+    /// With `start` behind live, it starts at the keyframe at or before that point of the window
+    /// (the oldest one kept when the window is shorter) and is fed what follows at the pace it
+    /// arrived, that far behind live; `behind_live` is then the age of that keyframe. `clock` is the
+    /// time of the frame on screen, which subtitles are timed against.
     pub fn attach(
         &self,
         request: RequestId,
         appsrc: gst_app::AppSrc,
+        start: StartAt,
         clock: Arc<super::subtitles::VideoClock>,
     ) -> Attached {
         let Ok(mut state) = self.state.lock() else {
-            return Attached {
-                cached: false,
-                behind_live: None,
-            };
+            return Attached::NOTHING;
         };
-        let cursor = state.ring.reader_from_last_keyframe();
+        let behind = match start {
+            StartAt::Live => None,
+            StartAt::BehindLive { ms } => Some(Duration::from_millis(ms)),
+        };
+        let shifted = behind.and_then(|d| state.cursor_behind_live(d));
+        let (cursor, delay) = match shifted {
+            Some((cursor, delay)) => (cursor, Some(delay)),
+            None => (state.ring.reader_from_last_keyframe(), None),
+        };
         let cached = !cursor.is_awaiting_keyframe();
-        let behind_live = if cached {
-            state.keyframe.map(|(_, at)| at.elapsed())
-        } else {
-            None
+        let behind_live = match (cached, delay) {
+            (true, Some(_)) => state.age_of(cursor.position()),
+            (true, None) => state.keyframe.map(|(_, at)| at.elapsed()),
+            (false, _) => None,
         };
         let silent = state.last_data.is_none_or(|t| t.elapsed() >= STALL_AFTER);
         let cc_reported = state.ring.stats().cc_errors;
@@ -272,8 +316,12 @@ impl Tap {
             attached: Instant::now(),
             stalled: false,
             subtitles: super::subtitles::SubtitleFeed::new(clock),
+            service: None,
+            delay,
+            paused: false,
             cc_reported,
         });
+        state.unwatched_since = None;
         if silent {
             // Stall timing starts now for a channel that has been quiet.
             state.last_data = Some(Instant::now()).filter(|_| state.first_data.is_some());
@@ -290,10 +338,20 @@ impl Tap {
             && state.consumer.as_ref().is_some_and(|c| c.request == request)
         {
             state.consumer = None;
+            state.unwatched_since = Some(Instant::now());
             // Silence counts from now on for a tap kept without consumer.
             if state.last_data.is_some() {
                 state.last_data = Some(Instant::now());
             }
+        }
+    }
+
+    /// Pauses the consumer of `request`: nothing more is fed while the window keeps filling.
+    pub fn pause(&self, request: RequestId) {
+        if let Ok(mut state) = self.state.lock()
+            && let Some(consumer) = state.consumer.as_mut().filter(|c| c.request == request)
+        {
+            consumer.paused = true;
         }
     }
 
@@ -361,6 +419,10 @@ impl TapState {
             Err(e) => log::trace!("dropping a datagram that is neither TS nor RTP: {e}"),
         }
         let now = Instant::now();
+        let at = now.saturating_duration_since(self.epoch).as_micros();
+        self.arrivals
+            .note(self.ring.head(), u64::try_from(at).unwrap_or(u64::MAX));
+        self.arrivals.prune(self.ring.oldest());
         if let Some(position) = self.ring.last_keyframe()
             && self.keyframe.is_none_or(|(p, _)| p != position)
         {
@@ -375,8 +437,28 @@ impl TapState {
         let Some(consumer) = self.consumer.as_mut() else {
             return;
         };
+        if consumer.paused {
+            return;
+        }
         out.clear();
-        match self.ring.read(&mut consumer.cursor, out, 4 << 20) {
+        let budget = match consumer.delay {
+            None => 4 << 20,
+            Some(delay) => {
+                // What had arrived `delay` ago: the pipeline sees live timing, shifted.
+                let due = timeshift::micros_since(self.epoch)
+                    .checked_sub(u64::try_from(delay.as_micros()).unwrap_or(u64::MAX));
+                let end = due.and_then(|t| self.arrivals.position_at(t)).unwrap_or(0);
+                let packets = end.saturating_sub(consumer.cursor.position());
+                usize::try_from(packets)
+                    .unwrap_or(usize::MAX)
+                    .saturating_mul(crate::mpegts::TS_PACKET_SIZE)
+                    .min(4 << 20)
+            }
+        };
+        if budget == 0 {
+            return;
+        }
+        match self.ring.read(&mut consumer.cursor, out, budget) {
             Ok(0) => {}
             Ok(_) => {
                 if !consumer.fed_any {
@@ -394,10 +476,74 @@ impl TapState {
                     self.consumer = None;
                 }
             }
+            Err(behind) if consumer.delay.is_some() => {
+                // The window moved past the picture: go on from the oldest keyframe kept.
+                log::warn!("the timeshift window moved past the picture ({behind}); going on from its start");
+                if let Some(cursor) = self
+                    .ring
+                    .oldest_keyframe()
+                    .and_then(|k| self.ring.reader_from_keyframe_before(k))
+                {
+                    consumer.cursor = cursor;
+                }
+            }
             Err(behind) => {
                 log::warn!("the player fell behind the ring ({behind}); restarting at the last keyframe");
                 consumer.cursor = self.ring.reader_from_last_keyframe();
             }
+        }
+    }
+
+    /// A cursor at the keyframe at or before `behind` live, and the delay to feed it with;
+    /// `None` when the window holds no keyframe yet.
+    fn cursor_behind_live(&self, behind: Duration) -> Option<(Cursor, Duration)> {
+        let now = timeshift::micros_since(self.epoch);
+        let target = now.saturating_sub(u64::try_from(behind.as_micros()).unwrap_or(u64::MAX));
+        let position = self.arrivals.position_at(target).unwrap_or(0);
+        let cursor = self.ring.reader_from_keyframe_before(position)?;
+        // Behind live by what was asked, or by the window's start when it is shorter.
+        let delay = self
+            .age_of(cursor.position())
+            .map_or(behind, |age| age.min(behind));
+        Some((cursor, delay))
+    }
+
+    /// How long ago the packet at `position` arrived.
+    fn age_of(&self, position: u64) -> Option<Duration> {
+        let at = self.arrivals.time_of(position)?;
+        Some(Duration::from_micros(
+            timeshift::micros_since(self.epoch).saturating_sub(at),
+        ))
+    }
+
+    /// The live consumer's window: how far behind live its oldest keyframe is.
+    fn buffered(&self) -> Option<Duration> {
+        self.ring.oldest_keyframe().and_then(|k| self.age_of(k))
+    }
+
+    /// Grows the ring of a watched tap to its timeshift window once the bitrate is known; gives
+    /// the window back when nobody has watched for [`timeshift::SHRINK_AFTER`].
+    fn size_window(&mut self) {
+        let capacity = self.ring.capacity();
+        let unwatched = self
+            .unwatched_since
+            .is_some_and(|t| t.elapsed() >= timeshift::SHRINK_AFTER);
+        let wanted = match (unwatched, self.ring.stats().bitrate_bps) {
+            (true, _) => RING_PACKETS,
+            (false, Some(bps)) if self.unwatched_since.is_none() => {
+                self.timeshift.window_packets(bps, RING_PACKETS)
+            }
+            _ => capacity,
+        };
+        // Grow in steps of 10 % at least (the bitrate estimate moves a little all the time).
+        if wanted < capacity || wanted > capacity + capacity / 10 {
+            let started = Instant::now();
+            self.ring.resize(wanted);
+            log::debug!(
+                "timeshift window: {capacity} -> {wanted} packets ({} MiB) in {} ms",
+                (wanted * crate::mpegts::TS_PACKET_SIZE) >> 20,
+                started.elapsed().as_millis()
+            );
         }
     }
 }
@@ -489,6 +635,8 @@ impl Receive {
             if bitrate_checked.elapsed() >= BITRATE_EVERY {
                 bitrate_checked = Instant::now();
                 self.report_bitrate(&state, &mut bitrate_reported);
+                state.size_window();
+                self.report_buffered(&state);
                 report_stream_errors(&mut state, &self.events);
             }
         }
@@ -507,12 +655,21 @@ impl Receive {
         }
         let sections = state.eit.take();
         let pmt = state.ring.pmt();
+        let service = state
+            .ring
+            .pat()
+            .zip(pmt)
+            .and_then(|(pat, pmt)| state.eit.service_of(pat.transport_stream_id, pmt.program_number));
         let Some(consumer) = state.consumer.as_mut() else {
             return;
         };
         let request = consumer.request;
         if let Some(event) = consumer.subtitles.tracks_event(request, pmt) {
             (self.events)(event);
+        }
+        if let Some(service) = service.filter(|s| consumer.service != Some(*s)) {
+            consumer.service = Some(service);
+            (self.events)(PlayerEvent::Service { request, service });
         }
         if !sections.is_empty() {
             (self.events)(PlayerEvent::Eit { request, sections });
@@ -556,6 +713,16 @@ impl Receive {
                 });
             }
             None => {}
+        }
+    }
+
+    /// Tells the core how far back the live channel's window reaches.
+    fn report_buffered(&self, state: &TapState) {
+        if let (Some(consumer), Some(buffered)) = (state.consumer.as_ref(), state.buffered()) {
+            (self.events)(PlayerEvent::Buffered {
+                request: consumer.request,
+                buffered_ms: u64::try_from(buffered.as_millis()).unwrap_or(u64::MAX),
+            });
         }
     }
 

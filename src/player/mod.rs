@@ -44,10 +44,12 @@ pub mod pipeline;
 pub mod record;
 mod session;
 mod subtitles;
+pub mod timeshift;
 
 pub use ingest::{HOT_SILENCE, STALL_AFTER};
 pub use output::{FrameCallback, Outputs, VideoFrame, VideoOutput};
 pub use pipeline::Decoder;
+pub use timeshift::TimeshiftSettings;
 
 use crate::core::{PlayerCommand, PlayerEvent};
 use engine::{Engine, Message};
@@ -68,6 +70,8 @@ pub struct PlayerConfig {
     pub multicast_interface: Option<Ipv4Addr>,
     /// Decoder rank overrides (`v4l2h264dec` up, `avdec_h264` down, ...).
     pub decoder_ranks: BTreeMap<String, i32>,
+    /// How much of the live channel its tap keeps for pause and rewind.
+    pub timeshift: TimeshiftSettings,
 }
 
 impl PlayerConfig {
@@ -77,6 +81,7 @@ impl PlayerConfig {
             outputs,
             multicast_interface: None,
             decoder_ranks: BTreeMap::new(),
+            timeshift: TimeshiftSettings::default(),
         }
     }
 }

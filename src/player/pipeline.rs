@@ -38,6 +38,10 @@ pub struct Pipeline {
     pub decodebin: gst::Element,
 }
 
+/// Names of the two output branches in the pipeline.
+const VIDEO_BRANCH: &str = "video-branch";
+const AUDIO_BRANCH: &str = "audio-branch";
+
 /// The video decoder in use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoder {
@@ -85,14 +89,138 @@ fn build_inner(
         }
     };
     let video = output::video_branch(&outputs.video, first_frame)?;
+    video.set_property("name", VIDEO_BRANCH);
     let audio = output::audio_branch(&outputs.audio_sink)?;
+    audio.set_property("name", AUDIO_BRANCH);
     pipeline.add_many([video.upcast_ref::<gst::Element>(), audio.upcast_ref()])?;
+    watch_preroll(&pipeline, &[&video, &audio]);
     link_streams(&source, &pipeline, video, audio);
     Ok(Pipeline {
         pipeline,
         appsrc,
         decodebin: source,
     })
+}
+
+/// Takes out the output branches that none of the `selected` streams feeds, once decodebin3 has
+/// chosen them. A pipeline reaches PLAYING only once every sink holds a buffer (live ones too:
+/// the sinks still commit PAUSED asynchronously): the audio sink of a video-only stream (or
+/// the video sink of a radio stream) would never get one, and the picture would stay on its
+/// first frame. Removing the branch lets the bin commit its state without it. Done off the
+/// streaming thread that posts the selection.
+pub fn drop_unselected_branches(pipeline: &gst::Pipeline, selected: &[gst::Stream]) {
+    if has_session_source(pipeline) {
+        return;
+    }
+    let has = |kind: gst::StreamType| selected.iter().any(|s| s.stream_type().intersects(kind));
+    let mut unfed = Vec::new();
+    if !has(gst::StreamType::VIDEO) {
+        unfed.push(VIDEO_BRANCH);
+    }
+    if !has(gst::StreamType::AUDIO) {
+        unfed.push(AUDIO_BRANCH);
+    }
+    if unfed.is_empty() {
+        return;
+    }
+    pipeline.call_async(move |pipeline| {
+        for name in unfed {
+            // A stream linked meanwhile (a later selection) keeps its branch.
+            remove_branch(pipeline, name, |branch| {
+                !branch.static_pad("sink").is_some_and(|p| p.is_linked())
+            });
+        }
+    });
+}
+
+/// How long a pipeline waits, after one branch received its first buffer, for a stream to be
+/// linked to the other before that branch is taken out. A selected stream may carry no data at
+/// all (a PMT that announces an audio PID the capture or the server never sends): decodebin3
+/// then never exposes it. A stream with data is linked as soon as its parser knows its caps,
+/// well within this.
+const PREROLL_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Takes out, [`PREROLL_WAIT`] after the first buffer reached one of `branches`, those that
+/// still have neither a buffer nor a stream linked while the pipeline has not reached PLAYING
+/// (see [`drop_unselected_branches`] for why a starved branch holds the pipeline).
+fn watch_preroll(pipeline: &gst::Pipeline, branches: &[&gst::Bin]) {
+    let fed: Vec<(String, Arc<std::sync::atomic::AtomicBool>)> = branches
+        .iter()
+        .map(|b| (b.name().to_string(), Arc::default()))
+        .collect();
+    let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for (branch, (_, flag)) in branches.iter().zip(&fed) {
+        let Some(pad) = branch.static_pad("sink") else {
+            continue;
+        };
+        let (flag, armed, fed, weak) = (flag.clone(), armed.clone(), fed.clone(), pipeline.downgrade());
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            if !armed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                check_preroll_later(weak.clone(), fed.clone());
+            }
+            gst::PadProbeReturn::Remove
+        });
+    }
+}
+
+fn check_preroll_later(
+    weak: glib::WeakRef<gst::Pipeline>,
+    fed: Vec<(String, Arc<std::sync::atomic::AtomicBool>)>,
+) {
+    let clock = gst::SystemClock::obtain();
+    let at = clock.time() + gst::ClockTime::from_nseconds(PREROLL_WAIT.as_nanos() as u64);
+    let id = clock.new_single_shot_id(at);
+    let _ = id.wait_async(move |_, _, _| {
+        let Some(pipeline) = weak.upgrade() else { return };
+        let fed = fed.clone();
+        pipeline.call_async(move |pipeline| {
+            let (_, current, pending) = pipeline.state(gst::ClockTime::ZERO);
+            if current == gst::State::Playing && pending == gst::State::VoidPending {
+                return;
+            }
+            for (name, flag) in &fed {
+                if !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    // Only a branch no stream was linked to: one that is linked may just be
+                    // slow to decode its first buffer (a loaded machine, a large picture).
+                    remove_branch(pipeline, name, |branch| {
+                        !branch.static_pad("sink").is_some_and(|p| p.is_linked())
+                    });
+                }
+            }
+        });
+    });
+}
+
+/// Stops and removes the branch `name` if it is still in the pipeline and `take` agrees.
+/// RTSP and RTMP sources expose their streams one pad at a time, so a selection without audio
+/// (or video) is not final there: their branches are never taken out.
+fn has_session_source(pipeline: &gst::Pipeline) -> bool {
+    pipeline.iterate_recurse().into_iter().flatten().any(|e| {
+        e.factory()
+            .is_some_and(|f| matches!(f.name().as_str(), "rtspsrc" | "rtmp2src"))
+    })
+}
+
+fn remove_branch(pipeline: &gst::Pipeline, name: &str, take: impl Fn(&gst::Element) -> bool) {
+    if has_session_source(pipeline) {
+        return;
+    }
+    let Some(branch) = pipeline.by_name(name) else {
+        return;
+    };
+    if !take(&branch) {
+        return;
+    }
+    log::debug!("no stream feeds the {name}: taken out so the pipeline can preroll");
+    let feeding = branch.static_pad("sink").and_then(|p| p.peer());
+    let _ = branch.set_state(gst::State::Null);
+    let _ = pipeline.remove(&branch);
+    // Data that comes after all is discarded rather than refused (not-linked would fail the
+    // stream).
+    if let Some(pad) = feeding {
+        discard(pipeline, &pad);
+    }
 }
 
 /// A live appsrc for TS: timestamps on arrival (as udpsrc does), so tsdemux maps PCR to running time.

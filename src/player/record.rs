@@ -102,7 +102,7 @@ pub fn record(
         .find(|s| TapKey::of(s).is_some())
         .ok_or(RecordError::NotMulticast(channel.number))?;
     let key = TapKey::of(source).ok_or(RecordError::NotMulticast(channel.number))?;
-    let mut ingest = Ingest::new(interface, Arc::new(|_| {}), Arc::new(|_| {}));
+    let mut ingest = Ingest::new(interface, Default::default(), Arc::new(|_| {}), Arc::new(|_| {}));
     let tap = ingest
         .open(key, &ChannelKey(channel.key.0.clone()))
         .map_err(RecordError::Join)?;

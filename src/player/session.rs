@@ -40,8 +40,13 @@ pub struct Start<'a> {
 }
 
 impl Session {
-    /// Builds and starts a pipeline reading `tap` from its last keyframe.
-    pub fn from_tap(start: Start<'_>, key: TapKey, tap: &Tap) -> Result<(Self, Attached), PlayerError> {
+    /// Builds and starts a pipeline reading `tap` from its last keyframe, or behind live.
+    pub fn from_tap(
+        start: Start<'_>,
+        key: TapKey,
+        tap: &Tap,
+        at: crate::core::StartAt,
+    ) -> Result<(Self, Attached), PlayerError> {
         let mut session = Self::build(start, Input::Ts)?;
         session.tap = Some(key);
         let appsrc = session
@@ -50,7 +55,7 @@ impl Session {
             .ok_or_else(|| stream("no appsrc in a TS pipeline"))?;
         session.play()?;
         // Attached once the source runs: a buffer pushed into a stopped appsrc would be refused.
-        let attached = tap.attach(session.request, appsrc, session.clock.clone());
+        let attached = tap.attach(session.request, appsrc, at, session.clock.clone());
         Ok((session, attached))
     }
 
@@ -94,6 +99,14 @@ impl Session {
             .set_state(gst::State::Playing)
             .map(drop)
             .map_err(|e| stream(&format!("the pipeline does not start: {e}")))
+    }
+
+    /// Freezes the picture on its last frame and stops the sound (the pipeline goes to PAUSED;
+    /// resuming builds a new one behind live, which keeps the stream's timing simple).
+    pub fn pause(&self) {
+        if let Some(pipeline) = &self.pipeline {
+            let _ = pipeline.set_state(gst::State::Paused);
+        }
     }
 
     /// Switches to audio stream `track`, keeping the video stream(s).

@@ -140,6 +140,20 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
     removed
 }
 
+/// Deletes the temporary files in `dir` that this process made: for a process about to exit,
+/// whose writers can no longer finish. Returns how many.
+pub fn remove_own_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let me = std::process::id();
+    entries
+        .flatten()
+        .filter(|entry| entry.file_name().to_str().and_then(temp_owner) == Some(me))
+        .filter(|entry| fs::remove_file(entry.path()).is_ok())
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

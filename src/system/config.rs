@@ -43,6 +43,27 @@ pub struct Config {
     pub cec: CecConfig,
     /// The phone companion ("Set up from your phone").
     pub companion: CompanionConfig,
+    /// Pause and rewind of live TV: how much of the live channel is kept.
+    pub timeshift: TimeshiftConfig,
+}
+
+/// The live channel's timeshift window (always on; see the README's "Pause and rewind").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TimeshiftConfig {
+    /// Seconds of the live channel kept in RAM, at its measured bitrate (10..=3600).
+    pub ram_seconds: u32,
+    /// The most RAM the window may take, in MiB (8..=1024); a high bitrate gets fewer seconds.
+    pub ram_mib: u32,
+}
+
+impl Default for TimeshiftConfig {
+    fn default() -> Self {
+        Self {
+            ram_seconds: 60,
+            ram_mib: 64,
+        }
+    }
 }
 
 /// The phone companion's server, which runs only while the viewer pairs a phone or one is paired.
@@ -446,6 +467,15 @@ impl Config {
         if let Some(hot) = self.network.hot_channels.as_mut() {
             hot.check("network.hot_channels", &mut c);
         }
+        let d = TimeshiftConfig::default();
+        let t = &mut self.timeshift;
+        c.range(
+            "timeshift.ram_seconds",
+            &mut t.ram_seconds,
+            d.ram_seconds,
+            10..=3600,
+        );
+        c.range("timeshift.ram_mib", &mut t.ram_mib, d.ram_mib, 8..=1024);
         self.preferences.check(&mut c);
         if self.parental.pin.as_deref().is_some_and(|p| !is_pin(p)) {
             // The rejected value is not echoed: it is close to a secret and logs get shared.

@@ -55,6 +55,7 @@ pub fn notice(notice: Option<&Notice>) -> (ui::NoticeKind, String) {
         Notice::BadAddress(text) => (K::BadAddress, text.clone()),
         Notice::PinChanged => (K::PinChanged, String::new()),
         Notice::PinLocked { minutes } => (K::PinLocked, minutes.to_string()),
+        Notice::TimeshiftFromStart => (K::TimeshiftFromStart, String::new()),
     }
 }
 

@@ -28,6 +28,7 @@ pub fn action_for(text: &str) -> Option<Action> {
         (Key::F2, Action::Green),
         (Key::F3, Action::Yellow),
         (Key::F4, Action::Blue),
+        (Key::End, Action::Stop),
     ];
     if let Some((_, action)) = special.iter().find(|(key, _)| char::from(*key) == c) {
         return Some(*action);
@@ -44,6 +45,7 @@ pub fn action_for(text: &str) -> Option<Action> {
         'u' => Action::Mute,
         'a' => Action::Audio,
         's' => Action::Subtitle,
+        ' ' => Action::PlayPause,
         _ => return None,
     })
 }

@@ -15,6 +15,7 @@ mod render;
 mod screens;
 mod service;
 pub mod text;
+mod timeshift;
 mod wake;
 
 pub use keys::action_for;

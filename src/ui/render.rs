@@ -149,6 +149,7 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
     tv.set_now(programme(view.now.as_ref(), now_s));
     tv.set_next(programme(view.next.as_ref(), now_s));
     tv.set_decoder(view.decoder.clone().unwrap_or_default().into());
+    timeshift(tv, view.timeshift.as_ref());
     tv.set_volume(i32::from(view.volume_percent));
     tv.set_muted(view.muted);
     tv.set_volume_device(contract::volume_device(view.volume_device));
@@ -192,6 +193,30 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
         let span = (grid.to_s - grid.from_s).max(1) as f32;
         tv.set_guide_now((now_s - grid.from_s) as f32 / span);
     }
+}
+
+/// The timeshift bar and the "behind live" chip.
+fn timeshift(tv: &ui::Tv<'_>, view: Option<&crate::core::TimeshiftView>) {
+    let Some(view) = view else {
+        tv.set_shift_bar_visible(false);
+        tv.set_shift_behind("".into());
+        return;
+    };
+    let bar = super::timeshift::bar(view);
+    tv.set_shift_bar_visible(view.bar_visible);
+    tv.set_shift_paused(view.paused);
+    tv.set_shift_behind(super::timeshift::behind(view.behind_live_ms).into());
+    let title = view
+        .programme
+        .as_ref()
+        .map(|p| p.title.clone())
+        .unwrap_or_default();
+    tv.set_shift_title(title.into());
+    tv.set_shift_buffered_from(bar.buffered_from);
+    tv.set_shift_position(bar.position);
+    tv.set_shift_live(bar.live);
+    tv.set_shift_start(text::clock(bar.start_s).into());
+    tv.set_shift_end(text::clock(bar.end_s).into());
 }
 
 fn overlays(tv: &ui::Tv<'_>, view: &ViewModel) {

@@ -69,6 +69,8 @@ pub fn lineup(numbers: &[u32]) -> Lineup {
 pub struct Shell {
     pub core: Core,
     pub now_ms: u64,
+    /// How far the wall clock is from the monotonic one (a clock step changes it).
+    pub utc_offset_ms: i64,
     pub timers: BTreeMap<TimerId, u64>,
     /// Every effect so far, in order (timers excluded).
     pub log: Vec<Effect>,
@@ -94,6 +96,7 @@ impl Shell {
         Self {
             core: Core::new(lineup, saved, Settings::default()),
             now_ms: 0,
+            utc_offset_ms: 0,
             timers: BTreeMap::new(),
             log: Vec::new(),
             last_play: None,
@@ -109,7 +112,16 @@ impl Shell {
     }
 
     pub fn now(&self) -> Now {
-        Now::at_ms(self.now_ms)
+        Now {
+            monotonic_ms: self.now_ms,
+            utc_ms: self.now_ms as i64 + self.utc_offset_ms,
+        }
+    }
+
+    /// The wall clock is set `by_ms` forward (or back), and the shell's clock watch reports it.
+    pub fn step_clock(&mut self, by_ms: i64) -> Vec<Effect> {
+        self.utc_offset_ms += by_ms;
+        self.send(Event::ClockStepped { by_ms })
     }
 
     /// Handles one event; returns its non-timer effects.

@@ -102,6 +102,7 @@ const INIT: &str = "#!/bin/busybox sh
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev
 for m in /modules/*.ko; do
+  [ -e \"$m\" ] || continue
   args=\"\"; [ -f ${m%.ko}.args ] && args=$(/bin/busybox cat ${m%.ko}.args)
   /bin/busybox insmod $m $args || echo \"ZAPBOX-VM insmod $m failed\"
 done

@@ -9,6 +9,11 @@
 //!  sections from elsewhere --push_section-----------------------+--> parse_eit --> new versions only --> take()
 //! ```
 //!
+//! The collector also keeps the original network of the stream from its SDT *actual* (PID
+//! 0x11): with the PAT's transport stream id and the program followed, that names the DVB
+//! service the stream carries ([`EitCollector::service_of`]), how EIT *other* tables arriving
+//! on another channel's stream find this one.
+//!
 //! [`EitCollector`] is pure and bounded; it never blocks and never panics on stream bytes. The
 //! multicast receiver taps its packets into one; `crate::epg::eit` runs one over a recorded TS
 //! file. What the events mean for the guide (programmes, genres in words) is the guide model's
@@ -61,6 +66,9 @@ pub struct EitCollector {
     /// Received bytes of the sections in `pending`.
     pending_bytes: usize,
     stats: EitStats,
+    sdt: SectionAssembler,
+    /// (original_network_id, transport_stream_id) of the latest SDT actual.
+    actual: Option<(u16, u16)>,
 }
 
 impl EitCollector {
@@ -87,6 +95,18 @@ impl EitCollector {
 
     /// Feeds one packet; packets of other PIDs are ignored.
     pub fn push_packet(&mut self, packet: &TsPacket<'_>) {
+        if packet.pid() == PID_SDT {
+            let actual = &mut self.actual;
+            self.sdt.push(packet, &mut |section| {
+                if section.table_id() == sdt::TABLE_SDT_ACTUAL
+                    && section.is_current()
+                    && let (Some(ts), Some(body)) = (section.table_id_extension(), section.body().get(..2))
+                {
+                    *actual = Some((u16::from_be_bytes([body[0], body[1]]), ts));
+                }
+            });
+            return;
+        }
         if packet.pid() != PID_EIT {
             return;
         }
@@ -133,5 +153,61 @@ impl EitCollector {
     /// Counters so far.
     pub fn stats(&self) -> EitStats {
         self.stats
+    }
+
+    /// The DVB service of program `program` in the transport stream `transport_stream_id` (from
+    /// the stream's PAT), once an SDT actual gave the original network; `None` before, or when
+    /// the SDT describes another transport stream than the PAT.
+    pub fn service_of(&self, transport_stream_id: u16, program: u16) -> Option<DvbService> {
+        let (original_network_id, ts) = self.actual?;
+        (ts == transport_stream_id).then_some(DvbService {
+            original_network_id,
+            transport_stream_id,
+            service_id: program,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mpegts::build::{StreamWriter, long_section};
+
+    fn sdt(
+        writer: &mut StreamWriter,
+        table_id: u8,
+        transport_stream_id: u16,
+        original_network_id: u16,
+    ) -> Vec<[u8; TS_PACKET_SIZE]> {
+        let [hi, lo] = original_network_id.to_be_bytes();
+        let section = long_section(table_id, transport_stream_id, 0, &[hi, lo, 0xff]);
+        let mut out = Vec::new();
+        writer.section(&section, &mut out);
+        out
+    }
+
+    #[test]
+    fn the_service_comes_from_the_sdt_actual_and_the_pat() {
+        let mut collector = EitCollector::new();
+        let mut writer = StreamWriter::new(PID_SDT, 0);
+        assert_eq!(collector.service_of(7, 101), None, "no SDT yet");
+        // An SDT *other* names another transport stream's network: not this one's.
+        collector.push_packets(&sdt(&mut writer, sdt::TABLE_SDT_OTHER, 8, 0x55));
+        assert_eq!(collector.service_of(7, 101), None);
+        collector.push_packets(&sdt(&mut writer, sdt::TABLE_SDT_ACTUAL, 7, 0x2174));
+        assert_eq!(
+            collector.service_of(7, 101),
+            Some(DvbService {
+                original_network_id: 0x2174,
+                transport_stream_id: 7,
+                service_id: 101,
+            })
+        );
+        assert_eq!(
+            collector.service_of(9, 101),
+            None,
+            "the PAT names another transport stream"
+        );
+        assert!(collector.take().is_empty(), "an SDT is no EIT section");
     }
 }

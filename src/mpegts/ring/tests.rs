@@ -235,3 +235,79 @@ fn video_pid_change_drops_stale_keyframes() {
     assert_eq!(ring.last_keyframe(), None);
     assert_eq!(ring.stats().video_codec, Some(VideoCodec::Hevc));
 }
+
+#[test]
+fn resize_keeps_positions_packets_and_keyframes() {
+    let mut synth = SyntheticProgram::new(5, 400);
+    let mut ring = TsRing::new(MIN_CAPACITY_PACKETS * 4);
+    ring.push(&synth.bytes(60));
+    let (oldest, head) = (ring.oldest(), ring.head());
+    assert!(oldest > 0, "the small ring wrapped");
+    let before: Vec<Vec<u8>> = (oldest..head).map(|p| ring.packet(p).unwrap().to_vec()).collect();
+    let keyframes: Vec<u64> = ring.keyframes().collect();
+    ring.resize(MIN_CAPACITY_PACKETS * 40);
+    assert_eq!(
+        ring.oldest(),
+        oldest,
+        "a grown ring holds nothing older than before"
+    );
+    assert_eq!(ring.head(), head);
+    let after: Vec<Vec<u8>> = (oldest..head).map(|p| ring.packet(p).unwrap().to_vec()).collect();
+    assert_eq!(before, after);
+    assert_eq!(ring.keyframes().collect::<Vec<_>>(), keyframes);
+    // It now keeps far more than before.
+    ring.push(&synth.bytes(120));
+    assert_eq!(ring.oldest(), oldest);
+    assert!(ring.keyframes().count() > keyframes.len());
+    // Shrinking keeps the newest packets and their keyframes only.
+    let head = ring.head();
+    let newest = ring.packet(head - 1).unwrap().to_vec();
+    ring.resize(MIN_CAPACITY_PACKETS * 2);
+    assert_eq!(ring.oldest(), head - (MIN_CAPACITY_PACKETS * 2) as u64);
+    assert_eq!(ring.packet(head - 1).unwrap().to_vec(), newest);
+    assert!(ring.keyframes().all(|k| k >= ring.oldest()));
+    // Writing continues at the same positions.
+    ring.push(&synth.bytes(5));
+    assert!(ring.head() > head);
+    let mut cursor = ring.reader_from_last_keyframe();
+    let mut out = Vec::new();
+    assert!(ring.read(&mut cursor, &mut out, usize::MAX).unwrap() > 0);
+}
+
+#[test]
+fn reader_from_keyframe_before_picks_the_right_gop() {
+    let mut synth = SyntheticProgram::new(10, 300);
+    let mut ring = TsRing::new(DEFAULT_CAPACITY_PACKETS);
+    assert!(ring.reader_from_keyframe_before(0).is_none());
+    ring.push(&synth.bytes(45));
+    let keys: Vec<u64> = ring.keyframes().collect(); // newest first
+    assert_eq!(keys.len(), 5);
+    let middle = keys[2];
+    let cursor = ring.reader_from_keyframe_before(middle + 3).unwrap();
+    assert_eq!(cursor.position(), middle);
+    assert_eq!(
+        ring.reader_from_keyframe_before(middle).unwrap().position(),
+        middle
+    );
+    assert_eq!(ring.reader_from_keyframe_before(0).unwrap().position(), keys[4]);
+    assert_eq!(ring.oldest_keyframe(), Some(keys[4]));
+    let mut cursor = ring.reader_from_keyframe_before(middle + 3).unwrap();
+    let mut out = Vec::new();
+    ring.read(&mut cursor, &mut out, usize::MAX).unwrap();
+    assert_eq!(pid_of(&out[..TS_PACKET_SIZE]), 0, "PAT first");
+    assert_eq!(
+        &out[2 * TS_PACKET_SIZE..3 * TS_PACKET_SIZE],
+        ring.packet(middle).unwrap()
+    );
+}
+
+#[test]
+fn keyframes_are_kept_while_stored_and_dropped_when_overwritten() {
+    let mut synth = SyntheticProgram::new(2, 300);
+    let mut ring = TsRing::new(MIN_CAPACITY_PACKETS * 8);
+    ring.push(&synth.bytes(200));
+    let oldest = ring.oldest();
+    assert!(oldest > 0);
+    assert!(ring.keyframes().count() > 8, "more than the old fixed history");
+    assert!(ring.keyframes().all(|k| k >= oldest));
+}

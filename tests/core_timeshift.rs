@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Core scenarios for pause and rewind of live TV: every timeshift key, the bar's states, the
+//! window's start overtaking a pause, and a zap starting afresh.
+
+mod common;
+
+use common::{Shell, lineup};
+use zapbox::core::{
+    Action, Effect, Event, Notice, PlayerCommand, PlayerEvent, RequestId, SKIP_LEFT_MS, SKIP_RIGHT_MS,
+    StartAt, TAIL_MARGIN_MS,
+};
+
+/// A shell playing channel 1 with a window of `buffered_ms`.
+fn playing(buffered_ms: u64) -> Shell {
+    let mut s = Shell::started(lineup(&[1, 2, 3]));
+    s.first_frame();
+    buffered(&mut s, buffered_ms);
+    s.log.clear();
+    s
+}
+
+fn buffered(s: &mut Shell, buffered_ms: u64) -> Vec<Effect> {
+    let request = s.last_request();
+    s.send(Event::Player(PlayerEvent::Buffered { request, buffered_ms }))
+}
+
+/// The `start` of the only `Play` among `effects`, and its request.
+fn seek_of(effects: &[Effect]) -> Option<(RequestId, StartAt)> {
+    let plays: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Player(PlayerCommand::Play { request, start, .. }) => Some((*request, *start)),
+            _ => None,
+        })
+        .collect();
+    assert!(plays.len() <= 1, "one Play per key: {plays:?}");
+    plays.first().copied()
+}
+
+fn paused(effects: &[Effect]) -> bool {
+    effects
+        .iter()
+        .any(|e| matches!(e, Effect::Player(PlayerCommand::Pause { .. })))
+}
+
+/// The player starts the latest request from a keyframe `ms` behind live.
+fn started_behind(s: &mut Shell, ms: u64) {
+    let request = s.last_request();
+    s.send(Event::Player(PlayerEvent::Started {
+        request,
+        path: zapbox::core::ZapPath::Hot,
+        behind_live_ms: Some(ms),
+    }));
+    s.first_frame();
+}
+
+#[test]
+fn live_shows_no_bar() {
+    let s = playing(60_000);
+    assert_eq!(s.view().timeshift, None);
+}
+
+#[test]
+fn pause_then_play_resumes_where_it_paused() {
+    let mut s = playing(60_000);
+    let fx = s.press(Action::Pause);
+    assert!(paused(&fx));
+    assert_eq!(seek_of(&fx), None, "pausing keeps the pipeline");
+    let view = s.view().timeshift.expect("the bar is up while paused");
+    assert!(view.paused && view.bar_visible);
+    assert_eq!(view.behind_live_ms, 0);
+    s.advance(20_000);
+    let view = s.view().timeshift.unwrap();
+    assert_eq!(
+        view.behind_live_ms, 20_000,
+        "the position drifts back while paused"
+    );
+    assert!(view.bar_visible, "the bar stays while paused");
+    let before = s.last_request();
+    let fx = s.press(Action::Play);
+    let (request, start) = seek_of(&fx).expect("PLAY starts a request behind live");
+    assert!(request > before);
+    assert_eq!(start, StartAt::BehindLive { ms: 20_000 });
+    started_behind(&mut s, 20_600);
+    let view = s.view().timeshift.unwrap();
+    assert!(!view.paused);
+    assert_eq!(
+        view.behind_live_ms, 20_600,
+        "the position is the keyframe the player started at"
+    );
+    assert_eq!(view.position_utc_ms, s.now().utc_ms - 20_600);
+    // Playing on does not drift: the picture runs at live pace behind live.
+    s.advance(10_000);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 20_600);
+    assert!(
+        !s.view().timeshift.unwrap().bar_visible,
+        "the bar hides after the banner time"
+    );
+}
+
+#[test]
+fn playpause_toggles() {
+    let mut s = playing(60_000);
+    assert!(paused(&s.press(Action::PlayPause)));
+    s.advance(5_000);
+    let fx = s.press(Action::PlayPause);
+    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::BehindLive { ms: 5_000 }));
+    started_behind(&mut s, 5_400);
+    assert!(paused(&s.press(Action::PlayPause)));
+    s.advance(1_000);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 6_400);
+}
+
+#[test]
+fn play_and_stop_at_live_do_nothing() {
+    let mut s = playing(60_000);
+    assert!(s.press(Action::Play).is_empty());
+    assert!(s.press(Action::Stop).is_empty());
+}
+
+#[test]
+fn stop_jumps_to_live() {
+    let mut s = playing(60_000);
+    s.press(Action::Pause);
+    s.advance(30_000);
+    let fx = s.press(Action::Stop);
+    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::Live));
+    assert_eq!(s.view().timeshift, None, "live: no bar, no chip");
+}
+
+#[test]
+fn skips_with_the_bar_shown() {
+    let mut s = playing(600_000);
+    s.press(Action::Pause);
+    s.advance(1_000);
+    let fx = s.press(Action::Left);
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive {
+            ms: (1_000 - SKIP_LEFT_MS) as u64
+        })
+    );
+    started_behind(&mut s, 11_000);
+    let fx = s.press(Action::Left);
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive { ms: 21_000 })
+    );
+    started_behind(&mut s, 21_000);
+    // RIGHT skips 30 s forward: past live is live.
+    let fx = s.press(Action::Right);
+    const { assert!(SKIP_RIGHT_MS > 21_000) };
+    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::Live));
+}
+
+#[test]
+fn digit_pairs_skip_minutes_while_the_bar_is_shown() {
+    let mut s = playing(3_600_000);
+    s.press(Action::Pause);
+    let cases = [
+        (4, 300_000),
+        (1, 360_000),
+        (7, 960_000),
+        (3, 900_000),
+        (6, 600_000),
+        (9, 0),
+    ];
+    for (digit, want) in cases {
+        let fx = s.press(Action::Digit(digit));
+        let want = if want == 0 {
+            StartAt::Live
+        } else {
+            StartAt::BehindLive { ms: want }
+        };
+        assert_eq!(seek_of(&fx).map(|p| p.1), Some(want), "digit {digit}");
+        if let StartAt::BehindLive { ms } = want {
+            started_behind(&mut s, ms);
+        }
+    }
+    // At live the bar is gone: digits type channel numbers again.
+    assert_eq!(common::played(&s.press(Action::Digit(2))), ["ch2"]);
+}
+
+#[test]
+fn left_right_and_digits_are_normal_keys_without_the_bar() {
+    let mut s = playing(60_000);
+    assert!(s.press(Action::Left).is_empty());
+    assert_eq!(common::played(&s.press(Action::Digit(3))), ["ch3"]);
+}
+
+#[test]
+fn skips_stop_at_the_window_start() {
+    let mut s = playing(45_000);
+    s.press(Action::Pause);
+    let fx = s.press(Action::Digit(7));
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive {
+            ms: 45_000 - TAIL_MARGIN_MS
+        })
+    );
+}
+
+#[test]
+fn a_pause_the_window_overtakes_plays_from_its_start_with_a_notice() {
+    let mut s = playing(60_000);
+    s.press(Action::Pause);
+    s.advance(50_000);
+    assert!(
+        seek_of(&buffered(&mut s, 60_000)).is_none(),
+        "still inside the window"
+    );
+    s.advance(10_000);
+    let fx = buffered(&mut s, 60_000);
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive {
+            ms: 60_000 - TAIL_MARGIN_MS
+        })
+    );
+    assert_eq!(s.view().notice, Some(Notice::TimeshiftFromStart));
+    assert!(!s.view().timeshift.unwrap().paused);
+}
+
+#[test]
+fn a_zap_starts_live_with_a_fresh_window() {
+    let mut s = playing(60_000);
+    s.press(Action::Pause);
+    s.advance(20_000);
+    s.press(Action::Play);
+    started_behind(&mut s, 20_000);
+    let fx = s.press(Action::ChannelUp);
+    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::Live));
+    assert_eq!(s.view().timeshift, None);
+    // The old channel's window is not this one's.
+    let fx = s.press(Action::Pause);
+    assert!(paused(&fx));
+    s.advance(5_000);
+    let fx = s.press(Action::Play);
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::Live),
+        "no window reported yet for the new channel: nothing to go back into"
+    );
+}
+
+#[test]
+fn a_retry_keeps_the_position() {
+    let mut s = playing(60_000);
+    s.press(Action::Pause);
+    s.advance(15_000);
+    s.press(Action::Play);
+    started_behind(&mut s, 15_000);
+    let request = s.last_request();
+    s.send(Event::Player(PlayerEvent::Failed {
+        request,
+        error: zapbox::core::PlayerError {
+            kind: zapbox::core::ErrorKind::Network,
+            detail: "gone".into(),
+        },
+    }));
+    let fx = s.advance(5_000);
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive { ms: 15_000 })
+    );
+}
+
+#[test]
+fn events_of_an_older_request_are_ignored() {
+    let mut s = playing(60_000);
+    let old = s.last_request();
+    s.press(Action::Pause);
+    s.advance(5_000);
+    s.press(Action::Play);
+    s.send(Event::Player(PlayerEvent::Started {
+        request: old,
+        path: zapbox::core::ZapPath::Hot,
+        behind_live_ms: Some(99_000),
+    }));
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 5_000);
+}

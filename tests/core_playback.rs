@@ -422,3 +422,75 @@ fn stream_errors_are_counted_on_the_about_page() {
     shell.press(Action::ChannelUp);
     assert_eq!(errors(&shell), 0, "another channel starts from zero");
 }
+
+/// A lineup whose only channel is an HLS stream.
+fn hls_lineup() -> Lineup {
+    let mut ch = channel(1, "web", "News");
+    ch.sources = vec![zapbox::lineup::Source {
+        url: "http://origin.example/live.m3u8".into(),
+        kind: zapbox::lineup::SourceKind::Hls,
+        multicast: None,
+        ..udp_source(1)
+    }];
+    Lineup {
+        channels: vec![ch],
+        guide_urls: vec![],
+    }
+}
+
+#[test]
+fn the_errors_of_one_failing_pipeline_count_once() {
+    let mut shell = Shell::started(hls_lineup());
+    shell.first_frame();
+    // A source 404, then its demuxer and typefinder: one failure of one request.
+    fail(&mut shell, ErrorKind::Network);
+    fail(&mut shell, ErrorKind::Stream);
+    fail(&mut shell, ErrorKind::Unsupported);
+    assert_eq!(shell.view().phase, Some(Phase::Retrying { attempt: 1 }));
+    assert_eq!(played(&shell.advance(250)), ["web"]);
+    // The next request's failure is the next attempt.
+    fail(&mut shell, ErrorKind::Network);
+    assert_eq!(shell.view().phase, Some(Phase::Retrying { attempt: 2 }));
+}
+
+#[test]
+fn a_source_that_played_is_never_given_up() {
+    // "Stream doesn't contain enough data" (a typefinder fed nothing by an origin answering 404s)
+    // sounds permanent, but this box showed the channel's picture: it is retried, not abandoned.
+    let mut shell = Shell::started(hls_lineup());
+    shell.first_frame();
+    for _ in 0..5 {
+        fail(&mut shell, ErrorKind::Unsupported);
+        assert!(matches!(shell.view().phase, Some(Phase::Retrying { .. })));
+        assert_eq!(played(&shell.advance(10_000)), ["web"]);
+    }
+    shell.first_frame();
+    assert_eq!(shell.view().phase, Some(Phase::Playing));
+    // A source that never played is given up on the same error.
+    let mut shell = Shell::started(hls_lineup());
+    fail(&mut shell, ErrorKind::Unsupported);
+    assert!(matches!(shell.view().phase, Some(Phase::Failed { .. })));
+}
+
+#[test]
+fn a_fetched_stream_that_stalls_shows_buffering_and_is_rebuilt_later() {
+    let mut shell = Shell::started(hls_lineup());
+    shell.first_frame();
+    stall(&mut shell);
+    assert_eq!(shell.view().phase, Some(Phase::Stalled));
+    assert_eq!(shell.view().notice, Some(Notice::Buffering));
+    // The pipeline keeps asking the origin longer than a multicast receiver waits for its group.
+    assert!(played(&shell.advance(5_999)).is_empty());
+    shell.advance(1);
+    assert_eq!(shell.view().phase, Some(Phase::Retrying { attempt: 1 }));
+    assert_eq!(played(&shell.advance(250)), ["web"]);
+    shell.first_frame();
+    assert_eq!(shell.view().notice, None);
+    // A stall that ends by itself needs no rebuild.
+    stall(&mut shell);
+    let request = shell.last_request();
+    shell.advance(3_000);
+    shell.send(Event::Player(PlayerEvent::Resumed { request }));
+    assert_eq!(shell.view().phase, Some(Phase::Playing));
+    assert!(played(&shell.advance(60_000)).is_empty());
+}

@@ -551,6 +551,7 @@ fn eit_section(table_id: u8, title: &str, start: i64) -> zapbox::mpegts::eit::Ei
             extended_text: String::new(),
             content: Vec::new(),
             parental: Vec::new(),
+            text_coding: Default::default(),
         }],
     }
 }

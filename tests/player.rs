@@ -25,6 +25,8 @@ use zapbox::system::netns;
 
 #[path = "player/faults.rs"]
 mod faults;
+#[path = "player/hls_faults.rs"]
+mod hls_faults;
 
 type Case = fn(&Fixture) -> Result<(), String>;
 
@@ -64,6 +66,22 @@ fn main() {
         (
             "network faults: lossy and reordered multicast keep playing and count errors",
             lossy_multicast,
+        ),
+        (
+            "network faults: an hls origin's 404 burst is recovered from",
+            hls_faults::not_found_burst,
+        ),
+        (
+            "network faults: an hls playlist that stops updating is shown and recovered from",
+            hls_faults::frozen_playlist,
+        ),
+        (
+            "network faults: an hls media sequence reset is recovered from",
+            hls_faults::sequence_reset,
+        ),
+        (
+            "network faults: slow hls segments show buffering, then play",
+            hls_faults::slow_segments,
         ),
         (
             "the preferred audio language plays and AUDIO switches",
@@ -206,6 +224,7 @@ fn overlay_builds(_: &Fixture) -> Result<(), String> {
         let outputs = Outputs {
             video: VideoOutput::Overlay { sink: sink.into() },
             audio_sink: "fakesink".into(),
+            audio_tap: None,
         };
         let built = pipeline::build(
             pipeline::Input::Ts,

@@ -319,6 +319,7 @@ fn player_config(
         outputs: Outputs {
             video,
             audio_sink: board.audio_sink.clone(),
+            audio_tap: None,
         },
         multicast_interface: interface.and_then(|name| interface_address(name)),
         decoder_ranks: board.decoder_ranks.clone(),

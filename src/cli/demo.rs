@@ -397,6 +397,7 @@ pub fn run_window(options: &HeadendOptions) -> Result<()> {
     let outputs = Outputs {
         video: VideoOutput::Texture(window.frames()),
         audio_sink: "autoaudiosink".to_string(),
+        audio_tap: None,
     };
     let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
     let core = Core::new(Default::default(), SavedState::default(), settings);

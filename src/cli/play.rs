@@ -12,7 +12,8 @@
 //!  URL (http(s), rtsp, rtmp, udp, rtp): through the lineup's gate, then the Player
 //! ```
 //!
-//! The report is `{"video","audio","subtitles","first_frame_ms","frames","guide","problems"}`;
+//! The report is `{"video","audio","subtitles","first_frame_ms","frames","audio_buffers","guide",
+//! "problems"}` (`audio_buffers`: decoded audio buffers that reached the audio sink);
 //! a stream that cannot play (not TS, scrambled, no decoder, no program) is a report with
 //! problems and exit status 1, never a hang: every wait has a deadline.
 //!
@@ -22,7 +23,7 @@
 use crate::core::{ErrorKind, PlayerCommand, PlayerEvent, RequestId};
 use crate::demo::{Sender, TsLoop};
 use crate::lineup::{ChannelKey, MulticastGroup, Origin, Source, SourceKind};
-use crate::mpegts::eit::{DvbService, PID_SDT, parse_eit, parse_sdt};
+use crate::mpegts::eit::{DvbService, PID_SDT, TextCoding, parse_eit, parse_sdt};
 use crate::mpegts::packet::{PID_EIT, TS_PACKET_SIZE, TsPacket, pcr_delta};
 use crate::mpegts::survey::{Survey, looks_like_ts};
 use crate::mpegts::{Framer, Pmt, StreamKind, VideoCodec};
@@ -81,6 +82,8 @@ pub struct PlayReport {
     pub subtitles: Vec<SubtitleReport>,
     pub first_frame_ms: Option<u64>,
     pub frames: u64,
+    /// Decoded audio buffers that reached the audio sink.
+    pub audio_buffers: u64,
     pub guide: Vec<GuideReport>,
     pub problems: Vec<String>,
 }
@@ -234,7 +237,14 @@ fn describe(survey: &Survey, report: &mut PlayReport) -> Option<u16> {
             .push("not an MPEG transport stream: no run of 188-byte packets with sync bytes".into());
         return None;
     }
-    report.guide = guide(survey);
+    let arib;
+    (report.guide, arib) = guide(survey);
+    if arib {
+        report.problems.push(
+            "ARIB STD-B24 text: not decoded (the guide is ISDB's; its titles are left empty, its times moved from JST to UTC)"
+                .into(),
+        );
+    }
     let (losses, skipped) = survey.sync();
     if losses > 0 {
         report.problems.push(format!(
@@ -390,8 +400,10 @@ fn has_decoder(codec: VideoCodec) -> bool {
     })
 }
 
-/// EIT events with SDT service names, by service and start.
-fn guide(survey: &Survey) -> Vec<GuideReport> {
+/// EIT events with SDT service names, by service and start; and whether any event's text is
+/// ISDB's ARIB coding (left empty).
+fn guide(survey: &Survey) -> (Vec<GuideReport>, bool) {
+    let mut arib = false;
     let mut names: BTreeMap<DvbService, String> = BTreeMap::new();
     let mut events: BTreeMap<(DvbService, i64, u16), String> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -407,6 +419,7 @@ fn guide(survey: &Survey) -> Vec<GuideReport> {
             }
         } else if let Ok(eit) = parse_eit(&section) {
             for e in eit.events {
+                arib |= e.text_coding == TextCoding::Arib;
                 let Some(start) = e.start else { continue };
                 if seen.insert((eit.service, e.event_id, start)) && events.len() < MAX_GUIDE {
                     let end = start + i64::from(e.duration_s);
@@ -415,7 +428,7 @@ fn guide(survey: &Survey) -> Vec<GuideReport> {
             }
         }
     }
-    events
+    let events = events
         .into_iter()
         .map(|((service, start, _), value)| {
             let (end, title) = value.split_once('\u{0}').unwrap_or(("0", ""));
@@ -426,7 +439,8 @@ fn guide(survey: &Survey) -> Vec<GuideReport> {
                 end: rfc3339(end.parse().unwrap_or(start)),
             }
         })
-        .collect()
+        .collect();
+    (events, arib)
 }
 
 fn rfc3339(t: i64) -> String {
@@ -599,6 +613,7 @@ fn loop_duration(aligned: &[u8]) -> Option<u64> {
 struct Run {
     first_frame_ms: Option<u64>,
     frames: u64,
+    audio_buffers: u64,
     size: Option<(u32, u32)>,
     snapshot: Option<(u32, u32, Vec<u8>)>,
     decoder: Option<(String, bool)>,
@@ -631,7 +646,9 @@ fn run_player(
     let seen = frames.clone();
     let want_snapshot = options.snapshot.is_some();
     let at = Duration::from_secs_f64(options.at.max(0.0));
-    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
+    let audio_buffers = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counted = audio_buffers.clone();
+    let mut outputs = Outputs::headless(Arc::new(move |frame| {
         let Ok(mut f) = seen.lock() else { return };
         f.count += 1;
         let first = *f.first.get_or_insert_with(Instant::now);
@@ -645,7 +662,11 @@ fn run_player(
             }
             f.snapshot = Some((frame.width, frame.height, rgba));
         }
-    })));
+    }));
+    outputs.audio_tap = Some(Arc::new(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }));
+    let config = PlayerConfig::plain(outputs);
     let player = match Player::new(config, sink) {
         Ok(p) => p,
         Err(e) => {
@@ -737,6 +758,7 @@ fn run_player(
     drop(player);
     if let Ok(mut f) = frames.lock() {
         run.frames = f.count;
+        run.audio_buffers = audio_buffers.load(std::sync::atomic::Ordering::Relaxed);
         run.size = f.size;
         run.snapshot = f.snapshot.take();
     }
@@ -750,8 +772,12 @@ fn same_language(a: &str, b: &str) -> bool {
 
 /// Folds the player's run into the report and writes the snapshot.
 fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Option<&Survey>) {
-    report.first_frame_ms = run.first_frame_ms;
+    // The player's first-frame event comes from the video sink; the count from the frames
+    // handed out. A run stopped between the two has a first frame but no frame counted: the
+    // report gives a time only with a frame.
+    report.first_frame_ms = run.first_frame_ms.filter(|_| run.frames > 0);
     report.frames = run.frames;
+    report.audio_buffers = run.audio_buffers;
     let video_expected = report.video.is_some() || survey.is_none();
     if run.frames > 0 || run.decoder.is_some() {
         let video = report.video.get_or_insert_with(VideoReport::default);
@@ -867,8 +893,16 @@ fn write_text(r: &PlayReport, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     match r.first_frame_ms {
-        Some(ms) => writeln!(out, "first frame after {ms} ms, {} frames", r.frames)?,
-        None => writeln!(out, "no first frame, {} frames", r.frames)?,
+        Some(ms) => writeln!(
+            out,
+            "first frame after {ms} ms, {} frames, {} audio buffers",
+            r.frames, r.audio_buffers
+        )?,
+        None => writeln!(
+            out,
+            "no first frame, {} frames, {} audio buffers",
+            r.frames, r.audio_buffers
+        )?,
     }
     for g in &r.guide {
         writeln!(out, "guide: {} {} – {} {}", g.service, g.start, g.end, g.title)?;
@@ -929,6 +963,48 @@ mod tests {
         assert_eq!(pts_duration(&bytes), Some(18_000 * 300));
         assert_eq!(pts_duration(&bytes[..TS_PACKET_SIZE]), None);
         assert!(TsLoop::evenly(&bytes, 18_000 * 300).is_ok());
+    }
+
+    #[test]
+    fn a_first_frame_time_only_with_a_counted_frame() {
+        let options = PlayOptions {
+            input: "capture.ts".into(),
+            via: Via::File,
+            seconds: 1.5,
+            audio: None,
+            subtitles: None,
+            snapshot: None,
+            at: 0.0,
+        };
+        let h264 = || PlayReport {
+            video: Some(VideoReport {
+                codec: "h264".into(),
+                ..VideoReport::default()
+            }),
+            ..PlayReport::default()
+        };
+        // The sink saw a frame, the run stopped before it was counted.
+        let mut report = h264();
+        let run = Run {
+            first_frame_ms: Some(420),
+            ..Run::default()
+        };
+        finish(&mut report, run, &options, None);
+        assert_eq!((report.first_frame_ms, report.frames), (None, 0));
+        assert!(
+            report.problems.iter().any(|p| p.starts_with("no video frame")),
+            "{:?}",
+            report.problems
+        );
+        let mut report = h264();
+        let run = Run {
+            first_frame_ms: Some(420),
+            frames: 3,
+            ..Run::default()
+        };
+        finish(&mut report, run, &options, None);
+        assert_eq!((report.first_frame_ms, report.frames), (Some(420), 3));
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
     }
 
     #[test]

@@ -97,6 +97,7 @@ fn notice_msgid(notice: &Notice) -> (&'static str, String) {
     match notice {
         Notice::NoSuchChannel(n) => ("There is no channel {}", n.to_string()),
         Notice::NoSignal => ("No signal — waiting for the stream", String::new()),
+        Notice::Buffering => ("Buffering — waiting for the server", String::new()),
         Notice::Reconnecting { attempt } => ("Reconnecting… (attempt {})", attempt.to_string()),
         Notice::CannotPlay(reason) => ("This channel cannot be played: {}", reason.clone()),
         Notice::ListChanged(ListRef::All) => ("All channels", String::new()),
@@ -187,6 +188,7 @@ mod tests {
         let notices = [
             Notice::NoSuchChannel(42),
             Notice::NoSignal,
+            Notice::Buffering,
             Notice::Reconnecting { attempt: 2 },
             Notice::CannotPlay("x".into()),
             Notice::ListChanged(ListRef::All),

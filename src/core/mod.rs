@@ -353,7 +353,17 @@ impl Core {
                 .notice
                 .as_ref()
                 .map(|(notice, _)| notice.clone())
-                .or_else(|| phase.as_ref().and_then(Notice::for_phase))
+                .or_else(|| {
+                    let fetched = matches!(
+                        self.current_source_kind(),
+                        Some(
+                            crate::lineup::SourceKind::Hls
+                                | crate::lineup::SourceKind::Dash
+                                | crate::lineup::SourceKind::Http
+                        )
+                    );
+                    phase.as_ref().and_then(|p| Notice::for_phase(p, fetched))
+                })
                 // The PIN prompt says "locked" itself.
                 .filter(|n| !(self.pin.is_some() && *n == Notice::ChannelLocked)),
             phase,

@@ -37,6 +37,13 @@ pub enum Phase {
 
 /// How long a stall may last before the pipeline is rebuilt.
 pub const STALL_ESCALATE_MS: u64 = 3_000;
+/// The same for HLS, DASH and HTTP. Their pipelines fetch the stream themselves and keep asking
+/// the origin during a stall: a live playlist that starts updating again is picked up at its live
+/// edge by the running pipeline (hlsdemux2 did so within a second in `tests/player.rs`'s HLS
+/// faults), while a rebuild would start again three segments behind the stalled edge and show
+/// the viewer the seconds already seen. A stall that lasts is still rebuilt: an origin restarted
+/// with a new media sequence is never picked up by the old pipeline.
+pub const STALL_ESCALATE_OTT_MS: u64 = 6_000;
 
 /// How long a multicast or RTP request may go without a picture and without any failure or stall
 /// report before its pipeline is rebuilt. A cold join waits for the next keyframe (GOPs of up to
@@ -67,6 +74,12 @@ pub struct Attempts {
     pub failures: u32,
     /// Sources that can never play here.
     pub unplayable: Vec<bool>,
+    /// Sources that showed a picture during this tune: an error they report later (a typefinder
+    /// that got no data from an origin answering 404s says "not enough data") is never
+    /// taken to mean the box cannot play them.
+    pub played: Vec<bool>,
+    /// The last request whose failure was counted.
+    pub failed_request: Option<RequestId>,
 }
 
 impl Attempts {
@@ -75,6 +88,16 @@ impl Attempts {
             source: 0,
             failures: 0,
             unplayable: vec![false; source_count],
+            played: vec![false; source_count],
+            failed_request: None,
+        }
+    }
+
+    /// The current source showed a picture.
+    pub fn played(&mut self) {
+        self.failures = 0;
+        if let Some(flag) = self.played.get_mut(self.source) {
+            *flag = true;
         }
     }
 
@@ -82,7 +105,9 @@ impl Attempts {
     /// the next playable one in order (wrapping), or `None` when none is left.
     pub fn fail(&mut self, error: &PlayerError) -> Option<usize> {
         self.failures += 1;
+        let played = self.played.get(self.source).copied().unwrap_or(false);
         if error.kind.is_permanent()
+            && !played
             && let Some(flag) = self.unplayable.get_mut(self.source)
         {
             *flag = true;

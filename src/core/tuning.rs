@@ -166,6 +166,13 @@ impl Core {
         }
     }
 
+    /// The kind of the source the current tune plays.
+    pub(super) fn current_source_kind(&self) -> Option<SourceKind> {
+        let tune = self.tune.as_ref()?;
+        let channel = self.lineup.by_key(&tune.channel)?;
+        Some(channel.sources.get(tune.attempts.source)?.kind)
+    }
+
     /// The current tune if `request` is its request; stale reports return `None`.
     pub(super) fn current(&mut self, request: RequestId) -> Option<&mut Tune> {
         self.tune.as_mut().filter(|t| t.request == request)
@@ -178,7 +185,7 @@ impl Core {
                     return;
                 };
                 tune.phase = Phase::Playing;
-                tune.attempts.failures = 0;
+                tune.attempts.played();
                 fx.push(Effect::CancelTimer(TimerId::FirstPicture(request)));
                 let zap = tune.asked_at_ms.take().map(|at| ZapRecord {
                     channel: tune.channel.clone(),
@@ -216,19 +223,30 @@ impl Core {
                 }
             }
             PlayerEvent::Stalled { request } => {
+                let after_ms = match self.current_source_kind() {
+                    Some(SourceKind::Multicast | SourceKind::Rtp) | None => playback::STALL_ESCALATE_MS,
+                    Some(_) => playback::STALL_ESCALATE_OTT_MS,
+                };
                 let Some(tune) = self.current(request) else {
                     return;
                 };
+                // A pipeline that already failed stays on its way to the retry.
+                if !matches!(tune.phase, Phase::Playing | Phase::Tuning) {
+                    return;
+                }
                 tune.phase = Phase::Stalled;
                 fx.push(Effect::StartTimer {
                     timer: TimerId::StallEscalate(request),
-                    after_ms: playback::STALL_ESCALATE_MS,
+                    after_ms,
                 });
             }
             PlayerEvent::Resumed { request } => {
                 let Some(tune) = self.current(request) else {
                     return;
                 };
+                if tune.phase != Phase::Stalled {
+                    return;
+                }
                 tune.phase = Phase::Playing;
                 fx.push(Effect::CancelTimer(TimerId::StallEscalate(request)));
             }
@@ -325,6 +343,12 @@ impl Core {
         let Some(tune) = self.current(request) else {
             return;
         };
+        // A failing pipeline often posts several errors (the source's, then its demuxer's and
+        // typefinder's): the first one counts, the others are the same failure.
+        if tune.attempts.failed_request.replace(request) == Some(request) {
+            log::debug!("request {request:?} failed again: {}", error.detail);
+            return;
+        }
         match tune.attempts.fail(&error) {
             Some(_) => {
                 let attempt = tune.attempts.failures;

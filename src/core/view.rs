@@ -110,6 +110,9 @@ pub enum Notice {
     NoSuchChannel(u32),
     /// The stream stopped arriving.
     NoSignal,
+    /// A stream the box fetches (HLS, DASH, HTTP) arrives too slowly, or not at all: the picture
+    /// waits for the origin.
+    Buffering,
     /// Recovering after a failure.
     Reconnecting { attempt: u32 },
     /// No source of the channel can be played on this box.
@@ -137,11 +140,13 @@ pub enum Notice {
 }
 
 impl Notice {
-    /// The notice a playback phase implies, if any.
-    pub fn for_phase(phase: &Phase) -> Option<Notice> {
+    /// The notice a playback phase implies, if any; `fetched`: the source is one the player
+    /// fetches over HTTP (HLS, DASH, progressive), whose stalls are buffering.
+    pub fn for_phase(phase: &Phase, fetched: bool) -> Option<Notice> {
         match phase {
             Phase::Tuning | Phase::Playing => None,
             Phase::Locked => Some(Notice::ChannelLocked),
+            Phase::Stalled if fetched => Some(Notice::Buffering),
             Phase::Stalled => Some(Notice::NoSignal),
             Phase::Retrying { attempt } => Some(Notice::Reconnecting { attempt: *attempt }),
             Phase::Failed { reason } => Some(Notice::CannotPlay(reason.clone())),

@@ -1,15 +1,36 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! A live HLS channel cut from a TS loop: segments start at keyframes, the playlist is a sliding
 //! window computed from the clock, and each lap shifts timestamps like the multicast playout.
+//!
+//! The origin has a fault switch ([`HlsFault`]) so tests can play the channel through the faults a
+//! real origin shows: bursts of 404s, a playlist that stops updating, a restart that begins the
+//! media sequence again at 0 (with timestamps from the start of the loop), and segments trickled at
+//! a fraction of their bitrate.
 
 use super::playout::TsLoop;
 use crate::mpegts::packet::{PCR_HZ, TS_PACKET_SIZE};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Segment length in seconds (two 1 s GOPs).
 pub const SEGMENT_SECONDS: u64 = 2;
 /// Segments listed in the live playlist.
 const WINDOW: u64 = 4;
+
+/// A fault of the HLS origin, switched on and off by tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HlsFault {
+    /// Serves normally.
+    #[default]
+    None,
+    /// The playlist and every segment answer 404.
+    NotFound,
+    /// The playlist stops updating and no new segment appears (a stalled packager). When the fault
+    /// ends the origin is live again: the segments of the stall were never produced.
+    Frozen,
+    /// Segments are sent at this many bytes per second (the playlist at full speed).
+    Slow { bytes_per_second: u32 },
+}
 
 /// The HLS view of one looping channel.
 pub struct HlsChannel {
@@ -18,7 +39,22 @@ pub struct HlsChannel {
     cuts: Vec<usize>,
     /// PAT and PMT packets prepended to every segment so each one decodes alone.
     tables: Vec<u8>,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// When segment 0 began: the origin's clock.
     started: Instant,
+    fault: HlsFault,
+    /// While frozen: the number of segments produced when the playlist stopped.
+    frozen_at: Option<u64>,
+}
+
+/// What the origin answers for a segment.
+pub struct Segment {
+    pub bytes: Vec<u8>,
+    /// Send no faster than this (bytes per second), if set.
+    pub pace: Option<u32>,
 }
 
 impl HlsChannel {
@@ -36,14 +72,47 @@ impl HlsChannel {
             ts,
             cuts,
             tables,
-            // Pretend the channel went on air a window ago, so the first playlist is full.
-            started: Instant::now() - std::time::Duration::from_secs(WINDOW * SEGMENT_SECONDS),
+            state: Mutex::new(State {
+                // Pretend the channel went on air a window ago, so the first playlist is full.
+                started: Instant::now() - Duration::from_secs(WINDOW * SEGMENT_SECONDS),
+                fault: HlsFault::None,
+                frozen_at: None,
+            }),
         }
     }
 
-    /// The live media playlist now.
-    pub fn playlist(&self) -> String {
-        let produced = self.started.elapsed().as_secs() / SEGMENT_SECONDS;
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Switches a fault on (or off with [`HlsFault::None`]).
+    pub fn set_fault(&self, fault: HlsFault) {
+        let mut state = self.state();
+        state.frozen_at = match fault {
+            HlsFault::Frozen => state.frozen_at.or(Some(produced(state.started))),
+            _ => None,
+        };
+        state.fault = fault;
+    }
+
+    /// Restarts the origin: the media sequence begins again at 0 and the segments start from the
+    /// beginning of the loop (timestamps jump back), as after a packager restart. The first new
+    /// playlist lists one segment.
+    pub fn restart(&self) {
+        let mut state = self.state();
+        state.started = Instant::now() - Duration::from_secs(SEGMENT_SECONDS);
+        state.frozen_at = None;
+    }
+
+    /// The live media playlist now; `None` is a 404.
+    pub fn playlist(&self) -> Option<String> {
+        let state = self.state();
+        if state.fault == HlsFault::NotFound {
+            return None;
+        }
+        let produced = state.produced();
         let first = produced.saturating_sub(WINDOW);
         let mut text = format!(
             "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}\n#EXT-X-MEDIA-SEQUENCE:{first}\n"
@@ -51,24 +120,53 @@ impl HlsChannel {
         for k in first..produced {
             text.push_str(&format!("#EXTINF:{SEGMENT_SECONDS}.000,\nseg-{k}.ts\n"));
         }
-        text
+        Some(text)
     }
 
-    /// Segment `k` of the endless stream, or `None` when it is not produced yet.
-    pub fn segment(&self, k: u64) -> Option<Vec<u8>> {
-        let produced = self.started.elapsed().as_secs() / SEGMENT_SECONDS;
-        if k >= produced || self.cuts.is_empty() {
+    /// Segment `k` of the endless stream, or `None` (a 404) when it is not produced yet, no longer
+    /// listed, or the origin answers 404s.
+    pub fn segment(&self, k: u64) -> Option<Segment> {
+        let (produced, fault) = {
+            let state = self.state();
+            (state.produced(), state.fault)
+        };
+        let pace = match fault {
+            HlsFault::NotFound => return None,
+            HlsFault::Slow { bytes_per_second } => Some(bytes_per_second.max(1)),
+            HlsFault::None | HlsFault::Frozen => None,
+        };
+        // A little more than the window stays fetchable, as on real origins.
+        if k >= produced || k + 2 * WINDOW < produced || self.cuts.is_empty() {
             return None;
         }
         let per_lap = self.cuts.len() as u64;
         let (lap, j) = (k / per_lap, (k % per_lap) as usize);
         let from = self.cuts[j];
         let to = self.cuts.get(j + 1).copied().unwrap_or(self.ts.len());
-        let mut out = Vec::with_capacity(self.tables.len() + (to - from) * TS_PACKET_SIZE);
-        out.extend_from_slice(&self.tables);
+        let mut bytes = Vec::with_capacity(self.tables.len() + (to - from) * TS_PACKET_SIZE);
+        bytes.extend_from_slice(&self.tables);
         for i in from..to {
-            out.extend_from_slice(&self.ts.packet(lap, i));
+            bytes.extend_from_slice(&self.ts.packet(lap, i));
         }
-        Some(out)
+        Some(Segment { bytes, pace })
     }
+
+    /// The average bitrate of the channel's segments in bytes per second (to pace them at a
+    /// fraction of it).
+    pub fn bytes_per_second(&self) -> u64 {
+        let loop_seconds = (self.cuts.len() as u64 * SEGMENT_SECONDS).max(1);
+        (self.ts.len() * TS_PACKET_SIZE) as u64 / loop_seconds
+    }
+}
+
+impl State {
+    /// Segments produced so far (held while the playlist is frozen).
+    fn produced(&self) -> u64 {
+        let now = produced(self.started);
+        self.frozen_at.map_or(now, |at| at.min(now))
+    }
+}
+
+fn produced(started: Instant) -> u64 {
+    started.elapsed().as_secs() / SEGMENT_SECONDS
 }

@@ -12,6 +12,19 @@ use std::thread::JoinHandle;
 pub struct Body {
     pub content_type: &'static str,
     pub bytes: Vec<u8>,
+    /// Send no faster than this many bytes per second (a slow origin), if set.
+    pub pace: Option<u32>,
+}
+
+impl Body {
+    /// A body sent at full speed.
+    pub fn new(content_type: &'static str, bytes: Vec<u8>) -> Self {
+        Self {
+            content_type,
+            bytes,
+            pace: None,
+        }
+    }
 }
 
 /// Maps a request path to a body; `None` is a 404.
@@ -94,7 +107,22 @@ fn serve(stream: TcpStream, router: &Router) {
                 )
                 .as_bytes(),
             )
-            .and_then(|()| out.write_all(&body.bytes)),
+            .and_then(|()| send(out, &body.bytes, body.pace)),
         None => out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
     };
+}
+
+/// Writes `bytes`, in tenths of a second's worth when `pace` limits the rate.
+fn send(mut out: &TcpStream, bytes: &[u8], pace: Option<u32>) -> std::io::Result<()> {
+    let Some(rate) = pace else {
+        return out.write_all(bytes);
+    };
+    let tick = std::time::Duration::from_millis(100);
+    let chunk = (rate as usize / 10).max(1);
+    for part in bytes.chunks(chunk) {
+        out.write_all(part)?;
+        out.flush()?;
+        std::thread::sleep(tick);
+    }
+    Ok(())
 }

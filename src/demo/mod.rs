@@ -23,7 +23,7 @@ pub mod showcase;
 pub mod subtitled;
 
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
-pub use hls::SEGMENT_SECONDS;
+pub use hls::{HlsFault, SEGMENT_SECONDS};
 
 use anyhow::{Context, Result};
 use http::{Body, HttpServer};
@@ -62,6 +62,7 @@ pub struct DemoChannel {
 /// The running headend; everything stops when it is dropped.
 pub struct Headend {
     senders: Vec<Sender>,
+    hls: Arc<hls::HlsChannel>,
     http: HttpServer,
     pub channels: Vec<DemoChannel>,
 }
@@ -111,10 +112,11 @@ impl Headend {
         // The playlist names the server's own address, known once it listens.
         let lineup = Arc::new(std::sync::OnceLock::<String>::new());
         let served = lineup.clone();
+        let origin = hls.clone();
         let router: http::Router = Arc::new(move |path: &str| {
             route(
                 path,
-                &hls,
+                &origin,
                 &guide,
                 archive.as_deref(),
                 served.get().map(String::as_str),
@@ -137,6 +139,7 @@ impl Headend {
             .collect();
         let headend = Self {
             senders,
+            hls,
             http,
             channels,
         };
@@ -169,6 +172,21 @@ impl Headend {
     /// Base URL of the HTTP server (`/guide.xml`, `/hls/live.m3u8`).
     pub fn base_url(&self) -> String {
         self.http.base_url()
+    }
+
+    /// Switches a fault of the HLS origin (channel 8) on, or off with [`HlsFault::None`].
+    pub fn set_hls_fault(&self, fault: HlsFault) {
+        self.hls.set_fault(fault);
+    }
+
+    /// Restarts the HLS origin: its media sequence begins again at 0, its timestamps jump back.
+    pub fn restart_hls(&self) {
+        self.hls.restart();
+    }
+
+    /// The HLS channel's average bitrate in bytes per second.
+    pub fn hls_bytes_per_second(&self) -> u64 {
+        self.hls.bytes_per_second()
     }
 
     /// Takes multicast channel `index` (0-based) off air or back on.
@@ -206,33 +224,25 @@ fn route(
     lineup: Option<&str>,
 ) -> Option<Body> {
     if let Some(name) = path.strip_prefix(&format!("/archive/{ARCHIVE_CHANNEL}/")) {
-        return Some(Body {
-            content_type: "video/mp2t",
-            bytes: archive?.route(name, unix_now())?,
-        });
+        return Some(Body::new("video/mp2t", archive?.route(name, unix_now())?));
     }
     match path {
-        "/lineup.m3u" => Some(Body {
-            content_type: "audio/x-mpegurl",
-            bytes: lineup?.as_bytes().to_vec(),
-        }),
-        "/guide.xml" => Some(Body {
-            content_type: "application/xml",
-            bytes: guide.as_bytes().to_vec(),
-        }),
-        "/hls/live.m3u8" => Some(Body {
-            content_type: "application/vnd.apple.mpegurl",
-            bytes: hls.playlist().into_bytes(),
-        }),
+        "/lineup.m3u" => Some(Body::new("audio/x-mpegurl", lineup?.as_bytes().to_vec())),
+        "/guide.xml" => Some(Body::new("application/xml", guide.as_bytes().to_vec())),
+        "/hls/live.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
+            hls.playlist()?.into_bytes(),
+        )),
         _ => {
             let k = path
                 .strip_prefix("/hls/seg-")?
                 .strip_suffix(".ts")?
                 .parse()
                 .ok()?;
+            let segment = hls.segment(k)?;
             Some(Body {
-                content_type: "video/mp2t",
-                bytes: hls.segment(k)?,
+                pace: segment.pace,
+                ..Body::new("video/mp2t", segment.bytes)
             })
         }
     }

@@ -3,6 +3,10 @@
 //! and codec, random access points on the video PID, and the latest PAT/PMT kept as
 //! clean packets so a reader joining mid-stream can be handed them first.
 //!
+//! A program without video (a radio service) has its random access points on its first audio
+//! PID instead: every audio PES starts a frame that decodes on its own, so a reader can start
+//! at any of them (without this a radio channel would wait forever for a keyframe).
+//!
 //! Owns PSI state only; must not depend on the ring's storage or positions (it
 //! reports observations, the ring maps them to positions).
 
@@ -47,11 +51,12 @@ impl CachedTable {
 /// What one packet told the tracker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Observation {
-    /// The packet starts a PES on the video PID.
+    /// The packet starts a PES on the video PID (the audio PID of a program without video).
     pub video_pes_start: bool,
     /// The PES begun at the latest video PES start is a random access point.
     pub random_access: bool,
-    /// The video PID or codec changed (earlier random access points are stale).
+    /// The video PID or codec (or the audio PID of a radio program) changed: earlier random
+    /// access points are stale.
     pub video_changed: bool,
 }
 
@@ -68,6 +73,8 @@ pub struct ProgramTracker {
     pmt: Option<Pmt>,
     video: Option<(u16, VideoCodec)>,
     detector: Option<KeyframeDetector>,
+    /// The audio PID whose PES starts are the random access points of a program without video.
+    radio_pid: Option<u16>,
 }
 
 impl ProgramTracker {
@@ -129,6 +136,14 @@ impl ProgramTracker {
                 video_changed: false,
             };
         }
+        if self.radio_pid == Some(pid) {
+            let start = packet.pusi() && packet.scrambling() == 0;
+            return Observation {
+                video_pes_start: start,
+                random_access: start,
+                video_changed: false,
+            };
+        }
         if pid == PID_PAT {
             self.on_pat_packet(packet);
         } else if Some(pid) == self.pmt_pid() {
@@ -170,6 +185,7 @@ impl ProgramTracker {
             self.pmt_cache.clear();
             self.pmt = None;
             self.set_video(None);
+            self.radio_pid = None;
         }
         self.pat = Some(pat);
     }
@@ -197,11 +213,16 @@ impl ProgramTracker {
         };
         // A video PID colliding with PSI would starve table tracking: ignore it.
         let pmt_pid = self.pmt_pid();
-        let video = pmt
-            .video()
-            .filter(|&(pid, _)| pid != PID_PAT && Some(pid) != pmt_pid);
+        let usable = |pid: u16| pid != PID_PAT && Some(pid) != pmt_pid;
+        let video = pmt.video().filter(|&(pid, _)| usable(pid));
+        let radio = match video {
+            Some(_) => None,
+            None => pmt.audio().map(|(s, _)| s.pid).find(|&pid| usable(pid)),
+        };
         self.pmt = Some(pmt);
-        self.set_video(video)
+        let radio_changed = radio != self.radio_pid;
+        self.radio_pid = radio;
+        self.set_video(video) | radio_changed
     }
 
     fn set_video(&mut self, video: Option<(u16, VideoCodec)>) -> bool {
@@ -227,6 +248,48 @@ mod tests {
             last = tracker.observe(&TsPacket::new(raw).unwrap());
         }
         last
+    }
+
+    #[test]
+    fn a_radio_program_starts_at_any_audio_pes() {
+        use crate::mpegts::build::{PacketSpec, ts_packet};
+        let mut t = ProgramTracker::new(None);
+        feed(&mut t, PID_PAT, 0, &pat_section(1, 0, &[(1, 0x100)]));
+        // MPEG audio and AAC-LATM, no video: the first audio PID gives the access points.
+        let radio = pmt_section(
+            1,
+            0,
+            0x101,
+            &[StreamSpec::new(0x03, 0x101), StreamSpec::new(0x11, 0x102)],
+        );
+        assert!(feed(&mut t, 0x100, 0, &radio).video_changed);
+        assert_eq!(t.video(), None);
+        let packet = |pid: u16, pusi: bool| {
+            ts_packet(
+                &PacketSpec {
+                    pid,
+                    pusi,
+                    ..PacketSpec::default()
+                },
+                &[0, 0, 1, 0xc0, 0, 0],
+            )
+            .0
+        };
+        let start =
+            |raw: [u8; TS_PACKET_SIZE], t: &mut ProgramTracker| t.observe(&TsPacket::new(&raw).unwrap());
+        let seen = start(packet(0x101, true), &mut t);
+        assert!(seen.video_pes_start && seen.random_access);
+        assert_eq!(start(packet(0x101, false), &mut t), Observation::default());
+        assert_eq!(start(packet(0x102, true), &mut t), Observation::default());
+        // Video added: its keyframes take over.
+        let tv = pmt_section(
+            1,
+            1,
+            0x101,
+            &[StreamSpec::new(0x03, 0x101), StreamSpec::new(0x1b, 0x103)],
+        );
+        assert!(feed(&mut t, 0x100, 1, &tv).video_changed);
+        assert!(!start(packet(0x101, true), &mut t).random_access);
     }
 
     #[test]

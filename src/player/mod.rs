@@ -14,6 +14,8 @@
 //!
 //!  bus (sync handler) ─> PlayerEvent::Failed     first frame at the sink ─> PlayerEvent::FirstFrame
 //!  tap: no datagram for 2 s ─> Stalled, data again ─> Resumed; a hot tap silent for 300 ms ─> HotLost
+//!  fetched streams (HLS/DASH/HTTP/RTSP/RTMP): picture slower than half real time for 2 s ─> Stalled,
+//!  back to speed ─> Resumed (`progress`)
 //! ```
 //! The thread that sends commands (the app's dispatch loop, which also draws the UI) never waits on
 //! GStreamer or the network: [`Player::execute`] only queues. A zap leaves every group that is
@@ -41,13 +43,14 @@ mod engine;
 mod ingest;
 pub mod output;
 pub mod pipeline;
+mod progress;
 pub mod record;
 mod session;
 mod subtitles;
 pub mod timeshift;
 
 pub use ingest::{HOT_SILENCE, STALL_AFTER};
-pub use output::{FrameCallback, Outputs, VideoFrame, VideoOutput};
+pub use output::{AudioTap, FrameCallback, Outputs, VideoFrame, VideoOutput};
 pub use pipeline::Decoder;
 pub use timeshift::TimeshiftSettings;
 

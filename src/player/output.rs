@@ -21,9 +21,9 @@ pub struct VideoFrame {
 /// Receives every decoded frame on a streaming thread; must return quickly.
 pub type FrameCallback = Arc<dyn Fn(VideoFrame) + Send + Sync>;
 
-/// Told about every frame the video sink shows (on the streaming thread), with the buffer's
-/// PTS in nanoseconds: the first one ends a zap, all of them time the subtitles.
-pub type FrameShown = Arc<dyn Fn(Option<u64>) + Send + Sync>;
+/// Told about every frame that reaches the video sink, with its timestamp in nanoseconds (on a
+/// streaming thread; must return quickly).
+pub type OnFrame = Arc<dyn Fn(Option<u64>) + Send + Sync>;
 
 /// How video reaches the screen.
 #[derive(Clone)]
@@ -44,11 +44,27 @@ impl std::fmt::Debug for VideoOutput {
 }
 
 /// The outputs a pipeline is built with.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Outputs {
     pub video: VideoOutput,
     /// Audio sink factory (`autoaudiosink`, `alsasink`, `fakesink` for tests).
     pub audio_sink: String,
+    /// Called for every decoded audio buffer that reaches the audio sink (diagnostics: `zapbox
+    /// play` counts them to show a track is decoded, not only announced).
+    pub audio_tap: Option<AudioTap>,
+}
+
+/// See [`Outputs::audio_tap`].
+pub type AudioTap = Arc<dyn Fn() + Send + Sync>;
+
+impl std::fmt::Debug for Outputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outputs")
+            .field("video", &self.video)
+            .field("audio_sink", &self.audio_sink)
+            .field("audio_tap", &self.audio_tap.is_some())
+            .finish()
+    }
 }
 
 impl Outputs {
@@ -57,19 +73,20 @@ impl Outputs {
         Self {
             video: VideoOutput::Texture(video),
             audio_sink: "fakesink".to_string(),
+            audio_tap: None,
         }
     }
 }
 
-/// Builds the video branch: a bin with one sink pad. `on_frame` is also told about the first frame.
-pub fn video_branch(output: &VideoOutput, first_frame: FrameShown) -> Result<gst::Bin, glib::BoolError> {
+/// Builds the video branch: a bin with one sink pad. `on_frame` is told about every frame.
+pub fn video_branch(output: &VideoOutput, on_frame: OnFrame) -> Result<gst::Bin, glib::BoolError> {
     let bin = gst::Bin::new();
     let queue = make("queue")?;
     // A short queue: frames should not pile up in front of the sink during a zap.
     queue.set_property("max-size-buffers", 3u32);
     let sink = match output {
-        VideoOutput::Texture(callback) => texture_sink(callback.clone(), first_frame)?,
-        VideoOutput::Overlay { sink } => overlay_sink(sink, first_frame)?,
+        VideoOutput::Texture(callback) => texture_sink(callback.clone(), on_frame)?,
+        VideoOutput::Overlay { sink } => overlay_sink(sink, on_frame)?,
     };
     let mut chain = vec![queue];
     if matches!(output, VideoOutput::Texture(_)) {
@@ -93,9 +110,18 @@ pub fn video_branch(output: &VideoOutput, first_frame: FrameShown) -> Result<gst
 }
 
 /// Builds the audio branch with a `volume` element named "volume".
-pub fn audio_branch(sink_name: &str) -> Result<gst::Bin, glib::BoolError> {
+pub fn audio_branch(sink_name: &str, tap: Option<&AudioTap>) -> Result<gst::Bin, glib::BoolError> {
     let bin = gst::Bin::new();
     let sink = make(sink_name)?;
+    if let (Some(tap), Some(pad)) = (tap.cloned(), sink.static_pad("sink")) {
+        pad.add_probe(
+            gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+            move |_, _| {
+                tap();
+                gst::PadProbeReturn::Ok
+            },
+        );
+    }
     if sink_name == "fakesink" {
         sink.set_property("sync", true);
     }
@@ -112,7 +138,7 @@ pub fn audio_branch(sink_name: &str) -> Result<gst::Bin, glib::BoolError> {
     Ok(bin)
 }
 
-fn texture_sink(callback: FrameCallback, first_frame: FrameShown) -> Result<gst::Element, glib::BoolError> {
+fn texture_sink(callback: FrameCallback, on_frame: OnFrame) -> Result<gst::Element, glib::BoolError> {
     let sink = gst_app::AppSink::builder()
         .max_buffers(2)
         .drop(true)
@@ -121,7 +147,7 @@ fn texture_sink(callback: FrameCallback, first_frame: FrameShown) -> Result<gst:
     let callbacks = gst_app::AppSinkCallbacks::builder()
         .new_sample(move |sink| {
             let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-            first_frame(
+            on_frame(
                 sample
                     .buffer()
                     .and_then(|b| b.pts())
@@ -152,11 +178,11 @@ fn frame_of(sample: &gst::Sample) -> Option<VideoFrame> {
 }
 
 /// An overlay sink reports its first frame through a pad probe (it renders by itself).
-fn overlay_sink(name: &str, first_frame: FrameShown) -> Result<gst::Element, glib::BoolError> {
+fn overlay_sink(name: &str, on_frame: OnFrame) -> Result<gst::Element, glib::BoolError> {
     let sink = make(name)?;
     if let Some(pad) = sink.static_pad("sink") {
         pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
-            first_frame(info.buffer().and_then(|b| b.pts()).map(gst::ClockTime::nseconds));
+            on_frame(info.buffer().and_then(|b| b.pts()).map(gst::ClockTime::nseconds));
             gst::PadProbeReturn::Ok
         });
     }

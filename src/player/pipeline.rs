@@ -49,15 +49,15 @@ pub struct Decoder {
     pub hardware: bool,
 }
 
-/// Builds (does not start) a pipeline. `first_frame` is called on the streaming thread for every frame
+/// Builds (does not start) a pipeline. `on_frame` is called on the streaming thread for every frame
 /// that reaches the video sink; the caller keeps the "first" bookkeeping.
 pub fn build(
     input: Input<'_>,
     outputs: &Outputs,
     decoder: Arc<Mutex<Option<Decoder>>>,
-    first_frame: output::FrameShown,
+    on_frame: output::OnFrame,
 ) -> Result<Pipeline, PlayerError> {
-    build_inner(input, outputs, decoder, first_frame).map_err(|e| PlayerError {
+    build_inner(input, outputs, decoder, on_frame).map_err(|e| PlayerError {
         kind: ErrorKind::Unsupported,
         detail: format!("cannot build the pipeline: {e} (is a GStreamer plugin missing?)"),
     })
@@ -67,10 +67,11 @@ fn build_inner(
     input: Input<'_>,
     outputs: &Outputs,
     decoder: Arc<Mutex<Option<Decoder>>>,
-    first_frame: output::FrameShown,
+    on_frame: output::OnFrame,
 ) -> Result<Pipeline, glib::BoolError> {
     let pipeline = gst::Pipeline::new();
     watch_elements(&pipeline, decoder);
+    hold_early_eos(&pipeline);
     let (source, appsrc) = match input {
         Input::Ts => {
             let appsrc = ts_appsrc();
@@ -88,9 +89,9 @@ fn build_inner(
             (bin, None)
         }
     };
-    let video = output::video_branch(&outputs.video, first_frame)?;
+    let video = output::video_branch(&outputs.video, on_frame)?;
     video.set_property("name", VIDEO_BRANCH);
-    let audio = output::audio_branch(&outputs.audio_sink)?;
+    let audio = output::audio_branch(&outputs.audio_sink, outputs.audio_tap.as_ref())?;
     audio.set_property("name", AUDIO_BRANCH);
     pipeline.add_many([video.upcast_ref::<gst::Element>(), audio.upcast_ref()])?;
     watch_preroll(&pipeline, &[&video, &audio]);
@@ -259,6 +260,125 @@ fn watch_elements(pipeline: &gst::Pipeline, decoder: Arc<Mutex<Option<Decoder>>>
             if let Ok(mut slot) = decoder.lock() {
                 *slot = Some(picked);
             }
+        }
+    });
+}
+
+/// The longest an end of stream is held back (see [`hold_early_eos`]): longer than
+/// [`PREROLL_WAIT`], so a branch no stream feeds is out first.
+const EOS_HOLD_MAX: std::time::Duration = std::time::Duration::from_secs(4);
+/// How long after decodebin3 exposed its first output its other slots are given to be set up
+/// (300 ms was not enough on a loaded machine: the crash below came back once in 30 runs).
+const EOS_SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often a held end of stream looks again.
+const EOS_HOLD_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Holds back every end of stream that reaches decodebin3 until it has set up its streams: the
+/// pipeline plays, or [`EOS_SETTLE`] has passed since decodebin3 exposed its first output (a
+/// decoder may need the end of stream to drain the few pictures of a short capture, so the
+/// pipeline cannot be waited for alone), or at most [`EOS_HOLD_MAX`].
+///
+/// Why: a short input (a capture of a few hundred kilobytes) is read whole in milliseconds, and
+/// its EOS reaches GStreamer 1.22's decodebin3 while it is still creating its multiqueue slots
+/// and choosing streams. decodebin3 then removes the drained input streams and sends EOS to the
+/// unused slots (`unblock_pending_input`, `check_all_streams_for_eos`) on one streaming thread
+/// while another thread's `multiqueue_src_probe` still works on the same slot: a use after free
+/// that crashes the process within the first 100 ms, or leaves a thread stuck in
+/// `check_all_slot_for_eos` that crashes at the teardown's reset (seen under gdb and in
+/// decodebin3's log with a capture of one video and two audio streams, the second unselected).
+/// Once the slots are set up, decodebin3 drains as for any file. The probes sit on
+/// decodebin3's sink pads (a file is read in pull mode by the demuxer, so its source never sees
+/// the EOS) and block, so a teardown meanwhile (the pads deactivated on the way to NULL)
+/// releases them.
+fn hold_early_eos(pipeline: &gst::Pipeline) {
+    let weak = pipeline.downgrade();
+    pipeline.connect_deep_element_added(move |_, _, element| {
+        if element.factory().is_none_or(|f| f.name() != "decodebin3") {
+            return;
+        }
+        let hold = EosHold {
+            pipeline: weak.clone(),
+            exposed: Arc::default(),
+        };
+        for pad in element.sink_pads() {
+            hold_eos_on(&pad, hold.clone());
+        }
+        element.connect_pad_added(move |_, pad| match pad.direction() {
+            gst::PadDirection::Sink => hold_eos_on(pad, hold.clone()),
+            _ => {
+                if let Ok(mut exposed) = hold.exposed.lock() {
+                    exposed.get_or_insert_with(std::time::Instant::now);
+                }
+            }
+        });
+    });
+}
+
+/// What decides when a held end of stream may pass.
+#[derive(Clone)]
+struct EosHold {
+    pipeline: glib::WeakRef<gst::Pipeline>,
+    /// When decodebin3 exposed its first output.
+    exposed: Arc<Mutex<Option<std::time::Instant>>>,
+}
+
+impl EosHold {
+    fn settled(&self) -> bool {
+        let playing = self
+            .pipeline
+            .upgrade()
+            .is_none_or(|p| p.current_state() == gst::State::Playing);
+        let exposed = self
+            .exposed
+            .lock()
+            .ok()
+            .and_then(|e| *e)
+            .is_some_and(|at| at.elapsed() >= EOS_SETTLE);
+        playing || exposed
+    }
+}
+
+fn hold_eos_on(pad: &gst::Pad, hold: EosHold) {
+    let held = std::sync::atomic::AtomicBool::new(false);
+    pad.add_probe(
+        gst::PadProbeType::BLOCK | gst::PadProbeType::EVENT_DOWNSTREAM,
+        move |pad, info| {
+            if !matches!(info.event().map(|e| e.type_()), Some(gst::EventType::Eos)) {
+                return gst::PadProbeReturn::Pass;
+            }
+            if hold.settled() {
+                return gst::PadProbeReturn::Remove;
+            }
+            if let Some(id) = info.id.take()
+                && !held.swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                log::debug!(
+                    "end of stream on {} before decodebin3 is set up: held back",
+                    pad.name()
+                );
+                release_eos_later(pad.clone(), id, hold.clone());
+            }
+            gst::PadProbeReturn::Ok
+        },
+    );
+}
+
+/// Removes the blocking probe `id` from `pad` (letting its EOS through) once `hold` is settled
+/// or [`EOS_HOLD_MAX`] has passed.
+fn release_eos_later(pad: gst::Pad, id: gst::PadProbeId, hold: EosHold) {
+    let clock = gst::SystemClock::obtain();
+    let start = clock.time();
+    let poll = gst::ClockTime::from_nseconds(EOS_HOLD_POLL.as_nanos() as u64);
+    let limit = start + gst::ClockTime::from_nseconds(EOS_HOLD_MAX.as_nanos() as u64);
+    let timer = clock.new_periodic_id(start + poll, poll);
+    let id = Mutex::new(Some(id));
+    let _ = timer.wait_async(move |clock, _, timer| {
+        if (hold.settled() || clock.time() >= limit)
+            && let Some(id) = id.lock().ok().and_then(|mut i| i.take())
+        {
+            log::debug!("end of stream on {} let through", pad.name());
+            pad.remove_probe(id);
+            timer.unschedule();
         }
     });
 }

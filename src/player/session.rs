@@ -7,6 +7,7 @@ use super::EventSink;
 use super::ingest::{Attached, Tap, TapKey};
 use super::output::Outputs;
 use super::pipeline::{self, Decoder, Input};
+use super::progress::Progress;
 use crate::core::{ErrorKind, PlayerError, PlayerEvent, RequestId};
 use crate::lineup::Source;
 use gstreamer as gst;
@@ -27,6 +28,8 @@ pub struct Session {
     /// The stream time of the frames shown (subtitles are timed by it).
     clock: Arc<super::subtitles::VideoClock>,
     janitor: mpsc::Sender<gst::Pipeline>,
+    /// Keeps the progress watchdog of a fetched stream running (it ends when this is dropped).
+    _progress: Option<mpsc::Sender<()>>,
 }
 
 /// What a session is started with besides its source.
@@ -74,9 +77,35 @@ impl Session {
             decoder,
             janitor,
         } = start;
+        let first_frame = first_frame_reporter(request, decoder.clone(), events.clone());
+        // A fetched stream's stalls are seen in its picture (see `progress`); the multicast
+        // receiver sees its own.
+        let progress = matches!(input, Input::Uri(_)).then(|| Arc::new(Progress::default()));
+        // Every frame shown also times the subtitles.
         let clock = Arc::new(super::subtitles::VideoClock::default());
-        let first_frame = first_frame_reporter(request, decoder.clone(), events.clone(), clock.clone());
-        let built = pipeline::build(input, outputs, decoder, first_frame)?;
+        let shown = clock.clone();
+        let on_frame: super::output::OnFrame = match &progress {
+            Some(progress) => {
+                let progress = progress.clone();
+                Arc::new(move |pts| {
+                    first_frame();
+                    shown.frame(pts);
+                    progress.frame(pts);
+                })
+            }
+            None => Arc::new(move |pts| {
+                first_frame();
+                shown.frame(pts);
+            }),
+        };
+        let built = pipeline::build(input, outputs, decoder, on_frame)?;
+        let watch = match progress {
+            Some(progress) => Some(
+                super::progress::watch(request, progress, events.clone())
+                    .map_err(|e| stream(&format!("starting the progress watchdog: {e}")))?,
+            ),
+            None => None,
+        };
         let collection = super::bus::CollectionSlot::default();
         super::bus::forward(&built.pipeline, request, events.clone(), collection.clone());
         Ok(Self {
@@ -88,6 +117,7 @@ impl Session {
             collection,
             clock,
             janitor,
+            _progress: watch,
         })
     }
 
@@ -174,12 +204,10 @@ fn first_frame_reporter(
     request: RequestId,
     decoder: Arc<Mutex<Option<Decoder>>>,
     events: EventSink,
-    clock: Arc<super::subtitles::VideoClock>,
-) -> super::output::FrameShown {
+) -> Arc<dyn Fn() + Send + Sync> {
     let reported = AtomicBool::new(false);
     let created = Instant::now();
-    Arc::new(move |pts_ns| {
-        clock.frame(pts_ns);
+    Arc::new(move || {
         if !reported.swap(true, Ordering::SeqCst) {
             log::debug!(
                 "first frame {} ms after the pipeline was built",

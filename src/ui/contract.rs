@@ -41,6 +41,7 @@ pub fn notice(notice: Option<&Notice>) -> (ui::NoticeKind, String) {
     match notice {
         Notice::NoSuchChannel(n) => (K::NoSuchChannel, n.to_string()),
         Notice::NoSignal => (K::NoSignal, String::new()),
+        Notice::Buffering => (K::Buffering, String::new()),
         Notice::Reconnecting { attempt } => (K::Reconnecting, attempt.to_string()),
         Notice::CannotPlay(reason) => (K::CannotPlay, reason.clone()),
         Notice::ListChanged(ListRef::All) => (K::AllChannels, String::new()),

@@ -26,7 +26,8 @@ pub mod section;
 pub use dvb_text::decode as decode_dvb_text;
 pub use sdt::{PID_SDT, SdtService, parse_sdt};
 pub use section::{
-    DvbService, EitError, EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER, is_actual, parse_eit,
+    DvbService, EitError, EitEvent, EitSection, TABLE_PF_ACTUAL, TABLE_PF_OTHER, TextCoding, is_actual,
+    parse_eit,
 };
 
 use super::packet::PID_EIT;

@@ -3,6 +3,13 @@
 //! status, and the descriptors a guide needs — short event 0x4D (title, text), extended event
 //! 0x4E (long text, several descriptors in order), content 0x54 (genre), parental rating 0x55.
 //!
+//! ISDB (ARIB STD-B10) uses the same table layout with other text and time: its events carry
+//! ARIB descriptors (digital copy control 0xC1, audio component 0xC4, data content 0xC7, series
+//! 0xD5, event group 0xD6) that DVB only allows after a private data specifier 0x5F. Such an
+//! event is marked [`TextCoding::Arib`]: its texts (ARIB STD-B24 8-bit coding: JIS kanji, kana
+//! and mosaic sets switched by escape sequences, not decoded here) are left empty rather than
+//! read as DVB text, which gives garbage, and its start, given in JST, is moved to UTC.
+//!
 //! Pure; works on a CRC-checked [`Section`]. Every length is checked against what is left, so
 //! a lying length ends the loop instead of reading past the section.
 
@@ -26,6 +33,11 @@ const DESC_SHORT_EVENT: u8 = 0x4d;
 const DESC_EXTENDED_EVENT: u8 = 0x4e;
 const DESC_CONTENT: u8 = 0x54;
 const DESC_PARENTAL_RATING: u8 = 0x55;
+const DESC_PRIVATE_DATA_SPECIFIER: u8 = 0x5f;
+/// ARIB STD-B10 descriptors seen in ISDB EITs (private in DVB without a specifier).
+const ARIB_EVENT_DESCRIPTORS: [u8; 5] = [0xc1, 0xc4, 0xc7, 0xd5, 0xd6];
+/// ARIB STD-B10 times are Japan Standard Time (UTC+9).
+const JST_OFFSET_S: i64 = 9 * 3600;
 /// Days between the Modified Julian Date epoch (1858-11-17) and 1970-01-01.
 const MJD_UNIX_EPOCH: i64 = 40_587;
 
@@ -66,6 +78,18 @@ pub struct EitEvent {
     pub content: Vec<u8>,
     /// `(country, minimum age)` from the parental rating descriptor.
     pub parental: Vec<(String, u8)>,
+    /// How the event's texts are coded; [`TextCoding::Arib`] texts are left empty.
+    pub text_coding: TextCoding,
+}
+
+/// The character coding of an event's texts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum TextCoding {
+    /// DVB text (EN 300 468 Annex A), decoded.
+    #[default]
+    Dvb,
+    /// ARIB STD-B24 8-bit coding of an ISDB event: not decoded.
+    Arib,
 }
 
 /// A decoded EIT section.
@@ -132,8 +156,12 @@ fn parse_event(bytes: &[u8]) -> Option<(EitEvent, &[u8])> {
         ..EitEvent::default()
     };
     let mut extended: Vec<(u8, String)> = Vec::new();
+    let mut private_specified = false;
+    let mut arib = false;
     for (tag, data) in descriptors_of(descriptors) {
+        arib |= !private_specified && ARIB_EVENT_DESCRIPTORS.contains(&tag);
         match tag {
+            DESC_PRIVATE_DATA_SPECIFIER => private_specified = true,
             DESC_SHORT_EVENT => short_event(data, &mut event),
             DESC_EXTENDED_EVENT => extended.extend(extended_event(data)),
             DESC_CONTENT => event.content.extend(data.chunks_exact(2).map(|c| c[0])),
@@ -144,6 +172,13 @@ fn parse_event(bytes: &[u8]) -> Option<(EitEvent, &[u8])> {
     extended.sort_by_key(|(n, _)| *n);
     let text: String = extended.into_iter().map(|(_, t)| t).collect();
     event.extended_text = text.trim().to_owned();
+    if arib {
+        event.text_coding = TextCoding::Arib;
+        event.title.clear();
+        event.short_text.clear();
+        event.extended_text.clear();
+        event.start = event.start.map(|t| t - JST_OFFSET_S);
+    }
     Some((event, &bytes[12 + loop_len..]))
 }
 
@@ -243,5 +278,49 @@ mod tests {
         assert_eq!(start_time(&[0x7f, 0xff, 0x00, 0x00, 0x00]), Some(4_986_662_400));
         assert_eq!(bcd_hms(&[0x01, 0x45, 0x30]), Some(6330));
         assert_eq!(bcd_hms(&[0x01, 0x4a, 0x30]), None);
+    }
+
+    /// One event: start 2020-05-11 06:00:00 (MJD 0xE664), 30 minutes, then `descriptors`.
+    fn event_bytes(descriptors: &[u8]) -> Vec<u8> {
+        let mut b = vec![0x00, 0x07, 0xe6, 0x64, 0x06, 0x00, 0x00, 0x00, 0x30, 0x00];
+        let len = descriptors.len() as u16 | 0x8000;
+        b.extend_from_slice(&len.to_be_bytes());
+        b.extend_from_slice(descriptors);
+        b
+    }
+
+    /// A short event descriptor: language `jpn`, the name bytes, no text.
+    fn short_event_bytes(name: &[u8]) -> Vec<u8> {
+        let mut d = vec![DESC_SHORT_EVENT, (3 + 1 + name.len() + 1) as u8];
+        d.extend_from_slice(b"jpn");
+        d.push(name.len() as u8);
+        d.extend_from_slice(name);
+        d.push(0);
+        d
+    }
+
+    #[test]
+    fn isdb_events_are_marked_and_their_text_left_undecoded() {
+        // The name of a BS event (ARIB STD-B24: JIS X 0208 in GL) and its audio component
+        // descriptor, as in the ISDB-S capture of the corpus.
+        let name = [0x24, 0x3b, 0x7a, 0x5a, 0x3c, 0x42, 0x53];
+        let mut d = short_event_bytes(&name);
+        d.extend_from_slice(&[0xc4, 0x02, 0x00, 0x00]);
+        let bytes = event_bytes(&d);
+        let (event, rest) = parse_event(&bytes).expect("an event");
+        assert!(rest.is_empty());
+        assert_eq!(event.text_coding, TextCoding::Arib);
+        assert_eq!(event.title, "", "ARIB text is not DVB text");
+        // 06:00 JST is 21:00 UTC the day before.
+        assert_eq!(event.start, Some(1_589_176_800 - 9 * 3600));
+        assert_eq!(event.duration_s, 1800);
+
+        // The same descriptor tag after a private data specifier is a DVB operator's own.
+        let mut d = short_event_bytes(b"News");
+        d.extend_from_slice(&[DESC_PRIVATE_DATA_SPECIFIER, 4, 0, 0, 0, 0x28, 0xc4, 0x02, 0, 0]);
+        let (event, _) = parse_event(&event_bytes(&d)).expect("an event");
+        assert_eq!(event.text_coding, TextCoding::Dvb);
+        assert_eq!(event.title, "News");
+        assert_eq!(event.start, Some(1_589_176_800));
     }
 }

@@ -29,7 +29,15 @@ fn every_screen_renders_into_a_png_of_the_asked_size_with_content() {
         String::from_utf8_lossy(&output.stderr)
     );
     let mut seen = HashSet::new();
-    for screen in ["live", "banner", "list", "guide", "menu", "subtitles"] {
+    for screen in [
+        "live",
+        "banner",
+        "list",
+        "guide",
+        "menu",
+        "subtitles",
+        "dvb-subtitles",
+    ] {
         let (width, height, pixels) = decode(&dir.path().join(format!("{screen}.png")));
         assert_eq!((width, height), (1280, 720), "{screen}");
         let colours: HashSet<&[u8]> = pixels.chunks_exact(3).collect();
@@ -56,6 +64,25 @@ fn every_screen_renders_into_a_png_of_the_asked_size_with_content() {
         "the subtitle text is drawn above the banner"
     );
     assert_eq!(differing(0, 200), 0, "the top of the picture stays as it was");
+    // DVB: the bitmap where the stream's canvas puts it (the lower part of 720×576 scaled
+    // to the screen, raised above the banner), white text on a dark box.
+    let (_, _, dvb) = decode(&dir.path().join("dvb-subtitles.png"));
+    let changed = |from: usize, to: usize| {
+        let (a, b) = (rows(&banner, from, to), rows(&dvb, from, to));
+        let pairs: Vec<(&[u8], &[u8])> = a
+            .chunks_exact(3)
+            .zip(b.chunks_exact(3))
+            .filter(|(x, y)| x != y)
+            .collect();
+        let white = pairs.iter().filter(|(_, y)| y.iter().all(|&c| c > 200)).count();
+        (pairs.len(), white)
+    };
+    let (differ, white) = changed(300, 470);
+    assert!(
+        differ > 5_000 && white > 1_000,
+        "the DVB bitmap is drawn above the banner ({differ} changed, {white} white)"
+    );
+    assert_eq!(changed(0, 200).0, 0, "nothing drawn at the top");
 }
 
 #[test]

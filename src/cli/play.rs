@@ -105,6 +105,8 @@ pub struct AudioReport {
     pub language: Option<String>,
     /// `main`, `audio-description`, `clean-audio` or `spoken-subtitles`.
     pub kind: String,
+    /// The track the player decodes (the last stream selection, `--audio` applied).
+    pub selected: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -339,6 +341,7 @@ fn describe_program(pmt: &Pmt, report: &mut PlayReport) {
             codec: codec.name().into(),
             language: stream.audio_language(),
             kind: stream.audio_kind().name().into(),
+            selected: false,
         });
     }
     for stream in &pmt.streams {
@@ -765,6 +768,13 @@ fn run_player(
     run
 }
 
+/// The PID of a stream `tsdemux` names: its stream id ends in `/` and the PID in hex
+/// (`…:1/00001101`).
+fn stream_pid(stream_id: &str) -> Option<u16> {
+    let (_, hex) = stream_id.rsplit_once('/')?;
+    u16::from_str_radix(hex, 16).ok()
+}
+
 /// ISO 639 codes compared loosely: `de` = `deu` = `ger`, `fr` = `fra` = `fre`.
 fn same_language(a: &str, b: &str) -> bool {
     crate::core::canonical_language(a) == crate::core::canonical_language(b)
@@ -803,7 +813,13 @@ fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Opti
                 codec: String::new(),
                 language: t.language.clone(),
                 kind: "main".into(),
+                selected: run.audio_selected.as_ref() == Some(&t.id),
             });
+        }
+    }
+    if let Some(pid) = run.audio_selected.as_deref().and_then(stream_pid) {
+        for a in &mut report.audio {
+            a.selected = a.pid == pid;
         }
     }
     if let Some(lang) = &options.audio {
@@ -870,11 +886,12 @@ fn write_text(r: &PlayReport, out: &mut dyn Write) -> std::io::Result<()> {
     for a in &r.audio {
         writeln!(
             out,
-            "audio: pid {} {} {} {}",
+            "audio: pid {} {} {} {}{}",
             a.pid,
             a.codec,
             a.language.as_deref().unwrap_or("und"),
-            a.kind
+            a.kind,
+            if a.selected { " (playing)" } else { "" }
         )?;
     }
     for s in &r.subtitles {
@@ -1005,6 +1022,13 @@ mod tests {
         finish(&mut report, run, &options, None);
         assert_eq!((report.first_frame_ms, report.frames), (Some(420), 3));
         assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn the_pid_of_a_demuxed_stream() {
+        assert_eq!(stream_pid("716df5364beb:1/00001101"), Some(0x1101));
+        assert_eq!(stream_pid("audio"), None);
+        assert_eq!(stream_pid("x/zz"), None);
     }
 
     #[test]

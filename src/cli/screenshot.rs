@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 8] = [
+pub const SCREENS: [&str; 9] = [
     "live",
     "banner",
     "list",
@@ -24,6 +24,7 @@ pub const SCREENS: [&str; 8] = [
     "menu",
     "phone",
     "subtitles",
+    "dvb-subtitles",
     "timeshift",
 ];
 
@@ -88,7 +89,7 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         // "Set up from your phone" is the menu's last item.
         "phone" => vec![Action::Menu, Action::Up, Action::Ok],
         // The player's report and text come first (see `show_subtitles`), then SUBTITLE.
-        "subtitles" => vec![],
+        "subtitles" | "dvb-subtitles" => vec![],
         // The window's report comes first (see `show_timeshift`), then PAUSE and 4 (−5 min).
         "timeshift" => vec![],
         other => bail!(
@@ -139,6 +140,9 @@ pub fn run(
         press(&mut app, &keys_for(s)?);
         if s == "subtitles" {
             show_subtitles(&mut app);
+        }
+        if s == "dvb-subtitles" {
+            show_dvb_subtitles(&mut app)?;
         }
         if s == "timeshift" {
             show_timeshift(&mut app);
@@ -237,6 +241,38 @@ fn show_subtitles(app: &mut App) {
     app.inbox()
         .post(Event::Player(PlayerEvent::SubtitleText { request, lines }));
     while app.step(Duration::from_millis(150)) {}
+}
+
+/// The demo channel's English DVB subtitle (text drawn by GStreamer, encoded as EN 300 743
+/// and decoded by `mpegts::dvbsub`) on a channel whose PMT declares it, SUBTITLE pressed.
+fn show_dvb_subtitles(app: &mut App) -> Result<()> {
+    use crate::core::{PlayerEvent, SubtitleImage, SubtitleKind, SubtitleTrack};
+    use crate::mpegts::dvbsub::DvbSubDecoder;
+    use crate::mpegts::pes::Pes;
+    let Some(request) = app.shell().core().request() else {
+        return Ok(());
+    };
+    let tracks = vec![SubtitleTrack {
+        id: "dvb:1280:1:1".into(),
+        kind: SubtitleKind::Dvb,
+        language: Some("eng".into()),
+        hard_of_hearing: false,
+    }];
+    app.inbox()
+        .post(Event::Player(PlayerEvent::SubtitleTracks { request, tracks }));
+    press(app, &[Action::Subtitle]);
+    let data = crate::demo::subtitled::first_dvb_subtitle()?;
+    let pes = Pes {
+        stream_id: 0xbd,
+        pts: None,
+        data: &data,
+    };
+    let mut image = None;
+    DvbSubDecoder::new(1, 1).push_pes(&pes, &mut |set| image = SubtitleImage::from_dvb(set));
+    app.inbox()
+        .post(Event::Player(PlayerEvent::SubtitleImage { request, image }));
+    while app.step(Duration::from_millis(150)) {}
+    Ok(())
 }
 
 /// `1920x1080` -> (1920, 1080).

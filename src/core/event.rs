@@ -100,6 +100,11 @@ pub enum PlayerEvent {
         request: RequestId,
         lines: Vec<super::SubtitleLine>,
     },
+    /// The bitmap subtitle (DVB) of the track shown, now due on screen (`None` clears it).
+    SubtitleImage {
+        request: RequestId,
+        image: Option<super::SubtitleImage>,
+    },
     /// The source or pipeline failed.
     Failed { request: RequestId, error: PlayerError },
     /// New DVB EIT sections the stream carries (present/following, schedule).

@@ -79,8 +79,8 @@ pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use screen::Screen;
 pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use subtitles::{
-    Colour, REMEMBERED_CHANNELS, SavedSubtitle, SubtitleKind, SubtitleLine, SubtitlePreferences, SubtitleRun,
-    SubtitleTrack,
+    Colour, REMEMBERED_CHANNELS, SavedSubtitle, SubtitleImage, SubtitleKind, SubtitleLine,
+    SubtitlePreferences, SubtitleRegion, SubtitleRun, SubtitleTrack,
 };
 pub use time::Now;
 pub use timeshift::{SKIP_LEFT_MS, SKIP_RIGHT_MS, TAIL_MARGIN_MS, TimeshiftView};
@@ -187,6 +187,8 @@ struct Tune {
     subtitle_announced: bool,
     /// The subtitle text on screen now.
     subtitle_lines: Vec<SubtitleLine>,
+    /// The bitmap subtitle on screen now.
+    subtitle_image: Option<SubtitleImage>,
     /// How the player started this request, and how far behind live from a cached keyframe.
     path: Option<ZapPath>,
     behind_live_ms: Option<u64>,
@@ -383,6 +385,7 @@ impl Core {
                 .as_ref()
                 .map(|t| t.subtitle_lines.clone())
                 .unwrap_or_default(),
+            subtitle_image: self.tune.as_ref().and_then(|t| t.subtitle_image.clone()),
             audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
             standby: self.standby,
             now: now_next.0,

@@ -120,6 +120,55 @@ impl SubtitleLine {
     }
 }
 
+/// A bitmap subtitle (DVB) as the viewer sees it: regions placed on the canvas the stream
+/// composes for (720×576, or the HD size its display definition gives); the UI scales the
+/// canvas to the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubtitleImage {
+    pub canvas_width: u32,
+    pub canvas_height: u32,
+    pub regions: Vec<SubtitleRegion>,
+}
+
+/// One region of a bitmap subtitle: straight RGBA, `width * 4` bytes a row, shared so that
+/// views and events copy a pointer, not the pixels.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SubtitleRegion {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: std::sync::Arc<[u8]>,
+}
+
+impl std::fmt::Debug for SubtitleRegion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}@{},{}", self.width, self.height, self.x, self.y)
+    }
+}
+
+impl SubtitleImage {
+    /// The display set of a DVB subtitle stream; `None` when it shows nothing.
+    pub fn from_dvb(set: &crate::mpegts::dvbsub::DisplaySet) -> Option<Self> {
+        let regions: Vec<SubtitleRegion> = set
+            .regions
+            .iter()
+            .map(|r| SubtitleRegion {
+                x: r.x,
+                y: r.y,
+                width: r.width,
+                height: r.height,
+                rgba: r.rgba.as_slice().into(),
+            })
+            .collect();
+        (!regions.is_empty()).then_some(Self {
+            canvas_width: set.display_width,
+            canvas_height: set.display_height,
+            regions,
+        })
+    }
+}
+
 /// The viewer's subtitle choice for one channel, as the state file keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "choice")]
@@ -257,6 +306,14 @@ impl Core {
         }
     }
 
+    /// A bitmap subtitle from the player for the track shown (`None` clears it); dropped like
+    /// text when it is for another request or subtitles are off.
+    pub(super) fn subtitle_image(&mut self, request: RequestId, image: Option<SubtitleImage>) {
+        if let Some(tune) = self.current(request).filter(|t| t.subtitle_selected.is_some()) {
+            tune.subtitle_image = image;
+        }
+    }
+
     /// Tells the player what to show, when it changes.
     fn select_subtitle(&mut self, request: RequestId, track: Option<SubtitleTrack>, fx: &mut Vec<Effect>) {
         let Some(tune) = self.current(request) else {
@@ -268,6 +325,7 @@ impl Core {
         }
         if tune.subtitle_selected != id {
             tune.subtitle_lines.clear();
+            tune.subtitle_image = None;
         }
         tune.subtitle_selected = id;
         tune.subtitle_announced = true;

@@ -93,6 +93,7 @@ impl Core {
                 subtitle_applied: false,
                 subtitle_announced: false,
                 subtitle_lines: Vec::new(),
+                subtitle_image: None,
                 path: None,
                 behind_live_ms: None,
                 shift: Default::default(),
@@ -256,6 +257,7 @@ impl Core {
             } => self.tracks(request, audio, selected, fx),
             PlayerEvent::SubtitleTracks { request, tracks } => self.subtitle_tracks(request, tracks, fx),
             PlayerEvent::SubtitleText { request, lines } => self.subtitle_text(request, lines),
+            PlayerEvent::SubtitleImage { request, image } => self.subtitle_image(request, image),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
             PlayerEvent::Eit { request, sections } => {
                 if let Some(key) = self.current(request).map(|t| t.channel.clone()) {

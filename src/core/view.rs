@@ -42,6 +42,8 @@ pub struct ViewModel {
     pub subtitle_selected: Option<String>,
     /// The subtitle text to draw over the picture (empty: none).
     pub subtitle_lines: Vec<super::SubtitleLine>,
+    /// The bitmap subtitle to draw over the picture.
+    pub subtitle_image: Option<super::SubtitleImage>,
     /// Standby: the screen is dark and nothing plays.
     pub standby: bool,
     /// What is on the requested channel now and next (banner).

@@ -7,6 +7,7 @@
 //!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
 //!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 + segments,
 //!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
+//!  channel 6 carries English DVB subtitles and German teletext subtitles (see `subtitled`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
 //! ([`crate::system::netns`]); senders also use TTL 0.
@@ -19,6 +20,7 @@ mod http;
 mod playout;
 mod sender;
 pub mod showcase;
+pub mod subtitled;
 
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
 pub use hls::{HlsFault, SEGMENT_SECONDS};
@@ -34,6 +36,8 @@ use std::sync::Arc;
 /// Demo channels sent as plain UDP multicast; then one RTP and one HLS channel.
 const UDP_CHANNELS: usize = 6;
 const PORT: u16 = 5000;
+/// The channel with DVB and teletext subtitles (see `subtitled`).
+pub const SUBTITLED_CHANNEL: u32 = 6;
 /// The channel whose past the headend's archive serves.
 const ARCHIVE_CHANNEL: u32 = 1;
 
@@ -75,9 +79,14 @@ impl Headend {
         gstreamer::init().context("initialising GStreamer")?;
         let loops: Vec<Arc<TsLoop>> = LOOKS
             .iter()
-            .map(|look| {
+            .enumerate()
+            .map(|(i, look)| {
                 let path = assets::loop_file(&options.cache_dir, look, options.width, options.height)?;
-                let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let mut bytes =
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                if i + 1 == SUBTITLED_CHANNEL as usize {
+                    bytes = subtitled::add_subtitles(&bytes).context("adding the demo subtitles")?;
+                }
                 Ok(Arc::new(TsLoop::new(
                     &bytes,
                     playout::ticks(u64::from(LOOP_SECONDS)),

@@ -141,6 +141,11 @@ impl StreamWriter {
         self.payload_unit(&data, flags, out);
     }
 
+    /// Packetises a complete PES packet as it is (see [`pes_with_pts`]).
+    pub fn pes_bytes(&mut self, pes: &[u8], out: &mut Vec<[u8; TS_PACKET_SIZE]>) {
+        self.payload_unit(pes, PesFlags::default(), out);
+    }
+
     /// Splits a payload unit into packets; the first carries PUSI and `flags`.
     fn payload_unit(&mut self, mut data: &[u8], flags: PesFlags, out: &mut Vec<[u8; TS_PACKET_SIZE]>) {
         let first = PacketSpec {
@@ -158,6 +163,25 @@ impl StreamWriter {
             data = &data[used..];
         }
     }
+}
+
+/// A bounded PES packet around `es` with a PTS (90 kHz, 33 bits).
+pub fn pes_with_pts(stream_id: u8, pts: u64, es: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, 1, stream_id];
+    out.extend_from_slice(&((es.len() + 8) as u16).to_be_bytes());
+    let bits = |shift: u32| (pts >> shift) as u8;
+    out.extend_from_slice(&[
+        0x80,
+        0x80,
+        5,
+        0x21 | (bits(29) & 0x0e),
+        bits(22),
+        bits(14) | 1,
+        bits(7),
+        bits(0) << 1 | 1,
+    ]);
+    out.extend_from_slice(es);
+    out
 }
 
 /// A long-form section (section 0 of 0, current) with its CRC.

@@ -279,8 +279,15 @@ impl Tap {
     ///
     /// With `start` behind live, it starts at the keyframe at or before that point of the window
     /// (the oldest one kept when the window is shorter) and is fed what follows at the pace it
-    /// arrived, that far behind live; `behind_live` is then the age of that keyframe.
-    pub fn attach(&self, request: RequestId, appsrc: gst_app::AppSrc, start: StartAt) -> Attached {
+    /// arrived, that far behind live; `behind_live` is then the age of that keyframe. `clock` is the
+    /// time of the frame on screen, which subtitles are timed against.
+    pub fn attach(
+        &self,
+        request: RequestId,
+        appsrc: gst_app::AppSrc,
+        start: StartAt,
+        clock: Arc<super::subtitles::VideoClock>,
+    ) -> Attached {
         let Ok(mut state) = self.state.lock() else {
             return Attached::NOTHING;
         };
@@ -308,7 +315,7 @@ impl Tap {
             fed_any: false,
             attached: Instant::now(),
             stalled: false,
-            subtitles: Default::default(),
+            subtitles: super::subtitles::SubtitleFeed::new(clock),
             service: None,
             delay,
             paused: false,
@@ -621,7 +628,7 @@ impl Receive {
             state.feed(&mut out);
             let request = state.consumer.as_ref().map(|c| c.request);
             let text = state.consumer.as_mut().zip(request);
-            if let Some(event) = text.and_then(|(c, r)| c.subtitles.text_event(r)) {
+            for event in text.map(|(c, r)| c.subtitles.due_events(r)).unwrap_or_default() {
                 (self.events)(event);
             }
             state.feed_recorders();

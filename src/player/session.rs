@@ -25,6 +25,8 @@ pub struct Session {
     appsrc: Option<gstreamer_app::AppSrc>,
     decodebin: gst::Element,
     collection: super::bus::CollectionSlot,
+    /// The stream time of the frames shown (subtitles are timed by it).
+    clock: Arc<super::subtitles::VideoClock>,
     janitor: mpsc::Sender<gst::Pipeline>,
     /// Keeps the progress watchdog of a fetched stream running (it ends when this is dropped).
     _progress: Option<mpsc::Sender<()>>,
@@ -56,7 +58,7 @@ impl Session {
             .ok_or_else(|| stream("no appsrc in a TS pipeline"))?;
         session.play()?;
         // Attached once the source runs: a buffer pushed into a stopped appsrc would be refused.
-        let attached = tap.attach(session.request, appsrc, at);
+        let attached = tap.attach(session.request, appsrc, at, session.clock.clone());
         Ok((session, attached))
     }
 
@@ -79,15 +81,22 @@ impl Session {
         // A fetched stream's stalls are seen in its picture (see `progress`); the multicast
         // receiver sees its own.
         let progress = matches!(input, Input::Uri(_)).then(|| Arc::new(Progress::default()));
+        // Every frame shown also times the subtitles.
+        let clock = Arc::new(super::subtitles::VideoClock::default());
+        let shown = clock.clone();
         let on_frame: super::output::OnFrame = match &progress {
             Some(progress) => {
                 let progress = progress.clone();
                 Arc::new(move |pts| {
                     first_frame();
+                    shown.frame(pts);
                     progress.frame(pts);
                 })
             }
-            None => Arc::new(move |_| first_frame()),
+            None => Arc::new(move |pts| {
+                first_frame();
+                shown.frame(pts);
+            }),
         };
         let built = pipeline::build(input, outputs, decoder, on_frame)?;
         let watch = match progress {
@@ -106,6 +115,7 @@ impl Session {
             appsrc: built.appsrc,
             decodebin: built.decodebin,
             collection,
+            clock,
             janitor,
             _progress: watch,
         })
@@ -189,7 +199,7 @@ pub fn spawn_janitor() -> std::io::Result<mpsc::Sender<gst::Pipeline>> {
     Ok(tx)
 }
 
-/// Reports `FirstFrame` once per request, with the decoder known by then.
+/// Reports `FirstFrame` once per request, with the decoder known by then; every frame moves `clock`.
 fn first_frame_reporter(
     request: RequestId,
     decoder: Arc<Mutex<Option<Decoder>>>,

@@ -1,27 +1,114 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Subtitles of a multicast channel, taken from the bytes the tap feeds the pipeline: the
-//! subtitle tracks of the PMT (reported when the PMT changes) and, for the teletext track the
-//! core chose, the packets of its PID through the pure teletext decoder, each page turned into
-//! lines for the core. Pages are reported as they arrive, which is as soon as the picture they
-//! belong to within the decoder's latency; DVB bitmap subtitles and captions are not drawn yet.
+//! subtitle tracks of the PMT (reported when the PMT changes) and, for the track the core
+//! chose, the packets of its PID through the pure decoders: teletext pages become lines,
+//! DVB display sets become RGBA regions.
+//!
+//! Both are held back until the picture shows their PTS: the video sink reports the PTS of
+//! each frame it shows ([`VideoClock`]), the feed knows the stream PTS of the first video
+//! PES it fed (the keyframe the picture starts from), so the stream time on screen is that
+//! PTS plus the frames' progress since. Subtitles without a PTS show at once, and so do all
+//! while no frame has been shown; one more than 10 s ahead of the picture (broken timing)
+//! shows at once too rather than never. A DVB page goes away after its time-out when
+//! nothing replaces it.
 
-use crate::core::{PlayerEvent, RequestId, SubtitleLine, SubtitleTrack};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::core::{PlayerEvent, RequestId, SubtitleImage, SubtitleLine, SubtitleTrack};
+use crate::mpegts::dvbsub::DvbSubDecoder;
+use crate::mpegts::pes::{PTS_HZ, Pes};
 use crate::mpegts::subtitles::{SubtitleCarriage, SubtitleTrack as StreamTrack};
 use crate::mpegts::teletext::{PageFilter, TeletextDecoder};
 use crate::mpegts::{Pmt, TS_PACKET_SIZE, TsPacket};
 
-/// Per consumer: the tracks reported and the decoder of the chosen teletext page.
+const PTS_MODULUS: u64 = 1 << 33;
+/// Subtitles further ahead of the picture than this are shown at once.
+const MAX_AHEAD: u64 = 10 * PTS_HZ;
+/// Subtitles waiting for their time, at most (the oldest is shown when more arrive).
+const MAX_QUEUED: usize = 16;
+const NONE: u64 = u64::MAX;
+
+/// The PTS (ns, pipeline time) of the first and the latest frame the video sink showed.
+#[derive(Debug)]
+pub struct VideoClock {
+    first_ns: AtomicU64,
+    latest_ns: AtomicU64,
+}
+
+impl Default for VideoClock {
+    fn default() -> Self {
+        Self {
+            first_ns: AtomicU64::new(NONE),
+            latest_ns: AtomicU64::new(NONE),
+        }
+    }
+}
+
+impl VideoClock {
+    /// A frame with this PTS is on screen now.
+    pub fn frame(&self, pts_ns: Option<u64>) {
+        if let Some(pts) = pts_ns.filter(|&p| p != NONE) {
+            let _ = self
+                .first_ns
+                .compare_exchange(NONE, pts, Ordering::Relaxed, Ordering::Relaxed);
+            self.latest_ns.store(pts, Ordering::Relaxed);
+        }
+    }
+
+    /// 90 kHz ticks the picture moved on since the first frame, once a frame was shown.
+    fn progress_ticks(&self) -> Option<u64> {
+        let first = self.first_ns.load(Ordering::Relaxed);
+        let latest = self.latest_ns.load(Ordering::Relaxed);
+        (first != NONE && latest != NONE).then(|| latest.saturating_sub(first) * 9 / 100_000)
+    }
+}
+
+/// The decoder of the chosen track.
+#[derive(Debug)]
+enum Decoder {
+    Teletext(Box<TeletextDecoder>),
+    Dvb(Box<DvbSubDecoder>),
+}
+
+/// What the screen should show from a PTS on.
+#[derive(Debug)]
+enum Due {
+    Text(Vec<SubtitleLine>),
+    Image(Option<SubtitleImage>, u8),
+}
+
+/// Per consumer: the tracks reported, the decoder of the chosen track and what waits for
+/// its time.
 #[derive(Debug, Default)]
 pub struct SubtitleFeed {
     /// (program, version) of the PMT the tracks were last reported from.
     reported_pmt: Option<(u16, u8)>,
     tracks: Vec<StreamTrack>,
-    decoder: Option<(u16, TeletextDecoder)>,
-    /// Text to send to the core (the latest page wins).
-    pending: Option<Vec<SubtitleLine>>,
+    decoder: Option<(u16, Decoder)>,
+    /// The video PID and the PTS of its first PES fed (the picture starts there).
+    video_pid: Option<u16>,
+    first_video_pts: Option<u64>,
+    clock: Option<Arc<VideoClock>>,
+    queued: VecDeque<(Option<u64>, Due)>,
+    /// When the DVB page on screen times out.
+    clear_at: Option<Instant>,
+    /// Events to send to the core (the latest of each kind wins).
+    pending_text: Option<Vec<SubtitleLine>>,
+    pending_image: Option<Option<SubtitleImage>>,
 }
 
 impl SubtitleFeed {
+    /// A feed timed by the frames `clock` sees.
+    pub fn new(clock: Arc<VideoClock>) -> Self {
+        Self {
+            clock: Some(clock),
+            ..Self::default()
+        }
+    }
+
     /// The tracks to report when `pmt` is new.
     pub fn tracks_event(&mut self, request: RequestId, pmt: Option<&Pmt>) -> Option<PlayerEvent> {
         let pmt = pmt?;
@@ -31,11 +118,16 @@ impl SubtitleFeed {
         }
         self.reported_pmt = Some(version);
         self.tracks = pmt.subtitle_tracks();
+        let video = pmt
+            .streams
+            .iter()
+            .find(|s| matches!(s.stream_type, 0x01 | 0x02 | 0x10 | 0x1b | 0x24 | 0x33));
+        self.video_pid = Some(video.map_or(pmt.pcr_pid, |s| s.pid));
         let tracks = self.tracks.iter().map(SubtitleTrack::from_stream).collect();
         Some(PlayerEvent::SubtitleTracks { request, tracks })
     }
 
-    /// Shows `track` (an id the core got from `tracks_event`), or nothing; clears the text.
+    /// Shows `track` (an id the core got from `tracks_event`), or nothing; clears the screen.
     pub fn select(&mut self, track: Option<&SubtitleTrack>) {
         let chosen = track.and_then(|t| {
             self.tracks
@@ -43,38 +135,117 @@ impl SubtitleFeed {
                 .find(|s| SubtitleTrack::from_stream(s).id == t.id)
         });
         self.decoder = match chosen.map(|t| (t.pid, t.carriage)) {
-            Some((pid, SubtitleCarriage::Teletext { page })) => {
-                Some((pid, TeletextDecoder::new(PageFilter::Only(page))))
-            }
+            Some((pid, SubtitleCarriage::Teletext { page })) => Some((
+                pid,
+                Decoder::Teletext(Box::new(TeletextDecoder::new(PageFilter::Only(page)))),
+            )),
+            Some((
+                pid,
+                SubtitleCarriage::Dvb {
+                    composition_page,
+                    ancillary_page,
+                    ..
+                },
+            )) => Some((
+                pid,
+                Decoder::Dvb(Box::new(DvbSubDecoder::new(composition_page, ancillary_page))),
+            )),
             Some((_, carriage)) => {
                 log::info!("subtitles {carriage:?} are not drawn yet");
                 None
             }
             None => None,
         };
-        self.pending = Some(Vec::new());
+        self.queued.clear();
+        self.clear_at = None;
+        self.pending_text = Some(Vec::new());
+        self.pending_image = Some(None);
     }
 
-    /// Scans packets on their way to the pipeline for the chosen teletext PID.
+    /// Scans packets on their way to the pipeline: the first video PTS, the chosen PID.
     pub fn scan(&mut self, packets: &[u8]) {
-        let Some((pid, decoder)) = self.decoder.as_mut() else {
-            return;
-        };
-        let pending = &mut self.pending;
         for raw in packets.chunks_exact(TS_PACKET_SIZE) {
-            let Some(packet) = TsPacket::new(raw).filter(|p| p.pid() == *pid) else {
+            let Some(packet) = TsPacket::new(raw) else {
                 continue;
             };
-            decoder.push_packet(&packet, &mut |page| {
-                *pending = Some(SubtitleLine::from_teletext(page));
-            });
+            if self.first_video_pts.is_none() && Some(packet.pid()) == self.video_pid && packet.pusi() {
+                self.first_video_pts = Pes::parse(packet.payload()).and_then(|p| p.pts);
+            }
+            let queued = &mut self.queued;
+            match self.decoder.as_mut() {
+                Some((pid, Decoder::Teletext(decoder))) if *pid == packet.pid() => {
+                    decoder.push_packet(&packet, &mut |page| {
+                        queued.push_back((page.pts, Due::Text(SubtitleLine::from_teletext(page))));
+                    });
+                }
+                Some((pid, Decoder::Dvb(decoder))) if *pid == packet.pid() => {
+                    decoder.push_packet(&packet, &mut |set| {
+                        queued.push_back((set.pts, Due::Image(SubtitleImage::from_dvb(set), set.timeout_s)));
+                    });
+                }
+                _ => {}
+            }
+        }
+        self.release(Instant::now());
+    }
+
+    /// The stream PTS of the picture on screen, once known.
+    fn on_screen(&self) -> Option<u64> {
+        let progress = self.clock.as_ref()?.progress_ticks()?;
+        Some((self.first_video_pts? + progress) % PTS_MODULUS)
+    }
+
+    /// Moves what is due (and what overflows the queue) to the screen; times pages out.
+    fn release(&mut self, now: Instant) {
+        let on_screen = self.on_screen();
+        // Until the picture's time is known (no frame shown yet, or a sink that reports no
+        // PTS) subtitles show as they arrive rather than never.
+        let untimed = on_screen.is_none();
+        if let Some((pts, _)) = self.queued.front() {
+            log::trace!("subtitle at PTS {pts:?}, picture at {on_screen:?}");
+        }
+        while let Some((pts, _)) = self.queued.front() {
+            let due = match (pts, on_screen) {
+                (None, _) => true,
+                (Some(pts), Some(shown)) => {
+                    let ahead = pts.wrapping_sub(shown) % PTS_MODULUS;
+                    ahead == 0 || ahead > PTS_MODULUS / 2 || ahead > MAX_AHEAD
+                }
+                (Some(_), None) => untimed,
+            };
+            if !due && self.queued.len() <= MAX_QUEUED {
+                break;
+            }
+            let Some((_, item)) = self.queued.pop_front() else {
+                break;
+            };
+            match item {
+                Due::Text(lines) => self.pending_text = Some(lines),
+                Due::Image(image, timeout_s) => {
+                    self.clear_at = (image.is_some() && timeout_s > 0)
+                        .then(|| now + Duration::from_secs(u64::from(timeout_s)));
+                    self.pending_image = Some(image);
+                }
+            }
+        }
+        if self.clear_at.is_some_and(|at| now >= at) {
+            self.clear_at = None;
+            self.pending_image = Some(None);
         }
     }
 
-    /// The text to send, if a page arrived since the last call.
-    pub fn text_event(&mut self, request: RequestId) -> Option<PlayerEvent> {
-        let lines = self.pending.take()?;
-        Some(PlayerEvent::SubtitleText { request, lines })
+    /// What to send the core now: text or an image that became due since the last call.
+    pub fn due_events(&mut self, request: RequestId) -> Vec<PlayerEvent> {
+        self.release(Instant::now());
+        let text = self
+            .pending_text
+            .take()
+            .map(|lines| PlayerEvent::SubtitleText { request, lines });
+        let image = self
+            .pending_image
+            .take()
+            .map(|image| PlayerEvent::SubtitleImage { request, image });
+        text.into_iter().chain(image).collect()
     }
 }
 
@@ -113,7 +284,10 @@ mod tests {
                 reported = Some(tracks);
             }
             feed.scan(chunk);
-            if let Some(PlayerEvent::SubtitleText { lines, .. }) = feed.text_event(request) {
+            for event in feed.due_events(request) {
+                let PlayerEvent::SubtitleText { lines, .. } = event else {
+                    continue;
+                };
                 let text: Vec<String> = lines.iter().map(SubtitleLine::text).collect();
                 let text = text.join("\n");
                 if !text.is_empty() && texts.last() != Some(&text) {
@@ -131,6 +305,115 @@ mod tests {
         assert_eq!(
             texts[0],
             "Un train met dix secondes\npour dépasser un point donné."
+        );
+    }
+
+    /// A PES packet on `pid` with `pts`, as TS packets.
+    fn pes_packets(pid: u16, stream_id: u8, pts: u64, es: &[u8], cc: &mut u8) -> Vec<u8> {
+        use crate::mpegts::build::{PacketSpec, ts_packet};
+        let mut pes = vec![0, 0, 1, stream_id];
+        pes.extend_from_slice(&((es.len() + 8) as u16).to_be_bytes());
+        let p = |shift: u32| (pts >> shift) as u8;
+        pes.extend_from_slice(&[
+            0x80,
+            0x80,
+            5,
+            0x21 | (p(29) & 0x0e),
+            p(22),
+            p(14) | 1,
+            p(7),
+            p(0) << 1 | 1,
+        ]);
+        pes.extend_from_slice(es);
+        let mut out = Vec::new();
+        let mut rest = pes.as_slice();
+        let mut first = true;
+        while !rest.is_empty() {
+            let spec = PacketSpec {
+                pid,
+                pusi: first,
+                cc: *cc,
+                ..PacketSpec::default()
+            };
+            let (packet, used) = ts_packet(&spec, rest);
+            out.extend_from_slice(&packet);
+            rest = &rest[used..];
+            *cc = (*cc + 1) & 0x0f;
+            first = false;
+        }
+        out
+    }
+
+    /// A DVB subtitle two seconds after the first picture waits for the picture to get
+    /// there, then shows; its page times out when nothing replaces it.
+    #[test]
+    fn dvb_subtitles_wait_for_the_picture_to_reach_their_pts() {
+        use crate::mpegts::build::{StreamSpec, pmt_section};
+        use crate::mpegts::dvbsub::encode::{Entry, IndexedRegion, display_set};
+        use crate::mpegts::{Pmt, Section};
+        let subtitling = [&[0x59, 8][..], b"eng", &[0x10, 0, 1, 0, 1]].concat();
+        let streams = [
+            StreamSpec::new(0x1b, 0x100),
+            StreamSpec::with(0x06, 0x200, subtitling),
+        ];
+        let pmt = Pmt::parse(&Section::parse(&pmt_section(1, 0, 0x100, &streams)).unwrap()).unwrap();
+        let clock = Arc::new(VideoClock::default());
+        let mut feed = SubtitleFeed::new(clock.clone());
+        let request = RequestId(1);
+        let Some(PlayerEvent::SubtitleTracks { tracks, .. }) = feed.tracks_event(request, Some(&pmt)) else {
+            panic!("tracks reported");
+        };
+        feed.select(tracks.first());
+        assert_eq!(
+            feed.due_events(request).len(),
+            2,
+            "the screen is cleared at the switch"
+        );
+        let start = 900_000;
+        let (mut video_cc, mut sub_cc) = (0, 0);
+        feed.scan(&pes_packets(
+            0x100,
+            0xe0,
+            start,
+            &[0, 0, 0, 1, 0x65],
+            &mut video_cc,
+        ));
+        let region = IndexedRegion {
+            x: 10,
+            y: 500,
+            width: 8,
+            height: 2,
+            codes: vec![1; 16],
+        };
+        let white = Entry {
+            code: 1,
+            rgb: [255, 255, 255],
+            transparency: 0,
+        };
+        let set = display_set(1, 0, None, 3, &[white], &[region]);
+        clock.frame(Some(5_000_000_000));
+        feed.scan(&pes_packets(0x200, 0xbd, start + 2 * PTS_HZ, &set, &mut sub_cc));
+        clock.frame(Some(6_000_000_000));
+        assert!(feed.due_events(request).is_empty(), "1 s into the picture: held");
+        clock.frame(Some(7_000_000_000));
+        let events = feed.due_events(request);
+        let [
+            PlayerEvent::SubtitleImage {
+                image: Some(image), ..
+            },
+        ] = events.as_slice()
+        else {
+            panic!("the image is due at 2 s: {events:?}");
+        };
+        assert_eq!((image.regions[0].x, image.regions[0].y), (10, 500));
+        feed.release(Instant::now() + Duration::from_secs(4));
+        let events = feed.due_events(request);
+        assert!(
+            matches!(
+                events.as_slice(),
+                [PlayerEvent::SubtitleImage { image: None, .. }]
+            ),
+            "timed out after 3 s: {events:?}"
         );
     }
 }

@@ -14,14 +14,51 @@ pub struct Renderer {
     screen: Option<(ScreenView, i64)>,
     logo: Option<(Picture, slint::Image)>,
     language: String,
+    /// The bitmap subtitle last converted (its regions' pixels, by identity).
+    subtitle: Vec<std::sync::Arc<[u8]>>,
 }
 
 impl Renderer {
+    /// The bitmap subtitle's regions as images on its canvas, converted once per display set.
+    fn subtitle_image(&mut self, tv: &ui::Tv<'_>, image: Option<&crate::core::SubtitleImage>) {
+        let regions = image.map(|i| i.regions.as_slice()).unwrap_or_default();
+        let same = regions.len() == self.subtitle.len()
+            && regions
+                .iter()
+                .zip(&self.subtitle)
+                .all(|(r, shown)| std::sync::Arc::ptr_eq(&r.rgba, shown));
+        if same {
+            return;
+        }
+        self.subtitle = regions.iter().map(|r| r.rgba.clone()).collect();
+        if let Some(image) = image {
+            tv.set_subtitle_canvas_width(image.canvas_width as f32);
+            tv.set_subtitle_canvas_height(image.canvas_height as f32);
+        }
+        let bitmaps: Vec<ui::SubtitleBitmap> = regions
+            .iter()
+            .map(|r| {
+                let pixels = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+                    &r.rgba, r.width, r.height,
+                );
+                ui::SubtitleBitmap {
+                    image: slint::Image::from_rgba8(pixels),
+                    x: r.x as f32,
+                    y: r.y as f32,
+                    width: r.width as f32,
+                    height: r.height as f32,
+                }
+            })
+            .collect();
+        tv.set_subtitle_bitmaps(screens::model(bitmaps));
+    }
+
     /// Writes `view` into the window's `Tv` global.
     pub fn render(&mut self, tv: &ui::Tv<'_>, view: &ViewModel) {
         self.select_language(&view.ui_language);
         let now_s = view.clock_utc_ms.div_euclid(1000);
         live(tv, view, now_s);
+        self.subtitle_image(tv, view.subtitle_image.as_ref());
         overlays(tv, view);
         let logo = view.logo.as_ref().map(|p| self.image(p));
         tv.set_has_logo(logo.is_some());

@@ -77,6 +77,12 @@ struct Rematch {
     pending: Option<Lineup>,
 }
 
+/// A lineup or guide load frees tens of MB at once (a hostile one up to its caps): they go back
+/// to the kernel now, or the resident size keeps the peak of the largest load.
+fn release_after_load() {
+    crate::system::resources::release_free_memory();
+}
+
 /// Counts a loader thread while it lives.
 struct Running(Arc<AtomicUsize>);
 
@@ -121,9 +127,6 @@ impl SourceLoader {
         let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
             let _running = running;
             job(&loader);
-            // A lineup or guide load frees tens of MB at once (a hostile one up to its caps):
-            // hand them back now, or the resident size keeps the peak of the largest load.
-            crate::system::resources::release_free_memory();
         });
         if let Err(e) = &spawned {
             log::error!("cannot start the {name} thread: {e}");
@@ -174,6 +177,9 @@ impl SourceLoader {
                 }
             };
             self.post_guide_from_disk(&lineup);
+            // Before the next look at the slot: once it says idle, this thread must be gone at
+            // once (a new request starts the next matcher).
+            release_after_load();
         }
     }
 
@@ -185,7 +191,8 @@ impl SourceLoader {
         }
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.spawn("sources", move |loader| {
-            loader.run(generation, &playlists, &guides)
+            loader.run(generation, &playlists, &guides);
+            release_after_load();
         });
     }
 
@@ -209,6 +216,7 @@ impl SourceLoader {
                 Err(TryLockError::WouldBlock) => log::info!("guide refresh skipped: an ingest is running"),
                 Err(TryLockError::Poisoned(_)) => loader.ingest(&sources, &lineup, generation),
             }
+            release_after_load();
         });
     }
 

@@ -23,6 +23,8 @@ pub const DESC_SUBTITLING: u8 = 0x59;
 pub const DESC_TELETEXT: u8 = 0x56;
 /// Descriptor tag: registration (format_identifier, e.g. `Opus`, `AC-3`, `EAC3`).
 pub const DESC_REGISTRATION: u8 = 0x05;
+/// Descriptor tag: DVB DTS audio (EN 300 468 annex G).
+pub const DESC_DTS: u8 = 0x7b;
 /// Descriptor tag: conditional access (the program or stream is scrambled).
 pub const DESC_CA: u8 = 0x09;
 /// Descriptor tag: DVB extension (the first payload byte is the extension tag).
@@ -150,6 +152,9 @@ pub enum AudioCodec {
     Eac3,
     /// Opus (0x06 with registration `Opus`).
     Opus,
+    /// DTS and DTS-HD: 0x06 with the DVB DTS descriptor or a `DTS1`-`DTS3` registration, and
+    /// 0x82, 0x85, 0x86 in a Blu-ray (`HDMV`-registered) program ([`Pmt::kind_of`]).
+    Dts,
 }
 
 impl AudioCodec {
@@ -162,6 +167,7 @@ impl AudioCodec {
             Self::Ac3 => "ac3",
             Self::Eac3 => "eac3",
             Self::Opus => "opus",
+            Self::Dts => "dts",
         }
     }
 }
@@ -287,6 +293,8 @@ impl ElementaryStream {
             StreamKind::Audio(AudioCodec::Opus)
         } else if has(DESC_EAC3) || registered(b"EAC3") {
             StreamKind::Audio(AudioCodec::Eac3)
+        } else if has(DESC_DTS) || [b"DTS1", b"DTS2", b"DTS3"].iter().any(|id| registered(*id)) {
+            StreamKind::Audio(AudioCodec::Dts)
         } else if has(DESC_SUBTITLING) {
             StreamKind::Subtitles
         } else if has(DESC_TELETEXT) {
@@ -452,9 +460,24 @@ impl Pmt {
         })
     }
 
+    /// Classifies a stream of this program. The stream types above 0x80 are user private:
+    /// a Blu-ray (BDAV/HDMV) program says so with an `HDMV` registration in its program info,
+    /// and there 0x82, 0x85 and 0x86 are DTS, DTS-HD High Resolution and DTS-HD Master Audio,
+    /// while elsewhere 0x86 is SCTE-35 splice information, which is not audio.
+    pub fn kind_of(&self, stream: &ElementaryStream) -> StreamKind {
+        let hdmv = self
+            .program_info
+            .iter()
+            .any(|d| d.tag == DESC_REGISTRATION && d.data.starts_with(b"HDMV"));
+        match stream.stream_type {
+            0x82 | 0x85 | 0x86 if hdmv => StreamKind::Audio(AudioCodec::Dts),
+            _ => stream.kind(),
+        }
+    }
+
     /// The first video stream: the one random access and zapping follow.
     pub fn video(&self) -> Option<(u16, VideoCodec)> {
-        self.streams.iter().find_map(|s| match s.kind() {
+        self.streams.iter().find_map(|s| match self.kind_of(s) {
             StreamKind::Video(codec) => Some((s.pid, codec)),
             _ => None,
         })
@@ -462,7 +485,7 @@ impl Pmt {
 
     /// Audio streams with their codec, in transmission order.
     pub fn audio(&self) -> impl Iterator<Item = (&ElementaryStream, AudioCodec)> {
-        self.streams.iter().filter_map(|s| match s.kind() {
+        self.streams.iter().filter_map(|s| match self.kind_of(s) {
             StreamKind::Audio(codec) => Some((s, codec)),
             _ => None,
         })
@@ -651,6 +674,39 @@ mod tests {
         assert_eq!(kind(0x81), StreamKind::Audio(AudioCodec::Ac3));
         assert_eq!(kind(0x06), StreamKind::Other);
         assert_eq!(kind(0x05), StreamKind::Other);
+        assert_eq!(kind(0x86), StreamKind::Other, "SCTE-35 outside a Blu-ray program");
+    }
+
+    #[test]
+    fn dts_in_a_blu_ray_program_and_in_dvb() {
+        let stream = |stream_type, descriptors| ElementaryStream {
+            stream_type,
+            pid: 0x1100,
+            descriptors,
+        };
+        let pmt = |program_info| Pmt {
+            program_number: 1,
+            version: 0,
+            pcr_pid: 0x1011,
+            program_info,
+            streams: vec![stream(0x86, vec![]), stream(0x03, vec![])],
+        };
+        let hdmv = pmt(vec![Descriptor {
+            tag: DESC_REGISTRATION,
+            data: b"HDMV\xff\x1b\x44\x3f".to_vec(),
+        }]);
+        let codecs: Vec<AudioCodec> = hdmv.audio().map(|(_, c)| c).collect();
+        assert_eq!(codecs, [AudioCodec::Dts, AudioCodec::Mpeg]);
+        let plain: Vec<AudioCodec> = pmt(vec![]).audio().map(|(_, c)| c).collect();
+        assert_eq!(plain, [AudioCodec::Mpeg], "0x86 without HDMV is SCTE-35");
+        let dvb = stream(
+            0x06,
+            vec![Descriptor {
+                tag: DESC_DTS,
+                data: vec![0; 5],
+            }],
+        );
+        assert_eq!(dvb.kind(), StreamKind::Audio(AudioCodec::Dts));
     }
 
     #[test]

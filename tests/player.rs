@@ -601,15 +601,7 @@ fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
 
 /// Stall and recovery through the whole shell: core phases, notices, player, receiver.
 fn stall_and_recover(f: &Fixture) -> Result<(), String> {
-    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-    let frames = Arc::new(AtomicUsize::new(0));
-    let counter = frames.clone();
-    let outputs = Outputs::headless(Arc::new(move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    }));
-    let core = Core::new(f.lineup.clone(), SavedState::default(), Settings::default());
-    let mut shell = launch(core, outputs, inbox)?;
-    shell.handle(Event::Started);
+    let (mut shell, rx, frames) = counted_shell(f, Settings::default())?;
     shell.handle(Event::Action(Action::Digit(2)));
     let playing =
         |s: &Shell| s.view().phase == Some(Phase::Playing) && s.view().on_screen == s.view().requested;
@@ -674,12 +666,6 @@ enum Fault {
 /// continuity errors. Then channel 7 (RTP) with 5 % reordered: the RTP reorder window puts the
 /// datagrams back in order, so the picture keeps coming and no continuity error is counted.
 fn lossy_multicast(f: &Fixture) -> Result<(), String> {
-    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-    let frames = Arc::new(AtomicUsize::new(0));
-    let counter = frames.clone();
-    let outputs = Outputs::headless(Arc::new(move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    }));
     let settings = Settings {
         hot: HotSettings {
             max_streams: 1,
@@ -687,9 +673,7 @@ fn lossy_multicast(f: &Fixture) -> Result<(), String> {
         },
         ..Settings::default()
     };
-    let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
-    let mut shell = launch(core, outputs, inbox)?;
-    shell.handle(Event::Started);
+    let (mut shell, rx, frames) = counted_shell(f, settings)?;
     run_until(&mut shell, &rx, Duration::from_secs(20), playing)
         .map_err(|e| format!("channel 1 does not play: {e}"))?;
     let faults = [
@@ -841,6 +825,23 @@ fn audio_language(f: &Fixture) -> Result<(), String> {
 }
 
 /// A shell on the real player with these outputs.
+/// The whole shell on the demo's lineup, started, its headless output counting the frames shown.
+fn counted_shell(
+    f: &Fixture,
+    settings: Settings,
+) -> Result<(Shell, mpsc::Receiver<Event>, Arc<AtomicUsize>), String> {
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let frames = Arc::new(AtomicUsize::new(0));
+    let counter = frames.clone();
+    let outputs = Outputs::headless(Arc::new(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }));
+    let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
+    let mut shell = launch(core, outputs, inbox)?;
+    shell.handle(Event::Started);
+    Ok((shell, rx, frames))
+}
+
 fn launch(core: Core, outputs: Outputs, inbox: Inbox) -> Result<Shell, String> {
     Shell::launch(core, PlayerConfig::plain(outputs), inbox, None).map_err(|e| format!("{e:#}"))
 }

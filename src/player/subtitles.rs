@@ -252,6 +252,7 @@ impl SubtitleFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mpegts::build::{StreamWriter, pes_with_pts};
     use crate::mpegts::program::ProgramTracker;
 
     /// test-012.ts as the tap feeds it: the PMT's tracks reported, page 889 chosen, its pages
@@ -308,40 +309,11 @@ mod tests {
         );
     }
 
-    /// A PES packet on `pid` with `pts`, as TS packets.
-    fn pes_packets(pid: u16, stream_id: u8, pts: u64, es: &[u8], cc: &mut u8) -> Vec<u8> {
-        use crate::mpegts::build::{PacketSpec, ts_packet};
-        let mut pes = vec![0, 0, 1, stream_id];
-        pes.extend_from_slice(&((es.len() + 8) as u16).to_be_bytes());
-        let p = |shift: u32| (pts >> shift) as u8;
-        pes.extend_from_slice(&[
-            0x80,
-            0x80,
-            5,
-            0x21 | (p(29) & 0x0e),
-            p(22),
-            p(14) | 1,
-            p(7),
-            p(0) << 1 | 1,
-        ]);
-        pes.extend_from_slice(es);
-        let mut out = Vec::new();
-        let mut rest = pes.as_slice();
-        let mut first = true;
-        while !rest.is_empty() {
-            let spec = PacketSpec {
-                pid,
-                pusi: first,
-                cc: *cc,
-                ..PacketSpec::default()
-            };
-            let (packet, used) = ts_packet(&spec, rest);
-            out.extend_from_slice(&packet);
-            rest = &rest[used..];
-            *cc = (*cc + 1) & 0x0f;
-            first = false;
-        }
-        out
+    /// A PES packet with `pts`, as the TS packets of `writer`'s PID.
+    fn pes_packets(writer: &mut StreamWriter, stream_id: u8, pts: u64, es: &[u8]) -> Vec<u8> {
+        let mut packets = Vec::new();
+        writer.pes_bytes(&pes_with_pts(stream_id, pts, es), &mut packets);
+        packets.concat()
     }
 
     /// A DVB subtitle two seconds after the first picture waits for the picture to get
@@ -370,14 +342,8 @@ mod tests {
             "the screen is cleared at the switch"
         );
         let start = 900_000;
-        let (mut video_cc, mut sub_cc) = (0, 0);
-        feed.scan(&pes_packets(
-            0x100,
-            0xe0,
-            start,
-            &[0, 0, 0, 1, 0x65],
-            &mut video_cc,
-        ));
+        let (mut video, mut subtitles) = (StreamWriter::new(0x100, 0), StreamWriter::new(0x200, 0));
+        feed.scan(&pes_packets(&mut video, 0xe0, start, &[0, 0, 0, 1, 0x65]));
         let region = IndexedRegion {
             x: 10,
             y: 500,
@@ -392,7 +358,7 @@ mod tests {
         };
         let set = display_set(1, 0, None, 3, &[white], &[region]);
         clock.frame(Some(5_000_000_000));
-        feed.scan(&pes_packets(0x200, 0xbd, start + 2 * PTS_HZ, &set, &mut sub_cc));
+        feed.scan(&pes_packets(&mut subtitles, 0xbd, start + 2 * PTS_HZ, &set));
         clock.frame(Some(6_000_000_000));
         assert!(feed.due_events(request).is_empty(), "1 s into the picture: held");
         clock.frame(Some(7_000_000_000));

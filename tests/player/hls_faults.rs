@@ -46,15 +46,7 @@ struct Watch {
 
 impl Watch {
     fn start(f: &Fixture) -> Result<Self, String> {
-        let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-        let frames = Arc::new(AtomicUsize::new(0));
-        let counter = frames.clone();
-        let outputs = Outputs::headless(Arc::new(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }));
-        let core = Core::new(f.lineup.clone(), SavedState::default(), Settings::default());
-        let mut shell = launch(core, outputs, inbox)?;
-        shell.handle(Event::Started);
+        let (mut shell, rx, frames) = counted_shell(f, Settings::default())?;
         shell.handle(Event::Action(Action::Digit(8)));
         run_until(&mut shell, &rx, Duration::from_secs(30), playing)
             .map_err(|e| format!("channel 8 does not play: {e}"))?;

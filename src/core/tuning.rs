@@ -133,6 +133,9 @@ impl Core {
             return;
         };
         tune.request = request;
+        // The new request's player has no subtitle track selected: the choice is sent again
+        // when it reports the tracks.
+        tune.subtitle_announced = false;
         let channel = self.lineup.by_key(&tune.channel);
         let source = channel.and_then(|c| c.sources.get(tune.attempts.source));
         if let Some(source) = source {

@@ -47,11 +47,13 @@ mod progress;
 pub mod record;
 mod session;
 mod subtitles;
+pub mod spill;
 pub mod timeshift;
 
 pub use ingest::{HOT_SILENCE, STALL_AFTER};
 pub use output::{AudioTap, FrameCallback, Outputs, VideoFrame, VideoOutput};
 pub use pipeline::Decoder;
+pub use spill::DiskSettings;
 pub use timeshift::TimeshiftSettings;
 
 use crate::core::{PlayerCommand, PlayerEvent};

@@ -652,7 +652,9 @@ fn timeshift_pause(f: &Fixture, settings: zapbox::player::TimeshiftSettings) -> 
             std::thread::sleep(Duration::from_secs(2));
             let shown = count(&frames) - before;
             if shown < 30 {
-                return Err(format!("only {shown} frames in 2 s while reading on from the disk"));
+                return Err(format!(
+                    "only {shown} frames in 2 s while reading on from the disk"
+                ));
             }
         }
         eprintln!("    18 s after resuming from disk the picture still runs (through the hand-over to RAM)");

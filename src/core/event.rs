@@ -71,7 +71,10 @@ pub enum PlayerEvent {
     /// behind live (what REWIND and the skips can reach).
     Buffered { request: RequestId, buffered_ms: u64 },
     /// The disk part of the live channel's window was given up: the RAM window goes on alone.
-    TimeshiftDisk { request: RequestId, problem: DiskProblem },
+    TimeshiftDisk {
+        request: RequestId,
+        problem: DiskProblem,
+    },
     /// A hot channel was given up: the player left its group.
     HotLost { channel: ChannelKey, reason: HotLoss },
     /// The measured bitrate of a joined channel (live or hot), when first known and when it moves.

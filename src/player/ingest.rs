@@ -520,7 +520,9 @@ impl TapState {
                     Ok(_) => {}
                     Err(behind) if consumer.delay.is_some() => {
                         // The window moved past the picture: go on from the oldest keyframe kept.
-                        log::warn!("the timeshift window moved past the picture ({behind}); going on from its start");
+                        log::warn!(
+                            "the timeshift window moved past the picture ({behind}); going on from its start"
+                        );
                         if let Some(cursor) = self
                             .ring
                             .oldest_keyframe()
@@ -530,7 +532,9 @@ impl TapState {
                         }
                     }
                     Err(behind) => {
-                        log::warn!("the player fell behind the ring ({behind}); restarting at the last keyframe");
+                        log::warn!(
+                            "the player fell behind the ring ({behind}); restarting at the last keyframe"
+                        );
                         consumer.cursor = self.ring.reader_from_last_keyframe();
                     }
                 }
@@ -615,9 +619,7 @@ impl TapState {
     fn keep_spill(&mut self) -> Option<crate::core::DiskProblem> {
         let watched = self.unwatched_since.is_none();
         let problem = match (self.spill.as_mut(), self.timeshift.disk.as_ref()) {
-            (Some(spill), _) => spill
-                .feed(&self.ring, timeshift::micros_since(self.epoch))
-                .err(),
+            (Some(spill), _) => spill.feed(&self.ring, timeshift::micros_since(self.epoch)).err(),
             (None, Some(disk)) if watched && !self.spill_lost => {
                 let start = self.ring.oldest_keyframe()?;
                 match Spill::start(disk, &self.ring, start) {

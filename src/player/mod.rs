@@ -46,8 +46,8 @@ pub mod pipeline;
 mod progress;
 pub mod record;
 mod session;
-mod subtitles;
 pub mod spill;
+mod subtitles;
 pub mod timeshift;
 
 pub use ingest::{HOT_SILENCE, STALL_AFTER};

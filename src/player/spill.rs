@@ -351,7 +351,10 @@ impl Writer {
                 }
             });
             if let Err(problem) = outcome {
-                log::warn!("timeshift disk {}: {problem:?}; keeping the RAM window only", self.dir.display());
+                log::warn!(
+                    "timeshift disk {}: {problem:?}; keeping the RAM window only",
+                    self.dir.display()
+                );
                 if let Ok(mut index) = self.index.lock() {
                     index.problem = Some(problem);
                 }
@@ -499,7 +502,7 @@ fn pts_of(packet: &[u8; TS_PACKET_SIZE]) -> Option<u64> {
 
 fn free_bytes(dir: &Path) -> std::io::Result<u64> {
     let stat = nix::sys::statvfs::statvfs(dir).map_err(std::io::Error::from)?;
-    Ok(u64::from(stat.blocks_available()).saturating_mul(u64::from(stat.fragment_size())))
+    Ok(stat.blocks_available().saturating_mul(stat.fragment_size()))
 }
 
 fn problem_of(e: &std::io::Error) -> DiskProblem {

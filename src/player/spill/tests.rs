@@ -66,21 +66,33 @@ fn segments_hold_the_ring_bytes_from_keyframes_and_age_out() {
     ring.push(&bytes);
     stream.extend_from_slice(&bytes);
     spill.push(&ring, 61_000_000).expect("chunk");
-    wait_until("the trim", || {
-        spill.index().lock().unwrap().segment_count() <= 4
-    });
+    wait_until("the trim", || spill.index().lock().unwrap().segment_count() <= 4);
 
     let index = spill.index().lock().unwrap();
     let ring_keyframes: Vec<u64> = ring.keyframes().collect();
     let mut total = 0;
     for segment in &index.segments {
         let file = std::fs::read(&segment.path).expect("segment file");
-        assert_eq!(file.len() as u64, (segment.end - segment.first) * TS_PACKET_SIZE as u64);
+        assert_eq!(
+            file.len() as u64,
+            (segment.end - segment.first) * TS_PACKET_SIZE as u64
+        );
         let from = usize::try_from(segment.first).unwrap() * TS_PACKET_SIZE;
-        assert!(file == stream[from..from + file.len()], "segment {} differs from the stream", segment.first);
-        assert!(ring_keyframes.contains(&segment.first), "segment {} does not start at a keyframe", segment.first);
+        assert!(
+            file == stream[from..from + file.len()],
+            "segment {} differs from the stream",
+            segment.first
+        );
+        assert!(
+            ring_keyframes.contains(&segment.first),
+            "segment {} does not start at a keyframe",
+            segment.first
+        );
         let span = segment.last_arrived_us - segment.first_arrived_us;
-        assert!(span <= (SEGMENT_SECONDS + 1) * 1_000_000, "a segment spans {span} µs");
+        assert!(
+            span <= (SEGMENT_SECONDS + 1) * 1_000_000,
+            "a segment spans {span} µs"
+        );
         assert!(segment.keyframes.iter().all(|k| k.pts == Some(0) && k.utc_ms > 0));
         total += segment.keyframes.len();
     }
@@ -96,13 +108,18 @@ fn segments_hold_the_ring_bytes_from_keyframes_and_age_out() {
     assert_eq!(index.keyframes().count() as u64, kept_s, "one keyframe a second");
     // Lookups by position and by arrival time.
     let middle = index.keyframes().nth(5).copied().expect("a keyframe");
-    assert_eq!(index.keyframe_before(middle.position + 3).map(|k| k.position), Some(middle.position));
+    assert_eq!(
+        index.keyframe_before(middle.position + 3).map(|k| k.position),
+        Some(middle.position)
+    );
     // Everything up to the end of the chunk that brought the keyframe had arrived by then.
     let arrived = index.position_at(middle.arrived_us).expect("indexed");
     assert!(arrived > middle.position && index.time_of(middle.position) == Some(middle.arrived_us));
     let mut open = OpenSegment::default();
     let mut out = Vec::new();
-    let read = open.read(&index, middle.position, u64::MAX, 10, &mut out).expect("read");
+    let read = open
+        .read(&index, middle.position, u64::MAX, 10, &mut out)
+        .expect("read");
     assert_eq!(read, 10);
     let at = usize::try_from(middle.position).unwrap() * TS_PACKET_SIZE;
     assert_eq!(out, stream[at..at + 10 * TS_PACKET_SIZE]);

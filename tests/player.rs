@@ -102,6 +102,10 @@ fn main() {
             "timeshift: a pause longer than the RAM window resumes from disk",
             timeshift_pause_from_disk,
         ),
+        (
+            "subtitles: channel 6's DVB subtitles reach the screen",
+            dvb_subtitles_live,
+        ),
     ];
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
@@ -1203,6 +1207,109 @@ fn hot_budget_one(f: &Fixture) -> Result<(), String> {
         if !shell.core().hot_set().is_empty() || joined_now(&shell)?.len() != 1 {
             return Err(format!("hot channels after {action:?}"));
         }
+    }
+    Ok(())
+}
+
+/// Channel 6 as the viewer sees it: SUBTITLE to its English DVB track, and the frames the
+/// real UI draws (Slint's software renderer, the test card as the picture). The pipeline must
+/// not fail meanwhile (a stream with DVB subtitles and teletext made GStreamer's decodebin3
+/// fail every few seconds, and the retried request then got no subtitle selection), both cues
+/// of the loop must arrive, and a frame with a subtitle differs from the same frame without
+/// it exactly in the area the subtitle's canvas position maps to.
+fn dvb_subtitles_live(f: &Fixture) -> Result<(), String> {
+    use zapbox::app::Ui;
+    use zapbox::ui::headless::{Headless, test_card};
+    let (mut shell, rx, _frames) = counted_shell(f, Settings::default())?;
+    shell.handle(Event::Action(Action::Digit(6)));
+    run_until(&mut shell, &rx, Duration::from_secs(20), |s| {
+        playing(s) && !s.view().subtitle_tracks.is_empty()
+    })
+    .map_err(|e| format!("channel 6 does not play with subtitle tracks: {e}"))?;
+    let dvb = |s: &Shell| {
+        s.view()
+            .subtitle_selected
+            .is_some_and(|id| id.starts_with("dvb:"))
+    };
+    for _ in 0..shell.view().subtitle_tracks.len() {
+        if !dvb(&shell) {
+            shell.handle(Event::Action(Action::Subtitle));
+        }
+    }
+    if !dvb(&shell) {
+        return Err(format!("no DVB track among {:?}", shell.view().subtitle_tracks));
+    }
+    // 12 s: more than one lap of the 10 s loop, so both cues and their clearing come by.
+    let mut failures = Vec::new();
+    let mut widths = HashSet::new();
+    let mut shown = None;
+    let end = Instant::now() + Duration::from_secs(12);
+    while Instant::now() < end {
+        let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) else {
+            continue;
+        };
+        if let Event::Player(PlayerEvent::Failed { error, .. }) = &event {
+            failures.push(error.detail.clone());
+        }
+        shell.handle(event);
+        let view = shell.view();
+        if let Some(image) = &view.subtitle_image {
+            widths.extend(image.regions.iter().map(|r| r.width));
+            if !view.banner_visible {
+                shown = Some(view);
+            }
+        }
+    }
+    if !failures.is_empty() {
+        return Err(format!(
+            "the pipeline failed while subtitles showed: {failures:?}"
+        ));
+    }
+    if widths.len() < 2 {
+        return Err(format!(
+            "expected both cues of the loop, saw regions {widths:?} wide"
+        ));
+    }
+    let with = shown.ok_or("no subtitle shown without the banner up")?;
+    let image = with.subtitle_image.clone().ok_or("no image")?;
+    let (width, height) = (1280usize, 720usize);
+    let mut ui = Headless::new(width as u32, height as u32).map_err(|e| format!("{e:#}"))?;
+    ui.set_video(test_card(width as u32, height as u32));
+    let mut frame = |view: &zapbox::core::ViewModel| {
+        ui.render(view);
+        ui.draw();
+        ui.pixels().iter().map(|p| [p.r, p.g, p.b]).collect::<Vec<_>>()
+    };
+    let drawn = frame(&with);
+    let mut without_view = with.clone();
+    without_view.subtitle_image = None;
+    let without = frame(&without_view);
+    // The regions in screen pixels (the canvas fills the screen), with a pixel's slack.
+    let inside = |x: usize, y: usize| {
+        image.regions.iter().any(|r| {
+            let sx = |v: u32| v as usize * width / image.canvas_width as usize;
+            let sy = |v: u32| v as usize * height / image.canvas_height as usize;
+            (sx(r.x).saturating_sub(1)..=sx(r.x + r.width) + 1).contains(&x)
+                && (sy(r.y).saturating_sub(1)..=sy(r.y + r.height) + 1).contains(&y)
+        })
+    };
+    let (mut changed_in, mut area, mut changed_out) = (0usize, 0usize, 0usize);
+    for (i, (a, b)) in drawn.iter().zip(&without).enumerate() {
+        let (x, y) = (i % width, i / width);
+        if inside(x, y) {
+            area += 1;
+            changed_in += usize::from(a != b);
+        } else if a != b {
+            changed_out += 1;
+        }
+    }
+    let share = changed_in as f64 / area.max(1) as f64;
+    if share < 0.5 || changed_out > 0 {
+        return Err(format!(
+            "subtitle regions {:?}: {changed_in} of {area} pixels changed inside ({:.0} %), {changed_out} outside",
+            image.regions,
+            share * 100.0
+        ));
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use super::effect::TimerId;
 use super::guide::GuideHandle;
 use super::playback::RequestId;
 use crate::lineup::{ChannelKey, Lineup};
+use std::sync::Arc;
 
 /// One input to [`Core::handle`](super::Core::handle).
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +22,9 @@ pub enum Event {
     /// A timer the core asked for has fired.
     Timer(TimerId),
     /// A new lineup was loaded (reload or late network start); problems to show come separately.
-    LineupLoaded(Lineup),
+    /// Shared, not copied: a 50,000-channel lineup is tens of MB, and the loader keeps it for the
+    /// guide ingest that follows.
+    LineupLoaded(Arc<Lineup>),
     /// A guide for the current lineup was loaded or rebuilt.
     GuideLoaded(GuideHandle),
     /// What the HDMI-CEC adapter saw on the bus.

@@ -92,6 +92,7 @@ pub use zapping::{HISTORY_LEN, ListRef, MAX_DIGITS};
 
 use crate::lineup::{ChannelKey, Lineup};
 use playback::Attempts;
+use std::sync::Arc;
 
 /// Settings of the core that come from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +203,8 @@ struct Tune {
 /// The state of the whole box, owned by the dispatch loop.
 #[derive(Debug, Clone)]
 pub struct Core {
-    lineup: Lineup,
+    /// Shared with the loader threads (ingest, rematch, refresh): one copy of the lineup in memory.
+    lineup: Arc<Lineup>,
     settings: Settings,
     saved: SavedState,
     list: ListRef,
@@ -268,7 +270,7 @@ impl Core {
         }
         saved.cec.apply(&mut settings.cec);
         Self {
-            lineup,
+            lineup: Arc::new(lineup),
             settings,
             saved,
             list: ListRef::All,
@@ -417,6 +419,11 @@ impl Core {
     /// The lineup in use.
     pub fn lineup(&self) -> &Lineup {
         &self.lineup
+    }
+
+    /// The lineup in use, shared (for loader threads: a handle, not a copy).
+    pub fn shared_lineup(&self) -> Arc<Lineup> {
+        Arc::clone(&self.lineup)
     }
 
     /// The guide in use, if one is loaded.

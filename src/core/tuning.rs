@@ -9,6 +9,7 @@ use super::zapping;
 use super::{Core, Effect, Notice, Now, PlayerCommand, PlayerError, PlayerEvent, TimerId, Tune, ZapRecord};
 use crate::core::ErrorKind;
 use crate::lineup::{ChannelKey, Lineup, SourceKind};
+use std::sync::Arc;
 
 /// How long the player has to confirm an audio selection before it is asked again.
 const AUDIO_CHECK_MS: u64 = 1_000;
@@ -133,6 +134,9 @@ impl Core {
             return;
         };
         tune.request = request;
+        // The new request's player has no subtitle track selected: the choice is sent again
+        // when it reports the tracks.
+        tune.subtitle_announced = false;
         let channel = self.lineup.by_key(&tune.channel);
         let source = channel.and_then(|c| c.sources.get(tune.attempts.source));
         if let Some(source) = source {
@@ -408,7 +412,7 @@ impl Core {
 
     /// Replaces the lineup. What plays keeps playing (even if the new lineup lost it, until the viewer
     /// zaps); with nothing tuned yet, tune now.
-    pub(super) fn lineup_loaded(&mut self, lineup: Lineup, fx: &mut Vec<Effect>, now: Now) {
+    pub(super) fn lineup_loaded(&mut self, lineup: Arc<Lineup>, fx: &mut Vec<Effect>, now: Now) {
         self.lineup = lineup;
         self.forget_gone_streams();
         self.digits = None;

@@ -552,6 +552,10 @@ impl TapState {
             );
         }
         consumer.subtitles.scan(out);
+        consumer.subtitles.strip(out);
+        if out.is_empty() {
+            return;
+        }
         let buffer = gst::Buffer::from_slice(std::mem::take(out));
         if consumer.appsrc.push_buffer(buffer).is_err() {
             // The pipeline is shutting down.

@@ -125,7 +125,7 @@ fn guide_details_are_asked_for_the_focused_programme_and_stale_answers_dropped()
 #[test]
 fn the_lineup_before_started_shows_no_channels_notice() {
     let mut shell = Shell::new(Lineup::default(), SavedState::default());
-    shell.send(Event::LineupLoaded(lineup(&[1, 2])));
+    shell.send(Event::LineupLoaded(lineup(&[1, 2]).into()));
     assert_ne!(shell.view().notice, Some(Notice::NoChannels));
     shell.send(Event::Started);
     assert_eq!(shell.requested().as_deref(), Some("ch1"));

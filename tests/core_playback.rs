@@ -249,7 +249,7 @@ fn zapping_away_cancels_recovery_of_the_old_channel() {
 fn a_reloaded_lineup_keeps_the_playing_channel() {
     let mut shell = Shell::started(lineup(&[1, 2, 3]));
     shell.press(Action::ChannelUp);
-    let effects = shell.send(Event::LineupLoaded(lineup(&[2, 3, 4])));
+    let effects = shell.send(Event::LineupLoaded(lineup(&[2, 3, 4]).into()));
     assert!(played(&effects).is_empty());
     assert_eq!(shell.requested().as_deref(), Some("ch2"));
     assert_eq!(played(&shell.press(Action::ChannelUp)), ["ch3"]);
@@ -258,7 +258,7 @@ fn a_reloaded_lineup_keeps_the_playing_channel() {
 #[test]
 fn a_late_lineup_tunes_when_nothing_was_playing() {
     let mut shell = Shell::started(lineup(&[]));
-    let effects = shell.send(Event::LineupLoaded(lineup(&[7, 8])));
+    let effects = shell.send(Event::LineupLoaded(lineup(&[7, 8]).into()));
     assert_eq!(played(&effects), ["ch7"]);
     assert!(matches!(
         &effects[0],

@@ -483,10 +483,10 @@ fn power_stops_everything_and_any_key_wakes_to_the_last_channel() {
 fn a_new_lineup_closes_the_list_but_not_the_menu() {
     let mut shell = Shell::started(lineup(&[1, 2]));
     shell.press(Action::Ok);
-    shell.send(Event::LineupLoaded(lineup(&[1, 2, 3])));
+    shell.send(Event::LineupLoaded(lineup(&[1, 2, 3]).into()));
     assert_eq!(shell.view().screen, ScreenView::Live);
     shell.press(Action::Menu);
-    shell.send(Event::LineupLoaded(lineup(&[1])));
+    shell.send(Event::LineupLoaded(lineup(&[1]).into()));
     assert!(matches!(shell.view().screen, ScreenView::Menu(_)));
 }
 

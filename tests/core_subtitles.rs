@@ -7,8 +7,8 @@ mod common;
 
 use common::{Shell, lineup};
 use zapbox::core::{
-    Action, Effect, Event, MenuItem, MenuPage, MenuValue, PlayerCommand, PlayerEvent, SavedState,
-    SavedSubtitle, Settings, SubtitleKind, SubtitlePreferences, SubtitleTrack,
+    Action, Effect, ErrorKind, Event, MenuItem, MenuPage, MenuValue, PlayerCommand, PlayerError, PlayerEvent,
+    SavedState, SavedSubtitle, Settings, SubtitleKind, SubtitlePreferences, SubtitleTrack,
 };
 
 fn track(id: &str, kind: SubtitleKind, language: &str, hard_of_hearing: bool) -> SubtitleTrack {
@@ -132,6 +132,27 @@ fn the_choice_is_remembered_per_channel_across_a_restart() {
     assert_eq!(selections(&report(&mut shell, french_tracks("x-"))), ["off"]);
     shell.press(Action::ChannelDown);
     assert_eq!(selections(&report(&mut shell, french_tracks("y-"))), ["y-dvb"]);
+}
+
+/// A retry of the same channel (a pipeline that failed, a resume behind live) is a new
+/// request whose player has nothing selected: the choice is sent to it again.
+#[test]
+fn a_new_request_of_the_same_tune_gets_the_choice_again() {
+    let mut shell = started(settings(true, "fra", false), SavedState::default());
+    assert_eq!(selections(&report(&mut shell, french_tracks("t-"))), ["t-889"]);
+    shell.first_frame();
+    let failed = shell.last_request();
+    shell.send(Event::Player(PlayerEvent::Failed {
+        request: failed,
+        error: PlayerError {
+            kind: ErrorKind::Stream,
+            detail: "Internal data stream error.".into(),
+        },
+    }));
+    shell.advance(10_000);
+    assert_ne!(shell.last_request(), failed, "the channel is played again");
+    assert_eq!(selections(&report(&mut shell, french_tracks("t-"))), ["t-889"]);
+    assert_eq!(shell.view().subtitle_selected.as_deref(), Some("t-889"));
 }
 
 #[test]

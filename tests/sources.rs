@@ -99,7 +99,7 @@ fn a_load_and_a_refresh_each_end_their_thread() {
     let lineup = seen
         .iter()
         .find_map(|e| match e {
-            Event::LineupLoaded(lineup) => Some(lineup.clone()),
+            Event::LineupLoaded(lineup) => Some(std::sync::Arc::clone(lineup)),
             _ => None,
         })
         .expect("the lineup came first");
@@ -111,7 +111,7 @@ fn a_load_and_a_refresh_each_end_their_thread() {
     wait_until_idle(&loader);
     assert_eq!(server.guide_requests.load(Ordering::SeqCst), 1);
 
-    loader.refresh_guide(guides, &lineup);
+    loader.refresh_guide(guides, lineup);
     events_until(&events, is_guide);
     wait_until_idle(&loader);
     assert_eq!(server.guide_requests.load(Ordering::SeqCst), 2);

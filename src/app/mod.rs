@@ -339,11 +339,11 @@ impl Shell {
                 None => self.inbox.post(Event::LogoLoaded { url, picture: None }),
             },
             Effect::RebuildGuide { overrides } => match &self.loader {
-                Some(loader) => loader.rematch_guide(self.core.lineup(), overrides),
+                Some(loader) => loader.rematch_guide(self.core.shared_lineup(), overrides),
                 None => log::warn!("guide choice made, but this shell has no loader"),
             },
             Effect::RefreshGuide { guides } => match &self.loader {
-                Some(loader) => loader.refresh_guide(guides, self.core.lineup()),
+                Some(loader) => loader.refresh_guide(guides, self.core.shared_lineup()),
                 None => log::debug!("guide refresh due, but this shell has no loader"),
             },
             Effect::ReloadSources { playlists, guides } => match &self.loader {

@@ -55,7 +55,9 @@ pub struct SourceLoader {
     guide_offset_minutes: i32,
     /// The newest load; older threads stop at their next step.
     generation: Arc<AtomicU64>,
-    /// One ingest at a time writes the index directory.
+    /// One heavy job at a time: an ingest writing the index directory, or a playlist load. Their
+    /// peaks must not add up (a 50,000-channel playlist during a capped guide ingest took the
+    /// soak's 256 MiB cgroup to its OOM killer).
     writing: Arc<Mutex<()>>,
     /// The viewer's guide choices (menu), applied at every match.
     overrides: Arc<Mutex<GuideOverrides>>,
@@ -74,7 +76,7 @@ pub struct SourceLoader {
 #[derive(Default)]
 struct Rematch {
     running: bool,
-    pending: Option<Lineup>,
+    pending: Option<Arc<Lineup>>,
 }
 
 /// A lineup or guide load frees tens of MB at once (a hostile one up to its caps): they go back
@@ -154,10 +156,10 @@ impl SourceLoader {
     /// At most one matcher thread runs: requests made while it works replace each other, and
     /// it takes the newest when done (a viewer changing choices quickly does not pile up
     /// threads, each matching a whole lineup).
-    pub fn rematch_guide(&self, lineup: &Lineup, overrides: GuideOverrides) {
+    pub fn rematch_guide(&self, lineup: Arc<Lineup>, overrides: GuideOverrides) {
         self.set_overrides(overrides);
         let mut slot = self.rematch.lock().unwrap_or_else(|e| e.into_inner());
-        slot.pending = Some(lineup.clone());
+        slot.pending = Some(lineup);
         if slot.running {
             return;
         }
@@ -199,9 +201,8 @@ impl SourceLoader {
     /// Fetches `guides` and `lineup`'s own guide URLs again and loads the result, in the
     /// background. Skipped while another ingest runs (that one is as fresh) or while the clock
     /// is wrong (TLS and the guide's "now" need it; the load in progress waits for it).
-    pub fn refresh_guide(&self, guides: Vec<String>, lineup: &Lineup) {
+    pub fn refresh_guide(&self, guides: Vec<String>, lineup: Arc<Lineup>) {
         let generation = self.generation.load(Ordering::SeqCst);
-        let lineup = lineup.clone();
         self.spawn("guide-refresh", move |loader| {
             if clock::clock_state() == clock::ClockState::Wrong {
                 log::info!("guide refresh skipped: the clock is not set yet");
@@ -240,16 +241,37 @@ impl SourceLoader {
         }
     }
 
+    /// Waits for the heavy job in progress (see `writing`); `None` once a newer load supersedes
+    /// this one. Superseded loads give up instead of queueing: under repeated reloads with a slow
+    /// ingest, queued loaders (each a thread that would then run a whole ingest nobody wants)
+    /// would otherwise pile up. A newer load also cancels the running ingest, so the wait is short.
+    fn heavy_turn(&self, generation: u64) -> Option<std::sync::MutexGuard<'_, ()>> {
+        loop {
+            if !self.current(generation) {
+                return None;
+            }
+            match self.writing.try_lock() {
+                Ok(guard) => return Some(guard),
+                Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => std::thread::sleep(INGEST_WAIT_POLL),
+            }
+        }
+    }
+
     fn current(&self, generation: u64) -> bool {
         self.generation.load(Ordering::SeqCst) == generation
     }
 
     fn run(&self, generation: u64, playlists: &[String], guides: &[String]) {
-        let mut lineup = self.load_lineup(playlists);
+        let Some(turn) = self.heavy_turn(generation) else {
+            return;
+        };
+        let mut lineup = Arc::new(self.load_lineup(playlists));
+        drop(turn);
         if !self.current(generation) {
             return;
         }
-        self.inbox.post(Event::LineupLoaded(lineup.clone()));
+        self.inbox.post(Event::LineupLoaded(Arc::clone(&lineup)));
         if self.start_pending.swap(false, Ordering::SeqCst) {
             self.inbox.post(Event::Started);
         }
@@ -261,8 +283,12 @@ impl SourceLoader {
             if !clock::wait_until_trusted(CLOCK_WAIT, || self.current(generation)) {
                 return;
             }
-            lineup = self.load_lineup(playlists);
-            self.inbox.post(Event::LineupLoaded(lineup.clone()));
+            let Some(turn) = self.heavy_turn(generation) else {
+                return;
+            };
+            lineup = Arc::new(self.load_lineup(playlists));
+            drop(turn);
+            self.inbox.post(Event::LineupLoaded(Arc::clone(&lineup)));
         }
         let sources = guide_sources(guides, &lineup);
         if !sources.is_empty() && self.current(generation) {
@@ -302,19 +328,9 @@ impl SourceLoader {
         if sources.is_empty() {
             return;
         }
-        // Waiting for the ingest in progress, a load that a newer one superseded gives up: under
-        // repeated reloads with a slow ingest, queued loaders (each a thread that would then run
-        // a whole ingest nobody wants) would otherwise pile up.
-        let _writing = loop {
-            if !self.current(generation) {
-                log::info!("guide ingest dropped: a newer load supersedes it");
-                return;
-            }
-            match self.writing.try_lock() {
-                Ok(guard) => break guard,
-                Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
-                Err(TryLockError::WouldBlock) => std::thread::sleep(INGEST_WAIT_POLL),
-            }
+        let Some(_writing) = self.heavy_turn(generation) else {
+            log::info!("guide ingest dropped: a newer load supersedes it");
+            return;
         };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -454,12 +470,12 @@ mod tests {
         .unwrap();
         let (inbox, rx) = Inbox::new(Arc::new(|| {}));
         let loader = SourceLoader::new(inbox, dir.path().to_owned(), 0);
-        let lineup = Lineup::default();
+        let lineup = Arc::new(Lineup::default());
         let mut most = 0;
         for i in 0..50 {
             let overrides =
                 GuideOverrides::from([(crate::lineup::ChannelKey(format!("k{i}")), String::new())]);
-            loader.rematch_guide(&lineup, overrides);
+            loader.rematch_guide(Arc::clone(&lineup), overrides);
             most = most.max(matcher_threads());
         }
         let until = Instant::now() + Duration::from_secs(30);

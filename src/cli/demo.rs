@@ -185,7 +185,7 @@ pub fn run_control(
                 }
                 Some(Command::Reload) => loader.load(playlists.clone(), guides.clone(), Boot::Reload),
                 Some(Command::RefreshGuide) => {
-                    loader.refresh_guide(guides.clone(), app.shell().core().lineup())
+                    loader.refresh_guide(guides.clone(), app.shell().core().shared_lineup())
                 }
                 Some(Command::Quit) => {
                     app.shutdown();

@@ -22,6 +22,7 @@
 //! every scenario is a deterministic list of events.
 
 mod action;
+mod archive;
 mod audio;
 mod cec;
 mod channel_list;
@@ -65,7 +66,7 @@ pub use companion::{
     SourceKind, check_source,
 };
 pub use effect::{Effect, HotChannel, PlayerCommand, StartAt, TimerId};
-pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
+pub use event::{DiskProblem, ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
 pub use fetch::{LOGOS_KEPT, Picture};
 pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
 pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
@@ -92,6 +93,7 @@ pub use zapping::{HISTORY_LEN, ListRef, MAX_DIGITS};
 
 use crate::lineup::{ChannelKey, Lineup};
 use playback::Attempts;
+use std::sync::Arc;
 
 /// Settings of the core that come from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +128,8 @@ pub struct Settings {
     pub system: SystemInfo,
     /// The stream budget for hot channels.
     pub hot: HotSettings,
+    /// The box's time zone, for the date fields of catch-up archive URLs.
+    pub zone: jiff::tz::TimeZone,
 }
 
 /// What the about page tells about the box.
@@ -156,6 +160,7 @@ impl Default for Settings {
             companion: true,
             system: SystemInfo::default(),
             hot: HotSettings::default(),
+            zone: jiff::tz::TimeZone::UTC,
         }
     }
 }
@@ -194,6 +199,8 @@ struct Tune {
     behind_live_ms: Option<u64>,
     /// Where the picture is on the channel's timeshift window.
     shift: timeshift::Shift,
+    /// Set while the channel plays from its provider's archive (catch-up) instead of live.
+    archive: Option<archive::ArchivePlay>,
     /// Continuity-counter errors the receiver counted on this channel since it was tuned (over
     /// every rebuild of its pipeline): the about page shows them.
     stream_errors: u64,
@@ -202,7 +209,8 @@ struct Tune {
 /// The state of the whole box, owned by the dispatch loop.
 #[derive(Debug, Clone)]
 pub struct Core {
-    lineup: Lineup,
+    /// Shared with the loader threads (ingest, rematch, refresh): one copy of the lineup in memory.
+    lineup: Arc<Lineup>,
     settings: Settings,
     saved: SavedState,
     list: ListRef,
@@ -268,7 +276,7 @@ impl Core {
         }
         saved.cec.apply(&mut settings.cec);
         Self {
-            lineup,
+            lineup: Arc::new(lineup),
             settings,
             saved,
             list: ListRef::All,
@@ -395,7 +403,7 @@ impl Core {
             aspect: self.settings.aspect,
             ui_language: self.settings.ui_language.clone(),
             volume_device: self.volume_device(),
-            timeshift: self.timeshift_view(now),
+            timeshift: self.archive_view(now).or_else(|| self.timeshift_view(now)),
         }
     }
 
@@ -417,6 +425,11 @@ impl Core {
     /// The lineup in use.
     pub fn lineup(&self) -> &Lineup {
         &self.lineup
+    }
+
+    /// The lineup in use, shared (for loader threads: a handle, not a copy).
+    pub fn shared_lineup(&self) -> Arc<Lineup> {
+        Arc::clone(&self.lineup)
     }
 
     /// The guide in use, if one is loaded.

@@ -33,7 +33,7 @@ pub fn load_lineup(locations: &[String], cache_dir: Option<&Path>, limits: &Http
             Err(e) => fetch_problems.push(Problem::error(&name, 0, e.to_string())),
         }
     }
-    let mut report = lineup::build(&inputs);
+    let mut report = lineup::build_owned(inputs);
     if locations.is_empty() {
         fetch_problems.push(Problem::error(
             "zapbox",

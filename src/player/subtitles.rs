@@ -87,6 +87,8 @@ pub struct SubtitleFeed {
     /// (program, version) of the PMT the tracks were last reported from.
     reported_pmt: Option<(u16, u8)>,
     tracks: Vec<StreamTrack>,
+    /// PIDs of the PMT's subtitle and teletext streams: decoded here, never fed to the pipeline.
+    text_pids: Vec<u16>,
     decoder: Option<(u16, Decoder)>,
     /// The video PID and the PTS of its first PES fed (the picture starts there).
     video_pid: Option<u16>,
@@ -118,6 +120,13 @@ impl SubtitleFeed {
         }
         self.reported_pmt = Some(version);
         self.tracks = pmt.subtitle_tracks();
+        self.text_pids = pmt
+            .streams
+            .iter()
+            .filter(|s| s.stream_type == 0x06)
+            .filter(|s| s.descriptors.iter().any(|d| matches!(d.tag, 0x46 | 0x56 | 0x59)))
+            .map(|s| s.pid)
+            .collect();
         let video = pmt
             .streams
             .iter()
@@ -187,6 +196,27 @@ impl SubtitleFeed {
             }
         }
         self.release(Instant::now());
+    }
+
+    /// Takes the subtitle and teletext packets out of `packets` (after [`Self::scan`]): they
+    /// are drawn from here, and GStreamer 1.22's `decodebin3` fails the whole pipeline
+    /// (`not-negotiated` from its text output) when a stream carries both DVB subtitles and
+    /// teletext, so the picture restarted every few seconds on such a channel. A PMT that
+    /// declares a PID no packet carries plays, as on real channels between subtitles.
+    pub fn strip(&self, packets: &mut Vec<u8>) {
+        if self.text_pids.is_empty() {
+            return;
+        }
+        let mut kept = 0;
+        for start in (0..packets.len() / TS_PACKET_SIZE).map(|i| i * TS_PACKET_SIZE) {
+            let pid = u16::from_be_bytes([packets[start + 1] & 0x1f, packets[start + 2]]);
+            if self.text_pids.contains(&pid) {
+                continue;
+            }
+            packets.copy_within(start..start + TS_PACKET_SIZE, kept);
+            kept += TS_PACKET_SIZE;
+        }
+        packets.truncate(kept);
     }
 
     /// The stream PTS of the picture on screen, once known.
@@ -372,6 +402,18 @@ mod tests {
             panic!("the image is due at 2 s: {events:?}");
         };
         assert_eq!((image.regions[0].x, image.regions[0].y), (10, 500));
+        // What goes on to the pipeline: the video, not the subtitle PID.
+        let mut fed = [
+            pes_packets(&mut video, 0xe0, start, &[0, 0, 0, 1, 0x41]),
+            pes_packets(&mut subtitles, 0xbd, start, &set),
+        ]
+        .concat();
+        feed.strip(&mut fed);
+        let pids: Vec<u16> = fed
+            .chunks_exact(TS_PACKET_SIZE)
+            .filter_map(|p| TsPacket::new(p).map(|p| p.pid()))
+            .collect();
+        assert_eq!(pids, [0x100]);
         feed.release(Instant::now() + Duration::from_secs(4));
         let events = feed.due_events(request);
         assert!(

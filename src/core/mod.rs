@@ -41,6 +41,7 @@ mod parental;
 mod picture;
 pub mod pin_lock;
 mod playback;
+pub mod schedule;
 mod screen;
 mod sources;
 mod standby;

@@ -326,6 +326,15 @@ fn player_config(
         timeshift: crate::player::TimeshiftSettings {
             seconds: u64::from(config.timeshift.ram_seconds),
             ram_bytes: u64::from(config.timeshift.ram_mib) << 20,
+            disk: config
+                .timeshift
+                .dir
+                .clone()
+                .map(|dir| crate::player::DiskSettings {
+                    dir,
+                    max_seconds: u64::from(config.timeshift.disk_minutes) * 60,
+                    floor_bytes: u64::from(config.timeshift.disk_floor_mib) << 20,
+                }),
         },
     }
 }

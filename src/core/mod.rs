@@ -66,7 +66,7 @@ pub use companion::{
     SourceKind, check_source,
 };
 pub use effect::{Effect, HotChannel, PlayerCommand, StartAt, TimerId};
-pub use event::{ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
+pub use event::{DiskProblem, ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
 pub use fetch::{LOGOS_KEPT, Picture};
 pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
 pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};

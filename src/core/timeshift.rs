@@ -135,6 +135,19 @@ impl Core {
         }
     }
 
+    /// The disk part of the window was given up: the viewer learns that the window is the RAM one.
+    pub(super) fn timeshift_disk_lost(
+        &mut self,
+        request: super::RequestId,
+        problem: super::DiskProblem,
+        fx: &mut Vec<Effect>,
+    ) {
+        if self.current(request).is_some() {
+            log::warn!("timeshift disk given up ({problem:?}): RAM window only");
+            self.show_notice(Notice::TimeshiftRamOnly, fx);
+        }
+    }
+
     /// The player started a request behind live from a keyframe this far back: that is where the
     /// picture is.
     pub(super) fn timeshift_started(&mut self, request: super::RequestId, behind_live_ms: Option<u64>) {

@@ -219,6 +219,7 @@ impl Core {
             PlayerEvent::Buffered { request, buffered_ms } => {
                 self.timeshift_buffered(request, buffered_ms, fx, now)
             }
+            PlayerEvent::TimeshiftDisk { request, problem } => self.timeshift_disk_lost(request, problem, fx),
             PlayerEvent::HotLost { channel, reason } => self.hot_lost(&channel, reason, now),
             PlayerEvent::Bitrate { channel, bps } => self.hot_bitrate(&channel, bps, fx),
             PlayerEvent::StreamErrors { request, continuity } => {

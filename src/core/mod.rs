@@ -42,6 +42,7 @@ mod parental;
 mod picture;
 pub mod pin_lock;
 mod playback;
+pub mod schedule;
 mod screen;
 mod sources;
 mod standby;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 9] = [
+pub const SCREENS: [&str; 11] = [
     "live",
     "banner",
     "list",
@@ -26,6 +26,8 @@ pub const SCREENS: [&str; 9] = [
     "subtitles",
     "dvb-subtitles",
     "timeshift",
+    "teletext",
+    "teletext-mix",
 ];
 
 /// The pairing address the phone screen shows unless one is given (`--pair-url`).
@@ -92,6 +94,9 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "subtitles" | "dvb-subtitles" => vec![],
         // The window's report comes first (see `show_timeshift`), then PAUSE and 4 (−5 min).
         "timeshift" => vec![],
+        // TEXT, then the pages arrive (see `show_teletext`); TEXT again for the mix.
+        "teletext" => vec![Action::Text],
+        "teletext-mix" => vec![Action::Text, Action::Text],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")
@@ -146,6 +151,9 @@ pub fn run(
         }
         if s == "timeshift" {
             show_timeshift(&mut app);
+        }
+        if s.starts_with("teletext") {
+            show_teletext(&mut app);
         }
         if s == "phone" {
             // What the companion adapter reports once it listens.
@@ -273,6 +281,29 @@ fn show_dvb_subtitles(app: &mut App) -> Result<()> {
         .post(Event::Player(PlayerEvent::SubtitleImage { request, image }));
     while app.step(Duration::from_millis(150)) {}
     Ok(())
+}
+
+/// The demo channel's teletext service through the real decoder, as the player reports it
+/// with the viewer open: the index page 100 shows.
+fn show_teletext(app: &mut App) {
+    use crate::core::PlayerEvent;
+    use crate::mpegts::pes::Pes;
+    use crate::mpegts::teletext::{PageFilter, TeletextDecoder};
+    let Some(request) = app.shell().core().request() else {
+        return;
+    };
+    let payload = crate::demo::subtitled::teletext_service(1);
+    let pes = Pes {
+        stream_id: 0xbd,
+        pts: None,
+        data: &payload,
+    };
+    TeletextDecoder::new(PageFilter::All).push_pes(&pes, &mut |page| {
+        let page = Box::new(page.clone());
+        app.inbox()
+            .post(Event::Player(PlayerEvent::TeletextPage { request, page }));
+    });
+    while app.step(Duration::from_millis(150)) {}
 }
 
 /// `1920x1080` -> (1920, 1080).

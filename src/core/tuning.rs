@@ -159,6 +159,9 @@ impl Core {
                 start: tune.shift.start,
             };
             fx.push(Effect::Player(play));
+            if matches!(self.screen, super::Screen::Teletext(_)) {
+                fx.push(Effect::Player(PlayerCommand::Teletext { request, open: true }));
+            }
         }
     }
 
@@ -262,6 +265,7 @@ impl Core {
             PlayerEvent::SubtitleTracks { request, tracks } => self.subtitle_tracks(request, tracks, fx),
             PlayerEvent::SubtitleText { request, lines } => self.subtitle_text(request, lines),
             PlayerEvent::SubtitleImage { request, image } => self.subtitle_image(request, image),
+            PlayerEvent::TeletextPage { request, page } => self.teletext_page(request, &page),
             PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
             PlayerEvent::Eit { request, sections } => {
                 if let Some(key) = self.current(request).map(|t| t.channel.clone()) {

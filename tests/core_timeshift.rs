@@ -280,3 +280,39 @@ fn events_of_an_older_request_are_ignored() {
     }));
     assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 5_000);
 }
+
+#[test]
+fn a_lost_disk_window_says_ram_only_and_keeps_playing() {
+    let mut s = playing(3_600_000);
+    let request = s.last_request();
+    let fx = s.send(Event::Player(PlayerEvent::TimeshiftDisk {
+        request,
+        problem: zapbox::core::DiskProblem::Full,
+    }));
+    assert_eq!(s.view().notice, Some(Notice::TimeshiftRamOnly));
+    assert_eq!(seek_of(&fx), None, "playback goes on untouched");
+    // A report for an older request (a seek since) says nothing.
+    let mut s = playing(60_000);
+    let old = s.last_request();
+    s.send(Event::Action(Action::Pause));
+    s.send(Event::Action(Action::Play));
+    assert_ne!(s.last_request(), old);
+    s.send(Event::Player(PlayerEvent::TimeshiftDisk {
+        request: old,
+        problem: zapbox::core::DiskProblem::Slow,
+    }));
+    assert_ne!(s.view().notice, Some(Notice::TimeshiftRamOnly));
+}
+
+#[test]
+fn a_disk_window_lets_the_digits_skip_minutes_back() {
+    // The player reports a window an hour long (RAM and disk): −5 min is reachable.
+    let mut s = playing(3_600_000);
+    s.send(Event::Action(Action::Pause));
+    let fx = s.send(Event::Action(Action::Digit(4)));
+    let (_, start) = seek_of(&fx).expect("a seek");
+    let StartAt::BehindLive { ms } = start else {
+        panic!("{start:?}")
+    };
+    assert!((300_000..=302_000).contains(&ms), "{ms}");
+}

@@ -88,6 +88,14 @@ fn documented_example_loads_without_warnings() {
         (config.timeshift.ram_seconds, config.timeshift.ram_mib),
         (120, 96)
     );
+    assert_eq!(
+        (
+            config.timeshift.dir.as_deref(),
+            config.timeshift.disk_minutes,
+            config.timeshift.disk_floor_mib
+        ),
+        (Some(Path::new("/media/usb/timeshift")), 90, 2048)
+    );
     assert_ne!(
         config,
         Config::default(),

@@ -99,6 +99,10 @@ fn main() {
             timeshift_pause_and_play,
         ),
         (
+            "timeshift: a pause longer than the RAM window resumes from disk",
+            timeshift_pause_from_disk,
+        ),
+        (
             "subtitles: channel 6's DVB subtitles reach the screen",
             dvb_subtitles_live,
         ),
@@ -400,6 +404,13 @@ type Signatures = Arc<std::sync::Mutex<Vec<(Instant, Vec<u8>)>>>;
 
 /// A player whose frames are kept as signatures with their arrival times.
 fn signature_probe() -> (Player, mpsc::Receiver<PlayerEvent>, Signatures) {
+    signature_probe_with(zapbox::player::TimeshiftSettings::default())
+}
+
+/// [`signature_probe`] with these timeshift settings.
+fn signature_probe_with(
+    timeshift: zapbox::player::TimeshiftSettings,
+) -> (Player, mpsc::Receiver<PlayerEvent>, Signatures) {
     let (tx, events) = mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
     let sink: EventSink = Arc::new(move |e| {
@@ -407,12 +418,13 @@ fn signature_probe() -> (Player, mpsc::Receiver<PlayerEvent>, Signatures) {
     });
     let frames: Signatures = Default::default();
     let kept = frames.clone();
-    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
+    let mut config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
         let sig = signature(&frame);
         if let Ok(mut f) = kept.lock() {
             f.push((Instant::now(), sig));
         }
     })));
+    config.timeshift = timeshift;
     (
         Player::new(config, sink).expect("GStreamer initialises"),
         events,
@@ -480,10 +492,66 @@ fn loop_distance(a: Duration, b: Duration, period: Duration) -> Duration {
 /// reference; after a 25 s pause the first one must show what the reference showed about 25 s
 /// before (modulo the 10 s loop: 5 s apart, not 0), then STOP brings it back to live.
 fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
+    timeshift_pause(f, zapbox::player::TimeshiftSettings::default())
+}
+
+/// The same with a RAM window of about 10 s and `timeshift.dir` set: the 25 s pause can only
+/// resume from the disk part, which must show the right picture and hand over to the RAM ring
+/// without a stall; the segments are gone once the channel is no longer watched.
+fn timeshift_pause_from_disk(f: &Fixture) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("zapbox-test-timeshift-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let settings = zapbox::player::TimeshiftSettings {
+        seconds: 5,
+        disk: Some(zapbox::player::DiskSettings {
+            dir: dir.clone(),
+            max_seconds: 3600,
+            floor_bytes: 64 << 20,
+        }),
+        ..Default::default()
+    };
+    let outcome = timeshift_pause(f, settings);
+    let files = || {
+        walk(&dir)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "ts"))
+            .count()
+    };
+    // The players are gone: nothing may stay behind (the writer deletes its folder at once).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while files() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let left = files();
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome?;
+    if left > 0 {
+        return Err(format!("{left} segment files left behind"));
+    }
+    Ok(())
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn timeshift_pause(f: &Fixture, settings: zapbox::player::TimeshiftSettings) -> Result<(), String> {
     const LOOP: Duration = Duration::from_secs(10);
+    let disk = settings.disk.as_ref().map(|d| d.dir.clone());
     let source = f.lineup.by_number(1).ok_or("channel 1")?.sources[0].clone();
     let (reference, reference_events, live_frames) = signature_probe();
-    let (player, events, frames) = signature_probe();
+    let (player, events, frames) = signature_probe_with(settings);
     let play = |request: u64, start: zapbox::core::StartAt| {
         player.execute(PlayerCommand::Play {
             request: RequestId(request),
@@ -535,6 +603,13 @@ fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
     if buffered < 25_000 {
         return Err(format!("the window holds only {buffered} ms"));
     }
+    if let Some(dir) = disk.as_ref() {
+        let segments = walk(dir).len();
+        eprintln!("    {segments} segment files on disk while paused");
+        if segments == 0 {
+            return Err("nothing spilled to disk".into());
+        }
+    }
 
     play(2, zapbox::core::StartAt::BehindLive { ms: 25_000 });
     let started = wait_for(
@@ -575,6 +650,22 @@ fn timeshift_pause_and_play(f: &Fixture) -> Result<(), String> {
             "the resumed picture matches live {} ms before, not {behind} ms (mod 10 s)",
             age.as_millis()
         ));
+    }
+
+    if disk.is_some() {
+        // The reader crosses from the disk into the RAM ring about 15 s after resuming (a 10 s
+        // ring, entered a tenth in): the picture must run on through it.
+        for _ in 0..9 {
+            let before = count(&frames);
+            std::thread::sleep(Duration::from_secs(2));
+            let shown = count(&frames) - before;
+            if shown < 30 {
+                return Err(format!(
+                    "only {shown} frames in 2 s while reading on from the disk"
+                ));
+            }
+        }
+        eprintln!("    18 s after resuming from disk the picture still runs (through the hand-over to RAM)");
     }
 
     play(3, zapbox::core::StartAt::Live);

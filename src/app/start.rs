@@ -260,6 +260,8 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
             board: format!("{} — {}", board.name, board.description),
             network,
         },
+        // Catch-up URLs name dates in the box's own zone (the TZ the system is set to).
+        zone: jiff::tz::TimeZone::system(),
         ..Settings::default()
     }
 }
@@ -326,6 +328,15 @@ fn player_config(
         timeshift: crate::player::TimeshiftSettings {
             seconds: u64::from(config.timeshift.ram_seconds),
             ram_bytes: u64::from(config.timeshift.ram_mib) << 20,
+            disk: config
+                .timeshift
+                .dir
+                .clone()
+                .map(|dir| crate::player::DiskSettings {
+                    dir,
+                    max_seconds: u64::from(config.timeshift.disk_minutes) * 60,
+                    floor_bytes: u64::from(config.timeshift.disk_floor_mib) << 20,
+                }),
         },
     }
 }

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! `zapbox record`: record a multicast/RTP channel for some seconds without the UI (integrators,
-//! tests). Argument handling and output only: loading is `net::lineup_load`, recording
+//! tests), and `zapbox record --resume`: pick up the recordings a crash or power cut interrupted.
+//! Argument handling and output only: loading is `net::lineup_load`, recording
 //! `player::record`. Joins the channel's group on this machine's network like the player does.
+//!
+//! Exit status: 0 when every recording ran to its end; 1 when nothing could be recorded (or a
+//! resumed channel sent nothing: it stays in progress for the next `--resume`); 2 on bad usage;
+//! 3 when a recording stopped early (disk full, write error), its folder keeping what was written.
 
 use crate::lineup::{Channel, Lineup};
 use crate::net::http::HttpLimits;
 use crate::net::lineup_load::load_lineup;
-use crate::player::record::record;
+use crate::player::record::{Recorded, State, record, resume_all};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,8 +29,12 @@ pub struct RecordArgs {
     #[arg(long, value_name = "PLAYLIST")]
     pub playlist: Vec<String>,
     /// How long to record, from the first data received.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub seconds: u64,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400), required_unless_present = "resume")]
+    pub seconds: Option<u64>,
+    /// Instead of a new recording: record on every recording in --out that a crash or power cut
+    /// interrupted (a new segment until its planned end, the time away written as a gap).
+    #[arg(long, conflicts_with_all = ["url", "channel", "seconds"])]
+    pub resume: bool,
     /// Directory that receives one folder per recording (stream.ts and recording.json).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -37,6 +46,13 @@ pub struct RecordArgs {
 /// Records; exit status 0 with the recording's folder, 1 when nothing could be recorded, 2 on
 /// bad usage.
 pub fn run(args: &RecordArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if args.resume {
+        return resume(args, out, err);
+    }
+    let Some(seconds) = args.seconds else {
+        writeln!(err, "zapbox record: give --seconds")?;
+        return Ok(ExitCode::from(2));
+    };
     let channel = match pick(args) {
         Ok(c) => c,
         Err(why) => {
@@ -44,21 +60,70 @@ pub fn run(args: &RecordArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             return Ok(ExitCode::from(2));
         }
     };
-    match record(&channel, args.seconds, &args.out, None) {
-        Ok(done) if args.json => {
-            let doc = serde_json::json!({ "folder": done.folder, "recording": done.sidecar });
-            writeln!(out, "{doc}")?;
-            Ok(ExitCode::SUCCESS)
-        }
+    match record(&channel, seconds, &args.out, None) {
         Ok(done) => {
-            writeln!(out, "{}", done.folder.display())?;
-            Ok(ExitCode::SUCCESS)
+            if args.json {
+                writeln!(out, "{}", document(&done))?;
+            } else {
+                writeln!(out, "{}", done.folder.display())?;
+            }
+            Ok(status(&done, err)?)
         }
         Err(e) => {
             writeln!(err, "zapbox record: {e}")?;
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `--resume`: every interrupted recording in --out, one line (or JSON object) each.
+fn resume(args: &RecordArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let mut worst = ExitCode::SUCCESS;
+    let mut docs = Vec::new();
+    for (folder, result) in resume_all(&args.out, None) {
+        match result {
+            Ok(done) => {
+                if args.json {
+                    docs.push(document(&done));
+                } else {
+                    writeln!(out, "{}", done.folder.display())?;
+                }
+                let code = status(&done, err)?;
+                if code != ExitCode::SUCCESS {
+                    worst = code;
+                }
+            }
+            Err(e) => {
+                writeln!(err, "zapbox record: {}: {e}", folder.display())?;
+                worst = ExitCode::from(1);
+            }
+        }
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::Value::Array(docs))?;
+    }
+    Ok(worst)
+}
+
+fn document(done: &Recorded) -> serde_json::Value {
+    serde_json::json!({ "folder": done.folder, "recording": done.sidecar })
+}
+
+/// 0 for a recording that ran to its end; 3, with the notice, for one the disk stopped.
+fn status(done: &Recorded, err: &mut dyn Write) -> std::io::Result<ExitCode> {
+    let why = match done.sidecar.state {
+        State::Complete | State::Recording => return Ok(ExitCode::SUCCESS),
+        State::DiskFull => "the disk is full",
+        State::WriteFailed => "a write failed",
+    };
+    writeln!(
+        err,
+        "zapbox record: {why}: the recording stopped after {:.0} s; {} keeps the {} bytes written",
+        done.sidecar.seconds,
+        done.folder.display(),
+        done.sidecar.bytes
+    )?;
+    Ok(ExitCode::from(3))
 }
 
 /// The channel named by the arguments: the URL as a one-channel lineup, or --channel in the playlists.

@@ -116,6 +116,10 @@ fn notice_msgid(notice: &Notice) -> (&'static str, String) {
             "The pause outlasted the buffer: playing from its start",
             String::new(),
         ),
+        Notice::TimeshiftRamOnly => (
+            "The timeshift disk is too slow or full: keeping the last minute only",
+            String::new(),
+        ),
     }
 }
 

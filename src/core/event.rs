@@ -73,6 +73,11 @@ pub enum PlayerEvent {
     /// The live channel's timeshift window, every second: its oldest keyframe is `buffered_ms`
     /// behind live (what REWIND and the skips can reach).
     Buffered { request: RequestId, buffered_ms: u64 },
+    /// The disk part of the live channel's window was given up: the RAM window goes on alone.
+    TimeshiftDisk {
+        request: RequestId,
+        problem: DiskProblem,
+    },
     /// A hot channel was given up: the player left its group.
     HotLost { channel: ChannelKey, reason: HotLoss },
     /// The measured bitrate of a joined channel (live or hot), when first known and when it moves.
@@ -138,6 +143,17 @@ pub enum ZapPath {
     Cold,
     /// HLS, DASH or HTTP.
     Ott,
+}
+
+/// Why the timeshift window's disk part was given up (the RAM window stays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DiskProblem {
+    /// The disk took the stream slower than it arrived.
+    Slow,
+    /// No space left above the free-space floor.
+    Full,
+    /// The folder could not be created or written.
+    Failed,
 }
 
 /// Why a hot channel was given up.

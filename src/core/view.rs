@@ -137,6 +137,8 @@ pub enum Notice {
     PinLocked { minutes: u32 },
     /// A pause outlasted the timeshift window: playing on from the oldest frame kept.
     TimeshiftFromStart,
+    /// The timeshift disk was too slow or full: only the RAM window is kept.
+    TimeshiftRamOnly,
 }
 
 impl Notice {

@@ -290,6 +290,25 @@ impl TsRing {
         self.keyframes().last()
     }
 
+    /// A raw reader at exactly `position` (no PAT/PMT prefix, no keyframe wait), for copying the
+    /// ring byte for byte (the timeshift spill) or taking over where a disk reader stopped.
+    /// `None` when `position` is no longer stored or not yet written.
+    pub fn reader_at(&self, position: u64) -> Option<Cursor> {
+        (self.oldest()..=self.head())
+            .contains(&position)
+            .then_some(Cursor {
+                pos: position,
+                awaiting_keyframe: false,
+                psi_pending: false,
+            })
+    }
+
+    /// The cached PAT and PMT packets (what a keyframe reader is handed first); none before
+    /// the PMT is known.
+    pub fn psi_packets(&self) -> impl Iterator<Item = &[u8; TS_PACKET_SIZE]> {
+        self.store.program.psi_packets()
+    }
+
     /// A tap reader (guide, statistics): starts with the next packet pushed, no prefix.
     pub fn reader_from_head(&self) -> Cursor {
         Cursor {

@@ -56,7 +56,7 @@ impl Engine {
         Ok(Self {
             ingest: Ingest::new(
                 config.multicast_interface,
-                config.timeshift,
+                config.timeshift.clone(),
                 events.clone(),
                 notify,
             ),

@@ -20,6 +20,7 @@
 //! thread, which leaves it.
 
 use super::EventSink;
+use super::spill::{OpenSegment, Spill};
 use super::timeshift::{self, TimeshiftSettings};
 use crate::core::{ErrorKind, HotLoss, PlayerError, PlayerEvent, RequestId, StartAt};
 use crate::lineup::{ChannelKey, MulticastGroup, Source};
@@ -110,6 +111,9 @@ impl Ingest {
         events: EventSink,
         notices: Notify,
     ) -> Self {
+        if let Some(disk) = timeshift.disk.as_ref() {
+            super::spill::clean_stale(&disk.dir);
+        }
         Self {
             taps: HashMap::new(),
             interface,
@@ -126,7 +130,7 @@ impl Ingest {
                 key,
                 channel.clone(),
                 self.interface,
-                self.timeshift,
+                self.timeshift.clone(),
                 self.events.clone(),
                 &self.notices,
             )?;
@@ -179,8 +183,25 @@ struct Consumer {
     delay: Option<Duration>,
     /// Paused: fed nothing; the cursor waits while the window fills.
     paused: bool,
+    /// Reading the disk part of the window (behind the RAM ring's start); `cursor` takes over
+    /// where the two meet.
+    disk: Option<DiskRead>,
     /// The ring's continuity-error count when last reported (or when attached).
     cc_reported: u64,
+}
+
+/// A consumer's place in the disk part of the window.
+struct DiskRead {
+    position: u64,
+    /// PAT/PMT go first (a start at a keyframe on disk).
+    psi_pending: bool,
+    segment: OpenSegment,
+}
+
+/// Where a consumer behind live starts.
+enum Start {
+    Ring(Cursor),
+    Disk(u64),
 }
 
 /// A recording reading a tap: what follows its cursor goes to its writer as chunks.
@@ -208,6 +229,10 @@ struct TapState {
     timeshift: TimeshiftSettings,
     /// Since when no consumer reads the tap (it gives its window back after a while).
     unwatched_since: Option<Instant>,
+    /// The window's disk part while the tap is watched and `timeshift.dir` is set.
+    spill: Option<Spill>,
+    /// The disk part was given up for this window (it starts again with the next one).
+    spill_lost: bool,
     reorder: RtpReorder,
     eit: crate::mpegts::eit::EitCollector,
     consumer: Option<Consumer>,
@@ -240,6 +265,8 @@ impl Tap {
             epoch: joined,
             timeshift,
             unwatched_since: Some(joined),
+            spill: None,
+            spill_lost: false,
             reorder: RtpReorder::new(REORDER_WINDOW),
             eit: crate::mpegts::eit::EitCollector::new(),
             consumer: None,
@@ -295,14 +322,23 @@ impl Tap {
             StartAt::Live => None,
             StartAt::BehindLive { ms } => Some(Duration::from_millis(ms)),
         };
-        let shifted = behind.and_then(|d| state.cursor_behind_live(d));
-        let (cursor, delay) = match shifted {
-            Some((cursor, delay)) => (cursor, Some(delay)),
-            None => (state.ring.reader_from_last_keyframe(), None),
+        let shifted = behind.and_then(|d| state.start_behind_live(d));
+        let (cursor, disk, delay) = match shifted {
+            Some((Start::Ring(cursor), delay)) => (cursor, None, Some(delay)),
+            Some((Start::Disk(position), delay)) => {
+                let disk = DiskRead {
+                    position,
+                    psi_pending: true,
+                    segment: OpenSegment::default(),
+                };
+                (state.ring.reader_from_head(), Some(disk), Some(delay))
+            }
+            None => (state.ring.reader_from_last_keyframe(), None, None),
         };
-        let cached = !cursor.is_awaiting_keyframe();
+        let start_position = disk.as_ref().map_or(cursor.position(), |d| d.position);
+        let cached = disk.is_some() || !cursor.is_awaiting_keyframe();
         let behind_live = match (cached, delay) {
-            (true, Some(_)) => state.age_of(cursor.position()),
+            (true, Some(_)) => state.age_of(start_position),
             (true, None) => state.keyframe.map(|(_, at)| at.elapsed()),
             (false, _) => None,
         };
@@ -319,6 +355,7 @@ impl Tap {
             service: None,
             delay,
             paused: false,
+            disk,
             cc_reported,
         });
         state.unwatched_since = None;
@@ -441,7 +478,8 @@ impl TapState {
         self.last_data = Some(now);
     }
 
-    /// Pushes what the ring has beyond the consumer's cursor into its appsrc.
+    /// Pushes what the window has beyond the consumer's place (on disk, then in the ring) into
+    /// its appsrc.
     fn feed(&mut self, out: &mut Vec<u8>) {
         let Some(consumer) = self.consumer.as_mut() else {
             return;
@@ -450,88 +488,171 @@ impl TapState {
             return;
         }
         out.clear();
-        let budget = match consumer.delay {
-            None => 4 << 20,
-            Some(delay) => {
-                // What had arrived `delay` ago: the pipeline sees live timing, shifted.
-                let due = timeshift::micros_since(self.epoch)
-                    .checked_sub(u64::try_from(delay.as_micros()).unwrap_or(u64::MAX));
-                let end = due.and_then(|t| self.arrivals.position_at(t)).unwrap_or(0);
-                let packets = end.saturating_sub(consumer.cursor.position());
-                usize::try_from(packets)
-                    .unwrap_or(usize::MAX)
-                    .saturating_mul(crate::mpegts::TS_PACKET_SIZE)
-                    .min(4 << 20)
-            }
+        // Behind live: only what had arrived `delay` ago, so the pipeline sees live timing, shifted.
+        let limit = match consumer.delay {
+            None => u64::MAX,
+            Some(delay) => timeshift::micros_since(self.epoch)
+                .checked_sub(u64::try_from(delay.as_micros()).unwrap_or(u64::MAX))
+                .and_then(|t| position_at(&self.arrivals, self.spill.as_ref(), t))
+                .unwrap_or(0),
         };
-        if budget == 0 {
+        if let Some(disk) = consumer.disk.as_mut() {
+            match read_disk(disk, &self.ring, self.spill.as_ref(), limit, out) {
+                DiskStep::Read => {}
+                DiskStep::HandOver(cursor) => {
+                    log::debug!("timeshift: the disk reader reached the RAM window");
+                    consumer.cursor = cursor;
+                    consumer.disk = None;
+                }
+                DiskStep::Lost => {
+                    log::warn!("timeshift: the disk part is gone; going on from the RAM window's start");
+                    if let Some(cursor) = self
+                        .ring
+                        .oldest_keyframe()
+                        .and_then(|k| self.ring.reader_from_keyframe_before(k))
+                    {
+                        consumer.cursor = cursor;
+                    }
+                    consumer.disk = None;
+                }
+            }
+        }
+        if consumer.disk.is_none() {
+            let packets = limit.saturating_sub(consumer.cursor.position());
+            let budget = usize::try_from(packets)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(crate::mpegts::TS_PACKET_SIZE)
+                .min(4 << 20)
+                .saturating_sub(out.len());
+            if budget > 0 {
+                match self.ring.read(&mut consumer.cursor, out, budget) {
+                    Ok(_) => {}
+                    Err(behind) if consumer.delay.is_some() => {
+                        // The window moved past the picture: go on from the oldest keyframe kept.
+                        log::warn!(
+                            "the timeshift window moved past the picture ({behind}); going on from its start"
+                        );
+                        if let Some(cursor) = self
+                            .ring
+                            .oldest_keyframe()
+                            .and_then(|k| self.ring.reader_from_keyframe_before(k))
+                        {
+                            consumer.cursor = cursor;
+                        }
+                    }
+                    Err(behind) => {
+                        log::warn!(
+                            "the player fell behind the ring ({behind}); restarting at the last keyframe"
+                        );
+                        consumer.cursor = self.ring.reader_from_last_keyframe();
+                    }
+                }
+            }
+        }
+        if out.is_empty() {
             return;
         }
-        match self.ring.read(&mut consumer.cursor, out, budget) {
-            Ok(0) => {}
-            Ok(_) => {
-                if !consumer.fed_any {
-                    consumer.fed_any = true;
-                    log::debug!(
-                        "first keyframe fed {} ms after attaching ({} ms after the join)",
-                        consumer.attached.elapsed().as_millis(),
-                        self.joined.elapsed().as_millis()
-                    );
-                }
-                consumer.subtitles.scan(out);
-                consumer.subtitles.strip(out);
-                if out.is_empty() {
-                    return;
-                }
-                let buffer = gst::Buffer::from_slice(std::mem::take(out));
-                if consumer.appsrc.push_buffer(buffer).is_err() {
-                    // The pipeline is shutting down.
-                    self.consumer = None;
-                }
-            }
-            Err(behind) if consumer.delay.is_some() => {
-                // The window moved past the picture: go on from the oldest keyframe kept.
-                log::warn!("the timeshift window moved past the picture ({behind}); going on from its start");
-                if let Some(cursor) = self
-                    .ring
-                    .oldest_keyframe()
-                    .and_then(|k| self.ring.reader_from_keyframe_before(k))
-                {
-                    consumer.cursor = cursor;
-                }
-            }
-            Err(behind) => {
-                log::warn!("the player fell behind the ring ({behind}); restarting at the last keyframe");
-                consumer.cursor = self.ring.reader_from_last_keyframe();
-            }
+        if !consumer.fed_any {
+            consumer.fed_any = true;
+            log::debug!(
+                "first keyframe fed {} ms after attaching ({} ms after the join)",
+                consumer.attached.elapsed().as_millis(),
+                self.joined.elapsed().as_millis()
+            );
+        }
+        consumer.subtitles.scan(out);
+        consumer.subtitles.strip(out);
+        if out.is_empty() {
+            return;
+        }
+        let buffer = gst::Buffer::from_slice(std::mem::take(out));
+        if consumer.appsrc.push_buffer(buffer).is_err() {
+            // The pipeline is shutting down.
+            self.consumer = None;
         }
     }
 
-    /// A cursor at the keyframe at or before `behind` live, and the delay to feed it with;
-    /// `None` when the window holds no keyframe yet.
-    fn cursor_behind_live(&self, behind: Duration) -> Option<(Cursor, Duration)> {
+    /// Where a consumer `behind` live starts (the keyframe at or before that point, on disk when
+    /// the RAM ring no longer holds it; the oldest kept when the window is shorter) and the delay
+    /// to feed it with; `None` when the window holds no keyframe yet.
+    fn start_behind_live(&self, behind: Duration) -> Option<(Start, Duration)> {
         let now = timeshift::micros_since(self.epoch);
         let target = now.saturating_sub(u64::try_from(behind.as_micros()).unwrap_or(u64::MAX));
-        let position = self.arrivals.position_at(target).unwrap_or(0);
-        let cursor = self.ring.reader_from_keyframe_before(position)?;
+        let position = position_at(&self.arrivals, self.spill.as_ref(), target).unwrap_or(0);
+        let ring_start = self.ring.oldest_keyframe().unwrap_or(u64::MAX);
+        let on_disk = self
+            .spill
+            .as_ref()
+            .filter(|_| position < ring_start)
+            .and_then(|spill| {
+                let index = spill.index().lock().ok()?;
+                index
+                    .keyframe_before(position)
+                    .or_else(|| index.oldest_keyframe())
+            })
+            .map(|k| k.position)
+            .filter(|&k| k < ring_start);
+        let (start, at) = match on_disk {
+            Some(position) => (Start::Disk(position), position),
+            None => {
+                let cursor = self.ring.reader_from_keyframe_before(position)?;
+                (Start::Ring(cursor), cursor.position())
+            }
+        };
         // Behind live by what was asked, or by the window's start when it is shorter.
-        let delay = self
-            .age_of(cursor.position())
-            .map_or(behind, |age| age.min(behind));
-        Some((cursor, delay))
+        let delay = self.age_of(at).map_or(behind, |age| age.min(behind));
+        Some((start, delay))
     }
 
-    /// How long ago the packet at `position` arrived.
+    /// How long ago the packet at `position` arrived (the RAM ring's index, else the disk's).
     fn age_of(&self, position: u64) -> Option<Duration> {
-        let at = self.arrivals.time_of(position)?;
+        let ring = (position >= self.ring.oldest())
+            .then(|| self.arrivals.time_of(position))
+            .flatten();
+        let at = ring.or_else(|| self.spill.as_ref()?.index().lock().ok()?.time_of(position))?;
         Some(Duration::from_micros(
             timeshift::micros_since(self.epoch).saturating_sub(at),
         ))
     }
 
-    /// The live consumer's window: how far behind live its oldest keyframe is.
+    /// The live consumer's window: how far behind live its oldest keyframe (on disk or in RAM) is.
     fn buffered(&self) -> Option<Duration> {
-        self.ring.oldest_keyframe().and_then(|k| self.age_of(k))
+        let on_disk = self
+            .spill
+            .as_ref()
+            .and_then(|s| s.index().lock().ok()?.oldest_keyframe())
+            .map(|k| k.position);
+        on_disk
+            .or_else(|| self.ring.oldest_keyframe())
+            .and_then(|k| self.age_of(k))
+    }
+
+    /// Starts the disk part of a watched tap's window (when `timeshift.dir` is set), hands it
+    /// what arrived, and drops it with the window; a problem is returned once, when it is given up.
+    fn keep_spill(&mut self) -> Option<crate::core::DiskProblem> {
+        let watched = self.unwatched_since.is_none();
+        let problem = match (self.spill.as_mut(), self.timeshift.disk.as_ref()) {
+            (Some(spill), _) => spill.feed(&self.ring, timeshift::micros_since(self.epoch)).err(),
+            (None, Some(disk)) if watched && !self.spill_lost => {
+                let start = self.ring.oldest_keyframe()?;
+                match Spill::start(disk, &self.ring, start) {
+                    Ok(spill) => {
+                        self.spill = Some(spill);
+                        None
+                    }
+                    Err(e) => {
+                        log::warn!("timeshift disk {}: {e}", disk.dir.display());
+                        Some(crate::core::DiskProblem::Failed)
+                    }
+                }
+            }
+            _ => None,
+        };
+        if problem.is_some() {
+            self.spill = None;
+            self.spill_lost = true;
+        }
+        problem
     }
 
     /// Grows the ring of a watched tap to its timeshift window once the bitrate is known; gives
@@ -541,6 +662,11 @@ impl TapState {
         let unwatched = self
             .unwatched_since
             .is_some_and(|t| t.elapsed() >= timeshift::SHRINK_AFTER);
+        if unwatched {
+            // The window is given back: its disk part goes with it, and the next one starts afresh.
+            self.spill = None;
+            self.spill_lost = false;
+        }
         let wanted = match (unwatched, self.ring.stats().bitrate_bps) {
             (true, _) => RING_PACKETS,
             (false, Some(bps)) if self.unwatched_since.is_none() => {
@@ -645,6 +771,14 @@ impl Receive {
                 (self.events)(event);
             }
             state.feed_recorders();
+            if let Some(problem) = state.keep_spill()
+                && let Some(consumer) = state.consumer.as_ref()
+            {
+                (self.events)(PlayerEvent::TimeshiftDisk {
+                    request: consumer.request,
+                    problem,
+                });
+            }
             if bitrate_checked.elapsed() >= BITRATE_EVERY {
                 bitrate_checked = Instant::now();
                 self.report_bitrate(&state, &mut bitrate_reported);
@@ -775,5 +909,76 @@ fn network(e: impl std::fmt::Display) -> PlayerError {
     PlayerError {
         kind: ErrorKind::Network,
         detail: e.to_string(),
+    }
+}
+
+/// The end of what had arrived by `t_us`: the RAM ring's index, else the disk's.
+fn position_at(arrivals: &Arrivals, spill: Option<&Spill>, t_us: u64) -> Option<u64> {
+    arrivals
+        .position_at(t_us)
+        .or_else(|| spill?.index().lock().ok()?.position_at(t_us))
+}
+
+/// What a disk read did.
+enum DiskStep {
+    Read,
+    /// The ring holds the reader's position: it reads on from there.
+    HandOver(Cursor),
+    /// The disk part is gone (given up, or deleted under the reader).
+    Lost,
+}
+
+/// Reads a consumer's next packets from disk, up to `limit`; hands over to the ring once the ring
+/// holds the position with a tenth of its length to spare (so the ring does not overwrite it at once).
+fn read_disk(
+    disk: &mut DiskRead,
+    ring: &crate::mpegts::TsRing,
+    spill: Option<&Spill>,
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> DiskStep {
+    let margin = (ring.capacity() / 10) as u64;
+    let hand_over = |disk: &mut DiskRead, out: &mut Vec<u8>| {
+        let cursor = ring.reader_at(disk.position)?;
+        if disk.psi_pending {
+            ring.psi_packets().for_each(|p| out.extend_from_slice(p));
+        }
+        Some(DiskStep::HandOver(cursor))
+    };
+    if disk.position >= ring.oldest().saturating_add(margin)
+        && let Some(step) = hand_over(disk, out)
+    {
+        return step;
+    }
+    let Some(index) = spill.and_then(|s| s.index().lock().ok()) else {
+        return DiskStep::Lost;
+    };
+    if index.oldest().is_none_or(|oldest| disk.position < oldest) {
+        // The disk window's start passed the reader (the core moves the position on its own).
+        let Some(keyframe) = index.oldest_keyframe() else {
+            return DiskStep::Lost;
+        };
+        log::warn!("timeshift: the disk window moved past the picture; going on from its start");
+        disk.position = keyframe.position;
+        disk.psi_pending = true;
+    }
+    if disk.psi_pending {
+        ring.psi_packets().for_each(|p| out.extend_from_slice(p));
+        disk.psi_pending = false;
+    }
+    let max = ((4 << 20) / crate::mpegts::TS_PACKET_SIZE) as u64;
+    match disk.segment.read(&index, disk.position, limit, max, out) {
+        Ok(0) if disk.position < limit => {
+            drop(index);
+            hand_over(disk, out).unwrap_or(DiskStep::Read)
+        }
+        Ok(n) => {
+            disk.position += n;
+            DiskStep::Read
+        }
+        Err(e) => {
+            log::warn!("timeshift: reading the disk window: {e}");
+            DiskStep::Lost
+        }
     }
 }

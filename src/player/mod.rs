@@ -46,12 +46,14 @@ pub mod pipeline;
 mod progress;
 pub mod record;
 mod session;
+pub mod spill;
 mod subtitles;
 pub mod timeshift;
 
 pub use ingest::{HOT_SILENCE, STALL_AFTER};
 pub use output::{AudioTap, FrameCallback, Outputs, VideoFrame, VideoOutput};
 pub use pipeline::Decoder;
+pub use spill::DiskSettings;
 pub use timeshift::TimeshiftSettings;
 
 use crate::core::{PlayerCommand, PlayerEvent};

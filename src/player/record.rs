@@ -1,29 +1,49 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! Recording a multicast/RTP channel without the UI: MPEG-TS passthrough from the channel's
-//! ingest tap (every PID of the stream as it arrives: video, all audio, subtitles, teletext,
-//! EIT) into one folder per recording with the TS and a JSON sidecar.
+//! Recording a multicast/RTP channel: MPEG-TS passthrough from the channel's ingest tap (every
+//! PID of the stream as it arrives: video, all audio, subtitles, teletext, EIT) into one folder
+//! per recording with the TS segments and a JSON sidecar.
 //!
 //! ```text
-//!  tap (ring) ──chunks──> writer (this thread) ──> DIR/<number>-<name>-<start>/stream.ts.part
-//!                                               └─> at the end: fsync, rename to stream.ts,
-//!                                                   recording.json written atomically
+//!  tap (ring) ──chunks──> writer (the recording's thread) ──> DIR/<number>-<name>-<start>/
+//!                                                              stream.ts        first segment
+//!                                                              stream-2.ts      after a restart
+//!                                                              stream-3.ts.part being written
+//!                                                              recording.json   sidecar (atomic)
+//!                                                              .reserve         room for the sidecar
 //! ```
-//! The tap's receive thread never waits for the disk: it queues chunks and counts the ones it
-//! had to drop. The recording starts with PAT/PMT and the newest keyframe the tap holds, so the
-//! file plays from its first byte; it lasts the asked seconds of wall-clock time from the first
-//! chunk. A silence of more than [`GAP_AFTER`] is written into the sidecar as a gap. A finished
-//! recording never has a `.part` file; a failed one leaves no folder behind.
 //!
-//! Other channels (HLS, DASH, HTTP, RTSP, RTMP) are not recorded yet: they need GStreamer's
-//! demuxers to remux their segments, and say so.
+//! The tap's receive thread never waits for the disk: it queues chunks and counts the ones it
+//! had to drop. Each segment starts with PAT/PMT and the newest keyframe the tap holds, so it
+//! plays from its first byte. A recording has a planned end in wall-clock time (the asked
+//! seconds from the first chunk), written into the sidecar when it starts.
+//!
+//! Why it is built this way, failure by failure:
+//! - **Crash or power cut.** The sidecar says `"state": "recording"` until the end, and what is
+//!   written reaches the file at least every [`FLUSH_EVERY`], so the file's modification time is
+//!   when data last arrived. [`resume`] (run at start: `zapbox record --resume`, the app's
+//!   recorder) cuts the dangling `.part` to whole 188-byte packets, syncs and renames it into a
+//!   finished segment, writes the time the recorder was away as a gap (`"cause": "restart"`) and,
+//!   when the planned end is still ahead, records on into the next segment. Two playable files
+//!   and one sidecar that says what is missing, instead of one file that may end in half a packet.
+//! - **A stalled channel.** Silence never ends a recording: the file is kept and every silence
+//!   longer than [`GAP_AFTER`] is a gap (`"cause": "silence"`) in the sidecar, saved when it ends.
+//! - **A full disk.** Writes are the recorder's own (not `write_all`), so it knows exactly how
+//!   many bytes reached the file; on an error the segment is cut back to the last whole packet,
+//!   synced and renamed, and the recording stops with `"state": "disk-full"`. The folder holds a
+//!   [`RESERVE_BYTES`] file while recording; it is deleted first, so the final sidecar still
+//!   fits on a disk that has no room left.
+//!
+//! A finished recording never has a `.part` file; one that never received anything leaves no
+//! folder behind. Other channels (HLS, DASH, HTTP, RTSP, RTMP) are not recorded yet: they need
+//! GStreamer's demuxers to remux their segments, and say so.
 
-use super::ingest::{Ingest, TapKey};
+use super::ingest::{Ingest, Recording, TapKey};
 use crate::core::PlayerError;
-use crate::lineup::{Channel, ChannelKey};
-use crate::system::atomic::write_atomic;
-use serde::Serialize;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use crate::lineup::{Channel, ChannelKey, Source};
+use crate::system::atomic::{remove_stale_temps, write_atomic};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,8 +55,21 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const GAP_AFTER: Duration = Duration::from_secs(1);
 /// No data at all for this long after the join: the channel does not send, nothing is kept.
 pub const NO_DATA_AFTER: Duration = Duration::from_secs(10);
+/// Written bytes reach the file at least this often: a crash loses at most this much, and the
+/// file's modification time says when data last arrived.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// Kept free in the folder while recording, for the sidecar of a recording the disk stopped.
+pub const RESERVE_BYTES: usize = 64 * 1024;
+/// Gaps listed in one sidecar; more are counted in `gaps_left_out` (a flapping channel must not
+/// grow the sidecar without bound).
+pub const MAX_GAPS: usize = 1000;
+/// Bytes gathered before a write (besides [`FLUSH_EVERY`]).
+const WRITE_BYTES: usize = 256 * 1024;
+const PACKET: u64 = 188;
+pub const SIDECAR: &str = "recording.json";
+const RESERVE: &str = ".reserve";
 
-/// Why a recording did not happen or did not finish.
+/// Why a recording did not happen or did not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error(
@@ -47,49 +80,104 @@ pub enum RecordError {
     Join(PlayerError),
     #[error("nothing received from the channel in {} s; nothing recorded", NO_DATA_AFTER.as_secs())]
     NoData,
+    #[error("{}: not a recording in progress ({why})", .folder.display())]
+    NotInProgress { folder: PathBuf, why: String },
     #[error("writing {}: {source}", .path.display())]
     Io { path: PathBuf, source: io::Error },
 }
 
-/// A finished recording.
+/// A recording that ended (completely, or stopped by the disk: see `sidecar.state`).
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub folder: PathBuf,
     pub sidecar: Sidecar,
 }
 
+/// Where a recording stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Being written, or interrupted by a crash or power cut: [`resume`] picks it up.
+    Recording,
+    /// Ran to its planned end (gaps, if any, are listed).
+    Complete,
+    /// Stopped early because the disk was full; the segments hold what was written before.
+    DiskFull,
+    /// Stopped early by another write error; the segments hold what was written before.
+    WriteFailed,
+}
+
+/// Why part of a recording is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GapCause {
+    /// The channel sent nothing.
+    Silence,
+    /// The recorder was not running (crash, power cut, restart).
+    Restart,
+}
+
 /// `recording.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sidecar {
     pub channel: SidecarChannel,
     /// The stream URL recorded.
     pub source: String,
-    /// When the first and the last byte arrived, RFC 3339.
+    /// The MPEG-TS program picked from a multi-program stream, if the playlist named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<u16>,
+    pub state: State,
+    /// When the first byte arrived, RFC 3339.
     pub start: String,
+    /// When the recording is to end (start + asked length), RFC 3339.
+    pub planned_end: String,
+    /// When the last segment ended (the start while the first one is written), RFC 3339.
     pub end: String,
+    /// From start to end.
     pub seconds: f64,
+    /// In all segments.
     pub bytes: u64,
-    /// Silences longer than [`GAP_AFTER`], and chunks lost to a slow disk.
+    pub segments: Vec<Segment>,
+    /// Silences longer than [`GAP_AFTER`] and the times the recorder was not running.
     pub gaps: Vec<Gap>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub gaps_left_out: u64,
+    /// Chunks lost because the disk was slower than the stream.
     pub dropped_chunks: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SidecarChannel {
     pub number: u32,
     pub name: String,
     pub tvg_id: Option<String>,
 }
 
+/// One file of a recording, in order; each plays on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// The file's name in the folder (`stream.ts`, `stream-2.ts`, …).
+    pub file: String,
+    pub start: String,
+    pub end: String,
+    pub bytes: u64,
+}
+
 /// A stretch without data: from `start` (RFC 3339), `seconds` long.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gap {
     pub start: String,
     pub seconds: f64,
+    pub cause: GapCause,
 }
 
 /// Records `seconds` of `channel`'s first multicast/RTP source into a new folder under `dir`.
-/// `interface` is the multicast interface (as the player's).
+/// `interface` is the multicast interface (as the player's). Blocks for the recording's length:
+/// run it on its own thread.
 pub fn record(
     channel: &Channel,
     seconds: u64,
@@ -101,28 +189,10 @@ pub fn record(
         .iter()
         .find(|s| TapKey::of(s).is_some())
         .ok_or(RecordError::NotMulticast(channel.number))?;
-    let key = TapKey::of(source).ok_or(RecordError::NotMulticast(channel.number))?;
-    let mut ingest = Ingest::new(interface, Default::default(), Arc::new(|_| {}), Arc::new(|_| {}));
-    let tap = ingest
-        .open(key, &ChannelKey(channel.key.0.clone()))
-        .map_err(RecordError::Join)?;
-    let recording = tap.record();
-    let first = match recording.chunks.recv_timeout(NO_DATA_AFTER) {
-        Ok(chunk) => chunk,
-        Err(_) => return Err(RecordError::NoData),
-    };
+    let receiver = Receiver::open(channel, source, interface)?;
+    let first = receiver.first_chunk()?;
     let started = SystemTime::now();
     let folder = dir.join(folder_name(channel, started));
-    let writer = Writer::create(&folder)?;
-    let result = writer.run(first, &recording.chunks, Duration::from_secs(seconds));
-    drop(ingest); // leave the group before the final writes
-    let (bytes, gaps, ended) = match result {
-        Ok(done) => done,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&folder);
-            return Err(e);
-        }
-    };
     let sidecar = Sidecar {
         channel: SidecarChannel {
             number: channel.number,
@@ -130,104 +200,535 @@ pub fn record(
             tvg_id: channel.tvg_id.clone(),
         },
         source: source.url.clone(),
+        program: source.program,
+        state: State::Recording,
         start: rfc3339(started),
-        end: rfc3339(ended),
-        seconds: ended.duration_since(started).unwrap_or_default().as_secs_f64(),
-        bytes,
-        gaps,
-        dropped_chunks: recording.dropped.load(Ordering::Relaxed),
+        planned_end: rfc3339(started + Duration::from_secs(seconds)),
+        end: rfc3339(started),
+        seconds: 0.0,
+        bytes: 0,
+        segments: Vec::new(),
+        gaps: Vec::new(),
+        gaps_left_out: 0,
+        dropped_chunks: 0,
     };
-    let json = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
-    let path = folder.join("recording.json");
-    write_atomic(&path, &json).map_err(|source| RecordError::Io { path, source })?;
-    Ok(Recorded { folder, sidecar })
+    let job = Job {
+        folder: folder.clone(),
+        sidecar,
+    };
+    let created = fs::create_dir_all(&folder)
+        .map_err(|source| RecordError::Io {
+            path: folder.clone(),
+            source,
+        })
+        .and_then(|()| {
+            job.reserve();
+            job.save()
+        });
+    if let Err(e) = created {
+        let _ = fs::remove_dir_all(&folder);
+        return Err(e);
+    }
+    let planned_end = started + Duration::from_secs(seconds);
+    job.run_segment(first, started, &receiver, planned_end)
 }
 
-/// The TS file being written.
-struct Writer {
-    part: PathBuf,
-    done: PathBuf,
-    file: BufWriter<File>,
+/// The folders under `dir` whose sidecar says a recording is in progress (after a crash or a
+/// power cut, those it was writing).
+pub fn unfinished(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| read_sidecar(p).is_ok_and(|s| s.state == State::Recording))
+        .collect();
+    found.sort();
+    found
 }
 
-impl Writer {
-    fn create(folder: &Path) -> Result<Self, RecordError> {
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| RecordError::Io { path, source }
-        };
-        fs::create_dir_all(folder).map_err(io(folder))?;
-        let part = folder.join("stream.ts.part");
-        let file = File::create(&part).map_err(io(&part))?;
+/// Picks up the recording in `folder` that a crash or power cut interrupted: closes its last
+/// segment, writes the gap, and records on into a new segment until the planned end (at once
+/// finished when that has passed). When the channel sends nothing the recording stays in
+/// progress for a later attempt ([`RecordError::NoData`]). Blocks: run it on its own thread.
+pub fn resume(folder: &Path, interface: Option<Ipv4Addr>) -> Result<Recorded, RecordError> {
+    let sidecar = read_sidecar(folder)?;
+    if sidecar.state != State::Recording {
+        return Err(RecordError::NotInProgress {
+            folder: folder.to_owned(),
+            why: format!("its state is {:?}", sidecar.state),
+        });
+    }
+    remove_stale_temps(folder);
+    let mut job = Job {
+        folder: folder.to_owned(),
+        sidecar,
+    };
+    let away_since = job.close_dangling_segment()?;
+    let planned_end = parse_time(&job.sidecar.planned_end).ok_or_else(|| RecordError::NotInProgress {
+        folder: folder.to_owned(),
+        why: "its planned end is not a time".into(),
+    })?;
+    let now = SystemTime::now();
+    if now >= planned_end {
+        job.gap(away_since, planned_end, GapCause::Restart);
+        return job.finish(State::Complete, None);
+    }
+    let channel = job.sidecar_channel()?;
+    let source = channel
+        .sources
+        .first()
+        .ok_or(RecordError::NotMulticast(channel.number))?;
+    let receiver = Receiver::open(&channel, source, interface)?;
+    let first = match receiver.first_chunk() {
+        Ok(first) => first,
+        Err(e) => {
+            // Stays in progress: the next start tries again; the closed segment is on record.
+            job.save()?;
+            return Err(e);
+        }
+    };
+    let resumed = SystemTime::now();
+    job.gap(away_since, resumed, GapCause::Restart);
+    job.reserve();
+    job.run_segment(first, resumed, &receiver, planned_end)
+}
+
+/// [`resume`] for every [`unfinished`] recording under `dir`, each on its own thread (they may
+/// overlap in time); the results in folder order.
+pub fn resume_all(dir: &Path, interface: Option<Ipv4Addr>) -> Vec<(PathBuf, Result<Recorded, RecordError>)> {
+    let threads: Vec<_> = unfinished(dir)
+        .into_iter()
+        .map(|folder| {
+            let f = folder.clone();
+            let thread = std::thread::Builder::new()
+                .name("recording".into())
+                .spawn(move || resume(&f, interface));
+            (folder, thread)
+        })
+        .collect();
+    threads
+        .into_iter()
+        .map(|(folder, thread)| {
+            let result = match thread {
+                Ok(t) => t.join().unwrap_or_else(|_| {
+                    Err(RecordError::NotInProgress {
+                        folder: folder.clone(),
+                        why: "the recorder panicked".into(),
+                    })
+                }),
+                Err(source) => Err(RecordError::Io {
+                    path: folder.clone(),
+                    source,
+                }),
+            };
+            (folder, result)
+        })
+        .collect()
+}
+
+/// The sidecar in `folder`.
+pub fn read_sidecar(folder: &Path) -> Result<Sidecar, RecordError> {
+    let path = folder.join(SIDECAR);
+    let bytes = fs::read(&path).map_err(|source| RecordError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| RecordError::NotInProgress {
+        folder: folder.to_owned(),
+        why: e.to_string(),
+    })
+}
+
+/// The tap a recording reads; leaves the group when dropped.
+struct Receiver {
+    recording: Recording,
+    _ingest: Ingest,
+}
+
+impl Receiver {
+    fn open(channel: &Channel, source: &Source, interface: Option<Ipv4Addr>) -> Result<Self, RecordError> {
+        let key = TapKey::of(source).ok_or(RecordError::NotMulticast(channel.number))?;
+        let mut ingest = Ingest::new(interface, Default::default(), Arc::new(|_| {}), Arc::new(|_| {}));
+        let tap = ingest
+            .open(key, &ChannelKey(channel.key.0.clone()))
+            .map_err(RecordError::Join)?;
         Ok(Self {
-            done: folder.join("stream.ts"),
-            file: BufWriter::with_capacity(1 << 20, file),
-            part,
+            recording: tap.record(),
+            _ingest: ingest,
         })
     }
 
-    /// Writes chunks for `length` from now; the bytes written, the gaps and when it ended.
-    fn run(
+    fn first_chunk(&self) -> Result<Vec<u8>, RecordError> {
+        self.recording
+            .chunks
+            .recv_timeout(NO_DATA_AFTER)
+            .map_err(|_| RecordError::NoData)
+    }
+}
+
+/// How a segment ended.
+enum Ended {
+    /// At the planned end, or the tap closed.
+    Done,
+    /// A write failed: the disk is full, or another error.
+    Stopped(io::Error),
+}
+
+/// A recording being written: its folder and sidecar.
+struct Job {
+    folder: PathBuf,
+    sidecar: Sidecar,
+}
+
+impl Job {
+    /// Writes one segment from `first` until `until`, then ends the recording (complete, or
+    /// stopped by a write error).
+    fn run_segment(
         mut self,
         first: Vec<u8>,
-        chunks: &std::sync::mpsc::Receiver<Vec<u8>>,
-        length: Duration,
-    ) -> Result<(u64, Vec<Gap>, SystemTime), RecordError> {
-        let begin = Instant::now();
-        let mut bytes = self.write(&first)?;
-        let mut gaps = Vec::new();
+        began: SystemTime,
+        receiver: &Receiver,
+        until: SystemTime,
+    ) -> Result<Recorded, RecordError> {
+        let name = match self.sidecar.segments.len() {
+            0 => "stream.ts".to_string(),
+            n => format!("stream-{}.ts", n + 1),
+        };
+        self.sidecar.segments.push(Segment {
+            file: name.clone(),
+            start: rfc3339(began),
+            end: rfc3339(began),
+            bytes: 0,
+        });
+        let mut file = match SegmentFile::create(&self.folder, &name) {
+            Ok(f) => f,
+            Err(e) => {
+                self.sidecar.segments.pop();
+                return self.finish(stopped_state(&e), None);
+            }
+        };
+        if let Err(e) = self.save() {
+            let _ = fs::remove_file(&file.part);
+            self.sidecar.segments.pop();
+            return Err(e);
+        }
+        let ended = self.pump(&mut file, first, &receiver.recording, until);
+        self.sidecar.dropped_chunks += receiver.recording.dropped.load(Ordering::Relaxed);
+        match ended {
+            Ended::Done => match file.close() {
+                Ok(bytes) => {
+                    self.end_segment(bytes, SystemTime::now());
+                    self.finish(State::Complete, None)
+                }
+                Err(e) => self.stop(file, e),
+            },
+            Ended::Stopped(e) => self.stop(file, e),
+        }
+    }
+
+    /// Chunks into the file until `until`; silences become gaps.
+    fn pump(
+        &mut self,
+        file: &mut SegmentFile,
+        first: Vec<u8>,
+        chunks: &Recording,
+        until: SystemTime,
+    ) -> Ended {
+        if let Err(e) = file.push(&first) {
+            return Ended::Stopped(e);
+        }
         let mut last = Instant::now();
-        while let Some(left) = length.checked_sub(begin.elapsed()) {
-            match chunks.recv_timeout(left.min(GAP_AFTER)) {
+        while let Ok(left) = until.duration_since(SystemTime::now()) {
+            if left.is_zero() {
+                break;
+            }
+            match chunks.chunks.recv_timeout(left.min(GAP_AFTER)) {
                 Ok(chunk) => {
                     let silent = last.elapsed();
-                    if silent > GAP_AFTER {
-                        gaps.push(Gap {
-                            start: rfc3339(SystemTime::now() - silent),
-                            seconds: silent.as_secs_f64(),
-                        });
-                    }
                     last = Instant::now();
-                    bytes += self.write(&chunk)?;
+                    if silent > GAP_AFTER {
+                        let now = SystemTime::now();
+                        self.gap(now - silent, now, GapCause::Silence);
+                        if let Err(RecordError::Io { source, .. }) = self.save() {
+                            return Ended::Stopped(source);
+                        }
+                    }
+                    if let Err(e) = file.push(&chunk) {
+                        return Ended::Stopped(e);
+                    }
                 }
-                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Err(e) = file.tick() {
+                        return Ended::Stopped(e);
+                    }
+                }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
         let silent = last.elapsed();
         if silent > GAP_AFTER {
-            gaps.push(Gap {
-                start: rfc3339(SystemTime::now() - silent),
-                seconds: silent.as_secs_f64(),
-            });
+            let now = SystemTime::now();
+            self.gap(now - silent, now, GapCause::Silence);
         }
-        self.finish()?;
-        Ok((bytes, gaps, SystemTime::now()))
+        Ended::Done
     }
 
-    fn write(&mut self, chunk: &[u8]) -> Result<u64, RecordError> {
-        self.file.write_all(chunk).map_err(|source| RecordError::Io {
-            path: self.part.clone(),
-            source,
-        })?;
-        Ok(chunk.len() as u64)
+    /// A write failed: the segment keeps its whole packets and the recording stops.
+    fn stop(mut self, file: SegmentFile, error: io::Error) -> Result<Recorded, RecordError> {
+        // The reserve goes first: the salvage and the sidecar need the room.
+        let _ = fs::remove_file(self.folder.join(RESERVE));
+        let state = stopped_state(&error);
+        match file.salvage() {
+            Ok(bytes) => self.end_segment(bytes, SystemTime::now()),
+            Err(_) => {
+                self.sidecar.segments.pop();
+            }
+        }
+        self.finish(state, Some(error))
     }
 
-    /// Flushed and synced, then renamed: a `stream.ts` is always complete.
-    fn finish(self) -> Result<(), RecordError> {
-        let part = self.part.clone();
-        let io = |source| RecordError::Io {
-            path: part.clone(),
-            source,
+    fn end_segment(&mut self, bytes: u64, at: SystemTime) {
+        if let Some(seg) = self.sidecar.segments.last_mut() {
+            seg.bytes = bytes;
+            seg.end = rfc3339(at);
+        }
+    }
+
+    /// Final sidecar: totals, state; the reserve is given back.
+    fn finish(mut self, state: State, error: Option<io::Error>) -> Result<Recorded, RecordError> {
+        let _ = fs::remove_file(self.folder.join(RESERVE));
+        self.sidecar.state = state;
+        self.sidecar.bytes = self.sidecar.segments.iter().map(|s| s.bytes).sum();
+        if let Some(last) = self.sidecar.segments.last() {
+            self.sidecar.end = last.end.clone();
+        }
+        let (start, end) = (parse_time(&self.sidecar.start), parse_time(&self.sidecar.end));
+        if let (Some(start), Some(end)) = (start, end) {
+            self.sidecar.seconds = end.duration_since(start).unwrap_or_default().as_secs_f64();
+        }
+        self.save()?;
+        if let Some(e) = error {
+            log::warn!("recording {} stopped: {e}", self.folder.display());
+        }
+        Ok(Recorded {
+            folder: self.folder,
+            sidecar: self.sidecar,
+        })
+    }
+
+    fn gap(&mut self, from: SystemTime, to: SystemTime, cause: GapCause) {
+        let Ok(length) = to.duration_since(from) else {
+            return;
         };
-        let file = self.file.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        fs::rename(&self.part, &self.done).map_err(io)?;
-        if let Some(dir) = self.done.parent() {
-            File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+        if length <= GAP_AFTER && cause == GapCause::Silence {
+            return;
         }
-        Ok(())
+        if self.sidecar.gaps.len() >= MAX_GAPS {
+            self.sidecar.gaps_left_out += 1;
+            return;
+        }
+        self.sidecar.gaps.push(Gap {
+            start: rfc3339(from),
+            seconds: (length.as_secs_f64() * 1000.0).round() / 1000.0,
+            cause,
+        });
     }
+
+    fn save(&self) -> Result<(), RecordError> {
+        let json = serde_json::to_vec_pretty(&self.sidecar).unwrap_or_default();
+        let path = self.folder.join(SIDECAR);
+        write_atomic(&path, &json).map_err(|source| RecordError::Io { path, source })
+    }
+
+    /// Sets room aside for the final sidecar; a recording without it still records.
+    fn reserve(&self) {
+        let path = self.folder.join(RESERVE);
+        let made = File::create(&path).and_then(|mut f| f.write_all(&[0; RESERVE_BYTES]));
+        if let Err(e) = made {
+            let _ = fs::remove_file(&path);
+            log::warn!("no room set aside in {}: {e}", self.folder.display());
+        }
+    }
+
+    /// After a crash: the last segment's `.part` (or its finished file, when the crash came
+    /// between the rename and the sidecar) becomes a finished segment of whole packets; returns
+    /// when data last reached it (the gap starts there).
+    fn close_dangling_segment(&mut self) -> Result<SystemTime, RecordError> {
+        let start = parse_time(&self.sidecar.start).unwrap_or_else(SystemTime::now);
+        let Some(last) = self.sidecar.segments.last().cloned() else {
+            return Ok(start);
+        };
+        let done = self.folder.join(&last.file);
+        let part = self.folder.join(format!("{}.part", last.file));
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| RecordError::Io { path, source }
+        };
+        let closed = if part.exists() {
+            let file = OpenOptions::new().write(true).open(&part).map_err(io(&part))?;
+            let meta = file.metadata().map_err(io(&part))?;
+            let whole = meta.len() - meta.len() % PACKET;
+            file.set_len(whole).map_err(io(&part))?;
+            file.sync_all().map_err(io(&part))?;
+            fs::rename(&part, &done).map_err(io(&part))?;
+            sync_dir(&self.folder).map_err(io(&self.folder))?;
+            Some((whole, meta.modified().unwrap_or(start)))
+        } else {
+            fs::metadata(&done)
+                .ok()
+                .map(|m| (m.len(), m.modified().unwrap_or(start)))
+        };
+        match closed {
+            Some((0, at)) => {
+                let _ = fs::remove_file(&done);
+                self.sidecar.segments.pop();
+                Ok(at)
+            }
+            Some((bytes, at)) => {
+                self.end_segment(bytes, at);
+                Ok(at)
+            }
+            None => {
+                self.sidecar.segments.pop();
+                Ok(self
+                    .sidecar
+                    .segments
+                    .last()
+                    .and_then(|s| parse_time(&s.end))
+                    .unwrap_or(start))
+            }
+        }
+    }
+
+    /// The channel the sidecar names, its source through the playlist gate again (a sidecar is
+    /// a file on disk like any other).
+    fn sidecar_channel(&self) -> Result<Channel, RecordError> {
+        let s = &self.sidecar;
+        let clean = |t: &str| t.replace(['\r', '\n', '"', ','], " ");
+        let mut list = format!(
+            "#EXTM3U\n#EXTINF:-1 tvg-chno=\"{}\",{}\n",
+            s.channel.number,
+            clean(&s.channel.name)
+        );
+        if let Some(p) = s.program {
+            list.push_str(&format!("#EXTVLCOPT:program={p}\n"));
+        }
+        list.push_str(&clean(&s.source));
+        list.push('\n');
+        let report = crate::lineup::build(&[("recording.json".into(), list.into_bytes())]);
+        report
+            .lineup
+            .channels
+            .into_iter()
+            .find(|c| c.sources.iter().any(|src| TapKey::of(src).is_some()))
+            .ok_or(RecordError::NotMulticast(s.channel.number))
+    }
+}
+
+fn stopped_state(e: &io::Error) -> State {
+    if e.kind() == io::ErrorKind::StorageFull || e.kind() == io::ErrorKind::QuotaExceeded {
+        State::DiskFull
+    } else {
+        State::WriteFailed
+    }
+}
+
+/// The segment being written, with the recorder's own buffer: it knows how many bytes reached
+/// the file, so a failed write can be cut back to whole packets.
+struct SegmentFile {
+    part: PathBuf,
+    done: PathBuf,
+    file: File,
+    buffer: Vec<u8>,
+    written: u64,
+    flushed: Instant,
+}
+
+impl SegmentFile {
+    fn create(folder: &Path, name: &str) -> io::Result<Self> {
+        let part = folder.join(format!("{name}.part"));
+        Ok(Self {
+            file: File::create(&part)?,
+            done: folder.join(name),
+            part,
+            buffer: Vec::with_capacity(WRITE_BYTES),
+            written: 0,
+            flushed: Instant::now(),
+        })
+    }
+
+    fn push(&mut self, chunk: &[u8]) -> io::Result<()> {
+        self.buffer.extend_from_slice(chunk);
+        if self.buffer.len() >= WRITE_BYTES {
+            self.flush()
+        } else {
+            self.tick()
+        }
+    }
+
+    /// Writes what waits once [`FLUSH_EVERY`] has passed.
+    fn tick(&mut self) -> io::Result<()> {
+        if !self.buffer.is_empty() && self.flushed.elapsed() >= FLUSH_EVERY {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flushed = Instant::now();
+        let mut done = 0;
+        let result = loop {
+            if done == self.buffer.len() {
+                break Ok(());
+            }
+            match self.file.write(&self.buffer[done..]) {
+                Ok(0) => break Err(io::Error::from(io::ErrorKind::WriteZero)),
+                Ok(n) => {
+                    done += n;
+                    self.written += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.buffer.drain(..done);
+        result
+    }
+
+    /// Flushed and synced, then renamed: a finished segment is always complete.
+    fn close(&mut self) -> io::Result<u64> {
+        self.flush()?;
+        self.file.sync_all()?;
+        fs::rename(&self.part, &self.done)?;
+        if let Some(dir) = self.done.parent() {
+            sync_dir(dir)?;
+        }
+        Ok(self.written)
+    }
+
+    /// After a failed write: what reached the file, cut back to whole packets, synced, renamed.
+    fn salvage(mut self) -> io::Result<u64> {
+        self.buffer.clear();
+        let whole = self.written - self.written % PACKET;
+        self.file.set_len(whole)?;
+        self.file.sync_all()?;
+        if whole == 0 {
+            fs::remove_file(&self.part)?;
+            return Err(io::Error::other("nothing written"));
+        }
+        fs::rename(&self.part, &self.done)?;
+        if let Some(dir) = self.done.parent() {
+            sync_dir(dir)?;
+        }
+        Ok(whole)
+    }
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 /// `<number>-<name>-<UTC start>`, the name reduced to letters, digits, `-` and `_`.
@@ -244,7 +745,117 @@ fn folder_name(channel: &Channel, start: SystemTime) -> String {
     format!("{:04}-{name}-{stamp}", channel.number)
 }
 
+/// RFC 3339 in UTC with milliseconds (gaps and segments are seconds long; whole seconds would
+/// round them away).
 fn rfc3339(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    jiff::Timestamp::from_second(secs).map_or_else(|_| secs.to_string(), |ts| ts.to_string())
+    let ms = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    jiff::Timestamp::from_millisecond(ms).map_or_else(
+        |_| ms.to_string(),
+        |ts| ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+    )
+}
+
+fn parse_time(text: &str) -> Option<SystemTime> {
+    let ts: jiff::Timestamp = text.parse().ok()?;
+    Some(SystemTime::from(ts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip_with_milliseconds() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_796_600_000_123);
+        let text = rfc3339(t);
+        assert_eq!(text, "2026-12-06T23:33:20.123Z");
+        assert_eq!(parse_time(&text), Some(t));
+    }
+
+    #[test]
+    fn a_failed_write_keeps_whole_packets_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut seg = SegmentFile::create(dir.path(), "stream.ts").unwrap();
+        seg.push(&[0x47; 188 * 3]).unwrap();
+        seg.flush().unwrap();
+        // A write the disk took only part of (as a full disk does).
+        seg.written += 100;
+        seg.file.write_all(&[0x47; 100]).unwrap();
+        assert_eq!(seg.salvage().unwrap(), 188 * 3);
+        assert_eq!(fs::metadata(dir.path().join("stream.ts")).unwrap().len(), 188 * 3);
+        assert!(!dir.path().join("stream.ts.part").exists());
+    }
+
+    #[test]
+    fn a_crashed_segment_is_cut_to_whole_packets_and_the_gap_starts_when_it_was_last_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path();
+        let start = SystemTime::now() - Duration::from_secs(60);
+        let mut job = Job {
+            folder: folder.to_owned(),
+            sidecar: Sidecar {
+                channel: SidecarChannel {
+                    number: 3,
+                    name: "Three".into(),
+                    tvg_id: None,
+                },
+                source: "udp://@239.255.0.3:5000".into(),
+                program: None,
+                state: State::Recording,
+                start: rfc3339(start),
+                planned_end: rfc3339(start + Duration::from_secs(30)),
+                end: rfc3339(start),
+                seconds: 0.0,
+                bytes: 0,
+                segments: vec![Segment {
+                    file: "stream.ts".into(),
+                    start: rfc3339(start),
+                    end: rfc3339(start),
+                    bytes: 0,
+                }],
+                gaps: vec![],
+                gaps_left_out: 0,
+                dropped_chunks: 0,
+            },
+        };
+        fs::write(folder.join("stream.ts.part"), [0x47; 188 * 2 + 50]).unwrap();
+        let written = fs::metadata(folder.join("stream.ts.part"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let since = job.close_dangling_segment().unwrap();
+        assert_eq!(since, written);
+        assert_eq!(job.sidecar.segments[0].bytes, 376);
+        assert_eq!(fs::metadata(folder.join("stream.ts")).unwrap().len(), 376);
+        job.gap(since, since + Duration::from_millis(3500), GapCause::Restart);
+        let done = job.finish(State::Complete, None).unwrap();
+        assert_eq!(done.sidecar.gaps[0].seconds, 3.5);
+        assert_eq!(done.sidecar.bytes, 376);
+        let back = read_sidecar(folder).unwrap();
+        assert_eq!(back, done.sidecar);
+        assert_eq!(back.state, State::Complete);
+    }
+
+    #[test]
+    fn gaps_are_capped() {
+        let mut job = Job {
+            folder: PathBuf::new(),
+            sidecar: serde_json::from_value(serde_json::json!({
+                "channel": {"number": 1, "name": "One", "tvg_id": null},
+                "source": "udp://@239.255.0.1:5000", "state": "recording",
+                "start": "2026-12-06T20:00:00Z", "planned_end": "2026-12-06T21:00:00Z",
+                "end": "2026-12-06T20:00:00Z", "seconds": 0.0, "bytes": 0,
+                "segments": [], "gaps": [], "dropped_chunks": 0
+            }))
+            .unwrap(),
+        };
+        let t = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        for i in 0..(MAX_GAPS as u64 + 5) {
+            let from = t + Duration::from_secs(i * 10);
+            job.gap(from, from + Duration::from_secs(2), GapCause::Silence);
+        }
+        job.gap(t, t + Duration::from_millis(500), GapCause::Silence);
+        assert_eq!(job.sidecar.gaps.len(), MAX_GAPS);
+        assert_eq!(job.sidecar.gaps_left_out, 5);
+    }
 }

@@ -26,12 +26,14 @@ pub const SHRINK_AFTER: Duration = Duration::from_secs(3);
 const MARGIN_S: u64 = 5;
 
 /// How much the live channel keeps (config `timeshift`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeshiftSettings {
     /// Seconds of the live channel kept in RAM (at its measured bitrate).
     pub seconds: u64,
     /// The most RAM one window may take, in bytes.
     pub ram_bytes: u64,
+    /// Where the window spills to disk beyond the RAM part (`None`: RAM only).
+    pub disk: Option<super::spill::DiskSettings>,
 }
 
 impl Default for TimeshiftSettings {
@@ -39,6 +41,7 @@ impl Default for TimeshiftSettings {
         Self {
             seconds: 60,
             ram_bytes: 64 << 20,
+            disk: None,
         }
     }
 }

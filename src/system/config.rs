@@ -48,13 +48,19 @@ pub struct Config {
 }
 
 /// The live channel's timeshift window (always on; see the README's "Pause and rewind").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TimeshiftConfig {
     /// Seconds of the live channel kept in RAM, at its measured bitrate (10..=3600).
     pub ram_seconds: u32,
     /// The most RAM the window may take, in MiB (8..=1024); a high bitrate gets fewer seconds.
     pub ram_mib: u32,
+    /// A folder on a USB disk or NAS the window spills to (absolute path); none: RAM only.
+    pub dir: Option<PathBuf>,
+    /// Minutes kept on disk (1..=1440).
+    pub disk_minutes: u32,
+    /// Free space the spill leaves on the disk, in MiB (0..=1048576).
+    pub disk_floor_mib: u32,
 }
 
 impl Default for TimeshiftConfig {
@@ -62,6 +68,9 @@ impl Default for TimeshiftConfig {
         Self {
             ram_seconds: 60,
             ram_mib: 64,
+            dir: None,
+            disk_minutes: 60,
+            disk_floor_mib: 1024,
         }
     }
 }
@@ -476,6 +485,18 @@ impl Config {
             10..=3600,
         );
         c.range("timeshift.ram_mib", &mut t.ram_mib, d.ram_mib, 8..=1024);
+        c.range(
+            "timeshift.disk_minutes",
+            &mut t.disk_minutes,
+            d.disk_minutes,
+            1..=1440,
+        );
+        c.range(
+            "timeshift.disk_floor_mib",
+            &mut t.disk_floor_mib,
+            d.disk_floor_mib,
+            0..=1 << 20,
+        );
         self.preferences.check(&mut c);
         if self.parental.pin.as_deref().is_some_and(|p| !is_pin(p)) {
             // The rejected value is not echoed: it is close to a secret and logs get shared.
@@ -485,6 +506,7 @@ impl Config {
         let (abs, is_abs) = ("an absolute path", |p: &PathBuf| p.is_absolute());
         c.optional("paths.state_file", &mut self.paths.state_file, abs, is_abs);
         c.optional("paths.cache_dir", &mut self.paths.cache_dir, abs, is_abs);
+        c.optional("timeshift.dir", &mut self.timeshift.dir, abs, is_abs);
         let rule = "a device under /dev such as /dev/cec0";
         c.optional("cec.device", &mut self.cec.device, rule, |p: &PathBuf| {
             p.starts_with("/dev/") && !p.to_string_lossy().contains("..")

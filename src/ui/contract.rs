@@ -58,6 +58,7 @@ pub fn notice(notice: Option<&Notice>) -> (ui::NoticeKind, String) {
         Notice::PinChanged => (K::PinChanged, String::new()),
         Notice::PinLocked { minutes } => (K::PinLocked, minutes.to_string()),
         Notice::TimeshiftFromStart => (K::TimeshiftFromStart, String::new()),
+        Notice::TimeshiftRamOnly => (K::TimeshiftRamOnly, String::new()),
     }
 }
 

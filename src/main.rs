@@ -235,8 +235,7 @@ fn main() -> ExitCode {
             ..
         })
         | Some(Command::Bench {
-            command:
-                BenchCommand::Zap { .. } | BenchCommand::Memory { .. } | BenchCommand::Timeline { .. },
+            command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. } | BenchCommand::Timeline { .. },
         }) => true,
         Some(Command::Bench {
             command: BenchCommand::Ui { zaps, .. },

@@ -127,7 +127,12 @@ fn print_text(r: &TimelineReport, out: &mut dyn Write) -> Result<()> {
 /// The frames the sink showed, with their times.
 type Frames = Arc<Mutex<Vec<Instant>>>;
 
-fn measure(bench: &TimelineBench, lineup: &crate::lineup::Lineup, dir: &Path, quiet: bool) -> Result<TimelineReport> {
+fn measure(
+    bench: &TimelineBench,
+    lineup: &crate::lineup::Lineup,
+    dir: &Path,
+    quiet: bool,
+) -> Result<TimelineReport> {
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
     let frames: Frames = Arc::default();
     let shown = frames.clone();
@@ -164,7 +169,11 @@ fn measure(bench: &TimelineBench, lineup: &crate::lineup::Lineup, dir: &Path, qu
 
     // The always-on buffer while watching live: the tap's and the disk writer's threads.
     run.idle(Duration::from_secs(5))?;
-    let (cpu_before, bytes_before, at) = (thread_cpu(&["mcast-rx", "timeshift-disk"])?, dir_bytes(dir), Instant::now());
+    let (cpu_before, bytes_before, at) = (
+        thread_cpu(&["mcast-rx", "timeshift-disk"])?,
+        dir_bytes(dir),
+        Instant::now(),
+    );
     run.idle(Duration::from_secs(10))?;
     let wall = at.elapsed().as_secs_f64();
     let cpu = thread_cpu(&["mcast-rx", "timeshift-disk"])? - cpu_before;
@@ -177,14 +186,19 @@ fn measure(bench: &TimelineBench, lineup: &crate::lineup::Lineup, dir: &Path, qu
         "the disk took {buffer_write_kbps:.0} kbit/s of a {bitrate:.0} kbit/s channel"
     );
     ensure!(cpu > 0.0, "no CPU time counted for the buffer's threads");
-    say(format!("buffer: {buffer_cpu_pct:.2} % CPU, {buffer_write_kbps:.0} kbit/s written ({bitrate:.0} kbit/s channel)"));
+    say(format!(
+        "buffer: {buffer_cpu_pct:.2} % CPU, {buffer_write_kbps:.0} kbit/s written ({bitrate:.0} kbit/s channel)"
+    ));
 
     let (mut resume, mut skip_ram, mut to_live, mut skip_disk) = (vec![], vec![], vec![], vec![]);
     for round in 0..bench.rounds {
         run.press(Action::Pause)?;
         run.idle(Duration::from_millis(2000 + 37 * round as u64 % 900))?;
         let (ms, behind) = run.timed(Action::Play)?;
-        ensure!((1_000..=4_500).contains(&behind), "PLAY after 2 s resumed {behind} ms behind live");
+        ensure!(
+            (1_000..=4_500).contains(&behind),
+            "PLAY after 2 s resumed {behind} ms behind live"
+        );
         resume.push(ms);
         run.idle(Duration::from_millis(1500))?;
         let (ms, skipped) = run.timed(Action::Left)?;
@@ -202,7 +216,10 @@ fn measure(bench: &TimelineBench, lineup: &crate::lineup::Lineup, dir: &Path, qu
     say(format!("RAM rounds done after {} s", started.elapsed().as_secs()));
     // The disk window must reach past 5 minutes.
     let wait = DISK_REACH.saturating_sub(started.elapsed());
-    say(format!("waiting {} s for the window to reach 5 minutes", wait.as_secs()));
+    say(format!(
+        "waiting {} s for the window to reach 5 minutes",
+        wait.as_secs()
+    ));
     run.idle(wait)?;
     for _ in 0..bench.disk_rounds {
         run.press(Action::Pause)?;
@@ -360,7 +377,10 @@ fn thread_cpu(names: &[&str]) -> Result<f64> {
         total += field(11) + field(12);
         found += 1;
     }
-    ensure!(found >= 2, "the tap's and the disk writer's threads were not found");
+    ensure!(
+        found >= 2,
+        "the tap's and the disk writer's threads were not found"
+    );
     Ok(total as f64 / ticks)
 }
 
@@ -405,7 +425,10 @@ fn naive_seek(file: &Path) -> Result<f64> {
         .callbacks(
             gst_app::AppSinkCallbacks::builder()
                 .new_sample(move |s| {
-                    let pts = s.pull_sample().ok().and_then(|s| s.buffer().and_then(|b| b.pts()));
+                    let pts = s
+                        .pull_sample()
+                        .ok()
+                        .and_then(|s| s.buffer().and_then(|b| b.pts()));
                     let _ = tx.try_send((Instant::now(), pts));
                     Ok(gst::FlowSuccess::Ok)
                 })

@@ -53,6 +53,10 @@ fn main() {
             "the demo archive starts at the asked time and plays",
             demo_archive_start,
         ));
+        cases.push((
+            "OK on a past programme in the guide plays it from the archive from its start",
+            guide_ok_plays_the_archive,
+        ));
     }
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
@@ -296,6 +300,161 @@ fn demo_archive_start() -> Result<(), String> {
             .archive_url(&req, &jiff::tz::TimeZone::UTC)
             .map_err(|e| e.to_string())?,
     )
+}
+
+/// The whole chain on the demo headend: its playlist and XMLTV guide loaded as the box loads
+/// them, the core's guide opened, LEFT to the programme before the one on air, OK. The core
+/// asks for the archive URL of exactly that programme; the real player plays it; the archive
+/// logged the request with a first frame at most one GOP before the programme's start; the
+/// core's bar puts the picture at the programme's start. The picture itself is the one of that
+/// moment: the same first frame as a second request for that start, and another one than a
+/// request 3 s later (the demo's ball moves every frame).
+fn guide_ok_plays_the_archive() -> Result<(), String> {
+    use zapbox::core::{Action, Core, Effect, Event, GuideHandle, Now, SavedState, ScreenView, Settings};
+    let headend = Headend::start(&HeadendOptions {
+        cache_dir: std::env::temp_dir().join("zapbox-test-loops"),
+        width: 640,
+        height: 360,
+    })
+    .map_err(|e| format!("the demo headend starts: {e:#}"))?;
+    let lineup = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]).lineup;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let source = zapbox::epg::GuideSource::new(format!("{}/guide.xml", headend.base_url()));
+    zapbox::epg::ingest(&[source], dir.path(), &Default::default()).map_err(|e| format!("guide: {e:#}"))?;
+    let index = zapbox::epg::index::load(dir.path()).map_err(|e| format!("guide index: {e}"))?;
+    let guide = zapbox::guide::Guide::new(index, &lineup, &zapbox::guide::GuideOverrides::new());
+    let clock = Instant::now();
+    let now = || Now {
+        monotonic_ms: clock.elapsed().as_millis() as u64,
+        utc_ms: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    };
+    let mut core = Core::new(lineup, SavedState::default(), Settings::default());
+    core.handle(Event::GuideLoaded(GuideHandle::new(guide)), now());
+    core.handle(Event::Started, now());
+    core.handle(Event::Action(Action::Guide), now());
+    core.handle(Event::Action(Action::Left), now());
+    let ScreenView::Guide(grid) = core.view(now()).screen else {
+        return Err("the guide is open".into());
+    };
+    let programme = grid.focused.ok_or("a programme before the one on air")?;
+    if !grid.rows[grid.focus_row]
+        .cells
+        .iter()
+        .any(|c| c.focused && c.archive)
+    {
+        return Err(format!("{programme:?} is not marked as in the archive"));
+    }
+    let play = core
+        .handle(Event::Action(Action::Ok), now())
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Player(play @ PlayerCommand::Play { .. }) => Some(play),
+            _ => None,
+        })
+        .ok_or("OK plays")?;
+    let PlayerCommand::Play { request, source, .. } = &play else {
+        unreachable!()
+    };
+    let length = programme.stop_s - programme.start_s;
+    let expected = format!(
+        "{}/archive/1/{}-{length}.ts",
+        headend.base_url(),
+        programme.start_s
+    );
+    if source.url != expected {
+        return Err(format!("OK asked for {}, not {expected}", source.url));
+    }
+    let first = first_frame(play.clone())?;
+    core.handle(
+        Event::Player(PlayerEvent::FirstFrame {
+            request: *request,
+            decoder: None,
+        }),
+        now(),
+    );
+    let bar = core.view(now()).timeshift.ok_or("the bar is shown")?;
+    let position_s = bar.position_utc_ms / 1000;
+    if !bar.archive || position_s != programme.start_s {
+        return Err(format!(
+            "the bar is at {position_s}, not the programme's start {}",
+            programme.start_s
+        ));
+    }
+    let served = *headend
+        .archive_served()
+        .last()
+        .ok_or("the archive served nothing")?;
+    let start_ms = programme.start_s as u64 * 1000;
+    if served.start_s != programme.start_s as u64
+        || !(start_ms - 1000..=start_ms).contains(&served.first_frame_ms)
+    {
+        return Err(format!(
+            "the archive served {served:?} for a start at {start_ms} ms"
+        ));
+    }
+    let again = first_frame(play.clone())?;
+    let mut later = play;
+    if let PlayerCommand::Play { source, .. } = &mut later {
+        source.url = format!("{}/archive/1/{}-60.ts", headend.base_url(), programme.start_s + 3);
+    }
+    let other = first_frame(later)?;
+    if first != again || first == other {
+        return Err(format!(
+            "first frames: {first:x}, again {again:x}, 3 s later {other:x}"
+        ));
+    }
+    Ok(())
+}
+
+/// Plays `play` on a real player (headless) and hashes the first decoded picture.
+fn first_frame(play: PlayerCommand) -> Result<u64, String> {
+    use std::hash::{Hash, Hasher};
+    let (tx, events) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().map(|t| t.send(e));
+    });
+    let picture: Arc<Mutex<Option<u64>>> = Arc::default();
+    let keep = picture.clone();
+    let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |frame| {
+        let Ok(mut first) = keep.lock() else { return };
+        if first.is_none() {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            let row = frame.width as usize * 4;
+            for y in 0..frame.height as usize {
+                frame.data[y * frame.stride..][..row].hash(&mut hasher);
+            }
+            *first = Some(hasher.finish());
+        }
+    })));
+    let player = Player::new(config, sink).map_err(|e| format!("{e:?}"))?;
+    player.execute(play);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .ok_or("no first frame in 20 s")?;
+        match events.recv_timeout(left) {
+            Ok(PlayerEvent::FirstFrame { .. }) => break,
+            Ok(PlayerEvent::Failed { error, .. }) => return Err(format!("{error:?}")),
+            Ok(_) => {}
+            Err(_) => return Err("no first frame in 20 s".into()),
+        }
+    }
+    // The event is posted as the frame reaches the sink; the picture follows it there.
+    let hash = loop {
+        if let Some(hash) = *picture.lock().map_err(|e| e.to_string())? {
+            break hash;
+        }
+        if Instant::now() > deadline {
+            return Err("a first frame but no picture".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    player.execute(PlayerCommand::Stop);
+    Ok(hash)
 }
 
 /// The player (real GStreamer pipeline, headless) plays the archive URL and decodes its frames.

@@ -260,6 +260,8 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
             board: format!("{} — {}", board.name, board.description),
             network,
         },
+        // Catch-up URLs name dates in the box's own zone (the TZ the system is set to).
+        zone: jiff::tz::TimeZone::system(),
         ..Settings::default()
     }
 }

@@ -231,6 +231,7 @@ fn all_rows(app: &App, grid: &GuideView) -> GuideView {
                     stop_s: p.stop_s.min(grid.to_s),
                     programme: Some(p),
                     focused: false,
+                    archive: false,
                 })
                 .collect();
             GuideRow {

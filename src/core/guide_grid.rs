@@ -147,11 +147,21 @@ impl Core {
         nav.show(nav.focus_s);
     }
 
+    /// OK: a programme in the channel's archive plays from its start (catch-up); anything
+    /// else tunes the channel live.
     fn watch_guide_row(&mut self, nav: &GuideNav, fx: &mut Vec<Effect>, now: Now) {
         let Some(key) = self.guide_row_key(nav, nav.row) else {
             return;
         };
         self.close_screen();
+        let now_s = now.utc_ms.div_euclid(1000);
+        if let Some(p) = self
+            .guide_focused(nav)
+            .filter(|p| self.in_archive(&key, p, now_s))
+            && self.watch_archive(&key, p.start_s, fx, now)
+        {
+            return;
+        }
         self.zap_to(&key, fx, now);
     }
 }

@@ -9,7 +9,7 @@ use super::{Action, Core, Effect, Notice, Now, PlayerCommand, TimerId};
 
 impl Core {
     pub(super) fn live_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
-        if self.timeshift_action(action, fx, now) {
+        if self.archive_action(action, fx, now) || self.timeshift_action(action, fx, now) {
             return;
         }
         match action {

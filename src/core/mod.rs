@@ -22,6 +22,7 @@
 //! every scenario is a deterministic list of events.
 
 mod action;
+mod archive;
 mod audio;
 mod cec;
 mod channel_list;
@@ -41,6 +42,7 @@ mod parental;
 mod picture;
 pub mod pin_lock;
 mod playback;
+pub mod schedule;
 mod screen;
 mod sources;
 mod standby;
@@ -127,6 +129,8 @@ pub struct Settings {
     pub system: SystemInfo,
     /// The stream budget for hot channels.
     pub hot: HotSettings,
+    /// The box's time zone, for the date fields of catch-up archive URLs.
+    pub zone: jiff::tz::TimeZone,
 }
 
 /// What the about page tells about the box.
@@ -157,6 +161,7 @@ impl Default for Settings {
             companion: true,
             system: SystemInfo::default(),
             hot: HotSettings::default(),
+            zone: jiff::tz::TimeZone::UTC,
         }
     }
 }
@@ -195,6 +200,8 @@ struct Tune {
     behind_live_ms: Option<u64>,
     /// Where the picture is on the channel's timeshift window.
     shift: timeshift::Shift,
+    /// Set while the channel plays from its provider's archive (catch-up) instead of live.
+    archive: Option<archive::ArchivePlay>,
     /// Continuity-counter errors the receiver counted on this channel since it was tuned (over
     /// every rebuild of its pipeline): the about page shows them.
     stream_errors: u64,
@@ -397,7 +404,7 @@ impl Core {
             aspect: self.settings.aspect,
             ui_language: self.settings.ui_language.clone(),
             volume_device: self.volume_device(),
-            timeshift: self.timeshift_view(now),
+            timeshift: self.archive_view(now).or_else(|| self.timeshift_view(now)),
         }
     }
 

@@ -22,7 +22,7 @@ use crate::core::guide::ProgrammeView;
 pub const SKIP_LEFT_MS: i64 = -10_000;
 pub const SKIP_RIGHT_MS: i64 = 30_000;
 /// Skips of the digit pairs 1/3, 4/6, 7/9: ±1, ±5, ±10 minutes.
-const DIGIT_SKIPS_MS: [(u8, i64); 6] = [
+pub(super) const DIGIT_SKIPS_MS: [(u8, i64); 6] = [
     (1, -60_000),
     (3, 60_000),
     (4, -300_000),
@@ -80,6 +80,9 @@ pub struct TimeshiftView {
     pub programme: Option<ProgrammeView>,
     /// The bar is up (paused, after a timeshift key); otherwise only "behind live" is said.
     pub bar_visible: bool,
+    /// The picture comes from the provider's archive (catch-up), not the local window:
+    /// `buffered_ms` is then how far back the archive reaches.
+    pub archive: bool,
 }
 
 impl Core {
@@ -160,9 +163,11 @@ impl Core {
 
     /// Timer: the bar hides unless paused.
     pub(super) fn timeshift_bar_timer(&mut self, generation: u64) {
+        let archive_paused = self.archive_paused();
         if let Some(tune) = self.tune.as_mut()
             && tune.shift.bar == Some(generation)
             && tune.shift.paused_at_ms.is_none()
+            && !archive_paused
         {
             tune.shift.bar = None;
         }
@@ -190,6 +195,7 @@ impl Core {
             live_utc_ms: now.utc_ms,
             programme,
             bar_visible: shift.bar.is_some(),
+            archive: false,
         })
     }
 
@@ -262,7 +268,7 @@ impl Core {
         }
     }
 
-    fn show_bar(&mut self, fx: &mut Vec<Effect>) {
+    pub(super) fn show_bar(&mut self, fx: &mut Vec<Effect>) {
         let generation = self.next_generation();
         let Some(tune) = self.tune.as_mut() else { return };
         tune.shift.bar = Some(generation);

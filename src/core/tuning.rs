@@ -66,6 +66,18 @@ impl Core {
     /// Starts a tune request unless `key` plays already. A locked channel waits for the PIN;
     /// `remember` puts it in the history (a preview in the channel list does not).
     pub(super) fn start_tune(&mut self, key: &ChannelKey, fx: &mut Vec<Effect>, now: Now, remember: bool) {
+        self.start_tune_from(key, fx, now, remember, None);
+    }
+
+    /// [`Core::start_tune`], playing from the archive when `archive` is given.
+    pub(super) fn start_tune_from(
+        &mut self,
+        key: &ChannelKey,
+        fx: &mut Vec<Effect>,
+        now: Now,
+        remember: bool,
+        archive: Option<super::archive::ArchivePlay>,
+    ) {
         let Some(channel) = self.lineup.by_key(key) else {
             return;
         };
@@ -98,6 +110,7 @@ impl Core {
                 path: None,
                 behind_live_ms: None,
                 shift: Default::default(),
+                archive,
                 stream_errors: 0,
             });
             if self.needs_pin(key) {
@@ -138,7 +151,9 @@ impl Core {
         // when it reports the tracks.
         tune.subtitle_announced = false;
         let channel = self.lineup.by_key(&tune.channel);
-        let source = channel.and_then(|c| c.sources.get(tune.attempts.source));
+        let live = channel.and_then(|c| c.sources.get(tune.attempts.source));
+        // A catch-up request plays the archive URL made for it instead of the live source.
+        let source = tune.archive.as_ref().map(|a| &a.source).or(live);
         if let Some(source) = source {
             // Radio has no picture to wait for.
             if !channel.is_some_and(|c| c.radio) {
@@ -159,6 +174,14 @@ impl Core {
                 start: tune.shift.start,
             };
             fx.push(Effect::Player(play));
+        }
+    }
+
+    /// The retry timer: the same source again; a catch-up request asks the archive again from
+    /// where the picture stood.
+    fn retry(&mut self, fx: &mut Vec<Effect>, now: Now) {
+        if !self.archive_retry(fx, now) {
+            self.play_current_source(fx);
         }
     }
 
@@ -185,6 +208,7 @@ impl Core {
     pub(super) fn player_event(&mut self, event: PlayerEvent, fx: &mut Vec<Effect>, now: Now) {
         match event {
             PlayerEvent::FirstFrame { request, decoder } => {
+                self.archive_first_frame(request, now);
                 let Some(tune) = self.current(request) else {
                     return;
                 };
@@ -228,6 +252,7 @@ impl Core {
                 }
             }
             PlayerEvent::Stalled { request } => {
+                self.archive_stalled(request, now);
                 let after_ms = match self.current_source_kind() {
                     Some(SourceKind::Multicast | SourceKind::Rtp) | None => playback::STALL_ESCALATE_MS,
                     Some(_) => playback::STALL_ESCALATE_OTT_MS,
@@ -246,6 +271,7 @@ impl Core {
                 });
             }
             PlayerEvent::Resumed { request } => {
+                self.archive_resumed(request, now);
                 let Some(tune) = self.current(request) else {
                     return;
                 };
@@ -263,7 +289,11 @@ impl Core {
             PlayerEvent::SubtitleTracks { request, tracks } => self.subtitle_tracks(request, tracks, fx),
             PlayerEvent::SubtitleText { request, lines } => self.subtitle_text(request, lines),
             PlayerEvent::SubtitleImage { request, image } => self.subtitle_image(request, image),
-            PlayerEvent::Failed { request, error } => self.failed(request, error, fx),
+            PlayerEvent::Failed { request, error } => {
+                if !self.archive_failed(request, fx, now) {
+                    self.failed(request, error, fx);
+                }
+            }
             PlayerEvent::Eit { request, sections } => {
                 if let Some(key) = self.current(request).map(|t| t.channel.clone()) {
                     self.stream_guide(&key, &sections);
@@ -378,7 +408,7 @@ impl Core {
             }
             TimerId::BannerHide(g) if self.banner == Some(g) => self.banner = None,
             TimerId::NoticeHide(g) if self.notice.as_ref().is_some_and(|n| n.1 == g) => self.notice = None,
-            TimerId::Retry(request) if self.current(request).is_some() => self.play_current_source(fx),
+            TimerId::Retry(request) if self.current(request).is_some() => self.retry(fx, now),
             TimerId::StallEscalate(request)
                 if self.current(request).is_some_and(|t| t.phase == Phase::Stalled) =>
             {

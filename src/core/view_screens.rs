@@ -84,6 +84,8 @@ pub struct GuideCell {
     pub start_s: i64,
     pub stop_s: i64,
     pub focused: bool,
+    /// The programme has aired and the channel's archive still holds it: OK plays it (catch-up).
+    pub archive: bool,
 }
 
 /// The menu page.
@@ -181,7 +183,7 @@ impl Core {
                 Some(GuideRow {
                     channel: ChannelView::from(self.lineup.by_key(key)?),
                     locked: self.is_locked(key),
-                    cells: self.guide_cells(key, from, to, focus),
+                    cells: self.guide_cells(key, (from, to), focus, now_s),
                 })
             })
             .collect();
@@ -206,15 +208,22 @@ impl Core {
     }
 
     /// The cells of one row over `[from, to)`, gaps filled, the one covering `focus` marked.
-    fn guide_cells(&self, key: &ChannelKey, from: i64, to: i64, focus: Option<i64>) -> Vec<GuideCell> {
+    fn guide_cells(
+        &self,
+        key: &ChannelKey,
+        (from, to): (i64, i64),
+        focus: Option<i64>,
+        now_s: i64,
+    ) -> Vec<GuideCell> {
         let programmes = self
             .listings()
             .map(|g| g.window(key, from, to))
             .unwrap_or_default();
         let mut cells = Vec::with_capacity(programmes.len() + 2);
         let mut at = from;
-        let cell = |programme, start: i64, stop: i64| GuideCell {
+        let cell = |programme: Option<ProgrammeView>, start: i64, stop: i64| GuideCell {
             focused: focus.is_some_and(|f| start.max(from) <= f && f < stop.min(to)),
+            archive: programme.as_ref().is_some_and(|p| self.in_archive(key, p, now_s)),
             programme,
             start_s: start.max(from),
             stop_s: stop.min(to),

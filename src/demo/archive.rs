@@ -13,7 +13,8 @@
 use super::assets::LOOP_SECONDS;
 use super::playout::TsLoop;
 use crate::mpegts::packet::{TS_PACKET_SIZE, TsPacket};
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 /// Longest span served per request (about 100 MB of TS at the demo's bitrate would be too much).
 pub const MAX_SECONDS: u64 = 300;
@@ -24,8 +25,24 @@ pub const KEEP_SECONDS: u64 = 86_400;
 const PTS_HZ: u64 = 90_000;
 const PTS_MODULUS: u64 = 1 << 33;
 
+/// Requests kept in the log ([`Archive::served`]).
+const LOG_LEN: usize = 64;
+
+/// One archive request as served: what was asked and where the stream began, so a test (or
+/// someone watching the demo) can check that a player asked for the right time and got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Served {
+    /// The asked start and duration, seconds.
+    pub start_s: u64,
+    pub duration_s: u64,
+    /// Air time of the first frame sent (the keyframe at or before the start), milliseconds.
+    pub first_frame_ms: u64,
+}
+
 /// One channel's archive.
 pub struct Archive {
+    /// The latest requests, oldest first.
+    log: Mutex<VecDeque<Served>>,
     ts: Arc<TsLoop>,
     /// PAT and PMT, sent before the first packet.
     tables: Vec<u8>,
@@ -49,6 +66,7 @@ impl Archive {
             .map(|(i, pts)| (i, (pts + PTS_MODULUS - first_pts) % PTS_MODULUS))
             .collect();
         Some(Self {
+            log: Mutex::new(VecDeque::new()),
             ts,
             tables,
             keyframes,
@@ -68,6 +86,11 @@ impl Archive {
             .unwrap_or(&self.keyframes[0]);
         // Send-time span: the asked duration plus the part of the GOP before the asked start.
         let span = (duration_s.min(MAX_SECONDS) * PTS_HZ + offset - kf_offset) * 300;
+        self.note(Served {
+            start_s,
+            duration_s,
+            first_frame_ms: lap * loop_s * 1000 + kf_offset / 90,
+        });
         let begin = self.ts.due(lap, kf);
         let mut out = self.tables.clone();
         let (mut l, mut i) = (lap, kf);
@@ -81,6 +104,23 @@ impl Archive {
             }
         }
         out
+    }
+
+    /// The latest requests served, oldest first.
+    pub fn served(&self) -> Vec<Served> {
+        self.log
+            .lock()
+            .map(|l| l.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    fn note(&self, served: Served) {
+        if let Ok(mut log) = self.log.lock() {
+            if log.len() == LOG_LEN {
+                log.pop_front();
+            }
+            log.push_back(served);
+        }
     }
 
     /// Answers `/<utc>-<duration>.ts` (the part after the channel in the path) at `now_s`:

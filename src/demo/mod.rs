@@ -22,6 +22,7 @@ mod sender;
 pub mod showcase;
 pub mod subtitled;
 
+pub use archive::Served;
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
 pub use hls::{HlsFault, SEGMENT_SECONDS};
 
@@ -64,6 +65,7 @@ pub struct Headend {
     senders: Vec<Sender>,
     hls: Arc<hls::HlsChannel>,
     http: HttpServer,
+    archive: Option<Arc<archive::Archive>>,
     pub channels: Vec<DemoChannel>,
 }
 
@@ -113,6 +115,7 @@ impl Headend {
         let lineup = Arc::new(std::sync::OnceLock::<String>::new());
         let served = lineup.clone();
         let origin = hls.clone();
+        let logged = archive.clone();
         let router: http::Router = Arc::new(move |path: &str| {
             route(
                 path,
@@ -141,10 +144,16 @@ impl Headend {
             senders,
             hls,
             http,
+            archive: logged,
             channels,
         };
         let _ = lineup.set(headend.playlist());
         Ok(headend)
+    }
+
+    /// The archive requests served lately (channel 1's catch-up), oldest first.
+    pub fn archive_served(&self) -> Vec<archive::Served> {
+        self.archive.as_ref().map(|a| a.served()).unwrap_or_default()
     }
 
     /// The lineup as an extended M3U playlist. Channel 1 has a catch-up archive

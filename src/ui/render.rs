@@ -205,6 +205,7 @@ fn timeshift(tv: &ui::Tv<'_>, view: Option<&crate::core::TimeshiftView>) {
     let bar = super::timeshift::bar(view);
     tv.set_shift_bar_visible(view.bar_visible);
     tv.set_shift_paused(view.paused);
+    tv.set_shift_archive(view.archive);
     tv.set_shift_behind(super::timeshift::behind(view.behind_live_ms).into());
     let title = view
         .programme

@@ -112,6 +112,7 @@ pub fn guide(tv: &ui::Tv<'_>, view: &GuideView) {
                     gap: cell.programme.is_none(),
                     airing: cell.programme.as_ref().is_some_and(|p| p.is_on_at(view.now_s)),
                     past: cell.stop_s <= view.now_s,
+                    archive: cell.archive,
                 })
                 .collect();
             ui::GuideRow {

@@ -66,6 +66,7 @@ mod tests {
                 id: None,
             }),
             bar_visible: true,
+            archive: false,
         }
     }
 

@@ -56,7 +56,7 @@ pub mod template;
 
 pub use expand::MAX_URL_BYTES;
 
-use super::model::{Catchup, CatchupDays, CatchupMode};
+use super::model::{Catchup, CatchupDays, CatchupMode, Source};
 use jiff::tz::TimeZone;
 
 /// A start this close to now (or later) is served by the live stream, not the archive (Kodi's 5 s).
@@ -184,6 +184,24 @@ pub fn live_url(url: &str, now: i64, zone: &TimeZone) -> Result<String, CatchupE
         now_only: true,
     };
     expand::expand(url, &values, zone)
+}
+
+/// The source that plays an archive `url` of a channel whose live source is `live`: its kind
+/// (HLS, DASH or progressive) from the URL's shape, the live source's user agent, referrer,
+/// headers and program, because the provider authenticates its archive like its live streams.
+/// `None` when the URL is not a playable `http(s)://` stream URL.
+pub fn archive_source(live: &Source, url: &str) -> Option<Source> {
+    let parsed = super::url::classify(url, None).ok()?;
+    if parsed.multicast.is_some() || !template::is_http(&parsed.url) {
+        return None;
+    }
+    Some(Source {
+        url: parsed.url,
+        kind: parsed.kind,
+        multicast: None,
+        properties: Vec::new(),
+        ..live.clone()
+    })
 }
 
 fn checked_http(url: String) -> Result<String, CatchupError> {

@@ -405,6 +405,7 @@ impl Core {
             ui_language: self.settings.ui_language.clone(),
             volume_device: self.volume_device(),
             timeshift: self.archive_view(now).or_else(|| self.timeshift_view(now)),
+            watch_from_start: self.start_over_offer(now).is_some(),
         }
     }
 

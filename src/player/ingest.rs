@@ -674,8 +674,10 @@ impl TapState {
             }
             _ => capacity,
         };
-        // Grow in steps of 10 % at least (the bitrate estimate moves a little all the time).
-        if wanted < capacity || wanted > capacity + capacity / 10 {
+        // Grow in steps of 10 % at least (the bitrate estimate moves a little all the time), and
+        // never shrink a watched window: the estimate of a bursty sender swings by a quarter from
+        // one second to the next, and each shrink would throw away the oldest part of the window.
+        if (unwatched && wanted < capacity) || wanted > capacity + capacity / 10 {
             let started = Instant::now();
             self.ring.resize(wanted);
             log::debug!(

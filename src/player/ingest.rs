@@ -401,6 +401,15 @@ impl Tap {
         }
     }
 
+    /// Decodes every teletext page of the stream for the viewer, or stops.
+    pub fn teletext(&self, request: RequestId, open: bool) {
+        if let Ok(mut state) = self.state.lock()
+            && let Some(consumer) = state.consumer.as_mut().filter(|c| c.request == request)
+        {
+            consumer.subtitles.teletext(open);
+        }
+    }
+
     /// Starts a recording: PAT/PMT and everything from the last keyframe (or from the next one),
     /// then every packet, as chunks on [`Recording::chunks`] until that receiver is dropped. Any
     /// number of recordings read one tap besides the live consumer; none costs another join.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 11] = [
+pub const SCREENS: [&str; 13] = [
     "live",
     "banner",
     "list",
@@ -28,6 +28,8 @@ pub const SCREENS: [&str; 11] = [
     "timeshift",
     "catchup-guide",
     "catchup",
+    "teletext",
+    "teletext-mix",
 ];
 
 /// The first showcase channel's catch-up archive in the screenshots (nothing fetches it).
@@ -101,6 +103,9 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "catchup-guide" => vec![Action::Guide, Action::Left, Action::Left],
         // OK on the programme before the one on air, then PAUSE keeps the bar up.
         "catchup" => vec![Action::Guide, Action::Left, Action::Ok, Action::Pause],
+        // TEXT, then the pages arrive (see `show_teletext`); TEXT again for the mix.
+        "teletext" => vec![Action::Text],
+        "teletext-mix" => vec![Action::Text, Action::Text],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")
@@ -162,6 +167,9 @@ pub fn run(
         }
         if s == "timeshift" {
             show_timeshift(&mut app);
+        }
+        if s.starts_with("teletext") {
+            show_teletext(&mut app);
         }
         if s == "phone" {
             // What the companion adapter reports once it listens.
@@ -289,6 +297,29 @@ fn show_dvb_subtitles(app: &mut App) -> Result<()> {
         .post(Event::Player(PlayerEvent::SubtitleImage { request, image }));
     while app.step(Duration::from_millis(150)) {}
     Ok(())
+}
+
+/// The demo channel's teletext service through the real decoder, as the player reports it
+/// with the viewer open: the index page 100 shows.
+fn show_teletext(app: &mut App) {
+    use crate::core::PlayerEvent;
+    use crate::mpegts::pes::Pes;
+    use crate::mpegts::teletext::{PageFilter, TeletextDecoder};
+    let Some(request) = app.shell().core().request() else {
+        return;
+    };
+    let payload = crate::demo::subtitled::teletext_service(1);
+    let pes = Pes {
+        stream_id: 0xbd,
+        pts: None,
+        data: &payload,
+    };
+    TeletextDecoder::new(PageFilter::All).push_pes(&pes, &mut |page| {
+        let page = Box::new(page.clone());
+        app.inbox()
+            .post(Event::Player(PlayerEvent::TeletextPage { request, page }));
+    });
+    while app.step(Duration::from_millis(150)) {}
 }
 
 /// `1920x1080` -> (1920, 1080).

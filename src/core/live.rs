@@ -27,6 +27,7 @@ impl Core {
             Action::Back => self.back(),
             Action::Favorites => self.cycle_list(fx),
             Action::Guide | Action::Menu => self.open(action, now),
+            Action::Text => self.open_teletext(fx),
             _ => {}
         }
     }

@@ -73,6 +73,7 @@ impl Renderer {
             ScreenView::ChannelList(list) => screens::channel_list(tv, list, now_s),
             ScreenView::Guide(grid) => screens::guide(tv, grid),
             ScreenView::Menu(menu) => screens::menu(tv, menu),
+            ScreenView::Teletext(text) => screens::teletext(tv, text),
         }
         tv.set_screen(contract::screen(&view.screen));
     }

@@ -183,6 +183,21 @@ enum BenchCommand {
         #[arg(long)]
         guide_dir: PathBuf,
     },
+    /// Pause and rewind of live TV: key press to first frame after PLAY, a skip inside the RAM
+    /// window, a −5 min skip from the disk window and STOP; the buffer's CPU and write rate;
+    /// against a fresh playbin3 seeking in a file. Runs about 6 minutes (the disk window must
+    /// reach 5 minutes back).
+    Timeline {
+        /// Samples of each RAM figure.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// Samples of the −5 min skip from disk.
+        #[arg(long, default_value_t = 10)]
+        disk_rounds: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Key press to first video frame over many zaps, zapbox against a fresh playbin3 per zap.
     Zap {
         /// Zaps per way (at least 30 for a stable p95).
@@ -220,7 +235,7 @@ fn main() -> ExitCode {
             ..
         })
         | Some(Command::Bench {
-            command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. },
+            command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. } | BenchCommand::Timeline { .. },
         }) => true,
         Some(Command::Bench {
             command: BenchCommand::Ui { zaps, .. },
@@ -381,6 +396,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         ),
+        Some(Command::Bench {
+            command:
+                BenchCommand::Timeline {
+                    rounds,
+                    disk_rounds,
+                    json,
+                },
+        }) => {
+            let bench = zapbox::cli::bench_timeline::TimelineBench {
+                rounds,
+                disk_rounds,
+                headend: demo_options(),
+            };
+            zapbox::cli::bench_timeline::run(&bench, json, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Bench {
             command: BenchCommand::Zap { zaps, json },
         }) => {

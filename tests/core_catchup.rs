@@ -402,3 +402,88 @@ fn a_programme_older_than_the_archive_is_not_offered() {
         guide.window(&key1, grid.from_s, grid.to_s)
     );
 }
+
+#[test]
+fn green_watches_the_programme_on_air_from_its_start() {
+    let (mut shell, guide, _dir) = shell(SECONDS, 600);
+    let now_s = shell.now().utc_ms / 1000;
+    let (_, on) = programmes(&guide, &channel1(&shell), now_s);
+    assert!(shell.view().watch_from_start, "the banner offers it");
+    let (url, kind, _) = play_of(&shell.press(Action::Green)).expect("GREEN plays");
+    assert_eq!(
+        (url, kind),
+        (archive_url(on.start_s, on.stop_s - on.start_s), SourceKind::Http)
+    );
+    let bar = shell.view().timeshift.expect("the bar");
+    assert!(bar.archive);
+    assert_eq!(bar.programme.as_ref(), Some(&on));
+    assert_eq!(bar.position_utc_ms, on.start_s * 1000);
+    // GREEN again, a while in: back to the start of the programme at the picture's time.
+    shell.first_frame();
+    shell.advance(60_000);
+    let (url, _, _) = play_of(&shell.press(Action::Green)).expect("GREEN again");
+    assert_eq!(url, archive_url(on.start_s, on.stop_s - on.start_s));
+    // A channel without an archive offers nothing and GREEN does nothing there.
+    shell.press(Action::ChannelUp);
+    shell.first_frame();
+    assert!(!shell.view().watch_from_start);
+    assert_eq!(play_of(&shell.press(Action::Green)), None);
+}
+
+#[test]
+fn rewinding_past_the_window_continues_in_the_archive() {
+    let (mut shell, _guide, _dir) = shell(SECONDS, 600);
+    let request = shell.last_request();
+    shell.send(Event::Player(PlayerEvent::Buffered {
+        request,
+        buffered_ms: 120_000,
+    }));
+    shell.press(Action::Pause);
+    shell.advance(30_000);
+    // Inside the window: the local buffer.
+    let (_, kind, start) = play_of(&shell.press(Action::Left)).expect("LEFT skips back");
+    assert_eq!(
+        (kind, start),
+        (SourceKind::Multicast, StartAt::BehindLive { ms: 40_000 })
+    );
+    let request = shell.last_request();
+    shell.send(Event::Player(PlayerEvent::Started {
+        request,
+        path: zapbox::core::ZapPath::Hot,
+        behind_live_ms: Some(40_000),
+    }));
+    shell.first_frame();
+    // 5 minutes back is past the window's 2 minutes: the archive takes over at that time.
+    let now_s = shell.now().utc_ms / 1000;
+    let (url, kind, _) = play_of(&shell.press(Action::Digit(4))).expect("4 skips back 5 min");
+    assert_eq!(kind, SourceKind::Http, "{url}");
+    let start = now_s - 40 - 300;
+    assert!(
+        url.starts_with(&format!("http://archive.example/1/{start}-")),
+        "{url}"
+    );
+    let bar = shell.view().timeshift.expect("the bar");
+    assert!(bar.archive);
+    assert_eq!(bar.position_utc_ms, start * 1000);
+}
+
+#[test]
+fn without_an_archive_the_window_tail_is_as_far_as_it_goes() {
+    let (mut shell, _guide, _dir) = shell(SECONDS, 600);
+    shell.press(Action::ChannelUp);
+    shell.first_frame();
+    let request = shell.last_request();
+    shell.send(Event::Player(PlayerEvent::Buffered {
+        request,
+        buffered_ms: 120_000,
+    }));
+    shell.press(Action::Pause);
+    let (_, kind, start) = play_of(&shell.press(Action::Digit(4))).expect("4 skips back");
+    assert_eq!(kind, SourceKind::Multicast);
+    assert_eq!(
+        start,
+        StartAt::BehindLive {
+            ms: 120_000 - zapbox::core::TAIL_MARGIN_MS
+        }
+    );
+}

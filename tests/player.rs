@@ -106,6 +106,10 @@ fn main() {
             "subtitles: channel 6's DVB subtitles reach the screen",
             dvb_subtitles_live,
         ),
+        (
+            "teletext: TEXT on channel 6 shows page 100, then 101's subpages",
+            teletext_live,
+        ),
     ];
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
@@ -1310,6 +1314,42 @@ fn dvb_subtitles_live(f: &Fixture) -> Result<(), String> {
             image.regions,
             share * 100.0
         ));
+    }
+    Ok(())
+}
+
+/// Channel 6 with the viewer open: the tap decodes its teletext PID and the pages reach the
+/// view: the index (its fastext row), then 101 with both subpages of the rotating page.
+fn teletext_live(f: &Fixture) -> Result<(), String> {
+    use zapbox::core::ScreenView;
+    let (mut shell, rx, _frames) = counted_shell(f, Settings::default())?;
+    shell.handle(Event::Action(Action::Digit(6)));
+    run_until(&mut shell, &rx, Duration::from_secs(20), playing)
+        .map_err(|e| format!("channel 6 does not play: {e}"))?;
+    shell.handle(Event::Action(Action::Text));
+    let row = |s: &Shell, n: u8| match s.view().screen {
+        ScreenView::Teletext(view) => view
+            .rows
+            .iter()
+            .find(|r| r.number == n)
+            .map(|r| r.text())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    run_until(&mut shell, &rx, Duration::from_secs(5), |s| {
+        row(s, 24).contains("Subpages")
+    })
+    .map_err(|e| format!("page 100 did not arrive: {e}"))?;
+    shell.handle(Event::Action(Action::Red));
+    run_until(
+        &mut shell,
+        &rx,
+        Duration::from_secs(5),
+        |s| matches!(&s.view().screen, ScreenView::Teletext(v) if v.subpage.is_some_and(|(_, n)| n == 2)),
+    )
+    .map_err(|e| format!("page 101's two subpages did not arrive: {e}"))?;
+    if !row(&shell, 6).contains("subpage") {
+        return Err(format!("page 101 shows {:?}", row(&shell, 6)));
     }
     Ok(())
 }

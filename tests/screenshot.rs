@@ -37,6 +37,8 @@ fn every_screen_renders_into_a_png_of_the_asked_size_with_content() {
         "menu",
         "subtitles",
         "dvb-subtitles",
+        "teletext",
+        "teletext-mix",
     ] {
         let (width, height, pixels) = decode(&dir.path().join(format!("{screen}.png")));
         assert_eq!((width, height), (1280, 720), "{screen}");

@@ -340,3 +340,84 @@ fn subtitle_text_is_drawn_over_the_picture_in_its_colours() {
     screen.press(&[Action::Subtitle]);
     assert!(!screen.shown("subtitle-line-0"));
 }
+
+/// The demo channel's teletext service through the real decoder, as the player reports it
+/// while the viewer is open (subpage `subpage` of the rotating page 101).
+fn send_teletext(screen: &mut Screen, subpage: u16) {
+    use zapbox::core::PlayerEvent;
+    use zapbox::mpegts::pes::Pes;
+    use zapbox::mpegts::teletext::{PageFilter, TeletextDecoder};
+    let request = screen.shell.last_request();
+    let payload = zapbox::demo::subtitled::teletext_service(subpage);
+    let pes = Pes {
+        stream_id: 0xbd,
+        pts: None,
+        data: &payload,
+    };
+    let mut pages = Vec::new();
+    TeletextDecoder::new(PageFilter::All).push_pes(&pes, &mut |p| pages.push(p.clone()));
+    for page in pages {
+        let page = Box::new(page);
+        screen
+            .shell
+            .send(Event::Player(PlayerEvent::TeletextPage { request, page }));
+    }
+    screen.render();
+}
+
+/// All the texts of teletext row `row` on screen, joined.
+fn teletext_row(screen: &Screen, row: u8) -> String {
+    ElementHandle::find_by_accessible_label(&screen.app, &format!("teletext-row-{row}"))
+        .filter_map(|e| e.accessible_value().map(|v| v.to_string()))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+#[test]
+fn the_teletext_viewer_pages_links_subpages_hold_reveal_and_mix() {
+    let mut screen = Screen::new(Settings::default());
+    screen.press(&[Action::Text]);
+    assert!(screen.shown("teletext-searching"), "page 100 is searched for");
+    send_teletext(&mut screen, 1);
+    assert!(!screen.shown("teletext-searching"));
+    assert!(
+        teletext_row(&screen, 0).starts_with(" P100"),
+        "{}",
+        teletext_row(&screen, 0)
+    );
+    assert!(teletext_row(&screen, 4).contains("Subpages of a rotating page"));
+    // Digits: 1, 5 show "15-", the third digit goes to page 150 in its German set.
+    screen.press(&[Action::Digit(1), Action::Digit(5)]);
+    assert!(screen.text("teletext-status").starts_with("P15-"));
+    screen.press(&[Action::Digit(0)]);
+    assert!(teletext_row(&screen, 5).contains("Grüße aus Köln"));
+    // RED follows the page's first link: back to the index.
+    screen.press(&[Action::Red]);
+    assert!(teletext_row(&screen, 0).starts_with(" P100"));
+    // GREEN: the quiz, whose answer is concealed until INFO.
+    screen.press(&[Action::Green]);
+    assert!(teletext_row(&screen, 5).contains("What does the TEXT key open?"));
+    assert!(!teletext_row(&screen, 8).contains("Teletext"));
+    screen.press(&[Action::Info]);
+    assert!(teletext_row(&screen, 8).contains("Teletext, with fastext links"));
+    assert!(screen.text("teletext-status").contains("Reveal"));
+    // DOWN goes to the page received before: 101, with its two subpages.
+    screen.press(&[Action::Down]);
+    send_teletext(&mut screen, 2);
+    assert!(teletext_row(&screen, 6).contains("subpage 2 of 2"));
+    screen.press(&[Action::Left]);
+    assert!(teletext_row(&screen, 6).contains("subpage 1 of 2"));
+    assert!(screen.text("teletext-status").contains("1/2"));
+    // Hold: the page stays while the other subpage arrives.
+    screen.press(&[Action::Right, Action::Ok]);
+    send_teletext(&mut screen, 1);
+    assert!(teletext_row(&screen, 6).contains("subpage 2 of 2"));
+    assert!(screen.text("teletext-status").contains("Hold"));
+    // TEXT: over the picture; TEXT again (or BACK) closes.
+    screen.press(&[Action::Text]);
+    assert!(teletext_row(&screen, 6).contains("subpage 2 of 2"));
+    screen.press(&[Action::Text]);
+    assert!(!screen.shown("teletext-status"));
+    screen.press(&[Action::Text, Action::Back]);
+    assert!(!screen.shown("teletext-status"));
+}

@@ -113,8 +113,10 @@ cp "$DEB" "$TREE/tmp/"
 chroot_mounts "$TREE"
 cp /etc/resolv.conf "$TREE/etc/resolv.conf"
 log "apt-get install ./$(basename "$DEB")"
+# gstreamer1.0-x for the demo headend, not the app: it draws the subtitles of its channel 6 with
+# textoverlay (the pango plugin) at every start, and does not start without it.
 chroot "$TREE" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-  "/tmp/$(basename "$DEB")"
+  "/tmp/$(basename "$DEB")" gstreamer1.0-x
 chroot "$TREE" apt-get clean
 rm -f "$TREE/tmp/$(basename "$DEB")"
 cleanup

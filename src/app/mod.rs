@@ -123,6 +123,9 @@ pub struct Shell {
     saves: u64,
     /// The HDMI-CEC adapter; `None`: CEC commands are dropped (disabled, tests).
     cec: Option<crate::cec::CecHandle>,
+    /// The remote's reader: held for the life of the shell (dropping it stops the reader and releases
+    /// the grabbed remotes), stopped at shutdown; `None`: no evdev remote (tests, benchmarks).
+    remote: Option<crate::input::InputHandle>,
     /// The phone companion's server; `None`: switched off.
     companion: Option<crate::companion::Companion>,
     /// Reports wall-clock steps as `Event::ClockStepped`; `None`: not watched (tests, benchmarks).
@@ -166,6 +169,7 @@ impl Shell {
             longest_save: Duration::ZERO,
             saves: 0,
             cec: None,
+            remote: None,
             companion: None,
             clock_watch: None,
         })
@@ -204,6 +208,12 @@ impl Shell {
     /// Lets the core's CEC commands reach the bus through `cec`.
     pub fn with_cec(mut self, cec: crate::cec::CecHandle) -> Self {
         self.cec = Some(cec);
+        self
+    }
+
+    /// Keeps the remote's reader (its actions already post into the inbox) until shutdown.
+    pub fn with_remote(mut self, remote: crate::input::InputHandle) -> Self {
+        self.remote = Some(remote);
         self
     }
 
@@ -453,6 +463,10 @@ impl App {
             loader.stop(LOADER_STOP_WAIT);
         }
         self.shell.handle(Event::Shutdown);
+        if let Some(remote) = self.shell.remote.take() {
+            // Ungrabs the remotes: the console or a desktop gets its keys back at once.
+            remote.stop();
+        }
         self.shell.player = None;
         self.shell.state = StateSaving::Off;
     }

@@ -79,8 +79,11 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
     // The remote: evdev devices with the board's keymap, into the same inbox as every event.
     let remote = inbox.clone();
     let input = crate::input::InputConfig::for_board(&board);
-    if let Err(e) = input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
-        log::error!("remote control: {e}");
+    // The shell holds the reader's handle: dropped here, it would stop the reader at once, leaving
+    // the remotes ungrabbed and the keys to whatever else reads them (Slint's libinput on KMS).
+    match input.and_then(|c| crate::input::spawn(c, move |a| remote.post(Event::Action(a)))) {
+        Ok(reader) => shell = shell.with_remote(reader),
+        Err(e) => log::error!("remote control: {e}"),
     }
     for problem in problems {
         inbox.post(Event::Problem(problem));

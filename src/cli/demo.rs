@@ -71,6 +71,11 @@ const FRAMES_AFTER_ZAP: u64 = 5;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Command {
     Key(Vec<Action>),
+    /// One remote key by its keymap name (`ok`, `guide`, `left`, `green`, `pause`, `digit_4`...),
+    /// not a zap: answered `pressed NAME`.
+    Press(Action),
+    /// Where the picture is on the timeline: answered with a `timeline ...` line.
+    Timeline,
     Reload,
     RefreshGuide,
     Quit,
@@ -92,6 +97,8 @@ fn parse_command(line: &str) -> Option<Command> {
                     .collect(),
             )
         }
+        ("key", Some(name)) => Command::Press(crate::input::keymap::parse_action(name)?),
+        ("timeline", None) => Command::Timeline,
         ("reload", None) => Command::Reload,
         ("refresh-guide", None) => Command::RefreshGuide,
         ("quit", None) => Command::Quit,
@@ -109,7 +116,9 @@ struct PendingZap {
 }
 
 /// The headless demo driven line by line from `input`, for scripts (the soak, `tools/soak`):
-/// `up`, `down`, `last`, `tune N` zap; `reload` loads every playlist and guide again as when the
+/// `up`, `down`, `last`, `tune N` zap; `key NAME` presses one remote key (`guide`, `left`, `ok`,
+/// `green`, `pause`, `digit_4`...) and `timeline` says where the picture is (live, the local window
+/// or the archive); `reload` loads every playlist and guide again as when the
 /// viewer changes sources; `refresh-guide` runs the periodic guide refresh; `quit` (or the end of
 /// the input) stops. Each zap is answered once it is on screen — the channel shown changed to the
 /// one requested, its first picture came and [`FRAMES_AFTER_ZAP`] more followed — with
@@ -183,6 +192,12 @@ pub fn run_control(
                         first_frames: None,
                     });
                 }
+                Some(Command::Press(action)) => {
+                    app.inbox().post(Event::Action(action));
+                    app.drain();
+                    writeln!(out, "pressed {}", line.split_whitespace().nth(1).unwrap_or(""))?;
+                }
+                Some(Command::Timeline) => writeln!(out, "{}", timeline_line(app.shell().view()))?,
                 Some(Command::Reload) => loader.load(playlists.clone(), guides.clone(), Boot::Reload),
                 Some(Command::RefreshGuide) => {
                     loader.refresh_guide(guides.clone(), app.shell().core().shared_lineup())
@@ -256,6 +271,25 @@ pub fn run_control(
         }
         out.flush()?;
     }
+}
+
+/// `timeline live` at live, else `timeline archive|window paused|playing position=<Unix s>
+/// behind=<s> programme="<title>" start=<Unix s>`: where the picture is, for scripts.
+fn timeline_line(view: crate::core::ViewModel) -> String {
+    let Some(t) = view.timeshift else {
+        return "timeline live".into();
+    };
+    let (title, start) = t
+        .programme
+        .as_ref()
+        .map_or((String::new(), 0), |p| (p.title.clone(), p.start_s));
+    format!(
+        "timeline {} {} position={} behind={} programme={title:?} start={start}",
+        if t.archive { "archive" } else { "window" },
+        if t.paused { "paused" } else { "playing" },
+        t.position_utc_ms.div_euclid(1000),
+        t.behind_live_ms / 1000,
+    )
 }
 
 /// Runs only the headend, with its HTTP server on 127.0.0.1:`port`, until the process is stopped.
@@ -359,6 +393,7 @@ fn tv_line(shell: &Shell) -> String {
         ScreenView::ChannelList(_) => "list".to_string(),
         ScreenView::Guide(_) => "guide".to_string(),
         ScreenView::Menu(menu) => format!("menu:{:?}", menu.page).to_lowercase(),
+        ScreenView::Teletext(text) => format!("teletext:{}", text.number),
     };
     let keyboard = match &view.screen {
         ScreenView::Menu(menu) => menu.keyboard.as_ref().map(|k| k.text.clone()),
@@ -458,6 +493,13 @@ mod tests {
             Some(Command::Key(vec![Action::Digit(1), Action::Digit(2)]))
         );
         assert_eq!(parse_command("reload"), Some(Command::Reload));
+        assert_eq!(parse_command("key green"), Some(Command::Press(Action::Green)));
+        assert_eq!(
+            parse_command("key digit_4"),
+            Some(Command::Press(Action::Digit(4)))
+        );
+        assert_eq!(parse_command("timeline"), Some(Command::Timeline));
+        assert_eq!(parse_command("key sideways"), None);
         assert_eq!(parse_command("refresh-guide"), Some(Command::RefreshGuide));
         assert_eq!(parse_command("quit"), Some(Command::Quit));
         for bad in ["", "tune", "tune x", "tune -1", "up 2", "sideways"] {

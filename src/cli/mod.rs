@@ -5,6 +5,7 @@
 //! each submodule's documentation says what it may depend on.
 pub mod bench_loop;
 pub mod bench_memory;
+pub mod bench_timeline;
 pub mod bench_ui;
 pub mod bench_zap;
 pub mod catchup;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 9] = [
+pub const SCREENS: [&str; 13] = [
     "live",
     "banner",
     "list",
@@ -26,7 +26,14 @@ pub const SCREENS: [&str; 9] = [
     "subtitles",
     "dvb-subtitles",
     "timeshift",
+    "catchup-guide",
+    "catchup",
+    "teletext",
+    "teletext-mix",
 ];
+
+/// The first showcase channel's catch-up archive in the screenshots (nothing fetches it).
+const ARCHIVE_TEMPLATE: &str = "http://archive.example/1/{utc}-{duration}.ts";
 
 /// The pairing address the phone screen shows unless one is given (`--pair-url`).
 pub const EXAMPLE_PAIR_URL: &str = "http://192.168.178.20:8099/pair/6f1d0c9a4b7e2d8135a9c0f4e6b2d7a1";
@@ -92,6 +99,13 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "subtitles" | "dvb-subtitles" => vec![],
         // The window's report comes first (see `show_timeshift`), then PAUSE and 4 (−5 min).
         "timeshift" => vec![],
+        // The guide on the first channel, which has an archive, scrolled back to what aired.
+        "catchup-guide" => vec![Action::Guide, Action::Left, Action::Left],
+        // OK on the programme before the one on air, then PAUSE keeps the bar up.
+        "catchup" => vec![Action::Guide, Action::Left, Action::Ok, Action::Pause],
+        // TEXT, then the pages arrive (see `show_teletext`); TEXT again for the mix.
+        "teletext" => vec![Action::Text],
+        "teletext-mix" => vec![Action::Text, Action::Text],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")
@@ -119,7 +133,14 @@ pub fn run(
     }
     let now = now();
     let work = std::env::temp_dir().join(format!("zapbox-screenshot-{}", std::process::id()));
-    let lineup = showcase::lineup(CHANNELS);
+    let mut lineup = showcase::lineup(CHANNELS);
+    lineup.channels[0].catchup = Some(crate::lineup::Catchup {
+        mode: crate::lineup::CatchupMode::Default,
+        source: Some(ARCHIVE_TEMPLATE.into()),
+        days: crate::lineup::CatchupDays::Days(1),
+        correction_s: 0,
+        template: ARCHIVE_TEMPLATE.into(),
+    });
     let guide = showcase::guide(&lineup, &work, now.utc_ms / 1000, 2);
     let _ = std::fs::remove_dir_all(&work);
     let guide = guide?;
@@ -146,6 +167,9 @@ pub fn run(
         }
         if s == "timeshift" {
             show_timeshift(&mut app);
+        }
+        if s.starts_with("teletext") {
+            show_teletext(&mut app);
         }
         if s == "phone" {
             // What the companion adapter reports once it listens.
@@ -273,6 +297,29 @@ fn show_dvb_subtitles(app: &mut App) -> Result<()> {
         .post(Event::Player(PlayerEvent::SubtitleImage { request, image }));
     while app.step(Duration::from_millis(150)) {}
     Ok(())
+}
+
+/// The demo channel's teletext service through the real decoder, as the player reports it
+/// with the viewer open: the index page 100 shows.
+fn show_teletext(app: &mut App) {
+    use crate::core::PlayerEvent;
+    use crate::mpegts::pes::Pes;
+    use crate::mpegts::teletext::{PageFilter, TeletextDecoder};
+    let Some(request) = app.shell().core().request() else {
+        return;
+    };
+    let payload = crate::demo::subtitled::teletext_service(1);
+    let pes = Pes {
+        stream_id: 0xbd,
+        pts: None,
+        data: &payload,
+    };
+    TeletextDecoder::new(PageFilter::All).push_pes(&pes, &mut |page| {
+        let page = Box::new(page.clone());
+        app.inbox()
+            .post(Event::Player(PlayerEvent::TeletextPage { request, page }));
+    });
+    while app.step(Duration::from_millis(150)) {}
 }
 
 /// `1920x1080` -> (1920, 1080).

@@ -41,4 +41,6 @@ pub enum Action {
     Favorites,
     Subtitle,
     Audio,
+    /// Teletext (TEXT): opens the viewer, then makes it transparent, then closes it.
+    Text,
 }

@@ -138,6 +138,37 @@ impl Core {
         true
     }
 
+    /// GREEN: the programme on air from its start, from the archive (also while the archive
+    /// or the local window plays: the programme at the picture's time). `false` when the channel
+    /// has no archive holding that start.
+    pub(super) fn watch_from_start(&mut self, fx: &mut Vec<Effect>, now: Now) -> bool {
+        let Some((key, start_s)) = self.start_over_offer(now) else {
+            return false;
+        };
+        self.watch_archive(&key, start_s, fx, now)
+    }
+
+    /// The channel and the start of the programme "Watch from start" would play: the one at
+    /// the picture's time, when the archive holds its start and it began a while ago.
+    pub(super) fn start_over_offer(&self, now: Now) -> Option<(ChannelKey, i64)> {
+        let tune = self.tune.as_ref()?;
+        let catchup = self.lineup.by_key(&tune.channel)?.catchup.as_ref()?;
+        let at_ms = match &tune.archive {
+            Some(archive) => archive.position_ms(now),
+            None => self.timeshift_view(now).map_or(now.utc_ms, |v| v.position_utc_ms),
+        };
+        let now_s = now.utc_ms.div_euclid(1000);
+        let programme = self
+            .listings()?
+            .now_next(&tune.channel, at_ms.div_euclid(1000))
+            .0?;
+        let kept = catchup
+            .oldest_start(now_s)
+            .is_none_or(|oldest| programme.start_s >= oldest);
+        let begun = programme.start_s * 1000 < now.utc_ms - LIVE_WITHIN_MS;
+        (kept && begun && catchup.seekable()).then(|| (tune.channel.clone(), programme.start_s))
+    }
+
     /// Whether `programme` of `key` has ended and can be played from the archive at `now_s` (the
     /// guide marks it).
     pub(super) fn in_archive(&self, key: &ChannelKey, programme: &ProgrammeView, now_s: i64) -> bool {
@@ -207,6 +238,43 @@ impl Core {
         };
         self.archive_seek(position, fx, now);
         true
+    }
+
+    /// Whether the current tune plays from the archive.
+    pub(super) fn archive_playing(&self) -> bool {
+        self.tune.as_ref().is_some_and(|t| t.archive.is_some())
+    }
+
+    /// The timeshift hook: a seek `behind_ms` behind live, past the local window's tail,
+    /// continues in the channel's archive when it has one (`true`); else the window's tail is
+    /// as far as it goes (`false`).
+    pub(super) fn archive_past_window(&mut self, behind_ms: u64, fx: &mut Vec<Effect>, now: Now) -> bool {
+        let Some(key) = self.tune.as_ref().map(|t| t.channel.clone()) else {
+            return false;
+        };
+        if self
+            .lineup
+            .by_key(&key)
+            .and_then(|c| c.catchup.as_ref())
+            .is_none_or(|c| !c.seekable())
+        {
+            return false;
+        }
+        let target_ms = now.utc_ms - i64::try_from(behind_ms).unwrap_or(i64::MAX / 2);
+        match self.archive_piece(&key, target_ms, now) {
+            Ok((from_ms, source)) => {
+                let play = ArchivePlay {
+                    from_ms,
+                    since_ms: None,
+                    paused: false,
+                    source,
+                };
+                self.archive_play(play, fx);
+                self.show_bar(fx);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Whether the archive plays and is paused (the bar then stays).

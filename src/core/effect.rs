@@ -79,6 +79,12 @@ pub enum PlayerCommand {
         request: RequestId,
         track: Option<super::SubtitleTrack>,
     },
+    /// Decode every teletext page of the request's stream and report them (the viewer is
+    /// open), or stop doing so.
+    Teletext {
+        request: RequestId,
+        open: bool,
+    },
     /// Stop playback and leave any multicast group.
     Stop,
     SetVolume {

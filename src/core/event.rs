@@ -113,6 +113,11 @@ pub enum PlayerEvent {
         request: RequestId,
         image: Option<super::SubtitleImage>,
     },
+    /// A teletext page of the stream, while the viewer is open.
+    TeletextPage {
+        request: RequestId,
+        page: Box<crate::mpegts::teletext::Page>,
+    },
     /// The source or pipeline failed.
     Failed { request: RequestId, error: PlayerError },
     /// New DVB EIT sections the stream carries (present/following, schedule).

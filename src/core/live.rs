@@ -9,7 +9,13 @@ use super::{Action, Core, Effect, Notice, Now, PlayerCommand, TimerId};
 
 impl Core {
     pub(super) fn live_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
-        if self.archive_action(action, fx, now) || self.timeshift_action(action, fx, now) {
+        // While the archive plays, the local window's keys do not apply.
+        let handled = if self.archive_playing() {
+            self.archive_action(action, fx, now)
+        } else {
+            self.timeshift_action(action, fx, now)
+        };
+        if handled || (action == Action::Green && self.watch_from_start(fx, now)) {
             return;
         }
         match action {
@@ -21,6 +27,7 @@ impl Core {
             Action::Back => self.back(),
             Action::Favorites => self.cycle_list(fx),
             Action::Guide | Action::Menu => self.open(action, now),
+            Action::Text => self.open_teletext(fx),
             _ => {}
         }
     }

@@ -48,6 +48,7 @@ mod sources;
 mod standby;
 mod state;
 mod subtitles;
+mod teletext;
 mod time;
 mod timeshift;
 mod tuning;
@@ -84,6 +85,7 @@ pub use subtitles::{
     Colour, REMEMBERED_CHANNELS, SavedSubtitle, SubtitleImage, SubtitleKind, SubtitleLine,
     SubtitlePreferences, SubtitleRegion, SubtitleRun, SubtitleTrack,
 };
+pub use teletext::{INDEX_PAGE, TeletextNav, TeletextView};
 pub use time::Now;
 pub use timeshift::{SKIP_LEFT_MS, SKIP_RIGHT_MS, TAIL_MARGIN_MS, TimeshiftView};
 pub use view::{ChannelView, DigitsView, Notice, ViewModel, ZapRecord};
@@ -235,6 +237,8 @@ pub struct Core {
     zap_kind: ZapKind,
     /// The screen under the remote's control.
     screen: Screen,
+    /// The teletext pages received while the viewer is open.
+    teletext: crate::mpegts::teletext::TeletextStore,
     /// The PIN prompt, over any screen.
     pin: Option<PinEntry>,
     standby: bool,
@@ -293,6 +297,7 @@ impl Core {
             hot: hot::HotSet::default(),
             zap_kind: ZapKind::Direct,
             screen: Screen::Live,
+            teletext: Default::default(),
             pin: None,
             standby: false,
             unlocked: Default::default(),
@@ -405,6 +410,7 @@ impl Core {
             ui_language: self.settings.ui_language.clone(),
             volume_device: self.volume_device(),
             timeshift: self.archive_view(now).or_else(|| self.timeshift_view(now)),
+            watch_from_start: self.start_over_offer(now).is_some(),
         }
     }
 

@@ -23,6 +23,7 @@ pub enum Screen {
     ChannelList(ListNav),
     Guide(GuideNav),
     Menu(MenuNav),
+    Teletext(super::teletext::TeletextNav),
 }
 
 impl Core {
@@ -49,7 +50,7 @@ impl Core {
         }
         if let Action::Digit(d) = action
             && d <= 9
-            && !matches!(self.screen, Screen::Menu(_))
+            && !matches!(self.screen, Screen::Menu(_) | Screen::Teletext(_))
             && !(self.screen == Screen::Live && self.digits.is_none() && self.timeshift_bar_shown())
         {
             return self.digit(d, fx, now);
@@ -62,6 +63,7 @@ impl Core {
             Screen::ChannelList(_) => self.list_action(action, fx, now),
             Screen::Guide(_) => self.guide_action(action, fx, now),
             Screen::Menu(_) => self.menu_action(action, fx, now),
+            Screen::Teletext(_) => self.teletext_action(action, fx),
         }
     }
 

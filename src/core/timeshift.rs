@@ -244,7 +244,12 @@ impl Core {
         let behind = i64::try_from(shift.behind_at(now)).unwrap_or(i64::MAX);
         let reach = i64::try_from(shift.reach_ms()).unwrap_or(i64::MAX);
         // Back is more behind live: a negative skip adds to `behind`.
-        let target = behind.saturating_sub(delta_ms).clamp(0, reach.max(0));
+        let wanted = behind.saturating_sub(delta_ms);
+        // Past the window's tail the channel's archive (catch-up) continues, when it has one.
+        if wanted > reach && self.archive_past_window(u64::try_from(wanted).unwrap_or(0), fx, now) {
+            return;
+        }
+        let target = wanted.clamp(0, reach.max(0));
         self.seek_to(u64::try_from(target).unwrap_or(0), fx, now);
     }
 

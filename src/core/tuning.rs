@@ -174,6 +174,9 @@ impl Core {
                 start: tune.shift.start,
             };
             fx.push(Effect::Player(play));
+            if matches!(self.screen, super::Screen::Teletext(_)) {
+                fx.push(Effect::Player(PlayerCommand::Teletext { request, open: true }));
+            }
         }
     }
 
@@ -289,6 +292,7 @@ impl Core {
             PlayerEvent::SubtitleTracks { request, tracks } => self.subtitle_tracks(request, tracks, fx),
             PlayerEvent::SubtitleText { request, lines } => self.subtitle_text(request, lines),
             PlayerEvent::SubtitleImage { request, image } => self.subtitle_image(request, image),
+            PlayerEvent::TeletextPage { request, page } => self.teletext_page(request, &page),
             PlayerEvent::Failed { request, error } => {
                 if !self.archive_failed(request, fx, now) {
                     self.failed(request, error, fx);

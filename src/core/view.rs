@@ -60,6 +60,9 @@ pub struct ViewModel {
     pub volume_device: Option<super::cec::CecDevice>,
     /// Pause and rewind: the bar, and how far behind live the picture is (`None`: live, no bar).
     pub timeshift: Option<super::TimeshiftView>,
+    /// GREEN plays the programme on air from its start from the channel's archive (the banner
+    /// offers it): the channel has catch-up and the archive holds the programme's start.
+    pub watch_from_start: bool,
 }
 
 /// One zap as measured: key press to first frame, and how the player got there.

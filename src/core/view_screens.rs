@@ -22,6 +22,7 @@ pub enum ScreenView {
     ChannelList(ChannelListView),
     Guide(GuideView),
     Menu(MenuView),
+    Teletext(super::teletext::TeletextView),
 }
 
 /// The visible page of the channel list.
@@ -123,6 +124,7 @@ impl Core {
     pub(super) fn screen_view(&self, now_s: i64) -> ScreenView {
         match &self.screen {
             Screen::Live => ScreenView::Live,
+            Screen::Teletext(nav) => ScreenView::Teletext(self.teletext_view(nav)),
             Screen::ChannelList(nav) => ScreenView::ChannelList(self.list_view(&nav.list, nav.focus, now_s)),
             Screen::Guide(nav) => ScreenView::Guide(self.guide_view(nav, now_s)),
             Screen::Menu(nav) => ScreenView::Menu(MenuView {

@@ -20,7 +20,7 @@ use crate::mpegts::packet::{PCR_HZ, TS_PACKET_SIZE, TsPacket};
 use crate::mpegts::pes::{PTS_HZ, Pes};
 use crate::mpegts::program::ProgramTracker;
 use crate::mpegts::tables::Pmt;
-use crate::mpegts::teletext::encode::{header, pes_payload, row};
+use crate::mpegts::teletext::encode::{header, links, pes_payload, row, subpage_header};
 use crate::mpegts::teletext::{PageFlags, PageNumber};
 
 /// PIDs of the added tracks.
@@ -101,6 +101,16 @@ pub fn add_subtitles(ts: &[u8]) -> Result<Vec<u8>> {
             ));
         }
     }
+    // The teletext service: its pages once a second, the rotating page's subpages in turn.
+    for second in 0..10u64 {
+        let ticks = second * PTS_HZ + PTS_HZ / 5;
+        let es = teletext_service(second as u16 % 2 + 1);
+        inserts.push((
+            ticks,
+            pes_with_pts(0xbd, (first_pts + ticks) % (1 << 33), &es),
+            TELETEXT_PID,
+        ));
+    }
     inserts.sort_by_key(|(t, _, _)| *t);
     let new_pmt = pmt_with_subtitles(&pmt);
     let mut writers = [StreamWriter::new(DVB_PID, 0), StreamWriter::new(TELETEXT_PID, 0)];
@@ -174,8 +184,16 @@ fn pmt_with_subtitles(pmt: &Pmt) -> Vec<u8> {
         .collect();
     // Subtitling descriptor: English, normal (0x10), composition and ancillary page 1.
     let subtitling = [&[0x59, 8][..], b"eng", &[0x10, 0, 1, 0, 1]].concat();
-    // Teletext descriptor: German, type 2 (subtitles), magazine 8 (sent as 0), page 0x88.
-    let teletext = [&[0x56, 5][..], b"deu", &[2 << 3, 0x88]].concat();
+    // Teletext descriptor: German, type 2 (subtitles), magazine 8 (sent as 0), page 0x88;
+    // type 1, the initial page, 100.
+    let teletext = [
+        &[0x56, 10][..],
+        b"deu",
+        &[2 << 3, 0x88],
+        b"deu",
+        &[1 << 3 | 1, 0x00],
+    ]
+    .concat();
     streams.push(StreamSpec::with(0x06, DVB_PID, subtitling));
     streams.push(StreamSpec::with(0x06, TELETEXT_PID, teletext));
     pmt_section(
@@ -259,6 +277,54 @@ fn draw_text(text: &str, width: u32, height: u32) -> Result<Vec<u8>> {
         .take(height as usize)
         .flat_map(|row| row[..width as usize].to_vec())
         .collect())
+}
+
+/// The pages of the teletext service with subpage `subpage` (1 or 2) of the rotating page
+/// 101, as one PES payload: 100 (the index, with fastext links), 101, 102 (a concealed
+/// answer) and 150 (German national characters).
+pub fn teletext_service(subpage: u16) -> Vec<u8> {
+    let page = |n| PageNumber::from_decimal(n).expect("a page number");
+    let flags = PageFlags {
+        erase: true,
+        ..PageFlags::default()
+    };
+    let title = "zapbox TEXT";
+    let mut packets = vec![
+        header(page(100), flags, 0, title),
+        // Blue background (0x04, 0x1d), yellow double-height title.
+        row(1, 1, b"\x04\x1d\x03\x0dzapbox teletext                     "),
+        row(1, 4, b"\x07 101 \x06Subpages of a rotating page"),
+        row(1, 6, b"\x07 102 \x06A quiz: INFO reveals"),
+        row(1, 8, b"\x07 150 \x06Deutsch: Umlaute"),
+        row(1, 10, b"\x07 888 \x06Subtitles (Untertitel)"),
+        row(1, 13, b"\x02 Digits: page   UP/DOWN: next page"),
+        row(1, 14, b"\x02 LEFT/RIGHT: subpage   OK: hold"),
+        row(1, 15, b"\x02 TEXT: over the picture, BACK: close"),
+        row(1, 24, b"\x01Subpages \x02Quiz \x03Deutsch \x06Subtitles"),
+        links(1, &[page(101), page(102), page(150), page(888)]),
+        subpage_header(page(101), subpage, flags, 0, title),
+        row(1, 1, b"\x04\x1d\x07\x0dRotating page                       "),
+    ];
+    let text = format!("\x03 This is subpage {subpage} of 2");
+    packets.push(row(1, 6, text.as_bytes()));
+    packets.push(row(1, 24, b"\x01Index    \x02Quiz"));
+    packets.push(links(1, &[page(100), page(102)]));
+    packets.extend([
+        header(page(102), flags, 0, title),
+        row(1, 1, b"\x01\x1d\x07\x0dQuiz                                "),
+        row(1, 5, b"\x07What does the TEXT key open?"),
+        row(1, 8, b"\x03\x18Teletext, with fastext links"),
+        row(1, 24, b"\x01Index"),
+        links(1, &[page(100)]),
+        // C12-C14 = 4: the German subset ([ \\ ] { | } ~ are Ä Ö Ü ä ö ü ß).
+        header(page(150), flags, 4, title),
+        row(1, 1, b"\x02\x1d\x04\x0dDeutsch                             "),
+        row(1, 5, b"\x07Gr}~e aus K|ln, sch|ne Gr}~e!"),
+        row(1, 7, b"\x06[rger, \\l und ]bung"),
+        row(1, 24, b"\x01Index"),
+        links(1, &[page(100)]),
+    ]);
+    pes_payload(&packets)
 }
 
 /// A teletext subtitle page 888 with `text` boxed in yellow on row 22 (empty: a clear page).
@@ -355,5 +421,38 @@ mod tests {
             ["Das sind Videotext-Untertitel", "von Seite 888, in Farbe"]
         );
         assert_eq!(pages[0].0, Some(45_000));
+    }
+
+    /// The loop's teletext PID carries the viewer's pages: the index with its fastext links,
+    /// both subpages of 101, the concealed answer and the German page in its national set.
+    #[test]
+    fn the_loop_carries_the_teletext_service() {
+        use crate::mpegts::teletext::TeletextStore;
+        let ts = SyntheticProgram::new(25, 2000).bytes(250);
+        let out = add_subtitles(&ts).expect("subtitles added");
+        let mut decoder = TeletextDecoder::new(PageFilter::All);
+        let mut store = TeletextStore::new();
+        for p in out.chunks_exact(TS_PACKET_SIZE).filter_map(TsPacket::new) {
+            if p.pid() == TELETEXT_PID {
+                decoder.push_packet(&p, &mut |page| store.insert(page));
+            }
+        }
+        let page = |n| PageNumber::from_decimal(n).unwrap();
+        let index = store.latest(page(100)).expect("page 100");
+        assert_eq!(index.links[..4], [101, 102, 150, 888].map(|n| Some(page(n))));
+        assert!(index.row(4).unwrap().text().contains(" 101  Subpages"));
+        let subpages: Vec<u16> = store.subpages(page(101)).iter().map(|p| p.subcode).collect();
+        assert_eq!(subpages, [1, 2]);
+        let answer = store.latest(page(102)).unwrap().row(8).unwrap();
+        assert!(
+            answer
+                .spans
+                .iter()
+                .any(|s| s.style.concealed && s.text.contains("Teletext"))
+        );
+        let german = store.latest(page(150)).unwrap();
+        assert!(german.row(5).unwrap().text().contains("Grüße aus Köln"));
+        assert!(german.row(7).unwrap().text().contains("Ärger, Öl und Übung"));
+        assert!(store.has(page(888)));
     }
 }

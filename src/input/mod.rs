@@ -112,10 +112,12 @@ struct Shared {
     remotes: Mutex<Vec<Remote>>,
 }
 
-/// The running reader. Dropping the handle leaves it running for the life of the process; [`stop`]
-/// ends it (ungrabbing the remotes).
+/// The running reader. [`stop`] ends it (ungrabbing the remotes) and waits for its threads; dropping
+/// the handle ends it too, without waiting (the reader sees its stop pipe hang up): keep the handle for
+/// as long as the remotes should work.
 ///
 /// [`stop`]: InputHandle::stop
+#[must_use = "dropping the handle stops the reader and releases the remotes"]
 pub struct InputHandle {
     shared: Arc<Shared>,
     stop: std::os::fd::OwnedFd,

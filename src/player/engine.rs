@@ -113,6 +113,14 @@ impl Engine {
                     None => log::debug!("request {request:?}: subtitles {track:?} not drawn here"),
                 }
             }
+            PlayerCommand::Teletext { request, open } => {
+                let session = self.session.as_ref().filter(|s| s.request == request);
+                match session.and_then(|s| s.tap).and_then(|key| self.ingest.get(&key)) {
+                    Some(tap) => tap.teletext(request, open),
+                    // Only multicast channels are read by the app.
+                    None => log::debug!("request {request:?}: no teletext read here"),
+                }
+            }
             PlayerCommand::Stop => self.stop(),
             PlayerCommand::SetVolume { percent } => {
                 self.volume = f64::from(percent.min(100)) / 100.0;

@@ -401,6 +401,15 @@ impl Tap {
         }
     }
 
+    /// Decodes every teletext page of the stream for the viewer, or stops.
+    pub fn teletext(&self, request: RequestId, open: bool) {
+        if let Ok(mut state) = self.state.lock()
+            && let Some(consumer) = state.consumer.as_mut().filter(|c| c.request == request)
+        {
+            consumer.subtitles.teletext(open);
+        }
+    }
+
     /// Starts a recording: PAT/PMT and everything from the last keyframe (or from the next one),
     /// then every packet, as chunks on [`Recording::chunks`] until that receiver is dropped. Any
     /// number of recordings read one tap besides the live consumer; none costs another join.
@@ -665,8 +674,10 @@ impl TapState {
             }
             _ => capacity,
         };
-        // Grow in steps of 10 % at least (the bitrate estimate moves a little all the time).
-        if wanted < capacity || wanted > capacity + capacity / 10 {
+        // Grow in steps of 10 % at least (the bitrate estimate moves a little all the time), and
+        // never shrink a watched window: the estimate of a bursty sender swings by a quarter from
+        // one second to the next, and each shrink would throw away the oldest part of the window.
+        if (unwatched && wanted < capacity) || wanted > capacity + capacity / 10 {
             let started = Instant::now();
             self.ring.resize(wanted);
             log::debug!(

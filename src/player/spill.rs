@@ -366,8 +366,10 @@ impl Writer {
             index.segments.clear();
             index.marks = Arrivals::new();
         }
-        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
-            log::warn!("removing {}: {e}", self.dir.display());
+        match std::fs::remove_dir_all(&self.dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => log::warn!("removing {}: {e}", self.dir.display()),
         }
     }
 

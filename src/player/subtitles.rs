@@ -21,7 +21,7 @@ use crate::core::{PlayerEvent, RequestId, SubtitleImage, SubtitleLine, SubtitleT
 use crate::mpegts::dvbsub::DvbSubDecoder;
 use crate::mpegts::pes::{PTS_HZ, Pes};
 use crate::mpegts::subtitles::{SubtitleCarriage, SubtitleTrack as StreamTrack};
-use crate::mpegts::teletext::{PageFilter, TeletextDecoder};
+use crate::mpegts::teletext::{Page, PageFilter, TeletextDecoder};
 use crate::mpegts::{Pmt, TS_PACKET_SIZE, TsPacket};
 
 const PTS_MODULUS: u64 = 1 << 33;
@@ -30,6 +30,8 @@ const MAX_AHEAD: u64 = 10 * PTS_HZ;
 /// Subtitles waiting for their time, at most (the oldest is shown when more arrive).
 const MAX_QUEUED: usize = 16;
 const NONE: u64 = u64::MAX;
+/// Teletext pages waiting to be sent to the viewer, at most.
+const MAX_VIEWER_PAGES: usize = 64;
 
 /// The PTS (ns, pipeline time) of the first and the latest frame the video sink showed.
 #[derive(Debug)]
@@ -89,7 +91,14 @@ pub struct SubtitleFeed {
     tracks: Vec<StreamTrack>,
     /// PIDs of the PMT's subtitle and teletext streams: decoded here, never fed to the pipeline.
     text_pids: Vec<u16>,
+    /// The PMT's first teletext PID (the viewer's).
+    teletext_pid: Option<u16>,
     decoder: Option<(u16, Decoder)>,
+    /// The teletext viewer is open: every page of the first teletext PID is decoded.
+    viewer_open: bool,
+    viewer: Option<(u16, Box<TeletextDecoder>)>,
+    /// Pages for the viewer not yet sent (the oldest go when more than [`MAX_VIEWER_PAGES`]).
+    viewer_pages: VecDeque<Page>,
     /// The video PID and the PTS of its first PES fed (the picture starts there).
     video_pid: Option<u16>,
     first_video_pts: Option<u64>,
@@ -127,6 +136,13 @@ impl SubtitleFeed {
             .filter(|s| s.descriptors.iter().any(|d| matches!(d.tag, 0x46 | 0x56 | 0x59)))
             .map(|s| s.pid)
             .collect();
+        self.teletext_pid = pmt
+            .streams
+            .iter()
+            .filter(|s| s.stream_type == 0x06)
+            .find(|s| s.descriptors.iter().any(|d| matches!(d.tag, 0x46 | 0x56)))
+            .map(|s| s.pid);
+        self.start_viewer();
         let video = pmt
             .streams
             .iter()
@@ -171,6 +187,22 @@ impl SubtitleFeed {
         self.pending_image = Some(None);
     }
 
+    /// Opens or closes the teletext viewer's decoding.
+    pub fn teletext(&mut self, open: bool) {
+        self.viewer_open = open;
+        self.viewer = None;
+        self.viewer_pages.clear();
+        self.start_viewer();
+    }
+
+    /// A decoder of every page on the teletext PID, while the viewer is open.
+    fn start_viewer(&mut self) {
+        let pid = self.teletext_pid.filter(|_| self.viewer_open);
+        if self.viewer.as_ref().map(|(p, _)| *p) != pid {
+            self.viewer = pid.map(|p| (p, Box::new(TeletextDecoder::new(PageFilter::All))));
+        }
+    }
+
     /// Scans packets on their way to the pipeline: the first video PTS, the chosen PID.
     pub fn scan(&mut self, packets: &[u8]) {
         for raw in packets.chunks_exact(TS_PACKET_SIZE) {
@@ -179,6 +211,17 @@ impl SubtitleFeed {
             };
             if self.first_video_pts.is_none() && Some(packet.pid()) == self.video_pid && packet.pusi() {
                 self.first_video_pts = Pes::parse(packet.payload()).and_then(|p| p.pts);
+            }
+            if let Some((pid, decoder)) = self.viewer.as_mut()
+                && *pid == packet.pid()
+            {
+                let pages = &mut self.viewer_pages;
+                decoder.push_packet(&packet, &mut |page| {
+                    if pages.len() == MAX_VIEWER_PAGES {
+                        pages.pop_front();
+                    }
+                    pages.push_back(page.clone());
+                });
             }
             let queued = &mut self.queued;
             match self.decoder.as_mut() {
@@ -275,7 +318,11 @@ impl SubtitleFeed {
             .pending_image
             .take()
             .map(|image| PlayerEvent::SubtitleImage { request, image });
-        text.into_iter().chain(image).collect()
+        let pages = self.viewer_pages.drain(..).map(|page| PlayerEvent::TeletextPage {
+            request,
+            page: Box::new(page),
+        });
+        text.into_iter().chain(image).chain(pages).collect()
     }
 }
 

@@ -17,6 +17,7 @@ pub fn screen(view: &ScreenView) -> ui::Screen {
         ScreenView::ChannelList(_) => ui::Screen::List,
         ScreenView::Guide(_) => ui::Screen::Guide,
         ScreenView::Menu(_) => ui::Screen::Menu,
+        ScreenView::Teletext(_) => ui::Screen::Teletext,
     }
 }
 

@@ -45,6 +45,7 @@ pub fn action_for(text: &str) -> Option<Action> {
         'u' => Action::Mute,
         'a' => Action::Audio,
         's' => Action::Subtitle,
+        't' => Action::Text,
         ' ' => Action::PlayPause,
         _ => return None,
     })

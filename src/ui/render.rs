@@ -73,6 +73,7 @@ impl Renderer {
             ScreenView::ChannelList(list) => screens::channel_list(tv, list, now_s),
             ScreenView::Guide(grid) => screens::guide(tv, grid),
             ScreenView::Menu(menu) => screens::menu(tv, menu),
+            ScreenView::Teletext(text) => screens::teletext(tv, text),
         }
         tv.set_screen(contract::screen(&view.screen));
     }
@@ -145,6 +146,7 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
     tv.set_channel_group(channel.and_then(|c| c.group.clone()).unwrap_or_default().into());
     tv.set_phase(contract::phase(view.phase.as_ref()));
     tv.set_banner_visible(view.banner_visible);
+    tv.set_watch_from_start(view.watch_from_start);
     tv.set_clock(text::clock(now_s).into());
     tv.set_now(programme(view.now.as_ref(), now_s));
     tv.set_next(programme(view.next.as_ref(), now_s));

@@ -4,7 +4,7 @@
 
 use super::render::programme;
 use super::{contract, text};
-use crate::core::{ChannelListView, GuideView, MenuItem, MenuLine, MenuPage, MenuView};
+use crate::core::{ChannelListView, GuideView, MenuItem, MenuLine, MenuPage, MenuView, TeletextView};
 use crate::guide::Details;
 use crate::slint_generated as ui;
 use slint::{ModelRc, SharedString, VecModel};
@@ -203,4 +203,42 @@ pub fn menu(tv: &ui::Tv<'_>, view: &MenuView) {
     if let Some(new) = update(tv.get_keyboard_rows(), rows) {
         tv.set_keyboard_rows(new);
     }
+}
+
+/// The teletext page: each styled run placed by row and column (rows under a double-height
+/// row are already left out).
+pub(super) fn teletext(tv: &ui::Tv<'_>, view: &TeletextView) {
+    let mut spans = Vec::new();
+    for row in &view.rows {
+        // A double-height row is drawn over two rows from its first column on.
+        let double = row.double_height();
+        let mut column = 0;
+        for span in &row.spans {
+            let length = span.text.chars().count();
+            if !span.text.trim().is_empty() || span.style.background != crate::core::Colour::Black {
+                spans.push(ui::TeletextSpan {
+                    row: i32::from(row.number),
+                    column: column as i32,
+                    length: length as i32,
+                    text: SharedString::from(span.text.as_str()),
+                    foreground: contract::subtitle_colour(span.style.foreground),
+                    background: contract::subtitle_colour(span.style.background),
+                    double_height: double,
+                });
+            }
+            column += length;
+        }
+    }
+    tv.set_teletext_spans(model(spans));
+    tv.set_teletext_number(view.number.as_str().into());
+    tv.set_teletext_found(view.found);
+    tv.set_teletext_subpage(
+        view.subpage
+            .map(|(i, n)| format!("{i}/{n}"))
+            .unwrap_or_default()
+            .into(),
+    );
+    tv.set_teletext_hold(view.hold);
+    tv.set_teletext_reveal(view.reveal);
+    tv.set_teletext_mix(view.mix);
 }

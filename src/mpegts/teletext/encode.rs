@@ -32,14 +32,25 @@ fn packet(magazine: u8, row: u8, data: [u8; 40]) -> [u8; 42] {
 /// A page header (X/0) for `number` with `flags`, national option bits `national`
 /// (C12 + 2·C13 + 4·C14) and `title` in the header's 32 display columns.
 pub fn header(number: PageNumber, flags: PageFlags, national: u8, title: &str) -> [u8; 42] {
+    subpage_header(number, 0, flags, national, title)
+}
+
+/// A page header of subpage `subcode` (S1–S4, 13 bits).
+pub fn subpage_header(
+    number: PageNumber,
+    subcode: u16,
+    flags: PageFlags,
+    national: u8,
+    title: &str,
+) -> [u8; 42] {
     let bit = |b: bool, v: u8| if b { v } else { 0 };
     let nibbles = [
         number.page() & 0x0f,
         number.page() >> 4,
-        0,
-        bit(flags.erase, 0x8),
-        0,
-        bit(flags.newsflash, 0x4) | bit(flags.subtitle, 0x8),
+        (subcode & 0x0f) as u8,
+        bit(flags.erase, 0x8) | (subcode >> 4 & 0x07) as u8,
+        (subcode >> 7 & 0x0f) as u8,
+        bit(flags.newsflash, 0x4) | bit(flags.subtitle, 0x8) | (subcode >> 11 & 0x03) as u8,
         bit(flags.suppress_header, 0x1)
             | bit(flags.update, 0x2)
             | bit(flags.interrupted, 0x4)
@@ -74,4 +85,30 @@ pub fn pes_payload(packets: &[[u8; 42]]) -> Vec<u8> {
         out.extend(p.iter().map(|&b| reverse(b)));
     }
     out
+}
+
+/// The editorial links (X/27/0) of a page in `magazine`: up to six pages (red, green,
+/// yellow, blue, index, spare), magazines relative to `magazine`, any subpage.
+pub fn links(magazine: u8, pages: &[PageNumber]) -> [u8; 42] {
+    let mut data = [encode_8_4(0x0f); 40];
+    data[0] = encode_8_4(0);
+    for (i, chunk) in data[1..37].chunks_exact_mut(6).enumerate() {
+        let (number, flip) = match pages.get(i) {
+            Some(p) => (p.page(), (p.magazine() ^ magazine) & 7),
+            None => (0xff, 0),
+        };
+        let nibbles = [
+            number & 0x0f,
+            number >> 4,
+            0x0f,
+            0x07 | (flip & 1) << 3,
+            0x0f,
+            0x03 | (flip >> 1) << 2,
+        ];
+        for (out, n) in chunk.iter_mut().zip(nibbles) {
+            *out = encode_8_4(n);
+        }
+    }
+    data[37] = encode_8_4(0x0f);
+    packet(magazine, 27, data)
 }

@@ -23,9 +23,11 @@ pub mod charset;
 pub mod encode;
 pub mod hamming;
 pub mod page;
+pub mod store;
 
 pub use charset::NationalOption;
 pub use page::{Colour, Page, PageFlags, PageNumber, Row, Span, Style};
+pub use store::TeletextStore;
 
 use super::packet::TsPacket;
 use super::pes::{Pes, PesAssembler};
@@ -171,7 +173,8 @@ impl TeletextDecoder {
             0 => self.header(magazine, data, pts, on_page),
             1..=25 => self.row(magazine, row, data),
             26 => self.enhancement(magazine, data),
-            _ => {} // 27–31: links, designations and broadcast data, not shown.
+            27 => self.links(magazine, data),
+            _ => {} // 28–31: designations and broadcast data, not shown.
         }
     }
 
@@ -267,6 +270,32 @@ impl TeletextDecoder {
         let index = usize::from(PageNumber::new(magazine, 0).magazine() - 1);
         let m = &mut self.magazines[index];
         m.current.is_some().then_some(m)
+    }
+
+    /// X/27/0: the page's six editorial links (EN 300 706 §9.6.1), each a page number and a
+    /// magazine given relative to the page's own (bits M1–M3 flip its bits). Page FF and
+    /// links with a Hamming error are no link.
+    fn links(&mut self, magazine: u8, data: &[u8; 40]) {
+        if decode_8_4(data[0]) != Some(0) {
+            return; // designation codes 1–15 carry compositional links, not shown.
+        }
+        let Some(m) = self.magazine_mut(magazine) else {
+            return;
+        };
+        let page = m
+            .current
+            .as_mut()
+            .expect("magazine_mut returns pages in progress");
+        let own = page.number.magazine() & 7;
+        for (slot, link) in page.links.iter_mut().zip(data[1..37].chunks_exact(6)) {
+            let nibbles: Option<Vec<u8>> = link.iter().map(|&b| decode_8_4(b)).collect();
+            *slot = nibbles.and_then(|n| {
+                let number = n[1] << 4 | n[0];
+                let flip = (n[3] >> 3) | (n[5] >> 2) << 1;
+                (number != 0xff).then(|| PageNumber::new(own ^ flip, number))
+            });
+        }
+        m.dirty = true;
     }
 
     /// X/26: characters placed over the Level 1 page (EN 300 706 §12.3): G2 characters

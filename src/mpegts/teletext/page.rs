@@ -188,6 +188,9 @@ pub struct Page {
     pub national: NationalOption,
     /// PTS (90 kHz) of the PES that carried the header; `None` means show at once.
     pub pts: Option<u64>,
+    /// The editorial links of X/27/0 (red, green, yellow, blue, the index and one spare):
+    /// where the colour keys lead (fastext).
+    pub links: [Option<PageNumber>; 6],
     pub(super) codes: [[u8; COLUMNS]; ROWS],
     pub(super) received: u32,
     /// Characters placed by X/26, per cell (fixed size: constant work per triplet).
@@ -203,6 +206,7 @@ impl Page {
             flags: PageFlags::default(),
             national: NationalOption::English,
             pts: None,
+            links: [None; 6],
             codes: [[b' '; COLUMNS]; ROWS],
             received: 0,
             overrides: Box::new([[None; COLUMNS]; ROWS]),

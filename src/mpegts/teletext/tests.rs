@@ -211,3 +211,28 @@ fn hostile_units_do_not_panic() {
     }
     assert!(d.stats().packets > 0);
 }
+
+/// X/27/0 links in the page's magazine and in others (relative magazine bits), an unused
+/// link as FF.
+#[test]
+fn fastext_links() {
+    use super::encode::links;
+    let mut d = TeletextDecoder::new(PageFilter::All);
+    let p100 = PageNumber::new(1, 0x00);
+    let targets = [
+        PageNumber::new(1, 0x01),
+        PageNumber::new(2, 0x00),
+        PageNumber::new(8, 0x88),
+        PageNumber::new(7, 0x99),
+    ];
+    let payload = pes_payload(&[
+        header(p100, PageFlags::default(), 0, "Index"),
+        row(1, 1, b"Index"),
+        links(1, &targets),
+    ]);
+    let pages = decode(&mut d, &payload, None);
+    let page = pages.last().expect("page 100 reported");
+    assert_eq!(page.number, p100);
+    assert_eq!(&page.links[..4], targets.map(Some).as_slice());
+    assert_eq!(page.links[4..], [None, None]);
+}

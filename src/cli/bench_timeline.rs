@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! `zapbox bench timeline`: pause and rewind of live TV through the real core and player against
+//! the demo headend, with the window spilled to a disk folder as `timeshift.dir` would.
+//!
+//! Every figure is key press to the first video frame of the request the key started:
+//! - `resume_ms`: PLAY after a 2 s pause;
+//! - `skip_ram_ms`: LEFT (−10 s) while playing behind live, inside the RAM window;
+//! - `skip_disk_ms`: digit 4 (−5 min) while paused, once the window reaches past 5 minutes (RAM
+//!   keeps 60 s, so the start is read from the disk segments);
+//! - `to_live_ms`: STOP while behind live.
+//!
+//! Each sample checks that it measured what it says: the key started a new request, the sink
+//! counted a frame after the key, and the player started where the key asked (the `Started`
+//! report's position: about 2 s behind after the resume, 10 s more after LEFT, past 290 s after
+//! the −5 min skip, within a GOP of live after STOP); otherwise the run fails.
+//! `buffer_cpu_pct` is the CPU time of the live tap's receive thread and of the disk writer while
+//! watching live for 10 s, in percent of one core; `buffer_write_kbps` is what the segment
+//! folder grew by in that time (checked against the channel's measured bitrate).
+//!
+//! The naive way, in the same run: a fresh `playbin3` on a file of the same channel (three of the
+//! disk segments joined) seeked 10 s before its end, as a player without an own buffer restarts on a
+//! recorded file: creation to the first frame after the seek (its PTS checked to be past the
+//! target). The caller must have entered a private network namespace before any thread started.
+
+use super::bench_zap::{Percentiles, multicast_lineup, percentiles};
+use crate::app::{Inbox, Shell};
+use crate::core::{Action, Core, Event, Phase, PlayerEvent, RequestId, SavedState, Settings};
+use crate::demo::{Headend, HeadendOptions};
+use crate::player::{DiskSettings, Outputs, PlayerConfig, TimeshiftSettings};
+use anyhow::{Context, Result, bail, ensure};
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+/// Options of one run.
+#[derive(Debug, Clone)]
+pub struct TimelineBench {
+    /// Samples of each RAM figure (resume, skip, to live).
+    pub rounds: usize,
+    /// Samples of the −5 min skip from disk.
+    pub disk_rounds: usize,
+    pub headend: HeadendOptions,
+}
+
+/// The JSON report (the issue's shape, with the naive way and ratios added).
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineReport {
+    pub resume_ms: P,
+    pub skip_ram_ms: P,
+    pub skip_disk_ms: P,
+    pub to_live_ms: P,
+    pub buffer_cpu_pct: f64,
+    pub buffer_write_kbps: f64,
+    /// A fresh playbin3 seeking in a file of the same channel.
+    pub naive_seek_ms: P,
+    /// zapbox p50 over the naive p50.
+    pub ratio_skip_ram_p50: f64,
+    pub ratio_skip_disk_p50: f64,
+    pub samples: usize,
+}
+
+/// p50 and p95 in milliseconds, named as the issue names them.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct P {
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl From<Percentiles> for P {
+    fn from(p: Percentiles) -> Self {
+        Self {
+            p50: p.p50_ms,
+            p95: p.p95_ms,
+        }
+    }
+}
+
+const FRAME_TIMEOUT: Duration = Duration::from_secs(15);
+/// The window the −5 min skip needs (5 min and the margin the core keeps inside the window).
+const DISK_REACH: Duration = Duration::from_secs(310);
+
+/// Runs the benchmark and prints the report.
+pub fn run(bench: &TimelineBench, json: bool, out: &mut dyn Write) -> Result<()> {
+    gst::init()?;
+    let headend = Headend::start(&bench.headend)?;
+    let lineup = multicast_lineup(&headend, 1)?;
+    let dir = std::env::temp_dir().join(format!("zapbox-bench-timeline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let outcome = measure(bench, &lineup, &dir, json);
+    // The spill's writer deletes its folder by itself once the player is gone.
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = outcome?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+    } else {
+        print_text(&report, out)?;
+    }
+    Ok(())
+}
+
+fn print_text(r: &TimelineReport, out: &mut dyn Write) -> Result<()> {
+    let line = |name: &str, p: &P| format!("{name:<14} p50 {:>7.1} ms  p95 {:>7.1} ms", p.p50, p.p95);
+    writeln!(out, "{}", line("resume", &r.resume_ms))?;
+    writeln!(out, "{}", line("skip RAM", &r.skip_ram_ms))?;
+    writeln!(out, "{}", line("skip disk", &r.skip_disk_ms))?;
+    writeln!(out, "{}", line("to live", &r.to_live_ms))?;
+    writeln!(out, "{}", line("naive seek", &r.naive_seek_ms))?;
+    writeln!(
+        out,
+        "skip p50 against the naive seek: RAM {:.2}x, disk {:.2}x",
+        r.ratio_skip_ram_p50, r.ratio_skip_disk_p50
+    )?;
+    writeln!(
+        out,
+        "buffer: {:.2} % of one core, {:.0} kbit/s written",
+        r.buffer_cpu_pct, r.buffer_write_kbps
+    )?;
+    Ok(())
+}
+
+/// The frames the sink showed, with their times.
+type Frames = Arc<Mutex<Vec<Instant>>>;
+
+fn measure(
+    bench: &TimelineBench,
+    lineup: &crate::lineup::Lineup,
+    dir: &Path,
+    quiet: bool,
+) -> Result<TimelineReport> {
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let frames: Frames = Arc::default();
+    let shown = frames.clone();
+    let mut config = PlayerConfig::plain(Outputs::headless(Arc::new(move |_| {
+        if let Ok(mut f) = shown.lock() {
+            f.push(Instant::now());
+        }
+    })));
+    config.timeshift = TimeshiftSettings {
+        disk: Some(DiskSettings {
+            dir: dir.to_path_buf(),
+            max_seconds: 600,
+            floor_bytes: 256 << 20,
+        }),
+        ..TimeshiftSettings::default()
+    };
+    let core = Core::new(lineup.clone(), SavedState::default(), Settings::default());
+    let mut shell = Shell::launch(core, config, inbox, None)?;
+    let started = Instant::now();
+    shell.handle(Event::Started);
+    let mut run = Run {
+        shell: &mut shell,
+        rx: &rx,
+        frames,
+        bitrate: None,
+    };
+    run.wait_until(FRAME_TIMEOUT, |s| s.view().phase == Some(Phase::Playing))
+        .context("the first channel does not play")?;
+    let say = |text: String| {
+        if !quiet {
+            eprintln!("{text}");
+        }
+    };
+
+    // The always-on buffer while watching live: the tap's and the disk writer's threads.
+    run.idle(Duration::from_secs(5))?;
+    let (cpu_before, bytes_before, at) = (
+        thread_cpu(&["mcast-rx", "timeshift-disk"])?,
+        dir_bytes(dir),
+        Instant::now(),
+    );
+    run.idle(Duration::from_secs(10))?;
+    let wall = at.elapsed().as_secs_f64();
+    let cpu = thread_cpu(&["mcast-rx", "timeshift-disk"])? - cpu_before;
+    let written = dir_bytes(dir).saturating_sub(bytes_before);
+    let buffer_cpu_pct = cpu / wall * 100.0;
+    let buffer_write_kbps = written as f64 * 8.0 / wall / 1000.0;
+    let bitrate = run.bitrate.context("no bitrate measured")? as f64 / 1000.0;
+    ensure!(
+        buffer_write_kbps > bitrate * 0.5 && buffer_write_kbps < bitrate * 1.5,
+        "the disk took {buffer_write_kbps:.0} kbit/s of a {bitrate:.0} kbit/s channel"
+    );
+    ensure!(cpu > 0.0, "no CPU time counted for the buffer's threads");
+    say(format!(
+        "buffer: {buffer_cpu_pct:.2} % CPU, {buffer_write_kbps:.0} kbit/s written ({bitrate:.0} kbit/s channel)"
+    ));
+
+    let (mut resume, mut skip_ram, mut to_live, mut skip_disk) = (vec![], vec![], vec![], vec![]);
+    for round in 0..bench.rounds {
+        run.press(Action::Pause)?;
+        run.idle(Duration::from_millis(2000 + 37 * round as u64 % 900))?;
+        let (ms, behind) = run.timed(Action::Play)?;
+        ensure!(
+            (1_000..=4_500).contains(&behind),
+            "PLAY after 2 s resumed {behind} ms behind live"
+        );
+        resume.push(ms);
+        run.idle(Duration::from_millis(1500))?;
+        let (ms, skipped) = run.timed(Action::Left)?;
+        ensure!(
+            skipped >= behind + 8_000 && skipped <= behind + 14_000,
+            "LEFT from {behind} ms went to {skipped} ms behind live"
+        );
+        skip_ram.push(ms);
+        run.idle(Duration::from_millis(1500))?;
+        let (ms, live) = run.timed(Action::Stop)?;
+        ensure!(live <= 1_500, "STOP went to {live} ms behind live");
+        to_live.push(ms);
+        run.idle(Duration::from_millis(1000))?;
+    }
+    say(format!("RAM rounds done after {} s", started.elapsed().as_secs()));
+    // The disk window must reach past 5 minutes.
+    let wait = DISK_REACH.saturating_sub(started.elapsed());
+    say(format!(
+        "waiting {} s for the window to reach 5 minutes",
+        wait.as_secs()
+    ));
+    run.idle(wait)?;
+    for _ in 0..bench.disk_rounds {
+        run.press(Action::Pause)?;
+        run.idle(Duration::from_millis(500))?;
+        let (ms, behind) = run.timed(Action::Digit(4))?;
+        ensure!(
+            (290_000..=305_000).contains(&behind),
+            "−5 min went to {behind} ms behind live"
+        );
+        skip_disk.push(ms);
+        run.idle(Duration::from_millis(1500))?;
+        let (ms, live) = run.timed(Action::Stop)?;
+        ensure!(live <= 1_500, "STOP went to {live} ms behind live");
+        to_live.push(ms);
+        run.idle(Duration::from_millis(1000))?;
+    }
+    drop(run);
+    let naive_file = join_segments(dir, &dir.join("naive.ts"))?;
+    drop(shell);
+    let mut naive = Vec::new();
+    for _ in 0..bench.rounds.max(5) {
+        naive.push(naive_seek(&naive_file)?);
+    }
+    let p = |samples: &[f64]| P::from(percentiles(samples));
+    let naive_p = p(&naive);
+    Ok(TimelineReport {
+        resume_ms: p(&resume),
+        skip_ram_ms: p(&skip_ram),
+        skip_disk_ms: p(&skip_disk),
+        to_live_ms: p(&to_live),
+        buffer_cpu_pct,
+        buffer_write_kbps,
+        ratio_skip_ram_p50: p(&skip_ram).p50 / naive_p.p50,
+        ratio_skip_disk_p50: p(&skip_disk).p50 / naive_p.p50,
+        naive_seek_ms: naive_p,
+        samples: resume.len() + skip_ram.len() + skip_disk.len() + to_live.len(),
+    })
+}
+
+/// The shell being driven, its events and the sink's frames.
+struct Run<'a> {
+    shell: &'a mut Shell,
+    rx: &'a mpsc::Receiver<Event>,
+    frames: Frames,
+    /// The live channel's bitrate as the player last measured it.
+    bitrate: Option<u64>,
+}
+
+impl Run<'_> {
+    fn dispatch(&mut self, event: Event) {
+        if let Event::Player(PlayerEvent::Bitrate { bps, .. }) = &event {
+            self.bitrate = Some(*bps);
+        }
+        self.shell.handle(event);
+    }
+
+    /// Dispatches events for `d` (the viewer watches).
+    fn idle(&mut self, d: Duration) -> Result<()> {
+        let until = Instant::now() + d;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            if let Ok(event) = self.rx.recv_timeout(left) {
+                self.dispatch(event);
+            }
+        }
+        Ok(())
+    }
+
+    fn wait_until(&mut self, within: Duration, done: impl Fn(&Shell) -> bool) -> Result<()> {
+        let until = Instant::now() + within;
+        while !done(self.shell) {
+            let left = until
+                .checked_duration_since(Instant::now())
+                .context("timed out")?;
+            if let Ok(event) = self.rx.recv_timeout(left.min(Duration::from_millis(10))) {
+                self.dispatch(event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Presses a key that must start a new request.
+    fn press(&mut self, action: Action) -> Result<RequestId> {
+        let before = self.shell.core().request();
+        self.shell.handle(Event::Action(action));
+        let after = self.shell.core().request();
+        if action != Action::Pause {
+            ensure!(after > before, "{action:?} started no new request");
+        }
+        after.context("no request")
+    }
+
+    /// Presses a key and returns the time to the first frame of the request it started, and how
+    /// far behind live the player started it.
+    fn timed(&mut self, action: Action) -> Result<(f64, u64)> {
+        let pressed = Instant::now();
+        let request = self.press(action)?;
+        let mut behind = None;
+        let deadline = pressed + FRAME_TIMEOUT;
+        let first = loop {
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .with_context(|| format!("no first frame after {action:?}"))?;
+            let Ok(event) = self.rx.recv_timeout(left) else {
+                bail!("no first frame after {action:?}");
+            };
+            let at = Instant::now();
+            match &event {
+                Event::Player(PlayerEvent::Started {
+                    request: r,
+                    behind_live_ms,
+                    ..
+                }) if *r == request => behind = Some(behind_live_ms.unwrap_or(0)),
+                Event::Player(PlayerEvent::FirstFrame { request: r, .. }) if *r == request => {
+                    self.dispatch(event);
+                    break at;
+                }
+                _ => {}
+            }
+            self.dispatch(event);
+        };
+        // The first-frame report comes from the sink's pad; the frame reaches the sink's
+        // callback a moment later.
+        let counted = |frames: &Frames| {
+            frames
+                .lock()
+                .map(|f| f.iter().filter(|t| **t > pressed).count())
+                .unwrap_or(0)
+        };
+        let frames = self.frames.clone();
+        self.wait_until(Duration::from_secs(2), |_| counted(&frames) > 0)
+            .with_context(|| format!("the sink counted no frame after {action:?}"))?;
+        let behind = behind.with_context(|| format!("no Started report after {action:?}"))?;
+        Ok((first.duration_since(pressed).as_secs_f64() * 1000.0, behind))
+    }
+}
+
+/// CPU seconds of this process's threads whose names start with one of `names`.
+fn thread_cpu(names: &[&str]) -> Result<f64> {
+    let ticks = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100) as f64;
+    let mut total = 0u64;
+    let mut found = 0;
+    for task in std::fs::read_dir("/proc/self/task")?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !names.iter().any(|n| comm.trim().starts_with(n)) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        total += field(11) + field(12);
+        found += 1;
+    }
+    ensure!(
+        found >= 2,
+        "the tap's and the disk writer's threads were not found"
+    );
+    Ok(total as f64 / ticks)
+}
+
+/// Bytes of the segment files under `dir`.
+fn dir_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            total += dir_bytes(&path);
+        } else if path.extension().is_some_and(|e| e == "ts") {
+            total += entry.metadata().map_or(0, |m| m.len());
+        }
+    }
+    total
+}
+
+/// Joins the three newest complete segments under `dir` into `out` (a file of the channel).
+fn join_segments(dir: &Path, out: &Path) -> Result<PathBuf> {
+    let mut segments: Vec<PathBuf> = Vec::new();
+    for folder in std::fs::read_dir(dir)?.flatten() {
+        for file in std::fs::read_dir(folder.path()).into_iter().flatten().flatten() {
+            segments.push(file.path());
+        }
+    }
+    segments.sort();
+    ensure!(segments.len() >= 4, "fewer than four segments on disk");
+    let newest = &segments[segments.len() - 4..segments.len() - 1];
+    let mut bytes = Vec::new();
+    for segment in newest {
+        bytes.extend(std::fs::read(segment)?);
+    }
+    std::fs::write(out, bytes)?;
+    Ok(out.to_path_buf())
+}
+
+/// A fresh playbin3 on `file`, seeked 10 s before its end: creation to the first frame after the
+/// seek, in milliseconds.
+fn naive_seek(file: &Path) -> Result<f64> {
+    let (tx, rx) = mpsc::sync_channel::<(Instant, Option<gst::ClockTime>)>(4);
+    let sink = gst_app::AppSink::builder()
+        .callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |s| {
+                    let pts = s
+                        .pull_sample()
+                        .ok()
+                        .and_then(|s| s.buffer().and_then(|b| b.pts()));
+                    let _ = tx.try_send((Instant::now(), pts));
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        )
+        .build();
+    let audio = gst::ElementFactory::make("fakesink")
+        .property("sync", true)
+        .build()?;
+    let uri = format!("file://{}", file.display());
+    let start = Instant::now();
+    let playbin = gst::ElementFactory::make("playbin3")
+        .property("uri", &uri)
+        .property("video-sink", &sink)
+        .property("audio-sink", &audio)
+        .build()?;
+    let outcome = (|| -> Result<f64> {
+        playbin.set_state(gst::State::Paused)?;
+        let bus = playbin.bus().context("bus")?;
+        bus.timed_pop_filtered(gst::ClockTime::from_seconds(15), &[gst::MessageType::AsyncDone])
+            .context("the naive player does not preroll")?;
+        let duration = playbin
+            .query_duration::<gst::ClockTime>()
+            .context("no duration")?;
+        let target = duration.saturating_sub(gst::ClockTime::from_seconds(10));
+        playbin.seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, target)?;
+        playbin.set_state(gst::State::Playing)?;
+        loop {
+            let (at, pts) = rx
+                .recv_timeout(FRAME_TIMEOUT)
+                .context("the naive player shows no frame after the seek")?;
+            // The first frame from the seek's position (a preroll frame from the start does not count).
+            let position = playbin.query_position::<gst::ClockTime>();
+            if pts.is_some() && position.is_some_and(|p| p + gst::ClockTime::from_seconds(2) >= target) {
+                return Ok(at.duration_since(start).as_secs_f64() * 1000.0);
+            }
+        }
+    })();
+    playbin.set_state(gst::State::Null)?;
+    outcome
+}

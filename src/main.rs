@@ -321,7 +321,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             let options = demo_options();
             let mut out = std::io::stdout().lock();
-            zapbox::cli::demo::run_headless(&options, seconds, std::time::Duration::from_secs(4), &mut out)?;
+            let timeshift = demo_timeshift(cli.config.as_deref());
+            zapbox::cli::demo::run_headless(
+                &options,
+                timeshift,
+                seconds,
+                std::time::Duration::from_secs(4),
+                &mut out,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo {
@@ -334,12 +341,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let mut out = std::io::stdout().lock();
                 zapbox::cli::demo::run_headless(
                     &demo_options(),
+                    demo_timeshift(cli.config.as_deref()),
                     seconds,
                     std::time::Duration::from_secs(4),
                     &mut out,
                 )?;
             } else {
-                zapbox::cli::demo::run_window(&demo_options())?;
+                zapbox::cli::demo::run_window(&demo_options(), demo_timeshift(cli.config.as_deref()))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -498,4 +506,17 @@ fn init_logging(verbose: u8) {
         _ => "trace",
     };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+}
+
+/// The demo's timeshift settings: the `timeshift` section of `--config` when one is given (so
+/// `timeshift.dir` can be tried on the demo), else the defaults.
+fn demo_timeshift(config: Option<&std::path::Path>) -> zapbox::player::TimeshiftSettings {
+    let Some(path) = config else {
+        return zapbox::player::TimeshiftSettings::default();
+    };
+    let (config, warnings) = zapbox::system::config::load_config(path);
+    for warning in warnings {
+        eprintln!("zapbox: {warning:?}");
+    }
+    zapbox::app::timeshift_settings(&config.timeshift)
 }

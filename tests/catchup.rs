@@ -57,6 +57,10 @@ fn main() {
             "OK on a past programme in the guide plays it from the archive from its start",
             guide_ok_plays_the_archive,
         ));
+        cases.push((
+            "an archive that ends early is asked again from where the picture is",
+            archive_pieces_play_on,
+        ));
     }
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
@@ -404,6 +408,87 @@ fn guide_ok_plays_the_archive() -> Result<(), String> {
         return Err(format!(
             "first frames: {first:x}, again {again:x}, 3 s later {other:x}"
         ));
+    }
+    Ok(())
+}
+
+/// An archive that serves 4 s per request (the demo's, with the duration in the template fixed
+/// at 4): the core, driven by the real player's events, asks again from where the picture stands
+/// each time a piece ends, so the programme plays on across pieces, each starting about where
+/// the previous one ended.
+fn archive_pieces_play_on() -> Result<(), String> {
+    use zapbox::core::{Action, Core, Effect, Event, GuideHandle, Now, SavedState, Settings};
+    let headend = Headend::start(&HeadendOptions {
+        cache_dir: std::env::temp_dir().join("zapbox-test-loops"),
+        width: 640,
+        height: 360,
+    })
+    .map_err(|e| format!("the demo headend starts: {e:#}"))?;
+    let playlist = headend.playlist().replace("{utc}-{duration}.ts", "{utc}-4.ts");
+    if !playlist.contains("{utc}-4.ts") {
+        return Err("the demo playlist's archive template changed".into());
+    }
+    let lineup = zapbox::lineup::build(&[("demo.m3u".into(), playlist.into_bytes())]).lineup;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let source = zapbox::epg::GuideSource::new(format!("{}/guide.xml", headend.base_url()));
+    zapbox::epg::ingest(&[source], dir.path(), &Default::default()).map_err(|e| format!("guide: {e:#}"))?;
+    let index = zapbox::epg::index::load(dir.path()).map_err(|e| format!("guide index: {e}"))?;
+    let guide = zapbox::guide::Guide::new(index, &lineup, &zapbox::guide::GuideOverrides::new());
+    let clock = Instant::now();
+    let now = || Now {
+        monotonic_ms: clock.elapsed().as_millis() as u64,
+        utc_ms: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    };
+    let (tx, events) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().map(|t| t.send(e));
+    });
+    let player = Player::new(PlayerConfig::plain(Outputs::headless(Arc::new(|_| {}))), sink)
+        .map_err(|e| format!("{e:?}"))?;
+    let mut core = Core::new(lineup, SavedState::default(), Settings::default());
+    core.handle(Event::GuideLoaded(GuideHandle::new(guide)), now());
+    let run = |effects: Vec<Effect>, player: &Player| {
+        for effect in effects {
+            if let Effect::Player(command) = effect {
+                player.execute(command);
+            }
+        }
+    };
+    for event in [
+        Event::Started,
+        Event::Action(Action::Guide),
+        Event::Action(Action::Left),
+        Event::Action(Action::Ok),
+    ] {
+        run(core.handle(event, now()), &player);
+    }
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(16) {
+        if let Ok(event) = events.recv_timeout(Duration::from_millis(100)) {
+            run(core.handle(Event::Player(event), now()), &player);
+        }
+    }
+    player.execute(PlayerCommand::Stop);
+    let bar = core.view(now()).timeshift.ok_or("still in the archive")?;
+    let starts: Vec<u64> = headend.archive_served().iter().map(|s| s.start_s).collect();
+    if starts.len() < 3 {
+        return Err(format!(
+            "{} archive requests in 16 s of 4 s pieces: {starts:?}",
+            starts.len()
+        ));
+    }
+    for pair in starts.windows(2) {
+        if !(3..=7).contains(&(pair[1] - pair[0])) {
+            return Err(format!("a piece does not follow the one before: {starts:?}"));
+        }
+    }
+    let position_s = bar.position_utc_ms / 1000;
+    let last = *starts.last().unwrap_or(&0) as i64;
+    if !bar.archive || !(last..=last + 6).contains(&position_s) {
+        return Err(format!("the bar is at {position_s} after pieces from {starts:?}"));
     }
     Ok(())
 }

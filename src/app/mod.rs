@@ -26,7 +26,7 @@ use crate::player::Player;
 pub use details::DetailsReader;
 pub use logos::{LogoFetcher, MAX_LOGO_BYTES, MAX_WAITING};
 pub use sources::{Boot, SourceLoader};
-pub use start::{interface_address, run, run_in_window};
+pub use start::{interface_address, run, run_in_window, timeshift_settings};
 pub use state_writer::StateWriter;
 use std::path::PathBuf;
 use std::sync::Arc;

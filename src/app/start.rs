@@ -328,19 +328,20 @@ fn player_config(
         },
         multicast_interface: interface.and_then(|name| interface_address(name)),
         decoder_ranks: board.decoder_ranks.clone(),
-        timeshift: crate::player::TimeshiftSettings {
-            seconds: u64::from(config.timeshift.ram_seconds),
-            ram_bytes: u64::from(config.timeshift.ram_mib) << 20,
-            disk: config
-                .timeshift
-                .dir
-                .clone()
-                .map(|dir| crate::player::DiskSettings {
-                    dir,
-                    max_seconds: u64::from(config.timeshift.disk_minutes) * 60,
-                    floor_bytes: u64::from(config.timeshift.disk_floor_mib) << 20,
-                }),
-        },
+        timeshift: timeshift_settings(&config.timeshift),
+    }
+}
+
+/// The player's timeshift settings from the config's `timeshift` section.
+pub fn timeshift_settings(t: &crate::system::config::TimeshiftConfig) -> crate::player::TimeshiftSettings {
+    crate::player::TimeshiftSettings {
+        seconds: u64::from(t.ram_seconds),
+        ram_bytes: u64::from(t.ram_mib) << 20,
+        disk: t.dir.clone().map(|dir| crate::player::DiskSettings {
+            dir,
+            max_seconds: u64::from(t.disk_minutes) * 60,
+            floor_bytes: u64::from(t.disk_floor_mib) << 20,
+        }),
     }
 }
 

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 /// Runs the headless demo for `seconds`, zapping every `dwell`.
 pub fn run_headless(
     options: &HeadendOptions,
+    timeshift: crate::player::TimeshiftSettings,
     seconds: u64,
     dwell: Duration,
     out: &mut dyn Write,
@@ -25,7 +26,8 @@ pub fn run_headless(
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
     let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
     let core = Core::new(Default::default(), SavedState::default(), Settings::default());
-    let config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
+    let mut config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
+    config.timeshift = timeshift;
     let shell = Shell::launch(core, config, inbox, None)?
         .with_loader(loader.clone())
         .with_clock_watch()?;
@@ -413,7 +415,7 @@ fn tv_line(shell: &Shell) -> String {
 /// Runs the demo with the TV window; audio through the desktop's default output. The lineup and
 /// the guide load as on a box: the playlist (written to the cache) announces the headend's guide
 /// with `url-tvg`, which is fetched over HTTP and ingested into the guide index.
-pub fn run_window(options: &HeadendOptions) -> Result<()> {
+pub fn run_window(options: &HeadendOptions, timeshift: crate::player::TimeshiftSettings) -> Result<()> {
     let headend = Headend::start(options)?;
     let (app_dir, playlist) = write_playlist(&headend, options)?;
     let settings = Settings {
@@ -437,7 +439,9 @@ pub fn run_window(options: &HeadendOptions) -> Result<()> {
     let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
     let core = Core::new(Default::default(), SavedState::default(), settings);
     let companion = demo_companion(&inbox, crate::companion::TOKEN_LIFETIME);
-    let shell = Shell::launch(core, PlayerConfig::plain(outputs), inbox, None)?
+    let mut config = PlayerConfig::plain(outputs);
+    config.timeshift = timeshift;
+    let shell = Shell::launch(core, config, inbox, None)?
         .with_loader(loader.clone())
         .with_companion(companion);
     loader.load(shell.core().sources(MenuPage::Playlists), Vec::new(), Boot::Start);

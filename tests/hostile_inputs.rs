@@ -196,6 +196,38 @@ fn broken_programmes_do_not_buffer_their_warnings() {
     assert!(peak < BOUND, "peak heap {peak} bytes");
 }
 
+/// A million programmes, each with its own short title: the title table is capped by what it
+/// costs (text and bookkeeping), not by the text alone (7 MB of text took 80 MB of table).
+#[test]
+fn distinct_titles_are_capped_by_their_cost() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut xml = Vec::with_capacity(100 << 20);
+    xml.extend_from_slice(b"<tv>\n");
+    for i in 0..1_000_000u64 {
+        let (c, k) = (i % 500, i / 500);
+        let start = 1_800_000_000 + k * 600;
+        writeln!(
+            xml,
+            "<programme start=\"{}\" stop=\"{}\" channel=\"c{c}\"><title>T{i}</title></programme>",
+            stamp(start),
+            stamp(start + 600)
+        )
+        .unwrap();
+    }
+    xml.extend_from_slice(b"</tv>\n");
+    let (summary, peak) = build_peak(&xml);
+    eprintln!("{} programmes, peak heap {} MiB", summary.programmes, peak >> 20);
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("distinct titles")),
+        "the cap was reached and said so"
+    );
+    assert!(summary.programmes > 100_000, "{} programmes", summary.programmes);
+    assert!(peak < BOUND, "peak heap {peak} bytes");
+}
+
 /// Unknown entity references by the million: kept as text, reported once, not stored each.
 #[test]
 fn unknown_entities_are_not_stored_per_occurrence() {

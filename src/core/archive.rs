@@ -53,6 +53,16 @@ pub(super) struct ArchivePlay {
 }
 
 impl ArchivePlay {
+    /// A request for the archive from `from_ms` on, playing, its first frame still to come.
+    fn starting(from_ms: i64, source: Source) -> Self {
+        Self {
+            from_ms,
+            since_ms: None,
+            paused: false,
+            source,
+        }
+    }
+
     fn position_ms(&self, now: Now) -> i64 {
         let played = self.since_ms.map_or(0, |at| now.monotonic_ms.saturating_sub(at));
         self.from_ms
@@ -119,12 +129,7 @@ impl Core {
                 return true;
             }
         };
-        let play = ArchivePlay {
-            from_ms,
-            since_ms: None,
-            paused: false,
-            source,
-        };
+        let play = ArchivePlay::starting(from_ms, source);
         let same = self.tune.as_ref().is_some_and(|t| &t.channel == key);
         if same && !self.needs_pin(key) {
             self.archive_play(play, fx);
@@ -263,12 +268,7 @@ impl Core {
         let target_ms = now.utc_ms - i64::try_from(behind_ms).unwrap_or(i64::MAX / 2);
         match self.archive_piece(&key, target_ms, now) {
             Ok((from_ms, source)) => {
-                let play = ArchivePlay {
-                    from_ms,
-                    since_ms: None,
-                    paused: false,
-                    source,
-                };
+                let play = ArchivePlay::starting(from_ms, source);
                 self.archive_play(play, fx);
                 self.show_bar(fx);
                 true
@@ -333,12 +333,7 @@ impl Core {
         };
         match self.archive_piece(&key, target_ms, now) {
             Ok((from_ms, source)) => {
-                let play = ArchivePlay {
-                    from_ms,
-                    since_ms: None,
-                    paused: false,
-                    source,
-                };
+                let play = ArchivePlay::starting(from_ms, source);
                 self.archive_play(play, fx);
                 self.show_bar(fx);
             }

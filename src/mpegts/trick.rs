@@ -219,6 +219,16 @@ impl TrickStream {
             VideoCodec::Vvc => &[0, 0, 0, 1, 0x00, 0xa1, 0x10],
             _ => &[0, 0, 1, 0xb7],
         };
+        // Two delimiters at the end of the unit's own PES: the parser sees its last slice end
+        // and a complete delimiter start the next unit (the new PES after it is held by the
+        // demuxer until the next keyframe, so it cannot do that).
+        let tail = PacketSpec {
+            pid: self.program.video_pid,
+            cc: self.video.next_cc(),
+            ..PacketSpec::default()
+        };
+        out.extend_from_slice(&ts_packet(&tail, &[es, es].concat()).0);
+        self.video = StreamWriter::new(self.program.video_pid, self.video.next_cc() + 1);
         let mut pes = vec![0, 0, 1, 0xe0, 0, 0, 0x80, 0, 0];
         pes.extend_from_slice(es);
         let spec = PacketSpec {
@@ -229,6 +239,23 @@ impl TrickStream {
         };
         out.extend_from_slice(&ts_packet(&spec, &pes).0);
         self.video = StreamWriter::new(self.program.video_pid, self.video.next_cc() + 1);
+    }
+
+    /// How long before its PTS (90 kHz) the picture starting `window` arrived: its PTS ahead of
+    /// the first PCR among these packets, in microseconds (0 when there is none, or it is not
+    /// within 10 s). A live pipeline shows a picture that long after it arrived.
+    pub fn mux_delay_us(&self, window: &[u8], pts: u64) -> u64 {
+        let pcr = window
+            .chunks_exact(TS_PACKET_SIZE)
+            .filter_map(TsPacket::new)
+            .filter(|p| p.pid() == self.program.pcr_pid)
+            .find_map(|p| p.pcr());
+        let Some(pcr) = pcr else { return 0 };
+        let ahead = signed_distance(pcr, pts * PTS_TO_PCR) / 27;
+        u64::try_from(ahead)
+            .ok()
+            .filter(|&us| us <= 10_000_000)
+            .unwrap_or(0)
     }
 
     fn next_pcr(&mut self, pcr: u64) -> u64 {
@@ -436,9 +463,22 @@ mod tests {
             .take_while(|p| TsPacket::new(p).unwrap().pid() == VIDEO)
             .count();
         assert!(used < input.len(), "stopped before the second picture");
-        assert_eq!(pids(&out).len(), video_packets + 1);
+        assert_eq!(pids(&out).len(), video_packets + 2);
         let starts: Vec<u64> = out.chunks(188).filter_map(pes_pts).collect();
         assert_eq!(starts, [slot / 300]);
+        assert_eq!(s.mux_delay_us(&input, 90_000), 0, "no PCR on the PCR PID");
+        let with_pcr = TrickStream::new(program(VIDEO));
+        assert_eq!(
+            with_pcr.mux_delay_us(&input, 90_000),
+            10_000 * 1_000 / 90,
+            "PTS 10_000 ticks after the PCR"
+        );
+        let closing = TsPacket::new(&out[out.len() - 2 * 188..]).unwrap();
+        assert!(!closing.pusi(), "the unit's own PES ends with two delimiters");
+        assert_eq!(
+            closing.payload(),
+            [0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x09, 0xf0]
+        );
         let last = TsPacket::new(&out[out.len() - 188..]).unwrap();
         assert!(last.pusi());
         assert!(last.payload().ends_with(&[0, 0, 0, 1, 0x09, 0xf0]));

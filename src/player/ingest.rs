@@ -230,6 +230,8 @@ struct TrickFeed {
     keyframe: Option<u64>,
     stepped_us: u64,
     reported_us: u64,
+    /// The mux delay of the keyframe shown (its PTS ahead of the PCR it arrived with).
+    lead_us: u64,
     /// Reads keyframes from the disk part of the window.
     segment: OpenSegment,
     scratch: Vec<u8>,
@@ -552,6 +554,7 @@ impl TapState {
             keyframe: None,
             stepped_us: 0,
             reported_us: 0,
+            lead_us: 0,
             segment: OpenSegment::default(),
             scratch: Vec::new(),
         })
@@ -750,6 +753,7 @@ impl TapState {
                 let retime = crate::mpegts::trick::Retime::moving(pts, slot);
                 trick.stream.push(&trick.scratch, retime, true, out);
                 trick.keyframe = Some(keyframe);
+                trick.lead_us = trick.stream.mux_delay_us(&trick.scratch, pts);
             }
         }
         let age_us = index
@@ -757,7 +761,10 @@ impl TapState {
             .filter(|_| !in_ring(keyframe))
             .and_then(|i| i.time_of(keyframe))
             .or_else(|| self.arrivals.time_of(keyframe))
-            .map_or(0, |at| now_us.saturating_sub(at));
+            .map_or(0, |at| now_us.saturating_sub(at))
+            // Live shows a picture its mux delay after it arrived: this one is what live showed
+            // that much later.
+            .saturating_sub(trick.lead_us);
         drop(index);
         let report =
             (edge.is_some() || now_us.saturating_sub(trick.reported_us) >= TRICK_REPORT_US).then(|| {

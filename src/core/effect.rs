@@ -36,6 +36,10 @@ pub enum Effect {
     RefreshGuide {
         guides: Vec<String>,
     },
+    /// Save the recording schedule (atomically, off the UI thread).
+    SaveSchedule(super::schedule::Schedule),
+    /// Tell the recorder to start, stop or resume recordings.
+    Recorder(super::recording::RecorderCommand),
     /// The viewer changed the sources: load the lineup and the guide from these again.
     ReloadSources {
         playlists: Vec<String>,
@@ -216,4 +220,6 @@ pub enum TimerId {
     TimeshiftBar(u64),
     /// Fetch the guide sources again (they publish new days; the index expires old ones).
     GuideRefresh,
+    /// Look at the recording plan: start what is due, stop what was cancelled.
+    Recordings,
 }

@@ -43,6 +43,8 @@ pub enum Event {
         url: String,
         picture: Option<super::fetch::Picture>,
     },
+    /// What the recorder reports (resumed at start, a recording ended).
+    Recorder(super::recording::RecorderEvent),
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
     /// The wall clock was set (NTP step, `date -s`, a time zone or daylight-saving mistake fixed):

@@ -468,24 +468,44 @@ impl Tap {
         }
     }
 
-    /// Starts a recording: PAT/PMT and everything from the last keyframe (or from the next one),
-    /// then every packet, as chunks on [`Recording::chunks`] until that receiver is dropped. Any
-    /// number of recordings read one tap besides the live consumer; none costs another join.
-    pub fn record(&self) -> Recording {
+    /// Starts a recording: PAT/PMT and everything from a keyframe, then every packet, as chunks
+    /// on [`Recording::chunks`] until that receiver is dropped. Any number of recordings read
+    /// one tap besides the live consumer; none costs another join.
+    ///
+    /// It starts `behind` live: at the keyframe at or before that point of the RAM window (the
+    /// oldest one kept when the window is shorter), the backlog handed over at once; with zero,
+    /// at the last keyframe (or the next one). Returns how far behind live it starts.
+    pub fn record_behind(&self, behind: Duration) -> (Recording, Duration) {
         let (chunks, receiver) = mpsc::sync_channel(RECORD_QUEUE);
         let dropped = Arc::new(AtomicU64::new(0));
+        let mut age = Duration::ZERO;
         if let Ok(mut state) = self.state.lock() {
-            let cursor = state.ring.reader_from_last_keyframe();
+            let now = timeshift::micros_since(state.epoch);
+            let target = now.saturating_sub(u64::try_from(behind.as_micros()).unwrap_or(u64::MAX));
+            // Before everything kept: from the oldest keyframe.
+            let back = (!behind.is_zero())
+                .then(|| state.arrivals.position_at(target).unwrap_or(0))
+                .and_then(|position| state.ring.reader_from_keyframe_before(position));
+            let cursor = match back {
+                Some(cursor) => {
+                    age = state.age_of(cursor.position()).unwrap_or_default();
+                    cursor
+                }
+                None => state.ring.reader_from_last_keyframe(),
+            };
             state.recorders.push(Recorder {
                 cursor,
                 chunks,
                 dropped: dropped.clone(),
             });
         }
-        Recording {
-            chunks: receiver,
-            dropped,
-        }
+        (
+            Recording {
+                chunks: receiver,
+                dropped,
+            },
+            age,
+        )
     }
 
     /// Whether a consumer reads this tap.

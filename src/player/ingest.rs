@@ -319,7 +319,7 @@ impl Tap {
             return Attached::NOTHING;
         };
         let behind = match start {
-            StartAt::Live => None,
+            StartAt::Live | StartAt::FileOffset { .. } => None,
             StartAt::BehindLive { ms } => Some(Duration::from_millis(ms)),
         };
         let shifted = behind.and_then(|d| state.start_behind_live(d));

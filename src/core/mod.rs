@@ -69,8 +69,8 @@ pub use companion::{
     CompanionCommand, CompanionEvent, CompanionStatus, PHONE_CHANNELS, PhoneChannel, PhoneRequest, PhoneView,
     SourceKind, check_source,
 };
-pub use effect::{Effect, HotChannel, PlayerCommand, StartAt, TimerId};
-pub use event::{DiskProblem, ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
+pub use effect::{Direction, Effect, HotChannel, PlayerCommand, Speed, StartAt, TimerId, Trick};
+pub use event::{DiskProblem, ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, WindowEdge, ZapPath};
 pub use fetch::{LOGOS_KEPT, Picture};
 pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
 pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};

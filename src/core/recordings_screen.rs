@@ -314,6 +314,8 @@ impl Core {
             Action::Right => self.recording_seek(None, position + SKIP_RIGHT_MS.unsigned_abs(), fx, now),
             Action::Stop | Action::Back => self.recording_to_live(fx, now),
             Action::Info => self.show_bar(fx),
+            // Trick play runs on the live channel's window, not in a file.
+            Action::Rewind | Action::FastForward => self.show_bar(fx),
             _ => return false,
         }
         true
@@ -391,6 +393,7 @@ impl Core {
             }),
             bar_visible: self.timeshift_bar_shown() || play.paused,
             archive: true,
+            trick: None,
         })
     }
 

@@ -249,8 +249,13 @@ impl Core {
                     tune.path = Some(path);
                     tune.behind_live_ms = behind_live_ms;
                 }
-                self.timeshift_started(request, behind_live_ms);
+                self.timeshift_started(request, behind_live_ms, now);
             }
+            PlayerEvent::TrickPosition {
+                request,
+                behind_live_ms,
+                edge,
+            } => self.timeshift_trick_position(request, behind_live_ms, edge, fx, now),
             PlayerEvent::Buffered { request, buffered_ms } => {
                 self.timeshift_buffered(request, buffered_ms, fx, now)
             }

@@ -202,12 +202,14 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
 fn timeshift(tv: &ui::Tv<'_>, view: Option<&crate::core::TimeshiftView>) {
     let Some(view) = view else {
         tv.set_shift_bar_visible(false);
+        tv.set_shift_speed("".into());
         tv.set_shift_behind("".into());
         return;
     };
     let bar = super::timeshift::bar(view);
     tv.set_shift_bar_visible(view.bar_visible);
     tv.set_shift_paused(view.paused);
+    tv.set_shift_speed(super::timeshift::speed(view.trick).into());
     tv.set_shift_archive(view.archive);
     tv.set_shift_behind(super::timeshift::behind(view.behind_live_ms).into());
     let title = view

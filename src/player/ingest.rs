@@ -686,6 +686,7 @@ impl TapState {
                 self.joined.elapsed().as_millis()
             );
         }
+        consumer.subtitles.learn(self.ring.pmt());
         consumer.subtitles.scan(out);
         consumer.subtitles.strip(out);
         if out.is_empty() {

@@ -421,3 +421,31 @@ fn the_teletext_viewer_pages_links_subpages_hold_reveal_and_mix() {
     screen.press(&[Action::Text, Action::Back]);
     assert!(!screen.shown("teletext-status"));
 }
+
+#[test]
+fn the_bar_shows_the_trick_speed_and_the_guide_says_behind_live() {
+    let mut screen = Screen::new(Settings::default());
+    let request = screen.shell.last_request();
+    screen
+        .shell
+        .send(Event::Player(zapbox::core::PlayerEvent::Buffered {
+            request,
+            buffered_ms: 120_000,
+        }));
+    screen.press(&[Action::Pause]);
+    screen.advance(30_000);
+    assert_eq!(screen.text("timeshift-state"), "paused");
+    screen.press(&[Action::Rewind, Action::Rewind, Action::Rewind]);
+    assert_eq!(screen.text("timeshift-state"), "◀◀ ×8");
+    assert_eq!(screen.text("timeshift-behind"), "−0:30");
+    screen.press(&[Action::Guide]);
+    assert!(screen.shown("guide"));
+    assert_eq!(screen.text("guide-behind-live"), "−0:30 behind live");
+    screen.press(&[Action::Back, Action::Stop]);
+    screen.shell.first_frame();
+    screen.press(&[Action::Guide]);
+    assert!(
+        !screen.shown("guide-behind-live"),
+        "at live the guide says nothing"
+    );
+}

@@ -86,7 +86,9 @@ enum Due {
 /// its time.
 #[derive(Debug, Default)]
 pub struct SubtitleFeed {
-    /// (program, version) of the PMT the tracks were last reported from.
+    /// (program, version) of the PMT the PIDs were last taken from, and of the one the tracks
+    /// were last reported from.
+    learned_pmt: Option<(u16, u8)>,
     reported_pmt: Option<(u16, u8)>,
     tracks: Vec<StreamTrack>,
     /// PIDs of the PMT's subtitle and teletext streams: decoded here, never fed to the pipeline.
@@ -120,14 +122,20 @@ impl SubtitleFeed {
         }
     }
 
-    /// The tracks to report when `pmt` is new.
-    pub fn tracks_event(&mut self, request: RequestId, pmt: Option<&Pmt>) -> Option<PlayerEvent> {
-        let pmt = pmt?;
+    /// Takes the PIDs from `pmt` when it is new: the subtitle and teletext PIDs to strip, the
+    /// viewer's teletext PID, the video PID. Called before every chunk is fed, not only after
+    /// each datagram: a hot zap's first chunk is the ring's backlog from its last keyframe, and
+    /// text packets in it reached `decodebin3` before the PIDs were known (a `not-negotiated`
+    /// restart of the channel right after its first frame).
+    pub fn learn(&mut self, pmt: Option<&Pmt>) {
+        let Some(pmt) = pmt else {
+            return;
+        };
         let version = (pmt.program_number, pmt.version);
-        if self.reported_pmt == Some(version) {
-            return None;
+        if self.learned_pmt == Some(version) {
+            return;
         }
-        self.reported_pmt = Some(version);
+        self.learned_pmt = Some(version);
         self.tracks = pmt.subtitle_tracks();
         self.text_pids = pmt
             .streams
@@ -148,6 +156,15 @@ impl SubtitleFeed {
             .iter()
             .find(|s| matches!(s.stream_type, 0x01 | 0x02 | 0x10 | 0x1b | 0x24 | 0x33));
         self.video_pid = Some(video.map_or(pmt.pcr_pid, |s| s.pid));
+    }
+
+    /// The tracks to report when `pmt` is new (or was learnt and not yet reported).
+    pub fn tracks_event(&mut self, request: RequestId, pmt: Option<&Pmt>) -> Option<PlayerEvent> {
+        self.learn(pmt);
+        if self.learned_pmt.is_none() || self.reported_pmt == self.learned_pmt {
+            return None;
+        }
+        self.reported_pmt = self.learned_pmt;
         let tracks = self.tracks.iter().map(SubtitleTrack::from_stream).collect();
         Some(PlayerEvent::SubtitleTracks { request, tracks })
     }

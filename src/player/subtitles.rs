@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::core::{PlayerEvent, RequestId, SubtitleImage, SubtitleLine, SubtitleTrack};
+use crate::mpegts::captions::{CaptionDecoder, Channel, VideoSyntax};
 use crate::mpegts::dvbsub::DvbSubDecoder;
 use crate::mpegts::pes::{PTS_HZ, Pes};
 use crate::mpegts::subtitles::{SubtitleCarriage, SubtitleTrack as StreamTrack};
@@ -101,6 +102,10 @@ pub struct SubtitleFeed {
     viewer_pages: VecDeque<Page>,
     /// The video PID and the PTS of its first PES fed (the picture starts there).
     video_pid: Option<u16>,
+    /// Captions in the video's SEI or user data: the channels seen and the chosen one.
+    captions: Option<CaptionDecoder>,
+    /// Caption channels reported with the tracks.
+    caption_channels: Vec<Channel>,
     first_video_pts: Option<u64>,
     clock: Option<Arc<VideoClock>>,
     queued: VecDeque<(Option<u64>, Due)>,
@@ -120,14 +125,46 @@ impl SubtitleFeed {
         }
     }
 
-    /// The tracks to report when `pmt` is new.
+    /// The tracks to report when `pmt` is new or captions were found in its video.
     pub fn tracks_event(&mut self, request: RequestId, pmt: Option<&Pmt>) -> Option<PlayerEvent> {
         let pmt = pmt?;
         let version = (pmt.program_number, pmt.version);
-        if self.reported_pmt == Some(version) {
+        let captions = self
+            .captions
+            .as_ref()
+            .map(CaptionDecoder::channels)
+            .unwrap_or_default();
+        if self.reported_pmt == Some(version) && captions == self.caption_channels {
             return None;
         }
-        self.reported_pmt = Some(version);
+        if self.reported_pmt != Some(version) {
+            self.reported_pmt = Some(version);
+            self.read_pmt(pmt);
+        }
+        self.caption_channels = self
+            .captions
+            .as_ref()
+            .map(CaptionDecoder::channels)
+            .unwrap_or_default();
+        let video_pid = self.video_pid.unwrap_or(pmt.pcr_pid);
+        let captions = self.caption_channels.iter().map(|c| StreamTrack {
+            pid: video_pid,
+            language: [0; 3],
+            hard_of_hearing: false,
+            carriage: SubtitleCarriage::Cea608 { channel: c.number() },
+        });
+        let tracks = self
+            .tracks
+            .iter()
+            .copied()
+            .chain(captions)
+            .map(|t| SubtitleTrack::from_stream(&t))
+            .collect();
+        Some(PlayerEvent::SubtitleTracks { request, tracks })
+    }
+
+    /// The subtitle, teletext and video streams of a new PMT.
+    fn read_pmt(&mut self, pmt: &Pmt) {
         self.tracks = pmt.subtitle_tracks();
         self.text_pids = pmt
             .streams
@@ -147,9 +184,13 @@ impl SubtitleFeed {
             .streams
             .iter()
             .find(|s| matches!(s.stream_type, 0x01 | 0x02 | 0x10 | 0x1b | 0x24 | 0x33));
-        self.video_pid = Some(video.map_or(pmt.pcr_pid, |s| s.pid));
-        let tracks = self.tracks.iter().map(SubtitleTrack::from_stream).collect();
-        Some(PlayerEvent::SubtitleTracks { request, tracks })
+        let video_pid = Some(video.map_or(pmt.pcr_pid, |s| s.pid));
+        let syntax = video.and_then(|s| VideoSyntax::of_stream_type(s.stream_type));
+        if video_pid != self.video_pid || self.captions.is_none() != syntax.is_none() {
+            // Captions are looked for in every stream that can carry them (ATSC A/53).
+            self.captions = syntax.map(|s| CaptionDecoder::new(s, None));
+        }
+        self.video_pid = video_pid;
     }
 
     /// Shows `track` (an id the core got from `tracks_event`), or nothing; clears the screen.
@@ -175,12 +216,15 @@ impl SubtitleFeed {
                 pid,
                 Decoder::Dvb(Box::new(DvbSubDecoder::new(composition_page, ancillary_page))),
             )),
-            Some((_, carriage)) => {
-                log::info!("subtitles {carriage:?} are not drawn yet");
-                None
-            }
-            None => None,
+            Some((_, SubtitleCarriage::Cea608 { .. })) | None => None,
         };
+        let caption_channel = chosen.and_then(|t| match t.carriage {
+            SubtitleCarriage::Cea608 { channel } => Channel::new(channel),
+            _ => None,
+        });
+        if let Some(captions) = self.captions.as_mut() {
+            captions.choose(caption_channel);
+        }
         self.queued.clear();
         self.clear_at = None;
         self.pending_text = Some(Vec::new());
@@ -209,8 +253,17 @@ impl SubtitleFeed {
             let Some(packet) = TsPacket::new(raw) else {
                 continue;
             };
-            if self.first_video_pts.is_none() && Some(packet.pid()) == self.video_pid && packet.pusi() {
-                self.first_video_pts = Pes::parse(packet.payload()).and_then(|p| p.pts);
+            if Some(packet.pid()) == self.video_pid {
+                if self.first_video_pts.is_none() && packet.pusi() {
+                    self.first_video_pts = Pes::parse(packet.payload()).and_then(|p| p.pts);
+                }
+                if let Some(captions) = self.captions.as_mut() {
+                    let queued = &mut self.queued;
+                    captions.push_packet(&packet, &mut |pts, screen| {
+                        queued.push_back((pts, Due::Text(SubtitleLine::from_captions(screen))));
+                    });
+                }
+                continue;
             }
             if let Some((pid, decoder)) = self.viewer.as_mut()
                 && *pid == packet.pid()

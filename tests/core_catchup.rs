@@ -487,3 +487,31 @@ fn without_an_archive_the_window_tail_is_as_far_as_it_goes() {
         }
     );
 }
+
+#[test]
+fn rewind_reaching_the_window_tail_continues_in_the_archive() {
+    let (mut shell, _guide, _dir) = shell(SECONDS, 600);
+    let request = shell.last_request();
+    shell.send(Event::Player(PlayerEvent::Buffered {
+        request,
+        buffered_ms: 120_000,
+    }));
+    let (_, kind, start) = play_of(&shell.press(Action::Rewind)).expect("REWIND plays back");
+    assert_eq!(kind, SourceKind::Multicast);
+    assert!(matches!(start, StartAt::Trick { ms: 0, .. }), "{start:?}");
+    let now_s = shell.now().utc_ms / 1000;
+    let request = shell.last_request();
+    let fx = shell.send(Event::Player(PlayerEvent::TrickPosition {
+        request,
+        behind_live_ms: 119_000,
+        edge: Some(zapbox::core::WindowEdge::Tail),
+    }));
+    let (url, kind, _) = play_of(&fx).expect("the archive takes over at the tail");
+    assert_eq!(kind, SourceKind::Http, "{url}");
+    assert!(
+        url.starts_with(&format!("http://archive.example/1/{}-", now_s - 119)),
+        "{url}"
+    );
+    let bar = shell.view().timeshift.expect("the bar");
+    assert!(bar.archive && bar.trick.is_none());
+}

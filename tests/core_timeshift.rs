@@ -6,8 +6,8 @@ mod common;
 
 use common::{Shell, lineup};
 use zapbox::core::{
-    Action, Effect, Event, Notice, PlayerCommand, PlayerEvent, RequestId, SKIP_LEFT_MS, SKIP_RIGHT_MS,
-    StartAt, TAIL_MARGIN_MS,
+    Action, Direction, Effect, Event, Notice, PlayerCommand, PlayerEvent, RequestId, SKIP_LEFT_MS,
+    SKIP_RIGHT_MS, Speed, StartAt, TAIL_MARGIN_MS, Trick, WindowEdge,
 };
 
 /// A shell playing channel 1 with a window of `buffered_ms`.
@@ -315,4 +315,220 @@ fn a_disk_window_lets_the_digits_skip_minutes_back() {
         panic!("{start:?}")
     };
     assert!((300_000..=302_000).contains(&ms), "{ms}");
+}
+
+// Trick play: REWIND and FAST FORWARD.
+
+fn trick(direction: Direction, speed: Speed) -> Trick {
+    Trick { direction, speed }
+}
+
+/// The player reports trick play `ms` behind live (at an edge or not).
+fn trick_at(s: &mut Shell, ms: u64, edge: Option<WindowEdge>) -> Vec<Effect> {
+    let request = s.last_request();
+    s.send(Event::Player(PlayerEvent::TrickPosition {
+        request,
+        behind_live_ms: ms,
+        edge,
+    }))
+}
+
+#[test]
+fn rewind_cycles_its_speeds_from_where_the_picture_is() {
+    let mut s = playing(60_000);
+    let mut speeds = Vec::new();
+    for _ in 0..6 {
+        let fx = s.press(Action::Rewind);
+        let (_, start) = seek_of(&fx).expect("each press is a request at the new speed");
+        let StartAt::Trick { trick: t, .. } = start else {
+            panic!("{start:?}")
+        };
+        assert_eq!(t.direction, Direction::Backward);
+        speeds.push(t.speed.factor());
+        let view = s.view().timeshift.expect("the bar");
+        assert!(view.bar_visible && !view.paused);
+        assert_eq!(view.trick, Some(t), "the bar shows the speed");
+        s.advance(100);
+    }
+    assert_eq!(speeds, [2, 4, 8, 16, 32, 2], "×32 wraps to ×2");
+}
+
+#[test]
+fn rewind_moves_the_position_at_its_speed_and_the_reports_correct_it() {
+    let mut s = playing(60_000);
+    let fx = s.press(Action::Rewind);
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::Trick {
+            ms: 0,
+            trick: trick(Direction::Backward, Speed::X2)
+        })
+    );
+    // ×2 back while live runs on: 3 s further from live each second.
+    s.advance(2_000);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 6_000);
+    trick_at(&mut s, 5_500, None);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 5_500);
+    s.advance(1_000);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 8_500);
+    // Never past the window.
+    s.advance(60_000);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 60_000);
+    // The bar stays up while trick play runs.
+    assert!(s.view().timeshift.unwrap().bar_visible);
+}
+
+#[test]
+fn fast_forward_needs_a_position_behind_live_and_goes_every_speed() {
+    let mut s = playing(60_000);
+    assert_eq!(
+        seek_of(&s.press(Action::FastForward)),
+        None,
+        "nothing ahead of live"
+    );
+    assert!(s.view().timeshift.unwrap().bar_visible, "the bar shows");
+    s.press(Action::Pause);
+    s.advance(30_000);
+    let fx = s.press(Action::FastForward);
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::Trick {
+            ms: 30_000,
+            trick: trick(Direction::Forward, Speed::X2)
+        })
+    );
+    assert!(trick(Direction::Forward, Speed::X2).every_frame());
+    // ×2 forward: 1 s closer to live each second.
+    s.advance(4_000);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 26_000);
+    let fx = s.press(Action::FastForward);
+    let (_, start) = seek_of(&fx).unwrap();
+    assert_eq!(
+        start,
+        StartAt::Trick {
+            ms: 26_000,
+            trick: trick(Direction::Forward, Speed::X4)
+        }
+    );
+    let fx = s.press(Action::FastForward);
+    let Some((_, StartAt::Trick { trick: t, .. })) = seek_of(&fx) else {
+        panic!()
+    };
+    assert_eq!(t.speed, Speed::X8);
+    assert!(!t.every_frame(), "×8 shows keyframes only");
+    // REWIND while fast forwarding turns round at ×2.
+    let fx = s.press(Action::Rewind);
+    let Some((_, StartAt::Trick { trick: t, .. })) = seek_of(&fx) else {
+        panic!()
+    };
+    assert_eq!(t, trick(Direction::Backward, Speed::X2));
+    assert!(!t.every_frame(), "rewind shows keyframes only");
+}
+
+#[test]
+fn fast_forward_reaching_live_returns_to_live() {
+    let mut s = playing(60_000);
+    s.press(Action::Pause);
+    s.advance(20_000);
+    s.press(Action::FastForward);
+    s.press(Action::FastForward);
+    trick_at(&mut s, 9_000, None);
+    assert!(s.view().timeshift.unwrap().trick.is_some());
+    let fx = trick_at(&mut s, 0, Some(WindowEdge::Live));
+    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::Live));
+    s.first_frame();
+    assert_eq!(s.view().timeshift, None, "live: no bar, no chip");
+}
+
+#[test]
+fn rewind_reaching_the_tail_plays_on_from_there() {
+    let mut s = playing(60_000);
+    s.press(Action::Rewind);
+    s.press(Action::Rewind);
+    // A report from the other direction's edge changes nothing.
+    assert_eq!(seek_of(&trick_at(&mut s, 30_000, Some(WindowEdge::Live))), None);
+    let fx = trick_at(&mut s, 59_800, Some(WindowEdge::Tail));
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive {
+            ms: 60_000 - TAIL_MARGIN_MS
+        }),
+        "normal speed from the tail, inside the window"
+    );
+    started_behind(&mut s, 58_000);
+    let view = s.view().timeshift.unwrap();
+    assert_eq!(view.trick, None);
+    s.advance(5_000);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 58_000, "normal speed");
+}
+
+#[test]
+fn play_pause_stop_and_back_leave_trick_play() {
+    // PLAY: normal speed where the picture is.
+    let mut s = playing(60_000);
+    s.press(Action::Rewind);
+    s.advance(2_000);
+    let fx = s.press(Action::Play);
+    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::BehindLive { ms: 6_000 }));
+    // BACK does the same.
+    s.press(Action::Rewind);
+    s.advance(1_000);
+    let fx = s.press(Action::Back);
+    assert!(matches!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive { .. })
+    ));
+    // PAUSE: paused where the picture is, drifting back from there.
+    let mut s = playing(60_000);
+    s.press(Action::Rewind);
+    s.advance(2_000);
+    let fx = s.press(Action::Pause);
+    assert!(paused(&fx));
+    s.advance(1_000);
+    let view = s.view().timeshift.unwrap();
+    assert!(view.paused && view.trick.is_none());
+    assert_eq!(view.behind_live_ms, 7_000);
+    // STOP: live.
+    s.press(Action::Rewind);
+    let fx = s.press(Action::Stop);
+    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::Live));
+}
+
+#[test]
+fn skips_during_trick_play_start_from_the_picture() {
+    let mut s = playing(60_000);
+    s.press(Action::Rewind);
+    s.advance(3_000);
+    trick_at(&mut s, 9_000, None);
+    let fx = s.press(Action::Left);
+    assert_eq!(
+        seek_of(&fx).map(|p| p.1),
+        Some(StartAt::BehindLive { ms: 19_000 })
+    );
+    assert_eq!(s.view().timeshift.unwrap().trick, None);
+}
+
+#[test]
+fn trick_reports_of_an_older_request_are_ignored() {
+    let mut s = playing(60_000);
+    s.press(Action::Rewind);
+    let old = s.last_request();
+    s.press(Action::Rewind);
+    let fx = s.send(Event::Player(PlayerEvent::TrickPosition {
+        request: old,
+        behind_live_ms: 59_000,
+        edge: Some(WindowEdge::Tail),
+    }));
+    assert_eq!(seek_of(&fx), None);
+    assert_eq!(s.view().timeshift.unwrap().behind_live_ms, 0);
+}
+
+#[test]
+fn a_zap_ends_trick_play() {
+    let mut s = playing(60_000);
+    s.press(Action::Rewind);
+    let fx = s.press(Action::ChannelUp);
+    assert_eq!(seek_of(&fx).map(|p| p.1), Some(StartAt::Live));
+    s.first_frame();
+    assert_eq!(s.view().timeshift, None);
 }

@@ -96,6 +96,11 @@ fn documented_example_loads_without_warnings() {
         ),
         (Some(Path::new("/media/usb/timeshift")), 90, 2048)
     );
+    let r = &config.recordings;
+    assert_eq!(
+        (r.dir.as_deref(), r.margin_before_s, r.margin_after_s),
+        (Some(Path::new("/media/usb/recordings")), 60, 900)
+    );
     assert_ne!(
         config,
         Config::default(),

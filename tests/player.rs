@@ -103,6 +103,10 @@ fn main() {
             timeshift_pause_from_disk,
         ),
         (
+            "timeshift: rewind and fast forward move at their speed and show frames",
+            timeshift_trick_play,
+        ),
+        (
             "subtitles: channel 6's DVB subtitles reach the screen",
             dvb_subtitles_live,
         ),
@@ -1415,5 +1419,179 @@ fn teletext_live(f: &Fixture) -> Result<(), String> {
     if !row(&shell, 6).contains("subpage") {
         return Err(format!("page 101 shows {:?}", row(&shell, 6)));
     }
+    Ok(())
+}
+
+/// The `TrickPosition` reports of `request` over `span`: (when, how far behind live, edge).
+fn trick_reports(
+    events: &mpsc::Receiver<PlayerEvent>,
+    request: u64,
+    span: Duration,
+    stop_at_edge: bool,
+) -> Result<Vec<(Instant, u64, Option<zapbox::core::WindowEdge>)>, String> {
+    let deadline = Instant::now() + span;
+    let mut reports = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match events.recv_timeout(left) {
+            Ok(PlayerEvent::TrickPosition {
+                request: r,
+                behind_live_ms,
+                edge,
+            }) if r == RequestId(request) => {
+                reports.push((Instant::now(), behind_live_ms, edge));
+                if stop_at_edge && edge.is_some() {
+                    break;
+                }
+            }
+            Ok(PlayerEvent::Failed { error, .. }) => return Err(format!("player failed: {error:?}")),
+            _ => {}
+        }
+    }
+    Ok(reports)
+}
+
+/// How fast the position moved away from live over `reports`, in ms per ms (negative: towards).
+fn drift(reports: &[(Instant, u64, Option<zapbox::core::WindowEdge>)]) -> Result<f64, String> {
+    let (Some(first), Some(last)) = (reports.first(), reports.last()) else {
+        return Err("no trick-play reports".into());
+    };
+    let dt = last.0.duration_since(first.0).as_millis() as f64;
+    if dt < 1000.0 {
+        return Err(format!("trick-play reports over {dt} ms only"));
+    }
+    Ok((last.1 as f64 - first.1 as f64) / dt)
+}
+
+/// Trick play on a real pipeline, against a reference player showing the channel live. REWIND
+/// ×8 from live: the position moves away from live at about 9 ms per ms (8 back, live on by 1),
+/// keyframes are shown, the run stops at the window's tail and the picture there is what live
+/// showed that long ago. FAST FORWARD ×4 from 25 s back: every frame, faster than real time,
+/// the position comes closer to live at about 3 ms per ms until it reaches live.
+fn timeshift_trick_play(f: &Fixture) -> Result<(), String> {
+    use zapbox::core::{Direction, Speed, StartAt, Trick, WindowEdge};
+    const LOOP: Duration = Duration::from_secs(10);
+    let source = f.lineup.by_number(1).ok_or("channel 1")?.sources[0].clone();
+    let (reference, reference_events, live_frames) = signature_probe();
+    let (player, events, frames) = signature_probe();
+    let play = |p: &Player, request: u64, start: StartAt| {
+        p.execute(PlayerCommand::Play {
+            request: RequestId(request),
+            channel: ChannelKey("ch1".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start,
+        })
+    };
+    play(&reference, 1, StartAt::Live);
+    play(&player, 1, StartAt::Live);
+    let first = |e: &PlayerEvent, r: u64| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(r));
+    wait_for(&reference_events, Duration::from_secs(20), &mut Vec::new(), |e| {
+        first(e, 1)
+    })?;
+    wait_for(&events, Duration::from_secs(20), &mut Vec::new(), |e| first(e, 1))?;
+    // Fill the window.
+    std::thread::sleep(Duration::from_secs(30));
+    let count = |f: &Signatures| f.lock().map(|f| f.len()).unwrap_or(0);
+
+    let rewind = Trick {
+        direction: Direction::Backward,
+        speed: Speed::X8,
+    };
+    play(&player, 2, StartAt::Trick { ms: 0, trick: rewind });
+    let before = count(&frames);
+    let run = trick_reports(&events, 2, Duration::from_millis(2_500), false)?;
+    let shown = count(&frames) - before;
+    let moved = drift(&run)?;
+    eprintln!(
+        "    rewind x8: {} reports, the position moved {moved:.2} ms per ms away from live, {shown} keyframes shown in 2.5 s",
+        run.len()
+    );
+    if !(6.5..=11.5).contains(&moved) {
+        return Err(format!("rewind x8 moved {moved:.2} ms per ms, not about 9"));
+    }
+    if shown < 5 {
+        return Err(format!("only {shown} pictures shown in 2.5 s of rewind"));
+    }
+    let tail = trick_reports(&events, 2, Duration::from_secs(8), true)?;
+    let Some(&(at_tail, behind_tail, Some(WindowEdge::Tail))) = tail.last() else {
+        return Err(format!(
+            "the rewind never reached the window's tail: {:?}",
+            tail.last()
+        ));
+    };
+    eprintln!("    the rewind reached the window's tail {behind_tail} ms behind live");
+    if behind_tail < 25_000 {
+        return Err(format!("the tail was only {behind_tail} ms behind live"));
+    }
+    // At the tail the oldest keyframe kept is shown (a newer one as the window moves on): it
+    // is what live showed that long before.
+    let held = trick_reports(&events, 2, Duration::from_millis(1_500), false)?;
+    let (at_report, behind_report, _) = held.last().copied().unwrap_or((at_tail, behind_tail, None));
+    let (at, sig) = frames
+        .lock()
+        .map_err(|_| "lock")?
+        .last()
+        .cloned()
+        .ok_or("frames")?;
+    let expected = Duration::from_millis(behind_report) + at.saturating_duration_since(at_report);
+    let (age, margin) = shown_before(&live_frames, &sig, at, LOOP).ok_or("no reference frames")?;
+    // A live pipeline shows a picture about a second after it arrived (its latency includes the
+    // audio branch's); a keyframe fed alone, without audio, within a fifth of a second. So the
+    // picture at the tail is what the reference showed up to two seconds less long ago than the
+    // keyframe's age, never more than half a second longer.
+    let period = LOOP.as_millis();
+    let newer = (expected.as_millis() % period + period - age.as_millis() % period) % period;
+    eprintln!(
+        "    {} reports while held at the tail; the picture there is what live showed {} ms before (the keyframe is {} ms old: {newer} ms newer, mod 10 s), match {margin:.1}x",
+        held.len(),
+        age.as_millis(),
+        expected.as_millis()
+    );
+    if !(newer <= 2_000 || newer >= period - 500) {
+        return Err(format!(
+            "the picture at the tail matches live {} ms before, for a keyframe {} ms old (mod 10 s)",
+            age.as_millis(),
+            expected.as_millis()
+        ));
+    }
+
+    let forward = Trick {
+        direction: Direction::Forward,
+        speed: Speed::X4,
+    };
+    play(
+        &player,
+        3,
+        StartAt::Trick {
+            ms: 25_000,
+            trick: forward,
+        },
+    );
+    wait_for(&events, Duration::from_secs(5), &mut Vec::new(), |e| first(e, 3))?;
+    let before = count(&frames);
+    let started = Instant::now();
+    let run = trick_reports(&events, 3, Duration::from_millis(3_000), false)?;
+    let rate = (count(&frames) - before) as f64 / started.elapsed().as_secs_f64();
+    let moved = drift(&run)?;
+    eprintln!(
+        "    fast forward x4: the position moved {moved:.2} ms per ms, {rate:.0} frames a second shown"
+    );
+    if !(-3.8..=-2.2).contains(&moved) {
+        return Err(format!(
+            "fast forward x4 moved {moved:.2} ms per ms, not about -3"
+        ));
+    }
+    // The channel has 25 frames a second: every frame at ×4 shows far more than that.
+    if rate < 40.0 {
+        return Err(format!("only {rate:.0} frames a second at x4"));
+    }
+    let end = trick_reports(&events, 3, Duration::from_secs(12), true)?;
+    match end.last() {
+        Some((_, behind, Some(WindowEdge::Live))) => {
+            eprintln!("    the fast forward reached live ({behind} ms behind)");
+        }
+        other => return Err(format!("the fast forward never reached live: {other:?}")),
+    }
+    drop(reference_events);
     Ok(())
 }

@@ -16,6 +16,7 @@
 
 mod details;
 mod logos;
+mod recorder;
 mod sources;
 mod start;
 mod state_writer;
@@ -25,8 +26,9 @@ use crate::core::{Core, Effect, Event, Now, PlayerCommand, PlayerEvent, ViewMode
 use crate::player::Player;
 pub use details::DetailsReader;
 pub use logos::{LogoFetcher, MAX_LOGO_BYTES, MAX_WAITING};
+pub use recorder::{Recorder, load_schedule};
 pub use sources::{Boot, SourceLoader};
-pub use start::{interface_address, run, run_in_window, timeshift_settings};
+pub use start::{SCHEDULE_FILE, interface_address, run, run_in_window, timeshift_settings};
 pub use state_writer::StateWriter;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -130,6 +132,8 @@ pub struct Shell {
     companion: Option<crate::companion::Companion>,
     /// Reports wall-clock steps as `Event::ClockStepped`; `None`: not watched (tests, benchmarks).
     clock_watch: Option<crate::system::clock::ClockWatch>,
+    /// Recording threads and the schedule's writer; `None`: no recordings folder.
+    recorder: Option<Recorder>,
 }
 
 impl Shell {
@@ -172,6 +176,7 @@ impl Shell {
             remote: None,
             companion: None,
             clock_watch: None,
+            recorder: None,
         })
     }
 
@@ -203,6 +208,26 @@ impl Shell {
         .context("starting the clock watch")?;
         self.clock_watch = Some(watch);
         Ok(self)
+    }
+
+    /// Records into `dir` through the player's taps, and saves the schedule to `schedule_file`.
+    /// Needs the player (`launch`).
+    pub fn with_recorder(mut self, dir: PathBuf, schedule_file: PathBuf) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let player = self
+            .player
+            .as_ref()
+            .context("recording needs the player")?
+            .recorder_handle();
+        let recorder = Recorder::start(dir.clone(), schedule_file, player, self.inbox.clone())
+            .with_context(|| format!("starting the recorder in {}", dir.display()))?;
+        self.recorder = Some(recorder);
+        Ok(self)
+    }
+
+    /// The recorder, when recordings are on.
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
     }
 
     /// Lets the core's CEC commands reach the bus through `cec`.
@@ -350,6 +375,17 @@ impl Shell {
                 Some(loader) => loader.load(playlists, guides, Boot::Reload),
                 None => log::warn!("sources changed, but this shell has no loader"),
             },
+            Effect::SaveSchedule(schedule) => match &self.recorder {
+                Some(recorder) => recorder.save(schedule),
+                None => log::debug!("no recorder: the schedule is not saved"),
+            },
+            Effect::Recorder(command) => {
+                let lineup = self.core.shared_lineup();
+                match &mut self.recorder {
+                    Some(recorder) => recorder.execute(command, &lineup),
+                    None => log::warn!("no recorder: {command:?} dropped"),
+                }
+            }
             Effect::SaveState(state) => {
                 let started = Instant::now();
                 match &self.state {

@@ -65,10 +65,18 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
         .collect();
     let loader = SourceLoader::new(inbox.clone(), cache_dir.clone(), config.guide_offset_minutes)
         .with_time_zones(time_zones);
+    let schedule_path = state_path.with_file_name(SCHEDULE_FILE);
+    let core = match &config.recordings.dir {
+        Some(_) => core.with_schedule(super::load_schedule(&schedule_path)),
+        None => core,
+    };
     let mut shell = Shell::launch(core, config_for_player, inbox.clone(), Some(state_path))?
         .with_loader(loader.clone())
         .with_logos(cache_dir.join("logos"))?
         .with_clock_watch()?;
+    if let Some(dir) = &config.recordings.dir {
+        shell = shell.with_recorder(dir.clone(), schedule_path)?;
+    }
     if let Some(cec) = start_cec(&config, &board, &inbox) {
         shell = shell.with_cec(cec);
     }
@@ -98,6 +106,9 @@ pub fn run(config_path: Option<&Path>, safe_mode: bool) -> Result<()> {
     let screen = window.screen();
     run_in_window(window, App::new(shell, rx, Box::new(screen)))
 }
+
+/// The recording schedule's file, beside the state file.
+pub const SCHEDULE_FILE: &str = "schedule.json";
 
 /// Runs `app` on the window's thread until the window closes, then shuts it down (player
 /// stopped, state written).
@@ -265,6 +276,13 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         },
         // Catch-up URLs name dates in the box's own zone (the TZ the system is set to).
         zone: jiff::tz::TimeZone::system(),
+        recordings: crate::core::RecordingSettings {
+            enabled: config.recordings.dir.is_some(),
+            margins: crate::core::schedule::Margins {
+                before_s: config.recordings.margin_before_s,
+                after_s: config.recordings.margin_after_s,
+            },
+        },
         ..Settings::default()
     }
 }

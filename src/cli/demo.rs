@@ -78,6 +78,8 @@ enum Command {
     Press(Action),
     /// Where the picture is on the timeline: answered with a `timeline ...` line.
     Timeline,
+    /// What records: answered with a `recordings ...` line.
+    Recordings,
     Reload,
     RefreshGuide,
     Quit,
@@ -101,6 +103,7 @@ fn parse_command(line: &str) -> Option<Command> {
         }
         ("key", Some(name)) => Command::Press(crate::input::keymap::parse_action(name)?),
         ("timeline", None) => Command::Timeline,
+        ("recordings", None) => Command::Recordings,
         ("reload", None) => Command::Reload,
         ("refresh-guide", None) => Command::RefreshGuide,
         ("quit", None) => Command::Quit,
@@ -119,8 +122,9 @@ struct PendingZap {
 
 /// The headless demo driven line by line from `input`, for scripts (the soak, `tools/soak`):
 /// `up`, `down`, `last`, `tune N` zap; `key NAME` presses one remote key (`guide`, `left`, `ok`,
-/// `green`, `pause`, `digit_4`...) and `timeline` says where the picture is (live, the local window
-/// or the archive); `reload` loads every playlist and guide again as when the
+/// `green`, `pause`, `record`, `digit_4`...), `timeline` says where the picture is (live, the local
+/// window or the archive) and `recordings` what records (recordings go to `recordings/` under the
+/// app's directory, the schedule to `schedule.json` beside it); `reload` loads every playlist and guide again as when the
 /// viewer changes sources; `refresh-guide` runs the periodic guide refresh; `quit` (or the end of
 /// the input) stops. Each zap is answered once it is on screen — the channel shown changed to the
 /// one requested, its first picture came and [`FRAMES_AFTER_ZAP`] more followed — with
@@ -144,14 +148,15 @@ pub fn run_control(
     let guides = control.guides.clone();
 
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
-    let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
-    let core = Core::new(Default::default(), SavedState::default(), Settings::default());
+    let loader = SourceLoader::new(inbox.clone(), app_dir.clone(), 0);
+    let core = demo_recordings_core(Settings::default(), &app_dir);
     let frames = Arc::new(AtomicU64::new(0));
     let counter = frames.clone();
     let config = PlayerConfig::plain(Outputs::headless(Arc::new(move |_| {
         counter.fetch_add(1, Ordering::Relaxed);
     })));
     let shell = Shell::launch(core, config, inbox, None)?.with_loader(loader.clone());
+    let shell = with_demo_recorder(shell, &app_dir)?;
     let mut app = App::new(shell, rx, Box::new(NoUi));
     loader.load(playlists.clone(), guides.clone(), Boot::Start);
 
@@ -200,6 +205,7 @@ pub fn run_control(
                     writeln!(out, "pressed {}", line.split_whitespace().nth(1).unwrap_or(""))?;
                 }
                 Some(Command::Timeline) => writeln!(out, "{}", timeline_line(app.shell().view()))?,
+                Some(Command::Recordings) => writeln!(out, "{}", recordings_line(app.shell()))?,
                 Some(Command::Reload) => loader.load(playlists.clone(), guides.clone(), Boot::Reload),
                 Some(Command::RefreshGuide) => {
                     loader.refresh_guide(guides.clone(), app.shell().core().shared_lineup())
@@ -436,17 +442,58 @@ pub fn run_window(options: &HeadendOptions, timeshift: crate::player::TimeshiftS
         audio_sink: "autoaudiosink".to_string(),
         audio_tap: None,
     };
-    let loader = SourceLoader::new(inbox.clone(), app_dir, 0);
-    let core = Core::new(Default::default(), SavedState::default(), settings);
+    let loader = SourceLoader::new(inbox.clone(), app_dir.clone(), 0);
+    let core = demo_recordings_core(settings, &app_dir);
     let companion = demo_companion(&inbox, crate::companion::TOKEN_LIFETIME);
     let mut config = PlayerConfig::plain(outputs);
     config.timeshift = timeshift;
     let shell = Shell::launch(core, config, inbox, None)?
         .with_loader(loader.clone())
         .with_companion(companion);
+    let shell = with_demo_recorder(shell, &app_dir)?;
     loader.load(shell.core().sources(MenuPage::Playlists), Vec::new(), Boot::Start);
     let screen = window.screen();
     crate::app::run_in_window(window, App::new(shell, rx, Box::new(screen)))
+}
+
+/// The demo's recordings: `recordings/` under the app's cache, the schedule beside it (kept
+/// across runs, as on a box), the default margins.
+fn demo_recordings_core(mut settings: Settings, app_dir: &std::path::Path) -> Core {
+    settings.recordings.enabled = true;
+    let schedule = crate::app::load_schedule(&app_dir.join(crate::app::SCHEDULE_FILE));
+    Core::new(Default::default(), SavedState::default(), settings).with_schedule(schedule)
+}
+
+fn with_demo_recorder(shell: Shell, app_dir: &std::path::Path) -> Result<Shell> {
+    shell.with_recorder(
+        app_dir.join("recordings"),
+        app_dir.join(crate::app::SCHEDULE_FILE),
+    )
+}
+
+/// `recordings running=N channels=A,B dialog=TITLE|- rules=R dir=DIR`.
+fn recordings_line(shell: &Shell) -> String {
+    let core = shell.core();
+    let numbers: Vec<String> = core
+        .recording_channels()
+        .iter()
+        .filter_map(|k| core.lineup().by_key(k).map(|c| c.number.to_string()))
+        .collect();
+    let view = shell.view();
+    format!(
+        "recordings running={} channels={} dialog={} rules={} dir={}",
+        view.recordings_running,
+        if numbers.is_empty() {
+            "-".into()
+        } else {
+            numbers.join(",")
+        },
+        view.rec_dialog.map_or("-".into(), |d| d.title.replace(' ', "_")),
+        core.schedule().rules.len(),
+        shell
+            .recorder()
+            .map_or("-".into(), |r| r.dir().display().to_string()),
+    )
 }
 
 /// Writes the headend's playlist where the app's loader reads it, as a box reads its configured one.

@@ -120,6 +120,16 @@ fn notice_msgid(notice: &Notice) -> (&'static str, String) {
             "The timeshift disk is too slow or full: keeping the last minute only",
             String::new(),
         ),
+        Notice::RecordingStarted(t) => ("Recording: {}", t.clone()),
+        Notice::RecordingScheduled(t) => ("Scheduled: {}", t.clone()),
+        Notice::RecordingSeries(t) => ("Every episode scheduled: {}", t.clone()),
+        Notice::RecordingWeekly(t) => ("Every week at this time: {}", t.clone()),
+        Notice::RecordingCancelled(t) => ("Recording cancelled: {}", t.clone()),
+        Notice::RecordingAired => ("This programme has aired: it cannot be recorded", String::new()),
+        Notice::RecordingConflict(t) => ("Conflict: {}", t.clone()),
+        Notice::RecordingDiskFull(t) => ("The disk is full: recording stopped: {}", t.clone()),
+        Notice::RecordingFailed(t) => ("Recording failed: {}", t.clone()),
+        Notice::CannotRecord(t) => ("Cannot record: {}", t.clone()),
     }
 }
 

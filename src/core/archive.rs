@@ -309,6 +309,7 @@ impl Core {
             programme,
             bar_visible: self.timeshift_bar_shown(),
             archive: true,
+            trick: None,
         })
     }
 

@@ -36,6 +36,10 @@ pub enum Effect {
     RefreshGuide {
         guides: Vec<String>,
     },
+    /// Save the recording schedule (atomically, off the UI thread).
+    SaveSchedule(super::schedule::Schedule),
+    /// Tell the recorder to start, stop or resume recordings.
+    Recorder(super::recording::RecorderCommand),
     /// The viewer changed the sources: load the lineup and the guide from these again.
     ReloadSources {
         playlists: Vec<String>,
@@ -104,6 +108,80 @@ pub enum StartAt {
     /// At the keyframe at or before this far behind live (the oldest one kept when the window is
     /// shorter), fed at the pace it arrived.
     BehindLive { ms: u64 },
+    /// From this far behind live, running through the window at a trick speed (REWIND, FAST
+    /// FORWARD); the player reports where it is with `PlayerEvent::TrickPosition`.
+    Trick { ms: u64, trick: Trick },
+}
+
+/// Which way trick play runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+}
+
+/// Trick play speeds, cycled by repeated REWIND or FAST FORWARD presses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Speed {
+    X2,
+    X4,
+    X8,
+    X16,
+    X32,
+}
+
+impl Speed {
+    /// Times real time.
+    pub fn factor(self) -> u32 {
+        match self {
+            Speed::X2 => 2,
+            Speed::X4 => 4,
+            Speed::X8 => 8,
+            Speed::X16 => 16,
+            Speed::X32 => 32,
+        }
+    }
+
+    /// The next speed of the cycle (×32 wraps to ×2).
+    pub fn next(self) -> Self {
+        match self {
+            Speed::X2 => Speed::X4,
+            Speed::X4 => Speed::X8,
+            Speed::X8 => Speed::X16,
+            Speed::X16 => Speed::X32,
+            Speed::X32 => Speed::X2,
+        }
+    }
+}
+
+/// A trick-play speed and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trick {
+    pub direction: Direction,
+    pub speed: Speed,
+}
+
+impl Trick {
+    /// Whether every frame is shown (fast forward ×2 and ×4, muted). Faster speeds and every
+    /// rewind show keyframes only: a decoder runs forward, so backwards is keyframe by keyframe.
+    pub fn every_frame(self) -> bool {
+        self.direction == Direction::Forward && self.speed <= Speed::X4
+    }
+
+    /// Milliseconds of the channel passed per millisecond of wall clock, negative backwards.
+    pub fn rate(self) -> i64 {
+        let factor = i64::from(self.speed.factor());
+        match self.direction {
+            Direction::Forward => factor,
+            Direction::Backward => -factor,
+        }
+    }
+
+    /// How fast the position moves away from live per millisecond (negative: towards it):
+    /// live runs on at 1 while the picture runs at `rate`.
+    pub fn drift(self) -> i64 {
+        1 - self.rate()
+    }
 }
 
 /// A channel to keep joined (a multicast/RTP source) so a zap to it starts from its cached keyframe.
@@ -142,4 +220,6 @@ pub enum TimerId {
     TimeshiftBar(u64),
     /// Fetch the guide sources again (they publish new days; the index expires old ones).
     GuideRefresh,
+    /// Look at the recording plan: start what is due, stop what was cancelled.
+    Recordings,
 }

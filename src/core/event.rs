@@ -43,6 +43,8 @@ pub enum Event {
         url: String,
         picture: Option<super::fetch::Picture>,
     },
+    /// What the recorder reports (resumed at start, a recording ended).
+    Recorder(super::recording::RecorderEvent),
     /// A problem from outside the core to show in plain words (playlist, guide, config).
     Problem(String),
     /// The wall clock was set (NTP step, `date -s`, a time zone or daylight-saving mistake fixed):
@@ -73,6 +75,14 @@ pub enum PlayerEvent {
     /// The live channel's timeshift window, every second: its oldest keyframe is `buffered_ms`
     /// behind live (what REWIND and the skips can reach).
     Buffered { request: RequestId, buffered_ms: u64 },
+    /// Where a trick-play request (REWIND, FAST FORWARD) is: the keyframe or frame last fed is
+    /// `behind_live_ms` behind live; `edge` when the run reached live or the window's tail.
+    /// Sent a few times a second while it runs.
+    TrickPosition {
+        request: RequestId,
+        behind_live_ms: u64,
+        edge: Option<WindowEdge>,
+    },
     /// The disk part of the live channel's window was given up: the RAM window goes on alone.
     TimeshiftDisk {
         request: RequestId,
@@ -143,6 +153,15 @@ pub enum ZapPath {
     Cold,
     /// HLS, DASH or HTTP.
     Ott,
+}
+
+/// An end of the timeshift window that trick play ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowEdge {
+    /// Fast forward caught up with live.
+    Live,
+    /// Rewind reached the oldest keyframe kept.
+    Tail,
 }
 
 /// Why the timeshift window's disk part was given up (the RAM window stays).

@@ -170,6 +170,11 @@ impl HotSet {
         self.channels.len() != before
     }
 
+    /// Keeps the `n` most useful hot channels (recordings took the other streams).
+    pub fn truncate(&mut self, n: usize) {
+        self.channels.truncate(n);
+    }
+
     /// Lets every hot channel go (expiry, standby, a stop).
     pub fn clear(&mut self) {
         self.generation += 1;

@@ -30,7 +30,12 @@ impl Core {
             .filter(|k| self.prejoinable(k))
             .cloned()
             .collect();
-        let settings = self.settings.hot;
+        let mut settings = self.settings.hot;
+        // Recordings of other channels win over pre-joined ones: each takes one stream.
+        settings.max_streams = settings
+            .max_streams
+            .saturating_sub(self.recording_streams())
+            .max(1);
         let chosen = !self
             .hot
             .choose(&settings, live, &candidates, now.monotonic_ms)

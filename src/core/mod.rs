@@ -42,6 +42,7 @@ mod parental;
 mod picture;
 pub mod pin_lock;
 mod playback;
+mod recording;
 pub mod schedule;
 mod screen;
 mod sources;
@@ -67,8 +68,8 @@ pub use companion::{
     CompanionCommand, CompanionEvent, CompanionStatus, PHONE_CHANNELS, PhoneChannel, PhoneRequest, PhoneView,
     SourceKind, check_source,
 };
-pub use effect::{Effect, HotChannel, PlayerCommand, StartAt, TimerId};
-pub use event::{DiskProblem, ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, ZapPath};
+pub use effect::{Direction, Effect, HotChannel, PlayerCommand, Speed, StartAt, TimerId, Trick};
+pub use event::{DiskProblem, ErrorKind, Event, HotLoss, PlayerError, PlayerEvent, WindowEdge, ZapPath};
 pub use fetch::{LOGOS_KEPT, Picture};
 pub use guide::{GUIDE_REFRESH_MS, GuideHandle, ProgrammeView};
 pub use guide_grid::{GUIDE_ROWS, GUIDE_SPAN_S, GuideNav};
@@ -79,6 +80,10 @@ pub use menu::{AUDIO_LANGUAGES, ItemKind, MenuItem, MenuLine, MenuNav, MenuPage,
 pub use parental::{DEFAULT_PIN, PIN_LEN, ParentalSettings, PinEntry, PinPurpose};
 pub use picture::Aspect;
 pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
+pub use recording::{
+    PLAN_TICK_MS, REC_CHOICES, RESUMED_IDS, RecDialogView, RecorderCommand, RecorderEvent, RecordingOutcome,
+    RecordingSettings, ResumedRecording,
+};
 pub use screen::Screen;
 pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use subtitles::{
@@ -131,8 +136,10 @@ pub struct Settings {
     pub system: SystemInfo,
     /// The stream budget for hot channels.
     pub hot: HotSettings,
-    /// The box's time zone, for the date fields of catch-up archive URLs.
+    /// The box's time zone, for the date fields of catch-up archive URLs and weekly recordings.
     pub zone: jiff::tz::TimeZone,
+    /// Recording: whether a folder is set, the margins.
+    pub recordings: RecordingSettings,
 }
 
 /// What the about page tells about the box.
@@ -164,6 +171,7 @@ impl Default for Settings {
             system: SystemInfo::default(),
             hot: HotSettings::default(),
             zone: jiff::tz::TimeZone::UTC,
+            recordings: RecordingSettings::default(),
         }
     }
 }
@@ -255,6 +263,8 @@ pub struct Core {
     details: Option<fetch::DetailsSlot>,
     /// Channel logos asked for, here or missing.
     logos: fetch::Logos,
+    /// The recording schedule, the recordings running and the REC dialog.
+    recordings: recording::Recordings,
 }
 
 impl Core {
@@ -307,7 +317,14 @@ impl Core {
             live_guide: crate::guide::LiveOverlay::new(),
             details: None,
             logos: Default::default(),
+            recordings: Default::default(),
         }
+    }
+
+    /// The core with the recording schedule read at start.
+    pub fn with_schedule(mut self, schedule: schedule::Schedule) -> Self {
+        self.recordings = recording::Recordings::with_schedule(schedule);
+        self
     }
 
     /// Handles one event at time `now` and returns what the shell must do, in order.
@@ -328,6 +345,7 @@ impl Core {
             Event::Cec(event) => self.cec_event(event, &mut fx, now),
             Event::Companion(event) => self.companion_event(event),
             Event::Phone(request) => self.phone_request(request, &mut fx, now),
+            Event::Recorder(event) => self.recorder_event(event, &mut fx, now),
             Event::Problem(text) => self.show_notice(Notice::Problem(text), &mut fx),
             Event::ClockStepped { by_ms } => self.clock_stepped(by_ms, now, &mut fx),
             Event::Shutdown => {
@@ -411,6 +429,9 @@ impl Core {
             volume_device: self.volume_device(),
             timeshift: self.archive_view(now).or_else(|| self.timeshift_view(now)),
             watch_from_start: self.start_over_offer(now).is_some(),
+            recording: self.tune.as_ref().is_some_and(|t| self.is_recording(&t.channel)),
+            recordings_running: self.recording_channels().len(),
+            rec_dialog: self.rec_dialog_view(),
         }
     }
 

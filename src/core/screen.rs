@@ -48,6 +48,12 @@ impl Core {
         if self.pin.is_some() {
             return self.pin_action(action, fx, now);
         }
+        if self.rec_dialog_open() {
+            return self.rec_dialog_action(action, fx, now);
+        }
+        if action == Action::Record && matches!(self.screen, Screen::Live | Screen::Guide(_)) {
+            return self.rec_key(fx, now);
+        }
         if let Action::Digit(d) = action
             && d <= 9
             && !matches!(self.screen, Screen::Menu(_) | Screen::Teletext(_))

@@ -9,13 +9,26 @@
 //!     │               │ the window's start passes the position: play from the start, with a notice
 //!     │               v
 //!     └──STOP── behind live ──LEFT/RIGHT, 1/3 4/6 7/9 (bar shown): skip −10/+30 s, ±1/5/10 min
+//!                   │    ^
+//!     REWIND, FF    v    │ PLAY, PLAYPAUSE, BACK: play on from there; PAUSE: pause there
+//!              trick play ×2 ×4 ×8 ×16 ×32 (each press of the same key: the next speed)
+//!                   │ fast forward reaches live: live
+//!                   │ rewind reaches the window's tail: the archive (catch-up) at that time,
+//!                   v or play on from the tail
 //! ```
 //! Every position change is a new request on the same channel (`StartAt::BehindLive`): the player
 //! starts a fresh pipeline at the keyframe at or before it, as a hot zap does, and reports with
 //! `Started` how far behind live that keyframe was, which becomes the position. A zap starts the
 //! new channel live with a fresh window.
+//!
+//! Trick play is a request too (`StartAt::Trick`): the player runs through the window at the
+//! speed (fast forward ×2 and ×4 every frame, muted; faster, and every rewind, keyframe by
+//! keyframe) and reports where it is (`TrickPosition`) a few times a second and when it reaches an
+//! edge. Between reports the position is extrapolated at the speed, so the bar moves smoothly.
 
-use super::{Action, Core, Effect, Notice, Now, PlayerCommand, StartAt, TimerId};
+use super::{
+    Action, Core, Direction, Effect, Notice, Now, PlayerCommand, Speed, StartAt, TimerId, Trick, WindowEdge,
+};
 use crate::core::guide::ProgrammeView;
 
 /// Skip of LEFT and RIGHT while the bar is shown, in milliseconds (back, forward).
@@ -48,11 +61,23 @@ pub(super) struct Shift {
     bar: Option<u64>,
     /// Where the current request was asked to start.
     pub(super) start: StartAt,
+    /// Trick play running, and the monotonic time `behind_ms` was last known at.
+    trick: Option<(Trick, u64)>,
 }
 
 impl Shift {
     /// How far behind live the picture is at `now`.
     fn behind_at(&self, now: Now) -> u64 {
+        if let Some((trick, at)) = self.trick {
+            // Live runs on at 1 while the picture runs at the trick's rate; the player's reports
+            // correct this between them, and neither end of the window is passed.
+            let elapsed = i64::try_from(now.monotonic_ms.saturating_sub(at)).unwrap_or(i64::MAX);
+            let behind = i64::try_from(self.behind_ms)
+                .unwrap_or(i64::MAX)
+                .saturating_add(trick.drift().saturating_mul(elapsed));
+            let most = self.buffered_ms.max(self.behind_ms);
+            return u64::try_from(behind.max(0)).unwrap_or(0).min(most);
+        }
         let paused_for = self
             .paused_at_ms
             .map_or(0, |at| now.monotonic_ms.saturating_sub(at));
@@ -83,6 +108,8 @@ pub struct TimeshiftView {
     /// The picture comes from the provider's archive (catch-up), not the local window:
     /// `buffered_ms` is then how far back the archive reaches.
     pub archive: bool,
+    /// Trick play (REWIND, FAST FORWARD) running: the bar shows its direction and speed.
+    pub trick: Option<Trick>,
 }
 
 impl Core {
@@ -94,7 +121,13 @@ impl Core {
         let shift = self.shift();
         let paused = shift.is_some_and(|s| s.paused_at_ms.is_some());
         let bar = shift.is_some_and(|s| s.bar.is_some());
+        let trick = shift.and_then(|s| s.trick).map(|(t, _)| t);
         match action {
+            Action::FastForward => self.trick_key(Direction::Forward, fx, now),
+            Action::Rewind => self.trick_key(Direction::Backward, fx, now),
+            // Out of trick play at the picture's place: normal speed, or paused there.
+            Action::Play | Action::PlayPause | Action::Back if trick.is_some() => self.resume(fx, now),
+            Action::Pause if trick.is_some() => self.pause(fx, now),
             Action::Pause if !paused => self.pause(fx, now),
             Action::PlayPause if !paused => self.pause(fx, now),
             Action::Play | Action::PlayPause | Action::Pause if paused => self.resume(fx, now),
@@ -153,11 +186,53 @@ impl Core {
 
     /// The player started a request behind live from a keyframe this far back: that is where the
     /// picture is.
-    pub(super) fn timeshift_started(&mut self, request: super::RequestId, behind_live_ms: Option<u64>) {
+    pub(super) fn timeshift_started(
+        &mut self,
+        request: super::RequestId,
+        behind_live_ms: Option<u64>,
+        now: Now,
+    ) {
         if let Some(tune) = self.current(request)
-            && let (StartAt::BehindLive { .. }, Some(ms)) = (tune.shift.start, behind_live_ms)
+            && let (StartAt::BehindLive { .. } | StartAt::Trick { .. }, Some(ms)) =
+                (tune.shift.start, behind_live_ms)
         {
             tune.shift.behind_ms = ms;
+            if let Some((_, at)) = tune.shift.trick.as_mut() {
+                *at = now.monotonic_ms;
+            }
+        }
+    }
+
+    /// The player's report of where trick play is. Fast forward that caught up with live goes
+    /// live; rewind that reached the window's tail continues in the channel's archive when it has
+    /// one, else plays on from the tail.
+    pub(super) fn timeshift_trick_position(
+        &mut self,
+        request: super::RequestId,
+        behind_live_ms: u64,
+        edge: Option<WindowEdge>,
+        fx: &mut Vec<Effect>,
+        now: Now,
+    ) {
+        let Some(tune) = self.current(request) else {
+            return;
+        };
+        let Some((trick, at)) = tune.shift.trick.as_mut() else {
+            return;
+        };
+        *at = now.monotonic_ms;
+        let direction = trick.direction;
+        tune.shift.behind_ms = behind_live_ms;
+        match (edge, direction) {
+            (Some(WindowEdge::Live), Direction::Forward) => self.seek_to(0, fx, now),
+            // Past the tail: the channel's archive when it has one, else normal speed from the tail.
+            (Some(WindowEdge::Tail), Direction::Backward)
+                if !self.archive_past_window(behind_live_ms, fx, now) =>
+            {
+                let reach = self.shift().map_or(0, |s| s.reach_ms().min(behind_live_ms));
+                self.seek_to(reach, fx, now);
+            }
+            _ => {}
         }
     }
 
@@ -167,6 +242,7 @@ impl Core {
         if let Some(tune) = self.tune.as_mut()
             && tune.shift.bar == Some(generation)
             && tune.shift.paused_at_ms.is_none()
+            && tune.shift.trick.is_none()
             && !archive_paused
         {
             tune.shift.bar = None;
@@ -196,6 +272,7 @@ impl Core {
             programme,
             bar_visible: shift.bar.is_some(),
             archive: false,
+            trick: shift.trick.map(|(t, _)| t),
         })
     }
 
@@ -218,6 +295,9 @@ impl Core {
 
     fn pause(&mut self, fx: &mut Vec<Effect>, now: Now) {
         let Some(tune) = self.tune.as_mut() else { return };
+        // Paused where trick play had got to.
+        tune.shift.behind_ms = tune.shift.behind_at(now);
+        tune.shift.trick = None;
         tune.shift.paused_at_ms = Some(now.monotonic_ms);
         fx.push(Effect::Player(PlayerCommand::Pause {
             request: tune.request,
@@ -234,7 +314,7 @@ impl Core {
 
     fn jump_to_live(&mut self, fx: &mut Vec<Effect>, now: Now) {
         let Some(shift) = self.shift() else { return };
-        if shift.behind_at(now) > 0 || shift.paused_at_ms.is_some() {
+        if shift.behind_at(now) > 0 || shift.paused_at_ms.is_some() || shift.trick.is_some() {
             self.seek_to(0, fx, now);
         }
     }
@@ -253,10 +333,35 @@ impl Core {
         self.seek_to(u64::try_from(target).unwrap_or(0), fx, now);
     }
 
+    /// REWIND or FAST FORWARD: trick play that way at ×2, or the next speed when it already runs
+    /// that way. Fast forward at live has nowhere to go: the bar only shows.
+    fn trick_key(&mut self, direction: Direction, fx: &mut Vec<Effect>, now: Now) {
+        let Some(shift) = self.shift() else { return };
+        let behind = shift.behind_at(now).min(shift.reach_ms().max(shift.behind_ms));
+        let speed = match shift.trick {
+            Some((t, _)) if t.direction == direction => t.speed.next(),
+            _ => Speed::X2,
+        };
+        if direction == Direction::Forward && behind < LIVE_WITHIN_MS {
+            self.show_bar(fx);
+            return;
+        }
+        let trick = Trick { direction, speed };
+        let Some(tune) = self.tune.as_mut() else { return };
+        tune.shift.paused_at_ms = None;
+        tune.shift.behind_ms = behind;
+        tune.shift.trick = Some((trick, now.monotonic_ms));
+        tune.shift.start = StartAt::Trick { ms: behind, trick };
+        self.cancel_recovery(fx);
+        self.play_current_source(fx);
+        self.show_bar(fx);
+    }
+
     /// Plays the channel from `behind_ms` behind live (0: live) under a new request.
     fn seek_to(&mut self, behind_ms: u64, fx: &mut Vec<Effect>, _now: Now) {
         let Some(tune) = self.tune.as_mut() else { return };
         let live = behind_ms < LIVE_WITHIN_MS;
+        tune.shift.trick = None;
         tune.shift.paused_at_ms = None;
         tune.shift.behind_ms = if live { 0 } else { behind_ms };
         tune.shift.start = if live {

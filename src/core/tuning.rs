@@ -29,6 +29,7 @@ impl Core {
         }));
         self.tune_initial(fx, now);
         self.schedule_guide_refresh(fx);
+        self.start_recordings(fx);
     }
 
     /// Tunes the last watched channel, else the first one; says so when there is nothing to tune.
@@ -241,8 +242,13 @@ impl Core {
                     tune.path = Some(path);
                     tune.behind_live_ms = behind_live_ms;
                 }
-                self.timeshift_started(request, behind_live_ms);
+                self.timeshift_started(request, behind_live_ms, now);
             }
+            PlayerEvent::TrickPosition {
+                request,
+                behind_live_ms,
+                edge,
+            } => self.timeshift_trick_position(request, behind_live_ms, edge, fx, now),
             PlayerEvent::Buffered { request, buffered_ms } => {
                 self.timeshift_buffered(request, buffered_ms, fx, now)
             }
@@ -439,6 +445,7 @@ impl Core {
             TimerId::CecInputSwitch(g) => self.cec_input_switch_timer(g, fx),
             TimerId::HotExpire(g) if self.hot.generation() == g => self.hot_expired(fx),
             TimerId::GuideRefresh => self.refresh_guide(fx),
+            TimerId::Recordings => self.recordings_timer(fx, now),
             TimerId::TimeshiftBar(g) => self.timeshift_bar_timer(g),
             _ => {}
         }

@@ -63,6 +63,12 @@ pub struct ViewModel {
     /// GREEN plays the programme on air from its start from the channel's archive (the banner
     /// offers it): the channel has catch-up and the archive holds the programme's start.
     pub watch_from_start: bool,
+    /// The requested channel is being recorded (the banner's REC mark).
+    pub recording: bool,
+    /// Recordings running now, of any channel.
+    pub recordings_running: usize,
+    /// The second REC's dialog, over the screen.
+    pub rec_dialog: Option<super::recording::RecDialogView>,
 }
 
 /// One zap as measured: key press to first frame, and how the player got there.
@@ -142,6 +148,26 @@ pub enum Notice {
     TimeshiftFromStart,
     /// The timeshift disk was too slow or full: only the RAM window is kept.
     TimeshiftRamOnly,
+    /// REC: this programme records now.
+    RecordingStarted(String),
+    /// REC: this programme is scheduled.
+    RecordingScheduled(String),
+    /// Every episode of this title on the channel is scheduled.
+    RecordingSeries(String),
+    /// This channel at this time every week is scheduled.
+    RecordingWeekly(String),
+    /// The recording of this programme is cancelled.
+    RecordingCancelled(String),
+    /// REC on a programme that has aired.
+    RecordingAired,
+    /// More streams than the budget allows at some time: when, how many, what else records.
+    RecordingConflict(String),
+    /// A recording was stopped by a full disk (what was written is kept).
+    RecordingDiskFull(String),
+    /// A recording could not start or go on: what and why.
+    RecordingFailed(String),
+    /// REC cannot record here, and why.
+    CannotRecord(String),
 }
 
 impl Notice {

@@ -49,7 +49,7 @@ pub struct GuideNames<'a> {
 pub const FUZZY_THRESHOLD: f64 = 0.88;
 /// Most work one fuzzy pass may do, in character pairs compared (an edit distance costs the
 /// product of the two lengths): 20 million comparisons of 16-character names.
-const FUZZY_BUDGET_CELLS: u64 = 20_000_000 * 256;
+pub(crate) const FUZZY_BUDGET_CELLS: u64 = 20_000_000 * 256;
 /// Longest name key compared fuzzily; longer ones are not channel names (and would cost the
 /// square of their length per comparison).
 pub const MAX_FUZZY_KEY: usize = 64;
@@ -143,6 +143,24 @@ fn is_quality(word: &str) -> bool {
     )
 }
 
+/// Name keys of a lineup channel: `tvg-name`, then the display name.
+pub(crate) fn lineup_name_keys(c: &Channel) -> impl Iterator<Item = String> + '_ {
+    c.tvg_name
+        .iter()
+        .chain(std::iter::once(&c.name))
+        .map(|n| name_key(&n.replace('_', " ")))
+        .filter(|k| !k.is_empty())
+}
+
+/// Name keys of a guide channel: its display names, then its id without the country part.
+pub(crate) fn guide_name_keys<'g>(id: &'g str, names: &'g [String]) -> impl Iterator<Item = String> + 'g {
+    names
+        .iter()
+        .map(|n| name_key(n))
+        .chain(std::iter::once_with(move || name_key(id_stem(id))))
+        .filter(|k| !k.is_empty())
+}
+
 /// `FR: TF1`, `UK | BBC One`, `[DE] ZDF` → the name without the 2–3 letter prefix.
 fn strip_country_prefix(name: &str) -> &str {
     if let Some(rest) = name.strip_prefix('[')
@@ -170,7 +188,7 @@ fn id_stem(id: &str) -> &str {
 }
 
 /// `"bbconeplus1"` → `("bbcone", 1)` for a `+1`…`+24` hour channel.
-fn timeshift_of(key: &str) -> Option<(&str, i32)> {
+pub(crate) fn timeshift_of(key: &str) -> Option<(&str, i32)> {
     let at = key.rfind("plus")?;
     let hours: i32 = key.get(at + 4..)?.parse().ok()?;
     let base = &key[..at];
@@ -203,12 +221,7 @@ impl<'g> NameTable<'g> {
         for (i, g) in guide.iter().enumerate() {
             t.ids.entry(g.id).or_insert(i);
             t.ids_folded.entry(g.id.to_lowercase()).or_insert(i);
-            let keys = g
-                .names
-                .iter()
-                .map(|n| name_key(n))
-                .chain([name_key(id_stem(g.id))]);
-            for key in keys.filter(|k| !k.is_empty()) {
+            for key in guide_name_keys(g.id, g.names) {
                 t.names
                     .entry(key.clone())
                     .and_modify(|(first, ambiguous)| *ambiguous |= *first != i)
@@ -246,13 +259,8 @@ impl<'g> NameTable<'g> {
             .map(|&(i, ambiguous)| self.found(i, MatchMethod::Name, if ambiguous { 0.8 } else { 0.95 }, 0))
     }
 
-    /// Name keys of a lineup channel: `tvg-name`, then the display name.
     fn by_names<'c>(&self, c: &'c Channel) -> impl Iterator<Item = String> + 'c {
-        c.tvg_name
-            .iter()
-            .chain(std::iter::once(&c.name))
-            .map(|n| name_key(&n.replace('_', " ")))
-            .filter(|k| !k.is_empty())
+        lineup_name_keys(c)
     }
 
     fn timeshift(&self, c: &Channel) -> Option<ChannelMatch> {

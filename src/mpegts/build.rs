@@ -146,6 +146,11 @@ impl StreamWriter {
         self.payload_unit(pes, PesFlags::default(), out);
     }
 
+    /// Packetises a complete PES packet as it is, its first packet carrying `flags`.
+    pub fn pes_bytes_with(&mut self, pes: &[u8], flags: PesFlags, out: &mut Vec<[u8; TS_PACKET_SIZE]>) {
+        self.payload_unit(pes, flags, out);
+    }
+
     /// Splits a payload unit into packets; the first carries PUSI and `flags`.
     fn payload_unit(&mut self, mut data: &[u8], flags: PesFlags, out: &mut Vec<[u8; TS_PACKET_SIZE]>) {
         let first = PacketSpec {

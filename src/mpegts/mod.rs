@@ -26,6 +26,7 @@ pub mod survey;
 pub mod synth;
 pub mod tables;
 pub mod teletext;
+pub mod trick;
 
 pub use arrivals::Arrivals;
 pub use framer::Framer;

@@ -8,7 +8,7 @@
 //! opened (joined cold, or found hot with its last keyframe) and a pipeline attached to it; then the
 //! missing hot taps are joined, after the live picture has what it needs.
 
-use super::ingest::{Ingest, TapKey, TapNotice};
+use super::ingest::{Ingest, Recording, TapKey, TapNotice};
 use super::session::{self, Session, Start};
 use super::{EventSink, PlayerConfig, pipeline::Decoder};
 use crate::core::{HotChannel, PlayerCommand, PlayerEvent, RequestId, StartAt, ZapPath};
@@ -23,6 +23,19 @@ pub enum Message {
     Tap(TapNotice),
     /// Answered once every earlier message is done (tests and benchmarks).
     Sync(mpsc::SyncSender<()>),
+    /// A recording reads this channel's tap (joined now unless the picture or a hot channel has
+    /// it) from `behind` live; the tap stays joined until `Unrecord` with the same id.
+    Record {
+        id: u64,
+        channel: ChannelKey,
+        source: Box<Source>,
+        behind: std::time::Duration,
+        reply: mpsc::Sender<Result<(Recording, std::time::Duration), crate::core::PlayerError>>,
+    },
+    /// The recording `id` ended: its tap is left unless something else reads it.
+    Unrecord {
+        id: u64,
+    },
     Quit,
 }
 
@@ -34,6 +47,8 @@ pub struct Engine {
     session: Option<Session>,
     /// The taps kept joined besides the live one, with their channels.
     hot: Vec<(TapKey, ChannelKey)>,
+    /// The taps recordings read (by recording id): kept joined through zaps and standby.
+    recorded: Vec<(u64, TapKey)>,
     volume: f64,
     muted: bool,
     decoder: Arc<Mutex<Option<Decoder>>>,
@@ -64,6 +79,7 @@ impl Engine {
             events,
             session: None,
             hot: Vec::new(),
+            recorded: Vec::new(),
             volume: 1.0,
             muted: false,
             decoder,
@@ -80,10 +96,57 @@ impl Engine {
                 Message::Sync(done) => {
                     let _ = done.send(());
                 }
+                Message::Record {
+                    id,
+                    channel,
+                    source,
+                    behind,
+                    reply,
+                } => {
+                    let _ = reply.send(self.record(id, &channel, &source, behind));
+                }
+                Message::Unrecord { id } => self.unrecord(id),
                 Message::Quit => break,
             }
         }
+        self.recorded.clear();
         self.stop();
+    }
+
+    /// Starts a recording on `channel`'s tap: the one the picture or a hot channel reads when it
+    /// is joined already (no second join), else a new one that zaps leave alone.
+    fn record(
+        &mut self,
+        id: u64,
+        channel: &ChannelKey,
+        source: &Source,
+        behind: std::time::Duration,
+    ) -> Result<(Recording, std::time::Duration), crate::core::PlayerError> {
+        let key = TapKey::of(source).ok_or_else(|| crate::core::PlayerError {
+            kind: crate::core::ErrorKind::Unsupported,
+            detail: "only multicast and RTP channels are recorded from a tap".into(),
+        })?;
+        let tap = self.ingest.open(key, channel)?;
+        let started = tap.record_behind(behind);
+        self.recorded.retain(|(i, _)| *i != id);
+        self.recorded.push((id, key));
+        Ok(started)
+    }
+
+    /// A recording ended: its tap goes when neither the picture, a hot channel nor another
+    /// recording reads it.
+    fn unrecord(&mut self, id: u64) {
+        self.recorded.retain(|(i, _)| *i != id);
+        let keep = self.kept(self.session.as_ref().and_then(|s| s.tap));
+        self.ingest.retain(&keep);
+    }
+
+    /// The taps to keep joined: live, hot and recorded.
+    fn kept(&self, live: Option<TapKey>) -> Vec<TapKey> {
+        live.into_iter()
+            .chain(self.hot.iter().map(|(k, _)| *k))
+            .chain(self.recorded.iter().map(|(_, k)| *k))
+            .collect()
     }
 
     fn execute(&mut self, command: PlayerCommand) {
@@ -157,7 +220,7 @@ impl Engine {
         let live = TapKey::of(source);
         // Leave what is neither live nor hot before joining anything.
         self.hot = hot_taps(hot, live);
-        let keep: Vec<TapKey> = live.into_iter().chain(self.hot.iter().map(|(k, _)| *k)).collect();
+        let keep = self.kept(live);
         self.ingest.retain(&keep);
         if let Ok(mut slot) = self.decoder.lock() {
             *slot = None;
@@ -208,7 +271,7 @@ impl Engine {
     /// A new hot set without a zap (expiry, budget, standby).
     fn set_hot(&mut self, live: Option<TapKey>, channels: &[HotChannel]) {
         self.hot = hot_taps(channels, live);
-        let keep: Vec<TapKey> = live.into_iter().chain(self.hot.iter().map(|(k, _)| *k)).collect();
+        let keep = self.kept(live);
         self.ingest.retain(&keep);
         self.join_hot();
     }
@@ -236,6 +299,7 @@ impl Engine {
     fn tap_notice(&mut self, notice: TapNotice) {
         let TapNotice::Silent { key, reason } = notice;
         if self.session.as_ref().is_some_and(|s| s.tap == Some(key))
+            || self.recorded.iter().any(|(_, k)| *k == key)
             || self.ingest.get(&key).is_none_or(|t| t.has_consumer())
         {
             return;
@@ -256,10 +320,13 @@ impl Engine {
         }
     }
 
+    /// Stops the picture and leaves every group but the recorded ones (a recording goes on in
+    /// standby).
     fn stop(&mut self) {
         self.end_session();
         self.hot.clear();
-        self.ingest.retain(&[]);
+        let keep = self.kept(None);
+        self.ingest.retain(&keep);
     }
 
     fn apply_volume(&self) {

@@ -22,7 +22,7 @@
 use super::EventSink;
 use super::spill::{OpenSegment, Spill};
 use super::timeshift::{self, TimeshiftSettings};
-use crate::core::{ErrorKind, HotLoss, PlayerError, PlayerEvent, RequestId, StartAt};
+use crate::core::{ErrorKind, HotLoss, PlayerError, PlayerEvent, RequestId, StartAt, Trick, WindowEdge};
 use crate::lineup::{ChannelKey, MulticastGroup, Source};
 use crate::mpegts::{Arrivals, Cursor, Datagram, RtpReorder, TsRing, rtp};
 use crate::net::multicast::Membership;
@@ -179,8 +179,8 @@ struct Consumer {
     subtitles: super::subtitles::SubtitleFeed,
     /// The DVB service last reported to this consumer.
     service: Option<crate::mpegts::eit::DvbService>,
-    /// Behind live: fed only what had arrived this long ago (`None`: everything, at once).
-    delay: Option<Duration>,
+    /// Behind live or in trick play: what is fed when (`None`: live, everything at once).
+    pace: Option<Pace>,
     /// Paused: fed nothing; the cursor waits while the window fills.
     paused: bool,
     /// Reading the disk part of the window (behind the RAM ring's start); `cursor` takes over
@@ -197,6 +197,55 @@ struct DiskRead {
     psi_pending: bool,
     segment: OpenSegment,
 }
+
+/// The clock of a consumer behind live: at tap-clock time `now` it is fed what had arrived at
+/// `source_us + rate × (now − since_us)`: `rate` 1 behind live, the trick's rate in trick play.
+struct Pace {
+    source_us: u64,
+    since_us: u64,
+    rate: i64,
+    /// Trick play: the window rewritten (see `mpegts::trick`).
+    trick: Option<TrickFeed>,
+}
+
+impl Pace {
+    /// The window time fed at `now_us`, never past live.
+    fn source_at(&self, now_us: u64) -> u64 {
+        let elapsed = i64::try_from(now_us.saturating_sub(self.since_us)).unwrap_or(i64::MAX);
+        let t = i64::try_from(self.source_us)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.rate.saturating_mul(elapsed));
+        u64::try_from(t.max(0)).unwrap_or(0).min(now_us)
+    }
+}
+
+/// A trick-play consumer's state.
+struct TrickFeed {
+    trick: Trick,
+    stream: crate::mpegts::trick::TrickStream,
+    psi_sent: bool,
+    /// 27 MHz time the retimed stream starts at (the first keyframe's PTS).
+    origin: Option<u64>,
+    /// Keyframes only: the last one fed and when (tap clock).
+    keyframe: Option<u64>,
+    stepped_us: u64,
+    reported_us: u64,
+    /// The mux delay of the keyframe shown (its PTS ahead of the PCR it arrived with).
+    lead_us: u64,
+    /// Reads keyframes from the disk part of the window.
+    segment: OpenSegment,
+    scratch: Vec<u8>,
+}
+
+/// Keyframes only: at most one new picture this often (10 a second; ×32 with 1 s GOPs shows
+/// every third keyframe or so).
+const KEYFRAME_STEP_US: u64 = 100_000;
+/// Trick play reports its position this often.
+const TRICK_REPORT_US: u64 = 250_000;
+/// A keyframe's access unit is looked for within this many packets (1.5 MB).
+const ACCESS_UNIT_PACKETS: usize = 8192;
+/// The retimed clock runs this far ahead of a keyframe fed alone (the demuxer's reference).
+const KEYFRAME_CLOCK_LEAD: u64 = 27_000_000 / 5;
 
 /// Where a consumer behind live starts.
 enum Start {
@@ -318,9 +367,10 @@ impl Tap {
         let Ok(mut state) = self.state.lock() else {
             return Attached::NOTHING;
         };
-        let behind = match start {
-            StartAt::Live => None,
-            StartAt::BehindLive { ms } => Some(Duration::from_millis(ms)),
+        let (behind, trick) = match start {
+            StartAt::Live => (None, None),
+            StartAt::BehindLive { ms } => (Some(Duration::from_millis(ms)), None),
+            StartAt::Trick { ms, trick } => (Some(Duration::from_millis(ms)), Some(trick)),
         };
         let shifted = behind.and_then(|d| state.start_behind_live(d));
         let (cursor, disk, delay) = match shifted {
@@ -344,6 +394,14 @@ impl Tap {
         };
         let silent = state.last_data.is_none_or(|t| t.elapsed() >= STALL_AFTER);
         let cc_reported = state.ring.stats().cc_errors;
+        let now_us = timeshift::micros_since(state.epoch);
+        let trick = trick.and_then(|t| state.trick_feed(t));
+        let pace = delay.map(|delay| Pace {
+            source_us: now_us.saturating_sub(u64::try_from(delay.as_micros()).unwrap_or(u64::MAX)),
+            since_us: now_us,
+            rate: trick.as_ref().map_or(1, |t| t.trick.rate()),
+            trick,
+        });
         state.consumer = Some(Consumer {
             request,
             appsrc,
@@ -353,7 +411,7 @@ impl Tap {
             stalled: false,
             subtitles: super::subtitles::SubtitleFeed::new(clock),
             service: None,
-            delay,
+            pace,
             paused: false,
             disk,
             cc_reported,
@@ -410,24 +468,44 @@ impl Tap {
         }
     }
 
-    /// Starts a recording: PAT/PMT and everything from the last keyframe (or from the next one),
-    /// then every packet, as chunks on [`Recording::chunks`] until that receiver is dropped. Any
-    /// number of recordings read one tap besides the live consumer; none costs another join.
-    pub fn record(&self) -> Recording {
+    /// Starts a recording: PAT/PMT and everything from a keyframe, then every packet, as chunks
+    /// on [`Recording::chunks`] until that receiver is dropped. Any number of recordings read
+    /// one tap besides the live consumer; none costs another join.
+    ///
+    /// It starts `behind` live: at the keyframe at or before that point of the RAM window (the
+    /// oldest one kept when the window is shorter), the backlog handed over at once; with zero,
+    /// at the last keyframe (or the next one). Returns how far behind live it starts.
+    pub fn record_behind(&self, behind: Duration) -> (Recording, Duration) {
         let (chunks, receiver) = mpsc::sync_channel(RECORD_QUEUE);
         let dropped = Arc::new(AtomicU64::new(0));
+        let mut age = Duration::ZERO;
         if let Ok(mut state) = self.state.lock() {
-            let cursor = state.ring.reader_from_last_keyframe();
+            let now = timeshift::micros_since(state.epoch);
+            let target = now.saturating_sub(u64::try_from(behind.as_micros()).unwrap_or(u64::MAX));
+            // Before everything kept: from the oldest keyframe.
+            let back = (!behind.is_zero())
+                .then(|| state.arrivals.position_at(target).unwrap_or(0))
+                .and_then(|position| state.ring.reader_from_keyframe_before(position));
+            let cursor = match back {
+                Some(cursor) => {
+                    age = state.age_of(cursor.position()).unwrap_or_default();
+                    cursor
+                }
+                None => state.ring.reader_from_last_keyframe(),
+            };
             state.recorders.push(Recorder {
                 cursor,
                 chunks,
                 dropped: dropped.clone(),
             });
         }
-        Recording {
-            chunks: receiver,
-            dropped,
-        }
+        (
+            Recording {
+                chunks: receiver,
+                dropped,
+            },
+            age,
+        )
     }
 
     /// Whether a consumer reads this tap.
@@ -478,23 +556,54 @@ impl TapState {
         self.last_data = Some(now);
     }
 
+    /// The trick-play state for `trick` on this window (`None`: the program is not known yet,
+    /// or has no video).
+    fn trick_feed(&self, trick: Trick) -> Option<TrickFeed> {
+        let stats = self.ring.stats();
+        let program = crate::mpegts::trick::Program::of(
+            self.ring.pmt()?,
+            stats.pmt_pid?,
+            stats.video_pid?,
+            stats.video_codec?,
+        )?;
+        Some(TrickFeed {
+            trick,
+            stream: crate::mpegts::trick::TrickStream::new(program),
+            psi_sent: false,
+            origin: None,
+            keyframe: None,
+            stepped_us: 0,
+            reported_us: 0,
+            lead_us: 0,
+            segment: OpenSegment::default(),
+            scratch: Vec::new(),
+        })
+    }
+
     /// Pushes what the window has beyond the consumer's place (on disk, then in the ring) into
-    /// its appsrc.
-    fn feed(&mut self, out: &mut Vec<u8>) {
-        let Some(consumer) = self.consumer.as_mut() else {
-            return;
-        };
+    /// its appsrc; in trick play, where it is (now and then, and at an edge of the window).
+    fn feed(&mut self, out: &mut Vec<u8>) -> Option<PlayerEvent> {
+        let consumer = self.consumer.as_mut()?;
         if consumer.paused {
-            return;
+            return None;
         }
         out.clear();
-        // Behind live: only what had arrived `delay` ago, so the pipeline sees live timing, shifted.
-        let limit = match consumer.delay {
+        let now_us = timeshift::micros_since(self.epoch);
+        if consumer
+            .pace
+            .as_ref()
+            .and_then(|p| p.trick.as_ref())
+            .is_some_and(|t| !t.trick.every_frame())
+        {
+            return self.feed_keyframes(now_us, out);
+        }
+        // Behind live: only what had arrived that long ago, so the pipeline sees live timing,
+        // shifted (or, fast forward, at the trick's rate).
+        let limit = match consumer.pace.as_ref() {
             None => u64::MAX,
-            Some(delay) => timeshift::micros_since(self.epoch)
-                .checked_sub(u64::try_from(delay.as_micros()).unwrap_or(u64::MAX))
-                .and_then(|t| position_at(&self.arrivals, self.spill.as_ref(), t))
-                .unwrap_or(0),
+            Some(pace) => {
+                position_at(&self.arrivals, self.spill.as_ref(), pace.source_at(now_us)).unwrap_or(0)
+            }
         };
         if let Some(disk) = consumer.disk.as_mut() {
             match read_disk(disk, &self.ring, self.spill.as_ref(), limit, out) {
@@ -527,7 +636,7 @@ impl TapState {
             if budget > 0 {
                 match self.ring.read(&mut consumer.cursor, out, budget) {
                     Ok(_) => {}
-                    Err(behind) if consumer.delay.is_some() => {
+                    Err(behind) if consumer.pace.is_some() => {
                         // The window moved past the picture: go on from the oldest keyframe kept.
                         log::warn!(
                             "the timeshift window moved past the picture ({behind}); going on from its start"
@@ -549,8 +658,25 @@ impl TapState {
                 }
             }
         }
+        let ring = &self.ring;
+        let report = consumer.pace.as_mut().and_then(|pace| {
+            let source = pace.source_at(now_us);
+            let trick = pace.trick.as_mut()?;
+            retime_every_frame(trick, ring.psi_packets(), out);
+            let live = source >= now_us;
+            if !live && now_us.saturating_sub(trick.reported_us) < TRICK_REPORT_US {
+                return None;
+            }
+            trick.reported_us = now_us;
+            Some((now_us - source, live.then_some(WindowEdge::Live)))
+        });
+        let report = report.map(|(behind_us, edge)| PlayerEvent::TrickPosition {
+            request: consumer.request,
+            behind_live_ms: behind_us / 1000,
+            edge,
+        });
         if out.is_empty() {
-            return;
+            return report;
         }
         if !consumer.fed_any {
             consumer.fed_any = true;
@@ -563,13 +689,119 @@ impl TapState {
         consumer.subtitles.scan(out);
         consumer.subtitles.strip(out);
         if out.is_empty() {
-            return;
+            return report;
         }
         let buffer = gst::Buffer::from_slice(std::mem::take(out));
         if consumer.appsrc.push_buffer(buffer).is_err() {
             // The pipeline is shutting down.
             self.consumer = None;
         }
+        report
+    }
+
+    /// Trick play keyframe by keyframe (rewind, fast forward from ×8): at most every
+    /// [`KEYFRAME_STEP_US`], the keyframe at or before the window time the trick has reached is
+    /// fed alone, moved to its slot on the wall clock. Reports where it is, and the window's
+    /// edge when the run reached live or the oldest keyframe kept.
+    fn feed_keyframes(&mut self, now_us: u64, out: &mut Vec<u8>) -> Option<PlayerEvent> {
+        let consumer = self.consumer.as_mut()?;
+        let request = consumer.request;
+        let pace = consumer.pace.as_mut()?;
+        let source = pace.source_at(now_us);
+        let since = pace.since_us;
+        let trick = pace.trick.as_mut()?;
+        if trick.keyframe.is_some() && now_us.saturating_sub(trick.stepped_us) < KEYFRAME_STEP_US {
+            return None;
+        }
+        trick.stepped_us = now_us;
+        let index = self.spill.as_ref().and_then(|s| s.index().lock().ok());
+        let ring_start = self.ring.oldest_keyframe();
+        let position = position_at(&self.arrivals, self.spill.as_ref(), source);
+        let in_ring = |p: u64| ring_start.is_some_and(|start| p >= start);
+        // The keyframe at or before the position: in the ring, else on disk, else the oldest kept.
+        let oldest = index
+            .as_ref()
+            .and_then(|i| i.oldest_keyframe())
+            .map(|k| k.position)
+            .filter(|&k| ring_start.is_none_or(|r| k < r))
+            .or(ring_start)?;
+        let keyframe = match position {
+            Some(p) if in_ring(p) => self.ring.keyframes().find(|&k| k <= p).or(ring_start),
+            Some(p) => index
+                .as_ref()
+                .and_then(|i| i.keyframe_before(p))
+                .map(|k| k.position),
+            None => None,
+        }
+        .unwrap_or(oldest);
+        let edge = match trick.trick.direction {
+            crate::core::Direction::Forward if source >= now_us => Some(WindowEdge::Live),
+            crate::core::Direction::Backward if keyframe == oldest => Some(WindowEdge::Tail),
+            _ => None,
+        };
+        if trick.keyframe != Some(keyframe) {
+            trick.scratch.clear();
+            if in_ring(keyframe) {
+                if let Some(mut cursor) = self.ring.reader_at(keyframe) {
+                    let _ = self.ring.read(
+                        &mut cursor,
+                        &mut trick.scratch,
+                        ACCESS_UNIT_PACKETS * crate::mpegts::TS_PACKET_SIZE,
+                    );
+                }
+            } else if let Some(index) = index.as_ref() {
+                let max = ACCESS_UNIT_PACKETS as u64;
+                if let Err(e) = trick
+                    .segment
+                    .read(index, keyframe, u64::MAX, max, &mut trick.scratch)
+                {
+                    log::warn!("trick play: reading a keyframe from the disk window: {e}");
+                }
+            }
+            let pts = trick
+                .scratch
+                .get(..crate::mpegts::TS_PACKET_SIZE)
+                .and_then(crate::mpegts::trick::pes_pts);
+            if let Some(pts) = pts {
+                let origin = *trick.origin.get_or_insert(pts * 300);
+                let slot = origin + (now_us.saturating_sub(since)) * 27;
+                if !trick.psi_sent {
+                    trick.psi_sent = true;
+                    trick.stream.psi(self.ring.psi_packets(), out);
+                }
+                trick.stream.clock(slot.saturating_sub(KEYFRAME_CLOCK_LEAD), out);
+                let retime = crate::mpegts::trick::Retime::moving(pts, slot);
+                trick.stream.push(&trick.scratch, retime, true, out);
+                trick.keyframe = Some(keyframe);
+                trick.lead_us = trick.stream.mux_delay_us(&trick.scratch, pts);
+            }
+        }
+        let age_us = index
+            .as_ref()
+            .filter(|_| !in_ring(keyframe))
+            .and_then(|i| i.time_of(keyframe))
+            .or_else(|| self.arrivals.time_of(keyframe))
+            .map_or(0, |at| now_us.saturating_sub(at))
+            // Live shows a picture its mux delay after it arrived: this one is what live showed
+            // that much later.
+            .saturating_sub(trick.lead_us);
+        drop(index);
+        let report =
+            (edge.is_some() || now_us.saturating_sub(trick.reported_us) >= TRICK_REPORT_US).then(|| {
+                trick.reported_us = now_us;
+                PlayerEvent::TrickPosition {
+                    request,
+                    behind_live_ms: age_us / 1000,
+                    edge,
+                }
+            });
+        if !out.is_empty() {
+            let buffer = gst::Buffer::from_slice(std::mem::take(out));
+            if consumer.appsrc.push_buffer(buffer).is_err() {
+                self.consumer = None;
+            }
+        }
+        report
     }
 
     /// Where a consumer `behind` live starts (the keyframe at or before that point, on disk when
@@ -766,7 +998,9 @@ impl Receive {
                 }
             }
             self.watch_silence(&mut state);
-            state.feed(&mut out);
+            if let Some(event) = state.feed(&mut out) {
+                (self.events)(event);
+            }
             let request = state.consumer.as_ref().map(|c| c.request);
             let text = state.consumer.as_mut().zip(request);
             for event in text.map(|(c, r)| c.subtitles.due_events(r)).unwrap_or_default() {
@@ -912,6 +1146,36 @@ fn network(e: impl std::fmt::Display) -> PlayerError {
         kind: ErrorKind::Network,
         detail: e.to_string(),
     }
+}
+
+/// Fast forward ×2 and ×4: what the window gave, with PSI first, the video alone and its times
+/// compressed by the factor around the first keyframe's PTS (see `mpegts::trick`).
+fn retime_every_frame<'a>(
+    trick: &mut TrickFeed,
+    psi: impl Iterator<Item = &'a [u8; crate::mpegts::TS_PACKET_SIZE]>,
+    out: &mut Vec<u8>,
+) {
+    if out.is_empty() {
+        return;
+    }
+    let window = std::mem::take(out);
+    if trick.origin.is_none() {
+        trick.origin = window
+            .chunks_exact(crate::mpegts::TS_PACKET_SIZE)
+            .find_map(crate::mpegts::trick::pes_pts)
+            .map(|pts| pts * 300);
+    }
+    let Some(origin) = trick.origin else {
+        // Nothing to time it by yet (no picture start): wait for one.
+        return;
+    };
+    if !trick.psi_sent {
+        trick.psi_sent = true;
+        trick.stream.psi(psi, out);
+    }
+    let factor = u64::from(trick.trick.speed.factor());
+    let retime = crate::mpegts::trick::Retime::Compress { origin, factor };
+    trick.stream.push(&window, retime, false, out);
 }
 
 /// The end of what had arrived by `t_us`: the RAM ring's index, else the disk's.

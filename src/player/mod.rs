@@ -50,13 +50,14 @@ pub mod spill;
 mod subtitles;
 pub mod timeshift;
 
-pub use ingest::{HOT_SILENCE, STALL_AFTER};
+pub use ingest::{HOT_SILENCE, Recording, STALL_AFTER};
 pub use output::{AudioTap, FrameCallback, Outputs, VideoFrame, VideoOutput};
 pub use pipeline::Decoder;
 pub use spill::DiskSettings;
 pub use timeshift::TimeshiftSettings;
 
 use crate::core::{PlayerCommand, PlayerEvent};
+use crate::lineup::{ChannelKey, Source};
 use engine::{Engine, Message};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -133,9 +134,59 @@ impl Player {
         self.queue.send(Message::Sync(done)).is_ok() && wait.recv_timeout(timeout).is_ok()
     }
 
+    /// A handle that can start and end recordings from another thread.
+    pub fn recorder_handle(&self) -> RecorderHandle {
+        RecorderHandle {
+            queue: self.queue.clone(),
+        }
+    }
+
     /// The decoder of the current session, once known.
     pub fn decoder(&self) -> Option<Decoder> {
         self.decoder.lock().ok().and_then(|d| d.clone())
+    }
+}
+
+/// What a recording thread holds of the player: it asks for a tap's chunks and gives the tap
+/// back, through the player thread's queue (the player thread owns the taps).
+#[derive(Clone)]
+pub struct RecorderHandle {
+    queue: mpsc::Sender<Message>,
+}
+
+impl RecorderHandle {
+    /// Starts a recording on `channel`'s tap from `behind` live (as far as the RAM window holds
+    /// it): the tap the picture or a hot channel reads when joined, else a new join kept until
+    /// [`RecorderHandle::unrecord`]. Waits for the player thread's answer (at most `wait`): call
+    /// it on the recording's thread, never the UI's. Returns the chunks and how far behind live
+    /// they start.
+    pub fn record(
+        &self,
+        id: u64,
+        channel: ChannelKey,
+        source: Source,
+        behind: Duration,
+        wait: Duration,
+    ) -> Result<(Recording, Duration), crate::core::PlayerError> {
+        let (reply, answer) = mpsc::channel();
+        let message = Message::Record {
+            id,
+            channel,
+            source: Box::new(source),
+            behind,
+            reply,
+        };
+        let gone = || crate::core::PlayerError {
+            kind: crate::core::ErrorKind::Network,
+            detail: "the player thread did not answer".into(),
+        };
+        self.queue.send(message).map_err(|_| gone())?;
+        answer.recv_timeout(wait).map_err(|_| gone())?
+    }
+
+    /// The recording `id` ended.
+    pub fn unrecord(&self, id: u64) {
+        let _ = self.queue.send(Message::Unrecord { id });
     }
 }
 

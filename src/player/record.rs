@@ -37,6 +37,7 @@
 //! folder behind. Other channels (HLS, DASH, HTTP, RTSP, RTMP) are not recorded yet: they need
 //! GStreamer's demuxers to remux their segments, and say so.
 
+use super::RecorderHandle;
 use super::ingest::{Ingest, Recording, TapKey};
 use crate::core::PlayerError;
 use crate::lineup::{Channel, ChannelKey, Source};
@@ -47,7 +48,7 @@ use std::io::{self, Write};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -121,6 +122,11 @@ pub enum GapCause {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sidecar {
     pub channel: SidecarChannel,
+    /// The programme recorded, from the guide (recordings made in the app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The stream URL recorded.
     pub source: String,
     /// The MPEG-TS program picked from a multi-program stream, if the playlist named one.
@@ -144,6 +150,14 @@ pub struct Sidecar {
     pub gaps_left_out: u64,
     /// Chunks lost because the disk was slower than the stream.
     pub dropped_chunks: u64,
+}
+
+impl Sidecar {
+    /// The planned end in Unix seconds, if it is a time.
+    pub fn planned_end_s(&self) -> Option<i64> {
+        let t = parse_time(&self.planned_end)?;
+        Some(t.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64)
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -175,6 +189,30 @@ pub struct Gap {
     pub cause: GapCause,
 }
 
+/// Where a recording's chunks come from.
+#[derive(Clone)]
+pub enum TapSource {
+    /// A tap of the recording's own on this interface (the command line: no player runs).
+    Own(Option<Ipv4Addr>),
+    /// The player's tap (the app): the one the picture or a hot channel reads when the channel
+    /// is joined already, so recording the live channel costs no second join. `id` names the
+    /// recording to the player.
+    Player { handle: RecorderHandle, id: u64 },
+}
+
+/// What the app asks of one recording besides the channel.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    /// Start this far behind live, as far as the tap's RAM window holds it (REC on live: the
+    /// programme's start).
+    pub behind: Duration,
+    /// The programme, for the sidecar and the recordings screen.
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Set to end the recording before its planned end (cancelled, the app stopping).
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
 /// Records `seconds` of `channel`'s first multicast/RTP source into a new folder under `dir`.
 /// `interface` is the multicast interface (as the player's). Blocks for the recording's length:
 /// run it on its own thread.
@@ -184,14 +222,45 @@ pub fn record(
     dir: &Path,
     interface: Option<Ipv4Addr>,
 ) -> Result<Recorded, RecordError> {
+    record_until(
+        channel,
+        Length::Seconds(seconds),
+        dir,
+        &TapSource::Own(interface),
+        &Asked::default(),
+    )
+}
+
+/// How long a recording runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Length {
+    /// From its first byte.
+    Seconds(u64),
+    /// Until this wall-clock time.
+    Until(SystemTime),
+}
+
+/// Records `channel` from `tap` into a new folder under `dir` for `length`, as `asked`. Blocks
+/// for the recording's length: run it on its own thread.
+pub fn record_until(
+    channel: &Channel,
+    length: Length,
+    dir: &Path,
+    tap: &TapSource,
+    asked: &Asked,
+) -> Result<Recorded, RecordError> {
     let source = channel
         .sources
         .iter()
         .find(|s| TapKey::of(s).is_some())
         .ok_or(RecordError::NotMulticast(channel.number))?;
-    let receiver = Receiver::open(channel, source, interface)?;
+    let (receiver, behind) = Receiver::open(channel, source, tap, asked.behind)?;
     let first = receiver.first_chunk()?;
-    let started = SystemTime::now();
+    let started = SystemTime::now() - behind;
+    let planned_end = match length {
+        Length::Seconds(seconds) => started + Duration::from_secs(seconds),
+        Length::Until(at) => at,
+    };
     let folder = dir.join(folder_name(channel, started));
     let sidecar = Sidecar {
         channel: SidecarChannel {
@@ -199,11 +268,13 @@ pub fn record(
             name: channel.name.clone(),
             tvg_id: channel.tvg_id.clone(),
         },
+        title: asked.title.clone(),
+        description: asked.description.clone(),
         source: source.url.clone(),
         program: source.program,
         state: State::Recording,
         start: rfc3339(started),
-        planned_end: rfc3339(started + Duration::from_secs(seconds)),
+        planned_end: rfc3339(planned_end),
         end: rfc3339(started),
         seconds: 0.0,
         bytes: 0,
@@ -215,6 +286,7 @@ pub fn record(
     let job = Job {
         folder: folder.clone(),
         sidecar,
+        stop: asked.stop.clone(),
     };
     let created = fs::create_dir_all(&folder)
         .map_err(|source| RecordError::Io {
@@ -229,7 +301,6 @@ pub fn record(
         let _ = fs::remove_dir_all(&folder);
         return Err(e);
     }
-    let planned_end = started + Duration::from_secs(seconds);
     job.run_segment(first, started, &receiver, planned_end)
 }
 
@@ -253,6 +324,15 @@ pub fn unfinished(dir: &Path) -> Vec<PathBuf> {
 /// finished when that has passed). When the channel sends nothing the recording stays in
 /// progress for a later attempt ([`RecordError::NoData`]). Blocks: run it on its own thread.
 pub fn resume(folder: &Path, interface: Option<Ipv4Addr>) -> Result<Recorded, RecordError> {
+    resume_from(folder, &TapSource::Own(interface), None)
+}
+
+/// [`resume`] reading `tap`; `stop` ends it early.
+pub fn resume_from(
+    folder: &Path,
+    tap: &TapSource,
+    stop: Option<Arc<AtomicBool>>,
+) -> Result<Recorded, RecordError> {
     let sidecar = read_sidecar(folder)?;
     if sidecar.state != State::Recording {
         return Err(RecordError::NotInProgress {
@@ -264,6 +344,7 @@ pub fn resume(folder: &Path, interface: Option<Ipv4Addr>) -> Result<Recorded, Re
     let mut job = Job {
         folder: folder.to_owned(),
         sidecar,
+        stop,
     };
     let away_since = job.close_dangling_segment()?;
     let planned_end = parse_time(&job.sidecar.planned_end).ok_or_else(|| RecordError::NotInProgress {
@@ -280,7 +361,7 @@ pub fn resume(folder: &Path, interface: Option<Ipv4Addr>) -> Result<Recorded, Re
         .sources
         .first()
         .ok_or(RecordError::NotMulticast(channel.number))?;
-    let receiver = Receiver::open(&channel, source, interface)?;
+    let (receiver, _) = Receiver::open(&channel, source, tap, Duration::ZERO)?;
     let first = match receiver.first_chunk() {
         Ok(first) => first,
         Err(e) => {
@@ -341,23 +422,69 @@ pub fn read_sidecar(folder: &Path) -> Result<Sidecar, RecordError> {
     })
 }
 
-/// The tap a recording reads; leaves the group when dropped.
+/// The tap a recording reads; leaves the group (or gives the player's tap back) when dropped.
 struct Receiver {
     recording: Recording,
-    _ingest: Ingest,
+    _release: Release,
 }
 
+/// What a [`Receiver`] gives back when it goes.
+enum Release {
+    Own { _ingest: Ingest },
+    Player(RecorderHandle, u64),
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if let Release::Player(handle, id) = self {
+            handle.unrecord(*id);
+        }
+    }
+}
+
+/// How long the recording's thread waits for the player thread to hand over a tap (a zap in
+/// progress holds it for a moment).
+const PLAYER_ANSWER: Duration = Duration::from_secs(10);
+
 impl Receiver {
-    fn open(channel: &Channel, source: &Source, interface: Option<Ipv4Addr>) -> Result<Self, RecordError> {
+    /// The chunks of `source` from `tap`, from `behind` live as far as the window holds it, and
+    /// how far behind live they start.
+    fn open(
+        channel: &Channel,
+        source: &Source,
+        tap: &TapSource,
+        behind: Duration,
+    ) -> Result<(Self, Duration), RecordError> {
         let key = TapKey::of(source).ok_or(RecordError::NotMulticast(channel.number))?;
-        let mut ingest = Ingest::new(interface, Default::default(), Arc::new(|_| {}), Arc::new(|_| {}));
-        let tap = ingest
-            .open(key, &ChannelKey(channel.key.0.clone()))
-            .map_err(RecordError::Join)?;
-        Ok(Self {
-            recording: tap.record(),
-            _ingest: ingest,
-        })
+        let channel_key = ChannelKey(channel.key.0.clone());
+        match tap {
+            TapSource::Own(interface) => {
+                let mut ingest =
+                    Ingest::new(*interface, Default::default(), Arc::new(|_| {}), Arc::new(|_| {}));
+                let tap = ingest.open(key, &channel_key).map_err(RecordError::Join)?;
+                let (recording, age) = tap.record_behind(behind);
+                Ok((
+                    Self {
+                        recording,
+                        _release: Release::Own { _ingest: ingest },
+                    },
+                    age,
+                ))
+            }
+            TapSource::Player { handle, id } => {
+                let release = Release::Player(handle.clone(), *id);
+                let (recording, age) = handle
+                    .record(*id, channel_key, source.clone(), behind, PLAYER_ANSWER)
+                    .map_err(RecordError::Join)?;
+                Ok((
+                    Self {
+                        recording,
+                        _release: release,
+                    },
+                    age,
+                ))
+            }
+        }
     }
 
     fn first_chunk(&self) -> Result<Vec<u8>, RecordError> {
@@ -380,6 +507,8 @@ enum Ended {
 struct Job {
     folder: PathBuf,
     sidecar: Sidecar,
+    /// Set from outside to end the recording now.
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl Job {
@@ -441,7 +570,7 @@ impl Job {
         }
         let mut last = Instant::now();
         while let Ok(left) = until.duration_since(SystemTime::now()) {
-            if left.is_zero() {
+            if left.is_zero() || self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
                 break;
             }
             match chunks.chunks.recv_timeout(left.min(GAP_AFTER)) {
@@ -793,12 +922,15 @@ mod tests {
         let start = SystemTime::now() - Duration::from_secs(60);
         let mut job = Job {
             folder: folder.to_owned(),
+            stop: None,
             sidecar: Sidecar {
                 channel: SidecarChannel {
                     number: 3,
                     name: "Three".into(),
                     tvg_id: None,
                 },
+                title: None,
+                description: None,
                 source: "udp://@239.255.0.3:5000".into(),
                 program: None,
                 state: State::Recording,
@@ -840,6 +972,7 @@ mod tests {
     fn gaps_are_capped() {
         let mut job = Job {
             folder: PathBuf::new(),
+            stop: None,
             sidecar: serde_json::from_value(serde_json::json!({
                 "channel": {"number": 1, "name": "One", "tvg_id": null},
                 "source": "udp://@239.255.0.1:5000", "state": "recording",

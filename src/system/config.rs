@@ -45,6 +45,31 @@ pub struct Config {
     pub companion: CompanionConfig,
     /// Pause and rewind of live TV: how much of the live channel is kept.
     pub timeshift: TimeshiftConfig,
+    /// Recording (REC): where recordings go, the margins around a programme.
+    pub recordings: RecordingsConfig,
+}
+
+/// Recordings (see the README's "Recording").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordingsConfig {
+    /// The folder that receives one folder per recording (absolute path, a USB disk or NAS);
+    /// none: REC says there is no recordings folder.
+    pub dir: Option<PathBuf>,
+    /// Seconds recorded before a programme's start (0..=3600).
+    pub margin_before_s: u32,
+    /// Seconds recorded after a programme's end (0..=7200).
+    pub margin_after_s: u32,
+}
+
+impl Default for RecordingsConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            margin_before_s: 120,
+            margin_after_s: 600,
+        }
+    }
 }
 
 /// The live channel's timeshift window (always on; see the README's "Pause and rewind").
@@ -497,6 +522,20 @@ impl Config {
             d.disk_floor_mib,
             0..=1 << 20,
         );
+        let d = RecordingsConfig::default();
+        let r = &mut self.recordings;
+        c.range(
+            "recordings.margin_before_s",
+            &mut r.margin_before_s,
+            d.margin_before_s,
+            0..=3600,
+        );
+        c.range(
+            "recordings.margin_after_s",
+            &mut r.margin_after_s,
+            d.margin_after_s,
+            0..=7200,
+        );
         self.preferences.check(&mut c);
         if self.parental.pin.as_deref().is_some_and(|p| !is_pin(p)) {
             // The rejected value is not echoed: it is close to a secret and logs get shared.
@@ -507,6 +546,7 @@ impl Config {
         c.optional("paths.state_file", &mut self.paths.state_file, abs, is_abs);
         c.optional("paths.cache_dir", &mut self.paths.cache_dir, abs, is_abs);
         c.optional("timeshift.dir", &mut self.timeshift.dir, abs, is_abs);
+        c.optional("recordings.dir", &mut self.recordings.dir, abs, is_abs);
         let rule = "a device under /dev such as /dev/cec0";
         c.optional("cec.device", &mut self.cec.device, rule, |p: &PathBuf| {
             p.starts_with("/dev/") && !p.to_string_lossy().contains("..")

@@ -59,6 +59,16 @@ pub fn notice(notice: Option<&Notice>) -> (ui::NoticeKind, String) {
         Notice::PinLocked { minutes } => (K::PinLocked, minutes.to_string()),
         Notice::TimeshiftFromStart => (K::TimeshiftFromStart, String::new()),
         Notice::TimeshiftRamOnly => (K::TimeshiftRamOnly, String::new()),
+        Notice::RecordingStarted(t) => (K::RecordingStarted, t.clone()),
+        Notice::RecordingScheduled(t) => (K::RecordingScheduled, t.clone()),
+        Notice::RecordingSeries(t) => (K::RecordingSeries, t.clone()),
+        Notice::RecordingWeekly(t) => (K::RecordingWeekly, t.clone()),
+        Notice::RecordingCancelled(t) => (K::RecordingCancelled, t.clone()),
+        Notice::RecordingAired => (K::RecordingAired, String::new()),
+        Notice::RecordingConflict(t) => (K::RecordingConflict, t.clone()),
+        Notice::RecordingDiskFull(t) => (K::RecordingDiskFull, t.clone()),
+        Notice::RecordingFailed(t) => (K::RecordingFailed, t.clone()),
+        Notice::CannotRecord(t) => (K::CannotRecord, t.clone()),
     }
 }
 

@@ -46,6 +46,7 @@ pub fn action_for(text: &str) -> Option<Action> {
         'a' => Action::Audio,
         's' => Action::Subtitle,
         't' => Action::Text,
+        'r' => Action::Record,
         ' ' => Action::PlayPause,
         _ => return None,
     })

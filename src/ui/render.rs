@@ -207,12 +207,14 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
 fn timeshift(tv: &ui::Tv<'_>, view: Option<&crate::core::TimeshiftView>) {
     let Some(view) = view else {
         tv.set_shift_bar_visible(false);
+        tv.set_shift_speed("".into());
         tv.set_shift_behind("".into());
         return;
     };
     let bar = super::timeshift::bar(view);
     tv.set_shift_bar_visible(view.bar_visible);
     tv.set_shift_paused(view.paused);
+    tv.set_shift_speed(super::timeshift::speed(view.trick).into());
     tv.set_shift_archive(view.archive);
     tv.set_shift_behind(super::timeshift::behind(view.behind_live_ms).into());
     let title = view
@@ -241,6 +243,19 @@ fn overlays(tv: &ui::Tv<'_>, view: &ViewModel) {
     let (kind, arg) = contract::notice(view.notice.as_ref());
     tv.set_notice_kind(kind);
     tv.set_notice_arg(arg.into());
+    tv.set_recording(view.recording);
+    tv.set_rec_dialog_visible(view.rec_dialog.is_some());
+    if let Some(d) = &view.rec_dialog {
+        tv.set_rec_dialog_title(d.title.clone().into());
+        let when = format!(
+            "{}  {}  {}",
+            d.channel,
+            text::day(d.start_s),
+            text::span(d.start_s, d.stop_s)
+        );
+        tv.set_rec_dialog_when(when.into());
+        tv.set_rec_dialog_focus(d.focus as i32);
+    }
     tv.set_pin_visible(view.pin.is_some());
     if let Some(pin) = &view.pin {
         tv.set_pin_purpose(contract::pin_purpose(&pin.purpose));

@@ -3,7 +3,7 @@
 //! edge are, as fractions of its span, and the "−12:30" chip. The bar spans the programme at the
 //! picture's time when the guide knows it, else the window up to live.
 
-use crate::core::TimeshiftView;
+use crate::core::{Direction, TimeshiftView, Trick};
 
 /// Fractions of the bar (0.0 = its start, 1.0 = its end) and its end labels' times.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +34,18 @@ pub fn bar(view: &TimeshiftView) -> Bar {
         start_s: from.div_euclid(1000),
         end_s: to.div_euclid(1000),
     }
+}
+
+/// The trick-play chip: "◀◀ ×8" rewinding, "▶▶ ×4" fast forward; empty at normal speed.
+pub fn speed(trick: Option<Trick>) -> String {
+    let Some(trick) = trick else {
+        return String::new();
+    };
+    let arrows = match trick.direction {
+        Direction::Forward => "▶▶",
+        Direction::Backward => "◀◀",
+    };
+    format!("{arrows} ×{}", trick.speed.factor())
 }
 
 /// "−12:30" (or "−1:02:03" past an hour); empty at live.
@@ -67,6 +79,7 @@ mod tests {
             }),
             bar_visible: true,
             archive: false,
+            trick: None,
         }
     }
 
@@ -98,6 +111,22 @@ mod tests {
         let b = bar(&view(10_000, 3_600_000, Some((999_990, 1_000_100))));
         assert_eq!(b.buffered_from, 0.0);
         assert!(b.position >= 0.0 && b.position <= b.live);
+    }
+
+    #[test]
+    fn the_speed() {
+        use crate::core::Speed;
+        assert_eq!(speed(None), "");
+        let rewind = Trick {
+            direction: Direction::Backward,
+            speed: Speed::X8,
+        };
+        assert_eq!(speed(Some(rewind)), "◀◀ ×8");
+        let forward = Trick {
+            direction: Direction::Forward,
+            speed: Speed::X32,
+        };
+        assert_eq!(speed(Some(forward)), "▶▶ ×32");
     }
 
     #[test]

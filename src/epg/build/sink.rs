@@ -9,11 +9,11 @@ use super::{
     MAX_WARNINGS_PER_SOURCE, rfc3339,
 };
 use crate::epg::Warning;
+use crate::epg::filter::{LineupFilter, Verdicts};
 use crate::epg::time::local_to_utc;
 use crate::epg::xmltv::{LOCAL_START, LOCAL_STOP, Programme, XmltvChannel, XmltvSink};
 use crate::guide::UtcSeconds;
 use crate::guide::titles::MAX_TITLE_BYTES;
-use std::collections::HashSet;
 
 /// Receives one source's channels and programmes (see [`IndexBuilder::source`]).
 pub struct SourceSink<'b> {
@@ -29,10 +29,8 @@ pub struct SourceSink<'b> {
     unknown_zones: u64,
     first_unknown_zone: Option<(String, u64)>,
     first_zoneless_line: u64,
-    /// Channels seen before the lineup filter was applied.
-    declared: Vec<XmltvChannel>,
-    /// Guide ids kept by the lineup filter, once computed (at the first programme).
-    keep: Option<HashSet<String>>,
+    /// The lineup filter's verdicts for this source (`None`: no filter, keep every channel).
+    verdicts: Option<Verdicts>,
     /// The last programme channel id looked up, and its number (`None`: not kept).
     cache: Option<(String, Option<u32>)>,
     warnings: usize,
@@ -56,6 +54,7 @@ impl<'b> SourceSink<'b> {
         offset_s: i64,
         zone: Option<jiff::tz::TimeZone>,
     ) -> Self {
+        let verdicts = builder.options.filter.as_ref().map(LineupFilter::verdicts);
         Self {
             builder,
             source,
@@ -66,8 +65,7 @@ impl<'b> SourceSink<'b> {
             unknown_zones: 0,
             first_unknown_zone: None,
             first_zoneless_line: 0,
-            declared: Vec::new(),
-            keep: None,
+            verdicts,
             cache: None,
             warnings: 0,
             skipped: 0,
@@ -175,29 +173,16 @@ impl<'b> SourceSink<'b> {
     }
 
     fn lookup(&mut self, id: &str) -> Option<u32> {
-        let Some(filter) = self.builder.options.filter.clone() else {
+        let Some(verdicts) = &mut self.verdicts else {
             return self.builder.channel_number(id, &[], None);
         };
-        if self.keep.is_none() {
-            let keep = filter.keep(&self.declared);
-            for c in std::mem::take(&mut self.declared) {
-                if keep.contains(&c.id) {
-                    self.builder.channel_number(&c.id, &c.names, c.icon.as_deref());
-                }
-            }
-            self.keep = Some(keep);
+        // Kept channels are numbered already (declared ones when declared); others are asked
+        // once, as channels the guide never declared (or declares after their programmes).
+        if let Some(&n) = self.builder.numbers.get(id) {
+            return Some(n);
         }
-        if self.keep.as_ref().is_some_and(|k| k.contains(id)) {
-            return self.builder.channel_number(id, &[], None);
-        }
-        // A programme of a channel never declared (or declared after the programmes began).
-        let bare = XmltvChannel {
-            id: id.to_owned(),
-            ..XmltvChannel::default()
-        };
-        filter
-            .keep(std::slice::from_ref(&bare))
-            .contains(id)
+        verdicts
+            .undeclared(id)
             .then(|| self.builder.channel_number(id, &[], None))
             .flatten()
     }
@@ -266,26 +251,17 @@ fn out_of_range(t: UtcSeconds) -> String {
 
 impl XmltvSink for SourceSink<'_> {
     fn channel(&mut self, channel: XmltvChannel, _line: u64) {
-        let Some(filter) = self.builder.options.filter.clone() else {
-            if self
-                .builder
-                .channel_number(&channel.id, &channel.names, channel.icon.as_deref())
-                .is_none()
-            {
-                self.channels_over_cap += 1;
-            }
+        if let Some(verdicts) = &mut self.verdicts
+            && !verdicts.declared(&channel.id, &channel.names)
+        {
             return;
-        };
-        match &mut self.keep {
-            None if self.declared.len() >= MAX_GUIDE_CHANNELS => self.channels_over_cap += 1,
-            None => self.declared.push(channel),
-            Some(keep) => {
-                if filter.keep(std::slice::from_ref(&channel)).contains(&channel.id) {
-                    keep.insert(channel.id.clone());
-                    self.builder
-                        .channel_number(&channel.id, &channel.names, channel.icon.as_deref());
-                }
-            }
+        }
+        if self
+            .builder
+            .channel_number(&channel.id, &channel.names, channel.icon.as_deref())
+            .is_none()
+        {
+            self.channels_over_cap += 1;
         }
     }
 

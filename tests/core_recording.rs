@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! Core scenarios for the recorder inside the app: REC on live (the programme on air, from its
+//! start minus the margin), REC on a future programme in the guide, the second REC's dialog
+//! (this episode, every episode, every week, cancel; BACK leaves it unchanged), planning only
+//! after the shell resumed what a restart interrupted, a stopped recording not started again,
+//! the stream budget (recordings win over pre-joined channels; conflicts told), and the
+//! schedule saved on every change.
+
+mod common;
+
+use common::Shell;
+use zapbox::core::schedule::{Margins, Rule, Schedule};
+use zapbox::core::{
+    Action, Effect, Event, GuideHandle, HotSettings, Notice, PlayerCommand, RecorderCommand, RecorderEvent,
+    RecordingOutcome, RecordingSettings, ResumedRecording, SavedState, Settings,
+};
+use zapbox::demo::showcase;
+use zapbox::lineup::ChannelKey;
+
+/// 2026-11-22 20:00 UTC.
+const EVENING_S: i64 = 1_795_377_600;
+
+fn settings(enabled: bool) -> Settings {
+    Settings {
+        recordings: RecordingSettings {
+            enabled,
+            margins: Margins::default(),
+        },
+        ..Settings::default()
+    }
+}
+
+/// A started shell on the showcase lineup with its guide, at 20:00 plus `plus_s`, watching
+/// channel 1, the recorder's resume answered (nothing was interrupted).
+fn shell_with(settings: Settings, plus_s: i64) -> (Shell, GuideHandle, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lineup = showcase::lineup(6);
+    let guide = showcase::guide(&lineup, dir.path(), EVENING_S, 1).expect("guide builds");
+    let mut shell = Shell::with_settings_and_state(lineup, settings, SavedState::default());
+    shell.now_ms = (EVENING_S + plus_s) as u64 * 1000;
+    shell.send(Event::GuideLoaded(guide.clone()));
+    let fx = shell.send(Event::Started);
+    let resume = fx
+        .iter()
+        .any(|e| matches!(e, Effect::Recorder(RecorderCommand::Resume)));
+    assert_eq!(
+        resume,
+        shell.core.settings().recordings.enabled,
+        "the recorder resumes first when recordings are on: {fx:?}"
+    );
+    shell.first_frame();
+    if resume {
+        shell.send(Event::Recorder(RecorderEvent::Resumed { running: vec![] }));
+    }
+    shell.log.clear();
+    (shell, guide, dir)
+}
+
+fn shell(plus_s: i64) -> (Shell, GuideHandle, tempfile::TempDir) {
+    shell_with(settings(true), plus_s)
+}
+
+fn channel(shell: &Shell, index: usize) -> ChannelKey {
+    shell.core.lineup().channels[index].key.clone()
+}
+
+fn starts(effects: &[Effect]) -> Vec<(u64, ChannelKey, String, i64, u64)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Recorder(RecorderCommand::Start {
+                id,
+                channel,
+                title,
+                until_s,
+                behind_s,
+                ..
+            }) => Some((*id, channel.clone(), title.clone(), *until_s, *behind_s)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn stops(effects: &[Effect]) -> Vec<u64> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Recorder(RecorderCommand::Stop { id }) => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+fn saved(effects: &[Effect]) -> Option<Schedule> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::SaveSchedule(s) => Some(s.clone()),
+        _ => None,
+    })
+}
+
+fn on_air(guide: &GuideHandle, key: &ChannelKey, now_s: i64) -> zapbox::core::ProgrammeView {
+    guide.now_next(key, now_s).0.expect("a programme is on")
+}
+
+#[test]
+fn rec_on_live_records_the_programme_on_air_from_its_start_minus_the_margin() {
+    let (mut shell, guide, _dir) = shell(20 * 60);
+    let now_s = EVENING_S + 20 * 60;
+    let one = channel(&shell, 0);
+    let programme = on_air(&guide, &one, now_s);
+    let fx = shell.press(Action::Record);
+    let schedule = saved(&fx).expect("the schedule is saved");
+    assert_eq!(
+        schedule.rules,
+        vec![Rule::Once {
+            channel: one.clone(),
+            title: programme.title.clone(),
+            start: programme.start_s,
+            stop: programme.stop_s,
+        }]
+    );
+    let started = starts(&fx);
+    assert_eq!(started.len(), 1, "one recording starts: {fx:?}");
+    let (_, channel, title, until_s, behind_s) = &started[0];
+    assert_eq!((channel, title), (&one, &programme.title));
+    assert_eq!(*until_s, programme.stop_s + 600, "until the end plus 10 min");
+    assert_eq!(
+        *behind_s as i64,
+        now_s - (programme.start_s - 120),
+        "from the start minus 2 min, as far as the window holds it (the tap clamps)"
+    );
+    let view = shell.view();
+    assert!(view.recording, "the banner's REC mark");
+    assert_eq!(view.recordings_running, 1);
+    assert_eq!(
+        view.notice,
+        Some(Notice::RecordingStarted(programme.title.clone()))
+    );
+    // The plan is looked at again later: the running recording is not started twice.
+    let later = shell.advance(120_000);
+    assert!(starts(&later).is_empty(), "{later:?}");
+}
+
+#[test]
+fn without_a_recordings_folder_rec_says_so_and_does_nothing() {
+    let (mut shell, _guide, _dir) = shell_with(settings(false), 0);
+    let fx = shell.press(Action::Record);
+    assert!(saved(&fx).is_none() && starts(&fx).is_empty(), "{fx:?}");
+    assert!(matches!(shell.view().notice, Some(Notice::CannotRecord(_))));
+}
+
+#[test]
+fn rec_on_a_future_programme_in_the_guide_schedules_it_and_it_starts_on_time() {
+    let (mut shell, guide, _dir) = shell(0);
+    let one = channel(&shell, 0);
+    shell.press(Action::Guide);
+    shell.press(Action::Right);
+    shell.press(Action::Right);
+    let next = guide
+        .window(&one, EVENING_S, EVENING_S + 4 * 3600)
+        .into_iter()
+        .filter(|p| p.start_s > EVENING_S)
+        .nth(1)
+        .expect("two programmes ahead");
+    let fx = shell.press(Action::Record);
+    assert!(starts(&fx).is_empty(), "not yet: {fx:?}");
+    let schedule = saved(&fx).expect("saved");
+    assert!(
+        matches!(&schedule.rules[..], [Rule::Once { start, title, .. }] if *start == next.start_s && *title == next.title),
+        "{schedule:?} for {next:?}"
+    );
+    assert_eq!(
+        shell.view().notice,
+        Some(Notice::RecordingScheduled(next.title.clone()))
+    );
+    // Just before its start minus the margin nothing starts; at it, the recording does.
+    let lead_ms = ((next.start_s - 120 - EVENING_S) * 1000) as u64;
+    let fx = shell.advance(lead_ms - 1000);
+    assert!(starts(&fx).is_empty(), "{fx:?}");
+    let fx = shell.advance(1000);
+    let started = starts(&fx);
+    assert_eq!(started.len(), 1, "{fx:?}");
+    let (id, channel, _, until_s, behind_s) = started[0].clone();
+    assert_eq!((channel, until_s, behind_s), (one.clone(), next.stop_s + 600, 0));
+    // It ends; the plan does not start it again, and the finished rule is dropped.
+    shell.now_ms = ((next.stop_s + 600) * 1000) as u64;
+    let fx = shell.send(Event::Recorder(RecorderEvent::Ended {
+        id,
+        outcome: RecordingOutcome::Complete,
+    }));
+    assert!(starts(&fx).is_empty(), "{fx:?}");
+    assert_eq!(
+        saved(&fx).map(|s| s.rules.len()),
+        Some(0),
+        "the finished rule goes"
+    );
+    assert!(!shell.view().recording);
+}
+
+#[test]
+fn rec_on_an_aired_programme_in_the_guide_is_refused() {
+    let (mut shell, _guide, _dir) = shell(0);
+    shell.press(Action::Guide);
+    shell.press(Action::Left);
+    let fx = shell.press(Action::Record);
+    assert!(saved(&fx).is_none(), "{fx:?}");
+    assert_eq!(shell.view().notice, Some(Notice::RecordingAired));
+}
+
+#[test]
+fn the_second_rec_offers_every_episode_and_replaces_the_rule() {
+    let (mut shell, guide, _dir) = shell(0);
+    let one = channel(&shell, 0);
+    let programme = on_air(&guide, &one, EVENING_S);
+    shell.press(Action::Record);
+    let fx = shell.press(Action::Record);
+    assert!(saved(&fx).is_none() && starts(&fx).is_empty(), "{fx:?}");
+    let dialog = shell.view().rec_dialog.expect("the dialog is open");
+    assert_eq!(
+        (dialog.title.as_str(), dialog.focus),
+        (programme.title.as_str(), 0)
+    );
+    // Keys go to the dialog: DOWN moves, UP wraps.
+    shell.press(Action::Down);
+    shell.press(Action::Down);
+    shell.press(Action::Up);
+    assert_eq!(shell.view().rec_dialog.map(|d| d.focus), Some(1));
+    let fx = shell.press(Action::Ok);
+    assert!(shell.view().rec_dialog.is_none());
+    let schedule = saved(&fx).expect("saved");
+    assert_eq!(
+        schedule.rules,
+        vec![Rule::Series {
+            channel: one.clone(),
+            title: programme.title.trim().to_string(),
+        }]
+    );
+    // The recording running goes on: the series covers it.
+    assert!(stops(&fx).is_empty() && starts(&fx).is_empty(), "{fx:?}");
+    assert_eq!(
+        shell.view().notice,
+        Some(Notice::RecordingSeries(programme.title))
+    );
+}
+
+#[test]
+fn every_week_at_this_time_is_a_weekly_rule() {
+    let (mut shell, guide, _dir) = shell(0);
+    let one = channel(&shell, 0);
+    let programme = on_air(&guide, &one, EVENING_S);
+    shell.press(Action::Record);
+    shell.press(Action::Record);
+    shell.press(Action::Down);
+    shell.press(Action::Down);
+    let fx = shell.press(Action::Ok);
+    let schedule = saved(&fx).expect("saved");
+    assert!(
+        matches!(&schedule.rules[..], [Rule::Weekly { channel, weekday: 7, duration_s, .. }]
+            if *channel == one && i64::from(*duration_s) == programme.stop_s - programme.start_s),
+        "{schedule:?}"
+    );
+}
+
+#[test]
+fn cancel_in_the_dialog_stops_the_recording_and_back_leaves_it_alone() {
+    let (mut shell, _guide, _dir) = shell(60);
+    let fx = shell.press(Action::Record);
+    let (id, ..) = starts(&fx)[0].clone();
+    shell.press(Action::Record);
+    let fx = shell.press(Action::Back);
+    assert!(shell.view().rec_dialog.is_none());
+    assert!(
+        saved(&fx).is_none() && stops(&fx).is_empty(),
+        "BACK changes nothing: {fx:?}"
+    );
+    shell.press(Action::Record);
+    for _ in 0..3 {
+        shell.press(Action::Down);
+    }
+    let fx = shell.press(Action::Ok);
+    assert_eq!(stops(&fx), vec![id], "{fx:?}");
+    assert_eq!(saved(&fx).map(|s| s.rules.len()), Some(0));
+    assert!(matches!(shell.view().notice, Some(Notice::RecordingCancelled(_))));
+    // Asked once, it is not asked again while it finishes.
+    let fx = shell.advance(60_000);
+    assert!(stops(&fx).is_empty(), "{fx:?}");
+    shell.send(Event::Recorder(RecorderEvent::Ended {
+        id,
+        outcome: RecordingOutcome::Complete,
+    }));
+    assert!(!shell.view().recording);
+}
+
+#[test]
+fn nothing_starts_before_the_recorder_says_what_it_resumed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lineup = showcase::lineup(6);
+    let guide = showcase::guide(&lineup, dir.path(), EVENING_S, 1).expect("guide builds");
+    let one = lineup.channels[0].key.clone();
+    let programme = on_air(&guide, &one, EVENING_S + 300);
+    // The schedule read at start: the programme on air was being recorded when the power went.
+    let schedule = Schedule {
+        rules: vec![Rule::Once {
+            channel: one.clone(),
+            title: programme.title.clone(),
+            start: programme.start_s,
+            stop: programme.stop_s,
+        }],
+    };
+    let mut shell = Shell::with_settings_and_state(lineup, settings(true), SavedState::default());
+    shell.core = shell.core.clone().with_schedule(schedule);
+    shell.now_ms = (EVENING_S + 300) as u64 * 1000;
+    shell.send(Event::GuideLoaded(guide));
+    let fx = shell.send(Event::Started);
+    assert!(starts(&fx).is_empty(), "waits for the resume: {fx:?}");
+    let fx = shell.advance(60_000);
+    assert!(starts(&fx).is_empty(), "{fx:?}");
+    // The shell resumed it (a new segment in the same folder): no second recording.
+    let fx = shell.send(Event::Recorder(RecorderEvent::Resumed {
+        running: vec![ResumedRecording {
+            id: zapbox::core::RESUMED_IDS,
+            channel: one.clone(),
+            title: programme.title.clone(),
+            stop_s: programme.stop_s + 600,
+        }],
+    }));
+    assert!(starts(&fx).is_empty(), "{fx:?}");
+    assert_eq!(shell.view().recordings_running, 1);
+    // Had nothing been resumed, the plan would start it at once.
+    let mut fresh =
+        Shell::with_settings_and_state(showcase::lineup(6), settings(true), SavedState::default());
+    fresh.core = shell.core.clone();
+    let fx = fresh.send(Event::Recorder(RecorderEvent::Ended {
+        id: zapbox::core::RESUMED_IDS,
+        outcome: RecordingOutcome::Failed("nothing received".into()),
+    }));
+    assert!(starts(&fx).is_empty(), "a slot is tried once: {fx:?}");
+    assert!(matches!(fresh.view().notice, Some(Notice::RecordingFailed(_))));
+}
+
+#[test]
+fn a_full_disk_stops_the_recording_for_good_with_a_notice() {
+    let (mut shell, _guide, _dir) = shell(60);
+    let fx = shell.press(Action::Record);
+    let (id, ..) = starts(&fx)[0].clone();
+    let fx = shell.send(Event::Recorder(RecorderEvent::Ended {
+        id,
+        outcome: RecordingOutcome::DiskFull,
+    }));
+    assert!(starts(&fx).is_empty(), "not started again: {fx:?}");
+    assert!(matches!(shell.view().notice, Some(Notice::RecordingDiskFull(_))));
+    let fx = shell.advance(5 * 60_000);
+    assert!(starts(&fx).is_empty(), "{fx:?}");
+}
+
+/// The guide focused on channel `row` (0-based) at the programme on air.
+fn rec_in_guide_on_row(shell: &mut Shell, row: usize) -> Vec<Effect> {
+    shell.press(Action::Guide);
+    for _ in 0..row {
+        shell.press(Action::Down);
+    }
+    let fx = shell.press(Action::Record);
+    shell.press(Action::Back);
+    fx
+}
+
+#[test]
+fn a_recording_of_another_channel_takes_a_stream_from_the_hot_channels() {
+    let hot = HotSettings {
+        max_streams: 3,
+        ..HotSettings::default()
+    };
+    let (mut shell, _guide, _dir) = shell_with(
+        Settings {
+            hot,
+            ..settings(true)
+        },
+        60,
+    );
+    // A zap with a full budget: live plus two hot channels.
+    let fx = shell.press(Action::ChannelUp);
+    let hot_of = |fx: &[Effect]| {
+        fx.iter().find_map(|e| match e {
+            Effect::Player(PlayerCommand::Play { hot, .. }) => Some(hot.len()),
+            _ => None,
+        })
+    };
+    assert_eq!(hot_of(&fx), Some(2), "{fx:?}");
+    shell.first_frame();
+    // Recording channel 5 (not live): the hot set gives one stream up at once.
+    let fx = rec_in_guide_on_row(&mut shell, 4);
+    assert_eq!(starts(&fx).len(), 1, "{fx:?}");
+    let shrunk = fx.iter().find_map(|e| match e {
+        Effect::Player(PlayerCommand::Hot { channels }) => Some(channels.len()),
+        _ => None,
+    });
+    assert_eq!(shrunk, Some(1), "{fx:?}");
+    // And the next zap keeps within live + recording + one hot channel.
+    let fx = shell.press(Action::ChannelUp);
+    assert_eq!(hot_of(&fx), Some(1), "{fx:?}");
+}
+
+#[test]
+fn a_conflict_with_the_stream_budget_is_told_when_scheduling() {
+    let hot = HotSettings {
+        max_streams: 2,
+        ..HotSettings::default()
+    };
+    let (mut shell, _guide, _dir) = shell_with(
+        Settings {
+            hot,
+            ..settings(true)
+        },
+        60,
+    );
+    // Live channel 1 plus channel 3: two streams, within the budget.
+    let fx = rec_in_guide_on_row(&mut shell, 2);
+    assert_eq!(starts(&fx).len(), 1);
+    assert!(matches!(shell.view().notice, Some(Notice::RecordingStarted(_))));
+    // Channel 4 as well: three streams where two are allowed.
+    let fx = rec_in_guide_on_row(&mut shell, 3);
+    assert!(saved(&fx).is_some(), "scheduled anyway: {fx:?}");
+    match shell.view().notice {
+        Some(Notice::RecordingConflict(text)) => {
+            assert!(text.contains("3 streams needed, 2 allowed"), "{text}")
+        }
+        other => panic!("a conflict is told: {other:?}"),
+    }
+}

@@ -218,10 +218,10 @@ impl SubtitleFeed {
             )),
             Some((_, SubtitleCarriage::Cea608 { .. })) | None => None,
         };
-        let caption_channel = chosen.and_then(|t| match t.carriage {
-            SubtitleCarriage::Cea608 { channel } => Channel::new(channel),
-            _ => None,
-        });
+        // Caption tracks come from the video, not from the PMT's tracks.
+        let caption_channel = track
+            .and_then(SubtitleTrack::caption_channel)
+            .and_then(Channel::new);
         if let Some(captions) = self.captions.as_mut() {
             captions.choose(caption_channel);
         }

@@ -49,7 +49,7 @@ impl Channel {
 
     /// The second data channel of its field (CC2, CC4).
     fn second_data_channel(self) -> bool {
-        self.0 % 2 == 0
+        self.0.is_multiple_of(2)
     }
 }
 
@@ -363,11 +363,9 @@ impl Cea608Decoder {
                 self.memory()[row][column..].fill(None);
                 self.touch();
             }
-            0x2c => {
-                if *self.shown != EMPTY {
-                    *self.shown = EMPTY;
-                    self.changed = true;
-                }
+            0x2c if *self.shown != EMPTY => {
+                *self.shown = EMPTY;
+                self.changed = true;
             }
             0x2d => self.carriage_return(),
             0x2e => *self.loading = EMPTY,
@@ -460,8 +458,8 @@ impl Cea608Decoder {
     /// The memory characters go to in the current style.
     fn memory(&mut self) -> &mut Memory {
         match self.style {
-            Style::PopOn => &mut *self.loading,
-            Style::PaintOn | Style::RollUp(_) => &mut *self.shown,
+            Style::PopOn => &mut self.loading,
+            Style::PaintOn | Style::RollUp(_) => &mut self.shown,
         }
     }
 

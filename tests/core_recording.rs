@@ -427,3 +427,227 @@ fn a_conflict_with_the_stream_budget_is_told_when_scheduling() {
         other => panic!("a conflict is told: {other:?}"),
     }
 }
+
+// The recordings screen (BLUE): list, free space, delete with confirmation, play from where it
+// was left with skips on the bar, segments played in turn, STOP back to live keeping the place.
+
+use zapbox::core::{RecordedSegment, RecordingItem, RecordingState, ScreenView, StartAt, TimeshiftView};
+
+fn recording(
+    title: &str,
+    start_s: i64,
+    minutes: u64,
+    state: RecordingState,
+    position_ms: Option<u64>,
+) -> RecordingItem {
+    let half = minutes * 30_000;
+    let folder = format!("/rec/{title}");
+    RecordingItem {
+        folder: folder.clone(),
+        title: title.into(),
+        channel: "Zap One".into(),
+        start_s,
+        length_ms: 2 * half,
+        bytes: minutes * 10_000_000,
+        state,
+        segments: vec![
+            RecordedSegment {
+                path: format!("{folder}/stream.ts"),
+                offset_ms: 0,
+                length_ms: half,
+            },
+            RecordedSegment {
+                path: format!("{folder}/stream-2.ts"),
+                offset_ms: half,
+                length_ms: half,
+            },
+        ],
+        position_ms,
+    }
+}
+
+fn library() -> Vec<RecordingItem> {
+    vec![
+        recording(
+            "Old film",
+            EVENING_S - 86_400,
+            90,
+            RecordingState::Complete,
+            Some(600_000),
+        ),
+        recording("News now", EVENING_S - 600, 10, RecordingState::Recording, None),
+        recording(
+            "Yesterday's show",
+            EVENING_S - 3600,
+            30,
+            RecordingState::Complete,
+            None,
+        ),
+    ]
+}
+
+fn open_library(shell: &mut Shell) {
+    let fx = shell.press(Action::Blue);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Recorder(RecorderCommand::List))),
+        "the list is asked for: {fx:?}"
+    );
+    let ScreenView::Recordings(view) = shell.view().screen else {
+        panic!("the recordings screen is open")
+    };
+    assert!(view.loading);
+    shell.send(Event::Recorder(RecorderEvent::Listed {
+        items: library(),
+        free_bytes: Some(42_000_000_000),
+    }));
+}
+
+fn recordings_view(shell: &Shell) -> zapbox::core::RecordingsView {
+    match shell.view().screen {
+        ScreenView::Recordings(view) => view,
+        other => panic!("the recordings screen is open: {other:?}"),
+    }
+}
+
+fn play_of(fx: &[Effect]) -> Option<(String, StartAt)> {
+    fx.iter().find_map(|e| match e {
+        Effect::Player(PlayerCommand::Play { source, start, .. }) => Some((source.url.clone(), *start)),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_recordings_screen_lists_newest_first_with_the_free_space() {
+    let (mut shell, _guide, _dir) = shell(0);
+    open_library(&mut shell);
+    let view = recordings_view(&shell);
+    let titles: Vec<&str> = view.rows.iter().map(|r| r.title.as_str()).collect();
+    assert_eq!(titles, ["News now", "Yesterday's show", "Old film"]);
+    assert_eq!(
+        (view.free_bytes, view.total, view.loading),
+        (Some(42_000_000_000), 3, false)
+    );
+    assert!(view.rows[0].focused && view.rows[0].state == RecordingState::Recording);
+    assert_eq!(view.rows[2].position_ms, Some(600_000));
+    shell.press(Action::Back);
+    assert_eq!(shell.view().screen, ScreenView::Live);
+}
+
+#[test]
+fn delete_asks_first_and_a_recording_in_progress_is_not_deleted() {
+    let (mut shell, _guide, _dir) = shell(0);
+    open_library(&mut shell);
+    // The newest is still recording: RED says so.
+    let fx = shell.press(Action::Red);
+    assert!(recordings_view(&shell).confirm_delete.is_none(), "{fx:?}");
+    assert_eq!(
+        shell.view().notice,
+        Some(Notice::RecordingBusy("News now".into()))
+    );
+    shell.press(Action::Down);
+    shell.press(Action::Red);
+    assert_eq!(
+        recordings_view(&shell).confirm_delete.as_deref(),
+        Some("Yesterday's show")
+    );
+    let fx = shell.press(Action::Back);
+    assert!(fx.is_empty(), "BACK keeps it: {fx:?}");
+    assert!(recordings_view(&shell).confirm_delete.is_none());
+    shell.press(Action::Red);
+    let fx = shell.press(Action::Ok);
+    assert_eq!(
+        fx,
+        vec![Effect::Recorder(RecorderCommand::Delete {
+            folder: "/rec/Yesterday's show".into()
+        })]
+    );
+    let fx = shell.send(Event::Recorder(RecorderEvent::Deleted {
+        folder: "/rec/Yesterday's show".into(),
+        ok: true,
+    }));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Recorder(RecorderCommand::List))),
+        "read again: {fx:?}"
+    );
+}
+
+#[test]
+fn a_recording_plays_from_where_it_was_left_skips_and_keeps_its_place() {
+    let (mut shell, _guide, _dir) = shell(0);
+    open_library(&mut shell);
+    shell.press(Action::Down);
+    shell.press(Action::Down);
+    // "Old film": 90 min in two segments of 45, left at 10 min.
+    let fx = shell.press(Action::Ok);
+    assert_eq!(shell.view().screen, ScreenView::Live);
+    assert_eq!(
+        play_of(&fx),
+        Some((
+            "file:///rec/Old film/stream.ts".into(),
+            StartAt::FileOffset { ms: 600_000 }
+        ))
+    );
+    shell.first_frame();
+    shell.advance(20_000);
+    let bar: TimeshiftView = shell.view().timeshift.expect("the bar");
+    assert_eq!(bar.programme.as_ref().map(|p| p.title.as_str()), Some("Old film"));
+    assert_eq!(bar.position_utc_ms, (EVENING_S - 86_400) * 1000 + 620_000);
+    assert_eq!(bar.buffered_ms, 90 * 60_000);
+    // RIGHT: +30 s, a new request at the new place.
+    let fx = shell.press(Action::Right);
+    assert_eq!(
+        play_of(&fx),
+        Some((
+            "file:///rec/Old film/stream.ts".into(),
+            StartAt::FileOffset { ms: 650_000 }
+        ))
+    );
+    shell.first_frame();
+    // Past the first segment's end: the second one, at its offset.
+    for _ in 0..2 {
+        shell.press(Action::Right);
+    }
+    let fx = shell.send(Event::Recorder(RecorderEvent::Listed {
+        items: library(),
+        free_bytes: None,
+    }));
+    assert!(fx.is_empty());
+    shell.advance(5000);
+    // The segment ends (the player reports the end as a failure): the next segment plays.
+    let request = shell.last_request();
+    shell.first_frame();
+    shell.advance(45 * 60_000 - 710_000);
+    let fx = shell.send(Event::Player(zapbox::core::PlayerEvent::Failed {
+        request,
+        error: zapbox::core::PlayerError {
+            kind: zapbox::core::ErrorKind::Stream,
+            detail: "end of stream".into(),
+        },
+    }));
+    assert_eq!(
+        play_of(&fx),
+        Some((
+            "file:///rec/Old film/stream-2.ts".into(),
+            StartAt::FileOffset { ms: 0 }
+        ))
+    );
+    shell.first_frame();
+    shell.advance(60_000);
+    // STOP: live again, the place kept for "resume".
+    let fx = shell.press(Action::Stop);
+    let (url, start) = play_of(&fx).expect("live plays");
+    assert!(url.starts_with("udp://"), "{url}");
+    assert_eq!(start, StartAt::Live);
+    assert_eq!(
+        fx.iter().find_map(|e| match e {
+            Effect::Recorder(RecorderCommand::SavePosition { folder, position_ms }) => {
+                Some((folder.clone(), *position_ms))
+            }
+            _ => None,
+        }),
+        Some(("/rec/Old film".into(), Some(45 * 60_000 + 60_000)))
+    );
+    assert!(shell.view().timeshift.is_none());
+}

@@ -6,7 +6,8 @@
 //! - REC on live channel 2 records the programme on air from the tap the picture reads, back
 //!   into its timeshift window (the recording starts before the key was pressed); the second
 //!   REC opens the dialog, "Do not record" stops it; the file plays in `gst-discoverer-1.0` with
-//!   video, audio and the sidecar's length.
+//!   video, audio and the sidecar's length. On the recordings screen (BLUE) OK plays it (its
+//!   position moves), STOP keeps the place and OK again resumes there; RED and OK delete it.
 //! - REC on live channel 3, then the app killed with SIGKILL and started again: the schedule is
 //!   read back, the recording resumes at start into a second segment (channel 3 no longer
 //!   live: a join of its own) with the time away a `restart` gap; REC on channel 3 in the guide
@@ -225,6 +226,28 @@ fn discover(file: &Path) -> f64 {
     h * 3600.0 + m * 60.0 + s
 }
 
+/// The picture's place on the timeline (Unix seconds), from a `timeline` line.
+fn timeline_position(app: &mut App) -> i64 {
+    app.send("timeline");
+    let line = app.expect("timeline ", Duration::from_secs(10));
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix("position="))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no position in {line}"))
+}
+
+/// The text of `path` once it exists.
+fn wait_for_file(path: &Path) -> String {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text;
+        }
+        assert!(Instant::now() < end, "{} appears", path.display());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// DOWN three times and OK: "Do not record" in the dialog.
 fn cancel_in_dialog(app: &mut App) {
     for _ in 0..3 {
@@ -274,7 +297,6 @@ fn rec_on_live_records_from_the_window_and_the_dialog_cancels_it() {
     assert!(line.contains("running=0 "), "{line}");
     let schedule = read_json(&dir.path().join("schedule.json"));
     assert_eq!(schedule["rules"].as_array().map(Vec::len), Some(0), "{schedule}");
-    app.quit();
     let seconds = done["seconds"].as_f64().expect("seconds");
     assert!(seconds > 12.0 + reached_back - 1.0, "{done}");
     let played = discover(&folder.join("stream.ts"));
@@ -284,6 +306,45 @@ fn rec_on_live_records_from_the_window_and_the_dialog_cancels_it() {
         "played {played} s of {seconds} s"
     );
     assert!(!folder.join(".reserve").exists() && !folder.join("stream.ts.part").exists());
+    // The recordings screen: BLUE, OK plays it; its clock runs once its first frame is shown.
+    app.key("blue");
+    std::thread::sleep(Duration::from_secs(1));
+    app.key("ok");
+    std::thread::sleep(Duration::from_secs(5));
+    let first = timeline_position(&mut app);
+    std::thread::sleep(Duration::from_secs(2));
+    let later = timeline_position(&mut app);
+    assert!(
+        later > first && first > seconds_of(&done["start"]) as i64,
+        "{first} then {later}"
+    );
+    // STOP keeps the place; OK in the list again resumes there.
+    app.key("stop");
+    let kept: u64 = wait_for_file(&folder.join("position"))
+        .trim()
+        .parse()
+        .expect("ms");
+    assert!(kept >= 1000, "kept at {kept} ms");
+    app.key("blue");
+    std::thread::sleep(Duration::from_secs(1));
+    app.key("ok");
+    let resumed = timeline_position(&mut app);
+    assert!(
+        resumed as f64 >= seconds_of(&done["start"]) + kept as f64 / 1000.0 - 1.5,
+        "resumed at {resumed}, kept {kept} ms"
+    );
+    app.key("stop");
+    // RED asks, OK deletes the folder.
+    app.key("blue");
+    std::thread::sleep(Duration::from_secs(1));
+    app.key("red");
+    app.key("ok");
+    let end = Instant::now() + Duration::from_secs(10);
+    while folder.exists() {
+        assert!(Instant::now() < end, "the folder is deleted");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    app.quit();
 }
 
 fn a_recording_killed_with_the_app_resumes_at_start_in_a_new_segment() {

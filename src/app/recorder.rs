@@ -20,8 +20,8 @@
 
 use super::Inbox;
 use crate::core::{
-    Event, RESUMED_IDS, RecorderCommand, RecorderEvent, RecordingOutcome, ResumedRecording,
-    schedule::Schedule,
+    Event, MAX_LISTED, RESUMED_IDS, RecordedSegment, RecorderCommand, RecorderEvent, RecordingItem,
+    RecordingOutcome, RecordingState, ResumedRecording, schedule::Schedule,
 };
 use crate::lineup::{ChannelKey, Lineup};
 use crate::player::RecorderHandle;
@@ -142,6 +142,44 @@ impl Recorder {
                 }
             }
             RecorderCommand::Resume => self.resume(lineup.clone()),
+            RecorderCommand::List => {
+                let (dir, inbox) = (self.dir.clone(), self.inbox.clone());
+                self.off_the_loop("recordings-list", move || {
+                    let (items, free_bytes) = list(&dir);
+                    inbox.post(Event::Recorder(RecorderEvent::Listed { items, free_bytes }));
+                });
+            }
+            RecorderCommand::Delete { folder } => {
+                let (dir, inbox) = (self.dir.clone(), self.inbox.clone());
+                self.off_the_loop("recordings-delete", move || {
+                    let ok = delete(&dir, Path::new(&folder));
+                    inbox.post(Event::Recorder(RecorderEvent::Deleted { folder, ok }));
+                });
+            }
+            RecorderCommand::SavePosition { folder, position_ms } => {
+                let dir = self.dir.clone();
+                self.off_the_loop("recordings-position", move || {
+                    let folder = Path::new(&folder);
+                    if folder.parent() != Some(dir.as_path()) {
+                        return;
+                    }
+                    let path = folder.join(POSITION);
+                    let saved = match position_ms {
+                        Some(ms) => crate::system::atomic::write_atomic(&path, ms.to_string().as_bytes()),
+                        None => std::fs::remove_file(&path).or(Ok(())),
+                    };
+                    if let Err(e) = saved {
+                        log::warn!("cannot keep the position in {}: {e}", path.display());
+                    }
+                });
+            }
+        }
+    }
+
+    /// Runs `work` on a thread of its own (listing, deleting: flash work, never on the loop).
+    fn off_the_loop(&self, name: &str, work: impl FnOnce() + Send + 'static) {
+        if let Err(e) = std::thread::Builder::new().name(name.into()).spawn(work) {
+            log::error!("cannot start {name}: {e}");
         }
     }
 
@@ -258,6 +296,90 @@ fn resume_all(
         }
     }
     running
+}
+
+/// Where the viewer stopped watching a recording (ms, as text), in its folder.
+const POSITION: &str = "position";
+
+/// The recordings in `dir` (newest first, at most [`MAX_LISTED`]) and the free space there.
+fn list(dir: &Path) -> (Vec<RecordingItem>, Option<u64>) {
+    let free = nix::sys::statvfs::statvfs(dir)
+        .ok()
+        .map(|s| s.blocks_available().saturating_mul(s.fragment_size()));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (Vec::new(), free);
+    };
+    let mut items: Vec<RecordingItem> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .filter_map(|folder| item(&folder))
+        .collect();
+    items.sort_by_key(|i| std::cmp::Reverse(i.start_s));
+    items.truncate(MAX_LISTED);
+    (items, free)
+}
+
+/// One folder as the screen lists it: its finished segments placed on the recording's time.
+fn item(folder: &Path) -> Option<RecordingItem> {
+    let sidecar = record::read_sidecar(folder).ok()?;
+    let ms = |t: &str| t.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond());
+    let start = ms(&sidecar.start)?;
+    let segments: Vec<RecordedSegment> = sidecar
+        .segments
+        .iter()
+        .filter(|s| folder.join(&s.file).is_file())
+        .filter_map(|s| {
+            let (from, to) = (ms(&s.start)?, ms(&s.end)?);
+            Some(RecordedSegment {
+                path: folder.join(&s.file).to_string_lossy().into_owned(),
+                offset_ms: u64::try_from(from - start).ok()?,
+                length_ms: u64::try_from(to - from).ok()?,
+            })
+        })
+        .collect();
+    let length_ms = segments.last().map_or(0, |s| s.offset_ms + s.length_ms);
+    let position_ms = std::fs::read_to_string(folder.join(POSITION))
+        .ok()
+        .and_then(|t| t.trim().parse().ok());
+    Some(RecordingItem {
+        folder: folder.to_string_lossy().into_owned(),
+        title: sidecar
+            .title
+            .clone()
+            .unwrap_or_else(|| sidecar.channel.name.clone()),
+        channel: sidecar.channel.name.clone(),
+        start_s: start.div_euclid(1000),
+        length_ms,
+        bytes: sidecar.segments.iter().map(|s| s.bytes).sum(),
+        state: match sidecar.state {
+            State::Recording => RecordingState::Recording,
+            State::Complete => RecordingState::Complete,
+            State::DiskFull => RecordingState::DiskFull,
+            State::WriteFailed => RecordingState::Failed,
+        },
+        segments,
+        position_ms,
+    })
+}
+
+/// Deletes a recording's folder: only a folder directly in `dir` whose sidecar says it is not
+/// being written.
+fn delete(dir: &Path, folder: &Path) -> bool {
+    if folder.parent() != Some(dir) || !folder.join(record::SIDECAR).is_file() {
+        log::warn!("not a recording to delete: {}", folder.display());
+        return false;
+    }
+    if record::read_sidecar(folder).is_ok_and(|s| s.state == State::Recording) {
+        return false;
+    }
+    match std::fs::remove_dir_all(folder) {
+        Ok(()) => true,
+        Err(e) => {
+            log::warn!("cannot delete {}: {e}", folder.display());
+            false
+        }
+    }
 }
 
 fn outcome(result: &Result<Recorded, RecordError>) -> RecordingOutcome {

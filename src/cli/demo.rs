@@ -402,6 +402,7 @@ fn tv_line(shell: &Shell) -> String {
         ScreenView::Guide(_) => "guide".to_string(),
         ScreenView::Menu(menu) => format!("menu:{:?}", menu.page).to_lowercase(),
         ScreenView::Teletext(text) => format!("teletext:{}", text.number),
+        ScreenView::Recordings(_) => "recordings".to_string(),
     };
     let keyboard = match &view.screen {
         ScreenView::Menu(menu) => menu.keyboard.as_ref().map(|k| k.text.clone()),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 14] = [
+pub const SCREENS: [&str; 16] = [
     "live",
     "banner",
     "list",
@@ -31,6 +31,8 @@ pub const SCREENS: [&str; 14] = [
     "catchup",
     "teletext",
     "teletext-mix",
+    "recordings",
+    "record-dialog",
 ];
 
 /// The first showcase channel's catch-up archive in the screenshots (nothing fetches it).
@@ -107,6 +109,10 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         // TEXT, then the pages arrive (see `show_teletext`); TEXT again for the mix.
         "teletext" => vec![Action::Text],
         "teletext-mix" => vec![Action::Text, Action::Text],
+        // BLUE, then the recorder's list arrives (see `show_recordings`); DOWN to the second.
+        "recordings" => vec![Action::Blue],
+        // REC on the programme on air, REC again: the dialog, DOWN to "every episode".
+        "record-dialog" => vec![Action::Record, Action::Record, Action::Down],
         other => bail!(
             "unknown screen '{other}': use one of {} or all",
             SCREENS.join(", ")
@@ -147,10 +153,12 @@ pub fn run(
     let guide = guide?;
     let ui = Rc::new(RefCell::new(Headless::new(width, height)?));
     ui.borrow().set_video(test_card(1280, 720));
-    let settings = Settings {
+    let mut settings = Settings {
         ui_language: language.to_string(),
         ..Settings::default()
     };
+    // REC and the recordings screen work (no recorder runs: the list is given, see below).
+    settings.recordings.enabled = true;
     let mut written = Vec::new();
     for s in screens {
         let mut app = playing_app(
@@ -175,6 +183,9 @@ pub fn run(
         if s.starts_with("teletext") {
             show_teletext(&mut app);
         }
+        if s == "recordings" {
+            show_recordings(&mut app, now.utc_ms / 1000);
+        }
         if s == "phone" {
             // What the companion adapter reports once it listens.
             let url = pair_url.unwrap_or(EXAMPLE_PAIR_URL).to_string();
@@ -195,6 +206,64 @@ pub fn run(
         written.push(path);
     }
     Ok(written)
+}
+
+/// What the recorder would list: three recordings, one watched halfway, one still recording,
+/// and 412 GB free; the focus on the second.
+fn show_recordings(app: &mut App, now_s: i64) {
+    use crate::core::{RecordedSegment, RecorderEvent, RecordingItem, RecordingState};
+    let item = |title: &str, channel: &str, hours_ago: i64, minutes: u64, state, watched: Option<u64>| {
+        let length_ms = minutes * 60_000;
+        RecordingItem {
+            folder: format!("/media/usb/recordings/{title}"),
+            title: title.into(),
+            channel: channel.into(),
+            start_s: (now_s - hours_ago * 3600).div_euclid(300) * 300,
+            length_ms,
+            bytes: minutes * 60 * 1_500_000 / 8,
+            state,
+            segments: vec![RecordedSegment {
+                path: format!("/media/usb/recordings/{title}/stream.ts"),
+                offset_ms: 0,
+                length_ms,
+            }],
+            position_ms: watched,
+        }
+    };
+    let items = vec![
+        item(
+            "Sports Roundup",
+            "Channel 3",
+            0,
+            24,
+            RecordingState::Recording,
+            None,
+        ),
+        item(
+            "Documentary: Circles",
+            "Channel 6",
+            26,
+            102,
+            RecordingState::Complete,
+            Some(2_940_000),
+        ),
+        item(
+            "Late Night Tones",
+            "Channel 2",
+            50,
+            42,
+            RecordingState::Complete,
+            None,
+        ),
+    ];
+    let listed = RecorderEvent::Listed {
+        items,
+        free_bytes: Some(412_000_000_000),
+    };
+    app.inbox().post(Event::Recorder(listed));
+    app.drain();
+    app.inbox().post(Event::Action(Action::Down));
+    app.drain();
 }
 
 /// A 15-minute window reported by the player, PAUSE, then 4 (back 5 minutes) and the player's

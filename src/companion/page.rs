@@ -130,6 +130,7 @@ fn notice_msgid(notice: &Notice) -> (&'static str, String) {
         Notice::RecordingDiskFull(t) => ("The disk is full: recording stopped: {}", t.clone()),
         Notice::RecordingFailed(t) => ("Recording failed: {}", t.clone()),
         Notice::CannotRecord(t) => ("Cannot record: {}", t.clone()),
+        Notice::RecordingBusy(t) => ("Still recording, cannot delete yet: {}", t.clone()),
     }
 }
 

@@ -108,6 +108,8 @@ pub enum StartAt {
     /// At the keyframe at or before this far behind live (the oldest one kept when the window is
     /// shorter), fed at the pace it arrived.
     BehindLive { ms: u64 },
+    /// A file (a recording played back) from this far into it.
+    FileOffset { ms: u64 },
     /// From this far behind live, running through the window at a trick speed (REWIND, FAST
     /// FORWARD); the player reports where it is with `PlayerEvent::TrickPosition`.
     Trick { ms: u64, trick: Trick },

@@ -10,7 +10,9 @@ use super::{Action, Core, Effect, Notice, Now, PlayerCommand, TimerId};
 impl Core {
     pub(super) fn live_action(&mut self, action: Action, fx: &mut Vec<Effect>, now: Now) {
         // While the archive plays, the local window's keys do not apply.
-        let handled = if self.archive_playing() {
+        let handled = if self.recording_playing() {
+            self.recording_playback_action(action, fx, now)
+        } else if self.archive_playing() {
             self.archive_action(action, fx, now)
         } else {
             self.timeshift_action(action, fx, now)
@@ -28,6 +30,7 @@ impl Core {
             Action::Favorites => self.cycle_list(fx),
             Action::Guide | Action::Menu => self.open(action, now),
             Action::Text => self.open_teletext(fx),
+            Action::Blue => self.open_recordings(fx),
             _ => {}
         }
     }

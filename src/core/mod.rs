@@ -43,6 +43,7 @@ mod picture;
 pub mod pin_lock;
 mod playback;
 mod recording;
+mod recordings_screen;
 pub mod schedule;
 mod screen;
 mod sources;
@@ -83,6 +84,10 @@ pub use playback::{Phase, RequestId, STALL_ESCALATE_MS, retry_delay_ms};
 pub use recording::{
     PLAN_TICK_MS, REC_CHOICES, RESUMED_IDS, RecDialogView, RecorderCommand, RecorderEvent, RecordingOutcome,
     RecordingSettings, ResumedRecording,
+};
+pub use recordings_screen::{
+    MAX_LISTED, RECORDING_ROWS, RecordedSegment, RecordingItem, RecordingRow, RecordingState, RecordingsNav,
+    RecordingsView,
 };
 pub use screen::Screen;
 pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
@@ -212,6 +217,8 @@ struct Tune {
     shift: timeshift::Shift,
     /// Set while the channel plays from its provider's archive (catch-up) instead of live.
     archive: Option<archive::ArchivePlay>,
+    /// Set while the channel's place is taken by a recording played back.
+    recording: Option<recordings_screen::RecordingPlay>,
     /// Continuity-counter errors the receiver counted on this channel since it was tuned (over
     /// every rebuild of its pipeline): the about page shows them.
     stream_errors: u64,
@@ -265,6 +272,8 @@ pub struct Core {
     logos: fetch::Logos,
     /// The recording schedule, the recordings running and the REC dialog.
     recordings: recording::Recordings,
+    /// The recordings listed for the recordings screen.
+    library: recordings_screen::Library,
 }
 
 impl Core {
@@ -318,6 +327,7 @@ impl Core {
             details: None,
             logos: Default::default(),
             recordings: Default::default(),
+            library: Default::default(),
         }
     }
 
@@ -427,7 +437,10 @@ impl Core {
             aspect: self.settings.aspect,
             ui_language: self.settings.ui_language.clone(),
             volume_device: self.volume_device(),
-            timeshift: self.archive_view(now).or_else(|| self.timeshift_view(now)),
+            timeshift: self
+                .recording_view(now)
+                .or_else(|| self.archive_view(now))
+                .or_else(|| self.timeshift_view(now)),
             watch_from_start: self.start_over_offer(now).is_some(),
             recording: self.tune.as_ref().is_some_and(|t| self.is_recording(&t.channel)),
             recordings_running: self.recording_channels().len(),

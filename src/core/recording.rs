@@ -68,6 +68,15 @@ pub enum RecorderCommand {
     },
     /// End the recording `id` now (cancelled); it answers with `Ended` as usual.
     Stop { id: u64 },
+    /// Read the recordings folder; answer with [`RecorderEvent::Listed`].
+    List,
+    /// Delete this recording's folder (one the list named); answer with `Deleted`.
+    Delete { folder: String },
+    /// Keep where the viewer stopped watching this recording (`None`: watched to the end).
+    SavePosition {
+        folder: String,
+        position_ms: Option<u64>,
+    },
 }
 
 /// What the recorder adapter reports.
@@ -77,6 +86,13 @@ pub enum RecorderEvent {
     Resumed { running: Vec<ResumedRecording> },
     /// A recording ended.
     Ended { id: u64, outcome: RecordingOutcome },
+    /// The recordings in the folder and the free space on its disk.
+    Listed {
+        items: Vec<super::RecordingItem>,
+        free_bytes: Option<u64>,
+    },
+    /// A recording's folder was deleted (or could not be).
+    Deleted { folder: String, ok: bool },
 }
 
 /// A recording the shell resumed after a restart.
@@ -352,6 +368,17 @@ impl Core {
                     }
                 }
                 self.plan_recordings(fx, now);
+            }
+            RecorderEvent::Listed { items, free_bytes } => self.recordings_listed(items, free_bytes),
+            RecorderEvent::Deleted { folder, ok } => {
+                let title = self
+                    .library
+                    .items
+                    .iter()
+                    .flatten()
+                    .find(|i| i.folder == folder)
+                    .map_or(folder.clone(), |i| i.title.clone());
+                self.recording_deleted(ok, title, fx);
             }
         }
     }

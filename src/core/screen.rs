@@ -24,6 +24,8 @@ pub enum Screen {
     Guide(GuideNav),
     Menu(MenuNav),
     Teletext(super::teletext::TeletextNav),
+    /// The recordings (BLUE on live).
+    Recordings(super::RecordingsNav),
 }
 
 impl Core {
@@ -70,6 +72,7 @@ impl Core {
             Screen::Guide(_) => self.guide_action(action, fx, now),
             Screen::Menu(_) => self.menu_action(action, fx, now),
             Screen::Teletext(_) => self.teletext_action(action, fx),
+            Screen::Recordings(_) => self.recordings_action(action, fx, now),
         }
     }
 

@@ -112,6 +112,7 @@ impl Core {
                 behind_live_ms: None,
                 shift: Default::default(),
                 archive,
+                recording: None,
                 stream_errors: 0,
             });
             if self.needs_pin(key) {
@@ -154,7 +155,12 @@ impl Core {
         let channel = self.lineup.by_key(&tune.channel);
         let live = channel.and_then(|c| c.sources.get(tune.attempts.source));
         // A catch-up request plays the archive URL made for it instead of the live source.
-        let source = tune.archive.as_ref().map(|a| &a.source).or(live);
+        let source = tune
+            .recording
+            .as_ref()
+            .map(|r| &r.source)
+            .or(tune.archive.as_ref().map(|a| &a.source))
+            .or(live);
         if let Some(source) = source {
             // Radio has no picture to wait for.
             if !channel.is_some_and(|c| c.radio) {
@@ -213,6 +219,7 @@ impl Core {
         match event {
             PlayerEvent::FirstFrame { request, decoder } => {
                 self.archive_first_frame(request, now);
+                self.recording_first_frame(request, now);
                 let Some(tune) = self.current(request) else {
                     return;
                 };
@@ -300,7 +307,7 @@ impl Core {
             PlayerEvent::SubtitleImage { request, image } => self.subtitle_image(request, image),
             PlayerEvent::TeletextPage { request, page } => self.teletext_page(request, &page),
             PlayerEvent::Failed { request, error } => {
-                if !self.archive_failed(request, fx, now) {
+                if !self.recording_failed(request, fx, now) && !self.archive_failed(request, fx, now) {
                     self.failed(request, error, fx);
                 }
             }

@@ -168,6 +168,8 @@ pub enum Notice {
     RecordingFailed(String),
     /// REC cannot record here, and why.
     CannotRecord(String),
+    /// This recording is still being written: it cannot be deleted yet.
+    RecordingBusy(String),
 }
 
 impl Notice {

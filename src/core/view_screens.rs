@@ -23,6 +23,7 @@ pub enum ScreenView {
     Guide(GuideView),
     Menu(MenuView),
     Teletext(super::teletext::TeletextView),
+    Recordings(super::RecordingsView),
 }
 
 /// The visible page of the channel list.
@@ -125,6 +126,7 @@ impl Core {
         match &self.screen {
             Screen::Live => ScreenView::Live,
             Screen::Teletext(nav) => ScreenView::Teletext(self.teletext_view(nav)),
+            Screen::Recordings(nav) => ScreenView::Recordings(self.recordings_view(nav)),
             Screen::ChannelList(nav) => ScreenView::ChannelList(self.list_view(&nav.list, nav.focus, now_s)),
             Screen::Guide(nav) => ScreenView::Guide(self.guide_view(nav, now_s)),
             Screen::Menu(nav) => ScreenView::Menu(MenuView {

@@ -246,7 +246,12 @@ impl Engine {
                     let behind_live_ms = attached.behind_live.map(|d| d.as_millis() as u64);
                     (session, path, behind_live_ms)
                 }),
-            None => Session::from_uri(start, source).map(|s| (s, ZapPath::Ott, None)),
+            None => Session::from_uri(start, source).map(|s| {
+                if let StartAt::FileOffset { ms } = at {
+                    s.seek_file(ms);
+                }
+                (s, ZapPath::Ott, None)
+            }),
         };
         match started {
             Ok((session, path, behind_live_ms)) => {

@@ -368,7 +368,7 @@ impl Tap {
             return Attached::NOTHING;
         };
         let (behind, trick) = match start {
-            StartAt::Live => (None, None),
+            StartAt::Live | StartAt::FileOffset { .. } => (None, None),
             StartAt::BehindLive { ms } => (Some(Duration::from_millis(ms)), None),
             StartAt::Trick { ms, trick } => (Some(Duration::from_millis(ms)), Some(trick)),
         };
@@ -686,6 +686,7 @@ impl TapState {
                 self.joined.elapsed().as_millis()
             );
         }
+        consumer.subtitles.learn(self.ring.pmt());
         consumer.subtitles.scan(out);
         consumer.subtitles.strip(out);
         if out.is_empty() {

@@ -131,6 +131,24 @@ impl Session {
             .map_err(|e| stream(&format!("the pipeline does not start: {e}")))
     }
 
+    /// A file (a recording) from `ms` into it: waits for the pipeline to preroll (a local
+    /// file takes a moment, on the player thread), then seeks to the keyframe at or before it.
+    pub fn seek_file(&self, ms: u64) {
+        let Some(pipeline) = &self.pipeline else { return };
+        if ms == 0 {
+            return;
+        }
+        let (done, state, _) = pipeline.state(gst::ClockTime::from_seconds(3));
+        if done.is_err() || state < gst::State::Paused {
+            log::warn!("the recording did not preroll; it plays from its start");
+            return;
+        }
+        let flags = gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT;
+        if let Err(e) = pipeline.seek_simple(flags, gst::ClockTime::from_mseconds(ms)) {
+            log::warn!("seeking the recording to {ms} ms: {e}");
+        }
+    }
+
     /// Freezes the picture on its last frame and stops the sound (the pipeline goes to PAUSED;
     /// resuming builds a new one behind live, which keeps the stream's timing simple).
     pub fn pause(&self) {

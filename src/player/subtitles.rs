@@ -87,7 +87,9 @@ enum Due {
 /// its time.
 #[derive(Debug, Default)]
 pub struct SubtitleFeed {
-    /// (program, version) of the PMT the tracks were last reported from.
+    /// (program, version) of the PMT the PIDs were last taken from, and of the one the tracks
+    /// were last reported from.
+    learned_pmt: Option<(u16, u8)>,
     reported_pmt: Option<(u16, u8)>,
     tracks: Vec<StreamTrack>,
     /// PIDs of the PMT's subtitle and teletext streams: decoded here, never fed to the pipeline.
@@ -125,46 +127,20 @@ impl SubtitleFeed {
         }
     }
 
-    /// The tracks to report when `pmt` is new or captions were found in its video.
-    pub fn tracks_event(&mut self, request: RequestId, pmt: Option<&Pmt>) -> Option<PlayerEvent> {
-        let pmt = pmt?;
+    /// Takes the PIDs from `pmt` when it is new: the subtitle and teletext PIDs to strip, the
+    /// viewer's teletext PID, the video PID (and its caption decoder). Called before every
+    /// chunk is fed, not only after each datagram: a hot zap's first chunk is the ring's
+    /// backlog from its last keyframe, and text packets in it reached `decodebin3` before the
+    /// PIDs were known (a `not-negotiated` restart of the channel right after its first frame).
+    pub fn learn(&mut self, pmt: Option<&Pmt>) {
+        let Some(pmt) = pmt else {
+            return;
+        };
         let version = (pmt.program_number, pmt.version);
-        let captions = self
-            .captions
-            .as_ref()
-            .map(CaptionDecoder::channels)
-            .unwrap_or_default();
-        if self.reported_pmt == Some(version) && captions == self.caption_channels {
-            return None;
+        if self.learned_pmt == Some(version) {
+            return;
         }
-        if self.reported_pmt != Some(version) {
-            self.reported_pmt = Some(version);
-            self.read_pmt(pmt);
-        }
-        self.caption_channels = self
-            .captions
-            .as_ref()
-            .map(CaptionDecoder::channels)
-            .unwrap_or_default();
-        let video_pid = self.video_pid.unwrap_or(pmt.pcr_pid);
-        let captions = self.caption_channels.iter().map(|c| StreamTrack {
-            pid: video_pid,
-            language: [0; 3],
-            hard_of_hearing: false,
-            carriage: SubtitleCarriage::Cea608 { channel: c.number() },
-        });
-        let tracks = self
-            .tracks
-            .iter()
-            .copied()
-            .chain(captions)
-            .map(|t| SubtitleTrack::from_stream(&t))
-            .collect();
-        Some(PlayerEvent::SubtitleTracks { request, tracks })
-    }
-
-    /// The subtitle, teletext and video streams of a new PMT.
-    fn read_pmt(&mut self, pmt: &Pmt) {
+        self.learned_pmt = Some(version);
         self.tracks = pmt.subtitle_tracks();
         self.text_pids = pmt
             .streams
@@ -191,6 +167,38 @@ impl SubtitleFeed {
             self.captions = syntax.map(|s| CaptionDecoder::new(s, None));
         }
         self.video_pid = video_pid;
+    }
+
+    /// The tracks to report when `pmt` is new (or was learnt and not yet reported), or when
+    /// captions were found in its video.
+    pub fn tracks_event(&mut self, request: RequestId, pmt: Option<&Pmt>) -> Option<PlayerEvent> {
+        self.learn(pmt);
+        let captions = self
+            .captions
+            .as_ref()
+            .map(CaptionDecoder::channels)
+            .unwrap_or_default();
+        let reported = self.reported_pmt == self.learned_pmt && captions == self.caption_channels;
+        if self.learned_pmt.is_none() || reported {
+            return None;
+        }
+        self.reported_pmt = self.learned_pmt;
+        self.caption_channels = captions;
+        let video_pid = self.video_pid.unwrap_or_default();
+        let captions = self.caption_channels.iter().map(|c| StreamTrack {
+            pid: video_pid,
+            language: [0; 3],
+            hard_of_hearing: false,
+            carriage: SubtitleCarriage::Cea608 { channel: c.number() },
+        });
+        let tracks = self
+            .tracks
+            .iter()
+            .copied()
+            .chain(captions)
+            .map(|t| SubtitleTrack::from_stream(&t))
+            .collect();
+        Some(PlayerEvent::SubtitleTracks { request, tracks })
     }
 
     /// Shows `track` (an id the core got from `tracks_event`), or nothing; clears the screen.

@@ -18,6 +18,7 @@ pub fn screen(view: &ScreenView) -> ui::Screen {
         ScreenView::Guide(_) => ui::Screen::Guide,
         ScreenView::Menu(_) => ui::Screen::Menu,
         ScreenView::Teletext(_) => ui::Screen::Teletext,
+        ScreenView::Recordings(_) => ui::Screen::Recordings,
     }
 }
 
@@ -69,6 +70,7 @@ pub fn notice(notice: Option<&Notice>) -> (ui::NoticeKind, String) {
         Notice::RecordingDiskFull(t) => (K::RecordingDiskFull, t.clone()),
         Notice::RecordingFailed(t) => (K::RecordingFailed, t.clone()),
         Notice::CannotRecord(t) => (K::CannotRecord, t.clone()),
+        Notice::RecordingBusy(t) => (K::RecordingBusy, t.clone()),
     }
 }
 

@@ -74,6 +74,7 @@ impl Renderer {
             ScreenView::Guide(grid) => screens::guide(tv, grid),
             ScreenView::Menu(menu) => screens::menu(tv, menu),
             ScreenView::Teletext(text) => screens::teletext(tv, text),
+            ScreenView::Recordings(list) => screens::recordings(tv, list),
         }
         tv.set_screen(contract::screen(&view.screen));
     }

@@ -88,6 +88,50 @@ pub fn channel_list(tv: &ui::Tv<'_>, view: &ChannelListView, now_s: i64) {
     }
 }
 
+pub fn recordings(tv: &ui::Tv<'_>, view: &crate::core::RecordingsView) {
+    use crate::core::RecordingState;
+    let rows = view
+        .rows
+        .iter()
+        .map(|row| {
+            let state = match row.state {
+                RecordingState::Recording | RecordingState::Complete => "",
+                RecordingState::DiskFull => "  (disk full)",
+                RecordingState::Failed => "  (write error)",
+            };
+            let details = format!(
+                "{}  {} {}  {} min  {}{state}",
+                row.channel,
+                text::day(row.start_s),
+                text::clock(row.start_s),
+                row.length_ms.div_ceil(60_000),
+                text::bytes(row.bytes),
+            );
+            ui::RecordingRow {
+                title: row.title.as_str().into(),
+                details: details.into(),
+                watched: row
+                    .position_ms
+                    .map_or(0.0, |p| (p as f32 / row.length_ms.max(1) as f32).clamp(0.01, 1.0)),
+                recording: row.state == RecordingState::Recording,
+                focused: row.focused,
+            }
+        })
+        .collect();
+    if let Some(new) = update(tv.get_recordings_rows(), rows) {
+        tv.set_recordings_rows(new);
+    }
+    tv.set_recordings_empty(view.total == 0);
+    tv.set_recordings_loading(view.loading);
+    tv.set_recordings_free(view.free_bytes.map(text::bytes).unwrap_or_default().into());
+    tv.set_recordings_position(if view.total == 0 {
+        "".into()
+    } else {
+        format!("{} / {}", view.position + 1, view.total).into()
+    });
+    tv.set_recordings_confirm(view.confirm_delete.clone().unwrap_or_default().into());
+}
+
 pub fn guide(tv: &ui::Tv<'_>, view: &GuideView) {
     let details = view.details.as_deref().map(DetailsText::from).unwrap_or_default();
     let span = (view.to_s - view.from_s).max(1) as f32;

@@ -25,6 +25,18 @@ fn format_local(utc_s: i64, pattern: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A size in the units a viewer reads: `410 MB`, `1.2 GB`.
+pub fn bytes(n: u64) -> String {
+    const GB: u64 = 1_000_000_000;
+    if n >= 10 * GB {
+        format!("{} GB", n / GB)
+    } else if n >= GB {
+        format!("{:.1} GB", n as f64 / GB as f64)
+    } else {
+        format!("{} MB", n.div_ceil(1_000_000))
+    }
+}
+
 /// Up to three initials of a channel name, for its badge.
 pub fn initials(name: &str) -> String {
     name.split_whitespace()

@@ -13,12 +13,10 @@
 //! ```
 //!
 //! Work per frame is bounded by [`HEAD_BYTES`]; the reorder queue by [`REORDER_FRAMES`].
+//! `tests/captions.rs` checks text, timing and placement against a real capture.
 
 pub mod cea608;
 pub mod sei;
-
-#[cfg(test)]
-mod tests;
 
 pub use cea608::{CaptionRow, CaptionRun, Cea608Decoder, Channel, Screen};
 pub use sei::{CcPair, CcType, VideoSyntax};

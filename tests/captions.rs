@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The caption decoder against a real capture: shaka-player's `captions-test.ts` (H.264
-//! with B-frames, CEA-608 on CC1 and CEA-708 service 1 in its SEI).
+//! The caption decoder (`mpegts::captions`) against a real capture: shaka-player's
+//! `captions-test.ts` (H.264 with B-frames, CEA-608 on CC1 and CEA-708 service 1 in its SEI).
+//!
+//! The capture lives in the shared corpus (`../shared/corpus/ts`, not shipped with the
+//! sources); without it the tests say so and pass.
 
-use super::*;
-use crate::mpegts::TS_PACKET_SIZE;
+use zapbox::mpegts::captions::{
+    CaptionDecoder, CaptionExtractor, CaptionFrame, CcType, Cea608Decoder, Channel, Screen, VideoSyntax, sei,
+};
+use zapbox::mpegts::pes::PesAssembler;
+use zapbox::mpegts::{TS_PACKET_SIZE, TsPacket};
 
 fn capture() -> Option<Vec<u8>> {
     let path = concat!(
@@ -97,7 +103,7 @@ fn decode_order_garbles_the_text() {
     let mut pes_order: Vec<CaptionFrame> = Vec::new();
     let mut decoder = Cea608Decoder::new(Channel::new(1).unwrap());
     let mut texts = Vec::new();
-    let mut assembler = crate::mpegts::pes::PesAssembler::new();
+    let mut assembler = PesAssembler::new();
     for raw in data.chunks_exact(TS_PACKET_SIZE) {
         let packet = TsPacket::new(raw).expect("aligned capture");
         if packet.pid() != 0x100 {

@@ -135,3 +135,60 @@ fn the_units_let_the_phone_companion_listen_on_its_port_and_reach_the_tv() {
         assert!(lines.contains(&"DeviceAllow=char-cec rw"), "{unit}: /dev/cecN");
     }
 }
+
+/// Every unit the app's unit starts by name (`OnFailure=`) is in the Debian package: the package's
+/// `systemd-units` installs `zapbox.service` alone, so any other unit must be one of its assets, bound for
+/// `usr/lib/systemd/system/`. (A booted box once logged "Failed to enqueue OnFailure=zapbox-safe-mode.service
+/// job: Unit zapbox-safe-mode.service not found" after zapbox failed to start.)
+#[test]
+fn the_debian_package_ships_the_units_the_unit_names() {
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let deb = manifest
+        .split("[package.metadata.deb]")
+        .nth(1)
+        .expect("Cargo.toml has [package.metadata.deb]");
+    let assets = deb
+        .split("assets = [")
+        .nth(1)
+        .expect("the package has assets")
+        .split("\n]")
+        .next()
+        .unwrap();
+    let shipped: Vec<(String, String)> = assets
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('['))
+        .map(|l| {
+            let fields: Vec<&str> = l.split('"').collect();
+            (fields[1].to_string(), fields[3].to_string())
+        })
+        .collect();
+    let unit_name = deb
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("unit-name = "))
+        .expect("systemd-units names its unit")
+        .trim_matches('"');
+    assert_eq!(unit_name, "zapbox");
+    let named: Vec<String> = dist("systemd/zapbox.service")
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("OnFailure="))
+        .flat_map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    assert!(
+        named.contains(&"zapbox-safe-mode.service".to_string()),
+        "{named:?}"
+    );
+    for unit in &named {
+        let source = format!("dist/systemd/{unit}");
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(&source).exists(),
+            "{source} missing"
+        );
+        assert!(
+            shipped
+                .iter()
+                .any(|(from, to)| *from == source && to.trim_end_matches('/') == "usr/lib/systemd/system"),
+            "{unit} (OnFailure= of zapbox.service) is not among the package's assets: {shipped:?}"
+        );
+    }
+}

@@ -17,8 +17,8 @@ auto-login, how the checks run commands) and QMP (screendump, send-key, quit as 
 Checks:
   active          systemctl is-active zapbox after boot; READY (ActiveEnterTimestamp of the Type=notify unit)
   boot times      kernel start to READY and to the first video frame (zapbox's "first frame" journal line)
-  screen          a QMP screendump is the TV interface with live video: lit, many colours (not a text
-                  console), and a second dump 2 s later differs (moving video); saved as PNG
+  screen          a QMP screendump is the TV interface with live video: not black, many colours (not a
+                  text console), and a second dump 5 s later differs (moving video); saved as PNG
   keys            QMP send-key through the guest's evdev: PgUp (CH+) tunes the next channel (journal), g
                   (GUIDE) opens the guide (the screen changes over most of its area), Esc closes it
   remote          zapbox holds the virtio keyboard's grab (a second EVIOCGRAB fails with EBUSY), so its keys
@@ -28,13 +28,16 @@ Checks:
   identity        the process runs as user zapbox, with empty capability sets
   writes          nothing owned by zapbox outside /var/lib/zapbox and /var/cache/zapbox; the only writable
                   mounts in its namespace are those directories, its runtime directory and private /tmp
-  power cuts      N boots, each cut (QMP quit) at a random moment among zaps and volume changes, before,
-                  during or after their save (a watcher in the guest prints each state write to the
-                  console): every boot comes up with a valid state file and config, on the channel of one
-                  of the last two saves seen or of a later zap; some cuts must come with the save due and
-                  some after it, so the campaign shows both
+  power cuts      N boots, each cut (QMP quit) at a random moment of its window: about a third while
+                  booting (QEMU's start to just after the first frame), the others among zaps and volume
+                  changes, during the burst or before, during or after its save (a watcher in the guest
+                  prints each state write to the console; every cut is logged with its moment after the
+                  last key and the last save seen): every boot comes up with a valid state file and
+                  config, on the channel of one of the last two saves seen or of a later zap; some cuts
+                  must come with the save due and some after it, so the campaign shows both
 
-Python 3 standard library only. Needs qemu-system-x86_64; the image in $ZAPBOX_VM_CACHE/amd64/out.
+Python 3 standard library only. Needs qemu-system-x86_64 (qemu-system-aarch64 for --arch arm64); the image in
+$ZAPBOX_VM_CACHE/ARCH/out.
 """
 import argparse
 import json
@@ -58,6 +61,33 @@ PROMPT = re.compile(rb"root@[\w-]+:[^\n]*# $")
 
 
 ARCH = "amd64"
+
+# Terminal control sequences on the console: Debian sid's systemd and shell profile mark every prompt and
+# command with OSC 3008 context sequences (`ESC ] 3008;start=...;type=command;... ESC \`), query the
+# terminal (CSI 6n, CSI 18t, DECRQSS as DCS) and switch bracketed paste around each prompt. They arrive in
+# the middle of lines the checks parse (a unit property, a journal line, the prompt), so they are taken out
+# of the console stream before any matching: OSC and DCS/SOS/PM/APC strings up to BEL or ST, CSI sequences,
+# and the two-byte escapes (ESC 7, ESC 8, a lone ST, ...).
+ESCAPE = re.compile(rb"\x1b(?:[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)|\[[0-?]*[ -/]*[@-~]|[ -/]*[0-OQ-WYZ\\`-~])")
+# A sequence not yet complete at the end of what arrived: held back until the rest comes.
+ESCAPE_TAIL = re.compile(rb"\x1b(?:[\]PX^_][^\x07\x1b]*\x1b?|\[[0-?]*[ -/]*|[ -/]*)\Z")
+
+
+class ConsoleFilter:
+    """Takes terminal control sequences out of the console's bytes, across reads that split one."""
+
+    def __init__(self):
+        self.pending = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = ESCAPE.sub(b"", self.pending + chunk)
+        tail = ESCAPE_TAIL.search(data)
+        # A string sequence that never ends (a lost ST) is let through after 4 KiB rather than held forever.
+        if tail and len(data) - tail.start() < 4096:
+            data, self.pending = data[:tail.start()], data[tail.start():]
+        else:
+            self.pending = b""
+        return data
 
 
 class Vm:
@@ -102,7 +132,19 @@ class Vm:
         self._qmp_read()  # greeting
         self.command("qmp_capabilities")
         self.serial = self._connect(self.serial_path)
+        self.filter = ConsoleFilter()
         self.buffer = b""
+
+    def recv(self) -> bytes:
+        """What the console printed since the last read, without terminal control sequences; b"" when it
+        closed (raises socket.timeout or BlockingIOError as the socket's mode says)."""
+        while True:
+            chunk = self.serial.recv(65536)
+            if not chunk:
+                return b""
+            data = self.filter.feed(chunk)
+            if data:
+                return data
 
     def _connect(self, path: Path) -> socket.socket:
         deadline = time.monotonic() + 30
@@ -158,7 +200,7 @@ class Vm:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"console: no {pattern.pattern!r} within {timeout:.0f} s")
             try:
-                chunk = self.serial.recv(65536)
+                chunk = self.recv()
                 if not chunk:
                     raise RuntimeError("console closed")
                 self.buffer += chunk
@@ -185,7 +227,7 @@ class Vm:
         time.sleep(1)
         self.serial.settimeout(0.5)
         try:
-            while self.serial.recv(65536):
+            while self.recv():
                 pass
         except socket.timeout:
             pass
@@ -410,8 +452,10 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
         live2 = vm.screendump(out / "box-live-2.png")
         lit, colours = live.stats()
         moving = live.changed(live2)
-        # More than a text console's few colours (channel 3's look is black and white with grey bars).
-        report.check("screen", lit > 0.25 and colours > 40 and moving > 0.002,
+        # Not black, more than a text console's few colours, and moving. How much of the screen is lit is the
+        # channel's look: channel 5's white spokes on black light 9 % of it, channel 2's bars over 80 %
+        # (channel 3's look is black and white with grey bars).
+        report.check("screen", lit > 0.04 and colours > 40 and moving > 0.002,
                      f"{live.width}x{live.height}, {lit:.0%} lit, {colours} colours, {moving:.1%} changed in 5 s "
                      f"(live video) -> {out / 'box-live.png'}")
         time.sleep(6)  # the banner hides
@@ -461,7 +505,12 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
                       "-not -path '/var/tmp/systemd-private-*-zapbox.service-*' | head -20",
                       # A walk of the whole root file system: over a minute on a loaded host under TCG.
                       timeout=600).strip()
-        mounts = vm.sh(f"nsenter -t {pid} -m findmnt -rn -o TARGET,OPTIONS | awk '$2 ~ /(^|,)rw(,|$)/ {{print $1}}'")
+        # The process's own mount table, each mount point's per-mount flags (field 6; not the superblock's,
+        # which stay rw for a sysfs or proc mounted read-only in the namespace: findmnt's OPTIONS merge both
+        # in some util-linux versions). A mount point mounted over again (newer systemd lays a read-only
+        # mount over /sys rather than remounting it) is what its last entry says: the one on top.
+        mounts = vm.sh(f"awk '{{o[$5] = $6}} END {{for (m in o) if (o[m] ~ /(^|,)rw(,|$)/) print m}}' "
+                       f"/proc/{pid}/mountinfo | sort")
         allowed = re.compile(r"^(/var/lib/zapbox|/var/cache/zapbox|/run/zapbox|/tmp|/var/tmp|/dev(/.*)?|/proc(/.*)?|"
                              r"/sys/fs/cgroup|/run/systemd/.*|/run/credentials/.*)$")
         # /dev, /proc and cgroupfs are pseudo filesystems (DevicePolicy/ProtectKernel* restrict them); /run/systemd
@@ -516,10 +565,17 @@ WATCHER = ("setsid -f chrt -f 10 sh -c 'sleep 1; p=; while :; do c=; "
 # zapbox saves 2 s after the last of a burst of changes (core: save_soon): keys closer than that are one
 # save; a longer pause lets a save land between them.
 SAVE_DEBOUNCE = 2.0
-# The cut comes this long after the last key at most. Under TCG zapbox handles a zap and fires its save
-# timer seconds late (a save landed 7.5 s after the last key at load 5 on the host, over 15 s at load 10):
-# the range reaches well past that, so cuts fall before, during and after the burst's save.
-CUT_WINDOW = 25.0
+# Where the cuts fall, at random over each boot's whole window. A share of the boots is cut while booting:
+# at a moment drawn from QEMU's start to BOOT_MARGIN seconds after the last full boot's first frame
+# (kernel, systemd, the demo headend's and zapbox's start, its first tune and the state it reads). The
+# others run a burst of zaps and volume changes and are cut at a moment drawn from the burst's first key
+# to AFTER_BURST seconds after its last: during the burst (keys still to come, an earlier save of it
+# written or on its way), between the last key and its save, or after it. The release build writes 3-6 s
+# after the last key under TCG (its 2 s debounce plus the emulated CPUs' delay), so the window after the
+# last key holds the write in flight as well as the time after it.
+BOOT_CUT_SHARE = 0.3
+BOOT_MARGIN = 15.0
+AFTER_BURST = 10.0
 VOLUME_STEP = 5  # core Settings::volume_step_percent
 HISTORY_LEN = 16  # core zapping::HISTORY_LEN: the state's list of channels watched
 
@@ -546,7 +602,7 @@ class Saves:
         vm.serial.setblocking(False)
         try:
             while True:
-                chunk = vm.serial.recv(65536)
+                chunk = vm.recv()
                 if not chunk:
                     break
                 self.tail += chunk
@@ -574,29 +630,74 @@ class Saves:
             self.pump()
 
 
+def console_sleep(vm: Vm, seconds: float) -> bool:
+    """Sleeps while reading the console (so QEMU never waits on it); whether the auto-login's prompt came."""
+    deadline = time.monotonic() + seconds
+    prompt, tail = False, b""
+    while (left := deadline - time.monotonic()) > 0:
+        vm.serial.settimeout(min(0.2, left))
+        try:
+            chunk = vm.recv()
+            if not chunk:
+                break
+            tail = (tail + chunk)[-4096:]
+            prompt = prompt or bool(re.search(rb"root@[\w-]+:[^\n]*# ", tail))
+        except socket.timeout:
+            pass
+    return prompt
+
+
 def power_cuts(args, report: Report, work: Path) -> None:
-    """N boots, each cut by QMP quit at a random moment among zaps and volume changes: before, during or
-    after zapbox's debounced save. The next boot must come up with a valid state file and config, on the
-    channel of one of the last two saves the watcher saw before the cut, or of a save made after it (a
-    channel zapped to after the last save seen). The check also shows that the cuts hit writes in flight:
-    a cut counts as one with a save due when no save naming the burst's last channel had been seen after
-    the last key; the campaign fails when the watcher saw no write, or when no cut came with a save due
-    or none after a burst's save (then it proved nothing about one of the two cases)."""
+    """N boots, each cut by QMP quit at a random moment of its window: while booting, or among zaps and
+    volume changes, before, during or after zapbox's debounced save. The next boot must come up with a
+    valid state file and config, no file set aside or left temporary, on the channel its state file names,
+    and that channel must be the one of one of the last two saves the watcher saw before the cut, or of a
+    save made after it (a channel zapped to after the last save seen). Each cut is logged with its moment:
+    after QEMU's start for a boot cut, after the burst's last key and the last save seen otherwise. The
+    campaign shows that the cuts hit writes in flight: a cut counts as one with a save due when no save
+    naming the burst's last channel had been seen after the last key; it fails when the watcher saw no
+    write, or when no cut came with a save due or none after a burst's save (then it proved nothing about
+    one of the two cases)."""
     rng = random.Random(args.seed)
+    boot_share = round(args.cycles * BOOT_CUT_SHARE) if args.cycles >= 4 else 0
+    modes = ["boot"] * boot_share + ["burst"] * (args.cycles - boot_share)
+    rng.shuffle(modes)
     expected: set[int] | None = None  # channels the next boot may come up on
     failures = []
     times = []
-    due_cuts = 0  # cuts that came with the burst's state not yet seen on disk
+    boot_cuts: list[float] = []  # seconds after QEMU's start
+    mid_cuts = 0  # cuts during a burst, keys still to send
+    due_cuts = 0  # cuts that came with the burst's state not yet seen on disk (mid-burst ones included)
     after_cuts = 0  # cuts that came after the burst's state was seen saved
     unchanged_cuts = 0  # bursts that left the state as the boot found it
     lags: list[float] = []  # last key -> the burst's final state seen saved
+    since_save: list[float] = []  # a burst's cut -> the last save seen before it in that boot
     saves_total = 0
     volume_bursts = 0  # bursts whose volume keys changed the volume, with a save seen after the last key
     volume_saved = 0  # ... of which the last save seen carried the burst's volume
     numbers: dict[str, int] = {}
-    for cycle in range(1, args.cycles + 1):
-        vm = boot(args.image, work, "power")
+    full_boot: tuple[float, float] | None = None  # the last full boot: login (after QEMU's start), first frame
+    last_save: tuple[int, float] | None = None  # cycle and host time of the last save seen
+    for cycle, mode in enumerate(modes, 1):
+        vm = Vm(args.image, work, "power")
         try:
+            if mode == "boot":
+                window = (full_boot[1] if full_boot else 120.0) + BOOT_MARGIN
+                cut_at = rng.uniform(0.0, window)
+                prompt = console_sleep(vm, cut_at)
+                cut = time.monotonic() - vm.started
+                vm.quit()
+                boot_cuts.append(cut)
+                ref = (f"the last full boot: login {full_boot[0]:.0f} s after QEMU's start, first frame "
+                       f"{full_boot[1]:.1f} s after the kernel's" if full_boot else "no full boot yet")
+                last = (f"the last save seen was cycle {last_save[0]}'s, {time.monotonic() - last_save[1]:.0f} s "
+                        "earlier" if last_save else "no save seen yet")
+                print(f"box:   power cut {cycle}/{args.cycles}: during the boot, {cut:.1f} s after QEMU's start "
+                      f"(drawn from 0-{window:.0f} s; {ref}), {'after' if prompt else 'before'} the console's "
+                      f"login; {last}; the next boot must come up on one of "
+                      f"{sorted(expected) if expected else 'any channel'}", flush=True)
+                continue
+            login = vm.login()
             ok = wait_ready(vm)
             frames = wait_for(lambda: first_frames(vm), 240, 2) if ok else []
             state = vm.sh(f"cat {STATE}")
@@ -630,8 +731,10 @@ def power_cuts(args, report: Report, work: Path) -> None:
             if expected is not None and start not in expected:
                 problems.append(f"came up on channel {start}, expected one of {sorted(expected)}")
             times.append(frames[0][0] if frames else float("nan"))
+            if frames:
+                full_boot = (login, frames[0][0])
             # Bursts of zaps and volume changes: mostly closer than the save delay, sometimes a pause that
-            # lets a save land; then the cut anywhere from at once to after the burst's save was written.
+            # lets a save land; the cut at a moment drawn over the whole burst and the time after it.
             vm.drain()
             vm.sh(WATCHER)
             saves = Saves(vm)
@@ -642,23 +745,36 @@ def power_cuts(args, report: Report, work: Path) -> None:
             history = [channel]
             boot_volume = volume
             keys = rng.randint(3, 8)
-            last_key = time.monotonic()
+            plan: list[tuple[float, str]] = []  # (seconds after the burst's first key, qcode)
+            offset = 0.0
             for i in range(keys):
+                if i:
+                    offset += rng.uniform(0.3, 1.5) if rng.random() < 0.75 else rng.uniform(2.5, 5.0)
                 if rng.random() < 0.7:
-                    up = rng.random() < 0.6
-                    vm.key("pgup" if up else "pgdn")
-                    channel = channel % CHANNELS + 1 if up else (channel - 2) % CHANNELS + 1
+                    plan.append((offset, "pgup" if rng.random() < 0.6 else "pgdn"))
+                else:
+                    plan.append((offset, "volumeup" if rng.random() < 0.5 else "volumedown"))
+            cut_at = rng.uniform(0.0, offset + AFTER_BURST)
+            burst_start = time.monotonic()
+            sent = 0
+            last_key = burst_start
+            for at, key in plan:
+                if at > cut_at:
+                    break
+                saves.sleep(burst_start + at - time.monotonic())
+                vm.key(key)
+                if key in ("pgup", "pgdn"):
+                    channel = channel % CHANNELS + 1 if key == "pgup" else (channel - 2) % CHANNELS + 1
                     history.append(channel)
                 else:
-                    up = rng.random() < 0.5
-                    vm.key("volumeup" if up else "volumedown")
-                    volume = max(0, min(100, volume + (VOLUME_STEP if up else -VOLUME_STEP)))
+                    step = VOLUME_STEP if key == "volumeup" else -VOLUME_STEP
+                    volume = max(0, min(100, volume + step))
                 last_key = time.monotonic()
-                if i < keys - 1:
-                    saves.sleep(rng.uniform(0.3, 1.5) if rng.random() < 0.75 else rng.uniform(2.5, 5.0))
-            saves.sleep(rng.uniform(0.0, CUT_WINDOW))
+                sent += 1
+            saves.sleep(burst_start + cut_at - time.monotonic())
             seen = list(saves.pump())
-            cut_after = time.monotonic() - last_key
+            cut_time = time.monotonic()
+            cut_after = cut_time - last_key
             vm.quit()  # QMP quit: the power cut, with whatever the guest had not written yet
             # The channels of the saves seen after the boot's own state, consecutive repeats (volume
             # changes) folded.
@@ -672,6 +788,9 @@ def power_cuts(args, report: Report, work: Path) -> None:
                     chans.append(n)
             new = max(len(seen) - 1, 0)  # the first line is the state the boot came up with
             saves_total += new
+            if new:
+                last_save = (cycle, seen[-1][0])
+                since_save.append(cut_time - seen[-1][0])
             # Where the last save seen stands in the zaps sent: saves follow zaps in order.
             pos = 0
             for n in chans[1:]:
@@ -687,15 +806,16 @@ def power_cuts(args, report: Report, work: Path) -> None:
             # when no burst's volume reached the state).
             final = next((t for t, s in seen[1:] if numbers.get(s.get("last_channel")) == history[-1]
                           and t >= last_key), None)
-            # A burst that ends where it began (zaps back and forth, the history in the same order again)
-            # leaves a state file identical to the boot's: its save, if made, shows no new content.
+            # A burst that ends where it began (zaps back and forth, the history in the same order again,
+            # the volume back where it was) leaves a state file identical to the boot's: its save, if made,
+            # shows no new content.
             keys_of = {n: k for k, n in numbers.items()}
             boot_history = seen[0][1].get("history", []) if seen else []
             after_burst = list(boot_history)
             for n in history[1:]:
                 key = keys_of.get(n)
                 after_burst = ([key] + [k for k in after_burst if k != key])[:HISTORY_LEN]
-            if final is None and new == 0 and after_burst == boot_history:
+            if final is None and new == 0 and after_burst == boot_history and volume == boot_volume:
                 unchanged_cuts += 1
                 when = "nothing to save (the burst ended on the boot's state)"
             elif final is None:
@@ -708,13 +828,20 @@ def power_cuts(args, report: Report, work: Path) -> None:
                 if volume != boot_volume:
                     volume_bursts += 1
                     volume_saved += seen[-1][1].get("volume_percent") == volume
+            if sent < len(plan):
+                mid_cuts += 1
+                moment = f"during the burst, after key {sent} of {len(plan)}, {cut_after:.1f} s after it"
+            else:
+                moment = f"{cut_after:.1f} s after the last key"
+            moment += (f", {cut_time - seen[-1][0]:.1f} s after the last save seen" if new
+                       else ", no save seen in this boot")
             writes = ", ".join(f"{numbers.get(s.get('last_channel'))}/{s.get('volume_percent')} "
                                f"at {t - last_key:+.1f} s" for t, s in seen[1:])
             print(f"box:   power cut {cycle}/{args.cycles}: up on {start} "
                   + (f"({frames[0][0]:.1f} s); " if frames else "(no frame); ")
                   + f"zaps {history}, volume -> {volume}, saves seen {chans[1:] or 'none'} ({new} writes: "
                   f"channel/volume and when, from the last key: {writes or 'none'}), "
-                  f"cut {cut_after:.1f} s after the last key, {when}; "
+                  f"cut {moment}: {when}; "
                   f"{'; '.join(problems) or 'state and config valid'}", flush=True)
             if problems:
                 failures.append(f"cycle {cycle}: {'; '.join(problems)}")
@@ -726,11 +853,16 @@ def power_cuts(args, report: Report, work: Path) -> None:
         wait_ready(vm)
         frames = wait_for(lambda: first_frames(vm), 240, 2)
         start = frames[0][1] if frames else None
-        if start not in (expected or set()):
-            failures.append(f"after the last cut: channel {start}, expected one of {sorted(expected or [])}")
-        json.loads(vm.sh(f"cat {STATE}"))
+        state = vm.sh(f"cat {STATE}")
+        json.loads(vm.sh("cat /etc/zapbox/config.json"))
+        saved = numbers.get(json.loads(state).get("last_channel"))
+        if start not in (expected or {start}) or saved != start:
+            failures.append(f"after the last cut: channel {start} (state file: {saved}), expected one of "
+                            f"{sorted(expected or [])}")
+        print(f"box:   after the last cut: up on {start}, the state file names {saved}, expected one of "
+              f"{sorted(expected) if expected else 'any channel'}", flush=True)
     except ValueError as e:
-        failures.append(f"after the last cut: state invalid ({e})")
+        failures.append(f"after the last cut: state or config invalid ({e})")
     finally:
         vm.quit()
     if saves_total == 0:
@@ -740,9 +872,14 @@ def power_cuts(args, report: Report, work: Path) -> None:
     if args.cycles >= 4 and (due_cuts == 0 or after_cuts == 0):
         failures.append(f"{due_cuts} cuts with a save due, {after_cuts} after a save: the cuts did not cover both")
     valid = [t for t in times if t == t]
-    detail = (f"{args.cycles} cuts among zaps/volume changes ({saves_total} state writes seen; {due_cuts} cuts with "
-              f"the burst's save due or in flight, {after_cuts} after it, {unchanged_cuts} with nothing to save"
-              + (f", which was seen {min(lags):.1f}-{max(lags):.1f} s after the last key" if lags else "")
+    detail = (f"{args.cycles} cuts: {len(boot_cuts)} during the boot"
+              + (f" ({min(boot_cuts):.1f}-{max(boot_cuts):.1f} s after QEMU's start)" if boot_cuts else "")
+              + f", {args.cycles - len(boot_cuts)} among zaps/volume changes ({saves_total} state writes seen; "
+              f"{due_cuts} cuts with the burst's save due or in flight, {mid_cuts} of them mid-burst, {after_cuts} "
+              f"after it, {unchanged_cuts} with nothing to save"
+              + (f"; the save seen {min(lags):.1f}-{max(lags):.1f} s after the last key" if lags else "")
+              + (f"; cuts {min(since_save):.1f}-{max(since_save):.1f} s after the last save seen" if since_save
+                 else "")
               + f"; volume saved by {volume_saved} of {volume_bursts} bursts that changed it and were seen saved"
               + "); first frame after boot "
               + (f"{min(valid):.1f}-{max(valid):.1f} s" if valid else "never"))

@@ -532,4 +532,66 @@ mod tests {
             "timed out after 3 s: {events:?}"
         );
     }
+
+    /// Captions no PMT declares: once the video's SEI brings a CC1 control code, the tracks
+    /// are reported again with "cc:1"; chosen, its pop-on caption becomes text.
+    #[test]
+    fn captions_in_the_video_become_a_track_and_text() {
+        use crate::mpegts::build::{StreamSpec, h264_access_unit, pmt_section};
+        use crate::mpegts::captions::cea608::pop_on;
+        use crate::mpegts::captions::sei::{CcPair, CcType, h264_caption_sei};
+        use crate::mpegts::{Pmt, Section};
+        let pmt =
+            Pmt::parse(&Section::parse(&pmt_section(1, 0, 0x100, &[StreamSpec::new(0x1b, 0x100)])).unwrap())
+                .unwrap();
+        let mut feed = SubtitleFeed::default();
+        let request = RequestId(3);
+        let ids = |event: Option<PlayerEvent>| match event {
+            Some(PlayerEvent::SubtitleTracks { tracks, .. }) => {
+                Some(tracks.into_iter().map(|t| t.id).collect::<Vec<_>>())
+            }
+            _ => None,
+        };
+        assert_eq!(ids(feed.tracks_event(request, Some(&pmt))), Some(vec![]));
+        let mut video = StreamWriter::new(0x100, 0);
+        let mut frames = pop_on(&["Hello"]).into_iter().map(Some).collect::<Vec<_>>();
+        frames.extend([None; 10]);
+        let mut texts = Vec::new();
+        for (i, pair) in frames.into_iter().enumerate() {
+            let sei = pair
+                .map(|data| {
+                    h264_caption_sei(&[CcPair {
+                        kind: CcType::Field1,
+                        data,
+                    }])
+                })
+                .unwrap_or_default();
+            let es = [sei, h264_access_unit(i == 0, 200)].concat();
+            feed.scan(&pes_packets(&mut video, 0xe0, 900_000 + i as u64 * 3600, &es));
+            if let Some(tracks) = ids(feed.tracks_event(request, Some(&pmt))) {
+                assert_eq!(tracks, ["cc:1"]);
+                let chosen = SubtitleTrack {
+                    id: "cc:1".into(),
+                    kind: crate::core::SubtitleKind::Captions,
+                    language: None,
+                    hard_of_hearing: false,
+                };
+                feed.select(Some(&chosen));
+            }
+            for event in feed.due_events(request) {
+                if let PlayerEvent::SubtitleText { lines, .. } = event {
+                    texts.push(
+                        lines
+                            .iter()
+                            .map(SubtitleLine::text)
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    );
+                }
+            }
+        }
+        // The track is reported at the first control code, the caption decoded from there
+        // (the reorder queue holds the first frames back until the choice is made).
+        assert_eq!(texts.last().map(String::as_str), Some("Hello"), "{texts:?}");
+    }
 }

@@ -194,6 +194,9 @@ enum BenchCommand {
         /// Samples of the −5 min skip from disk.
         #[arg(long, default_value_t = 10)]
         disk_rounds: usize,
+        /// Only the always-on buffer's CPU, against a wake per datagram (about 30 s).
+        #[arg(long)]
+        buffer_only: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -409,12 +412,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 BenchCommand::Timeline {
                     rounds,
                     disk_rounds,
+                    buffer_only,
                     json,
                 },
         }) => {
             let bench = zapbox::cli::bench_timeline::TimelineBench {
                 rounds,
                 disk_rounds,
+                buffer_only,
                 headend: demo_options(),
             };
             zapbox::cli::bench_timeline::run(&bench, json, &mut std::io::stdout().lock())?;

@@ -18,8 +18,10 @@ use std::time::{Duration, Instant};
 const SECONDS: &str = "1.5";
 /// The window for the slow captures (see `play`): from the file, the end of the capture is held
 /// back from decodebin3 for a second after its first output, and the decoder needs that end to
-/// drain its few pictures, so on a loaded machine the first comes late.
-const SLOW_SECONDS: &str = "10";
+/// drain its few pictures, so on a loaded machine the first comes late: 10 s were not enough
+/// with a load average of 10 on two cores (a CI run beside builds and a soak). The run ends at
+/// the capture's end anyway; the window only bounds how long a late picture is waited for.
+const SLOW_SECONDS: &str = "30";
 /// A run longer than this is a hang.
 const HANG: Duration = Duration::from_secs(60);
 

@@ -57,6 +57,10 @@ fn main() {
                 scope.spawn(move || killed_and_resumed(list, d)),
             ),
             (
+                "the HLS channel records 20 s that play back with video and audio",
+                scope.spawn(move || hls_channel(list, d)),
+            ),
+            (
                 "a stalled channel keeps the file and records the gap",
                 scope.spawn(move || stalled(h, list, d)),
             ),
@@ -104,19 +108,11 @@ fn refusals(playlist: &Path, dir: &Path) -> Result<(), String> {
     let out_dir = dir.join("refused");
     let out = out_dir.to_str().ok_or("utf-8 path")?;
     let list = playlist.to_str().ok_or("utf-8 path")?;
-    let hls = zapbox_record(&[
-        "--playlist",
-        list,
-        "--channel",
-        "8",
-        "--seconds",
-        "5",
-        "--out",
-        out,
-    ]);
-    let stderr = String::from_utf8_lossy(&hls.stderr);
-    if hls.status.code() != Some(1) || !stderr.contains("not a multicast or RTP channel") {
-        return Err(format!("HLS channel: {:?} {stderr}", hls.status.code()));
+    let _ = list;
+    let http = zapbox_record(&["http://127.0.0.1:9/stream.ts", "--seconds", "5", "--out", out]);
+    let stderr = String::from_utf8_lossy(&http.stderr);
+    if http.status.code() != Some(1) || !stderr.contains("not a multicast, RTP or HLS channel") {
+        return Err(format!("HTTP channel: {:?} {stderr}", http.status.code()));
     }
     // A group nobody sends to: nothing arrives, nothing is kept.
     let silent = zapbox_record(&["udp://@239.255.0.99:5000", "--seconds", "5", "--out", out]);
@@ -131,6 +127,46 @@ fn refusals(playlist: &Path, dir: &Path) -> Result<(), String> {
     let usage = zapbox_record(&["--seconds", "5", "--out", out]);
     if usage.status.code() != Some(2) {
         return Err(format!("no channel: exit {:?}", usage.status.code()));
+    }
+    Ok(())
+}
+
+/// Channel 8 is HLS: its TS segments fetched by `hlsdemux` into the same recorder; 20 s play back
+/// with video and audio, for 20 s plus the segments `hlsdemux` starts behind the live edge.
+fn hls_channel(playlist: &Path, dir: &Path) -> Result<(), String> {
+    let out_dir = dir.join("hls");
+    let out = out_dir.to_str().ok_or("utf-8 path")?;
+    let list = playlist.to_str().ok_or("utf-8 path")?;
+    let run = zapbox_record(&[
+        "--playlist",
+        list,
+        "--channel",
+        "8",
+        "--seconds",
+        "20",
+        "--out",
+        out,
+        "--json",
+    ]);
+    if run.status.code() != Some(0) {
+        return Err(format!(
+            "exit {:?}: {}",
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr)
+        ));
+    }
+    let folder = only_folder(&out_dir)?;
+    let sidecar = read_json(&folder.join("recording.json"))?;
+    let segments = sidecar["segments"].as_array().ok_or("segments")?;
+    if sidecar["state"] != "complete" || segments.len() != 1 {
+        return Err(format!("sidecar {sidecar}"));
+    }
+    let played = playable(&folder.join("stream.ts"), &segments[0]["bytes"])?;
+    println!("HLS channel: {played:.2} s played back");
+    // hlsdemux starts three segments (6 s) back from the live edge and fetches them at once:
+    // the file holds 20 s of wall clock plus that much.
+    if !(18.0..=28.0).contains(&played) {
+        return Err(format!("played {played} s of 20 s (+ up to 6 s)"));
     }
     Ok(())
 }

@@ -239,9 +239,10 @@ fn the_banner_says_where_the_volume_is_turned_and_the_tv_page_says_by_whom() {
     );
 }
 
-/// SUBTITLE with two tracks in interface language `language`: the banner's words for off,
-/// the teletext track for the hard of hearing, then the DVB one.
-fn subtitle_banner(language: &str, off: &str, teletext: &str, dvb: &str) {
+/// SUBTITLE with three tracks in interface language `language`: the banner's words for off,
+/// the teletext track for the hard of hearing, the DVB one, then the captions on CC1 (no
+/// language declared: named by their channel).
+fn subtitle_banner(language: &str, off: &str, teletext: &str, dvb: &str, captions: &str) {
     use zapbox::core::{PlayerEvent, SubtitleKind, SubtitleTrack};
     let track = |id: &str, kind, language: &str, hard_of_hearing| SubtitleTrack {
         id: id.into(),
@@ -262,6 +263,12 @@ fn subtitle_banner(language: &str, off: &str, teletext: &str, dvb: &str) {
         tracks: vec![
             track("t888", SubtitleKind::Teletext, "fra", true),
             track("dvb", SubtitleKind::Dvb, "deu", false),
+            SubtitleTrack {
+                id: "cc:1".into(),
+                kind: SubtitleKind::Captions,
+                language: None,
+                hard_of_hearing: false,
+            },
         ],
     }));
     screen.press(&[Action::Info]);
@@ -270,6 +277,10 @@ fn subtitle_banner(language: &str, off: &str, teletext: &str, dvb: &str) {
     assert_eq!(screen.text("banner-subtitles"), teletext);
     screen.press(&[Action::Subtitle]);
     assert_eq!(screen.text("banner-subtitles"), dvb);
+    screen.press(&[Action::Subtitle]);
+    assert_eq!(screen.text("banner-subtitles"), captions);
+    screen.press(&[Action::Subtitle]);
+    assert_eq!(screen.text("banner-subtitles"), off, "and round to off");
 }
 
 #[test]
@@ -279,6 +290,7 @@ fn the_banner_names_the_subtitles_chosen_with_the_subtitle_key() {
         "Subtitles off",
         "Subtitles Français (teletext), hard of hearing",
         "Subtitles Deutsch (DVB)",
+        "Captions CC1",
     );
 }
 
@@ -289,6 +301,7 @@ fn the_banner_names_the_subtitles_in_german() {
         "Untertitel aus",
         "Untertitel Français (Videotext), für Hörgeschädigte",
         "Untertitel Deutsch (DVB)",
+        "Closed Captions CC1",
     );
 }
 
@@ -420,4 +433,32 @@ fn the_teletext_viewer_pages_links_subpages_hold_reveal_and_mix() {
     assert!(!screen.shown("teletext-status"));
     screen.press(&[Action::Text, Action::Back]);
     assert!(!screen.shown("teletext-status"));
+}
+
+#[test]
+fn the_bar_shows_the_trick_speed_and_the_guide_says_behind_live() {
+    let mut screen = Screen::new(Settings::default());
+    let request = screen.shell.last_request();
+    screen
+        .shell
+        .send(Event::Player(zapbox::core::PlayerEvent::Buffered {
+            request,
+            buffered_ms: 120_000,
+        }));
+    screen.press(&[Action::Pause]);
+    screen.advance(30_000);
+    assert_eq!(screen.text("timeshift-state"), "paused");
+    screen.press(&[Action::Rewind, Action::Rewind, Action::Rewind]);
+    assert_eq!(screen.text("timeshift-state"), "◀◀ ×8");
+    assert_eq!(screen.text("timeshift-behind"), "−0:30");
+    screen.press(&[Action::Guide]);
+    assert!(screen.shown("guide"));
+    assert_eq!(screen.text("guide-behind-live"), "−0:30 behind live");
+    screen.press(&[Action::Back, Action::Stop]);
+    screen.shell.first_frame();
+    screen.press(&[Action::Guide]);
+    assert!(
+        !screen.shown("guide-behind-live"),
+        "at live the guide says nothing"
+    );
 }

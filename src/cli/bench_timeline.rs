@@ -13,9 +13,14 @@
 //! counted a frame after the key, and the player started where the key asked (the `Started`
 //! report's position: about 2 s behind after the resume, 10 s more after LEFT, past 290 s after
 //! the −5 min skip, within a GOP of live after STOP); otherwise the run fails.
-//! `buffer_cpu_pct` is the CPU time of the live tap's receive thread and of the disk writer while
-//! watching live for 10 s, in percent of one core; `buffer_write_kbps` is what the segment
-//! folder grew by in that time (checked against the channel's measured bitrate).
+//! `buffer_cpu_pct` is the always-on RAM buffer while watching live: the CPU time of the live
+//! tap's receive thread (socket, ring, arrival index, feeding the picture) over 10 s, in percent of
+//! one core, from the kernel's per-thread schedstat (nanoseconds). The naive way in the same run,
+//! `naive_buffer_cpu_pct`, is the same tap waking once per datagram, as it did before
+//! `timeshift::WAKE_EVERY`; each is checked to have shown frames and counted one receive thread.
+//! `disk_writer_cpu_pct` is the disk writer's thread while the window spills to disk, and
+//! `buffer_write_kbps` what the segment folder grew by in that time (checked against the
+//! channel's measured bitrate).
 //!
 //! The naive way, in the same run: a fresh `playbin3` on a file of the same channel (three of the
 //! disk segments joined) seeked 10 s before its end, as a player without an own buffer restarts on a
@@ -44,6 +49,8 @@ pub struct TimelineBench {
     pub rounds: usize,
     /// Samples of the −5 min skip from disk.
     pub disk_rounds: usize,
+    /// Only the buffer's CPU (both ways); the key figures are left at 0.
+    pub buffer_only: bool,
     pub headend: HeadendOptions,
 }
 
@@ -55,6 +62,11 @@ pub struct TimelineReport {
     pub skip_disk_ms: P,
     pub to_live_ms: P,
     pub buffer_cpu_pct: f64,
+    /// The same tap waking once per datagram.
+    pub naive_buffer_cpu_pct: f64,
+    /// `buffer_cpu_pct` over `naive_buffer_cpu_pct`.
+    pub ratio_buffer_cpu: f64,
+    pub disk_writer_cpu_pct: f64,
     pub buffer_write_kbps: f64,
     /// A fresh playbin3 seeking in a file of the same channel.
     pub naive_seek_ms: P,
@@ -118,8 +130,12 @@ fn print_text(r: &TimelineReport, out: &mut dyn Write) -> Result<()> {
     )?;
     writeln!(
         out,
-        "buffer: {:.2} % of one core, {:.0} kbit/s written",
-        r.buffer_cpu_pct, r.buffer_write_kbps
+        "buffer: {:.2} % of one core ({:.2} % waking per datagram: {:.2}x); disk writer {:.2} %, {:.0} kbit/s written",
+        r.buffer_cpu_pct,
+        r.naive_buffer_cpu_pct,
+        r.ratio_buffer_cpu,
+        r.disk_writer_cpu_pct,
+        r.buffer_write_kbps
     )?;
     Ok(())
 }
@@ -127,12 +143,123 @@ fn print_text(r: &TimelineReport, out: &mut dyn Write) -> Result<()> {
 /// The frames the sink showed, with their times.
 type Frames = Arc<Mutex<Vec<Instant>>>;
 
+/// CPU of the live tap's receive thread over `span` while a bare player shows `source` live
+/// with a RAM window and `wake_every`, in percent of one core.
+fn tap_cpu(source: &crate::lineup::Source, wake_every: Duration, span: Duration) -> Result<f64> {
+    use crate::core::{PlayerCommand, StartAt};
+    let frames = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = frames.clone();
+    let mut config = PlayerConfig::plain(Outputs::headless(Arc::new(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    })));
+    config.timeshift = TimeshiftSettings {
+        wake_every,
+        ..TimeshiftSettings::default()
+    };
+    let player = crate::player::Player::new(config, Arc::new(|_| {}))?;
+    player.execute(PlayerCommand::Play {
+        request: RequestId(1),
+        channel: crate::lineup::ChannelKey("bench".into()),
+        source: Box::new(source.clone()),
+        hot: Vec::new(),
+        start: StartAt::Live,
+    });
+    // The window grows a second after the zap; let it settle.
+    std::thread::sleep(Duration::from_secs(4));
+    let (before, shown, at) = (
+        thread_ns(&["mcast-rx"], 1)?,
+        frames.load(std::sync::atomic::Ordering::Relaxed),
+        Instant::now(),
+    );
+    std::thread::sleep(span);
+    let cpu = thread_ns(&["mcast-rx"], 1)?.saturating_sub(before) as f64 / 1e9;
+    let wall = at.elapsed().as_secs_f64();
+    let shown = frames.load(std::sync::atomic::Ordering::Relaxed) - shown;
+    drop(player);
+    ensure!(
+        shown as f64 > wall * 10.0,
+        "only {shown} frames shown in {wall:.1} s while measuring the tap"
+    );
+    ensure!(cpu > 0.0, "no CPU time counted for the tap's thread");
+    Ok(cpu / wall * 100.0)
+}
+
+/// Nanoseconds on CPU of this process's threads whose names start with one of `names` (the
+/// kernel's schedstat), checking that at least `least` were found.
+fn thread_ns(names: &[&str], least: usize) -> Result<u64> {
+    let mut total = 0u64;
+    let mut found = 0;
+    for task in std::fs::read_dir("/proc/self/task")?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !names.iter().any(|n| comm.trim().starts_with(n)) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        total += stat
+            .split_whitespace()
+            .next()
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0);
+        found += 1;
+    }
+    ensure!(
+        found >= least,
+        "{found} of the {names:?} threads found, {least} expected"
+    );
+    Ok(total)
+}
+
+/// The always-on buffer's CPU both ways, alternated so load from elsewhere falls on both.
+fn buffer_cpu(lineup: &crate::lineup::Lineup, quiet: bool) -> Result<(f64, f64)> {
+    let source = &lineup
+        .channels
+        .first()
+        .context("no channel")?
+        .sources
+        .first()
+        .context("no source")?
+        .clone();
+    let (mut batched, mut naive) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        naive.push(tap_cpu(source, Duration::ZERO, Duration::from_secs(10))?);
+        batched.push(tap_cpu(
+            source,
+            crate::player::timeshift::WAKE_EVERY,
+            Duration::from_secs(10),
+        )?);
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    if !quiet {
+        eprintln!("tap CPU: {batched:.2?} % waking every 25 ms at most, {naive:.2?} % waking per datagram");
+    }
+    Ok((mean(&batched), mean(&naive)))
+}
+
 fn measure(
     bench: &TimelineBench,
     lineup: &crate::lineup::Lineup,
     dir: &Path,
     quiet: bool,
 ) -> Result<TimelineReport> {
+    let (buffer_cpu_pct, naive_buffer_cpu_pct) = buffer_cpu(lineup, quiet)?;
+    if bench.buffer_only {
+        let zero = P { p50: 0.0, p95: 0.0 };
+        return Ok(TimelineReport {
+            resume_ms: zero,
+            skip_ram_ms: zero,
+            skip_disk_ms: zero,
+            to_live_ms: zero,
+            buffer_cpu_pct,
+            naive_buffer_cpu_pct,
+            ratio_buffer_cpu: buffer_cpu_pct / naive_buffer_cpu_pct,
+            disk_writer_cpu_pct: 0.0,
+            buffer_write_kbps: 0.0,
+            naive_seek_ms: zero,
+            ratio_skip_ram_p50: 0.0,
+            ratio_skip_disk_p50: 0.0,
+            samples: 0,
+        });
+    }
     let (inbox, rx) = Inbox::new(Arc::new(|| {}));
     let frames: Frames = Arc::default();
     let shown = frames.clone();
@@ -167,27 +294,23 @@ fn measure(
         }
     };
 
-    // The always-on buffer while watching live: the tap's and the disk writer's threads.
+    // The disk part of the window while watching live: the writer's thread and what it wrote.
     run.idle(Duration::from_secs(5))?;
-    let (cpu_before, bytes_before, at) = (
-        thread_cpu(&["mcast-rx", "timeshift-disk"])?,
-        dir_bytes(dir),
-        Instant::now(),
-    );
+    let (cpu_before, bytes_before, at) = (thread_ns(&["timeshift-disk"], 1)?, dir_bytes(dir), Instant::now());
     run.idle(Duration::from_secs(10))?;
     let wall = at.elapsed().as_secs_f64();
-    let cpu = thread_cpu(&["mcast-rx", "timeshift-disk"])? - cpu_before;
+    let cpu = thread_ns(&["timeshift-disk"], 1)?.saturating_sub(cpu_before) as f64 / 1e9;
     let written = dir_bytes(dir).saturating_sub(bytes_before);
-    let buffer_cpu_pct = cpu / wall * 100.0;
+    let disk_writer_cpu_pct = cpu / wall * 100.0;
     let buffer_write_kbps = written as f64 * 8.0 / wall / 1000.0;
     let bitrate = run.bitrate.context("no bitrate measured")? as f64 / 1000.0;
     ensure!(
         buffer_write_kbps > bitrate * 0.5 && buffer_write_kbps < bitrate * 1.5,
         "the disk took {buffer_write_kbps:.0} kbit/s of a {bitrate:.0} kbit/s channel"
     );
-    ensure!(cpu > 0.0, "no CPU time counted for the buffer's threads");
+    ensure!(cpu > 0.0, "no CPU time counted for the disk writer");
     say(format!(
-        "buffer: {buffer_cpu_pct:.2} % CPU, {buffer_write_kbps:.0} kbit/s written ({bitrate:.0} kbit/s channel)"
+        "disk writer: {disk_writer_cpu_pct:.2} % CPU, {buffer_write_kbps:.0} kbit/s written ({bitrate:.0} kbit/s channel)"
     ));
 
     let (mut resume, mut skip_ram, mut to_live, mut skip_disk) = (vec![], vec![], vec![], vec![]);
@@ -251,6 +374,9 @@ fn measure(
         skip_disk_ms: p(&skip_disk),
         to_live_ms: p(&to_live),
         buffer_cpu_pct,
+        naive_buffer_cpu_pct,
+        ratio_buffer_cpu: buffer_cpu_pct / naive_buffer_cpu_pct,
+        disk_writer_cpu_pct,
         buffer_write_kbps,
         ratio_skip_ram_p50: p(&skip_ram).p50 / naive_p.p50,
         ratio_skip_disk_p50: p(&skip_disk).p50 / naive_p.p50,
@@ -354,34 +480,6 @@ impl Run<'_> {
         let behind = behind.with_context(|| format!("no Started report after {action:?}"))?;
         Ok((first.duration_since(pressed).as_secs_f64() * 1000.0, behind))
     }
-}
-
-/// CPU seconds of this process's threads whose names start with one of `names`.
-fn thread_cpu(names: &[&str]) -> Result<f64> {
-    let ticks = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
-        .ok()
-        .flatten()
-        .unwrap_or(100) as f64;
-    let mut total = 0u64;
-    let mut found = 0;
-    for task in std::fs::read_dir("/proc/self/task")?.flatten() {
-        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if !names.iter().any(|n| comm.trim().starts_with(n)) {
-            continue;
-        }
-        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-        total += field(11) + field(12);
-        found += 1;
-    }
-    ensure!(
-        found >= 2,
-        "the tap's and the disk writer's threads were not found"
-    );
-    Ok(total as f64 / ticks)
 }
 
 /// Bytes of the segment files under `dir`.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! `zapbox record`: record a multicast/RTP channel for some seconds without the UI (integrators,
+//! `zapbox record`: record a multicast, RTP or HLS channel for some seconds without the UI (integrators,
 //! tests), and `zapbox record --resume`: pick up the recordings a crash or power cut interrupted.
 //! Argument handling and output only: loading is `net::lineup_load`, recording
 //! `player::record`. Joins the channel's group on this machine's network like the player does.

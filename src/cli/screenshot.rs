@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 15] = [
+pub const SCREENS: [&str; 16] = [
     "live",
     "banner",
     "list",
@@ -25,6 +25,7 @@ pub const SCREENS: [&str; 15] = [
     "phone",
     "subtitles",
     "dvb-subtitles",
+    "captions",
     "timeshift",
     "catchup-guide",
     "catchup",
@@ -98,7 +99,7 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         // "Set up from your phone" is the menu's last item.
         "phone" => vec![Action::Menu, Action::Up, Action::Ok],
         // The player's report and text come first (see `show_subtitles`), then SUBTITLE.
-        "subtitles" | "dvb-subtitles" => vec![],
+        "subtitles" | "dvb-subtitles" | "captions" => vec![],
         // The window's report comes first (see `show_timeshift`), then PAUSE and 4 (−5 min).
         "timeshift" => vec![],
         // The guide on the first channel, which has an archive, scrolled back to what aired.
@@ -172,6 +173,9 @@ pub fn run(
         }
         if s == "dvb-subtitles" {
             show_dvb_subtitles(&mut app)?;
+        }
+        if s == "captions" {
+            show_captions(&mut app);
         }
         if s == "timeshift" {
             show_timeshift(&mut app);
@@ -331,6 +335,35 @@ fn show_subtitles(app: &mut App) {
     };
     TeletextDecoder::new(PageFilter::Only(page))
         .push_pes(&pes, &mut |p| lines = SubtitleLine::from_teletext(p));
+    app.inbox()
+        .post(Event::Player(PlayerEvent::SubtitleText { request, lines }));
+    while app.step(Duration::from_millis(150)) {}
+}
+
+/// The demo channel's second caption on CC1: the byte pairs its SEI carries, through the
+/// CEA-608 decoder, on a channel whose video carries them, SUBTITLE pressed.
+fn show_captions(app: &mut App) {
+    use crate::core::{PlayerEvent, SubtitleKind, SubtitleLine, SubtitleTrack};
+    use crate::mpegts::captions::cea608::pop_on;
+    use crate::mpegts::captions::{Cea608Decoder, Channel};
+    let Some(request) = app.shell().core().request() else {
+        return;
+    };
+    let tracks = vec![SubtitleTrack {
+        id: "cc:1".into(),
+        kind: SubtitleKind::Captions,
+        language: None,
+        hard_of_hearing: false,
+    }];
+    app.inbox()
+        .post(Event::Player(PlayerEvent::SubtitleTracks { request, tracks }));
+    press(app, &[Action::Subtitle]);
+    let Some(channel) = Channel::new(1) else {
+        return;
+    };
+    let pairs = pop_on(crate::demo::captioned::CAPTIONS[1].lines);
+    let screen = Cea608Decoder::new(channel).push_pairs(&pairs).unwrap_or_default();
+    let lines = SubtitleLine::from_captions(&screen);
     app.inbox()
         .post(Event::Player(PlayerEvent::SubtitleText { request, lines }));
     while app.step(Duration::from_millis(150)) {}

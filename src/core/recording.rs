@@ -249,7 +249,7 @@ impl Core {
         };
         if !self.recordable(&airing.channel) {
             return self.show_notice(
-                Notice::CannotRecord("only multicast and RTP channels are recorded yet".into()),
+                Notice::CannotRecord("only multicast, RTP and HLS channels are recorded yet".into()),
                 fx,
             );
         }
@@ -568,13 +568,14 @@ impl Core {
         )
     }
 
-    /// The source a recording of `key` reads: its first multicast/RTP one.
+    /// The source a recording of `key` reads: its first multicast/RTP one, else its first HLS
+    /// one (fetched by the recorder, segments remuxed by GStreamer).
     fn recording_source(&self, key: &ChannelKey) -> Option<Source> {
-        self.lineup
-            .by_key(key)?
-            .sources
+        let sources = &self.lineup.by_key(key)?.sources;
+        sources
             .iter()
             .find(|s| s.multicast.is_some())
+            .or_else(|| sources.iter().find(|s| s.kind == crate::lineup::SourceKind::Hls))
             .cloned()
     }
 

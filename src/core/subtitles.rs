@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::audio::canonical_language;
 use super::{Core, Effect, PlayerCommand, RequestId};
 use crate::lineup::ChannelKey;
+use crate::mpegts::captions::{CaptionRow, Screen};
 use crate::mpegts::subtitles::{SubtitleCarriage, SubtitleTrack as StreamTrack};
 pub use crate::mpegts::teletext::Colour;
 use crate::mpegts::teletext::{Page, Row};
@@ -68,6 +69,12 @@ impl SubtitleTrack {
         }
     }
 
+    /// The caption channel (1 for CC1) of a captions track.
+    pub fn caption_channel(&self) -> Option<u8> {
+        let number = self.id.strip_prefix("cc:")?;
+        (self.kind == SubtitleKind::Captions).then(|| number.parse().ok())?
+    }
+
     fn remembered(&self) -> SavedSubtitle {
         SavedSubtitle::Track {
             kind: self.kind,
@@ -112,6 +119,22 @@ impl SubtitleLine {
                 .collect(),
         };
         lines.iter().map(line).collect()
+    }
+
+    /// The rows of a caption screen, top to bottom (CEA-608 has no double height).
+    pub fn from_captions(screen: &Screen) -> Vec<Self> {
+        let line = |row: &CaptionRow| Self {
+            double_height: false,
+            runs: row
+                .runs
+                .iter()
+                .map(|r| SubtitleRun {
+                    text: r.text.clone(),
+                    colour: r.colour,
+                })
+                .collect(),
+        };
+        screen.rows.iter().map(line).collect()
     }
 
     /// The line's characters without colours.
@@ -259,17 +282,17 @@ impl Core {
             return;
         };
         tune.subtitles = tracks;
-        let chosen = if tune.subtitle_applied {
-            // A new report keeps the current choice while the track is still there.
-            let current = tune.subtitle_selected.clone();
-            tune.subtitles
-                .iter()
-                .find(|t| Some(&t.id) == current.as_ref())
-                .cloned()
-        } else {
-            tune.subtitle_applied = true;
-            pick(&tune.subtitles, remembered.as_ref(), &prefs).cloned()
-        };
+        // A new report keeps the current choice while the track is still there; with none,
+        // it picks again: captions are reported once their first control code arrives, after
+        // the PMT's tracks (the viewer's "off" is remembered, so it stays off).
+        let current = tune.subtitle_selected.clone();
+        let kept = tune
+            .subtitles
+            .iter()
+            .find(|t| tune.subtitle_applied && Some(&t.id) == current.as_ref())
+            .cloned();
+        tune.subtitle_applied = true;
+        let chosen = kept.or_else(|| pick(&tune.subtitles, remembered.as_ref(), &prefs).cloned());
         self.select_subtitle(request, chosen, fx);
     }
 

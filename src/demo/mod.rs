@@ -7,13 +7,14 @@
 //!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
 //!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 + segments,
 //!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
-//!  channel 6 carries English DVB subtitles and German teletext subtitles (see `subtitled`)
+//!  channel 6 carries English DVB subtitles, German teletext subtitles and CC1 captions (see `subtitled`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
 //! ([`crate::system::netns`]); senders also use TTL 0.
 
 mod archive;
 mod assets;
+pub mod captioned;
 mod guide;
 mod hls;
 mod http;

@@ -2,7 +2,8 @@
 //! The demo's subtitled channel: a cached loop with two subtitle tracks added, as a
 //! broadcaster's multiplexer would: DVB bitmap subtitles in English (EN 300 743, composition
 //! page 1) and German teletext subtitles on page 888 (EN 300 706), both declared in the PMT
-//! and timed by PTS against the loop's video, so `zapbox demo` shows both kinds.
+//! and timed by PTS against the loop's video, and English closed captions on CC1 in the
+//! video's SEI (`captioned`), so `zapbox demo` shows all three kinds.
 //!
 //! The DVB bitmaps are the text drawn by GStreamer's `textoverlay` (the fonts of the box)
 //! in 16 grey levels on a translucent box, encoded by `mpegts::dvbsub::encode`; the
@@ -79,6 +80,15 @@ pub fn add_subtitles(ts: &[u8]) -> Result<Vec<u8>> {
         .find(|s| matches!(s.stream_type, 0x1b | 0x24 | 0x02))
         .map(|s| s.pid)
         .context("the loop has no video")?;
+    let is_h264 = pmt
+        .streams
+        .iter()
+        .any(|s| s.pid == video && s.stream_type == 0x1b);
+    let packets = if is_h264 {
+        super::captioned::add_captions(&packets, video, super::assets::FPS)?
+    } else {
+        packets
+    };
     let (first_pts, first_pcr) = first_clocks(&packets, video, pmt.pcr_pid).context("no video PTS or PCR")?;
     let mut inserts: Vec<(u64, Vec<u8>, u16)> = Vec::new();
     for (i, cue) in CUES.iter().enumerate() {

@@ -132,3 +132,35 @@ fn action_names() {
     assert_eq!(parse_action("digit"), None);
     assert_eq!(parse_action("ChannelUp"), None);
 }
+
+/// The generic NEC and RC-6 MCE remotes have a SUBTITLE key but no TEXT key: on every board
+/// a key they send opens teletext (a long SUBTITLE), and a short SUBTITLE stays subtitles.
+#[test]
+fn remotes_without_a_text_key_reach_teletext() {
+    let dirs = board_dirs();
+    let remote_keys = |file: &str| -> Vec<KeyCode> {
+        let path = dirs[0].join("rc_keymaps").join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        text.lines()
+            .filter_map(|l| l.split('"').nth(1))
+            .filter_map(|name| KeyCode::from_str(name).ok())
+            .collect()
+    };
+    for file in ["zapbox-nec.toml", "zapbox-rc6-mce.toml"] {
+        let keys = remote_keys(file);
+        assert!(!keys.contains(&KeyCode::KEY_TEXT), "{file} has a TEXT key now");
+        for board in crate::system::board::Board::ALL.map(|b| b.name()) {
+            let map = load(board, &dirs).unwrap_or_else(|e| panic!("{board}: {e}"));
+            let text = keys
+                .iter()
+                .filter_map(|k| map.binding(k.code()))
+                .any(|b| b.long == Some(Action::Text));
+            assert!(text, "{board} with {file}: no key opens teletext");
+            assert_eq!(
+                press(&map, KeyCode::KEY_SUBTITLE),
+                Some(Action::Subtitle),
+                "{board}"
+            );
+        }
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod arrivals;
 pub mod build;
+pub mod captions;
 pub mod dvbsub;
 pub mod eit;
 pub mod framer;

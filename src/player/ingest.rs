@@ -307,6 +307,7 @@ impl Tap {
     ) -> Result<Self, PlayerError> {
         let membership = Arc::new(Membership::join(&key.group, interface).map_err(network)?);
         let joined = Instant::now();
+        let wake_every = timeshift.wake_every;
         log::debug!("tap {channel:?}: joined {:?}", key.group);
         let state = Arc::new(Mutex::new(TapState {
             ring: TsRing::with_program(RING_PACKETS, key.program),
@@ -329,6 +330,7 @@ impl Tap {
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = Receive {
+            wake_every,
             key,
             channel: channel.clone(),
             membership: membership.clone(),
@@ -950,8 +952,12 @@ impl TapState {
     }
 }
 
+/// Datagrams taken in one wake at most (the rest wait for the next).
+const BATCH_DATAGRAMS: usize = 512;
+
 /// The receive thread of one tap.
 struct Receive {
+    wake_every: Duration,
     key: TapKey,
     channel: ChannelKey,
     membership: Arc<Membership>,
@@ -969,6 +975,8 @@ impl Receive {
         let mut bitrate_reported: Option<u64> = None;
         while !self.stop.load(Ordering::Relaxed) {
             let received = self.membership.receive(&mut datagram, POLL);
+            let woke = Instant::now();
+            let got_data = matches!(received, Ok(Some(_)));
             let Ok(mut state) = self.state.lock() else { return };
             if self.stop.load(Ordering::Relaxed) {
                 break;
@@ -983,6 +991,13 @@ impl Receive {
                             self.channel,
                             state.joined.elapsed().as_millis()
                         );
+                    }
+                    // Everything else queued on the socket, in the same wake.
+                    for _ in 1..BATCH_DATAGRAMS {
+                        match self.membership.receive(&mut datagram, Duration::ZERO) {
+                            Ok(Some(n)) => state.arrived(&datagram[..n]),
+                            _ => break,
+                        }
                     }
                     self.after_data(&mut state);
                 }
@@ -1022,6 +1037,11 @@ impl Receive {
                 state.size_window();
                 self.report_buffered(&state);
                 report_stream_errors(&mut state, &self.events);
+            }
+            drop(state);
+            // While data flows, wake at most every `wake_every` (see `timeshift::WAKE_EVERY`).
+            if got_data && let Some(rest) = self.wake_every.checked_sub(woke.elapsed()) {
+                std::thread::sleep(rest);
             }
         }
         log::trace!("tap {:?}: receive thread ends", self.channel);

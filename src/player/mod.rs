@@ -45,6 +45,7 @@ pub mod output;
 pub mod pipeline;
 mod progress;
 pub mod record;
+mod record_hls;
 mod session;
 pub mod spill;
 mod subtitles;

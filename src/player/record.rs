@@ -34,13 +34,14 @@
 //!   fits on a disk that has no room left.
 //!
 //! A finished recording never has a `.part` file; one that never received anything leaves no
-//! folder behind. Other channels (HLS, DASH, HTTP, RTSP, RTMP) are not recorded yet: they need
-//! GStreamer's demuxers to remux their segments, and say so.
+//! folder behind. HLS channels with TS segments come through the same writer from
+//! `record_hls` (fetched by GStreamer's `hlsdemux`, no tap); other channels (DASH, HTTP, RTSP,
+//! RTMP) are not recorded yet, and say so.
 
 use super::RecorderHandle;
 use super::ingest::{Ingest, Recording, TapKey};
 use crate::core::PlayerError;
-use crate::lineup::{Channel, ChannelKey, Source};
+use crate::lineup::{Channel, ChannelKey, Source, SourceKind};
 use crate::system::atomic::{remove_stale_temps, write_atomic};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
@@ -74,9 +75,11 @@ const RESERVE: &str = ".reserve";
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error(
-        "channel {0} is not a multicast or RTP channel (HTTP, HLS, DASH, RTSP and RTMP are not recorded yet)"
+        "channel {0} is not a multicast, RTP or HLS channel (HTTP, DASH, RTSP and RTMP are not recorded yet)"
     )]
     NotMulticast(u32),
+    #[error("cannot record the HLS channel: {0}")]
+    Hls(String),
     #[error("cannot join the channel's multicast group: {}", .0.detail)]
     Join(PlayerError),
     #[error("nothing received from the channel in {} s; nothing recorded", NO_DATA_AFTER.as_secs())]
@@ -189,6 +192,16 @@ pub struct Gap {
     pub cause: GapCause,
 }
 
+/// The source a recording of `channel` reads: its first multicast or RTP source, else its first
+/// HLS one (whose TS segments are fetched by GStreamer, see `record_hls`).
+pub fn recordable_source(channel: &Channel) -> Option<&Source> {
+    channel
+        .sources
+        .iter()
+        .find(|s| TapKey::of(s).is_some())
+        .or_else(|| channel.sources.iter().find(|s| s.kind == SourceKind::Hls))
+}
+
 /// Where a recording's chunks come from.
 #[derive(Clone)]
 pub enum TapSource {
@@ -249,11 +262,7 @@ pub fn record_until(
     tap: &TapSource,
     asked: &Asked,
 ) -> Result<Recorded, RecordError> {
-    let source = channel
-        .sources
-        .iter()
-        .find(|s| TapKey::of(s).is_some())
-        .ok_or(RecordError::NotMulticast(channel.number))?;
+    let source = recordable_source(channel).ok_or(RecordError::NotMulticast(channel.number))?;
     let (receiver, behind) = Receiver::open(channel, source, tap, asked.behind)?;
     let first = receiver.first_chunk()?;
     let started = SystemTime::now() - behind;
@@ -430,7 +439,12 @@ struct Receiver {
 
 /// What a [`Receiver`] gives back when it goes.
 enum Release {
-    Own { _ingest: Ingest },
+    Own {
+        _ingest: Ingest,
+    },
+    Hls {
+        _pipeline: super::record_hls::HlsRecording,
+    },
     Player(RecorderHandle, u64),
 }
 
@@ -455,6 +469,17 @@ impl Receiver {
         tap: &TapSource,
         behind: Duration,
     ) -> Result<(Self, Duration), RecordError> {
+        if source.kind == SourceKind::Hls {
+            // Fetched, not joined: no tap, no window to reach back into.
+            let (pipeline, recording) = super::record_hls::start(source).map_err(RecordError::Hls)?;
+            return Ok((
+                Self {
+                    recording,
+                    _release: Release::Hls { _pipeline: pipeline },
+                },
+                Duration::ZERO,
+            ));
+        }
         let key = TapKey::of(source).ok_or(RecordError::NotMulticast(channel.number))?;
         let channel_key = ChannelKey(channel.key.0.clone());
         match tap {
@@ -751,7 +776,7 @@ impl Job {
             .lineup
             .channels
             .into_iter()
-            .find(|c| c.sources.iter().any(|src| TapKey::of(src).is_some()))
+            .find(|c| recordable_source(c).is_some())
             .ok_or(RecordError::NotMulticast(s.channel.number))
     }
 }

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::core::{PlayerEvent, RequestId, SubtitleImage, SubtitleLine, SubtitleTrack};
+use crate::mpegts::captions::{CaptionDecoder, Channel, VideoSyntax};
 use crate::mpegts::dvbsub::DvbSubDecoder;
 use crate::mpegts::pes::{PTS_HZ, Pes};
 use crate::mpegts::subtitles::{SubtitleCarriage, SubtitleTrack as StreamTrack};
@@ -103,6 +104,10 @@ pub struct SubtitleFeed {
     viewer_pages: VecDeque<Page>,
     /// The video PID and the PTS of its first PES fed (the picture starts there).
     video_pid: Option<u16>,
+    /// Captions in the video's SEI or user data: the channels seen and the chosen one.
+    captions: Option<CaptionDecoder>,
+    /// Caption channels reported with the tracks.
+    caption_channels: Vec<Channel>,
     first_video_pts: Option<u64>,
     clock: Option<Arc<VideoClock>>,
     queued: VecDeque<(Option<u64>, Due)>,
@@ -123,10 +128,10 @@ impl SubtitleFeed {
     }
 
     /// Takes the PIDs from `pmt` when it is new: the subtitle and teletext PIDs to strip, the
-    /// viewer's teletext PID, the video PID. Called before every chunk is fed, not only after
-    /// each datagram: a hot zap's first chunk is the ring's backlog from its last keyframe, and
-    /// text packets in it reached `decodebin3` before the PIDs were known (a `not-negotiated`
-    /// restart of the channel right after its first frame).
+    /// viewer's teletext PID, the video PID (and its caption decoder). Called before every
+    /// chunk is fed, not only after each datagram: a hot zap's first chunk is the ring's
+    /// backlog from its last keyframe, and text packets in it reached `decodebin3` before the
+    /// PIDs were known (a `not-negotiated` restart of the channel right after its first frame).
     pub fn learn(&mut self, pmt: Option<&Pmt>) {
         let Some(pmt) = pmt else {
             return;
@@ -155,17 +160,44 @@ impl SubtitleFeed {
             .streams
             .iter()
             .find(|s| matches!(s.stream_type, 0x01 | 0x02 | 0x10 | 0x1b | 0x24 | 0x33));
-        self.video_pid = Some(video.map_or(pmt.pcr_pid, |s| s.pid));
+        let video_pid = Some(video.map_or(pmt.pcr_pid, |s| s.pid));
+        let syntax = video.and_then(|s| VideoSyntax::of_stream_type(s.stream_type));
+        if video_pid != self.video_pid || self.captions.is_none() != syntax.is_none() {
+            // Captions are looked for in every stream that can carry them (ATSC A/53).
+            self.captions = syntax.map(|s| CaptionDecoder::new(s, None));
+        }
+        self.video_pid = video_pid;
     }
 
-    /// The tracks to report when `pmt` is new (or was learnt and not yet reported).
+    /// The tracks to report when `pmt` is new (or was learnt and not yet reported), or when
+    /// captions were found in its video.
     pub fn tracks_event(&mut self, request: RequestId, pmt: Option<&Pmt>) -> Option<PlayerEvent> {
         self.learn(pmt);
-        if self.learned_pmt.is_none() || self.reported_pmt == self.learned_pmt {
+        let captions = self
+            .captions
+            .as_ref()
+            .map(CaptionDecoder::channels)
+            .unwrap_or_default();
+        let reported = self.reported_pmt == self.learned_pmt && captions == self.caption_channels;
+        if self.learned_pmt.is_none() || reported {
             return None;
         }
         self.reported_pmt = self.learned_pmt;
-        let tracks = self.tracks.iter().map(SubtitleTrack::from_stream).collect();
+        self.caption_channels = captions;
+        let video_pid = self.video_pid.unwrap_or_default();
+        let captions = self.caption_channels.iter().map(|c| StreamTrack {
+            pid: video_pid,
+            language: [0; 3],
+            hard_of_hearing: false,
+            carriage: SubtitleCarriage::Cea608 { channel: c.number() },
+        });
+        let tracks = self
+            .tracks
+            .iter()
+            .copied()
+            .chain(captions)
+            .map(|t| SubtitleTrack::from_stream(&t))
+            .collect();
         Some(PlayerEvent::SubtitleTracks { request, tracks })
     }
 
@@ -192,12 +224,15 @@ impl SubtitleFeed {
                 pid,
                 Decoder::Dvb(Box::new(DvbSubDecoder::new(composition_page, ancillary_page))),
             )),
-            Some((_, carriage)) => {
-                log::info!("subtitles {carriage:?} are not drawn yet");
-                None
-            }
-            None => None,
+            Some((_, SubtitleCarriage::Cea608 { .. })) | None => None,
         };
+        // Caption tracks come from the video, not from the PMT's tracks.
+        let caption_channel = track
+            .and_then(SubtitleTrack::caption_channel)
+            .and_then(Channel::new);
+        if let Some(captions) = self.captions.as_mut() {
+            captions.choose(caption_channel);
+        }
         self.queued.clear();
         self.clear_at = None;
         self.pending_text = Some(Vec::new());
@@ -226,8 +261,17 @@ impl SubtitleFeed {
             let Some(packet) = TsPacket::new(raw) else {
                 continue;
             };
-            if self.first_video_pts.is_none() && Some(packet.pid()) == self.video_pid && packet.pusi() {
-                self.first_video_pts = Pes::parse(packet.payload()).and_then(|p| p.pts);
+            if Some(packet.pid()) == self.video_pid {
+                if self.first_video_pts.is_none() && packet.pusi() {
+                    self.first_video_pts = Pes::parse(packet.payload()).and_then(|p| p.pts);
+                }
+                if let Some(captions) = self.captions.as_mut() {
+                    let queued = &mut self.queued;
+                    captions.push_packet(&packet, &mut |pts, screen| {
+                        queued.push_back((pts, Due::Text(SubtitleLine::from_captions(screen))));
+                    });
+                }
+                continue;
             }
             if let Some((pid, decoder)) = self.viewer.as_mut()
                 && *pid == packet.pid()
@@ -487,5 +531,67 @@ mod tests {
             ),
             "timed out after 3 s: {events:?}"
         );
+    }
+
+    /// Captions no PMT declares: once the video's SEI brings a CC1 control code, the tracks
+    /// are reported again with "cc:1"; chosen, its pop-on caption becomes text.
+    #[test]
+    fn captions_in_the_video_become_a_track_and_text() {
+        use crate::mpegts::build::{StreamSpec, h264_access_unit, pmt_section};
+        use crate::mpegts::captions::cea608::pop_on;
+        use crate::mpegts::captions::sei::{CcPair, CcType, h264_caption_sei};
+        use crate::mpegts::{Pmt, Section};
+        let pmt =
+            Pmt::parse(&Section::parse(&pmt_section(1, 0, 0x100, &[StreamSpec::new(0x1b, 0x100)])).unwrap())
+                .unwrap();
+        let mut feed = SubtitleFeed::default();
+        let request = RequestId(3);
+        let ids = |event: Option<PlayerEvent>| match event {
+            Some(PlayerEvent::SubtitleTracks { tracks, .. }) => {
+                Some(tracks.into_iter().map(|t| t.id).collect::<Vec<_>>())
+            }
+            _ => None,
+        };
+        assert_eq!(ids(feed.tracks_event(request, Some(&pmt))), Some(vec![]));
+        let mut video = StreamWriter::new(0x100, 0);
+        let mut frames = pop_on(&["Hello"]).into_iter().map(Some).collect::<Vec<_>>();
+        frames.extend([None; 10]);
+        let mut texts = Vec::new();
+        for (i, pair) in frames.into_iter().enumerate() {
+            let sei = pair
+                .map(|data| {
+                    h264_caption_sei(&[CcPair {
+                        kind: CcType::Field1,
+                        data,
+                    }])
+                })
+                .unwrap_or_default();
+            let es = [sei, h264_access_unit(i == 0, 200)].concat();
+            feed.scan(&pes_packets(&mut video, 0xe0, 900_000 + i as u64 * 3600, &es));
+            if let Some(tracks) = ids(feed.tracks_event(request, Some(&pmt))) {
+                assert_eq!(tracks, ["cc:1"]);
+                let chosen = SubtitleTrack {
+                    id: "cc:1".into(),
+                    kind: crate::core::SubtitleKind::Captions,
+                    language: None,
+                    hard_of_hearing: false,
+                };
+                feed.select(Some(&chosen));
+            }
+            for event in feed.due_events(request) {
+                if let PlayerEvent::SubtitleText { lines, .. } = event {
+                    texts.push(
+                        lines
+                            .iter()
+                            .map(SubtitleLine::text)
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    );
+                }
+            }
+        }
+        // The track is reported at the first control code, the caption decoded from there
+        // (the reorder queue holds the first frames back until the choice is made).
+        assert_eq!(texts.last().map(String::as_str), Some("Hello"), "{texts:?}");
     }
 }

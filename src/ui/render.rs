@@ -171,6 +171,12 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
     let language = chosen
         .and_then(|t| t.language.as_deref())
         .map(contract::language_name);
+    // Captions are named by their channel ("CC1"), with the language when one is declared.
+    let channel = chosen.and_then(|t| t.caption_channel()).map(|n| format!("CC{n}"));
+    let language = match (channel, language) {
+        (Some(channel), Some(language)) => Some(format!("{channel} {language}")),
+        (channel, language) => channel.or(language),
+    };
     tv.set_subtitle_language(language.unwrap_or_default().into());
     tv.set_subtitle_hoh(chosen.is_some_and(|t| t.hard_of_hearing));
     let lines: Vec<ui::SubtitleLine> = view

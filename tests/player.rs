@@ -1101,7 +1101,13 @@ fn hot_zaps_to_subtitles(f: &Fixture) -> Result<(), String> {
     let rounds = 32;
     for round in 0..rounds {
         // Time for the neighbours to be joined and their rings to hold a keyframe.
-        watch_failures(&mut shell, &rx, Duration::from_millis(1000), &mut failures);
+        watch_failures(
+            &mut shell,
+            &rx,
+            Duration::from_millis(1000),
+            &mut failures,
+            |_| {},
+        );
         let key = if round % 2 == 0 {
             Action::ChannelUp
         } else {
@@ -1113,7 +1119,7 @@ fn hot_zaps_to_subtitles(f: &Fixture) -> Result<(), String> {
             hot += 1;
         }
     }
-    watch_failures(&mut shell, &rx, Duration::from_secs(2), &mut failures);
+    watch_failures(&mut shell, &rx, Duration::from_secs(2), &mut failures, |_| {});
     println!(
         "  {hot} of {rounds} zaps hot, {} pipeline failures",
         failures.len()
@@ -1127,8 +1133,15 @@ fn hot_zaps_to_subtitles(f: &Fixture) -> Result<(), String> {
     Ok(())
 }
 
-/// Handles events for `time`, noting every pipeline failure.
-fn watch_failures(shell: &mut Shell, rx: &mpsc::Receiver<Event>, time: Duration, failures: &mut Vec<String>) {
+/// Handles events for `time`, noting every pipeline failure and showing `each` the shell after
+/// every event.
+fn watch_failures(
+    shell: &mut Shell,
+    rx: &mpsc::Receiver<Event>,
+    time: Duration,
+    failures: &mut Vec<String>,
+    mut each: impl FnMut(&Shell),
+) {
     let end = Instant::now() + time;
     while let Some(left) = end.checked_duration_since(Instant::now()) {
         let Ok(event) = rx.recv_timeout(left.min(Duration::from_millis(50))) else {
@@ -1138,6 +1151,7 @@ fn watch_failures(shell: &mut Shell, rx: &mpsc::Receiver<Event>, time: Duration,
             failures.push(error.detail.clone());
         }
         shell.handle(event);
+        each(shell);
     }
 }
 
@@ -1314,15 +1328,7 @@ fn dvb_subtitles_live(f: &Fixture) -> Result<(), String> {
     let mut failures = Vec::new();
     let mut widths = HashSet::new();
     let mut shown = None;
-    let end = Instant::now() + Duration::from_secs(12);
-    while Instant::now() < end {
-        let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) else {
-            continue;
-        };
-        if let Event::Player(PlayerEvent::Failed { error, .. }) = &event {
-            failures.push(error.detail.clone());
-        }
-        shell.handle(event);
+    watch_failures(&mut shell, &rx, Duration::from_secs(12), &mut failures, |shell| {
         let view = shell.view();
         if let Some(image) = &view.subtitle_image {
             widths.extend(image.regions.iter().map(|r| r.width));
@@ -1330,7 +1336,7 @@ fn dvb_subtitles_live(f: &Fixture) -> Result<(), String> {
                 shown = Some(view);
             }
         }
-    }
+    });
     if !failures.is_empty() {
         return Err(format!(
             "the pipeline failed while subtitles showed: {failures:?}"
@@ -1418,21 +1424,13 @@ fn captions_live(f: &Fixture) -> Result<(), String> {
     // 12 s: more than one lap of the 10 s loop.
     let mut failures = Vec::new();
     let mut texts: Vec<String> = Vec::new();
-    let end = Instant::now() + Duration::from_secs(12);
-    while Instant::now() < end {
-        let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) else {
-            continue;
-        };
-        if let Event::Player(PlayerEvent::Failed { error, .. }) = &event {
-            failures.push(error.detail.clone());
-        }
-        shell.handle(event);
+    watch_failures(&mut shell, &rx, Duration::from_secs(12), &mut failures, |shell| {
         let lines: Vec<String> = shell.view().subtitle_lines.iter().map(|l| l.text()).collect();
         let text = lines.join("\n");
         if !text.is_empty() && texts.last() != Some(&text) {
             texts.push(text);
         }
-    }
+    });
     if !failures.is_empty() {
         return Err(format!("the pipeline failed while captions showed: {failures:?}"));
     }

@@ -64,7 +64,8 @@ pub fn ts_packet(spec: &PacketSpec, payload: &[u8]) -> ([u8; TS_PACKET_SIZE], us
     (p, take)
 }
 
-fn encode_pcr(pcr: u64) -> [u8; 6] {
+/// The six bytes of an adaptation field's PCR (33-bit base, 6 reserved bits, 9-bit extension).
+pub(crate) fn encode_pcr(pcr: u64) -> [u8; 6] {
     let pcr = pcr % PCR_MODULUS;
     let (base, ext) = (pcr / 300, pcr % 300);
     [

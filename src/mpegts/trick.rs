@@ -20,7 +20,7 @@
 //!
 //! Pure bytes in, bytes out; malformed packets are passed over, never a panic.
 
-use super::build::{PacketSpec, StreamSpec, StreamWriter, pmt_section, ts_packet};
+use super::build::{PacketSpec, StreamSpec, StreamWriter, encode_pcr, pmt_section, ts_packet};
 use super::packet::{PCR_MODULUS, TS_PACKET_SIZE, TsPacket};
 use super::tables::{Pmt, VideoCodec};
 
@@ -344,19 +344,6 @@ fn encode_timestamp(prefix: u8, t: u64) -> [u8; 5] {
         ((t >> 14) as u8 & 0xfe) | 1,
         (t >> 7) as u8,
         ((t << 1) as u8) | 1,
-    ]
-}
-
-fn encode_pcr(pcr: u64) -> [u8; 6] {
-    let pcr = pcr % PCR_MODULUS;
-    let (base, ext) = (pcr / 300, pcr % 300);
-    [
-        (base >> 25) as u8,
-        (base >> 17) as u8,
-        (base >> 9) as u8,
-        (base >> 1) as u8,
-        ((base & 1) << 7) as u8 | 0x7e | (ext >> 8) as u8,
-        ext as u8,
     ]
 }
 

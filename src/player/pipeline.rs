@@ -383,10 +383,8 @@ fn release_eos_later(pad: gst::Pad, id: gst::PadProbeId, hold: EosHold) {
     });
 }
 
-/// User agent, referrer and extra headers from the lineup reach the HTTP source and the adaptive
-/// demuxers (the user agent reaches RTSP too); RTSP and RTMP sources get their timeouts.
-fn configure_http(uridecodebin: &gst::Element, source: &Source) {
-    let user_agent = source.user_agent.clone();
+/// The lineup's referrer and extra headers as an HTTP source's `extra-headers` (empty when none).
+pub(super) fn extra_headers(source: &Source) -> gst::Structure {
     let mut headers = gst::Structure::builder("extra-headers");
     if let Some(referrer) = &source.referrer {
         headers = headers.field("Referer", referrer);
@@ -394,7 +392,14 @@ fn configure_http(uridecodebin: &gst::Element, source: &Source) {
     for (name, value) in &source.headers {
         headers = headers.field(name.as_str(), value);
     }
-    let headers = headers.build();
+    headers.build()
+}
+
+/// User agent, referrer and extra headers from the lineup reach the HTTP source and the adaptive
+/// demuxers (the user agent reaches RTSP too); RTSP and RTMP sources get their timeouts.
+fn configure_http(uridecodebin: &gst::Element, source: &Source) {
+    let user_agent = source.user_agent.clone();
+    let headers = extra_headers(source);
     uridecodebin.connect("source-setup", false, move |args| {
         let element = args.get(1).and_then(|v| v.get::<gst::Element>().ok())?;
         set_http_properties(&element, user_agent.as_deref(), &headers);

@@ -94,14 +94,7 @@ pub fn start(source: &Source) -> Result<(HlsRecording, Recording), String> {
     if let Some(ua) = &source.user_agent {
         src.set_property("user-agent", ua);
     }
-    let mut headers = gst::Structure::builder("extra-headers");
-    if let Some(referrer) = &source.referrer {
-        headers = headers.field("Referer", referrer);
-    }
-    for (name, value) in &source.headers {
-        headers = headers.field(name.as_str(), value);
-    }
-    let headers = headers.build();
+    let headers = super::pipeline::extra_headers(source);
     if headers.n_fields() > 0 {
         src.set_property("extra-headers", &headers);
     }

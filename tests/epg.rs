@@ -616,10 +616,17 @@ fn an_overlong_catchup_id_is_not_kept() {
         &[GuideSource::new(file.to_string_lossy())],
     );
     assert_eq!(report.programmes, 2, "{}", messages(&report));
-    assert!(messages(&report).contains("catchup-id longer than"), "{}", messages(&report));
+    assert!(
+        messages(&report).contains("catchup-id longer than"),
+        "{}",
+        messages(&report)
+    );
     let guide = Guide::all_channels(load(&dir.path().join("index")));
     let [first, second] = guide.window(&key("a"), SIX_PM, SIX_PM + 7200)[..] else {
         panic!("two programmes")
     };
-    assert_eq!((guide.catchup_id(&first), guide.catchup_id(&second)), (None, Some("ep-19")));
+    assert_eq!(
+        (guide.catchup_id(&first), guide.catchup_id(&second)),
+        (None, Some("ep-19"))
+    );
 }

@@ -83,6 +83,15 @@ struct Rematch {
 /// to the kernel now, or the resident size keeps the peak of the largest load.
 fn release_after_load() {
     crate::system::resources::release_free_memory();
+    // One line per load (every few hours on a box): what the heap holds once a load is freed is
+    // what tells a leak from fragmentation when the resident size looks high.
+    let heap = crate::system::resources::heap_figures();
+    log::info!(
+        "heap after a load: {} MiB in use, {} MiB free in the arenas (resident or not), {} MiB mapped",
+        heap.in_use >> 20,
+        heap.free_held >> 20,
+        heap.mapped >> 20
+    );
 }
 
 /// Counts a loader thread while it lives.

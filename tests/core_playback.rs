@@ -5,8 +5,8 @@ mod common;
 
 use common::{Shell, channel, lineup, played, udp_source};
 use zapbox::core::{
-    Action, AudioTrack, Effect, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerError, PlayerEvent,
-    RequestId, SavedState, Settings,
+    Action, AudioKind, AudioTrack, Effect, ErrorKind, Event, Notice, Phase, PlayerCommand, PlayerError,
+    PlayerEvent, RequestId, SavedState, Settings,
 };
 use zapbox::lineup::Lineup;
 
@@ -275,10 +275,12 @@ fn tracks(shell: &mut Shell, selected: Option<&str>) -> Vec<Effect> {
         AudioTrack {
             id: "a-en".into(),
             language: Some("en".into()),
+            kind: AudioKind::Main,
         },
         AudioTrack {
             id: "a-de".into(),
             language: Some("de".into()),
+            kind: AudioKind::Main,
         },
     ];
     shell.send(Event::Player(PlayerEvent::Tracks {

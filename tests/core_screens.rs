@@ -267,7 +267,7 @@ fn menu_choices_change_settings_and_are_saved() {
     shell.press(Action::Down);
     shell.press(Action::Right);
     assert_eq!(shell.core.settings().audio_language, "deu");
-    // Past "Subtitles" and "Subtitles for the hard of hearing" to the picture format.
+    // Past "Audio description" and "Subtitles" to the picture format.
     shell.press(Action::Down);
     shell.press(Action::Down);
     shell.press(Action::Down);

@@ -173,27 +173,29 @@ fn the_menu_sets_language_and_hard_of_hearing_and_saves_them() {
     let mut shell = started(Settings::default(), SavedState::default());
     report(&mut shell, french_tracks("t-"));
     let line = |shell: &Shell, item: MenuItem| {
-        let items = shell.core.menu_items(MenuPage::Main);
+        let items = shell.core.menu_items(MenuPage::Subtitles);
         items
             .into_iter()
             .find(|l| l.item == item)
-            .expect("the line is on the main page")
+            .expect("the line is on the subtitles page")
             .value
     };
     assert_eq!(
         line(&shell, MenuItem::Subtitles),
         MenuValue::SubtitleLanguage(None)
     );
+    // The main page's "Subtitles" opens the page and shows the language at tune.
     shell.press(Action::Menu);
     let at = shell
         .core
         .menu_items(MenuPage::Main)
         .iter()
-        .position(|l| l.item == MenuItem::Subtitles)
+        .position(|l| l.item == MenuItem::SubtitleSettings)
         .unwrap();
     for _ in 0..at {
         shell.press(Action::Down);
     }
+    shell.press(Action::Ok);
     // Off → eng → deu → fra.
     for _ in 0..3 {
         shell.press(Action::Right);
@@ -218,7 +220,14 @@ fn the_menu_sets_language_and_hard_of_hearing_and_saves_them() {
         ),
         (Some(true), Some("fra"), Some(true))
     );
+    let main = shell.core.menu_items(MenuPage::Main);
+    let summary = main
+        .iter()
+        .find(|l| l.item == MenuItem::SubtitleSettings)
+        .unwrap();
+    assert_eq!(summary.value, MenuValue::SubtitleLanguage(Some("fra".into())));
     // The next tune uses them: French for the hard of hearing.
+    shell.press(Action::Back);
     shell.press(Action::Back);
     shell.press(Action::ChannelUp);
     assert_eq!(selections(&report(&mut shell, french_tracks("n-"))), ["n-888"]);

@@ -43,6 +43,7 @@ fn sample_state() -> SavedState {
             subtitles: Some(true),
             subtitle_language: Some("fra".into()),
             hard_of_hearing: Some(false),
+            audio_description: Some(true),
             ..Default::default()
         },
         parental: zapbox::core::SavedParental {
@@ -73,6 +74,14 @@ fn sample_state() -> SavedState {
                 },
             ),
         ]
+        .into(),
+        audio: [(
+            key("arte.fr"),
+            zapbox::core::SavedAudio {
+                language: Some("fr".into()),
+                audio_description: true,
+            },
+        )]
         .into(),
     }
 }

@@ -252,6 +252,7 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
         digit_timeout_ms: u64::from(p.digit_timeout_ms),
         banner_timeout_ms: u64::from(p.banner_timeout_ms),
         audio_language: p.audio_language.clone(),
+        audio_description: p.audio_description,
         subtitles: SubtitlePreferences {
             enabled: p.subtitles,
             language: p.subtitle_language.clone(),

@@ -120,7 +120,13 @@ impl Core {
             return;
         };
         tune.audio_preference_applied = true;
-        let request = tune.request;
+        let (request, channel) = (tune.request, tune.channel.clone());
+        let kept = &mut self.saved.audio;
+        kept.insert(channel, track.remembered());
+        while kept.len() > super::REMEMBERED_CHANNELS {
+            kept.pop_first();
+        }
+        self.save_soon(fx);
         self.ask_for_audio(request, track.id, fx);
         self.show_notice(Notice::AudioTrack(track.language), fx);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! The menu (MENU key): playlists and guide sources (typed with the on-screen keyboard), audio
-//! language, picture fit, interface language, parental control, the TV over HDMI-CEC (its page
+//! language and audio description, the subtitles page (language at tune, hard of hearing, and
+//! how subtitles look: size, background box, position, delay), picture fit, interface language, parental control, the TV over HDMI-CEC (its page
 //! lives in `cec.rs`), "Set up from your phone" (`companion.rs`) and the about page.
 //! Items are a closed set ([`MenuItem`]) with typed values; the UI owns the words, so every label
 //! can be translated, and a new item does not compile until the renderer and the handler below
@@ -32,6 +33,8 @@ pub enum MenuPage {
     Tv,
     /// Set up from your phone: the QR code and address of the companion page.
     Phone,
+    /// Subtitles: language at tune, hard of hearing, size, background, position, delay.
+    Subtitles,
 }
 
 /// Where the menu stands.
@@ -65,9 +68,13 @@ pub enum MenuItem {
     /// Main page: the guide sources page (value: how many).
     Guides,
     AudioLanguage,
-    /// Main page: subtitles at tune, off or in a language.
+    /// Main page: play the audio description where a channel has one.
+    AudioDescription,
+    /// Main page: the subtitles page (value: the language at tune, or off).
+    SubtitleSettings,
+    /// Subtitles page: subtitles at tune, off or in a language.
     Subtitles,
-    /// Main page: prefer subtitles for the hard of hearing.
+    /// Subtitles page: prefer subtitles for the hard of hearing.
     HardOfHearing,
     PictureFit,
     UiLanguage,
@@ -123,11 +130,11 @@ impl MenuItem {
     pub fn kind(self) -> ItemKind {
         use MenuItem::*;
         match self {
-            Playlists | Guides | GuideMatch | Parental | Tv | About => ItemKind::Page,
+            Playlists | Guides | SubtitleSettings | GuideMatch | Parental | Tv | About => ItemKind::Page,
             AudioLanguage | Subtitles | PictureFit | UiLanguage | CecVolume | CecInputSwitch => {
                 ItemKind::Choice
             }
-            LockChannel | CecStandbyTv | HardOfHearing => ItemKind::Toggle,
+            LockChannel | CecStandbyTv | HardOfHearing | AudioDescription => ItemKind::Toggle,
             OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate | Phone => ItemKind::Command,
             OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes
             | HdmiCec | PhoneAddress | PhoneStatus | HotChannels | StreamBudget | StreamErrors => {
@@ -141,6 +148,7 @@ impl MenuItem {
         match self {
             MenuItem::Playlists => Some(MenuPage::Playlists),
             MenuItem::Guides => Some(MenuPage::Guides),
+            MenuItem::SubtitleSettings => Some(MenuPage::Subtitles),
             MenuItem::GuideMatch => Some(MenuPage::GuideMatch),
             MenuItem::Parental => Some(MenuPage::Parental),
             MenuItem::Tv => Some(MenuPage::Tv),
@@ -250,6 +258,7 @@ impl Core {
                     MenuLine::new(LockChannel, MenuValue::OnOff(locked)),
                 ]
             }
+            MenuPage::Subtitles => self.subtitle_lines(),
             MenuPage::About => self.about_items(),
             MenuPage::GuideMatch => self.guide_match_items(),
             MenuPage::Tv => self.tv_items(),
@@ -267,10 +276,13 @@ impl Core {
                 AudioLanguage,
                 MenuValue::Language(self.settings.audio_language.clone()),
             ),
-            MenuLine::new(Subtitles, MenuValue::SubtitleLanguage(self.subtitle_language())),
             MenuLine::new(
-                HardOfHearing,
-                MenuValue::OnOff(self.settings.subtitles.hard_of_hearing),
+                AudioDescription,
+                MenuValue::OnOff(self.settings.audio_description),
+            ),
+            MenuLine::new(
+                SubtitleSettings,
+                MenuValue::SubtitleLanguage(self.subtitle_language()),
             ),
             MenuLine::new(PictureFit, MenuValue::Fit(self.settings.aspect)),
             MenuLine::new(UiLanguage, MenuValue::Language(self.settings.ui_language.clone())),
@@ -278,6 +290,16 @@ impl Core {
             MenuLine::new(Parental, MenuValue::None),
             MenuLine::new(Tv, MenuValue::Volume(self.settings.cec.volume)),
             MenuLine::new(About, MenuValue::None),
+        ]
+    }
+
+    /// The subtitles page: which track at tune, and how subtitles look.
+    fn subtitle_lines(&self) -> Vec<MenuLine> {
+        use MenuItem::*;
+        let s = &self.settings.subtitles;
+        vec![
+            MenuLine::new(Subtitles, MenuValue::SubtitleLanguage(self.subtitle_language())),
+            MenuLine::new(HardOfHearing, MenuValue::OnOff(s.hard_of_hearing)),
         ]
     }
 
@@ -423,7 +445,7 @@ impl Core {
         match line.item {
             Phone if ok => self.open_companion(nav, fx),
             CecVolume | CecStandbyTv | CecInputSwitch => self.tv_item(line.item, delta, fx),
-            Playlists | Guides | GuideMatch | Parental | Tv | About => {
+            Playlists | Guides | SubtitleSettings | GuideMatch | Parental | Tv | About => {
                 if let (true, Some(page)) = (ok, line.item.opens()) {
                     *nav = MenuNav {
                         page,
@@ -439,6 +461,12 @@ impl Core {
                     cycle(&AUDIO_LANGUAGES, self.settings.audio_language.as_str(), delta).to_string();
                 self.settings.audio_language = language.clone();
                 self.saved.preferences.audio_language = Some(language);
+                self.save_soon(fx);
+            }
+            AudioDescription => {
+                let on = !self.settings.audio_description;
+                self.settings.audio_description = on;
+                self.saved.preferences.audio_description = Some(on);
                 self.save_soon(fx);
             }
             Subtitles => self.cycle_subtitle_language(delta, fx),

@@ -59,7 +59,7 @@ mod view_screens;
 mod zapping;
 
 pub use action::Action;
-pub use audio::{AudioTrack, canonical_language};
+pub use audio::{AudioKind, AudioTrack, SavedAudio, canonical_language};
 pub use cec::{
     CecCommand, CecDevice, CecEvent, CecKey, CecProblem, CecReport, CecSettings, CecStatus,
     INPUT_SWITCH_DELAYS_S, PhysicalAddress, VolumeControl,
@@ -123,6 +123,9 @@ pub struct Settings {
     pub default_favourites: String,
     /// Preferred audio language (ISO 639-1 or 639-2).
     pub audio_language: String,
+    /// Play the audio description (the picture told in words) where a channel has one; when
+    /// off, a channel's AD track is avoided even when the stream flags it as the default.
+    pub audio_description: bool,
     /// Subtitles at tune: on or off, language, hard of hearing.
     pub subtitles: SubtitlePreferences,
     /// Picture fit.
@@ -165,6 +168,7 @@ impl Default for Settings {
             volume_step_percent: 5,
             default_favourites: "Favourites".to_string(),
             audio_language: "eng".to_string(),
+            audio_description: false,
             subtitles: SubtitlePreferences::default(),
             aspect: Aspect::Auto,
             ui_language: "en".to_string(),
@@ -285,6 +289,9 @@ impl Core {
         }
         if let Some(v) = p.aspect {
             settings.aspect = v;
+        }
+        if let Some(v) = p.audio_description {
+            settings.audio_description = v;
         }
         if let Some(v) = p.subtitles {
             settings.subtitles.enabled = v;

@@ -30,6 +30,8 @@ pub struct SavedState {
     pub cec: SavedCec,
     /// The subtitle choice made with the SUBTITLE key, per channel.
     pub subtitles: BTreeMap<ChannelKey, super::SavedSubtitle>,
+    /// The audio choice made with the AUDIO key, per channel.
+    pub audio: BTreeMap<ChannelKey, super::SavedAudio>,
 }
 
 /// Menu choices (`None`: the configuration's value).
@@ -37,6 +39,8 @@ pub struct SavedState {
 #[serde(default)]
 pub struct SavedPreferences {
     pub audio_language: Option<String>,
+    /// Prefer the audio description.
+    pub audio_description: Option<bool>,
     /// Subtitles at tune, on or off.
     pub subtitles: Option<bool>,
     /// Preferred subtitle language (ISO 639).
@@ -85,6 +89,7 @@ impl Default for SavedState {
             guide_overrides: BTreeMap::new(),
             cec: SavedCec::default(),
             subtitles: BTreeMap::new(),
+            audio: BTreeMap::new(),
         }
     }
 }

@@ -324,7 +324,8 @@ impl Core {
         }
     }
 
-    /// Records the tracks the player found; on the first report of a tune, asks for the preferred language.
+    /// Records the tracks the player found; on the first report of a tune, asks for the
+    /// channel's remembered track or the preferred language and kind.
     fn tracks(
         &mut self,
         request: RequestId,
@@ -333,6 +334,9 @@ impl Core {
         fx: &mut Vec<Effect>,
     ) {
         let language = self.settings.audio_language.clone();
+        let description = self.settings.audio_description;
+        let channel = self.current(request).map(|t| t.channel.clone());
+        let remembered = channel.and_then(|c| self.saved.audio.get(&c).cloned());
         let Some(tune) = self.current(request) else {
             return;
         };
@@ -350,8 +354,9 @@ impl Core {
             return;
         }
         tune.audio_preference_applied = true;
-        if let Some(track) = audio::preferred(&tune.audio, &language)
-            && tune.audio_selected.as_deref() != Some(track.id.as_str())
+        let selected = tune.audio_selected.as_deref();
+        if let Some(track) = audio::choose(&tune.audio, selected, remembered.as_ref(), &language, description)
+            && selected != Some(track.id.as_str())
         {
             let track = track.id.clone();
             self.ask_for_audio(request, track, fx);

@@ -4,7 +4,7 @@
 //! streaming threads and forwarded as values.
 
 use super::EventSink;
-use crate::core::{AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
+use crate::core::{AudioKind, AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -12,17 +12,59 @@ use std::sync::{Arc, Mutex};
 /// The latest stream collection of a pipeline (to build stream selections from).
 pub type CollectionSlot = Arc<Mutex<Option<gst::StreamCollection>>>;
 
+/// What each audio PID of the program is for, from its PMT (the tap learns it before the
+/// demuxer sees the PMT; GStreamer's tags carry the language but not the audio type).
+#[derive(Debug, Default)]
+pub struct AudioKinds(Mutex<Vec<(u16, AudioKind)>>);
+
+impl AudioKinds {
+    /// The program's audio PIDs and their kinds, replacing the previous PMT's.
+    pub fn learn(&self, kinds: Vec<(u16, AudioKind)>) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = kinds;
+        }
+    }
+
+    /// The kind of the stream `stream_id` names (`Main` when unknown).
+    fn of(&self, stream_id: &str) -> AudioKind {
+        let Some(pid) = ts_pid(stream_id) else {
+            return AudioKind::Main;
+        };
+        let kinds = self.0.lock().map(|k| k.clone()).unwrap_or_default();
+        kinds
+            .iter()
+            .find(|(p, _)| *p == pid)
+            .map_or(AudioKind::Main, |(_, k)| *k)
+    }
+}
+
+/// The PID in a stream id of GStreamer's `tsdemux` (`<upstream id>/00000044`: eight hex
+/// digits after the last slash).
+fn ts_pid(stream_id: &str) -> Option<u16> {
+    let (_, tail) = stream_id.rsplit_once('/')?;
+    (tail.len() == 8)
+        .then(|| u32::from_str_radix(tail, 16).ok())?
+        .and_then(|pid| u16::try_from(pid).ok())
+        .filter(|pid| *pid < 0x2000)
+}
+
 /// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
 /// drops everything else.
 /// The output branches no selected stream feeds are taken out.
-pub fn forward(pipeline: &gst::Pipeline, request: RequestId, events: EventSink, collection: CollectionSlot) {
+pub fn forward(
+    pipeline: &gst::Pipeline,
+    request: RequestId,
+    events: EventSink,
+    collection: CollectionSlot,
+    kinds: Arc<AudioKinds>,
+) {
     let Some(bus) = pipeline.bus() else { return };
     let weak = pipeline.downgrade();
     bus.set_sync_handler(move |_, message| {
         match message.view() {
             gst::MessageView::StreamCollection(m) => {
                 let c = m.stream_collection();
-                let audio = audio_tracks(c.iter());
+                let audio = audio_tracks(c.iter(), &kinds);
                 if let Ok(mut slot) = collection.lock() {
                     *slot = Some(c);
                 }
@@ -40,8 +82,8 @@ pub fn forward(pipeline: &gst::Pipeline, request: RequestId, events: EventSink, 
                 let audio = collection
                     .lock()
                     .ok()
-                    .and_then(|c| c.as_ref().map(|c| audio_tracks(c.iter())));
-                let selected = audio_tracks(m.streams()).into_iter().next().map(|t| t.id);
+                    .and_then(|c| c.as_ref().map(|c| audio_tracks(c.iter(), &kinds)));
+                let selected = audio_tracks(m.streams(), &kinds).into_iter().next().map(|t| t.id);
                 events(PlayerEvent::Tracks {
                     request,
                     audio: audio.unwrap_or_default(),
@@ -58,16 +100,18 @@ pub fn forward(pipeline: &gst::Pipeline, request: RequestId, events: EventSink, 
     });
 }
 
-/// The audio streams among `streams`, with their language tags.
-fn audio_tracks(streams: impl Iterator<Item = gst::Stream>) -> Vec<AudioTrack> {
+/// The audio streams among `streams`, with their language tags and kinds.
+fn audio_tracks(streams: impl Iterator<Item = gst::Stream>, kinds: &AudioKinds) -> Vec<AudioTrack> {
     streams
         .filter(|s| s.stream_type().contains(gst::StreamType::AUDIO))
         .filter_map(|s| {
             let language = s
                 .tags()
                 .and_then(|t| t.get::<gst::tags::LanguageCode>().map(|v| v.get().to_string()));
+            let id = s.stream_id()?.to_string();
             Some(AudioTrack {
-                id: s.stream_id()?.to_string(),
+                kind: kinds.of(&id),
+                id,
                 language,
             })
         })
@@ -126,5 +170,23 @@ pub fn classify(error: &gst::glib::Error) -> ErrorKind {
         ErrorKind::Network
     } else {
         ErrorKind::Stream
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsdemux_stream_ids_name_their_pid_and_kind() {
+        assert_eq!(ts_pid("d3b0e8c1a2f4/00000044"), Some(0x44));
+        assert_eq!(ts_pid("x/0000ffff"), None, "beyond the 13-bit PID range");
+        assert_eq!(ts_pid("x/44"), None);
+        assert_eq!(ts_pid("no-slash"), None);
+        let kinds = AudioKinds::default();
+        kinds.learn(vec![(0x44, AudioKind::Main), (0x45, AudioKind::AudioDescription)]);
+        assert_eq!(kinds.of("abc/00000045"), AudioKind::AudioDescription);
+        assert_eq!(kinds.of("abc/00000044"), AudioKind::Main);
+        assert_eq!(kinds.of("hls/audio"), AudioKind::Main);
     }
 }

@@ -358,13 +358,15 @@ impl Tap {
     /// With `start` behind live, it starts at the keyframe at or before that point of the window
     /// (the oldest one kept when the window is shorter) and is fed what follows at the pace it
     /// arrived, that far behind live; `behind_live` is then the age of that keyframe. `clock` is the
-    /// time of the frame on screen, which subtitles are timed against.
+    /// time of the frame on screen, which subtitles are timed against; `audio_kinds` learns what
+    /// each audio PID of the PMT is for.
     pub fn attach(
         &self,
         request: RequestId,
         appsrc: gst_app::AppSrc,
         start: StartAt,
         clock: Arc<super::subtitles::VideoClock>,
+        audio_kinds: Arc<super::bus::AudioKinds>,
     ) -> Attached {
         let Ok(mut state) = self.state.lock() else {
             return Attached::NOTHING;
@@ -411,7 +413,7 @@ impl Tap {
             fed_any: false,
             attached: Instant::now(),
             stalled: false,
-            subtitles: super::subtitles::SubtitleFeed::new(clock),
+            subtitles: super::subtitles::SubtitleFeed::new(clock, audio_kinds),
             service: None,
             pace,
             paused: false,

@@ -25,6 +25,8 @@ pub struct Session {
     appsrc: Option<gstreamer_app::AppSrc>,
     decodebin: gst::Element,
     collection: super::bus::CollectionSlot,
+    /// What each audio PID is for (the tap fills it from the PMT).
+    audio_kinds: Arc<super::bus::AudioKinds>,
     /// The stream time of the frames shown (subtitles are timed by it).
     clock: Arc<super::subtitles::VideoClock>,
     janitor: mpsc::Sender<gst::Pipeline>,
@@ -58,7 +60,13 @@ impl Session {
             .ok_or_else(|| stream("no appsrc in a TS pipeline"))?;
         session.play()?;
         // Attached once the source runs: a buffer pushed into a stopped appsrc would be refused.
-        let attached = tap.attach(session.request, appsrc, at, session.clock.clone());
+        let attached = tap.attach(
+            session.request,
+            appsrc,
+            at,
+            session.clock.clone(),
+            session.audio_kinds.clone(),
+        );
         Ok((session, attached))
     }
 
@@ -107,7 +115,14 @@ impl Session {
             None => None,
         };
         let collection = super::bus::CollectionSlot::default();
-        super::bus::forward(&built.pipeline, request, events.clone(), collection.clone());
+        let audio_kinds = Arc::new(super::bus::AudioKinds::default());
+        super::bus::forward(
+            &built.pipeline,
+            request,
+            events.clone(),
+            collection.clone(),
+            audio_kinds.clone(),
+        );
         Ok(Self {
             request,
             tap: None,
@@ -115,6 +130,7 @@ impl Session {
             appsrc: built.appsrc,
             decodebin: built.decodebin,
             collection,
+            audio_kinds,
             clock,
             janitor,
             _progress: watch,

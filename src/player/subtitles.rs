@@ -23,7 +23,7 @@ use crate::mpegts::dvbsub::DvbSubDecoder;
 use crate::mpegts::pes::{PTS_HZ, Pes};
 use crate::mpegts::subtitles::{SubtitleCarriage, SubtitleTrack as StreamTrack};
 use crate::mpegts::teletext::{Page, PageFilter, TeletextDecoder};
-use crate::mpegts::{Pmt, TS_PACKET_SIZE, TsPacket};
+use crate::mpegts::{Pmt, StreamKind, TS_PACKET_SIZE, TsPacket};
 
 const PTS_MODULUS: u64 = 1 << 33;
 /// Subtitles further ahead of the picture than this are shown at once.
@@ -110,6 +110,8 @@ pub struct SubtitleFeed {
     caption_channels: Vec<Channel>,
     first_video_pts: Option<u64>,
     clock: Option<Arc<VideoClock>>,
+    /// Where the PMT's audio kinds go (the bus reports them with the tracks).
+    audio_kinds: Option<Arc<super::bus::AudioKinds>>,
     queued: VecDeque<(Option<u64>, Due)>,
     /// When the DVB page on screen times out.
     clear_at: Option<Instant>,
@@ -119,10 +121,11 @@ pub struct SubtitleFeed {
 }
 
 impl SubtitleFeed {
-    /// A feed timed by the frames `clock` sees.
-    pub fn new(clock: Arc<VideoClock>) -> Self {
+    /// A feed timed by the frames `clock` sees, telling `audio_kinds` the PMT's audio kinds.
+    pub fn new(clock: Arc<VideoClock>, audio_kinds: Arc<super::bus::AudioKinds>) -> Self {
         Self {
             clock: Some(clock),
+            audio_kinds: Some(audio_kinds),
             ..Self::default()
         }
     }
@@ -141,6 +144,13 @@ impl SubtitleFeed {
             return;
         }
         self.learned_pmt = Some(version);
+        if let Some(kinds) = &self.audio_kinds {
+            let audio = pmt
+                .streams
+                .iter()
+                .filter(|s| matches!(s.kind(), StreamKind::Audio(_)));
+            kinds.learn(audio.map(|s| (s.pid, s.audio_kind())).collect());
+        }
         self.tracks = pmt.subtitle_tracks();
         self.text_pids = pmt
             .streams
@@ -468,7 +478,7 @@ mod tests {
         ];
         let pmt = Pmt::parse(&Section::parse(&pmt_section(1, 0, 0x100, &streams)).unwrap()).unwrap();
         let clock = Arc::new(VideoClock::default());
-        let mut feed = SubtitleFeed::new(clock.clone());
+        let mut feed = SubtitleFeed::new(clock.clone(), Arc::default());
         let request = RequestId(1);
         let Some(PlayerEvent::SubtitleTracks { tracks, .. }) = feed.tracks_event(request, Some(&pmt)) else {
             panic!("tracks reported");

@@ -248,6 +248,9 @@ impl HotChannelsConfig {
 pub struct Preferences {
     /// Preferred audio track language, ISO 639 code (`"eng"`, `"de"`); lowercase.
     pub audio_language: String,
+    /// Play a channel's audio description (the picture told in words) where it has one; when
+    /// off, its AD track is avoided even where the stream flags it as the default.
+    pub audio_description: bool,
     /// Choose subtitles at tune when the stream has them in `subtitle_language` (the menu's
     /// "Subtitles" wins over it once the viewer changed it).
     pub subtitles: bool,
@@ -269,6 +272,7 @@ impl Default for Preferences {
     fn default() -> Self {
         Self {
             audio_language: "eng".into(),
+            audio_description: false,
             subtitles: false,
             subtitle_language: "eng".into(),
             hard_of_hearing: false,

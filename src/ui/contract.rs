@@ -112,6 +112,7 @@ pub fn menu_page(page: MenuPage) -> ui::MenuPage {
         MenuPage::GuideMatch => ui::MenuPage::GuideMatch,
         MenuPage::Tv => ui::MenuPage::Tv,
         MenuPage::Phone => ui::MenuPage::Phone,
+        MenuPage::Subtitles => ui::MenuPage::Subtitles,
     }
 }
 
@@ -121,6 +122,8 @@ pub fn menu_item(item: MenuItem) -> ui::MenuItemId {
         MenuItem::Playlists => U::Playlists,
         MenuItem::Guides => U::Guides,
         MenuItem::AudioLanguage => U::AudioLanguage,
+        MenuItem::AudioDescription => U::AudioDescription,
+        MenuItem::SubtitleSettings => U::SubtitleSettings,
         MenuItem::Subtitles => U::Subtitles,
         MenuItem::HardOfHearing => U::HardOfHearing,
         MenuItem::PictureFit => U::PictureFit,

@@ -532,3 +532,42 @@ fn a_zap_ends_trick_play() {
     s.first_frame();
     assert_eq!(s.view().timeshift, None);
 }
+
+/// An HLS channel has a window too (its segments kept by the player): PAUSE, PLAY behind live,
+/// LEFT and STOP work as on multicast; a DASH channel has none, so PAUSE is not a timeshift key.
+#[test]
+fn an_hls_channel_pauses_and_plays_behind_live_a_dash_one_does_not() {
+    let mut l = lineup(&[1, 2]);
+    let hls = zapbox::lineup::build(&[(
+        "ott.m3u".to_string(),
+        b"#EXTM3U\n#EXTINF:-1,OTT\nhttp://origin.example/live.m3u8\n#EXTINF:-1,DASH\nhttp://origin.example/live.mpd\n"
+            .to_vec(),
+    )]);
+    let mut ott = hls.lineup.channels;
+    assert_eq!(ott[0].sources[0].kind, zapbox::lineup::SourceKind::Hls);
+    assert_eq!(ott[1].sources[0].kind, zapbox::lineup::SourceKind::Dash);
+    for (c, n) in ott.iter_mut().zip([1, 2]) {
+        l.channels[n - 1].sources = c.sources.clone();
+    }
+    let mut s = Shell::started(l);
+    s.first_frame();
+    buffered(&mut s, 40_000);
+    let fx = s.press(Action::Pause);
+    assert!(paused(&fx), "PAUSE freezes the HLS picture");
+    s.advance(12_000);
+    let (_, start) = seek_of(&s.press(Action::Play)).expect("PLAY plays from the window");
+    assert_eq!(start, StartAt::BehindLive { ms: 12_000 });
+    started_behind(&mut s, 12_300);
+    s.press(Action::Info);
+    let (_, start) = seek_of(&s.press(Action::Left)).expect("LEFT skips back");
+    assert_eq!(start, StartAt::BehindLive { ms: 22_300 });
+    started_behind(&mut s, 22_500);
+    let (_, start) = seek_of(&s.press(Action::Stop)).expect("STOP plays live");
+    assert_eq!(start, StartAt::Live);
+    // The DASH channel: no window.
+    s.press(Action::ChannelUp);
+    s.first_frame();
+    let fx = s.press(Action::Pause);
+    assert!(!paused(&fx), "no window: PAUSE does nothing to the DASH picture");
+    assert_eq!(s.view().timeshift, None);
+}

@@ -111,6 +111,10 @@ fn main() {
             timeshift_trick_play,
         ),
         (
+            "timeshift: the hls channel pauses, plays from its window and returns to live",
+            timeshift_hls,
+        ),
+        (
             "subtitles: channel 6's DVB subtitles reach the screen",
             dvb_subtitles_live,
         ),
@@ -701,6 +705,139 @@ fn timeshift_pause(f: &Fixture, settings: zapbox::player::TimeshiftSettings) -> 
         age.as_millis()
     );
     if loop_distance(age, Duration::ZERO, LOOP) > Duration::from_millis(1_500) {
+        return Err(format!(
+            "STOP did not return to live: {} ms behind the reference",
+            age.as_millis()
+        ));
+    }
+    drop(reference_events);
+    Ok(())
+}
+
+/// The demo's HLS channel 8 has a window too: its segments, fetched beside the live picture's
+/// own pipeline and paced by their PCR, fill a tap. After watching live for 14 s and a pause of
+/// 8 s, a request 15 s behind live starts from that tap (its `Started` position is about 15 s
+/// back) and shows frames, the picture being what a reference player of the channel showed that
+/// long before (modulo the 10 s loop: 5 s, where live would be 0); STOP plays live again through
+/// the HLS pipeline.
+fn timeshift_hls(f: &Fixture) -> Result<(), String> {
+    const LOOP: Duration = Duration::from_secs(10);
+    let source = f.lineup.by_number(8).ok_or("channel 8")?.sources[0].clone();
+    if source.kind != zapbox::lineup::SourceKind::Hls {
+        return Err(format!("channel 8 is {:?}, not HLS", source.kind));
+    }
+    let (reference, reference_events, live_frames) = signature_probe();
+    let (player, events, frames) = signature_probe();
+    let play = |p: &Player, request: u64, start: zapbox::core::StartAt| {
+        p.execute(PlayerCommand::Play {
+            request: RequestId(request),
+            channel: ChannelKey("ch8".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start,
+        })
+    };
+    play(&reference, 1, zapbox::core::StartAt::Live);
+    play(&player, 1, zapbox::core::StartAt::Live);
+    let mut seen = Vec::new();
+    let first = |e: &PlayerEvent, r: u64| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(r));
+    wait_for(&reference_events, Duration::from_secs(30), &mut Vec::new(), |e| {
+        first(e, 1)
+    })?;
+    wait_for(&events, Duration::from_secs(30), &mut seen, |e| first(e, 1))?;
+    std::thread::sleep(Duration::from_secs(14));
+    player.execute(PlayerCommand::Pause {
+        request: RequestId(1),
+    });
+    std::thread::sleep(Duration::from_secs(8));
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let buffered = seen
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::Buffered { request, buffered_ms } if *request == RequestId(1) => Some(*buffered_ms),
+            _ => None,
+        })
+        .max()
+        .ok_or("the live HLS request got no Buffered reports")?;
+    eprintln!("    the HLS window reaches {buffered} ms back after 14 s live and 8 s paused");
+    if buffered < 12_000 {
+        return Err(format!("the HLS window holds only {buffered} ms"));
+    }
+
+    let count = |f: &Signatures| f.lock().map(|f| f.len()).unwrap_or(0);
+    let resumed_at = count(&frames);
+    play(&player, 2, zapbox::core::StartAt::BehindLive { ms: 15_000 });
+    let started = wait_for(
+        &events,
+        Duration::from_secs(5),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(2)),
+    )?;
+    let PlayerEvent::Started {
+        behind_live_ms: Some(behind),
+        ..
+    } = started
+    else {
+        return Err(format!("no position in {started:?}"));
+    };
+    eprintln!("    played from a keyframe {behind} ms behind the window's live edge");
+    if !(15_000..=18_000).contains(&behind) {
+        return Err(format!("started {behind} ms behind live, not about 15 s"));
+    }
+    wait_for(&events, Duration::from_secs(5), &mut seen, |e| first(e, 2))?;
+    std::thread::sleep(Duration::from_secs(3));
+    let shown = count(&frames) - resumed_at;
+    if shown < 50 {
+        return Err(format!(
+            "only {shown} frames in the 3 s after starting behind live"
+        ));
+    }
+    let (at, sig) = frames.lock().map_err(|_| "lock")?[resumed_at + shown / 2].clone();
+    let (age, margin) = shown_before(&live_frames, &sig, at, LOOP).ok_or("no reference frames")?;
+    let off = loop_distance(age, Duration::from_millis(behind), LOOP);
+    eprintln!(
+        "    that picture is what the live HLS reference showed {} ms before (mod 10 s; {behind} expected), match {margin:.1}x better than a second away",
+        age.as_millis()
+    );
+    if off > Duration::from_millis(2_500) {
+        return Err(format!(
+            "the picture matches live {} ms before, not {behind} ms (mod 10 s)",
+            age.as_millis()
+        ));
+    }
+
+    play(&player, 3, zapbox::core::StartAt::Live);
+    let started = wait_for(
+        &events,
+        Duration::from_secs(5),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::Started { request, .. } if *request == RequestId(3)),
+    )?;
+    if !matches!(
+        started,
+        PlayerEvent::Started {
+            path: zapbox::core::ZapPath::Ott,
+            ..
+        }
+    ) {
+        return Err(format!("STOP did not play the live HLS pipeline: {started:?}"));
+    }
+    wait_for(&events, Duration::from_secs(30), &mut seen, |e| first(e, 3))?;
+    std::thread::sleep(Duration::from_secs(3));
+    let (at, sig) = frames
+        .lock()
+        .map_err(|_| "lock")?
+        .last()
+        .cloned()
+        .ok_or("frames")?;
+    let (age, _) = shown_before(&live_frames, &sig, at, LOOP).ok_or("no reference frames")?;
+    eprintln!(
+        "    back at live: the picture is what the reference showed {} ms before",
+        age.as_millis()
+    );
+    if loop_distance(age, Duration::ZERO, LOOP) > Duration::from_millis(2_500) {
         return Err(format!(
             "STOP did not return to live: {} ms behind the reference",
             age.as_millis()

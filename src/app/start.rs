@@ -361,6 +361,7 @@ pub fn timeshift_settings(t: &crate::system::config::TimeshiftConfig) -> crate::
             max_seconds: u64::from(t.disk_minutes) * 60,
             floor_bytes: u64::from(t.disk_floor_mib) << 20,
         }),
+        ott: t.ott,
         ..Default::default()
     }
 }

@@ -18,6 +18,10 @@
 //! one core, from the kernel's per-thread schedstat (nanoseconds). The naive way in the same run,
 //! `naive_buffer_cpu_pct`, is the same tap waking once per datagram, as it did before
 //! `timeshift::WAKE_EVERY`; each is checked to have shown frames and counted one receive thread.
+//! `cold_zap_ms` is what that batching costs a cold zap: a bare player told to play a channel
+//! no tap holds (the previous one left), command to the first frame, with the tap waking at most
+//! every 25 ms, against `naive_cold_zap_ms`, the same zaps waking per datagram, alternated in the
+//! same run (each zap checked to have joined another group and shown a frame).
 //! `disk_writer_cpu_pct` is the disk writer's thread while the window spills to disk, and
 //! `buffer_write_kbps` what the segment folder grew by in that time (checked against the
 //! channel's measured bitrate).
@@ -66,6 +70,12 @@ pub struct TimelineReport {
     pub naive_buffer_cpu_pct: f64,
     /// `buffer_cpu_pct` over `naive_buffer_cpu_pct`.
     pub ratio_buffer_cpu: f64,
+    /// A bare player's cold zap (command to first frame), the tap waking at most every 25 ms.
+    pub cold_zap_ms: P,
+    /// The same, waking per datagram.
+    pub naive_cold_zap_ms: P,
+    /// `cold_zap_ms` p50 over `naive_cold_zap_ms` p50.
+    pub ratio_cold_zap_p50: f64,
     pub disk_writer_cpu_pct: f64,
     pub buffer_write_kbps: f64,
     /// A fresh playbin3 seeking in a file of the same channel.
@@ -136,6 +146,13 @@ fn print_text(r: &TimelineReport, out: &mut dyn Write) -> Result<()> {
         r.ratio_buffer_cpu,
         r.disk_writer_cpu_pct,
         r.buffer_write_kbps
+    )?;
+    writeln!(
+        out,
+        "{} ({} waking per datagram: p50 {:.2}x)",
+        line("cold zap", &r.cold_zap_ms),
+        line("", &r.naive_cold_zap_ms).trim_start(),
+        r.ratio_cold_zap_p50
     )?;
     Ok(())
 }
@@ -235,6 +252,73 @@ fn buffer_cpu(lineup: &crate::lineup::Lineup, quiet: bool) -> Result<(f64, f64)>
     Ok((mean(&batched), mean(&naive)))
 }
 
+/// Cold zaps of a bare player, both ways, alternated: (waking every 25 ms, waking per datagram).
+/// Each zap plays a channel other than the one before (the player's previous tap is left, no
+/// channel is hot), at a random point of the GOP, and is timed from the command to the
+/// `FirstFrame` of its request.
+fn cold_zaps(lineup: &crate::lineup::Lineup, rounds: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+    use crate::core::{PlayerCommand, StartAt};
+    ensure!(lineup.channels.len() >= 2, "cold zaps need two channels");
+    let player = |wake_every: Duration| -> Result<_> {
+        let (tx, rx) = mpsc::channel::<PlayerEvent>();
+        let tx = Mutex::new(tx);
+        let mut config = PlayerConfig::plain(Outputs::headless(Arc::new(|_| {})));
+        config.timeshift = TimeshiftSettings {
+            wake_every,
+            ..TimeshiftSettings::default()
+        };
+        let sink: crate::player::EventSink = Arc::new(move |e| {
+            let _ = tx.lock().map(|t| t.send(e));
+        });
+        Ok((crate::player::Player::new(config, sink)?, rx))
+    };
+    let ways = [
+        player(crate::player::timeshift::WAKE_EVERY)?,
+        player(Duration::ZERO)?,
+    ];
+    let mut times = [Vec::new(), Vec::new()];
+    let mut request = 0u64;
+    for round in 0..rounds {
+        for (way, (player, events)) in ways.iter().enumerate() {
+            let channel = &lineup.channels[(round * 2 + way) % lineup.channels.len()];
+            let source = channel.sources.first().context("no source")?;
+            // A random point of the GOP.
+            std::thread::sleep(Duration::from_millis(fastrand::u64(200..1200)));
+            while events.try_recv().is_ok() {}
+            request += 1;
+            let asked = Instant::now();
+            player.execute(PlayerCommand::Play {
+                request: RequestId(request),
+                channel: channel.key.clone(),
+                source: Box::new(source.clone()),
+                hot: Vec::new(),
+                start: StartAt::Live,
+            });
+            let mut cold = false;
+            loop {
+                let left = FRAME_TIMEOUT
+                    .checked_sub(asked.elapsed())
+                    .context("no first frame after a cold zap")?;
+                match events.recv_timeout(left) {
+                    Ok(PlayerEvent::Started { request: r, path, .. }) if r == RequestId(request) => {
+                        cold = path == crate::core::ZapPath::Cold;
+                    }
+                    Ok(PlayerEvent::FirstFrame { request: r, .. }) if r == RequestId(request) => break,
+                    Ok(PlayerEvent::Failed { request: r, error }) if r == RequestId(request) => {
+                        bail!("cold zap to {}: {error:?}", channel.name)
+                    }
+                    Ok(_) => {}
+                    Err(_) => bail!("no first frame after a cold zap to {}", channel.name),
+                }
+            }
+            ensure!(cold, "the zap to {} did not join a new group", channel.name);
+            times[way].push(asked.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let [batched, naive] = times;
+    Ok((batched, naive))
+}
+
 fn measure(
     bench: &TimelineBench,
     lineup: &crate::lineup::Lineup,
@@ -242,6 +326,19 @@ fn measure(
     quiet: bool,
 ) -> Result<TimelineReport> {
     let (buffer_cpu_pct, naive_buffer_cpu_pct) = buffer_cpu(lineup, quiet)?;
+    let (cold, naive_cold) = if bench.buffer_only {
+        (vec![0.0], vec![0.0])
+    } else {
+        cold_zaps(lineup, bench.rounds)?
+    };
+    let p = |samples: &[f64]| P::from(percentiles(samples));
+    let (cold_zap_ms, naive_cold_zap_ms) = (p(&cold), p(&naive_cold));
+    if !quiet {
+        eprintln!(
+            "cold zaps: {cold_zap_ms:?} ms waking every 25 ms at most, {naive_cold_zap_ms:?} ms waking per datagram"
+        );
+    }
+    let ratio_cold_zap_p50 = cold_zap_ms.p50 / naive_cold_zap_ms.p50;
     if bench.buffer_only {
         let zero = P { p50: 0.0, p95: 0.0 };
         return Ok(TimelineReport {
@@ -252,6 +349,9 @@ fn measure(
             buffer_cpu_pct,
             naive_buffer_cpu_pct,
             ratio_buffer_cpu: buffer_cpu_pct / naive_buffer_cpu_pct,
+            cold_zap_ms,
+            naive_cold_zap_ms,
+            ratio_cold_zap_p50: 0.0,
             disk_writer_cpu_pct: 0.0,
             buffer_write_kbps: 0.0,
             naive_seek_ms: zero,
@@ -366,7 +466,6 @@ fn measure(
     for _ in 0..bench.rounds.max(5) {
         naive.push(naive_seek(&naive_file)?);
     }
-    let p = |samples: &[f64]| P::from(percentiles(samples));
     let naive_p = p(&naive);
     Ok(TimelineReport {
         resume_ms: p(&resume),
@@ -376,6 +475,9 @@ fn measure(
         buffer_cpu_pct,
         naive_buffer_cpu_pct,
         ratio_buffer_cpu: buffer_cpu_pct / naive_buffer_cpu_pct,
+        cold_zap_ms,
+        naive_cold_zap_ms,
+        ratio_cold_zap_p50,
         disk_writer_cpu_pct,
         buffer_write_kbps,
         ratio_skip_ram_p50: p(&skip_ram).p50 / naive_p.p50,

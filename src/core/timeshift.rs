@@ -289,8 +289,11 @@ impl Core {
             .lineup
             .by_key(&tune.channel)
             .and_then(|c| c.sources.get(tune.attempts.source));
-        source.is_some_and(|s| s.multicast.is_some())
-            && matches!(tune.phase, super::Phase::Playing | super::Phase::Tuning)
+        // Multicast and RTP channels keep their window in the live tap, HLS channels in a tap
+        // fed by their segments; other OTT sources have none.
+        let windowed =
+            |s: &crate::lineup::Source| s.multicast.is_some() || s.kind == crate::lineup::SourceKind::Hls;
+        source.is_some_and(windowed) && matches!(tune.phase, super::Phase::Playing | super::Phase::Tuning)
     }
 
     fn pause(&mut self, fx: &mut Vec<Effect>, now: Now) {

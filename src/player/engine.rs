@@ -7,6 +7,10 @@
 //! left (IGMP leave before any join, so the joined groups never exceed the budget); the live tap is
 //! opened (joined cold, or found hot with its last keyframe) and a pipeline attached to it; then the
 //! missing hot taps are joined, after the live picture has what it needs.
+//!
+//! An HLS channel's live picture is its own pipeline (`hlsdemux` behind `playbin3`), and its
+//! timeshift window a tap of its own ([`TapKey::hls_window`]), opened with the live request and
+//! left with the zap: a request behind live or in trick play on it attaches to that tap.
 
 use super::ingest::{Ingest, Recording, TapKey, TapNotice};
 use super::session::{self, Session, Start};
@@ -49,6 +53,8 @@ pub struct Engine {
     hot: Vec<(TapKey, ChannelKey)>,
     /// The taps recordings read (by recording id): kept joined through zaps and standby.
     recorded: Vec<(u64, TapKey)>,
+    /// The timeshift window's tap of the live HLS channel (its picture has no tap).
+    window: Option<TapKey>,
     volume: f64,
     muted: bool,
     decoder: Arc<Mutex<Option<Decoder>>>,
@@ -80,6 +86,7 @@ impl Engine {
             session: None,
             hot: Vec::new(),
             recorded: Vec::new(),
+            window: None,
             volume: 1.0,
             muted: false,
             decoder,
@@ -137,8 +144,13 @@ impl Engine {
     /// recording reads it.
     fn unrecord(&mut self, id: u64) {
         self.recorded.retain(|(i, _)| *i != id);
-        let keep = self.kept(self.session.as_ref().and_then(|s| s.tap));
+        let keep = self.kept(self.live_key());
         self.ingest.retain(&keep);
+    }
+
+    /// The tap of the live channel: the picture's, or the HLS channel's window.
+    fn live_key(&self) -> Option<TapKey> {
+        self.session.as_ref().and_then(|s| s.tap).or(self.window)
     }
 
     /// The taps to keep joined: live, hot and recorded.
@@ -165,7 +177,7 @@ impl Engine {
                 }
             }
             PlayerCommand::Hot { channels } => {
-                let live = self.session.as_ref().and_then(|s| s.tap);
+                let live = self.live_key();
                 self.set_hot(live, &channels);
             }
             PlayerCommand::SelectAudio { request, track } => {
@@ -222,10 +234,14 @@ impl Engine {
     ) {
         let asked = Instant::now();
         self.end_session();
-        let live = TapKey::of(source);
+        let window = TapKey::hls_window(source).filter(|_| self.config.timeshift.ott);
+        self.window = window;
+        // A request behind live on an HLS channel reads its window's tap.
+        let behind = !matches!(at, StartAt::Live | StartAt::FileOffset { .. });
+        let live = TapKey::of(source).or(window.filter(|_| behind));
         // Leave what is neither live nor hot before joining anything.
-        self.hot = hot_taps(hot, live);
-        let keep = self.kept(live);
+        self.hot = hot_taps(hot, live.or(window));
+        let keep = self.kept(live.or(window));
         self.ingest.retain(&keep);
         if let Ok(mut slot) = self.decoder.lock() {
             *slot = None;
@@ -240,7 +256,7 @@ impl Engine {
         let started = match live {
             Some(key) => self
                 .ingest
-                .open(key, channel)
+                .open_hls_or_group(key, channel, source)
                 .and_then(|tap| Session::from_tap(start, key, tap, at))
                 .map(|(session, attached)| {
                     let path = if attached.cached {
@@ -266,6 +282,15 @@ impl Engine {
                     behind_live_ms.map_or(String::new(), |ms| format!(", {ms} ms behind live"))
                 );
                 session.set_volume(self.volume, self.muted);
+                if session.tap.is_none()
+                    && let Some(key) = window
+                {
+                    // The live HLS picture: its window's tap fills beside it.
+                    match self.ingest.open_hls(key, channel, source) {
+                        Ok(tap) => tap.watch(request),
+                        Err(e) => log::warn!("no timeshift window for {channel:?}: {}", e.detail),
+                    }
+                }
                 self.session = Some(session);
                 (self.events)(PlayerEvent::Started {
                     request,
@@ -309,6 +334,7 @@ impl Engine {
     fn tap_notice(&mut self, notice: TapNotice) {
         let TapNotice::Silent { key, reason } = notice;
         if self.session.as_ref().is_some_and(|s| s.tap == Some(key))
+            || self.window == Some(key)
             || self.recorded.iter().any(|(_, k)| *k == key)
             || self.ingest.get(&key).is_none_or(|t| t.has_consumer())
         {
@@ -335,6 +361,7 @@ impl Engine {
     fn stop(&mut self) {
         self.end_session();
         self.hot.clear();
+        self.window = None;
         let keep = self.kept(None);
         self.ingest.retain(&keep);
     }

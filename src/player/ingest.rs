@@ -14,6 +14,12 @@
 //! receive thread then notices its stop flag within [`POLL`] and ends by itself, so a zap never waits
 //! for a thread to finish.
 //!
+//! An HLS channel has a tap too, for its timeshift window only: its input is the playlist's TS
+//! segments fetched and paced by their PCR (`hls_input`) instead of a socket. The live HLS
+//! picture plays through its own pipeline; the tap is *watched* meanwhile (its window grows and
+//! spills to disk as a consumed tap's does, and it reports how far back it reaches to the live
+//! request), and a request behind live or in trick play attaches to it as to a multicast tap.
+//!
 //! Silence rules: a tap with a consumer reports `Stalled` after [`STALL_AFTER`] without data (and
 //! `Resumed` when data comes back); a tap without a consumer that receives nothing for
 //! [`HOT_SILENCE`] (a join the network refused, or a sender that stopped) is reported to the player
@@ -23,7 +29,7 @@ use super::EventSink;
 use super::spill::{OpenSegment, Spill};
 use super::timeshift::{self, TimeshiftSettings};
 use crate::core::{ErrorKind, HotLoss, PlayerError, PlayerEvent, RequestId, StartAt, Trick, WindowEdge};
-use crate::lineup::{ChannelKey, MulticastGroup, Source};
+use crate::lineup::{ChannelKey, MulticastGroup, Source, SourceKind};
 use crate::mpegts::{Arrivals, Cursor, Datagram, RtpReorder, TsRing, rtp};
 use crate::net::multicast::Membership;
 use gstreamer as gst;
@@ -52,20 +58,76 @@ const RECORD_QUEUE: usize = 8192;
 /// How often a tap looks at its measured bitrate.
 const BITRATE_EVERY: Duration = Duration::from_secs(1);
 
-/// Identifies a tap: the group and the program followed in it.
+/// Identifies a tap: what it reads and the program followed in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TapKey {
-    pub group: MulticastGroup,
+    pub input: TapInput,
     pub program: Option<u16>,
+}
+
+/// What a tap reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TapInput {
+    /// A multicast group (UDP or RTP).
+    Group(MulticastGroup),
+    /// An HLS playlist (a hash of its URL): the timeshift window of an OTT channel.
+    Hls(u64),
 }
 
 impl TapKey {
     /// The tap a source needs, if it is multicast or RTP.
     pub fn of(source: &Source) -> Option<Self> {
         source.multicast.map(|group| Self {
-            group,
+            input: TapInput::Group(group),
             program: source.program,
         })
+    }
+
+    /// The timeshift window's tap of an HLS source.
+    pub fn hls_window(source: &Source) -> Option<Self> {
+        use std::hash::{Hash, Hasher};
+        if source.kind != SourceKind::Hls || source.multicast.is_some() {
+            return None;
+        }
+        let mut hash = std::collections::hash_map::DefaultHasher::new();
+        source.url.hash(&mut hash);
+        Some(Self {
+            input: TapInput::Hls(hash.finish()),
+            program: source.program,
+        })
+    }
+}
+
+/// What a tap's receive thread reads from.
+enum Input {
+    Group(Membership),
+    Hls(Box<Mutex<super::hls_input::HlsInput>>),
+}
+
+impl Input {
+    fn receive(&self, buf: &mut [u8], timeout: Duration) -> std::io::Result<Option<usize>> {
+        match self {
+            Self::Group(m) => m.receive(buf, timeout).map_err(std::io::Error::other),
+            Self::Hls(h) => Ok(h.lock().ok().and_then(|mut h| h.receive(buf, timeout))),
+        }
+    }
+
+    /// Refreshes a group's membership (a stall's first recovery step).
+    fn rejoin(&self) -> std::io::Result<()> {
+        match self {
+            Self::Group(m) => m.rejoin().map_err(std::io::Error::other),
+            Self::Hls(_) => Ok(()),
+        }
+    }
+
+    fn leave(&self) {
+        if let Self::Group(m) = self {
+            m.leave();
+        }
+    }
+
+    fn is_hls(&self) -> bool {
+        matches!(self, Self::Hls(_))
     }
 }
 
@@ -125,11 +187,53 @@ impl Ingest {
 
     /// The tap for `key`, joining the group when no tap has it yet. `channel` names the tap in events.
     pub fn open(&mut self, key: TapKey, channel: &ChannelKey) -> Result<&Tap, PlayerError> {
+        self.open_input(key, channel, None)
+    }
+
+    /// The timeshift window's tap of the HLS `source` (`key` from [`TapKey::hls_window`]),
+    /// starting its fetch when no tap has it yet.
+    pub fn open_hls(
+        &mut self,
+        key: TapKey,
+        channel: &ChannelKey,
+        source: &Source,
+    ) -> Result<&Tap, PlayerError> {
+        self.open_input(key, channel, Some(source))
+    }
+
+    /// [`Ingest::open`] for a group's key, [`Ingest::open_hls`] for an HLS window's.
+    pub fn open_hls_or_group(
+        &mut self,
+        key: TapKey,
+        channel: &ChannelKey,
+        source: &Source,
+    ) -> Result<&Tap, PlayerError> {
+        match key.input {
+            TapInput::Group(_) => self.open(key, channel),
+            TapInput::Hls(_) => self.open_hls(key, channel, source),
+        }
+    }
+
+    fn open_input(
+        &mut self,
+        key: TapKey,
+        channel: &ChannelKey,
+        hls: Option<&Source>,
+    ) -> Result<&Tap, PlayerError> {
         if !self.taps.contains_key(&key) {
+            let input = match (key.input, hls) {
+                (TapInput::Group(group), _) => {
+                    Input::Group(Membership::join(&group, self.interface).map_err(network)?)
+                }
+                (TapInput::Hls(_), Some(source)) => Input::Hls(Box::new(Mutex::new(
+                    super::hls_input::HlsInput::start(source).map_err(network)?,
+                ))),
+                (TapInput::Hls(_), None) => return Err(network("an HLS tap needs its source")),
+            };
             let tap = Tap::open(
                 key,
                 channel.clone(),
-                self.interface,
+                input,
                 self.timeshift.clone(),
                 self.events.clone(),
                 &self.notices,
@@ -161,7 +265,7 @@ impl Ingest {
 pub struct Tap {
     key: TapKey,
     channel: ChannelKey,
-    membership: Arc<Membership>,
+    input: Arc<Input>,
     state: Arc<Mutex<TapState>>,
     stop: Arc<AtomicBool>,
 }
@@ -294,21 +398,24 @@ struct TapState {
     first_keyframe_logged: bool,
     /// Set once the player thread was told the tap is silent (told once).
     silence_reported: bool,
+    /// The request that watches the tap's channel through a pipeline of its own (an HLS channel's
+    /// live picture): the window is kept for it, and its extent reported to it.
+    watcher: Option<RequestId>,
 }
 
 impl Tap {
     fn open(
         key: TapKey,
         channel: ChannelKey,
-        interface: Option<Ipv4Addr>,
+        input: Input,
         timeshift: TimeshiftSettings,
         events: EventSink,
         notices: &Notify,
     ) -> Result<Self, PlayerError> {
-        let membership = Arc::new(Membership::join(&key.group, interface).map_err(network)?);
+        let input = Arc::new(input);
         let joined = Instant::now();
         let wake_every = timeshift.wake_every;
-        log::debug!("tap {channel:?}: joined {:?}", key.group);
+        log::debug!("tap {channel:?}: joined {:?}", key.input);
         let state = Arc::new(Mutex::new(TapState {
             ring: TsRing::with_program(RING_PACKETS, key.program),
             arrivals: Arrivals::new(),
@@ -327,26 +434,27 @@ impl Tap {
             keyframe: None,
             first_keyframe_logged: false,
             silence_reported: false,
+            watcher: None,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = Receive {
             wake_every,
             key,
             channel: channel.clone(),
-            membership: membership.clone(),
+            input: input.clone(),
             state: state.clone(),
             stop: stop.clone(),
             events,
             notices: notices.clone(),
         };
         std::thread::Builder::new()
-            .name("mcast-rx".into())
+            .name(if input.is_hls() { "hls-rx" } else { "mcast-rx" }.into())
             .spawn(move || thread.run())
             .map_err(network)?;
         Ok(Self {
             key,
             channel,
-            membership,
+            input,
             state,
             stop,
         })
@@ -437,10 +545,22 @@ impl Tap {
             && state.consumer.as_ref().is_some_and(|c| c.request == request)
         {
             state.consumer = None;
+            state.watcher = None;
             state.unwatched_since = Some(Instant::now());
             // Silence counts from now on for a tap kept without consumer.
             if state.last_data.is_some() {
                 state.last_data = Some(Instant::now());
+            }
+        }
+    }
+
+    /// `request` watches the tap's channel live through a pipeline of its own (an HLS channel):
+    /// the window is kept and reported to it as to a consumer.
+    pub fn watch(&self, request: RequestId) {
+        if let Ok(mut state) = self.state.lock() {
+            state.watcher = Some(request);
+            if state.consumer.is_none() {
+                state.unwatched_since = None;
             }
         }
     }
@@ -524,8 +644,8 @@ impl Drop for Tap {
         // The leave goes out now, not when the thread notices the flag; under the lock, so the thread
         // is not in the middle of a re-join.
         let _guard = self.state.lock();
-        self.membership.leave();
-        log::debug!("tap {:?}: left {:?}", self.channel, self.key.group);
+        self.input.leave();
+        log::debug!("tap {:?}: left {:?}", self.channel, self.key.input);
     }
 }
 
@@ -962,7 +1082,7 @@ struct Receive {
     wake_every: Duration,
     key: TapKey,
     channel: ChannelKey,
-    membership: Arc<Membership>,
+    input: Arc<Input>,
     state: Arc<Mutex<TapState>>,
     stop: Arc<AtomicBool>,
     events: EventSink,
@@ -976,7 +1096,7 @@ impl Receive {
         let mut bitrate_checked = Instant::now();
         let mut bitrate_reported: Option<u64> = None;
         while !self.stop.load(Ordering::Relaxed) {
-            let received = self.membership.receive(&mut datagram, POLL);
+            let received = self.input.receive(&mut datagram, POLL);
             let woke = Instant::now();
             let got_data = matches!(received, Ok(Some(_)));
             let Ok(mut state) = self.state.lock() else { return };
@@ -996,7 +1116,7 @@ impl Receive {
                     }
                     // Everything else queued on the socket, in the same wake.
                     for _ in 1..BATCH_DATAGRAMS {
-                        match self.membership.receive(&mut datagram, Duration::ZERO) {
+                        match self.input.receive(&mut datagram, Duration::ZERO) {
                             Ok(Some(n)) => state.arrived(&datagram[..n]),
                             _ => break,
                         }
@@ -1096,11 +1216,13 @@ impl Receive {
                     request: consumer.request,
                 });
                 // First step of recovery, before the core rebuilds the pipeline: refresh the membership.
-                if let Err(e) = self.membership.rejoin() {
-                    log::warn!("re-joining {:?}: {e}", self.key.group);
+                if let Err(e) = self.input.rejoin() {
+                    log::warn!("re-joining {:?}: {e}", self.key.input);
                 }
             }
             Some(_) => {}
+            // An HLS window has no hot-channel silence: its fetch recovers by itself.
+            None if self.input.is_hls() => {}
             None if !state.silence_reported && quiet >= HOT_SILENCE => {
                 state.silence_reported = true;
                 let reason = if state.first_data.is_none() {
@@ -1124,9 +1246,10 @@ impl Receive {
 
     /// Tells the core how far back the live channel's window reaches.
     fn report_buffered(&self, state: &TapState) {
-        if let (Some(consumer), Some(buffered)) = (state.consumer.as_ref(), state.buffered()) {
+        let request = state.consumer.as_ref().map(|c| c.request).or(state.watcher);
+        if let (Some(request), Some(buffered)) = (request, state.buffered()) {
             (self.events)(PlayerEvent::Buffered {
-                request: consumer.request,
+                request,
                 buffered_ms: u64::try_from(buffered.as_millis()).unwrap_or(u64::MAX),
             });
         }

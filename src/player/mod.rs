@@ -40,6 +40,7 @@
 mod bus;
 pub mod decoders;
 mod engine;
+mod hls_input;
 mod ingest;
 pub mod output;
 pub mod pipeline;

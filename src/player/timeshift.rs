@@ -37,6 +37,9 @@ pub struct TimeshiftSettings {
     /// How often a tap's receive thread wakes at most while data flows: each wake takes every
     /// datagram queued on the socket at once (see [`WAKE_EVERY`]). Zero: a wake per datagram.
     pub wake_every: Duration,
+    /// HLS channels keep a window too (their segments fetched beside the live picture's own
+    /// pipeline, see `hls_input`).
+    pub ott: bool,
 }
 
 /// The receive thread's wake interval while data flows. A wake per datagram (150 a second for a
@@ -57,6 +60,7 @@ impl Default for TimeshiftSettings {
             ram_bytes: 64 << 20,
             disk: None,
             wake_every: WAKE_EVERY,
+            ott: true,
         }
     }
 }

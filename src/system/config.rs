@@ -86,6 +86,9 @@ pub struct TimeshiftConfig {
     pub disk_minutes: u32,
     /// Free space the spill leaves on the disk, in MiB (0..=1048576).
     pub disk_floor_mib: u32,
+    /// HLS channels keep a window too: the player fetches their segments into it beside the
+    /// live picture's own pipeline (twice the bytes from the origin while one plays).
+    pub ott: bool,
 }
 
 impl Default for TimeshiftConfig {
@@ -96,6 +99,7 @@ impl Default for TimeshiftConfig {
             dir: None,
             disk_minutes: 60,
             disk_floor_mib: 1024,
+            ott: true,
         }
     }
 }

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! The timeshift window of an HLS channel: the playlist's TS segments fetched by GStreamer's
+//! `hlsdemux` (as the HLS recorder fetches them) and handed to a tap as if they arrived from a
+//! multicast group, paced by their own PCR, so the tap's ring, arrival index, disk spill, seeks
+//! and trick play work on them unchanged.
+//!
+//! ```text
+//!  souphttpsrc ─> hlsdemux ─(video/mpegts)─> appsink ─whole packets─> Pacer ─> tap (receive)
+//! ```
+//!
+//! Why paced: `hlsdemux` fetches whole segments at once (three at the start), but the tap indexes
+//! its window by arrival time and feeds a consumer behind live "at the pace it arrived". Packets
+//! are released when their PCR says they are due (the first PCR seen is due at once), so the
+//! window sees the channel as a live sender would send it, a few segments behind the origin's
+//! edge as any HLS player is. A PCR that jumps back or more than [`PCR_JUMP`] ahead (an origin
+//! restart, a discontinuity) starts a new time base right after the last due packet.
+//!
+//! The fetch restarts by itself ([`RESTART_AFTER`]) after an error or the end of the stream (an
+//! origin's 404 burst ends `hlsdemux`), so the window survives what the live picture survives.
+//! Segments in other containers than MPEG-TS are not kept (logged once; the window stays empty).
+
+use crate::lineup::Source;
+use crate::mpegts::TS_PACKET_SIZE;
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use std::collections::VecDeque;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Whole segments queued between the fetch and the pacer before new ones are dropped: about a
+/// minute of any sane channel (the pacer takes them at the channel's own rate).
+const QUEUE: usize = 4096;
+/// A PCR further ahead of the last one than this is a discontinuity, not the stream's pace.
+const PCR_JUMP: u64 = 2 * 27_000_000;
+/// After an error or the end of the stream, the fetch starts again this much later.
+pub const RESTART_AFTER: Duration = Duration::from_secs(2);
+/// Packets handed over per call at most (one "datagram" of the tap).
+const CHUNK_PACKETS: usize = 348;
+
+/// The running fetch and its pacer.
+pub struct HlsInput {
+    source: Source,
+    fetch: Option<Fetch>,
+    /// When the fetch failed (it restarts [`RESTART_AFTER`] later).
+    failed_at: Option<Instant>,
+    pacer: Pacer,
+}
+
+struct Fetch {
+    pipeline: gst::Pipeline,
+    bytes: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Drop for Fetch {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+impl HlsInput {
+    /// Starts fetching `source` (an HLS playlist).
+    pub fn start(source: &Source) -> Result<Self, String> {
+        let fetch = Fetch::start(source)?;
+        Ok(Self {
+            source: source.clone(),
+            fetch: Some(fetch),
+            failed_at: None,
+            pacer: Pacer::default(),
+        })
+    }
+
+    /// Up to `buf.len()` bytes of whole packets that are due, waiting at most `timeout` for
+    /// some; `None` when none became due in that time.
+    pub fn receive(&mut self, buf: &mut [u8], timeout: Duration) -> Option<usize> {
+        let until = Instant::now() + timeout;
+        loop {
+            self.take_fetched();
+            let n = self.pacer.due(Instant::now(), buf);
+            if n > 0 {
+                return Some(n);
+            }
+            let now = Instant::now();
+            let left = until.checked_duration_since(now)?;
+            let next = self
+                .pacer
+                .next_due()
+                .map_or(left, |at| at.saturating_duration_since(now));
+            std::thread::sleep(
+                next.min(left)
+                    .clamp(Duration::from_millis(1), Duration::from_millis(10)),
+            );
+        }
+    }
+
+    /// Moves what the fetch delivered into the pacer; restarts a fetch that ended or failed.
+    fn take_fetched(&mut self) {
+        if let Some(fetch) = self.fetch.as_ref() {
+            while let Ok(bytes) = fetch.bytes.try_recv() {
+                self.pacer.push(&bytes);
+            }
+            if let Some(why) = fetch.ended() {
+                log::info!("hls window of {}: {why}; fetching again shortly", self.source.url);
+                self.fetch = None;
+                self.failed_at = Some(Instant::now());
+            }
+        }
+        if self.fetch.is_none() && self.failed_at.is_none_or(|at| at.elapsed() >= RESTART_AFTER) {
+            match Fetch::start(&self.source) {
+                Ok(fetch) => {
+                    self.fetch = Some(fetch);
+                    self.failed_at = None;
+                }
+                Err(e) => {
+                    log::warn!("hls window of {}: {e}", self.source.url);
+                    self.failed_at = Some(Instant::now());
+                }
+            }
+        }
+    }
+}
+
+impl Fetch {
+    fn start(source: &Source) -> Result<Self, String> {
+        gst::init().map_err(|e| e.to_string())?;
+        let make = |name: &str| {
+            gst::ElementFactory::make(name)
+                .build()
+                .map_err(|_| format!("the GStreamer element {name} is missing"))
+        };
+        let src = gst::ElementFactory::make("souphttpsrc")
+            .property("location", &source.url)
+            .build()
+            .map_err(|_| "the GStreamer element souphttpsrc is missing".to_string())?;
+        if let Some(ua) = &source.user_agent {
+            src.set_property("user-agent", ua);
+        }
+        let headers = super::pipeline::extra_headers(source);
+        if headers.n_fields() > 0 {
+            src.set_property("extra-headers", &headers);
+        }
+        let demux = make("hlsdemux")?;
+        let sink = gst_app::AppSink::builder().sync(false).build();
+        let pipeline = gst::Pipeline::new();
+        pipeline
+            .add_many([&src, &demux, sink.upcast_ref()])
+            .map_err(|e| e.to_string())?;
+        src.link(&demux).map_err(|e| e.to_string())?;
+        let sink_pad = sink.static_pad("sink").ok_or("appsink has no sink pad")?;
+        demux.connect_pad_added(move |_, pad| {
+            if sink_pad.is_linked() {
+                return;
+            }
+            let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
+            if caps.structure(0).is_none_or(|s| s.name() != "video/mpegts") {
+                log::warn!("hls window: segments are {caps}, not MPEG-TS: no timeshift window");
+                return;
+            }
+            if let Err(e) = pad.link(&sink_pad) {
+                log::warn!("hls window: cannot link {}: {e:?}", pad.name());
+            }
+        });
+        let (tx, bytes) = mpsc::sync_channel::<Vec<u8>>(QUEUE);
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    if let Some(map) = sample.buffer().and_then(|b| b.map_readable().ok()) {
+                        match tx.try_send(map.as_slice().to_vec()) {
+                            Ok(()) | Err(mpsc::TrySendError::Full(_)) => {}
+                            Err(mpsc::TrySendError::Disconnected(_)) => return Err(gst::FlowError::Eos),
+                        }
+                    }
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+        pipeline
+            .set_state(gst::State::Playing)
+            .map_err(|e| format!("the HLS fetch does not start: {e}"))?;
+        Ok(Self { pipeline, bytes })
+    }
+
+    /// Why the fetch stopped (an error or the end of the stream), if it did.
+    fn ended(&self) -> Option<String> {
+        let bus = self.pipeline.bus()?;
+        while let Some(message) = bus.pop() {
+            match message.view() {
+                gst::MessageView::Error(e) => return Some(format!("{}", e.error())),
+                gst::MessageView::Eos(_) => return Some("the stream ended".into()),
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// Whole packets from the fetched bytes, released when their PCR says they are due.
+#[derive(Default)]
+struct Pacer {
+    /// Bytes that do not yet make a whole packet.
+    partial: Vec<u8>,
+    /// Whole packets not yet due, with the instant each is due (`None`: with the packet before).
+    packets: VecDeque<([u8; TS_PACKET_SIZE], Option<Instant>)>,
+    /// The PID whose PCR paces (the first PCR seen).
+    pcr_pid: Option<u16>,
+    /// The time base: this PCR (27 MHz) is due at this instant.
+    base: Option<(u64, Instant)>,
+    /// The last PCR seen and the instant it was due at.
+    last: Option<(u64, Instant)>,
+}
+
+impl Pacer {
+    /// Takes fetched bytes: whole packets (a torn packet at a segment's edge is skipped up to
+    /// the next sync byte), each PCR of the pacing PID given its due instant.
+    fn push(&mut self, bytes: &[u8]) {
+        self.partial.extend_from_slice(bytes);
+        let mut at = 0;
+        while at + TS_PACKET_SIZE <= self.partial.len() {
+            let whole =
+                self.partial[at] == 0x47 && self.partial.get(at + TS_PACKET_SIZE).is_none_or(|&b| b == 0x47);
+            if !whole {
+                at += 1;
+                continue;
+            }
+            let mut packet = [0u8; TS_PACKET_SIZE];
+            packet.copy_from_slice(&self.partial[at..at + TS_PACKET_SIZE]);
+            at += TS_PACKET_SIZE;
+            let due = self.due_of(&packet);
+            self.packets.push_back((packet, due));
+        }
+        self.partial.drain(..at);
+    }
+
+    /// The due instant of a packet carrying a PCR of the pacing PID.
+    fn due_of(&mut self, packet: &[u8; TS_PACKET_SIZE]) -> Option<Instant> {
+        let (pid, pcr) = pcr(packet)?;
+        if *self.pcr_pid.get_or_insert(pid) != pid {
+            return None;
+        }
+        let now = Instant::now();
+        let jumped = self
+            .last
+            .is_some_and(|(last, _)| pcr < last || pcr - last > PCR_JUMP);
+        if self.base.is_none() || jumped {
+            // A new time base: due at once, or right after the last due packet (never earlier
+            // than what is queued, so the order holds).
+            let at = self.last.map_or(now, |(_, at)| at + Duration::from_millis(40));
+            self.base = Some((pcr, at));
+        }
+        let (base_pcr, base_at) = self.base?;
+        let at = base_at + Duration::from_nanos((pcr - base_pcr) * 1000 / 27);
+        self.last = Some((pcr, at));
+        Some(at)
+    }
+
+    /// Copies the packets due at `now` into `buf` (whole packets, as many as fit); their count
+    /// in bytes.
+    fn due(&mut self, now: Instant, buf: &mut [u8]) -> usize {
+        let most = (buf.len() / TS_PACKET_SIZE).min(CHUNK_PACKETS);
+        let mut n = 0;
+        // Packets without a due instant go with the PCR packet before them: released until the
+        // next PCR packet that is not due yet.
+        while n < most {
+            let Some((packet, due)) = self.packets.front() else {
+                break;
+            };
+            if due.is_some_and(|at| at > now) {
+                break;
+            }
+            buf[n * TS_PACKET_SIZE..(n + 1) * TS_PACKET_SIZE].copy_from_slice(packet);
+            self.packets.pop_front();
+            n += 1;
+        }
+        n * TS_PACKET_SIZE
+    }
+
+    /// When the next packet is due, if one waits for its time.
+    fn next_due(&self) -> Option<Instant> {
+        self.packets.front().and_then(|(_, due)| *due)
+    }
+}
+
+/// The PID and PCR (27 MHz) of a packet whose adaptation field carries one.
+fn pcr(packet: &[u8; TS_PACKET_SIZE]) -> Option<(u16, u64)> {
+    let pid = u16::from(packet[1] & 0x1f) << 8 | u16::from(packet[2]);
+    let has_adaptation = packet[3] & 0x20 != 0;
+    if !has_adaptation || packet[4] < 7 || packet[5] & 0x10 == 0 {
+        return None;
+    }
+    let b = &packet[6..12];
+    let base = u64::from(b[0]) << 25
+        | u64::from(b[1]) << 17
+        | u64::from(b[2]) << 9
+        | u64::from(b[3]) << 1
+        | u64::from(b[4] >> 7);
+    let extension = u64::from(b[4] & 1) << 8 | u64::from(b[5]);
+    Some((pid, base * 300 + extension))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A packet of `pid`, with a PCR (27 MHz) when given.
+    fn packet(pid: u16, pcr: Option<u64>) -> Vec<u8> {
+        let mut p = vec![0xffu8; TS_PACKET_SIZE];
+        p[0] = 0x47;
+        p[1] = (pid >> 8) as u8;
+        p[2] = pid as u8;
+        match pcr {
+            Some(pcr) => {
+                let (base, ext) = (pcr / 300, pcr % 300);
+                p[3] = 0x30;
+                p[4] = 7;
+                p[5] = 0x10;
+                p[6] = (base >> 25) as u8;
+                p[7] = (base >> 17) as u8;
+                p[8] = (base >> 9) as u8;
+                p[9] = (base >> 1) as u8;
+                p[10] = ((base & 1) << 7) as u8 | 0x7e | (ext >> 8) as u8;
+                p[11] = ext as u8;
+            }
+            None => p[3] = 0x10,
+        }
+        p
+    }
+
+    #[test]
+    fn packets_are_released_when_their_pcr_is_due() {
+        let mut pacer = Pacer::default();
+        let mut bytes = Vec::new();
+        // PCR at 0 s, two packets, PCR at 0.5 s, a packet, then a PCR far back (a restart).
+        bytes.extend(packet(256, Some(1_000 * 27_000_000)));
+        bytes.extend(packet(257, None));
+        bytes.extend(packet(258, None));
+        bytes.extend(packet(256, Some(1_000 * 27_000_000 + 13_500_000)));
+        bytes.extend(packet(257, None));
+        bytes.extend(packet(256, Some(5 * 27_000_000)));
+        // Torn at odd places, with a torn packet in front.
+        pacer.push(&[0x47, 1, 2]);
+        pacer.push(&bytes[..100]);
+        pacer.push(&bytes[100..]);
+        let start = Instant::now();
+        let mut buf = vec![0u8; 64 * 1024];
+        assert_eq!(
+            pacer.due(start, &mut buf),
+            3 * TS_PACKET_SIZE,
+            "the first PCR is due at once"
+        );
+        assert_eq!(pacer.due(start + Duration::from_millis(400), &mut buf), 0);
+        let later = start + Duration::from_millis(510);
+        assert_eq!(pacer.due(later, &mut buf), 2 * TS_PACKET_SIZE, "0.5 s later");
+        assert_eq!(buf[2], 1, "PID 257 after the PCR");
+        // The restart's PCR is due 40 ms after the last one, not 995 s earlier or later.
+        let next = pacer.next_due().unwrap();
+        let after = next.duration_since(start);
+        assert!(
+            (Duration::from_millis(500)..Duration::from_millis(600)).contains(&after),
+            "{after:?}"
+        );
+        assert_eq!(pacer.due(later, &mut buf), 0);
+        assert_eq!(
+            pacer.due(start + Duration::from_millis(600), &mut buf),
+            TS_PACKET_SIZE
+        );
+        assert!(pacer.packets.is_empty());
+    }
+
+    #[test]
+    fn pcr_is_read_from_the_adaptation_field() {
+        let p: [u8; TS_PACKET_SIZE] = packet(0x100, Some(123_456_789)).try_into().unwrap();
+        assert_eq!(pcr(&p), Some((0x100, 123_456_789)));
+        let p: [u8; TS_PACKET_SIZE] = packet(0x100, None).try_into().unwrap();
+        assert_eq!(pcr(&p), None);
+    }
+}

@@ -105,6 +105,7 @@ fn documented_example_loads_without_warnings() {
         ),
         (Some(Path::new("/media/usb/timeshift")), 90, 2048)
     );
+    assert!(!config.timeshift.ott, "HLS windows turned off");
     let r = &config.recordings;
     assert_eq!(
         (r.dir.as_deref(), r.margin_before_s, r.margin_after_s),

@@ -351,7 +351,7 @@ mod tests {
         assert_eq!(pacer.due(start + Duration::from_millis(400), &mut buf), 0);
         let later = start + Duration::from_millis(510);
         assert_eq!(pacer.due(later, &mut buf), 2 * TS_PACKET_SIZE, "0.5 s later");
-        assert_eq!(buf[2], 1, "PID 257 after the PCR");
+        assert_eq!(buf[TS_PACKET_SIZE + 2], 1, "PID 257 after the PCR");
         // The restart's PCR is due 40 ms after the last one, not 995 s earlier or later.
         let next = pacer.next_due().unwrap();
         let after = next.duration_since(start);

@@ -61,6 +61,10 @@ fn main() {
             "an archive that ends early is asked again from where the picture is",
             archive_pieces_play_on,
         ));
+        cases.push((
+            "a vod archive is asked for the guide programme's catchup-id and plays",
+            vod_plays_the_guide_programme,
+        ));
     }
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut failed = 0;
@@ -589,6 +593,111 @@ fn plays(url: &str) -> Result<(), String> {
         return Err(format!("{url}: only {decoded} frames in a second"));
     }
     Ok(())
+}
+
+/// The demo's channel 2 has a `vod` archive (`catchup-source=".../vod/2/{catchup-id}.ts"`) and
+/// its guide gives each programme a `catchup-id`. Through the whole chain (the playlist and the
+/// XMLTV over HTTP, the ingest keeping the ids, the core, the real player): GUIDE, DOWN, LEFT,
+/// OK asks for exactly that programme's id, the headend serves it from the programme's start,
+/// and the player shows it (first frame, and the bar moving on from the programme's start).
+fn vod_plays_the_guide_programme() -> Result<(), String> {
+    use zapbox::core::{Action, Core, Effect, Event, GuideHandle, Now, SavedState, ScreenView, Settings};
+    let headend = Headend::start(&HeadendOptions {
+        cache_dir: std::env::temp_dir().join("zapbox-test-loops"),
+        width: 640,
+        height: 360,
+    })
+    .map_err(|e| format!("the demo headend starts: {e:#}"))?;
+    let lineup = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]).lineup;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let source = zapbox::epg::GuideSource::new(format!("{}/guide.xml", headend.base_url()));
+    zapbox::epg::ingest(&[source], dir.path(), &Default::default()).map_err(|e| format!("guide: {e:#}"))?;
+    let index = zapbox::epg::index::load(dir.path()).map_err(|e| format!("guide index: {e}"))?;
+    let guide = zapbox::guide::Guide::new(index, &lineup, &zapbox::guide::GuideOverrides::new());
+    let clock = Instant::now();
+    let now = || Now {
+        monotonic_ms: clock.elapsed().as_millis() as u64,
+        utc_ms: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    };
+    let (tx, events) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let sink: EventSink = Arc::new(move |e| {
+        let _ = tx.lock().map(|t| t.send(e));
+    });
+    let player = Player::new(PlayerConfig::plain(Outputs::headless(Arc::new(|_| {}))), sink)
+        .map_err(|e| format!("{e:?}"))?;
+    let mut core = Core::new(lineup, SavedState::default(), Settings::default());
+    core.handle(Event::GuideLoaded(GuideHandle::new(guide)), now());
+    let asked = std::cell::RefCell::new(Vec::new());
+    let run = |effects: Vec<Effect>, player: &Player| {
+        for effect in effects {
+            if let Effect::Player(command) = effect {
+                if let PlayerCommand::Play { source, .. } = &command {
+                    asked.borrow_mut().push(source.url.clone());
+                }
+                player.execute(command);
+            }
+        }
+    };
+    for event in [
+        Event::Started,
+        Event::Action(Action::Guide),
+        Event::Action(Action::Down),
+    ] {
+        run(core.handle(event, now()), &player);
+    }
+    run(core.handle(Event::Action(Action::Left), now()), &player);
+    let ScreenView::Guide(grid) = core.view(now()).screen else {
+        return Err("the guide is open".into());
+    };
+    let programme = grid.focused.ok_or("a past programme on channel 2")?;
+    let row = &grid.rows[grid.focus_row];
+    if row.channel.number != 2 || !row.cells.iter().any(|c| c.focused && c.archive) {
+        return Err(format!(
+            "{programme:?} on channel {} is not marked as in the archive",
+            row.channel.number
+        ));
+    }
+    run(core.handle(Event::Action(Action::Ok), now()), &player);
+    let expected = format!("{}/vod/2/ep-{}.ts", headend.base_url(), programme.start_s);
+    let last = asked.borrow().last().cloned();
+    if last.as_ref() != Some(&expected) {
+        return Err(format!("OK asked for {last:?}, not {expected}"));
+    }
+    let started = Instant::now();
+    let mut first_frame = false;
+    while started.elapsed() < Duration::from_secs(8) {
+        if let Ok(event) = events.recv_timeout(Duration::from_millis(100)) {
+            first_frame |= matches!(event, PlayerEvent::FirstFrame { .. });
+            if let PlayerEvent::Failed { error, .. } = &event {
+                return Err(format!("{expected}: {error:?}"));
+            }
+            run(core.handle(Event::Player(event), now()), &player);
+        }
+    }
+    player.execute(PlayerCommand::Stop);
+    let bar = core.view(now()).timeshift.ok_or("still in the archive")?;
+    let played_ms = bar.position_utc_ms - programme.start_s * 1000;
+    if !first_frame || !bar.archive || !(3_000..=8_000).contains(&played_ms) {
+        return Err(format!(
+            "first frame {first_frame}, the bar {played_ms} ms into the programme"
+        ));
+    }
+    let served = headend.vod_served();
+    let start_ms = programme.start_s as u64 * 1000;
+    match served.as_slice() {
+        [one]
+            if one.start_s == programme.start_s as u64
+                && (start_ms - 1000..=start_ms).contains(&one.first_frame_ms) =>
+        {
+            Ok(())
+        }
+        other => Err(format!(
+            "the vod archive served {other:?} for a programme at {start_ms} ms"
+        )),
+    }
 }
 
 fn pts_of(unix_s: i64) -> u64 {

@@ -515,3 +515,140 @@ fn rewind_reaching_the_window_tail_continues_in_the_archive() {
     let bar = shell.view().timeshift.expect("the bar");
     assert!(bar.archive && bar.trick.is_none());
 }
+
+/// A `vod` template: the guide programme's `catchup-id` names the episode.
+const VOD: &str = "http://vod.example/2/{catchup-id}.ts";
+
+/// As [`shell`], with a one-day `vod` archive on channels 1 and 2; the showcase guide gives
+/// channel 2's programmes a `catchup-id` (`ep-<start>`) and channel 1's none.
+fn vod_shell(plus_s: i64) -> (Shell, GuideHandle, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lineup = showcase::lineup(4);
+    for c in &mut lineup.channels[..2] {
+        c.catchup = Some(Catchup {
+            mode: CatchupMode::Vod,
+            source: Some(VOD.into()),
+            days: CatchupDays::Days(1),
+            correction_s: 0,
+            template: VOD.into(),
+        });
+    }
+    let guide = showcase::guide(&lineup, dir.path(), EVENING_S, 1).expect("guide builds");
+    let mut shell = Shell::new(lineup, SavedState::default());
+    shell.now_ms = (EVENING_S + plus_s) as u64 * 1000;
+    shell.send(Event::GuideLoaded(guide.clone()));
+    shell.send(Event::Started);
+    shell.first_frame();
+    shell.log.clear();
+    (shell, guide, dir)
+}
+
+#[test]
+fn a_vod_archive_plays_guide_programmes_by_their_catchup_id() {
+    // One programme back (the next one is on air: live follows it) and two (the next one has
+    // aired too: its episode follows).
+    for left in [1, 2] {
+        vod_episodes(left);
+    }
+}
+
+fn vod_episodes(left: usize) {
+    let (mut shell, guide, _dir) = vod_shell(2 * 3600 + 600);
+    let now_s = shell.now().utc_ms / 1000;
+    let (key1, key2) = (channel1(&shell), shell.core.lineup().channels[1].key.clone());
+    // The guide marks channel 2's aired programmes (they have ids), not channel 1's (none).
+    shell.press(Action::Guide);
+    shell.press(Action::Left);
+    let ScreenView::Guide(grid) = shell.view().screen else {
+        panic!("the guide is open")
+    };
+    for row in &grid.rows {
+        for cell in &row.cells {
+            let Some(q) = &cell.programme else { continue };
+            let expected = row.channel.key == key2 && q.stop_s <= now_s;
+            assert_eq!(cell.archive, expected, "{} {q:?}", row.channel.key.0);
+        }
+    }
+    assert!(grid.rows.iter().any(|r| r.channel.key == key1));
+    // Channel 2, a past programme: OK asks for its episode.
+    shell.press(Action::Down);
+    for _ in 0..left {
+        shell.press(Action::Left);
+    }
+    let ScreenView::Guide(grid) = shell.view().screen else {
+        panic!("the guide is open")
+    };
+    let p = grid.focused.expect("a programme is focused");
+    assert!(p.stop_s < now_s - 120, "{p:?} has aired");
+    let next = guide.window(&key2, p.stop_s, p.stop_s + 1)[0].clone();
+    let (url, kind, start) = play_of(&shell.press(Action::Ok)).expect("OK plays the episode");
+    assert_eq!(url, format!("http://vod.example/2/ep-{}.ts", p.start_s));
+    assert_eq!((kind, start), (SourceKind::Http, StartAt::Live));
+    let bar = shell.view().timeshift.expect("the bar is shown");
+    assert!(bar.archive);
+    assert_eq!(bar.programme.as_ref(), Some(&p));
+    assert_eq!(bar.position_utc_ms, p.start_s * 1000);
+    shell.first_frame();
+    shell.advance(60_000);
+    // No skipping inside a whole-programme archive: a notice, no new request.
+    shell.press(Action::Info);
+    for key in [Action::Left, Action::Right, Action::Digit(4)] {
+        assert_eq!(play_of(&shell.press(key)), None, "{key:?}");
+        assert!(shell.view().notice.is_some(), "{key:?} is told");
+    }
+    assert_eq!(
+        shell.view().timeshift.unwrap().position_utc_ms,
+        (p.start_s + 60) * 1000
+    );
+    // PAUSE holds the position; PLAY resumes the paused request where it stands.
+    let fx = shell.press(Action::Pause);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Player(PlayerCommand::Pause { .. })))
+    );
+    shell.advance(20_000);
+    let fx = shell.press(Action::Play);
+    assert_eq!(play_of(&fx), None, "the episode is not asked again");
+    let request = shell.last_request();
+    assert!(fx.contains(&Effect::Player(PlayerCommand::Resume { request })));
+    shell.advance(5_000);
+    let bar = shell.view().timeshift.unwrap();
+    assert!(!bar.paused);
+    assert_eq!(bar.position_utc_ms, (p.start_s + 65) * 1000);
+    // The episode ends (a little before the guide's stop): the next one follows from its start.
+    shell.advance((p.stop_s - p.start_s - 66) as u64 * 1000);
+    let ended = PlayerError {
+        kind: zapbox::core::ErrorKind::Network,
+        detail: "the stream ended".into(),
+    };
+    let fx = shell.send(Event::Player(PlayerEvent::Failed {
+        request,
+        error: ended,
+    }));
+    let (url, _, _) = play_of(&fx).expect("the next episode is asked at once");
+    let now_s = shell.now().utc_ms / 1000;
+    if next.stop_s <= now_s {
+        assert_eq!(url, format!("http://vod.example/2/ep-{}.ts", next.start_s));
+        assert_eq!(shell.view().timeshift.unwrap().programme.as_ref(), Some(&next));
+    } else {
+        assert_eq!(url, "udp://@239.255.0.2:5000", "{next:?} is on air: live");
+        assert_eq!(shell.view().timeshift, None);
+    }
+}
+
+#[test]
+fn a_vod_programme_without_catchup_id_is_not_played_from_the_archive() {
+    let (mut shell, guide, _dir) = vod_shell(2 * 3600 + 600);
+    let now_s = shell.now().utc_ms / 1000;
+    let (past, _) = programmes(&guide, &channel1(&shell), now_s);
+    assert!(!past.is_empty());
+    focus_past(&mut shell, 1);
+    let fx = shell.press(Action::Ok);
+    if let Some((url, _, _)) = play_of(&fx) {
+        assert!(
+            !url.contains("vod.example"),
+            "no archive URL without an id: {url}"
+        );
+    }
+    assert!(shell.view().timeshift.is_none_or(|t| !t.archive));
+}

@@ -108,6 +108,10 @@ fn ingest_reload_and_query() {
     let news = guide.now_next(&key("bbcone.uk"), SIX_PM).now.unwrap();
     let news_details = guide.details(&news).unwrap().unwrap();
     assert_eq!(news_details.catchup_id.as_deref(), Some("bbc-1800"));
+    // The id is also in the index in memory (for `vod` catch-up URLs), and only where given.
+    assert_eq!(guide.catchup_id(&news), Some("bbc-1800"));
+    assert_eq!(guide.catchup_id(&now), None);
+    assert_eq!(guide.index().catchup_ids().len(), 1);
     assert_eq!(news_details.rating[0].value, "TV-G");
     let eastenders = guide.now_next(&key("bbcone.uk"), SIX_PM + 3700).now.unwrap();
     assert_eq!(eastenders.title, "EastEnders", "the first title wins");
@@ -592,4 +596,37 @@ fn missing_details_file_still_loads_the_grid() {
     assert_eq!(now.title, "BBC News at Six");
     assert!(matches!(now.origin, ListingOrigin::Index(_)));
     assert!(guide.details(&now).unwrap().is_none());
+}
+
+/// A `catchup-id` longer than the index keeps is dropped with a warning (a cut id would name
+/// another programme); the programme stays, and a normal id beside it is kept.
+#[test]
+fn an_overlong_catchup_id_is_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(zapbox::guide::catchup_ids::MAX_CATCHUP_ID_LEN + 1);
+    let xml = format!(
+        "<tv><channel id=\"a\"><display-name>A</display-name></channel>\
+         <programme start=\"20261122180000 +0000\" stop=\"20261122190000 +0000\" channel=\"a\" catchup-id=\"{long}\"><title>Long</title></programme>\
+         <programme start=\"20261122190000 +0000\" stop=\"20261122200000 +0000\" channel=\"a\" catchup-id=\" ep-19 \"><title>Short</title></programme></tv>"
+    );
+    let file = dir.path().join("guide.xml");
+    std::fs::write(&file, xml).unwrap();
+    let report = ingest_into(
+        &dir.path().join("index"),
+        &[GuideSource::new(file.to_string_lossy())],
+    );
+    assert_eq!(report.programmes, 2, "{}", messages(&report));
+    assert!(
+        messages(&report).contains("catchup-id longer than"),
+        "{}",
+        messages(&report)
+    );
+    let guide = Guide::all_channels(load(&dir.path().join("index")));
+    let [first, second] = guide.window(&key("a"), SIX_PM, SIX_PM + 7200)[..] else {
+        panic!("two programmes")
+    };
+    assert_eq!(
+        (guide.catchup_id(&first), guide.catchup_id(&second)),
+        (None, Some("ep-19"))
+    );
 }

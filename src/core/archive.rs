@@ -23,6 +23,11 @@
 //! or a failure stops that clock, and a failure after the picture advanced continues at once from
 //! where it stood (an archive piece that ended, a dropped connection) instead of a retry.
 //!
+//! A `vod` archive (a template naming only the guide's `{catchup-id}`) cannot be asked from a
+//! time: it plays whole programmes, those the guide gives an id, from their start. Skips are
+//! refused with a notice, PLAY after PAUSE resumes the paused request where it stands, and the
+//! end of a piece continues with the next programme (live once that is on air).
+//!
 //! Times here are as the guide shows them (the channel's `tvg-shift` applied); the template
 //! engine takes the shift and the `catchup-correction` off for the provider.
 
@@ -93,12 +98,21 @@ impl Core {
         let paused = archive.paused;
         let position = archive.position_ms(now);
         let bar = self.timeshift_bar_shown();
+        // A `vod` archive plays whole programmes: it cannot be asked from another time.
+        let whole = !self.tune_catchup().is_some_and(|c| c.seekable());
         match action {
             Action::Pause | Action::PlayPause if !paused => self.archive_pause(fx, now),
+            Action::Play | Action::PlayPause | Action::Pause if paused && whole => {
+                self.archive_resume(fx, now)
+            }
             Action::Play | Action::PlayPause | Action::Pause if paused => {
                 self.archive_seek(position, fx, now)
             }
             Action::Stop | Action::Back => self.archive_to_live(fx),
+            Action::Left | Action::Right | Action::Digit(_) if bar && whole => {
+                let why = "This archive plays whole programmes: it cannot skip inside one";
+                self.show_notice(Notice::Problem(why.into()), fx);
+            }
             Action::Left if bar => self.archive_seek(position + SKIP_LEFT_MS, fx, now),
             Action::Right if bar => self.archive_seek(position + SKIP_RIGHT_MS, fx, now),
             Action::Digit(d) if bar => {
@@ -110,6 +124,12 @@ impl Core {
             _ => return false,
         }
         true
+    }
+
+    /// The catch-up of the tuned channel.
+    fn tune_catchup(&self) -> Option<&crate::lineup::Catchup> {
+        let tune = self.tune.as_ref()?;
+        self.lineup.by_key(&tune.channel)?.catchup.as_ref()
     }
 
     /// Plays `key` from its archive at `start_s` (guide time): OK on a past programme in the
@@ -185,7 +205,17 @@ impl Core {
         let kept = catchup
             .oldest_start(now_s)
             .is_none_or(|oldest| programme.start_s >= oldest);
-        aired && kept && catchup.seekable()
+        if !(aired && kept) {
+            return false;
+        }
+        if catchup.needs_catchup_id() {
+            // Only the programmes the guide gives an id can be asked for.
+            return self
+                .listings()
+                .and_then(|g| g.programme_at(key, programme.start_s))
+                .is_some_and(|(p, id)| p.start_s == programme.start_s && id.is_some());
+        }
+        catchup.seekable()
     }
 
     /// The player's first frame of an archive request: the position's clock starts.
@@ -223,9 +253,16 @@ impl Core {
         };
         let played = archive.since_ms.is_some();
         archive.freeze(now);
+        let from_ms = archive.from_ms;
         if played {
-            let position = archive.from_ms;
-            self.archive_seek(position, fx, now);
+            // A whole-programme archive cannot go on inside the programme: the next one follows.
+            let whole = !self.tune_catchup().is_some_and(|c| c.seekable());
+            let next = whole
+                .then(|| self.tune.as_ref().map(|t| t.channel.clone()))
+                .flatten()
+                .and_then(|key| self.listings()?.programme_at(&key, from_ms.div_euclid(1000)))
+                .map(|(p, _)| p.stop_s.saturating_mul(1000));
+            self.archive_seek(next.unwrap_or(from_ms), fx, now);
         }
         played
     }
@@ -326,6 +363,21 @@ impl Core {
         self.show_bar(fx);
     }
 
+    /// Plays a paused whole-programme archive on where it stands (it cannot be asked from
+    /// there): the player resumes the paused request.
+    fn archive_resume(&mut self, fx: &mut Vec<Effect>, now: Now) {
+        let Some(tune) = self.tune.as_mut() else { return };
+        let Some(archive) = tune.archive.as_mut() else {
+            return;
+        };
+        archive.paused = false;
+        archive.since_ms = Some(now.monotonic_ms);
+        fx.push(Effect::Player(PlayerCommand::Resume {
+            request: tune.request,
+        }));
+        self.show_bar(fx);
+    }
+
     /// Plays the archive from `target_ms` (guide time) under a new request; live when that is
     /// (nearly) now.
     fn archive_seek(&mut self, target_ms: i64, fx: &mut Vec<Effect>, now: Now) {
@@ -381,24 +433,43 @@ impl Core {
         if target_ms >= now.utc_ms - LIVE_WITHIN_MS {
             return Err(Refusal::Live);
         }
-        let granularity = i64::from(catchup.granularity_s().max(1));
-        let mut start = target_ms.div_euclid(1000).div_euclid(granularity) * granularity;
-        if let Some(oldest) = catchup.oldest_start(now_s)
-            && start < oldest
-        {
-            start = (oldest + OLDEST_MARGIN_S).div_euclid(granularity) * granularity + granularity;
+        let (start, end, catchup_id) = if catchup.seekable() {
+            let granularity = i64::from(catchup.granularity_s().max(1));
+            let mut start = target_ms.div_euclid(1000).div_euclid(granularity) * granularity;
+            if let Some(oldest) = catchup.oldest_start(now_s)
+                && start < oldest
+            {
+                start = (oldest + OLDEST_MARGIN_S).div_euclid(granularity) * granularity + granularity;
+            }
+            let (end, id) = match self.listings().and_then(|g| g.programme_at(key, start)) {
+                Some((p, id)) => (p.stop_s, id),
+                None => (start + PIECE_WITHOUT_GUIDE_S, None),
+            };
+            (start, end.max(start + granularity), id)
+        } else {
+            // Whole programmes only (`vod`): the one at the target, from its start, once aired.
+            let (p, id) = self
+                .listings()
+                .and_then(|g| g.programme_at(key, target_ms.div_euclid(1000)))
+                .ok_or_else(|| {
+                    Refusal::Other(format!("{}: the guide has no programme then", channel.name))
+                })?;
+            if p.stop_s > now_s {
+                return Err(Refusal::Live);
+            }
+            (p.start_s, p.stop_s, id)
+        };
+        if catchup.needs_catchup_id() && catchup_id.is_none() {
+            let why = format!("{}: the guide gives this programme no catchup-id", channel.name);
+            return Err(Refusal::Other(why));
         }
-        let end = self
-            .listings()
-            .and_then(|g| g.now_next(key, start).0)
-            .map_or(start + PIECE_WITHOUT_GUIDE_S, |p| p.stop_s);
-        let duration = u32::try_from((end - start).max(granularity)).unwrap_or(u32::MAX);
+        let duration = u32::try_from(end - start).unwrap_or(u32::MAX);
         let request = ArchiveRequest {
             start,
             duration_s: duration,
             now: now_s,
             guide_shift_s: i64::from(channel.guide_shift_minutes) * 60,
-            catchup_id: None,
+            catchup_id: catchup_id.as_deref(),
         };
         let url = catchup
             .archive_url(&request, &self.settings.zone)

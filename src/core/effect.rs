@@ -68,6 +68,11 @@ pub enum PlayerCommand {
     Pause {
         request: RequestId,
     },
+    /// Play on a paused request where it stands (an archive that cannot be asked from a given
+    /// time: `vod` catch-up). Sources that can be asked from a time resume with a new `Play`.
+    Resume {
+        request: RequestId,
+    },
     /// A new hot set without a zap (expiry, budget, refusals).
     Hot {
         channels: Vec<HotChannel>,

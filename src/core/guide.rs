@@ -68,6 +68,17 @@ impl GuideQuery<'_> {
         )
     }
 
+    /// The programme of `key` on at `at_s` with its `catchup-id` (`None` when it has none).
+    pub(super) fn programme_at(
+        &self,
+        key: &ChannelKey,
+        at_s: i64,
+    ) -> Option<(ProgrammeView, Option<String>)> {
+        let on = self.0.now_next(key, at_s).now?;
+        let id = self.0.catchup_id(&on).map(str::to_owned);
+        Some((ProgrammeView::from(&on), id))
+    }
+
     /// Programmes of `key` overlapping `[from_s, to_s)`.
     pub(super) fn window(&self, key: &ChannelKey, from_s: i64, to_s: i64) -> Vec<ProgrammeView> {
         self.0

@@ -133,6 +133,19 @@ impl Archive {
     }
 }
 
+impl Archive {
+    /// Answers `/ep-<start>.ts`, a `vod` request for the guide programme whose `catchup-id` is
+    /// `ep-<start>` (the demo guide's half-hour programmes): the programme from its start, as
+    /// much of it as one request serves ([`MAX_SECONDS`]). `None` (404) for another name, a
+    /// programme not yet ended or older than [`KEEP_SECONDS`].
+    pub fn route_vod(&self, name: &str, now_s: u64) -> Option<Vec<u8>> {
+        let start: u64 = name.strip_suffix(".ts")?.strip_prefix("ep-")?.parse().ok()?;
+        let ended = start + super::guide::PROGRAMME_SECONDS <= now_s;
+        let kept = start >= now_s.saturating_sub(KEEP_SECONDS);
+        (ended && kept).then(|| self.serve(start, super::guide::PROGRAMME_SECONDS))
+    }
+}
+
 /// PTS of the PES that starts in `packet`, if it has one.
 pub fn pes_pts(packet: &[u8; TS_PACKET_SIZE]) -> Option<u64> {
     let p = TsPacket::from_array(packet)?;

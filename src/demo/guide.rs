@@ -15,8 +15,13 @@ pub(super) const SHOWS: &[&str] = &[
     "Late Night Tones",
 ];
 
-/// XMLTV for `channels` (id, display name) covering `now_unix_s` - 3 h .. + 24 h.
-pub fn xmltv(channels: &[(String, String)], now_unix_s: i64) -> String {
+/// Length of every demo programme.
+pub(super) const PROGRAMME_SECONDS: u64 = 1800;
+
+/// XMLTV for `channels` (id, display name) covering `now_unix_s` - 3 h .. + 24 h. The
+/// programmes of channel `vod` (0-based) carry a `catchup-id`, `ep-<start>`, for its `vod`
+/// archive.
+pub fn xmltv(channels: &[(String, String)], now_unix_s: i64, vod: usize) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tv generator-info-name=\"zapbox demo\">\n",
     );
@@ -26,15 +31,20 @@ pub fn xmltv(channels: &[(String, String)], now_unix_s: i64) -> String {
             "  <channel id=\"{id}\"><display-name>{name}</display-name></channel>"
         );
     }
-    let half_hour = 1800;
+    let half_hour = PROGRAMME_SECONDS as i64;
     let first = (now_unix_s - 3 * 3600) / half_hour * half_hour;
     for (c, (id, name)) in channels.iter().enumerate() {
         for slot in 0..54 {
             let start = first + slot * half_hour;
             let title = SHOWS[(slot as usize + c) % SHOWS.len()];
+            let catchup_id = if c == vod {
+                format!(" catchup-id=\"ep-{start}\"")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 xml,
-                "  <programme start=\"{}\" stop=\"{}\" channel=\"{id}\"><title>{title}</title><desc>{title} on {name}: a demo programme.</desc></programme>",
+                "  <programme start=\"{}\" stop=\"{}\" channel=\"{id}\"{catchup_id}><title>{title}</title><desc>{title} on {name}: a demo programme.</desc></programme>",
                 xmltv_time(start),
                 xmltv_time(start + half_hour)
             );

@@ -7,6 +7,7 @@
 //!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
 //!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 + segments,
 //!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
+//!              /vod/2/ep-<start>.ts (channel 2's `vod` archive: a guide programme by its catchup-id)
 //!  channel 6 carries English DVB subtitles, German teletext subtitles and CC1 captions (see `subtitled`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
@@ -42,6 +43,8 @@ const PORT: u16 = 5000;
 pub const SUBTITLED_CHANNEL: u32 = 6;
 /// The channel whose past the headend's archive serves.
 const ARCHIVE_CHANNEL: u32 = 1;
+/// The channel whose past programmes the headend serves by their guide `catchup-id` (`vod`).
+pub const VOD_CHANNEL: u32 = 2;
 
 /// How the headend is built.
 #[derive(Debug, Clone)]
@@ -67,6 +70,7 @@ pub struct Headend {
     hls: Arc<hls::HlsChannel>,
     http: HttpServer,
     archive: Option<Arc<archive::Archive>>,
+    vod: Option<Arc<archive::Archive>>,
     pub channels: Vec<DemoChannel>,
 }
 
@@ -112,17 +116,20 @@ impl Headend {
             .collect();
         let guide = Arc::new(guide_text(&names));
         let archive = archive::Archive::new(loops[0].clone(), loops[0].tables()).map(Arc::new);
+        let vod_loop = &loops[VOD_CHANNEL as usize - 1];
+        let vod = archive::Archive::new(vod_loop.clone(), vod_loop.tables()).map(Arc::new);
         // The playlist names the server's own address, known once it listens.
         let lineup = Arc::new(std::sync::OnceLock::<String>::new());
         let served = lineup.clone();
         let origin = hls.clone();
         let logged = archive.clone();
+        let vod_logged = vod.clone();
         let router: http::Router = Arc::new(move |path: &str| {
             route(
                 path,
                 &origin,
                 &guide,
-                archive.as_deref(),
+                [archive.as_deref(), vod.as_deref()],
                 served.get().map(String::as_str),
             )
         });
@@ -146,6 +153,7 @@ impl Headend {
             hls,
             http,
             archive: logged,
+            vod: vod_logged,
             channels,
         };
         let _ = lineup.set(headend.playlist());
@@ -157,8 +165,14 @@ impl Headend {
         self.archive.as_ref().map(|a| a.served()).unwrap_or_default()
     }
 
+    /// The `vod` requests served lately (channel 2's programmes by catchup-id), oldest first.
+    pub fn vod_served(&self) -> Vec<archive::Served> {
+        self.vod.as_ref().map(|a| a.served()).unwrap_or_default()
+    }
+
     /// The lineup as an extended M3U playlist. Channel 1 has a catch-up archive
-    /// (`catchup="default"`, one day, `/archive/1/{utc}-{duration}.ts` on the HTTP server).
+    /// (`catchup="default"`, one day, `/archive/1/{utc}-{duration}.ts` on the HTTP server);
+    /// channel 2 a `vod` one (`/vod/2/{catchup-id}.ts`, the guide giving each programme its id).
     pub fn playlist(&self) -> String {
         let base = self.http.base_url();
         let mut m3u = format!("#EXTM3U url-tvg=\"{base}/guide.xml\"\n");
@@ -166,6 +180,11 @@ impl Headend {
             let catchup = if c.number == ARCHIVE_CHANNEL {
                 format!(
                     " catchup=\"default\" catchup-days=\"1\" catchup-source=\"{base}/archive/{}/{{utc}}-{{duration}}.ts\"",
+                    c.number
+                )
+            } else if c.number == VOD_CHANNEL {
+                format!(
+                    " catchup=\"vod\" catchup-days=\"1\" catchup-source=\"{base}/vod/{}/{{catchup-id}}.ts\"",
                     c.number
                 )
             } else {
@@ -217,7 +236,7 @@ fn tvg_id(name: &str) -> String {
 }
 
 fn guide_text(channels: &[(String, String)]) -> String {
-    guide::xmltv(channels, unix_now() as i64)
+    guide::xmltv(channels, unix_now() as i64, VOD_CHANNEL as usize - 1)
 }
 
 fn unix_now() -> u64 {
@@ -230,11 +249,14 @@ fn route(
     path: &str,
     hls: &hls::HlsChannel,
     guide: &str,
-    archive: Option<&archive::Archive>,
+    [archive, vod]: [Option<&archive::Archive>; 2],
     lineup: Option<&str>,
 ) -> Option<Body> {
     if let Some(name) = path.strip_prefix(&format!("/archive/{ARCHIVE_CHANNEL}/")) {
         return Some(Body::new("video/mp2t", archive?.route(name, unix_now())?));
+    }
+    if let Some(name) = path.strip_prefix(&format!("/vod/{VOD_CHANNEL}/")) {
+        return Some(Body::new("video/mp2t", vod?.route_vod(name, unix_now())?));
     }
     match path {
         "/lineup.m3u" => Some(Body::new("audio/x-mpegurl", lineup?.as_bytes().to_vec())),

@@ -87,9 +87,15 @@ pub fn write_guide(out: &mut dyn Write, channels: usize, start_s: i64, days: i64
         while t < end {
             let length = LENGTHS_MIN[k % LENGTHS_MIN.len()] * 60;
             let title = title((k * 7 + c) % (super::guide::SHOWS.len() + MORE_TITLES.len()));
+            // Channel 2's programmes name their episode for a `vod` archive.
+            let catchup_id = if c == 1 {
+                format!(" catchup-id=\"ep-{t}\"")
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "<programme start=\"{}\" stop=\"{}\" channel=\"ch{}.demo\"><title>{title}</title><desc>{title}: episode {} of a generated series, for the guide on channel {}.</desc><category>{}</category></programme>",
+                "<programme start=\"{}\" stop=\"{}\" channel=\"ch{}.demo\"{catchup_id}><title>{title}</title><desc>{title}: episode {} of a generated series, for the guide on channel {}.</desc><category>{}</category></programme>",
                 super::guide::xmltv_time(t),
                 super::guide::xmltv_time(t + length),
                 c + 1,

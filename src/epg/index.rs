@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The on-disk index: `guide.idx` (header, channels, 12-byte slots, title table, CRC-32),
+//! The on-disk index: `guide.idx` (header, channels, 12-byte slots, title table, the
+//! programmes' `catchup-id` table, CRC-32),
 //! loaded whole at boot in one read into the model's `crate::guide::GuideIndex`, plus
 //! `details-<tag>.bin` / `.off`, which are only opened (they become its details source).
 //!
@@ -9,14 +10,18 @@
 //! and the grid still loads. Every length read from disk is checked before it is used.
 
 use super::details::DetailsFiles;
-use crate::guide::{GuideIndex, IndexChannel, Slot, Titles, UtcSeconds};
+use crate::guide::{CatchupIds, GuideIndex, IndexChannel, Slot, Titles, UtcSeconds};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Name of the grid file inside the index directory.
 pub const INDEX_FILE: &str = "guide.idx";
-const MAGIC: &[u8; 8] = b"ZAPEPG\0\x01";
+/// Version 2 added the `catchup-id` table after the titles.
+const MAGIC: &[u8; 8] = b"ZAPEPG\0\x02";
+/// Version 1, still read (as an index without `catchup-id`s) so a box keeps its guide over an
+/// update until the next ingest.
+const MAGIC_V1: &[u8; 8] = b"ZAPEPG\0\x01";
 const NO_TIME: i64 = i64::MIN;
 
 /// Why an index could not be loaded; messages say what to do.
@@ -55,6 +60,7 @@ pub fn write_index(
     channels: &[IndexChannel],
     slots: impl ExactSizeIterator<Item = Slot>,
     titles: &Titles,
+    catchup_ids: &CatchupIds,
 ) -> io::Result<()> {
     let final_path = dir.join(INDEX_FILE);
     let tmp = crate::system::atomic::temp_path(&final_path)?;
@@ -76,6 +82,7 @@ pub fn write_index(
             w.write_all(&o.to_le_bytes())?;
         }
         w.write_all(text.as_bytes())?;
+        write_catchup_ids(&mut w, catchup_ids)?;
         let crc = w.crc.sum();
         let mut out = w.inner.into_inner().map_err(io::IntoInnerError::into_error)?;
         out.write_all(&crc.to_le_bytes())?;
@@ -106,6 +113,25 @@ fn write_header(
         w.write_all(&n.to_le_bytes())?;
     }
     Ok(())
+}
+
+/// The `catchup-id` section: pair count, id count, text length, the (programme, id) pairs,
+/// the id offsets and text.
+fn write_catchup_ids(w: &mut impl Write, table: &CatchupIds) -> io::Result<()> {
+    let (entries, ids) = table.parts();
+    let (offsets, text) = ids.parts();
+    for n in [entries.len(), ids.len(), text.len()] {
+        let n = u32::try_from(n).map_err(|_| io::Error::other("guide too large for the index format"))?;
+        w.write_all(&n.to_le_bytes())?;
+    }
+    for (programme, id) in entries {
+        w.write_all(&programme.to_le_bytes())?;
+        w.write_all(&id.to_le_bytes())?;
+    }
+    for o in offsets {
+        w.write_all(&o.to_le_bytes())?;
+    }
+    w.write_all(text.as_bytes())
 }
 
 fn write_channel(w: &mut impl Write, c: &IndexChannel) -> io::Result<()> {
@@ -179,7 +205,7 @@ pub fn load(dir: &Path) -> Result<GuideIndex, IndexError> {
     if crc.len() != 4 || check.sum().to_le_bytes() != crc {
         return Err(damaged("checksum mismatch"));
     }
-    let (header, channels, slots, titles) = parse(body).map_err(damaged)?;
+    let (header, channels, slots, titles, catchup_ids) = parse(body).map_err(damaged)?;
     let details = open_details(dir, &header, slots.len());
     Ok(GuideIndex::from_parts(
         channels,
@@ -187,14 +213,16 @@ pub fn load(dir: &Path) -> Result<GuideIndex, IndexError> {
         titles,
         details.map(|d| Box::new(d) as Box<dyn crate::guide::DetailsSource>),
         header.built_at,
-    ))
+    )
+    .with_catchup_ids(catchup_ids))
 }
 
-type Parsed = (IndexHeader, Vec<IndexChannel>, Vec<Slot>, Titles);
+type Parsed = (IndexHeader, Vec<IndexChannel>, Vec<Slot>, Titles, CatchupIds);
 
 fn parse(body: &[u8]) -> Result<Parsed, &'static str> {
     let mut r = Bytes(body);
-    if r.take(8)? != MAGIC {
+    let version = r.take(8)?;
+    if version != MAGIC && version != MAGIC_V1 {
         return Err("not a zapbox guide index, or another version");
     }
     let details_tag = r.string()?;
@@ -221,12 +249,40 @@ fn parse(body: &[u8]) -> Result<Parsed, &'static str> {
         .collect();
     let text = String::from_utf8(r.take(text_len as usize)?.to_vec()).map_err(|_| "title text")?;
     let titles = Titles::from_parts(offsets, text).ok_or("title table")?;
+    let catchup_ids = if version == MAGIC {
+        read_catchup_ids(&mut r, slot_count)?
+    } else {
+        CatchupIds::default()
+    };
+    if !r.0.is_empty() {
+        return Err("trailing bytes");
+    }
     let header = IndexHeader {
         details_tag,
         details_len,
         built_at,
     };
-    Ok((header, channels, slots, titles))
+    Ok((header, channels, slots, titles, catchup_ids))
+}
+
+fn read_catchup_ids(r: &mut Bytes<'_>, slot_count: u32) -> Result<CatchupIds, &'static str> {
+    let [entry_count, id_count, text_len] = [r.u32()?, r.u32()?, r.u32()?];
+    let entries: Vec<(u32, u32)> = r
+        .take((entry_count as usize).checked_mul(8).ok_or("truncated")?)?
+        .chunks_exact(8)
+        .map(|c| (u32_at(c, 0), u32_at(c, 4)))
+        .collect();
+    if entries.last().is_some_and(|&(p, _)| p >= slot_count) {
+        return Err("catchup-id programme");
+    }
+    let offsets = r
+        .take((id_count as usize + 1) * 4)?
+        .chunks_exact(4)
+        .map(|c| u32_at(c, 0))
+        .collect();
+    let text = String::from_utf8(r.take(text_len as usize)?.to_vec()).map_err(|_| "catchup-id text")?;
+    let ids = Titles::from_parts(offsets, text).ok_or("catchup-id table")?;
+    CatchupIds::from_parts(entries, ids).ok_or("catchup-id order")
 }
 
 fn read_channel(r: &mut Bytes<'_>, slot_count: u32) -> Result<IndexChannel, &'static str> {

@@ -8,6 +8,7 @@
 //! so the model never opens a file itself.
 
 use super::UtcSeconds;
+use super::catchup_ids::CatchupIds;
 use super::details::Details;
 use super::titles::Titles;
 use std::collections::HashMap;
@@ -64,6 +65,8 @@ pub struct GuideIndex {
     by_id: HashMap<String, u32>,
     slots: Vec<Slot>,
     titles: Titles,
+    /// The programmes' `catchup-id`s (for `vod` catch-up templates).
+    catchup_ids: CatchupIds,
     details: Option<Box<dyn DetailsSource>>,
     /// When the index was built (as the builder was told), for "guide from …" notices.
     built_at: Option<UtcSeconds>,
@@ -88,9 +91,26 @@ impl GuideIndex {
             by_id,
             slots,
             titles,
+            catchup_ids: CatchupIds::default(),
             details,
             built_at,
         }
+    }
+
+    /// The index with the programmes' `catchup-id`s.
+    pub fn with_catchup_ids(mut self, ids: CatchupIds) -> Self {
+        self.catchup_ids = ids;
+        self
+    }
+
+    /// The `catchup-id` of programme `id` (from the XMLTV), if it has one.
+    pub fn catchup_id(&self, id: ProgrammeId) -> Option<&str> {
+        self.catchup_ids.get(id)
+    }
+
+    /// All programmes' `catchup-id`s (for writing).
+    pub fn catchup_ids(&self) -> &CatchupIds {
+        &self.catchup_ids
     }
 
     /// All guide channels, in index order.

@@ -19,6 +19,7 @@
 //! [`DetailsSource`] the loader gives the index. It depends only on `crate::lineup` and
 //! `crate::mpegts` (`tests/purity.rs` enforces it).
 
+pub mod catchup_ids;
 pub mod details;
 pub mod fold;
 pub mod index;
@@ -27,6 +28,7 @@ pub mod matching;
 pub mod query;
 pub mod titles;
 
+pub use catchup_ids::CatchupIds;
 pub use details::{Details, EpisodeNum, Rating};
 pub use fold::fold;
 pub use index::{DetailsSource, GuideIndex, IndexChannel, ProgrammeId, Slot};

@@ -219,6 +219,14 @@ impl Guide {
         }
     }
 
+    /// The `catchup-id` of a listing (the XMLTV programme's, or the live stream's details').
+    pub fn catchup_id<'b>(&'b self, listing: &Listing<'b>) -> Option<&'b str> {
+        match listing.origin {
+            ListingOrigin::Index(id) => self.index.catchup_id(id),
+            ListingOrigin::Live(details) => details.catchup_id.as_deref(),
+        }
+    }
+
     /// Forgets programmes that ended at or before `before`.
     pub fn expire(&mut self, before: UtcSeconds) {
         // Shifts differ per channel; the largest one decides what may still be needed.
@@ -228,6 +236,11 @@ impl Guide {
 }
 
 impl<'a> Listings<'a> {
+    /// The `catchup-id` of a listing (see [`Guide::catchup_id`]).
+    pub fn catchup_id(&self, listing: &Listing<'a>) -> Option<&'a str> {
+        self.guide.catchup_id(listing)
+    }
+
     fn live(&self, key: &ChannelKey) -> Option<&'a LiveChannel> {
         self.live?.channel(key)
     }

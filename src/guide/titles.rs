@@ -65,12 +65,22 @@ impl Titles {
     }
 }
 
-/// Hands out one number per distinct title while ingesting.
-#[derive(Debug, Default)]
+/// Hands out one number per distinct title (or other guide string kept in memory, such as the
+/// `catchup-id`s) while ingesting, within a cap on what the distinct strings cost.
+#[derive(Debug)]
 pub struct Interner {
     numbers: HashMap<Box<str>, u32>,
-    /// Cost of all distinct titles so far: their bytes and [`TITLE_COST`] each.
+    /// Cost of all distinct strings so far: their bytes and [`TITLE_COST`] each.
     bytes: usize,
+    /// Most that cost may reach.
+    cap: usize,
+}
+
+impl Default for Interner {
+    /// The titles' interner: capped at [`MAX_TITLE_BYTES`].
+    fn default() -> Self {
+        Self::with_cap(MAX_TITLE_BYTES)
+    }
 }
 
 /// Most bytes of distinct titles in one index, each title counted with [`TITLE_COST`]: a real
@@ -83,14 +93,24 @@ pub const MAX_TITLE_BYTES: usize = 16 << 20;
 pub const TITLE_COST: usize = 64;
 
 impl Interner {
-    /// The number of `title`, adding it when new; `None` when a new title would pass
-    /// [`MAX_TITLE_BYTES`] (text plus [`TITLE_COST`] per title).
+    /// An interner whose distinct strings may cost at most `cap` bytes (text plus
+    /// [`TITLE_COST`] each).
+    pub fn with_cap(cap: usize) -> Self {
+        Self {
+            numbers: HashMap::new(),
+            bytes: 0,
+            cap,
+        }
+    }
+
+    /// The number of `title`, adding it when new; `None` when a new title would pass the cap
+    /// ([`MAX_TITLE_BYTES`] for titles; text plus [`TITLE_COST`] per title).
     pub fn intern(&mut self, title: &str) -> Option<u32> {
         if let Some(&n) = self.numbers.get(title) {
             return Some(n);
         }
         let cost = title.len() + TITLE_COST;
-        if self.bytes + cost > MAX_TITLE_BYTES {
+        if self.bytes + cost > self.cap {
             return None;
         }
         let n = u32::try_from(self.numbers.len()).ok()?;
@@ -180,5 +200,14 @@ mod tests {
         );
         assert_eq!(Titles::from_parts(vec![0, 9], "News".into()), None);
         assert_eq!(Titles::from_parts(vec![0, 1], "é".into()), None);
+    }
+
+    #[test]
+    fn the_cap_counts_each_distinct_string_with_its_cost() {
+        let mut i = Interner::with_cap(2 * (4 + TITLE_COST));
+        assert_eq!(i.intern("ep-1"), Some(0));
+        assert_eq!(i.intern("ep-2"), Some(1));
+        assert_eq!(i.intern("ep-3"), None, "a third distinct string passes the cap");
+        assert_eq!(i.intern("ep-1"), Some(0), "a known one costs nothing more");
     }
 }

@@ -159,6 +159,11 @@ impl Engine {
                 start,
             } => self.play(request, &channel, &source, &hot, start),
             PlayerCommand::Pause { request } => self.pause(request),
+            PlayerCommand::Resume { request } => {
+                if let Some(session) = self.session.as_ref().filter(|s| s.request == request) {
+                    session.resume();
+                }
+            }
             PlayerCommand::Hot { channels } => {
                 let live = self.session.as_ref().and_then(|s| s.tap);
                 self.set_hot(live, &channels);

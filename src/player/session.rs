@@ -173,6 +173,13 @@ impl Session {
         }
     }
 
+    /// Plays a paused pipeline on from where it stands (`PlayerCommand::Resume`).
+    pub fn resume(&self) {
+        if let Some(pipeline) = &self.pipeline {
+            let _ = pipeline.set_state(gst::State::Playing);
+        }
+    }
+
     /// Switches to audio stream `track`, keeping the video stream(s).
     pub fn select_audio(&self, track: &str) {
         let Some(collection) = self.collection.lock().ok().and_then(|c| c.clone()) else {

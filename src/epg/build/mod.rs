@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! Builds an index directory from parsed guide data: each source's channels and programmes
 //! come in through a [`SourceSink`], descriptions go straight to the details file, and only a
-//! 24-byte record per programme (plus each distinct title once) stays in memory until
+//! 32-byte record per programme (plus each distinct title and `catchup-id` once) stays in
+//! memory until
 //! [`IndexBuilder::finish`] sorts, cleans and writes the grid.
 //!
 //! Touches only files in the index directory. Takes the time to expire against as an
@@ -16,9 +17,10 @@ use super::details::DetailsWriter;
 use super::filter::LineupFilter;
 use super::index::{IndexHeader, details_paths, write_index};
 use super::{UtcSeconds, Warning};
+use crate::guide::catchup_ids::MAX_CATCHUP_ID_BYTES;
 use crate::guide::details::NO_DETAILS;
 use crate::guide::titles::Interner;
-use crate::guide::{IndexChannel, Slot};
+use crate::guide::{CatchupIds, IndexChannel, Slot};
 use crate::system::atomic::{remove_stale_temps, temp_path};
 use resolve::{Issue, Rec, resolve};
 use std::collections::HashMap;
@@ -82,6 +84,7 @@ pub struct IndexBuilder {
     numbers: HashMap<String, u32>,
     recs: Vec<Rec>,
     titles: Interner,
+    catchup_ids: Interner,
     sources: Vec<SourceInfo>,
     warnings: Vec<Warning>,
     expired: u64,
@@ -110,6 +113,7 @@ impl IndexBuilder {
             numbers: HashMap::new(),
             recs: Vec::new(),
             titles: Interner::default(),
+            catchup_ids: Interner::with_cap(MAX_CATCHUP_ID_BYTES),
             sources: Vec::new(),
             warnings: Vec::new(),
             expired: 0,
@@ -213,7 +217,14 @@ impl IndexBuilder {
             title: r.title,
         });
         let titles = std::mem::take(&mut self.titles).into_titles();
-        write_index(&self.dir, &header, &self.channels, slots, &titles)?;
+        let entries = (self.recs.iter().enumerate())
+            .filter(|(_, r)| r.catchup_id != resolve::NO_CATCHUP_ID)
+            .map(|(i, r)| (i as u32, r.catchup_id))
+            .collect();
+        let ids = std::mem::take(&mut self.catchup_ids).into_titles();
+        let catchup_ids = CatchupIds::from_parts(entries, ids)
+            .ok_or_else(|| io::Error::other("catchup-id table out of order"))?;
+        write_index(&self.dir, &header, &self.channels, slots, &titles, &catchup_ids)?;
         remove_other_details(&self.dir, &self.tag);
         Ok(self.summary())
     }

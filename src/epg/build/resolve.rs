@@ -6,7 +6,7 @@
 //!
 //! Pure and in place: the only extra memory is one channel's programmes at a time.
 
-/// A programme while building: 24 bytes, so 1.2 million fit in about 29 MB.
+/// A programme while building: 32 bytes, so a million ([`super::MAX_PROGRAMMES`]) fit in 32 MB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Rec {
     /// Details offset (48 bits, all ones: none) and source number (16 bits).
@@ -16,7 +16,12 @@ pub(crate) struct Rec {
     pub duration: u32,
     pub channel: u32,
     pub title: u32,
+    /// Number of its `catchup-id`, or [`NO_CATCHUP_ID`].
+    pub catchup_id: u32,
 }
+
+/// [`Rec::catchup_id`] of a programme without one.
+pub(crate) const NO_CATCHUP_ID: u32 = u32::MAX;
 
 /// Duration of a programme without `stop` until the next one is known.
 pub(crate) const OPEN: u32 = u32::MAX;
@@ -168,6 +173,7 @@ mod tests {
             duration,
             channel,
             title: start,
+            catchup_id: NO_CATCHUP_ID,
         }
     }
 

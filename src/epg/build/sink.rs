@@ -3,7 +3,7 @@
 //! those the lineup matches), checks and shifts each programme's times, interns the title and
 //! appends the details. Warnings carry the source name and line, capped per source.
 
-use super::resolve::{OPEN, Rec};
+use super::resolve::{NO_CATCHUP_ID, OPEN, Rec};
 use super::{
     IndexBuilder, MAX_DETAILS_BYTES, MAX_DURATION_S, MAX_GUIDE_CHANNELS, MAX_PROGRAMMES,
     MAX_WARNINGS_PER_SOURCE, rfc3339,
@@ -13,6 +13,7 @@ use crate::epg::filter::{LineupFilter, Verdicts};
 use crate::epg::time::local_to_utc;
 use crate::epg::xmltv::{LOCAL_START, LOCAL_STOP, Programme, XmltvChannel, XmltvSink};
 use crate::guide::UtcSeconds;
+use crate::guide::catchup_ids::{MAX_CATCHUP_ID_BYTES, MAX_CATCHUP_ID_LEN};
 use crate::guide::titles::MAX_TITLE_BYTES;
 
 /// Receives one source's channels and programmes (see [`IndexBuilder::source`]).
@@ -44,6 +45,8 @@ pub struct SourceSink<'b> {
     channels_over_cap: u64,
     /// Whether the details file reached its cap.
     details_full: bool,
+    /// Whether the `catchup-id`s reached their cap.
+    catchup_ids_full: bool,
 }
 
 impl<'b> SourceSink<'b> {
@@ -73,6 +76,7 @@ impl<'b> SourceSink<'b> {
             over_cap: 0,
             channels_over_cap: 0,
             details_full: false,
+            catchup_ids_full: false,
         }
     }
 
@@ -245,6 +249,35 @@ impl<'b> SourceSink<'b> {
     }
 }
 
+impl SourceSink<'_> {
+    /// The number of the programme's `catchup-id`, kept in memory for `vod` catch-up URLs;
+    /// [`NO_CATCHUP_ID`] without one, or when it is too long or past the cap (with a warning;
+    /// the programme stays, and its details still hold the id).
+    fn catchup_id(&mut self, p: &Programme) -> u32 {
+        if p.catchup_id.is_empty() {
+            return NO_CATCHUP_ID;
+        }
+        if p.catchup_id.len() > MAX_CATCHUP_ID_LEN {
+            let message = format!("a catchup-id longer than {MAX_CATCHUP_ID_LEN} bytes; not kept");
+            self.push_warning(p.line, message);
+            return NO_CATCHUP_ID;
+        }
+        match self.builder.catchup_ids.intern(&p.catchup_id) {
+            Some(n) => n,
+            None => {
+                if !self.catchup_ids_full {
+                    self.catchup_ids_full = true;
+                    let message = format!(
+                        "more than {MAX_CATCHUP_ID_BYTES} bytes of distinct catchup-ids; later programmes have none"
+                    );
+                    self.push_warning(p.line, message);
+                }
+                NO_CATCHUP_ID
+            }
+        }
+    }
+}
+
 fn out_of_range(t: UtcSeconds) -> String {
     format!("time {t} is outside 1970–2106; skipped")
 }
@@ -307,6 +340,7 @@ impl XmltvSink for SourceSink<'_> {
             },
             None => crate::guide::details::NO_DETAILS,
         };
+        let catchup_id = self.catchup_id(p);
         self.kept += 1;
         self.builder.recs.push(Rec {
             details_source: Rec::pack(offset, self.source),
@@ -314,6 +348,7 @@ impl XmltvSink for SourceSink<'_> {
             duration,
             channel,
             title,
+            catchup_id,
         });
     }
 

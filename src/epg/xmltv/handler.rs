@@ -359,6 +359,7 @@ impl<'s, S: XmltvSink> Handler<'s, S> {
                 b"channel" => self.programme.channel.push_str(self.attr.trim()),
                 b"catchup-id" if !self.attr.trim().is_empty() => {
                     self.programme.details.push(TAG_CATCHUP_ID, self.attr.trim());
+                    self.programme.catchup_id.push_str(self.attr.trim());
                 }
                 _ => {}
             }

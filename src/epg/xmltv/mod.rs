@@ -50,6 +50,9 @@ pub struct Programme {
     /// Sub-title, description, categories, episode numbers, icon, ratings and `catchup-id`,
     /// already in the details file's record format ([`EncodedDetails::decode`] reads it).
     pub details: EncodedDetails,
+    /// The `catchup-id` attribute (trimmed; empty: none), also in `details`: the index keeps
+    /// it in memory for `vod` catch-up URLs.
+    pub catchup_id: String,
     /// Line of the `<programme>` tag, for warnings.
     pub line: u64,
     /// `start` or `stop` had no zone, or a zone name not known ([`LOCAL_START`], [`LOCAL_STOP`]):
@@ -69,6 +72,7 @@ impl Programme {
         self.channel.clear();
         self.title.clear();
         self.details.clear();
+        self.catchup_id.clear();
         self.start = 0;
         self.stop = None;
         self.local = 0;

@@ -162,6 +162,12 @@ impl Catchup {
         ending.iter().any(|s| t.contains(s))
     }
 
+    /// The template names the guide programme's `{catchup-id}`: only programmes the guide gives
+    /// one can be played.
+    pub fn needs_catchup_id(&self) -> bool {
+        self.template.contains("{catchup-id}")
+    }
+
     /// The archive can be entered at any time, not only at a programme's start (there is a
     /// time specifier besides `{catchup-id}`, and the mode is not `vod`).
     pub fn seekable(&self) -> bool {

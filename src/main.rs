@@ -89,6 +89,10 @@ enum Command {
         /// The pairing address the phone screen shows as a QR code (default: an example).
         #[arg(long)]
         pair_url: Option<String>,
+        /// How subtitle text is drawn, as the menu's subtitles page sets it:
+        /// size=small|medium|large,background=on|off,position=bottom|raised|top.
+        #[arg(long, default_value = "")]
+        subtitle_style: String,
     },
     /// Benchmarks.
     Bench {
@@ -360,9 +364,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             size,
             language,
             pair_url,
+            subtitle_style,
         }) => {
             let size = zapbox::cli::screenshot::parse_size(&size)?;
-            for path in zapbox::cli::screenshot::run(&screen, &out, size, &language, pair_url.as_deref())? {
+            let style = zapbox::cli::screenshot::parse_subtitle_style(&subtitle_style)?;
+            let looks = zapbox::cli::screenshot::Looks {
+                language: &language,
+                pair_url: pair_url.as_deref(),
+                subtitles: style,
+            };
+            for path in zapbox::cli::screenshot::run(&screen, &out, size, &looks)? {
                 println!("{}", path.display());
             }
             Ok(ExitCode::SUCCESS)

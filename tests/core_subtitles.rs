@@ -53,6 +53,7 @@ fn settings(enabled: bool, language: &str, hard_of_hearing: bool) -> Settings {
             enabled,
             language: language.into(),
             hard_of_hearing,
+            ..SubtitlePreferences::default()
         },
         ..Settings::default()
     }
@@ -265,4 +266,124 @@ fn subtitle_text_is_shown_only_for_the_chosen_track_and_cleared_on_a_change() {
         lines: vec![line],
     }));
     assert!(shell.view().subtitle_lines.is_empty());
+}
+
+/// The delays among `effects`' subtitle selections, with their tracks.
+fn delays(effects: &[Effect]) -> Vec<(String, i32)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Player(PlayerCommand::SelectSubtitle { track, delay_ms, .. }) => Some((
+                track.as_ref().map_or("off".to_string(), |t| t.id.clone()),
+                *delay_ms,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_subtitles_page_styles_them_and_the_delay_reaches_the_player() {
+    use zapbox::core::{SubtitlePosition, SubtitleSize, SubtitleStyle};
+    let mut shell = started(settings(true, "fra", false), SavedState::default());
+    assert_eq!(
+        delays(&report(&mut shell, french_tracks("t-"))),
+        [("t-889".to_string(), 0)]
+    );
+    assert_eq!(shell.view().subtitle_style, SubtitleStyle::default());
+    shell.press(Action::Menu);
+    let at = shell
+        .core
+        .menu_items(MenuPage::Main)
+        .iter()
+        .position(|l| l.item == MenuItem::SubtitleSettings)
+        .unwrap();
+    for _ in 0..at {
+        shell.press(Action::Down);
+    }
+    shell.press(Action::Ok);
+    let value = |shell: &Shell, item: MenuItem| {
+        let items = shell.core.menu_items(MenuPage::Subtitles);
+        items.into_iter().find(|l| l.item == item).unwrap().value
+    };
+    let go_to = |shell: &mut Shell, item: MenuItem| {
+        let zapbox::core::ScreenView::Menu(menu) = shell.view().screen else {
+            panic!("the menu is open");
+        };
+        let at = menu.items.iter().position(|l| l.item == item).unwrap();
+        for _ in 0..(at + menu.items.len() - menu.focus) % menu.items.len() {
+            shell.press(Action::Down);
+        }
+    };
+    go_to(&mut shell, MenuItem::SubtitleSize);
+    shell.press(Action::Right);
+    assert_eq!(
+        value(&shell, MenuItem::SubtitleSize),
+        MenuValue::SubtitleSize(SubtitleSize::Large)
+    );
+    go_to(&mut shell, MenuItem::SubtitleBackground);
+    shell.press(Action::Ok);
+    assert_eq!(
+        value(&shell, MenuItem::SubtitleBackground),
+        MenuValue::OnOff(false)
+    );
+    go_to(&mut shell, MenuItem::SubtitlePosition);
+    shell.press(Action::Left);
+    assert_eq!(
+        value(&shell, MenuItem::SubtitlePosition),
+        MenuValue::SubtitlePosition(SubtitlePosition::Top)
+    );
+    go_to(&mut shell, MenuItem::SubtitleDelay);
+    // Each step tells the player the new delay for the track shown, nothing else.
+    let effects = shell.press(Action::Right);
+    assert_eq!(delays(&effects), [("t-889".to_string(), 250)]);
+    for _ in 0..30 {
+        shell.press(Action::Right);
+    }
+    assert_eq!(
+        value(&shell, MenuItem::SubtitleDelay),
+        MenuValue::OffsetMs(5_000),
+        "stops at +5 s"
+    );
+    for _ in 0..60 {
+        shell.press(Action::Left);
+    }
+    assert_eq!(
+        value(&shell, MenuItem::SubtitleDelay),
+        MenuValue::OffsetMs(-5_000),
+        "and at -5 s"
+    );
+    for _ in 0..14 {
+        shell.press(Action::Right);
+    }
+    let style = shell.view().subtitle_style;
+    assert_eq!(
+        style,
+        SubtitleStyle {
+            size: SubtitleSize::Large,
+            background: false,
+            position: SubtitlePosition::Top,
+            delay_ms: -1_500,
+        }
+    );
+    let saved = shell.advance(2_000);
+    let Some(Effect::SaveState(state)) = saved.iter().find(|e| matches!(e, Effect::SaveState(_))) else {
+        panic!("the style is saved: {saved:?}");
+    };
+    assert_eq!(state.preferences.subtitle_style, Some(style));
+    // After a restart: the same look, and the delay goes with the track chosen at tune.
+    let mut shell = started(settings(true, "fra", false), (**state).clone());
+    assert_eq!(shell.view().subtitle_style, style);
+    assert_eq!(
+        delays(&report(&mut shell, french_tracks("r-"))),
+        [("r-889".to_string(), -1_500)]
+    );
+    // A state file edited by hand cannot push the delay beyond ±5 s.
+    let mut wild = (**state).clone();
+    wild.preferences.subtitle_style = Some(SubtitleStyle {
+        delay_ms: 60_000,
+        ..style
+    });
+    let shell = started(Settings::default(), wild);
+    assert_eq!(shell.view().subtitle_style.delay_ms, 5_000);
 }

@@ -123,6 +123,10 @@ fn main() {
             captions_live,
         ),
         (
+            "subtitles: the viewer's delay shows channel 6's DVB subtitles 2 s later",
+            subtitle_delay_live,
+        ),
+        (
             "teletext: TEXT on channel 6 shows page 100, then 101's subpages",
             teletext_live,
         ),
@@ -1524,6 +1528,113 @@ fn dvb_subtitles_live(f: &Fixture) -> Result<(), String> {
             image.regions,
             share * 100.0
         ));
+    }
+    Ok(())
+}
+
+/// The subtitle delay on real pipelines: two players on channel 6, its DVB track chosen on
+/// both, one with no delay and one 2 s late. For each cue the late one shows, the gap to the
+/// same cue (its width) on the other, less how far the late player's picture runs behind the
+/// other's (the picture it shows then, found among the other's frames), is the delay.
+fn subtitle_delay_live(f: &Fixture) -> Result<(), String> {
+    const DELAY_MS: i32 = 2_000;
+    let source = f.lineup.by_number(6).ok_or("channel 6")?.sources[0].clone();
+    let (on_time, on_time_events, on_time_frames) = signature_probe();
+    let (late, late_events, late_frames) = signature_probe();
+    let mut dvb_chosen = Vec::new();
+    for (player, events, delay_ms) in [(&on_time, &on_time_events, 0), (&late, &late_events, DELAY_MS)] {
+        player.execute(PlayerCommand::Play {
+            request: RequestId(1),
+            channel: ChannelKey("ch6".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start: Default::default(),
+        });
+        let reported = wait_for(
+            events,
+            Duration::from_secs(20),
+            &mut Vec::new(),
+            |e| matches!(e, PlayerEvent::SubtitleTracks { tracks, .. } if !tracks.is_empty()),
+        )?;
+        let PlayerEvent::SubtitleTracks { tracks, .. } = reported else {
+            return Err("no tracks".into());
+        };
+        let track = tracks
+            .into_iter()
+            .find(|t| t.kind == zapbox::core::SubtitleKind::Dvb)
+            .ok_or("no DVB track on channel 6")?;
+        player.execute(PlayerCommand::SelectSubtitle {
+            request: RequestId(1),
+            track: Some(track.clone()),
+            delay_ms,
+        });
+        dvb_chosen.push(track.id);
+    }
+    // Two laps of the 10 s loop: each cue comes by at least once on both.
+    let (mut on_time_cues, mut late_cues) = (Vec::new(), Vec::new());
+    let until = Instant::now() + Duration::from_secs(22);
+    while Instant::now() < until {
+        for (events, cues) in [
+            (&on_time_events, &mut on_time_cues),
+            (&late_events, &mut late_cues),
+        ] {
+            while let Ok(event) = events.try_recv() {
+                match event {
+                    PlayerEvent::SubtitleImage {
+                        image: Some(image), ..
+                    } => cues.push((Instant::now(), image.regions.iter().map(|r| r.width).max())),
+                    PlayerEvent::Failed { error, .. } => return Err(format!("player failed: {error:?}")),
+                    _ => {}
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut measured = Vec::new();
+    for &(shown_late, width) in late_cues
+        .iter()
+        .filter(|(t, _)| *t > Instant::now() - Duration::from_secs(16))
+    {
+        let Some(&(shown_on_time, _)) = on_time_cues.iter().rev().find(|(t, w)| {
+            *w == width && *t <= shown_late && shown_late.duration_since(*t) < Duration::from_secs(6)
+        }) else {
+            continue;
+        };
+        // The picture the late player shows then, and when the other one showed it.
+        let picture = late_frames
+            .lock()
+            .ok()
+            .and_then(|f| {
+                f.iter()
+                    .rev()
+                    .find(|(t, _)| *t <= shown_late)
+                    .map(|(_, s)| s.clone())
+            })
+            .ok_or("no frame on the late player")?;
+        let Some((behind, _)) = shown_before(&on_time_frames, &picture, shown_late, Duration::from_secs(4))
+        else {
+            continue;
+        };
+        let gap = shown_late.duration_since(shown_on_time);
+        measured.push(gap.as_millis() as i64 - behind.as_millis() as i64);
+    }
+    eprintln!(
+        "    {} and {} cues shown; delays measured {measured:?} ms (tracks {dvb_chosen:?})",
+        on_time_cues.len(),
+        late_cues.len()
+    );
+    if measured.is_empty() {
+        return Err(format!(
+            "no cue seen on both players: on time {on_time_cues:?}, late {late_cues:?}"
+        ));
+    }
+    let off: Vec<i64> = measured
+        .iter()
+        .copied()
+        .filter(|ms| (ms - i64::from(DELAY_MS)).abs() > 400)
+        .collect();
+    if !off.is_empty() {
+        return Err(format!("delays of {measured:?} ms, not {DELAY_MS} ms ± 400"));
     }
     Ok(())
 }

@@ -106,3 +106,127 @@ fn a_bad_screen_or_size_is_refused_with_a_reason() {
         assert!(stderr.contains("screen") || stderr.contains("size"), "{stderr}");
     }
 }
+
+/// `zapbox screenshot --screen S` at `size` with `style` (as the menu's subtitles page sets it).
+fn styled(dir: &std::path::Path, screen: &str, size: &str, style: &str) -> (u32, u32, Vec<u8>) {
+    let out = dir.join(format!("{screen}-{size}-{}.png", style.replace([',', '='], "_")));
+    let output = Command::new(env!("CARGO_BIN_EXE_zapbox"))
+        .args([
+            "screenshot",
+            "--screen",
+            screen,
+            "--size",
+            size,
+            "--subtitle-style",
+            style,
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("zapbox runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    decode(&out)
+}
+
+/// Where a subtitled frame differs from the same frame without subtitles, above the banner:
+/// the changed pixels' count, their bounding box (top, bottom row) and how many are dark.
+struct Drawn {
+    changed: usize,
+    top: usize,
+    bottom: usize,
+    dark: usize,
+}
+
+fn drawn(width: u32, height: u32, plain: &[u8], subtitled: &[u8]) -> Drawn {
+    // The banner (up after SUBTITLE) starts at 70 % of the height: 54 + 270 of 1080.
+    let rows = (height as usize * 7 / 10).saturating_sub(2);
+    let (mut changed, mut top, mut bottom, mut dark) = (0, usize::MAX, 0, 0);
+    for y in 0..rows {
+        for x in 0..width as usize {
+            let at = (y * width as usize + x) * 3;
+            let (a, b) = (&plain[at..at + 3], &subtitled[at..at + 3]);
+            if a != b {
+                changed += 1;
+                top = top.min(y);
+                bottom = bottom.max(y);
+                dark += usize::from(b.iter().all(|&c| c < 60));
+            }
+        }
+    }
+    Drawn {
+        changed,
+        top,
+        bottom,
+        dark,
+    }
+}
+
+/// The subtitles page's size, background box and position each change the drawn text as they
+/// say, at 720p and 1080p: large text is taller than medium, small shorter; without the box
+/// far fewer pixels change (the glyphs and their shadow, not a dark box); top puts the text in
+/// the top part of the picture, raised above the lower third, bottom just above the banner.
+#[test]
+fn the_subtitle_style_changes_size_box_and_position_at_720p_and_1080p() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for size in ["1280x720", "1920x1080"] {
+        let (width, height, plain) = styled(dir.path(), "banner", size, "");
+        let shot = |style: &str| {
+            let (w, h, pixels) = styled(dir.path(), "subtitles", size, style);
+            assert_eq!((w, h), (width, height));
+            drawn(width, height, &plain, &pixels)
+        };
+        let h = height as usize;
+        let medium = shot("");
+        let (large, small) = (shot("size=large"), shot("size=small"));
+        let plain_text = shot("background=off");
+        let (top, raised) = (shot("position=top"), shot("position=raised"));
+        let tall = |d: &Drawn| d.bottom - d.top;
+        assert!(medium.changed > 0, "{size}: the subtitles are drawn");
+        assert!(
+            tall(&large) * 100 > tall(&medium) * 125,
+            "{size}: large text is taller ({} rows against {})",
+            tall(&large),
+            tall(&medium)
+        );
+        assert!(
+            tall(&small) * 100 < tall(&medium) * 85,
+            "{size}: small text is shorter ({} rows against {})",
+            tall(&small),
+            tall(&medium)
+        );
+        assert!(
+            plain_text.changed * 10 < medium.changed * 6 && plain_text.dark * 4 < medium.dark,
+            "{size}: without the box fewer pixels change ({} against {}) and fewer are dark ({} against {})",
+            plain_text.changed,
+            medium.changed,
+            plain_text.dark,
+            medium.dark
+        );
+        assert!(
+            (tall(&plain_text) as i64 - tall(&medium) as i64).abs() * 5 < tall(&medium) as i64,
+            "{size}: the same lines without the box"
+        );
+        assert!(
+            medium.top > h / 2 && medium.bottom < h * 7 / 10,
+            "{size}: bottom: just above the banner ({}..{})",
+            medium.top,
+            medium.bottom
+        );
+        assert!(
+            top.bottom < h * 3 / 10 && top.top >= h * 5 / 100 - 1,
+            "{size}: top: inside the safe area at the top ({}..{})",
+            top.top,
+            top.bottom
+        );
+        assert!(
+            raised.bottom < h * 63 / 100 && raised.top > h * 3 / 10,
+            "{size}: raised above the lower third ({}..{})",
+            raised.top,
+            raised.bottom
+        );
+    }
+}

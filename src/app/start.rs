@@ -257,6 +257,8 @@ fn core_settings(config: &Config, board: &BoardProfile) -> Settings {
             enabled: p.subtitles,
             language: p.subtitle_language.clone(),
             hard_of_hearing: p.hard_of_hearing,
+            // The look is the viewer's, set in the menu.
+            ..SubtitlePreferences::default()
         },
         aspect: p.aspect(),
         ui_language: p.language.clone(),

@@ -5,7 +5,10 @@
 //! a box; a test card stands in for video, so nothing joins a multicast group.
 
 use crate::app::{App, Inbox, Shell, Ui};
-use crate::core::{Action, Core, Event, GuideHandle, Now, Phase, SavedState, Settings};
+use crate::core::{
+    Action, Core, Event, GuideHandle, Now, Phase, SavedState, Settings, SubtitlePosition, SubtitleSize,
+    SubtitleStyle,
+};
 use crate::demo::showcase;
 use crate::ui::headless::{Headless, test_card};
 use anyhow::{Context, Result, anyhow, bail};
@@ -16,12 +19,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Screens the command can draw.
-pub const SCREENS: [&str; 16] = [
+pub const SCREENS: [&str; 17] = [
     "live",
     "banner",
     "list",
     "guide",
     "menu",
+    "subtitle-menu",
     "phone",
     "subtitles",
     "dvb-subtitles",
@@ -96,6 +100,17 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
         "list" => vec![Action::Ok, Action::Down, Action::Down],
         "guide" => vec![Action::Guide, Action::Down],
         "menu" => vec![Action::Menu, Action::Down, Action::Down],
+        // "Subtitles" is the fifth line of the main page; its page, on "Text size".
+        "subtitle-menu" => vec![
+            Action::Menu,
+            Action::Down,
+            Action::Down,
+            Action::Down,
+            Action::Down,
+            Action::Ok,
+            Action::Down,
+            Action::Down,
+        ],
         // "Set up from your phone" is the menu's last item.
         "phone" => vec![Action::Menu, Action::Up, Action::Ok],
         // The player's report and text come first (see `show_subtitles`), then SUBTITLE.
@@ -120,16 +135,46 @@ pub fn keys_for(screen: &str) -> Result<Vec<Action>> {
     })
 }
 
-/// Renders `screen` (or `all`) at `width`x`height` into `out` (a file, or a directory for `all`).
-/// The phone screen shows `pair_url` (else [`EXAMPLE_PAIR_URL`]) as its QR code. Returns the files
-/// written.
-pub fn run(
-    screen: &str,
-    out: &Path,
-    (width, height): (u32, u32),
-    language: &str,
-    pair_url: Option<&str>,
-) -> Result<Vec<PathBuf>> {
+/// What the screens look like besides their content.
+#[derive(Debug, Clone, Copy)]
+pub struct Looks<'a> {
+    /// Interface language (`en`, `de`).
+    pub language: &'a str,
+    /// The address the phone screen shows (else [`EXAMPLE_PAIR_URL`]).
+    pub pair_url: Option<&'a str>,
+    /// How subtitle text is drawn.
+    pub subtitles: SubtitleStyle,
+}
+
+/// A subtitle style from `size=large,background=off,position=top` (each part optional; the
+/// rest as the menu's defaults).
+pub fn parse_subtitle_style(text: &str) -> Result<SubtitleStyle> {
+    let mut style = SubtitleStyle::default();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = part
+            .split_once('=')
+            .with_context(|| format!("subtitle style '{part}' is not KEY=VALUE"))?;
+        match (key, value) {
+            ("size", "small") => style.size = SubtitleSize::Small,
+            ("size", "medium") => style.size = SubtitleSize::Medium,
+            ("size", "large") => style.size = SubtitleSize::Large,
+            ("background", "on") => style.background = true,
+            ("background", "off") => style.background = false,
+            ("position", "bottom") => style.position = SubtitlePosition::Bottom,
+            ("position", "raised") => style.position = SubtitlePosition::Raised,
+            ("position", "top") => style.position = SubtitlePosition::Top,
+            _ => bail!(
+                "subtitle style '{part}': use size=small|medium|large, background=on|off, position=bottom|raised|top"
+            ),
+        }
+    }
+    Ok(style)
+}
+
+/// Renders `screen` (or `all`) at `width`x`height` into `out` (a file, or a directory for `all`),
+/// as `looks` says. Returns the files written.
+pub fn run(screen: &str, out: &Path, (width, height): (u32, u32), looks: &Looks<'_>) -> Result<Vec<PathBuf>> {
+    let (language, pair_url) = (looks.language, looks.pair_url);
     let screens: Vec<&str> = if screen == "all" {
         SCREENS.to_vec()
     } else {
@@ -157,6 +202,7 @@ pub fn run(
         ui_language: language.to_string(),
         ..Settings::default()
     };
+    settings.subtitles.style = looks.subtitles;
     // REC and the recordings screen work (no recorder runs: the list is given, see below).
     settings.recordings.enabled = true;
     let mut written = Vec::new();

@@ -87,6 +87,9 @@ pub enum PlayerCommand {
     SelectSubtitle {
         request: RequestId,
         track: Option<super::SubtitleTrack>,
+        /// Show them this much later than their PTS (negative: earlier); sent again with the
+        /// same track when only the delay changes.
+        delay_ms: i32,
     },
     /// Decode every teletext page of the request's stream and report them (the viewer is
     /// open), or stop doing so.

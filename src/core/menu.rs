@@ -10,6 +10,7 @@
 use super::keyboard::{Keyboard, Press};
 use super::picture::Aspect;
 use super::screen::Screen;
+use super::subtitles::{MAX_SUBTITLE_DELAY_MS, SUBTITLE_DELAY_STEP_MS, SubtitlePosition, SubtitleSize};
 use super::{Action, Core, Effect, Now, PinPurpose};
 
 /// Audio languages offered (ISO 639-2), the viewer's own first when it is not among them.
@@ -76,6 +77,14 @@ pub enum MenuItem {
     Subtitles,
     /// Subtitles page: prefer subtitles for the hard of hearing.
     HardOfHearing,
+    /// Subtitles page: how big subtitle text is.
+    SubtitleSize,
+    /// Subtitles page: subtitle text on a dark box, or shadowed.
+    SubtitleBackground,
+    /// Subtitles page: bottom, raised or top.
+    SubtitlePosition,
+    /// Subtitles page: shown later or earlier than the stream says (±5 s).
+    SubtitleDelay,
     PictureFit,
     UiLanguage,
     /// Main page: the guide-match page (value: the guide channel in use).
@@ -131,10 +140,11 @@ impl MenuItem {
         use MenuItem::*;
         match self {
             Playlists | Guides | SubtitleSettings | GuideMatch | Parental | Tv | About => ItemKind::Page,
-            AudioLanguage | Subtitles | PictureFit | UiLanguage | CecVolume | CecInputSwitch => {
-                ItemKind::Choice
+            AudioLanguage | Subtitles | PictureFit | UiLanguage | CecVolume | CecInputSwitch
+            | SubtitleSize | SubtitlePosition | SubtitleDelay => ItemKind::Choice,
+            LockChannel | CecStandbyTv | HardOfHearing | AudioDescription | SubtitleBackground => {
+                ItemKind::Toggle
             }
-            LockChannel | CecStandbyTv | HardOfHearing | AudioDescription => ItemKind::Toggle,
             OwnSource | AddSource | ChangePin | GuideAuto | GuideCandidate | Phone => ItemKind::Command,
             OperatorSource | Version | Board | Decoder | Network | Channels | Programmes | ZapTimes
             | HdmiCec | PhoneAddress | PhoneStatus | HotChannels | StreamBudget | StreamErrors => {
@@ -172,6 +182,10 @@ pub enum MenuValue {
     Language(String),
     /// Subtitles at tune: off, or in this language (ISO 639).
     SubtitleLanguage(Option<String>),
+    SubtitleSize(super::SubtitleSize),
+    SubtitlePosition(super::SubtitlePosition),
+    /// A shift in milliseconds, later when positive.
+    OffsetMs(i32),
     /// Who turns the volume.
     Volume(super::VolumeControl),
     /// A delay in seconds; 0: never.
@@ -300,7 +314,40 @@ impl Core {
         vec![
             MenuLine::new(Subtitles, MenuValue::SubtitleLanguage(self.subtitle_language())),
             MenuLine::new(HardOfHearing, MenuValue::OnOff(s.hard_of_hearing)),
+            MenuLine::new(SubtitleSize, MenuValue::SubtitleSize(s.style.size)),
+            MenuLine::new(SubtitleBackground, MenuValue::OnOff(s.style.background)),
+            MenuLine::new(SubtitlePosition, MenuValue::SubtitlePosition(s.style.position)),
+            MenuLine::new(SubtitleDelay, MenuValue::OffsetMs(s.style.delay_ms)),
         ]
+    }
+
+    /// LEFT/RIGHT (OK: RIGHT) on a line of the subtitles page that styles them; saved.
+    fn style_subtitles(&mut self, item: MenuItem, delta: isize, fx: &mut Vec<Effect>) {
+        let mut style = self.settings.subtitles.style;
+        match item {
+            MenuItem::SubtitleSize => style.size = cycle(&SubtitleSize::ALL, style.size, delta),
+            MenuItem::SubtitleBackground => style.background = !style.background,
+            MenuItem::SubtitlePosition => {
+                style.position = cycle(&SubtitlePosition::ALL, style.position, delta);
+            }
+            MenuItem::SubtitleDelay => {
+                // Stops at the ends rather than wrapping from +5 s to −5 s.
+                let step = if delta < 0 {
+                    -SUBTITLE_DELAY_STEP_MS
+                } else {
+                    SUBTITLE_DELAY_STEP_MS
+                };
+                style.delay_ms = (style.delay_ms + step).clamp(-MAX_SUBTITLE_DELAY_MS, MAX_SUBTITLE_DELAY_MS);
+            }
+            _ => return,
+        }
+        let delay_changed = style.delay_ms != self.settings.subtitles.style.delay_ms;
+        self.settings.subtitles.style = style;
+        self.saved.preferences.subtitle_style = Some(style);
+        if delay_changed {
+            self.announce_subtitle_delay(fx);
+        }
+        self.save_soon(fx);
     }
 
     /// Subtitles at tune as the menu shows them: `None` when off.
@@ -470,6 +517,9 @@ impl Core {
                 self.save_soon(fx);
             }
             Subtitles => self.cycle_subtitle_language(delta, fx),
+            SubtitleSize | SubtitleBackground | SubtitlePosition | SubtitleDelay => {
+                self.style_subtitles(line.item, delta, fx);
+            }
             HardOfHearing => {
                 let on = !self.settings.subtitles.hard_of_hearing;
                 self.settings.subtitles.hard_of_hearing = on;

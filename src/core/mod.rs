@@ -92,8 +92,9 @@ pub use recordings_screen::{
 pub use screen::Screen;
 pub use state::{SavedCec, SavedParental, SavedPreferences, SavedSources, SavedState};
 pub use subtitles::{
-    Colour, REMEMBERED_CHANNELS, SavedSubtitle, SubtitleImage, SubtitleKind, SubtitleLine,
-    SubtitlePreferences, SubtitleRegion, SubtitleRun, SubtitleTrack,
+    Colour, MAX_SUBTITLE_DELAY_MS, REMEMBERED_CHANNELS, SUBTITLE_DELAY_STEP_MS, SavedSubtitle, SubtitleImage,
+    SubtitleKind, SubtitleLine, SubtitlePosition, SubtitlePreferences, SubtitleRegion, SubtitleRun,
+    SubtitleSize, SubtitleStyle, SubtitleTrack,
 };
 pub use teletext::{INDEX_PAGE, TeletextNav, TeletextView};
 pub use time::Now;
@@ -302,6 +303,9 @@ impl Core {
         if let Some(v) = p.hard_of_hearing {
             settings.subtitles.hard_of_hearing = v;
         }
+        if let Some(v) = p.subtitle_style {
+            settings.subtitles.style = v.bounded();
+        }
         if let Some(v) = &p.ui_language {
             settings.ui_language = v.clone();
         }
@@ -435,6 +439,7 @@ impl Core {
                 .map(|t| t.subtitle_lines.clone())
                 .unwrap_or_default(),
             subtitle_image: self.tune.as_ref().and_then(|t| t.subtitle_image.clone()),
+            subtitle_style: self.settings.subtitles.style,
             audio_selected: self.tune.as_ref().and_then(|t| t.audio_selected.clone()),
             standby: self.standby,
             now: now_next.0,

@@ -47,6 +47,8 @@ pub struct SavedPreferences {
     pub subtitle_language: Option<String>,
     /// Prefer subtitles for the hard of hearing.
     pub hard_of_hearing: Option<bool>,
+    /// How subtitles look and their delay.
+    pub subtitle_style: Option<super::SubtitleStyle>,
     pub aspect: Option<super::picture::Aspect>,
     pub ui_language: Option<String>,
 }

@@ -4,6 +4,13 @@
 //! hard-of-hearing preference, DVB before teletext before captions), and the SUBTITLE key
 //! cycling off → each track → off, remembered per channel across restarts.
 //!
+//! How text subtitles look is the viewer's too ([`SubtitleStyle`], the menu's subtitles page):
+//! size, a background box (or none, the text shadowed), position (bottom, raised above the
+//! lower third where burnt-in names and tickers sit, or top) and a delay of up to ±5 s the
+//! player applies when it holds subtitles back to their PTS, for streams whose subtitles are
+//! timed badly. Bitmap (DVB) subtitles are pictures the broadcaster placed: they keep their
+//! size, place and box, and follow the delay.
+//!
 //! Tracks arrive from the player (from the PMT's descriptors or the caption data it found);
 //! the choice is remembered by kind, language and hard-of-hearing, never by the player's id,
 //! which means nothing after a restart.
@@ -209,6 +216,84 @@ pub enum SavedSubtitle {
 /// How many channels' choices the state file keeps (the oldest by key go first).
 pub const REMEMBERED_CHANNELS: usize = 2_000;
 
+/// How big subtitle text is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubtitleSize {
+    Small,
+    #[default]
+    Medium,
+    Large,
+}
+
+impl SubtitleSize {
+    pub const ALL: [Self; 3] = [Self::Small, Self::Medium, Self::Large];
+
+    /// The text's height against the medium size.
+    pub fn scale(self) -> f32 {
+        match self {
+            Self::Small => 0.75,
+            Self::Medium => 1.0,
+            Self::Large => 1.4,
+        }
+    }
+}
+
+/// Where subtitle text is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubtitlePosition {
+    /// At the bottom of the picture (above the banner when it is up).
+    #[default]
+    Bottom,
+    /// Above the lower third, clear of burnt-in names and news tickers.
+    Raised,
+    /// At the top of the picture.
+    Top,
+}
+
+impl SubtitlePosition {
+    pub const ALL: [Self; 3] = [Self::Bottom, Self::Raised, Self::Top];
+}
+
+/// The furthest the delay goes either way, and its step on the menu.
+pub const MAX_SUBTITLE_DELAY_MS: i32 = 5_000;
+pub const SUBTITLE_DELAY_STEP_MS: i32 = 250;
+
+/// How subtitles look and when they show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubtitleStyle {
+    pub size: SubtitleSize,
+    /// Text on a dark box (else shadowed, straight on the picture).
+    pub background: bool,
+    pub position: SubtitlePosition,
+    /// Shown this much later than their PTS says (negative: earlier), within
+    /// ±[`MAX_SUBTITLE_DELAY_MS`].
+    pub delay_ms: i32,
+}
+
+impl Default for SubtitleStyle {
+    fn default() -> Self {
+        Self {
+            size: SubtitleSize::Medium,
+            background: true,
+            position: SubtitlePosition::Bottom,
+            delay_ms: 0,
+        }
+    }
+}
+
+impl SubtitleStyle {
+    /// The same style with the delay inside its bounds (a hand-edited state file may say more).
+    pub fn bounded(self) -> Self {
+        Self {
+            delay_ms: self.delay_ms.clamp(-MAX_SUBTITLE_DELAY_MS, MAX_SUBTITLE_DELAY_MS),
+            ..self
+        }
+    }
+}
+
 /// The viewer's standing subtitle preferences (menu and configuration).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubtitlePreferences {
@@ -218,6 +303,8 @@ pub struct SubtitlePreferences {
     pub language: String,
     /// Prefer tracks for the hard of hearing (else prefer the others).
     pub hard_of_hearing: bool,
+    /// How they look and when they show.
+    pub style: SubtitleStyle,
 }
 
 impl Default for SubtitlePreferences {
@@ -226,6 +313,7 @@ impl Default for SubtitlePreferences {
             enabled: false,
             language: "eng".into(),
             hard_of_hearing: false,
+            style: SubtitleStyle::default(),
         }
     }
 }
@@ -352,7 +440,30 @@ impl Core {
         }
         tune.subtitle_selected = id;
         tune.subtitle_announced = true;
-        fx.push(Effect::Player(PlayerCommand::SelectSubtitle { request, track }));
+        let delay_ms = self.settings.subtitles.style.delay_ms;
+        fx.push(Effect::Player(PlayerCommand::SelectSubtitle {
+            request,
+            track,
+            delay_ms,
+        }));
+    }
+
+    /// Tells the player the new delay for the track shown (it keeps what it holds).
+    pub(super) fn announce_subtitle_delay(&mut self, fx: &mut Vec<Effect>) {
+        let Some(tune) = self.tune.as_mut() else {
+            return;
+        };
+        if !tune.subtitle_announced {
+            return;
+        }
+        tune.subtitle_announced = false;
+        let (request, selected) = (tune.request, tune.subtitle_selected.clone());
+        let track = tune
+            .subtitles
+            .iter()
+            .find(|t| Some(&t.id) == selected.as_ref())
+            .cloned();
+        self.select_subtitle(request, track, fx);
     }
 }
 
@@ -383,6 +494,7 @@ mod tests {
             enabled: true,
             language: language.into(),
             hard_of_hearing: hoh,
+            style: SubtitleStyle::default(),
         }
     }
 

@@ -44,6 +44,8 @@ pub struct ViewModel {
     pub subtitle_lines: Vec<super::SubtitleLine>,
     /// The bitmap subtitle to draw over the picture.
     pub subtitle_image: Option<super::SubtitleImage>,
+    /// How subtitle text is drawn.
+    pub subtitle_style: super::SubtitleStyle,
     /// Standby: the screen is dark and nothing plays.
     pub standby: bool,
     /// What is on the requested channel now and next (banner).

@@ -185,10 +185,14 @@ impl Engine {
                     session.select_audio(&track);
                 }
             }
-            PlayerCommand::SelectSubtitle { request, track } => {
+            PlayerCommand::SelectSubtitle {
+                request,
+                track,
+                delay_ms,
+            } => {
                 let session = self.session.as_ref().filter(|s| s.request == request);
                 match session.and_then(|s| s.tap).and_then(|key| self.ingest.get(&key)) {
-                    Some(tap) => tap.select_subtitle(request, track.as_ref()),
+                    Some(tap) => tap.select_subtitle(request, track.as_ref(), delay_ms),
                     // Only multicast channels are read by the app; OTT subtitles are not drawn yet.
                     None => log::debug!("request {request:?}: subtitles {track:?} not drawn here"),
                 }

@@ -574,12 +574,18 @@ impl Tap {
         }
     }
 
-    /// Shows subtitle `track` for `request` (if it is still the consumer), or none.
-    pub fn select_subtitle(&self, request: RequestId, track: Option<&crate::core::SubtitleTrack>) {
+    /// Shows subtitle `track` for `request` (if it is still the consumer), or none, `delay_ms`
+    /// later than their PTS.
+    pub fn select_subtitle(
+        &self,
+        request: RequestId,
+        track: Option<&crate::core::SubtitleTrack>,
+        delay_ms: i32,
+    ) {
         if let Ok(mut state) = self.state.lock()
             && let Some(consumer) = state.consumer.as_mut().filter(|c| c.request == request)
         {
-            consumer.subtitles.select(track);
+            consumer.subtitles.select(track, delay_ms);
         }
     }
 

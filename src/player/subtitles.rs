@@ -10,7 +10,9 @@
 //! PTS plus the frames' progress since. Subtitles without a PTS show at once, and so do all
 //! while no frame has been shown; one more than 10 s ahead of the picture (broken timing)
 //! shows at once too rather than never. A DVB page goes away after its time-out when
-//! nothing replaces it.
+//! nothing replaces it. The viewer's delay moves every subtitle's time: later ones wait for
+//! the picture to pass their PTS by that much (untimed ones wait that long after they
+//! arrived), earlier ones show as soon as the picture is that close to their PTS.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -28,8 +30,9 @@ use crate::mpegts::{Pmt, StreamKind, TS_PACKET_SIZE, TsPacket};
 const PTS_MODULUS: u64 = 1 << 33;
 /// Subtitles further ahead of the picture than this are shown at once.
 const MAX_AHEAD: u64 = 10 * PTS_HZ;
-/// Subtitles waiting for their time, at most (the oldest is shown when more arrive).
-const MAX_QUEUED: usize = 16;
+/// Subtitles waiting for their time, at most (the oldest is shown when more arrive): enough
+/// for 5 s of delay on roll-up captions, which change with every word.
+const MAX_QUEUED: usize = 64;
 const NONE: u64 = u64::MAX;
 /// Teletext pages waiting to be sent to the viewer, at most.
 const MAX_VIEWER_PAGES: usize = 64;
@@ -110,9 +113,14 @@ pub struct SubtitleFeed {
     caption_channels: Vec<Channel>,
     first_video_pts: Option<u64>,
     clock: Option<Arc<VideoClock>>,
+    /// The viewer's delay in 90 kHz ticks (negative: earlier).
+    delay_ticks: i64,
+    /// The chosen track's id (a repeated choice only changes the delay).
+    chosen: Option<String>,
     /// Where the PMT's audio kinds go (the bus reports them with the tracks).
     audio_kinds: Option<Arc<super::bus::AudioKinds>>,
-    queued: VecDeque<(Option<u64>, Due)>,
+    /// What waits for its time: PTS, when it arrived, what it shows.
+    queued: VecDeque<(Option<u64>, Instant, Due)>,
     /// When the DVB page on screen times out.
     clear_at: Option<Instant>,
     /// Events to send to the core (the latest of each kind wins).
@@ -211,8 +219,15 @@ impl SubtitleFeed {
         Some(PlayerEvent::SubtitleTracks { request, tracks })
     }
 
-    /// Shows `track` (an id the core got from `tracks_event`), or nothing; clears the screen.
-    pub fn select(&mut self, track: Option<&SubtitleTrack>) {
+    /// Shows `track` (an id the core got from `tracks_event`), or nothing, `delay_ms` later
+    /// than the stream says; clears the screen. The same track again only changes the delay.
+    pub fn select(&mut self, track: Option<&SubtitleTrack>, delay_ms: i32) {
+        self.delay_ticks = i64::from(delay_ms) * PTS_HZ as i64 / 1000;
+        let id = track.map(|t| t.id.clone());
+        if id.is_some() && id == self.chosen {
+            return;
+        }
+        self.chosen = id;
         let chosen = track.and_then(|t| {
             self.tracks
                 .iter()
@@ -278,7 +293,11 @@ impl SubtitleFeed {
                 if let Some(captions) = self.captions.as_mut() {
                     let queued = &mut self.queued;
                     captions.push_packet(&packet, &mut |pts, screen| {
-                        queued.push_back((pts, Due::Text(SubtitleLine::from_captions(screen))));
+                        queued.push_back((
+                            pts,
+                            Instant::now(),
+                            Due::Text(SubtitleLine::from_captions(screen)),
+                        ));
                     });
                 }
                 continue;
@@ -298,12 +317,20 @@ impl SubtitleFeed {
             match self.decoder.as_mut() {
                 Some((pid, Decoder::Teletext(decoder))) if *pid == packet.pid() => {
                     decoder.push_packet(&packet, &mut |page| {
-                        queued.push_back((page.pts, Due::Text(SubtitleLine::from_teletext(page))));
+                        queued.push_back((
+                            page.pts,
+                            Instant::now(),
+                            Due::Text(SubtitleLine::from_teletext(page)),
+                        ));
                     });
                 }
                 Some((pid, Decoder::Dvb(decoder))) if *pid == packet.pid() => {
                     decoder.push_packet(&packet, &mut |set| {
-                        queued.push_back((set.pts, Due::Image(SubtitleImage::from_dvb(set), set.timeout_s)));
+                        queued.push_back((
+                            set.pts,
+                            Instant::now(),
+                            Due::Image(SubtitleImage::from_dvb(set), set.timeout_s),
+                        ));
                     });
                 }
                 _ => {}
@@ -344,23 +371,25 @@ impl SubtitleFeed {
         let on_screen = self.on_screen();
         // Until the picture's time is known (no frame shown yet, or a sink that reports no
         // PTS) subtitles show as they arrive rather than never.
-        let untimed = on_screen.is_none();
-        if let Some((pts, _)) = self.queued.front() {
+        if let Some((pts, _, _)) = self.queued.front() {
             log::trace!("subtitle at PTS {pts:?}, picture at {on_screen:?}");
         }
-        while let Some((pts, _)) = self.queued.front() {
+        let delay = self.delay_ticks;
+        // Untimed ones (no PTS, or the picture's time unknown) wait out a positive delay.
+        let wait = Duration::from_micros(u64::try_from(delay.max(0)).unwrap_or(0) * 1_000_000 / PTS_HZ);
+        while let Some((pts, arrived, _)) = self.queued.front() {
             let due = match (pts, on_screen) {
-                (None, _) => true,
                 (Some(pts), Some(shown)) => {
+                    let pts = (*pts as i64 + delay).rem_euclid(PTS_MODULUS as i64) as u64;
                     let ahead = pts.wrapping_sub(shown) % PTS_MODULUS;
                     ahead == 0 || ahead > PTS_MODULUS / 2 || ahead > MAX_AHEAD
                 }
-                (Some(_), None) => untimed,
+                _ => now.duration_since(*arrived) >= wait,
             };
             if !due && self.queued.len() <= MAX_QUEUED {
                 break;
             }
-            let Some((_, item)) = self.queued.pop_front() else {
+            let Some((_, _, item)) = self.queued.pop_front() else {
                 break;
             };
             match item {
@@ -429,7 +458,7 @@ mod tests {
                 feed.tracks_event(request, tracker.pmt())
             {
                 let chosen = tracks.iter().find(|t| t.id.ends_with("889")).cloned();
-                feed.select(chosen.as_ref());
+                feed.select(chosen.as_ref(), 0);
                 reported = Some(tracks);
             }
             feed.scan(chunk);
@@ -483,7 +512,7 @@ mod tests {
         let Some(PlayerEvent::SubtitleTracks { tracks, .. }) = feed.tracks_event(request, Some(&pmt)) else {
             panic!("tracks reported");
         };
-        feed.select(tracks.first());
+        feed.select(tracks.first(), 0);
         assert_eq!(
             feed.due_events(request).len(),
             2,
@@ -543,6 +572,102 @@ mod tests {
         );
     }
 
+    /// The viewer's delay moves the time a subtitle is due: 1.5 s later waits until the
+    /// picture is 3.5 s in for one at 2 s; the same track chosen again with −1.5 s only
+    /// changes the delay (nothing is cleared) and one at 6 s shows at 4.5 s; untimed text
+    /// waits a positive delay from its arrival.
+    #[test]
+    fn the_delay_moves_subtitles_later_and_earlier() {
+        use crate::mpegts::build::{StreamSpec, pmt_section};
+        use crate::mpegts::dvbsub::encode::{Entry, IndexedRegion, display_set};
+        use crate::mpegts::{Pmt, Section};
+        let subtitling = [&[0x59, 8][..], b"eng", &[0x10, 0, 1, 0, 1]].concat();
+        let streams = [
+            StreamSpec::new(0x1b, 0x100),
+            StreamSpec::with(0x06, 0x200, subtitling),
+        ];
+        let pmt = Pmt::parse(&Section::parse(&pmt_section(1, 0, 0x100, &streams)).unwrap()).unwrap();
+        let clock = Arc::new(VideoClock::default());
+        let mut feed = SubtitleFeed::new(clock.clone(), Arc::default());
+        let request = RequestId(1);
+        let Some(PlayerEvent::SubtitleTracks { tracks, .. }) = feed.tracks_event(request, Some(&pmt)) else {
+            panic!("tracks reported");
+        };
+        feed.select(tracks.first(), 1_500);
+        feed.due_events(request);
+        let start = 900_000;
+        let (mut video, mut subtitles) = (StreamWriter::new(0x100, 0), StreamWriter::new(0x200, 0));
+        feed.scan(&pes_packets(&mut video, 0xe0, start, &[0, 0, 0, 1, 0x65]));
+        let set = |version: u8, x: u16| {
+            let region = IndexedRegion {
+                x,
+                y: 500,
+                width: 8,
+                height: 2,
+                codes: vec![1; 16],
+            };
+            let white = Entry {
+                code: 1,
+                rgb: [255, 255, 255],
+                transparency: 0,
+            };
+            display_set(1, version, None, 30, &[white], &[region])
+        };
+        let shown_x = |events: &[PlayerEvent]| match events {
+            [
+                PlayerEvent::SubtitleImage {
+                    image: Some(image), ..
+                },
+            ] => Some(image.regions[0].x),
+            _ => None,
+        };
+        let ns = |s: f64| (5.0e9 + s * 1.0e9) as u64;
+        clock.frame(Some(ns(0.0)));
+        feed.scan(&pes_packets(
+            &mut subtitles,
+            0xbd,
+            start + 2 * PTS_HZ,
+            &set(0, 10),
+        ));
+        clock.frame(Some(ns(2.5)));
+        assert!(feed.due_events(request).is_empty(), "2.5 s: held for the delay");
+        clock.frame(Some(ns(3.4)));
+        assert!(feed.due_events(request).is_empty(), "3.4 s: still held");
+        clock.frame(Some(ns(3.5)));
+        assert_eq!(shown_x(&feed.due_events(request)), Some(10), "3.5 s: shown");
+        // Earlier: the same track again only changes the delay.
+        feed.select(tracks.first(), -1_500);
+        assert!(feed.due_events(request).is_empty(), "nothing cleared");
+        feed.scan(&pes_packets(
+            &mut subtitles,
+            0xbd,
+            start + 6 * PTS_HZ,
+            &set(1, 20),
+        ));
+        clock.frame(Some(ns(4.4)));
+        assert!(feed.due_events(request).is_empty(), "4.4 s: not yet");
+        clock.frame(Some(ns(4.5)));
+        assert_eq!(shown_x(&feed.due_events(request)), Some(20), "4.5 s: 1.5 s early");
+        // Without a PTS: a positive delay counts from the arrival.
+        feed.select(tracks.first(), 2_000);
+        let es = set(2, 30);
+        let untimed = [
+            &[0, 0, 1, 0xbd][..],
+            &((es.len() + 3) as u16).to_be_bytes(),
+            &[0x80, 0, 0],
+            &es,
+        ]
+        .concat();
+        let arrived = Instant::now();
+        let mut packets = Vec::new();
+        subtitles.pes_bytes(&untimed, &mut packets);
+        feed.scan(&packets.concat());
+        feed.release(arrived + Duration::from_millis(1_900));
+        assert!(feed.pending_image.is_none(), "1.9 s after arriving: held");
+        feed.release(arrived + Duration::from_millis(2_100));
+        assert!(matches!(&feed.pending_image, Some(Some(image)) if image.regions[0].x == 30));
+    }
+
     /// Captions no PMT declares: once the video's SEI brings a CC1 control code, the tracks
     /// are reported again with "cc:1"; chosen, its pop-on caption becomes text.
     #[test]
@@ -586,7 +711,7 @@ mod tests {
                     language: None,
                     hard_of_hearing: false,
                 };
-                feed.select(Some(&chosen));
+                feed.select(Some(&chosen), 0);
             }
             for event in feed.due_events(request) {
                 if let PlayerEvent::SubtitleText { lines, .. } = event {

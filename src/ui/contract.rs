@@ -7,7 +7,7 @@
 use crate::core::{
     Aspect, CecDevice, CecProblem, CecReport, CecStatus, Colour, CompanionStatus, ItemKind, KeyLabel,
     ListRef, MenuItem, MenuPage, MenuValue, Notice, Phase, PinPurpose, ScreenView, SpecialKey, SubtitleKind,
-    SubtitleTrack, VolumeControl,
+    SubtitlePosition, SubtitleSize, SubtitleTrack, VolumeControl,
 };
 use crate::slint_generated as ui;
 
@@ -126,6 +126,10 @@ pub fn menu_item(item: MenuItem) -> ui::MenuItemId {
         MenuItem::SubtitleSettings => U::SubtitleSettings,
         MenuItem::Subtitles => U::Subtitles,
         MenuItem::HardOfHearing => U::HardOfHearing,
+        MenuItem::SubtitleSize => U::SubtitleSize,
+        MenuItem::SubtitleBackground => U::SubtitleBackground,
+        MenuItem::SubtitlePosition => U::SubtitlePosition,
+        MenuItem::SubtitleDelay => U::SubtitleDelay,
         MenuItem::PictureFit => U::PictureFit,
         MenuItem::UiLanguage => U::UiLanguage,
         MenuItem::GuideMatch => U::GuideMatch,
@@ -156,6 +160,22 @@ pub fn menu_item(item: MenuItem) -> ui::MenuItemId {
         MenuItem::HdmiCec => U::HdmiCec,
         MenuItem::PhoneAddress => U::PhoneAddress,
         MenuItem::PhoneStatus => U::PhoneStatus,
+    }
+}
+
+pub fn subtitle_size(size: SubtitleSize) -> ui::SubtitleSize {
+    match size {
+        SubtitleSize::Small => ui::SubtitleSize::Small,
+        SubtitleSize::Medium => ui::SubtitleSize::Medium,
+        SubtitleSize::Large => ui::SubtitleSize::Large,
+    }
+}
+
+pub fn subtitle_position(position: SubtitlePosition) -> ui::SubtitlePosition {
+    match position {
+        SubtitlePosition::Bottom => ui::SubtitlePosition::Bottom,
+        SubtitlePosition::Raised => ui::SubtitlePosition::Raised,
+        SubtitlePosition::Top => ui::SubtitlePosition::Top,
     }
 }
 
@@ -191,6 +211,18 @@ pub fn menu_value(value: &MenuValue) -> ui::MenuLine {
         MenuValue::Language(code) => line(ui::ValueKind::Text, language_name(code)),
         MenuValue::SubtitleLanguage(Some(code)) => line(ui::ValueKind::Text, language_name(code)),
         MenuValue::SubtitleLanguage(None) => line(ui::ValueKind::OnOff, String::new()),
+        MenuValue::SubtitleSize(size) => ui::MenuLine {
+            subtitle_size: subtitle_size(*size),
+            ..line(ui::ValueKind::SubtitleSize, String::new())
+        },
+        MenuValue::SubtitlePosition(position) => ui::MenuLine {
+            subtitle_position: subtitle_position(*position),
+            ..line(ui::ValueKind::SubtitlePosition, String::new())
+        },
+        MenuValue::OffsetMs(ms) => ui::MenuLine {
+            milliseconds: *ms,
+            ..line(ui::ValueKind::Offset, String::new())
+        },
         MenuValue::Volume(v) => ui::MenuLine {
             volume_by: volume_by(*v),
             ..line(ui::ValueKind::VolumeBy, String::new())

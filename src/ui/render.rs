@@ -179,6 +179,10 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
     };
     tv.set_subtitle_language(language.unwrap_or_default().into());
     tv.set_subtitle_hoh(chosen.is_some_and(|t| t.hard_of_hearing));
+    let style = view.subtitle_style;
+    tv.set_subtitle_scale(style.size.scale());
+    tv.set_subtitle_box(style.background);
+    tv.set_subtitle_position(contract::subtitle_position(style.position));
     let lines: Vec<ui::SubtitleLine> = view
         .subtitle_lines
         .iter()

@@ -946,22 +946,22 @@ fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Opti
         }
     }
     report.subtitles_shown = run.subtitles_shown;
-    if let Some(wanted) = options
+    let wanted = options
         .subtitles
         .as_deref()
-        .filter(|l| !l.eq_ignore_ascii_case("off"))
+        .filter(|l| !l.eq_ignore_ascii_case("off"));
+    if let Some(wanted) = wanted
+        && run.subtitle_chosen.is_none()
     {
-        if run.subtitle_chosen.is_none() {
-            let found: Vec<String> = run.subtitle_tracks.iter().map(|t| t.id.clone()).collect();
-            report.problems.push(format!(
-                "no subtitles in '{wanted}' reached the player (tracks: {})",
-                if found.is_empty() {
-                    "none".into()
-                } else {
-                    found.join(", ")
-                }
-            ));
-        }
+        let found: Vec<String> = run.subtitle_tracks.iter().map(|t| t.id.clone()).collect();
+        report.problems.push(format!(
+            "no subtitles in '{wanted}' reached the player (tracks: {})",
+            if found.is_empty() {
+                "none".into()
+            } else {
+                found.join(", ")
+            }
+        ));
     }
     if let Some(path) = &options.snapshot {
         match run.snapshot {

@@ -247,7 +247,16 @@ fn main() -> ExitCode {
         Some(Command::Bench {
             command: BenchCommand::Ui { zaps, .. },
         }) => *zaps > 0,
-        Some(Command::Play { via, .. }) => zapbox::cli::play::needs_namespace(*via),
+        Some(Command::Play {
+            via,
+            input,
+            subtitles,
+            ..
+        }) => zapbox::cli::play::needs_namespace(zapbox::cli::play::effective_via(
+            input,
+            *via,
+            subtitles.as_deref(),
+        )),
         _ => false,
     };
     if needs_netns && let Err(e) = zapbox::system::netns::enter_private_network() {

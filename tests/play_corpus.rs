@@ -136,6 +136,7 @@ fn check_shape(o: &Outcome) -> Result<&Value, String> {
         "guide",
         "problems",
         "subtitles",
+        "subtitles_shown",
         "video",
     ];
     if sorted != expected {
@@ -725,4 +726,66 @@ fn snapshot_at_a_time() {
     // A picture, not a blank: Big Buck Bunny has many colours.
     let distinct: std::collections::HashSet<&[u8]> = pixels.chunks_exact(4).step_by(97).collect();
     assert!(distinct.len() > 100, "{} colours", distinct.len());
+}
+
+/// `--subtitles CC1 --snapshot` shows the captions as the viewer sees them: shaka-player's
+/// caption capture 3 s in ("These are 608 captions / (top left)", on screen from 2.2 s to
+/// 6.4 s) through the multicast path, drawn by the app's screens over the picture; the same
+/// snapshot with `--subtitles off` is the picture alone. They differ at the bottom, in white
+/// text, and not in the upper half.
+#[test]
+fn a_snapshot_shows_the_captions_chosen() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(dir) = corpus() else { return };
+    if !nix::unistd::geteuid().is_root() && std::env::var_os("CI").is_none() {
+        return; // Subtitles are decoded on the multicast path, which needs a namespace.
+    }
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let shot = |subtitles: &str| {
+        let out = work.path().join(format!("{subtitles}.png"));
+        let o = play_with(
+            &dir.join("shaka/captions-test.ts"),
+            "file",
+            "6",
+            &[
+                "--subtitles",
+                subtitles,
+                "--snapshot",
+                out.to_str().expect("a UTF-8 path"),
+                "--at",
+                "3",
+            ],
+        );
+        let r = check_shape(&o).unwrap_or_else(|e| panic!("{}: {e}", o.name));
+        assert!(r["problems"].as_array().is_some_and(Vec::is_empty), "{r}");
+        let decoder = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(&out).expect("the snapshot is written"),
+        ));
+        let mut reader = decoder.read_info().expect("a PNG");
+        let (width, height) = (reader.info().width as usize, reader.info().height as usize);
+        let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+        reader.next_frame(&mut pixels).expect("the pixels");
+        (r.clone(), width, height, pixels)
+    };
+    let (captioned, width, height, with) = shot("cc1");
+    let (plain, _, _, without) = shot("off");
+    assert!(captioned["subtitles_shown"].as_u64() >= Some(1), "{captioned}");
+    assert_eq!(plain["subtitles_shown"].as_u64(), Some(0), "{plain}");
+    assert_eq!(with.len(), without.len());
+    let (mut top, mut bottom, mut white) = (0, 0, 0);
+    for (i, (a, b)) in with.chunks_exact(4).zip(without.chunks_exact(4)).enumerate() {
+        if a == b {
+            continue;
+        }
+        if i / width < height / 2 {
+            top += 1;
+        } else {
+            bottom += 1;
+            white += usize::from(a[..3].iter().all(|&c| c > 220));
+        }
+    }
+    assert!(
+        bottom > 10_000 && white > 2_000 && top * 20 < bottom,
+        "{width}x{height}: {bottom} pixels differ in the lower half ({white} white), {top} in the upper"
+    );
 }

@@ -19,8 +19,15 @@
 //!
 //! Multicast needs the private namespace entered before any thread exists (`main` does it for
 //! `--via multicast|rtp`).
+//!
+//! `--subtitles LANG|CC1…CC4` chooses a subtitle track as the app does and `subtitles_shown`
+//! counts what reached the screen; a snapshot then shows the picture with the subtitle on it,
+//! drawn by the app's own screens (the Slint software renderer) at the picture's size. The app
+//! decodes subtitles on its multicast path, so a file with `--subtitles` plays through it.
 
-use crate::core::{ErrorKind, PlayerCommand, PlayerEvent, RequestId};
+use crate::core::{
+    ErrorKind, PlayerCommand, PlayerEvent, RequestId, SubtitleImage, SubtitleLine, SubtitleTrack,
+};
 use crate::demo::{Sender, TsLoop};
 use crate::lineup::{ChannelKey, MulticastGroup, Origin, Source, SourceKind};
 use crate::mpegts::eit::{DvbService, PID_SDT, TextCoding, parse_eit, parse_sdt};
@@ -84,6 +91,8 @@ pub struct PlayReport {
     pub frames: u64,
     /// Decoded audio buffers that reached the audio sink.
     pub audio_buffers: u64,
+    /// Subtitles (text or bitmaps) of the chosen track that reached the screen.
+    pub subtitles_shown: u64,
     pub guide: Vec<GuideReport>,
     pub problems: Vec<String>,
 }
@@ -131,6 +140,40 @@ pub struct GuideReport {
 /// Whether `--via` needs the private network namespace (entered by `main` first).
 pub fn needs_namespace(via: Via) -> bool {
     via != Via::File
+}
+
+/// The path a file plays through: the one asked for, except that subtitles (which the app
+/// decodes on its multicast path) need that path.
+pub fn effective_via(input: &str, via: Via, subtitles: Option<&str>) -> Via {
+    let wanted = subtitles.is_some_and(|s| !s.eq_ignore_ascii_case("off"));
+    if via == Via::File && wanted && Path::new(input).is_file() {
+        Via::Multicast
+    } else {
+        via
+    }
+}
+
+/// The track `--subtitles` asks for: `CC1`-`CC4` a caption channel, else a language (DVB
+/// before teletext before captions, not for the hard of hearing first, as the app's default).
+fn wanted_subtitle<'a>(tracks: &'a [SubtitleTrack], wanted: &str) -> Option<&'a SubtitleTrack> {
+    let channel = wanted
+        .to_ascii_lowercase()
+        .strip_prefix("cc")
+        .and_then(|n| n.parse::<u8>().ok());
+    if let Some(channel) = channel {
+        return tracks.iter().find(|t| t.caption_channel() == Some(channel));
+    }
+    tracks
+        .iter()
+        .filter(|t| t.language.as_deref().is_some_and(|l| same_language(l, wanted)))
+        .min_by_key(|t| (t.hard_of_hearing, t.kind))
+}
+
+/// What is on screen from the chosen subtitle track.
+#[derive(Debug, Clone, Default)]
+struct Shown {
+    lines: Vec<SubtitleLine>,
+    image: Option<SubtitleImage>,
 }
 
 /// Plays, prints the report (JSON or text) and returns the exit status: 0 played, 1 not.
@@ -209,7 +252,8 @@ fn play_file(path: &Path, options: &PlayOptions) -> anyhow::Result<PlayReport> {
     };
     let absolute = std::fs::canonicalize(path)?;
     // The sender of the multicast path, started once the player has joined the group.
-    let (source, feed) = match options.via {
+    let via = effective_via(&options.input, options.via, options.subtitles.as_deref());
+    let (source, feed) = match via {
         Via::File => (file_source(&absolute, program), None),
         via => match multicast_source(&bytes, via, program, &mut report.problems) {
             Ok(pair) => (pair.0, Some(pair.1)),
@@ -622,6 +666,12 @@ struct Run {
     decoder: Option<(String, bool)>,
     tracks: Vec<crate::core::AudioTrack>,
     audio_selected: Option<String>,
+    /// The subtitle tracks the player found, the one chosen, and how many subtitles showed.
+    subtitle_tracks: Vec<SubtitleTrack>,
+    subtitle_chosen: Option<SubtitleTrack>,
+    subtitles_shown: u64,
+    /// On screen with the snapshot's frame.
+    snapshot_subtitles: Option<Shown>,
 }
 
 /// Frames seen by the output callback.
@@ -631,6 +681,7 @@ struct Frames {
     size: Option<(u32, u32)>,
     first: Option<Instant>,
     snapshot: Option<(u32, u32, Vec<u8>)>,
+    snapshot_subtitles: Option<Shown>,
 }
 
 fn run_player(
@@ -647,6 +698,9 @@ fn run_player(
     });
     let frames = Arc::new(Mutex::new(Frames::default()));
     let seen = frames.clone();
+    // The subtitle on screen, as the event loop below learns it; taken with the snapshot.
+    let shown = Arc::new(Mutex::new(Shown::default()));
+    let on_screen = shown.clone();
     let want_snapshot = options.snapshot.is_some();
     let at = Duration::from_secs_f64(options.at.max(0.0));
     let audio_buffers = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -664,6 +718,7 @@ fn run_player(
                 rgba.extend_from_slice(frame.data.get(start..start + row).unwrap_or(&[]));
             }
             f.snapshot = Some((frame.width, frame.height, rgba));
+            f.snapshot_subtitles = on_screen.lock().ok().map(|s| s.clone());
         }
     }));
     outputs.audio_tap = Some(Arc::new(move || {
@@ -746,6 +801,37 @@ fn run_player(
                 }
                 break;
             }
+            Ok(PlayerEvent::SubtitleTracks { tracks, .. }) => {
+                // Captions are reported once their first control code arrives: each new
+                // report gets another look until a track is chosen.
+                let wanted = options
+                    .subtitles
+                    .as_deref()
+                    .filter(|s| !s.eq_ignore_ascii_case("off"));
+                if let (Some(wanted), None) = (wanted, &run.subtitle_chosen)
+                    && let Some(track) = wanted_subtitle(&tracks, wanted)
+                {
+                    run.subtitle_chosen = Some(track.clone());
+                    player.execute(PlayerCommand::SelectSubtitle {
+                        request,
+                        track: Some(track.clone()),
+                        delay_ms: 0,
+                    });
+                }
+                run.subtitle_tracks = tracks;
+            }
+            Ok(PlayerEvent::SubtitleText { lines, .. }) => {
+                run.subtitles_shown += u64::from(!lines.is_empty());
+                if let Ok(mut s) = shown.lock() {
+                    s.lines = lines;
+                }
+            }
+            Ok(PlayerEvent::SubtitleImage { image, .. }) => {
+                run.subtitles_shown += u64::from(image.is_some());
+                if let Ok(mut s) = shown.lock() {
+                    s.image = image;
+                }
+            }
             Ok(PlayerEvent::Stalled { .. }) => problems.push("the stream stalled: no data for 2 s".into()),
             Ok(_) => {}
             Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -764,8 +850,36 @@ fn run_player(
         run.audio_buffers = audio_buffers.load(std::sync::atomic::Ordering::Relaxed);
         run.size = f.size;
         run.snapshot = f.snapshot.take();
+        run.snapshot_subtitles = f.snapshot_subtitles.take();
     }
     run
+}
+
+/// The snapshot as the viewer sees it: the frame behind the app's screens with `shown` over
+/// it (no banner), rendered at the frame's size; RGBA.
+fn subtitled(width: u32, height: u32, rgba: &[u8], shown: &Shown) -> anyhow::Result<Vec<u8>> {
+    use crate::app::Ui;
+    let mut ui = crate::ui::headless::Headless::new(width, height)?;
+    let mut pixels = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(width, height);
+    let bytes = pixels.make_mut_bytes();
+    let n = bytes.len().min(rgba.len());
+    bytes[..n].copy_from_slice(&rgba[..n]);
+    // The decoded frames' alpha means nothing (xRGB): opaque.
+    for px in pixels.make_mut_slice() {
+        px.a = 255;
+    }
+    ui.set_video(slint::Image::from_rgba8(pixels));
+    let core = crate::core::Core::new(
+        crate::lineup::Lineup::default(),
+        crate::core::SavedState::default(),
+        crate::core::Settings::default(),
+    );
+    let mut view = core.view(crate::core::Now::default());
+    view.subtitle_lines = shown.lines.clone();
+    view.subtitle_image = shown.image.clone();
+    ui.render(&view);
+    ui.draw();
+    Ok(ui.pixels().iter().flat_map(|p| [p.r, p.g, p.b, 255]).collect())
 }
 
 /// The PID of a stream `tsdemux` names: its stream id ends in `/` and the PID in hex
@@ -831,18 +945,34 @@ fn finish(report: &mut PlayReport, run: Run, options: &PlayOptions, survey: Opti
             report.problems.push(format!("no audio track in '{lang}'"));
         }
     }
-    if let Some(lang) = options.subtitles.as_deref().filter(|l| *l != "off") {
-        if !report.subtitles.iter().any(|s| same_language(&s.language, lang)) {
-            report.problems.push(format!("no subtitles in '{lang}'"));
-        } else if options.snapshot.is_some() {
-            report
-                .problems
-                .push("subtitles are not drawn yet: the snapshot shows the picture alone".into());
-        }
+    report.subtitles_shown = run.subtitles_shown;
+    let wanted = options
+        .subtitles
+        .as_deref()
+        .filter(|l| !l.eq_ignore_ascii_case("off"));
+    if let Some(wanted) = wanted
+        && run.subtitle_chosen.is_none()
+    {
+        let found: Vec<String> = run.subtitle_tracks.iter().map(|t| t.id.clone()).collect();
+        report.problems.push(format!(
+            "no subtitles in '{wanted}' reached the player (tracks: {})",
+            if found.is_empty() {
+                "none".into()
+            } else {
+                found.join(", ")
+            }
+        ));
     }
     if let Some(path) = &options.snapshot {
         match run.snapshot {
             Some((w, h, rgba)) => {
+                let rgba = match (&run.subtitle_chosen, &run.snapshot_subtitles) {
+                    (Some(_), Some(shown)) => subtitled(w, h, &rgba, shown).unwrap_or_else(|e| {
+                        report.problems.push(format!("cannot draw the subtitles: {e:#}"));
+                        rgba
+                    }),
+                    _ => rgba,
+                };
                 if let Err(e) = write_png(path, w, h, &rgba) {
                     report
                         .problems

@@ -133,6 +133,22 @@ fn action_names() {
     assert_eq!(parse_action("ChannelUp"), None);
 }
 
+/// The RC-5 TV command set's teletext key (command 60) is TEXT, and QEMU's keyboard has T as
+/// the desktop does: the teletext viewer opens on every board from them.
+#[test]
+fn the_rc5_remote_and_the_qemu_keyboard_have_a_text_key() {
+    let dirs = board_dirs();
+    let path = dirs[0].join("rc_keymaps").join("zapbox-rc5.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(text.lines().any(|l| l.trim() == r#"0x3c = "KEY_TEXT""#), "{text}");
+    for board in crate::system::board::Board::ALL.map(|b| b.name()) {
+        let map = load(board, &dirs).unwrap_or_else(|e| panic!("{board}: {e}"));
+        assert_eq!(press(&map, KeyCode::KEY_TEXT), Some(Action::Text), "{board}");
+    }
+    let qemu = load("qemu-virt", &dirs).unwrap();
+    assert_eq!(press(&qemu, KeyCode::KEY_T), Some(Action::Text));
+}
+
 /// The generic NEC and RC-6 MCE remotes have a SUBTITLE key but no TEXT key: on every board
 /// a key they send opens teletext (a long SUBTITLE), and a short SUBTITLE stays subtitles.
 #[test]

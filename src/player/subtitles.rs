@@ -255,12 +255,11 @@ impl SubtitleFeed {
         let caption_channel = track
             .and_then(SubtitleTrack::caption_channel)
             .and_then(Channel::new);
-        if let Some(captions) = self.captions.as_mut() {
-            captions.choose(caption_channel);
-        }
+        let screen = self.captions.as_mut().and_then(|c| c.choose(caption_channel));
         self.queued.clear();
         self.clear_at = None;
-        self.pending_text = Some(Vec::new());
+        // A caption channel shows what is on its screen now (decoded all along).
+        self.pending_text = Some(screen.map_or_else(Vec::new, |s| SubtitleLine::from_captions(&s)));
         self.pending_image = Some(None);
     }
 

@@ -32,6 +32,9 @@ pub const COLUMNS: usize = 32;
 pub struct Channel(u8);
 
 impl Channel {
+    /// CC1–CC4.
+    pub const ALL: [Self; 4] = [Self(1), Self(2), Self(3), Self(4)];
+
     /// CC1–CC4; `None` for other numbers.
     pub fn new(number: u8) -> Option<Self> {
         (1..=4).contains(&number).then_some(Self(number))

@@ -142,12 +142,16 @@ impl CaptionExtractor {
 }
 
 /// The caption channels a stream carries (a control code of each seen), and the screen of
-/// the one chosen.
+/// the one chosen. All four channels are decoded all the time (a few bytes a frame each), so
+/// a channel chosen in the middle of a caption has it whole: a pop-on caption whose first
+/// row was loaded before the choice would otherwise show without it.
 #[derive(Debug)]
 pub struct CaptionDecoder {
     extractor: CaptionExtractor,
     seen: [bool; 4],
-    chosen: Option<Cea608Decoder>,
+    decoders: [Cea608Decoder; 4],
+    /// Index of the chosen channel in `decoders`.
+    chosen: Option<usize>,
 }
 
 impl CaptionDecoder {
@@ -156,15 +160,15 @@ impl CaptionDecoder {
         Self {
             extractor: CaptionExtractor::new(syntax),
             seen: [false; 4],
-            chosen: channel.map(Cea608Decoder::new),
+            decoders: Channel::ALL.map(Cea608Decoder::new),
+            chosen: channel.map(|c| usize::from(c.number() - 1)),
         }
     }
 
-    /// Decodes `channel` from now on (a fresh screen), or none.
-    pub fn choose(&mut self, channel: Option<Channel>) {
-        if self.chosen.as_ref().map(Cea608Decoder::channel) != channel {
-            self.chosen = channel.map(Cea608Decoder::new);
-        }
+    /// Reports `channel` from now on, or none; returns its screen now (what it shows at once).
+    pub fn choose(&mut self, channel: Option<Channel>) -> Option<Screen> {
+        self.chosen = channel.map(|c| usize::from(c.number() - 1));
+        self.chosen.map(|i| self.decoders[i].screen())
     }
 
     /// The channels seen so far, in order.
@@ -181,10 +185,11 @@ impl CaptionDecoder {
         let Self {
             extractor,
             seen,
+            decoders,
             chosen,
         } = self;
         extractor.push_packet(packet, &mut |frame| {
-            decode(frame, seen, chosen.as_mut(), on_screen)
+            decode(frame, seen, decoders, *chosen, on_screen)
         });
     }
 
@@ -193,16 +198,18 @@ impl CaptionDecoder {
         let Self {
             extractor,
             seen,
+            decoders,
             chosen,
         } = self;
-        extractor.flush(&mut |frame| decode(frame, seen, chosen.as_mut(), on_screen));
+        extractor.flush(&mut |frame| decode(frame, seen, decoders, *chosen, on_screen));
     }
 }
 
 fn decode(
     frame: &CaptionFrame,
     seen: &mut [bool; 4],
-    chosen: Option<&mut Cea608Decoder>,
+    decoders: &mut [Cea608Decoder; 4],
+    chosen: Option<usize>,
     on_screen: &mut dyn FnMut(Option<u64>, &Screen),
 ) {
     let line21 = |field2: bool| {
@@ -224,10 +231,15 @@ fn decode(
             }
         }
     }
-    if let Some(decoder) = chosen {
-        let field2 = decoder.channel().second_field();
-        let pairs: Vec<[u8; 2]> = line21(field2).map(|p| p.data).collect();
-        if let Some(screen) = decoder.push_pairs(&pairs) {
+    let fields = [false, true].map(|field2| line21(field2).map(|p| p.data).collect::<Vec<[u8; 2]>>());
+    for (i, decoder) in decoders.iter_mut().enumerate() {
+        let pairs = &fields[usize::from(decoder.channel().second_field())];
+        if pairs.is_empty() {
+            continue;
+        }
+        if let Some(screen) = decoder.push_pairs(pairs)
+            && chosen == Some(i)
+        {
             on_screen(frame.pts, &screen);
         }
     }

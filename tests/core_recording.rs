@@ -651,3 +651,69 @@ fn a_recording_plays_from_where_it_was_left_skips_and_keeps_its_place() {
     );
     assert!(shell.view().timeshift.is_none());
 }
+
+/// A conflict is told with its alternatives: another airing of the same title in the guide
+/// (outside the conflict, on whichever channel), and the channel's archive when it has one.
+#[test]
+fn a_conflict_names_another_airing_and_the_archive() {
+    let hot = HotSettings {
+        max_streams: 2,
+        ..HotSettings::default()
+    };
+    let settings = Settings {
+        hot,
+        ..settings(true)
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lineup = showcase::lineup(6);
+    let template = "http://archive.example/4/{utc}-{duration}.ts";
+    lineup.channels[3].catchup = Some(zapbox::lineup::Catchup {
+        mode: zapbox::lineup::CatchupMode::Default,
+        source: Some(template.into()),
+        days: zapbox::lineup::CatchupDays::Days(1),
+        correction_s: 0,
+        template: template.into(),
+    });
+    let guide = showcase::guide(&lineup, dir.path(), EVENING_S, 1).expect("guide builds");
+    let mut shell = Shell::with_settings_and_state(lineup, settings, SavedState::default());
+    shell.now_ms = (EVENING_S + 60) as u64 * 1000;
+    shell.send(Event::GuideLoaded(guide.clone()));
+    shell.send(Event::Started);
+    shell.first_frame();
+    shell.send(Event::Recorder(RecorderEvent::Resumed { running: vec![] }));
+    rec_in_guide_on_row(&mut shell, 2);
+    rec_in_guide_on_row(&mut shell, 3);
+    let Some(Notice::RecordingConflict(text)) = shell.view().notice else {
+        panic!("a conflict is told: {:?}", shell.view().notice)
+    };
+    // The programme of channel 4 on air now, and its next airing anywhere after now.
+    let now_s = EVENING_S + 60;
+    let key4 = channel(&shell, 3);
+    let on = guide.now_next(&key4, now_s).0.expect("a programme on channel 4");
+    let later = shell
+        .core
+        .lineup()
+        .channels
+        .iter()
+        .flat_map(|c| {
+            guide
+                .window(&c.key, now_s, now_s + 86_400)
+                .into_iter()
+                .map(move |p| (c.name.clone(), p))
+        })
+        .filter(|(_, p)| p.title == on.title && p.start_s >= on.stop_s)
+        .min_by_key(|(_, p)| p.start_s)
+        .expect("the showcase guide repeats its titles");
+    let clock = jiff::Timestamp::from_second(later.1.start_s)
+        .unwrap()
+        .to_zoned(shell.core.settings().zone.clone())
+        .strftime("%a %H:%M")
+        .to_string();
+    let expected = format!(
+        ". Instead: {} {clock} on {}, or from {}'s archive once aired",
+        on.title,
+        later.0,
+        shell.core.lineup().channels[3].name
+    );
+    assert!(text.ends_with(&expected), "{text}\nexpected the end: {expected}");
+}

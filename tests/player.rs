@@ -115,6 +115,10 @@ fn main() {
             timeshift_hls,
         ),
         (
+            "timeshift: a recording reaches back into the window's disk part",
+            record_from_disk_window,
+        ),
+        (
             "subtitles: channel 6's DVB subtitles reach the screen",
             dvb_subtitles_live,
         ),
@@ -849,6 +853,138 @@ fn timeshift_hls(f: &Fixture) -> Result<(), String> {
     }
     drop(reference_events);
     Ok(())
+}
+
+/// REC on live reaches back beyond the RAM ring into the window's disk part: with about 10 s
+/// in RAM and `timeshift.dir` set, after 30 s of watching a recording asked 25 s behind live
+/// starts at a keyframe about 25 s back, its backlog (PAT/PMT first, then the disk segments,
+/// then the ring) handed over at once: more than 20 s of video PTS within a second, and the
+/// stream goes on live after it without a gap in the PTS.
+fn record_from_disk_window(f: &Fixture) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("zapbox-test-rec-disk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let settings = zapbox::player::TimeshiftSettings {
+        seconds: 5,
+        disk: Some(zapbox::player::DiskSettings {
+            dir: dir.clone(),
+            max_seconds: 3600,
+            floor_bytes: 64 << 20,
+        }),
+        ..Default::default()
+    };
+    let outcome = (|| {
+        let source = f.lineup.by_number(1).ok_or("channel 1")?.sources[0].clone();
+        let (player, events, _frames) = signature_probe_with(settings);
+        player.execute(PlayerCommand::Play {
+            request: RequestId(1),
+            channel: ChannelKey("ch1".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start: zapbox::core::StartAt::Live,
+        });
+        let mut seen = Vec::new();
+        wait_for(&events, Duration::from_secs(20), &mut seen, |e| {
+            matches!(e, PlayerEvent::FirstFrame { .. })
+        })?;
+        std::thread::sleep(Duration::from_secs(30));
+        let (recording, age) = player
+            .recorder_handle()
+            .record(
+                7,
+                ChannelKey("ch1".into()),
+                source,
+                Duration::from_secs(25),
+                Duration::from_secs(5),
+            )
+            .map_err(|e| format!("{e:?}"))?;
+        eprintln!("    the recording starts {} ms behind live", age.as_millis());
+        if !(24_000..=27_000).contains(&age.as_millis()) {
+            return Err(format!(
+                "the recording starts {} ms behind live, not about 25 s (the RAM ring holds about 10 s)",
+                age.as_millis()
+            ));
+        }
+        let mut bytes = Vec::new();
+        let until = Instant::now() + Duration::from_secs(1);
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            if let Ok(chunk) = recording.chunks.recv_timeout(left) {
+                bytes.extend(chunk);
+            }
+        }
+        let backlog = video_pts(&bytes);
+        let span = |pts: &[u64]| {
+            let (first, last) = (
+                pts.first().copied().unwrap_or(0),
+                pts.iter().copied().max().unwrap_or(0),
+            );
+            (last + (1 << 33) - first) % (1 << 33)
+        };
+        let pat_first = bytes.len() >= 188 && bytes[0] == 0x47 && bytes[1] & 0x1f == 0 && bytes[2] == 0;
+        eprintln!(
+            "    within a second: {} bytes, {:.1} s of video PTS, PAT first: {pat_first}",
+            bytes.len(),
+            span(&backlog) as f64 / 90_000.0
+        );
+        if !pat_first || span(&backlog) < 20 * 90_000 {
+            return Err(format!(
+                "the backlog is {:.1} s of video (PAT first: {pat_first})",
+                span(&backlog) as f64 / 90_000.0
+            ));
+        }
+        // Live follows: 3 s more arrive, and the PTS run on without a jump of more than a second.
+        std::thread::sleep(Duration::from_secs(3));
+        while let Ok(chunk) = recording.chunks.try_recv() {
+            bytes.extend(chunk);
+        }
+        let all = video_pts(&bytes);
+        let mut sorted = all.clone();
+        sorted.sort_unstable();
+        let biggest_gap = sorted.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        eprintln!(
+            "    after 3 s more: {:.1} s of video, the largest gap between PTS {} ms",
+            span(&all) as f64 / 90_000.0,
+            biggest_gap / 90
+        );
+        if span(&all) < span(&backlog) + 2 * 90_000 || biggest_gap > 90_000 {
+            return Err(format!(
+                "the recording went on to {:.1} s with a gap of {} ms",
+                span(&all) as f64 / 90_000.0,
+                biggest_gap / 90
+            ));
+        }
+        player.recorder_handle().unrecord(7);
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+/// PTS (90 kHz) of every video PES (stream id 0xE0..0xEF) starting in `ts`, in stream order.
+fn video_pts(ts: &[u8]) -> Vec<u64> {
+    ts.chunks_exact(188)
+        .filter(|p| p[0] == 0x47 && p[1] & 0x40 != 0)
+        .filter_map(|p| {
+            let start = if p[3] & 0x20 != 0 {
+                5 + usize::from(p[4])
+            } else {
+                4
+            };
+            let pes = p.get(start..)?;
+            let video = pes.get(..3)? == [0, 0, 1] && (0xe0..=0xef).contains(pes.get(3)?);
+            if !video || pes.get(7)? & 0x80 == 0 {
+                return None;
+            }
+            let b = pes.get(9..14)?;
+            Some(
+                (u64::from(b[0] >> 1 & 7) << 30)
+                    | (u64::from(b[1]) << 22)
+                    | (u64::from(b[2] >> 1) << 15)
+                    | (u64::from(b[3]) << 7)
+                    | u64::from(b[4] >> 1),
+            )
+        })
+        .collect()
 }
 
 /// Stall and recovery through the whole shell: core phases, notices, player, receiver.

@@ -79,6 +79,25 @@ impl GuideQuery<'_> {
         Some((ProgrammeView::from(&on), id))
     }
 
+    /// The first other airing of `title` (the same title, folded) on any channel that starts
+    /// at `from_s` or later and lies outside `[avoid_from, avoid_to)`, with its channel: where a
+    /// conflicting recording could be made instead. One search of the guide's titles.
+    pub(super) fn other_airing(
+        &self,
+        title: &str,
+        from_s: i64,
+        (avoid_from, avoid_to): (i64, i64),
+    ) -> Option<(ChannelKey, ProgrammeView)> {
+        let wanted = crate::guide::fold(title);
+        self.0
+            .search(title, from_s, 256)
+            .into_iter()
+            .filter(|h| h.listing.start >= from_s)
+            .filter(|h| h.listing.stop <= avoid_from || avoid_to <= h.listing.start)
+            .find(|h| crate::guide::fold(h.listing.title) == wanted)
+            .map(|h| (h.key.clone(), ProgrammeView::from(&h.listing)))
+    }
+
     /// Programmes of `key` overlapping `[from_s, to_s)`.
     pub(super) fn window(&self, key: &ChannelKey, from_s: i64, to_s: i64) -> Vec<ProgrammeView> {
         self.0

@@ -25,11 +25,13 @@
 //! - **A slot is tried once.** A recording the disk stopped is not started again by the next
 //!   tick: the planned stretch (channel and end) is remembered as tried until it is over.
 //! - **REC on live reaches back.** The recording of the programme on air starts at its start
-//!   minus the margin, as far back as the tap's RAM window holds it (the tap clamps `behind`);
+//!   minus the margin, as far back as the tap's window holds it, RAM or disk (the tap clamps
+//!   `behind`);
 //!   other channels start from now, since their tap is joined now.
 //! - **Recordings win over pre-joined channels.** Each recording of a channel other than the
 //!   live one takes one stream from the hot channels' budget; conflicts with the budget are
-//!   told when scheduling.
+//!   told when scheduling, with the alternatives: another airing of the title in the guide
+//!   outside the conflict, and the channel's archive when it has catch-up.
 
 use super::schedule::{Airing, Margins, RecChoice, Schedule, conflicts};
 use super::view::Notice;
@@ -531,9 +533,30 @@ impl Core {
                     .map(|c| format!("{} ({})", p.title, c.name))
             })
             .collect();
+        // The alternatives: another airing of the title outside the conflict, the archive.
+        let mut instead = Vec::new();
+        if let Some((key, p)) = self
+            .listings()
+            .and_then(|g| g.other_airing(&airing.title, now_s, (from, to)))
+        {
+            let name = self.lineup.by_key(&key).map_or("?", |c| c.name.as_str());
+            instead.push(format!("{} {} on {name}", p.title, clock(p.start_s)));
+        }
+        if let Some(channel) = self
+            .lineup
+            .by_key(&airing.channel)
+            .filter(|c| c.catchup.is_some())
+        {
+            instead.push(format!("from {}'s archive once aired", channel.name));
+        }
+        let instead = if instead.is_empty() {
+            String::new()
+        } else {
+            format!(". Instead: {}", instead.join(", or "))
+        };
         self.show_notice(
             Notice::RecordingConflict(format!(
-                "{}–{}: {} streams needed, {} allowed; also recording {}",
+                "{}–{}: {} streams needed, {} allowed; also recording {}{instead}",
                 clock(from),
                 clock(to),
                 streams,

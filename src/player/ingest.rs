@@ -360,6 +360,9 @@ enum Start {
 /// A recording reading a tap: what follows its cursor goes to its writer as chunks.
 struct Recorder {
     cursor: Cursor,
+    /// Reading the window's disk part first (a start behind the RAM ring), until the ring holds
+    /// the position.
+    disk: Option<DiskRead>,
     chunks: mpsc::SyncSender<Vec<u8>>,
     /// Chunks dropped because the writer fell behind (each is a gap in the file).
     dropped: Arc<AtomicU64>,
@@ -602,29 +605,38 @@ impl Tap {
     /// on [`Recording::chunks`] until that receiver is dropped. Any number of recordings read
     /// one tap besides the live consumer; none costs another join.
     ///
-    /// It starts `behind` live: at the keyframe at or before that point of the RAM window (the
-    /// oldest one kept when the window is shorter), the backlog handed over at once; with zero,
-    /// at the last keyframe (or the next one). Returns how far behind live it starts.
+    /// It starts `behind` live: at the keyframe at or before that point of the window, its RAM
+    /// ring or, further back, its disk part (the oldest keyframe kept when the window is
+    /// shorter), the backlog handed over as fast as the writer takes it; with zero, at the last
+    /// keyframe (or the next one). Returns how far behind live it starts.
     pub fn record_behind(&self, behind: Duration) -> (Recording, Duration) {
         let (chunks, receiver) = mpsc::sync_channel(RECORD_QUEUE);
         let dropped = Arc::new(AtomicU64::new(0));
         let mut age = Duration::ZERO;
         if let Ok(mut state) = self.state.lock() {
-            let now = timeshift::micros_since(state.epoch);
-            let target = now.saturating_sub(u64::try_from(behind.as_micros()).unwrap_or(u64::MAX));
             // Before everything kept: from the oldest keyframe.
             let back = (!behind.is_zero())
-                .then(|| state.arrivals.position_at(target).unwrap_or(0))
-                .and_then(|position| state.ring.reader_from_keyframe_before(position));
-            let cursor = match back {
-                Some(cursor) => {
+                .then(|| state.start_behind_live(behind))
+                .flatten();
+            let (cursor, disk) = match back {
+                Some((Start::Ring(cursor), _)) => {
                     age = state.age_of(cursor.position()).unwrap_or_default();
-                    cursor
+                    (cursor, None)
                 }
-                None => state.ring.reader_from_last_keyframe(),
+                Some((Start::Disk(position), _)) => {
+                    age = state.age_of(position).unwrap_or_default();
+                    let disk = DiskRead {
+                        position,
+                        psi_pending: true,
+                        segment: OpenSegment::default(),
+                    };
+                    (state.ring.reader_from_head(), Some(disk))
+                }
+                None => (state.ring.reader_from_last_keyframe(), None),
             };
             state.recorders.push(Recorder {
                 cursor,
+                disk,
                 chunks,
                 dropped: dropped.clone(),
             });
@@ -1056,9 +1068,39 @@ impl TapState {
     /// Hands every recorder what the ring has beyond its cursor; forgets recorders whose writer
     /// is gone. Never blocks: a full queue drops the chunk and counts it.
     fn feed_recorders(&mut self) {
-        let ring = &self.ring;
+        let (ring, spill) = (&self.ring, self.spill.as_ref());
         self.recorders.retain_mut(|r| {
             let mut chunk = Vec::new();
+            if let Some(disk) = r.disk.as_mut() {
+                // The disk part first, as fast as the writer takes it; then the ring.
+                match read_disk(disk, ring, spill, ring.head(), &mut chunk) {
+                    DiskStep::Read => {}
+                    DiskStep::HandOver(cursor) => {
+                        r.cursor = cursor;
+                        r.disk = None;
+                    }
+                    DiskStep::Lost => {
+                        log::warn!("a recorder lost the timeshift disk; continuing in the RAM window");
+                        r.dropped.fetch_add(1, Ordering::Relaxed);
+                        r.cursor = ring
+                            .oldest_keyframe()
+                            .and_then(|k| ring.reader_from_keyframe_before(k))
+                            .unwrap_or_else(|| ring.reader_from_last_keyframe());
+                        r.disk = None;
+                    }
+                }
+                if chunk.is_empty() {
+                    return true;
+                }
+                return match r.chunks.try_send(chunk) {
+                    Ok(()) => true,
+                    Err(mpsc::TrySendError::Full(_)) => {
+                        r.dropped.fetch_add(1, Ordering::Relaxed);
+                        true
+                    }
+                    Err(mpsc::TrySendError::Disconnected(_)) => false,
+                };
+            }
             match ring.read(&mut r.cursor, &mut chunk, 4 << 20) {
                 Ok(0) => true,
                 Ok(_) => match r.chunks.try_send(chunk) {

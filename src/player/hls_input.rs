@@ -123,43 +123,8 @@ impl HlsInput {
 impl Fetch {
     fn start(source: &Source) -> Result<Self, String> {
         gst::init().map_err(|e| e.to_string())?;
-        let make = |name: &str| {
-            gst::ElementFactory::make(name)
-                .build()
-                .map_err(|_| format!("the GStreamer element {name} is missing"))
-        };
-        let src = gst::ElementFactory::make("souphttpsrc")
-            .property("location", &source.url)
-            .build()
-            .map_err(|_| "the GStreamer element souphttpsrc is missing".to_string())?;
-        if let Some(ua) = &source.user_agent {
-            src.set_property("user-agent", ua);
-        }
-        let headers = super::pipeline::extra_headers(source);
-        if headers.n_fields() > 0 {
-            src.set_property("extra-headers", &headers);
-        }
-        let demux = make("hlsdemux")?;
         let sink = gst_app::AppSink::builder().sync(false).build();
-        let pipeline = gst::Pipeline::new();
-        pipeline
-            .add_many([&src, &demux, sink.upcast_ref()])
-            .map_err(|e| e.to_string())?;
-        src.link(&demux).map_err(|e| e.to_string())?;
-        let sink_pad = sink.static_pad("sink").ok_or("appsink has no sink pad")?;
-        demux.connect_pad_added(move |_, pad| {
-            if sink_pad.is_linked() {
-                return;
-            }
-            let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
-            if caps.structure(0).is_none_or(|s| s.name() != "video/mpegts") {
-                log::warn!("hls window: segments are {caps}, not MPEG-TS: no timeshift window");
-                return;
-            }
-            if let Err(e) = pad.link(&sink_pad) {
-                log::warn!("hls window: cannot link {}: {e:?}", pad.name());
-            }
-        });
+        let pipeline = super::record_hls::ts_segments(source, "hls window", sink.upcast_ref())?;
         let (tx, bytes) = mpsc::sync_channel::<Vec<u8>>(QUEUE);
         sink.set_callbacks(
             gst_app::AppSinkCallbacks::builder()

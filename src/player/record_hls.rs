@@ -82,47 +82,13 @@ impl Drop for HlsRecording {
 /// [`Recording`].
 pub fn start(source: &Source) -> Result<(HlsRecording, Recording), String> {
     gst::init().map_err(|e| e.to_string())?;
-    let make = |name: &str| {
-        gst::ElementFactory::make(name)
-            .build()
-            .map_err(|_| format!("the GStreamer element {name} is missing"))
-    };
-    let src = gst::ElementFactory::make("souphttpsrc")
-        .property("location", &source.url)
+    let queue = gst::ElementFactory::make("queue")
         .build()
-        .map_err(|_| "the GStreamer element souphttpsrc is missing".to_string())?;
-    if let Some(ua) = &source.user_agent {
-        src.set_property("user-agent", ua);
-    }
-    let headers = super::pipeline::extra_headers(source);
-    if headers.n_fields() > 0 {
-        src.set_property("extra-headers", &headers);
-    }
-    let demux = make("hlsdemux")?;
-    let queue = make("queue")?;
+        .map_err(|_| "the GStreamer element queue is missing".to_string())?;
     let sink = gst_app::AppSink::builder().sync(false).build();
-    let pipeline = gst::Pipeline::new();
-    pipeline
-        .add_many([&src, &demux, &queue, sink.upcast_ref()])
-        .map_err(|e| e.to_string())?;
-    src.link(&demux).map_err(|e| e.to_string())?;
+    let pipeline = ts_segments(source, "hls recording", &queue)?;
+    pipeline.add(&sink).map_err(|e| e.to_string())?;
     queue.link(&sink).map_err(|e| e.to_string())?;
-    let queue_sink = queue.static_pad("sink").ok_or("queue has no sink pad")?;
-    demux.connect_pad_added(move |_, pad| {
-        // One rendition: the first pad; alternates stay unlinked.
-        if queue_sink.is_linked() {
-            return;
-        }
-        let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
-        let ts = caps.structure(0).is_some_and(|s| s.name() == "video/mpegts");
-        if !ts {
-            log::warn!("hls recording: segments are {caps}, not MPEG-TS: not recorded yet");
-            return;
-        }
-        if let Err(e) = pad.link(&queue_sink) {
-            log::warn!("hls recording: cannot link {}: {e:?}", pad.name());
-        }
-    });
     let (chunks, receiver) = mpsc::sync_channel::<Vec<u8>>(QUEUE);
     let dropped = Arc::new(AtomicU64::new(0));
     let lost = dropped.clone();
@@ -158,6 +124,55 @@ pub fn start(source: &Source) -> Result<(HlsRecording, Recording), String> {
             dropped,
         },
     ))
+}
+
+/// A pipeline that fetches `source` (an HLS playlist) with `souphttpsrc` (the playlist's user
+/// agent, referrer and headers) and `hlsdemux`, and links the first rendition's pad to `first`
+/// (added to the pipeline here; the caller adds and links what follows it) when its segments are
+/// MPEG-TS. Other containers are logged under `purpose` and left unlinked. Shared by the HLS
+/// recorder and the HLS timeshift window (`hls_input`).
+pub(super) fn ts_segments(
+    source: &Source,
+    purpose: &'static str,
+    first: &gst::Element,
+) -> Result<gst::Pipeline, String> {
+    let src = gst::ElementFactory::make("souphttpsrc")
+        .property("location", &source.url)
+        .build()
+        .map_err(|_| "the GStreamer element souphttpsrc is missing".to_string())?;
+    if let Some(ua) = &source.user_agent {
+        src.set_property("user-agent", ua);
+    }
+    let headers = super::pipeline::extra_headers(source);
+    if headers.n_fields() > 0 {
+        src.set_property("extra-headers", &headers);
+    }
+    let demux = gst::ElementFactory::make("hlsdemux")
+        .build()
+        .map_err(|_| "the GStreamer element hlsdemux is missing".to_string())?;
+    let pipeline = gst::Pipeline::new();
+    pipeline
+        .add_many([&src, &demux, first])
+        .map_err(|e| e.to_string())?;
+    src.link(&demux).map_err(|e| e.to_string())?;
+    let first_sink = first
+        .static_pad("sink")
+        .ok_or_else(|| format!("{purpose}: {} has no sink pad", first.name()))?;
+    demux.connect_pad_added(move |_, pad| {
+        // One rendition: the first pad; alternates stay unlinked.
+        if first_sink.is_linked() {
+            return;
+        }
+        let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
+        if caps.structure(0).is_none_or(|s| s.name() != "video/mpegts") {
+            log::warn!("{purpose}: segments are {caps}, not MPEG-TS: not kept");
+            return;
+        }
+        if let Err(e) = pad.link(&first_sink) {
+            log::warn!("{purpose}: cannot link {}: {e:?}", pad.name());
+        }
+    });
+    Ok(pipeline)
 }
 
 #[cfg(test)]

@@ -492,12 +492,13 @@ mod tests {
         packets.concat()
     }
 
-    /// A DVB subtitle two seconds after the first picture waits for the picture to get
-    /// there, then shows; its page times out when nothing replaces it.
-    #[test]
-    fn dvb_subtitles_wait_for_the_picture_to_reach_their_pts() {
+    /// A feed told of a PMT with H.264 on PID 0x100 and English DVB subtitles on 0x200, that
+    /// track chosen with `delay_ms`; with the track and the events the choice made due.
+    fn english_subtitles(
+        request: RequestId,
+        delay_ms: i32,
+    ) -> (Arc<VideoClock>, SubtitleFeed, SubtitleTrack, Vec<PlayerEvent>) {
         use crate::mpegts::build::{StreamSpec, pmt_section};
-        use crate::mpegts::dvbsub::encode::{Entry, IndexedRegion, display_set};
         use crate::mpegts::{Pmt, Section};
         let subtitling = [&[0x59, 8][..], b"eng", &[0x10, 0, 1, 0, 1]].concat();
         let streams = [
@@ -507,16 +508,23 @@ mod tests {
         let pmt = Pmt::parse(&Section::parse(&pmt_section(1, 0, 0x100, &streams)).unwrap()).unwrap();
         let clock = Arc::new(VideoClock::default());
         let mut feed = SubtitleFeed::new(clock.clone(), Arc::default());
-        let request = RequestId(1);
         let Some(PlayerEvent::SubtitleTracks { tracks, .. }) = feed.tracks_event(request, Some(&pmt)) else {
             panic!("tracks reported");
         };
-        feed.select(tracks.first(), 0);
-        assert_eq!(
-            feed.due_events(request).len(),
-            2,
-            "the screen is cleared at the switch"
-        );
+        let track = tracks.into_iter().next().expect("the English track");
+        feed.select(Some(&track), delay_ms);
+        let due = feed.due_events(request);
+        (clock, feed, track, due)
+    }
+
+    /// A DVB subtitle two seconds after the first picture waits for the picture to get
+    /// there, then shows; its page times out when nothing replaces it.
+    #[test]
+    fn dvb_subtitles_wait_for_the_picture_to_reach_their_pts() {
+        use crate::mpegts::dvbsub::encode::{Entry, IndexedRegion, display_set};
+        let request = RequestId(1);
+        let (clock, mut feed, _, cleared) = english_subtitles(request, 0);
+        assert_eq!(cleared.len(), 2, "the screen is cleared at the switch");
         let start = 900_000;
         let (mut video, mut subtitles) = (StreamWriter::new(0x100, 0), StreamWriter::new(0x200, 0));
         feed.scan(&pes_packets(&mut video, 0xe0, start, &[0, 0, 0, 1, 0x65]));
@@ -577,23 +585,9 @@ mod tests {
     /// waits a positive delay from its arrival.
     #[test]
     fn the_delay_moves_subtitles_later_and_earlier() {
-        use crate::mpegts::build::{StreamSpec, pmt_section};
         use crate::mpegts::dvbsub::encode::{Entry, IndexedRegion, display_set};
-        use crate::mpegts::{Pmt, Section};
-        let subtitling = [&[0x59, 8][..], b"eng", &[0x10, 0, 1, 0, 1]].concat();
-        let streams = [
-            StreamSpec::new(0x1b, 0x100),
-            StreamSpec::with(0x06, 0x200, subtitling),
-        ];
-        let pmt = Pmt::parse(&Section::parse(&pmt_section(1, 0, 0x100, &streams)).unwrap()).unwrap();
-        let clock = Arc::new(VideoClock::default());
-        let mut feed = SubtitleFeed::new(clock.clone(), Arc::default());
         let request = RequestId(1);
-        let Some(PlayerEvent::SubtitleTracks { tracks, .. }) = feed.tracks_event(request, Some(&pmt)) else {
-            panic!("tracks reported");
-        };
-        feed.select(tracks.first(), 1_500);
-        feed.due_events(request);
+        let (clock, mut feed, track, _) = english_subtitles(request, 1_500);
         let start = 900_000;
         let (mut video, mut subtitles) = (StreamWriter::new(0x100, 0), StreamWriter::new(0x200, 0));
         feed.scan(&pes_packets(&mut video, 0xe0, start, &[0, 0, 0, 1, 0x65]));
@@ -635,7 +629,7 @@ mod tests {
         clock.frame(Some(ns(3.5)));
         assert_eq!(shown_x(&feed.due_events(request)), Some(10), "3.5 s: shown");
         // Earlier: the same track again only changes the delay.
-        feed.select(tracks.first(), -1_500);
+        feed.select(Some(&track), -1_500);
         assert!(feed.due_events(request).is_empty(), "nothing cleared");
         feed.scan(&pes_packets(
             &mut subtitles,
@@ -648,7 +642,7 @@ mod tests {
         clock.frame(Some(ns(4.5)));
         assert_eq!(shown_x(&feed.due_events(request)), Some(20), "4.5 s: 1.5 s early");
         // Without a PTS: a positive delay counts from the arrival.
-        feed.select(tracks.first(), 2_000);
+        feed.select(Some(&track), 2_000);
         let es = set(2, 30);
         let untimed = [
             &[0, 0, 1, 0xbd][..],

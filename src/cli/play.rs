@@ -761,11 +761,16 @@ fn run_player(
     let mut run = Run::default();
     let deadline = started + Duration::from_secs_f64(options.seconds.max(0.1));
     let hard = deadline + GRACE;
-    let mut asked_audio = false;
+    // The track `--audio` asked for, once asked: the player's switch to it is confirmed by a
+    // later `Tracks` event naming it selected.
+    let mut asked_track: Option<String> = None;
     loop {
         let now = Instant::now();
-        // A first frame still missing at the deadline gets the grace period to come.
-        let until = if run.first_frame_ms.is_some() || !expect_video {
+        // A first frame still missing at the deadline, or an asked audio switch not yet
+        // confirmed, gets the grace period to come (a loaded machine is slower at both; the
+        // report must say what the player did, not what it had not got to yet).
+        let switching = asked_track.is_some() && run.audio_selected != asked_track;
+        let until = if (run.first_frame_ms.is_some() || !expect_video) && !switching {
             deadline
         } else {
             hard
@@ -778,12 +783,12 @@ fn run_player(
                 run.first_frame_ms = Some(started.elapsed().as_millis() as u64);
             }
             Ok(PlayerEvent::Tracks { audio, selected, .. }) => {
-                if let (Some(lang), false) = (&options.audio, asked_audio)
+                if let (Some(lang), None) = (&options.audio, &asked_track)
                     && let Some(track) = audio
                         .iter()
                         .find(|t| t.language.as_deref().is_some_and(|l| same_language(l, lang)))
                 {
-                    asked_audio = true;
+                    asked_track = Some(track.id.clone());
                     player.execute(PlayerCommand::SelectAudio {
                         request,
                         track: track.id.clone(),

@@ -207,11 +207,19 @@ fn decodes(fixture: &Fixture, number: u32) -> Result<(), String> {
     expect_event(&probe, Duration::from_secs(20), |e| {
         matches!(e, PlayerEvent::FirstFrame { .. })
     })?;
+    // Frames keep coming after the first: 25 more (a second of the demo's video) within 10 s.
+    // How fast is the benchmarks' business; on a loaded machine a second brought only 5.
     let before = probe.frames.load(Ordering::SeqCst);
-    std::thread::sleep(Duration::from_secs(1));
-    let decoded = probe.frames.load(Ordering::SeqCst) - before;
-    if decoded < 10 {
-        return Err(format!("only {decoded} frames in a second"));
+    let until = Instant::now() + Duration::from_secs(10);
+    let decoded = loop {
+        let decoded = probe.frames.load(Ordering::SeqCst) - before;
+        if decoded >= 25 || Instant::now() >= until {
+            break decoded;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    if decoded < 25 {
+        return Err(format!("only {decoded} frames in the 10 s after the first"));
     }
     let decoder = probe.player.decoder().ok_or("the decoder is known")?;
     if decoder.name.is_empty() {

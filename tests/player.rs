@@ -52,7 +52,7 @@ fn main() {
     })
     .expect("the demo headend starts");
     let lineup = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]).lineup;
-    assert_eq!(lineup.channels.len(), 8, "the demo lineup parses");
+    assert_eq!(lineup.channels.len(), 10, "the demo lineup parses");
     let fixture = Fixture { headend, lineup };
     let cases: &[(&str, Case)] = &[
         ("multicast channel decodes frames", multicast_decodes),

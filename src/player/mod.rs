@@ -47,6 +47,7 @@ pub mod pipeline;
 mod progress;
 pub mod record;
 mod record_hls;
+mod record_ott;
 mod session;
 pub mod spill;
 mod subtitles;

@@ -47,6 +47,7 @@ pub mod pipeline;
 mod progress;
 pub mod record;
 mod record_hls;
+pub mod reverse;
 mod session;
 pub mod spill;
 mod subtitles;

@@ -111,6 +111,10 @@ fn main() {
             timeshift_trick_play,
         ),
         (
+            "timeshift: rewind x2 shows every frame, newest first",
+            timeshift_rewind_every_frame,
+        ),
+        (
             "timeshift: the hls channel pauses, plays from its window and returns to live",
             timeshift_hls,
         ),
@@ -1913,6 +1917,89 @@ fn drift(reports: &[(Instant, u64, Option<zapbox::core::WindowEdge>)]) -> Result
         return Err(format!("trick-play reports over {dt} ms only"));
     }
     Ok((last.1 as f64 - first.1 as f64) / dt)
+}
+
+/// REWIND ×2 on a real pipeline, against a reference player showing the channel live: each
+/// picture shown is found among the reference's (its place in the demo's 10 s loop), and every
+/// one must be older than the one before, a few tens of milliseconds of the channel each; there
+/// are far more of them than keyframes in the span rewound (keyframes alone would be one a
+/// second of the channel), and the position moves away from live at about 3 ms per ms.
+fn timeshift_rewind_every_frame(f: &Fixture) -> Result<(), String> {
+    use zapbox::core::{Direction, Speed, StartAt, Trick};
+    const LOOP: Duration = Duration::from_secs(10);
+    let source = f.lineup.by_number(1).ok_or("channel 1")?.sources[0].clone();
+    let (reference, reference_events, live_frames) = signature_probe();
+    let (player, events, frames) = signature_probe();
+    let play = |p: &Player, request: u64, start: StartAt| {
+        p.execute(PlayerCommand::Play {
+            request: RequestId(request),
+            channel: ChannelKey("ch1".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start,
+        })
+    };
+    play(&reference, 1, StartAt::Live);
+    play(&player, 1, StartAt::Live);
+    let first = |e: &PlayerEvent, r: u64| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(r));
+    wait_for(&reference_events, Duration::from_secs(20), &mut Vec::new(), |e| {
+        first(e, 1)
+    })?;
+    wait_for(&events, Duration::from_secs(20), &mut Vec::new(), |e| first(e, 1))?;
+    std::thread::sleep(Duration::from_secs(15));
+    let count = |f: &Signatures| f.lock().map(|f| f.len()).unwrap_or(0);
+    let rewind = Trick {
+        direction: Direction::Backward,
+        speed: Speed::X2,
+    };
+    play(&player, 2, StartAt::Trick { ms: 0, trick: rewind });
+    wait_for(&events, Duration::from_secs(5), &mut Vec::new(), |e| first(e, 2))?;
+    let before = count(&frames);
+    let run = trick_reports(&events, 2, Duration::from_secs(3), false)?;
+    let moved = drift(&run)?;
+    let shown: Vec<(Instant, Vec<u8>)> = frames.lock().map_err(|_| "lock")?[before..].to_vec();
+    // Each picture's place in the loop: when the reference showed it (within the last loop).
+    let origin = Instant::now() - Duration::from_secs(60);
+    let mut places = Vec::new();
+    for (at, sig) in &shown {
+        let (age, _) = shown_before(&live_frames, sig, *at, LOOP).ok_or("no reference frames")?;
+        let when = at.saturating_duration_since(origin).saturating_sub(age);
+        places.push(when.as_millis() as i64);
+    }
+    let period = LOOP.as_millis() as i64;
+    let steps: Vec<i64> = places
+        .windows(2)
+        .map(|w| (w[0] - w[1]).rem_euclid(period))
+        .collect();
+    let backwards = steps.iter().filter(|&&d| (1..=1_000).contains(&d)).count();
+    let rewound_ms: i64 = steps.iter().filter(|&&d| d <= 1_000).sum();
+    // The demo's GOPs are a second long: keyframes alone would show one per second rewound.
+    let keyframes = rewound_ms / 1_000 + 1;
+    eprintln!(
+        "    rewind x2: {} pictures in 3 s over {rewound_ms} ms of the channel ({keyframes} keyframes there), {backwards} of {} steps backwards, the position moved {moved:.2} ms per ms",
+        shown.len(),
+        steps.len()
+    );
+    if !(2.3..=3.7).contains(&moved) {
+        return Err(format!("rewind x2 moved {moved:.2} ms per ms, not about 3"));
+    }
+    if shown.len() < 40 || (shown.len() as i64) < 4 * keyframes {
+        return Err(format!(
+            "{} pictures shown over {rewound_ms} ms of the channel: keyframes only?",
+            shown.len()
+        ));
+    }
+    if backwards != steps.len() {
+        let odd: Vec<(usize, i64)> = steps
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, d)| !(1..=1_000).contains(d))
+            .collect();
+        return Err(format!("pictures not older than the one before: {odd:?}"));
+    }
+    drop(reference_events);
+    Ok(())
 }
 
 /// Trick play on a real pipeline, against a reference player showing the channel live. REWIND

@@ -25,6 +25,9 @@ pub const TSDEMUX_LATENCY_MS: i32 = 0;
 pub enum Input<'a> {
     /// MPEG-TS pushed by the app (multicast and RTP, after RTP stripping).
     Ts,
+    /// GOPs pushed backwards by the app, decoded forward and shown reversed at `rate`
+    /// (rewind ×2 and ×4, see `reverse`).
+    Reverse { rate: u32 },
     /// A URL GStreamer fetches itself (HLS, DASH, progressive HTTP, RTSP, RTMP).
     Uri(&'a Source),
 }
@@ -36,6 +39,8 @@ pub struct Pipeline {
     pub appsrc: Option<gst_app::AppSrc>,
     /// decodebin3 or uridecodebin3: where stream selections are sent.
     pub decodebin: gst::Element,
+    /// `Input::Reverse`: where the GOPs fed are noted, and the pictures dropped as late.
+    pub reverse: Option<(Arc<super::reverse::GopLog>, Arc<std::sync::atomic::AtomicU64>)>,
 }
 
 /// Names of the two output branches in the pipeline.
@@ -73,8 +78,13 @@ fn build_inner(
     watch_elements(&pipeline, decoder);
     hold_early_eos(&pipeline);
     let (source, appsrc) = match input {
-        Input::Ts => {
+        Input::Ts | Input::Reverse { .. } => {
             let appsrc = ts_appsrc();
+            if matches!(input, Input::Reverse { .. }) {
+                // GOPs come as fast as they decode, timed by their PCRs alone.
+                appsrc.set_is_live(false);
+                appsrc.set_do_timestamp(false);
+            }
             let decodebin = output::make("decodebin3")?;
             pipeline.add_many([appsrc.upcast_ref(), &decodebin])?;
             appsrc.link(&decodebin)?;
@@ -89,7 +99,24 @@ fn build_inner(
             (bin, None)
         }
     };
-    let video = output::video_branch(&outputs.video, on_frame)?;
+    let mut reverse = None;
+    let video = match input {
+        Input::Reverse { rate } => {
+            // A GOP's pictures must come out as it is fed, not a few pictures later: frame
+            // threads would hold the last ones until the next (older) GOP arrives.
+            pipeline.connect_deep_element_added(|_, _, element| {
+                if element.find_property("thread-type").is_some() {
+                    element.set_property_from_str("thread-type", "slice");
+                }
+            });
+            let shown = output::video_branch(&outputs.video, on_frame)?;
+            shown.set_property("name", "present-branch");
+            let (decoded, log, dropped) = super::reverse::build(&pipeline, &shown, rate)?;
+            reverse = Some((log, dropped));
+            decoded
+        }
+        _ => output::video_branch(&outputs.video, on_frame)?,
+    };
     video.set_property("name", VIDEO_BRANCH);
     let audio = output::audio_branch(&outputs.audio_sink, outputs.audio_tap.as_ref())?;
     audio.set_property("name", AUDIO_BRANCH);
@@ -100,6 +127,7 @@ fn build_inner(
         pipeline,
         appsrc,
         decodebin: source,
+        reverse,
     })
 }
 

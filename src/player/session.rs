@@ -30,6 +30,8 @@ pub struct Session {
     /// The stream time of the frames shown (subtitles are timed by it).
     clock: Arc<super::subtitles::VideoClock>,
     janitor: mpsc::Sender<gst::Pipeline>,
+    /// Rewind every frame: where the tap notes the GOPs it feeds, and the pictures dropped late.
+    reverse: Option<(Arc<super::reverse::GopLog>, Arc<std::sync::atomic::AtomicU64>)>,
     /// Keeps the progress watchdog of a fetched stream running (it ends when this is dropped).
     _progress: Option<mpsc::Sender<()>>,
 }
@@ -52,7 +54,17 @@ impl Session {
         tap: &Tap,
         at: crate::core::StartAt,
     ) -> Result<(Self, Attached), PlayerError> {
-        let mut session = Self::build(start, Input::Ts)?;
+        let input = match at {
+            crate::core::StartAt::Trick { trick, .. }
+                if trick.every_frame() && trick.direction == crate::core::Direction::Backward =>
+            {
+                Input::Reverse {
+                    rate: trick.speed.factor(),
+                }
+            }
+            _ => Input::Ts,
+        };
+        let mut session = Self::build(start, input)?;
         session.tap = Some(key);
         let appsrc = session
             .appsrc
@@ -66,6 +78,7 @@ impl Session {
             at,
             session.clock.clone(),
             session.audio_kinds.clone(),
+            session.reverse.as_ref().map(|(log, _)| log.clone()),
         );
         Ok((session, attached))
     }
@@ -129,6 +142,7 @@ impl Session {
             pipeline: Some(built.pipeline),
             appsrc: built.appsrc,
             decodebin: built.decodebin,
+            reverse: built.reverse,
             collection,
             audio_kinds,
             clock,

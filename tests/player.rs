@@ -58,6 +58,7 @@ fn main() {
         ("multicast channel decodes frames", multicast_decodes),
         ("rtp channel decodes frames", rtp_decodes),
         ("hls channel decodes frames", hls_decodes),
+        ("fmp4 hls channel decodes frames", fmp4_hls_decodes),
         ("a bad http url is a typed network failure", bad_url_fails),
         ("the overlay output builds its pipeline", overlay_builds),
         ("200 zaps keep exactly one group and no leaks", zap_200_times),
@@ -242,6 +243,11 @@ fn rtp_decodes(f: &Fixture) -> Result<(), String> {
 
 fn hls_decodes(f: &Fixture) -> Result<(), String> {
     decodes(f, 8)
+}
+
+/// The demo's HLS channel with fMP4 segments and an audio rendition plays through the live player.
+fn fmp4_hls_decodes(f: &Fixture) -> Result<(), String> {
+    decodes(f, zapbox::demo::FMP4_HLS_CHANNEL)
 }
 
 fn bad_url_fails(f: &Fixture) -> Result<(), String> {

@@ -178,9 +178,16 @@ impl Fmp4Channel {
     pub fn media_playlist(&self, id: &str) -> Option<String> {
         let track = self.track(id)?;
         let (first, end) = track.window(self.elapsed());
+        // When the first listed segment aired, as live packagers write it.
+        let (t, _, _) = track.segment_meta(first)?;
+        let aired = self.started_wall + Duration::from_secs_f64(t as f64 / track.timescale as f64);
+        let aired = jiff::Timestamp::try_from(aired)
+            .ok()?
+            .round(jiff::Unit::Millisecond)
+            .ok()?;
         let mut text = format!(
             "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:{SEGMENT_SECONDS}\n#EXT-X-MEDIA-SEQUENCE:{first}\n\
-             #EXT-X-MAP:URI=\"{id}/init.mp4\"\n"
+             #EXT-X-MAP:URI=\"{id}/init.mp4\"\n#EXT-X-PROGRAM-DATE-TIME:{aired}\n"
         );
         for k in first..end {
             let (_, d, _) = track.segment_meta(k)?;
@@ -374,9 +381,10 @@ fn track(id: &'static str, file: &[u8], loop_seconds: u64, codecs: &'static str)
                 .filter(|b| &b.0 == b"mdat")
                 .map_or(at + size, |b| b.1 + b.2);
             if time < lap {
-                let new_segment = segments
-                    .last()
-                    .is_none_or(|s| time >= s.0 + per_segment - timescale / 10);
+                // Segments start at the fragment nearest each two-second mark, so the audio's
+                // segments (fragments of 1024-sample frames) line up with the video's.
+                let mark = segments.len() as u64 * per_segment;
+                let new_segment = segments.is_empty() || (mark < lap && time + timescale / 2 >= mark);
                 if new_segment {
                     segments.push((time, Vec::new()));
                 }

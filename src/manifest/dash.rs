@@ -49,6 +49,9 @@ pub struct SegmentRef {
     pub key: u64,
     pub url: String,
     pub seconds: f64,
+    /// When its first sample aired (Unix seconds), when the manifest says: a live MPD's
+    /// `availabilityStartTime`, an HLS playlist's `EXT-X-PROGRAM-DATE-TIME`.
+    pub aired: Option<f64>,
 }
 
 /// A `$Number$` template with a fixed duration, computed from the clock.
@@ -155,6 +158,7 @@ impl Numbering {
                     key: number,
                     url: self.template.url(number, time)?,
                     seconds: each,
+                    aired: self.live_origin.map(|o| o + i as f64 * each),
                 })
             })
             .collect()
@@ -468,7 +472,13 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
         let (segments, numbering) = match template.timeline {
             Some(timeline) => {
                 let end = live_origin.map(|o| pto as f64 + (now - o).max(0.0) * timescale as f64);
-                let segments = expand(timeline, &media, timescale, start_number, end.map(|e| e as u64))?;
+                let segments = expand(
+                    timeline,
+                    &media,
+                    (timescale, start_number, pto),
+                    live_origin,
+                    end.map(|e| e as u64),
+                )?;
                 (segments, None)
             }
             None => {
@@ -530,8 +540,8 @@ fn kind_of(node: &Node) -> Option<TrackKind> {
 fn expand(
     timeline: &Node,
     media: &Template,
-    timescale: u64,
-    start_number: u64,
+    (timescale, start_number, pto): (u64, u64, u64),
+    origin: Option<f64>,
     end: Option<u64>,
 ) -> Result<Vec<SegmentRef>, ManifestError> {
     let entries: Vec<&Node> = timeline.all("S").collect();
@@ -572,6 +582,7 @@ fn expand(
                 key: time,
                 url: media.url(number, time)?,
                 seconds: d as f64 / timescale as f64,
+                aired: origin.map(|o| o + (time as f64 - pto as f64) / timescale as f64),
             });
             time += d;
             number += 1;
@@ -630,6 +641,11 @@ mod tests {
         );
         let audio = &mpd.tracks[1];
         assert_eq!(audio.language.as_deref(), Some("en"));
+        assert_eq!(
+            audio.segments[1].aired,
+            Some(ast + 2.0),
+            "aired from availabilityStartTime"
+        );
         // r=-1 runs to the live edge (9 s): four complete 2 s segments, numbered from 7.
         let urls: Vec<_> = audio.segments.iter().map(|s| s.url.as_str()).collect();
         assert_eq!(
@@ -662,6 +678,11 @@ mod tests {
         let keys: Vec<_> = track.segments.iter().map(|s| s.key).collect();
         assert_eq!(keys, [1, 2, 3]);
         assert_eq!(track.segments[2].url, "https://cdn.example/x/hd/seg-3.m4s");
+        assert_eq!(
+            track.segments[2].aired,
+            Some(ast + 14.0),
+            "10 s of period, two segments"
+        );
         // Later, without fetching the MPD again: the window moves (6 s deep: three segments).
         let later: Vec<_> = track
             .available(ast + 31.5)

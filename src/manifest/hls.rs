@@ -63,6 +63,9 @@ pub struct MediaSegment {
     pub sequence: u64,
     pub seconds: f64,
     pub url: String,
+    /// When it aired (Unix seconds), from `EXT-X-PROGRAM-DATE-TIME` (carried on to the
+    /// segments after it by their durations).
+    pub aired: Option<f64>,
 }
 
 /// What to record from a master playlist: the variant's playlist and, when its audio is a
@@ -102,6 +105,7 @@ pub fn parse(text: &str, base_url: &str) -> Result<Playlist, ManifestError> {
     let mut pending_variant: Option<(u64, Option<String>)> = None;
     let mut pending_seconds: Option<f64> = None;
     let mut next_sequence: Option<u64> = None;
+    let mut aired: Option<f64> = None;
     for line in lines {
         if let Some(tag) = line.strip_prefix('#') {
             let (name, value) = tag.split_once(':').unwrap_or((tag, ""));
@@ -160,6 +164,13 @@ pub fn parse(text: &str, base_url: &str) -> Result<Playlist, ManifestError> {
                     let seconds = value.split(',').next().unwrap_or("").trim();
                     pending_seconds = Some(seconds.parse().unwrap_or(0.0));
                 }
+                "EXT-X-PROGRAM-DATE-TIME" => {
+                    aired = value
+                        .trim()
+                        .parse::<jiff::Timestamp>()
+                        .ok()
+                        .map(|t| t.as_millisecond() as f64 / 1000.0);
+                }
                 "EXT-X-ENDLIST" => media.ended = true,
                 _ => {}
             }
@@ -185,7 +196,9 @@ pub fn parse(text: &str, base_url: &str) -> Result<Playlist, ManifestError> {
                 sequence,
                 seconds,
                 url: resolve(base_url, line)?,
+                aired,
             });
+            aired = aired.map(|a| a + seconds);
         }
     }
     if is_master {
@@ -248,7 +261,7 @@ mod tests {
     #[test]
     fn media_playlist_has_its_map_sequence_and_segments() {
         let text = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:41\n\
-            #EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2.000,\nseg-41.m4s\n#EXTINF:1.960,\nseg-42.m4s\n";
+            #EXT-X-MAP:URI=\"init.mp4\"\n#EXT-X-PROGRAM-DATE-TIME:2026-12-07T00:00:10.5Z\n#EXTINF:2.000,\nseg-41.m4s\n#EXTINF:1.960,\nseg-42.m4s\n";
         let Playlist::Media(media) = parse(text, "https://o.example/ch/v.m3u8").unwrap() else {
             panic!("a media playlist")
         };
@@ -258,6 +271,14 @@ mod tests {
         let seqs: Vec<_> = media.segments.iter().map(|s| (s.sequence, s.seconds)).collect();
         assert_eq!(seqs, [(41, 2.0), (42, 1.96)]);
         assert_eq!(media.segments[1].url, "https://o.example/ch/seg-42.m4s");
+        let start: jiff::Timestamp = "2026-12-07T00:00:10.5Z".parse().unwrap();
+        let start = start.as_millisecond() as f64 / 1000.0;
+        assert_eq!(media.segments[0].aired, Some(start));
+        assert_eq!(
+            media.segments[1].aired,
+            Some(start + 2.0),
+            "carried on by the duration"
+        );
     }
 
     #[test]

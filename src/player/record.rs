@@ -440,10 +440,10 @@ pub fn read_sidecar(folder: &Path) -> Result<Sidecar, RecordError> {
 /// The tap a recording reads; leaves the group (or gives the player's tap back) when dropped.
 struct Receiver {
     recording: Recording,
-    /// How far the chunks run behind the wall clock for good: an OTT recording's content is a
-    /// segment behind live, so it starts that much earlier and ends that much later than the
-    /// wall clock says (its times in the sidecar are the content's). Zero for taps, whose
-    /// backlog is handed over at once.
+    /// How long after it airs content reaches the chunks, for good: an OTT recording's content
+    /// comes by whole segments, so the recording runs that much past its end to take the last
+    /// one in, and its times in the sidecar are the content's. Zero for taps, whose backlog is
+    /// handed over at once.
     lag: Duration,
     /// The longest wait between chunks that is not a gap: segments arrive a segment apart.
     quiet: Duration,
@@ -488,7 +488,7 @@ impl Receiver {
         if matches!(source.kind, SourceKind::Hls | SourceKind::Dash) && TapKey::of(source).is_none() {
             // Fetched, not joined: no tap, no window to reach back into. The manifest says
             // whether the segments are TS (kept as they are) or fMP4 (remuxed).
-            let (plan, behind) = super::record_ott::plan(source).map_err(RecordError::Hls)?;
+            let (plan, start) = super::record_ott::plan(source).map_err(RecordError::Hls)?;
             return match plan {
                 super::record_ott::Plan::TsSegments => {
                     let (pipeline, recording) = super::record_hls::start(source).map_err(RecordError::Hls)?;
@@ -496,7 +496,7 @@ impl Receiver {
                         Self {
                             recording,
                             lag: Duration::ZERO,
-                            quiet: GAP_AFTER + behind,
+                            quiet: GAP_AFTER,
                             _release: Release::Hls { _pipeline: pipeline },
                         },
                         Duration::ZERO,
@@ -508,11 +508,11 @@ impl Receiver {
                     Ok((
                         Self {
                             recording,
-                            lag: behind,
-                            quiet: GAP_AFTER + behind,
+                            lag: super::record_ott::SETTLE,
+                            quiet: GAP_AFTER + start.segment,
                             _release: Release::Ott { _pipeline: pipeline },
                         },
-                        behind,
+                        start.behind,
                     ))
                 }
             };

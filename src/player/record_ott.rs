@@ -137,22 +137,48 @@ fn manifest_error(e: ManifestError) -> String {
     e.to_string()
 }
 
-/// Reads `source`'s manifest and decides how to record it; also says how long the newest
-/// segment is (the recording starts that far behind live).
-pub fn plan(source: &Source) -> Result<(Plan, Duration), String> {
+/// Where a live recording starts, from the newest complete segment of its first track.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Start {
+    /// How long ago that segment's content aired: the recording's content starts that far
+    /// behind the wall clock (when the manifest does not say when it aired, its length).
+    pub behind: Duration,
+    /// The segments' length: they arrive that far apart, which is no gap.
+    pub segment: Duration,
+}
+
+/// How long after it aired content is in the recording: the segment it ends is fetched within
+/// a quarter segment of being complete, and the muxer has the other tracks' too.
+pub const SETTLE: Duration = Duration::from_secs(1);
+
+impl Start {
+    fn of(newest: Option<&dash::SegmentRef>, live: bool) -> Self {
+        let Some(newest) = newest.filter(|_| live) else {
+            return Self::default();
+        };
+        let aired = newest.aired.map(|a| unix_now() - a).unwrap_or(newest.seconds);
+        Self {
+            behind: Duration::from_secs_f64(aired.clamp(0.0, 60.0)),
+            segment: Duration::from_secs_f64(newest.seconds.clamp(0.0, 60.0)),
+        }
+    }
+}
+
+/// Reads `source`'s manifest and decides how to record it, and where a live recording starts.
+pub fn plan(source: &Source) -> Result<(Plan, Start), String> {
     let clients = Clients::new(source)?;
     let text = clients.text(&source.url)?;
     match source.kind {
         SourceKind::Dash => {
             let mpd = dash::parse(&text, &source.url, unix_now()).map_err(manifest_error)?;
-            let behind = mpd.tracks[0].segments.last().map_or(0.0, |s| s.seconds);
+            let start = Start::of(mpd.tracks[0].segments.last(), mpd.dynamic);
             let follows = (0..mpd.tracks.len())
                 .map(|index| Follow::Dash {
                     mpd: source.url.clone(),
                     index,
                 })
                 .collect();
-            Ok((Plan::Tracks(follows), secs(behind, mpd.dynamic)))
+            Ok((Plan::Tracks(follows), start))
         }
         _ => {
             let (video, audio, media) = match hls::parse(&text, &source.url).map_err(manifest_error)? {
@@ -169,24 +195,25 @@ pub fn plan(source: &Source) -> Result<(Plan, Duration), String> {
                 }
             };
             if media.map.is_none() {
-                return Ok((Plan::TsSegments, Duration::ZERO));
+                return Ok((Plan::TsSegments, Start::default()));
             }
-            let behind = media.segments.last().map_or(0.0, |s| s.seconds);
+            let newest = media.segments.last().map(segment_ref);
+            let start = Start::of(newest.as_ref(), !media.ended);
             let follows = std::iter::once(video)
                 .chain(audio)
                 .map(|playlist| Follow::Hls { playlist })
                 .collect();
-            Ok((Plan::Tracks(follows), secs(behind, !media.ended)))
+            Ok((Plan::Tracks(follows), start))
         }
     }
 }
 
-/// A live recording starts one segment behind live; an on-demand one at its start.
-fn secs(seconds: f64, live: bool) -> Duration {
-    if live && seconds.is_finite() && seconds > 0.0 {
-        Duration::from_secs_f64(seconds.min(60.0))
-    } else {
-        Duration::ZERO
+fn segment_ref(s: &hls::MediaSegment) -> dash::SegmentRef {
+    dash::SegmentRef {
+        key: s.sequence,
+        url: s.url.clone(),
+        seconds: s.seconds,
+        aired: s.aired,
     }
 }
 
@@ -367,15 +394,7 @@ fn listing(follow: &Follow, clients: &Clients) -> Result<Listing, String> {
             let poll = Duration::from_secs_f64((media.target_duration / 4.0).clamp(0.5, 5.0));
             Ok(Listing {
                 init: media.map,
-                segments: media
-                    .segments
-                    .into_iter()
-                    .map(|s| crate::manifest::dash::SegmentRef {
-                        key: s.sequence,
-                        url: s.url,
-                        seconds: s.seconds,
-                    })
-                    .collect(),
+                segments: media.segments.iter().map(segment_ref).collect(),
                 ended: media.ended,
                 poll,
             })

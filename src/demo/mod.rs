@@ -253,6 +253,11 @@ impl Headend {
         self.hls.restart();
     }
 
+    /// How often each HLS segment (media sequence) was asked for since the last call.
+    pub fn hls_segment_requests(&self) -> Vec<(u64, u32)> {
+        self.hls.take_requests()
+    }
+
     /// The HLS channel's average bitrate in bytes per second.
     pub fn hls_bytes_per_second(&self) -> u64 {
         self.hls.bytes_per_second()

@@ -32,6 +32,9 @@ pub struct Session {
     janitor: mpsc::Sender<gst::Pipeline>,
     /// Rewind every frame: where the tap notes the GOPs it feeds, and the pictures dropped late.
     reverse: Option<(Arc<super::reverse::GopLog>, Arc<std::sync::atomic::AtomicU64>)>,
+    /// Where the live picture's downloaded segments go (emptied when the session ends, which
+    /// tells the window to fetch them itself).
+    segments: Option<pipeline::SegmentSlot>,
     /// Keeps the progress watchdog of a fetched stream running (it ends when this is dropped).
     _progress: Option<mpsc::Sender<()>>,
 }
@@ -83,9 +86,20 @@ impl Session {
         Ok((session, attached))
     }
 
-    /// Builds and starts a pipeline that fetches `source` itself (HLS, DASH, HTTP).
-    pub fn from_uri(start: Start<'_>, source: &Source) -> Result<Self, PlayerError> {
-        let session = Self::build(start, Input::Uri(source))?;
+    /// Builds and starts a pipeline that fetches `source` itself (HLS, DASH, HTTP). With
+    /// `segments`, the MPEG-TS segments it downloads go there too (the channel's timeshift
+    /// window), until the session ends.
+    pub fn from_uri(
+        start: Start<'_>,
+        source: &Source,
+        segments: Option<super::hls_input::FeedSender>,
+    ) -> Result<Self, PlayerError> {
+        let mut session = Self::build(start, Input::Uri(source))?;
+        if let (Some(sender), Some(pipeline)) = (segments, session.pipeline.as_ref()) {
+            let slot: pipeline::SegmentSlot = Arc::new(Mutex::new(Some(sender)));
+            pipeline::share_segments(pipeline, slot.clone());
+            session.segments = Some(slot);
+        }
         session.play()?;
         Ok(session)
     }
@@ -143,6 +157,7 @@ impl Session {
             appsrc: built.appsrc,
             decodebin: built.decodebin,
             reverse: built.reverse,
+            segments: None,
             collection,
             audio_kinds,
             clock,
@@ -227,6 +242,11 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if let Some(slot) = self.segments.take()
+            && let Ok(mut sender) = slot.lock()
+        {
+            *sender = None;
+        }
         if let Some(pipeline) = self.pipeline.take()
             && let Err(mpsc::SendError(pipeline)) = self.janitor.send(pipeline)
         {

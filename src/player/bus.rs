@@ -4,7 +4,7 @@
 //! streaming threads and forwarded as values.
 
 use super::EventSink;
-use crate::core::{AudioKind, AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
+use crate::core::{AudioKind, AudioPreference, AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -48,16 +48,33 @@ fn ts_pid(stream_id: &str) -> Option<u16> {
         .filter(|pid| *pid < 0x2000)
 }
 
+/// What [`forward`] needs besides the pipeline.
+pub struct Forward {
+    pub request: RequestId,
+    pub events: EventSink,
+    pub collection: CollectionSlot,
+    pub kinds: Arc<AudioKinds>,
+    /// Where a stream selection is sent.
+    pub decodebin: gst::glib::WeakRef<gst::Element>,
+    /// The audio track to start with.
+    pub audio: Arc<AudioPreference>,
+}
+
 /// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
 /// drops everything else.
 /// The output branches no selected stream feeds are taken out.
-pub fn forward(
-    pipeline: &gst::Pipeline,
-    request: RequestId,
-    events: EventSink,
-    collection: CollectionSlot,
-    kinds: Arc<AudioKinds>,
-) {
+/// A new stream collection is answered at once with the preferred audio track: `decodebin3`
+/// takes a selection sent while it posts the collection instead of its default one, so the
+/// sound starts with that track rather than switching to it.
+pub fn forward(pipeline: &gst::Pipeline, forward: Forward) {
+    let Forward {
+        request,
+        events,
+        collection,
+        kinds,
+        decodebin,
+        audio: preference,
+    } = forward;
     let Some(bus) = pipeline.bus() else { return };
     let weak = pipeline.downgrade();
     bus.set_sync_handler(move |_, message| {
@@ -65,6 +82,18 @@ pub fn forward(
             gst::MessageView::StreamCollection(m) => {
                 let c = m.stream_collection();
                 let audio = audio_tracks(c.iter(), &kinds);
+                if let (Some(track), Some(decodebin)) = (preference.pick(&audio), decodebin.upgrade()) {
+                    let mut ids: Vec<String> = c
+                        .iter()
+                        .filter(|s| s.stream_type().contains(gst::StreamType::VIDEO))
+                        .filter_map(|s| s.stream_id().map(|id| id.to_string()))
+                        .take(1)
+                        .collect();
+                    ids.push(track.id.clone());
+                    if !decodebin.send_event(gst::event::SelectStreams::new(ids.iter().map(String::as_str))) {
+                        log::debug!("the decoder did not take audio track {} at the start", track.id);
+                    }
+                }
                 if let Ok(mut slot) = collection.lock() {
                     *slot = Some(c);
                 }

@@ -54,26 +54,17 @@ pub struct Forward {
     pub events: EventSink,
     pub collection: CollectionSlot,
     pub kinds: Arc<AudioKinds>,
-    /// Where a stream selection is sent.
-    pub decodebin: gst::glib::WeakRef<gst::Element>,
-    /// The audio track to start with.
-    pub audio: Arc<AudioPreference>,
 }
 
 /// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
 /// drops everything else.
 /// The output branches no selected stream feeds are taken out.
-/// A new stream collection is answered at once with the preferred audio track: `decodebin3`
-/// takes a selection sent while it posts the collection instead of its default one, so the
-/// sound starts with that track rather than switching to it.
 pub fn forward(pipeline: &gst::Pipeline, forward: Forward) {
     let Forward {
         request,
         events,
         collection,
         kinds,
-        decodebin,
-        audio: preference,
     } = forward;
     let Some(bus) = pipeline.bus() else { return };
     let weak = pipeline.downgrade();
@@ -82,18 +73,6 @@ pub fn forward(pipeline: &gst::Pipeline, forward: Forward) {
             gst::MessageView::StreamCollection(m) => {
                 let c = m.stream_collection();
                 let audio = audio_tracks(c.iter(), &kinds);
-                if let (Some(track), Some(decodebin)) = (preference.pick(&audio), decodebin.upgrade()) {
-                    let mut ids: Vec<String> = c
-                        .iter()
-                        .filter(|s| s.stream_type().contains(gst::StreamType::VIDEO))
-                        .filter_map(|s| s.stream_id().map(|id| id.to_string()))
-                        .take(1)
-                        .collect();
-                    ids.push(track.id.clone());
-                    if !decodebin.send_event(gst::event::SelectStreams::new(ids.iter().map(String::as_str))) {
-                        log::debug!("the decoder did not take audio track {} at the start", track.id);
-                    }
-                }
                 if let Ok(mut slot) = collection.lock() {
                     *slot = Some(c);
                 }
@@ -126,6 +105,39 @@ pub fn forward(pipeline: &gst::Pipeline, forward: Forward) {
             }
         }
         gst::BusSyncReply::Drop
+    });
+}
+
+/// Makes `decodebin` start with the preferred audio track instead of its default one, through
+/// its `select-stream` signal: asked for each stream of a new collection while it makes its
+/// first selection, so the sound starts in that track rather than switching to it (and a
+/// short capture read whole before a switch could land still plays it). Answering the
+/// collection message with a `select-streams` event instead would take the element's state
+/// lock from a streaming thread, which deadlocks against a pipeline being stopped. Where the
+/// signal is missing, the core's switch after the `Tracks` event remains.
+pub fn prefer_audio(decodebin: &gst::Element, preference: Arc<AudioPreference>, kinds: Arc<AudioKinds>) {
+    if gst::glib::subclass::signal::SignalId::lookup("select-stream", decodebin.type_()).is_none() {
+        log::debug!(
+            "{} has no select-stream signal: the audio preference is a switch",
+            decodebin.name()
+        );
+        return;
+    }
+    decodebin.connect("select-stream", false, move |args| {
+        // 1 selects, 0 leaves out, -1 lets decodebin3 decide.
+        let answer = (|| {
+            let collection = args.get(1)?.get::<gst::StreamCollection>().ok()?;
+            let stream = args.get(2)?.get::<gst::Stream>().ok()?;
+            if !stream.stream_type().contains(gst::StreamType::AUDIO) {
+                return None;
+            }
+            let tracks = audio_tracks(collection.iter(), &kinds);
+            let chosen = preference.pick(&tracks)?;
+            Some(i32::from(
+                stream.stream_id().is_some_and(|id| id.as_str() == chosen.id),
+            ))
+        })();
+        Some(answer.unwrap_or(-1).to_value())
     });
 }
 

@@ -126,10 +126,9 @@ impl Session {
                 events: events.clone(),
                 collection: collection.clone(),
                 kinds: audio_kinds.clone(),
-                decodebin: built.decodebin.downgrade(),
-                audio,
             },
         );
+        super::bus::prefer_audio(&built.decodebin, audio, audio_kinds.clone());
         Ok(Self {
             request,
             tap: None,

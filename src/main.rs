@@ -205,6 +205,19 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// What trick play costs to decode: CPU and pictures a second live, fast forward ×2/×4,
+    /// rewind ×2/×4 (every frame) and rewind ×8 (keyframes only) on a demo channel.
+    Trick {
+        /// Times each mode is run (alternated).
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
+        /// Seconds each mode is measured.
+        #[arg(long, default_value_t = 4)]
+        seconds: u64,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Key press to first video frame over many zaps, zapbox against a fresh playbin3 per zap.
     Zap {
         /// Zaps per way (at least 30 for a stable p95).
@@ -242,7 +255,11 @@ fn main() -> ExitCode {
             ..
         })
         | Some(Command::Bench {
-            command: BenchCommand::Zap { .. } | BenchCommand::Memory { .. } | BenchCommand::Timeline { .. },
+            command:
+                BenchCommand::Zap { .. }
+                | BenchCommand::Memory { .. }
+                | BenchCommand::Timeline { .. }
+                | BenchCommand::Trick { .. },
         }) => true,
         Some(Command::Bench {
             command: BenchCommand::Ui { zaps, .. },
@@ -443,6 +460,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 headend: demo_options(),
             };
             zapbox::cli::bench_timeline::run(&bench, json, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Trick {
+                    rounds,
+                    seconds,
+                    json,
+                },
+        }) => {
+            let bench = zapbox::cli::bench_trick::TrickBench {
+                rounds,
+                seconds,
+                headend: demo_options(),
+            };
+            zapbox::cli::bench_trick::run(&bench, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Bench {

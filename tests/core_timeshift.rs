@@ -422,7 +422,9 @@ fn fast_forward_needs_a_position_behind_live_and_goes_every_speed() {
         panic!()
     };
     assert_eq!(t, trick(Direction::Backward, Speed::X2));
-    assert!(!t.every_frame(), "rewind shows keyframes only");
+    assert!(t.every_frame(), "rewind x2 shows every frame, reversed");
+    assert!(trick(Direction::Backward, Speed::X4).every_frame());
+    assert!(!trick(Direction::Backward, Speed::X8).every_frame());
 }
 
 #[test]

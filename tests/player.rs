@@ -52,12 +52,20 @@ fn main() {
     })
     .expect("the demo headend starts");
     let lineup = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]).lineup;
-    assert_eq!(lineup.channels.len(), 8, "the demo lineup parses");
+    assert_eq!(lineup.channels.len(), 10, "the demo lineup parses");
     let fixture = Fixture { headend, lineup };
     let cases: &[(&str, Case)] = &[
         ("multicast channel decodes frames", multicast_decodes),
         ("rtp channel decodes frames", rtp_decodes),
         ("hls channel decodes frames", hls_decodes),
+        ("fmp4 hls channel decodes frames", fmp4_hls_decodes),
+        // Before the HLS fault cases: it counts every segment request the demo's origin gets,
+        // and an HLS pipeline stopped after the media sequence reset case has been seen to stay
+        // fetching (its teardown hangs in the player's janitor).
+        (
+            "timeshift: the hls window takes the live picture's downloads, one fetch per segment",
+            timeshift_hls_one_fetch,
+        ),
         ("a bad http url is a typed network failure", bad_url_fails),
         ("the overlay output builds its pipeline", overlay_builds),
         ("200 zaps keep exactly one group and no leaks", zap_200_times),
@@ -109,6 +117,10 @@ fn main() {
         (
             "timeshift: rewind and fast forward move at their speed and show frames",
             timeshift_trick_play,
+        ),
+        (
+            "timeshift: rewind x2 shows every frame, newest first",
+            timeshift_rewind_every_frame,
         ),
         (
             "timeshift: the hls channel pauses, plays from its window and returns to live",
@@ -238,6 +250,11 @@ fn rtp_decodes(f: &Fixture) -> Result<(), String> {
 
 fn hls_decodes(f: &Fixture) -> Result<(), String> {
     decodes(f, 8)
+}
+
+/// The demo's HLS channel with fMP4 segments and an audio rendition plays through the live player.
+fn fmp4_hls_decodes(f: &Fixture) -> Result<(), String> {
+    decodes(f, zapbox::demo::FMP4_HLS_CHANNEL)
 }
 
 fn bad_url_fails(f: &Fixture) -> Result<(), String> {
@@ -736,6 +753,76 @@ fn timeshift_pause(f: &Fixture, settings: zapbox::player::TimeshiftSettings) -> 
 /// back) and shows frames, the picture being what a reference player of the channel showed that
 /// long before (modulo the 10 s loop: 5 s, where live would be 0); STOP plays live again through
 /// the HLS pipeline.
+/// The live picture of the HLS channel and its timeshift window share one download: the demo's
+/// origin counts the requests of every segment while one player shows channel 8 live for 16 s;
+/// each segment is asked for once, and the window still reaches back as far as it was on air.
+/// Behind live (no live picture) the window fetches by itself and keeps growing.
+fn timeshift_hls_one_fetch(f: &Fixture) -> Result<(), String> {
+    let source = f.lineup.by_number(8).ok_or("channel 8")?.sources[0].clone();
+    let (player, events, _frames) = signature_probe();
+    let play = |request: u64, start: zapbox::core::StartAt| {
+        player.execute(PlayerCommand::Play {
+            request: RequestId(request),
+            channel: ChannelKey("ch8".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start,
+        })
+    };
+    // Whatever earlier cases asked for is forgotten.
+    std::thread::sleep(Duration::from_secs(1));
+    f.headend.hls_segment_requests();
+    play(1, zapbox::core::StartAt::Live);
+    let mut seen = Vec::new();
+    wait_for(
+        &events,
+        Duration::from_secs(30),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(1)),
+    )?;
+    std::thread::sleep(Duration::from_secs(16));
+    let asked = f.headend.hls_segment_requests();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let buffered = |seen: &[PlayerEvent], r: u64| {
+        seen.iter()
+            .filter_map(|e| match e {
+                PlayerEvent::Buffered { request, buffered_ms } if *request == RequestId(r) => {
+                    Some(*buffered_ms)
+                }
+                _ => None,
+            })
+            .max()
+    };
+    let reach = buffered(&seen, 1).ok_or("the live HLS request got no Buffered reports")?;
+    eprintln!("    16 s live: segments asked for {asked:?}; the window reaches {reach} ms back");
+    if asked.len() < 4 {
+        return Err(format!("only {} segments fetched in 16 s", asked.len()));
+    }
+    if let Some((k, n)) = asked.iter().find(|(_, n)| *n > 1) {
+        return Err(format!("segment {k} was fetched {n} times"));
+    }
+    if reach < 12_000 {
+        return Err(format!("the window holds only {reach} ms"));
+    }
+    // Behind live the picture reads the window, which now fetches by itself.
+    play(2, zapbox::core::StartAt::BehindLive { ms: 10_000 });
+    wait_for(
+        &events,
+        Duration::from_secs(10),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(2)),
+    )?;
+    std::thread::sleep(Duration::from_secs(8));
+    let fetched = f.headend.hls_segment_requests();
+    eprintln!("    8 s behind live: segments asked for {fetched:?}");
+    if fetched.is_empty() {
+        return Err("behind live the window fetched nothing".into());
+    }
+    Ok(())
+}
+
 fn timeshift_hls(f: &Fixture) -> Result<(), String> {
     const LOOP: Duration = Duration::from_secs(10);
     let source = f.lineup.by_number(8).ok_or("channel 8")?.sources[0].clone();
@@ -1913,6 +2000,89 @@ fn drift(reports: &[(Instant, u64, Option<zapbox::core::WindowEdge>)]) -> Result
         return Err(format!("trick-play reports over {dt} ms only"));
     }
     Ok((last.1 as f64 - first.1 as f64) / dt)
+}
+
+/// REWIND ×2 on a real pipeline, against a reference player showing the channel live: each
+/// picture shown is found among the reference's (its place in the demo's 10 s loop), and every
+/// one must be older than the one before, a few tens of milliseconds of the channel each; there
+/// are far more of them than keyframes in the span rewound (keyframes alone would be one a
+/// second of the channel), and the position moves away from live at about 3 ms per ms.
+fn timeshift_rewind_every_frame(f: &Fixture) -> Result<(), String> {
+    use zapbox::core::{Direction, Speed, StartAt, Trick};
+    const LOOP: Duration = Duration::from_secs(10);
+    let source = f.lineup.by_number(1).ok_or("channel 1")?.sources[0].clone();
+    let (reference, reference_events, live_frames) = signature_probe();
+    let (player, events, frames) = signature_probe();
+    let play = |p: &Player, request: u64, start: StartAt| {
+        p.execute(PlayerCommand::Play {
+            request: RequestId(request),
+            channel: ChannelKey("ch1".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start,
+        })
+    };
+    play(&reference, 1, StartAt::Live);
+    play(&player, 1, StartAt::Live);
+    let first = |e: &PlayerEvent, r: u64| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(r));
+    wait_for(&reference_events, Duration::from_secs(20), &mut Vec::new(), |e| {
+        first(e, 1)
+    })?;
+    wait_for(&events, Duration::from_secs(20), &mut Vec::new(), |e| first(e, 1))?;
+    std::thread::sleep(Duration::from_secs(15));
+    let count = |f: &Signatures| f.lock().map(|f| f.len()).unwrap_or(0);
+    let rewind = Trick {
+        direction: Direction::Backward,
+        speed: Speed::X2,
+    };
+    play(&player, 2, StartAt::Trick { ms: 0, trick: rewind });
+    wait_for(&events, Duration::from_secs(5), &mut Vec::new(), |e| first(e, 2))?;
+    let before = count(&frames);
+    let run = trick_reports(&events, 2, Duration::from_secs(3), false)?;
+    let moved = drift(&run)?;
+    let shown: Vec<(Instant, Vec<u8>)> = frames.lock().map_err(|_| "lock")?[before..].to_vec();
+    // Each picture's place in the loop: when the reference showed it (within the last loop).
+    let origin = Instant::now() - Duration::from_secs(60);
+    let mut places = Vec::new();
+    for (at, sig) in &shown {
+        let (age, _) = shown_before(&live_frames, sig, *at, LOOP).ok_or("no reference frames")?;
+        let when = at.saturating_duration_since(origin).saturating_sub(age);
+        places.push(when.as_millis() as i64);
+    }
+    let period = LOOP.as_millis() as i64;
+    let steps: Vec<i64> = places
+        .windows(2)
+        .map(|w| (w[0] - w[1]).rem_euclid(period))
+        .collect();
+    let backwards = steps.iter().filter(|&&d| (1..=1_000).contains(&d)).count();
+    let rewound_ms: i64 = steps.iter().filter(|&&d| d <= 1_000).sum();
+    // The demo's GOPs are a second long: keyframes alone would show one per second rewound.
+    let keyframes = rewound_ms / 1_000 + 1;
+    eprintln!(
+        "    rewind x2: {} pictures in 3 s over {rewound_ms} ms of the channel ({keyframes} keyframes there), {backwards} of {} steps backwards, the position moved {moved:.2} ms per ms",
+        shown.len(),
+        steps.len()
+    );
+    if !(2.3..=3.7).contains(&moved) {
+        return Err(format!("rewind x2 moved {moved:.2} ms per ms, not about 3"));
+    }
+    if shown.len() < 40 || (shown.len() as i64) < 4 * keyframes {
+        return Err(format!(
+            "{} pictures shown over {rewound_ms} ms of the channel: keyframes only?",
+            shown.len()
+        ));
+    }
+    if backwards != steps.len() {
+        let odd: Vec<(usize, i64)> = steps
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, d)| !(1..=1_000).contains(d))
+            .collect();
+        return Err(format!("pictures not older than the one before: {odd:?}"));
+    }
+    drop(reference_events);
+    Ok(())
 }
 
 /// Trick play on a real pipeline, against a reference player showing the channel live. REWIND

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("lineup", &[]),
     ("guide", &["lineup", "mpegts"]),
     ("core", &["lineup", "mpegts", "guide"]),
+    ("manifest", &[]),
 ];
 
 /// Tokens that mean I/O, a clock or an adapter, with the reason they are banned.

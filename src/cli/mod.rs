@@ -6,6 +6,7 @@
 pub mod bench_loop;
 pub mod bench_memory;
 pub mod bench_timeline;
+pub mod bench_trick;
 pub mod bench_ui;
 pub mod bench_zap;
 pub mod catchup;

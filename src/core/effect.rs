@@ -177,10 +177,10 @@ pub struct Trick {
 }
 
 impl Trick {
-    /// Whether every frame is shown (fast forward ×2 and ×4, muted). Faster speeds and every
-    /// rewind show keyframes only: a decoder runs forward, so backwards is keyframe by keyframe.
+    /// Whether every frame is shown (×2 and ×4 both ways, muted; rewind decodes each GOP
+    /// forward and shows it reversed). Faster speeds show keyframes only.
     pub fn every_frame(self) -> bool {
-        self.direction == Direction::Forward && self.speed <= Speed::X4
+        self.speed <= Speed::X4
     }
 
     /// Milliseconds of the channel passed per millisecond of wall clock, negative backwards.

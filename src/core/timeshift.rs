@@ -22,7 +22,7 @@
 //! new channel live with a fresh window.
 //!
 //! Trick play is a request too (`StartAt::Trick`): the player runs through the window at the
-//! speed (fast forward ×2 and ×4 every frame, muted; faster, and every rewind, keyframe by
+//! speed (×2 and ×4 every frame both ways, muted, rewind GOP by GOP reversed; faster, keyframe by
 //! keyframe) and reports where it is (`TrickPosition`) a few times a second and when it reaches an
 //! edge. Between reports the position is extrapolated at the speed, so the bar moves smoothly.
 

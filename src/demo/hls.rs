@@ -40,6 +40,8 @@ pub struct HlsChannel {
     /// PAT and PMT packets prepended to every segment so each one decodes alone.
     tables: Vec<u8>,
     state: Mutex<State>,
+    /// How often each segment was asked for (tests count the downloads).
+    asked: Mutex<std::collections::BTreeMap<u64, u32>>,
 }
 
 struct State {
@@ -78,7 +80,17 @@ impl HlsChannel {
                 fault: HlsFault::None,
                 frozen_at: None,
             }),
+            asked: Mutex::default(),
         }
+    }
+
+    /// How often each segment was asked for since the last call (media sequence, requests).
+    pub fn take_requests(&self) -> Vec<(u64, u32)> {
+        let mut asked = self
+            .asked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::mem::take(&mut *asked).into_iter().collect()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -126,6 +138,12 @@ impl HlsChannel {
     /// Segment `k` of the endless stream, or `None` (a 404) when it is not produced yet, no longer
     /// listed, or the origin answers 404s.
     pub fn segment(&self, k: u64) -> Option<Segment> {
+        if let Ok(mut asked) = self.asked.lock() {
+            // Bounded by the segments fetchable at once (a little more than the window).
+            if asked.len() < 4096 {
+                *asked.entry(k).or_default() += 1;
+            }
+        }
         let (produced, fault) = {
             let state = self.state();
             (state.produced(), state.fault)

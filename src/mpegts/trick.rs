@@ -101,6 +101,17 @@ impl Program {
     }
 }
 
+/// The pictures of one GOP (see [`TrickStream::gop_shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GopShape {
+    /// Pictures that start in it.
+    pub frames: u32,
+    /// The keyframe's PTS (90 kHz).
+    pub first_pts: u64,
+    /// From the keyframe's PTS to the end of the last picture (90 kHz).
+    pub span: u64,
+}
+
 /// Rewrites window bytes into a trick-play stream (see the module essay).
 #[derive(Debug)]
 pub struct TrickStream {
@@ -208,6 +219,45 @@ impl TrickStream {
             ..PacketSpec::default()
         };
         out.extend_from_slice(&ts_packet(&spec, &[]).0);
+    }
+
+    /// Ends what was pushed with a delimiter, so the demuxer and the parser hand its last
+    /// picture on at once (a GOP fed alone, backwards).
+    pub fn end_unit(&mut self, out: &mut Vec<u8>) {
+        self.delimiter(out);
+    }
+
+    /// The pictures of `gop` (whole packets from a keyframe to the next): how many start in it,
+    /// the first one's PTS, and how long they last (90 kHz, the last one's duration guessed
+    /// from the others). `None` when no picture with a PTS starts in it.
+    pub fn gop_shape(&self, gop: &[u8]) -> Option<GopShape> {
+        let mut first = None;
+        let mut frames = 0u32;
+        let mut last_offset = 0u64;
+        for pts in gop
+            .chunks_exact(TS_PACKET_SIZE)
+            .filter(|p| TsPacket::new(p).is_some_and(|p| p.pid() == self.program.video_pid))
+            .filter_map(pes_pts)
+        {
+            let first = *first.get_or_insert(pts);
+            frames += 1;
+            // Presentation order may differ from the order sent (B-pictures): the span is the
+            // latest picture's.
+            let offset = (pts + (1 << 33) - first) & ((1 << 33) - 1);
+            if offset < 90_000 * 60 {
+                last_offset = last_offset.max(offset);
+            }
+        }
+        let first_pts = first?;
+        let frame = match frames {
+            0 | 1 => 3_600,
+            n => (last_offset / u64::from(n - 1)).max(1),
+        };
+        Some(GopShape {
+            frames,
+            first_pts,
+            span: last_offset + frame,
+        })
     }
 
     /// A PES holding only an access unit delimiter (a sequence end for MPEG-2): lets the
@@ -516,6 +566,30 @@ mod tests {
         let pmt = Pmt::parse(&section).unwrap();
         assert_eq!(pmt.streams.len(), 1);
         assert_eq!((pmt.streams[0].pid, pmt.pcr_pid), (VIDEO, VIDEO));
+    }
+
+    #[test]
+    fn a_gop_is_counted_and_spanned() {
+        let input = window();
+        let s = TrickStream::new(program(VIDEO));
+        let shape = s.gop_shape(&input).unwrap();
+        // Two pictures 3600 apart, the audio PES not counted: the second lasts as long.
+        assert_eq!(
+            shape,
+            GopShape {
+                frames: 2,
+                first_pts: 90_000,
+                span: 7_200
+            }
+        );
+        let audio: Vec<u8> = input
+            .chunks(188)
+            .filter(|p| TsPacket::new(p).unwrap().pid() == AUDIO)
+            .flatten()
+            .copied()
+            .collect();
+        assert!(!audio.is_empty());
+        assert_eq!(s.gop_shape(&audio), None, "no picture starts in it");
     }
 
     #[test]

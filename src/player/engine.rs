@@ -262,6 +262,10 @@ impl Engine {
             janitor: self.janitor.clone(),
             audio: self.audio.clone(),
         };
+        // The live HLS picture's downloads feed its window too (one fetch per segment).
+        let mut share = window
+            .filter(|_| live.is_none() && matches!(at, StartAt::Live))
+            .map(|_| super::hls_input::share());
         let started = match live {
             Some(key) => self
                 .ingest
@@ -276,7 +280,7 @@ impl Engine {
                     let behind_live_ms = attached.behind_live.map(|d| d.as_millis() as u64);
                     (session, path, behind_live_ms)
                 }),
-            None => Session::from_uri(start, source).map(|s| {
+            None => Session::from_uri(start, source, share.as_ref().map(|(tx, _)| tx.clone())).map(|s| {
                 if let StartAt::FileOffset { ms } = at {
                     s.seek_file(ms);
                 }
@@ -295,7 +299,8 @@ impl Engine {
                     && let Some(key) = window
                 {
                     // The live HLS picture: its window's tap fills beside it.
-                    match self.ingest.open_hls(key, channel, source) {
+                    let feed = share.take().map(|(_, rx)| rx);
+                    match self.ingest.open_hls(key, channel, source, feed) {
                         Ok(tap) => tap.watch(request),
                         Err(e) => log::warn!("no timeshift window for {channel:?}: {}", e.detail),
                     }

@@ -191,14 +191,24 @@ impl Ingest {
     }
 
     /// The timeshift window's tap of the HLS `source` (`key` from [`TapKey::hls_window`]),
-    /// starting its fetch when no tap has it yet.
+    /// starting it when no tap has it yet. With `feed` (the live picture's download) the window
+    /// takes its segments from there, else it fetches them itself.
     pub fn open_hls(
         &mut self,
         key: TapKey,
         channel: &ChannelKey,
         source: &Source,
+        feed: Option<super::hls_input::Feed>,
     ) -> Result<&Tap, PlayerError> {
-        self.open_input(key, channel, Some(source))
+        let mut feed = feed;
+        if let (Some(tap), Some(_)) = (self.taps.get(&key), feed.as_ref())
+            && let Input::Hls(input) = &*tap.input
+            && let Ok(mut input) = input.lock()
+            && let Some(feed) = feed.take()
+        {
+            input.take_feed(feed);
+        }
+        self.open_input(key, channel, Some((source, feed)))
     }
 
     /// [`Ingest::open`] for a group's key, [`Ingest::open_hls`] for an HLS window's.
@@ -210,7 +220,7 @@ impl Ingest {
     ) -> Result<&Tap, PlayerError> {
         match key.input {
             TapInput::Group(_) => self.open(key, channel),
-            TapInput::Hls(_) => self.open_hls(key, channel, source),
+            TapInput::Hls(_) => self.open_hls(key, channel, source, None),
         }
     }
 
@@ -218,15 +228,15 @@ impl Ingest {
         &mut self,
         key: TapKey,
         channel: &ChannelKey,
-        hls: Option<&Source>,
+        hls: Option<(&Source, Option<super::hls_input::Feed>)>,
     ) -> Result<&Tap, PlayerError> {
         if !self.taps.contains_key(&key) {
             let input = match (key.input, hls) {
                 (TapInput::Group(group), _) => {
                     Input::Group(Membership::join(&group, self.interface).map_err(network)?)
                 }
-                (TapInput::Hls(_), Some(source)) => Input::Hls(Box::new(Mutex::new(
-                    super::hls_input::HlsInput::start(source).map_err(network)?,
+                (TapInput::Hls(_), Some((source, feed))) => Input::Hls(Box::new(Mutex::new(
+                    super::hls_input::HlsInput::start(source, feed).map_err(network)?,
                 ))),
                 (TapInput::Hls(_), None) => return Err(network("an HLS tap needs its source")),
             };
@@ -339,7 +349,30 @@ struct TrickFeed {
     /// Reads keyframes from the disk part of the window.
     segment: OpenSegment,
     scratch: Vec<u8>,
+    /// Rewind every frame: GOP by GOP backwards (see `reverse`).
+    reverse: Option<ReverseFeed>,
 }
+
+/// Where a rewind that shows every frame is in the window.
+struct ReverseFeed {
+    /// Where the GOPs fed are noted for the pipeline that reverses them.
+    log: Arc<super::reverse::GopLog>,
+    /// The next GOP to feed: its keyframe and where it ends (the keyframe fed before it).
+    next: Option<(u64, u64)>,
+    /// The window time of the oldest keyframe fed.
+    fed_us: Option<u64>,
+    /// Where the next GOP's first picture goes on the forward timeline fed (27 MHz).
+    slot: Option<u64>,
+    /// The first GOP's pictures after the start are not shown.
+    until_us: Option<u64>,
+    /// No older GOP is kept: the run ends at the one fed last.
+    at_tail: bool,
+}
+
+/// Rewind every frame: GOPs are fed this far (wall clock) before their pictures are due.
+const REVERSE_LOOKAHEAD_US: u64 = 600_000;
+/// A GOP is read up to this many packets (6 MB: 2 s at 24 Mbit/s).
+const GOP_PACKETS: u64 = 32_768;
 
 /// Keyframes only: at most one new picture this often (10 a second; ×32 with 1 s GOPs shows
 /// every third keyframe or so).
@@ -478,6 +511,7 @@ impl Tap {
         start: StartAt,
         clock: Arc<super::subtitles::VideoClock>,
         audio_kinds: Arc<super::bus::AudioKinds>,
+        gops: Option<Arc<super::reverse::GopLog>>,
     ) -> Attached {
         let Ok(mut state) = self.state.lock() else {
             return Attached::NOTHING;
@@ -510,7 +544,23 @@ impl Tap {
         let silent = state.last_data.is_none_or(|t| t.elapsed() >= STALL_AFTER);
         let cc_reported = state.ring.stats().cc_errors;
         let now_us = timeshift::micros_since(state.epoch);
-        let trick = trick.and_then(|t| state.trick_feed(t));
+        let mut trick = trick.and_then(|t| state.trick_feed(t));
+        let source_us =
+            now_us.saturating_sub(delay.map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)));
+        if let (Some(feed), Some(log)) = (trick.as_mut(), gops)
+            && feed.trick.direction == crate::core::Direction::Backward
+        {
+            // Rewind every frame: GOPs backwards from the one the start is in.
+            let end = state.keyframe_after(start_position).unwrap_or(state.ring.head());
+            feed.reverse = Some(ReverseFeed {
+                log,
+                next: Some((start_position, end)),
+                fed_us: None,
+                slot: None,
+                until_us: Some(source_us),
+                at_tail: false,
+            });
+        }
         let pace = delay.map(|delay| Pace {
             source_us: now_us.saturating_sub(u64::try_from(delay.as_micros()).unwrap_or(u64::MAX)),
             since_us: now_us,
@@ -719,6 +769,152 @@ impl TapState {
             lead_us: 0,
             segment: OpenSegment::default(),
             scratch: Vec::new(),
+            reverse: None,
+        })
+    }
+
+    /// The keyframe kept (in the ring, else on disk) right after `position`.
+    fn keyframe_after(&self, position: u64) -> Option<u64> {
+        let on_disk = self.spill.as_ref().and_then(|s| {
+            let index = s.index().lock().ok()?;
+            index.keyframes().map(|k| k.position).find(|&k| k > position)
+        });
+        let in_ring = self.ring.keyframes().filter(|&k| k > position).last();
+        match (on_disk, in_ring) {
+            (Some(d), Some(r)) => Some(d.min(r)),
+            (d, r) => d.or(r),
+        }
+    }
+
+    /// The keyframe kept (in the ring, else on disk) right before `position`.
+    fn keyframe_before(&self, position: u64) -> Option<u64> {
+        self.ring.keyframes().find(|&k| k < position).or_else(|| {
+            let index = self.spill.as_ref()?.index().lock().ok()?;
+            index
+                .keyframe_before(position.checked_sub(1)?)
+                .map(|k| k.position)
+                .filter(|&k| k < position)
+        })
+    }
+
+    /// When the packet at `position` arrived (the ring's index, else the disk's).
+    fn arrival_of(&self, position: u64) -> Option<u64> {
+        (position >= self.ring.oldest())
+            .then(|| self.arrivals.time_of(position))
+            .flatten()
+            .or_else(|| self.spill.as_ref()?.index().lock().ok()?.time_of(position))
+    }
+
+    /// Appends the packets `from..to` of the window (disk, then ring) to `out`, at most
+    /// [`GOP_PACKETS`]; whether they were all there.
+    fn read_span(&self, segment: &mut OpenSegment, from: u64, to: u64, out: &mut Vec<u8>) -> bool {
+        let to = to.min(from.saturating_add(GOP_PACKETS));
+        let mut at = from;
+        if at < self.ring.oldest()
+            && let Some(index) = self.spill.as_ref().and_then(|s| s.index().lock().ok())
+        {
+            while at < to && at < self.ring.oldest() {
+                match segment.read(&index, at, to, to - at, out) {
+                    Ok(0) => break,
+                    Ok(n) => at += n,
+                    Err(e) => {
+                        log::warn!("rewind: reading the disk window: {e}");
+                        return false;
+                    }
+                }
+            }
+        }
+        if at < to {
+            let Some(mut cursor) = self.ring.reader_at(at) else {
+                return false;
+            };
+            let bytes = usize::try_from(to - at).unwrap_or(0) * crate::mpegts::TS_PACKET_SIZE;
+            if self.ring.read(&mut cursor, out, bytes).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Rewind every frame: feeds the GOPs (newest first) the reversed picture reaches within
+    /// [`REVERSE_LOOKAHEAD_US`], each retimed to follow the one fed before on a forward
+    /// timeline and noted in the log the pipeline reverses them by; reports where the run is.
+    fn feed_reverse(&mut self, now_us: u64, out: &mut Vec<u8>) -> Option<PlayerEvent> {
+        let mut consumer = self.consumer.take()?;
+        let report = self.feed_reverse_to(&mut consumer, now_us, out);
+        if !out.is_empty() {
+            let buffer = gst::Buffer::from_slice(std::mem::take(out));
+            if consumer.appsrc.push_buffer(buffer).is_err() {
+                return report;
+            }
+        }
+        self.consumer = Some(consumer);
+        report
+    }
+
+    fn feed_reverse_to(
+        &self,
+        consumer: &mut Consumer,
+        now_us: u64,
+        out: &mut Vec<u8>,
+    ) -> Option<PlayerEvent> {
+        let request = consumer.request;
+        let pace = consumer.pace.as_mut()?;
+        let source = pace.source_at(now_us);
+        let rate = pace.rate.unsigned_abs();
+        let trick = pace.trick.as_mut()?;
+        let reverse = trick.reverse.as_mut()?;
+        let need = source.saturating_sub(rate.saturating_mul(REVERSE_LOOKAHEAD_US));
+        for _ in 0..2 {
+            if reverse.fed_us.is_some_and(|t| t <= need) {
+                break;
+            }
+            let Some((keyframe, end)) = reverse.next else {
+                break;
+            };
+            trick.scratch.clear();
+            let read = self.read_span(&mut trick.segment, keyframe, end, &mut trick.scratch);
+            let window_us = self.arrival_of(keyframe);
+            reverse.next = self.keyframe_before(keyframe).map(|k| (k, keyframe));
+            let (true, Some(window_us)) = (read, window_us) else {
+                // The window moved past the GOP: the run ends at the one fed last.
+                reverse.next = None;
+                reverse.at_tail = true;
+                break;
+            };
+            reverse.at_tail = reverse.next.is_none();
+            reverse.fed_us = Some(window_us);
+            let Some(shape) = trick.stream.gop_shape(&trick.scratch) else {
+                continue;
+            };
+            let slot = *reverse.slot.get_or_insert(shape.first_pts * 300);
+            if !trick.psi_sent {
+                trick.psi_sent = true;
+                trick.stream.psi(self.ring.psi_packets(), out);
+            }
+            trick.stream.clock(slot.saturating_sub(KEYFRAME_CLOCK_LEAD), out);
+            let retime = crate::mpegts::trick::Retime::moving(shape.first_pts, slot);
+            trick.stream.push(&trick.scratch, retime, false, out);
+            trick.stream.end_unit(out);
+            reverse.log.push(super::reverse::GopStamp {
+                slot: slot / 300 % (1 << 33),
+                window_us,
+                frames: shape.frames,
+                until_us: reverse.until_us.take(),
+            });
+            reverse.slot = Some(slot + shape.span * 300);
+        }
+        let tail = reverse
+            .fed_us
+            .filter(|&oldest| reverse.at_tail && source <= oldest);
+        if tail.is_none() && now_us.saturating_sub(trick.reported_us) < TRICK_REPORT_US {
+            return None;
+        }
+        trick.reported_us = now_us;
+        Some(PlayerEvent::TrickPosition {
+            request,
+            behind_live_ms: now_us.saturating_sub(tail.unwrap_or(source)) / 1000,
+            edge: tail.map(|_| WindowEdge::Tail),
         })
     }
 
@@ -735,9 +931,20 @@ impl TapState {
             .pace
             .as_ref()
             .and_then(|p| p.trick.as_ref())
-            .is_some_and(|t| !t.trick.every_frame())
+            .is_some_and(|t| {
+                !t.trick.every_frame()
+                    || (t.trick.direction == crate::core::Direction::Backward && t.reverse.is_none())
+            })
         {
             return self.feed_keyframes(now_us, out);
+        }
+        if consumer
+            .pace
+            .as_ref()
+            .and_then(|p| p.trick.as_ref())
+            .is_some_and(|t| t.reverse.is_some())
+        {
+            return self.feed_reverse(now_us, out);
         }
         // Behind live: only what had arrived that long ago, so the pipeline sees live timing,
         // shifted (or, fast forward, at the trick's rate).

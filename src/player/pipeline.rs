@@ -25,6 +25,9 @@ pub const TSDEMUX_LATENCY_MS: i32 = 0;
 pub enum Input<'a> {
     /// MPEG-TS pushed by the app (multicast and RTP, after RTP stripping).
     Ts,
+    /// GOPs pushed backwards by the app, decoded forward and shown reversed at `rate`
+    /// (rewind ×2 and ×4, see `reverse`).
+    Reverse { rate: u32 },
     /// A URL GStreamer fetches itself (HLS, DASH, progressive HTTP, RTSP, RTMP).
     Uri(&'a Source),
 }
@@ -36,6 +39,8 @@ pub struct Pipeline {
     pub appsrc: Option<gst_app::AppSrc>,
     /// decodebin3 or uridecodebin3: where stream selections are sent.
     pub decodebin: gst::Element,
+    /// `Input::Reverse`: where the GOPs fed are noted, and the pictures dropped as late.
+    pub reverse: Option<(Arc<super::reverse::GopLog>, Arc<std::sync::atomic::AtomicU64>)>,
 }
 
 /// Names of the two output branches in the pipeline.
@@ -73,8 +78,13 @@ fn build_inner(
     watch_elements(&pipeline, decoder);
     hold_early_eos(&pipeline);
     let (source, appsrc) = match input {
-        Input::Ts => {
+        Input::Ts | Input::Reverse { .. } => {
             let appsrc = ts_appsrc();
+            if matches!(input, Input::Reverse { .. }) {
+                // GOPs come as fast as they decode, timed by their PCRs alone.
+                appsrc.set_is_live(false);
+                appsrc.set_do_timestamp(false);
+            }
             let decodebin = output::make("decodebin3")?;
             pipeline.add_many([appsrc.upcast_ref(), &decodebin])?;
             appsrc.link(&decodebin)?;
@@ -89,7 +99,24 @@ fn build_inner(
             (bin, None)
         }
     };
-    let video = output::video_branch(&outputs.video, on_frame)?;
+    let mut reverse = None;
+    let video = match input {
+        Input::Reverse { rate } => {
+            // A GOP's pictures must come out as it is fed, not a few pictures later: frame
+            // threads would hold the last ones until the next (older) GOP arrives.
+            pipeline.connect_deep_element_added(|_, _, element| {
+                if element.find_property("thread-type").is_some() {
+                    element.set_property_from_str("thread-type", "slice");
+                }
+            });
+            let shown = output::video_branch(&outputs.video, on_frame)?;
+            shown.set_property("name", "present-branch");
+            let (decoded, log, dropped) = super::reverse::build(&pipeline, &shown, rate)?;
+            reverse = Some((log, dropped));
+            decoded
+        }
+        _ => output::video_branch(&outputs.video, on_frame)?,
+    };
     video.set_property("name", VIDEO_BRANCH);
     let audio = output::audio_branch(&outputs.audio_sink, outputs.audio_tap.as_ref())?;
     audio.set_property("name", AUDIO_BRANCH);
@@ -100,7 +127,62 @@ fn build_inner(
         pipeline,
         appsrc,
         decodebin: source,
+        reverse,
     })
+}
+
+/// Where a live picture's downloaded segments go (see [`share_segments`]); emptied when the
+/// picture ends.
+pub type SegmentSlot = Arc<Mutex<Option<super::hls_input::FeedSender>>>;
+
+/// Hands the MPEG-TS segments the pipeline's adaptive demuxer downloads to `slot`'s sender, so
+/// the channel's timeshift window need not download them again (`hls_input`). `hlsdemux2` feeds
+/// each segment's bytes into a `parsebin` of its own; the first `parsebin` whose input is MPEG-TS
+/// is probed (decodebin3's own take elementary streams, which are not). A full queue drops the
+/// buffer (the window's pacer resynchronises on the next PCR); a sender gone removes the probe.
+pub fn share_segments(pipeline: &gst::Pipeline, slot: SegmentSlot) {
+    let claimed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    pipeline.connect_deep_element_added(move |_, _, element| {
+        if element.factory().is_none_or(|f| f.name() != "parsebin") {
+            return;
+        }
+        let Some(pad) = element.static_pad("sink") else {
+            return;
+        };
+        let (slot, claimed) = (slot.clone(), claimed.clone());
+        let mine = std::sync::atomic::AtomicBool::new(false);
+        pad.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+            let Some(buffer) = info.buffer() else {
+                return gst::PadProbeReturn::Ok;
+            };
+            let Ok(map) = buffer.map_readable() else {
+                return gst::PadProbeReturn::Ok;
+            };
+            if !mine.load(std::sync::atomic::Ordering::Relaxed) {
+                let caps = pad.current_caps();
+                let name = caps
+                    .as_ref()
+                    .and_then(|c| c.structure(0))
+                    .map(|s| s.name().to_string());
+                let looks_ts = map.first() == Some(&0x47) && map.get(188).is_none_or(|&b| b == 0x47);
+                let ts = match name.as_deref() {
+                    Some("video/mpegts") => true,
+                    None => looks_ts,
+                    Some(_) => false,
+                };
+                if !ts || claimed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    return gst::PadProbeReturn::Remove;
+                }
+                mine.store(true, std::sync::atomic::Ordering::Relaxed);
+                log::debug!("the live picture's segments go to the timeshift window too");
+            }
+            let sender = slot.lock().ok().and_then(|s| s.clone());
+            match sender.map(|s| s.try_send(map.as_slice().to_vec())) {
+                Some(Ok(()) | Err(std::sync::mpsc::TrySendError::Full(_))) => gst::PadProbeReturn::Ok,
+                _ => gst::PadProbeReturn::Remove,
+            }
+        });
+    });
 }
 
 /// Takes out the output branches that none of the `selected` streams feeds, once decodebin3 has

@@ -38,7 +38,7 @@ const QUEUE: usize = 8192;
 /// a packet, and a segment may begin or end with a torn one; the recorder writes whole packets
 /// only, starting at a sync byte.
 #[derive(Default)]
-struct Packets {
+pub(super) struct Packets {
     rest: Vec<u8>,
 }
 
@@ -46,7 +46,7 @@ impl Packets {
     const SIZE: usize = 188;
 
     /// The whole packets `bytes` completes; the tail waits for the next buffer.
-    fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
+    pub(super) fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
         self.rest.extend_from_slice(bytes);
         let mut out = Vec::with_capacity(self.rest.len());
         let mut at = 0;

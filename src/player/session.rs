@@ -30,6 +30,11 @@ pub struct Session {
     /// The stream time of the frames shown (subtitles are timed by it).
     clock: Arc<super::subtitles::VideoClock>,
     janitor: mpsc::Sender<gst::Pipeline>,
+    /// Rewind every frame: where the tap notes the GOPs it feeds, and the pictures dropped late.
+    reverse: Option<(Arc<super::reverse::GopLog>, Arc<std::sync::atomic::AtomicU64>)>,
+    /// Where the live picture's downloaded segments go (emptied when the session ends, which
+    /// tells the window to fetch them itself).
+    segments: Option<pipeline::SegmentSlot>,
     /// Keeps the progress watchdog of a fetched stream running (it ends when this is dropped).
     _progress: Option<mpsc::Sender<()>>,
 }
@@ -54,7 +59,17 @@ impl Session {
         tap: &Tap,
         at: crate::core::StartAt,
     ) -> Result<(Self, Attached), PlayerError> {
-        let mut session = Self::build(start, Input::Ts)?;
+        let input = match at {
+            crate::core::StartAt::Trick { trick, .. }
+                if trick.every_frame() && trick.direction == crate::core::Direction::Backward =>
+            {
+                Input::Reverse {
+                    rate: trick.speed.factor(),
+                }
+            }
+            _ => Input::Ts,
+        };
+        let mut session = Self::build(start, input)?;
         session.tap = Some(key);
         let appsrc = session
             .appsrc
@@ -68,13 +83,25 @@ impl Session {
             at,
             session.clock.clone(),
             session.audio_kinds.clone(),
+            session.reverse.as_ref().map(|(log, _)| log.clone()),
         );
         Ok((session, attached))
     }
 
-    /// Builds and starts a pipeline that fetches `source` itself (HLS, DASH, HTTP).
-    pub fn from_uri(start: Start<'_>, source: &Source) -> Result<Self, PlayerError> {
-        let session = Self::build(start, Input::Uri(source))?;
+    /// Builds and starts a pipeline that fetches `source` itself (HLS, DASH, HTTP). With
+    /// `segments`, the MPEG-TS segments it downloads go there too (the channel's timeshift
+    /// window), until the session ends.
+    pub fn from_uri(
+        start: Start<'_>,
+        source: &Source,
+        segments: Option<super::hls_input::FeedSender>,
+    ) -> Result<Self, PlayerError> {
+        let mut session = Self::build(start, Input::Uri(source))?;
+        if let (Some(sender), Some(pipeline)) = (segments, session.pipeline.as_ref()) {
+            let slot: pipeline::SegmentSlot = Arc::new(Mutex::new(Some(sender)));
+            pipeline::share_segments(pipeline, slot.clone());
+            session.segments = Some(slot);
+        }
         session.play()?;
         Ok(session)
     }
@@ -135,6 +162,8 @@ impl Session {
             pipeline: Some(built.pipeline),
             appsrc: built.appsrc,
             decodebin: built.decodebin,
+            reverse: built.reverse,
+            segments: None,
             collection,
             audio_kinds,
             clock,
@@ -219,6 +248,11 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if let Some(slot) = self.segments.take()
+            && let Ok(mut sender) = slot.lock()
+        {
+            *sender = None;
+        }
         if let Some(pipeline) = self.pipeline.take()
             && let Err(mpsc::SendError(pipeline)) = self.janitor.send(pipeline)
         {

@@ -57,6 +57,8 @@ pub struct Engine {
     window: Option<TapKey>,
     volume: f64,
     muted: bool,
+    /// The audio track the next session starts with (`PreferAudio`).
+    audio: Arc<crate::core::AudioPreference>,
     decoder: Arc<Mutex<Option<Decoder>>>,
     janitor: mpsc::Sender<gst::Pipeline>,
 }
@@ -89,6 +91,7 @@ impl Engine {
             window: None,
             volume: 1.0,
             muted: false,
+            audio: Arc::default(),
             decoder,
             janitor: session::spawn_janitor()?,
         })
@@ -180,6 +183,7 @@ impl Engine {
                 let live = self.live_key();
                 self.set_hot(live, &channels);
             }
+            PlayerCommand::PreferAudio { preference } => self.audio = Arc::new(preference),
             PlayerCommand::SelectAudio { request, track } => {
                 if let Some(session) = self.session.as_ref().filter(|s| s.request == request) {
                     session.select_audio(&track);
@@ -256,6 +260,7 @@ impl Engine {
             events: &self.events,
             decoder: self.decoder.clone(),
             janitor: self.janitor.clone(),
+            audio: self.audio.clone(),
         };
         // The live HLS picture's downloads feed its window too (one fetch per segment).
         let mut share = window

@@ -47,6 +47,8 @@ pub struct Start<'a> {
     /// Where the winning video decoder is recorded.
     pub decoder: Arc<Mutex<Option<Decoder>>>,
     pub janitor: mpsc::Sender<gst::Pipeline>,
+    /// The audio track to start with when the stream's tracks appear.
+    pub audio: Arc<crate::core::AudioPreference>,
 }
 
 impl Session {
@@ -111,6 +113,7 @@ impl Session {
             events,
             decoder,
             janitor,
+            audio,
         } = start;
         let first_frame = first_frame_reporter(request, decoder.clone(), events.clone());
         // A fetched stream's stalls are seen in its picture (see `progress`); the multicast
@@ -145,11 +148,14 @@ impl Session {
         let audio_kinds = Arc::new(super::bus::AudioKinds::default());
         super::bus::forward(
             &built.pipeline,
-            request,
-            events.clone(),
-            collection.clone(),
-            audio_kinds.clone(),
+            super::bus::Forward {
+                request,
+                events: events.clone(),
+                collection: collection.clone(),
+                kinds: audio_kinds.clone(),
+            },
         );
+        super::bus::prefer_audio(&built.decodebin, audio, audio_kinds.clone());
         Ok(Self {
             request,
             tap: None,

@@ -67,6 +67,10 @@ fn main() {
                 scope.spawn(move || fmp4_channel(list, d, zapbox::demo::DASH_CHANNEL)),
             ),
             (
+                "a DASH timeline records 20 s that play back as 20 ± 2 s with video and audio",
+                scope.spawn(move || dash_timeline(h, d)),
+            ),
+            (
                 "the fMP4 HLS channel records 20 s that play back as 20 ± 2 s with video and audio",
                 scope.spawn(move || fmp4_channel(list, d, zapbox::demo::FMP4_HLS_CHANNEL)),
             ),
@@ -185,21 +189,25 @@ fn hls_channel(playlist: &Path, dir: &Path) -> Result<(), String> {
 /// fetches each track from the newest complete segment on and `mpegtsmux` remuxes them; 20 s
 /// asked play back as 20 ± 2 s with video and audio.
 fn fmp4_channel(playlist: &Path, dir: &Path, channel: u32) -> Result<(), String> {
-    let out_dir = dir.join(format!("ott-{channel}"));
-    let out = out_dir.to_str().ok_or("utf-8 path")?;
     let list = playlist.to_str().ok_or("utf-8 path")?;
     let number = channel.to_string();
-    let run = zapbox_record(&[
-        "--playlist",
-        list,
-        "--channel",
-        &number,
-        "--seconds",
-        "20",
-        "--out",
-        out,
-        "--json",
-    ]);
+    ott_twenty_seconds(dir, &number, &["--playlist", list, "--channel", &number])
+}
+
+/// The demo's DASH channel again as a `SegmentTimeline` with `$Time$` addresses (channel 9's
+/// MPD numbers its segments), recorded by URL.
+fn dash_timeline(headend: &Headend, dir: &Path) -> Result<(), String> {
+    let url = format!("{}/dash/timeline.mpd", headend.base_url());
+    ott_twenty_seconds(dir, "timeline", &[&url])
+}
+
+fn ott_twenty_seconds(dir: &Path, name: &str, what: &[&str]) -> Result<(), String> {
+    let channel = name;
+    let out_dir = dir.join(format!("ott-{name}"));
+    let out = out_dir.to_str().ok_or("utf-8 path")?;
+    let mut args = what.to_vec();
+    args.extend(["--seconds", "20", "--out", out, "--json"]);
+    let run = zapbox_record(&args);
     if run.status.code() != Some(0) {
         return Err(format!(
             "exit {:?}: {}",

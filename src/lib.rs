@@ -17,6 +17,7 @@ pub mod input;
 pub mod lineup;
 pub mod mpegts;
 pub mod net;
+pub mod ott;
 pub mod player;
 pub mod system;
 pub mod ui;

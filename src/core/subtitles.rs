@@ -35,6 +35,8 @@ pub enum SubtitleKind {
     Teletext,
     /// Closed captions (CEA-608/708).
     Captions,
+    /// A WebVTT rendition of an HLS stream (fetched only while shown).
+    WebVtt,
 }
 
 /// One subtitle track the player found in the stream.

@@ -5,7 +5,8 @@
 //!  cached loops (assets) --> TsLoop (playout) --+--> Sender: UDP multicast 239.255.0.1..6   (channels 1-6)
 //!                                               +--> Sender: RTP multicast 239.255.0.7       (channel 7)
 //!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
-//!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 + segments,
+//!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 (master) with
+//!              /hls/video.m3u8 + segments and English WebVTT subtitles /hls/subs-en.m3u8 + .vtt,
 //!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
 //!              /vod/2/ep-<start>.ts (channel 2's `vod` archive: a guide programme by its catchup-id)
 //!  channel 6 carries English DVB subtitles, German teletext subtitles and CC1 captions (see `subtitled`)
@@ -26,7 +27,7 @@ pub mod subtitled;
 
 pub use archive::Served;
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
-pub use hls::{HlsFault, SEGMENT_SECONDS};
+pub use hls::{HlsFault, SEGMENT_SECONDS, subtitle_cue as hls_subtitle_cue};
 
 use anyhow::{Context, Result};
 use http::{Body, HttpServer};
@@ -213,6 +214,11 @@ impl Headend {
         self.hls.restart();
     }
 
+    /// Requests for the HLS channel's subtitle playlist and `.vtt` segments so far.
+    pub fn hls_subtitle_requests(&self) -> u64 {
+        self.hls.subtitle_requests()
+    }
+
     /// The HLS channel's average bitrate in bytes per second.
     pub fn hls_bytes_per_second(&self) -> u64 {
         self.hls.bytes_per_second()
@@ -263,8 +269,24 @@ fn route(
         "/guide.xml" => Some(Body::new("application/xml", guide.as_bytes().to_vec())),
         "/hls/live.m3u8" => Some(Body::new(
             "application/vnd.apple.mpegurl",
+            hls.master()?.into_bytes(),
+        )),
+        "/hls/video.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
             hls.playlist()?.into_bytes(),
         )),
+        "/hls/subs-en.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
+            hls.subtitle_playlist()?.into_bytes(),
+        )),
+        _ if path.starts_with("/hls/sub-") => {
+            let k = path
+                .strip_prefix("/hls/sub-")?
+                .strip_suffix(".vtt")?
+                .parse()
+                .ok()?;
+            Some(Body::new("text/vtt", hls.subtitle_segment(k)?.into_bytes()))
+        }
         _ => {
             let k = path
                 .strip_prefix("/hls/seg-")?

@@ -50,9 +50,11 @@ fn ts_pid(stream_id: &str) -> Option<u16> {
 
 /// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
 /// drops everything else.
-/// The output branches no selected stream feeds are taken out.
+/// The output branches no selected stream feeds are taken out. A collection with subtitle
+/// streams gets a selection without them, sent to `decodebin` (see [`without_text`]).
 pub fn forward(
     pipeline: &gst::Pipeline,
+    decodebin: &gst::Element,
     request: RequestId,
     events: EventSink,
     collection: CollectionSlot,
@@ -60,10 +62,26 @@ pub fn forward(
 ) {
     let Some(bus) = pipeline.bus() else { return };
     let weak = pipeline.downgrade();
+    let decodebin = decodebin.downgrade();
     bus.set_sync_handler(move |_, message| {
         match message.view() {
             gst::MessageView::StreamCollection(m) => {
                 let c = m.stream_collection();
+                if let Some(ids) = without_text(&c) {
+                    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    // The adaptive demuxer takes it while it posts its collection, before it
+                    // picks its default selection (which has the subtitles); decodebin3 once
+                    // it knows the collection.
+                    let demuxer = m
+                        .src()
+                        .and_then(|s| s.downcast_ref::<gst::Element>().cloned())
+                        .filter(|e| e.factory().is_some_and(|f| f.name().ends_with("demux2")));
+                    for element in demuxer.into_iter().chain(decodebin.upgrade()) {
+                        if !element.send_event(gst::event::SelectStreams::new(ids.iter().copied())) {
+                            log::debug!("{} refused the selection without subtitles", element.name());
+                        }
+                    }
+                }
                 let audio = audio_tracks(c.iter(), &kinds);
                 if let Ok(mut slot) = collection.lock() {
                     *slot = Some(c);
@@ -98,6 +116,35 @@ pub fn forward(
         }
         gst::BusSyncReply::Drop
     });
+}
+
+/// When `collection` has subtitle streams: the selection that leaves them out (the video and
+/// audio streams flagged for selection, else the first of each kind). GStreamer's `hlsdemux2`
+/// selects an HLS master playlist's subtitle rendition by default and downloads its segments;
+/// the app draws subtitles itself and fetches a rendition only while the viewer shows it (see
+/// `hls_subtitles`). Sent from the thread that posts the collection, before any download of
+/// the default selection starts.
+fn without_text(collection: &gst::StreamCollection) -> Option<Vec<String>> {
+    let streams: Vec<gst::Stream> = collection.iter().collect();
+    if !streams
+        .iter()
+        .any(|s| s.stream_type().contains(gst::StreamType::TEXT))
+    {
+        return None;
+    }
+    let mut ids = Vec::new();
+    for kind in [gst::StreamType::VIDEO, gst::StreamType::AUDIO] {
+        let of_kind: Vec<&gst::Stream> = streams
+            .iter()
+            .filter(|s| s.stream_type().contains(kind))
+            .collect();
+        let flagged = of_kind
+            .iter()
+            .find(|s| s.stream_flags().contains(gst::StreamFlags::SELECT))
+            .or(of_kind.first());
+        ids.extend(flagged.and_then(|s| s.stream_id()).map(|id| id.to_string()));
+    }
+    Some(ids)
 }
 
 /// The audio streams among `streams`, with their language tags and kinds.

@@ -111,6 +111,10 @@ pub struct SubtitleFeed {
     captions: Option<CaptionDecoder>,
     /// Caption channels reported with the tracks.
     caption_channels: Vec<Channel>,
+    /// Tracks from outside the stream (an HLS master playlist's WebVTT renditions), reported
+    /// after the stream's own; and whether they changed since the last report.
+    external: Vec<SubtitleTrack>,
+    external_changed: bool,
     first_video_pts: Option<u64>,
     clock: Option<Arc<VideoClock>>,
     /// The viewer's delay in 90 kHz ticks (negative: earlier).
@@ -196,10 +200,13 @@ impl SubtitleFeed {
             .as_ref()
             .map(CaptionDecoder::channels)
             .unwrap_or_default();
-        let reported = self.reported_pmt == self.learned_pmt && captions == self.caption_channels;
-        if self.learned_pmt.is_none() || reported {
+        let reported = self.reported_pmt == self.learned_pmt
+            && captions == self.caption_channels
+            && !self.external_changed;
+        if (self.learned_pmt.is_none() && self.external.is_empty()) || reported {
             return None;
         }
+        self.external_changed = false;
         self.reported_pmt = self.learned_pmt;
         self.caption_channels = captions;
         let video_pid = self.video_pid.unwrap_or_default();
@@ -215,8 +222,22 @@ impl SubtitleFeed {
             .copied()
             .chain(captions)
             .map(|t| SubtitleTrack::from_stream(&t))
+            .chain(self.external.iter().cloned())
             .collect();
         Some(PlayerEvent::SubtitleTracks { request, tracks })
+    }
+
+    /// Tracks found outside the stream, reported with the next [`Self::tracks_event`].
+    pub fn set_external_tracks(&mut self, tracks: Vec<SubtitleTrack>) {
+        if tracks != self.external {
+            self.external = tracks;
+            self.external_changed = true;
+        }
+    }
+
+    /// The viewer's delay in 90 kHz ticks (positive: later).
+    pub fn delay_ticks(&self) -> i64 {
+        self.delay_ticks
     }
 
     /// Shows `track` (an id the core got from `tracks_event`), or nothing, `delay_ms` later
@@ -360,7 +381,7 @@ impl SubtitleFeed {
     }
 
     /// The stream PTS of the picture on screen, once known.
-    fn on_screen(&self) -> Option<u64> {
+    pub fn on_screen(&self) -> Option<u64> {
         let progress = self.clock.as_ref()?.progress_ticks()?;
         Some((self.first_video_pts? + progress) % PTS_MODULUS)
     }

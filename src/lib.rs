@@ -15,6 +15,7 @@ pub mod epg;
 pub mod guide;
 pub mod input;
 pub mod lineup;
+pub mod manifest;
 pub mod mpegts;
 pub mod net;
 pub mod ott;

@@ -260,12 +260,16 @@ fn a_late_lineup_tunes_when_nothing_was_playing() {
     let mut shell = Shell::started(lineup(&[]));
     let effects = shell.send(Event::LineupLoaded(lineup(&[7, 8]).into()));
     assert_eq!(played(&effects), ["ch7"]);
+    // The audio preference goes just before the Play it is for.
     assert!(matches!(
-        &effects[0],
-        Effect::Player(PlayerCommand::Play {
-            request: RequestId(_),
-            ..
-        })
+        &effects[..2],
+        [
+            Effect::Player(PlayerCommand::PreferAudio { .. }),
+            Effect::Player(PlayerCommand::Play {
+                request: RequestId(_),
+                ..
+            })
+        ]
     ));
 }
 

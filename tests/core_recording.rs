@@ -717,3 +717,69 @@ fn a_conflict_names_another_airing_and_the_archive() {
     );
     assert!(text.ends_with(&expected), "{text}\nexpected the end: {expected}");
 }
+
+#[test]
+fn digits_skip_minutes_in_a_recording_while_the_bar_is_up() {
+    let (mut shell, _guide, _dir) = shell(0);
+    open_library(&mut shell);
+    shell.press(Action::Down);
+    shell.press(Action::Down);
+    // "Old film": 90 min in two segments of 45, left at 10 min.
+    shell.press(Action::Ok);
+    shell.first_frame();
+    shell.advance(20_000);
+    assert!(
+        shell.view().timeshift.is_some_and(|b| !b.bar_visible),
+        "the bar hid after its timeout"
+    );
+    shell.advance(3_000);
+    let position = 623_000;
+    shell.press(Action::Info);
+    let film = |ms| {
+        Some((
+            "file:///rec/Old film/stream.ts".to_string(),
+            StartAt::FileOffset { ms },
+        ))
+    };
+    // 3, 6, 9: +1, +5, +10 min; 7, 4, 1 back again.
+    let mut expected = position;
+    for (digit, delta) in [
+        (3, 60_000),
+        (6, 300_000),
+        (9, 600_000),
+        (7, -600_000),
+        (4, -300_000),
+        (1, -60_000),
+    ] {
+        expected = (expected as i64 + delta) as u64;
+        assert_eq!(
+            play_of(&shell.press(Action::Digit(digit))),
+            film(expected),
+            "digit {digit}"
+        );
+    }
+    assert_eq!(expected, position);
+    // Four times +10 min crosses into the second segment, at its offset.
+    for _ in 0..3 {
+        shell.press(Action::Digit(9));
+    }
+    assert_eq!(
+        play_of(&shell.press(Action::Digit(9))),
+        Some((
+            "file:///rec/Old film/stream-2.ts".into(),
+            StartAt::FileOffset {
+                ms: position + 2_400_000 - 2_700_000
+            }
+        ))
+    );
+    // Back past the start stops at the start.
+    for _ in 0..5 {
+        shell.press(Action::Digit(7));
+    }
+    assert_eq!(play_of(&shell.press(Action::Digit(1))), film(0));
+    // The bar shows the new place.
+    assert_eq!(
+        shell.view().timeshift.map(|b| b.position_utc_ms),
+        Some((EVENING_S - 86_400) * 1000)
+    );
+}

@@ -54,12 +54,20 @@ fn main() {
     })
     .expect("the demo headend starts");
     let lineup = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]).lineup;
-    assert_eq!(lineup.channels.len(), 8, "the demo lineup parses");
+    assert_eq!(lineup.channels.len(), 11, "the demo lineup parses");
     let fixture = Fixture { headend, lineup };
     let cases: &[(&str, Case)] = &[
         ("multicast channel decodes frames", multicast_decodes),
         ("rtp channel decodes frames", rtp_decodes),
         ("hls channel decodes frames", hls_decodes),
+        ("fmp4 hls channel decodes frames", fmp4_hls_decodes),
+        // Before the HLS fault cases: it counts every segment request the demo's origin gets,
+        // and an HLS pipeline stopped after the media sequence reset case has been seen to stay
+        // fetching (its teardown hangs in the player's janitor).
+        (
+            "timeshift: the hls window takes the live picture's downloads, one fetch per segment",
+            timeshift_hls_one_fetch,
+        ),
         ("a bad http url is a typed network failure", bad_url_fails),
         ("the overlay output builds its pipeline", overlay_builds),
         ("200 zaps keep exactly one group and no leaks", zap_200_times),
@@ -252,6 +260,11 @@ fn rtp_decodes(f: &Fixture) -> Result<(), String> {
 
 fn hls_decodes(f: &Fixture) -> Result<(), String> {
     decodes(f, 8)
+}
+
+/// The demo's HLS channel with fMP4 segments and an audio rendition plays through the live player.
+fn fmp4_hls_decodes(f: &Fixture) -> Result<(), String> {
+    decodes(f, zapbox::demo::FMP4_HLS_CHANNEL)
 }
 
 fn bad_url_fails(f: &Fixture) -> Result<(), String> {
@@ -761,6 +774,76 @@ fn timeshift_pause(f: &Fixture, settings: zapbox::player::TimeshiftSettings) -> 
 /// back) and shows frames, the picture being what a reference player of the channel showed that
 /// long before (modulo the 10 s loop: 5 s, where live would be 0); STOP plays live again through
 /// the HLS pipeline.
+/// The live picture of the HLS channel and its timeshift window share one download: the demo's
+/// origin counts the requests of every segment while one player shows channel 8 live for 16 s;
+/// each segment is asked for once, and the window still reaches back as far as it was on air.
+/// Behind live (no live picture) the window fetches by itself and keeps growing.
+fn timeshift_hls_one_fetch(f: &Fixture) -> Result<(), String> {
+    let source = f.lineup.by_number(8).ok_or("channel 8")?.sources[0].clone();
+    let (player, events, _frames) = signature_probe();
+    let play = |request: u64, start: zapbox::core::StartAt| {
+        player.execute(PlayerCommand::Play {
+            request: RequestId(request),
+            channel: ChannelKey("ch8".into()),
+            source: Box::new(source.clone()),
+            hot: Vec::new(),
+            start,
+        })
+    };
+    // Whatever earlier cases asked for is forgotten.
+    std::thread::sleep(Duration::from_secs(1));
+    f.headend.hls_segment_requests();
+    play(1, zapbox::core::StartAt::Live);
+    let mut seen = Vec::new();
+    wait_for(
+        &events,
+        Duration::from_secs(30),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(1)),
+    )?;
+    std::thread::sleep(Duration::from_secs(16));
+    let asked = f.headend.hls_segment_requests();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let buffered = |seen: &[PlayerEvent], r: u64| {
+        seen.iter()
+            .filter_map(|e| match e {
+                PlayerEvent::Buffered { request, buffered_ms } if *request == RequestId(r) => {
+                    Some(*buffered_ms)
+                }
+                _ => None,
+            })
+            .max()
+    };
+    let reach = buffered(&seen, 1).ok_or("the live HLS request got no Buffered reports")?;
+    eprintln!("    16 s live: segments asked for {asked:?}; the window reaches {reach} ms back");
+    if asked.len() < 4 {
+        return Err(format!("only {} segments fetched in 16 s", asked.len()));
+    }
+    if let Some((k, n)) = asked.iter().find(|(_, n)| *n > 1) {
+        return Err(format!("segment {k} was fetched {n} times"));
+    }
+    if reach < 12_000 {
+        return Err(format!("the window holds only {reach} ms"));
+    }
+    // Behind live the picture reads the window, which now fetches by itself.
+    play(2, zapbox::core::StartAt::BehindLive { ms: 10_000 });
+    wait_for(
+        &events,
+        Duration::from_secs(10),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(2)),
+    )?;
+    std::thread::sleep(Duration::from_secs(8));
+    let fetched = f.headend.hls_segment_requests();
+    eprintln!("    8 s behind live: segments asked for {fetched:?}");
+    if fetched.is_empty() {
+        return Err("behind live the window fetched nothing".into());
+    }
+    Ok(())
+}
+
 fn timeshift_hls(f: &Fixture) -> Result<(), String> {
     const LOOP: Duration = Duration::from_secs(10);
     let source = f.lineup.by_number(8).ok_or("channel 8")?.sources[0].clone();

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("lineup", &[]),
     ("guide", &["lineup", "mpegts"]),
     ("core", &["lineup", "mpegts", "guide"]),
+    ("manifest", &[]),
     ("ott", &["lineup"]),
 ];
 

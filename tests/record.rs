@@ -2,7 +2,9 @@
 //! `zapbox record` end to end: the real binary records 60 s of the demo headend's channel 2
 //! (video and two audio tracks) from its multicast group, and `gst-discoverer-1.0` reads the
 //! file back: video, audio and 60 ± 2 s. Also: the sidecar, no `.part` left behind, and the
-//! refusals (an OTT channel, a silent group) with nothing left on disk. And the failures a box
+//! refusals (a progressive HTTP channel, a silent group) with nothing left on disk; the demo's
+//! OTT channels: HLS with TS segments, DASH and HLS with fMP4 segments, 20 s each, remuxed into
+//! MPEG-TS where they are not TS already, playing back with video and audio. And the failures a box
 //! meets: the recorder killed with SIGKILL and started again with `--resume` (two playable
 //! segments, the time away a gap in the sidecar, 30 s in all), a channel that stalls for 6 s
 //! (the file kept, the silence a gap), and a disk that fills up (a 3 MiB tmpfs mounted by the
@@ -61,6 +63,14 @@ fn main() {
                 scope.spawn(move || hls_channel(list, d)),
             ),
             (
+                "the DASH channel records 20 s that play back as 20 ± 2 s with video and audio",
+                scope.spawn(move || fmp4_channel(list, d, zapbox::demo::DASH_CHANNEL)),
+            ),
+            (
+                "the fMP4 HLS channel records 20 s that play back as 20 ± 2 s with video and audio",
+                scope.spawn(move || fmp4_channel(list, d, zapbox::demo::FMP4_HLS_CHANNEL)),
+            ),
+            (
                 "a stalled channel keeps the file and records the gap",
                 scope.spawn(move || stalled(h, list, d)),
             ),
@@ -111,7 +121,7 @@ fn refusals(playlist: &Path, dir: &Path) -> Result<(), String> {
     let _ = list;
     let http = zapbox_record(&["http://127.0.0.1:9/stream.ts", "--seconds", "5", "--out", out]);
     let stderr = String::from_utf8_lossy(&http.stderr);
-    if http.status.code() != Some(1) || !stderr.contains("not a multicast, RTP or HLS channel") {
+    if http.status.code() != Some(1) || !stderr.contains("not a multicast, RTP, HLS or DASH channel") {
         return Err(format!("HTTP channel: {:?} {stderr}", http.status.code()));
     }
     // A group nobody sends to: nothing arrives, nothing is kept.
@@ -167,6 +177,50 @@ fn hls_channel(playlist: &Path, dir: &Path) -> Result<(), String> {
     // the file holds 20 s of wall clock plus that much.
     if !(18.0..=28.0).contains(&played) {
         return Err(format!("played {played} s of 20 s (+ up to 6 s)"));
+    }
+    Ok(())
+}
+
+/// Channels 9 (DASH) and 10 (HLS with fMP4 segments and an audio rendition): the recorder
+/// fetches each track from the newest complete segment on and `mpegtsmux` remuxes them; 20 s
+/// asked play back as 20 ± 2 s with video and audio.
+fn fmp4_channel(playlist: &Path, dir: &Path, channel: u32) -> Result<(), String> {
+    let out_dir = dir.join(format!("ott-{channel}"));
+    let out = out_dir.to_str().ok_or("utf-8 path")?;
+    let list = playlist.to_str().ok_or("utf-8 path")?;
+    let number = channel.to_string();
+    let run = zapbox_record(&[
+        "--playlist",
+        list,
+        "--channel",
+        &number,
+        "--seconds",
+        "20",
+        "--out",
+        out,
+        "--json",
+    ]);
+    if run.status.code() != Some(0) {
+        return Err(format!(
+            "exit {:?}: {}",
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr)
+        ));
+    }
+    let folder = only_folder(&out_dir)?;
+    let sidecar = read_json(&folder.join("recording.json"))?;
+    let segments = sidecar["segments"].as_array().ok_or("segments")?;
+    if sidecar["state"] != "complete" || segments.len() != 1 {
+        return Err(format!("sidecar {sidecar}"));
+    }
+    let played = playable(&folder.join("stream.ts"), &segments[0]["bytes"])?;
+    println!(
+        "channel {channel}: {played:.2} s played back (sidecar: {} s, {} gaps)",
+        sidecar["seconds"],
+        sidecar["gaps"].as_array().map_or(0, Vec::len)
+    );
+    if !(18.0..=22.0).contains(&played) {
+        return Err(format!("played {played} s of 20 s"));
     }
     Ok(())
 }

@@ -342,6 +342,32 @@ fn rec_on_live_records_from_the_window_and_the_dialog_cancels_it() {
         inside(resumed) && resumed as f64 >= start + kept as f64 / 1000.0 - 1.5,
         "resumed at {resumed}, kept {kept} ms, the recording from {start} for {seconds} s"
     );
+    // With the bar up, 1 skips a minute back: here to the recording's start, a new request on
+    // the file that the player has to start (the timeline shows live's position until it has).
+    let end = Instant::now() + Duration::from_secs(15);
+    let mut before = timeline_position(&mut app);
+    while !(before as f64 >= start + 6.0 && inside(before)) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(200));
+        before = timeline_position(&mut app);
+    }
+    app.key("info");
+    app.key("digit_1");
+    let back_at = |p: i64| (p as f64) < start + 3.0;
+    let end = Instant::now() + Duration::from_secs(15);
+    let mut back = timeline_position(&mut app);
+    while !back_at(back) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(200));
+        back = timeline_position(&mut app);
+    }
+    assert!(
+        back_at(back) && back as f64 >= start - 1.0,
+        "digit 1 at {before}: the picture at {back}, the recording from {start}"
+    );
+    println!(
+        "digit 1 went from {:.1} s into the recording to {:.1} s",
+        before as f64 - start,
+        back as f64 - start
+    );
     app.key("stop");
     // RED asks, OK deletes the folder.
     app.key("blue");

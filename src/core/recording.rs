@@ -251,7 +251,7 @@ impl Core {
         };
         if !self.recordable(&airing.channel) {
             return self.show_notice(
-                Notice::CannotRecord("only multicast, RTP and HLS channels are recorded yet".into()),
+                Notice::CannotRecord("only multicast, RTP, HLS and DASH channels are recorded yet".into()),
                 fx,
             );
         }
@@ -591,14 +591,21 @@ impl Core {
         )
     }
 
-    /// The source a recording of `key` reads: its first multicast/RTP one, else its first HLS
-    /// one (fetched by the recorder, segments remuxed by GStreamer).
+    /// The source a recording of `key` reads: its first multicast/RTP one, else its first HLS or
+    /// DASH one (fetched by the recorder; fMP4 segments remuxed by GStreamer).
     fn recording_source(&self, key: &ChannelKey) -> Option<Source> {
         let sources = &self.lineup.by_key(key)?.sources;
         sources
             .iter()
             .find(|s| s.multicast.is_some())
-            .or_else(|| sources.iter().find(|s| s.kind == crate::lineup::SourceKind::Hls))
+            .or_else(|| {
+                sources.iter().find(|s| {
+                    matches!(
+                        s.kind,
+                        crate::lineup::SourceKind::Hls | crate::lineup::SourceKind::Dash
+                    )
+                })
+            })
             .cloned()
     }
 

@@ -16,7 +16,7 @@
 //! carries out on its own thread. A recording still being written shows its finished segments
 //! and cannot be deleted until it ends.
 
-use super::timeshift::{SKIP_LEFT_MS, SKIP_RIGHT_MS};
+use super::timeshift::{DIGIT_SKIPS_MS, SKIP_LEFT_MS, SKIP_RIGHT_MS};
 use super::{Action, Core, Effect, Notice, Now, RecorderCommand, RequestId, StartAt, TimeshiftView};
 use crate::lineup::{Origin, Source, SourceKind};
 
@@ -312,6 +312,13 @@ impl Core {
                 now,
             ),
             Action::Right => self.recording_seek(None, position + SKIP_RIGHT_MS.unsigned_abs(), fx, now),
+            // With the bar up the digits skip as on live TV (without it they type a channel).
+            Action::Digit(d) if self.timeshift_bar_shown() => {
+                if let Some(&(_, ms)) = DIGIT_SKIPS_MS.iter().find(|(k, _)| *k == d) {
+                    let target = i64::try_from(position).unwrap_or(i64::MAX).saturating_add(ms);
+                    self.recording_seek(None, u64::try_from(target).unwrap_or(0), fx, now);
+                }
+            }
             Action::Stop | Action::Back => self.recording_to_live(fx, now),
             Action::Info => self.show_bar(fx),
             // Trick play runs on the live channel's window, not in a file.

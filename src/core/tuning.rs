@@ -173,6 +173,12 @@ impl Core {
                     after_ms,
                 });
             }
+            let preference = super::AudioPreference {
+                remembered: self.saved.audio.get(&tune.channel).cloned(),
+                language: self.settings.audio_language.clone(),
+                description: self.settings.audio_description,
+            };
+            fx.push(Effect::Player(PlayerCommand::PreferAudio { preference }));
             let play = PlayerCommand::Play {
                 request,
                 channel: tune.channel.clone(),

@@ -7,7 +7,7 @@
 //! media sequence again at 0 (with timestamps from the start of the loop), and segments trickled at
 //! a fraction of their bitrate.
 //!
-//! The channel is offered through a master playlist with one English WebVTT subtitle rendition
+//! The channel is offered too through a master playlist with one English WebVTT subtitle rendition
 //! (`EXT-X-MEDIA:TYPE=SUBTITLES`, not selected by default): one `.vtt` file per video segment,
 //! the same media sequence numbers, each with an `X-TIMESTAMP-MAP` that ties its zero to the PTS
 //! of its video segment's first picture, so the cues line up with the picture as a packager's
@@ -52,6 +52,8 @@ pub struct HlsChannel {
     state: Mutex<State>,
     /// Requests for the subtitle playlist and its segments.
     subtitle_requests: AtomicU64,
+    /// How often each segment was asked for (tests count the downloads).
+    asked: Mutex<std::collections::BTreeMap<u64, u32>>,
 }
 
 /// The master playlist: the video variant and its English subtitles.
@@ -110,7 +112,17 @@ impl HlsChannel {
                 fault: HlsFault::None,
                 frozen_at: None,
             }),
+            asked: Mutex::default(),
         }
+    }
+
+    /// How often each segment was asked for since the last call (media sequence, requests).
+    pub fn take_requests(&self) -> Vec<(u64, u32)> {
+        let mut asked = self
+            .asked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::mem::take(&mut *asked).into_iter().collect()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -199,6 +211,12 @@ impl HlsChannel {
     /// Segment `k` of the endless stream, or `None` (a 404) when it is not produced yet, no longer
     /// listed, or the origin answers 404s.
     pub fn segment(&self, k: u64) -> Option<Segment> {
+        if let Ok(mut asked) = self.asked.lock() {
+            // Bounded by the segments fetchable at once (a little more than the window).
+            if asked.len() < 4096 {
+                *asked.entry(k).or_default() += 1;
+            }
+        }
         let (produced, fault) = {
             let state = self.state();
             (state.produced(), state.fault)

@@ -4,7 +4,7 @@
 //! streaming threads and forwarded as values.
 
 use super::EventSink;
-use crate::core::{AudioKind, AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
+use crate::core::{AudioKind, AudioPreference, AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -48,40 +48,30 @@ fn ts_pid(stream_id: &str) -> Option<u16> {
         .filter(|pid| *pid < 0x2000)
 }
 
+/// What [`forward`] needs besides the pipeline.
+pub struct Forward {
+    pub request: RequestId,
+    pub events: EventSink,
+    pub collection: CollectionSlot,
+    pub kinds: Arc<AudioKinds>,
+}
+
 /// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
 /// drops everything else.
-/// The output branches no selected stream feeds are taken out. A collection with subtitle
-/// streams gets a selection without them, sent to `decodebin` (see [`without_text`]).
-pub fn forward(
-    pipeline: &gst::Pipeline,
-    decodebin: &gst::Element,
-    request: RequestId,
-    events: EventSink,
-    collection: CollectionSlot,
-    kinds: Arc<AudioKinds>,
-) {
+/// The output branches no selected stream feeds are taken out.
+pub fn forward(pipeline: &gst::Pipeline, forward: Forward) {
+    let Forward {
+        request,
+        events,
+        collection,
+        kinds,
+    } = forward;
     let Some(bus) = pipeline.bus() else { return };
     let weak = pipeline.downgrade();
-    let decodebin = decodebin.downgrade();
     bus.set_sync_handler(move |_, message| {
         match message.view() {
             gst::MessageView::StreamCollection(m) => {
                 let c = m.stream_collection();
-                if let Some(ids) = without_text(&c) {
-                    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-                    // The adaptive demuxer takes it while it posts its collection, before it
-                    // picks its default selection (which has the subtitles); decodebin3 once
-                    // it knows the collection.
-                    let demuxer = m
-                        .src()
-                        .and_then(|s| s.downcast_ref::<gst::Element>().cloned())
-                        .filter(|e| e.factory().is_some_and(|f| f.name().ends_with("demux2")));
-                    for element in demuxer.into_iter().chain(decodebin.upgrade()) {
-                        if !element.send_event(gst::event::SelectStreams::new(ids.iter().copied())) {
-                            log::debug!("{} refused the selection without subtitles", element.name());
-                        }
-                    }
-                }
                 let audio = audio_tracks(c.iter(), &kinds);
                 if let Ok(mut slot) = collection.lock() {
                     *slot = Some(c);
@@ -118,33 +108,37 @@ pub fn forward(
     });
 }
 
-/// When `collection` has subtitle streams: the selection that leaves them out (the video and
-/// audio streams flagged for selection, else the first of each kind). GStreamer's `hlsdemux2`
-/// selects an HLS master playlist's subtitle rendition by default and downloads its segments;
-/// the app draws subtitles itself and fetches a rendition only while the viewer shows it (see
-/// `hls_subtitles`). Sent from the thread that posts the collection, before any download of
-/// the default selection starts.
-fn without_text(collection: &gst::StreamCollection) -> Option<Vec<String>> {
-    let streams: Vec<gst::Stream> = collection.iter().collect();
-    if !streams
-        .iter()
-        .any(|s| s.stream_type().contains(gst::StreamType::TEXT))
-    {
-        return None;
+/// Makes `decodebin` start with the preferred audio track instead of its default one, through
+/// its `select-stream` signal: asked for each stream of a new collection while it makes its
+/// first selection, so the sound starts in that track rather than switching to it (and a
+/// short capture read whole before a switch could land still plays it). Answering the
+/// collection message with a `select-streams` event instead would take the element's state
+/// lock from a streaming thread, which deadlocks against a pipeline being stopped. Where the
+/// signal is missing, the core's switch after the `Tracks` event remains.
+pub fn prefer_audio(decodebin: &gst::Element, preference: Arc<AudioPreference>, kinds: Arc<AudioKinds>) {
+    if gst::glib::subclass::signal::SignalId::lookup("select-stream", decodebin.type_()).is_none() {
+        log::debug!(
+            "{} has no select-stream signal: the audio preference is a switch",
+            decodebin.name()
+        );
+        return;
     }
-    let mut ids = Vec::new();
-    for kind in [gst::StreamType::VIDEO, gst::StreamType::AUDIO] {
-        let of_kind: Vec<&gst::Stream> = streams
-            .iter()
-            .filter(|s| s.stream_type().contains(kind))
-            .collect();
-        let flagged = of_kind
-            .iter()
-            .find(|s| s.stream_flags().contains(gst::StreamFlags::SELECT))
-            .or(of_kind.first());
-        ids.extend(flagged.and_then(|s| s.stream_id()).map(|id| id.to_string()));
-    }
-    Some(ids)
+    decodebin.connect("select-stream", false, move |args| {
+        // 1 selects, 0 leaves out, -1 lets decodebin3 decide.
+        let answer = (|| {
+            let collection = args.get(1)?.get::<gst::StreamCollection>().ok()?;
+            let stream = args.get(2)?.get::<gst::Stream>().ok()?;
+            if !stream.stream_type().contains(gst::StreamType::AUDIO) {
+                return None;
+            }
+            let tracks = audio_tracks(collection.iter(), &kinds);
+            let chosen = preference.pick(&tracks)?;
+            Some(i32::from(
+                stream.stream_id().is_some_and(|id| id.as_str() == chosen.id),
+            ))
+        })();
+        Some(answer.unwrap_or(-1).to_value())
+    });
 }
 
 /// The audio streams among `streams`, with their language tags and kinds.

@@ -57,6 +57,8 @@ pub struct Engine {
     window: Option<TapKey>,
     volume: f64,
     muted: bool,
+    /// The audio track the next session starts with (`PreferAudio`).
+    audio: Arc<crate::core::AudioPreference>,
     decoder: Arc<Mutex<Option<Decoder>>>,
     janitor: mpsc::Sender<gst::Pipeline>,
 }
@@ -89,6 +91,7 @@ impl Engine {
             window: None,
             volume: 1.0,
             muted: false,
+            audio: Arc::default(),
             decoder,
             janitor: session::spawn_janitor()?,
         })
@@ -180,6 +183,7 @@ impl Engine {
                 let live = self.live_key();
                 self.set_hot(live, &channels);
             }
+            PlayerCommand::PreferAudio { preference } => self.audio = Arc::new(preference),
             PlayerCommand::SelectAudio { request, track } => {
                 if let Some(session) = self.session.as_ref().filter(|s| s.request == request) {
                     session.select_audio(&track);
@@ -257,7 +261,12 @@ impl Engine {
             events: &self.events,
             decoder: self.decoder.clone(),
             janitor: self.janitor.clone(),
+            audio: self.audio.clone(),
         };
+        // The live HLS picture's downloads feed its window too (one fetch per segment).
+        let mut share = window
+            .filter(|_| live.is_none() && matches!(at, StartAt::Live))
+            .map(|_| super::hls_input::share());
         let started = match live {
             Some(key) => self
                 .ingest
@@ -272,7 +281,7 @@ impl Engine {
                     let behind_live_ms = attached.behind_live.map(|d| d.as_millis() as u64);
                     (session, path, behind_live_ms)
                 }),
-            None => Session::from_uri(start, source).map(|s| {
+            None => Session::from_uri(start, source, share.as_ref().map(|(tx, _)| tx.clone())).map(|s| {
                 if let StartAt::FileOffset { ms } = at {
                     s.seek_file(ms);
                 }
@@ -291,7 +300,8 @@ impl Engine {
                     && let Some(key) = window
                 {
                     // The live HLS picture: its window's tap fills beside it.
-                    match self.ingest.open_hls(key, channel, source) {
+                    let feed = share.take().map(|(_, rx)| rx);
+                    match self.ingest.open_hls(key, channel, source, feed) {
                         Ok(tap) => tap.watch(request),
                         Err(e) => log::warn!("no timeshift window for {channel:?}: {}", e.detail),
                     }

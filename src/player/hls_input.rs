@@ -15,6 +15,18 @@
 //! edge as any HLS player is. A PCR that jumps back or more than [`PCR_JUMP`] ahead (an origin
 //! restart, a discontinuity) starts a new time base right after the last due packet.
 //!
+//! One download per segment: while the channel's live picture plays (its own `uridecodebin3`
+//! pipeline), the window takes the segments that pipeline downloads (a probe on the parser its
+//! adaptive demuxer feeds the segments into, see `pipeline::share_segments`) instead of fetching
+//! them again; its own fetch runs only while no live picture does (behind live, the picture
+//! reads the window). At each hand-over the pacer drops what the new source repeats (packets up
+//! to the first PCR past the last one kept), so the window holds each moment once.
+//!
+//! ```text
+//!  live picture:  uridecodebin3 ─> hlsdemux2 ─> parsebin ─probe─> Feed ─┐
+//!  behind live:   souphttpsrc ─> hlsdemux ─> appsink ──────────────────┴─> Pacer ─> tap
+//! ```
+//!
 //! The fetch restarts by itself ([`RESTART_AFTER`]) after an error or the end of the stream (an
 //! origin's 404 burst ends `hlsdemux`), so the window survives what the live picture survives.
 //! Segments in other containers than MPEG-TS are not kept (logged once; the window stays empty).
@@ -38,9 +50,29 @@ pub const RESTART_AFTER: Duration = Duration::from_secs(2);
 /// Packets handed over per call at most (one "datagram" of the tap).
 const CHUNK_PACKETS: usize = 348;
 
+/// Segments' bytes from the live picture's own download (see [`share`]).
+pub type Feed = mpsc::Receiver<Vec<u8>>;
+
+/// Where the live picture's pipeline sends the segments it downloads; dropped with the picture.
+pub type FeedSender = mpsc::SyncSender<Vec<u8>>;
+
+/// A channel from the live picture's download to a window.
+pub fn share() -> (FeedSender, Feed) {
+    mpsc::sync_channel(QUEUE)
+}
+
+/// After the live picture's feed ends, the window's own fetch starts this much later: a zap
+/// from live to behind live (or back) replaces the picture within milliseconds, and a new
+/// picture's feed then takes over without a fetch started in between.
+const FEED_GRACE: Duration = Duration::from_millis(500);
+
 /// The running fetch and its pacer.
 pub struct HlsInput {
     source: Source,
+    /// The live picture's download, while it plays.
+    feed: Option<Feed>,
+    /// When the last feed ended.
+    feed_ended: Option<Instant>,
     fetch: Option<Fetch>,
     /// When the fetch failed (it restarts [`RESTART_AFTER`] later).
     failed_at: Option<Instant>,
@@ -59,15 +91,35 @@ impl Drop for Fetch {
 }
 
 impl HlsInput {
-    /// Starts fetching `source` (an HLS playlist).
-    pub fn start(source: &Source) -> Result<Self, String> {
-        let fetch = Fetch::start(source)?;
+    /// Starts taking `source`'s segments (an HLS playlist): from `feed` (the live picture's
+    /// download) when given, else by fetching them.
+    pub fn start(source: &Source, feed: Option<Feed>) -> Result<Self, String> {
+        let fetch = match feed {
+            Some(_) => None,
+            None => Some(Fetch::start(source)?),
+        };
         Ok(Self {
             source: source.clone(),
-            fetch: Some(fetch),
+            feed,
+            feed_ended: None,
+            fetch,
             failed_at: None,
             pacer: Pacer::default(),
         })
+    }
+
+    /// Takes the segments from `feed` (a new live picture's download) from now on; the own
+    /// fetch stops.
+    pub fn take_feed(&mut self, feed: Feed) {
+        if self.fetch.take().is_some() {
+            log::debug!(
+                "hls window of {}: the live picture's download takes over",
+                self.source.url
+            );
+        }
+        self.feed = Some(feed);
+        self.feed_ended = None;
+        self.pacer.resync();
     }
 
     /// Up to `buf.len()` bytes of whole packets that are due, waiting at most `timeout` for
@@ -93,8 +145,28 @@ impl HlsInput {
         }
     }
 
-    /// Moves what the fetch delivered into the pacer; restarts a fetch that ended or failed.
+    /// Moves what the feed or the fetch delivered into the pacer; starts the own fetch when the
+    /// feed ended, restarts a fetch that ended or failed.
     fn take_fetched(&mut self) {
+        if let Some(feed) = self.feed.as_ref() {
+            loop {
+                match feed.try_recv() {
+                    Ok(bytes) => self.pacer.push(&bytes),
+                    Err(mpsc::TryRecvError::Empty) => return,
+                    Err(mpsc::TryRecvError::Disconnected) => break,
+                }
+            }
+            log::debug!(
+                "hls window of {}: the live picture ended; fetching",
+                self.source.url
+            );
+            self.feed = None;
+            self.feed_ended = Some(Instant::now());
+            self.pacer.resync();
+        }
+        if self.feed_ended.is_some_and(|at| at.elapsed() < FEED_GRACE) {
+            return;
+        }
         if let Some(fetch) = self.fetch.as_ref() {
             while let Ok(bytes) = fetch.bytes.try_recv() {
                 self.pacer.push(&bytes);
@@ -173,9 +245,40 @@ struct Pacer {
     base: Option<(u64, Instant)>,
     /// The last PCR seen and the instant it was due at.
     last: Option<(u64, Instant)>,
+    /// After a change of source: packets are dropped up to the first PCR past this one (what
+    /// the new source repeats of the old one's).
+    repeat_until: Option<u64>,
 }
 
+/// At a change of source, a PCR this far behind the last one kept is a repeat (a new fetch
+/// starts three segments behind the playlist's edge: up to 30 s with 10 s segments); further
+/// back is an origin that restarted.
+const REPEAT_SPAN: u64 = 60 * 27_000_000;
+
 impl Pacer {
+    /// The source changes: what it repeats of the packets taken so far is dropped.
+    fn resync(&mut self) {
+        self.partial.clear();
+        self.repeat_until = self.last.map(|(pcr, _)| pcr);
+    }
+
+    /// Whether `packet` repeats what the previous source gave (see [`Pacer::resync`]).
+    fn repeats(&mut self, packet: &[u8; TS_PACKET_SIZE]) -> bool {
+        let Some(until) = self.repeat_until else {
+            return false;
+        };
+        match pcr(packet) {
+            Some((pid, pcr)) if self.pcr_pid.is_none_or(|p| p == pid) => {
+                if pcr <= until && until - pcr <= REPEAT_SPAN {
+                    return true;
+                }
+                self.repeat_until = None;
+                false
+            }
+            _ => true,
+        }
+    }
+
     /// Takes fetched bytes: whole packets (a torn packet at a segment's edge is skipped up to
     /// the next sync byte), each PCR of the pacing PID given its due instant.
     fn push(&mut self, bytes: &[u8]) {
@@ -191,6 +294,9 @@ impl Pacer {
             let mut packet = [0u8; TS_PACKET_SIZE];
             packet.copy_from_slice(&self.partial[at..at + TS_PACKET_SIZE]);
             at += TS_PACKET_SIZE;
+            if self.repeats(&packet) {
+                continue;
+            }
             let due = self.due_of(&packet);
             self.packets.push_back((packet, due));
         }
@@ -330,6 +436,40 @@ mod tests {
             TS_PACKET_SIZE
         );
         assert!(pacer.packets.is_empty());
+    }
+
+    #[test]
+    fn a_new_source_repeating_the_old_one_is_taken_from_past_the_last_pcr() {
+        let mut pacer = Pacer::default();
+        let s = 27_000_000;
+        let mut old = Vec::new();
+        for k in 0..3 {
+            old.extend(packet(256, Some(100 * s + k * s / 2)));
+            old.extend(packet(257, None));
+        }
+        pacer.push(&old);
+        pacer.resync();
+        // The new source starts a second earlier: up to PCR 101 s it repeats, then goes on.
+        let mut new = Vec::new();
+        for k in 0..7 {
+            new.extend(packet(256, Some(99 * s + k * s / 2)));
+            new.extend(packet(258, None));
+        }
+        pacer.push(&new);
+        let pcrs: Vec<u64> = pacer
+            .packets
+            .iter()
+            .filter_map(|(p, _)| pcr(p).map(|(_, pcr)| pcr))
+            .collect();
+        assert_eq!(
+            pcrs,
+            [100 * s, 100 * s + s / 2, 101 * s, 101 * s + s / 2, 102 * s]
+        );
+        assert_eq!(pacer.packets.len(), 10, "each PCR with the packet after it");
+        // An origin that restarted (PCRs far back) is not a repeat.
+        pacer.resync();
+        pacer.push(&packet(256, Some(5 * s)));
+        assert_eq!(pacer.packets.len(), 11);
     }
 
     #[test]

@@ -14,8 +14,9 @@
 //! Why the app fetches the renditions and not `hlsdemux2`: the decoders of a subtitle stream
 //! would need a text output in the pipeline and GStreamer's WebVTT handling; the app already
 //! draws text subtitles on its own plane, times them by the picture's PTS and must bound what
-//! a stranger's file can do (the parse is `ott::webvtt`). The picture's pipeline selects its
-//! streams itself and never asks for a subtitle stream, so `hlsdemux2` never downloads one.
+//! a stranger's file can do (the parse is `ott::webvtt`). `hlsdemux2` selects a subtitle
+//! rendition by default and downloads it, so the master playlist reaches it without them
+//! ([`hide_subtitle_renditions`]).
 //!
 //! Why only while shown: players that fetch every rendition at start delay the picture and
 //! load the origin for text nobody reads. The thread reads the master playlist once (the
@@ -38,6 +39,8 @@ use crate::mpegts::teletext::Colour;
 use crate::mpegts::{TS_PACKET_SIZE, TsPacket};
 use crate::net::http::{HttpClient, HttpLimits, HttpResponse};
 use crate::ott::{hls, webvtt};
+use gstreamer as gst;
+use gstreamer::prelude::*;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -330,6 +333,75 @@ impl TextThread {
             cues.clear();
         }
     }
+}
+
+/// Takes the subtitle renditions out of the master playlist on its way into an HLS demuxer
+/// (`pad`, its sink): `hlsdemux2` selects a subtitle rendition by default and downloads it,
+/// and the timeshift window's `hlsdemux` fetches every rendition it is told of; the app
+/// fetches subtitles itself, only while they are shown. (Answering the demuxer's stream
+/// collection with a selection without them works too, but takes the demuxer's locks from
+/// its own thread while a pipeline may be stopping.) The playlist is held until its end (at most
+/// [`crate::ott::hls::MAX_PLAYLIST_BYTES`]; a longer one passes as it is), then handed on
+/// without them. A media playlist passes unchanged.
+pub fn hide_subtitle_renditions(pad: &gst::Pad) {
+    let held = std::sync::Mutex::new(Some(Vec::<u8>::new()));
+    pad.add_probe(
+        gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
+        move |pad, info| {
+            // What to hand on before this buffer or event, decided under the lock and pushed
+            // after it is released: the push runs this probe again on the same thread.
+            let (release, verdict) = {
+                let Ok(mut held) = held.lock() else {
+                    return gst::PadProbeReturn::Remove;
+                };
+                if let Some(buffer) = info.buffer() {
+                    let Some(bytes) = held.as_mut() else {
+                        return gst::PadProbeReturn::Ok;
+                    };
+                    let Ok(map) = buffer.map_readable() else {
+                        return gst::PadProbeReturn::Ok;
+                    };
+                    if bytes.len() + map.len() > crate::ott::hls::MAX_PLAYLIST_BYTES {
+                        // Too long to hold: what was held goes on first, then this, unchanged.
+                        let earlier = std::mem::take(bytes);
+                        *held = None;
+                        (earlier, gst::PadProbeReturn::Ok)
+                    } else {
+                        bytes.extend_from_slice(&map);
+                        (Vec::new(), gst::PadProbeReturn::Handled)
+                    }
+                } else if info.event().is_some_and(|e| e.type_() == gst::EventType::Eos) {
+                    let kept = held
+                        .take()
+                        .map(|bytes| crate::ott::hls::without_subtitle_renditions(&bytes));
+                    (kept.unwrap_or_default(), gst::PadProbeReturn::Ok)
+                } else {
+                    return gst::PadProbeReturn::Ok;
+                }
+            };
+            if verdict == gst::PadProbeReturn::Handled {
+                // Taken and handled here: it goes on, changed, with the end of stream.
+                drop(info.take_buffer());
+            }
+            if !release.is_empty() {
+                let _ = pad.chain(gst::Buffer::from_slice(release));
+            }
+            verdict
+        },
+    );
+}
+
+/// Hides the subtitle renditions of every HLS master playlist `pipeline` fetches from its
+/// `hlsdemux2` (see [`hide_subtitle_renditions`]).
+pub fn hide_in(pipeline: &gst::Pipeline) {
+    pipeline.connect_deep_element_added(|_, _, element| {
+        let hls = element
+            .factory()
+            .is_some_and(|f| matches!(f.name().as_str(), "hlsdemux2" | "hlsdemux"));
+        if hls && let Some(pad) = element.static_pad("sink") {
+            hide_subtitle_renditions(&pad);
+        }
+    });
 }
 
 /// The track of rendition `index`.

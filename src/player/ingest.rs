@@ -191,14 +191,24 @@ impl Ingest {
     }
 
     /// The timeshift window's tap of the HLS `source` (`key` from [`TapKey::hls_window`]),
-    /// starting its fetch when no tap has it yet.
+    /// starting it when no tap has it yet. With `feed` (the live picture's download) the window
+    /// takes its segments from there, else it fetches them itself.
     pub fn open_hls(
         &mut self,
         key: TapKey,
         channel: &ChannelKey,
         source: &Source,
+        feed: Option<super::hls_input::Feed>,
     ) -> Result<&Tap, PlayerError> {
-        self.open_input(key, channel, Some(source))
+        let mut feed = feed;
+        if let (Some(tap), Some(_)) = (self.taps.get(&key), feed.as_ref())
+            && let Input::Hls(input) = &*tap.input
+            && let Ok(mut input) = input.lock()
+            && let Some(feed) = feed.take()
+        {
+            input.take_feed(feed);
+        }
+        self.open_input(key, channel, Some((source, feed)))
     }
 
     /// [`Ingest::open`] for a group's key, [`Ingest::open_hls`] for an HLS window's.
@@ -210,7 +220,7 @@ impl Ingest {
     ) -> Result<&Tap, PlayerError> {
         match key.input {
             TapInput::Group(_) => self.open(key, channel),
-            TapInput::Hls(_) => self.open_hls(key, channel, source),
+            TapInput::Hls(_) => self.open_hls(key, channel, source, None),
         }
     }
 
@@ -218,15 +228,15 @@ impl Ingest {
         &mut self,
         key: TapKey,
         channel: &ChannelKey,
-        hls: Option<&Source>,
+        hls: Option<(&Source, Option<super::hls_input::Feed>)>,
     ) -> Result<&Tap, PlayerError> {
         if !self.taps.contains_key(&key) {
             let input = match (key.input, hls) {
                 (TapInput::Group(group), _) => {
                     Input::Group(Membership::join(&group, self.interface).map_err(network)?)
                 }
-                (TapInput::Hls(_), Some(source)) => Input::Hls(Box::new(Mutex::new(
-                    super::hls_input::HlsInput::start(source).map_err(network)?,
+                (TapInput::Hls(_), Some((source, feed))) => Input::Hls(Box::new(Mutex::new(
+                    super::hls_input::HlsInput::start(source, feed).map_err(network)?,
                 ))),
                 (TapInput::Hls(_), None) => return Err(network("an HLS tap needs its source")),
             };

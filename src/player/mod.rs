@@ -48,6 +48,7 @@ pub mod pipeline;
 mod progress;
 pub mod record;
 mod record_hls;
+mod record_ott;
 pub mod reverse;
 mod session;
 pub mod spill;

@@ -131,6 +131,60 @@ fn build_inner(
     })
 }
 
+/// Where a live picture's downloaded segments go (see [`share_segments`]); emptied when the
+/// picture ends.
+pub type SegmentSlot = Arc<Mutex<Option<super::hls_input::FeedSender>>>;
+
+/// Hands the MPEG-TS segments the pipeline's adaptive demuxer downloads to `slot`'s sender, so
+/// the channel's timeshift window need not download them again (`hls_input`). `hlsdemux2` feeds
+/// each segment's bytes into a `parsebin` of its own; the first `parsebin` whose input is MPEG-TS
+/// is probed (decodebin3's own take elementary streams, which are not). A full queue drops the
+/// buffer (the window's pacer resynchronises on the next PCR); a sender gone removes the probe.
+pub fn share_segments(pipeline: &gst::Pipeline, slot: SegmentSlot) {
+    let claimed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    pipeline.connect_deep_element_added(move |_, _, element| {
+        if element.factory().is_none_or(|f| f.name() != "parsebin") {
+            return;
+        }
+        let Some(pad) = element.static_pad("sink") else {
+            return;
+        };
+        let (slot, claimed) = (slot.clone(), claimed.clone());
+        let mine = std::sync::atomic::AtomicBool::new(false);
+        pad.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+            let Some(buffer) = info.buffer() else {
+                return gst::PadProbeReturn::Ok;
+            };
+            let Ok(map) = buffer.map_readable() else {
+                return gst::PadProbeReturn::Ok;
+            };
+            if !mine.load(std::sync::atomic::Ordering::Relaxed) {
+                let caps = pad.current_caps();
+                let name = caps
+                    .as_ref()
+                    .and_then(|c| c.structure(0))
+                    .map(|s| s.name().to_string());
+                let looks_ts = map.first() == Some(&0x47) && map.get(188).is_none_or(|&b| b == 0x47);
+                let ts = match name.as_deref() {
+                    Some("video/mpegts") => true,
+                    None => looks_ts,
+                    Some(_) => false,
+                };
+                if !ts || claimed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    return gst::PadProbeReturn::Remove;
+                }
+                mine.store(true, std::sync::atomic::Ordering::Relaxed);
+                log::debug!("the live picture's segments go to the timeshift window too");
+            }
+            let sender = slot.lock().ok().and_then(|s| s.clone());
+            match sender.map(|s| s.try_send(map.as_slice().to_vec())) {
+                Some(Ok(()) | Err(std::sync::mpsc::TrySendError::Full(_))) => gst::PadProbeReturn::Ok,
+                _ => gst::PadProbeReturn::Remove,
+            }
+        });
+    });
+}
+
 /// Takes out the output branches that none of the `selected` streams feeds, once decodebin3 has
 /// chosen them. A pipeline reaches PLAYING only once every sink holds a buffer (live ones too:
 /// the sinks still commit PAUSED asynchronously): the audio sink of a video-only stream (or

@@ -38,7 +38,7 @@ const QUEUE: usize = 8192;
 /// a packet, and a segment may begin or end with a torn one; the recorder writes whole packets
 /// only, starting at a sync byte.
 #[derive(Default)]
-struct Packets {
+pub(super) struct Packets {
     rest: Vec<u8>,
 }
 
@@ -46,7 +46,7 @@ impl Packets {
     const SIZE: usize = 188;
 
     /// The whole packets `bytes` completes; the tail waits for the next buffer.
-    fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
+    pub(super) fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
         self.rest.extend_from_slice(bytes);
         let mut out = Vec::with_capacity(self.rest.len());
         let mut at = 0;
@@ -156,7 +156,7 @@ pub(super) fn ts_segments(
         .map_err(|e| e.to_string())?;
     src.link(&demux).map_err(|e| e.to_string())?;
     if let Some(pad) = demux.static_pad("sink") {
-        hide_subtitle_renditions(&pad);
+        super::hls_subtitles::hide_subtitle_renditions(&pad);
     }
     let first_sink = first
         .static_pad("sink")
@@ -176,60 +176,6 @@ pub(super) fn ts_segments(
         }
     });
     Ok(pipeline)
-}
-
-/// Takes the subtitle renditions out of the master playlist on its way into `hlsdemux`
-/// (`pad`, its sink): it fetches every rendition a master playlist names, subtitles too, though
-/// only the first TS rendition is kept here; the app fetches subtitles only while they are
-/// shown (`hls_subtitles`). The playlist is held until its end (at most
-/// [`crate::ott::hls::MAX_PLAYLIST_BYTES`]; a longer one passes as it is), then handed on
-/// without them. A media playlist passes unchanged.
-fn hide_subtitle_renditions(pad: &gst::Pad) {
-    let held = std::sync::Mutex::new(Some(Vec::<u8>::new()));
-    pad.add_probe(
-        gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
-        move |pad, info| {
-            // What to hand on before this buffer or event, decided under the lock and pushed
-            // after it is released: the push runs this probe again on the same thread.
-            let (release, verdict) = {
-                let Ok(mut held) = held.lock() else {
-                    return gst::PadProbeReturn::Remove;
-                };
-                if let Some(buffer) = info.buffer() {
-                    let Some(bytes) = held.as_mut() else {
-                        return gst::PadProbeReturn::Ok;
-                    };
-                    let Ok(map) = buffer.map_readable() else {
-                        return gst::PadProbeReturn::Ok;
-                    };
-                    if bytes.len() + map.len() > crate::ott::hls::MAX_PLAYLIST_BYTES {
-                        // Too long to hold: what was held goes on first, then this, unchanged.
-                        let earlier = std::mem::take(bytes);
-                        *held = None;
-                        (earlier, gst::PadProbeReturn::Ok)
-                    } else {
-                        bytes.extend_from_slice(&map);
-                        (Vec::new(), gst::PadProbeReturn::Handled)
-                    }
-                } else if info.event().is_some_and(|e| e.type_() == gst::EventType::Eos) {
-                    let kept = held
-                        .take()
-                        .map(|bytes| crate::ott::hls::without_subtitle_renditions(&bytes));
-                    (kept.unwrap_or_default(), gst::PadProbeReturn::Ok)
-                } else {
-                    return gst::PadProbeReturn::Ok;
-                }
-            };
-            if verdict == gst::PadProbeReturn::Handled {
-                // Taken and handled here: it goes on, changed, with the end of stream.
-                drop(info.take_buffer());
-            }
-            if !release.is_empty() {
-                let _ = pad.chain(gst::Buffer::from_slice(release));
-            }
-            verdict
-        },
-    );
 }
 
 #[cfg(test)]

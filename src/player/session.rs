@@ -32,6 +32,9 @@ pub struct Session {
     janitor: mpsc::Sender<gst::Pipeline>,
     /// Rewind every frame: where the tap notes the GOPs it feeds, and the pictures dropped late.
     reverse: Option<(Arc<super::reverse::GopLog>, Arc<std::sync::atomic::AtomicU64>)>,
+    /// Where the live picture's downloaded segments go (emptied when the session ends, which
+    /// tells the window to fetch them itself).
+    segments: Option<pipeline::SegmentSlot>,
     /// Keeps the progress watchdog of a fetched stream running (it ends when this is dropped).
     _progress: Option<mpsc::Sender<()>>,
     /// An HLS stream's subtitles (its WebVTT renditions and the captions of its segments).
@@ -46,6 +49,8 @@ pub struct Start<'a> {
     /// Where the winning video decoder is recorded.
     pub decoder: Arc<Mutex<Option<Decoder>>>,
     pub janitor: mpsc::Sender<gst::Pipeline>,
+    /// The audio track to start with when the stream's tracks appear.
+    pub audio: Arc<crate::core::AudioPreference>,
 }
 
 impl Session {
@@ -85,10 +90,24 @@ impl Session {
         Ok((session, attached))
     }
 
-    /// Builds and starts a pipeline that fetches `source` itself (HLS, DASH, HTTP).
-    pub fn from_uri(start: Start<'_>, source: &Source) -> Result<Self, PlayerError> {
+    /// Builds and starts a pipeline that fetches `source` itself (HLS, DASH, HTTP). With
+    /// `segments`, the MPEG-TS segments it downloads go there too (the channel's timeshift
+    /// window), until the session ends. An HLS stream's subtitles are read beside it.
+    pub fn from_uri(
+        start: Start<'_>,
+        source: &Source,
+        segments: Option<super::hls_input::FeedSender>,
+    ) -> Result<Self, PlayerError> {
         let events = start.events.clone();
         let mut session = Self::build(start, Input::Uri(source))?;
+        if let (Some(sender), Some(pipeline)) = (segments, session.pipeline.as_ref()) {
+            let slot: pipeline::SegmentSlot = Arc::new(Mutex::new(Some(sender)));
+            pipeline::share_segments(pipeline, slot.clone());
+            session.segments = Some(slot);
+        }
+        if let Some(pipeline) = session.pipeline.as_ref() {
+            super::hls_subtitles::hide_in(pipeline);
+        }
         if source.kind == crate::lineup::SourceKind::Hls {
             session.read_hls_text(source, events);
         }
@@ -164,6 +183,7 @@ impl Session {
             events,
             decoder,
             janitor,
+            audio,
         } = start;
         let first_frame = first_frame_reporter(request, decoder.clone(), events.clone());
         // A fetched stream's stalls are seen in its picture (see `progress`); the multicast
@@ -198,12 +218,14 @@ impl Session {
         let audio_kinds = Arc::new(super::bus::AudioKinds::default());
         super::bus::forward(
             &built.pipeline,
-            &built.decodebin,
-            request,
-            events.clone(),
-            collection.clone(),
-            audio_kinds.clone(),
+            super::bus::Forward {
+                request,
+                events: events.clone(),
+                collection: collection.clone(),
+                kinds: audio_kinds.clone(),
+            },
         );
+        super::bus::prefer_audio(&built.decodebin, audio, audio_kinds.clone());
         Ok(Self {
             request,
             tap: None,
@@ -211,6 +233,7 @@ impl Session {
             appsrc: built.appsrc,
             decodebin: built.decodebin,
             reverse: built.reverse,
+            segments: None,
             collection,
             audio_kinds,
             clock,
@@ -296,6 +319,11 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if let Some(slot) = self.segments.take()
+            && let Ok(mut sender) = slot.lock()
+        {
+            *sender = None;
+        }
         if let Some(pipeline) = self.pipeline.take()
             && let Err(mpsc::SendError(pipeline)) = self.janitor.send(pipeline)
         {

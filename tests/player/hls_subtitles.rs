@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! WebVTT subtitles of the demo's HLS channel (8), through the whole shell against the demo
+//! WebVTT subtitles of the demo's subtitled HLS channel (11: channel 8's segments), through the whole shell against the demo
 //! headend's HTTP origin: the master playlist's subtitle rendition is listed with the tracks,
 //! its playlist and `.vtt` segments are fetched only while it is shown (the origin counts the
 //! requests), and its cues reach the view, then the screen.
@@ -15,7 +15,9 @@ pub fn webvtt_only_when_selected(f: &Fixture) -> Result<(), String> {
     use zapbox::ui::headless::{Headless, test_card};
     let (mut shell, rx, _frames) = counted_shell(f, Settings::default())?;
     let before = f.headend.hls_subtitle_requests();
-    shell.handle(Event::Action(Action::Digit(8)));
+    // Channel 11: typed 1, 1 (no longer number, so it tunes at once).
+    shell.handle(Event::Action(Action::Digit(1)));
+    shell.handle(Event::Action(Action::Digit(1)));
     let webvtt = |s: &Shell| {
         s.view()
             .subtitle_tracks
@@ -137,13 +139,13 @@ pub fn webvtt_only_when_selected(f: &Fixture) -> Result<(), String> {
     Ok(())
 }
 
-/// `zapbox play URL --subtitles en` on the demo's HLS channel (in this process, as the CLI runs
+/// `zapbox play URL --subtitles en` on the demo's subtitled HLS channel (in this process, as the CLI runs
 /// it): the cues reach the screen and the snapshot carries the cue's dark box in the band where
 /// text subtitles are drawn; with `off` nothing is fetched and the band stays the picture's.
 pub fn play_cli_draws_the_cues(f: &Fixture) -> Result<(), String> {
     use zapbox::cli::play::{PlayOptions, Via, play};
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = format!("{}/hls/live.m3u8", f.headend.base_url());
+    let url = format!("{}/hls/subtitled.m3u8", f.headend.base_url());
     let shot = |subtitles: &str| -> Result<(zapbox::cli::play::PlayReport, u64, f64), String> {
         let out = work.path().join(format!("{subtitles}.png"));
         let before = f.headend.hls_subtitle_requests();

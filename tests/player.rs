@@ -60,6 +60,7 @@ fn main() {
         ("multicast channel decodes frames", multicast_decodes),
         ("rtp channel decodes frames", rtp_decodes),
         ("hls channel decodes frames", hls_decodes),
+        ("dash channel decodes frames", dash_decodes),
         ("fmp4 hls channel decodes frames", fmp4_hls_decodes),
         // Before the HLS fault cases: it counts every segment request the demo's origin gets,
         // and an HLS pipeline stopped after the media sequence reset case has been seen to stay
@@ -260,6 +261,11 @@ fn rtp_decodes(f: &Fixture) -> Result<(), String> {
 
 fn hls_decodes(f: &Fixture) -> Result<(), String> {
     decodes(f, 8)
+}
+
+/// The demo's DASH channel (fMP4, `$Number$` addresses) plays through the live player.
+fn dash_decodes(f: &Fixture) -> Result<(), String> {
+    decodes(f, zapbox::demo::DASH_CHANNEL)
 }
 
 /// The demo's HLS channel with fMP4 segments and an audio rendition plays through the live player.

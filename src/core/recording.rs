@@ -533,12 +533,25 @@ impl Core {
                     .map(|c| format!("{} ({})", p.title, c.name))
             })
             .collect();
-        // The alternatives: another airing of the title outside the conflict, the archive.
+        // The alternatives: another airing of the title outside the conflict that itself fits
+        // (no clash with another scheduled recording, within the stream budget), the archive.
+        let margins = self.settings.recordings.margins;
+        let max_streams = self.settings.hot.max_streams.max(1);
+        let fits = |key: &ChannelKey, p: &super::guide::ProgrammeView| {
+            let candidate = super::schedule::Planned {
+                channel: key.clone(),
+                title: p.title.clone(),
+                start: p.start_s - i64::from(margins.before_s),
+                stop: p.stop_s + i64::from(margins.after_s),
+            };
+            super::schedule::fits(&plan, airing, &candidate, live, max_streams)
+        };
         let mut instead = Vec::new();
-        if let Some((key, p)) = self
-            .listings()
-            .and_then(|g| g.other_airing(&airing.title, now_s, (from, to)))
-        {
+        if let Some((key, p)) = self.listings().and_then(|g| {
+            g.other_airings(&airing.title, now_s, (from, to))
+                .into_iter()
+                .find(|(key, p)| fits(key, p))
+        }) {
             let name = self.lineup.by_key(&key).map_or("?", |c| c.name.as_str());
             instead.push(format!("{} {} on {name}", p.title, clock(p.start_s)));
         }

@@ -118,8 +118,9 @@ impl Fmp4Channel {
         self.tracks.iter().find(|t| t.id == id)
     }
 
-    /// The live MPD.
-    pub fn mpd(&self) -> String {
+    /// The live MPD: with `numbered`, `$Number$` addresses and a fixed `@duration` (the form
+    /// GStreamer's `dashdemux2` plays live); else a `SegmentTimeline` with `$Time$` addresses.
+    pub fn mpd(&self, numbered: bool) -> String {
         let start = jiff::Timestamp::try_from(self.started_wall)
             .map(|t| t.round(jiff::Unit::Millisecond).unwrap_or(t).to_string())
             .unwrap_or_default();
@@ -143,12 +144,23 @@ impl Fmp4Channel {
                 ("audio", "audio/mp4", " audioSamplingRate=\"48000\"")
             };
             let lang = if track.id == "a" { " lang=\"en\"" } else { "" };
+            let template = if numbered {
+                format!(
+                    "<SegmentTemplate timescale=\"{ts}\" duration=\"{d}\" startNumber=\"0\" \
+                     initialization=\"$RepresentationID$/init.mp4\" media=\"$RepresentationID$/n/$Number$.m4s\"/>",
+                    ts = track.timescale,
+                    d = SEGMENT_SECONDS * track.timescale,
+                )
+            } else {
+                format!(
+                    "<SegmentTemplate timescale=\"{ts}\" initialization=\"$RepresentationID$/init.mp4\" \
+                     media=\"$RepresentationID$/$Time$.m4s\"><SegmentTimeline>{timeline}</SegmentTimeline></SegmentTemplate>",
+                    ts = track.timescale,
+                )
+            };
             sets.push_str(&format!(
                 "<AdaptationSet contentType=\"{content}\" mimeType=\"{mime}\" segmentAlignment=\"true\"{lang}>\
-                 <SegmentTemplate timescale=\"{ts}\" initialization=\"$RepresentationID$/init.mp4\" media=\"$RepresentationID$/$Time$.m4s\">\
-                 <SegmentTimeline>{timeline}</SegmentTimeline></SegmentTemplate>\
-                 <Representation id=\"{id}\" bandwidth=\"{bw}\" codecs=\"{codecs}\"{extra}/></AdaptationSet>\n",
-                ts = track.timescale,
+                 {template}<Representation id=\"{id}\" bandwidth=\"{bw}\" codecs=\"{codecs}\"{extra}/></AdaptationSet>\n",
                 id = track.id,
                 bw = track.bandwidth,
                 codecs = track.codecs,
@@ -159,8 +171,12 @@ impl Fmp4Channel {
              <MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" \
              type=\"dynamic\" availabilityStartTime=\"{start}\" minimumUpdatePeriod=\"PT{SEGMENT_SECONDS}S\" \
              timeShiftBufferDepth=\"PT{depth}S\" suggestedPresentationDelay=\"PT4S\" minBufferTime=\"PT2S\" \
-             maxSegmentDuration=\"PT{SEGMENT_SECONDS}S\">\n<Period id=\"0\" start=\"PT0S\">\n{sets}</Period>\n</MPD>\n",
+             maxSegmentDuration=\"PT{SEGMENT_SECONDS}S\">\n<Period id=\"0\" start=\"PT0S\">\n{sets}</Period>\n\
+             <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\"{now}\"/>\n</MPD>\n",
             depth = WINDOW * SEGMENT_SECONDS,
+            now = jiff::Timestamp::now()
+                .round(jiff::Unit::Millisecond)
+                .unwrap_or(jiff::Timestamp::now()),
         )
     }
 

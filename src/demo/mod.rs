@@ -312,7 +312,8 @@ fn route_fmp4(path: &str, origin: &fmp4::Fmp4Channel) -> Option<Body> {
     const M3U8: &str = "application/vnd.apple.mpegurl";
     const MP4: &str = "video/mp4";
     match path {
-        "/dash/live.mpd" => return Some(Body::new(MPD, origin.mpd().into_bytes())),
+        "/dash/live.mpd" => return Some(Body::new(MPD, origin.mpd(true).into_bytes())),
+        "/dash/timeline.mpd" => return Some(Body::new(MPD, origin.mpd(false).into_bytes())),
         "/fmp4/master.m3u8" => return Some(Body::new(M3U8, origin.master().into_bytes())),
         _ => {}
     }
@@ -328,6 +329,10 @@ fn route_fmp4(path: &str, origin: &fmp4::Fmp4Channel) -> Option<Body> {
         return Some(Body::new(MP4, origin.segment_by_index(id, k)?));
     }
     let (id, name) = path.strip_prefix("/dash/")?.split_once('/')?;
+    if let Some(number) = name.strip_prefix("n/") {
+        let k = number.strip_suffix(".m4s")?.parse().ok()?;
+        return Some(Body::new(MP4, origin.segment_by_index(id, k)?));
+    }
     if name == "init.mp4" {
         return Some(Body::new(MP4, origin.init(id)?));
     }

@@ -54,6 +54,9 @@ const QUEUE: usize = 8192;
 /// Bytes an appsrc holds before its fetch thread waits (the muxer interleaves the tracks by
 /// time, so the track ahead waits for the other).
 const APPSRC_BYTES: u64 = 32 << 20;
+/// Attempts at a live segment before it is given up (a silence gap): an origin may list a
+/// segment a moment before it serves it.
+const SEGMENT_ATTEMPTS: u32 = 3;
 /// How often a manifest is fetched again at most and at least.
 const POLL_MIN: Duration = Duration::from_millis(500);
 const POLL_MAX: Duration = Duration::from_secs(5);
@@ -424,6 +427,7 @@ fn listing(follow: &Follow, clients: &Clients) -> Result<Listing, String> {
 fn fetch_track(follow: &Follow, clients: &Clients, src: &gst_app::AppSrc, stop: &AtomicBool) {
     let mut last: Option<u64> = None;
     let mut init_sent: Option<String> = None;
+    let mut failures = 0u32;
     let push = |bytes: Vec<u8>| src.push_buffer(gst::Buffer::from_mut_slice(bytes)).is_ok();
     while !stop.load(Ordering::SeqCst) {
         let list = match listing(follow, clients) {
@@ -461,6 +465,7 @@ fn fetch_track(follow: &Follow, clients: &Clients, src: &gst_app::AppSrc, stop: 
             (Some(l), _) => Some(l + 1),
         };
         let mut fresh = false;
+        let mut retry = false;
         for segment in list.segments.iter().filter(|s| from.is_some_and(|f| s.key >= f)) {
             if stop.load(Ordering::SeqCst) {
                 return;
@@ -470,8 +475,22 @@ fn fetch_track(follow: &Follow, clients: &Clients, src: &gst_app::AppSrc, stop: 
                     if !push(bytes) {
                         return;
                     }
+                    failures = 0;
                 }
-                Err(e) => log::warn!("ott recording: segment skipped: {e}"),
+                Err(e) if failures + 1 < SEGMENT_ATTEMPTS && !list.ended => {
+                    // Asked again at the next poll (from where it stands).
+                    log::info!("ott recording: segment not there yet: {e}");
+                    failures += 1;
+                    retry = true;
+                    if last.is_none() {
+                        last = segment.key.checked_sub(1);
+                    }
+                    break;
+                }
+                Err(e) => {
+                    log::warn!("ott recording: segment skipped: {e}");
+                    failures = 0;
+                }
             }
             last = Some(segment.key);
             fresh = true;
@@ -480,7 +499,7 @@ fn fetch_track(follow: &Follow, clients: &Clients, src: &gst_app::AppSrc, stop: 
             let _ = src.end_of_stream();
             return;
         }
-        if !fresh {
+        if !fresh || retry {
             sleep(list.poll.clamp(POLL_MIN, POLL_MAX), stop);
         }
     }

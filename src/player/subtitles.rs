@@ -109,8 +109,9 @@ pub struct SubtitleFeed {
     video_pid: Option<u16>,
     /// Captions in the video's SEI or user data: the channels seen and the chosen one.
     captions: Option<CaptionDecoder>,
-    /// Caption channels reported with the tracks.
+    /// Caption channels and CEA-708 services reported with the tracks.
     caption_channels: Vec<Channel>,
+    caption_services: Vec<u8>,
     /// Tracks from outside the stream (an HLS master playlist's WebVTT renditions), reported
     /// after the stream's own; and whether they changed since the last report.
     external: Vec<SubtitleTrack>,
@@ -200,8 +201,14 @@ impl SubtitleFeed {
             .as_ref()
             .map(CaptionDecoder::channels)
             .unwrap_or_default();
+        let services = self
+            .captions
+            .as_ref()
+            .map(CaptionDecoder::services)
+            .unwrap_or_default();
         let reported = self.reported_pmt == self.learned_pmt
             && captions == self.caption_channels
+            && services == self.caption_services
             && !self.external_changed;
         if (self.learned_pmt.is_none() && self.external.is_empty()) || reported {
             return None;
@@ -209,13 +216,24 @@ impl SubtitleFeed {
         self.external_changed = false;
         self.reported_pmt = self.learned_pmt;
         self.caption_channels = captions;
+        self.caption_services = services;
         let video_pid = self.video_pid.unwrap_or_default();
-        let captions = self.caption_channels.iter().map(|c| StreamTrack {
+        let caption = |carriage| StreamTrack {
             pid: video_pid,
             language: [0; 3],
             hard_of_hearing: false,
-            carriage: SubtitleCarriage::Cea608 { channel: c.number() },
-        });
+            carriage,
+        };
+        let captions = self
+            .caption_channels
+            .iter()
+            .map(|c| caption(SubtitleCarriage::Cea608 { channel: c.number() }))
+            .chain(
+                self.caption_services
+                    .iter()
+                    .map(|&service| caption(SubtitleCarriage::Cea708 { service })),
+            )
+            .collect::<Vec<_>>();
         let tracks = self
             .tracks
             .iter()
@@ -270,13 +288,17 @@ impl SubtitleFeed {
                 pid,
                 Decoder::Dvb(Box::new(DvbSubDecoder::new(composition_page, ancillary_page))),
             )),
-            Some((_, SubtitleCarriage::Cea608 { .. })) | None => None,
+            Some((_, SubtitleCarriage::Cea608 { .. } | SubtitleCarriage::Cea708 { .. })) | None => None,
         };
         // Caption tracks come from the video, not from the PMT's tracks.
         let caption_channel = track
             .and_then(SubtitleTrack::caption_channel)
             .and_then(Channel::new);
-        let screen = self.captions.as_mut().and_then(|c| c.choose(caption_channel));
+        let service = track.and_then(SubtitleTrack::caption_service);
+        let screen = self.captions.as_mut().and_then(|c| match service {
+            Some(n) => c.choose_service(Some(n)),
+            None => c.choose(caption_channel),
+        });
         self.queued.clear();
         self.clear_at = None;
         // A caption channel shows what is on its screen now (decoded all along).

@@ -94,10 +94,6 @@ impl Window {
             self.cells.push(vec![None; self.columns]);
         }
     }
-
-    fn has_text(&self) -> bool {
-        self.cells.iter().flatten().any(|c| c.is_some_and(|(ch, _)| ch != ' '))
-    }
 }
 
 /// The decoder of one service.
@@ -411,7 +407,9 @@ pub struct Dtvcc {
 impl Dtvcc {
     /// Services seen so far (1–6).
     pub fn services(&self) -> Vec<u8> {
-        (1..=SERVICES as u8).filter(|&n| self.seen[usize::from(n - 1)]).collect()
+        (1..=SERVICES as u8)
+            .filter(|&n| self.seen[usize::from(n - 1)])
+            .collect()
     }
 
     /// What service `n` (1–6) shows now.
@@ -483,15 +481,31 @@ impl Dtvcc {
 pub fn caption_packets(service: u8, lines: &[&str], fg: u8) -> Vec<CcPair> {
     let rows = lines.len().clamp(1, MAX_ROWS) as u8;
     let mut code = vec![
-        0x8c, 0xff, // delete every window
-        0x98, 0x20, 0x40, 0x00, rows - 1, 31, 0x00, // DF0: visible, anchor 64 of 75, 32 columns
-        0x91, fg & 0x3f, 0x00, 0x00, // SPC
+        0x8c,
+        0xff, // delete every window
+        0x98,
+        0x20,
+        0x40,
+        0x00,
+        rows - 1,
+        31,
+        0x00, // DF0: visible, anchor 64 of 75, 32 columns
+        0x91,
+        fg & 0x3f,
+        0x00,
+        0x00, // SPC
     ];
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
             code.push(0x0d);
         }
-        code.extend(line.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c as u8 } else { b'?' }));
+        code.extend(line.chars().map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c as u8
+            } else {
+                b'?'
+            }
+        }));
     }
     let mut pairs = Vec::new();
     for (sequence, block) in code.chunks(31).enumerate() {
@@ -503,7 +517,11 @@ pub fn caption_packets(service: u8, lines: &[&str], fg: u8) -> Vec<CcPair> {
         packet[0] = ((sequence as u8 & 0x03) << 6) | (packet.len() / 2) as u8;
         for (i, two) in packet.chunks(2).enumerate() {
             pairs.push(CcPair {
-                kind: if i == 0 { CcType::DtvccStart } else { CcType::DtvccData },
+                kind: if i == 0 {
+                    CcType::DtvccStart
+                } else {
+                    CcType::DtvccData
+                },
                 data: [two[0], two[1]],
             });
         }
@@ -552,13 +570,26 @@ mod tests {
             ([&df0[..], b"gone", &[0x88, 0x01], b"new"].concat(), "new"),
             // DLW deletes; CW1 writes to another window; SPL moves the pen.
             ([&df0[..], b"a", &[0x8c, 0x01], b"b"].concat(), ""),
-            ([&df0[..], &df1_hidden, &[0x80], b"zero", &[0x81], b"one"].concat(), "zero"),
+            (
+                [&df0[..], &df1_hidden, &[0x80], b"zero", &[0x81], b"one"].concat(),
+                "zero",
+            ),
             ([&df0[..], &[0x92, 0x01, 0x04], b"x"].concat(), "x"),
             // Latin-1 (G1), the music note, G2 specials via EXT1, P16.
-            ([&df0[..], &[0xe9, 0x7f, 0x10, 0x25, 0x10, 0x39, 0x18, 0x20, 0xac]].concat(), "é♪…™€"),
+            (
+                [&df0[..], &[0xe9, 0x7f, 0x10, 0x25, 0x10, 0x39, 0x18, 0x20, 0xac]].concat(),
+                "é♪…™€",
+            ),
             // Skipped with their lengths: SPA, SWA, DLY, C2/C3 codes, reserved C0.
             (
-                [&df0[..], &[0x90, 1, 2, 0x97, 1, 2, 3, 4, 0x8d, 5, 0x10, 0x08, 9, 0x10, 0x90, 0x02, 7, 7, 0x11, 1], b"ok"].concat(),
+                [
+                    &df0[..],
+                    &[
+                        0x90, 1, 2, 0x97, 1, 2, 3, 4, 0x8d, 5, 0x10, 0x08, 9, 0x10, 0x90, 0x02, 7, 7, 0x11, 1,
+                    ],
+                    b"ok",
+                ]
+                .concat(),
                 "ok",
             ),
             // RST forgets every window.
@@ -573,7 +604,11 @@ mod tests {
 
     #[test]
     fn pen_colours_on_the_palette() {
-        let block = [&[0x98, 0x20, 0x40, 0x00, 0x00, 31, 0x00, 0x91, 0x30, 0, 0][..], b"red"].concat();
+        let block = [
+            &[0x98, 0x20, 0x40, 0x00, 0x00, 31, 0x00, 0x91, 0x30, 0, 0][..],
+            b"red",
+        ]
+        .concat();
         let mut service = ServiceDecoder::default();
         service.push_block(&block);
         let screen = service.screen();
@@ -592,11 +627,15 @@ mod tests {
         let (dtvcc, shown) = decode(&pairs);
         assert_eq!(dtvcc.services(), [1, 2]);
         assert_eq!(shown.last(), Some(&(2, "Deux".to_string())));
-        assert!(shown.contains(&(1, "Service one,\ntwo lines".to_string())), "{shown:?}");
+        assert!(
+            shown.contains(&(1, "Service one,\ntwo lines".to_string())),
+            "{shown:?}"
+        );
         assert_eq!(dtvcc.screen(1).map(|s| s.rows[0].row), Some(13));
         // The same caption again changes nothing on screen: nothing reported... but the
         // delete and redefine blank it for a moment within the packet, which is not seen.
-        let (_, again) = decode(&[caption_packets(1, &["x"], 0x3f), caption_packets(1, &["x"], 0x3f)].concat());
+        let (_, again) =
+            decode(&[caption_packets(1, &["x"], 0x3f), caption_packets(1, &["x"], 0x3f)].concat());
         assert_eq!(again, [(1, "x".to_string())]);
     }
 
@@ -632,10 +671,20 @@ mod tests {
         let mut dtvcc = Dtvcc::default();
         for _ in 0..20_000 {
             let r = next();
-            let kind = if r % 5 == 0 { CcType::DtvccStart } else { CcType::DtvccData };
-            dtvcc.push_pairs(&[CcPair { kind, data: [(r >> 8) as u8, (r >> 16) as u8] }], &mut |_, s| {
-                assert!(s.rows.len() <= MAX_ROWS * WINDOWS);
-            });
+            let kind = if r % 5 == 0 {
+                CcType::DtvccStart
+            } else {
+                CcType::DtvccData
+            };
+            dtvcc.push_pairs(
+                &[CcPair {
+                    kind,
+                    data: [(r >> 8) as u8, (r >> 16) as u8],
+                }],
+                &mut |_, s| {
+                    assert!(s.rows.len() <= MAX_ROWS * WINDOWS);
+                },
+            );
         }
         for _ in 0..2_000 {
             let block: Vec<u8> = (0..(next() % 40)).map(|_| next() as u8).collect();

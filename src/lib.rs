@@ -18,6 +18,7 @@ pub mod lineup;
 pub mod manifest;
 pub mod mpegts;
 pub mod net;
+pub mod ott;
 pub mod player;
 pub mod system;
 pub mod ui;

@@ -154,7 +154,8 @@ pub fn effective_via(input: &str, via: Via, subtitles: Option<&str>) -> Via {
     }
 }
 
-/// The track `--subtitles` asks for: `CC1`-`CC4` a caption channel, else a language (DVB
+/// The track `--subtitles` asks for: `CC1`-`CC4` a caption channel, `service1`-`service6` a
+/// CEA-708 service, else a language (DVB
 /// before teletext before captions, not for the hard of hearing first, as the app's default).
 fn wanted_subtitle<'a>(tracks: &'a [SubtitleTrack], wanted: &str) -> Option<&'a SubtitleTrack> {
     let channel = wanted
@@ -163,6 +164,13 @@ fn wanted_subtitle<'a>(tracks: &'a [SubtitleTrack], wanted: &str) -> Option<&'a 
         .and_then(|n| n.parse::<u8>().ok());
     if let Some(channel) = channel {
         return tracks.iter().find(|t| t.caption_channel() == Some(channel));
+    }
+    let service = wanted
+        .to_ascii_lowercase()
+        .strip_prefix("service")
+        .and_then(|n| n.parse::<u8>().ok());
+    if let Some(service) = service {
+        return tracks.iter().find(|t| t.caption_service() == Some(service));
     }
     tracks
         .iter()

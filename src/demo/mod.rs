@@ -8,6 +8,8 @@
 //!  channel 8's loop --> mp4mux (fragmented) --> Fmp4Channel --> /dash/live.mpd ...       (channel 9, DASH)
 //!                                                          +--> /fmp4/master.m3u8 ...   (channel 10, HLS fMP4)
 //!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 + segments,
+//!              /hls/subtitled.m3u8 (channel 11: a master playlist of the same segments, as
+//!              /hls/video.m3u8, with English WebVTT subtitles /hls/subs-en.m3u8 + .vtt),
 //!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
 //!              /vod/2/ep-<start>.ts (channel 2's `vod` archive: a guide programme by its catchup-id)
 //!              /dash/live.mpd, /fmp4/master.m3u8 + their init and media segments (see `fmp4`)
@@ -30,7 +32,7 @@ pub mod subtitled;
 
 pub use archive::Served;
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
-pub use hls::{HlsFault, SEGMENT_SECONDS};
+pub use hls::{HlsFault, SEGMENT_SECONDS, subtitle_cue as hls_subtitle_cue};
 
 use anyhow::{Context, Result};
 use http::{Body, HttpServer};
@@ -53,6 +55,9 @@ pub const VOD_CHANNEL: u32 = 2;
 pub const DASH_CHANNEL: u32 = 9;
 /// The HLS channel with fragmented-MP4 segments (`EXT-X-MAP`, an audio rendition).
 pub const FMP4_HLS_CHANNEL: u32 = 10;
+/// The HLS channel whose master playlist has a WebVTT subtitle rendition (channel 8's
+/// segments; channel 8 itself keeps its media playlist, which the timeshift tests play).
+pub const SUBTITLED_HLS_CHANNEL: u32 = 11;
 /// Names of the fMP4 channels (after the looks' channels).
 const FMP4_NAMES: [&str; 2] = ["Colors DASH", "Colors fMP4"];
 
@@ -188,6 +193,12 @@ impl Headend {
                 });
             }
         }
+        channels.push(DemoChannel {
+            number: SUBTITLED_HLS_CHANNEL,
+            name: "Colors HLS subtitles".to_string(),
+            tvg_id: tvg_id("Colors HLS subtitles"),
+            url: format!("{}/hls/subtitled.m3u8", http.base_url()),
+        });
         let headend = Self {
             senders,
             hls,
@@ -251,6 +262,11 @@ impl Headend {
     /// Restarts the HLS origin: its media sequence begins again at 0, its timestamps jump back.
     pub fn restart_hls(&self) {
         self.hls.restart();
+    }
+
+    /// Requests for the HLS channel's subtitle playlist and `.vtt` segments so far.
+    pub fn hls_subtitle_requests(&self) -> u64 {
+        self.hls.subtitle_requests()
     }
 
     /// How often each HLS segment (media sequence) was asked for since the last call.
@@ -344,6 +360,26 @@ fn route(
             "application/vnd.apple.mpegurl",
             hls.playlist()?.into_bytes(),
         )),
+        "/hls/subtitled.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
+            hls.master()?.into_bytes(),
+        )),
+        "/hls/video.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
+            hls.playlist()?.into_bytes(),
+        )),
+        "/hls/subs-en.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
+            hls.subtitle_playlist()?.into_bytes(),
+        )),
+        _ if path.starts_with("/hls/sub-") => {
+            let k = path
+                .strip_prefix("/hls/sub-")?
+                .strip_suffix(".vtt")?
+                .parse()
+                .ok()?;
+            Some(Body::new("text/vtt", hls.subtitle_segment(k)?.into_bytes()))
+        }
         _ => {
             let k = path
                 .strip_prefix("/hls/seg-")?

@@ -197,7 +197,8 @@ impl Engine {
                 let session = self.session.as_ref().filter(|s| s.request == request);
                 match session.and_then(|s| s.tap).and_then(|key| self.ingest.get(&key)) {
                     Some(tap) => tap.select_subtitle(request, track.as_ref(), delay_ms),
-                    // Only multicast channels are read by the app; OTT subtitles are not drawn yet.
+                    // An HLS channel's subtitles are read beside its pipeline.
+                    None if session.is_some_and(|s| s.select_subtitle(track.as_ref(), delay_ms)) => {}
                     None => log::debug!("request {request:?}: subtitles {track:?} not drawn here"),
                 }
             }

@@ -41,6 +41,7 @@ mod bus;
 pub mod decoders;
 mod engine;
 mod hls_input;
+mod hls_subtitles;
 mod ingest;
 pub mod output;
 pub mod pipeline;

@@ -155,6 +155,9 @@ pub(super) fn ts_segments(
         .add_many([&src, &demux, first])
         .map_err(|e| e.to_string())?;
     src.link(&demux).map_err(|e| e.to_string())?;
+    if let Some(pad) = demux.static_pad("sink") {
+        super::hls_subtitles::hide_subtitle_renditions(&pad);
+    }
     let first_sink = first
         .static_pad("sink")
         .ok_or_else(|| format!("{purpose}: {} has no sink pad", first.name()))?;

@@ -23,6 +23,8 @@ use zapbox::lineup::{Lineup, Source};
 use zapbox::player::{EventSink, Outputs, Player, PlayerConfig};
 use zapbox::system::netns;
 
+#[path = "player/audio_description.rs"]
+mod audio_description;
 #[path = "player/faults.rs"]
 mod faults;
 #[path = "player/hls_faults.rs"]
@@ -97,6 +99,10 @@ fn main() {
         (
             "the preferred audio language plays and AUDIO switches",
             audio_language,
+        ),
+        (
+            "audio description: test-026's AD track is picked when asked for, avoided when not",
+            audio_description::picks_the_ad_track_of_test_026,
         ),
         ("hot channels: CH+ keeps the neighbours joined", hot_neighbours),
         ("hot channels: 500 zaps stay within the budget", hot_500_zaps),

@@ -12,29 +12,34 @@ use std::sync::{Arc, Mutex};
 /// The latest stream collection of a pipeline (to build stream selections from).
 pub type CollectionSlot = Arc<Mutex<Option<gst::StreamCollection>>>;
 
-/// What each audio PID of the program is for, from its PMT (the tap learns it before the
-/// demuxer sees the PMT; GStreamer's tags carry the language but not the audio type).
+/// What each audio PID of the program is for, and the language its PMT gives it (the tap learns
+/// them before the demuxer sees the PMT; GStreamer's tags carry the language but not the audio
+/// type, and for an audio description they carry the `qad` marker where the supplementary
+/// audio descriptor names the real language).
 #[derive(Debug, Default)]
-pub struct AudioKinds(Mutex<Vec<(u16, AudioKind)>>);
+pub struct AudioKinds(Mutex<Vec<PmtAudio>>);
+
+/// One audio PID as the PMT describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PmtAudio {
+    pub pid: u16,
+    pub kind: AudioKind,
+    pub language: Option<String>,
+}
 
 impl AudioKinds {
-    /// The program's audio PIDs and their kinds, replacing the previous PMT's.
-    pub fn learn(&self, kinds: Vec<(u16, AudioKind)>) {
+    /// The program's audio PIDs, replacing the previous PMT's.
+    pub fn learn(&self, audio: Vec<PmtAudio>) {
         if let Ok(mut slot) = self.0.lock() {
-            *slot = kinds;
+            *slot = audio;
         }
     }
 
-    /// The kind of the stream `stream_id` names (`Main` when unknown).
-    fn of(&self, stream_id: &str) -> AudioKind {
-        let Some(pid) = ts_pid(stream_id) else {
-            return AudioKind::Main;
-        };
-        let kinds = self.0.lock().map(|k| k.clone()).unwrap_or_default();
-        kinds
-            .iter()
-            .find(|(p, _)| *p == pid)
-            .map_or(AudioKind::Main, |(_, k)| *k)
+    /// What the PMT says of the stream `stream_id` names, if it named it.
+    fn of(&self, stream_id: &str) -> Option<PmtAudio> {
+        let pid = ts_pid(stream_id)?;
+        let known = self.0.lock().ok()?;
+        known.iter().find(|a| a.pid == pid).cloned()
     }
 }
 
@@ -150,10 +155,12 @@ fn audio_tracks(streams: impl Iterator<Item = gst::Stream>, kinds: &AudioKinds) 
                 .tags()
                 .and_then(|t| t.get::<gst::tags::LanguageCode>().map(|v| v.get().to_string()));
             let id = s.stream_id()?.to_string();
+            let pmt = kinds.of(&id);
             Some(AudioTrack {
-                kind: kinds.of(&id),
+                kind: pmt.as_ref().map_or(AudioKind::Main, |a| a.kind),
+                // The PMT's language wins: it reads the supplementary audio descriptor.
+                language: pmt.and_then(|a| a.language).or(language),
                 id,
-                language,
             })
         })
         .collect()
@@ -225,9 +232,22 @@ mod tests {
         assert_eq!(ts_pid("x/44"), None);
         assert_eq!(ts_pid("no-slash"), None);
         let kinds = AudioKinds::default();
-        kinds.learn(vec![(0x44, AudioKind::Main), (0x45, AudioKind::AudioDescription)]);
-        assert_eq!(kinds.of("abc/00000045"), AudioKind::AudioDescription);
-        assert_eq!(kinds.of("abc/00000044"), AudioKind::Main);
-        assert_eq!(kinds.of("hls/audio"), AudioKind::Main);
+        let audio = |pid, kind, language: &str| PmtAudio {
+            pid,
+            kind,
+            language: Some(language.into()),
+        };
+        kinds.learn(vec![
+            audio(0x44, AudioKind::Main, "fre"),
+            audio(0x45, AudioKind::AudioDescription, "fra"),
+        ]);
+        let kind = |id: &str| kinds.of(id).map(|a| a.kind);
+        assert_eq!(kind("abc/00000045"), Some(AudioKind::AudioDescription));
+        assert_eq!(
+            kinds.of("abc/00000045").and_then(|a| a.language).as_deref(),
+            Some("fra")
+        );
+        assert_eq!(kind("abc/00000044"), Some(AudioKind::Main));
+        assert_eq!(kind("hls/audio"), None);
     }
 }

@@ -162,7 +162,15 @@ impl SubtitleFeed {
                 .streams
                 .iter()
                 .filter(|s| matches!(s.kind(), StreamKind::Audio(_)));
-            kinds.learn(audio.map(|s| (s.pid, s.audio_kind())).collect());
+            kinds.learn(
+                audio
+                    .map(|s| super::bus::PmtAudio {
+                        pid: s.pid,
+                        kind: s.audio_kind(),
+                        language: s.audio_language(),
+                    })
+                    .collect(),
+            );
         }
         self.tracks = pmt.subtitle_tracks();
         self.text_pids = pmt

@@ -137,3 +137,34 @@ fn decode_order_garbles_the_text() {
         "{texts:?}"
     );
 }
+
+/// CEA-708 service 1 of the same capture, decoded by the pure DTVCC decoder: the service is
+/// seen, and its screens (PTS, text) change as the 608 ones do, on the frames that carry them.
+#[test]
+fn cea708_service_1_of_the_real_capture() {
+    let Some(data) = capture() else {
+        return;
+    };
+    let mut decoder = CaptionDecoder::new(VideoSyntax::H264, None);
+    decoder.choose_service(Some(1));
+    let mut screens: Vec<(u64, String)> = Vec::new();
+    let mut on_screen = |pts: Option<u64>, screen: &Screen| screens.push((pts.unwrap_or(0), screen.text()));
+    for raw in data.chunks_exact(TS_PACKET_SIZE) {
+        let packet = TsPacket::new(raw).expect("aligned capture");
+        if packet.pid() == 0x100 {
+            decoder.push_packet(&packet, &mut on_screen);
+        }
+    }
+    decoder.flush(&mut on_screen);
+    assert_eq!(decoder.services(), [1]);
+    let expected = [
+        (144_018, "These are 708 captions\n(top left)"),
+        (570_444, ""),
+        (600_474, "These are 708 captions\n(middle)"),
+        (1_201_074, ""),
+        (1_231_104, "These are 708 captions\n(bottom left)"),
+        (1_861_734, ""),
+    ];
+    let got: Vec<(u64, &str)> = screens.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    assert_eq!(got, expected);
+}

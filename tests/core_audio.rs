@@ -7,8 +7,8 @@ mod common;
 
 use common::{Shell, lineup};
 use zapbox::core::{
-    Action, AudioKind, AudioTrack, Effect, Event, MenuItem, MenuPage, MenuValue, PlayerCommand, PlayerEvent,
-    SavedState, Settings,
+    Action, AudioKind, AudioPreference, AudioTrack, Effect, Event, MenuItem, MenuPage, MenuValue,
+    PlayerCommand, PlayerEvent, SavedState, Settings,
 };
 
 fn track(id: &str, language: &str, kind: AudioKind) -> AudioTrack {
@@ -145,4 +145,55 @@ fn the_audio_key_choice_is_remembered_per_channel_across_a_restart() {
     let mut shell = started(settings("fr", false), (**state).clone());
     let without_german = french("g-").into_iter().take(2).collect();
     assert_eq!(asked(&report(&mut shell, without_german, "g-ad")), ["g-fr"]);
+}
+
+/// The preference the player starts each tune with (sent just before its `Play`).
+fn preferred(effects: &[Effect]) -> Vec<AudioPreference> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Player(PlayerCommand::PreferAudio { preference }) => Some(preference.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every tune tells the player which track to start with, so the sound starts in the right
+/// language instead of switching to it: the settings' language and AD choice, and the
+/// channel's remembered track once the viewer picked one — which the player's pick then finds
+/// among the next tune's tracks (new ids).
+#[test]
+fn each_tune_starts_with_the_preferred_track() {
+    let mut shell = started(settings("fr", true), SavedState::default());
+    shell.press(Action::ChannelUp);
+    let effects = shell.press(Action::ChannelDown);
+    let tuned = preferred(&effects);
+    let [first] = &tuned[..] else {
+        panic!("one preference per tune: {effects:?}");
+    };
+    assert_eq!(
+        *first,
+        AudioPreference {
+            remembered: None,
+            language: "fr".into(),
+            description: true,
+        }
+    );
+    // The AD preference picks the description among the tracks the player will find.
+    assert_eq!(first.pick(&french("x-")).map(|t| t.id.as_str()), Some("x-ad"));
+    report(&mut shell, french("a-"), "a-ad");
+    // AUDIO: to German; the next tune of this channel starts in German.
+    assert_eq!(asked(&shell.press(Action::Audio)), ["a-fr"]);
+    report(&mut shell, french("a-"), "a-fr");
+    assert_eq!(asked(&shell.press(Action::Audio)), ["a-de"]);
+    report(&mut shell, french("a-"), "a-de");
+    shell.press(Action::ChannelUp);
+    let back = preferred(&shell.press(Action::ChannelDown));
+    let [again] = &back[..] else {
+        panic!("one preference per tune: {back:?}");
+    };
+    assert!(again.remembered.is_some(), "{again:?}");
+    assert_eq!(again.pick(&french("y-")).map(|t| t.id.as_str()), Some("y-de"));
+    // A preference for nothing in particular leaves the stream's default.
+    assert_eq!(AudioPreference::default().pick(&french("z-")), None);
 }

@@ -718,6 +718,124 @@ fn a_conflict_names_another_airing_and_the_archive() {
     assert!(text.ends_with(&expected), "{text}\nexpected the end: {expected}");
 }
 
+/// An airing offered instead of a conflicting recording must fit itself: when the title's next
+/// airing clashes with another scheduled recording (the live channel, that recording and the
+/// alternative would need three streams of two), it is not offered; a later airing that fits
+/// is, and the archive still is.
+#[test]
+fn an_alternative_that_clashes_with_another_recording_is_not_offered() {
+    let hot = HotSettings {
+        max_streams: 2,
+        ..HotSettings::default()
+    };
+    let settings = Settings {
+        hot,
+        ..settings(true)
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lineup = showcase::lineup(6);
+    let template = "http://archive.example/4/{utc}-{duration}.ts";
+    lineup.channels[3].catchup = Some(zapbox::lineup::Catchup {
+        mode: zapbox::lineup::CatchupMode::Default,
+        source: Some(template.into()),
+        days: zapbox::lineup::CatchupDays::Days(1),
+        correction_s: 0,
+        template: template.into(),
+    });
+    let guide = showcase::guide(&lineup, dir.path(), EVENING_S, 1).expect("guide builds");
+    let now_s = EVENING_S + 60;
+    let key4 = lineup.channels[3].key.clone();
+    let on = guide.now_next(&key4, now_s).0.expect("a programme on channel 4");
+    // Every later airing of that title, earliest first, with its channel's index.
+    let mut laters: Vec<_> = lineup
+        .channels
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            guide
+                .window(&c.key, now_s, now_s + 86_400)
+                .into_iter()
+                .map(move |p| (i, p))
+        })
+        .filter(|(_, p)| p.title == on.title && p.start_s >= on.stop_s)
+        .collect();
+    laters.sort_by_key(|(_, p)| p.start_s);
+    let (first_index, first) = laters
+        .first()
+        .cloned()
+        .expect("the showcase guide repeats its titles");
+    // Live is channel 2 (index 1): the first airing must be elsewhere, or it would cost no
+    // stream at all and the check would not be tested.
+    const LIVE: usize = 1;
+    assert_ne!(first_index, LIVE, "the showcase guide changed");
+    // Another recording, already scheduled, at the time of that first airing on a channel that
+    // is neither live, nor the conflict's, nor the airing's.
+    let blocker = [4, 5]
+        .into_iter()
+        .find(|i| *i != first_index)
+        .expect("a free channel");
+    let blocker_key = lineup.channels[blocker].key.clone();
+    let schedule = Schedule {
+        rules: vec![Rule::Once {
+            channel: blocker_key.clone(),
+            title: "Blocker".into(),
+            start: first.start_s,
+            stop: first.stop_s,
+        }],
+    };
+    let names: Vec<String> = lineup.channels.iter().map(|c| c.name.clone()).collect();
+    let mut shell = Shell::with_settings_and_state(lineup, settings, SavedState::default());
+    shell.core = shell.core.clone().with_schedule(schedule);
+    shell.now_ms = now_s as u64 * 1000;
+    shell.send(Event::GuideLoaded(guide.clone()));
+    shell.send(Event::Started);
+    shell.first_frame();
+    shell.press(Action::ChannelUp);
+    shell.first_frame();
+    shell.send(Event::Recorder(RecorderEvent::Resumed { running: vec![] }));
+    // The guide opens on the live channel: rows 1 and 2 below it are channels 3 and 4.
+    rec_in_guide_on_row(&mut shell, 1);
+    rec_in_guide_on_row(&mut shell, 2);
+    let Some(Notice::RecordingConflict(text)) = shell.view().notice else {
+        panic!("a conflict is told: {:?}", shell.view().notice)
+    };
+    let clock = |s: i64| {
+        jiff::Timestamp::from_second(s)
+            .unwrap()
+            .to_zoned(shell.core.settings().zone.clone())
+            .strftime("%a %H:%M")
+            .to_string()
+    };
+    let clashing = format!("{} {} on {}", on.title, clock(first.start_s), names[first_index]);
+    assert!(
+        !text.contains(&clashing),
+        "offered {clashing}, which clashes with the recording on {}: {text}",
+        names[blocker]
+    );
+    // What is offered instead starts after the clash (with the margins: 2 min before, 10 after)
+    // or records on the blocker's channel anyway; the archive is still offered.
+    let margins = Margins::default();
+    let pad = |(start, stop): (i64, i64)| {
+        (
+            start - i64::from(margins.before_s),
+            stop + i64::from(margins.after_s),
+        )
+    };
+    let (block_from, block_to) = pad((first.start_s, first.stop_s));
+    let offered = laters.iter().skip(1).find(|(i, p)| {
+        let (from, to) = pad((p.start_s, p.stop_s));
+        *i == blocker || *i == LIVE || to <= block_from || block_to <= from
+    });
+    if let Some((i, p)) = offered {
+        let expected = format!("{} {} on {}", on.title, clock(p.start_s), names[*i]);
+        assert!(text.contains(&expected), "{text}\nexpected {expected}");
+    }
+    assert!(
+        text.ends_with(&format!("from {}'s archive once aired", names[3])),
+        "{text}"
+    );
+}
+
 #[test]
 fn digits_skip_minutes_in_a_recording_while_the_bar_is_up() {
     let (mut shell, _guide, _dir) = shell(0);

@@ -27,6 +27,8 @@ use zapbox::system::netns;
 mod faults;
 #[path = "player/hls_faults.rs"]
 mod hls_faults;
+#[path = "player/hls_subtitles.rs"]
+mod hls_subtitles;
 
 type Case = fn(&Fixture) -> Result<(), String>;
 
@@ -52,12 +54,14 @@ fn main() {
     })
     .expect("the demo headend starts");
     let lineup = zapbox::lineup::build(&[("demo.m3u".into(), headend.playlist().into_bytes())]).lineup;
-    assert_eq!(lineup.channels.len(), 8, "the demo lineup parses");
+    assert_eq!(lineup.channels.len(), 11, "the demo lineup parses");
     let fixture = Fixture { headend, lineup };
     let cases: &[(&str, Case)] = &[
         ("multicast channel decodes frames", multicast_decodes),
         ("rtp channel decodes frames", rtp_decodes),
         ("hls channel decodes frames", hls_decodes),
+        ("dash channel decodes frames", dash_decodes),
+        ("fmp4 hls channel decodes frames", fmp4_hls_decodes),
         // Before the HLS fault cases: it counts every segment request the demo's origin gets,
         // and an HLS pipeline stopped after the media sequence reset case has been seen to stay
         // fetching (its teardown hangs in the player's janitor).
@@ -140,6 +144,14 @@ fn main() {
         (
             "subtitles: the viewer's delay shows channel 6's DVB subtitles 2 s later",
             subtitle_delay_live,
+        ),
+        (
+            "subtitles: the hls channel's WebVTT rendition is fetched only while shown and drawn",
+            hls_subtitles::webvtt_only_when_selected,
+        ),
+        (
+            "subtitles: zapbox play on the hls channel with --subtitles en draws its WebVTT cues",
+            hls_subtitles::play_cli_draws_the_cues,
         ),
         (
             "teletext: TEXT on channel 6 shows page 100, then 101's subpages",
@@ -249,6 +261,16 @@ fn rtp_decodes(f: &Fixture) -> Result<(), String> {
 
 fn hls_decodes(f: &Fixture) -> Result<(), String> {
     decodes(f, 8)
+}
+
+/// The demo's DASH channel (fMP4, `$Number$` addresses) plays through the live player.
+fn dash_decodes(f: &Fixture) -> Result<(), String> {
+    decodes(f, zapbox::demo::DASH_CHANNEL)
+}
+
+/// The demo's HLS channel with fMP4 segments and an audio rendition plays through the live player.
+fn fmp4_hls_decodes(f: &Fixture) -> Result<(), String> {
+    decodes(f, zapbox::demo::FMP4_HLS_CHANNEL)
 }
 
 fn bad_url_fails(f: &Fixture) -> Result<(), String> {
@@ -413,6 +435,17 @@ fn hls_zaps_no_leaks(f: &Fixture) -> Result<(), String> {
     let upstream_per_zap = if (major, minor) < (1, 24) { 3 } else { 0 };
     let hls_zaps = (zaps - 20).div_ceil(2) as usize;
     if fds > base_fds + 4 + upstream_per_zap * hls_zaps || threads > base_threads + 4 {
+        // The threads by name say whose they are.
+        let mut names = std::collections::BTreeMap::<String, usize>::new();
+        for t in std::fs::read_dir("/proc/self/task")
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+            *names.entry(comm.trim().to_string()).or_default() += 1;
+        }
+        eprintln!("  threads now: {names:?}");
         return Err(format!(
             "fds {base_fds} -> {fds}, threads {base_threads} -> {threads} from zap 20 to zap {zaps}"
         ));

@@ -2,7 +2,10 @@
 //! `zapbox record` end to end: the real binary records 60 s of the demo headend's channel 2
 //! (video and two audio tracks) from its multicast group, and `gst-discoverer-1.0` reads the
 //! file back: video, audio and 60 ± 2 s. Also: the sidecar, no `.part` left behind, and the
-//! refusals (an OTT channel, a silent group) with nothing left on disk. And the failures a box
+//! refusals (a progressive HTTP channel, a silent group, hostile manifests: too large, naming a
+//! local file, too many segments) with nothing left on disk; the demo's
+//! OTT channels: HLS with TS segments, DASH and HLS with fMP4 segments, 20 s each, remuxed into
+//! MPEG-TS where they are not TS already, playing back with video and audio. And the failures a box
 //! meets: the recorder killed with SIGKILL and started again with `--resume` (two playable
 //! segments, the time away a gap in the sidecar, 30 s in all), a channel that stalls for 6 s
 //! (the file kept, the silence a gap), and a disk that fills up (a 3 MiB tmpfs mounted by the
@@ -49,6 +52,10 @@ fn main() {
                 scope.spawn(move || refusals(list, d)),
             ),
             (
+                "hostile manifests are refused with nothing left behind",
+                scope.spawn(move || hostile_manifests(d)),
+            ),
+            (
                 "60 s of channel 2 play back as 60 ± 2 s with video and audio",
                 scope.spawn(move || sixty_seconds(list, d)),
             ),
@@ -59,6 +66,18 @@ fn main() {
             (
                 "the HLS channel records 20 s that play back with video and audio",
                 scope.spawn(move || hls_channel(list, d)),
+            ),
+            (
+                "the DASH channel records 20 s that play back as 20 ± 2 s with video and audio",
+                scope.spawn(move || fmp4_channel(list, d, zapbox::demo::DASH_CHANNEL)),
+            ),
+            (
+                "a DASH timeline records 20 s that play back as 20 ± 2 s with video and audio",
+                scope.spawn(move || dash_timeline(h, d)),
+            ),
+            (
+                "the fMP4 HLS channel records 20 s that play back as 20 ± 2 s with video and audio",
+                scope.spawn(move || fmp4_channel(list, d, zapbox::demo::FMP4_HLS_CHANNEL)),
             ),
             (
                 "a stalled channel keeps the file and records the gap",
@@ -104,6 +123,86 @@ fn zapbox_record(args: &[&str]) -> Output {
         .expect("zapbox runs")
 }
 
+/// A small origin of hostile manifests on 127.0.0.1: each path answers its body.
+fn hostile_origin(bodies: Vec<(&'static str, Vec<u8>)>) -> Result<String, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            use std::io::{BufRead, Write};
+            let mut reader = std::io::BufReader::new(&stream);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let body = bodies.iter().find(|(p, _)| *p == path).map(|(_, b)| b.as_slice());
+            let mut out = &stream;
+            let _ = match body {
+                Some(b) => out
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            b.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .and_then(|()| out.write_all(b)),
+                None => {
+                    out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                }
+            };
+        }
+    });
+    Ok(base)
+}
+
+/// Manifests from strangers: one larger than the cap (sent without a length up front would be
+/// cut the same way), one naming a local file, one listing more segments than the cap. Each is
+/// refused with exit 1 and its reason, and nothing is left on disk.
+fn hostile_manifests(dir: &Path) -> Result<(), String> {
+    let mut big = String::from("<MPD type=\"static\"><Period>");
+    while big.len() <= 3 << 20 {
+        big.push_str("<!-- padding padding padding padding padding padding padding -->");
+    }
+    big.push_str("</Period></MPD>");
+    let local = "<MPD type=\"static\" mediaPresentationDuration=\"PT4S\"><BaseURL>file:///etc/</BaseURL><Period>\
+        <AdaptationSet contentType=\"video\"><SegmentTemplate duration=\"2\" media=\"$Number$.m4s\" initialization=\"passwd\"/>\
+        <Representation id=\"v\"/></AdaptationSet></Period></MPD>";
+    let mut many = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI=\"init.mp4\"\n");
+    for i in 0..20_000 {
+        many.push_str(&format!("#EXTINF:2,\n{i}.m4s\n"));
+    }
+    let base = hostile_origin(vec![
+        ("/big.mpd", big.into_bytes()),
+        ("/local.mpd", local.as_bytes().to_vec()),
+        ("/many.m3u8", many.into_bytes()),
+    ])?;
+    let out_dir = dir.join("hostile");
+    let out = out_dir.to_str().ok_or("utf-8 path")?;
+    for (path, reason) in [
+        ("big.mpd", "sent more than 2097152 bytes"),
+        ("local.mpd", "not an http(s) address"),
+        ("many.m3u8", "more than 10000 segments"),
+    ] {
+        let run = zapbox_record(&[&format!("{base}/{path}"), "--seconds", "5", "--out", out]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        if run.status.code() != Some(1) || !stderr.contains(reason) {
+            return Err(format!(
+                "{path}: exit {:?}, want 1 and '{reason}': {stderr}",
+                run.status.code()
+            ));
+        }
+    }
+    let left = std::fs::read_dir(&out_dir).map(|d| d.count()).unwrap_or(0);
+    if left != 0 {
+        return Err(format!("{left} entries left in {out}"));
+    }
+    Ok(())
+}
+
 fn refusals(playlist: &Path, dir: &Path) -> Result<(), String> {
     let out_dir = dir.join("refused");
     let out = out_dir.to_str().ok_or("utf-8 path")?;
@@ -111,7 +210,7 @@ fn refusals(playlist: &Path, dir: &Path) -> Result<(), String> {
     let _ = list;
     let http = zapbox_record(&["http://127.0.0.1:9/stream.ts", "--seconds", "5", "--out", out]);
     let stderr = String::from_utf8_lossy(&http.stderr);
-    if http.status.code() != Some(1) || !stderr.contains("not a multicast, RTP or HLS channel") {
+    if http.status.code() != Some(1) || !stderr.contains("not a multicast, RTP, HLS or DASH channel") {
         return Err(format!("HTTP channel: {:?} {stderr}", http.status.code()));
     }
     // A group nobody sends to: nothing arrives, nothing is kept.
@@ -167,6 +266,54 @@ fn hls_channel(playlist: &Path, dir: &Path) -> Result<(), String> {
     // the file holds 20 s of wall clock plus that much.
     if !(18.0..=28.0).contains(&played) {
         return Err(format!("played {played} s of 20 s (+ up to 6 s)"));
+    }
+    Ok(())
+}
+
+/// Channels 9 (DASH) and 10 (HLS with fMP4 segments and an audio rendition): the recorder
+/// fetches each track from the newest complete segment on and `mpegtsmux` remuxes them; 20 s
+/// asked play back as 20 ± 2 s with video and audio.
+fn fmp4_channel(playlist: &Path, dir: &Path, channel: u32) -> Result<(), String> {
+    let list = playlist.to_str().ok_or("utf-8 path")?;
+    let number = channel.to_string();
+    ott_twenty_seconds(dir, &number, &["--playlist", list, "--channel", &number])
+}
+
+/// The demo's DASH channel again as a `SegmentTimeline` with `$Time$` addresses (channel 9's
+/// MPD numbers its segments), recorded by URL.
+fn dash_timeline(headend: &Headend, dir: &Path) -> Result<(), String> {
+    let url = format!("{}/dash/timeline.mpd", headend.base_url());
+    ott_twenty_seconds(dir, "timeline", &[&url])
+}
+
+fn ott_twenty_seconds(dir: &Path, name: &str, what: &[&str]) -> Result<(), String> {
+    let channel = name;
+    let out_dir = dir.join(format!("ott-{name}"));
+    let out = out_dir.to_str().ok_or("utf-8 path")?;
+    let mut args = what.to_vec();
+    args.extend(["--seconds", "20", "--out", out, "--json"]);
+    let run = zapbox_record(&args);
+    if run.status.code() != Some(0) {
+        return Err(format!(
+            "exit {:?}: {}",
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr)
+        ));
+    }
+    let folder = only_folder(&out_dir)?;
+    let sidecar = read_json(&folder.join("recording.json"))?;
+    let segments = sidecar["segments"].as_array().ok_or("segments")?;
+    if sidecar["state"] != "complete" || segments.len() != 1 {
+        return Err(format!("sidecar {sidecar}"));
+    }
+    let played = playable(&folder.join("stream.ts"), &segments[0]["bytes"])?;
+    println!(
+        "channel {channel}: {played:.2} s played back (sidecar: {} s, {} gaps)",
+        sidecar["seconds"],
+        sidecar["gaps"].as_array().map_or(0, Vec::len)
+    );
+    if !(18.0..=22.0).contains(&played) {
+        return Err(format!("played {played} s of 20 s"));
     }
     Ok(())
 }

@@ -26,7 +26,8 @@
 //! decodes subtitles on its multicast path, so a file with `--subtitles` plays through it.
 
 use crate::core::{
-    ErrorKind, PlayerCommand, PlayerEvent, RequestId, SubtitleImage, SubtitleLine, SubtitleTrack,
+    AudioPreference, ErrorKind, PlayerCommand, PlayerEvent, RequestId, SubtitleImage, SubtitleLine,
+    SubtitleTrack,
 };
 use crate::demo::{Sender, TsLoop};
 use crate::lineup::{ChannelKey, MulticastGroup, Origin, Source, SourceKind};
@@ -153,7 +154,8 @@ pub fn effective_via(input: &str, via: Via, subtitles: Option<&str>) -> Via {
     }
 }
 
-/// The track `--subtitles` asks for: `CC1`-`CC4` a caption channel, else a language (DVB
+/// The track `--subtitles` asks for: `CC1`-`CC4` a caption channel, `service1`-`service6` a
+/// CEA-708 service, else a language (DVB
 /// before teletext before captions, not for the hard of hearing first, as the app's default).
 fn wanted_subtitle<'a>(tracks: &'a [SubtitleTrack], wanted: &str) -> Option<&'a SubtitleTrack> {
     let channel = wanted
@@ -162,6 +164,13 @@ fn wanted_subtitle<'a>(tracks: &'a [SubtitleTrack], wanted: &str) -> Option<&'a 
         .and_then(|n| n.parse::<u8>().ok());
     if let Some(channel) = channel {
         return tracks.iter().find(|t| t.caption_channel() == Some(channel));
+    }
+    let service = wanted
+        .to_ascii_lowercase()
+        .strip_prefix("service")
+        .and_then(|n| n.parse::<u8>().ok());
+    if let Some(service) = service {
+        return tracks.iter().find(|t| t.caption_service() == Some(service));
     }
     tracks
         .iter()
@@ -194,6 +203,13 @@ pub fn run(options: &PlayOptions, json: bool, out: &mut dyn Write) -> anyhow::Re
     })
 }
 
+/// What the survey says the stream carries, so the run waits for the player to report it.
+#[derive(Clone, Copy)]
+struct Expect {
+    video: bool,
+    audio: bool,
+}
+
 /// Surveys and plays `options.input`.
 pub fn play(options: &PlayOptions) -> anyhow::Result<PlayReport> {
     let path = Path::new(&options.input);
@@ -205,7 +221,11 @@ pub fn play(options: &PlayOptions) -> anyhow::Result<PlayReport> {
     }
     let source = url_source(&options.input)?;
     let mut report = PlayReport::default();
-    let run = run_player(&source, None, options, true, &mut report.problems);
+    let expect = Expect {
+        video: true,
+        audio: false,
+    };
+    let run = run_player(&source, None, options, expect, &mut report.problems);
     finish(&mut report, run, options, None);
     Ok(report)
 }
@@ -263,14 +283,11 @@ fn play_file(path: &Path, options: &PlayOptions) -> anyhow::Result<PlayReport> {
             }
         },
     };
-    let expect_video = report.video.is_some();
-    let run = run_player(
-        &source,
-        feed.as_ref(),
-        options,
-        expect_video,
-        &mut report.problems,
-    );
+    let expect = Expect {
+        video: report.video.is_some(),
+        audio: !report.audio.is_empty(),
+    };
+    let run = run_player(&source, feed.as_ref(), options, expect, &mut report.problems);
     finish(&mut report, run, options, Some(&survey));
     Ok(report)
 }
@@ -688,7 +705,7 @@ fn run_player(
     source: &Source,
     feed: Option<&Feed>,
     options: &PlayOptions,
-    expect_video: bool,
+    expect: Expect,
     problems: &mut Vec<String>,
 ) -> Run {
     let (tx, events) = mpsc::channel();
@@ -733,6 +750,16 @@ fn run_player(
         }
     };
     let request = RequestId(1);
+    // The asked language is the player's preference from the start: a short capture is read
+    // whole before a switch could be made, and the switch would find nothing left to decode.
+    if let Some(language) = &options.audio {
+        player.execute(PlayerCommand::PreferAudio {
+            preference: AudioPreference {
+                language: language.clone(),
+                ..Default::default()
+            },
+        });
+    }
     let started = Instant::now();
     player.execute(PlayerCommand::Play {
         request,
@@ -764,13 +791,22 @@ fn run_player(
     // The track `--audio` asked for, once asked: the player's switch to it is confirmed by a
     // later `Tracks` event naming it selected.
     let mut asked_track: Option<String> = None;
+    // The run is settled once the player has said what it plays: the first frame when the
+    // stream has video, the audio track it chose when it has audio, and the switch `--audio`
+    // asked for (or the track list that shows there is nothing to switch to). Until then the
+    // deadline is stretched by the grace period: a loaded machine is slower at all of these,
+    // and the report must say what the player did, not what it had not got to yet.
+    let settled = |run: &Run, asked_track: &Option<String>| {
+        let picture = run.first_frame_ms.is_some() || !expect.video;
+        let sound = !expect.audio
+            || (run.audio_selected.is_some()
+                && (options.audio.is_none() || !run.tracks.is_empty())
+                && (asked_track.is_none() || run.audio_selected == *asked_track));
+        picture && sound
+    };
     loop {
         let now = Instant::now();
-        // A first frame still missing at the deadline, or an asked audio switch not yet
-        // confirmed, gets the grace period to come (a loaded machine is slower at both; the
-        // report must say what the player did, not what it had not got to yet).
-        let switching = asked_track.is_some() && run.audio_selected != asked_track;
-        let until = if (run.first_frame_ms.is_some() || !expect_video) && !switching {
+        let until = if settled(&run, &asked_track) {
             deadline
         } else {
             hard
@@ -783,15 +819,20 @@ fn run_player(
                 run.first_frame_ms = Some(started.elapsed().as_millis() as u64);
             }
             Ok(PlayerEvent::Tracks { audio, selected, .. }) => {
-                if let (Some(lang), None) = (&options.audio, &asked_track)
-                    && let Some(track) = audio
+                if let (Some(lang), None) = (&options.audio, &asked_track) {
+                    asked_track = audio
                         .iter()
                         .find(|t| t.language.as_deref().is_some_and(|l| same_language(l, lang)))
+                        .map(|t| t.id.clone());
+                }
+                // The player starts with the asked track; one that started with another (a
+                // stream whose tracks change) is switched.
+                if let (Some(track), Some(now)) = (&asked_track, &selected)
+                    && track != now
                 {
-                    asked_track = Some(track.id.clone());
                     player.execute(PlayerCommand::SelectAudio {
                         request,
-                        track: track.id.clone(),
+                        track: track.clone(),
                     });
                 }
                 run.tracks = audio;
@@ -840,7 +881,7 @@ fn run_player(
             Ok(PlayerEvent::Stalled { .. }) => problems.push("the stream stalled: no data for 2 s".into()),
             Ok(_) => {}
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                if Instant::now() >= deadline && run.first_frame_ms.is_some() {
+                if Instant::now() >= deadline && settled(&run, &asked_track) {
                     break;
                 }
             }

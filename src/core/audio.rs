@@ -37,6 +37,34 @@ impl AudioTrack {
     }
 }
 
+/// What the player should pick by itself when a stream's tracks appear: the core's choice
+/// (see [`choose`]) made before any track plays, so a remembered or preferred track starts
+/// the sound instead of replacing the stream's default a moment later; and a short capture
+/// whose every packet is read at once can still play it (a switch after that finds nothing
+/// left to decode).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AudioPreference {
+    /// The channel's remembered choice, if the viewer made one.
+    pub remembered: Option<SavedAudio>,
+    /// Preferred language (ISO 639-1 or 639-2); empty for none.
+    pub language: String,
+    /// The viewer wants the audio description where there is one.
+    pub description: bool,
+}
+
+impl AudioPreference {
+    /// The track to start with among `tracks`, or `None` to leave the stream's default.
+    pub fn pick<'a>(&self, tracks: &'a [AudioTrack]) -> Option<&'a AudioTrack> {
+        choose(
+            tracks,
+            None,
+            self.remembered.as_ref(),
+            &self.language,
+            self.description,
+        )
+    }
+}
+
 /// The viewer's audio choice for one channel, as the state file keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedAudio {

@@ -77,6 +77,11 @@ pub enum PlayerCommand {
     Hot {
         channels: Vec<HotChannel>,
     },
+    /// The audio track the next `Play` starts with when its tracks appear (sent before it;
+    /// kept until the next one). A later `SelectAudio` still switches.
+    PreferAudio {
+        preference: super::AudioPreference,
+    },
     /// Play this audio track (an id from `PlayerEvent::Tracks`) in the current request.
     SelectAudio {
         request: RequestId,

@@ -79,23 +79,28 @@ impl GuideQuery<'_> {
         Some((ProgrammeView::from(&on), id))
     }
 
-    /// The first other airing of `title` (the same title, folded) on any channel that starts
-    /// at `from_s` or later and lies outside `[avoid_from, avoid_to)`, with its channel: where a
-    /// conflicting recording could be made instead. One search of the guide's titles.
-    pub(super) fn other_airing(
+    /// The other airings of `title` (the same title, folded) on any channel that start at
+    /// `from_s` or later and lie outside `[avoid_from, avoid_to)`, each with its channel,
+    /// earliest first: where a conflicting recording could be made instead. One search of the
+    /// guide's titles (at most 256 hits).
+    pub(super) fn other_airings(
         &self,
         title: &str,
         from_s: i64,
         (avoid_from, avoid_to): (i64, i64),
-    ) -> Option<(ChannelKey, ProgrammeView)> {
+    ) -> Vec<(ChannelKey, ProgrammeView)> {
         let wanted = crate::guide::fold(title);
-        self.0
+        let mut found: Vec<(ChannelKey, ProgrammeView)> = self
+            .0
             .search(title, from_s, 256)
             .into_iter()
             .filter(|h| h.listing.start >= from_s)
             .filter(|h| h.listing.stop <= avoid_from || avoid_to <= h.listing.start)
-            .find(|h| crate::guide::fold(h.listing.title) == wanted)
+            .filter(|h| crate::guide::fold(h.listing.title) == wanted)
             .map(|h| (h.key.clone(), ProgrammeView::from(&h.listing)))
+            .collect();
+        found.sort_by_key(|(_, p)| p.start_s);
+        found
     }
 
     /// Programmes of `key` overlapping `[from_s, to_s)`.

@@ -59,7 +59,7 @@ mod view_screens;
 mod zapping;
 
 pub use action::Action;
-pub use audio::{AudioKind, AudioTrack, SavedAudio, canonical_language};
+pub use audio::{AudioKind, AudioPreference, AudioTrack, SavedAudio, canonical_language};
 pub use cec::{
     CecCommand, CecDevice, CecEvent, CecKey, CecProblem, CecReport, CecSettings, CecStatus,
     INPUT_SWITCH_DELAYS_S, PhysicalAddress, VolumeControl,

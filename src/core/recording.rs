@@ -251,7 +251,7 @@ impl Core {
         };
         if !self.recordable(&airing.channel) {
             return self.show_notice(
-                Notice::CannotRecord("only multicast, RTP and HLS channels are recorded yet".into()),
+                Notice::CannotRecord("only multicast, RTP, HLS and DASH channels are recorded yet".into()),
                 fx,
             );
         }
@@ -533,12 +533,25 @@ impl Core {
                     .map(|c| format!("{} ({})", p.title, c.name))
             })
             .collect();
-        // The alternatives: another airing of the title outside the conflict, the archive.
+        // The alternatives: another airing of the title outside the conflict that itself fits
+        // (no clash with another scheduled recording, within the stream budget), the archive.
+        let margins = self.settings.recordings.margins;
+        let max_streams = self.settings.hot.max_streams.max(1);
+        let fits = |key: &ChannelKey, p: &super::guide::ProgrammeView| {
+            let candidate = super::schedule::Planned {
+                channel: key.clone(),
+                title: p.title.clone(),
+                start: p.start_s - i64::from(margins.before_s),
+                stop: p.stop_s + i64::from(margins.after_s),
+            };
+            super::schedule::fits(&plan, airing, &candidate, live, max_streams)
+        };
         let mut instead = Vec::new();
-        if let Some((key, p)) = self
-            .listings()
-            .and_then(|g| g.other_airing(&airing.title, now_s, (from, to)))
-        {
+        if let Some((key, p)) = self.listings().and_then(|g| {
+            g.other_airings(&airing.title, now_s, (from, to))
+                .into_iter()
+                .find(|(key, p)| fits(key, p))
+        }) {
             let name = self.lineup.by_key(&key).map_or("?", |c| c.name.as_str());
             instead.push(format!("{} {} on {name}", p.title, clock(p.start_s)));
         }
@@ -591,14 +604,21 @@ impl Core {
         )
     }
 
-    /// The source a recording of `key` reads: its first multicast/RTP one, else its first HLS
-    /// one (fetched by the recorder, segments remuxed by GStreamer).
+    /// The source a recording of `key` reads: its first multicast/RTP one, else its first HLS or
+    /// DASH one (fetched by the recorder; fMP4 segments remuxed by GStreamer).
     fn recording_source(&self, key: &ChannelKey) -> Option<Source> {
         let sources = &self.lineup.by_key(key)?.sources;
         sources
             .iter()
             .find(|s| s.multicast.is_some())
-            .or_else(|| sources.iter().find(|s| s.kind == crate::lineup::SourceKind::Hls))
+            .or_else(|| {
+                sources.iter().find(|s| {
+                    matches!(
+                        s.kind,
+                        crate::lineup::SourceKind::Hls | crate::lineup::SourceKind::Dash
+                    )
+                })
+            })
             .cloned()
     }
 

@@ -331,6 +331,29 @@ pub fn conflicts(
     out
 }
 
+/// Whether `candidate` (a recording with its margins) could be added to `planned` instead of
+/// `replaced` (the ask that caused a conflict, whose planned recordings are taken out) without
+/// needing more than `max_streams` at any moment of it: an alternative offered for a conflict
+/// must not clash with another scheduled recording, nor exceed the budget itself. A candidate
+/// on a channel that records anyway then costs no stream.
+pub fn fits(
+    planned: &[Planned],
+    replaced: &Airing,
+    candidate: &Planned,
+    live: Option<&ChannelKey>,
+    max_streams: u32,
+) -> bool {
+    let mut trial: Vec<Planned> = planned
+        .iter()
+        .filter(|p| !(p.channel == replaced.channel && p.start < replaced.stop && replaced.start < p.stop))
+        .cloned()
+        .collect();
+    trial.push(candidate.clone());
+    conflicts(&trial, live, max_streams)
+        .iter()
+        .all(|(from, to, _)| !(*from < candidate.stop && candidate.start < *to))
+}
+
 fn once(airing: &Airing) -> Rule {
     Rule::Once {
         channel: airing.channel.clone(),
@@ -413,4 +436,43 @@ fn merge(mut planned: Vec<Planned>) -> Vec<Planned> {
     }
     out.sort_by(|a, b| (a.start, &a.channel).cmp(&(b.start, &b.channel)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(channel: &str, start: UtcSeconds, stop: UtcSeconds) -> Planned {
+        Planned {
+            channel: ChannelKey(channel.into()),
+            title: channel.into(),
+            start,
+            stop,
+        }
+    }
+
+    #[test]
+    fn an_alternative_fits_only_where_the_budget_has_room() {
+        // Live on A; B records 100-200 (the ask that conflicts), C records 500-600.
+        let live = ChannelKey("A".into());
+        let plan = [planned("B", 100, 200), planned("C", 500, 600)];
+        let replaced = Airing {
+            channel: ChannelKey("B".into()),
+            title: "B".into(),
+            start: 100,
+            stop: 200,
+        };
+        // Two streams: the live one and one recording.
+        let fits = |c: &Planned| super::fits(&plan, &replaced, c, Some(&live), 2);
+        assert!(!fits(&planned("D", 550, 650)), "D beside C and live needs three");
+        assert!(fits(&planned("D", 300, 400)), "nothing else then");
+        assert!(fits(&planned("D", 150, 250)), "the ask it replaces is taken out");
+        assert!(fits(&planned("C", 550, 650)), "C records anyway: no extra stream");
+        assert!(
+            fits(&planned("A", 550, 650)),
+            "the live channel costs no extra stream"
+        );
+        assert!(!fits(&planned("D", 599, 700)), "one second of overlap is a clash");
+        assert!(fits(&planned("D", 600, 700)), "back to back is not");
+    }
 }

@@ -35,6 +35,8 @@ pub enum SubtitleKind {
     Teletext,
     /// Closed captions (CEA-608/708).
     Captions,
+    /// A WebVTT rendition of an HLS stream (fetched only while shown).
+    WebVtt,
 }
 
 /// One subtitle track the player found in the stream.
@@ -67,6 +69,7 @@ impl SubtitleTrack {
                 format!("teletext:{}:{}{:02x}", track.pid, page.magazine(), page.page()),
             ),
             SubtitleCarriage::Cea608 { channel } => (SubtitleKind::Captions, format!("cc:{channel}")),
+            SubtitleCarriage::Cea708 { service } => (SubtitleKind::Captions, format!("service:{service}")),
         };
         Self {
             id,
@@ -74,6 +77,12 @@ impl SubtitleTrack {
             language: track.language_str().map(str::to_owned),
             hard_of_hearing: track.hard_of_hearing,
         }
+    }
+
+    /// The CEA-708 service (1–6) of a captions track.
+    pub fn caption_service(&self) -> Option<u8> {
+        let number = self.id.strip_prefix("service:")?;
+        (self.kind == SubtitleKind::Captions).then(|| number.parse().ok())?
     }
 
     /// The caption channel (1 for CC1) of a captions track.

@@ -173,6 +173,12 @@ impl Core {
                     after_ms,
                 });
             }
+            let preference = super::AudioPreference {
+                remembered: self.saved.audio.get(&tune.channel).cloned(),
+                language: self.settings.audio_language.clone(),
+                description: self.settings.audio_description,
+            };
+            fx.push(Effect::Player(PlayerCommand::PreferAudio { preference }));
             let play = PlayerCommand::Play {
                 request,
                 channel: tune.channel.clone(),
@@ -350,7 +356,11 @@ impl Core {
         {
             tune.audio_selected = selected;
         }
-        if tune.audio_preference_applied {
+        // The player started with the preferred track (`PreferAudio`); what it chose is known
+        // once it reports a selection. A switch sent on the bare collection would reach
+        // decodebin3 while it is still making its first selection, where GStreamer 1.22
+        // trips over a slot without a stream.
+        if tune.audio_preference_applied || tune.audio_selected.is_none() {
             return;
         }
         tune.audio_preference_applied = true;

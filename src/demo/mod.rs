@@ -5,9 +5,14 @@
 //!  cached loops (assets) --> TsLoop (playout) --+--> Sender: UDP multicast 239.255.0.1..6   (channels 1-6)
 //!                                               +--> Sender: RTP multicast 239.255.0.7       (channel 7)
 //!                                               +--> HlsChannel --> HttpServer /hls/...    (channel 8)
+//!  channel 8's loop --> mp4mux (fragmented) --> Fmp4Channel --> /dash/live.mpd ...       (channel 9, DASH)
+//!                                                          +--> /fmp4/master.m3u8 ...   (channel 10, HLS fMP4)
 //!  HttpServer: /lineup.m3u (the playlist), /guide.xml (XMLTV), /hls/live.m3u8 + segments,
+//!              /hls/subtitled.m3u8 (channel 11: a master playlist of the same segments, as
+//!              /hls/video.m3u8, with English WebVTT subtitles /hls/subs-en.m3u8 + .vtt),
 //!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
 //!              /vod/2/ep-<start>.ts (channel 2's `vod` archive: a guide programme by its catchup-id)
+//!              /dash/live.mpd, /fmp4/master.m3u8 + their init and media segments (see `fmp4`)
 //!  channel 6 carries English DVB subtitles, German teletext subtitles and CC1 captions (see `subtitled`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
@@ -16,6 +21,7 @@
 mod archive;
 mod assets;
 pub mod captioned;
+mod fmp4;
 mod guide;
 mod hls;
 mod http;
@@ -26,7 +32,7 @@ pub mod subtitled;
 
 pub use archive::Served;
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
-pub use hls::{HlsFault, SEGMENT_SECONDS};
+pub use hls::{HlsFault, SEGMENT_SECONDS, subtitle_cue as hls_subtitle_cue};
 
 use anyhow::{Context, Result};
 use http::{Body, HttpServer};
@@ -45,6 +51,15 @@ pub const SUBTITLED_CHANNEL: u32 = 6;
 const ARCHIVE_CHANNEL: u32 = 1;
 /// The channel whose past programmes the headend serves by their guide `catchup-id` (`vod`).
 pub const VOD_CHANNEL: u32 = 2;
+/// The DASH channel (fragmented MP4, `SegmentTimeline`).
+pub const DASH_CHANNEL: u32 = 9;
+/// The HLS channel with fragmented-MP4 segments (`EXT-X-MAP`, an audio rendition).
+pub const FMP4_HLS_CHANNEL: u32 = 10;
+/// The HLS channel whose master playlist has a WebVTT subtitle rendition (channel 8's
+/// segments; channel 8 itself keeps its media playlist, which the timeshift tests play).
+pub const SUBTITLED_HLS_CHANNEL: u32 = 11;
+/// Names of the fMP4 channels (after the looks' channels).
+const FMP4_NAMES: [&str; 2] = ["Colors DASH", "Colors fMP4"];
 
 /// How the headend is built.
 #[derive(Debug, Clone)]
@@ -110,9 +125,22 @@ impl Headend {
             );
         }
         let hls = Arc::new(hls::HlsChannel::new(loops[UDP_CHANNELS + 1].clone()));
+        // The HLS channel's loop again, in fragmented MP4 for the DASH and fMP4 HLS channels.
+        let fmp4 = assets::loop_file(
+            &options.cache_dir,
+            &LOOKS[UDP_CHANNELS + 1],
+            options.width,
+            options.height,
+        )
+        .and_then(|path| fmp4::Fmp4Channel::new(&path, u64::from(LOOP_SECONDS)))
+        .map(Arc::new)
+        .map_err(|e| log::warn!("the demo's DASH and fMP4 HLS channels are off: {e:#}"))
+        .ok();
         let names: Vec<(String, String)> = LOOKS
             .iter()
-            .map(|l| (tvg_id(l.name), l.name.to_string()))
+            .map(|l| l.name)
+            .chain(FMP4_NAMES.iter().copied().filter(|_| fmp4.is_some()))
+            .map(|name| (tvg_id(name), name.to_string()))
             .collect();
         let guide = Arc::new(guide_text(&names));
         let archive = archive::Archive::new(loops[0].clone(), loops[0].tables()).map(Arc::new);
@@ -124,7 +152,11 @@ impl Headend {
         let origin = hls.clone();
         let logged = archive.clone();
         let vod_logged = vod.clone();
+        let fmp4_origin = fmp4.clone(); // the router keeps the origin
         let router: http::Router = Arc::new(move |path: &str| {
+            if let Some(body) = fmp4_origin.as_deref().and_then(|o| route_fmp4(path, o)) {
+                return Some(body);
+            }
             route(
                 path,
                 &origin,
@@ -134,7 +166,7 @@ impl Headend {
             )
         });
         let http = HttpServer::start(router, port).context("starting the demo HTTP server")?;
-        let channels = LOOKS
+        let mut channels: Vec<DemoChannel> = LOOKS
             .iter()
             .enumerate()
             .map(|(i, look)| DemoChannel {
@@ -148,6 +180,25 @@ impl Headend {
                 },
             })
             .collect();
+        if fmp4.is_some() {
+            for (number, name, path) in [
+                (DASH_CHANNEL, FMP4_NAMES[0], "dash/live.mpd"),
+                (FMP4_HLS_CHANNEL, FMP4_NAMES[1], "fmp4/master.m3u8"),
+            ] {
+                channels.push(DemoChannel {
+                    number,
+                    name: name.to_string(),
+                    tvg_id: tvg_id(name),
+                    url: format!("{}/{path}", http.base_url()),
+                });
+            }
+        }
+        channels.push(DemoChannel {
+            number: SUBTITLED_HLS_CHANNEL,
+            name: "Colors HLS subtitles".to_string(),
+            tvg_id: tvg_id("Colors HLS subtitles"),
+            url: format!("{}/hls/subtitled.m3u8", http.base_url()),
+        });
         let headend = Self {
             senders,
             hls,
@@ -213,6 +264,11 @@ impl Headend {
         self.hls.restart();
     }
 
+    /// Requests for the HLS channel's subtitle playlist and `.vtt` segments so far.
+    pub fn hls_subtitle_requests(&self) -> u64 {
+        self.hls.subtitle_requests()
+    }
+
     /// How often each HLS segment (media sequence) was asked for since the last call.
     pub fn hls_segment_requests(&self) -> Vec<(u64, u32)> {
         self.hls.take_requests()
@@ -250,6 +306,40 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// The DASH and fMP4 HLS channels' manifests and segments.
+fn route_fmp4(path: &str, origin: &fmp4::Fmp4Channel) -> Option<Body> {
+    const MPD: &str = "application/dash+xml";
+    const M3U8: &str = "application/vnd.apple.mpegurl";
+    const MP4: &str = "video/mp4";
+    match path {
+        "/dash/live.mpd" => return Some(Body::new(MPD, origin.mpd(true).into_bytes())),
+        "/dash/timeline.mpd" => return Some(Body::new(MPD, origin.mpd(false).into_bytes())),
+        "/fmp4/master.m3u8" => return Some(Body::new(M3U8, origin.master().into_bytes())),
+        _ => {}
+    }
+    if let Some(rest) = path.strip_prefix("/fmp4/") {
+        if let Some(id) = rest.strip_suffix(".m3u8") {
+            return Some(Body::new(M3U8, origin.media_playlist(id)?.into_bytes()));
+        }
+        let (id, name) = rest.split_once('/')?;
+        if name == "init.mp4" {
+            return Some(Body::new(MP4, origin.init(id)?));
+        }
+        let k = name.strip_suffix(".m4s")?.parse().ok()?;
+        return Some(Body::new(MP4, origin.segment_by_index(id, k)?));
+    }
+    let (id, name) = path.strip_prefix("/dash/")?.split_once('/')?;
+    if let Some(number) = name.strip_prefix("n/") {
+        let k = number.strip_suffix(".m4s")?.parse().ok()?;
+        return Some(Body::new(MP4, origin.segment_by_index(id, k)?));
+    }
+    if name == "init.mp4" {
+        return Some(Body::new(MP4, origin.init(id)?));
+    }
+    let time = name.strip_suffix(".m4s")?.parse().ok()?;
+    Some(Body::new(MP4, origin.segment_by_time(id, time)?))
+}
+
 fn route(
     path: &str,
     hls: &hls::HlsChannel,
@@ -270,6 +360,26 @@ fn route(
             "application/vnd.apple.mpegurl",
             hls.playlist()?.into_bytes(),
         )),
+        "/hls/subtitled.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
+            hls.master()?.into_bytes(),
+        )),
+        "/hls/video.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
+            hls.playlist()?.into_bytes(),
+        )),
+        "/hls/subs-en.m3u8" => Some(Body::new(
+            "application/vnd.apple.mpegurl",
+            hls.subtitle_playlist()?.into_bytes(),
+        )),
+        _ if path.starts_with("/hls/sub-") => {
+            let k = path
+                .strip_prefix("/hls/sub-")?
+                .strip_suffix(".vtt")?
+                .parse()
+                .ok()?;
+            Some(Body::new("text/vtt", hls.subtitle_segment(k)?.into_bytes()))
+        }
         _ => {
             let k = path
                 .strip_prefix("/hls/seg-")?

@@ -32,6 +32,8 @@ pub enum SubtitleCarriage {
         /// Caption channel CC1–CC4.
         channel: u8,
     },
+    /// A CEA-708 (DTVCC) caption service in the video's SEI (1–6); not declared in the PMT.
+    Cea708 { service: u8 },
 }
 
 /// One subtitle track of a program.

@@ -82,6 +82,8 @@ pub enum HttpError {
 pub struct HttpClient {
     client: Client,
     limits: HttpLimits,
+    /// Sent with every request (a playlist's referrer and `|Header=value` pairs).
+    headers: Vec<(String, String)>,
 }
 
 impl HttpClient {
@@ -97,7 +99,17 @@ impl HttpClient {
             .user_agent(limits.user_agent.clone())
             .build()
             .map_err(|e| HttpError::Client(e.to_string()))?;
-        Ok(Self { client, limits })
+        Ok(Self {
+            client,
+            limits,
+            headers: Vec::new(),
+        })
+    }
+
+    /// The same client sending `headers` with every request.
+    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Self {
+        self.headers = headers;
+        self
     }
 
     /// The limits this client enforces.
@@ -144,6 +156,9 @@ impl HttpClient {
         }
         let deadline = Instant::now() + self.limits.timeout;
         let mut request = self.client.get(parsed);
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
                 request = request.header(IF_NONE_MATCH, etag.as_str());

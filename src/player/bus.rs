@@ -4,7 +4,7 @@
 //! streaming threads and forwarded as values.
 
 use super::EventSink;
-use crate::core::{AudioKind, AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
+use crate::core::{AudioKind, AudioPreference, AudioTrack, ErrorKind, PlayerError, PlayerEvent, RequestId};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -48,16 +48,24 @@ fn ts_pid(stream_id: &str) -> Option<u16> {
         .filter(|pid| *pid < 0x2000)
 }
 
+/// What [`forward`] needs besides the pipeline.
+pub struct Forward {
+    pub request: RequestId,
+    pub events: EventSink,
+    pub collection: CollectionSlot,
+    pub kinds: Arc<AudioKinds>,
+}
+
 /// Forwards errors, the end of stream and the audio tracks of `pipeline` as events for `request`;
 /// drops everything else.
 /// The output branches no selected stream feeds are taken out.
-pub fn forward(
-    pipeline: &gst::Pipeline,
-    request: RequestId,
-    events: EventSink,
-    collection: CollectionSlot,
-    kinds: Arc<AudioKinds>,
-) {
+pub fn forward(pipeline: &gst::Pipeline, forward: Forward) {
+    let Forward {
+        request,
+        events,
+        collection,
+        kinds,
+    } = forward;
     let Some(bus) = pipeline.bus() else { return };
     let weak = pipeline.downgrade();
     bus.set_sync_handler(move |_, message| {
@@ -97,6 +105,39 @@ pub fn forward(
             }
         }
         gst::BusSyncReply::Drop
+    });
+}
+
+/// Makes `decodebin` start with the preferred audio track instead of its default one, through
+/// its `select-stream` signal: asked for each stream of a new collection while it makes its
+/// first selection, so the sound starts in that track rather than switching to it (and a
+/// short capture read whole before a switch could land still plays it). Answering the
+/// collection message with a `select-streams` event instead would take the element's state
+/// lock from a streaming thread, which deadlocks against a pipeline being stopped. Where the
+/// signal is missing, the core's switch after the `Tracks` event remains.
+pub fn prefer_audio(decodebin: &gst::Element, preference: Arc<AudioPreference>, kinds: Arc<AudioKinds>) {
+    if gst::glib::subclass::signal::SignalId::lookup("select-stream", decodebin.type_()).is_none() {
+        log::debug!(
+            "{} has no select-stream signal: the audio preference is a switch",
+            decodebin.name()
+        );
+        return;
+    }
+    decodebin.connect("select-stream", false, move |args| {
+        // 1 selects, 0 leaves out, -1 lets decodebin3 decide.
+        let answer = (|| {
+            let collection = args.get(1)?.get::<gst::StreamCollection>().ok()?;
+            let stream = args.get(2)?.get::<gst::Stream>().ok()?;
+            if !stream.stream_type().contains(gst::StreamType::AUDIO) {
+                return None;
+            }
+            let tracks = audio_tracks(collection.iter(), &kinds);
+            let chosen = preference.pick(&tracks)?;
+            Some(i32::from(
+                stream.stream_id().is_some_and(|id| id.as_str() == chosen.id),
+            ))
+        })();
+        Some(answer.unwrap_or(-1).to_value())
     });
 }
 

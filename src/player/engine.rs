@@ -57,6 +57,8 @@ pub struct Engine {
     window: Option<TapKey>,
     volume: f64,
     muted: bool,
+    /// The audio track the next session starts with (`PreferAudio`).
+    audio: Arc<crate::core::AudioPreference>,
     decoder: Arc<Mutex<Option<Decoder>>>,
     janitor: mpsc::Sender<gst::Pipeline>,
 }
@@ -89,6 +91,7 @@ impl Engine {
             window: None,
             volume: 1.0,
             muted: false,
+            audio: Arc::default(),
             decoder,
             janitor: session::spawn_janitor()?,
         })
@@ -180,6 +183,7 @@ impl Engine {
                 let live = self.live_key();
                 self.set_hot(live, &channels);
             }
+            PlayerCommand::PreferAudio { preference } => self.audio = Arc::new(preference),
             PlayerCommand::SelectAudio { request, track } => {
                 if let Some(session) = self.session.as_ref().filter(|s| s.request == request) {
                     session.select_audio(&track);
@@ -193,7 +197,8 @@ impl Engine {
                 let session = self.session.as_ref().filter(|s| s.request == request);
                 match session.and_then(|s| s.tap).and_then(|key| self.ingest.get(&key)) {
                     Some(tap) => tap.select_subtitle(request, track.as_ref(), delay_ms),
-                    // Only multicast channels are read by the app; OTT subtitles are not drawn yet.
+                    // An HLS channel's subtitles are read beside its pipeline.
+                    None if session.is_some_and(|s| s.select_subtitle(track.as_ref(), delay_ms)) => {}
                     None => log::debug!("request {request:?}: subtitles {track:?} not drawn here"),
                 }
             }
@@ -256,6 +261,7 @@ impl Engine {
             events: &self.events,
             decoder: self.decoder.clone(),
             janitor: self.janitor.clone(),
+            audio: self.audio.clone(),
         };
         // The live HLS picture's downloads feed its window too (one fetch per segment), when the
         // window starts with it. A window that exists already (back to live from behind it) goes

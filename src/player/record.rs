@@ -35,8 +35,9 @@
 //!
 //! A finished recording never has a `.part` file; one that never received anything leaves no
 //! folder behind. HLS channels with TS segments come through the same writer from
-//! `record_hls` (fetched by GStreamer's `hlsdemux`, no tap); other channels (DASH, HTTP, RTSP,
-//! RTMP) are not recorded yet, and say so.
+//! `record_hls` (fetched by GStreamer's `hlsdemux`, no tap), HLS channels with fMP4 segments and
+//! DASH channels from `record_ott` (fetched by the recorder, remuxed into MPEG-TS by GStreamer);
+//! other channels (progressive HTTP, RTSP, RTMP) are not recorded yet, and say so.
 
 use super::RecorderHandle;
 use super::ingest::{Ingest, Recording, TapKey};
@@ -75,10 +76,10 @@ const RESERVE: &str = ".reserve";
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error(
-        "channel {0} is not a multicast, RTP or HLS channel (HTTP, DASH, RTSP and RTMP are not recorded yet)"
+        "channel {0} is not a multicast, RTP, HLS or DASH channel (progressive HTTP, RTSP and RTMP are not recorded yet)"
     )]
     NotMulticast(u32),
-    #[error("cannot record the HLS channel: {0}")]
+    #[error("cannot record the HLS or DASH channel: {0}")]
     Hls(String),
     #[error("cannot join the channel's multicast group: {}", .0.detail)]
     Join(PlayerError),
@@ -193,13 +194,18 @@ pub struct Gap {
 }
 
 /// The source a recording of `channel` reads: its first multicast or RTP source, else its first
-/// HLS one (whose TS segments are fetched by GStreamer, see `record_hls`).
+/// HLS or DASH one (fetched without a tap, see `record_hls` and `record_ott`).
 pub fn recordable_source(channel: &Channel) -> Option<&Source> {
     channel
         .sources
         .iter()
         .find(|s| TapKey::of(s).is_some())
-        .or_else(|| channel.sources.iter().find(|s| s.kind == SourceKind::Hls))
+        .or_else(|| {
+            channel
+                .sources
+                .iter()
+                .find(|s| matches!(s.kind, SourceKind::Hls | SourceKind::Dash))
+        })
 }
 
 /// Where a recording's chunks come from.
@@ -434,6 +440,13 @@ pub fn read_sidecar(folder: &Path) -> Result<Sidecar, RecordError> {
 /// The tap a recording reads; leaves the group (or gives the player's tap back) when dropped.
 struct Receiver {
     recording: Recording,
+    /// How long after it airs content reaches the chunks, for good: an OTT recording's content
+    /// comes by whole segments, so the recording runs that much past its end to take the last
+    /// one in, and its times in the sidecar are the content's. Zero for taps, whose backlog is
+    /// handed over at once.
+    lag: Duration,
+    /// The longest wait between chunks that is not a gap: segments arrive a segment apart.
+    quiet: Duration,
     _release: Release,
 }
 
@@ -444,6 +457,9 @@ enum Release {
     },
     Hls {
         _pipeline: super::record_hls::HlsRecording,
+    },
+    Ott {
+        _pipeline: super::record_ott::OttRecording,
     },
     Player(RecorderHandle, u64),
 }
@@ -469,16 +485,37 @@ impl Receiver {
         tap: &TapSource,
         behind: Duration,
     ) -> Result<(Self, Duration), RecordError> {
-        if source.kind == SourceKind::Hls {
-            // Fetched, not joined: no tap, no window to reach back into.
-            let (pipeline, recording) = super::record_hls::start(source).map_err(RecordError::Hls)?;
-            return Ok((
-                Self {
-                    recording,
-                    _release: Release::Hls { _pipeline: pipeline },
-                },
-                Duration::ZERO,
-            ));
+        if matches!(source.kind, SourceKind::Hls | SourceKind::Dash) && TapKey::of(source).is_none() {
+            // Fetched, not joined: no tap, no window to reach back into. The manifest says
+            // whether the segments are TS (kept as they are) or fMP4 (remuxed).
+            let (plan, start) = super::record_ott::plan(source).map_err(RecordError::Hls)?;
+            return match plan {
+                super::record_ott::Plan::TsSegments => {
+                    let (pipeline, recording) = super::record_hls::start(source).map_err(RecordError::Hls)?;
+                    Ok((
+                        Self {
+                            recording,
+                            lag: Duration::ZERO,
+                            quiet: GAP_AFTER,
+                            _release: Release::Hls { _pipeline: pipeline },
+                        },
+                        Duration::ZERO,
+                    ))
+                }
+                super::record_ott::Plan::Tracks(follows) => {
+                    let (pipeline, recording) =
+                        super::record_ott::start(source, follows).map_err(RecordError::Hls)?;
+                    Ok((
+                        Self {
+                            recording,
+                            lag: super::record_ott::SETTLE,
+                            quiet: GAP_AFTER + start.segment,
+                            _release: Release::Ott { _pipeline: pipeline },
+                        },
+                        start.behind,
+                    ))
+                }
+            };
         }
         let key = TapKey::of(source).ok_or(RecordError::NotMulticast(channel.number))?;
         let channel_key = ChannelKey(channel.key.0.clone());
@@ -491,6 +528,8 @@ impl Receiver {
                 Ok((
                     Self {
                         recording,
+                        lag: Duration::ZERO,
+                        quiet: GAP_AFTER,
                         _release: Release::Own { _ingest: ingest },
                     },
                     age,
@@ -504,6 +543,8 @@ impl Receiver {
                 Ok((
                     Self {
                         recording,
+                        lag: Duration::ZERO,
+                        quiet: GAP_AFTER,
                         _release: release,
                     },
                     age,
@@ -568,12 +609,12 @@ impl Job {
             self.sidecar.segments.pop();
             return Err(e);
         }
-        let ended = self.pump(&mut file, first, &receiver.recording, until);
+        let ended = self.pump(&mut file, first, receiver, until + receiver.lag);
         self.sidecar.dropped_chunks += receiver.recording.dropped.load(Ordering::Relaxed);
         match ended {
             Ended::Done => match file.close() {
                 Ok(bytes) => {
-                    self.end_segment(bytes, SystemTime::now());
+                    self.end_segment(bytes, SystemTime::now() - receiver.lag);
                     self.finish(State::Complete, None)
                 }
                 Err(e) => self.stop(file, e),
@@ -582,14 +623,16 @@ impl Job {
         }
     }
 
-    /// Chunks into the file until `until`; silences become gaps.
+    /// Chunks into the file until `until`; silences longer than the receiver's quiet time
+    /// become gaps (in the content's time).
     fn pump(
         &mut self,
         file: &mut SegmentFile,
         first: Vec<u8>,
-        chunks: &Recording,
+        receiver: &Receiver,
         until: SystemTime,
     ) -> Ended {
+        let (chunks, quiet, lag) = (&receiver.recording, receiver.quiet, receiver.lag);
         if let Err(e) = file.push(&first) {
             return Ended::Stopped(e);
         }
@@ -602,8 +645,8 @@ impl Job {
                 Ok(chunk) => {
                     let silent = last.elapsed();
                     last = Instant::now();
-                    if silent > GAP_AFTER {
-                        let now = SystemTime::now();
+                    if silent > quiet {
+                        let now = SystemTime::now() - lag;
                         self.gap(now - silent, now, GapCause::Silence);
                         if let Err(RecordError::Io { source, .. }) = self.save() {
                             return Ended::Stopped(source);
@@ -622,8 +665,8 @@ impl Job {
             }
         }
         let silent = last.elapsed();
-        if silent > GAP_AFTER {
-            let now = SystemTime::now();
+        if silent > quiet {
+            let now = SystemTime::now() - lag;
             self.gap(now - silent, now, GapCause::Silence);
         }
         Ended::Done

@@ -38,7 +38,7 @@ const QUEUE: usize = 8192;
 /// a packet, and a segment may begin or end with a torn one; the recorder writes whole packets
 /// only, starting at a sync byte.
 #[derive(Default)]
-struct Packets {
+pub(super) struct Packets {
     rest: Vec<u8>,
 }
 
@@ -46,7 +46,7 @@ impl Packets {
     const SIZE: usize = 188;
 
     /// The whole packets `bytes` completes; the tail waits for the next buffer.
-    fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
+    pub(super) fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
         self.rest.extend_from_slice(bytes);
         let mut out = Vec::with_capacity(self.rest.len());
         let mut at = 0;
@@ -155,6 +155,9 @@ pub(super) fn ts_segments(
         .add_many([&src, &demux, first])
         .map_err(|e| e.to_string())?;
     src.link(&demux).map_err(|e| e.to_string())?;
+    if let Some(pad) = demux.static_pad("sink") {
+        super::hls_subtitles::hide_subtitle_renditions(&pad);
+    }
     let first_sink = first
         .static_pad("sink")
         .ok_or_else(|| format!("{purpose}: {} has no sink pad", first.name()))?;

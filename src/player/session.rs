@@ -37,6 +37,8 @@ pub struct Session {
     segments: Option<pipeline::SegmentSlot>,
     /// Keeps the progress watchdog of a fetched stream running (it ends when this is dropped).
     _progress: Option<mpsc::Sender<()>>,
+    /// An HLS stream's subtitles (its WebVTT renditions and the captions of its segments).
+    text: Option<Arc<super::hls_subtitles::HlsText>>,
 }
 
 /// What a session is started with besides its source.
@@ -47,6 +49,8 @@ pub struct Start<'a> {
     /// Where the winning video decoder is recorded.
     pub decoder: Arc<Mutex<Option<Decoder>>>,
     pub janitor: mpsc::Sender<gst::Pipeline>,
+    /// The audio track to start with when the stream's tracks appear.
+    pub audio: Arc<crate::core::AudioPreference>,
 }
 
 impl Session {
@@ -88,20 +92,88 @@ impl Session {
 
     /// Builds and starts a pipeline that fetches `source` itself (HLS, DASH, HTTP). With
     /// `segments`, the MPEG-TS segments it downloads go there too (the channel's timeshift
-    /// window), until the session ends.
+    /// window), until the session ends. An HLS stream's subtitles are read beside it.
     pub fn from_uri(
         start: Start<'_>,
         source: &Source,
         segments: Option<super::hls_input::FeedSender>,
     ) -> Result<Self, PlayerError> {
+        let events = start.events.clone();
         let mut session = Self::build(start, Input::Uri(source))?;
         if let (Some(sender), Some(pipeline)) = (segments, session.pipeline.as_ref()) {
             let slot: pipeline::SegmentSlot = Arc::new(Mutex::new(Some(sender)));
             pipeline::share_segments(pipeline, slot.clone());
             session.segments = Some(slot);
         }
+        if let Some(pipeline) = session.pipeline.as_ref() {
+            super::hls_subtitles::hide_in(pipeline);
+        }
+        if source.kind == crate::lineup::SourceKind::Hls {
+            session.read_hls_text(source, events);
+        }
         session.play()?;
         Ok(session)
+    }
+
+    /// Starts reading an HLS stream's subtitles: the bytes entering its demuxer, the master
+    /// playlist's renditions (see `hls_subtitles`).
+    fn read_hls_text(&mut self, source: &Source, events: EventSink) {
+        let text =
+            match super::hls_subtitles::HlsText::start(self.request, source, self.clock.clone(), events) {
+                Ok(text) => Arc::new(text),
+                Err(e) => {
+                    log::warn!("no HLS subtitles: {e}");
+                    return;
+                }
+            };
+        if let Some(pipeline) = &self.pipeline {
+            let scanner = Arc::downgrade(&text);
+            pipeline.connect_deep_element_added(move |_, _, element| {
+                if element.factory().is_none_or(|f| f.name() != "tsdemux") {
+                    return;
+                }
+                let Some(pad) = element.static_pad("sink") else {
+                    return;
+                };
+                let scanner = scanner.clone();
+                pad.add_probe(
+                    gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+                    move |_, info| {
+                        let Some(text) = scanner.upgrade() else {
+                            return gst::PadProbeReturn::Remove;
+                        };
+                        match &info.data {
+                            Some(gst::PadProbeData::Buffer(buffer)) => {
+                                if let Ok(map) = buffer.map_readable() {
+                                    text.scan(map.as_slice());
+                                }
+                            }
+                            Some(gst::PadProbeData::BufferList(list)) => {
+                                for buffer in list.iter() {
+                                    if let Ok(map) = buffer.map_readable() {
+                                        text.scan(map.as_slice());
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                        gst::PadProbeReturn::Ok
+                    },
+                );
+            });
+        }
+        self.text = Some(text);
+    }
+
+    /// Shows subtitle `track` of a stream the app does not read itself (HLS), or none.
+    pub fn select_subtitle(&self, track: Option<&crate::core::SubtitleTrack>, delay_ms: i32) -> bool {
+        match &self.text {
+            Some(text) => {
+                text.select(track, delay_ms);
+                true
+            }
+            None => false,
+        }
     }
 
     fn build(start: Start<'_>, input: Input<'_>) -> Result<Self, PlayerError> {
@@ -111,6 +183,7 @@ impl Session {
             events,
             decoder,
             janitor,
+            audio,
         } = start;
         let first_frame = first_frame_reporter(request, decoder.clone(), events.clone());
         // A fetched stream's stalls are seen in its picture (see `progress`); the multicast
@@ -145,11 +218,14 @@ impl Session {
         let audio_kinds = Arc::new(super::bus::AudioKinds::default());
         super::bus::forward(
             &built.pipeline,
-            request,
-            events.clone(),
-            collection.clone(),
-            audio_kinds.clone(),
+            super::bus::Forward {
+                request,
+                events: events.clone(),
+                collection: collection.clone(),
+                kinds: audio_kinds.clone(),
+            },
         );
+        super::bus::prefer_audio(&built.decodebin, audio, audio_kinds.clone());
         Ok(Self {
             request,
             tap: None,
@@ -163,6 +239,7 @@ impl Session {
             clock,
             janitor,
             _progress: watch,
+            text: None,
         })
     }
 

@@ -109,8 +109,13 @@ pub struct SubtitleFeed {
     video_pid: Option<u16>,
     /// Captions in the video's SEI or user data: the channels seen and the chosen one.
     captions: Option<CaptionDecoder>,
-    /// Caption channels reported with the tracks.
+    /// Caption channels and CEA-708 services reported with the tracks.
     caption_channels: Vec<Channel>,
+    caption_services: Vec<u8>,
+    /// Tracks from outside the stream (an HLS master playlist's WebVTT renditions), reported
+    /// after the stream's own; and whether they changed since the last report.
+    external: Vec<SubtitleTrack>,
+    external_changed: bool,
     first_video_pts: Option<u64>,
     clock: Option<Arc<VideoClock>>,
     /// The viewer's delay in 90 kHz ticks (negative: earlier).
@@ -196,27 +201,61 @@ impl SubtitleFeed {
             .as_ref()
             .map(CaptionDecoder::channels)
             .unwrap_or_default();
-        let reported = self.reported_pmt == self.learned_pmt && captions == self.caption_channels;
-        if self.learned_pmt.is_none() || reported {
+        let services = self
+            .captions
+            .as_ref()
+            .map(CaptionDecoder::services)
+            .unwrap_or_default();
+        let reported = self.reported_pmt == self.learned_pmt
+            && captions == self.caption_channels
+            && services == self.caption_services
+            && !self.external_changed;
+        if (self.learned_pmt.is_none() && self.external.is_empty()) || reported {
             return None;
         }
+        self.external_changed = false;
         self.reported_pmt = self.learned_pmt;
         self.caption_channels = captions;
+        self.caption_services = services;
         let video_pid = self.video_pid.unwrap_or_default();
-        let captions = self.caption_channels.iter().map(|c| StreamTrack {
+        let caption = |carriage| StreamTrack {
             pid: video_pid,
             language: [0; 3],
             hard_of_hearing: false,
-            carriage: SubtitleCarriage::Cea608 { channel: c.number() },
-        });
+            carriage,
+        };
+        let captions = self
+            .caption_channels
+            .iter()
+            .map(|c| caption(SubtitleCarriage::Cea608 { channel: c.number() }))
+            .chain(
+                self.caption_services
+                    .iter()
+                    .map(|&service| caption(SubtitleCarriage::Cea708 { service })),
+            )
+            .collect::<Vec<_>>();
         let tracks = self
             .tracks
             .iter()
             .copied()
             .chain(captions)
             .map(|t| SubtitleTrack::from_stream(&t))
+            .chain(self.external.iter().cloned())
             .collect();
         Some(PlayerEvent::SubtitleTracks { request, tracks })
+    }
+
+    /// Tracks found outside the stream, reported with the next [`Self::tracks_event`].
+    pub fn set_external_tracks(&mut self, tracks: Vec<SubtitleTrack>) {
+        if tracks != self.external {
+            self.external = tracks;
+            self.external_changed = true;
+        }
+    }
+
+    /// The viewer's delay in 90 kHz ticks (positive: later).
+    pub fn delay_ticks(&self) -> i64 {
+        self.delay_ticks
     }
 
     /// Shows `track` (an id the core got from `tracks_event`), or nothing, `delay_ms` later
@@ -249,13 +288,17 @@ impl SubtitleFeed {
                 pid,
                 Decoder::Dvb(Box::new(DvbSubDecoder::new(composition_page, ancillary_page))),
             )),
-            Some((_, SubtitleCarriage::Cea608 { .. })) | None => None,
+            Some((_, SubtitleCarriage::Cea608 { .. } | SubtitleCarriage::Cea708 { .. })) | None => None,
         };
         // Caption tracks come from the video, not from the PMT's tracks.
         let caption_channel = track
             .and_then(SubtitleTrack::caption_channel)
             .and_then(Channel::new);
-        let screen = self.captions.as_mut().and_then(|c| c.choose(caption_channel));
+        let service = track.and_then(SubtitleTrack::caption_service);
+        let screen = self.captions.as_mut().and_then(|c| match service {
+            Some(n) => c.choose_service(Some(n)),
+            None => c.choose(caption_channel),
+        });
         self.queued.clear();
         self.clear_at = None;
         // A caption channel shows what is on its screen now (decoded all along).
@@ -360,7 +403,7 @@ impl SubtitleFeed {
     }
 
     /// The stream PTS of the picture on screen, once known.
-    fn on_screen(&self) -> Option<u64> {
+    pub fn on_screen(&self) -> Option<u64> {
         let progress = self.clock.as_ref()?.progress_ticks()?;
         Some((self.first_video_pts? + progress) % PTS_MODULUS)
     }

@@ -259,6 +259,7 @@ pub fn subtitle(tracks: &[SubtitleTrack], selected: Option<&str>) -> ui::Subtitl
         (false, Some(SubtitleKind::Dvb)) => ui::SubtitleState::Dvb,
         (false, Some(SubtitleKind::Teletext)) => ui::SubtitleState::Teletext,
         (false, Some(SubtitleKind::Captions)) => ui::SubtitleState::Captions,
+        (false, Some(SubtitleKind::WebVtt)) => ui::SubtitleState::Text,
     }
 }
 

@@ -171,8 +171,16 @@ fn live(tv: &ui::Tv<'_>, view: &ViewModel, now_s: i64) {
     let language = chosen
         .and_then(|t| t.language.as_deref())
         .map(contract::language_name);
-    // Captions are named by their channel ("CC1"), with the language when one is declared.
-    let channel = chosen.and_then(|t| t.caption_channel()).map(|n| format!("CC{n}"));
+    // Captions are named by their channel ("CC1") or CEA-708 service ("CC service 1"), with the
+    // language when one is declared.
+    let channel = chosen
+        .and_then(|t| t.caption_channel())
+        .map(|n| format!("CC{n}"))
+        .or_else(|| {
+            chosen
+                .and_then(|t| t.caption_service())
+                .map(|n| format!("CC service {n}"))
+        });
     let language = match (channel, language) {
         (Some(channel), Some(language)) => Some(format!("{channel} {language}")),
         (channel, language) => channel.or(language),

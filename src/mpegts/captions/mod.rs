@@ -10,12 +10,14 @@
 //!     ─▶ Reorder: decode order to presentation order by PTS (B-frames carry their own
 //!        caption bytes, which only read right in display order)
 //!     ─▶ channels seen (a control code of CC1–CC4)  and  cea608::Cea608Decoder ─▶ Screen
+//!     ─▶ DTVCC packets, services 1–6 seen              and  cea708::Dtvcc           ─▶ Screen
 //! ```
 //!
 //! Work per frame is bounded by [`HEAD_BYTES`]; the reorder queue by [`REORDER_FRAMES`].
 //! `tests/captions.rs` checks text, timing and placement against a real capture.
 
 pub mod cea608;
+pub mod cea708;
 pub mod sei;
 
 pub use cea608::{CaptionRow, CaptionRun, Cea608Decoder, Channel, Screen};
@@ -152,6 +154,9 @@ pub struct CaptionDecoder {
     decoders: [Cea608Decoder; 4],
     /// Index of the chosen channel in `decoders`.
     chosen: Option<usize>,
+    /// The CEA-708 services (all six decoded, as the four channels are) and the chosen one.
+    dtvcc: cea708::Dtvcc,
+    service: Option<u8>,
 }
 
 impl CaptionDecoder {
@@ -162,13 +167,28 @@ impl CaptionDecoder {
             seen: [false; 4],
             decoders: Channel::ALL.map(Cea608Decoder::new),
             chosen: channel.map(|c| usize::from(c.number() - 1)),
+            dtvcc: cea708::Dtvcc::default(),
+            service: None,
         }
     }
 
     /// Reports `channel` from now on, or none; returns its screen now (what it shows at once).
     pub fn choose(&mut self, channel: Option<Channel>) -> Option<Screen> {
+        self.service = None;
         self.chosen = channel.map(|c| usize::from(c.number() - 1));
         self.chosen.map(|i| self.decoders[i].screen())
+    }
+
+    /// Reports CEA-708 service `service` (1–6) from now on, or none; returns its screen now.
+    pub fn choose_service(&mut self, service: Option<u8>) -> Option<Screen> {
+        self.chosen = None;
+        self.service = service.filter(|n| (1..=cea708::SERVICES as u8).contains(n));
+        self.service.and_then(|n| self.dtvcc.screen(n))
+    }
+
+    /// The CEA-708 services seen so far, in order.
+    pub fn services(&self) -> Vec<u8> {
+        self.dtvcc.services()
     }
 
     /// The channels seen so far, in order.
@@ -187,9 +207,12 @@ impl CaptionDecoder {
             seen,
             decoders,
             chosen,
+            dtvcc,
+            service,
         } = self;
         extractor.push_packet(packet, &mut |frame| {
-            decode(frame, seen, decoders, *chosen, on_screen)
+            decode(frame, seen, decoders, *chosen, on_screen);
+            decode_dtvcc(frame, dtvcc, *service, on_screen);
         });
     }
 
@@ -200,9 +223,28 @@ impl CaptionDecoder {
             seen,
             decoders,
             chosen,
+            dtvcc,
+            service,
         } = self;
-        extractor.flush(&mut |frame| decode(frame, seen, decoders, *chosen, on_screen));
+        extractor.flush(&mut |frame| {
+            decode(frame, seen, decoders, *chosen, on_screen);
+            decode_dtvcc(frame, dtvcc, *service, on_screen);
+        });
     }
+}
+
+/// The frame's DTVCC triplets; the chosen service's screen when it changed.
+fn decode_dtvcc(
+    frame: &CaptionFrame,
+    dtvcc: &mut cea708::Dtvcc,
+    chosen: Option<u8>,
+    on_screen: &mut dyn FnMut(Option<u64>, &Screen),
+) {
+    dtvcc.push_pairs(&frame.pairs, &mut |service, screen| {
+        if chosen == Some(service) {
+            on_screen(frame.pts, screen);
+        }
+    });
 }
 
 fn decode(

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! OTT manifests read for recording: HLS playlists whose segments are fragmented MP4
+//! (`EXT-X-MAP`) and DASH MPDs (`SegmentTemplate` with `$Number$` or a `SegmentTimeline`), the
+//! common live profiles. The recorder (`player::record_ott`) fetches what these name and has
+//! GStreamer remux it into the recording's MPEG-TS; here only text becomes data.
+//!
+//! Manifests come from strangers, so everything is bounded: the fetcher caps a manifest at
+//! [`MAX_MANIFEST_BYTES`], a parse refuses more than [`MAX_SEGMENTS`] segments (a timeline's
+//! `r` repeats are counted before anything is expanded, so `r="4000000000"` costs nothing), at
+//! most [`MAX_TRACKS`] tracks are taken, XML nesting deeper than [`MAX_DEPTH`] is refused, and
+//! every address a manifest names, once resolved against where it came from, must be `http://`
+//! or `https://` (never a local path, never another scheme). Pure: bytes and the time in, data
+//! out; the clock and the network belong to the caller.
+
+pub mod dash;
+pub mod hls;
+
+/// Largest manifest accepted (after decompression): real live MPDs and playlists are tens of KiB.
+pub const MAX_MANIFEST_BYTES: u64 = 2 << 20;
+/// Segments one manifest may list for one track (expanded timelines included).
+pub const MAX_SEGMENTS: usize = 10_000;
+/// Tracks recorded from one manifest (one video, audio languages).
+pub const MAX_TRACKS: usize = 4;
+/// XML nesting accepted in an MPD (real ones nest six deep).
+pub const MAX_DEPTH: usize = 32;
+/// XML elements accepted in an MPD.
+pub const MAX_ELEMENTS: usize = 50_000;
+
+/// What a track carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackKind {
+    Video,
+    Audio,
+}
+
+/// Why a manifest cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ManifestError {
+    #[error("the manifest is not well formed: {0}")]
+    Malformed(String),
+    #[error("the manifest names '{0}', which is not an http(s) address")]
+    NotHttp(String),
+    #[error("the manifest lists more than {MAX_SEGMENTS} segments for one track")]
+    TooManySegments,
+    #[error("the manifest nests its elements too deeply or has too many")]
+    TooLarge,
+    #[error("not supported for recording: {0}")]
+    Unsupported(String),
+    #[error("the manifest has no video or audio track")]
+    NoTracks,
+}
+
+/// `reference` resolved against `base` (RFC 3986), refused unless it is http(s).
+pub fn resolve(base: &str, reference: &str) -> Result<String, ManifestError> {
+    let reference = reference.trim();
+    let base = url::Url::parse(base).map_err(|_| ManifestError::NotHttp(base.to_string()))?;
+    let joined = base
+        .join(reference)
+        .map_err(|_| ManifestError::NotHttp(reference.to_string()))?;
+    if !matches!(joined.scheme(), "http" | "https") {
+        return Err(ManifestError::NotHttp(reference.to_string()));
+    }
+    Ok(joined.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_and_only_http_passes() {
+        let base = "https://cdn.example/live/ch1/master.m3u8?token=1";
+        assert_eq!(
+            resolve(base, "v/seg-1.m4s").unwrap(),
+            "https://cdn.example/live/ch1/v/seg-1.m4s"
+        );
+        assert_eq!(
+            resolve(base, "../x.mp4").unwrap(),
+            "https://cdn.example/live/x.mp4"
+        );
+        assert_eq!(
+            resolve(base, "/root.mp4").unwrap(),
+            "https://cdn.example/root.mp4"
+        );
+        assert_eq!(
+            resolve(base, "//other.example/a").unwrap(),
+            "https://other.example/a"
+        );
+        assert_eq!(resolve(base, "http://b.example/a").unwrap(), "http://b.example/a");
+        for hostile in [
+            "file:///etc/passwd",
+            "data:text/plain,x",
+            "ftp://x/a",
+            "rtsp://x/a",
+        ] {
+            assert!(
+                matches!(resolve(base, hostile), Err(ManifestError::NotHttp(_))),
+                "{hostile}"
+            );
+        }
+        assert!(
+            resolve("/local/path.mpd", "a.m4s").is_err(),
+            "a base that is a path"
+        );
+    }
+}

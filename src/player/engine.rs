@@ -263,9 +263,12 @@ impl Engine {
             janitor: self.janitor.clone(),
             audio: self.audio.clone(),
         };
-        // The live HLS picture's downloads feed its window too (one fetch per segment).
+        // The live HLS picture's downloads feed its window too (one fetch per segment), when the
+        // window starts with it. A window that exists already (back to live from behind it) goes
+        // on fetching by itself: handing it over to the new picture's download there, the new
+        // picture sometimes showed no frame after an HLS pipeline's teardown had hung earlier.
         let mut share = window
-            .filter(|_| live.is_none() && matches!(at, StartAt::Live))
+            .filter(|k| live.is_none() && matches!(at, StartAt::Live) && self.ingest.get(k).is_none())
             .map(|_| super::hls_input::share());
         let started = match live {
             Some(key) => self

@@ -15,12 +15,13 @@
 //! edge as any HLS player is. A PCR that jumps back or more than [`PCR_JUMP`] ahead (an origin
 //! restart, a discontinuity) starts a new time base right after the last due packet.
 //!
-//! One download per segment: while the channel's live picture plays (its own `uridecodebin3`
-//! pipeline), the window takes the segments that pipeline downloads (a probe on the parser its
+//! One download per segment: a window opened with the channel's live picture (its own
+//! `uridecodebin3` pipeline) takes the segments that pipeline downloads (a probe on the parser its
 //! adaptive demuxer feeds the segments into, see `pipeline::share_segments`) instead of fetching
-//! them again; its own fetch runs only while no live picture does (behind live, the picture
-//! reads the window). At each hand-over the pacer drops what the new source repeats (packets up
-//! to the first PCR past the last one kept), so the window holds each moment once.
+//! them again. When that picture ends (behind live, the picture reads the window) the window
+//! fetches by itself from then on, also after a return to live (see `engine`); at the hand-over
+//! the pacer drops what the fetch repeats (packets up to the first PCR past the last one kept),
+//! so the window holds each moment once.
 //!
 //! ```text
 //!  live picture:  uridecodebin3 ─> hlsdemux2 ─> parsebin ─probe─> Feed ─┐
@@ -106,20 +107,6 @@ impl HlsInput {
             failed_at: None,
             pacer: Pacer::default(),
         })
-    }
-
-    /// Takes the segments from `feed` (a new live picture's download) from now on; the own
-    /// fetch stops.
-    pub fn take_feed(&mut self, feed: Feed) {
-        if self.fetch.take().is_some() {
-            log::debug!(
-                "hls window of {}: the live picture's download takes over",
-                self.source.url
-            );
-        }
-        self.feed = Some(feed);
-        self.feed_ended = None;
-        self.pacer.resync();
     }
 
     /// Up to `buf.len()` bytes of whole packets that are due, waiting at most `timeout` for

@@ -191,8 +191,8 @@ impl Ingest {
     }
 
     /// The timeshift window's tap of the HLS `source` (`key` from [`TapKey::hls_window`]),
-    /// starting it when no tap has it yet. With `feed` (the live picture's download) the window
-    /// takes its segments from there, else it fetches them itself.
+    /// starting it when no tap has it yet. With `feed` (the live picture's download) a new
+    /// window takes its segments from there until that ends, else it fetches them itself.
     pub fn open_hls(
         &mut self,
         key: TapKey,
@@ -200,14 +200,6 @@ impl Ingest {
         source: &Source,
         feed: Option<super::hls_input::Feed>,
     ) -> Result<&Tap, PlayerError> {
-        let mut feed = feed;
-        if let (Some(tap), Some(_)) = (self.taps.get(&key), feed.as_ref())
-            && let Input::Hls(input) = &*tap.input
-            && let Ok(mut input) = input.lock()
-            && let Some(feed) = feed.take()
-        {
-            input.take_feed(feed);
-        }
         self.open_input(key, channel, Some((source, feed)))
     }
 

@@ -86,8 +86,8 @@ pub struct TimeshiftConfig {
     pub disk_minutes: u32,
     /// Free space the spill leaves on the disk, in MiB (0..=1048576).
     pub disk_floor_mib: u32,
-    /// HLS channels keep a window too: the player fetches their segments into it beside the
-    /// live picture's own pipeline (twice the bytes from the origin while one plays).
+    /// HLS channels keep a window too: it takes the segments the live picture's own pipeline
+    /// downloads, and fetches them itself once the picture went behind live (until the next zap).
     pub ott: bool,
 }
 

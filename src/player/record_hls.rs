@@ -34,6 +34,38 @@ use std::sync::mpsc;
 /// Chunks queued for the writer before new ones are dropped (as the tap's recorders).
 const QUEUE: usize = 8192;
 
+/// Whole 188-byte packets from `sink` into a bounded queue the recorder drains; what does not
+/// fit is counted in the returned counter rather than blocking the pipeline (a full disk or a
+/// slow writer must not stall the download).
+pub(super) fn whole_packets(sink: &gst_app::AppSink) -> (mpsc::Receiver<Vec<u8>>, Arc<AtomicU64>) {
+    let (chunks, receiver) = mpsc::sync_channel::<Vec<u8>>(QUEUE);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let lost = dropped.clone();
+    let mut packets = Packets::default();
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                if let Some(map) = sample.buffer().and_then(|b| b.map_readable().ok()) {
+                    let whole = packets.push(map.as_slice());
+                    if whole.is_empty() {
+                        return Ok(gst::FlowSuccess::Ok);
+                    }
+                    match chunks.try_send(whole) {
+                        Ok(()) => {}
+                        Err(mpsc::TrySendError::Full(_)) => {
+                            lost.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(mpsc::TrySendError::Disconnected(_)) => return Err(gst::FlowError::Eos),
+                    }
+                }
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+    (receiver, dropped)
+}
+
 /// The segments' bytes cut into whole 188-byte packets: the demuxer's buffers need not end on
 /// a packet, and a segment may begin or end with a torn one; the recorder writes whole packets
 /// only, starting at a sync byte.
@@ -89,31 +121,7 @@ pub fn start(source: &Source) -> Result<(HlsRecording, Recording), String> {
     let pipeline = ts_segments(source, "hls recording", &queue)?;
     pipeline.add(&sink).map_err(|e| e.to_string())?;
     queue.link(&sink).map_err(|e| e.to_string())?;
-    let (chunks, receiver) = mpsc::sync_channel::<Vec<u8>>(QUEUE);
-    let dropped = Arc::new(AtomicU64::new(0));
-    let lost = dropped.clone();
-    let mut packets = Packets::default();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                if let Some(map) = sample.buffer().and_then(|b| b.map_readable().ok()) {
-                    let whole = packets.push(map.as_slice());
-                    if whole.is_empty() {
-                        return Ok(gst::FlowSuccess::Ok);
-                    }
-                    match chunks.try_send(whole) {
-                        Ok(()) => {}
-                        Err(mpsc::TrySendError::Full(_)) => {
-                            lost.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(mpsc::TrySendError::Disconnected(_)) => return Err(gst::FlowError::Eos),
-                    }
-                }
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    let (receiver, dropped) = whole_packets(&sink);
     pipeline
         .set_state(gst::State::Playing)
         .map_err(|e| format!("the HLS recording pipeline does not start: {e}"))?;

@@ -35,7 +35,7 @@
 //! manifest that cannot be fetched is tried again at the next poll.
 
 use super::ingest::Recording;
-use super::record_hls::Packets;
+use super::record_hls::whole_packets;
 use crate::lineup::{Source, SourceKind};
 use crate::manifest::{MAX_MANIFEST_BYTES, ManifestError, dash, hls};
 use crate::net::http::{HttpClient, HttpLimits};
@@ -43,14 +43,11 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Largest media or initialization segment accepted.
 pub const MAX_SEGMENT_BYTES: u64 = 64 << 20;
-/// Chunks queued for the writer before new ones are dropped (as the tap's recorders).
-const QUEUE: usize = 8192;
 /// Bytes an appsrc holds before its fetch thread waits (the muxer interleaves the tracks by
 /// time, so the track ahead waits for the other).
 const APPSRC_BYTES: u64 = 32 << 20;
@@ -273,31 +270,7 @@ pub fn start(source: &Source, follows: Vec<Follow>) -> Result<(OttRecording, Rec
         link_demuxed(&pipeline, &demux, &mux, mux_pad);
         feeds.push((follow.clone(), src));
     }
-    let (chunks, receiver) = mpsc::sync_channel::<Vec<u8>>(QUEUE);
-    let dropped = Arc::new(AtomicU64::new(0));
-    let lost = dropped.clone();
-    let mut packets = Packets::default();
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                if let Some(map) = sample.buffer().and_then(|b| b.map_readable().ok()) {
-                    let whole = packets.push(map.as_slice());
-                    if whole.is_empty() {
-                        return Ok(gst::FlowSuccess::Ok);
-                    }
-                    match chunks.try_send(whole) {
-                        Ok(()) => {}
-                        Err(mpsc::TrySendError::Full(_)) => {
-                            lost.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(mpsc::TrySendError::Disconnected(_)) => return Err(gst::FlowError::Eos),
-                    }
-                }
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
+    let (receiver, dropped) = whole_packets(&sink);
     if let Some(bus) = pipeline.bus() {
         bus.set_sync_handler(|_, message| {
             if let gst::MessageView::Error(e) = message.view() {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! The pure layers at the bottom — `mpegts`, `lineup`, `ott` (HLS playlists and WebVTT), the guide model (`guide`) and the `core`
+//! The pure layers at the bottom — `mpegts`, `lineup`, `ott` (HLS playlists, WebVTT and TTML), the guide model (`guide`) and the `core`
 //! above them — must stay pure: no GStreamer, Slint, evdev, nix, reqwest, clock, filesystem,
 //! network, threads or environment, and no import of a module above them (the adapters
 //! `player`, `net`, `system`, `input`, `ui`, the guide's ingest `epg`, the shell `app`). Each
@@ -16,7 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("guide", &["lineup", "mpegts"]),
     ("core", &["lineup", "mpegts", "guide"]),
     ("manifest", &[]),
-    ("ott", &["lineup"]),
+    ("ott", &["lineup", "mpegts"]),
 ];
 
 /// Tokens that mean I/O, a clock or an adapter, with the reason they are banned.

@@ -25,6 +25,8 @@ use zapbox::system::netns;
 
 #[path = "player/audio_description.rs"]
 mod audio_description;
+#[path = "player/dash_subtitles.rs"]
+mod dash_subtitles;
 #[path = "player/faults.rs"]
 mod faults;
 #[path = "player/hls_faults.rs"]
@@ -158,6 +160,18 @@ fn main() {
         (
             "subtitles: zapbox play on the hls channel with --subtitles en draws its WebVTT cues",
             hls_subtitles::play_cli_draws_the_cues,
+        ),
+        (
+            "subtitles: the dash channel's TTML track is fetched only while shown, cues in order",
+            dash_subtitles::ttml_only_when_selected,
+        ),
+        (
+            "subtitles: the preferred language picks the dash channel's TTML track at tune",
+            dash_subtitles::ttml_picked_at_tune,
+        ),
+        (
+            "subtitles: zapbox play on the dash channel with --subtitles en draws its TTML cues (stpp and whole documents)",
+            dash_subtitles::play_cli_draws_the_cues,
         ),
         (
             "teletext: TEXT on channel 6 shows page 100, then 101's subpages",

@@ -37,6 +37,8 @@ pub enum SubtitleKind {
     Captions,
     /// A WebVTT rendition of an HLS stream (fetched only while shown).
     WebVtt,
+    /// A TTML AdaptationSet of a DASH stream (fetched only while shown).
+    Ttml,
 }
 
 /// One subtitle track the player found in the stream.
@@ -520,6 +522,27 @@ mod tests {
         assert_eq!(pick(&tracks, None, &prefs("ita", false)), None);
         let off = SubtitlePreferences::default();
         assert_eq!(pick(&tracks, None, &off), None);
+    }
+
+    /// A DASH channel's TTML tracks (the MPD's `lang`; `Role` `caption` for the hard of
+    /// hearing): the preference picks by language, then by hearing.
+    #[test]
+    fn preference_picks_among_ttml_tracks() {
+        let tracks = vec![
+            track("ttml:0", SubtitleKind::Ttml, "en", false),
+            track("ttml:1", SubtitleKind::Ttml, "en", true),
+            track("ttml:2", SubtitleKind::Ttml, "de", false),
+        ];
+        let id = |t: Option<&SubtitleTrack>| t.map(|t| t.id.clone());
+        assert_eq!(id(pick(&tracks, None, &prefs("eng", false))), Some("ttml:0".into()));
+        assert_eq!(id(pick(&tracks, None, &prefs("eng", true))), Some("ttml:1".into()));
+        assert_eq!(id(pick(&tracks, None, &prefs("ger", true))), Some("ttml:2".into()));
+        // Remembered by kind, language and hearing, as the other kinds are.
+        let chosen = tracks[1].remembered();
+        assert_eq!(
+            pick(&tracks, Some(&chosen), &SubtitlePreferences::default()).map(|t| t.id.as_str()),
+            Some("ttml:1")
+        );
     }
 
     #[test]

@@ -11,12 +11,22 @@
 //! time) moved on by `n` loop lengths and their `mfhd` sequence numbers renumbered, which is
 //! what a live packager's output looks like to a client. The origin's clock decides what is
 //! available: a segment appears once its last sample has "aired".
+//!
+//! The live MPD has an English subtitle AdaptationSet too, last (after the picture's and the
+//! sound's, as packagers order them): TTML in fragmented MP4 (`stpp`, DASH-IF's preferred live
+//! form) at `/dash/live.mpd`, or whole TTML documents (`application/ttml+xml`) at
+//! `/dash/ttml.mpd`. Text segment `k` is one TTML document with one cue, [`subtitle_cue`], from
+//! 0.2 s to 1.8 s into video segment `k`, its times on the media timeline (ISO/IEC 14496-30
+//! §5.3), as a packager writes them. Text requests are counted, so tests can see that a
+//! player fetches them only while it shows them.
 
+use crate::manifest::dash::TextForm;
 use anyhow::{Context, Result, bail};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -87,9 +97,19 @@ impl Track {
     }
 }
 
+/// The cue of text segment `k` (shown from 0.2 s to 1.8 s into video segment `k`).
+pub fn subtitle_cue(k: u64) -> String {
+    format!("DASH subtitle {k}: the news in English")
+}
+
+/// The subtitles' timescale (milliseconds).
+const TEXT_TIMESCALE: u64 = 1000;
+
 /// The fMP4 origin.
 pub struct Fmp4Channel {
     tracks: Vec<Track>,
+    /// Requests for the subtitle track's init and segments.
+    text_requests: AtomicU64,
     /// The origin's clock: when its stream began (wall clock, for the MPD, and monotonic).
     started: Instant,
     started_wall: SystemTime,
@@ -105,6 +125,7 @@ impl Fmp4Channel {
         let ago = Duration::from_secs(WINDOW * SEGMENT_SECONDS + 1);
         Ok(Self {
             tracks: vec![video, audio],
+            text_requests: AtomicU64::new(0),
             started: Instant::now() - ago,
             started_wall: SystemTime::now() - ago,
         })
@@ -120,7 +141,8 @@ impl Fmp4Channel {
 
     /// The live MPD: with `numbered`, `$Number$` addresses and a fixed `@duration` (the form
     /// GStreamer's `dashdemux2` plays live); else a `SegmentTimeline` with `$Time$` addresses.
-    pub fn mpd(&self, numbered: bool) -> String {
+    /// With `text`, an English subtitle AdaptationSet in that form, after the others.
+    pub fn mpd(&self, numbered: bool, text: Option<TextForm>) -> String {
         let start = jiff::Timestamp::try_from(self.started_wall)
             .map(|t| t.round(jiff::Unit::Millisecond).unwrap_or(t).to_string())
             .unwrap_or_default();
@@ -165,6 +187,22 @@ impl Fmp4Channel {
                 bw = track.bandwidth,
                 codecs = track.codecs,
             ));
+        }
+        let duration = SEGMENT_SECONDS * TEXT_TIMESCALE;
+        let role = "<Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"subtitle\"/>";
+        match text {
+            Some(TextForm::Stpp) => sets.push_str(&format!(
+                "<AdaptationSet contentType=\"text\" mimeType=\"application/mp4\" codecs=\"stpp\" lang=\"en\">{role}\
+                 <SegmentTemplate timescale=\"{TEXT_TIMESCALE}\" duration=\"{duration}\" startNumber=\"0\" \
+                 initialization=\"t/init.mp4\" media=\"t/n/$Number$.m4s\"/>\
+                 <Representation id=\"t\" bandwidth=\"2000\"/></AdaptationSet>\n"
+            )),
+            Some(TextForm::Ttml) => sets.push_str(&format!(
+                "<AdaptationSet contentType=\"text\" mimeType=\"application/ttml+xml\" lang=\"en\">{role}\
+                 <SegmentTemplate timescale=\"{TEXT_TIMESCALE}\" duration=\"{duration}\" startNumber=\"0\" \
+                 media=\"t/n/$Number$.ttml\"/><Representation id=\"t\" bandwidth=\"2000\"/></AdaptationSet>\n"
+            )),
+            None => {}
         }
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -231,6 +269,43 @@ impl Fmp4Channel {
         track.segment(k).map(|s| s.2)
     }
 
+    /// Requests for the subtitle track's init and segments so far.
+    pub fn text_requests(&self) -> u64 {
+        self.text_requests.load(Ordering::SeqCst)
+    }
+
+    /// The subtitle track's init segment (`stpp`).
+    pub fn text_init(&self) -> Vec<u8> {
+        self.text_requests.fetch_add(1, Ordering::SeqCst);
+        crate::ott::stpp::packager::init(TEXT_TIMESCALE as u32)
+    }
+
+    /// Text segment `k` in `form`, while video segment `k` is available: one TTML document
+    /// whose cue runs from 0.2 s to 1.8 s into video segment `k`, on the media timeline.
+    pub fn text_segment(&self, k: u64, form: TextForm) -> Option<Vec<u8>> {
+        self.text_requests.fetch_add(1, Ordering::SeqCst);
+        let video = self.track("v")?;
+        let (first, end) = video.window(self.elapsed());
+        if k >= end || k + 2 * WINDOW < first {
+            return None;
+        }
+        let (start, _, _) = video.segment_meta(k)?;
+        let start_ms = start * 1000 / video.timescale;
+        let document = ttml_document(start_ms + 200, start_ms + 1800, k);
+        Some(match form {
+            TextForm::Ttml => document.into_bytes(),
+            TextForm::Stpp => {
+                let duration = SEGMENT_SECONDS * TEXT_TIMESCALE;
+                crate::ott::stpp::packager::segment(
+                    (k + 1) as u32,
+                    k * duration,
+                    duration as u32,
+                    &[document.as_bytes()],
+                )
+            }
+        })
+    }
+
     /// The segment of track `id` starting at `time` (DASH `$Time$` addresses).
     pub fn segment_by_time(&self, id: &str, time: u64) -> Option<Vec<u8>> {
         let k = self.track(id)?.index_at(time)?;
@@ -247,6 +322,34 @@ impl Track {
         let (lap, j) = (k / per_lap, (k % per_lap) as usize);
         Some((lap * self.lap + self.segments[j].0, self.duration(j), ()))
     }
+}
+
+/// The TTML document of text segment `k`: one paragraph from `begin_ms` to `end_ms` (media
+/// times, as clock times), its last word in yellow, styled and placed as EBU-TT-D documents are.
+fn ttml_document(begin_ms: u64, end_ms: u64, k: u64) -> String {
+    let clock = |ms: u64| {
+        format!(
+            "{:02}:{:02}:{:02}.{:03}",
+            ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+            ms % 1000
+        )
+    };
+    let cue = subtitle_cue(k);
+    let (words, last) = cue.rsplit_once(' ').unwrap_or((&cue, ""));
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <tt xmlns=\"http://www.w3.org/ns/ttml\" xmlns:tts=\"http://www.w3.org/ns/ttml#styling\" \
+         xmlns:ttp=\"http://www.w3.org/ns/ttml#parameter\" ttp:timeBase=\"media\" xml:lang=\"en\">\n\
+         <head><styling><style xml:id=\"s\" tts:color=\"#FFFFFF\" tts:backgroundColor=\"#000000C0\"/>\
+         <style xml:id=\"y\" tts:color=\"#FFFF00\"/></styling>\
+         <layout><region xml:id=\"r\" tts:origin=\"10% 80%\" tts:extent=\"80% 15%\"/></layout></head>\n\
+         <body region=\"r\" style=\"s\"><div><p begin=\"{}\" end=\"{}\">{words} <span style=\"y\">{last}</span></p></div></body>\n\
+         </tt>\n",
+        clock(begin_ms),
+        clock(end_ms)
+    )
 }
 
 /// Runs `tsdemux ! parse ! mp4mux` (fragmented, one fragment per second) over `loop_file`: the
@@ -458,6 +561,25 @@ mod tests {
             &traf,
         ]
         .concat()
+    }
+
+    /// The demo's TTML reads back with the app's parser: the cue at its media times, in both
+    /// forms.
+    #[test]
+    fn subtitle_documents_read_back() {
+        let doc = ttml_document(3_723_200, 3_724_800, 7);
+        let ttml = crate::ott::ttml::parse(doc.as_bytes());
+        assert_eq!(ttml.repaired, 0);
+        assert_eq!(ttml.cues.len(), 1);
+        assert_eq!(
+            (ttml.cues[0].start_ms, ttml.cues[0].end_ms),
+            (3_723_200, Some(3_724_800))
+        );
+        assert_eq!(ttml.cues[0].text(), [subtitle_cue(7)]);
+        let segment = crate::ott::stpp::packager::segment(8, 14_000, 2_000, &[doc.as_bytes()]);
+        let samples = crate::ott::stpp::samples(&segment);
+        assert_eq!(samples.len(), 1);
+        assert_eq!((samples[0].time, samples[0].bytes), (14_000, doc.as_bytes()));
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //!              /hls/video.m3u8, with English WebVTT subtitles /hls/subs-en.m3u8 + .vtt),
 //!              /archive/1/<utc>-<duration>.ts (channel 1's catch-up archive, see `archive`)
 //!              /vod/2/ep-<start>.ts (channel 2's `vod` archive: a guide programme by its catchup-id)
-//!              /dash/live.mpd, /fmp4/master.m3u8 + their init and media segments (see `fmp4`)
+//!              /dash/live.mpd, /fmp4/master.m3u8 + their init and media segments (see `fmp4`);
+//!              channel 9's MPD has English TTML subtitles (stpp: /dash/t/init.mp4 and
+//!              /dash/t/n/<k>.m4s; /dash/ttml.mpd offers them as whole documents, <k>.ttml)
 //!  channel 6 carries English DVB subtitles, German teletext subtitles and CC1 captions (see `subtitled`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
@@ -32,6 +34,7 @@ pub mod subtitled;
 
 pub use archive::Served;
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
+pub use fmp4::subtitle_cue as dash_subtitle_cue;
 pub use hls::{HlsFault, SEGMENT_SECONDS, subtitle_cue as hls_subtitle_cue};
 
 use anyhow::{Context, Result};
@@ -83,6 +86,8 @@ pub struct DemoChannel {
 pub struct Headend {
     senders: Vec<Sender>,
     hls: Arc<hls::HlsChannel>,
+    /// The DASH and fMP4 HLS channels' origin (off when the fragmenting failed).
+    fmp4: Option<Arc<fmp4::Fmp4Channel>>,
     http: HttpServer,
     archive: Option<Arc<archive::Archive>>,
     vod: Option<Arc<archive::Archive>>,
@@ -202,6 +207,7 @@ impl Headend {
         let headend = Self {
             senders,
             hls,
+            fmp4,
             http,
             archive: logged,
             vod: vod_logged,
@@ -264,6 +270,11 @@ impl Headend {
         self.hls.restart();
     }
 
+    /// Requests for the DASH channel's subtitle init and segments so far (either form).
+    pub fn dash_subtitle_requests(&self) -> u64 {
+        self.fmp4.as_ref().map_or(0, |o| o.text_requests())
+    }
+
     /// Requests for the HLS channel's subtitle playlist and `.vtt` segments so far.
     pub fn hls_subtitle_requests(&self) -> u64 {
         self.hls.subtitle_requests()
@@ -306,14 +317,44 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+use crate::manifest::dash::TextForm;
+
 /// The DASH and fMP4 HLS channels' manifests and segments.
 fn route_fmp4(path: &str, origin: &fmp4::Fmp4Channel) -> Option<Body> {
     const MPD: &str = "application/dash+xml";
     const M3U8: &str = "application/vnd.apple.mpegurl";
     const MP4: &str = "video/mp4";
     match path {
-        "/dash/live.mpd" => return Some(Body::new(MPD, origin.mpd(true).into_bytes())),
-        "/dash/timeline.mpd" => return Some(Body::new(MPD, origin.mpd(false).into_bytes())),
+        "/dash/live.mpd" => {
+            return Some(Body::new(
+                MPD,
+                origin.mpd(true, Some(TextForm::Stpp)).into_bytes(),
+            ));
+        }
+        "/dash/ttml.mpd" => {
+            return Some(Body::new(
+                MPD,
+                origin.mpd(true, Some(TextForm::Ttml)).into_bytes(),
+            ));
+        }
+        "/dash/timeline.mpd" => return Some(Body::new(MPD, origin.mpd(false, None).into_bytes())),
+        "/dash/t/init.mp4" => return Some(Body::new(MP4, origin.text_init())),
+        _ => {}
+    }
+    if let Some(name) = path.strip_prefix("/dash/t/n/") {
+        let (k, form) = match name.split_once('.')? {
+            (k, "m4s") => (k, TextForm::Stpp),
+            (k, "ttml") => (k, TextForm::Ttml),
+            _ => return None,
+        };
+        let k = k.parse().ok()?;
+        let mime = match form {
+            TextForm::Stpp => "application/mp4",
+            TextForm::Ttml => "application/ttml+xml",
+        };
+        return Some(Body::new(mime, origin.text_segment(k, form)?));
+    }
+    match path {
         "/fmp4/master.m3u8" => return Some(Body::new(M3U8, origin.master().into_bytes())),
         _ => {}
     }

@@ -10,6 +10,12 @@
 //! each audio adaptation set are taken, at most [`MAX_TRACKS`] in all. A dynamic MPD is read in
 //! its last Period, a static one in its first.
 //!
+//! Text AdaptationSets are not recorded; those in a form the player reads itself (TTML as
+//! `stpp` in fragmented MP4, or whole `application/ttml+xml` documents) are listed apart
+//! ([`Mpd::texts`], at most [`MAX_TEXT_TRACKS`], one the parse cannot read left out alone),
+//! with their Role and accessibility descriptors; [`without_text`] takes every text set out of
+//! an MPD for a demuxer that would fetch them.
+//!
 //! When a live segment is available follows from the clock: segment `i` of a `$Number$` template
 //! is complete `availabilityStartTime + Period@start + (i + 1) × duration`; a timeline lists
 //! what is there (an open `r="-1"` runs up to the time asked). Timeline repeats are counted
@@ -27,6 +33,8 @@ pub struct Mpd {
     /// `minimumUpdatePeriod` in seconds: how often a live MPD is fetched again.
     pub minimum_update_period: Option<f64>,
     pub tracks: Vec<Track>,
+    /// The text AdaptationSets in a form the app reads (not recorded; shown while chosen).
+    pub texts: Vec<TextTrack>,
 }
 
 /// One track to record.
@@ -39,6 +47,10 @@ pub struct Track {
     /// The segments available when the MPD was read (for a `$Number$` template: computed for
     /// the time [`parse`] was given; [`Track::available`] computes them for another time).
     pub segments: Vec<SegmentRef>,
+    /// Units of the segments' times per second.
+    pub timescale: u64,
+    /// `presentationTimeOffset`: the media time (in the timescale) at the Period's start.
+    pub presentation_time_offset: u64,
     numbering: Option<Numbering>,
 }
 
@@ -117,6 +129,12 @@ impl Template {
 }
 
 impl Track {
+    /// Whether [`Track::available`] follows the clock (a `$Number$` template); else only a
+    /// newer MPD lists newer segments.
+    pub fn follows_the_clock(&self) -> bool {
+        self.numbering.is_some()
+    }
+
     /// The segments available at `now` (Unix seconds): for a `$Number$` template computed from
     /// the clock (a live MPD need not be fetched again), else those the MPD listed.
     pub fn available(&self, now: f64) -> Result<Vec<SegmentRef>, ManifestError> {
@@ -415,12 +433,30 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
     let period_length = period.attr("duration").and_then(duration).or(presentation);
     let base = period.base(&base)?;
     let inherited = Inherited::default().over(period);
+    let context = Context {
+        now,
+        dynamic,
+        live_origin: ast.filter(|_| dynamic).map(|a| a + period_start),
+        period_length,
+        depth,
+    };
     let mut video: Option<Track> = None;
     let mut audio: Vec<Track> = Vec::new();
+    let mut texts: Vec<TextTrack> = Vec::new();
     for set in period.all("AdaptationSet") {
         let set_kind = kind_of(set);
         let set_base = set.base(&base)?;
         let set_inherited = inherited.over(set);
+        if is_text(set) || set.all("Representation").any(is_text) {
+            // A text set the app reads itself; one it cannot read is left out, never an error
+            // (the picture and sound do not depend on it).
+            if texts.len() < MAX_TEXT_TRACKS
+                && let Some(text) = text_track(&context, set, &set_base, &set_inherited)
+            {
+                texts.push(text);
+            }
+            continue;
+        }
         // The representation with the highest bandwidth of the set.
         let Some(rep) = set
             .all("Representation")
@@ -436,79 +472,10 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
         let Some(kind) = kind_of(rep).or(set_kind) else {
             continue;
         };
-        let mime = rep.attr("mimeType").or(set.attr("mimeType")).unwrap_or("");
-        if mime.contains("mp2t") {
-            return Err(ManifestError::Unsupported("MPEG-TS segments in DASH".into()));
-        }
-        if rep.child("SegmentBase").is_some() || set.child("SegmentBase").is_some() {
-            return Err(ManifestError::Unsupported("SegmentBase addressing".into()));
-        }
-        if rep.child("SegmentList").is_some() || set.child("SegmentList").is_some() {
-            return Err(ManifestError::Unsupported("SegmentList addressing".into()));
-        }
-        let rep_base = rep.base(&set_base)?;
-        let template = set_inherited.over(rep);
-        let representation = rep.attr("id").unwrap_or("").to_string();
-        let bandwidth = rep.attr("bandwidth").and_then(|b| b.parse().ok()).unwrap_or(0);
-        let make = |text: &str| Template {
-            text: text.to_string(),
-            base: rep_base.clone(),
-            representation: representation.clone(),
-            bandwidth,
-        };
-        let media = template
-            .get("media")
-            .map(make)
-            .ok_or_else(|| ManifestError::Unsupported("a representation without a SegmentTemplate".into()))?;
-        let init = template
-            .get("initialization")
-            .map(make)
-            .map(|t| t.url(0, 0))
-            .transpose()?;
-        let timescale = template.number("timescale").unwrap_or(1).max(1);
-        let start_number = template.number("startNumber").unwrap_or(1);
-        let pto = template.number("presentationTimeOffset").unwrap_or(0);
-        let live_origin = ast.filter(|_| dynamic).map(|a| a + period_start);
-        let (segments, numbering) = match template.timeline {
-            Some(timeline) => {
-                let end = live_origin.map(|o| pto as f64 + (now - o).max(0.0) * timescale as f64);
-                let segments = expand(
-                    timeline,
-                    &media,
-                    (timescale, start_number, pto),
-                    live_origin,
-                    end.map(|e| e as u64),
-                )?;
-                (segments, None)
-            }
-            None => {
-                let duration = template
-                    .number("duration")
-                    .filter(|d| *d > 0)
-                    .ok_or_else(|| ManifestError::Unsupported("a SegmentTemplate without duration".into()))?;
-                let numbering = Numbering {
-                    template: media.clone(),
-                    start_number,
-                    duration,
-                    timescale,
-                    pto,
-                    live_origin,
-                    length: period_length,
-                    depth,
-                };
-                (numbering.available(now)?, Some(numbering))
-            }
-        };
-        let track = Track {
-            kind,
-            language: set.attr("lang").or(rep.attr("lang")).map(str::to_string),
-            init,
-            segments,
-            numbering,
-        };
+        let track = track_of(&context, kind, (set, &set_base, &set_inherited), rep)?;
         match kind {
             TrackKind::Video if video.is_none() => video = Some(track),
-            TrackKind::Video => {}
+            TrackKind::Video | TrackKind::Text => {}
             TrackKind::Audio => audio.push(track),
         }
     }
@@ -520,10 +487,243 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
         dynamic,
         minimum_update_period: mpd.attr("minimumUpdatePeriod").and_then(duration),
         tracks,
+        texts,
     })
 }
 
-/// Video or audio, from `contentType` or `mimeType`; `None` for text and anything else.
+/// What every track of the Period is computed with.
+struct Context {
+    now: f64,
+    dynamic: bool,
+    /// `availabilityStartTime + Period@start` in Unix seconds (live).
+    live_origin: Option<f64>,
+    period_length: Option<f64>,
+    depth: f64,
+}
+
+/// The track of representation `rep` in `set` (with its resolved base and the template
+/// attributes in force there).
+fn track_of(
+    context: &Context,
+    kind: TrackKind,
+    (set, set_base, set_inherited): (&Node, &str, &Inherited<'_>),
+    rep: &Node,
+) -> Result<Track, ManifestError> {
+    let mime = rep.attr("mimeType").or(set.attr("mimeType")).unwrap_or("");
+    if mime.contains("mp2t") {
+        return Err(ManifestError::Unsupported("MPEG-TS segments in DASH".into()));
+    }
+    if rep.child("SegmentBase").is_some() || set.child("SegmentBase").is_some() {
+        return Err(ManifestError::Unsupported("SegmentBase addressing".into()));
+    }
+    if rep.child("SegmentList").is_some() || set.child("SegmentList").is_some() {
+        return Err(ManifestError::Unsupported("SegmentList addressing".into()));
+    }
+    let rep_base = rep.base(set_base)?;
+    let template = set_inherited.over(rep);
+    let representation = rep.attr("id").unwrap_or("").to_string();
+    let bandwidth = rep.attr("bandwidth").and_then(|b| b.parse().ok()).unwrap_or(0);
+    let make = |text: &str| Template {
+        text: text.to_string(),
+        base: rep_base.clone(),
+        representation: representation.clone(),
+        bandwidth,
+    };
+    let media = template
+        .get("media")
+        .map(make)
+        .ok_or_else(|| ManifestError::Unsupported("a representation without a SegmentTemplate".into()))?;
+    let init = template
+        .get("initialization")
+        .map(make)
+        .map(|t| t.url(0, 0))
+        .transpose()?;
+    let timescale = template.number("timescale").unwrap_or(1).max(1);
+    let start_number = template.number("startNumber").unwrap_or(1);
+    let pto = template.number("presentationTimeOffset").unwrap_or(0);
+    let live_origin = context.live_origin.filter(|_| context.dynamic);
+    let (segments, numbering) = match template.timeline {
+        Some(timeline) => {
+            let end = live_origin.map(|o| pto as f64 + (context.now - o).max(0.0) * timescale as f64);
+            let segments = expand(
+                timeline,
+                &media,
+                (timescale, start_number, pto),
+                live_origin,
+                end.map(|e| e as u64),
+            )?;
+            (segments, None)
+        }
+        None => {
+            let duration = template
+                .number("duration")
+                .filter(|d| *d > 0)
+                .ok_or_else(|| ManifestError::Unsupported("a SegmentTemplate without duration".into()))?;
+            let numbering = Numbering {
+                template: media.clone(),
+                start_number,
+                duration,
+                timescale,
+                pto,
+                live_origin,
+                length: context.period_length,
+                depth: context.depth,
+            };
+            (numbering.available(context.now)?, Some(numbering))
+        }
+    };
+    Ok(Track {
+        kind,
+        language: set.attr("lang").or(rep.attr("lang")).map(str::to_string),
+        init,
+        segments,
+        timescale,
+        presentation_time_offset: pto,
+        numbering,
+    })
+}
+
+/// How a text track's segments carry TTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextForm {
+    /// Fragmented MP4 with the `stpp` sample entry (`application/mp4`, `codecs="stpp…"`),
+    /// each sample a TTML document (ISO/IEC 14496-30).
+    Stpp,
+    /// Each segment a whole TTML document (`application/ttml+xml`).
+    Ttml,
+}
+
+/// A text AdaptationSet the app reads itself (subtitles, fetched only while shown).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextTrack {
+    pub form: TextForm,
+    /// `Role` `caption`, or an accessibility descriptor saying so: for the deaf and hard of
+    /// hearing (DASH-IF IOP §10.2; TV-Anytime AudioPurposeCS 2 as DVB uses it).
+    pub hard_of_hearing: bool,
+    /// Its segments (`kind` [`TrackKind::Text`]).
+    pub track: Track,
+}
+
+/// Text tracks taken from one MPD at most.
+pub const MAX_TEXT_TRACKS: usize = 8;
+
+/// Whether an AdaptationSet or Representation carries text (any text, read by the app or not).
+fn is_text(node: &Node) -> bool {
+    let mime = node.attr("mimeType").unwrap_or("");
+    let codecs = node.attr("codecs").unwrap_or("");
+    node.attr("contentType") == Some("text")
+        || mime.starts_with("text/")
+        || mime == "application/ttml+xml"
+        || codecs.starts_with("stpp")
+        || codecs.starts_with("wvtt")
+}
+
+/// The TTML form of representation `rep` of `set`, if it is one the app reads.
+fn text_form(set: &Node, rep: &Node) -> Option<TextForm> {
+    let mime = rep.attr("mimeType").or(set.attr("mimeType")).unwrap_or("");
+    let codecs = rep.attr("codecs").or(set.attr("codecs")).unwrap_or("");
+    match mime {
+        "application/ttml+xml" => Some(TextForm::Ttml),
+        "application/mp4" if codecs.starts_with("stpp") => Some(TextForm::Stpp),
+        _ => None,
+    }
+}
+
+/// The text track of `set`: its first representation in a form the app reads.
+fn text_track(
+    context: &Context,
+    set: &Node,
+    set_base: &str,
+    set_inherited: &Inherited<'_>,
+) -> Option<TextTrack> {
+    let (rep, form) = set
+        .all("Representation")
+        .find_map(|r| text_form(set, r).map(|f| (r, f)))?;
+    let track = track_of(context, TrackKind::Text, (set, set_base, set_inherited), rep).ok()?;
+    let says = |node: &Node, element: &str| {
+        node.all(element).any(|d| {
+            let scheme = d.attr("schemeIdUri").unwrap_or("");
+            let value = d.attr("value").unwrap_or("");
+            (scheme == "urn:mpeg:dash:role:2011" && value == "caption")
+                || (scheme == "urn:tva:metadata:cs:AudioPurposeCS:2007" && value == "2")
+        })
+    };
+    let hard_of_hearing = [set, rep]
+        .iter()
+        .any(|n| says(n, "Role") || says(n, "Accessibility"));
+    Some(TextTrack {
+        form,
+        hard_of_hearing,
+        track,
+    })
+}
+
+/// `mpd` without its text AdaptationSets, for a demuxer that would fetch every text set it is
+/// told of (the app fetches subtitles itself, only while they are shown). Everything else is
+/// kept byte for byte. An MPD that cannot be read is handed back as it is.
+pub fn without_text(mpd: &str) -> String {
+    let mut reader = Reader::from_str(mpd);
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    // The set being read: its start, depth, and whether it is text so far.
+    let mut open: Option<(usize, usize, bool)> = None;
+    let mut depth = 0usize;
+    let mut elements = 0usize;
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(_) => return mpd.to_string(),
+        };
+        match &event {
+            Event::Start(e) | Event::Empty(e) => {
+                elements += 1;
+                if elements > MAX_ELEMENTS || depth > MAX_DEPTH {
+                    return mpd.to_string();
+                }
+                let node = node(e);
+                let empty = matches!(event, Event::Empty(_));
+                let after = reader.buffer_position() as usize;
+                match (&mut open, node.name.as_str()) {
+                    (None, "AdaptationSet") if empty => {
+                        if is_text(&node) {
+                            cut.push((before, after));
+                        }
+                    }
+                    (None, "AdaptationSet") => open = Some((before, depth, is_text(&node))),
+                    (Some((_, _, text)), "Representation") => *text |= is_text(&node),
+                    _ => {}
+                }
+                if !empty {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if let Some((start, at, text)) = open
+                    && depth == at
+                {
+                    if text {
+                        cut.push((start, reader.buffer_position() as usize));
+                    }
+                    open = None;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut out = String::with_capacity(mpd.len());
+    let mut at = 0;
+    for (start, end) in cut {
+        out.push_str(mpd.get(at..start).unwrap_or(""));
+        at = end;
+    }
+    out.push_str(mpd.get(at..).unwrap_or(""));
+    out
+}
+
+/// Video or audio, from `contentType` or `mimeType`; `None` for text (see [`is_text`]) and
+/// anything else.
 fn kind_of(node: &Node) -> Option<TrackKind> {
     let kind = node
         .attr("contentType")
@@ -744,6 +944,92 @@ mod tests {
         ));
         let no_tracks = r#"<MPD type="static"><Period/></MPD>"#;
         assert_eq!(parse(no_tracks, BASE, 0.0), Err(ManifestError::NoTracks));
+    }
+
+    /// Text sets in both forms the player reads, with Role and accessibility descriptors; one
+    /// in a form it does not read (WebVTT in MP4) is left out; none is recorded.
+    #[test]
+    fn text_tracks_and_their_roles() {
+        let text = r#"<MPD type="dynamic" availabilityStartTime="2026-12-07T00:00:00Z" timeShiftBufferDepth="PT6S"><Period>
+  <AdaptationSet contentType="video" mimeType="video/mp4"><SegmentTemplate timescale="90000" duration="180000" presentationTimeOffset="900" media="v/$Number$.m4s"/>
+    <Representation id="v" bandwidth="1"/></AdaptationSet>
+  <AdaptationSet contentType="text" mimeType="application/mp4" codecs="stpp" lang="en">
+    <Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"/>
+    <SegmentTemplate timescale="1000" duration="2000" startNumber="0" presentationTimeOffset="500" initialization="t/init.mp4" media="t/$Number$.m4s"/>
+    <Representation id="t" bandwidth="1"/></AdaptationSet>
+  <AdaptationSet mimeType="application/ttml+xml" lang="de">
+    <Accessibility schemeIdUri="urn:tva:metadata:cs:AudioPurposeCS:2007" value="2"/>
+    <SegmentTemplate timescale="1" duration="2" media="ttml/$Number$.xml"/>
+    <Representation id="d" bandwidth="1"><Role schemeIdUri="urn:mpeg:dash:role:2011" value="caption"/></Representation></AdaptationSet>
+  <AdaptationSet contentType="text" mimeType="application/mp4" codecs="wvtt" lang="fr">
+    <SegmentTemplate timescale="1000" duration="2000" media="w/$Number$.m4s"/><Representation id="w"/></AdaptationSet>
+</Period></MPD>"#;
+        let ast = date_time("2026-12-07T00:00:00Z").unwrap();
+        let mpd = parse(text, BASE, ast + 7.0).unwrap();
+        assert_eq!(mpd.tracks.len(), 1, "text is not recorded");
+        assert_eq!(mpd.tracks[0].presentation_time_offset, 900);
+        let summary: Vec<_> = mpd
+            .texts
+            .iter()
+            .map(|t| {
+                (
+                    t.form,
+                    t.track.language.as_deref(),
+                    t.hard_of_hearing,
+                    t.track.kind,
+                    t.track.timescale,
+                    t.track.presentation_time_offset,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (TextForm::Stpp, Some("en"), false, TrackKind::Text, 1000, 500),
+                (TextForm::Ttml, Some("de"), true, TrackKind::Text, 1, 0),
+            ]
+        );
+        let stpp = &mpd.texts[0].track;
+        assert_eq!(
+            stpp.init.as_deref(),
+            Some("http://origin.example/live/ch9/t/init.mp4")
+        );
+        let keys: Vec<_> = stpp.available(ast + 9.0).unwrap().iter().map(|s| s.key).collect();
+        assert_eq!(keys, [1, 2, 3], "4 s behind 9 s: the window follows the clock");
+        assert_eq!(
+            mpd.texts[1].track.segments.last().map(|s| s.url.as_str()),
+            Some("http://origin.example/live/ch9/ttml/3.xml")
+        );
+        // A hostile text set is left out alone; the picture's tracks are unchanged.
+        let hostile = text.replace("t/$Number$.m4s", "file:///etc/$Number$");
+        let mpd = parse(&hostile, BASE, ast + 7.0).unwrap();
+        assert_eq!(mpd.texts.len(), 1);
+        assert_eq!(mpd.texts[0].form, TextForm::Ttml);
+    }
+
+    /// Every text set goes, byte ranges cut; the rest is byte for byte the same.
+    #[test]
+    fn text_sets_taken_out() {
+        let mpd = "<?xml version=\"1.0\"?>\n<MPD><Period>\n\
+            <AdaptationSet contentType=\"video\"><Representation id=\"v\"/></AdaptationSet>\n\
+            <AdaptationSet contentType=\"text\" lang=\"en\"><Role value=\"caption\"/><Representation id=\"t\"/></AdaptationSet>\n\
+            <AdaptationSet mimeType=\"audio/mp4\"><Representation id=\"a\"/></AdaptationSet>\n\
+            <AdaptationSet><Representation id=\"s\" mimeType=\"application/mp4\" codecs=\"stpp\"/></AdaptationSet>\n\
+            <AdaptationSet mimeType=\"application/ttml+xml\"/>\n\
+            </Period></MPD>\n";
+        let stripped = without_text(mpd);
+        assert_eq!(
+            stripped,
+            "<?xml version=\"1.0\"?>\n<MPD><Period>\n\
+            <AdaptationSet contentType=\"video\"><Representation id=\"v\"/></AdaptationSet>\n\
+            \n\
+            <AdaptationSet mimeType=\"audio/mp4\"><Representation id=\"a\"/></AdaptationSet>\n\
+            \n\
+            \n\
+            </Period></MPD>\n"
+        );
+        assert_eq!(without_text("<MPD><Period>"), "<MPD><Period>");
+        assert_eq!(without_text("not xml <"), "not xml <");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub const MAX_ELEMENTS: usize = 50_000;
 pub enum TrackKind {
     Video,
     Audio,
+    /// Subtitles (TTML), read by the player while shown, never recorded.
+    Text,
 }
 
 /// Why a manifest cannot be recorded.

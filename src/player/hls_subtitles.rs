@@ -344,6 +344,29 @@ impl TextThread {
 /// [`crate::ott::hls::MAX_PLAYLIST_BYTES`]; a longer one passes as it is), then handed on
 /// without them. A media playlist passes unchanged.
 pub fn hide_subtitle_renditions(pad: &gst::Pad) {
+    rewrite_manifest(
+        pad,
+        crate::ott::hls::MAX_PLAYLIST_BYTES,
+        crate::ott::hls::without_subtitle_renditions,
+    );
+}
+
+/// Takes the text AdaptationSets out of the MPD on its way into a DASH demuxer (`pad`, its
+/// sink), as [`hide_subtitle_renditions`] does for HLS: the app fetches TTML itself, only while
+/// it is shown (`dash_subtitles`).
+pub fn hide_text_sets(pad: &gst::Pad) {
+    rewrite_manifest(pad, crate::manifest::MAX_MANIFEST_BYTES as usize, |mpd| {
+        match std::str::from_utf8(mpd) {
+            Ok(text) => crate::manifest::dash::without_text(text).into_bytes(),
+            // Not UTF-8: not an MPD the demuxer reads either; handed on as it is.
+            Err(_) => mpd.to_vec(),
+        }
+    });
+}
+
+/// Holds the manifest on its way through `pad` until its end (at most `max` bytes; a longer
+/// one passes as it is), then hands on `rewrite` of it.
+fn rewrite_manifest(pad: &gst::Pad, max: usize, rewrite: fn(&[u8]) -> Vec<u8>) {
     let held = std::sync::Mutex::new(Some(Vec::<u8>::new()));
     pad.add_probe(
         gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
@@ -361,7 +384,7 @@ pub fn hide_subtitle_renditions(pad: &gst::Pad) {
                     let Ok(map) = buffer.map_readable() else {
                         return gst::PadProbeReturn::Ok;
                     };
-                    if bytes.len() + map.len() > crate::ott::hls::MAX_PLAYLIST_BYTES {
+                    if bytes.len() + map.len() > max {
                         // Too long to hold: what was held goes on first, then this, unchanged.
                         let earlier = std::mem::take(bytes);
                         *held = None;
@@ -371,9 +394,7 @@ pub fn hide_subtitle_renditions(pad: &gst::Pad) {
                         (Vec::new(), gst::PadProbeReturn::Handled)
                     }
                 } else if info.event().is_some_and(|e| e.type_() == gst::EventType::Eos) {
-                    let kept = held
-                        .take()
-                        .map(|bytes| crate::ott::hls::without_subtitle_renditions(&bytes));
+                    let kept = held.take().map(|bytes| rewrite(&bytes));
                     (kept.unwrap_or_default(), gst::PadProbeReturn::Ok)
                 } else {
                     return gst::PadProbeReturn::Ok;
@@ -392,14 +413,20 @@ pub fn hide_subtitle_renditions(pad: &gst::Pad) {
 }
 
 /// Hides the subtitle renditions of every HLS master playlist `pipeline` fetches from its
-/// `hlsdemux2` (see [`hide_subtitle_renditions`]).
+/// `hlsdemux2` (see [`hide_subtitle_renditions`]), and the text AdaptationSets of every MPD from
+/// its `dashdemux2` ([`hide_text_sets`]).
 pub fn hide_in(pipeline: &gst::Pipeline) {
     pipeline.connect_deep_element_added(|_, _, element| {
-        let hls = element
-            .factory()
-            .is_some_and(|f| matches!(f.name().as_str(), "hlsdemux2" | "hlsdemux"));
-        if hls && let Some(pad) = element.static_pad("sink") {
-            hide_subtitle_renditions(&pad);
+        let Some(factory) = element.factory() else {
+            return;
+        };
+        let Some(pad) = element.static_pad("sink") else {
+            return;
+        };
+        match factory.name().as_str() {
+            "hlsdemux2" | "hlsdemux" => hide_subtitle_renditions(&pad),
+            "dashdemux2" | "dashdemux" => hide_text_sets(&pad),
+            _ => {}
         }
     });
 }

@@ -38,6 +38,7 @@
 //! reference frames) at once on the janitor thread, which keeps memory flat over hundreds of zaps.
 
 mod bus;
+mod dash_subtitles;
 pub mod decoders;
 mod engine;
 mod hls_input;

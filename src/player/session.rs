@@ -39,6 +39,8 @@ pub struct Session {
     _progress: Option<mpsc::Sender<()>>,
     /// An HLS stream's subtitles (its WebVTT renditions and the captions of its segments).
     text: Option<Arc<super::hls_subtitles::HlsText>>,
+    /// A DASH stream's subtitles (its TTML AdaptationSets).
+    dash_text: Option<super::dash_subtitles::DashText>,
 }
 
 /// What a session is started with besides its source.
@@ -108,8 +110,20 @@ impl Session {
         if let Some(pipeline) = session.pipeline.as_ref() {
             super::hls_subtitles::hide_in(pipeline);
         }
-        if source.kind == crate::lineup::SourceKind::Hls {
-            session.read_hls_text(source, events);
+        match source.kind {
+            crate::lineup::SourceKind::Hls => session.read_hls_text(source, events),
+            crate::lineup::SourceKind::Dash => {
+                match super::dash_subtitles::DashText::start(
+                    session.request,
+                    source,
+                    session.clock.clone(),
+                    events,
+                ) {
+                    Ok(text) => session.dash_text = Some(text),
+                    Err(e) => log::warn!("no DASH subtitles: {e}"),
+                }
+            }
+            _ => {}
         }
         session.play()?;
         Ok(session)
@@ -165,14 +179,18 @@ impl Session {
         self.text = Some(text);
     }
 
-    /// Shows subtitle `track` of a stream the app does not read itself (HLS), or none.
+    /// Shows subtitle `track` of a stream the app does not read itself (HLS, DASH), or none.
     pub fn select_subtitle(&self, track: Option<&crate::core::SubtitleTrack>, delay_ms: i32) -> bool {
-        match &self.text {
-            Some(text) => {
+        match (&self.text, &self.dash_text) {
+            (Some(text), _) => {
                 text.select(track, delay_ms);
                 true
             }
-            None => false,
+            (None, Some(text)) => {
+                text.select(track, delay_ms);
+                true
+            }
+            (None, None) => false,
         }
     }
 
@@ -240,6 +258,7 @@ impl Session {
             janitor,
             _progress: watch,
             text: None,
+            dash_text: None,
         })
     }
 

@@ -64,6 +64,12 @@ impl VideoClock {
         }
     }
 
+    /// The PTS (ns) of the frame on screen, once one was shown.
+    pub fn latest_ns(&self) -> Option<u64> {
+        let latest = self.latest_ns.load(Ordering::Relaxed);
+        (latest != NONE).then_some(latest)
+    }
+
     /// 90 kHz ticks the picture moved on since the first frame, once a frame was shown.
     fn progress_ticks(&self) -> Option<u64> {
         let first = self.first_ns.load(Ordering::Relaxed);

@@ -260,6 +260,7 @@ pub fn subtitle(tracks: &[SubtitleTrack], selected: Option<&str>) -> ui::Subtitl
         (false, Some(SubtitleKind::Teletext)) => ui::SubtitleState::Teletext,
         (false, Some(SubtitleKind::Captions)) => ui::SubtitleState::Captions,
         (false, Some(SubtitleKind::WebVtt)) => ui::SubtitleState::Text,
+        (false, Some(SubtitleKind::Ttml)) => ui::SubtitleState::Ttml,
     }
 }
 

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//! TTML subtitles of the demo's DASH channel (9), through the whole shell against the demo
+//! headend's HTTP origin: the MPD's text AdaptationSet is listed with the tracks, its init and
+//! segments are fetched only while it is shown (the origin counts the requests; `dashdemux2`,
+//! given the MPD without it, asks for none), and its cues reach the view in order, then the
+//! screen; the preferred language picks it at tune.
+
+use super::*;
+use zapbox::core::{SubtitleKind, SubtitlePreferences};
+
+/// The demo cue numbers of `texts` (each the number of the segment it belongs to).
+fn cue_numbers(texts: &[String]) -> Result<Vec<u64>, String> {
+    texts
+        .iter()
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.strip_prefix("DASH subtitle ")
+                .and_then(|t| t.split(':').next())
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| format!("not a cue of the demo: {t:?}"))
+        })
+        .collect()
+}
+
+/// Tunes channel 9 and waits for the picture and the TTML track.
+fn tune_dash(shell: &mut Shell, rx: &mpsc::Receiver<Event>) -> Result<(), String> {
+    shell.handle(Event::Action(Action::Digit(9)));
+    let ttml = |s: &Shell| {
+        s.view()
+            .subtitle_tracks
+            .iter()
+            .any(|t| t.kind == SubtitleKind::Ttml)
+    };
+    let mut failures = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(playing(shell) && ttml(shell)) {
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "channel 9 does not play with a TTML track: {:?}, tracks {:?}, failures {failures:?}",
+                shell.view().phase,
+                shell.view().subtitle_tracks
+            ));
+        }
+        watch_failures(shell, rx, Duration::from_millis(100), &mut failures, |_| {});
+    }
+    Ok(())
+}
+
+/// Watches `time`, the subtitle text each time it changes.
+fn watch_texts(
+    shell: &mut Shell,
+    rx: &mpsc::Receiver<Event>,
+    time: Duration,
+    failures: &mut Vec<String>,
+) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    watch_failures(shell, rx, time, failures, |shell| {
+        let lines: Vec<String> = shell.view().subtitle_lines.iter().map(|l| l.text()).collect();
+        let text = lines.join("\n");
+        if texts.last() != Some(&text) {
+            texts.push(text);
+        }
+    });
+    texts
+}
+
+/// The track is listed; nothing of it is fetched while off (neither by the app nor by the
+/// demuxer); chosen, its cues (one per segment, each its segment's number) reach the view in
+/// order with the gaps between them; off again, the fetching stops.
+pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
+    let (mut shell, rx, _frames) = counted_shell(f, Settings::default())?;
+    let before = f.headend.dash_subtitle_requests();
+    tune_dash(&mut shell, &rx)?;
+    let tracks = shell.view().subtitle_tracks.clone();
+    if tracks.len() != 1 || tracks[0].language.as_deref() != Some("en") || tracks[0].hard_of_hearing {
+        return Err(format!("expected one English track, got {tracks:?}"));
+    }
+    let mut failures = Vec::new();
+    // Off: 8 s of playing (four segments, two MPD updates) without one text request.
+    watch_failures(&mut shell, &rx, Duration::from_secs(8), &mut failures, |_| {});
+    let off = f.headend.dash_subtitle_requests() - before;
+    if off != 0 {
+        return Err(format!("{off} text requests while subtitles were off"));
+    }
+    shell.handle(Event::Action(Action::Subtitle));
+    if shell.view().subtitle_selected.as_deref() != Some(tracks[0].id.as_str()) {
+        return Err(format!(
+            "SUBTITLE did not choose the TTML track: {:?}",
+            shell.view().subtitle_selected
+        ));
+    }
+    let texts = watch_texts(&mut shell, &rx, Duration::from_secs(12), &mut failures);
+    if !failures.is_empty() {
+        return Err(format!("the pipeline failed: {failures:?}"));
+    }
+    let on = f.headend.dash_subtitle_requests() - before;
+    let numbers = cue_numbers(&texts)?;
+    let blanks = texts.iter().filter(|t| t.is_empty()).count();
+    if numbers.len() < 3 || numbers.windows(2).any(|w| w[1] != w[0] + 1) || blanks < 2 {
+        return Err(format!("expected consecutive cues with gaps, saw {texts:?}"));
+    }
+    // Off again: what was in flight ends, then nothing more is asked for.
+    shell.handle(Event::Action(Action::Subtitle));
+    if shell.view().subtitle_selected.is_some() {
+        return Err("SUBTITLE did not turn subtitles off".into());
+    }
+    watch_failures(&mut shell, &rx, Duration::from_secs(2), &mut failures, |_| {});
+    if !shell.view().subtitle_lines.is_empty() {
+        return Err("a cue stayed on screen after subtitles went off".into());
+    }
+    let stopped = f.headend.dash_subtitle_requests();
+    watch_failures(&mut shell, &rx, Duration::from_secs(6), &mut failures, |_| {});
+    let after = f.headend.dash_subtitle_requests() - stopped;
+    if after != 0 {
+        return Err(format!("{after} text requests after subtitles went off"));
+    }
+    println!("  {on} text requests while shown, cues {numbers:?}");
+    Ok(())
+}
+
+/// With subtitles on in English in the preferences, tuning channel 9 picks its TTML track
+/// (the MPD's `lang`) without a key, and its cues show.
+pub fn ttml_picked_at_tune(f: &Fixture) -> Result<(), String> {
+    let settings = Settings {
+        subtitles: SubtitlePreferences {
+            enabled: true,
+            language: "eng".into(),
+            ..SubtitlePreferences::default()
+        },
+        ..Settings::default()
+    };
+    let (mut shell, rx, _frames) = counted_shell(f, settings)?;
+    tune_dash(&mut shell, &rx)?;
+    let mut failures = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while shell.view().subtitle_selected.is_none() && Instant::now() < deadline {
+        watch_failures(&mut shell, &rx, Duration::from_millis(100), &mut failures, |_| {});
+    }
+    let selected = shell.view().subtitle_selected.clone();
+    let track = shell.view().subtitle_tracks.first().map(|t| t.id.clone());
+    if selected.is_none() || selected != track {
+        return Err(format!(
+            "the English TTML track was not picked at tune: {selected:?}"
+        ));
+    }
+    let texts = watch_texts(&mut shell, &rx, Duration::from_secs(6), &mut failures);
+    let numbers = cue_numbers(&texts)?;
+    if numbers.is_empty() {
+        return Err(format!("no cue shown after the pick: {texts:?} {failures:?}"));
+    }
+    Ok(())
+}
+
+/// `zapbox play URL --subtitles en --snapshot` on the DASH channel (in this process, as the CLI
+/// runs it), in both forms the demo serves: `stpp` (`/dash/live.mpd`) and whole TTML documents
+/// (`/dash/ttml.mpd`). The cues reach the screen and the snapshot carries the cue's dark box in
+/// the band where text subtitles are drawn; with `off` nothing is fetched and the band stays
+/// the picture's.
+pub fn play_cli_draws_the_cues(f: &Fixture) -> Result<(), String> {
+    use zapbox::cli::play::{PlayOptions, Via, play};
+    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let shot = |mpd: &str, subtitles: &str| -> Result<(zapbox::cli::play::PlayReport, u64, f64), String> {
+        let out = work.path().join(format!("{subtitles}.png"));
+        let before = f.headend.dash_subtitle_requests();
+        let report = play(&PlayOptions {
+            input: format!("{}/dash/{mpd}", f.headend.base_url()),
+            via: Via::File,
+            seconds: 8.0,
+            audio: None,
+            subtitles: Some(subtitles.into()),
+            snapshot: Some(out.clone()),
+            at: 5.0,
+        })
+        .map_err(|e| format!("{e:#}"))?;
+        let requests = f.headend.dash_subtitle_requests() - before;
+        if !report.problems.is_empty() {
+            return Err(format!("{mpd} {subtitles}: {:?}", report.problems));
+        }
+        let file = std::fs::File::open(&out).map_err(|e| format!("the snapshot: {e}"))?;
+        let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+            .read_info()
+            .map_err(|e| e.to_string())?;
+        let (width, height) = (reader.info().width as usize, reader.info().height as usize);
+        let mut pixels = vec![0; reader.output_buffer_size().ok_or("no size")?];
+        reader.next_frame(&mut pixels).map_err(|e| e.to_string())?;
+        // The band of bottom subtitles, left of the demo's burnt-in clock.
+        let (mut dark, mut all) = (0usize, 0usize);
+        for y in height * 86 / 100..height * 97 / 100 {
+            for x in width * 30 / 100..width * 55 / 100 {
+                let p = &pixels[(y * width + x) * 4..][..3];
+                let (max, min) = (*p.iter().max().unwrap_or(&0), *p.iter().min().unwrap_or(&0));
+                all += 1;
+                dark += usize::from(max < 90 && max - min < 30);
+            }
+        }
+        Ok((report, requests, dark as f64 / all.max(1) as f64))
+    };
+    // Each on a thread of its own: the snapshot is drawn by a Slint platform, one per thread.
+    let on_thread = |mpd: &str, subtitles: &str| {
+        std::thread::scope(|s| s.spawn(|| shot(mpd, subtitles)).join())
+            .map_err(|_| "the play panicked".to_string())?
+    };
+    for mpd in ["live.mpd", "ttml.mpd"] {
+        // The demo's cues leave 0.4 s of every 2 s segment empty: a snapshot that falls there
+        // (one in five) is taken again.
+        let mut tries = 0;
+        let (shown, shown_requests, boxed) = loop {
+            let (report, requests, dark) = on_thread(mpd, "en")?;
+            tries += 1;
+            if dark > 0.05 || tries == 4 {
+                break (report, requests, dark);
+            }
+        };
+        let (plain, plain_requests, bare) = on_thread(mpd, "off")?;
+        println!(
+            "  {mpd} --subtitles en ({tries} tries): {} shown, {shown_requests} requests, band {:.0} % dark; off: {plain_requests} requests, {:.0} % dark",
+            shown.subtitles_shown,
+            boxed * 100.0,
+            bare * 100.0
+        );
+        if shown.subtitles_shown < 2 || shown_requests == 0 {
+            return Err(format!(
+                "{mpd} --subtitles en: {} cues shown after {shown_requests} requests",
+                shown.subtitles_shown
+            ));
+        }
+        if plain.subtitles_shown != 0 || plain_requests != 0 {
+            return Err(format!(
+                "{mpd} --subtitles off: {} shown, {plain_requests} requests",
+                plain.subtitles_shown
+            ));
+        }
+        if boxed < 0.05 || boxed < bare + 0.04 {
+            return Err(format!(
+                "{mpd}: the cue's box is not in the snapshot: {boxed:.2} of the band dark against {bare:.2}"
+            ));
+        }
+    }
+    Ok(())
+}

@@ -15,7 +15,10 @@
 //! what is there (an open `r="-1"` runs up to the time asked). Timeline repeats are counted
 //! before they are expanded, so a hostile `r` costs nothing but a refusal.
 
-use super::{MAX_DEPTH, MAX_ELEMENTS, MAX_SEGMENTS, MAX_TRACKS, ManifestError, TrackKind, resolve};
+use super::{
+    MAX_ADDRESSES_BYTES, MAX_DEPTH, MAX_ELEMENTS, MAX_SEGMENTS, MAX_TRACKS, ManifestError, TrackKind, charge,
+    resolve,
+};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
@@ -121,10 +124,18 @@ impl Track {
     /// the clock (a live MPD need not be fetched again), else those the MPD listed.
     pub fn available(&self, now: f64) -> Result<Vec<SegmentRef>, ManifestError> {
         match &self.numbering {
-            Some(n) => n.available(now),
+            Some(n) => {
+                let mut budget = MAX_ADDRESSES_BYTES;
+                n.available(now, &mut budget)
+            }
             None => Ok(self.segments.clone()),
         }
     }
+}
+
+/// Numbers and times past 64 bits come only from a hostile manifest: refused, not wrapped.
+fn beyond_64_bits() -> ManifestError {
+    ManifestError::Malformed("segment numbers or times beyond 64 bits".into())
 }
 
 impl Numbering {
@@ -132,7 +143,8 @@ impl Numbering {
         self.duration as f64 / self.timescale as f64
     }
 
-    fn available(&self, now: f64) -> Result<Vec<SegmentRef>, ManifestError> {
+    /// The segments available at `now`, their addresses counted against `budget`.
+    fn available(&self, now: f64, budget: &mut usize) -> Result<Vec<SegmentRef>, ManifestError> {
         let each = self.seconds();
         let (first, count) = match self.live_origin {
             Some(origin) => {
@@ -152,11 +164,16 @@ impl Numbering {
         }
         (first..count)
             .map(|i| {
-                let number = self.start_number + i;
-                let time = self.pto + i * self.duration;
+                let number = self.start_number.checked_add(i).ok_or_else(beyond_64_bits)?;
+                let time = i
+                    .checked_mul(self.duration)
+                    .and_then(|t| t.checked_add(self.pto))
+                    .ok_or_else(beyond_64_bits)?;
+                let url = self.template.url(number, time)?;
+                charge(budget, &url)?;
                 Ok(SegmentRef {
                     key: number,
-                    url: self.template.url(number, time)?,
+                    url,
                     seconds: each,
                     aired: self.live_origin.map(|o| o + i as f64 * each),
                 })
@@ -417,6 +434,7 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
     let inherited = Inherited::default().over(period);
     let mut video: Option<Track> = None;
     let mut audio: Vec<Track> = Vec::new();
+    let mut budget = MAX_ADDRESSES_BYTES;
     for set in period.all("AdaptationSet") {
         let set_kind = kind_of(set);
         let set_base = set.base(&base)?;
@@ -478,6 +496,7 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
                     (timescale, start_number, pto),
                     live_origin,
                     end.map(|e| e as u64),
+                    &mut budget,
                 )?;
                 (segments, None)
             }
@@ -496,7 +515,7 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
                     length: period_length,
                     depth,
                 };
-                (numbering.available(now)?, Some(numbering))
+                (numbering.available(now, &mut budget)?, Some(numbering))
             }
         };
         let track = Track {
@@ -543,6 +562,7 @@ fn expand(
     (timescale, start_number, pto): (u64, u64, u64),
     origin: Option<f64>,
     end: Option<u64>,
+    budget: &mut usize,
 ) -> Result<Vec<SegmentRef>, ManifestError> {
     let entries: Vec<&Node> = timeline.all("S").collect();
     let mut segments = Vec::new();
@@ -574,18 +594,21 @@ fn expand(
             return Err(ManifestError::TooManySegments);
         }
         for _ in 0..count {
+            let next = time.checked_add(d).ok_or_else(beyond_64_bits)?;
             // A live timeline may list a segment still being written: it is not complete yet.
-            if end.is_some_and(|e| time + d > e) {
+            if end.is_some_and(|e| next > e) {
                 break;
             }
+            let url = media.url(number, time)?;
+            charge(budget, &url)?;
             segments.push(SegmentRef {
                 key: time,
-                url: media.url(number, time)?,
+                url,
                 seconds: d as f64 / timescale as f64,
                 aired: origin.map(|o| o + (time as f64 - pto as f64) / timescale as f64),
             });
-            time += d;
-            number += 1;
+            time = next;
+            number = number.checked_add(1).ok_or_else(beyond_64_bits)?;
         }
     }
     Ok(segments)
@@ -744,6 +767,40 @@ mod tests {
         ));
         let no_tracks = r#"<MPD type="static"><Period/></MPD>"#;
         assert_eq!(parse(no_tracks, BASE, 0.0), Err(ManifestError::NoTracks));
+    }
+
+    /// Numbers past 64 bits and addresses that multiply: refused, never wrapped, never held.
+    #[test]
+    fn hostile_numbers_and_long_addresses_are_refused() {
+        let wrap = timeline_mpd().replace(
+            r#"<S t="0" d="2000" r="2"/>"#,
+            r#"<S t="18446744073709551610" d="2000" r="2"/>"#,
+        );
+        assert!(matches!(
+            parse(&wrap, BASE, 0.0),
+            Err(ManifestError::Malformed(_))
+        ));
+        let numbers = r#"<MPD type="dynamic" availabilityStartTime="1970-01-01T00:00:00Z"><Period>
+  <AdaptationSet contentType="video"><SegmentTemplate duration="1" timescale="1000000" startNumber="18446744073709551615" media="$Number$.m4s"/>
+  <Representation id="v"/></AdaptationSet></Period></MPD>"#;
+        assert!(matches!(
+            parse(numbers, BASE, 1.0e9),
+            Err(ManifestError::Malformed(_))
+        ));
+        let long = "x".repeat(super::super::MAX_ADDRESS_BYTES);
+        let too_long = timeline_mpd().replace("a/$Number%05d$.m4s", &format!("{long}$Number$"));
+        assert_eq!(parse(&too_long, BASE, 0.0), Err(ManifestError::TooLarge));
+        // 3,000-byte addresses, 10,000 times: 30 MB of addresses from a 3 KB manifest.
+        let repeated = timeline_mpd()
+            .replace(
+                "$RepresentationID$/$Time$.m4s?a=1&amp;b=2",
+                &format!("{}$Time$", &long[..3000]),
+            )
+            .replace(r#"r="2""#, r#"r="9990""#);
+        let late = date_time("2026-12-07T00:00:00Z").unwrap() + 30_000.0;
+        assert_eq!(parse(&repeated, BASE, late), Err(ManifestError::TooLarge));
+        let fewer = repeated.replace(r#"r="9990""#, r#"r="900""#);
+        assert_eq!(parse(&fewer, BASE, late).unwrap().tracks[0].segments.len(), 902);
     }
 
     #[test]

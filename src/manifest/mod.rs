@@ -25,6 +25,14 @@ pub const MAX_TRACKS: usize = 4;
 pub const MAX_DEPTH: usize = 32;
 /// XML elements accepted in an MPD.
 pub const MAX_ELEMENTS: usize = 50_000;
+/// Longest address accepted, as written and once resolved (CDN addresses with tokens are a few
+/// hundred bytes; 4 KiB is what HTTP servers commonly accept).
+pub const MAX_ADDRESS_BYTES: usize = 4096;
+/// Bytes of all the addresses one parse (or one expansion of a `$Number$` template) yields:
+/// without it a short manifest whose addresses are long (or resolve against a long base) and
+/// repeated up to [`MAX_SEGMENTS`] times per track would cost hundreds of MiB. A real live
+/// window of 10,000 segments with 200-byte addresses on four tracks is 8 MB.
+pub const MAX_ADDRESSES_BYTES: usize = 8 << 20;
 
 /// What a track carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +50,7 @@ pub enum ManifestError {
     NotHttp(String),
     #[error("the manifest lists more than {MAX_SEGMENTS} segments for one track")]
     TooManySegments,
-    #[error("the manifest nests its elements too deeply or has too many")]
+    #[error("the manifest is too large: nested too deeply, too many elements or too many address bytes")]
     TooLarge,
     #[error("not supported for recording: {0}")]
     Unsupported(String),
@@ -53,6 +61,9 @@ pub enum ManifestError {
 /// `reference` resolved against `base` (RFC 3986), refused unless it is http(s).
 pub fn resolve(base: &str, reference: &str) -> Result<String, ManifestError> {
     let reference = reference.trim();
+    if reference.len() > MAX_ADDRESS_BYTES {
+        return Err(ManifestError::TooLarge);
+    }
     let base = url::Url::parse(base).map_err(|_| ManifestError::NotHttp(base.to_string()))?;
     let joined = base
         .join(reference)
@@ -60,7 +71,16 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, ManifestError> {
     if !matches!(joined.scheme(), "http" | "https") {
         return Err(ManifestError::NotHttp(reference.to_string()));
     }
+    if joined.as_str().len() > MAX_ADDRESS_BYTES {
+        return Err(ManifestError::TooLarge);
+    }
     Ok(joined.into())
+}
+
+/// Counts `address` against what is left of a parse's [`MAX_ADDRESSES_BYTES`].
+pub(crate) fn charge(budget: &mut usize, address: &str) -> Result<(), ManifestError> {
+    *budget = budget.checked_sub(address.len()).ok_or(ManifestError::TooLarge)?;
+    Ok(())
 }
 
 #[cfg(test)]

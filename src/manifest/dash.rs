@@ -286,11 +286,17 @@ fn tree(text: &str) -> Result<Node, ManifestError> {
         .ok_or_else(|| ManifestError::Malformed("no MPD element".into()))
 }
 
+/// Attributes kept per element (real MPD elements have fewer than twenty): the inheritance of
+/// `SegmentTemplate` attributes compares each with those in force, so their number must not
+/// grow with the input.
+const MAX_ATTRIBUTES: usize = 64;
+
 fn node(e: &BytesStart<'_>) -> Node {
     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
     let attrs = e
         .attributes()
         .flatten()
+        .take(MAX_ATTRIBUTES)
         .map(|a| {
             let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
             (key, unescape(&String::from_utf8_lossy(&a.value)))
@@ -801,6 +807,22 @@ mod tests {
         assert_eq!(parse(&repeated, BASE, late), Err(ManifestError::TooLarge));
         let fewer = repeated.replace(r#"r="9990""#, r#"r="900""#);
         assert_eq!(parse(&fewer, BASE, late).unwrap().tracks[0].segments.len(), 902);
+    }
+
+    #[test]
+    fn attributes_beyond_the_cap_are_not_kept() {
+        let mpd = |junk: usize| {
+            let many: String = (0..junk).map(|i| format!(" x{i}=\"1\"")).collect();
+            format!(
+                r#"<MPD type="static" mediaPresentationDuration="PT4S"><Period><AdaptationSet contentType="video">
+  <SegmentTemplate{many} duration="2" media="$Number$.m4s"/><Representation id="v"/></AdaptationSet></Period></MPD>"#
+            )
+        };
+        assert_eq!(parse(&mpd(10), BASE, 0.0).unwrap().tracks[0].segments.len(), 2);
+        assert!(
+            matches!(parse(&mpd(10_000), BASE, 0.0), Err(ManifestError::Unsupported(_))),
+            "the template's attributes after the first {MAX_ATTRIBUTES} are not read"
+        );
     }
 
     #[test]

@@ -795,7 +795,9 @@ mod tests {
         ));
         let long = "x".repeat(super::super::MAX_ADDRESS_BYTES);
         let too_long = timeline_mpd().replace("a/$Number%05d$.m4s", &format!("{long}$Number$"));
-        assert_eq!(parse(&too_long, BASE, 0.0), Err(ManifestError::TooLarge));
+        // Late enough for the live edge to have passed segments (the addresses are made then).
+        let late = date_time("2026-12-07T00:00:00Z").unwrap() + 30_000.0;
+        assert_eq!(parse(&too_long, BASE, late), Err(ManifestError::TooLarge));
         // 3,000-byte addresses, 10,000 times: 30 MB of addresses from a 3 KB manifest.
         let repeated = timeline_mpd()
             .replace(
@@ -803,7 +805,6 @@ mod tests {
                 &format!("{}$Time$", &long[..3000]),
             )
             .replace(r#"r="2""#, r#"r="9990""#);
-        let late = date_time("2026-12-07T00:00:00Z").unwrap() + 30_000.0;
         assert_eq!(parse(&repeated, BASE, late), Err(ManifestError::TooLarge));
         let fewer = repeated.replace(r#"r="9990""#, r#"r="900""#);
         assert_eq!(parse(&fewer, BASE, late).unwrap().tracks[0].segments.len(), 902);

@@ -64,7 +64,13 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, ManifestError> {
     if reference.len() > MAX_ADDRESS_BYTES {
         return Err(ManifestError::TooLarge);
     }
-    let base = url::Url::parse(base).map_err(|_| ManifestError::NotHttp(base.to_string()))?;
+    let base = url::Url::parse(base)
+        .ok()
+        // Only an http(s) base: a manifest is never read from elsewhere, and joining onto a
+        // `file:` base whose path looks like drive letters trips an assertion in `url` (found by
+        // the `hls` fuzz target; a wrong path without debug assertions).
+        .filter(|b| matches!(b.scheme(), "http" | "https"))
+        .ok_or_else(|| ManifestError::NotHttp(base.to_string()))?;
     let joined = base
         .join(reference)
         .map_err(|_| ManifestError::NotHttp(reference.to_string()))?;
@@ -122,5 +128,9 @@ mod tests {
             resolve("/local/path.mpd", "a.m4s").is_err(),
             "a base that is a path"
         );
+        // What the `hls` fuzz target found: a `file:` base with drive-letter-like segments
+        // made `url` fail a debug assertion while joining.
+        let base = "\x03file:/Xe:/X:#EXT-1u84t\0\0:#EXT-1u84t\0\0\0.s\n#EXz";
+        assert!(matches!(resolve(base, "..//:2,"), Err(ManifestError::NotHttp(_))));
     }
 }

@@ -795,8 +795,9 @@ mod tests {
         ));
         let long = "x".repeat(super::super::MAX_ADDRESS_BYTES);
         let too_long = timeline_mpd().replace("a/$Number%05d$.m4s", &format!("{long}$Number$"));
-        // Late enough for the live edge to have passed segments (the addresses are made then).
-        let late = date_time("2026-12-07T00:00:00Z").unwrap() + 30_000.0;
+        // Late enough for the live edge to have passed segments (the addresses are made then), and
+        // early enough for the audio's endless timeline (2 s segments) to stay within MAX_SEGMENTS.
+        let late = date_time("2026-12-07T00:00:00Z").unwrap() + 10_000.0;
         assert_eq!(parse(&too_long, BASE, late), Err(ManifestError::TooLarge));
         // 3,000-byte addresses, 10,000 times: 30 MB of addresses from a 3 KB manifest.
         let repeated = timeline_mpd()

@@ -8,7 +8,7 @@
 //! machine, a wall-clock limit would measure the machine.
 
 // The targets refer to zapbox's modules as `crate::…`, as they do in the fuzz crate.
-use zapbox::{epg, guide, input, lineup, mpegts, system};
+use zapbox::{epg, guide, input, lineup, manifest, mpegts, ott, system};
 
 #[path = "../fuzz/src/harness.rs"]
 #[allow(dead_code)]
@@ -88,6 +88,79 @@ fn streams_and_rtp() {
     );
     assert!(n >= 2, "{n} inputs");
     replay(&["tests/fixtures/fuzz/rtp_reorder/"], targets::rtp_reorder);
+}
+
+/// A 4-byte page prefix (page 1, as GStreamer's encoder writes it) before the packets of the
+/// subtitle PID of `tests/fixtures/ts/dvbsub_sd.ts`: the `dvbsub` target's seed.
+fn dvbsub_fixture() -> Vec<u8> {
+    let ts = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ts/dvbsub_sd.ts"))
+        .expect("the DVB subtitle fixture");
+    let mut input = vec![0, 1, 0, 1];
+    for packet in ts.chunks_exact(188) {
+        if u16::from_be_bytes([packet[1] & 0x1f, packet[2]]) == 0x41 {
+            input.extend_from_slice(packet);
+        }
+    }
+    input
+}
+
+#[test]
+fn subtitles_and_captions() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let input = dvbsub_fixture();
+    assert!(input.len() > 4 + 188, "the fixture has subtitle packets");
+    assert!(std::panic::catch_unwind(|| harness::run_untimed(&input, targets::dvbsub)).is_ok());
+    drop(_serial);
+    replay(&["tests/fixtures/fuzz/dvbsub/"], targets::dvbsub);
+    replay(&["tests/fixtures/fuzz/captions/"], targets::captions);
+    replay(&["tests/fixtures/fuzz/cea608/"], targets::cea608);
+    replay(&["tests/fixtures/fuzz/cea708/"], targets::cea708);
+    replay(&["tests/fixtures/fuzz/webvtt/"], targets::webvtt);
+}
+
+/// A display set whose one region is as large as the decoder takes, filled with a visible
+/// colour, then drawn: a few hundred bytes that cost the region's codes and its RGBA. When two
+/// 1080p canvases of codes were allowed (a 2036×2036 region) and the RGBA was collected by
+/// doubling, that peaked at 21 MB, beyond the heap rule; one canvas sized once is 10 MB.
+#[test]
+fn the_largest_subtitle_region_fits_the_heap_rule() {
+    use mpegts::build::{PesFlags, StreamWriter};
+    let segment = |kind: u8, body: &[u8]| {
+        let mut s = vec![0x0f, kind, 0, 1];
+        s.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        s.extend_from_slice(body);
+        s
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for (width, height) in [(2036u16, 2036u16), (1920, 1080), (4096, 506)] {
+        let mut es = vec![0x20, 0x00];
+        // Page: time-out 10 s, mode change, region 0 at (0, 0).
+        es.extend(segment(0x10, &[10, 0x08, 0, 0xff, 0, 0, 0, 0]));
+        // Region 0: filled, 4-bit, background code 1 (opaque red in the default table).
+        let [w0, w1] = width.to_be_bytes();
+        let [h0, h1] = height.to_be_bytes();
+        es.extend(segment(0x11, &[0, 0x08, w0, w1, h0, h1, 0x08, 0, 0, 0x10]));
+        es.extend(segment(0x80, &[]));
+        let mut packets = Vec::new();
+        StreamWriter::new(0x41, 0).pes(0xbd, &es, PesFlags::default(), &mut packets);
+        let mut input = vec![0, 1, 0, 1];
+        input.extend(packets.iter().flatten());
+        let result = std::panic::catch_unwind(|| harness::run_untimed(&input, targets::dvbsub));
+        assert!(result.is_ok(), "{width}x{height}");
+    }
+}
+
+#[test]
+fn manifests() {
+    replay(
+        &["tests/fixtures/fuzz/hls_subtitles/", "tests/fixtures/m3u/*.m3u8"],
+        targets::hls_subtitles,
+    );
+    replay(
+        &["tests/fixtures/fuzz/hls/", "tests/fixtures/m3u/*.m3u8"],
+        targets::hls,
+    );
+    replay(&["tests/fixtures/fuzz/dash/"], targets::dash);
 }
 
 #[test]

@@ -55,7 +55,6 @@ import zlib
 from pathlib import Path
 
 CACHE = Path(os.environ.get("ZAPBOX_VM_CACHE", Path.home() / ".cache/zapbox/qemu-virt")) / "amd64" / "out"
-CHANNELS = 8
 WATCHDOG_SEC = 20
 PROMPT = re.compile(rb"root@[\w-]+:[^\n]*# $")
 
@@ -436,8 +435,9 @@ def main_checks(args, report: Report, work: Path, out: Path) -> None:
         # 2. Keys through evdev: CH+ (GUIDE below).
         before = first_frames(vm)
         current = before[-1][1] if before else 0
+        order = sorted(set(lineup_numbers(vm).values()))
         vm.key("pgup")
-        expected = current % CHANNELS + 1
+        expected = next_channel(order, current, up=True)
         after = wait_for(lambda: [f for f in first_frames(vm) if f not in before], 60, 2)
         got = after[-1][1] if after else None
         time.sleep(2)
@@ -580,6 +580,15 @@ VOLUME_STEP = 5  # core Settings::volume_step_percent
 HISTORY_LEN = 16  # core zapping::HISTORY_LEN: the state's list of channels watched
 
 
+def next_channel(order: list[int], channel: int, up: bool) -> int | None:
+    """The channel CH+ (up) or CH- tunes from `channel`: the next or previous number of the lineup, wrapping
+    at either end. The lineup is read from the box, not assumed: the demo headend's has grown (8 channels
+    once, 11 with the showcase channels), and a fixed count made CH+ from channel 8 "expect" channel 1."""
+    if channel not in order:
+        return None
+    return order[(order.index(channel) + (1 if up else -1)) % len(order)]
+
+
 def lineup_numbers(vm: Vm) -> dict[str, int]:
     """Channel key (tvg-id) -> channel number, from the demo headend's lineup, read in the guest."""
     m3u = vm.sh("exec 3<>/dev/tcp/127.0.0.1/8090 && printf 'GET /lineup.m3u HTTP/1.0\\r\\n\\r\\n' >&3 "
@@ -706,6 +715,7 @@ def power_cuts(args, report: Report, work: Path) -> None:
             numbers = numbers or lineup_numbers(vm)
             if not numbers:
                 raise RuntimeError("could not read the demo lineup's channel numbers in the guest")
+            order = sorted(set(numbers.values()))
             problems = []
             saved_key = None
             volume = 80
@@ -764,7 +774,7 @@ def power_cuts(args, report: Report, work: Path) -> None:
                 saves.sleep(burst_start + at - time.monotonic())
                 vm.key(key)
                 if key in ("pgup", "pgdn"):
-                    channel = channel % CHANNELS + 1 if key == "pgup" else (channel - 2) % CHANNELS + 1
+                    channel = next_channel(order, channel, up=key == "pgup")
                     history.append(channel)
                 else:
                     step = VOLUME_STEP if key == "volumeup" else -VOLUME_STEP

@@ -18,10 +18,14 @@ pub mod guide;
 pub mod input;
 #[path = "../../src/lineup/mod.rs"]
 pub mod lineup;
+#[path = "../../src/manifest/mod.rs"]
+pub mod manifest;
 #[path = "../../src/mpegts/mod.rs"]
 pub mod mpegts;
 #[path = "../../src/net/mod.rs"]
 pub mod net;
+#[path = "../../src/ott/mod.rs"]
+pub mod ott;
 #[path = "../../src/system/mod.rs"]
 pub mod system;
 

@@ -6,6 +6,8 @@
 use crate::epg::build::{BuildOptions, IndexBuilder};
 use crate::guide::{LiveOverlay, LiveProgramme, ProgrammeId};
 use crate::lineup::ChannelKey;
+use crate::mpegts::captions::{CaptionDecoder, CaptionFrame, CcPair, CcType, Channel, Screen, VideoSyntax};
+use crate::mpegts::dvbsub::{Bitmap, DisplaySet, DvbSubDecoder};
 use crate::mpegts::eit::EitCollector;
 use crate::mpegts::teletext::{Page, PageFilter, TeletextDecoder};
 use crate::mpegts::{RtpReorder, TS_PACKET_SIZE, TsPacket, TsRing};
@@ -179,4 +181,200 @@ pub fn state(data: &[u8]) {
 /// A keymap (without `extends` targets: no board directories).
 pub fn keymap(data: &[u8]) {
     let _ = crate::input::Keymap::parse(&String::from_utf8_lossy(data), Path::new("fuzz.json"), &[]);
+}
+
+/// Each 188-byte chunk of `data` as a TS packet, its sync byte forced (the fuzzer need not
+/// find it; the framer has its own targets).
+fn packets(data: &[u8], mut each: impl FnMut(&TsPacket<'_>)) {
+    let mut packet = [0u8; TS_PACKET_SIZE];
+    for chunk in data.chunks_exact(TS_PACKET_SIZE) {
+        packet.copy_from_slice(chunk);
+        packet[0] = 0x47;
+        if let Some(p) = TsPacket::from_array(&packet) {
+            each(&p);
+        }
+    }
+}
+
+/// DVB subtitles: the composition and ancillary page ids (16 bits each, as the PMT's
+/// subtitling descriptor gives them), then TS packets of the subtitle PID into the decoder as
+/// the player feeds it: PES assembly, segments, display definition, regions, CLUTs, pixel
+/// strings, and each display set drawn as RGBA.
+pub fn dvbsub(data: &[u8]) {
+    let Some((pages, rest)) = data.split_first_chunk::<4>() else {
+        return;
+    };
+    let composition = u16::from_be_bytes([pages[0], pages[1]]);
+    let ancillary = u16::from_be_bytes([pages[2], pages[3]]);
+    let mut decoder = DvbSubDecoder::new(composition, ancillary);
+    packets(rest, |p| {
+        decoder.push_packet(p, &mut |set: &DisplaySet| {
+            let _: usize = set.regions.iter().map(Bitmap::visible_pixels).sum();
+        });
+    });
+    let _ = decoder.stats();
+}
+
+/// What the viewer shows: nothing, CC1–CC4 or DTVCC service 1–6 (from `n`).
+fn choose(decoder: &mut CaptionDecoder, n: u8) {
+    let screen = match n % 11 {
+        0 => decoder.choose(None),
+        c @ 1..=4 => decoder.choose(Channel::new(c)),
+        s => decoder.choose_service(Some(s - 4)),
+    };
+    let _ = screen.map(|s| s.text());
+}
+
+fn show(_pts: Option<u64>, screen: &Screen) {
+    let _ = screen.text();
+}
+
+/// Closed captions as the player finds them: the first byte chooses the video syntax (H.264,
+/// H.265, MPEG-2) and what is shown; the rest is TS packets of the video PID, through PES
+/// heads, SEI or user data, A/53 `cc_data`, the reorder queue, the four line-21 channels and
+/// the DTVCC services. Halfway the viewer chooses again.
+pub fn captions(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let syntax = match first % 3 {
+        0 => VideoSyntax::H264,
+        1 => VideoSyntax::H265,
+        _ => VideoSyntax::Mpeg2,
+    };
+    let mut decoder = CaptionDecoder::new(syntax, None);
+    choose(&mut decoder, first / 3);
+    let half = rest.len() / TS_PACKET_SIZE / 2 * TS_PACKET_SIZE;
+    let (a, b) = rest.split_at(half);
+    packets(a, |p| decoder.push_packet(p, &mut show));
+    choose(&mut decoder, first / 3 + 1);
+    packets(b, |p| decoder.push_packet(p, &mut show));
+    decoder.flush(&mut show);
+    let _ = (decoder.channels(), decoder.services());
+}
+
+/// Frames of A/53 `cc_data`: each a count byte (its low 5 bits: up to 31 triplets, as A/53
+/// allows), then that many triplets (`marker | cc_valid | cc_type`, two data bytes). Invalid
+/// triplets are padding, as in the stream. `kind` maps `cc_type` to the decoder under test.
+fn cc_frames(data: &[u8], kind: fn(u8) -> CcType, mut each: impl FnMut(&CaptionFrame)) {
+    let mut rest = data;
+    let mut pts = 0u64;
+    while let Some((&count, tail)) = rest.split_first() {
+        let n = usize::from(count & 0x1f).min(tail.len() / 3);
+        let (triplets, next) = tail.split_at(n * 3);
+        let pairs = triplets
+            .chunks_exact(3)
+            .filter(|t| t[0] & 0x04 != 0)
+            .map(|t| CcPair {
+                kind: kind(t[0] & 0x03),
+                data: [t[1], t[2]],
+            })
+            .collect();
+        pts += 3003;
+        each(&CaptionFrame {
+            pts: Some(pts),
+            pairs,
+        });
+        rest = next;
+    }
+}
+
+fn cc_decode(data: &[u8], kind: fn(u8) -> CcType) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let mut decoder = CaptionDecoder::new(VideoSyntax::H264, None);
+    choose(&mut decoder, first);
+    cc_frames(rest, kind, |frame| decoder.push_frame(frame, &mut show));
+    let _ = (decoder.channels(), decoder.services());
+}
+
+/// CEA-608: line-21 pairs of both fields (`cc_type` 0 and 1) into the four channels' decoders
+/// (pop-on, roll-up, paint-on, text modes, preambles, mid-row codes, special and extended
+/// characters), the first byte choosing the channel shown.
+pub fn cea608(data: &[u8]) {
+    cc_decode(data, |t| {
+        if t & 1 == 0 {
+            CcType::Field1
+        } else {
+            CcType::Field2
+        }
+    });
+}
+
+/// CEA-708: DTVCC packet start and data triplets (`cc_type` 3 and 2) into the DTVCC decoder
+/// (packets, service blocks, windows, pen, text), the first byte choosing the service shown.
+pub fn cea708(data: &[u8]) {
+    cc_decode(data, |t| {
+        if t & 1 == 0 {
+            CcType::DtvccData
+        } else {
+            CcType::DtvccStart
+        }
+    });
+}
+
+/// A WebVTT segment as the HLS subtitle fetcher gets it: parsed, and its cues placed on the
+/// stream's clock by the timestamp map.
+pub fn webvtt(data: &[u8]) {
+    let file = crate::ott::webvtt::parse(data);
+    if let Some(map) = file.map {
+        for cue in &file.cues {
+            let _ = (map.pts(cue.start_ms), map.pts(cue.end_ms));
+        }
+    }
+}
+
+/// Splits a manifest input: the text (lossy UTF-8, as the fetchers decode it), then after a
+/// 0xFF byte the address it was fetched from (default `base`: every URI is resolved against
+/// it), then after another the clock.
+fn manifest_input<'a>(data: &'a [u8], base: &str) -> (String, String, Option<&'a [u8]>) {
+    let mut parts = data.splitn(3, |&b| b == 0xff);
+    let text = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let base = parts
+        .next()
+        .map_or_else(|| base.to_string(), |b| String::from_utf8_lossy(b).into_owned());
+    (text, base, parts.next())
+}
+
+/// HLS subtitles (`ott::hls`): a master playlist's subtitle renditions and the master without
+/// them (what the demuxer is handed), and a rendition's media playlist with its segments.
+pub fn hls_subtitles(data: &[u8]) {
+    let (text, base, _) = manifest_input(data, "http://origin.example/live/ch1/master.m3u8?token=1");
+    if crate::ott::hls::is_master(&text) {
+        let _ = crate::ott::hls::subtitle_renditions(&text, &base);
+    }
+    let _ = crate::ott::hls::without_subtitle_renditions(text.as_bytes());
+    let _ = crate::ott::hls::media_playlist(&text, &base);
+}
+
+/// 2026-12-07T00:00:30Z in Unix seconds: the clock of the seeds' live MPDs.
+const NOW: f64 = 1_796_601_630.0;
+
+/// A DASH MPD as the recorder reads it: parsed at a time (the clock from the input's third
+/// part when it has one, else [`NOW`]), then each track's segments available at later times
+/// (a live `$Number$` template is expanded from the clock without fetching the MPD again).
+pub fn dash(data: &[u8]) {
+    let (text, base, clock) = manifest_input(data, "http://origin.example/live/ch9/manifest.mpd");
+    let now = clock
+        .and_then(|c| std::str::from_utf8(c).ok())
+        .and_then(|c| c.trim().parse::<f64>().ok())
+        .unwrap_or(NOW);
+    let Ok(mpd) = crate::manifest::dash::parse(&text, &base, now) else {
+        return;
+    };
+    for track in &mpd.tracks {
+        for later in [0.0, 2.0, 3_600.0, 86_400.0 * 366.0 * 100.0] {
+            let _ = track.available(now + later);
+        }
+    }
+}
+
+/// An HLS playlist as the recorder reads it (`manifest::hls`): master (variants, audio
+/// renditions, the choice) or media (map, sequence, segments, times).
+pub fn hls(data: &[u8]) {
+    let (text, base, _) = manifest_input(data, "http://cdn.example/live/master.m3u8");
+    if let Ok(crate::manifest::hls::Playlist::Master(master)) = crate::manifest::hls::parse(&text, &base) {
+        let _ = master.choose();
+    }
 }

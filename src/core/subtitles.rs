@@ -534,9 +534,18 @@ mod tests {
             track("ttml:2", SubtitleKind::Ttml, "de", false),
         ];
         let id = |t: Option<&SubtitleTrack>| t.map(|t| t.id.clone());
-        assert_eq!(id(pick(&tracks, None, &prefs("eng", false))), Some("ttml:0".into()));
-        assert_eq!(id(pick(&tracks, None, &prefs("eng", true))), Some("ttml:1".into()));
-        assert_eq!(id(pick(&tracks, None, &prefs("ger", true))), Some("ttml:2".into()));
+        assert_eq!(
+            id(pick(&tracks, None, &prefs("eng", false))),
+            Some("ttml:0".into())
+        );
+        assert_eq!(
+            id(pick(&tracks, None, &prefs("eng", true))),
+            Some("ttml:1".into())
+        );
+        assert_eq!(
+            id(pick(&tracks, None, &prefs("ger", true))),
+            Some("ttml:2".into())
+        );
         // Remembered by kind, language and hearing, as the other kinds are.
         let chosen = tracks[1].remembered();
         assert_eq!(

@@ -354,9 +354,8 @@ fn route_fmp4(path: &str, origin: &fmp4::Fmp4Channel) -> Option<Body> {
         };
         return Some(Body::new(mime, origin.text_segment(k, form)?));
     }
-    match path {
-        "/fmp4/master.m3u8" => return Some(Body::new(M3U8, origin.master().into_bytes())),
-        _ => {}
+    if path == "/fmp4/master.m3u8" {
+        return Some(Body::new(M3U8, origin.master().into_bytes()));
     }
     if let Some(rest) = path.strip_prefix("/fmp4/") {
         if let Some(id) = rest.strip_suffix(".m3u8") {

@@ -21,7 +21,10 @@
 //! what is there (an open `r="-1"` runs up to the time asked). Timeline repeats are counted
 //! before they are expanded, so a hostile `r` costs nothing but a refusal.
 
-use super::{MAX_DEPTH, MAX_ELEMENTS, MAX_SEGMENTS, MAX_TRACKS, ManifestError, TrackKind, resolve};
+use super::{
+    MAX_ADDRESSES_BYTES, MAX_DEPTH, MAX_ELEMENTS, MAX_SEGMENTS, MAX_TRACKS, ManifestError, TrackKind, charge,
+    resolve,
+};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
@@ -139,10 +142,18 @@ impl Track {
     /// the clock (a live MPD need not be fetched again), else those the MPD listed.
     pub fn available(&self, now: f64) -> Result<Vec<SegmentRef>, ManifestError> {
         match &self.numbering {
-            Some(n) => n.available(now),
+            Some(n) => {
+                let mut budget = MAX_ADDRESSES_BYTES;
+                n.available(now, &mut budget)
+            }
             None => Ok(self.segments.clone()),
         }
     }
+}
+
+/// Numbers and times past 64 bits come only from a hostile manifest: refused, not wrapped.
+fn beyond_64_bits() -> ManifestError {
+    ManifestError::Malformed("segment numbers or times beyond 64 bits".into())
 }
 
 impl Numbering {
@@ -150,7 +161,8 @@ impl Numbering {
         self.duration as f64 / self.timescale as f64
     }
 
-    fn available(&self, now: f64) -> Result<Vec<SegmentRef>, ManifestError> {
+    /// The segments available at `now`, their addresses counted against `budget`.
+    fn available(&self, now: f64, budget: &mut usize) -> Result<Vec<SegmentRef>, ManifestError> {
         let each = self.seconds();
         let (first, count) = match self.live_origin {
             Some(origin) => {
@@ -170,11 +182,16 @@ impl Numbering {
         }
         (first..count)
             .map(|i| {
-                let number = self.start_number + i;
-                let time = self.pto + i * self.duration;
+                let number = self.start_number.checked_add(i).ok_or_else(beyond_64_bits)?;
+                let time = i
+                    .checked_mul(self.duration)
+                    .and_then(|t| t.checked_add(self.pto))
+                    .ok_or_else(beyond_64_bits)?;
+                let url = self.template.url(number, time)?;
+                charge(budget, &url)?;
                 Ok(SegmentRef {
                     key: number,
-                    url: self.template.url(number, time)?,
+                    url,
                     seconds: each,
                     aired: self.live_origin.map(|o| o + i as f64 * each),
                 })
@@ -287,11 +304,17 @@ fn tree(text: &str) -> Result<Node, ManifestError> {
         .ok_or_else(|| ManifestError::Malformed("no MPD element".into()))
 }
 
+/// Attributes kept per element (real MPD elements have fewer than twenty): the inheritance of
+/// `SegmentTemplate` attributes compares each with those in force, so their number must not
+/// grow with the input.
+const MAX_ATTRIBUTES: usize = 64;
+
 fn node(e: &BytesStart<'_>) -> Node {
     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
     let attrs = e
         .attributes()
         .flatten()
+        .take(MAX_ATTRIBUTES)
         .map(|a| {
             let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
             (key, unescape(&String::from_utf8_lossy(&a.value)))
@@ -443,6 +466,10 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
     let mut video: Option<Track> = None;
     let mut audio: Vec<Track> = Vec::new();
     let mut texts: Vec<TextTrack> = Vec::new();
+    let mut budget = MAX_ADDRESSES_BYTES;
+    // The text sets have their own budget: one a stranger inflated is left out alone, and cannot
+    // use up what the picture's tracks are allowed.
+    let mut text_budget = MAX_ADDRESSES_BYTES;
     for set in period.all("AdaptationSet") {
         let set_kind = kind_of(set);
         let set_base = set.base(&base)?;
@@ -451,7 +478,7 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
             // A text set the app reads itself; one it cannot read is left out, never an error
             // (the picture and sound do not depend on it).
             if texts.len() < MAX_TEXT_TRACKS
-                && let Some(text) = text_track(&context, set, &set_base, &set_inherited)
+                && let Some(text) = text_track(&context, set, &set_base, &set_inherited, &mut text_budget)
             {
                 texts.push(text);
             }
@@ -472,7 +499,7 @@ pub fn parse(text: &str, base_url: &str, now: f64) -> Result<Mpd, ManifestError>
         let Some(kind) = kind_of(rep).or(set_kind) else {
             continue;
         };
-        let track = track_of(&context, kind, (set, &set_base, &set_inherited), rep)?;
+        let track = track_of(&context, kind, (set, &set_base, &set_inherited), rep, &mut budget)?;
         match kind {
             TrackKind::Video if video.is_none() => video = Some(track),
             TrackKind::Video | TrackKind::Text => {}
@@ -502,12 +529,13 @@ struct Context {
 }
 
 /// The track of representation `rep` in `set` (with its resolved base and the template
-/// attributes in force there).
+/// attributes in force there), its addresses counted against `budget`.
 fn track_of(
     context: &Context,
     kind: TrackKind,
     (set, set_base, set_inherited): (&Node, &str, &Inherited<'_>),
     rep: &Node,
+    budget: &mut usize,
 ) -> Result<Track, ManifestError> {
     let mime = rep.attr("mimeType").or(set.attr("mimeType")).unwrap_or("");
     if mime.contains("mp2t") {
@@ -551,6 +579,7 @@ fn track_of(
                 (timescale, start_number, pto),
                 live_origin,
                 end.map(|e| e as u64),
+                budget,
             )?;
             (segments, None)
         }
@@ -569,7 +598,7 @@ fn track_of(
                 length: context.period_length,
                 depth: context.depth,
             };
-            (numbering.available(context.now)?, Some(numbering))
+            (numbering.available(context.now, budget)?, Some(numbering))
         }
     };
     Ok(Track {
@@ -635,11 +664,19 @@ fn text_track(
     set: &Node,
     set_base: &str,
     set_inherited: &Inherited<'_>,
+    budget: &mut usize,
 ) -> Option<TextTrack> {
     let (rep, form) = set
         .all("Representation")
         .find_map(|r| text_form(set, r).map(|f| (r, f)))?;
-    let track = track_of(context, TrackKind::Text, (set, set_base, set_inherited), rep).ok()?;
+    let track = track_of(
+        context,
+        TrackKind::Text,
+        (set, set_base, set_inherited),
+        rep,
+        budget,
+    )
+    .ok()?;
     let says = |node: &Node, element: &str| {
         node.all(element).any(|d| {
             let scheme = d.attr("schemeIdUri").unwrap_or("");
@@ -684,11 +721,8 @@ pub fn without_text(mpd: &str) -> String {
                 let empty = matches!(event, Event::Empty(_));
                 let after = reader.buffer_position() as usize;
                 match (&mut open, node.name.as_str()) {
-                    (None, "AdaptationSet") if empty => {
-                        if is_text(&node) {
-                            cut.push((before, after));
-                        }
-                    }
+                    // An empty set has no end tag: it is cut (or not) here, never left open.
+                    (None, "AdaptationSet") if empty => cut.extend(is_text(&node).then_some((before, after))),
                     (None, "AdaptationSet") => open = Some((before, depth, is_text(&node))),
                     (Some((_, _, text)), "Representation") => *text |= is_text(&node),
                     _ => {}
@@ -743,6 +777,7 @@ fn expand(
     (timescale, start_number, pto): (u64, u64, u64),
     origin: Option<f64>,
     end: Option<u64>,
+    budget: &mut usize,
 ) -> Result<Vec<SegmentRef>, ManifestError> {
     let entries: Vec<&Node> = timeline.all("S").collect();
     let mut segments = Vec::new();
@@ -774,18 +809,21 @@ fn expand(
             return Err(ManifestError::TooManySegments);
         }
         for _ in 0..count {
+            let next = time.checked_add(d).ok_or_else(beyond_64_bits)?;
             // A live timeline may list a segment still being written: it is not complete yet.
-            if end.is_some_and(|e| time + d > e) {
+            if end.is_some_and(|e| next > e) {
                 break;
             }
+            let url = media.url(number, time)?;
+            charge(budget, &url)?;
             segments.push(SegmentRef {
                 key: time,
-                url: media.url(number, time)?,
+                url,
                 seconds: d as f64 / timescale as f64,
                 aired: origin.map(|o| o + (time as f64 - pto as f64) / timescale as f64),
             });
-            time += d;
-            number += 1;
+            time = next;
+            number = number.checked_add(1).ok_or_else(beyond_64_bits)?;
         }
     }
     Ok(segments)
@@ -1005,6 +1043,12 @@ mod tests {
         let mpd = parse(&hostile, BASE, ast + 7.0).unwrap();
         assert_eq!(mpd.texts.len(), 1);
         assert_eq!(mpd.texts[0].form, TextForm::Ttml);
+        // So is one whose addresses are past the caps; it takes nothing from the picture's.
+        let long = "x".repeat(super::super::MAX_ADDRESS_BYTES);
+        let inflated = text.replace("t/$Number$.m4s", &format!("{long}$Number$"));
+        let mpd = parse(&inflated, BASE, ast + 7.0).unwrap();
+        assert_eq!((mpd.tracks.len(), mpd.texts.len()), (1, 1));
+        assert_eq!(mpd.texts[0].form, TextForm::Ttml);
     }
 
     /// Every text set goes, byte ranges cut; the rest is byte for byte the same.
@@ -1030,6 +1074,58 @@ mod tests {
         );
         assert_eq!(without_text("<MPD><Period>"), "<MPD><Period>");
         assert_eq!(without_text("not xml <"), "not xml <");
+    }
+
+    /// Numbers past 64 bits and addresses that multiply: refused, never wrapped, never held.
+    #[test]
+    fn hostile_numbers_and_long_addresses_are_refused() {
+        let wrap = timeline_mpd().replace(
+            r#"<S t="0" d="2000" r="2"/>"#,
+            r#"<S t="18446744073709551610" d="2000" r="2"/>"#,
+        );
+        assert!(matches!(
+            parse(&wrap, BASE, 0.0),
+            Err(ManifestError::Malformed(_))
+        ));
+        let numbers = r#"<MPD type="dynamic" availabilityStartTime="1970-01-01T00:00:00Z"><Period>
+  <AdaptationSet contentType="video"><SegmentTemplate duration="1" timescale="1000000" startNumber="18446744073709551615" media="$Number$.m4s"/>
+  <Representation id="v"/></AdaptationSet></Period></MPD>"#;
+        assert!(matches!(
+            parse(numbers, BASE, 1.0e9),
+            Err(ManifestError::Malformed(_))
+        ));
+        let long = "x".repeat(super::super::MAX_ADDRESS_BYTES);
+        let too_long = timeline_mpd().replace("a/$Number%05d$.m4s", &format!("{long}$Number$"));
+        // Late enough for the live edge to have passed segments (the addresses are made then), and
+        // early enough for the audio's endless timeline (2 s segments) to stay within MAX_SEGMENTS.
+        let late = date_time("2026-12-07T00:00:00Z").unwrap() + 10_000.0;
+        assert_eq!(parse(&too_long, BASE, late), Err(ManifestError::TooLarge));
+        // 3,000-byte addresses, 10,000 times: 30 MB of addresses from a 3 KB manifest.
+        let repeated = timeline_mpd()
+            .replace(
+                "$RepresentationID$/$Time$.m4s?a=1&amp;b=2",
+                &format!("{}$Time$", &long[..3000]),
+            )
+            .replace(r#"r="2""#, r#"r="9990""#);
+        assert_eq!(parse(&repeated, BASE, late), Err(ManifestError::TooLarge));
+        let fewer = repeated.replace(r#"r="9990""#, r#"r="900""#);
+        assert_eq!(parse(&fewer, BASE, late).unwrap().tracks[0].segments.len(), 902);
+    }
+
+    #[test]
+    fn attributes_beyond_the_cap_are_not_kept() {
+        let mpd = |junk: usize| {
+            let many: String = (0..junk).map(|i| format!(" x{i}=\"1\"")).collect();
+            format!(
+                r#"<MPD type="static" mediaPresentationDuration="PT4S"><Period><AdaptationSet contentType="video">
+  <SegmentTemplate{many} duration="2" media="$Number$.m4s"/><Representation id="v"/></AdaptationSet></Period></MPD>"#
+            )
+        };
+        assert_eq!(parse(&mpd(10), BASE, 0.0).unwrap().tracks[0].segments.len(), 2);
+        assert!(
+            matches!(parse(&mpd(10_000), BASE, 0.0), Err(ManifestError::Unsupported(_))),
+            "the template's attributes after the first {MAX_ATTRIBUTES} are not read"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! by name rather than recorded wrong. Unknown tags are ignored, as the RFC asks; lines are read
 //! one by one, so a damaged line costs that line only.
 
-use super::{MAX_SEGMENTS, ManifestError, resolve};
+use super::{MAX_ADDRESSES_BYTES, MAX_SEGMENTS, ManifestError, charge, resolve};
 
 /// A playlist: the master (variants) or a media playlist (segments).
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +106,12 @@ pub fn parse(text: &str, base_url: &str) -> Result<Playlist, ManifestError> {
     let mut pending_seconds: Option<f64> = None;
     let mut next_sequence: Option<u64> = None;
     let mut aired: Option<f64> = None;
+    let mut budget = MAX_ADDRESSES_BYTES;
+    let mut address = |reference: &str| -> Result<String, ManifestError> {
+        let url = resolve(base_url, reference)?;
+        charge(&mut budget, &url)?;
+        Ok(url)
+    };
     for line in lines {
         if let Some(tag) = line.strip_prefix('#') {
             let (name, value) = tag.split_once(':').unwrap_or((tag, ""));
@@ -130,7 +136,7 @@ pub fn parse(text: &str, base_url: &str) -> Result<Playlist, ManifestError> {
                     if master.audio.len() < super::MAX_SEGMENTS {
                         master.audio.push(Rendition {
                             group: group.to_string(),
-                            url: resolve(base_url, uri)?,
+                            url: address(uri)?,
                             language: attr(&attrs, "LANGUAGE").map(str::to_string),
                             default: attr(&attrs, "DEFAULT") == Some("YES"),
                         });
@@ -149,7 +155,7 @@ pub fn parse(text: &str, base_url: &str) -> Result<Playlist, ManifestError> {
                     }
                     let uri = attr(&attrs, "URI")
                         .ok_or_else(|| ManifestError::Malformed("EXT-X-MAP without URI".into()))?;
-                    media.map = Some(resolve(base_url, uri)?);
+                    media.map = Some(address(uri)?);
                 }
                 "EXT-X-KEY" => {
                     let attrs = attributes(value);
@@ -182,7 +188,7 @@ pub fn parse(text: &str, base_url: &str) -> Result<Playlist, ManifestError> {
                 return Err(ManifestError::TooManySegments);
             }
             master.variants.push(Variant {
-                url: resolve(base_url, line)?,
+                url: address(line)?,
                 bandwidth,
                 audio_group,
             });
@@ -195,7 +201,7 @@ pub fn parse(text: &str, base_url: &str) -> Result<Playlist, ManifestError> {
             media.segments.push(MediaSegment {
                 sequence,
                 seconds,
-                url: resolve(base_url, line)?,
+                url: address(line)?,
                 aired,
             });
             aired = aired.map(|a| a + seconds);
@@ -311,6 +317,18 @@ mod tests {
         }
         assert_eq!(parse(&many, BASE), Err(ManifestError::TooManySegments));
         assert!(matches!(parse("<MPD/>", BASE), Err(ManifestError::Malformed(_))));
+        // Short lines resolved against a long base (a master playlist's variant address):
+        // 10,000 segments of 4 KB would be 40 MB of addresses from a 110 KB playlist.
+        let long_base = format!("http://cdn.example/{}/v.m3u8", "d".repeat(4000));
+        let mut short = String::from("#EXTM3U\n");
+        for _ in 0..MAX_SEGMENTS {
+            short.push_str("#EXTINF:1,\na\n");
+        }
+        assert_eq!(parse(&short, &long_base), Err(ManifestError::TooLarge));
+        assert!(
+            parse(&short, BASE).is_ok(),
+            "the same playlist from a short address"
+        );
         // Damaged lines cost themselves only.
         let damaged = "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:x\n#EXTINF:zz,\na.m4s\n#EXT-X-MAP:URI=\"i.mp4\n";
         let Playlist::Media(media) = parse(damaged, BASE).unwrap() else {

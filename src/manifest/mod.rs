@@ -25,6 +25,14 @@ pub const MAX_TRACKS: usize = 4;
 pub const MAX_DEPTH: usize = 32;
 /// XML elements accepted in an MPD.
 pub const MAX_ELEMENTS: usize = 50_000;
+/// Longest address accepted, as written and once resolved (CDN addresses with tokens are a few
+/// hundred bytes; 4 KiB is what HTTP servers commonly accept).
+pub const MAX_ADDRESS_BYTES: usize = 4096;
+/// Bytes of all the addresses one parse (or one expansion of a `$Number$` template) yields:
+/// without it a short manifest whose addresses are long (or resolve against a long base) and
+/// repeated up to [`MAX_SEGMENTS`] times per track would cost hundreds of MiB. A real live
+/// window of 10,000 segments with 200-byte addresses on four tracks is 8 MB.
+pub const MAX_ADDRESSES_BYTES: usize = 8 << 20;
 
 /// What a track carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +52,7 @@ pub enum ManifestError {
     NotHttp(String),
     #[error("the manifest lists more than {MAX_SEGMENTS} segments for one track")]
     TooManySegments,
-    #[error("the manifest nests its elements too deeply or has too many")]
+    #[error("the manifest is too large: nested too deeply, too many elements or too many address bytes")]
     TooLarge,
     #[error("not supported for recording: {0}")]
     Unsupported(String),
@@ -55,14 +63,32 @@ pub enum ManifestError {
 /// `reference` resolved against `base` (RFC 3986), refused unless it is http(s).
 pub fn resolve(base: &str, reference: &str) -> Result<String, ManifestError> {
     let reference = reference.trim();
-    let base = url::Url::parse(base).map_err(|_| ManifestError::NotHttp(base.to_string()))?;
+    if reference.len() > MAX_ADDRESS_BYTES {
+        return Err(ManifestError::TooLarge);
+    }
+    let base = url::Url::parse(base)
+        .ok()
+        // Only an http(s) base: a manifest is never read from elsewhere, and joining onto a
+        // `file:` base whose path looks like drive letters trips an assertion in `url` (found by
+        // the `hls` fuzz target; a wrong path without debug assertions).
+        .filter(|b| matches!(b.scheme(), "http" | "https"))
+        .ok_or_else(|| ManifestError::NotHttp(base.to_string()))?;
     let joined = base
         .join(reference)
         .map_err(|_| ManifestError::NotHttp(reference.to_string()))?;
     if !matches!(joined.scheme(), "http" | "https") {
         return Err(ManifestError::NotHttp(reference.to_string()));
     }
+    if joined.as_str().len() > MAX_ADDRESS_BYTES {
+        return Err(ManifestError::TooLarge);
+    }
     Ok(joined.into())
+}
+
+/// Counts `address` against what is left of a parse's [`MAX_ADDRESSES_BYTES`].
+pub(crate) fn charge(budget: &mut usize, address: &str) -> Result<(), ManifestError> {
+    *budget = budget.checked_sub(address.len()).ok_or(ManifestError::TooLarge)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -104,5 +130,9 @@ mod tests {
             resolve("/local/path.mpd", "a.m4s").is_err(),
             "a base that is a path"
         );
+        // What the `hls` fuzz target found: a `file:` base with drive-letter-like segments
+        // made `url` fail a debug assertion while joining.
+        let base = "\x03file:/Xe:/X:#EXT-1u84t\0\0:#EXT-1u84t\0\0\0.s\n#EXz";
+        assert!(matches!(resolve(base, "..//:2,"), Err(ManifestError::NotHttp(_))));
     }
 }

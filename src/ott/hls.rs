@@ -115,6 +115,9 @@ pub fn is_master(text: &str) -> bool {
 /// The segments of the media playlist `text`, fetched from `base`.
 pub fn media_playlist(text: &str, base: &str) -> MediaPlaylist {
     let mut out = MediaPlaylist::default();
+    // The newest MAX_SEGMENTS as they are read: a playlist of short lines resolved against a
+    // long base would otherwise hold its every segment's address at once.
+    let mut segments = std::collections::VecDeque::with_capacity(64);
     let mut sequence = 0u64;
     let mut in_segment = false;
     for line in head(text).lines().map(str::trim) {
@@ -129,14 +132,15 @@ pub fn media_playlist(text: &str, base: &str) -> MediaPlaylist {
         } else if !line.is_empty() && !line.starts_with('#') && in_segment {
             in_segment = false;
             if let Some(url) = resolve(base, line) {
-                out.segments.push((sequence, url));
+                if segments.len() == MAX_SEGMENTS {
+                    segments.pop_front();
+                }
+                segments.push_back((sequence, url));
             }
             sequence = sequence.saturating_add(1);
         }
     }
-    if out.segments.len() > MAX_SEGMENTS {
-        out.segments.drain(..out.segments.len() - MAX_SEGMENTS);
-    }
+    out.segments = segments.into();
     out
 }
 
@@ -184,20 +188,36 @@ pub fn resolve(base: &str, reference: &str) -> Option<String> {
         // segment has no colon (RFC 3986 §4.2).
         return None;
     }
+    if base.len() > 2 * MAX_VALUE {
+        // Not an address this app made from a playlist (those are capped below): nothing is
+        // resolved against it, so no line costs the base's length.
+        return None;
+    }
     let (scheme, rest) = base.split_once("://")?;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let origin = &base[..scheme.len() + 3 + authority_end];
-    let resolved = if let Some(path) = reference.strip_prefix("//") {
-        format!("{scheme}://{path}")
+    let (head, tail) = if let Some(path) = reference.strip_prefix("//") {
+        (&base[..scheme.len() + 3], path)
     } else if reference.starts_with('/') {
-        format!("{origin}{reference}")
+        (origin, reference)
     } else {
         let path = &rest[authority_end..];
         let path = path.split(['?', '#']).next().unwrap_or("");
         let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
-        format!("{origin}{dir}{reference}")
+        return join_http(&[origin, dir, reference]);
     };
-    http(&resolved)
+    join_http(&[head, tail])
+}
+
+/// The parts joined when the result is an `http(s)://` address of at most twice
+/// [`MAX_VALUE`]: measured before it is made, since the base (a rendition's address is the
+/// stranger's too) may be long and every segment line is resolved against it.
+fn join_http(parts: &[&str]) -> Option<String> {
+    if parts.iter().map(|p| p.len()).sum::<usize>() > 2 * MAX_VALUE {
+        return None;
+    }
+    let resolved = parts.concat();
+    crate::lineup::is_http_url(&resolved).then_some(resolved)
 }
 
 #[cfg(test)]
@@ -315,6 +335,17 @@ mod tests {
             resolve("https://o.example", "x.vtt").as_deref(),
             Some("https://o.example/x.vtt")
         );
+        // Nothing is resolved against a base too long to be one of ours, and no result is
+        // longer than twice MAX_VALUE: a playlist of short lines costs no base's length each.
+        let long_base = format!("http://o.example/{}/p.m3u8", "d".repeat(2 * MAX_VALUE));
+        assert_eq!(resolve(&long_base, "x.vtt"), None);
+        assert_eq!(
+            resolve(&long_base, "https://cdn.example/x.vtt").as_deref(),
+            Some("https://cdn.example/x.vtt")
+        );
+        let base = format!("http://o.example/{}/p.m3u8", "d".repeat(MAX_VALUE));
+        assert_eq!(resolve(&base, &"r".repeat(MAX_VALUE)), None);
+        assert!(resolve(&base, "x.vtt").is_some());
         // An unterminated quote ends the attribute list; nothing panics.
         assert!(subtitle_renditions("#EXT-X-MEDIA:TYPE=SUBTITLES,URI=\"x", "http://o/").is_empty());
     }

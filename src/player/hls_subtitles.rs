@@ -304,7 +304,12 @@ impl TextThread {
         f.next_read = Instant::now() + refresh;
         let new: Vec<&(u64, String)> = match f.last {
             // A media sequence that went back (an origin restart) starts again.
-            Some(last) if playlist.segments.first().is_none_or(|(s, _)| *s <= last + 1) => {
+            Some(last)
+                if playlist
+                    .segments
+                    .first()
+                    .is_none_or(|(s, _)| *s <= last.saturating_add(1)) =>
+            {
                 playlist.segments.iter().filter(|(s, _)| *s > last).collect()
             }
             _ => {

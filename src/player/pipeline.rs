@@ -368,7 +368,14 @@ const EOS_HOLD_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 /// that crashes the process within the first 100 ms, or leaves a thread stuck in
 /// `check_all_slot_for_eos` that crashes at the teardown's reset (seen under gdb and in
 /// decodebin3's log with a capture of one video and two audio streams, the second unselected).
-/// Once the slots are set up, decodebin3 drains as for any file. The probes sit on
+/// Once the slots are set up, decodebin3 drains as for any file.
+///
+/// The order matters too: in 1.22 the end of stream of an input that is not the last one is
+/// turned into a custom event that removes its slot without draining its decoder, and only the
+/// last input's EOS is sent on as a real one. A frame-threaded software decoder (avdec_h265 on a
+/// 4K picture) still holds its pictures when the EOS comes, so a video input that ends first
+/// never shows them (test-137 on a loaded machine). A video input's EOS therefore waits until
+/// every other input's has passed. The probes sit on
 /// decodebin3's sink pads (a file is read in pull mode by the demuxer, so its source never sees
 /// the EOS) and block, so a teardown meanwhile (the pads deactivated on the way to NULL)
 /// releases them.
@@ -380,6 +387,7 @@ fn hold_early_eos(pipeline: &gst::Pipeline) {
         }
         let hold = EosHold {
             pipeline: weak.clone(),
+            decodebin: element.downgrade(),
             exposed: Arc::default(),
         };
         for pad in element.sink_pads() {
@@ -400,6 +408,7 @@ fn hold_early_eos(pipeline: &gst::Pipeline) {
 #[derive(Clone)]
 struct EosHold {
     pipeline: glib::WeakRef<gst::Pipeline>,
+    decodebin: glib::WeakRef<gst::Element>,
     /// When decodebin3 exposed its first output.
     exposed: Arc<Mutex<Option<std::time::Instant>>>,
 }
@@ -418,6 +427,29 @@ impl EosHold {
             .is_some_and(|at| at.elapsed() >= EOS_SETTLE);
         playing || exposed
     }
+
+    /// Whether `pad`'s EOS may go now that the pipeline is settled: a video input's only once
+    /// every other input's has passed (its sticky EOS is stored as it passes), so that the video
+    /// input is the last one and decodebin3 drains its decoder.
+    fn may_pass(&self, pad: &gst::Pad) -> bool {
+        if !is_video_input(pad) {
+            return true;
+        }
+        let Some(decodebin) = self.decodebin.upgrade() else {
+            return true;
+        };
+        decodebin
+            .sink_pads()
+            .iter()
+            .filter(|other| *other != pad && !is_video_input(other))
+            .all(|other| other.sticky_event::<gst::event::Eos>(0).is_some())
+    }
+}
+
+/// Whether `pad` carries a video stream (as its stream-start says).
+fn is_video_input(pad: &gst::Pad) -> bool {
+    pad.stream()
+        .is_some_and(|s| s.stream_type().contains(gst::StreamType::VIDEO))
 }
 
 fn hold_eos_on(pad: &gst::Pad, hold: EosHold) {
@@ -428,7 +460,8 @@ fn hold_eos_on(pad: &gst::Pad, hold: EosHold) {
             if !matches!(info.event().map(|e| e.type_()), Some(gst::EventType::Eos)) {
                 return gst::PadProbeReturn::Pass;
             }
-            if hold.settled() {
+            // A video input's EOS always goes through the timer, which sees the others pass.
+            if hold.settled() && !is_video_input(pad) {
                 return gst::PadProbeReturn::Remove;
             }
             if let Some(id) = info.id.take()
@@ -446,7 +479,8 @@ fn hold_eos_on(pad: &gst::Pad, hold: EosHold) {
 }
 
 /// Removes the blocking probe `id` from `pad` (letting its EOS through) once `hold` is settled
-/// or [`EOS_HOLD_MAX`] has passed.
+/// and, for a video input, the other inputs' EOS has passed; or once [`EOS_HOLD_MAX`] has
+/// passed.
 fn release_eos_later(pad: gst::Pad, id: gst::PadProbeId, hold: EosHold) {
     let clock = gst::SystemClock::obtain();
     let start = clock.time();
@@ -454,8 +488,19 @@ fn release_eos_later(pad: gst::Pad, id: gst::PadProbeId, hold: EosHold) {
     let limit = start + gst::ClockTime::from_nseconds(EOS_HOLD_MAX.as_nanos() as u64);
     let timer = clock.new_periodic_id(start + poll, poll);
     let id = Mutex::new(Some(id));
+    // Ticks in a row on which the other inputs' EOS had passed: two, so that the last of them
+    // has had a whole tick to reach decodebin3's input handling after its sticky EOS was stored.
+    let passed = std::sync::atomic::AtomicU32::new(0);
     let _ = timer.wait_async(move |clock, _, timer| {
-        if (hold.settled() || clock.time() >= limit)
+        let ready = hold.settled() && hold.may_pass(&pad);
+        let ticks = if ready {
+            passed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+        } else {
+            passed.store(0, std::sync::atomic::Ordering::SeqCst);
+            0
+        };
+        let due = if is_video_input(&pad) { 2 } else { 1 };
+        if (ticks >= due || clock.time() >= limit)
             && let Some(id) = id.lock().ok().and_then(|mut i| i.take())
         {
             log::debug!("end of stream on {} let through", pad.name());

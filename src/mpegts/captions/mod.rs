@@ -216,6 +216,14 @@ impl CaptionDecoder {
         });
     }
 
+    /// Feeds one frame's caption triplets, in presentation order, to every line-21 channel
+    /// and DTVCC service: what [`Self::push_packet`] does with each frame the extractor hands
+    /// on, for callers (and fuzzers) that have the `cc_data` already.
+    pub fn push_frame(&mut self, frame: &CaptionFrame, on_screen: &mut dyn FnMut(Option<u64>, &Screen)) {
+        decode(frame, &mut self.seen, &mut self.decoders, self.chosen, on_screen);
+        decode_dtvcc(frame, &mut self.dtvcc, self.service, on_screen);
+    }
+
     /// Sends what waits in the reorder queue (at the end of a file).
     pub fn flush(&mut self, on_screen: &mut dyn FnMut(Option<u64>, &Screen)) {
         let Self {

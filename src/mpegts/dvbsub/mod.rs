@@ -42,8 +42,10 @@ pub const CLUT_DEFINITION: u8 = 0x12;
 pub const OBJECT_DATA: u8 = 0x13;
 pub const DISPLAY_DEFINITION: u8 = 0x14;
 pub const END_OF_DISPLAY_SET: u8 = 0x80;
-/// Pixel codes kept over all regions of one decoder (a full 1080p canvas twice).
-pub const MAX_PIXELS: usize = 2 * 1920 * 1080;
+/// Pixel codes kept over all regions of one decoder: a full 1080p canvas, the largest display
+/// EN 300 743 defines (regions lie within the display). Drawn, that is 2 MB of codes and 8 MB
+/// of RGBA; twice the canvas let a few hundred bytes cost 37 MB.
+pub const MAX_PIXELS: usize = 1920 * 1080;
 /// Largest region side accepted.
 const MAX_SIDE: u16 = 4096;
 
@@ -444,15 +446,16 @@ impl DvbSubDecoder {
             .filter_map(|place| {
                 let region = self.regions.get(&place.id)?;
                 let clut = self.cluts.get(&region.clut).unwrap_or(&default);
-                let rgba: Vec<u8> = region
-                    .pixels
-                    .iter()
-                    .flat_map(|&code| match region.depth {
+                // Sized once: collecting the flattened colours would grow the buffer by
+                // doubling, up to twice the bitmap.
+                let mut rgba = Vec::with_capacity(region.pixels.len() * 4);
+                for &code in &region.pixels {
+                    rgba.extend_from_slice(&match region.depth {
                         2 => clut.two[usize::from(code & 3)],
                         4 => clut.four[usize::from(code & 15)],
                         _ => clut.eight[usize::from(code)],
-                    })
-                    .collect();
+                    });
+                }
                 let bitmap = Bitmap {
                     x: u32::from(place.x) + self.display.offset.0,
                     y: u32::from(place.y) + self.display.offset.1,

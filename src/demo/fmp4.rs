@@ -16,9 +16,11 @@
 //! sound's, as packagers order them): TTML in fragmented MP4 (`stpp`, DASH-IF's preferred live
 //! form) at `/dash/live.mpd`, or whole TTML documents (`application/ttml+xml`) at
 //! `/dash/ttml.mpd`. Text segment `k` is one TTML document with one cue, [`subtitle_cue`], from
-//! 0.2 s to 1.8 s into video segment `k`, its times on the media timeline (ISO/IEC 14496-30
-//! §5.3), as a packager writes them. Text requests are counted, so tests can see that a
-//! player fetches them only while it shows them.
+//! 0.2 s to 1.8 s into video segment `k`, its times on the text track's media timeline
+//! (ISO/IEC 14496-30 §5.3), as a packager writes them; that timeline is an hour ahead of the
+//! picture's and says so with its `presentationTimeOffset`, so a player that times the cues
+//! wrong shows none. Text requests are counted, so tests can see that a player fetches them
+//! only while it shows them.
 
 use crate::manifest::dash::TextForm;
 use anyhow::{Context, Result, bail};
@@ -104,6 +106,10 @@ pub fn subtitle_cue(k: u64) -> String {
 
 /// The subtitles' timescale (milliseconds).
 const TEXT_TIMESCALE: u64 = 1000;
+/// The subtitles' `presentationTimeOffset` (ms): their media timeline starts an hour after the
+/// picture's, as a packager that stamps text from a clock of its own writes it. A player that
+/// does not take it off shows no cue at all.
+const TEXT_PTO: u64 = 3_600_000;
 
 /// The fMP4 origin.
 pub struct Fmp4Channel {
@@ -194,13 +200,13 @@ impl Fmp4Channel {
             Some(TextForm::Stpp) => sets.push_str(&format!(
                 "<AdaptationSet contentType=\"text\" mimeType=\"application/mp4\" codecs=\"stpp\" lang=\"en\">{role}\
                  <SegmentTemplate timescale=\"{TEXT_TIMESCALE}\" duration=\"{duration}\" startNumber=\"0\" \
-                 initialization=\"t/init.mp4\" media=\"t/n/$Number$.m4s\"/>\
+                 presentationTimeOffset=\"{TEXT_PTO}\" initialization=\"t/init.mp4\" media=\"t/n/$Number$.m4s\"/>\
                  <Representation id=\"t\" bandwidth=\"2000\"/></AdaptationSet>\n"
             )),
             Some(TextForm::Ttml) => sets.push_str(&format!(
                 "<AdaptationSet contentType=\"text\" mimeType=\"application/ttml+xml\" lang=\"en\">{role}\
                  <SegmentTemplate timescale=\"{TEXT_TIMESCALE}\" duration=\"{duration}\" startNumber=\"0\" \
-                 media=\"t/n/$Number$.ttml\"/><Representation id=\"t\" bandwidth=\"2000\"/></AdaptationSet>\n"
+                 presentationTimeOffset=\"{TEXT_PTO}\" media=\"t/n/$Number$.ttml\"/><Representation id=\"t\" bandwidth=\"2000\"/></AdaptationSet>\n"
             )),
             None => {}
         }
@@ -281,7 +287,8 @@ impl Fmp4Channel {
     }
 
     /// Text segment `k` in `form`, while video segment `k` is available: one TTML document
-    /// whose cue runs from 0.2 s to 1.8 s into video segment `k`, on the media timeline.
+    /// whose cue runs from 0.2 s to 1.8 s into video segment `k`, on the text's media timeline
+    /// (the picture's presentation time plus [`TEXT_PTO`]).
     pub fn text_segment(&self, k: u64, form: TextForm) -> Option<Vec<u8>> {
         self.text_requests.fetch_add(1, Ordering::SeqCst);
         let video = self.track("v")?;
@@ -290,7 +297,7 @@ impl Fmp4Channel {
             return None;
         }
         let (start, _, _) = video.segment_meta(k)?;
-        let start_ms = start * 1000 / video.timescale;
+        let start_ms = start * 1000 / video.timescale + TEXT_PTO;
         let document = ttml_document(start_ms + 200, start_ms + 1800, k);
         Some(match form {
             TextForm::Ttml => document.into_bytes(),
@@ -298,7 +305,7 @@ impl Fmp4Channel {
                 let duration = SEGMENT_SECONDS * TEXT_TIMESCALE;
                 crate::ott::stpp::packager::segment(
                     (k + 1) as u32,
-                    k * duration,
+                    TEXT_PTO + k * duration,
                     duration as u32,
                     &[document.as_bytes()],
                 )

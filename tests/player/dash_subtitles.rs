@@ -6,7 +6,31 @@
 //! screen; the preferred language picks it at tune.
 
 use super::*;
+use std::sync::atomic::AtomicU64;
 use zapbox::core::{SubtitleKind, SubtitlePreferences};
+
+/// No frame shown yet.
+const NO_PTS: u64 = u64::MAX;
+
+/// A shell on the real player whose picture's PTS (ns, of the frame the sink got last) the test
+/// reads: the demo's video has no `presentationTimeOffset`, so it is the presentation time.
+fn timed_shell(
+    f: &Fixture,
+    settings: Settings,
+) -> Result<(Shell, mpsc::Receiver<Event>, Arc<AtomicU64>), String> {
+    let (inbox, rx) = Inbox::new(Arc::new(|| {}));
+    let pts = Arc::new(AtomicU64::new(NO_PTS));
+    let latest = pts.clone();
+    let outputs = Outputs::headless(Arc::new(move |frame| {
+        if let Some(p) = frame.data.buffer().pts() {
+            latest.store(p.nseconds(), Ordering::SeqCst);
+        }
+    }));
+    let core = Core::new(f.lineup.clone(), SavedState::default(), settings);
+    let mut shell = launch(core, outputs, inbox)?;
+    shell.handle(Event::Started);
+    Ok((shell, rx, pts))
+}
 
 /// The demo cue numbers of `texts` (each the number of the segment it belongs to).
 fn cue_numbers(texts: &[String]) -> Result<Vec<u64>, String> {
@@ -46,29 +70,68 @@ fn tune_dash(shell: &mut Shell, rx: &mpsc::Receiver<Event>) -> Result<(), String
     Ok(())
 }
 
-/// Watches `time`, the subtitle text each time it changes.
+/// Watches `time`: the subtitle text each time it changes, with the picture's time then (s).
 fn watch_texts(
     shell: &mut Shell,
     rx: &mpsc::Receiver<Event>,
     time: Duration,
     failures: &mut Vec<String>,
-) -> Vec<String> {
+    pts: &AtomicU64,
+) -> (Vec<String>, Vec<Option<f64>>) {
     let mut texts: Vec<String> = Vec::new();
+    let mut at: Vec<Option<f64>> = Vec::new();
     watch_failures(shell, rx, time, failures, |shell| {
         let lines: Vec<String> = shell.view().subtitle_lines.iter().map(|l| l.text()).collect();
         let text = lines.join("\n");
         if texts.last() != Some(&text) {
             texts.push(text);
+            let p = pts.load(Ordering::SeqCst);
+            at.push((p != NO_PTS).then(|| p as f64 / 1e9));
         }
     });
-    texts
+    (texts, at)
+}
+
+/// How far the picture's time when a cue came or went may be from the cue's own (s): the text
+/// thread looks every 40 ms, the shell takes the event a little later, and the frame the sink
+/// holds is one 25 fps frame old at most. A cue timed by the wrong offset (a segment, or the
+/// text's `presentationTimeOffset`) is off by 2 s or more.
+const TIMING_SLACK: f64 = 0.25;
+
+/// Each change of the text happened where the demo's cues begin and end on the picture's
+/// presentation timeline: cue `k` from 0.2 s to 1.8 s into video segment `k` (2 s segments from
+/// 0, `startNumber` 0), nothing between. The first change is left out (the choice was made
+/// within a cue: it shows at once, wherever the picture is).
+fn check_timing(texts: &[String], at: &[Option<f64>]) -> Result<Vec<f64>, String> {
+    let mut errors = Vec::new();
+    for i in 1..texts.len() {
+        let Some(t) = at[i] else {
+            return Err(format!("no picture when {:?} changed", texts[i]));
+        };
+        // A cue that comes: its start; one that goes (the text empty): the previous cue's end.
+        let expected = if texts[i].is_empty() {
+            cue_numbers(&texts[i - 1..i])?
+                .first()
+                .map(|k| *k as f64 * 2.0 + 1.8)
+        } else {
+            cue_numbers(&texts[i..=i])?.first().map(|k| *k as f64 * 2.0 + 0.2)
+        };
+        let Some(expected) = expected else { continue };
+        errors.push(t - expected);
+    }
+    if let Some(worst) = errors.iter().copied().find(|e| e.abs() > TIMING_SLACK) {
+        return Err(format!(
+            "a cue came or went {worst:+.2} s from its time on the picture: {texts:?} at {at:?}"
+        ));
+    }
+    Ok(errors)
 }
 
 /// The track is listed; nothing of it is fetched while off (neither by the app nor by the
 /// demuxer); chosen, its cues (one per segment, each its segment's number) reach the view in
 /// order with the gaps between them; off again, the fetching stops.
 pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
-    let (mut shell, rx, _frames) = counted_shell(f, Settings::default())?;
+    let (mut shell, rx, pts) = timed_shell(f, Settings::default())?;
     let before = f.headend.dash_subtitle_requests();
     tune_dash(&mut shell, &rx)?;
     let tracks = shell.view().subtitle_tracks.clone();
@@ -89,7 +152,7 @@ pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
             shell.view().subtitle_selected
         ));
     }
-    let texts = watch_texts(&mut shell, &rx, Duration::from_secs(12), &mut failures);
+    let (texts, at) = watch_texts(&mut shell, &rx, Duration::from_secs(12), &mut failures, &pts);
     if !failures.is_empty() {
         return Err(format!("the pipeline failed: {failures:?}"));
     }
@@ -99,6 +162,7 @@ pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
     if numbers.len() < 3 || numbers.windows(2).any(|w| w[1] != w[0] + 1) || blanks < 2 {
         return Err(format!("expected consecutive cues with gaps, saw {texts:?}"));
     }
+    let errors = check_timing(&texts, &at)?;
     // Off again: what was in flight ends, then nothing more is asked for.
     shell.handle(Event::Action(Action::Subtitle));
     if shell.view().subtitle_selected.is_some() {
@@ -114,7 +178,11 @@ pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
     if after != 0 {
         return Err(format!("{after} text requests after subtitles went off"));
     }
-    println!("  {on} text requests while shown, cues {numbers:?}");
+    let worst = errors.iter().fold(0.0f64, |w, e| w.max(e.abs()));
+    println!(
+        "  {on} text requests while shown, cues {numbers:?}, {} changes timed to the picture within {worst:.3} s",
+        errors.len()
+    );
     Ok(())
 }
 
@@ -129,7 +197,7 @@ pub fn ttml_picked_at_tune(f: &Fixture) -> Result<(), String> {
         },
         ..Settings::default()
     };
-    let (mut shell, rx, _frames) = counted_shell(f, settings)?;
+    let (mut shell, rx, pts) = timed_shell(f, settings)?;
     tune_dash(&mut shell, &rx)?;
     let mut failures = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -143,11 +211,12 @@ pub fn ttml_picked_at_tune(f: &Fixture) -> Result<(), String> {
             "the English TTML track was not picked at tune: {selected:?}"
         ));
     }
-    let texts = watch_texts(&mut shell, &rx, Duration::from_secs(6), &mut failures);
+    let (texts, at) = watch_texts(&mut shell, &rx, Duration::from_secs(6), &mut failures, &pts);
     let numbers = cue_numbers(&texts)?;
     if numbers.is_empty() {
         return Err(format!("no cue shown after the pick: {texts:?} {failures:?}"));
     }
+    check_timing(&texts, &at)?;
     Ok(())
 }
 

@@ -13,11 +13,10 @@
 //! left with the zap: a request behind live or in trick play on it attaches to that tap.
 
 use super::ingest::{Ingest, Recording, TapKey, TapNotice};
-use super::session::{self, Session, Start};
+use super::session::{Session, Start};
 use super::{EventSink, PlayerConfig, pipeline::Decoder};
 use crate::core::{HotChannel, PlayerCommand, PlayerEvent, RequestId, StartAt, ZapPath};
 use crate::lineup::{ChannelKey, Source};
-use gstreamer as gst;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
@@ -60,7 +59,7 @@ pub struct Engine {
     /// The audio track the next session starts with (`PreferAudio`).
     audio: Arc<crate::core::AudioPreference>,
     decoder: Arc<Mutex<Option<Decoder>>>,
-    janitor: mpsc::Sender<gst::Pipeline>,
+    janitor: super::janitor::Janitor,
 }
 
 impl Engine {
@@ -93,7 +92,7 @@ impl Engine {
             muted: false,
             audio: Arc::default(),
             decoder,
-            janitor: session::spawn_janitor()?,
+            janitor: super::janitor::Janitor::spawn()?,
         })
     }
 

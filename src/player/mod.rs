@@ -44,6 +44,7 @@ mod engine;
 mod hls_input;
 mod hls_subtitles;
 mod ingest;
+mod janitor;
 pub mod output;
 pub mod pipeline;
 mod progress;

@@ -373,9 +373,12 @@ const EOS_HOLD_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 /// The order matters too: in 1.22 the end of stream of an input that is not the last one is
 /// turned into a custom event that removes its slot without draining its decoder, and only the
 /// last input's EOS is sent on as a real one. A frame-threaded software decoder (avdec_h265 on a
-/// 4K picture) still holds its pictures when the EOS comes, so a video input that ends first
-/// never shows them (test-137 on a loaded machine). A video input's EOS therefore waits until
-/// every other input's has passed. The probes sit on
+/// 4K picture) still holds its pictures when the EOS comes, so a video input that ends before
+/// an empty audio input (a PMT's audio PID that carries nothing) never shows them (test-137 on a
+/// loaded machine). A video input's EOS therefore waits until the EOS of every input that
+/// carried no data has passed. Only those: an input with data whose EOS comes first has its
+/// output removed and its sink never ends, so the pipeline would never post its end of stream
+/// (a catch-up piece that ends must be asked again). The probes sit on
 /// decodebin3's sink pads (a file is read in pull mode by the demuxer, so its source never sees
 /// the EOS) and block, so a teardown meanwhile (the pads deactivated on the way to NULL)
 /// releases them.
@@ -389,6 +392,7 @@ fn hold_early_eos(pipeline: &gst::Pipeline) {
             pipeline: weak.clone(),
             decodebin: element.downgrade(),
             exposed: Arc::default(),
+            fed: Arc::default(),
         };
         for pad in element.sink_pads() {
             hold_eos_on(&pad, hold.clone());
@@ -411,6 +415,8 @@ struct EosHold {
     decodebin: glib::WeakRef<gst::Element>,
     /// When decodebin3 exposed its first output.
     exposed: Arc<Mutex<Option<std::time::Instant>>>,
+    /// decodebin3's sink pads that a buffer went through.
+    fed: Arc<Mutex<Vec<gst::Pad>>>,
 }
 
 impl EosHold {
@@ -429,8 +435,8 @@ impl EosHold {
     }
 
     /// Whether `pad`'s EOS may go now that the pipeline is settled: a video input's only once
-    /// every other input's has passed (its sticky EOS is stored as it passes), so that the video
-    /// input is the last one and decodebin3 drains its decoder.
+    /// every input that carried no data has passed its EOS (the sticky EOS is stored as it
+    /// passes), so that decodebin3 drains the video's decoder.
     fn may_pass(&self, pad: &gst::Pad) -> bool {
         if !is_video_input(pad) {
             return true;
@@ -438,11 +444,22 @@ impl EosHold {
         let Some(decodebin) = self.decodebin.upgrade() else {
             return true;
         };
+        let Ok(fed) = self.fed.lock() else {
+            return true;
+        };
         decodebin
             .sink_pads()
             .iter()
-            .filter(|other| *other != pad && !is_video_input(other))
+            .filter(|other| *other != pad && !fed.contains(other))
             .all(|other| other.sticky_event::<gst::event::Eos>(0).is_some())
+    }
+
+    fn mark_fed(&self, pad: &gst::Pad) {
+        if let Ok(mut fed) = self.fed.lock()
+            && !fed.contains(pad)
+        {
+            fed.push(pad.clone());
+        }
     }
 }
 
@@ -453,6 +470,14 @@ fn is_video_input(pad: &gst::Pad) -> bool {
 }
 
 fn hold_eos_on(pad: &gst::Pad, hold: EosHold) {
+    let marker = hold.clone();
+    pad.add_probe(
+        gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+        move |pad, _| {
+            marker.mark_fed(pad);
+            gst::PadProbeReturn::Remove
+        },
+    );
     let held = std::sync::atomic::AtomicBool::new(false);
     pad.add_probe(
         gst::PadProbeType::BLOCK | gst::PadProbeType::EVENT_DOWNSTREAM,
@@ -479,8 +504,8 @@ fn hold_eos_on(pad: &gst::Pad, hold: EosHold) {
 }
 
 /// Removes the blocking probe `id` from `pad` (letting its EOS through) once `hold` is settled
-/// and, for a video input, the other inputs' EOS has passed; or once [`EOS_HOLD_MAX`] has
-/// passed.
+/// and, for a video input, the EOS of the inputs without data has passed; or once
+/// [`EOS_HOLD_MAX`] has passed.
 fn release_eos_later(pad: gst::Pad, id: gst::PadProbeId, hold: EosHold) {
     let clock = gst::SystemClock::obtain();
     let start = clock.time();
@@ -488,7 +513,7 @@ fn release_eos_later(pad: gst::Pad, id: gst::PadProbeId, hold: EosHold) {
     let limit = start + gst::ClockTime::from_nseconds(EOS_HOLD_MAX.as_nanos() as u64);
     let timer = clock.new_periodic_id(start + poll, poll);
     let id = Mutex::new(Some(id));
-    // Ticks in a row on which the other inputs' EOS had passed: two, so that the last of them
+    // Ticks in a row on which the empty inputs' EOS had passed: two, so that the last of them
     // has had a whole tick to reach decodebin3's input handling after its sticky EOS was stored.
     let passed = std::sync::atomic::AtomicU32::new(0);
     let _ = timer.wait_async(move |clock, _, timer| {

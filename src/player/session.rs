@@ -29,7 +29,7 @@ pub struct Session {
     audio_kinds: Arc<super::bus::AudioKinds>,
     /// The stream time of the frames shown (subtitles are timed by it).
     clock: Arc<super::subtitles::VideoClock>,
-    janitor: mpsc::Sender<gst::Pipeline>,
+    janitor: super::janitor::Janitor,
     /// Rewind every frame: where the tap notes the GOPs it feeds, and the pictures dropped late.
     reverse: Option<(Arc<super::reverse::GopLog>, Arc<std::sync::atomic::AtomicU64>)>,
     /// Where the live picture's downloaded segments go (emptied when the session ends, which
@@ -50,7 +50,7 @@ pub struct Start<'a> {
     pub events: &'a EventSink,
     /// Where the winning video decoder is recorded.
     pub decoder: Arc<Mutex<Option<Decoder>>>,
-    pub janitor: mpsc::Sender<gst::Pipeline>,
+    pub janitor: super::janitor::Janitor,
     /// The audio track to start with when the stream's tracks appear.
     pub audio: Arc<crate::core::AudioPreference>,
 }
@@ -343,31 +343,10 @@ impl Drop for Session {
         {
             *sender = None;
         }
-        if let Some(pipeline) = self.pipeline.take()
-            && let Err(mpsc::SendError(pipeline)) = self.janitor.send(pipeline)
-        {
-            let _ = pipeline.set_state(gst::State::Null);
+        if let Some(pipeline) = self.pipeline.take() {
+            self.janitor.stop(pipeline);
         }
     }
-}
-
-/// The janitor: stops old pipelines off the zap's path, in order.
-pub fn spawn_janitor() -> std::io::Result<mpsc::Sender<gst::Pipeline>> {
-    let (tx, rx) = mpsc::channel::<gst::Pipeline>();
-    std::thread::Builder::new()
-        .name("player-janitor".into())
-        .spawn(move || {
-            for pipeline in rx {
-                let started = Instant::now();
-                let _ = pipeline.set_state(gst::State::Null);
-                drop(pipeline);
-                // The decoders' buffers were just freed: give the pages back rather than keep
-                // the last zap's peak resident.
-                crate::system::resources::release_free_memory();
-                log::trace!("old pipeline stopped in {} ms", started.elapsed().as_millis());
-            }
-        })?;
-    Ok(tx)
 }
 
 /// Reports `FirstFrame` once per request, with the decoder known by then; every frame moves `clock`.

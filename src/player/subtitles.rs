@@ -33,6 +33,10 @@ const MAX_AHEAD: u64 = 10 * PTS_HZ;
 /// Subtitles waiting for their time, at most (the oldest is shown when more arrive): enough
 /// for 5 s of delay on roll-up captions, which change with every word.
 const MAX_QUEUED: usize = 64;
+/// Pixels of queued bitmap subtitles, at most (RGBA bytes; the oldest is shown when more
+/// arrive): 64 full-HD pages would be 530 MB, while a real page of two 1920×120 lines is 1.8 MB,
+/// so this still holds a few seconds of them.
+const MAX_QUEUED_BYTES: usize = 16 << 20;
 const NONE: u64 = u64::MAX;
 /// Teletext pages waiting to be sent to the viewer, at most.
 const MAX_VIEWER_PAGES: usize = 64;
@@ -92,6 +96,51 @@ enum Due {
     Image(Option<SubtitleImage>, u8),
 }
 
+impl Due {
+    /// The bytes it holds that count against [`MAX_QUEUED_BYTES`] (the pixels; text is small
+    /// and capped by its decoders).
+    fn bytes(&self) -> usize {
+        match self {
+            Due::Text(_) => 0,
+            Due::Image(image, _) => image.iter().flat_map(|i| &i.regions).map(|r| r.rgba.len()).sum(),
+        }
+    }
+}
+
+/// What waits for its time (PTS, arrival, what it shows), with the pixels it holds counted.
+#[derive(Debug, Default)]
+struct Queue {
+    items: VecDeque<(Option<u64>, Instant, Due)>,
+    bytes: usize,
+}
+
+impl Queue {
+    fn push(&mut self, pts: Option<u64>, due: Due) {
+        self.bytes += due.bytes();
+        self.items.push_back((pts, Instant::now(), due));
+    }
+
+    fn pop(&mut self) -> Option<Due> {
+        let (_, _, due) = self.items.pop_front()?;
+        self.bytes -= due.bytes();
+        Some(due)
+    }
+
+    fn front(&self) -> Option<&(Option<u64>, Instant, Due)> {
+        self.items.front()
+    }
+
+    /// More than it may hold: the oldest must go to the screen whether due or not.
+    fn overfull(&self) -> bool {
+        self.items.len() > MAX_QUEUED || self.bytes > MAX_QUEUED_BYTES
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.bytes = 0;
+    }
+}
+
 /// Per consumer: the tracks reported, the decoder of the chosen track and what waits for
 /// its time.
 #[derive(Debug, Default)]
@@ -130,8 +179,8 @@ pub struct SubtitleFeed {
     chosen: Option<String>,
     /// Where the PMT's audio kinds go (the bus reports them with the tracks).
     audio_kinds: Option<Arc<super::bus::AudioKinds>>,
-    /// What waits for its time: PTS, when it arrived, what it shows.
-    queued: VecDeque<(Option<u64>, Instant, Due)>,
+    /// What waits for its time.
+    queued: Queue,
     /// When the DVB page on screen times out.
     clear_at: Option<Instant>,
     /// Events to send to the core (the latest of each kind wins).
@@ -349,11 +398,7 @@ impl SubtitleFeed {
                 if let Some(captions) = self.captions.as_mut() {
                     let queued = &mut self.queued;
                     captions.push_packet(&packet, &mut |pts, screen| {
-                        queued.push_back((
-                            pts,
-                            Instant::now(),
-                            Due::Text(SubtitleLine::from_captions(screen)),
-                        ));
+                        queued.push(pts, Due::Text(SubtitleLine::from_captions(screen)));
                     });
                 }
                 continue;
@@ -373,20 +418,12 @@ impl SubtitleFeed {
             match self.decoder.as_mut() {
                 Some((pid, Decoder::Teletext(decoder))) if *pid == packet.pid() => {
                     decoder.push_packet(&packet, &mut |page| {
-                        queued.push_back((
-                            page.pts,
-                            Instant::now(),
-                            Due::Text(SubtitleLine::from_teletext(page)),
-                        ));
+                        queued.push(page.pts, Due::Text(SubtitleLine::from_teletext(page)));
                     });
                 }
                 Some((pid, Decoder::Dvb(decoder))) if *pid == packet.pid() => {
                     decoder.push_packet(&packet, &mut |set| {
-                        queued.push_back((
-                            set.pts,
-                            Instant::now(),
-                            Due::Image(SubtitleImage::from_dvb(set), set.timeout_s),
-                        ));
+                        queued.push(set.pts, Due::Image(SubtitleImage::from_dvb(set), set.timeout_s));
                     });
                 }
                 _ => {}
@@ -442,10 +479,10 @@ impl SubtitleFeed {
                 }
                 _ => now.duration_since(*arrived) >= wait,
             };
-            if !due && self.queued.len() <= MAX_QUEUED {
+            if !due && !self.queued.overfull() {
                 break;
             }
-            let Some((_, _, item)) = self.queued.pop_front() else {
+            let Some(item) = self.queued.pop() else {
                 break;
             };
             match item {
@@ -633,6 +670,57 @@ mod tests {
                 [PlayerEvent::SubtitleImage { image: None, .. }]
             ),
             "timed out after 3 s: {events:?}"
+        );
+    }
+
+    /// Bitmap pages that wait for a picture far behind them are bounded by their pixels, not
+    /// only by their number: 30 pages of 1920×200 (1.5 MB each) waiting 5 s ahead would hold
+    /// 46 MB; the queue holds at most its byte cap and shows the oldest early instead.
+    #[test]
+    fn waiting_bitmaps_are_bounded_by_their_bytes() {
+        use crate::mpegts::dvbsub::encode::{Entry, IndexedRegion, display_set};
+        let request = RequestId(1);
+        let (clock, mut feed, _, _) = english_subtitles(request, 0);
+        let start = 900_000;
+        let (mut video, mut subtitles) = (StreamWriter::new(0x100, 0), StreamWriter::new(0x200, 0));
+        feed.scan(&pes_packets(&mut video, 0xe0, start, &[0, 0, 0, 1, 0x65]));
+        clock.frame(Some(5_000_000_000));
+        let white = Entry {
+            code: 1,
+            rgb: [255, 255, 255],
+            transparency: 0,
+        };
+        let (width, height) = (1920, 200);
+        let page_bytes = (width * height * 4) as usize;
+        let mut shown = 0;
+        for n in 0..30u8 {
+            let region = IndexedRegion {
+                x: 0,
+                y: 800,
+                width: width as u16,
+                height: height as u16,
+                codes: vec![1; (width * height) as usize],
+            };
+            let set = display_set(1, n % 16, Some((1920, 1080)), 10, &[white], &[region]);
+            feed.scan(&pes_packets(&mut subtitles, 0xbd, start + 5 * PTS_HZ, &set));
+            assert!(
+                feed.queued.bytes <= MAX_QUEUED_BYTES,
+                "page {n}: {} bytes queued",
+                feed.queued.bytes
+            );
+            shown += feed
+                .due_events(request)
+                .iter()
+                .filter(|e| matches!(e, PlayerEvent::SubtitleImage { image: Some(_), .. }))
+                .count();
+        }
+        let held = feed.queued.items.len();
+        assert_eq!(held, MAX_QUEUED_BYTES / page_bytes, "pages held at the cap");
+        assert!(shown > 0, "the oldest went to the screen early");
+        assert_eq!(
+            feed.queued.bytes,
+            held * page_bytes,
+            "the count follows the queue"
         );
     }
 

@@ -150,6 +150,14 @@ impl CaptionExtractor {
 #[derive(Debug)]
 pub struct CaptionDecoder {
     extractor: CaptionExtractor,
+    screens: Screens,
+}
+
+/// Every line-21 channel and DTVCC service, fed frame by frame, and the one chosen: the part
+/// of [`CaptionDecoder`] that the extractor's frames go to, kept apart so the extractor can
+/// call it while both are borrowed.
+#[derive(Debug)]
+struct Screens {
     seen: [bool; 4],
     decoders: [Cea608Decoder; 4],
     /// Index of the chosen channel in `decoders`.
@@ -159,42 +167,60 @@ pub struct CaptionDecoder {
     service: Option<u8>,
 }
 
+impl Screens {
+    /// One frame to every channel and service; `on_screen` gets the chosen one's screen when
+    /// it changed.
+    fn frame(&mut self, frame: &CaptionFrame, on_screen: &mut dyn FnMut(Option<u64>, &Screen)) {
+        decode(frame, &mut self.seen, &mut self.decoders, self.chosen, on_screen);
+        let chosen = self.service;
+        self.dtvcc.push_pairs(&frame.pairs, &mut |service, screen| {
+            if chosen == Some(service) {
+                on_screen(frame.pts, screen);
+            }
+        });
+    }
+}
+
 impl CaptionDecoder {
     /// Captions of a video stream of `syntax`; `channel` is decoded into screens.
     pub fn new(syntax: VideoSyntax, channel: Option<Channel>) -> Self {
         Self {
             extractor: CaptionExtractor::new(syntax),
-            seen: [false; 4],
-            decoders: Channel::ALL.map(Cea608Decoder::new),
-            chosen: channel.map(|c| usize::from(c.number() - 1)),
-            dtvcc: cea708::Dtvcc::default(),
-            service: None,
+            screens: Screens {
+                seen: [false; 4],
+                decoders: Channel::ALL.map(Cea608Decoder::new),
+                chosen: channel.map(|c| usize::from(c.number() - 1)),
+                dtvcc: cea708::Dtvcc::default(),
+                service: None,
+            },
         }
     }
 
     /// Reports `channel` from now on, or none; returns its screen now (what it shows at once).
     pub fn choose(&mut self, channel: Option<Channel>) -> Option<Screen> {
-        self.service = None;
-        self.chosen = channel.map(|c| usize::from(c.number() - 1));
-        self.chosen.map(|i| self.decoders[i].screen())
+        let s = &mut self.screens;
+        s.service = None;
+        s.chosen = channel.map(|c| usize::from(c.number() - 1));
+        s.chosen.map(|i| s.decoders[i].screen())
     }
 
     /// Reports CEA-708 service `service` (1–6) from now on, or none; returns its screen now.
     pub fn choose_service(&mut self, service: Option<u8>) -> Option<Screen> {
-        self.chosen = None;
-        self.service = service.filter(|n| (1..=cea708::SERVICES as u8).contains(n));
-        self.service.and_then(|n| self.dtvcc.screen(n))
+        let s = &mut self.screens;
+        s.chosen = None;
+        s.service = service.filter(|n| (1..=cea708::SERVICES as u8).contains(n));
+        s.service.and_then(|n| s.dtvcc.screen(n))
     }
 
     /// The CEA-708 services seen so far, in order.
     pub fn services(&self) -> Vec<u8> {
-        self.dtvcc.services()
+        self.screens.dtvcc.services()
     }
 
     /// The channels seen so far, in order.
     pub fn channels(&self) -> Vec<Channel> {
         (1..=4)
-            .filter(|&n| self.seen[usize::from(n - 1)])
+            .filter(|&n| self.screens.seen[usize::from(n - 1)])
             .filter_map(Channel::new)
             .collect()
     }
@@ -202,57 +228,23 @@ impl CaptionDecoder {
     /// Feeds one packet of the video PID; `on_screen` gets the chosen channel's screen each
     /// time it changes, with the PTS of the frame that changed it.
     pub fn push_packet(&mut self, packet: &TsPacket<'_>, on_screen: &mut dyn FnMut(Option<u64>, &Screen)) {
-        let Self {
-            extractor,
-            seen,
-            decoders,
-            chosen,
-            dtvcc,
-            service,
-        } = self;
-        extractor.push_packet(packet, &mut |frame| {
-            decode(frame, seen, decoders, *chosen, on_screen);
-            decode_dtvcc(frame, dtvcc, *service, on_screen);
-        });
+        let screens = &mut self.screens;
+        self.extractor
+            .push_packet(packet, &mut |frame| screens.frame(frame, on_screen));
     }
 
     /// Feeds one frame's caption triplets, in presentation order, to every line-21 channel
     /// and DTVCC service: what [`Self::push_packet`] does with each frame the extractor hands
     /// on, for callers (and fuzzers) that have the `cc_data` already.
     pub fn push_frame(&mut self, frame: &CaptionFrame, on_screen: &mut dyn FnMut(Option<u64>, &Screen)) {
-        decode(frame, &mut self.seen, &mut self.decoders, self.chosen, on_screen);
-        decode_dtvcc(frame, &mut self.dtvcc, self.service, on_screen);
+        self.screens.frame(frame, on_screen);
     }
 
     /// Sends what waits in the reorder queue (at the end of a file).
     pub fn flush(&mut self, on_screen: &mut dyn FnMut(Option<u64>, &Screen)) {
-        let Self {
-            extractor,
-            seen,
-            decoders,
-            chosen,
-            dtvcc,
-            service,
-        } = self;
-        extractor.flush(&mut |frame| {
-            decode(frame, seen, decoders, *chosen, on_screen);
-            decode_dtvcc(frame, dtvcc, *service, on_screen);
-        });
+        let screens = &mut self.screens;
+        self.extractor.flush(&mut |frame| screens.frame(frame, on_screen));
     }
-}
-
-/// The frame's DTVCC triplets; the chosen service's screen when it changed.
-fn decode_dtvcc(
-    frame: &CaptionFrame,
-    dtvcc: &mut cea708::Dtvcc,
-    chosen: Option<u8>,
-    on_screen: &mut dyn FnMut(Option<u64>, &Screen),
-) {
-    dtvcc.push_pairs(&frame.pairs, &mut |service, screen| {
-        if chosen == Some(service) {
-            on_screen(frame.pts, screen);
-        }
-    });
 }
 
 fn decode(

@@ -18,7 +18,13 @@
 //! that changed the page when the stream never sends that segment. It carries the PTS of
 //! the PES that brought its page composition (`None`: show at once) and the page time-out.
 //! Bounded: at most [`MAX_PIXELS`] pixel codes over all regions, regions no larger than
-//! 4096×4096, work linear in the bytes fed. Bytes in, bitmaps out: no I/O, no clock.
+//! 4096×4096. Work is linear in the bytes fed, which DVB subtitles do not give for free: a
+//! segment of a dozen bytes can fill a full-HD region or change the CLUT it is drawn with, and
+//! each display set is drawn whole, so a stream of tiny PES would cost two million pixels each.
+//! Fills and drawings are therefore paid from a pixel budget that each byte of subtitle data
+//! earns ([`WORK_PER_BYTE`], saved up to [`WORK_BURST`]); a set that cannot be paid waits,
+//! still due, for the bytes that pay it. Real streams spend a few hundred pixels per byte and
+//! never wait. Bytes in, bitmaps out: no I/O, no clock.
 
 mod clut;
 pub mod encode;
@@ -48,6 +54,12 @@ pub const END_OF_DISPLAY_SET: u8 = 0x80;
 pub const MAX_PIXELS: usize = 1920 * 1080;
 /// Largest region side accepted.
 const MAX_SIDE: u16 = 4096;
+/// Pixels of fills and drawings that each byte of subtitle data pays for. Broadcast display
+/// sets cost well under 300 (a 1500×150 region of text drawn from 1-8 KB of run-lengths).
+pub const WORK_PER_BYTE: u64 = 1024;
+/// The most pixel work saved up: eight full-HD canvases, so a page joined mid-stream, or one
+/// large page, shows at once.
+pub const WORK_BURST: u64 = 8 * MAX_PIXELS as u64;
 
 /// One region as the viewer sees it: straight RGBA rows, `width * 4` bytes each.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +103,8 @@ pub struct DvbSubStats {
     pub malformed: u64,
     /// Display sets reported.
     pub sets: u64,
+    /// Times a display set waited because its drawing was not yet paid for.
+    pub deferred: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -156,6 +170,8 @@ pub struct DvbSubDecoder {
     regions: BTreeMap<u8, Region>,
     cluts: BTreeMap<u8, Clut>,
     stats: DvbSubStats,
+    /// Pixel work paid for and not yet spent (see the module's essay).
+    work: u64,
 }
 
 impl DvbSubDecoder {
@@ -175,6 +191,7 @@ impl DvbSubDecoder {
             regions: BTreeMap::new(),
             cluts: BTreeMap::new(),
             stats: DvbSubStats::default(),
+            work: WORK_BURST,
         }
     }
 
@@ -195,6 +212,8 @@ impl DvbSubDecoder {
         let [DATA_IDENTIFIER, _stream_id, rest @ ..] = pes.data else {
             return;
         };
+        let earned = (pes.data.len() as u64).saturating_mul(WORK_PER_BYTE);
+        self.work = self.work.saturating_add(earned).min(WORK_BURST);
         let mut rest = rest;
         while let [0x0f, kind, p0, p1, l0, l1, tail @ ..] = rest {
             let length = usize::from(u16::from_be_bytes([*l0, *l1]));
@@ -351,6 +370,8 @@ impl DvbSubDecoder {
                 _ => (code42 >> 2) & 3,
             };
             region.pixels.fill(background);
+            // A fill is a memset: done at once, but paid from what the drawing may spend.
+            self.work = self.work.saturating_sub(region.pixels.len() as u64);
         }
         self.dirty = true;
         Some(())
@@ -431,6 +452,18 @@ impl DvbSubDecoder {
         if !self.dirty || !self.acquired {
             return;
         }
+        let cost: u64 = self
+            .page
+            .iter()
+            .filter_map(|place| self.regions.get(&place.id))
+            .map(|r| r.pixels.len() as u64)
+            .sum();
+        if cost > self.work {
+            // Still dirty: drawn by the first report that can pay for it.
+            self.stats.deferred += 1;
+            return;
+        }
+        self.work -= cost;
         self.dirty = false;
         let set = self.render();
         self.stats.sets += 1;

@@ -181,3 +181,62 @@ fn truncated_and_oversized_segments_do_not_panic() {
     assert!(decoder.regions.values().map(|r| r.pixels.len()).sum::<usize>() <= MAX_PIXELS);
     assert!(decoder.stats().malformed >= 1);
 }
+
+/// A full-HD region redrawn by a CLUT change in every tiny PES: each of 2,000 PES of 20 bytes
+/// asks for a 1920×1080 drawing (4 billion pixels in all). The decoder draws only what the
+/// bytes pay for, the sets it cannot pay wait rather than vanish, and a real page costs far less
+/// than it earns.
+#[test]
+fn redraws_are_paid_for_by_the_bytes_fed() {
+    let mut decoder = DvbSubDecoder::new(PAGE, PAGE);
+    let page = IndexedRegion {
+        x: 0,
+        y: 0,
+        width: 1920,
+        height: 1080,
+        codes: vec![2; 1920 * 1080],
+    };
+    let first = display_set(PAGE, 1, Some((1920, 1080)), 5, &clut(), &[page]);
+    let mut fed = first.len() as u64;
+    let mut drawn: u64 = 0;
+    let count = |sets: Vec<DisplaySet>| -> u64 {
+        sets.iter()
+            .flat_map(|s| &s.regions)
+            .map(|r| u64::from(r.width) * u64::from(r.height))
+            .sum()
+    };
+    drawn += count(decode(&mut decoder, &first, Some(0)));
+    assert_eq!(drawn, 1920 * 1080, "the real page is drawn at once");
+    for n in 0..2000u32 {
+        // One CLUT entry with a new colour, then the end of the display set.
+        let mut pes = vec![DATA_IDENTIFIER, 0];
+        let body = [
+            0,
+            ((n % 16) as u8) << 4,
+            2,
+            0x40 | 0x01,
+            (n % 200) as u8 + 16,
+            128,
+            128,
+            0,
+        ];
+        pes.extend_from_slice(&[0x0f, CLUT_DEFINITION, 0, PAGE as u8, 0, body.len() as u8]);
+        pes.extend_from_slice(&body);
+        pes.extend_from_slice(&[0x0f, END_OF_DISPLAY_SET, 0, PAGE as u8, 0, 0]);
+        fed += pes.len() as u64;
+        drawn += count(decode(&mut decoder, &pes, Some(u64::from(n) * 90)));
+    }
+    let stats = decoder.stats();
+    assert!(
+        drawn <= WORK_BURST + fed * WORK_PER_BYTE,
+        "{drawn} pixels drawn for {fed} bytes"
+    );
+    assert!(stats.deferred > 1000, "most redraws waited: {stats:?}");
+    assert!(stats.sets > 1, "some were paid for: {stats:?}");
+    // The bytes of a large enough PES pay for the waiting set: the latest colour shows.
+    let mut padding = vec![DATA_IDENTIFIER, 0];
+    padding.extend_from_slice(&[0x0f, END_OF_DISPLAY_SET, 0, PAGE as u8, 0, 0]);
+    padding.extend(std::iter::repeat_n(0xff, 4096));
+    let sets = decode(&mut decoder, &padding, None);
+    assert_eq!(sets.len(), 1, "the waiting set is drawn once paid for");
+}

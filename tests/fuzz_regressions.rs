@@ -160,7 +160,20 @@ fn manifests() {
         &["tests/fixtures/fuzz/hls/", "tests/fixtures/m3u/*.m3u8"],
         targets::hls,
     );
-    replay(&["tests/fixtures/fuzz/dash/"], targets::dash);
+    replay(
+        &["tests/fixtures/fuzz/dash/", "tests/fixtures/ttml/*.mpd"],
+        targets::dash,
+    );
+    let n = replay(
+        &[
+            "tests/fixtures/fuzz/ttml/",
+            "tests/fixtures/ttml/*.ttml",
+            "tests/fixtures/ttml/*.mp4",
+            "tests/fixtures/ttml/*.m4s",
+        ],
+        targets::ttml,
+    );
+    assert!(n >= 5, "{n} inputs");
 }
 
 #[test]

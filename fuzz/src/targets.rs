@@ -360,14 +360,41 @@ pub fn dash(data: &[u8]) {
         .and_then(|c| std::str::from_utf8(c).ok())
         .and_then(|c| c.trim().parse::<f64>().ok())
         .unwrap_or(NOW);
+    // What the demuxer is handed: the MPD without its text sets (the app reads those itself).
+    let _ = crate::manifest::dash::without_text(&text);
     let Ok(mpd) = crate::manifest::dash::parse(&text, &base, now) else {
         return;
     };
-    for track in &mpd.tracks {
+    let texts = mpd.texts.iter().map(|t| &t.track);
+    for track in mpd.tracks.iter().chain(texts) {
         for later in [0.0, 2.0, 3_600.0, 86_400.0 * 366.0 * 100.0] {
             let _ = track.available(now + later);
         }
     }
+}
+
+/// A DASH text track's bytes as the subtitle fetcher gets them (`player::dash_subtitles`): read
+/// as an `stpp` init segment (`ott::stpp::init`), as a fragment of `stpp` samples
+/// (`ott::stpp::samples`) whose every sample is a TTML document, and as a whole TTML document
+/// (`ott::ttml::parse`, the `application/ttml+xml` form), each cue's times then put on the
+/// presentation timeline as the fetcher does (less an offset, in i64).
+pub fn ttml(data: &[u8]) {
+    let document = |bytes: &[u8]| {
+        let ttml = crate::ott::ttml::parse(bytes);
+        for cue in &ttml.cues {
+            let start = i64::try_from(cue.start_ms).unwrap_or(i64::MAX);
+            let end = cue.end_ms.map(|e| i64::try_from(e).unwrap_or(i64::MAX));
+            let _ = (start - 1_000, end.map(|e| e - 1_000), cue.text());
+        }
+    };
+    if let Some(init) = crate::ott::stpp::init(data) {
+        let _ = (init.stpp, init.timescale);
+    }
+    for sample in crate::ott::stpp::samples(data) {
+        let _ = sample.time.saturating_add(sample.duration);
+        document(sample.bytes);
+    }
+    document(data);
 }
 
 /// An HLS playlist as the recorder reads it (`manifest::hls`): master (variants, audio

@@ -238,7 +238,12 @@ impl TextThread {
                 let picture = self
                     .clock
                     .latest_ns()
-                    .map(|ns| (ns / 1_000_000) as i64 - manifest.video_offset_ms - i64::from(delay_ms));
+                    // Saturating: the offset comes from a stranger's MPD (up to i64::MAX).
+                    .map(|ns| {
+                        ((ns / 1_000_000) as i64)
+                            .saturating_sub(manifest.video_offset_ms)
+                            .saturating_sub(i64::from(delay_ms))
+                    });
                 let lines = picture.map(|p| on_screen(&mut cues, p)).unwrap_or_default();
                 if shown.as_ref() != Some(&lines) {
                     (self.events)(PlayerEvent::SubtitleText {

@@ -162,11 +162,11 @@ fn main() {
             hls_subtitles::play_cli_draws_the_cues,
         ),
         (
-            "subtitles: the dash channel's TTML track is fetched only while shown, cues in order",
+            "subtitles: the dash channel's TTML tracks are fetched only while shown, cues in order on the picture's time",
             dash_subtitles::ttml_only_when_selected,
         ),
         (
-            "subtitles: the preferred language picks the dash channel's TTML track at tune",
+            "subtitles: the preferred language (and hard of hearing) picks the dash channel's TTML subtitles (captions) at tune",
             dash_subtitles::ttml_picked_at_tune,
         ),
         (

@@ -12,10 +12,12 @@
 //! what a live packager's output looks like to a client. The origin's clock decides what is
 //! available: a segment appears once its last sample has "aired".
 //!
-//! The live MPD has an English subtitle AdaptationSet too, last (after the picture's and the
-//! sound's, as packagers order them): TTML in fragmented MP4 (`stpp`, DASH-IF's preferred live
-//! form) at `/dash/live.mpd`, or whole TTML documents (`application/ttml+xml`) at
-//! `/dash/ttml.mpd`. Text segment `k` is one TTML document with one cue, [`subtitle_cue`], from
+//! The live MPD has two English text AdaptationSets too, last (after the picture's and the
+//! sound's, as packagers order them): subtitles (`Role` `subtitle`) and captions for the hard of
+//! hearing (`Role` `caption`), see [`TextKind`]; TTML in fragmented MP4 (`stpp`, DASH-IF's
+//! preferred live form) at `/dash/live.mpd`, or whole TTML documents (`application/ttml+xml`) at
+//! `/dash/ttml.mpd`. Text segment `k` is one TTML document with one cue ([`subtitle_cue`] or
+//! [`caption_cue`]), from
 //! 0.2 s to 1.8 s into video segment `k`, its times on the text track's media timeline
 //! (ISO/IEC 14496-30 §5.3), as a packager writes them; that timeline is an hour ahead of the
 //! picture's and says so with its `presentationTimeOffset`, so a player that times the cues
@@ -99,9 +101,48 @@ impl Track {
     }
 }
 
-/// The cue of text segment `k` (shown from 0.2 s to 1.8 s into video segment `k`).
+/// The cue of subtitle segment `k` (shown from 0.2 s to 1.8 s into video segment `k`).
 pub fn subtitle_cue(k: u64) -> String {
     format!("DASH subtitle {k}: the news in English")
+}
+
+/// The cue of caption segment `k` (for the hard of hearing: the sounds too), timed as
+/// [`subtitle_cue`].
+pub fn caption_cue(k: u64) -> String {
+    format!("DASH captions {k}: [door slams] the news")
+}
+
+/// The demo's two English text tracks, each its own AdaptationSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// `Role` `subtitle`: the dialogue ([`subtitle_cue`]), under `/dash/t/`.
+    Subtitles,
+    /// `Role` `caption`, for the deaf and hard of hearing ([`caption_cue`]), under `/dash/c/`.
+    Captions,
+}
+
+impl TextKind {
+    /// The folder of its init and segments (and its representation id).
+    pub fn folder(self) -> &'static str {
+        match self {
+            TextKind::Subtitles => "t",
+            TextKind::Captions => "c",
+        }
+    }
+
+    fn role(self) -> &'static str {
+        match self {
+            TextKind::Subtitles => "subtitle",
+            TextKind::Captions => "caption",
+        }
+    }
+
+    fn cue(self, k: u64) -> String {
+        match self {
+            TextKind::Subtitles => subtitle_cue(k),
+            TextKind::Captions => caption_cue(k),
+        }
+    }
 }
 
 /// The subtitles' timescale (milliseconds).
@@ -195,20 +236,23 @@ impl Fmp4Channel {
             ));
         }
         let duration = SEGMENT_SECONDS * TEXT_TIMESCALE;
-        let role = "<Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"subtitle\"/>";
-        match text {
-            Some(TextForm::Stpp) => sets.push_str(&format!(
-                "<AdaptationSet contentType=\"text\" mimeType=\"application/mp4\" codecs=\"stpp\" lang=\"en\">{role}\
-                 <SegmentTemplate timescale=\"{TEXT_TIMESCALE}\" duration=\"{duration}\" startNumber=\"0\" \
-                 presentationTimeOffset=\"{TEXT_PTO}\" initialization=\"t/init.mp4\" media=\"t/n/$Number$.m4s\"/>\
-                 <Representation id=\"t\" bandwidth=\"2000\"/></AdaptationSet>\n"
-            )),
-            Some(TextForm::Ttml) => sets.push_str(&format!(
-                "<AdaptationSet contentType=\"text\" mimeType=\"application/ttml+xml\" lang=\"en\">{role}\
-                 <SegmentTemplate timescale=\"{TEXT_TIMESCALE}\" duration=\"{duration}\" startNumber=\"0\" \
-                 presentationTimeOffset=\"{TEXT_PTO}\" media=\"t/n/$Number$.ttml\"/><Representation id=\"t\" bandwidth=\"2000\"/></AdaptationSet>\n"
-            )),
-            None => {}
+        for kind in [TextKind::Subtitles, TextKind::Captions] {
+            let (f, role) = (kind.folder(), kind.role());
+            let role = format!("<Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"{role}\"/>");
+            match text {
+                Some(TextForm::Stpp) => sets.push_str(&format!(
+                    "<AdaptationSet contentType=\"text\" mimeType=\"application/mp4\" codecs=\"stpp\" lang=\"en\">{role}\
+                     <SegmentTemplate timescale=\"{TEXT_TIMESCALE}\" duration=\"{duration}\" startNumber=\"0\" \
+                     presentationTimeOffset=\"{TEXT_PTO}\" initialization=\"{f}/init.mp4\" media=\"{f}/n/$Number$.m4s\"/>\
+                     <Representation id=\"{f}\" bandwidth=\"2000\"/></AdaptationSet>\n"
+                )),
+                Some(TextForm::Ttml) => sets.push_str(&format!(
+                    "<AdaptationSet contentType=\"text\" mimeType=\"application/ttml+xml\" lang=\"en\">{role}\
+                     <SegmentTemplate timescale=\"{TEXT_TIMESCALE}\" duration=\"{duration}\" startNumber=\"0\" \
+                     presentationTimeOffset=\"{TEXT_PTO}\" media=\"{f}/n/$Number$.ttml\"/><Representation id=\"{f}\" bandwidth=\"2000\"/></AdaptationSet>\n"
+                )),
+                None => {}
+            }
         }
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -289,7 +333,7 @@ impl Fmp4Channel {
     /// Text segment `k` in `form`, while video segment `k` is available: one TTML document
     /// whose cue runs from 0.2 s to 1.8 s into video segment `k`, on the text's media timeline
     /// (the picture's presentation time plus [`TEXT_PTO`]).
-    pub fn text_segment(&self, k: u64, form: TextForm) -> Option<Vec<u8>> {
+    pub fn text_segment(&self, k: u64, form: TextForm, kind: TextKind) -> Option<Vec<u8>> {
         self.text_requests.fetch_add(1, Ordering::SeqCst);
         let video = self.track("v")?;
         let (first, end) = video.window(self.elapsed());
@@ -298,7 +342,7 @@ impl Fmp4Channel {
         }
         let (start, _, _) = video.segment_meta(k)?;
         let start_ms = start * 1000 / video.timescale + TEXT_PTO;
-        let document = ttml_document(start_ms + 200, start_ms + 1800, k);
+        let document = ttml_document(start_ms + 200, start_ms + 1800, &kind.cue(k));
         Some(match form {
             TextForm::Ttml => document.into_bytes(),
             TextForm::Stpp => {
@@ -333,7 +377,7 @@ impl Track {
 
 /// The TTML document of text segment `k`: one paragraph from `begin_ms` to `end_ms` (media
 /// times, as clock times), its last word in yellow, styled and placed as EBU-TT-D documents are.
-fn ttml_document(begin_ms: u64, end_ms: u64, k: u64) -> String {
+fn ttml_document(begin_ms: u64, end_ms: u64, cue: &str) -> String {
     let clock = |ms: u64| {
         format!(
             "{:02}:{:02}:{:02}.{:03}",
@@ -343,8 +387,7 @@ fn ttml_document(begin_ms: u64, end_ms: u64, k: u64) -> String {
             ms % 1000
         )
     };
-    let cue = subtitle_cue(k);
-    let (words, last) = cue.rsplit_once(' ').unwrap_or((&cue, ""));
+    let (words, last) = cue.rsplit_once(' ').unwrap_or((cue, ""));
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <tt xmlns=\"http://www.w3.org/ns/ttml\" xmlns:tts=\"http://www.w3.org/ns/ttml#styling\" \
@@ -574,7 +617,7 @@ mod tests {
     /// forms.
     #[test]
     fn subtitle_documents_read_back() {
-        let doc = ttml_document(3_723_200, 3_724_800, 7);
+        let doc = ttml_document(3_723_200, 3_724_800, &subtitle_cue(7));
         let ttml = crate::ott::ttml::parse(doc.as_bytes());
         assert_eq!(ttml.repaired, 0);
         assert_eq!(ttml.cues.len(), 1);

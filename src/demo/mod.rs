@@ -15,6 +15,7 @@
 //!              /dash/live.mpd, /fmp4/master.m3u8 + their init and media segments (see `fmp4`);
 //!              channel 9's MPD has English TTML subtitles (stpp: /dash/t/init.mp4 and
 //!              /dash/t/n/<k>.m4s; /dash/ttml.mpd offers them as whole documents, <k>.ttml)
+//!              and English captions for the hard of hearing (the same under /dash/c/)
 //!  channel 6 carries English DVB subtitles, German teletext subtitles and CC1 captions (see `subtitled`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
@@ -34,7 +35,7 @@ pub mod subtitled;
 
 pub use archive::Served;
 pub use assets::{FPS, LOOKS, LOOP_SECONDS};
-pub use fmp4::subtitle_cue as dash_subtitle_cue;
+pub use fmp4::{caption_cue as dash_caption_cue, subtitle_cue as dash_subtitle_cue};
 pub use hls::{HlsFault, SEGMENT_SECONDS, subtitle_cue as hls_subtitle_cue};
 
 use anyhow::{Context, Result};
@@ -338,10 +339,13 @@ fn route_fmp4(path: &str, origin: &fmp4::Fmp4Channel) -> Option<Body> {
             ));
         }
         "/dash/timeline.mpd" => return Some(Body::new(MPD, origin.mpd(false, None).into_bytes())),
-        "/dash/t/init.mp4" => return Some(Body::new(MP4, origin.text_init())),
+        "/dash/t/init.mp4" | "/dash/c/init.mp4" => return Some(Body::new(MP4, origin.text_init())),
         _ => {}
     }
-    if let Some(name) = path.strip_prefix("/dash/t/n/") {
+    let text = [fmp4::TextKind::Subtitles, fmp4::TextKind::Captions]
+        .into_iter()
+        .find_map(|kind| Some((kind, path.strip_prefix(&format!("/dash/{}/n/", kind.folder()))?)));
+    if let Some((kind, name)) = text {
         let (k, form) = match name.split_once('.')? {
             (k, "m4s") => (k, TextForm::Stpp),
             (k, "ttml") => (k, TextForm::Ttml),
@@ -352,7 +356,7 @@ fn route_fmp4(path: &str, origin: &fmp4::Fmp4Channel) -> Option<Body> {
             TextForm::Stpp => "application/mp4",
             TextForm::Ttml => "application/ttml+xml",
         };
-        return Some(Body::new(mime, origin.text_segment(k, form)?));
+        return Some(Body::new(mime, origin.text_segment(k, form, kind)?));
     }
     if path == "/fmp4/master.m3u8" {
         return Some(Body::new(M3U8, origin.master().into_bytes()));

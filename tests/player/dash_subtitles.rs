@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //! TTML subtitles of the demo's DASH channel (9), through the whole shell against the demo
-//! headend's HTTP origin: the MPD's text AdaptationSet is listed with the tracks, its init and
-//! segments are fetched only while it is shown (the origin counts the requests; `dashdemux2`,
-//! given the MPD without it, asks for none), and its cues reach the view in order, then the
-//! screen; the preferred language picks it at tune.
+//! headend's HTTP origin: the MPD's two English text AdaptationSets (subtitles, and captions for
+//! the hard of hearing by their `Role`) are listed with the tracks, a track's init and segments
+//! are fetched only while it is shown (the origin counts the requests; `dashdemux2`, given the
+//! MPD without them, asks for none), and its cues reach the view in order and on the picture's
+//! time, then the screen; the preferred language and the hard-of-hearing preference pick the
+//! track at tune.
 
 use super::*;
 use std::sync::atomic::AtomicU64;
@@ -32,18 +34,36 @@ fn timed_shell(
     Ok((shell, rx, pts))
 }
 
-/// The demo cue numbers of `texts` (each the number of the segment it belongs to).
-fn cue_numbers(texts: &[String]) -> Result<Vec<u64>, String> {
+/// How the demo's cues of each track begin ([`zapbox::demo::dash_subtitle_cue`],
+/// [`zapbox::demo::dash_caption_cue`]).
+const SUBTITLES: &str = "DASH subtitle ";
+const CAPTIONS: &str = "DASH captions ";
+
+/// The demo cue numbers of `texts` (each the number of the segment it belongs to), all of the
+/// track whose cues begin with `prefix`.
+fn cue_numbers(texts: &[String], prefix: &str) -> Result<Vec<u64>, String> {
     texts
         .iter()
         .filter(|t| !t.is_empty())
         .map(|t| {
-            t.strip_prefix("DASH subtitle ")
+            t.strip_prefix(prefix)
                 .and_then(|t| t.split(':').next())
                 .and_then(|n| n.parse().ok())
-                .ok_or_else(|| format!("not a cue of the demo: {t:?}"))
+                .ok_or_else(|| format!("not a cue of the demo's {prefix:?} track: {t:?}"))
         })
         .collect()
+}
+
+/// The English TTML track for the hard of hearing or not, as listed.
+fn english(
+    tracks: &[zapbox::core::SubtitleTrack],
+    hard_of_hearing: bool,
+) -> Option<&zapbox::core::SubtitleTrack> {
+    tracks.iter().find(|t| {
+        t.kind == SubtitleKind::Ttml
+            && t.language.as_deref() == Some("en")
+            && t.hard_of_hearing == hard_of_hearing
+    })
 }
 
 /// Tunes channel 9 and waits for the picture and the TTML track.
@@ -102,7 +122,7 @@ const TIMING_SLACK: f64 = 0.25;
 /// presentation timeline: cue `k` from 0.2 s to 1.8 s into video segment `k` (2 s segments from
 /// 0, `startNumber` 0), nothing between. The first change is left out (the choice was made
 /// within a cue: it shows at once, wherever the picture is).
-fn check_timing(texts: &[String], at: &[Option<f64>]) -> Result<Vec<f64>, String> {
+fn check_timing(texts: &[String], at: &[Option<f64>], prefix: &str) -> Result<Vec<f64>, String> {
     let mut errors = Vec::new();
     for i in 1..texts.len() {
         let Some(t) = at[i] else {
@@ -110,11 +130,13 @@ fn check_timing(texts: &[String], at: &[Option<f64>]) -> Result<Vec<f64>, String
         };
         // A cue that comes: its start; one that goes (the text empty): the previous cue's end.
         let expected = if texts[i].is_empty() {
-            cue_numbers(&texts[i - 1..i])?
+            cue_numbers(&texts[i - 1..i], prefix)?
                 .first()
                 .map(|k| *k as f64 * 2.0 + 1.8)
         } else {
-            cue_numbers(&texts[i..=i])?.first().map(|k| *k as f64 * 2.0 + 0.2)
+            cue_numbers(&texts[i..=i], prefix)?
+                .first()
+                .map(|k| *k as f64 * 2.0 + 0.2)
         };
         let Some(expected) = expected else { continue };
         errors.push(t - expected);
@@ -127,16 +149,23 @@ fn check_timing(texts: &[String], at: &[Option<f64>]) -> Result<Vec<f64>, String
     Ok(errors)
 }
 
-/// The track is listed; nothing of it is fetched while off (neither by the app nor by the
-/// demuxer); chosen, its cues (one per segment, each its segment's number) reach the view in
-/// order with the gaps between them; off again, the fetching stops.
+/// The tracks are listed; nothing of them is fetched while off (neither by the app nor by the
+/// demuxer); SUBTITLE chooses the subtitles, whose cues (one per segment, each its segment's
+/// number) reach the view in order with the gaps between them, each on the picture's time; again,
+/// the captions for the hard of hearing, whose cues replace them; again, off: the fetching
+/// stops.
 pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
     let (mut shell, rx, pts) = timed_shell(f, Settings::default())?;
     let before = f.headend.dash_subtitle_requests();
     tune_dash(&mut shell, &rx)?;
     let tracks = shell.view().subtitle_tracks.clone();
-    if tracks.len() != 1 || tracks[0].language.as_deref() != Some("en") || tracks[0].hard_of_hearing {
-        return Err(format!("expected one English track, got {tracks:?}"));
+    let (Some(subtitles), Some(captions)) = (english(&tracks, false), english(&tracks, true)) else {
+        return Err(format!("expected English subtitles and captions, got {tracks:?}"));
+    };
+    if tracks.len() != 2 || tracks[0].id != subtitles.id {
+        return Err(format!(
+            "expected the subtitles, then the captions (the MPD's order): {tracks:?}"
+        ));
     }
     let mut failures = Vec::new();
     // Off: 8 s of playing (four segments, two MPD updates) without one text request.
@@ -146,9 +175,9 @@ pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
         return Err(format!("{off} text requests while subtitles were off"));
     }
     shell.handle(Event::Action(Action::Subtitle));
-    if shell.view().subtitle_selected.as_deref() != Some(tracks[0].id.as_str()) {
+    if shell.view().subtitle_selected.as_deref() != Some(subtitles.id.as_str()) {
         return Err(format!(
-            "SUBTITLE did not choose the TTML track: {:?}",
+            "SUBTITLE did not choose the TTML subtitles: {:?}",
             shell.view().subtitle_selected
         ));
     }
@@ -157,12 +186,26 @@ pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
         return Err(format!("the pipeline failed: {failures:?}"));
     }
     let on = f.headend.dash_subtitle_requests() - before;
-    let numbers = cue_numbers(&texts)?;
+    let numbers = cue_numbers(&texts, SUBTITLES)?;
     let blanks = texts.iter().filter(|t| t.is_empty()).count();
     if numbers.len() < 3 || numbers.windows(2).any(|w| w[1] != w[0] + 1) || blanks < 2 {
         return Err(format!("expected consecutive cues with gaps, saw {texts:?}"));
     }
-    let errors = check_timing(&texts, &at)?;
+    let mut errors = check_timing(&texts, &at, SUBTITLES)?;
+    // The captions: from the first change on, only their cues (the subtitles' went at once).
+    shell.handle(Event::Action(Action::Subtitle));
+    if shell.view().subtitle_selected.as_deref() != Some(captions.id.as_str()) {
+        return Err(format!(
+            "SUBTITLE did not go on to the captions: {:?}",
+            shell.view().subtitle_selected
+        ));
+    }
+    let (texts, at) = watch_texts(&mut shell, &rx, Duration::from_secs(6), &mut failures, &pts);
+    let captioned = cue_numbers(&texts, CAPTIONS).map_err(|e| format!("{e} after the switch: {texts:?}"))?;
+    if captioned.len() < 2 || captioned.windows(2).any(|w| w[1] != w[0] + 1) {
+        return Err(format!("expected consecutive captions, saw {texts:?}"));
+    }
+    errors.extend(check_timing(&texts, &at, CAPTIONS)?);
     // Off again: what was in flight ends, then nothing more is asked for.
     shell.handle(Event::Action(Action::Subtitle));
     if shell.view().subtitle_selected.is_some() {
@@ -180,19 +223,26 @@ pub fn ttml_only_when_selected(f: &Fixture) -> Result<(), String> {
     }
     let worst = errors.iter().fold(0.0f64, |w, e| w.max(e.abs()));
     println!(
-        "  {on} text requests while shown, cues {numbers:?}, {} changes timed to the picture within {worst:.3} s",
+        "  {on} text requests while the subtitles were shown, cues {numbers:?}, then captions {captioned:?}; {} changes timed to the picture within {worst:.3} s",
         errors.len()
     );
     Ok(())
 }
 
-/// With subtitles on in English in the preferences, tuning channel 9 picks its TTML track
-/// (the MPD's `lang`) without a key, and its cues show.
+/// With subtitles on in English in the preferences, tuning channel 9 picks its English TTML
+/// subtitles (the MPD's `lang`) without a key, and their cues show; with the hard-of-hearing
+/// preference too, the captions (`Role` `caption`).
 pub fn ttml_picked_at_tune(f: &Fixture) -> Result<(), String> {
+    picked_at_tune(f, false, SUBTITLES)?;
+    picked_at_tune(f, true, CAPTIONS)
+}
+
+fn picked_at_tune(f: &Fixture, hard_of_hearing: bool, prefix: &str) -> Result<(), String> {
     let settings = Settings {
         subtitles: SubtitlePreferences {
             enabled: true,
             language: "eng".into(),
+            hard_of_hearing,
             ..SubtitlePreferences::default()
         },
         ..Settings::default()
@@ -205,18 +255,19 @@ pub fn ttml_picked_at_tune(f: &Fixture) -> Result<(), String> {
         watch_failures(&mut shell, &rx, Duration::from_millis(100), &mut failures, |_| {});
     }
     let selected = shell.view().subtitle_selected.clone();
-    let track = shell.view().subtitle_tracks.first().map(|t| t.id.clone());
+    let tracks = shell.view().subtitle_tracks.clone();
+    let track = english(&tracks, hard_of_hearing).map(|t| t.id.clone());
     if selected.is_none() || selected != track {
         return Err(format!(
-            "the English TTML track was not picked at tune: {selected:?}"
+            "the English TTML track (hard of hearing: {hard_of_hearing}) was not picked at tune: {selected:?} of {tracks:?}"
         ));
     }
     let (texts, at) = watch_texts(&mut shell, &rx, Duration::from_secs(6), &mut failures, &pts);
-    let numbers = cue_numbers(&texts)?;
+    let numbers = cue_numbers(&texts, prefix)?;
     if numbers.is_empty() {
         return Err(format!("no cue shown after the pick: {texts:?} {failures:?}"));
     }
-    check_timing(&texts, &at)?;
+    check_timing(&texts, &at, prefix)?;
     Ok(())
 }
 

@@ -31,7 +31,9 @@
 //! `qtdemux` takes from the fragments' `tfdt` on the video's media timeline) less the video
 //! track's `presentationTimeOffset`; a cue shows while the picture, less the viewer's delay,
 //! is inside it. A document's paragraph with no end of its own lasts to its sample's end
-//! (stpp) or its segment's (whole documents). Cues are a state: at most [`MAX_CUES`] held,
+//! (stpp) or, in a whole document, a segment's length from its begin (an approximation: the
+//! manifest's segment list keeps a `$Number$` segment's number, not its media time). Cues are a
+//! state: at most [`MAX_CUES`] held,
 //! those that ended a minute before the picture forgotten.
 
 use super::EventSink;

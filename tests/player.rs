@@ -170,7 +170,7 @@ fn main() {
             dash_subtitles::ttml_picked_at_tune,
         ),
         (
-            "subtitles: zapbox play on the dash channel with --subtitles en draws its TTML cues (stpp and whole documents)",
+            "subtitles: zapbox play on the dash channel with --subtitles en draws its TTML cues (stpp, whole documents, a video presentationTimeOffset)",
             dash_subtitles::play_cli_draws_the_cues,
         ),
         (

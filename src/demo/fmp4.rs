@@ -59,15 +59,17 @@ impl Track {
         next - self.segments[j].0
     }
 
-    /// Segment `k` of the endless stream: start, duration and bytes (the `tfdt` moved on).
-    fn segment(&self, k: u64) -> Option<(u64, u64, Vec<u8>)> {
+    /// Segment `k` of the endless stream: start, duration and bytes (the `tfdt` moved on), its
+    /// media timeline `offset` (in the timescale) later than the presentation's (a
+    /// `presentationTimeOffset`; 0 for the plain channel).
+    fn segment(&self, k: u64, offset: u64) -> Option<(u64, u64, Vec<u8>)> {
         let per_lap = self.segments.len() as u64;
         if per_lap == 0 {
             return None;
         }
         let (lap, j) = (k / per_lap, (k % per_lap) as usize);
         let (start, bytes) = &self.segments[j];
-        let shift = lap * self.lap;
+        let shift = lap * self.lap + offset;
         let mut bytes = bytes.clone();
         let sequence = (k + 1) as u32;
         shift_fragments(&mut bytes, shift, sequence);
@@ -145,6 +147,10 @@ impl TextKind {
     }
 }
 
+/// The `presentationTimeOffset` of the picture and the sound of [`Fmp4Channel::offset_mpd`], in
+/// seconds: their media timelines a thousand seconds later than the presentation's.
+pub const MEDIA_OFFSET: u64 = 1000;
+
 /// The subtitles' timescale (milliseconds).
 const TEXT_TIMESCALE: u64 = 1000;
 /// The subtitles' `presentationTimeOffset` (ms): their media timeline starts an hour after the
@@ -190,6 +196,18 @@ impl Fmp4Channel {
     /// GStreamer's `dashdemux2` plays live); else a `SegmentTimeline` with `$Time$` addresses.
     /// With `text`, an English subtitle AdaptationSet in that form, after the others.
     pub fn mpd(&self, numbered: bool, text: Option<TextForm>) -> String {
+        self.mpd_after(numbered, text, 0)
+    }
+
+    /// The `$Number$` MPD whose picture and sound have media timelines [`MEDIA_OFFSET`] seconds
+    /// later than the presentation's, as their `presentationTimeOffset` says (their segments
+    /// under `/dash/offset/`, [`Fmp4Channel::segment_after`]): a player times subtitles against
+    /// the picture's PTS less that offset.
+    pub fn offset_mpd(&self, text: Option<TextForm>) -> String {
+        self.mpd_after(true, text, MEDIA_OFFSET)
+    }
+
+    fn mpd_after(&self, numbered: bool, text: Option<TextForm>, offset: u64) -> String {
         let start = jiff::Timestamp::try_from(self.started_wall)
             .map(|t| t.round(jiff::Unit::Millisecond).unwrap_or(t).to_string())
             .unwrap_or_default();
@@ -216,9 +234,11 @@ impl Fmp4Channel {
             let template = if numbered {
                 format!(
                     "<SegmentTemplate timescale=\"{ts}\" duration=\"{d}\" startNumber=\"0\" \
+                     presentationTimeOffset=\"{pto}\" \
                      initialization=\"$RepresentationID$/init.mp4\" media=\"$RepresentationID$/n/$Number$.m4s\"/>",
                     ts = track.timescale,
                     d = SEGMENT_SECONDS * track.timescale,
+                    pto = offset * track.timescale,
                 )
             } else {
                 format!(
@@ -310,13 +330,19 @@ impl Fmp4Channel {
 
     /// Segment `k` of track `id` (HLS addresses), while it is available.
     pub fn segment_by_index(&self, id: &str, k: u64) -> Option<Vec<u8>> {
+        self.segment_after(id, k, 0)
+    }
+
+    /// Segment `k` of track `id`, its media timeline `offset` seconds later than the
+    /// presentation's (see [`Fmp4Channel::offset_mpd`]), while it is available.
+    pub fn segment_after(&self, id: &str, k: u64, offset: u64) -> Option<Vec<u8>> {
         let track = self.track(id)?;
         let (first, end) = track.window(self.elapsed());
         // A little more than the window stays fetchable, as on real origins.
         if k >= end || k + 2 * WINDOW < first {
             return None;
         }
-        track.segment(k).map(|s| s.2)
+        track.segment(k, offset * track.timescale).map(|s| s.2)
     }
 
     /// Requests for the subtitle track's init and segments so far.

@@ -15,7 +15,8 @@
 //!              /dash/live.mpd, /fmp4/master.m3u8 + their init and media segments (see `fmp4`);
 //!              channel 9's MPD has English TTML subtitles (stpp: /dash/t/init.mp4 and
 //!              /dash/t/n/<k>.m4s; /dash/ttml.mpd offers them as whole documents, <k>.ttml)
-//!              and English captions for the hard of hearing (the same under /dash/c/)
+//!              and English captions for the hard of hearing (the same under /dash/c/);
+//!              /dash/offset/live.mpd is the channel with a video presentationTimeOffset
 //!  channel 6 carries English DVB subtitles, German teletext subtitles and CC1 captions (see `subtitled`)
 //! ```
 //! Multicast must stay on this machine: callers enter a private network namespace first
@@ -325,6 +326,25 @@ fn route_fmp4(path: &str, origin: &fmp4::Fmp4Channel) -> Option<Body> {
     const MPD: &str = "application/dash+xml";
     const M3U8: &str = "application/vnd.apple.mpegurl";
     const MP4: &str = "video/mp4";
+    // /dash/offset/: the same channel, its picture's and sound's media timelines later than the
+    // presentation's by a presentationTimeOffset (the text tracks as under /dash/).
+    if let Some(rest) = path.strip_prefix("/dash/offset/") {
+        if rest == "live.mpd" {
+            return Some(Body::new(
+                MPD,
+                origin.offset_mpd(Some(TextForm::Stpp)).into_bytes(),
+            ));
+        }
+        let (id, name) = rest.split_once('/')?;
+        if matches!(id, "v" | "a") {
+            if name == "init.mp4" {
+                return Some(Body::new(MP4, origin.init(id)?));
+            }
+            let k = name.strip_prefix("n/")?.strip_suffix(".m4s")?.parse().ok()?;
+            return Some(Body::new(MP4, origin.segment_after(id, k, fmp4::MEDIA_OFFSET)?));
+        }
+        return route_fmp4(&format!("/dash/{rest}"), origin);
+    }
     match path {
         "/dash/live.mpd" => {
             return Some(Body::new(

@@ -288,8 +288,13 @@ impl DvbSubDecoder {
         }
         self.timeout_s = *timeout;
         self.pts = pts;
+        // A region is placed once on a page (EN 300 743 7.2.2: region_id is unique within
+        // it); a repeated one is left out, or a page listing one full-HD region a thousand
+        // times would be drawn a thousand times.
+        let mut placed = [false; 256];
         self.page = places
             .chunks_exact(6)
+            .filter(|p| !std::mem::replace(&mut placed[usize::from(p[0])], true))
             .map(|p| RegionPlace {
                 id: p[0],
                 x: u16::from_be_bytes([p[2], p[3]]),

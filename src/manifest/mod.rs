@@ -82,7 +82,11 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, ManifestError> {
     if joined.as_str().len() > MAX_ADDRESS_BYTES {
         return Err(ManifestError::TooLarge);
     }
-    Ok(joined.into())
+    // The serialisation grows as `url` percent-encodes, so its capacity can be near twice its
+    // length; the address budget counts lengths, and thousands of addresses are kept at once.
+    let mut address: String = joined.into();
+    address.shrink_to_fit();
+    Ok(address)
 }
 
 /// Counts `address` against what is left of a parse's [`MAX_ADDRESSES_BYTES`].

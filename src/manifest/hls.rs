@@ -280,10 +280,8 @@ impl Reader {
                     Err(e) => self.refuse(e),
                 }
             }
-            "EXT-X-KEY" => {
-                if attr(&attributes(value), "METHOD").is_some_and(|m| m != "NONE") {
-                    self.refuse(ManifestError::Unsupported("encrypted segments".into()));
-                }
+            "EXT-X-KEY" if attr(&attributes(value), "METHOD").is_some_and(|m| m != "NONE") => {
+                self.refuse(ManifestError::Unsupported("encrypted segments".into()));
             }
             "EXT-X-BYTERANGE" => self.refuse(ManifestError::Unsupported("segment byte ranges".into())),
             "EXTINF" => self.pending_seconds = Some(seconds(value.split(',').next().unwrap_or(""))),

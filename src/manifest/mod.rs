@@ -12,8 +12,8 @@
 //! HLS playlist has caps of its own, stricter: see `hls`), at most [`MAX_TRACKS`] tracks are
 //! taken, XML nesting deeper than [`MAX_DEPTH`] is refused, and every address a manifest names,
 //! once resolved against where it came from, must be `http://` or `https://` (never a local
-//! path, never another scheme). Pure: bytes and the time in, data
-//! out; the clock and the network belong to the caller.
+//! path, never another scheme). Pure: bytes and the time in, data out; the clock and the
+//! network belong to the caller.
 
 pub mod dash;
 pub mod hls;

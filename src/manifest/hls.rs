@@ -20,10 +20,11 @@
 //!
 //! Playlists come from strangers. At most [`MAX_PLAYLIST_BYTES`] are read (up to the last whole
 //! line; [`parse`] refuses a longer one), [`MAX_RENDITIONS`] audio and as many subtitle
-//! renditions kept, [`MAX_SEGMENTS`] segments (the newest: a live window may be long, the
-//! recorder starts at its edge and the subtitles at its last few; an ended playlist that had
-//! more is refused for recording, which would start at its beginning) and as many variants; an
-//! attribute value or URI line longer than `MAX_VALUE` is not used, at most `MAX_ATTRIBUTES`
+//! renditions kept, [`MAX_SEGMENTS`] segments (the newest: the recorder starts at a live
+//! window's edge and the subtitles at its last few; an ended playlist that had more is refused
+//! for recording, which would start at its beginning). A playlist listing more than
+//! [`super::MAX_SEGMENTS`] segments or variants is refused for recording, as a DASH track with
+//! as many is. An attribute value or URI line longer than `MAX_VALUE` is not used, at most `MAX_ATTRIBUTES`
 //! attributes are read from a line. Every URI goes through the manifests' resolver
 //! ([`super::Base`]: http(s) only, relative ones against the playlist's address, at most
 //! [`super::MAX_ADDRESS_BYTES`] once resolved), and all the resolving of one playlist is paid
@@ -38,8 +39,11 @@ use std::collections::VecDeque;
 pub const MAX_PLAYLIST_BYTES: usize = 1 << 20;
 /// Renditions kept from a master playlist at most, of each type (audio, subtitles).
 pub const MAX_RENDITIONS: usize = 32;
-/// Segments kept from a media playlist at most (the newest), and variants from a master.
+/// Segments kept from a media playlist at most (the newest).
 pub const MAX_SEGMENTS: usize = 2_000;
+/// Segments a media playlist, or variants a master playlist, may list for a recording (the
+/// manifests' cap, [`super::MAX_SEGMENTS`]): a longer one is refused, not cut.
+const MAX_LISTED: usize = super::MAX_SEGMENTS;
 /// Longest attribute value or URI line used.
 const MAX_VALUE: usize = 2_048;
 /// Attributes read from one tag line.
@@ -344,7 +348,7 @@ impl Reader {
     /// A line that is not a tag: the URI of the variant or segment announced before it.
     fn uri_line(&mut self, line: &str) {
         if let Some((bandwidth, audio_group)) = self.pending_variant.take() {
-            if self.master.variants.len() >= MAX_SEGMENTS {
+            if self.master.variants.len() >= MAX_LISTED {
                 return self.refuse(ManifestError::TooManySegments);
             }
             match self.address(line) {
@@ -385,9 +389,14 @@ impl Reader {
                 refused: self.refused,
             };
         }
-        if self.media.dropped > 0 && self.media.ended {
-            // Recorded on demand from its start, which is gone.
+        let listed = self.segments.len() as u64 + self.media.dropped;
+        if listed > MAX_LISTED as u64 {
             self.refuse(ManifestError::TooManySegments);
+        } else if self.media.dropped > 0 && self.media.ended {
+            // Recorded on demand from its start, which is gone.
+            self.refuse(ManifestError::Unsupported(format!(
+                "an ended playlist of more than {MAX_SEGMENTS} segments"
+            )));
         }
         self.media.segments = self.segments.into();
         Read {
@@ -547,26 +556,32 @@ mod tests {
             parse(encrypted, BASE),
             Err(ManifestError::Unsupported(_))
         ));
-        // An ended playlist longer than what is kept: a recording on demand starts at its first
-        // segment, which is gone. A live one keeps its newest (its edge is where recording starts).
         let mut many = String::from("#EXTM3U\n");
-        for i in 0..=MAX_SEGMENTS {
+        for i in 0..=crate::manifest::MAX_SEGMENTS {
             many.push_str(&format!("#EXTINF:1,\ns{i}.m4s\n"));
         }
-        let Playlist::Media(live) = parse(&many, BASE).unwrap() else {
+        assert_eq!(parse(&many, BASE), Err(ManifestError::TooManySegments));
+        // Longer than what is kept: a live playlist keeps its newest (its edge is where a
+        // recording starts); an ended one is refused (a recording on demand starts at its first
+        // segment, which is gone).
+        let mut longer = String::from("#EXTM3U\n");
+        for i in 0..=MAX_SEGMENTS {
+            longer.push_str(&format!("#EXTINF:1,\ns{i}.m4s\n"));
+        }
+        let Playlist::Media(live) = parse(&longer, BASE).unwrap() else {
             panic!()
         };
         assert_eq!((live.segments.len(), live.dropped), (MAX_SEGMENTS, 1));
         assert_eq!(live.segments[0].sequence, 1, "the newest are kept");
-        many.push_str("#EXT-X-ENDLIST\n");
-        assert_eq!(parse(&many, BASE), Err(ManifestError::TooManySegments));
+        longer.push_str("#EXT-X-ENDLIST\n");
+        assert!(matches!(parse(&longer, BASE), Err(ManifestError::Unsupported(_))));
         assert!(matches!(parse("<MPD/>", BASE), Err(ManifestError::Malformed(_))));
         // Short lines resolved against a long base (a master playlist's variant address):
         // 10,000 segments of 4 KB would be 40 MB of addresses from a 110 KB playlist; all the
         // resolving of one playlist is paid from MAX_ADDRESSES_BYTES, kept or not.
         let long_base = format!("http://cdn.example/{}/v.m3u8", "d".repeat(4000));
         let mut short = String::from("#EXTM3U\n");
-        for _ in 0..5 * MAX_SEGMENTS {
+        for _ in 0..crate::manifest::MAX_SEGMENTS {
             short.push_str("#EXTINF:1,\na\n");
         }
         assert_eq!(parse(&short, &long_base), Err(ManifestError::TooLarge));

@@ -53,10 +53,7 @@ pub enum ManifestError {
     Malformed(String),
     #[error("the manifest names '{0}', which is not an http(s) address")]
     NotHttp(String),
-    #[error(
-        "the manifest lists more segments for one track than are read ({MAX_SEGMENTS}; {} for an HLS playlist on demand)",
-        hls::MAX_SEGMENTS
-    )]
+    #[error("the manifest lists more than {MAX_SEGMENTS} segments for one track")]
     TooManySegments,
     #[error("the manifest is too large: nested too deeply, too many elements or too many address bytes")]
     TooLarge,

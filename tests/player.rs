@@ -867,6 +867,44 @@ fn timeshift_hls_one_fetch(f: &Fixture) -> Result<(), String> {
     if fetched.is_empty() {
         return Err("behind live the window fetched nothing".into());
     }
+    // Back at live: the new picture's downloads feed the window again, which stops its own
+    // fetch once they flow (a segment or two may still come from both at the hand-over).
+    play(3, zapbox::core::StartAt::Live);
+    wait_for(
+        &events,
+        Duration::from_secs(30),
+        &mut seen,
+        |e| matches!(e, PlayerEvent::FirstFrame { request, .. } if *request == RequestId(3)),
+    )?;
+    std::thread::sleep(Duration::from_secs(6));
+    f.headend.hls_segment_requests();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let before = buffered(&seen, 3).ok_or("back at live, no Buffered reports")?;
+    std::thread::sleep(Duration::from_secs(16));
+    let asked = f.headend.hls_segment_requests();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let after = buffered(&seen, 3).unwrap_or(0);
+    eprintln!(
+        "    16 s back at live: segments asked for {asked:?}; the window went from {before} to {after} ms"
+    );
+    if asked.len() < 4 {
+        return Err(format!(
+            "back at live only {} segments fetched in 16 s",
+            asked.len()
+        ));
+    }
+    if let Some((k, n)) = asked.iter().find(|(_, n)| *n > 1) {
+        return Err(format!("back at live, segment {k} was fetched {n} times"));
+    }
+    if after < before + 10_000 {
+        return Err(format!(
+            "back at live the window stopped filling: {before} ms, then {after} ms 16 s later"
+        ));
+    }
     Ok(())
 }
 

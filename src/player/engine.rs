@@ -262,12 +262,11 @@ impl Engine {
             janitor: self.janitor.clone(),
             audio: self.audio.clone(),
         };
-        // The live HLS picture's downloads feed its window too (one fetch per segment), when the
-        // window starts with it. A window that exists already (back to live from behind it) goes
-        // on fetching by itself: handing it over to the new picture's download there, the new
-        // picture sometimes showed no frame after an HLS pipeline's teardown had hung earlier.
+        // The live HLS picture's downloads feed its window too (one fetch per segment): a new
+        // window starts with them, one that exists already (back to live from behind it) is
+        // offered them and stops its own fetch once they flow.
         let mut share = window
-            .filter(|k| live.is_none() && matches!(at, StartAt::Live) && self.ingest.get(k).is_none())
+            .filter(|_| live.is_none() && matches!(at, StartAt::Live))
             .map(|_| super::hls_input::share());
         let started = match live {
             Some(key) => self
@@ -303,8 +302,17 @@ impl Engine {
                 {
                     // The live HLS picture: its window's tap fills beside it.
                     let feed = share.take().map(|(_, rx)| rx);
+                    let (feed, offer) = match self.ingest.get(&key) {
+                        Some(_) => (None, feed),
+                        None => (feed, None),
+                    };
                     match self.ingest.open_hls(key, channel, source, feed) {
-                        Ok(tap) => tap.watch(request),
+                        Ok(tap) => {
+                            if let Some(feed) = offer {
+                                tap.offer_feed(feed);
+                            }
+                            tap.watch(request)
+                        }
                         Err(e) => log::warn!("no timeshift window for {channel:?}: {}", e.detail),
                     }
                 }

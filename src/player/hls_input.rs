@@ -19,9 +19,12 @@
 //! `uridecodebin3` pipeline) takes the segments that pipeline downloads (a probe on the parser its
 //! adaptive demuxer feeds the segments into, see `pipeline::share_segments`) instead of fetching
 //! them again. When that picture ends (behind live, the picture reads the window) the window
-//! fetches by itself from then on, also after a return to live (see `engine`); at the hand-over
-//! the pacer drops what the fetch repeats (packets up to the first PCR past the last one kept),
-//! so the window holds each moment once.
+//! fetches by itself. Back at live, a new picture's download is offered to the window
+//! ([`HlsInput::offer`]): the window keeps fetching until that download delivers its first bytes
+//! (a picture that fails to start must not leave the window without data), then stops its fetch
+//! and takes the download's segments again. At each hand-over the pacer drops what the new source
+//! repeats (packets up to the first PCR past the last one kept), so the window holds each moment
+//! once and each segment is downloaded once whatever the viewer does.
 //!
 //! ```text
 //!  live picture:  uridecodebin3 ─> hlsdemux2 ─> parsebin ─probe─> Feed ─┐
@@ -72,6 +75,8 @@ pub struct HlsInput {
     source: Source,
     /// The live picture's download, while it plays.
     feed: Option<Feed>,
+    /// A new live picture's download, taken over once it delivers (see [`HlsInput::offer`]).
+    offered: Option<Feed>,
     /// When the last feed ended.
     feed_ended: Option<Instant>,
     fetch: Option<Fetch>,
@@ -86,8 +91,20 @@ struct Fetch {
 }
 
 impl Drop for Fetch {
+    /// Stops the pipeline on a thread of its own: the tap's receive thread must not wait for an
+    /// adaptive demuxer's teardown (see `janitor` for how long that can take).
     fn drop(&mut self) {
-        let _ = self.pipeline.set_state(gst::State::Null);
+        let pipeline = self.pipeline.clone();
+        let stop = move || {
+            let _ = pipeline.set_state(gst::State::Null);
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name("hls-window-stop".into())
+            .spawn(stop)
+        {
+            log::warn!("hls window: no thread to stop a fetch ({e}); stopping it here");
+            let _ = self.pipeline.set_state(gst::State::Null);
+        }
     }
 }
 
@@ -102,6 +119,7 @@ impl HlsInput {
         Ok(Self {
             source: source.clone(),
             feed,
+            offered: None,
             feed_ended: None,
             fetch,
             failed_at: None,
@@ -132,9 +150,45 @@ impl HlsInput {
         }
     }
 
+    /// A new live picture's download (back at live from behind it, or the channel tuned again):
+    /// the window takes its segments once the first arrive, and stops its own fetch then.
+    pub fn offer(&mut self, feed: Feed) {
+        self.offered = Some(feed);
+    }
+
+    /// Takes the offered download over once it delivered something; forgets one that ended
+    /// without (its picture failed), leaving the fetch or the old feed in charge.
+    fn take_offer(&mut self) {
+        let Some(offered) = self.offered.as_ref() else {
+            return;
+        };
+        match offered.try_recv() {
+            Ok(bytes) => {
+                log::debug!(
+                    "hls window of {}: the live picture's download takes over{}",
+                    self.source.url,
+                    if self.fetch.is_some() {
+                        " from the fetch"
+                    } else {
+                        ""
+                    }
+                );
+                self.feed = self.offered.take();
+                self.feed_ended = None;
+                self.fetch = None;
+                self.failed_at = None;
+                self.pacer.resync();
+                self.pacer.push(&bytes);
+            }
+            Err(mpsc::TryRecvError::Empty) => {}
+            Err(mpsc::TryRecvError::Disconnected) => self.offered = None,
+        }
+    }
+
     /// Moves what the feed or the fetch delivered into the pacer; starts the own fetch when the
     /// feed ended, restarts a fetch that ended or failed.
     fn take_fetched(&mut self) {
+        self.take_offer();
         if let Some(feed) = self.feed.as_ref() {
             loop {
                 match feed.try_recv() {

@@ -101,14 +101,30 @@ impl TapKey {
 /// What a tap's receive thread reads from.
 enum Input {
     Group(Membership),
-    Hls(Box<Mutex<super::hls_input::HlsInput>>),
+    Hls(Box<HlsTapInput>),
+}
+
+/// An HLS window's input, and where a new live picture's download waits to be handed to it: the
+/// input is locked by the receive thread for up to [`POLL`] at a time, the offer only for a
+/// moment, so the player thread never waits on a receive.
+struct HlsTapInput {
+    input: Mutex<super::hls_input::HlsInput>,
+    offer: Mutex<Option<super::hls_input::Feed>>,
 }
 
 impl Input {
     fn receive(&self, buf: &mut [u8], timeout: Duration) -> std::io::Result<Option<usize>> {
         match self {
             Self::Group(m) => m.receive(buf, timeout).map_err(std::io::Error::other),
-            Self::Hls(h) => Ok(h.lock().ok().and_then(|mut h| h.receive(buf, timeout))),
+            Self::Hls(h) => {
+                let offered = h.offer.lock().ok().and_then(|mut o| o.take());
+                Ok(h.input.lock().ok().and_then(|mut input| {
+                    if let Some(feed) = offered {
+                        input.offer(feed);
+                    }
+                    input.receive(buf, timeout)
+                }))
+            }
         }
     }
 
@@ -227,9 +243,10 @@ impl Ingest {
                 (TapInput::Group(group), _) => {
                     Input::Group(Membership::join(&group, self.interface).map_err(network)?)
                 }
-                (TapInput::Hls(_), Some((source, feed))) => Input::Hls(Box::new(Mutex::new(
-                    super::hls_input::HlsInput::start(source, feed).map_err(network)?,
-                ))),
+                (TapInput::Hls(_), Some((source, feed))) => Input::Hls(Box::new(HlsTapInput {
+                    input: Mutex::new(super::hls_input::HlsInput::start(source, feed).map_err(network)?),
+                    offer: Mutex::new(None),
+                })),
                 (TapInput::Hls(_), None) => return Err(network("an HLS tap needs its source")),
             };
             let tap = Tap::open(
@@ -596,6 +613,15 @@ impl Tap {
             if state.last_data.is_some() {
                 state.last_data = Some(Instant::now());
             }
+        }
+    }
+
+    /// Hands an HLS window a new live picture's download (see `hls_input`); `false` for a
+    /// multicast tap, which has no use for it.
+    pub fn offer_feed(&self, feed: super::hls_input::Feed) -> bool {
+        match &*self.input {
+            Input::Hls(h) => h.offer.lock().map(|mut o| *o = Some(feed)).is_ok(),
+            Input::Group(_) => false,
         }
     }
 

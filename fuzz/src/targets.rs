@@ -337,15 +337,22 @@ fn manifest_input<'a>(data: &'a [u8], base: &str) -> (String, String, Option<&'a
     (text, base, parts.next())
 }
 
-/// HLS subtitles (`ott::hls`): a master playlist's subtitle renditions and the master without
-/// them (what the demuxer is handed), and a rendition's media playlist with its segments.
+/// HLS playlists as the subtitle fetcher reads them (`manifest::hls::read`, lenient): a master
+/// playlist's subtitle renditions and the master without them (what the demuxer is handed), or a
+/// rendition's media playlist with its newest segments and the wait before reading it again.
 pub fn hls_subtitles(data: &[u8]) {
+    use crate::manifest::hls;
     let (text, base, _) = manifest_input(data, "http://origin.example/live/ch1/master.m3u8?token=1");
-    if crate::ott::hls::is_master(&text) {
-        let _ = crate::ott::hls::subtitle_renditions(&text, &base);
+    let _ = hls::without_subtitle_renditions(text.as_bytes());
+    match hls::read(&text, &base).playlist {
+        hls::Playlist::Master(master) => {
+            assert!(master.subtitles.len() <= hls::MAX_RENDITIONS);
+        }
+        hls::Playlist::Media(media) => {
+            assert!(media.segments.len() <= hls::MAX_SEGMENTS);
+            let _ = std::time::Duration::from_secs_f64(media.target_duration.min(3600.0));
+        }
     }
-    let _ = crate::ott::hls::without_subtitle_renditions(text.as_bytes());
-    let _ = crate::ott::hls::media_playlist(&text, &base);
 }
 
 /// 2026-12-07T00:00:30Z in Unix seconds: the clock of the seeds' live MPDs.
@@ -397,11 +404,25 @@ pub fn ttml(data: &[u8]) {
     document(data);
 }
 
-/// An HLS playlist as the recorder reads it (`manifest::hls`): master (variants, audio
-/// renditions, the choice) or media (map, sequence, segments, times).
+/// An HLS playlist as the recorder reads it (`manifest::hls::parse`, strict): master (variants,
+/// audio renditions, the choice) or media (map, sequence, segments, times), with the durations
+/// turned into waits as the recorder does (`Duration::from_secs_f64` panics on what is not a
+/// finite, non-negative number).
 pub fn hls(data: &[u8]) {
+    use crate::manifest::hls;
     let (text, base, _) = manifest_input(data, "http://cdn.example/live/master.m3u8");
-    if let Ok(crate::manifest::hls::Playlist::Master(master)) = crate::manifest::hls::parse(&text, &base) {
-        let _ = master.choose();
+    match hls::parse(&text, &base) {
+        Ok(hls::Playlist::Master(master)) => {
+            let _ = master.choose();
+        }
+        Ok(hls::Playlist::Media(media)) => {
+            let _ = std::time::Duration::from_secs_f64((media.target_duration / 4.0).clamp(0.5, 5.0));
+            for segment in &media.segments {
+                let _ = std::time::Duration::from_secs_f64(segment.seconds.clamp(0.0, 60.0));
+                let behind = segment.aired.map_or(segment.seconds, |a| NOW - a);
+                let _ = std::time::Duration::from_secs_f64(behind.clamp(0.0, 60.0));
+            }
+        }
+        Err(_) => {}
     }
 }

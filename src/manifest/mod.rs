@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-//! OTT manifests read for recording: HLS playlists whose segments are fragmented MP4
-//! (`EXT-X-MAP`) and DASH MPDs (`SegmentTemplate` with `$Number$` or a `SegmentTimeline`), the
-//! common live profiles. The recorder (`player::record_ott`) fetches what these name and has
-//! GStreamer remux it into the recording's MPEG-TS; here only text becomes data.
+//! OTT manifests: HLS playlists (`hls`: master and media playlists, the app's one reader of
+//! them) and DASH MPDs (`dash`: `SegmentTemplate` with `$Number$` or a `SegmentTimeline`, the
+//! common live profiles). The recorder (`player::record_ott`) fetches what these name and has
+//! GStreamer remux it into the recording's MPEG-TS; the subtitle fetchers
+//! (`player::hls_subtitles`, `player::dash_subtitles`) take their text renditions. Here only
+//! text becomes data, and every address goes through one resolver ([`Base`]).
 //!
 //! Manifests come from strangers, so everything is bounded: the fetcher caps a manifest at
 //! [`MAX_MANIFEST_BYTES`], a parse refuses more than [`MAX_SEGMENTS`] segments (a timeline's
-//! `r` repeats are counted before anything is expanded, so `r="4000000000"` costs nothing), at
-//! most [`MAX_TRACKS`] tracks are taken, XML nesting deeper than [`MAX_DEPTH`] is refused, and
-//! every address a manifest names, once resolved against where it came from, must be `http://`
-//! or `https://` (never a local path, never another scheme). Pure: bytes and the time in, data
-//! out; the clock and the network belong to the caller.
+//! `r` repeats are counted before anything is expanded, so `r="4000000000"` costs nothing; an
+//! HLS playlist has caps of its own, stricter: see `hls`), at most [`MAX_TRACKS`] tracks are
+//! taken, XML nesting deeper than [`MAX_DEPTH`] is refused, and every address a manifest names,
+//! once resolved against where it came from, must be `http://` or `https://` (never a local
+//! path, never another scheme). Pure: bytes and the time in, data out; the clock and the
+//! network belong to the caller.
 
 pub mod dash;
 pub mod hls;
@@ -62,31 +65,68 @@ pub enum ManifestError {
 
 /// `reference` resolved against `base` (RFC 3986), refused unless it is http(s).
 pub fn resolve(base: &str, reference: &str) -> Result<String, ManifestError> {
-    let reference = reference.trim();
-    if reference.len() > MAX_ADDRESS_BYTES {
-        return Err(ManifestError::TooLarge);
+    Base::new(base)?.join(reference)
+}
+
+/// The address a manifest was fetched from, parsed once: every reference the manifest names is
+/// resolved against it (an HLS playlist may name thousands, each line would otherwise parse the
+/// base again).
+#[derive(Debug, Clone)]
+pub struct Base(url::Url);
+
+impl Base {
+    /// Only an http(s) base: a manifest is never read from elsewhere, and joining onto a `file:`
+    /// base whose path looks like drive letters trips an assertion in `url` (found by the `hls`
+    /// fuzz target; a wrong path without debug assertions).
+    pub fn new(base: &str) -> Result<Self, ManifestError> {
+        url::Url::parse(base)
+            .ok()
+            .filter(|b| matches!(b.scheme(), "http" | "https"))
+            .map(Self)
+            .ok_or_else(|| ManifestError::NotHttp(base.to_string()))
     }
-    let base = url::Url::parse(base)
-        .ok()
-        // Only an http(s) base: a manifest is never read from elsewhere, and joining onto a
-        // `file:` base whose path looks like drive letters trips an assertion in `url` (found by
-        // the `hls` fuzz target; a wrong path without debug assertions).
-        .filter(|b| matches!(b.scheme(), "http" | "https"))
-        .ok_or_else(|| ManifestError::NotHttp(base.to_string()))?;
-    let joined = base
-        .join(reference)
-        .map_err(|_| ManifestError::NotHttp(reference.to_string()))?;
-    if !matches!(joined.scheme(), "http" | "https") {
-        return Err(ManifestError::NotHttp(reference.to_string()));
+
+    /// Bytes of the base: what resolving a relative reference against it costs.
+    pub fn bytes(&self) -> usize {
+        self.0.as_str().len()
     }
-    if joined.as_str().len() > MAX_ADDRESS_BYTES {
-        return Err(ManifestError::TooLarge);
+
+    /// `reference` resolved against this base, refused unless the result is an http(s) address
+    /// of at most [`MAX_ADDRESS_BYTES`]. An empty reference (it would name the manifest itself)
+    /// and one with control characters (`url` would percent-encode them into an address the
+    /// manifest's author never wrote) are refused too.
+    pub fn join(&self, reference: &str) -> Result<String, ManifestError> {
+        let reference = reference.trim();
+        if reference.len() > MAX_ADDRESS_BYTES {
+            return Err(ManifestError::TooLarge);
+        }
+        if reference.is_empty() || reference.chars().any(char::is_control) {
+            return Err(ManifestError::NotHttp(reference.escape_debug().to_string()));
+        }
+        let relative = matches!(
+            url::Url::parse(reference),
+            Err(url::ParseError::RelativeUrlWithoutBase)
+        );
+        if relative && self.bytes() > MAX_ADDRESS_BYTES {
+            // The result could not be kept anyway, and no line should cost a base of any length.
+            return Err(ManifestError::TooLarge);
+        }
+        let joined = self
+            .0
+            .join(reference)
+            .map_err(|_| ManifestError::NotHttp(reference.to_string()))?;
+        if !matches!(joined.scheme(), "http" | "https") {
+            return Err(ManifestError::NotHttp(reference.to_string()));
+        }
+        if joined.as_str().len() > MAX_ADDRESS_BYTES {
+            return Err(ManifestError::TooLarge);
+        }
+        // The serialisation grows as `url` percent-encodes, so its capacity can be near twice
+        // its length; the address budget counts lengths, and thousands of addresses are kept.
+        let mut address: String = joined.into();
+        address.shrink_to_fit();
+        Ok(address)
     }
-    // The serialisation grows as `url` percent-encodes, so its capacity can be near twice its
-    // length; the address budget counts lengths, and thousands of addresses are kept at once.
-    let mut address: String = joined.into();
-    address.shrink_to_fit();
-    Ok(address)
 }
 
 /// Counts `address` against what is left of a parse's [`MAX_ADDRESSES_BYTES`].

@@ -14,7 +14,8 @@
 //! Why the app fetches the renditions and not `hlsdemux2`: the decoders of a subtitle stream
 //! would need a text output in the pipeline and GStreamer's WebVTT handling; the app already
 //! draws text subtitles on its own plane, times them by the picture's PTS and must bound what
-//! a stranger's file can do (the parse is `ott::webvtt`). `hlsdemux2` selects a subtitle
+//! a stranger's file can do (the playlists are read by `manifest::hls`, the files by
+//! `ott::webvtt`). `hlsdemux2` selects a subtitle
 //! rendition by default and downloads it, so the master playlist reaches it without them
 //! ([`hide_subtitle_renditions`]).
 //!
@@ -34,11 +35,12 @@ use super::EventSink;
 use super::subtitles::{SubtitleFeed, VideoClock};
 use crate::core::{PlayerEvent, RequestId, SubtitleKind, SubtitleLine, SubtitleRun, SubtitleTrack};
 use crate::lineup::Source;
+use crate::manifest::hls;
 use crate::mpegts::program::ProgramTracker;
 use crate::mpegts::teletext::Colour;
 use crate::mpegts::{TS_PACKET_SIZE, TsPacket};
 use crate::net::http::{HttpClient, HttpLimits, HttpResponse};
-use crate::ott::{hls, webvtt};
+use crate::ott::webvtt;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use std::collections::VecDeque;
@@ -245,7 +247,7 @@ impl TextThread {
                 shown = None;
                 fetching = chosen.and_then(|i| renditions.get(i)).map(|r| Fetching {
                     generation,
-                    playlist: r.uri.clone(),
+                    playlist: r.url.clone(),
                     last: None,
                     next_read: Instant::now(),
                 });
@@ -279,10 +281,12 @@ impl TextThread {
     }
 
     /// The master playlist's subtitle renditions (none when the URL is a media playlist).
-    fn renditions(&self, client: &HttpClient) -> Vec<hls::SubtitleRendition> {
+    fn renditions(&self, client: &HttpClient) -> Vec<hls::Rendition> {
         match fetch_text(client, &self.url) {
-            Ok(text) if hls::is_master(&text) => hls::subtitle_renditions(&text, &self.url),
-            Ok(_) => Vec::new(),
+            Ok(text) => match hls::read(&text, &self.url).playlist {
+                hls::Playlist::Master(master) => master.subtitles,
+                hls::Playlist::Media(_) => Vec::new(),
+            },
             Err(e) => {
                 log::info!("HLS subtitles: the master playlist: {e}");
                 Vec::new()
@@ -293,31 +297,38 @@ impl TextThread {
     /// Reads the rendition's playlist and the segments not fetched yet.
     fn read_rendition(&self, client: &HttpClient, f: &mut Fetching, cues: &mut VecDeque<TimedCue>) {
         let playlist = match fetch_text(client, &f.playlist) {
-            Ok(text) => hls::media_playlist(&text, &f.playlist),
+            Ok(text) => match hls::read(&text, &f.playlist).playlist {
+                hls::Playlist::Media(media) => media,
+                hls::Playlist::Master(_) => hls::MediaPlaylist::default(),
+            },
             Err(e) => {
                 log::info!("HLS subtitles: {e}");
                 f.next_read = Instant::now() + RETRY;
                 return;
             }
         };
-        let refresh = Duration::from_secs(playlist.target_duration_s).clamp(REFRESH_MIN, REFRESH_MAX);
+        // The reader's durations are finite and not negative; a failed conversion (too large)
+        // is the longest wait anyway.
+        let refresh = Duration::try_from_secs_f64(playlist.target_duration)
+            .unwrap_or(REFRESH_MAX)
+            .clamp(REFRESH_MIN, REFRESH_MAX);
         f.next_read = Instant::now() + refresh;
-        let new: Vec<&(u64, String)> = match f.last {
+        let new: Vec<&hls::MediaSegment> = match f.last {
             // A media sequence that went back (an origin restart) starts again.
             Some(last)
                 if playlist
                     .segments
                     .first()
-                    .is_none_or(|(s, _)| *s <= last.saturating_add(1)) =>
+                    .is_none_or(|s| s.sequence <= last.saturating_add(1)) =>
             {
-                playlist.segments.iter().filter(|(s, _)| *s > last).collect()
+                playlist.segments.iter().filter(|s| s.sequence > last).collect()
             }
             _ => {
                 let skip = playlist.segments.len().saturating_sub(FIRST_SEGMENTS);
                 playlist.segments.iter().skip(skip).collect()
             }
         };
-        for (sequence, url) in new {
+        for hls::MediaSegment { sequence, url, .. } in new {
             if !self.current(f.generation) {
                 return;
             }
@@ -346,13 +357,13 @@ impl TextThread {
 /// fetches subtitles itself, only while they are shown. (Answering the demuxer's stream
 /// collection with a selection without them works too, but takes the demuxer's locks from
 /// its own thread while a pipeline may be stopping.) The playlist is held until its end (at most
-/// [`crate::ott::hls::MAX_PLAYLIST_BYTES`]; a longer one passes as it is), then handed on
+/// [`crate::manifest::hls::MAX_PLAYLIST_BYTES`]; a longer one passes as it is), then handed on
 /// without them. A media playlist passes unchanged.
 pub fn hide_subtitle_renditions(pad: &gst::Pad) {
     rewrite_manifest(
         pad,
-        crate::ott::hls::MAX_PLAYLIST_BYTES,
-        crate::ott::hls::without_subtitle_renditions,
+        crate::manifest::hls::MAX_PLAYLIST_BYTES,
+        crate::manifest::hls::without_subtitle_renditions,
     );
 }
 
@@ -437,7 +448,7 @@ pub fn hide_in(pipeline: &gst::Pipeline) {
 }
 
 /// The track of rendition `index`.
-fn track((index, rendition): (usize, &hls::SubtitleRendition)) -> SubtitleTrack {
+fn track((index, rendition): (usize, &hls::Rendition)) -> SubtitleTrack {
     SubtitleTrack {
         id: format!("{ID_PREFIX}{index}"),
         kind: SubtitleKind::WebVtt,
@@ -573,11 +584,11 @@ mod tests {
 
     #[test]
     fn tracks_are_named_by_their_rendition() {
-        let rendition = hls::SubtitleRendition {
+        let rendition = hls::Rendition {
             group: "subs".into(),
             name: "English".into(),
             language: Some("en".into()),
-            uri: "http://o/s.m3u8".into(),
+            url: "http://o/s.m3u8".into(),
             hard_of_hearing: true,
             default: false,
         };

@@ -140,6 +140,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_address_keeps_no_spare_capacity() {
+        // Percent-encoding grows the serialisation as it goes; thousands of such addresses are
+        // kept at once and the budget counts their lengths (a dash fuzzer finding).
+        let reference = format!("{}$.m4s", "\u{d3}".repeat(300));
+        let address = resolve("http://origin.example/live/manifest.mpd", &reference).unwrap();
+        assert!(address.len() > 300 * 6, "{}", address.len());
+        assert_eq!(address.capacity(), address.len());
+    }
+
+    #[test]
     fn references_resolve_and_only_http_passes() {
         let base = "https://cdn.example/live/ch1/master.m3u8?token=1";
         assert_eq!(

@@ -38,10 +38,11 @@
 
 use super::EventSink;
 use super::subtitles::VideoClock;
+use super::text_fetch::{self, Choice, StopOnDrop, fetch};
 use crate::core::{PlayerEvent, RequestId, SubtitleKind, SubtitleLine, SubtitleRun, SubtitleTrack};
 use crate::lineup::Source;
 use crate::manifest::dash::{self, TextForm};
-use crate::net::http::{HttpClient, HttpLimits, HttpResponse};
+use crate::net::http::HttpClient;
 use crate::ott::{stpp, ttml};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,24 +70,15 @@ const ID_PREFIX: &str = "ttml:";
 /// What the session and the text thread share.
 #[derive(Default)]
 struct Shared {
-    /// The chosen track (its index among the MPD's text tracks), and how often the choice
-    /// changed (a fetch under way for an older choice is thrown away).
-    chosen: Option<usize>,
-    generation: u64,
+    /// The chosen track (its index among the MPD's text tracks).
+    choice: Choice,
     delay_ms: i32,
 }
 
 /// A DASH session's subtitles; the thread stops when this is dropped.
 pub struct DashText {
     shared: Arc<Mutex<Shared>>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for DashText {
-    fn drop(&mut self) {
-        // Not joined: a fetch under way may take its timeout; the thread ends after it.
-        self.stop.store(true, Ordering::SeqCst);
-    }
+    _stop: StopOnDrop,
 }
 
 impl DashText {
@@ -98,20 +90,20 @@ impl DashText {
         events: EventSink,
     ) -> std::io::Result<Self> {
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = StopOnDrop::default();
         let thread = TextThread {
             request,
             url: source.url.clone(),
             user_agent: source.user_agent.clone(),
             shared: shared.clone(),
-            stop: stop.clone(),
+            stop: stop.flag(),
             clock,
             events,
         };
         std::thread::Builder::new()
             .name("dash-text".into())
             .spawn(move || thread.run())?;
-        Ok(Self { shared, stop })
+        Ok(Self { shared, _stop: stop })
     }
 
     /// Shows `track` (one this session reported), or nothing.
@@ -119,14 +111,8 @@ impl DashText {
         let Ok(mut shared) = self.shared.lock() else {
             return;
         };
-        let chosen = track
-            .and_then(|t| t.id.strip_prefix(ID_PREFIX))
-            .and_then(|i| i.parse().ok());
         shared.delay_ms = delay_ms;
-        if chosen != shared.chosen {
-            shared.chosen = chosen;
-            shared.generation += 1;
-        }
+        shared.choice.set(Choice::index_of(track, ID_PREFIX));
     }
 }
 
@@ -172,17 +158,8 @@ struct TimedCue {
 
 impl TextThread {
     fn run(self) {
-        let limits = HttpLimits {
-            timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            max_bytes: crate::manifest::MAX_MANIFEST_BYTES,
-            user_agent: self
-                .user_agent
-                .clone()
-                .unwrap_or_else(|| HttpLimits::default().user_agent),
-            ..HttpLimits::default()
-        };
-        let client = match HttpClient::new(limits) {
+        let client = match text_fetch::client(self.user_agent.as_deref(), crate::manifest::MAX_MANIFEST_BYTES)
+        {
             Ok(c) => c,
             Err(e) => {
                 log::warn!("no DASH subtitles: {e}");
@@ -206,8 +183,8 @@ impl TextThread {
         // The choice acted on (0: none made yet).
         let mut acted_on = 0u64;
         while !self.stopped() {
-            let (chosen, generation, delay_ms) = match self.shared.lock() {
-                Ok(s) => (s.chosen, s.generation, s.delay_ms),
+            let (Choice { chosen, generation }, delay_ms) = match self.shared.lock() {
+                Ok(s) => (s.choice, s.delay_ms),
                 Err(_) => return,
             };
             if generation != acted_on {
@@ -265,7 +242,11 @@ impl TextThread {
 
     /// Whether the choice `generation` was made is still the viewer's.
     fn current(&self, generation: u64) -> bool {
-        !self.stopped() && self.shared.lock().is_ok_and(|s| s.generation == generation)
+        !self.stopped()
+            && self
+                .shared
+                .lock()
+                .is_ok_and(|s| s.choice.generation == generation)
     }
 
     /// The MPD's text tracks (none when it cannot be read: the picture may still play).
@@ -395,14 +376,6 @@ fn track((index, text): (usize, &dash::TextTrack)) -> SubtitleTrack {
         kind: SubtitleKind::Ttml,
         language: text.track.language.clone(),
         hard_of_hearing: text.hard_of_hearing,
-    }
-}
-
-fn fetch(client: &HttpClient, url: &str) -> Result<Vec<u8>, String> {
-    match client.get(url, None) {
-        Ok(HttpResponse::Body { bytes, .. }) => Ok(bytes),
-        Ok(HttpResponse::NotModified) => Err(format!("{url}: not modified")),
-        Err(e) => Err(e.to_string()),
     }
 }
 

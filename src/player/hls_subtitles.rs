@@ -33,13 +33,14 @@
 
 use super::EventSink;
 use super::subtitles::{SubtitleFeed, VideoClock};
+use super::text_fetch::{self, Choice, StopOnDrop, fetch};
 use crate::core::{PlayerEvent, RequestId, SubtitleKind, SubtitleLine, SubtitleRun, SubtitleTrack};
 use crate::lineup::Source;
 use crate::manifest::hls;
 use crate::mpegts::program::ProgramTracker;
 use crate::mpegts::teletext::Colour;
 use crate::mpegts::{TS_PACKET_SIZE, TsPacket};
-use crate::net::http::{HttpClient, HttpLimits, HttpResponse};
+use crate::net::http::HttpClient;
 use crate::ott::webvtt;
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -72,23 +73,14 @@ struct Shared {
     tracker: ProgramTracker,
     /// A torn packet at the end of the last buffer.
     rest: Vec<u8>,
-    /// The chosen rendition (its index among the master playlist's), and how often the
-    /// choice changed (a fetch under way for an older choice is thrown away).
-    chosen: Option<usize>,
-    generation: u64,
+    /// The chosen rendition (its index among the master playlist's).
+    choice: Choice,
 }
 
 /// An HLS session's subtitles; the thread stops when this is dropped.
 pub struct HlsText {
     shared: Arc<Mutex<Shared>>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for HlsText {
-    fn drop(&mut self) {
-        // Not joined: a fetch under way may take its timeout; the thread ends after it.
-        self.stop.store(true, Ordering::SeqCst);
-    }
+    _stop: StopOnDrop,
 }
 
 impl HlsText {
@@ -103,22 +95,21 @@ impl HlsText {
             feed: SubtitleFeed::new(clock, Arc::default()),
             tracker: ProgramTracker::new(source.program),
             rest: Vec::new(),
-            chosen: None,
-            generation: 0,
+            choice: Choice::default(),
         }));
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = StopOnDrop::default();
         let thread = TextThread {
             request,
             url: source.url.clone(),
             user_agent: source.user_agent.clone(),
             shared: shared.clone(),
-            stop: stop.clone(),
+            stop: stop.flag(),
             events,
         };
         std::thread::Builder::new()
             .name("hls-text".into())
             .spawn(move || thread.run())?;
-        Ok(Self { shared, stop })
+        Ok(Self { shared, _stop: stop })
     }
 
     /// The bytes entering the demuxer (from its sink probe): the PMT, the first video PTS and
@@ -153,16 +144,11 @@ impl HlsText {
         let Ok(mut shared) = self.shared.lock() else {
             return;
         };
-        let rendition = track
-            .and_then(|t| t.id.strip_prefix(ID_PREFIX))
-            .and_then(|i| i.parse().ok());
+        let rendition = Choice::index_of(track, ID_PREFIX);
         // The feed shows the captions, or clears the screen for a rendition.
         let in_stream = track.filter(|_| rendition.is_none());
         shared.feed.select(in_stream, delay_ms);
-        if rendition != shared.chosen {
-            shared.chosen = rendition;
-            shared.generation += 1;
-        }
+        shared.choice.set(rendition);
     }
 }
 
@@ -195,17 +181,7 @@ struct TimedCue {
 
 impl TextThread {
     fn run(self) {
-        let limits = HttpLimits {
-            timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            max_bytes: hls::MAX_PLAYLIST_BYTES as u64,
-            user_agent: self
-                .user_agent
-                .clone()
-                .unwrap_or_else(|| HttpLimits::default().user_agent),
-            ..HttpLimits::default()
-        };
-        let client = match HttpClient::new(limits) {
+        let client = match text_fetch::client(self.user_agent.as_deref(), hls::MAX_PLAYLIST_BYTES as u64) {
             Ok(c) => c,
             Err(e) => {
                 log::warn!("no HLS subtitles: {e}");
@@ -240,7 +216,8 @@ impl TextThread {
                     .feed
                     .on_screen()
                     .map(|pts| (pts as i64 - shared.feed.delay_ticks()).rem_euclid(PTS_MODULUS));
-                (shared.chosen, shared.generation, picture)
+                let Choice { chosen, generation } = shared.choice;
+                (chosen, generation, picture)
             };
             if fetching.as_ref().map(|f| f.generation) != Some(generation) {
                 cues.clear();
@@ -277,7 +254,11 @@ impl TextThread {
 
     /// Whether the choice `generation` was made is still the viewer's.
     fn current(&self, generation: u64) -> bool {
-        !self.stopped() && self.shared.lock().is_ok_and(|s| s.generation == generation)
+        !self.stopped()
+            && self
+                .shared
+                .lock()
+                .is_ok_and(|s| s.choice.generation == generation)
     }
 
     /// The master playlist's subtitle renditions (none when the URL is a media playlist).
@@ -332,15 +313,14 @@ impl TextThread {
             if !self.current(f.generation) {
                 return;
             }
-            match client.get(url, None) {
-                Ok(HttpResponse::Body { bytes, .. }) => {
+            match fetch(client, url) {
+                Ok(bytes) => {
                     let file = webvtt::parse(&bytes);
                     if file.repaired > 0 {
                         log::debug!("HLS subtitles: {} repairs in {url}", file.repaired);
                     }
                     add_cues(cues, &file);
                 }
-                Ok(HttpResponse::NotModified) => {}
                 Err(e) => log::info!("HLS subtitles: {e}"),
             }
             f.last = Some(*sequence);
@@ -458,11 +438,7 @@ fn track((index, rendition): (usize, &hls::Rendition)) -> SubtitleTrack {
 }
 
 fn fetch_text(client: &HttpClient, url: &str) -> Result<String, String> {
-    match client.get(url, None) {
-        Ok(HttpResponse::Body { bytes, .. }) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
-        Ok(HttpResponse::NotModified) => Err(format!("{url}: not modified")),
-        Err(e) => Err(e.to_string()),
-    }
+    fetch(client, url).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The cues of one file at their stream time (a file without `X-TIMESTAMP-MAP` has its zero at

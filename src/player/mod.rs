@@ -55,6 +55,7 @@ pub mod reverse;
 mod session;
 pub mod spill;
 mod subtitles;
+mod text_fetch;
 pub mod timeshift;
 
 pub use ingest::{HOT_SILENCE, Recording, STALL_AFTER};

@@ -75,12 +75,14 @@ impl Engine {
                 let _ = queue.send(Message::Tap(notice));
             }
         });
+        let janitor = super::janitor::Janitor::spawn()?;
         Ok(Self {
             ingest: Ingest::new(
                 config.multicast_interface,
                 config.timeshift.clone(),
                 events.clone(),
                 notify,
+                janitor.clone(),
             ),
             config,
             events,
@@ -92,7 +94,7 @@ impl Engine {
             muted: false,
             audio: Arc::default(),
             decoder,
-            janitor: super::janitor::Janitor::spawn()?,
+            janitor,
         })
     }
 

@@ -83,38 +83,35 @@ pub struct HlsInput {
     /// When the fetch failed (it restarts [`RESTART_AFTER`] later).
     failed_at: Option<Instant>,
     pacer: Pacer,
+    /// Stops the fetches that end.
+    janitor: super::janitor::Janitor,
 }
 
 struct Fetch {
     pipeline: gst::Pipeline,
     bytes: mpsc::Receiver<Vec<u8>>,
+    /// Stops the pipeline when the fetch goes: the tap's receive thread must not wait for an
+    /// adaptive demuxer's teardown (see `janitor` for how long that can take).
+    janitor: super::janitor::Janitor,
 }
 
 impl Drop for Fetch {
-    /// Stops the pipeline on a thread of its own: the tap's receive thread must not wait for an
-    /// adaptive demuxer's teardown (see `janitor` for how long that can take).
     fn drop(&mut self) {
-        let pipeline = self.pipeline.clone();
-        let stop = move || {
-            let _ = pipeline.set_state(gst::State::Null);
-        };
-        if let Err(e) = std::thread::Builder::new()
-            .name("hls-window-stop".into())
-            .spawn(stop)
-        {
-            log::warn!("hls window: no thread to stop a fetch ({e}); stopping it here");
-            let _ = self.pipeline.set_state(gst::State::Null);
-        }
+        self.janitor.stop(self.pipeline.clone());
     }
 }
 
 impl HlsInput {
     /// Starts taking `source`'s segments (an HLS playlist): from `feed` (the live picture's
     /// download) when given, else by fetching them.
-    pub fn start(source: &Source, feed: Option<Feed>) -> Result<Self, String> {
+    pub fn start(
+        source: &Source,
+        feed: Option<Feed>,
+        janitor: super::janitor::Janitor,
+    ) -> Result<Self, String> {
         let fetch = match feed {
             Some(_) => None,
-            None => Some(Fetch::start(source)?),
+            None => Some(Fetch::start(source, &janitor)?),
         };
         Ok(Self {
             source: source.clone(),
@@ -124,6 +121,7 @@ impl HlsInput {
             fetch,
             failed_at: None,
             pacer: Pacer::default(),
+            janitor,
         })
     }
 
@@ -219,7 +217,7 @@ impl HlsInput {
             }
         }
         if self.fetch.is_none() && self.failed_at.is_none_or(|at| at.elapsed() >= RESTART_AFTER) {
-            match Fetch::start(&self.source) {
+            match Fetch::start(&self.source, &self.janitor) {
                 Ok(fetch) => {
                     self.fetch = Some(fetch);
                     self.failed_at = None;
@@ -234,7 +232,7 @@ impl HlsInput {
 }
 
 impl Fetch {
-    fn start(source: &Source) -> Result<Self, String> {
+    fn start(source: &Source, janitor: &super::janitor::Janitor) -> Result<Self, String> {
         gst::init().map_err(|e| e.to_string())?;
         let sink = gst_app::AppSink::builder().sync(false).build();
         let pipeline = super::record_hls::ts_segments(source, "hls window", sink.upcast_ref())?;
@@ -256,7 +254,11 @@ impl Fetch {
         pipeline
             .set_state(gst::State::Playing)
             .map_err(|e| format!("the HLS fetch does not start: {e}"))?;
-        Ok(Self { pipeline, bytes })
+        Ok(Self {
+            pipeline,
+            bytes,
+            janitor: janitor.clone(),
+        })
     }
 
     /// Why the fetch stopped (an error or the end of the stream), if it did.

@@ -180,6 +180,8 @@ pub struct Ingest {
     timeshift: TimeshiftSettings,
     events: EventSink,
     notices: Notify,
+    /// Stops the fetches of HLS windows, off the taps' receive threads.
+    janitor: super::janitor::Janitor,
 }
 
 impl Ingest {
@@ -188,6 +190,7 @@ impl Ingest {
         timeshift: TimeshiftSettings,
         events: EventSink,
         notices: Notify,
+        janitor: super::janitor::Janitor,
     ) -> Self {
         if let Some(disk) = timeshift.disk.as_ref() {
             super::spill::clean_stale(&disk.dir);
@@ -198,6 +201,7 @@ impl Ingest {
             timeshift,
             events,
             notices,
+            janitor,
         }
     }
 
@@ -244,7 +248,10 @@ impl Ingest {
                     Input::Group(Membership::join(&group, self.interface).map_err(network)?)
                 }
                 (TapInput::Hls(_), Some((source, feed))) => Input::Hls(Box::new(HlsTapInput {
-                    input: Mutex::new(super::hls_input::HlsInput::start(source, feed).map_err(network)?),
+                    input: Mutex::new(
+                        super::hls_input::HlsInput::start(source, feed, self.janitor.clone())
+                            .map_err(network)?,
+                    ),
                     offer: Mutex::new(None),
                 })),
                 (TapInput::Hls(_), None) => return Err(network("an HLS tap needs its source")),

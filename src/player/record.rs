@@ -521,8 +521,20 @@ impl Receiver {
         let channel_key = ChannelKey(channel.key.0.clone());
         match tap {
             TapSource::Own(interface) => {
-                let mut ingest =
-                    Ingest::new(*interface, Default::default(), Arc::new(|_| {}), Arc::new(|_| {}));
+                // A multicast tap of its own; its janitor (for HLS windows) stays idle.
+                let janitor = super::janitor::Janitor::spawn().map_err(|e| {
+                    RecordError::Join(PlayerError {
+                        kind: crate::core::ErrorKind::Network,
+                        detail: e.to_string(),
+                    })
+                })?;
+                let mut ingest = Ingest::new(
+                    *interface,
+                    Default::default(),
+                    Arc::new(|_| {}),
+                    Arc::new(|_| {}),
+                    janitor,
+                );
                 let tap = ingest.open(key, &channel_key).map_err(RecordError::Join)?;
                 let (recording, age) = tap.record_behind(behind);
                 Ok((
